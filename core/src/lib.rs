@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![cfg(target_os = "linux")]
+
+pub mod error;
+pub mod gpio;
+pub mod i2c;
+pub mod lock;
+pub mod spi;
+mod sys;
+pub mod uio;

@@ -1,0 +1,36 @@
+//! The raw kernel ABI: `#[repr(C)]` structures, ioctl numbers and one small function per
+//! system call. This is the only module of udrv-core allowed to use `unsafe`; everything
+//! above it is safe code over these functions.
+//!
+//! Each function takes a borrowed file descriptor and plain Rust values, and returns
+//! `io::Result` with the errno preserved, so the safe layers can map it to typed errors.
+#![allow(unsafe_code)]
+
+pub(crate) mod fs;
+pub(crate) mod gpio_v1;
+pub(crate) mod gpio_v2;
+pub(crate) mod i2c;
+pub(crate) mod spi;
+pub(crate) mod uio;
+
+use std::io;
+
+/// Converts a libc return value (`-1` plus `errno` on failure) to `io::Result`.
+pub(crate) fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Linux `_IOC` ioctl request encoding (asm-generic; x86, ARM and arm64 share it).
+pub(crate) const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> libc::c_ulong {
+    ((dir << 30) | ((size as u32) << 16) | ((ty as u32) << 8) | nr as u32) as libc::c_ulong
+}
+/// `_IOC_NONE`.
+pub(crate) const IOC_NONE: u32 = 0;
+/// `_IOC_WRITE` (user space writes, the kernel reads).
+pub(crate) const IOC_WRITE: u32 = 1;
+/// `_IOC_READ` (the kernel writes, user space reads).
+pub(crate) const IOC_READ: u32 = 2;

@@ -1,0 +1,1 @@
+//! Helpers shared by the udrv example programs in this folder.

@@ -1,0 +1,184 @@
+//! udrv's build tasks. Run as `cargo xtask <task>` (an alias in `.cargo/config.toml`).
+//!
+//! - `test`: everything CI checks: formatting, clippy, docs, host tests, the harness
+//!   self-check and the real-kernel tier. Ends with one `tests: N passed, M failed` line.
+//! - `vmtest`: the integration tests inside a real Linux kernel under QEMU (see `vm.rs`).
+
+mod cpio;
+mod util;
+mod vm;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use util::{note, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  test                    fmt check, clippy, docs, host tests, vmtest self-check, vmtest
+  vmtest [options] [-- TEST-ARGS]
+                          run the guest_* integration tests in a QEMU guest
+      --only NAME         only test binaries whose name contains NAME (repeatable)
+      --timeout SECS      seconds before the guest counts as hung (default 600)
+      --release           build the guest binaries in release mode
+      --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
+
+environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test_all(),
+        Some("vmtest") => parse_vm(&args[1..]).and_then(|o| vm::vmtest(&o)),
+        Some("-h") | Some("--help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n{USAGE}")),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
+    let mut o = vm::VmOpts {
+        timeout: 600,
+        ..Default::default()
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--only" => o.only.push(it.next().ok_or("--only needs a name")?.clone()),
+            "--timeout" => {
+                o.timeout = it
+                    .next()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or("--timeout needs a number of seconds")?
+            }
+            "--release" => o.release = true,
+            "--selfcheck" => o.selfcheck = true,
+            "--" => o.test_args.extend(it.by_ref().cloned()),
+            other => return Err(format!("vmtest: unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Counts of libtest results seen in a command's output.
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+}
+
+/// Runs a command, streaming its stdout, and adds up the libtest summary lines in it.
+fn run_counted(cmd: &mut Command, counts: &mut Counts) -> Result {
+    cmd.stdout(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run `{}`: {e}", util::show(cmd)))?;
+    let out = child.stdout.take().expect("piped");
+    for line in BufReader::new(out).lines() {
+        let line = line.unwrap_or_default();
+        println!("{line}");
+        let l = line.trim_start();
+        if l.starts_with("test result:") || l.starts_with("guest tests:") {
+            let mut v = vm::Verdict::default();
+            let fake = if l.starts_with("guest") {
+                format!("test result: {l}")
+            } else {
+                l.to_string()
+            };
+            v.line(&fake);
+            counts.passed += v.passed;
+            counts.failed += v.failed;
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", util::show(cmd)))
+    }
+}
+
+/// `cargo xtask test`: the README's test command and what CI runs.
+fn test_all() -> Result {
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = util::workspace_root();
+    let cargo_cmd = |args: &[&str]| {
+        let mut c = Command::new(&cargo);
+        c.current_dir(&root).args(args);
+        c
+    };
+    let mut counts = Counts::default();
+    let mut failures = Vec::new();
+    let mut step = |name: &str, r: Result| match &r {
+        Ok(()) => note(format!("step `{name}`: ok")),
+        Err(e) => {
+            note(format!("step `{name}`: FAILED: {e}"));
+            failures.push(name.to_string());
+        }
+    };
+
+    step(
+        "fmt",
+        util::run(&mut cargo_cmd(&["fmt", "--all", "--check"])),
+    );
+    step(
+        "clippy",
+        util::run(&mut cargo_cmd(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
+    step(
+        "doc",
+        util::run(
+            cargo_cmd(&["doc", "--workspace", "--no-deps", "--quiet"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        ),
+    );
+    step(
+        "host tests",
+        run_counted(
+            &mut cargo_cmd(&["test", "--workspace", "--all-features"]),
+            &mut counts,
+        ),
+    );
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    step(
+        "vmtest selfcheck",
+        run_counted(
+            Command::new(&exe).args(["vmtest", "--selfcheck"]),
+            &mut counts,
+        ),
+    );
+    step(
+        "vmtest",
+        run_counted(Command::new(&exe).arg("vmtest"), &mut counts),
+    );
+
+    note(format!(
+        "all steps took {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed steps: {}", failures.join(", ")))
+    }
+}
