@@ -10,6 +10,7 @@ pub(crate) mod fs;
 pub(crate) mod gpio_v1;
 pub(crate) mod gpio_v2;
 pub(crate) mod i2c;
+pub(crate) mod serial;
 pub(crate) mod spi;
 pub(crate) mod uio;
 
