@@ -35,3 +35,38 @@ pub(crate) const IOC_NONE: u32 = 0;
 pub(crate) const IOC_WRITE: u32 = 1;
 /// `_IOC_READ` (the kernel writes, user space reads).
 pub(crate) const IOC_READ: u32 = 2;
+
+/// `flock(2)`: `exclusive` selects `LOCK_EX` (else `LOCK_SH`), `wait` false adds `LOCK_NB`.
+/// Returns `Ok(false)` when `wait` is false and another open file holds the lock.
+pub(crate) fn flock(
+    fd: std::os::fd::BorrowedFd<'_>,
+    exclusive: bool,
+    wait: bool,
+) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let mut op = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    if !wait {
+        op |= libc::LOCK_NB;
+    }
+    loop {
+        // SAFETY: flock takes a file descriptor and an integer; the fd is borrowed, so it
+        // stays open for the duration of the call.
+        match cvt(unsafe { libc::flock(fd.as_raw_fd(), op) }) {
+            Ok(_) => return Ok(true),
+            Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+            Err(e) if !wait && e.raw_os_error() == Some(libc::EWOULDBLOCK) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Releases a `flock(2)` lock.
+pub(crate) fn funlock(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: as in `flock`.
+    cvt(unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_UN) }).map(drop)
+}
