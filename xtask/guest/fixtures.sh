@@ -24,7 +24,9 @@ if modprobe i2c-stub chip_addr=0x48,0x50,0x52; then
 else fail "modprobe i2c-stub"; fi
 
 # --- I2C: plain adapter and SPI master on two parallel ports -------------------------------
-modprobe parport_pc io=0x378,0x278 irq=none,none 2>/dev/null || modprobe parport_pc
+# parport_pc is built in and finds both ports QEMU provides (0x378, 0x278). i2c-parport
+# takes parport0; spi-lm70llp then fails on parport0 ("no more devices allowed") and
+# attaches to parport1.
 if modprobe i2c-parport type=1 parport=0; then
   for d in /sys/class/i2c-dev/i2c-*; do
     grep -q 'Parallel port' $d/name && say UDRV_I2C_PARPORT_BUS ${d##*/i2c-}

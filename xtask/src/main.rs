@@ -25,6 +25,7 @@ tasks:
       --timeout SECS      seconds before the guest counts as hung (default 600)
       --release           build the guest binaries in release mode
       --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
+      --script FILE       run a shell script in the guest after the fixtures (exploring)
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
 
@@ -62,6 +63,7 @@ fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
             }
             "--release" => o.release = true,
             "--selfcheck" => o.selfcheck = true,
+            "--script" => o.script = Some(it.next().ok_or("--script needs a file")?.into()),
             "--" => o.test_args.extend(it.by_ref().cloned()),
             other => return Err(format!("vmtest: unknown option `{other}`\n{USAGE}")),
         }

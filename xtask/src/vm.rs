@@ -62,6 +62,9 @@ pub struct VmOpts {
     pub release: bool,
     /// Run the harness self-check instead of the tests.
     pub selfcheck: bool,
+    /// Run this shell script in the guest (after the fixtures) instead of the tests:
+    /// for exploring the guest. Its exit status is the run's.
+    pub script: Option<PathBuf>,
 }
 
 /// A built (cached) kernel.
@@ -646,6 +649,16 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     let base = base_initramfs(&kernel)?;
     if opts.selfcheck {
         return selfcheck(&kernel, &base);
+    }
+    if let Some(path) = &opts.script {
+        let body = util::read(path)?;
+        let script = format!(
+            "#!/bin/sh\nsh /kb/fixtures.sh\n. /kb/fixtures.env\ncat > /kb/script.sh <<'UDRV_EOF'\n{body}\nUDRV_EOF\n\
+             echo 'UDRV-TEST-BEGIN script'\nsh /kb/script.sh; rc=$?\necho \"UDRV-TEST-END script rc=$rc\"\nexit $rc\n"
+        );
+        let payload = payload(&script, &[], &[])?;
+        let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+        return report(&v);
     }
     let (tests, tools) = build_guest_binaries(opts)?;
     if tests.is_empty() {
