@@ -109,6 +109,19 @@ fn run_counted(cmd: &mut Command, counts: &mut Counts) -> Result {
     }
 }
 
+/// Debian packages the host tests need.
+const HOST_PACKAGES: &[&str] = &["tshark", "tcpdump"];
+
+/// The drivers crate must build for a bare-metal target (no_std, no Linux).
+fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
+    const TARGET: &str = "thumbv7em-none-eabihf";
+    let installed = util::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|l| l.trim() == TARGET) {
+        util::run(Command::new("rustup").args(["target", "add", TARGET]))?;
+    }
+    util::run(&mut cargo_cmd(&["build", "--quiet", "-p", "udrv-drivers", "--target", TARGET]))
+}
+
 /// `cargo xtask test`: the README's test command and what CI runs.
 fn test_all() -> Result {
     let started = Instant::now();
@@ -129,6 +142,8 @@ fn test_all() -> Result {
         }
     };
 
+    // Real readers the host tests use (tshark decodes our pcap files, tcpdump reads them).
+    step("host packages", vm::ensure_packages(HOST_PACKAGES));
     step(
         "fmt",
         util::run(&mut cargo_cmd(&["fmt", "--all", "--check"])),
@@ -153,6 +168,7 @@ fn test_all() -> Result {
                 .env("RUSTDOCFLAGS", "-D warnings"),
         ),
     );
+    step("no_std drivers", build_no_std(&cargo_cmd));
     step(
         "host tests",
         run_counted(
