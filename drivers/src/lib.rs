@@ -1,2 +1,19 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
+#![deny(unsafe_code, missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[macro_use]
+mod dual;
+
+pub mod units;
+
+pub mod lm75;
+
+#[cfg(feature = "sim")]
+pub mod sim;
+
+pub use units::{Current, Humidity, Power, Pressure, Temperature, Voltage};

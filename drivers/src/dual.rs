@@ -1,0 +1,46 @@
+//! One source, two APIs: the blocking and the async methods of every driver are generated
+//! from a single body by [`dual_impl!`].
+//!
+//! Inside a body, every bus call is wrapped in `io!(..)`; the macro expands `io!(e)` to `e`
+//! in the blocking `impl` (bounded by `embedded_hal` traits) and to `e.await` in the async
+//! one (bounded by `embedded_hal_async` traits). Method names come in pairs,
+//! `fn name / name_async [receiver] (args) -> Ret { body }`, because an inherent `impl`
+//! cannot hold two methods of one name even under different bounds (a bus such as
+//! `udrv-core`'s or embedded-hal-mock's implements both traits).
+
+/// Generate a blocking and an async `impl` block from one list of method bodies.
+macro_rules! dual_impl {
+    (
+        impl[$($gen:tt)*] $ty:ty {
+            blocking: [$($bb:tt)*],
+            asynch: [$($ab:tt)*] $(,)?
+        }
+        $(
+            $(#[$m:meta])*
+            pub fn $name:ident / $aname:ident [$($recv:tt)*] ( $($arg:ident : $argty:ty),* $(,)? ) -> $ret:ty $body:block
+        )*
+    ) => {
+        impl<$($gen)*> $ty where $($bb)* {
+            $(
+                $(#[$m])*
+                pub fn $name($($recv)*, $($arg: $argty),*) -> $ret {
+                    #[allow(unused_macros)]
+                    macro_rules! io { ($e:expr) => { $e }; }
+                    $body
+                }
+            )*
+        }
+        impl<$($gen)*> $ty where $($ab)* {
+            $(
+                $(#[$m])*
+                ///
+                #[doc = concat!("Async version of [`", stringify!($name), "`](Self::", stringify!($name), ").")]
+                pub async fn $aname($($recv)*, $($arg: $argty),*) -> $ret {
+                    #[allow(unused_macros)]
+                    macro_rules! io { ($e:expr) => { $e.await }; }
+                    $body
+                }
+            )*
+        }
+    };
+}
