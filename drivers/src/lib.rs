@@ -11,6 +11,7 @@ mod dual;
 
 pub mod units;
 
+pub mod at24;
 pub mod lm75;
 
 #[cfg(feature = "sim")]

@@ -145,7 +145,7 @@ impl Lm75Model {
 }
 
 impl I2cTarget for Lm75Model {
-    fn start(&mut self, _dir: Direction) -> Result<(), SimError> {
+    fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
         self.index = 0;
         Ok(())
     }
@@ -299,7 +299,7 @@ impl Tmp102Model {
 }
 
 impl I2cTarget for Tmp102Model {
-    fn start(&mut self, _dir: Direction) -> Result<(), SimError> {
+    fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
         self.index = 0;
         Ok(())
     }

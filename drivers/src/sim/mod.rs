@@ -69,9 +69,10 @@ pub enum SimError {
 /// as one continuous byte stream), and [`stop`](Self::stop) once at the end, also after
 /// an error.
 pub trait I2cTarget: Send {
-    /// A START or repeated START addressed to this target; `Err` NACKs the address.
-    fn start(&mut self, dir: Direction) -> Result<(), SimError> {
-        let _ = dir;
+    /// A START or repeated START with this target's `address` (a model attached at
+    /// several addresses, like an AT24C16, learns which one); `Err` NACKs the address.
+    fn start(&mut self, address: u8, dir: Direction) -> Result<(), SimError> {
+        let _ = (address, dir);
         Ok(())
     }
     /// Bytes written by the controller in the current write phase.
@@ -224,7 +225,7 @@ impl SimI2cBus {
                 i2c::Operation::Read(_) => Direction::Read,
             };
             if phase != Some(dir) {
-                if let Err(e) = t.start(dir) {
+                if let Err(e) = t.start(address, dir) {
                     res = Err(err(e));
                     break;
                 }

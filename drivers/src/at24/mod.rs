@@ -1,0 +1,253 @@
+//! AT24Cxx / 24xx I2C EEPROMs of any size and page size: 1 or 2 memory address bytes,
+//! high address bits in the device address (24C04/08/16, 24CM01), page-split writes with
+//! acknowledge polling, reads split at device-address blocks.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c>(i2c: I) -> Result<(), udrv_drivers::at24::Error<I::Error>> {
+//! use udrv_drivers::at24::{At24, Variant};
+//! let mut eeprom = At24::new(i2c, 0x50, Variant::AT24C64);
+//! eeprom.write(0x0ffe, b"hello")?; // crosses a 32-byte page: two page writes
+//! let mut buf = [0; 5];
+//! eeprom.read(0x0ffe, &mut buf)?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use embedded_hal::i2c::{Error as _, ErrorKind, I2c, Operation};
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Errors of the AT24 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// The access goes past the end of the memory.
+    OutOfRange,
+    /// The chip did not finish its write cycle within the configured number of polls.
+    WriteTimeout,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// The geometry of one EEPROM type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// Size in bytes (a power of two).
+    pub size: u32,
+    /// Page size in bytes (a power of two): a write must stay inside one page.
+    pub page_size: u16,
+    /// Memory address bytes sent after the device address (1 or 2); address bits above
+    /// them go into the low bits of the device address.
+    pub address_bytes: u8,
+}
+
+impl Variant {
+    /// 128 bytes, 8-byte pages.
+    pub const AT24C01: Self = Self::new(128, 8, 1);
+    /// 256 bytes, 8-byte pages.
+    pub const AT24C02: Self = Self::new(256, 8, 1);
+    /// 512 bytes, 16-byte pages, A8 in the device address.
+    pub const AT24C04: Self = Self::new(512, 16, 1);
+    /// 1 KiB, 16-byte pages, A9..A8 in the device address.
+    pub const AT24C08: Self = Self::new(1024, 16, 1);
+    /// 2 KiB, 16-byte pages, A10..A8 in the device address.
+    pub const AT24C16: Self = Self::new(2048, 16, 1);
+    /// 4 KiB, 32-byte pages.
+    pub const AT24C32: Self = Self::new(4096, 32, 2);
+    /// 8 KiB, 32-byte pages.
+    pub const AT24C64: Self = Self::new(8192, 32, 2);
+    /// 16 KiB, 64-byte pages.
+    pub const AT24C128: Self = Self::new(16384, 64, 2);
+    /// 32 KiB, 64-byte pages.
+    pub const AT24C256: Self = Self::new(32768, 64, 2);
+    /// 64 KiB, 128-byte pages.
+    pub const AT24C512: Self = Self::new(65536, 128, 2);
+    /// 128 KiB, 256-byte pages, A16 in the device address.
+    pub const AT24CM01: Self = Self::new(131072, 256, 2);
+
+    /// A custom geometry.
+    pub const fn new(size: u32, page_size: u16, address_bytes: u8) -> Self {
+        Self {
+            size,
+            page_size,
+            address_bytes,
+        }
+    }
+
+    /// Bytes reachable with one device address (256 or 65 536, or less for small chips).
+    pub const fn block_size(&self) -> u32 {
+        let b = 1u32 << (8 * self.address_bytes as u32);
+        if b < self.size {
+            b
+        } else {
+            self.size
+        }
+    }
+
+    /// Device address and memory address bytes for `mem`.
+    pub fn addressing(&self, base: u8, mem: u32) -> (u8, [u8; 2], usize) {
+        let n = self.address_bytes as usize;
+        let hi = (mem >> (8 * n as u32)) as u8;
+        let bytes = if n == 1 {
+            [mem as u8, 0]
+        } else {
+            [(mem >> 8) as u8, mem as u8]
+        };
+        (base | hi, bytes, n)
+    }
+
+    /// Length of the first chunk of a write of `len` bytes at `mem` that stays in a page.
+    pub fn page_chunk(&self, mem: u32, len: usize) -> usize {
+        let page = u32::from(self.page_size);
+        let room = (page - mem % page) as usize;
+        room.min(len)
+    }
+}
+
+/// An AT24Cxx EEPROM.
+#[derive(Debug)]
+pub struct At24<I2C> {
+    i2c: I2C,
+    address: u8,
+    variant: Variant,
+    max_polls: u32,
+}
+
+impl<I2C> At24<I2C> {
+    /// A driver for the EEPROM with base `address` (0x50 | A2..A0 pins).
+    pub fn new(i2c: I2C, address: u8, variant: Variant) -> Self {
+        Self {
+            i2c,
+            address,
+            variant,
+            max_polls: 10_000,
+        }
+    }
+
+    /// How many acknowledge polls (zero-length writes) to try after a page write before
+    /// giving up with [`Error::WriteTimeout`] (default 10 000; at 100 kHz each poll
+    /// takes about 0.1 ms, and the datasheet's write cycle is at most 5 ms).
+    pub fn with_max_polls(mut self, polls: u32) -> Self {
+        self.max_polls = polls;
+        self
+    }
+
+    /// The geometry.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+
+    fn check<E>(&self, mem: u32, len: usize) -> Result<(), Error<E>> {
+        if mem as u64 + len as u64 > self.variant.size as u64 {
+            return Err(Error::OutOfRange);
+        }
+        Ok(())
+    }
+}
+
+fn is_nack(kind: ErrorKind) -> bool {
+    matches!(kind, ErrorKind::NoAcknowledge(_))
+}
+
+dual_impl! {
+    impl[I2C] At24<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Read `buf.len()` bytes from `mem` (random read, then sequential read).
+    pub fn read / read_async [&mut self] (mem: u32, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+        self.check(mem, buf.len())?;
+        let block = self.variant.block_size();
+        let mut done = 0;
+        while done < buf.len() {
+            let at = mem + done as u32;
+            let n = ((block - at % block) as usize).min(buf.len() - done);
+            let (dev, a, alen) = self.variant.addressing(self.address, at);
+            io!(self.i2c.write_read(dev, &a[..alen], &mut buf[done..done + n]))?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Read from the chip's current address counter (current address read).
+    pub fn read_current / read_current_async [&mut self] (buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.read(self.address, buf))?;
+        Ok(())
+    }
+
+    /// Write `data` at `mem`: one page write per page touched, each followed by
+    /// acknowledge polling until the write cycle ends.
+    pub fn write / write_async [&mut self] (mem: u32, data: &[u8]) -> Result<(), Error<I2C::Error>> {
+        self.check(mem, data.len())?;
+        let mut done = 0;
+        while done < data.len() {
+            let at = mem + done as u32;
+            let n = self.variant.page_chunk(at, data.len() - done);
+            let (dev, a, alen) = self.variant.addressing(self.address, at);
+            io!(self.i2c.transaction(
+                dev,
+                &mut [Operation::Write(&a[..alen]), Operation::Write(&data[done..done + n])]
+            ))?;
+            done += n;
+            let mut polls = 0;
+            loop {
+                match io!(self.i2c.write(dev, &[])) {
+                    Ok(()) => break,
+                    Err(e) if is_nack(e.kind()) => {
+                        polls += 1;
+                        if polls >= self.max_polls {
+                            return Err(Error::WriteTimeout);
+                        }
+                    }
+                    Err(e) => return Err(Error::Bus(e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write one byte.
+    pub fn write_byte / write_byte_async [&mut self] (mem: u32, value: u8) -> Result<(), Error<I2C::Error>> {
+        self.check(mem, 1)?;
+        let (dev, a, alen) = self.variant.addressing(self.address, mem);
+        let mut buf = [0; 3];
+        buf[..alen].copy_from_slice(&a[..alen]);
+        buf[alen] = value;
+        io!(self.i2c.write(dev, &buf[..=alen]))?;
+        let mut polls = 0;
+        loop {
+            match io!(self.i2c.write(dev, &[])) {
+                Ok(()) => return Ok(()),
+                Err(e) if is_nack(e.kind()) => {
+                    polls += 1;
+                    if polls >= self.max_polls {
+                        return Err(Error::WriteTimeout);
+                    }
+                }
+                Err(e) => return Err(Error::Bus(e)),
+            }
+        }
+    }
+
+    /// Read one byte.
+    pub fn read_byte / read_byte_async [&mut self] (mem: u32) -> Result<u8, Error<I2C::Error>> {
+        self.check(mem, 1)?;
+        let (dev, a, alen) = self.variant.addressing(self.address, mem);
+        let mut b = [0];
+        io!(self.i2c.write_read(dev, &a[..alen], &mut b))?;
+        Ok(b[0])
+    }
+}
