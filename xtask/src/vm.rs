@@ -604,14 +604,12 @@ fn report(v: &Verdict) -> Result {
         println!("guest {s}");
     }
     for (name, rc) in &v.binaries {
-        println!(
-            "guest binary {name}: {}",
-            if *rc == 0 {
-                "ok".to_string()
-            } else {
-                format!("FAILED (exit {rc})")
-            }
-        );
+        let status = match rc {
+            0 => "ok".to_string(),
+            -1 => "FAILED (never ran)".to_string(),
+            rc => format!("FAILED (exit {rc})"),
+        };
+        println!("guest binary {name}: {status}");
     }
     println!(
         "guest tests: {} passed, {} failed (in {} binaries)",
@@ -666,7 +664,13 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     }
     let script = run_script(&tests, &opts.test_args);
     let payload = payload(&script, &tests, &tools)?;
-    let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+    let mut v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+    // Every binary must have run to its end marker; one that never started is a failure.
+    for t in &tests {
+        if !v.binaries.iter().any(|(n, _)| n == &t.name) && v.unfinished.as_ref() != Some(&t.name) {
+            v.binaries.push((t.name.clone(), -1));
+        }
+    }
     let r = report(&v);
     note(format!(
         "vmtest took {:.1} s",
@@ -690,9 +694,8 @@ fn selfcheck(kernel: &Kernel, base: &Path) -> Result {
             false,
         ),
         ("hang", "echo 'UDRV-TEST-BEGIN selfcheck'\nwhile :; do sleep 1; done\n", false),
-        // Writing to sysrq 'c' needs MAGIC_SYSRQ; killing init's only job is simpler:
-        // PID 1 exiting is a kernel panic.
-        ("kernel panic", "kill -9 $PPID; exec kill -9 1\n", false),
+        // A real kernel crash (CONFIG_MAGIC_SYSRQ): with panic=-1 the machine resets at once.
+        ("kernel panic", "echo c > /proc/sysrq-trigger\nsleep 5\n", false),
     ];
     let mut wrong = Vec::new();
     for (name, body, should_pass) in cases {
