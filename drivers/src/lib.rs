@@ -12,6 +12,7 @@ mod dual;
 pub mod units;
 
 pub mod at24;
+pub mod bme280;
 pub mod lm75;
 
 #[cfg(feature = "sim")]

@@ -79,7 +79,11 @@ impl Temperature {
     pub(crate) const fn from_fraction(num: i32, den: i32) -> Self {
         let n = num as i64 * 1000;
         let d = den as i64;
-        let q = if n >= 0 { (n + d / 2) / d } else { (n - d / 2) / d };
+        let q = if n >= 0 {
+            (n + d / 2) / d
+        } else {
+            (n - d / 2) / d
+        };
         Self(q as i32)
     }
 }

@@ -176,7 +176,10 @@ mod sim {
         let chip = At24Model::new(256, 8, 1, 0x50).attach(&bus);
         let mut raw = bus.clone();
         raw.write(0x50, &[0x0D, 1, 2, 3, 4, 5]).unwrap();
-        assert_eq!(&chip.lock().memory()[0x08..0x10], &[4, 5, 0xFF, 0xFF, 0xFF, 1, 2, 3]);
+        assert_eq!(
+            &chip.lock().memory()[0x08..0x10],
+            &[4, 5, 0xFF, 0xFF, 0xFF, 1, 2, 3]
+        );
         // While the write cycle runs, the chip NACKs its address (acknowledge polling).
         assert!(raw.write(0x50, &[]).is_err());
         chip.lock().set_busy_polls(0);

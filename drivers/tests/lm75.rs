@@ -271,7 +271,11 @@ mod sim {
             // expect them rounded half away from zero.
             chip.lock()
                 .set_temperature(Temperature((n * 625 + 9).div_euclid(10)));
-            let expect = if n >= 0 { (n * 625 + 5) / 10 } else { (n * 625 - 5) / 10 };
+            let expect = if n >= 0 {
+                (n * 625 + 5) / 10
+            } else {
+                (n * 625 - 5) / 10
+            };
             assert_eq!(mc(d.temperature().unwrap()), expect, "n = {n}");
         }
         let cfg = Tmp102Config {
@@ -290,7 +294,11 @@ mod sim {
         d.set_config(sd).unwrap();
         let before = chip.lock().conversions();
         chip.lock().set_temperature(Temperature(-40_000));
-        assert_eq!(mc(d.temperature().unwrap()), 140_000, "shut down: no conversion");
+        assert_eq!(
+            mc(d.temperature().unwrap()),
+            140_000,
+            "shut down: no conversion"
+        );
         d.one_shot(sd).unwrap();
         assert_eq!(chip.lock().conversions(), before + 1);
         assert_eq!(mc(d.temperature().unwrap()), -40_000);

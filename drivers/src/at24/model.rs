@@ -108,8 +108,7 @@ impl I2cTarget for At24Model {
             if self.got_addr < self.addr_bytes {
                 let shift = 8 * (self.addr_bytes - 1 - self.got_addr);
                 let keep = !(0xFF << shift);
-                self.counter =
-                    ((self.counter & keep) | (usize::from(b) << shift)) % self.mem.len();
+                self.counter = ((self.counter & keep) | (usize::from(b) << shift)) % self.mem.len();
                 self.got_addr += 1;
                 continue;
             }

@@ -58,7 +58,11 @@ fn decode(raw: u16, shift: u8, per_degree: i32) -> Temperature {
 
 fn encode(t: Temperature, shift: u8, per_degree: i64) -> Option<u16> {
     let m = t.as_millicelsius() as i64 * per_degree;
-    let v = if m >= 0 { (m + 500) / 1000 } else { (m - 500) / 1000 };
+    let v = if m >= 0 {
+        (m + 500) / 1000
+    } else {
+        (m - 500) / 1000
+    };
     let max = (1i64 << (15 - shift)) - 1;
     if v > max || v < -max - 1 {
         return None;
