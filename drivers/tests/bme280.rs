@@ -1,6 +1,9 @@
 //! BME280: datasheet compensation example, calibration parsing, byte-exact I2C and SPI
 //! mock tests, and driver against model over I2C and SPI across the input ranges.
 
+// Binary literals are grouped by register field (osrs_t _ osrs_p _ mode), not by nibble.
+#![allow(clippy::unusual_byte_groupings)]
+
 mod common;
 use common::block_on;
 use embedded_hal::i2c::ErrorKind;

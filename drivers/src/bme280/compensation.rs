@@ -9,7 +9,7 @@ use super::types::Calibration;
 pub fn t_fine(c: &Calibration, adc_t: i32) -> i32 {
     let t1 = c.t1 as i32;
     let var1 = (((adc_t >> 3) - (t1 << 1)) * c.t2 as i32) >> 11;
-    let var2 = ((((adc_t >> 4) - t1) * ((adc_t >> 4) - t1)) >> 12) * c.t3 as i32 >> 14;
+    let var2 = (((((adc_t >> 4) - t1) * ((adc_t >> 4) - t1)) >> 12) * c.t3 as i32) >> 14;
     var1 + var2
 }
 

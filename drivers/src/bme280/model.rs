@@ -301,14 +301,11 @@ impl Bme280Model {
             0xD0 => 0x60,
             0xE1..=0xE7 => b[(reg - 0xE1) as usize],
             0xF2 => self.ctrl_hum,
-            0xF3 => {
-                if self.measuring_left > 0 {
-                    self.measuring_left -= 1;
-                    0x08
-                } else {
-                    0x00
-                }
+            0xF3 if self.measuring_left > 0 => {
+                self.measuring_left -= 1;
+                0x08
             }
+            0xF3 => 0x00,
             0xF4 => self.ctrl_meas,
             0xF5 => self.config,
             0xF7..=0xFE => self.data[(reg - 0xF7) as usize],
