@@ -1,0 +1,698 @@
+//! Line requests: the builder, values, reconfiguration and edge events.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::sys::fs::{poll_readable, Pod};
+use crate::sys::gpio_v1 as v1;
+use crate::sys::gpio_v2 as v2;
+
+use super::chip::Chip;
+use super::config::{Config, V1Plan};
+use super::error::{AbiLimit, Error, InvalidConfig, Operation, Result};
+use super::event::{EdgeEvent, SeqTracker};
+use super::{Abi, Bias, Drive, EdgeDetection, EventClock, FoundLine, Value};
+
+/// Builds a [`Request`]: chip, consumer label, kernel event buffer size, uAPI version and
+/// the settings of each line.
+///
+/// Lines are selected with [`with_line`](Self::with_line) or
+/// [`with_lines`](Self::with_lines) (or [`with_found_line`](Self::with_found_line)); the
+/// setting methods that follow apply to the lines selected last.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use udrv_core::gpio::{Bias, Drive, EdgeDetection, EventClock, Request, Value};
+///
+/// # fn main() -> Result<(), udrv_core::gpio::Error> {
+/// let req = Request::builder()
+///     .on_chip("/dev/gpiochip0")
+///     .with_consumer("doorbell")
+///     .with_event_buffer_size(256)
+///     .with_line(4)
+///     .with_edge_detection(EdgeDetection::Falling)
+///     .with_bias(Bias::PullUp)
+///     .with_debounce(Duration::from_millis(10))
+///     .with_event_clock(EventClock::Realtime)
+///     .with_lines(&[17, 27])
+///     .as_output(Value::Inactive)
+///     .with_drive(Drive::OpenDrain)
+///     .request()?;
+/// req.set_values(&[(17, Value::Active), (27, Value::Active)])?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct RequestBuilder {
+    chip: Option<PathBuf>,
+    abi: Option<Abi>,
+    consumer: String,
+    event_buffer_size: Option<u32>,
+    config: Config,
+    deferred: Option<InvalidConfig>,
+}
+
+impl Default for RequestBuilder {
+    fn default() -> Self {
+        RequestBuilder {
+            chip: None,
+            abi: None,
+            consumer: "udrv".into(),
+            event_buffer_size: None,
+            config: Config::default(),
+            deferred: None,
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($($(#[$m:meta])* $name:ident($($arg:ident: $t:ty),*);)*) => {$(
+        $(#[$m])*
+        pub fn $name(&mut self, $($arg: $t),*) -> &mut Self {
+            self.config.$name($($arg),*);
+            self
+        }
+    )*};
+}
+
+impl RequestBuilder {
+    /// The chip, by device node path.
+    pub fn on_chip(&mut self, path: impl AsRef<Path>) -> &mut Self {
+        self.set_chip(path.as_ref());
+        self
+    }
+
+    fn set_chip(&mut self, path: &Path) {
+        match &self.chip {
+            Some(c) if c != path => {
+                self.deferred = Some(InvalidConfig::ChipMismatch {
+                    request: c.clone(),
+                    line: path.to_path_buf(),
+                })
+            }
+            _ => self.chip = Some(path.to_path_buf()),
+        }
+    }
+
+    /// Selects a line found by name (setting the chip; all lines of one request must be
+    /// on the same chip).
+    pub fn with_found_line(&mut self, line: &FoundLine) -> &mut Self {
+        self.set_chip(&line.chip);
+        self.config.with_line(line.offset);
+        self
+    }
+
+    /// Forces a uAPI version (default: the chip's, see [`Chip::open`]).
+    pub fn with_abi(&mut self, abi: Abi) -> &mut Self {
+        self.abi = Some(abi);
+        self
+    }
+
+    /// The consumer label the kernel shows for the lines (at most 31 bytes; default
+    /// `udrv`).
+    pub fn with_consumer(&mut self, consumer: &str) -> &mut Self {
+        self.consumer = consumer.to_string();
+        self
+    }
+
+    /// How many edge events the kernel should buffer for this request (v2 only; the
+    /// kernel's default is 16 per line, its maximum 1024, and it rounds up to a power of
+    /// two). Events beyond it are dropped and reported in [`EdgeEvent::lost_before`].
+    pub fn with_event_buffer_size(&mut self, events: u32) -> &mut Self {
+        self.event_buffer_size = Some(events);
+        self
+    }
+
+    /// Replaces the whole line configuration.
+    pub fn with_config(&mut self, config: Config) -> &mut Self {
+        self.config = config;
+        self
+    }
+
+    /// The line configuration so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    delegate! {
+        /// Selects `offset` (adding it with default settings when new).
+        with_line(offset: u32);
+        /// Selects `offsets`.
+        with_lines(offsets: &[u32]);
+        /// Selected lines become inputs.
+        as_input();
+        /// Selected lines become outputs starting at `value`.
+        as_output(value: Value);
+        /// Selected lines keep their direction.
+        as_is();
+        /// Sets the output value of the selected lines.
+        with_value(value: Value);
+        /// Selected lines are active-low.
+        as_active_low();
+        /// Selected lines are active-high.
+        as_active_high();
+        /// Sets the bias of the selected lines.
+        with_bias(bias: Bias);
+        /// Sets the drive of the selected lines.
+        with_drive(drive: Drive);
+        /// Turns on edge detection on the selected lines (making them inputs).
+        with_edge_detection(edge: EdgeDetection);
+        /// Turns off edge detection on the selected lines.
+        without_edge_detection();
+        /// Sets the debounce period of the selected lines (v2 only).
+        with_debounce(period: Duration);
+        /// Sets the event clock of the selected lines (v2 only, besides monotonic).
+        with_event_clock(clock: EventClock);
+    }
+
+    /// Opens the chip and requests the lines.
+    pub fn request(&self) -> Result<Request> {
+        if let Some(r) = &self.deferred {
+            let chip = self.chip.clone().unwrap_or_default();
+            return Err(Error::invalid(&chip, r.clone()));
+        }
+        let Some(path) = &self.chip else {
+            return Err(Error::invalid(Path::new(""), InvalidConfig::NoChip));
+        };
+        let mut chip = Chip::open(path)?;
+        if let Some(abi) = self.abi {
+            chip = chip.with_abi(abi);
+        }
+        self.request_on(&chip)
+    }
+
+    /// Requests the lines on an already open chip (its uAPI version unless one was
+    /// forced with [`with_abi`](Self::with_abi)).
+    pub fn request_on(&self, chip: &Chip) -> Result<Request> {
+        if let Some(r) = &self.deferred {
+            return Err(Error::invalid(chip.path(), r.clone()));
+        }
+        let abi = self.abi.unwrap_or(chip.abi());
+        let forced;
+        let chip = if abi != chip.abi() {
+            forced = Chip::open(chip.path())?.with_abi(abi);
+            &forced
+        } else {
+            chip
+        };
+        let (fd, plan) =
+            chip.request_lines(&self.consumer, self.event_buffer_size, &self.config)?;
+        let kind = match plan {
+            None => Kind::V2,
+            Some(V1Plan::Handle { .. }) => Kind::V1Handle,
+            Some(V1Plan::Event { offset, .. }) => Kind::V1Event(offset),
+        };
+        Ok(Request::new(
+            fd,
+            chip.path().to_path_buf(),
+            kind,
+            self.config.clone(),
+        ))
+    }
+}
+
+/// Which kind of kernel object the request fd is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A v2 line request.
+    V2,
+    /// A v1 line handle (values, no events).
+    V1Handle,
+    /// A v1 line event request for one line.
+    V1Event(u32),
+}
+
+/// How many raw events one `read` takes at most.
+const READ_BATCH: usize = 64;
+
+#[derive(Debug)]
+enum RawEvents {
+    V2(Vec<v2::LineEvent>),
+    V1(Vec<v1::EventData>),
+}
+
+#[derive(Debug)]
+struct State {
+    config: Config,
+    raw: RawEvents,
+    pos: usize,
+    len: usize,
+    seq: SeqTracker,
+}
+
+/// Requested lines: values, reconfiguration, edge events. Released on drop.
+///
+/// All methods take `&self`: a request can be shared between threads (`Arc<Request>`);
+/// event reads are serialized inside, so lost-event accounting stays exact.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use udrv_core::gpio::{EdgeDetection, Request};
+///
+/// # fn main() -> Result<(), udrv_core::gpio::Error> {
+/// let req = Request::builder()
+///     .on_chip("/dev/gpiochip0")
+///     .with_lines(&[5, 6])
+///     .with_edge_detection(EdgeDetection::Both)
+///     .request()?;
+/// println!("now: {:?}", req.values()?);
+/// loop {
+///     match req.wait_edge_event(Duration::from_secs(1))? {
+///         Some(ev) => println!("{} {:?} at {} ns (lost before: {:?})",
+///                              ev.offset, ev.kind, ev.timestamp_ns, ev.lost_before),
+///         None => println!("quiet second"),
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Request {
+    fd: OwnedFd,
+    chip: PathBuf,
+    kind: Kind,
+    offsets: Vec<u32>,
+    state: Mutex<State>,
+}
+
+impl Request {
+    /// A builder for a request.
+    pub fn builder() -> RequestBuilder {
+        RequestBuilder::default()
+    }
+
+    fn new(fd: OwnedFd, chip: PathBuf, kind: Kind, config: Config) -> Request {
+        let raw = match kind {
+            Kind::V2 => RawEvents::V2(vec![v2::LineEvent::zeroed(); READ_BATCH]),
+            _ => RawEvents::V1(vec![v1::EventData::zeroed(); 16]),
+        };
+        Request {
+            fd,
+            chip,
+            kind,
+            offsets: config.offsets(),
+            state: Mutex::new(State {
+                config,
+                raw,
+                pos: 0,
+                len: 0,
+                seq: SeqTracker::default(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind: keep going.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The chip's device node.
+    pub fn chip_path(&self) -> &Path {
+        &self.chip
+    }
+
+    /// The uAPI version of this request.
+    pub fn abi(&self) -> Abi {
+        match self.kind {
+            Kind::V2 => Abi::V2,
+            _ => Abi::V1,
+        }
+    }
+
+    /// The requested offsets, in request order.
+    pub fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    /// The current configuration (as last requested, reconfigured or set).
+    pub fn config(&self) -> Config {
+        self.lock().config.clone()
+    }
+
+    pub(crate) fn is_active_low(&self, offset: u32) -> bool {
+        self.lock()
+            .config
+            .line(offset)
+            .is_some_and(|s| s.active_low)
+    }
+
+    fn err(&self, op: Operation, lines: &[u32], e: io::Error) -> Error {
+        Error::io(&self.chip, op, lines, e)
+    }
+
+    fn index(&self, offset: u32) -> Result<usize> {
+        self.offsets
+            .iter()
+            .position(|&o| o == offset)
+            .ok_or_else(|| Error::invalid(&self.chip, InvalidConfig::NotRequested(offset)))
+    }
+
+    /// The logical value of one line.
+    pub fn value(&self, offset: u32) -> Result<Value> {
+        Ok(self.get_values(&[offset])?[0])
+    }
+
+    /// The logical values of all lines, in request order.
+    pub fn values(&self) -> Result<Vec<Value>> {
+        self.get_values(&self.offsets)
+    }
+
+    /// The logical values of `offsets` (in that order), read in one system call.
+    pub fn get_values(&self, offsets: &[u32]) -> Result<Vec<Value>> {
+        let idx: Vec<usize> = offsets
+            .iter()
+            .map(|&o| self.index(o))
+            .collect::<Result<_>>()?;
+        let fd = self.fd.as_fd();
+        match self.kind {
+            Kind::V2 => {
+                let mask = idx.iter().fold(0u64, |m, &i| m | (1 << i));
+                let bits = v2::get_values(fd, mask)
+                    .map_err(|e| self.err(Operation::GetValues, offsets, e))?;
+                Ok(idx
+                    .iter()
+                    .map(|&i| Value::from(bits & (1 << i) != 0))
+                    .collect())
+            }
+            Kind::V1Handle | Kind::V1Event(_) => {
+                let vals =
+                    v1::get_values(fd).map_err(|e| self.err(Operation::GetValues, offsets, e))?;
+                Ok(idx.iter().map(|&i| Value::from(vals[i] != 0)).collect())
+            }
+        }
+    }
+
+    /// Sets one output line.
+    pub fn set_value(&self, offset: u32, value: Value) -> Result<()> {
+        self.set_values(&[(offset, value)])
+    }
+
+    /// Sets several output lines in one system call.
+    pub fn set_values(&self, values: &[(u32, Value)]) -> Result<()> {
+        let offsets: Vec<u32> = values.iter().map(|(o, _)| *o).collect();
+        let idx: Vec<usize> = offsets
+            .iter()
+            .map(|&o| self.index(o))
+            .collect::<Result<_>>()?;
+        let fd = self.fd.as_fd();
+        match self.kind {
+            Kind::V2 => {
+                let mut bits = 0u64;
+                let mut mask = 0u64;
+                for (&i, (_, v)) in idx.iter().zip(values) {
+                    mask |= 1 << i;
+                    if v.is_active() {
+                        bits |= 1 << i;
+                    }
+                }
+                v2::set_values(fd, bits, mask)
+                    .map_err(|e| self.err(Operation::SetValues, &offsets, e))?;
+                let mut st = self.lock();
+                for (o, v) in values {
+                    st.config.set_value(*o, *v);
+                }
+                Ok(())
+            }
+            Kind::V1Handle => {
+                // v1 sets every line of the handle at once: fill in the others from the
+                // values last set.
+                let mut st = self.lock();
+                let mut all = [0u8; v1::HANDLES_MAX];
+                for (i, (_, s)) in st.config.lines().enumerate() {
+                    all[i] = u8::from(s.value == Some(Value::Active));
+                }
+                for (&i, (_, v)) in idx.iter().zip(values) {
+                    all[i] = u8::from(v.is_active());
+                }
+                v1::set_values(fd, &all)
+                    .map_err(|e| self.err(Operation::SetValues, &offsets, e))?;
+                for (o, v) in values {
+                    st.config.set_value(*o, *v);
+                }
+                Ok(())
+            }
+            Kind::V1Event(_) => Err(Error::unsupported(
+                &self.chip,
+                Abi::V1,
+                AbiLimit::SetValuesOnEvents,
+            )),
+        }
+    }
+
+    /// Applies a new configuration to the same lines without releasing them.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), udrv_core::gpio::Error> {
+    /// # let req = udrv_core::gpio::Request::builder().on_chip("/dev/gpiochip0").with_line(3).as_input().request()?;
+    /// use udrv_core::gpio::Value;
+    /// let mut cfg = req.config();
+    /// cfg.with_line(3).as_output(Value::Active);
+    /// req.reconfigure(&cfg)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reconfigure(&self, config: &Config) -> Result<()> {
+        let mut a = config.offsets();
+        let mut b = self.offsets.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        if a != b {
+            return Err(Error::invalid(&self.chip, InvalidConfig::LinesDiffer));
+        }
+        // Keep the request's index order (value bitmaps depend on it).
+        let mut ordered = Config::default();
+        for &o in &self.offsets {
+            let s = config.line(o).cloned().unwrap_or_default();
+            ordered.with_line_settings(o, s);
+        }
+        let fd = self.fd.as_fd();
+        match self.kind {
+            Kind::V2 => {
+                let c = ordered
+                    .encode_v2()
+                    .map_err(|r| Error::invalid(&self.chip, r))?;
+                v2::set_config(fd, &c)
+                    .map_err(|e| self.err(Operation::Reconfigure, &self.offsets, e))?;
+            }
+            Kind::V1Handle => {
+                ordered
+                    .validate()
+                    .map_err(|r| Error::invalid(&self.chip, r))?;
+                let c = ordered
+                    .encode_v1_handle_config()
+                    .map_err(|l| Error::unsupported(&self.chip, Abi::V1, l))?;
+                v1::set_config(fd, &c)
+                    .map_err(|e| self.err(Operation::Reconfigure, &self.offsets, e))?;
+            }
+            Kind::V1Event(_) => {
+                return Err(Error::unsupported(
+                    &self.chip,
+                    Abi::V1,
+                    AbiLimit::ReconfigureEdges,
+                ))
+            }
+        }
+        self.lock().config = ordered;
+        Ok(())
+    }
+
+    /// The next edge event, waiting as long as it takes.
+    pub fn read_edge_event(&self) -> Result<EdgeEvent> {
+        loop {
+            if let Some(ev) = self.next_event(None, true)? {
+                return Ok(ev);
+            }
+        }
+    }
+
+    /// The next edge event, or `None` when `timeout` passes first.
+    pub fn wait_edge_event(&self, timeout: Duration) -> Result<Option<EdgeEvent>> {
+        self.next_event(Some(timeout), true)
+    }
+
+    /// An edge event that has already happened, without waiting.
+    pub fn try_read_edge_event(&self) -> Result<Option<EdgeEvent>> {
+        self.next_event(None, false)
+    }
+
+    /// Whether an edge event is ready to read (waiting up to `timeout`).
+    pub fn has_edge_event(&self, timeout: Duration) -> Result<bool> {
+        {
+            let st = self.lock();
+            if st.pos < st.len {
+                return Ok(true);
+            }
+        }
+        poll_readable(self.fd.as_fd(), Some(timeout))
+            .map_err(|e| self.err(Operation::WaitEvents, &self.offsets, e))
+    }
+
+    /// Waits for at least one edge event, then appends every event already available
+    /// (in the internal buffer and one kernel read) to `out`. Returns how many it added.
+    pub fn read_edge_events(&self, out: &mut Vec<EdgeEvent>) -> Result<usize> {
+        let first = self.read_edge_event()?;
+        out.push(first);
+        let mut n = 1;
+        let mut st = self.lock();
+        while st.pos < st.len {
+            out.push(self.pop(&mut st));
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// A blocking iterator over edge events (ends only on error... never by itself).
+    pub fn edge_events(&self) -> EdgeEvents<'_> {
+        EdgeEvents { req: self }
+    }
+
+    fn pop(&self, st: &mut State) -> EdgeEvent {
+        let i = st.pos;
+        st.pos += 1;
+        match (&st.raw, self.kind) {
+            (RawEvents::V2(raw), _) => {
+                let e = raw[i];
+                EdgeEvent::from_v2(&e, &mut st.seq)
+            }
+            (RawEvents::V1(raw), Kind::V1Event(offset)) => EdgeEvent::from_v1(&raw[i], offset),
+            (RawEvents::V1(raw), _) => EdgeEvent::from_v1(&raw[i], self.offsets[0]),
+        }
+    }
+
+    /// Pops a buffered event, else reads the kernel (non-blocking); waits when `wait`.
+    pub(crate) fn next_event(
+        &self,
+        timeout: Option<Duration>,
+        wait: bool,
+    ) -> Result<Option<EdgeEvent>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            {
+                let mut st = self.lock();
+                if st.pos < st.len {
+                    return Ok(Some(self.pop(&mut st)));
+                }
+                if !st.config.detects_edges() {
+                    return Err(Error::invalid(&self.chip, InvalidConfig::NoEdgeDetection));
+                }
+                let fd = self.fd.as_fd();
+                let r = match &mut st.raw {
+                    RawEvents::V2(raw) => v2::read_events(fd, raw),
+                    RawEvents::V1(raw) => v1::read_events(fd, raw),
+                };
+                match r {
+                    Ok(n) if n > 0 => {
+                        st.pos = 0;
+                        st.len = n;
+                        return Ok(Some(self.pop(&mut st)));
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(self.err(Operation::ReadEvents, &self.offsets, e)),
+                }
+            }
+            if !wait {
+                return Ok(None);
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Ok(None);
+            }
+            let ready = poll_readable(self.fd.as_fd(), left)
+                .map_err(|e| self.err(Operation::WaitEvents, &self.offsets, e))?;
+            if !ready {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Blocking iterator over a request's edge events (see [`Request::edge_events`]).
+#[derive(Debug)]
+pub struct EdgeEvents<'a> {
+    req: &'a Request,
+}
+
+impl Iterator for EdgeEvents<'_> {
+    type Item = Result<EdgeEvent>;
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.req.read_edge_event())
+    }
+}
+
+impl AsFd for Request {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for Request {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_without_chip_is_an_error() {
+        let e = Request::builder()
+            .with_line(1)
+            .as_input()
+            .request()
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidConfig {
+                reason: InvalidConfig::NoChip,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn lines_of_two_chips_in_one_request_are_refused() {
+        let a = FoundLine {
+            chip: "/dev/gpiochip0".into(),
+            offset: 1,
+            info: crate::gpio::LineInfo::from_v2(&v2::LineInfo::zeroed()),
+        };
+        let mut b = a.clone();
+        b.chip = "/dev/gpiochip1".into();
+        let e = Request::builder()
+            .with_found_line(&a)
+            .with_found_line(&b)
+            .as_input()
+            .request()
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::InvalidConfig {
+                    reason: InvalidConfig::ChipMismatch { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn builder_settings_reach_the_config() {
+        let mut b = Request::builder();
+        b.with_line(3)
+            .with_edge_detection(EdgeDetection::Rising)
+            .with_bias(Bias::PullDown)
+            .with_lines(&[4, 5])
+            .as_output(Value::Active);
+        let c = b.config();
+        assert_eq!(c.offsets(), vec![3, 4, 5]);
+        assert_eq!(c.line(3).unwrap().edge, Some(EdgeDetection::Rising));
+        assert_eq!(c.line(5).unwrap().value, Some(Value::Active));
+        assert_eq!(c.line(4).unwrap().bias, None);
+    }
+}
