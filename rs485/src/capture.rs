@@ -1,0 +1,753 @@
+//! The capture engine: ports (or a raw log) in, framed packets out.
+//!
+//! [`run`] opens one port, or two for a 4-wire tap (one port per direction, one pcapng
+//! interface each), reads chunks stamped with CLOCK_REALTIME when each read returns, feeds
+//! each port's framer, writes frames as they are cut, and stops cleanly on SIGINT/SIGTERM,
+//! when a port vanishes (pty closed, USB adapter unplugged), when the reader of the output
+//! goes away, at a frame or time limit, or at the end of a replay. Whatever the reason,
+//! the file is complete up to the last frame, and [`Summary::reason`] says why it stopped.
+//!
+//! ```no_run
+//! use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, StderrProgress};
+//!
+//! let config = CaptureConfig {
+//!     ports: vec![PortSpec::new("/dev/ttyUSB0")],
+//!     line: "19200 8E1".parse()?,
+//!     output: Output::Path("bus.pcapng".into()),
+//!     ..CaptureConfig::default()
+//! };
+//! let summary = capture::run(&config, &mut StderrProgress::new())?;
+//! eprintln!("{} frames, stopped: {}", summary.stats.frames, summary.reason);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use udrv_core::serial::{self, LineSettings, ReadOutcome, Readiness, Rs485Config, SerialPort};
+
+use crate::frame::{Direction, Frame, Status};
+use crate::framer::{Framer, FramerKind, Timing};
+use crate::pcap::{open_sink, Format, FrameSink, Interface, LinkType};
+use crate::rawlog::{RawLogHeader, RawLogReader, RawLogWriter};
+use crate::rotate::{Rotation, RotatingSink};
+use crate::time::Timestamp;
+
+/// One port to capture from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortSpec {
+    /// The device, e.g. `/dev/ttyUSB0`.
+    pub path: PathBuf,
+    /// The direction of everything heard on it (4-wire tap), or `Unknown` to let the framer
+    /// infer it (Modbus: requests outbound, responses inbound).
+    pub direction: Direction,
+}
+
+impl PortSpec {
+    /// A port whose frames' direction the framer infers.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        PortSpec { path: path.into(), direction: Direction::Unknown }
+    }
+
+    /// A port whose frames all go `direction`.
+    pub fn with_direction(path: impl Into<PathBuf>, direction: Direction) -> Self {
+        PortSpec { path: path.into(), direction }
+    }
+}
+
+/// Where the capture goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A file (created or truncated), a FIFO (Wireshark extcap), or with [`Rotation`] the
+    /// base name of a series of files.
+    Path(PathBuf),
+    /// Standard output, for `| wireshark -k -i -` or `| tcpdump -r -`.
+    Stdout,
+}
+
+impl Output {
+    /// `-` is standard output, anything else a path.
+    pub fn from_arg(s: &str) -> Output {
+        if s == "-" {
+            Output::Stdout
+        } else {
+            Output::Path(PathBuf::from(s))
+        }
+    }
+}
+
+/// Everything a capture needs. The CLI fills it from its arguments.
+#[derive(Clone, Debug)]
+pub struct CaptureConfig {
+    /// One port, or two for a 4-wire tap. Ignored when replaying.
+    pub ports: Vec<PortSpec>,
+    /// Baud rate and character format (ignored when replaying: the log has its own).
+    pub line: LineSettings,
+    /// Switch the kernel's RS485 mode to this (optional: ptys and many adapters refuse it,
+    /// which becomes a warning).
+    pub rs485: Option<Rs485Config>,
+    /// Ask for low-latency reads (`ASYNC_LOW_LATENCY`, FTDI `latency_timer` = 1 ms).
+    pub low_latency: bool,
+    /// Override the timestamp resolution the framers trust (default: estimated from the
+    /// port kind and latency settings, or read from the raw log).
+    pub resolution: Option<Duration>,
+    /// The protocol framer.
+    pub framer: FramerKind,
+    /// pcap or pcapng.
+    pub format: Format,
+    /// The link type; `None`: the framer's default (USER0, or BACNET_MS_TP for MS/TP).
+    pub link_type: Option<LinkType>,
+    /// Where the frames go.
+    pub output: Output,
+    /// Start new files by size or time (needs [`Output::Path`]).
+    pub rotation: Rotation,
+    /// Also record every chunk read into this raw log.
+    pub raw_log: Option<PathBuf>,
+    /// Re-frame this raw log instead of reading ports.
+    pub replay: Option<PathBuf>,
+    /// Stop after this many frames.
+    pub max_frames: Option<u64>,
+    /// Stop after this long (live capture).
+    pub max_duration: Option<Duration>,
+    /// Stop cleanly on SIGINT and SIGTERM (a second one exits at once).
+    pub handle_signals: bool,
+    /// Stop when this becomes true (for programs that run the capture in a thread).
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            ports: Vec::new(),
+            line: LineSettings::default(),
+            rs485: None,
+            low_latency: true,
+            resolution: None,
+            framer: FramerKind::ModbusRtu,
+            format: Format::Pcapng,
+            link_type: None,
+            output: Output::Stdout,
+            rotation: Rotation::default(),
+            raw_log: None,
+            replay: None,
+            max_frames: None,
+            max_duration: None,
+            handle_signals: true,
+            stop: None,
+        }
+    }
+}
+
+/// Why the capture stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// SIGINT (2) or SIGTERM (15).
+    Signal(i32),
+    /// A port went away (EIO/hang-up, ENODEV).
+    PortVanished(PathBuf),
+    /// The raw log being replayed ended.
+    EndOfReplay,
+    /// [`CaptureConfig::max_frames`] reached.
+    FrameLimit,
+    /// [`CaptureConfig::max_duration`] passed.
+    TimeLimit,
+    /// [`CaptureConfig::stop`] was set.
+    Stopped,
+    /// The reader of the output went away (EPIPE: Wireshark or tcpdump closed).
+    OutputClosed,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Signal(libc::SIGINT) => f.write_str("interrupted (SIGINT)"),
+            StopReason::Signal(libc::SIGTERM) => f.write_str("terminated (SIGTERM)"),
+            StopReason::Signal(n) => write!(f, "signal {n}"),
+            StopReason::PortVanished(p) => write!(f, "{} went away", p.display()),
+            StopReason::EndOfReplay => f.write_str("end of the raw log"),
+            StopReason::FrameLimit => f.write_str("frame limit reached"),
+            StopReason::TimeLimit => f.write_str("time limit reached"),
+            StopReason::Stopped => f.write_str("stopped"),
+            StopReason::OutputClosed => f.write_str("the output was closed"),
+        }
+    }
+}
+
+/// Counters, updated per frame.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Frames written (good and bad).
+    pub frames: u64,
+    /// Frames with any error flag.
+    pub bad_frames: u64,
+    /// Frames with a CRC error.
+    pub crc_errors: u64,
+    /// Frames with a wrong inter-frame gap.
+    pub gap_errors: u64,
+    /// Noise (bytes that formed no frame).
+    pub noise: u64,
+    /// Bytes read from the ports (or the log).
+    pub bytes: u64,
+}
+
+impl Stats {
+    fn count(&mut self, f: &Frame) {
+        self.frames += 1;
+        if !f.status.is_ok() {
+            self.bad_frames += 1;
+        }
+        if f.status.contains(Status::CRC_ERROR) {
+            self.crc_errors += 1;
+        }
+        if f.status.contains(Status::WRONG_GAP) {
+            self.gap_errors += 1;
+        }
+        if f.status.contains(Status::NOISE) {
+            self.noise += 1;
+        }
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} frames ({} bad: {} CRC, {} gap, {} noise), {} bytes",
+            self.frames, self.bad_frames, self.crc_errors, self.gap_errors, self.noise, self.bytes
+        )
+    }
+}
+
+/// What [`run`] reports at the end.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Counters.
+    pub stats: Stats,
+    /// Why it stopped.
+    pub reason: StopReason,
+    /// Files written (one unless rotating; empty for stdout).
+    pub files: Vec<PathBuf>,
+    /// The timestamp resolution the framers trusted.
+    pub resolution: Duration,
+    /// Warnings given during the capture (also passed to [`Progress::warning`]).
+    pub warnings: Vec<String>,
+}
+
+/// Receives progress while a capture runs. Every method has an empty default.
+pub trait Progress {
+    /// A frame was written.
+    fn frame(&mut self, _frame: &Frame, _stats: &Stats) {}
+    /// Something the user should know (RS485 mode refused, coarse timestamps).
+    fn warning(&mut self, _message: &str) {}
+    /// The capture has stopped.
+    fn finished(&mut self, _summary: &Summary) {}
+}
+
+impl Progress for () {}
+
+/// Prints a frame count on stderr, at most five times a second, and warnings on their own
+/// lines: what `udrv capture` shows while running.
+#[derive(Debug)]
+pub struct StderrProgress {
+    last: Option<Instant>,
+    tty: bool,
+}
+
+impl StderrProgress {
+    /// A progress printer; on a terminal the count rewrites one line.
+    pub fn new() -> Self {
+        StderrProgress { last: None, tty: io::stderr().is_terminal() }
+    }
+}
+
+impl Default for StderrProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for StderrProgress {
+    fn frame(&mut self, _frame: &Frame, stats: &Stats) {
+        if self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        if self.tty {
+            eprint!("\r{stats}   ");
+        } else {
+            eprintln!("{stats}");
+        }
+    }
+    fn warning(&mut self, message: &str) {
+        if self.tty && self.last.is_some() {
+            eprintln!();
+        }
+        eprintln!("warning: {message}");
+    }
+    fn finished(&mut self, summary: &Summary) {
+        if self.tty && self.last.is_some() {
+            eprintln!();
+        }
+        eprintln!("{}; stopped: {}", summary.stats, summary.reason);
+    }
+}
+
+/// Errors that prevent or end a capture. A port vanishing is not one: that is a
+/// [`StopReason`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A port could not be opened or set up.
+    Serial(serial::Error),
+    /// The output could not be created or written.
+    Output {
+        /// The file, `None` for stdout.
+        path: Option<PathBuf>,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The raw log could not be written.
+    RawLog {
+        /// The log file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The raw log to replay could not be read.
+    Replay {
+        /// The log file.
+        path: PathBuf,
+        /// The OS error or format problem.
+        source: io::Error,
+    },
+    /// The configuration does not make sense.
+    Config(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Serial(e) => e.fmt(f),
+            Error::Output { path: Some(p), source } => {
+                write!(f, "cannot write {}: {}", p.display(), udrv_core::error::describe(source))
+            }
+            Error::Output { path: None, source } => {
+                write!(f, "cannot write standard output: {}", udrv_core::error::describe(source))
+            }
+            Error::RawLog { path, source } => {
+                write!(f, "cannot write raw log {}: {}", path.display(), udrv_core::error::describe(source))
+            }
+            Error::Replay { path, source } => {
+                write!(f, "cannot replay {}: {}", path.display(), udrv_core::error::describe(source))
+            }
+            Error::Config(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Serial(e) => Some(e),
+            Error::Output { source, .. } | Error::RawLog { source, .. } | Error::Replay { source, .. } => {
+                Some(source)
+            }
+            Error::Config(_) => None,
+        }
+    }
+}
+
+impl From<serial::Error> for Error {
+    fn from(e: serial::Error) -> Self {
+        Error::Serial(e)
+    }
+}
+
+/// The frames' destination with the bookkeeping around it.
+struct Writer<'p> {
+    sink: Box<dyn FrameSink>,
+    path: Option<PathBuf>,
+    directions: Vec<Direction>,
+    stats: Stats,
+    max_frames: Option<u64>,
+    progress: &'p mut dyn Progress,
+    frames: Vec<Frame>,
+}
+
+impl Writer<'_> {
+    /// Writes the frames collected from `port`'s framer; says when to stop.
+    fn deliver(&mut self, port: usize) -> Result<Option<StopReason>, Error> {
+        let mut frames = std::mem::take(&mut self.frames);
+        let mut stop = None;
+        for mut f in frames.drain(..) {
+            f.interface = port as u32;
+            if self.directions[port] != Direction::Unknown {
+                f.direction = self.directions[port];
+            }
+            match self.sink.write_frame(&f) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Some(StopReason::OutputClosed)),
+                Err(source) => return Err(Error::Output { path: self.path.clone(), source }),
+            }
+            self.stats.count(&f);
+            self.progress.frame(&f, &self.stats);
+            if self.max_frames.is_some_and(|m| self.stats.frames >= m) {
+                stop = Some(StopReason::FrameLimit);
+                break;
+            }
+        }
+        self.frames = frames;
+        Ok(stop)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        match self.sink.flush() {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Err(source) => Err(Error::Output { path: self.path.clone(), source }),
+        }
+    }
+}
+
+/// Stop conditions shared by live capture and replay.
+struct Stopper {
+    signal: Arc<AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+    external: Option<Arc<AtomicBool>>,
+    until: Option<Instant>,
+}
+
+impl Stopper {
+    fn new(config: &CaptureConfig) -> Result<Stopper, Error> {
+        let signal = Arc::new(AtomicUsize::new(0));
+        let mut ids = Vec::new();
+        if config.handle_signals {
+            let armed = Arc::new(AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                let reg = |r: io::Result<signal_hook::SigId>| {
+                    r.map_err(|e| Error::Config(format!("cannot install signal handler: {e}")))
+                };
+                // A second signal exits at once, in case the first one's clean stop hangs.
+                ids.push(reg(signal_hook::flag::register_conditional_shutdown(sig, 130, armed.clone()))?);
+                ids.push(reg(signal_hook::flag::register(sig, armed.clone()))?);
+                ids.push(reg(signal_hook::flag::register_usize(sig, signal.clone(), sig as usize))?);
+            }
+        }
+        Ok(Stopper {
+            signal,
+            ids,
+            external: config.stop.clone(),
+            until: config.max_duration.map(|d| Instant::now() + d),
+        })
+    }
+
+    fn check(&self) -> Option<StopReason> {
+        match self.signal.load(Ordering::SeqCst) {
+            0 => {}
+            n => return Some(StopReason::Signal(n as i32)),
+        }
+        if self.external.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return Some(StopReason::Stopped);
+        }
+        if self.until.is_some_and(|u| Instant::now() >= u) {
+            return Some(StopReason::TimeLimit);
+        }
+        None
+    }
+}
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+fn is_pipe(file: &File) -> bool {
+    file.metadata().map(|m| m.file_type().is_fifo() || m.file_type().is_socket()).unwrap_or(false)
+}
+
+fn open_output(
+    config: &CaptureConfig,
+    interfaces: &[Interface],
+    live: bool,
+) -> Result<(Box<dyn FrameSink>, Option<PathBuf>), Error> {
+    let out_err = |path: Option<&Path>, source| Error::Output { path: path.map(Path::to_path_buf), source };
+    match &config.output {
+        Output::Stdout => {
+            if config.rotation.is_on() {
+                return Err(Error::Config("file rotation needs an output file, not standard output".into()));
+            }
+            let mut sink = open_sink(config.format, BufWriter::new(io::stdout()), interfaces)
+                .map_err(|e| out_err(None, e))?;
+            sink.set_flush_each(true);
+            sink.flush().map_err(|e| out_err(None, e))?;
+            Ok((sink, None))
+        }
+        Output::Path(p) if config.rotation.is_on() => {
+            let rot = RotatingSink::new(p, config.format, interfaces, config.rotation);
+            let mut sink: Box<dyn FrameSink> = Box::new(rot);
+            sink.set_flush_each(live);
+            Ok((sink, Some(p.clone())))
+        }
+        Output::Path(p) => {
+            let file = File::create(p).map_err(|e| out_err(Some(p), e))?;
+            let pipe = is_pipe(&file);
+            let mut sink =
+                open_sink(config.format, BufWriter::new(file), interfaces).map_err(|e| out_err(Some(p), e))?;
+            sink.set_flush_each(live || pipe);
+            sink.flush().map_err(|e| out_err(Some(p), e))?;
+            Ok((sink, Some(p.clone())))
+        }
+    }
+}
+
+/// Runs a capture (or a replay) as `config` says, until a [`StopReason`].
+pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summary, Error> {
+    let stopper = Stopper::new(config)?;
+    let mut warnings = Vec::new();
+    let mut warn = |progress: &mut dyn Progress, msg: String| {
+        progress.warning(&msg);
+        warnings.push(msg);
+    };
+
+    // Sources: a raw log, or ports.
+    let mut replay = None;
+    let mut ports = Vec::new();
+    let (line, names, resolution) = if let Some(path) = &config.replay {
+        let r = RawLogReader::open(path).map_err(|source| Error::Replay { path: path.clone(), source })?;
+        let h = r.header().clone();
+        replay = Some(r);
+        (h.line, h.ports, config.resolution.unwrap_or(h.resolution))
+    } else {
+        if config.ports.is_empty() {
+            return Err(Error::Config("no port to capture from: name one (or two for a 4-wire tap)".into()));
+        }
+        let mut resolution = Duration::ZERO;
+        for spec in &config.ports {
+            let mut port = SerialPort::open(&spec.path, &config.line)?;
+            if let Some(rs) = &config.rs485 {
+                match port.set_rs485(rs) {
+                    Ok(got) if got != *rs => warn(
+                        progress,
+                        format!("{}: the kernel adjusted RS485 mode to {got:?}", spec.path.display()),
+                    ),
+                    Ok(_) => {}
+                    Err(e) => warn(progress, e.to_string()),
+                }
+            }
+            if config.low_latency {
+                let ll = port.set_low_latency();
+                for note in &ll.notes {
+                    if ll.kind != serial::PortKind::Pty {
+                        warn(progress, format!("{}: {note}", spec.path.display()));
+                    }
+                }
+                resolution = resolution.max(ll.resolution);
+            } else {
+                resolution = resolution.max(Duration::from_millis(16));
+            }
+            ports.push(port);
+        }
+        let names = config.ports.iter().map(|p| p.path.display().to_string()).collect();
+        (config.line, names, config.resolution.unwrap_or(resolution))
+    };
+    let timing = Timing::modbus(&line, resolution);
+    if config.framer == FramerKind::ModbusRtu && resolution.as_nanos() as u64 > timing.t35_ns {
+        warn(
+            progress,
+            format!(
+                "timestamps are only good to {:.1} ms, coarser than t3.5 = {:.2} ms at {line}: \
+                 frames are cut by function code and CRC, silences are not trusted to flag \
+                 gap errors (set the adapter's latency timer to 1 ms to do better)",
+                resolution.as_secs_f64() * 1e3,
+                timing.t35_ns as f64 / 1e6
+            ),
+        );
+    }
+
+    let link = config.link_type.clone().unwrap_or_else(|| config.framer.default_link_type());
+    let directions: Vec<Direction> = if replay.is_some() {
+        (0..names.len())
+            .map(|i| config.ports.get(i).map(|p| p.direction).unwrap_or(Direction::Unknown))
+            .collect()
+    } else {
+        config.ports.iter().map(|p| p.direction).collect()
+    };
+    if config.format == Format::Pcap && names.len() > 1 {
+        warn(progress, "pcap records neither ports nor directions: use pcapng for a 4-wire tap".into());
+    }
+    let interfaces: Vec<Interface> = names
+        .iter()
+        .zip(&directions)
+        .map(|(name, dir)| Interface {
+            name: name.clone(),
+            description: format!(
+                "RS485 {line}, framer {}{}",
+                config.framer,
+                match dir {
+                    Direction::Inbound => ", inbound",
+                    Direction::Outbound => ", outbound",
+                    Direction::Unknown => "",
+                }
+            ),
+            link_type: link.clone(),
+            speed_bps: Some(line.baud as u64),
+        })
+        .collect();
+
+    let (sink, out_path) = open_output(config, &interfaces, replay.is_none())?;
+    let mut raw = match &config.raw_log {
+        Some(path) => {
+            let header = RawLogHeader { line, ports: names.clone(), resolution };
+            Some((
+                RawLogWriter::create(path, &header).map_err(|source| Error::RawLog { path: path.clone(), source })?,
+                path.clone(),
+            ))
+        }
+        None => None,
+    };
+    let mut framers: Vec<Box<dyn Framer>> = names.iter().map(|_| config.framer.build(&line, resolution)).collect();
+    let mut w = Writer {
+        sink,
+        path: out_path.clone(),
+        directions,
+        stats: Stats::default(),
+        max_frames: config.max_frames,
+        progress,
+        frames: Vec::new(),
+    };
+
+    let mut reason = None;
+    if let Some(mut log) = replay {
+        let path = config.replay.clone().unwrap_or_default();
+        while reason.is_none() {
+            reason = stopper.check();
+            if reason.is_some() {
+                break;
+            }
+            let Some(chunk) = log.next_chunk().map_err(|source| Error::Replay { path: path.clone(), source })?
+            else {
+                reason = Some(StopReason::EndOfReplay);
+                break;
+            };
+            let port = chunk.port as usize;
+            if port >= framers.len() {
+                return Err(Error::Replay {
+                    path,
+                    source: io::Error::new(io::ErrorKind::InvalidData, format!("chunk for port {port}")),
+                });
+            }
+            w.stats.bytes += chunk.data.len() as u64;
+            if let Some((rl, rp)) = &mut raw {
+                rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data)
+                    .map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+            }
+            framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
+            reason = w.deliver(port)?;
+        }
+    } else {
+        let mut buf = vec![0u8; 4096];
+        'outer: loop {
+            if let Some(r) = stopper.check() {
+                reason = Some(r);
+                break;
+            }
+            let now = Timestamp::now();
+            let deadline = framers.iter().filter_map(|f| f.deadline()).min();
+            let timeout = deadline
+                .map(|d| d.since(now))
+                .unwrap_or(Duration::from_millis(100))
+                .min(Duration::from_millis(100));
+            let fds: Vec<_> = ports.iter().map(|p| p.as_fd()).collect();
+            let ready = match serial::poll_ports(&fds, Some(timeout)) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(Error::Serial(serial::Error::Io {
+                        path: config.ports[0].path.clone(),
+                        op: "poll",
+                        source,
+                    }))
+                }
+            };
+            drop(fds);
+            for (i, state) in ready.iter().enumerate() {
+                if *state == Readiness::Idle {
+                    continue;
+                }
+                match ports[i].read_now(&mut buf)? {
+                    ReadOutcome::Data(n) => {
+                        let ts = Timestamp::now();
+                        w.stats.bytes += n as u64;
+                        if let Some((rl, rp)) = &mut raw {
+                            rl.write_chunk(ts, i as u8, &buf[..n])
+                                .map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+                        }
+                        framers[i].feed(ts, &buf[..n], &mut w.frames);
+                        if let Some(r) = w.deliver(i)? {
+                            reason = Some(r);
+                            break 'outer;
+                        }
+                    }
+                    ReadOutcome::Timeout => {}
+                    ReadOutcome::Vanished => {
+                        reason = Some(StopReason::PortVanished(config.ports[i].path.clone()));
+                        break 'outer;
+                    }
+                }
+            }
+            let now = Timestamp::now();
+            for (i, f) in framers.iter_mut().enumerate() {
+                if f.deadline().is_some_and(|d| d <= now) {
+                    f.tick(now, &mut w.frames);
+                    if let Some(r) = w.deliver(i)? {
+                        reason = Some(r);
+                        break 'outer;
+                    }
+                }
+            }
+        }
+    }
+
+    // Whatever stopped us: hand out what the framers hold, then flush.
+    let reason = reason.unwrap_or(StopReason::Stopped);
+    if reason != StopReason::OutputClosed && reason != StopReason::FrameLimit {
+        for (i, f) in framers.iter_mut().enumerate() {
+            f.finish(&mut w.frames);
+            if w.deliver(i)?.is_some() {
+                break;
+            }
+        }
+    }
+    w.flush()?;
+    if let Some((rl, rp)) = &mut raw {
+        rl.flush().map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+    }
+    let files = match &config.output {
+        Output::Path(_) if config.rotation.is_on() => w.sink.files(),
+        Output::Path(p) => vec![p.clone()],
+        Output::Stdout => Vec::new(),
+    };
+    let summary = Summary { stats: w.stats.clone(), reason, files, resolution, warnings };
+    w.progress.finished(&summary);
+    Ok(summary)
+}
+
+/// Writes `frames` to `sink` with no engine around them: for programs that frame bytes
+/// they got elsewhere.
+pub fn write_all(sink: &mut dyn FrameSink, frames: &[Frame]) -> io::Result<()> {
+    for f in frames {
+        sink.write_frame(f)?;
+    }
+    sink.flush()
+}
