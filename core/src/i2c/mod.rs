@@ -1,1 +1,775 @@
-//! placeholder: being written
+//! I2C buses through i2c-dev (`/dev/i2c-N`).
+//!
+//! [`I2cBus`] opens a bus by number, path or adapter name, knows the adapter's
+//! capabilities ([`Funcs`]) and checks them before any I/O, and offers:
+//!
+//! - embedded-hal 1.0 [`I2c`](embedded_hal::i2c::I2c) for 7-bit and 10-bit addresses
+//!   (module `hal`): one `I2C_RDWR` ioctl per transaction, adjacent operations of one
+//!   direction merged into one message as the embedded-hal contract requires; on
+//!   SMBus-only adapters `write`, `read` and `write_read` are carried out by the SMBus
+//!   command with the same bytes on the wire, or refused with [`Error::Unsupported`];
+//! - the SMBus commands (`smbus_*` methods), with Packet Error Checking per handle;
+//! - embedded-hal-async [`I2c`](embedded_hal_async::i2c::I2c) with feature `tokio`
+//!   ([`asynch::AsyncI2cBus`]).
+//!
+//! A handle is cheap to clone and `Send + Sync`: clones share the file descriptor, and a
+//! mutex makes selecting the target address and the transfer one atomic step. Give each
+//! driver its own clone (`Driver::new(bus.clone(), addr)`).
+//!
+//! Addresses held by a kernel driver are refused with [`Error::AddressBusy`] naming the
+//! driver; [`I2cBus::set_force`] opts in to `I2C_SLAVE_FORCE`.
+//!
+//! ```no_run
+//! use embedded_hal::i2c::I2c;
+//! use udrv_core::i2c::{Funcs, I2cBus};
+//!
+//! # fn main() -> Result<(), udrv_core::i2c::Error> {
+//! let mut bus = I2cBus::open(1)?; // /dev/i2c-1
+//! println!("{} can do {}", bus.name(), bus.funcs());
+//! // A temperature sensor's register 0, through the embedded-hal trait:
+//! let mut raw = [0u8; 2];
+//! bus.write_read(0x48u8, &[0x00], &mut raw)?;
+//! // The same through SMBus (works on SMBus-only adapters too):
+//! let word = bus.smbus_read_word_data(0x48, 0x00)?;
+//! # let _ = (word, Funcs::I2C);
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod funcs;
+mod hal;
+mod plan;
+
+#[cfg(feature = "tokio")]
+pub mod asynch;
+
+pub use error::{Error, Op};
+pub use funcs::Funcs;
+
+use std::fmt;
+use std::fs::OpenOptions;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::sys::i2c as sys;
+
+/// Result of I2C operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I2C adapter found in sysfs (`/sys/class/i2c-dev`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adapter {
+    /// The bus number `N` of `/dev/i2c-N`.
+    pub number: u32,
+    /// The device node, `/dev/i2c-N`.
+    pub path: PathBuf,
+    /// The adapter's name, e.g. `bcm2835 (i2c@7e804000)` or `SMBus stub driver`.
+    pub name: String,
+}
+
+impl Adapter {
+    /// Opens this adapter's bus.
+    pub fn open(&self) -> Result<I2cBus> {
+        I2cBus::open_path(&self.path)
+    }
+}
+
+const SYS_CLASS: &str = "/sys/class/i2c-dev";
+
+/// The I2C adapters that have an i2c-dev node, by bus number. Empty when there are none
+/// (for example when the `i2c-dev` module is not loaded).
+///
+/// ```no_run
+/// for a in udrv_core::i2c::adapters()? {
+///     println!("i2c-{}\t{}", a.number, a.name);
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn adapters() -> io::Result<Vec<Adapter>> {
+    adapters_in(Path::new(SYS_CLASS), Path::new("/dev"))
+}
+
+fn adapters_in(class: &Path, dev: &Path) -> io::Result<Vec<Adapter>> {
+    let dir = match std::fs::read_dir(class) {
+        Ok(d) => d,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in dir {
+        let entry = entry?;
+        let file = entry.file_name();
+        let Some(number) = file
+            .to_str()
+            .and_then(|s| s.strip_prefix("i2c-"))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let name = std::fs::read_to_string(entry.path().join("name"))
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default();
+        out.push(Adapter {
+            number,
+            path: dev.join(format!("i2c-{number}")),
+            name,
+        });
+    }
+    out.sort_by_key(|a| a.number);
+    Ok(out)
+}
+
+/// The target address last set on the shared file descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Target {
+    addr: u16,
+    forced: bool,
+}
+
+/// Kernel state of the shared file descriptor, mirrored to skip redundant ioctls
+/// (`None`: unknown).
+#[derive(Debug)]
+struct State {
+    target: Option<Target>,
+    pec: Option<bool>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        // A freshly opened i2c-dev fd has no address and PEC off.
+        State {
+            target: None,
+            pec: Some(false),
+        }
+    }
+}
+
+struct Shared {
+    fd: OwnedFd,
+    path: PathBuf,
+    bus: Option<u32>,
+    name: String,
+    funcs: Funcs,
+    state: Mutex<State>,
+}
+
+/// An open I2C bus (`/dev/i2c-N`): cheap to clone, shareable across threads.
+///
+/// Clones share the file descriptor and the adapter; each clone has its own
+/// [`force`](Self::set_force) and [`PEC`](Self::set_pec) settings, so two drivers on one
+/// bus can differ. Adapter-wide settings ([`set_timeout`](Self::set_timeout),
+/// [`set_retries`](Self::set_retries)) affect every user of the adapter.
+///
+/// ```no_run
+/// use udrv_core::i2c::I2cBus;
+/// # fn main() -> Result<(), udrv_core::i2c::Error> {
+/// let bus = I2cBus::open_by_name("SMBus stub driver")?;
+/// bus.smbus_write_byte_data(0x50, 0x10, 0xab)?;
+/// assert_eq!(bus.smbus_read_byte_data(0x50, 0x10)?, 0xab);
+/// let sensor_bus = bus.clone(); // give it to a driver; same fd, own settings
+/// # drop(sensor_bus); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct I2cBus {
+    shared: Arc<Shared>,
+    force: bool,
+    pec: bool,
+}
+
+impl fmt::Debug for I2cBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("I2cBus")
+            .field("path", &self.shared.path)
+            .field("name", &self.shared.name)
+            .field("funcs", &self.shared.funcs)
+            .field("force", &self.force)
+            .field("pec", &self.pec)
+            .finish()
+    }
+}
+
+/// The (major, minor) numbers of a device number.
+fn major_minor(rdev: u64) -> (u64, u64) {
+    let major = ((rdev >> 32) & 0xffff_f000) | ((rdev >> 8) & 0x0fff);
+    let minor = ((rdev >> 12) & 0xffff_ff00) | (rdev & 0x00ff);
+    (major, minor)
+}
+
+impl I2cBus {
+    /// Opens `/dev/i2c-{bus}`.
+    pub fn open(bus: u32) -> Result<I2cBus> {
+        Self::open_path(format!("/dev/i2c-{bus}"))
+    }
+
+    /// Opens an i2c-dev node by path (symlinks, e.g. from udev rules, are fine). Reads the
+    /// adapter's capabilities; a file that is not an i2c-dev node gives [`Error::Open`]
+    /// with `ENOTTY`.
+    pub fn open_path(path: impl AsRef<Path>) -> Result<I2cBus> {
+        let path = path.as_ref().to_path_buf();
+        let open_err = |source| Error::Open {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(open_err)?;
+        let rdev = file.metadata().map_err(open_err)?.rdev();
+        let fd = OwnedFd::from(file);
+        let funcs = Funcs::from_bits(sys::funcs(fd.as_fd()).map_err(open_err)?);
+        // Identify the adapter through its device number: works for any path.
+        let (major, minor) = major_minor(rdev);
+        let sysdir = PathBuf::from(format!("/sys/dev/char/{major}:{minor}"));
+        let name = std::fs::read_to_string(sysdir.join("name"))
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_else(|_| path.display().to_string());
+        let bus = std::fs::read_link(&sysdir).ok().and_then(|l| {
+            l.file_name()?
+                .to_str()?
+                .strip_prefix("i2c-")?
+                .parse::<u32>()
+                .ok()
+        });
+        Ok(I2cBus {
+            shared: Arc::new(Shared {
+                fd,
+                path,
+                bus,
+                name,
+                funcs,
+                state: Mutex::new(State::default()),
+            }),
+            force: false,
+            pec: false,
+        })
+    }
+
+    /// Opens the bus whose adapter has exactly this name (`/sys/class/i2c-dev/*/name`),
+    /// so code keeps working when bus numbers change between kernels or boots.
+    pub fn open_by_name(name: &str) -> Result<I2cBus> {
+        let all = adapters().map_err(|source| Error::Open {
+            path: SYS_CLASS.into(),
+            source,
+        })?;
+        let matching: Vec<&Adapter> = all.iter().filter(|a| a.name == name).collect();
+        match matching.as_slice() {
+            [one] => one.open(),
+            [] => Err(Error::NoSuchAdapter {
+                name: name.to_string(),
+                available: all.iter().map(|a| a.name.clone()).collect(),
+            }),
+            many => Err(Error::AmbiguousAdapter {
+                name: name.to_string(),
+                buses: many.iter().map(|a| a.number).collect(),
+            }),
+        }
+    }
+
+    /// The device node.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// The bus number, when sysfs tells it.
+    pub fn number(&self) -> Option<u32> {
+        self.shared.bus
+    }
+
+    /// The adapter's name (the path when sysfs does not tell it).
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// What the adapter can do (`I2C_FUNCS`, read once at open).
+    pub fn funcs(&self) -> Funcs {
+        self.shared.funcs
+    }
+
+    /// Whether this handle accesses addresses a kernel driver holds.
+    pub fn force(&self) -> bool {
+        self.force
+    }
+
+    /// Lets this handle access addresses a kernel driver holds (`I2C_SLAVE_FORCE`).
+    /// Off by default: such addresses give [`Error::AddressBusy`]. Forcing can confuse
+    /// the driver (and the device); use it knowingly.
+    pub fn set_force(&mut self, force: bool) {
+        self.force = force;
+    }
+
+    /// [`set_force`](Self::set_force), builder style.
+    pub fn with_force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// Whether this handle's SMBus commands use Packet Error Checking.
+    pub fn pec(&self) -> bool {
+        self.pec
+    }
+
+    /// Turns SMBus Packet Error Checking on or off for this handle's SMBus commands (and
+    /// the SMBus commands that carry embedded-hal operations on SMBus-only adapters).
+    /// Plain I2C transactions (`I2C_RDWR`) never carry PEC. Turning it on needs
+    /// [`Funcs::SMBUS_PEC`] ([`Error::Unsupported`] otherwise).
+    pub fn set_pec(&mut self, pec: bool) -> Result<()> {
+        if pec {
+            self.require(Op::SetPec, None, Funcs::SMBUS_PEC, None)?;
+        }
+        self.pec = pec;
+        Ok(())
+    }
+
+    /// Sets the adapter's timeout (`I2C_TIMEOUT`, rounded up to 10 ms units). It applies
+    /// to the whole adapter, for every user.
+    pub fn set_timeout(&self, timeout: Duration) -> Result<()> {
+        let tens = timeout.as_millis().div_ceil(10);
+        let tens = u32::try_from(tens)
+            .ok()
+            .filter(|t| *t <= i32::MAX as u32)
+            .ok_or_else(|| {
+                self.io(
+                    Op::SetTimeout,
+                    None,
+                    io::Error::from_raw_os_error(libc::EINVAL),
+                )
+            })?;
+        sys::set_timeout(self.fd(), tens).map_err(|e| self.io(Op::SetTimeout, None, e))
+    }
+
+    /// Sets how many times the adapter retries an unacknowledged address (`I2C_RETRIES`).
+    /// It applies to the whole adapter, for every user.
+    pub fn set_retries(&self, retries: u32) -> Result<()> {
+        sys::set_retries(self.fd(), retries).map_err(|e| self.io(Op::SetRetries, None, e))
+    }
+
+    /// Which kernel driver holds a 7-bit address, if any: `Ok(Some(name))` when
+    /// `I2C_SLAVE` reports the address busy (`UU` in `i2cdetect`), with the driver's name
+    /// from sysfs (or `"unknown"`), `Ok(None)` when it is free.
+    pub fn address_user(&self, addr: u16) -> Result<Option<String>> {
+        self.check_addr(addr, false)?;
+        let mut st = self.state();
+        match sys::set_slave(self.fd(), addr, false) {
+            Ok(()) => {
+                st.target = Some(Target {
+                    addr,
+                    forced: false,
+                });
+                Ok(None)
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(Some(
+                self.driver_at(addr).unwrap_or_else(|| "unknown".into()),
+            )),
+            Err(e) => {
+                st.target = None;
+                Err(self.io(Op::SetAddress, Some(addr), e))
+            }
+        }
+    }
+
+    // ---- SMBus -------------------------------------------------------------------------
+
+    /// SMBus quick command: only the read/write bit (`read` true for read) after the
+    /// address. Used to probe for devices.
+    pub fn smbus_quick(&self, addr: u16, read: bool) -> Result<()> {
+        let rw = if read {
+            sys::I2C_SMBUS_READ
+        } else {
+            sys::I2C_SMBUS_WRITE
+        };
+        self.smbus(Op::SmbusQuick, addr, rw, 0, sys::I2C_SMBUS_QUICK, None)
+    }
+
+    /// SMBus receive byte: reads one byte with no command.
+    pub fn smbus_read_byte(&self, addr: u16) -> Result<u8> {
+        let mut d = sys::i2c_smbus_data::zeroed();
+        self.smbus(
+            Op::SmbusReceiveByte,
+            addr,
+            sys::I2C_SMBUS_READ,
+            0,
+            sys::I2C_SMBUS_BYTE,
+            Some(&mut d),
+        )?;
+        Ok(d.byte())
+    }
+
+    /// SMBus send byte: writes one byte with no command.
+    pub fn smbus_write_byte(&self, addr: u16, value: u8) -> Result<()> {
+        self.smbus(
+            Op::SmbusSendByte,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            value,
+            sys::I2C_SMBUS_BYTE,
+            None,
+        )
+    }
+
+    /// SMBus read byte data: the byte of register `cmd`.
+    pub fn smbus_read_byte_data(&self, addr: u16, cmd: u8) -> Result<u8> {
+        let mut d = sys::i2c_smbus_data::zeroed();
+        self.smbus(
+            Op::SmbusReadByteData,
+            addr,
+            sys::I2C_SMBUS_READ,
+            cmd,
+            sys::I2C_SMBUS_BYTE_DATA,
+            Some(&mut d),
+        )?;
+        Ok(d.byte())
+    }
+
+    /// SMBus write byte data: writes `value` to register `cmd`.
+    pub fn smbus_write_byte_data(&self, addr: u16, cmd: u8, value: u8) -> Result<()> {
+        let mut d = sys::i2c_smbus_data::with_byte(value);
+        self.smbus(
+            Op::SmbusWriteByteData,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_BYTE_DATA,
+            Some(&mut d),
+        )
+    }
+
+    /// SMBus read word data: the 16-bit word of register `cmd` (SMBus words are
+    /// little-endian on the wire: the first byte received is the low byte).
+    pub fn smbus_read_word_data(&self, addr: u16, cmd: u8) -> Result<u16> {
+        let mut d = sys::i2c_smbus_data::zeroed();
+        self.smbus(
+            Op::SmbusReadWordData,
+            addr,
+            sys::I2C_SMBUS_READ,
+            cmd,
+            sys::I2C_SMBUS_WORD_DATA,
+            Some(&mut d),
+        )?;
+        Ok(d.word())
+    }
+
+    /// SMBus write word data: writes `value` (low byte first) to register `cmd`.
+    pub fn smbus_write_word_data(&self, addr: u16, cmd: u8, value: u16) -> Result<()> {
+        let mut d = sys::i2c_smbus_data::with_word(value);
+        self.smbus(
+            Op::SmbusWriteWordData,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_WORD_DATA,
+            Some(&mut d),
+        )
+    }
+
+    /// SMBus process call: writes a word to register `cmd` and reads a word back.
+    pub fn smbus_process_call(&self, addr: u16, cmd: u8, value: u16) -> Result<u16> {
+        let mut d = sys::i2c_smbus_data::with_word(value);
+        self.smbus(
+            Op::SmbusProcessCall,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_PROC_CALL,
+            Some(&mut d),
+        )?;
+        Ok(d.word())
+    }
+
+    /// SMBus block read: the device sends a count (1 to 32) and that many bytes.
+    pub fn smbus_read_block_data(&self, addr: u16, cmd: u8) -> Result<Vec<u8>> {
+        let mut d = sys::i2c_smbus_data::zeroed();
+        self.smbus(
+            Op::SmbusReadBlockData,
+            addr,
+            sys::I2C_SMBUS_READ,
+            cmd,
+            sys::I2C_SMBUS_BLOCK_DATA,
+            Some(&mut d),
+        )?;
+        Ok(block_of(&d))
+    }
+
+    /// SMBus block write: a count and `data` (1 to 32 bytes) to register `cmd`.
+    pub fn smbus_write_block_data(&self, addr: u16, cmd: u8, data: &[u8]) -> Result<()> {
+        let op = Op::SmbusWriteBlockData;
+        self.check_block(op, addr, data.len())?;
+        let mut d = sys::i2c_smbus_data::with_block(data);
+        self.smbus(
+            op,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_BLOCK_DATA,
+            Some(&mut d),
+        )
+    }
+
+    /// SMBus block process call: writes a block (1 to 32 bytes) and reads a block back.
+    pub fn smbus_block_process_call(&self, addr: u16, cmd: u8, data: &[u8]) -> Result<Vec<u8>> {
+        let op = Op::SmbusBlockProcessCall;
+        self.check_block(op, addr, data.len())?;
+        let mut d = sys::i2c_smbus_data::with_block(data);
+        self.smbus(
+            op,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_BLOCK_PROC_CALL,
+            Some(&mut d),
+        )?;
+        Ok(block_of(&d))
+    }
+
+    /// I2C block read: writes `cmd`, then reads `buf.len()` bytes (1 to 32) with a
+    /// repeated start. Returns how many bytes the kernel read (it may stop early).
+    pub fn smbus_read_i2c_block_data(&self, addr: u16, cmd: u8, buf: &mut [u8]) -> Result<usize> {
+        let op = Op::SmbusReadI2cBlockData;
+        self.check_block(op, addr, buf.len())?;
+        let mut d = sys::i2c_smbus_data::with_byte(buf.len() as u8);
+        self.smbus(
+            op,
+            addr,
+            sys::I2C_SMBUS_READ,
+            cmd,
+            sys::I2C_SMBUS_I2C_BLOCK_DATA,
+            Some(&mut d),
+        )?;
+        let b = d.bytes();
+        let n = (b[0] as usize).min(buf.len());
+        buf[..n].copy_from_slice(&b[1..=n]);
+        Ok(n)
+    }
+
+    /// I2C block write: writes `cmd` then `data` (1 to 32 bytes), no count byte.
+    pub fn smbus_write_i2c_block_data(&self, addr: u16, cmd: u8, data: &[u8]) -> Result<()> {
+        let op = Op::SmbusWriteI2cBlockData;
+        self.check_block(op, addr, data.len())?;
+        let mut d = sys::i2c_smbus_data::with_block(data);
+        self.smbus(
+            op,
+            addr,
+            sys::I2C_SMBUS_WRITE,
+            cmd,
+            sys::I2C_SMBUS_I2C_BLOCK_DATA,
+            Some(&mut d),
+        )
+    }
+
+    // ---- internals ---------------------------------------------------------------------
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.shared.fd.as_fd()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|poisoned| {
+            // A panic while holding the lock may have left the mirror stale: forget it.
+            let mut g = poisoned.into_inner();
+            *g = State {
+                target: None,
+                pec: None,
+            };
+            g
+        })
+    }
+
+    fn io(&self, op: Op, addr: Option<u16>, source: io::Error) -> Error {
+        Error::Io {
+            path: self.shared.path.clone(),
+            op,
+            addr,
+            source,
+        }
+    }
+
+    /// `Err(Unsupported)` unless the adapter has every capability in `needs`.
+    fn require(
+        &self,
+        op: Op,
+        addr: Option<u16>,
+        needs: Funcs,
+        transaction: Option<String>,
+    ) -> Result<()> {
+        let missing = self.shared.funcs.missing(needs);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Unsupported {
+                path: self.shared.path.clone(),
+                adapter: self.shared.name.clone(),
+                op,
+                addr,
+                missing,
+                transaction,
+            })
+        }
+    }
+
+    fn check_addr(&self, addr: u16, ten_bit: bool) -> Result<()> {
+        let max = if ten_bit { 0x3ff } else { 0x7f };
+        if addr > max {
+            return Err(Error::InvalidAddress {
+                path: self.shared.path.clone(),
+                addr,
+                ten_bit,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_block(&self, op: Op, addr: u16, len: usize) -> Result<()> {
+        if len == 0 || len > sys::I2C_SMBUS_BLOCK_MAX {
+            return Err(Error::InvalidLength {
+                path: self.shared.path.clone(),
+                op,
+                addr: Some(addr),
+                len,
+                max: sys::I2C_SMBUS_BLOCK_MAX,
+            });
+        }
+        Ok(())
+    }
+
+    /// The kernel driver bound to a 7-bit address, from sysfs.
+    fn driver_at(&self, addr: u16) -> Option<String> {
+        let bus = self.shared.bus?;
+        let link =
+            std::fs::read_link(format!("/sys/bus/i2c/devices/{bus}-{addr:04x}/driver")).ok()?;
+        Some(link.file_name()?.to_string_lossy().into_owned())
+    }
+
+    /// Points the shared fd at `addr` (7-bit) unless it already is, with this handle's
+    /// force policy. A target set by a forcing clone is not reused by a non-forcing one.
+    fn select(&self, st: &mut State, addr: u16) -> Result<()> {
+        if let Some(t) = st.target {
+            if t.addr == addr && (self.force || !t.forced) {
+                return Ok(());
+            }
+        }
+        match sys::set_slave(self.fd(), addr, self.force) {
+            Ok(()) => {
+                st.target = Some(Target {
+                    addr,
+                    forced: self.force,
+                });
+                Ok(())
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && !self.force => {
+                Err(Error::AddressBusy {
+                    path: self.shared.path.clone(),
+                    addr,
+                    driver: self.driver_at(addr),
+                })
+            }
+            Err(e) => {
+                st.target = None;
+                Err(self.io(Op::SetAddress, Some(addr), e))
+            }
+        }
+    }
+
+    /// One SMBus command: capability check, then (under the lock) address, PEC, ioctl.
+    fn smbus(
+        &self,
+        op: Op,
+        addr: u16,
+        read_write: u8,
+        cmd: u8,
+        size: u32,
+        data: Option<&mut sys::i2c_smbus_data>,
+    ) -> Result<()> {
+        self.require(op, Some(addr), op.needs(), None)?;
+        self.check_addr(addr, false)?;
+        let mut st = self.state();
+        self.select(&mut st, addr)?;
+        if st.pec != Some(self.pec) {
+            st.pec = None;
+            sys::set_pec(self.fd(), self.pec).map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
+            st.pec = Some(self.pec);
+        }
+        sys::smbus(self.fd(), read_write, cmd, size, data).map_err(|e| self.io(op, Some(addr), e))
+    }
+}
+
+fn block_of(d: &sys::i2c_smbus_data) -> Vec<u8> {
+    let b = d.bytes();
+    let n = (b[0] as usize).min(sys::I2C_SMBUS_BLOCK_MAX);
+    b[1..=n].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<I2cBus>();
+    }
+
+    #[test]
+    fn device_numbers_split_like_glibc() {
+        // glibc's makedev, written out independently.
+        fn makedev(major: u64, minor: u64) -> u64 {
+            ((major & 0xffff_f000) << 32)
+                | ((major & 0xfff) << 8)
+                | ((minor & 0xffff_ff00) << 12)
+                | (minor & 0xff)
+        }
+        assert_eq!(major_minor((89 << 8) | 3), (89, 3));
+        assert_eq!(major_minor(makedev(89, 3)), (89, 3));
+        assert_eq!(major_minor(makedev(0x12345, 0x456789)), (0x12345, 0x456789));
+    }
+
+    #[test]
+    fn adapters_are_listed_from_sysfs_by_number() {
+        let dir = std::env::temp_dir().join(format!("udrv-i2c-class-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (n, name) in [
+            (10, "ten"),
+            (2, "SMBus stub driver"),
+            (1, "bcm2835 (i2c@7e804000)"),
+        ] {
+            let d = dir.join(format!("i2c-{n}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("name"), format!("{name}\n")).unwrap();
+        }
+        std::fs::create_dir_all(dir.join("not-a-bus")).unwrap();
+        let list = adapters_in(&dir, Path::new("/dev")).unwrap();
+        let got: Vec<(u32, &str, &Path)> = list
+            .iter()
+            .map(|a| (a.number, a.name.as_str(), a.path.as_path()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "bcm2835 (i2c@7e804000)", Path::new("/dev/i2c-1")),
+                (2, "SMBus stub driver", Path::new("/dev/i2c-2")),
+                (10, "ten", Path::new("/dev/i2c-10")),
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(adapters_in(&dir, Path::new("/dev")).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn opening_a_non_i2c_file_is_a_typed_open_error() {
+        let e = I2cBus::open_path("/dev/null").unwrap_err();
+        match &e {
+            Error::Open { path, source } => {
+                assert_eq!(path, Path::new("/dev/null"));
+                assert_eq!(source.raw_os_error(), Some(libc::ENOTTY));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(e.to_string().contains("not an I2C (i2c-dev) device"), "{e}");
+        let e = I2cBus::open(4000).unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOENT));
+        assert!(e.to_string().contains("modprobe i2c-dev"), "{e}");
+    }
+}

@@ -64,12 +64,34 @@ pub(crate) const SPI_IOC_RD_MODE32: libc::c_ulong = ioc(IOC_READ, SPI_IOC_MAGIC,
 /// `SPI_IOC_WR_MODE32`.
 pub(crate) const SPI_IOC_WR_MODE32: libc::c_ulong = ioc(IOC_WRITE, SPI_IOC_MAGIC, 5, 4);
 
-/// A word type spidev transfers: plain integers in host byte order, any bit pattern
-/// valid (the kernel writes received words straight into them).
-pub(crate) trait Word: Copy + Default + Send + Sync + 'static {}
-impl Word for u8 {}
-impl Word for u16 {}
-impl Word for u32 {}
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+    impl Sealed for u32 {}
+}
+
+/// A word type for SPI transfers: `u8`, `u16` or `u32`, in host byte order as spidev
+/// expects for 9 to 16 and 17 to 32 bits per word. Sealed: the kernel writes received
+/// words straight into these buffers, which is sound only for plain integers.
+pub trait Word: sealed::Sealed + Copy + Default + Send + Sync + 'static {
+    /// The size in bytes.
+    const BYTES: usize;
+    /// The word sizes (bits per word) this type carries.
+    const BITS: std::ops::RangeInclusive<u8>;
+}
+impl Word for u8 {
+    const BYTES: usize = 1;
+    const BITS: std::ops::RangeInclusive<u8> = 1..=8;
+}
+impl Word for u16 {
+    const BYTES: usize = 2;
+    const BITS: std::ops::RangeInclusive<u8> = 9..=16;
+}
+impl Word for u32 {
+    const BYTES: usize = 4;
+    const BITS: std::ops::RangeInclusive<u8> = 17..=32;
+}
 
 /// `struct spi_ioc_transfer`.
 #[repr(C)]

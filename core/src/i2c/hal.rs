@@ -1,0 +1,249 @@
+//! embedded-hal 1.0 blocking [`I2c`] for [`I2cBus`], 7-bit and 10-bit addresses.
+
+use embedded_hal::i2c::{ErrorType, I2c, Operation, SevenBitAddress, TenBitAddress};
+
+use super::plan::{self, Dir, SmbusPlan};
+use super::{Error, Funcs, I2cBus, Op, Result};
+use crate::sys::i2c as sys;
+
+impl ErrorType for I2cBus {
+    type Error = Error;
+}
+
+/// One `I2C_RDWR` per transaction (adjacent operations of one direction merged into one
+/// message); on SMBus-only adapters, the one SMBus command with the same bytes on the
+/// wire, or [`Error::Unsupported`]. A kernel driver's address gives
+/// [`Error::AddressBusy`] unless [`I2cBus::set_force`] is on.
+impl I2c<SevenBitAddress> for I2cBus {
+    fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<()> {
+        self.transaction_at(address.into(), false, operations)
+    }
+}
+
+/// Sets `I2C_M_TEN` on every message; needs `I2C_FUNC_10BIT_ADDR` and `I2C_FUNC_I2C`
+/// ([`Error::Unsupported`] otherwise, before any I/O). The kernel-driver check of 7-bit
+/// addresses does not apply: i2c-dev has no busy check for 10-bit targets.
+impl I2c<TenBitAddress> for I2cBus {
+    fn transaction(&mut self, address: u16, operations: &mut [Operation<'_>]) -> Result<()> {
+        self.transaction_at(address, true, operations)
+    }
+}
+
+fn dir_len(op: &Operation<'_>) -> (Dir, usize) {
+    match op {
+        Operation::Read(b) => (Dir::Read, b.len()),
+        Operation::Write(b) => (Dir::Write, b.len()),
+    }
+}
+
+impl I2cBus {
+    /// An embedded-hal transaction at `addr` (10-bit when `ten_bit`).
+    pub(crate) fn transaction_at(
+        &self,
+        addr: u16,
+        ten_bit: bool,
+        ops: &mut [Operation<'_>],
+    ) -> Result<()> {
+        self.check_addr(addr, ten_bit)?;
+        if ten_bit {
+            self.require(
+                Op::Transfer,
+                Some(addr),
+                Funcs::I2C | Funcs::TEN_BIT_ADDR,
+                None,
+            )?;
+        }
+        if self.funcs().contains(Funcs::I2C) {
+            self.rdwr(addr, ten_bit, ops)
+        } else {
+            self.smbus_transaction(addr, ops)
+        }
+    }
+
+    /// The transaction as one `I2C_RDWR`.
+    fn rdwr(&self, addr: u16, ten_bit: bool, ops: &mut [Operation<'_>]) -> Result<()> {
+        const MAX: usize = sys::I2C_RDWR_IOCTL_MAX_MSGS;
+        let runs =
+            plan::runs::<MAX>(ops.iter().map(dir_len)).map_err(|count| Error::TooManyMessages {
+                path: self.path().to_path_buf(),
+                addr,
+                count,
+                max: MAX,
+            })?;
+        let runs = runs.as_slice();
+        if runs.is_empty() {
+            return Ok(());
+        }
+        if let Some(r) = runs.iter().find(|r| r.len > sys::I2C_RDWR_MAX_MSG_LEN) {
+            return Err(Error::InvalidLength {
+                path: self.path().to_path_buf(),
+                op: Op::Transfer,
+                addr: Some(addr),
+                len: r.len,
+                max: sys::I2C_RDWR_MAX_MSG_LEN,
+            });
+        }
+        // Joined buffers of the merged runs, in order.
+        let mut joined: Vec<Vec<u8>> = Vec::new();
+        for r in runs.iter().filter(|r| r.merged()) {
+            let mut v = Vec::with_capacity(r.len);
+            match r.dir {
+                Dir::Write => {
+                    for op in &ops[r.start..r.end] {
+                        if let Operation::Write(b) = op {
+                            v.extend_from_slice(b);
+                        }
+                    }
+                }
+                Dir::Read => v.resize(r.len, 0),
+            }
+            joined.push(v);
+        }
+        let flags = if ten_bit { sys::I2C_M_TEN } else { 0 };
+        {
+            let mut st = self.state();
+            if !ten_bit {
+                self.select(&mut st, addr)?;
+            }
+            let mut msgs: [sys::Msg<'_>; MAX] = std::array::from_fn(|_| sys::Msg::write(0, 0, &[]));
+            let mut joined_it = joined.iter_mut();
+            let mut ops_it = ops.iter_mut();
+            for (msg, r) in msgs.iter_mut().zip(runs) {
+                if r.merged() {
+                    ops_it.nth(r.end - r.start - 1);
+                    let buf = joined_it.next().expect("one joined buffer per merged run");
+                    *msg = match r.dir {
+                        Dir::Write => sys::Msg::write(addr, flags, buf),
+                        Dir::Read => sys::Msg::read(addr, flags, buf),
+                    };
+                } else {
+                    *msg = match ops_it.next().expect("one operation per single run") {
+                        Operation::Write(b) => sys::Msg::write(addr, flags, b),
+                        Operation::Read(b) => sys::Msg::read(addr, flags, b),
+                    };
+                }
+            }
+            let n = sys::rdwr(self.fd(), &mut msgs[..runs.len()])
+                .map_err(|e| self.io(Op::Transfer, Some(addr), e))?;
+            if n as usize != runs.len() {
+                return Err(self.io(
+                    Op::Transfer,
+                    Some(addr),
+                    std::io::Error::other(format!(
+                        "the adapter transferred {n} of {} messages",
+                        runs.len()
+                    )),
+                ));
+            }
+        }
+        // Scatter merged reads back into their operations.
+        let mut joined_it = joined.iter();
+        for r in runs.iter().filter(|r| r.merged()) {
+            let buf = joined_it.next().expect("one joined buffer per merged run");
+            if r.dir == Dir::Read {
+                scatter(buf, &mut ops[r.start..r.end]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The transaction as one SMBus command, on adapters without `I2C_FUNC_I2C`.
+    fn smbus_transaction(&self, addr: u16, ops: &mut [Operation<'_>]) -> Result<()> {
+        let mut shape: Vec<(Dir, usize)> = Vec::with_capacity(2);
+        for (dir, len) in ops.iter().map(dir_len) {
+            match shape.last_mut() {
+                Some((d, n)) if *d == dir => *n += len,
+                _ => shape.push((dir, len)),
+            }
+        }
+        let how = plan::smbus_plan(&shape, self.funcs()).map_err(|missing| Error::Unsupported {
+            path: self.path().to_path_buf(),
+            adapter: self.name().to_string(),
+            op: Op::Transfer,
+            addr: Some(addr),
+            missing,
+            transaction: Some(plan::shape(&shape)),
+        })?;
+        // The written bytes (the plans write at most 33) and room for what is read.
+        let mut w = [0u8; sys::I2C_SMBUS_BLOCK_MAX + 1];
+        let mut wn = 0;
+        for op in ops.iter() {
+            if let Operation::Write(b) = op {
+                w[wn..wn + b.len()].copy_from_slice(b);
+                wn += b.len();
+            }
+        }
+        let w = &w[..wn];
+        let mut r = [0u8; sys::I2C_SMBUS_BLOCK_MAX];
+        let rn = shape
+            .iter()
+            .filter(|(d, _)| *d == Dir::Read)
+            .map(|(_, n)| n)
+            .sum::<usize>();
+        match how {
+            SmbusPlan::Nothing => {}
+            SmbusPlan::QuickWrite => self.smbus_quick(addr, false)?,
+            SmbusPlan::QuickRead => self.smbus_quick(addr, true)?,
+            SmbusPlan::SendByte => self.smbus_write_byte(addr, w[0])?,
+            SmbusPlan::ReceiveByte => r[0] = self.smbus_read_byte(addr)?,
+            SmbusPlan::WriteByteData => self.smbus_write_byte_data(addr, w[0], w[1])?,
+            SmbusPlan::WriteWordData => {
+                self.smbus_write_word_data(addr, w[0], u16::from_le_bytes([w[1], w[2]]))?
+            }
+            SmbusPlan::WriteI2cBlock => self.smbus_write_i2c_block_data(addr, w[0], &w[1..])?,
+            SmbusPlan::ReadByteData => r[0] = self.smbus_read_byte_data(addr, w[0])?,
+            SmbusPlan::ReadWordData => {
+                r[..2].copy_from_slice(&self.smbus_read_word_data(addr, w[0])?.to_le_bytes())
+            }
+            SmbusPlan::ReadI2cBlock => {
+                let got = self.smbus_read_i2c_block_data(addr, w[0], &mut r[..rn])?;
+                if got != rn {
+                    return Err(self.io(
+                        Op::SmbusReadI2cBlockData,
+                        Some(addr),
+                        std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            format!("short I2C block read: {got} of {rn} bytes"),
+                        ),
+                    ));
+                }
+            }
+            SmbusPlan::ProcessCall => {
+                let v = self.smbus_process_call(addr, w[0], u16::from_le_bytes([w[1], w[2]]))?;
+                r[..2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        scatter(&r[..rn], ops);
+        Ok(())
+    }
+}
+
+/// Copies `data` into the read operations of `ops`, in order.
+fn scatter(data: &[u8], ops: &mut [Operation<'_>]) {
+    let mut off = 0;
+    for op in ops {
+        if let Operation::Read(b) = op {
+            let n = b.len();
+            b.copy_from_slice(&data[off..off + n]);
+            off += n;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scatter_fills_reads_in_order_and_skips_writes() {
+        let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
+        let w = [9u8];
+        let mut ops = [
+            Operation::Read(&mut a),
+            Operation::Write(&w),
+            Operation::Read(&mut b),
+        ];
+        scatter(&[1, 2, 3, 4, 5], &mut ops);
+        assert_eq!((a, b), ([1, 2], [3, 4, 5]));
+    }
+}
