@@ -14,6 +14,7 @@ pub mod units;
 pub mod at24;
 pub mod bme280;
 pub mod lm75;
+pub mod sht3x;
 
 #[cfg(feature = "sim")]
 pub mod sim;

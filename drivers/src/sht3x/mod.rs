@@ -1,0 +1,330 @@
+//! Sensirion SHT3x (SHT30/31/35) humidity and temperature sensor over I2C: single shot
+//! (with or without clock stretching), periodic mode with fetch and ART, heater, status,
+//! soft reset; every data word is checked against its CRC-8.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
+//! # -> Result<(), udrv_drivers::sht3x::Error<I::Error>> {
+//! use udrv_drivers::sht3x::{Repeatability, Sht3x};
+//! let mut sht = Sht3x::new(i2c, 0x44);
+//! let m = sht.measure(Repeatability::High, &mut delay)?;
+//! println!("{:.2} °C {:.1} %RH", m.temperature.as_celsius_f32(), m.humidity.as_percent_f32());
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::{Humidity, Temperature};
+use embedded_hal::i2c::{ErrorKind, I2c};
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Commands (datasheet §4.3-4.11, tables 9-17).
+pub mod commands {
+    /// Single shot, clock stretching: high, medium, low repeatability.
+    pub const SINGLE_STRETCH: [u16; 3] = [0x2C06, 0x2C0D, 0x2C10];
+    /// Single shot, no clock stretching: high, medium, low repeatability.
+    pub const SINGLE_NO_STRETCH: [u16; 3] = [0x2400, 0x240B, 0x2416];
+    /// Periodic: [rate][repeatability] for 0.5, 1, 2, 4, 10 measurements per second.
+    pub const PERIODIC: [[u16; 3]; 5] = [
+        [0x2032, 0x2024, 0x202F],
+        [0x2130, 0x2126, 0x212D],
+        [0x2236, 0x2220, 0x222B],
+        [0x2334, 0x2322, 0x2329],
+        [0x2737, 0x2721, 0x272A],
+    ];
+    /// Fetch periodic data.
+    pub const FETCH_DATA: u16 = 0xE000;
+    /// Accelerated response time (4 Hz periodic).
+    pub const ART: u16 = 0x2B32;
+    /// Stop periodic mode.
+    pub const BREAK: u16 = 0x3093;
+    /// Soft reset.
+    pub const SOFT_RESET: u16 = 0x30A2;
+    /// Heater on.
+    pub const HEATER_ENABLE: u16 = 0x306D;
+    /// Heater off.
+    pub const HEATER_DISABLE: u16 = 0x3066;
+    /// Read the status register.
+    pub const READ_STATUS: u16 = 0xF32D;
+    /// Clear the status flags.
+    pub const CLEAR_STATUS: u16 = 0x3041;
+}
+
+/// Errors of the SHT3x driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// A data word's CRC did not match.
+    Crc,
+    /// The sensor NACKed the read: no measurement ready yet.
+    NotReady,
+}
+
+fn bus<E>(e: E) -> Error<E> {
+    Error::Bus(e)
+}
+
+/// Measurement repeatability (duration and noise trade-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Repeatability {
+    /// High: max 15.5 ms.
+    #[default]
+    High = 0,
+    /// Medium: max 6.5 ms.
+    Medium = 1,
+    /// Low: max 4.5 ms.
+    Low = 2,
+}
+
+impl Repeatability {
+    /// Maximum measurement duration in microseconds (datasheet table 4, low VDD).
+    pub fn max_duration_us(self) -> u32 {
+        [15_500, 6_500, 4_500][self as usize]
+    }
+}
+
+/// Periodic measurement rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    /// 0.5 measurements per second.
+    Mps0_5 = 0,
+    /// 1 per second.
+    Mps1 = 1,
+    /// 2 per second.
+    Mps2 = 2,
+    /// 4 per second.
+    Mps4 = 3,
+    /// 10 per second.
+    Mps10 = 4,
+}
+
+/// A measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    /// Temperature.
+    pub temperature: Temperature,
+    /// Relative humidity.
+    pub humidity: Humidity,
+}
+
+/// The status register (datasheet §4.11, table 18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status(pub u16);
+
+impl Status {
+    /// At least one alert pending (bit 15).
+    pub fn alert_pending(self) -> bool {
+        self.0 & 0x8000 != 0
+    }
+    /// Heater on (bit 13).
+    pub fn heater_on(self) -> bool {
+        self.0 & 0x2000 != 0
+    }
+    /// Humidity tracking alert (bit 11).
+    pub fn humidity_alert(self) -> bool {
+        self.0 & 0x0800 != 0
+    }
+    /// Temperature tracking alert (bit 10).
+    pub fn temperature_alert(self) -> bool {
+        self.0 & 0x0400 != 0
+    }
+    /// A reset (power-on, soft, general call) happened since the last clear (bit 4).
+    pub fn reset_detected(self) -> bool {
+        self.0 & 0x0010 != 0
+    }
+    /// The last command was not processed (bit 1).
+    pub fn command_failed(self) -> bool {
+        self.0 & 0x0002 != 0
+    }
+    /// The last write's checksum was wrong (bit 0).
+    pub fn write_crc_failed(self) -> bool {
+        self.0 & 0x0001 != 0
+    }
+}
+
+/// CRC-8 of the datasheet §4.12: polynomial 0x31, init 0xFF, no reflection, no final XOR.
+pub fn crc8(data: &[u8]) -> u8 {
+    let mut crc = 0xFFu8;
+    for &b in data {
+        crc ^= b;
+        for _ in 0..8 {
+            crc = if crc & 0x80 != 0 {
+                (crc << 1) ^ 0x31
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// Check the CRC of a 3-byte word and return the word.
+pub fn checked_word<E>(b: &[u8]) -> Result<u16, Error<E>> {
+    if crc8(&b[..2]) != b[2] {
+        return Err(Error::Crc);
+    }
+    Ok(u16::from_be_bytes([b[0], b[1]]))
+}
+
+/// Temperature from the raw value, `T = -45 + 175 * S / (2^16 - 1)` (datasheet §4.13),
+/// rounded to the nearest m°C.
+pub fn convert_temperature(s: u16) -> Temperature {
+    let n = 175_000i64 * s as i64;
+    Temperature((-45_000 + (n * 2 + 65_535) / (2 * 65_535)) as i32)
+}
+
+/// Relative humidity from the raw value, `RH = 100 * S / (2^16 - 1)` (datasheet §4.13),
+/// rounded to the nearest milli-percent.
+pub fn convert_humidity(s: u16) -> Humidity {
+    let n = 100_000u64 * s as u64;
+    Humidity(((n * 2 + 65_535) / (2 * 65_535)) as u32)
+}
+
+/// Decode a 6-byte measurement (T word, CRC, RH word, CRC).
+pub fn decode<E>(d: &[u8; 6]) -> Result<Measurement, Error<E>> {
+    Ok(Measurement {
+        temperature: convert_temperature(checked_word(&d[0..3])?),
+        humidity: convert_humidity(checked_word(&d[3..6])?),
+    })
+}
+
+/// An SHT3x sensor.
+#[derive(Debug)]
+pub struct Sht3x<I2C> {
+    i2c: I2C,
+    address: u8,
+}
+
+impl<I2C> Sht3x<I2C> {
+    /// A driver for the sensor at `address` (0x44 with ADDR low, 0x45 with ADDR high).
+    pub fn new(i2c: I2C, address: u8) -> Self {
+        Self { i2c, address }
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+}
+
+fn not_ready<E: embedded_hal::i2c::Error>(e: E) -> Error<E> {
+    match e.kind() {
+        ErrorKind::NoAcknowledge(_) => Error::NotReady,
+        _ => Error::Bus(e),
+    }
+}
+
+dual_impl! {
+    impl[I2C] Sht3x<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Send a 16-bit command.
+    pub fn command / command_async [&mut self] (cmd: u16) -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+    }
+
+    /// Start a single-shot measurement without clock stretching; read it with
+    /// [`read_measurement`](Self::read_measurement) after
+    /// [`Repeatability::max_duration_us`].
+    pub fn start_single_shot / start_single_shot_async [&mut self] (r: Repeatability) -> Result<(), Error<I2C::Error>> {
+        let cmd = commands::SINGLE_NO_STRETCH[r as usize];
+        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+    }
+
+    /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
+    /// the read header because it is still measuring).
+    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
+        let mut d = [0; 6];
+        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+        decode(&d)
+    }
+
+    /// Single shot with clock stretching: the sensor holds SCL low until done (the bus
+    /// adapter must allow it, and its timeout must exceed the measurement duration).
+    pub fn measure_stretching / measure_stretching_async [&mut self] (r: Repeatability) -> Result<Measurement, Error<I2C::Error>> {
+        let cmd = commands::SINGLE_STRETCH[r as usize];
+        let mut d = [0; 6];
+        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
+        io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
+        decode(&d)
+    }
+
+    /// Start periodic measurements.
+    pub fn start_periodic / start_periodic_async [&mut self] (rate: Rate, r: Repeatability) -> Result<(), Error<I2C::Error>> {
+        let cmd = commands::PERIODIC[rate as usize][r as usize];
+        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+    }
+
+    /// Start accelerated response time mode (periodic at 4 Hz).
+    pub fn start_art / start_art_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
+    }
+
+    /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
+    /// the last fetch).
+    pub fn fetch / fetch_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
+        let mut d = [0; 6];
+        io!(self.i2c.write(self.address, &commands::FETCH_DATA.to_be_bytes())).map_err(bus)?;
+        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+        decode(&d)
+    }
+
+    /// Stop periodic measurements (break command).
+    pub fn stop_periodic / stop_periodic_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
+    }
+
+    /// Switch the heater on or off.
+    pub fn set_heater / set_heater_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
+        let cmd = if on { commands::HEATER_ENABLE } else { commands::HEATER_DISABLE };
+        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+    }
+
+    /// Read the status register (CRC checked).
+    pub fn status / status_async [&mut self] () -> Result<Status, Error<I2C::Error>> {
+        let mut d = [0; 3];
+        io!(self.i2c.write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d)).map_err(bus)?;
+        Ok(Status(checked_word(&d)?))
+    }
+
+    /// Clear the status flags.
+    pub fn clear_status / clear_status_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &commands::CLEAR_STATUS.to_be_bytes())).map_err(bus)
+    }
+
+    /// Soft reset.
+    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
+    }
+}
+
+impl<I2C: I2c> Sht3x<I2C> {
+    /// Single shot without clock stretching: start, wait the maximum duration, read.
+    pub fn measure<D: embedded_hal::delay::DelayNs>(
+        &mut self,
+        r: Repeatability,
+        delay: &mut D,
+    ) -> Result<Measurement, Error<I2C::Error>> {
+        self.start_single_shot(r)?;
+        delay.delay_us(r.max_duration_us());
+        self.read_measurement()
+    }
+}
+
+impl<I2C: AsyncI2c> Sht3x<I2C> {
+    /// Async version of [`measure`](Self::measure).
+    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
+        &mut self,
+        r: Repeatability,
+        delay: &mut D,
+    ) -> Result<Measurement, Error<I2C::Error>> {
+        self.start_single_shot_async(r).await?;
+        delay.delay_us(r.max_duration_us()).await;
+        self.read_measurement_async().await
+    }
+}

@@ -1,0 +1,207 @@
+//! SHT3x: datasheet CRC example and conversion formula, byte-exact mock tests, and the
+//! driver against the model.
+
+mod common;
+use common::block_on;
+use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
+use embedded_hal_mock::eh1::delay::{CheckedDelay, Transaction as D};
+use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
+use udrv_drivers::sht3x::*;
+
+const ADDR: u8 = 0x44;
+const NACK: ErrorKind = ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address);
+
+/// A data word with its CRC, computed here bit by bit from the datasheet's parameters
+/// (§4.12 table 19: width 8, polynomial 0x31 = x^8 + x^5 + x^4 + 1, init 0xFF).
+fn word(w: u16) -> Vec<u8> {
+    let b = w.to_be_bytes();
+    // Init 0xFF = the first 8 message bits inverted; append 8 zero bits; long division.
+    let mut r: u32 = (u32::from(w) ^ 0xFF00) << 8;
+    for i in (8..24).rev() {
+        if r & (1 << i) != 0 {
+            r ^= 0x131 << (i - 8);
+        }
+    }
+    vec![b[0], b[1], r as u8]
+}
+
+#[test]
+fn crc_datasheet_example() {
+    // SHT3x-DIS datasheet §4.12, table 19: CRC(0xBEEF) = 0x92.
+    assert_eq!(crc8(&[0xBE, 0xEF]), 0x92);
+    assert_eq!(word(0xBEEF)[2], 0x92);
+    for w in [0x0000u16, 0x6666, 0x8000, 0xFFFF, 0x1234] {
+        assert_eq!(crc8(&w.to_be_bytes()), word(w)[2], "{w:04x}");
+    }
+}
+
+#[test]
+fn conversion_formula_endpoints() {
+    // Datasheet §4.13: T = -45 + 175 * S_T / (2^16 - 1); RH = 100 * S_RH / (2^16 - 1).
+    assert_eq!(convert_temperature(0).as_millicelsius(), -45_000);
+    assert_eq!(convert_temperature(0xFFFF).as_millicelsius(), 130_000);
+    assert_eq!(convert_humidity(0).as_millipercent(), 0);
+    assert_eq!(convert_humidity(0xFFFF).as_millipercent(), 100_000);
+    for s in (0..=0xFFFFu32).step_by(977) {
+        let t = -45.0 + 175.0 * s as f64 / 65535.0;
+        let rh = 100.0 * s as f64 / 65535.0;
+        let got_t = convert_temperature(s as u16).as_millicelsius() as f64 / 1000.0;
+        let got_rh = convert_humidity(s as u16).as_millipercent() as f64 / 1000.0;
+        assert!((got_t - t).abs() <= 0.0005, "{s}");
+        assert!((got_rh - rh).abs() <= 0.0005, "{s}");
+    }
+}
+
+#[test]
+fn single_shot_bytes() {
+    let mut data = word(0x6666);
+    data.extend(word(0x8000));
+    let mut bad = data.clone();
+    bad[5] ^= 1;
+    let ex = [
+        T::write(ADDR, vec![0x24, 0x00]),
+        T::read(ADDR, data.clone()),
+        T::write(ADDR, vec![0x2C, 0x0D]),
+        T::read(ADDR, data.clone()),
+        T::write(ADDR, vec![0x24, 0x16]),
+        T::read(ADDR, vec![0; 6]).with_error(NACK),
+        T::read(ADDR, bad),
+        T::write(ADDR, vec![0x24, 0x0B]).with_error(ErrorKind::Bus),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut delay = CheckedDelay::new(&[D::blocking_delay_us(15_500)]);
+    let mut s = Sht3x::new(m.clone(), ADDR);
+    let r = s.measure(Repeatability::High, &mut delay).unwrap();
+    assert_eq!(r.temperature, convert_temperature(0x6666));
+    assert_eq!(r.humidity.as_millipercent(), 50_001); // 100 * 32768 / 65535
+    let r = block_on(s.measure_stretching_async(Repeatability::Medium)).unwrap();
+    // 26214 / 65535 = 0.4 exactly: -45 + 175 * 0.4 = 25 °C
+    assert_eq!(r.temperature.as_millicelsius(), 25_000);
+    s.start_single_shot(Repeatability::Low).unwrap();
+    assert_eq!(s.read_measurement(), Err(Error::NotReady));
+    assert_eq!(s.read_measurement(), Err(Error::Crc));
+    assert_eq!(
+        s.start_single_shot(Repeatability::Medium),
+        Err(Error::Bus(ErrorKind::Bus))
+    );
+    delay.done();
+    m.done();
+}
+
+#[test]
+fn periodic_heater_status_bytes() {
+    let mut data = word(0x1000);
+    data.extend(word(0x2000));
+    let ex = [
+        T::write(ADDR, vec![0x27, 0x21]),
+        T::write(ADDR, vec![0xE0, 0x00]),
+        T::read(ADDR, data),
+        T::write(ADDR, vec![0x30, 0x93]),
+        T::write(ADDR, vec![0x2B, 0x32]),
+        T::write(ADDR, vec![0x30, 0x6D]),
+        T::write(ADDR, vec![0x30, 0x66]),
+        T::write_read(ADDR, vec![0xF3, 0x2D], word(0xA012)),
+        T::write_read(ADDR, vec![0xF3, 0x2D], vec![0xA0, 0x12, 0x00]),
+        T::write(ADDR, vec![0x30, 0x41]),
+        T::write(ADDR, vec![0x30, 0xA2]),
+        T::write(ADDR, vec![0x20, 0x2F]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut s = Sht3x::new(m.clone(), ADDR);
+    s.start_periodic(Rate::Mps10, Repeatability::Medium)
+        .unwrap();
+    let r = s.fetch().unwrap();
+    assert_eq!(r.humidity, convert_humidity(0x2000));
+    s.stop_periodic().unwrap();
+    s.start_art().unwrap();
+    s.set_heater(true).unwrap();
+    block_on(s.set_heater_async(false)).unwrap();
+    let st = s.status().unwrap();
+    assert!(st.alert_pending() && st.heater_on() && st.reset_detected() && st.command_failed());
+    assert!(!st.humidity_alert() && !st.temperature_alert() && !st.write_crc_failed());
+    assert_eq!(s.status(), Err(Error::Crc));
+    s.clear_status().unwrap();
+    s.soft_reset().unwrap();
+    s.start_periodic(Rate::Mps0_5, Repeatability::Low).unwrap();
+    m.done();
+}
+
+#[cfg(feature = "sim")]
+mod sim {
+    use super::*;
+    use embedded_hal_mock::eh1::delay::NoopDelay;
+    use udrv_drivers::sht3x::model::Sht3xModel;
+    use udrv_drivers::sim::SimI2cBus;
+    use udrv_drivers::{Humidity, Temperature};
+
+    #[test]
+    fn single_shot_across_range() {
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let mut s = Sht3x::new(bus.clone(), ADDR);
+        // Specified range -40..125 °C, 0..100 %RH; one raw step is 2.67 m°C / 1.5 m%.
+        for (i, t) in (-40_000..=125_000).step_by(3_333).enumerate() {
+            let h = (i as u32 * 2_041) % 100_001;
+            chip.lock().set_temperature(Temperature(t));
+            chip.lock().set_humidity(Humidity(h));
+            let r = match i % 3 {
+                0 => s.measure(Repeatability::High, &mut NoopDelay).unwrap(),
+                1 => s.measure_stretching(Repeatability::Low).unwrap(),
+                _ => block_on(s.measure_async(Repeatability::Medium, &mut NoopDelay)).unwrap(),
+            };
+            assert!(
+                (r.temperature.as_millicelsius() - t).abs() <= 2,
+                "{t}: {r:?}"
+            );
+            assert!(
+                (r.humidity.as_millipercent() as i64 - h as i64).abs() <= 1,
+                "{h}: {r:?}"
+            );
+        }
+        // Data is read once: a second read is NACKed.
+        assert_eq!(s.read_measurement(), Err(Error::NotReady));
+    }
+
+    #[test]
+    fn not_ready_until_conversion_done() {
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(ADDR, Sht3xModel::new());
+        chip.lock().set_conversion_nacks(2);
+        let mut s = Sht3x::new(bus.clone(), ADDR);
+        s.start_single_shot(Repeatability::High).unwrap();
+        assert_eq!(s.read_measurement(), Err(Error::NotReady));
+        assert_eq!(s.read_measurement(), Err(Error::NotReady));
+        let t = s.read_measurement().unwrap().temperature.as_millicelsius();
+        assert!((t - 20_000).abs() <= 2, "one raw step is 2.67 m°C: {t}");
+    }
+
+    #[test]
+    fn periodic_fetch_heater_status() {
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let mut s = Sht3x::new(bus.clone(), ADDR);
+        let st = s.status().unwrap();
+        assert!(st.reset_detected() && st.alert_pending() && !st.heater_on());
+        s.clear_status().unwrap();
+        assert!(!s.status().unwrap().reset_detected());
+        s.set_heater(true).unwrap();
+        assert!(s.status().unwrap().heater_on());
+        assert_eq!(chip.lock().status() & 0x2000, 0x2000);
+        s.start_periodic(Rate::Mps0_5, Repeatability::High).unwrap();
+        assert!(chip.lock().is_periodic());
+        let h = s.fetch().unwrap().humidity.as_millipercent();
+        assert!(h.abs_diff(50_000) <= 1, "one raw step is 1.5 m%: {h}");
+        assert_eq!(s.fetch(), Err(Error::NotReady), "no new sample yet");
+        chip.lock().set_temperature(Temperature(-10_000));
+        let t = s.fetch().unwrap().temperature.as_millicelsius();
+        assert!((t + 10_000).abs() <= 2, "{t}");
+        // A single-shot command is refused in periodic mode (status bit 1).
+        s.start_single_shot(Repeatability::High).unwrap();
+        assert!(s.status().unwrap().command_failed());
+        s.stop_periodic().unwrap();
+        assert!(!chip.lock().is_periodic());
+        s.soft_reset().unwrap();
+        let st = s.status().unwrap();
+        assert!(st.reset_detected() && !st.heater_on() && !st.command_failed());
+    }
+}
