@@ -108,10 +108,10 @@ mod tests {
 
     #[test]
     fn mstp_header_crc_examples() {
-        // BACnet Clause G.1 example: Token from 0x10 to 0x05 -> CRC 0x73.
-        let h = [0x00, 0x10, 0x05, 0x00, 0x00];
-        assert_eq!(mstp_header_crc(&h), 0x73);
-        assert!(mstp_header_ok(&[0x00, 0x10, 0x05, 0x00, 0x00, 0x73]));
+        // bacnet-stack's mstpcrc tool: `mstpcrc 06 ff 01 00 15` -> 0x8E.
+        assert_eq!(mstp_header_crc(&[0x06, 0xFF, 0x01, 0x00, 0x15]), 0x8E);
+        assert!(mstp_header_ok(&[0x06, 0xFF, 0x01, 0x00, 0x15, 0x8E]));
+        assert!(!mstp_header_ok(&[0x06, 0xFF, 0x01, 0x00, 0x15, 0x8F]));
         let mut d = b"hello".to_vec();
         d.extend_from_slice(&crc16_x25(b"hello").to_le_bytes());
         assert!(x25_ok(&d));

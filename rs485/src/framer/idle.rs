@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 #[derive(Debug)]
 pub struct IdleGap {
     clock: ByteClock,
+    char_ns: u64,
     gap_ns: u64,
     resolution_ns: u64,
     max_len: usize,
@@ -22,6 +23,7 @@ impl IdleGap {
     pub fn new(char_ns: u64, gap_ns: u64, resolution_ns: u64, max_len: usize) -> Self {
         IdleGap {
             clock: ByteClock::new(char_ns),
+            char_ns,
             gap_ns,
             resolution_ns,
             max_len: max_len.max(1),
@@ -71,7 +73,7 @@ impl Framer for IdleGap {
         if self.cur.is_empty() {
             return None;
         }
-        Some(Timestamp(self.clock.last_end()? + self.gap_ns + self.resolution_ns))
+        Some(Timestamp(self.clock.last_end()? + self.gap_ns + self.resolution_ns + self.char_ns))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

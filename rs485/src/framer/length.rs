@@ -75,7 +75,7 @@ impl Framer for LengthField {
         for (i, &b) in bytes.iter().enumerate() {
             let (start, gap) = self.clock.byte(i);
             if !self.cur.is_empty() && gap != u64::MAX && self.timing.frame_gap(gap) {
-                let status = if self.discarding { Status::NOISE } else { Status::TOO_SHORT };
+                let status = if self.discarding { Status::NOISE | Status::TOO_LONG } else { Status::TOO_SHORT };
                 self.emit(status, out);
             }
             if self.cur.is_empty() {
@@ -109,7 +109,9 @@ impl Framer for LengthField {
         if self.cur.is_empty() {
             return None;
         }
-        Some(Timestamp(self.clock.last_end()? + self.timing.t35_ns + self.timing.resolution_ns))
+        Some(Timestamp(
+            self.clock.last_end()? + self.timing.t35_ns + self.timing.resolution_ns + self.timing.char_ns,
+        ))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

@@ -266,13 +266,17 @@ impl ModbusRtu {
             }
 
             // 5. A closed segment with no good frame in it: one bad frame.
-            let min_len = [l.request, l.response].into_iter().flatten().min();
+            let lens: Vec<usize> = [l.request, l.response].into_iter().flatten().collect();
             let status = if seg > MAX_FRAME {
                 Status::TOO_LONG
-            } else if seg < MIN_FRAME || min_len.is_some_and(|m| seg < m) {
+            } else if seg < MIN_FRAME {
+                Status::TOO_SHORT
+            } else if lens.is_empty() || lens.contains(&seg) {
+                Status::CRC_ERROR
+            } else if lens.iter().any(|&m| seg < m) {
                 Status::TOO_SHORT
             } else {
-                Status::CRC_ERROR
+                Status::TOO_LONG
             };
             self.emit(seg, status, Direction::Unknown, out);
         }
@@ -331,8 +335,9 @@ impl Framer for ModbusRtu {
         if self.head == self.buf.len() {
             return None;
         }
+        // A byte that starts just before t3.5 is only read a character later.
         let end = self.clock.last_end()?;
-        Some(Timestamp(end + self.timing.t35_ns + self.timing.resolution_ns))
+        Some(Timestamp(end + self.timing.t35_ns + self.timing.resolution_ns + self.timing.char_ns))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

@@ -20,6 +20,7 @@ const MAX_DATA: usize = 1497;
 #[derive(Debug)]
 pub struct MsTp {
     clock: ByteClock,
+    char_ns: u64,
     /// A silence this long inside a frame aborts it (Tframe_abort, 60 bit times) plus the
     /// timestamp resolution.
     abort_ns: u64,
@@ -36,6 +37,7 @@ impl MsTp {
         let bit_ns = 1_000_000_000 / line.baud.max(1) as u64;
         MsTp {
             clock: ByteClock::new(line.char_time_ns()),
+            char_ns: line.char_time_ns(),
             abort_ns: 60 * bit_ns + resolution.as_nanos() as u64,
             cur: Vec::new(),
             start: 0,
@@ -138,7 +140,7 @@ impl Framer for MsTp {
         if self.cur.is_empty() && self.junk.is_empty() {
             return None;
         }
-        Some(Timestamp(self.clock.last_end()? + self.abort_ns))
+        Some(Timestamp(self.clock.last_end()? + self.abort_ns + self.char_ns))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {
