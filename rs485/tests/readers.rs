@@ -1,0 +1,338 @@
+//! Our files read back by independent readers: `pcap-parser` (structure, options) and the
+//! real tools, `tshark` (decodes Modbus RTU, directions, error flags) and `tcpdump -r`.
+//! tshark and tcpdump come from Debian (`apt-get install -y tshark tcpdump`); these tests
+//! fail, with that hint, when they are missing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use pcap_parser::pcapng::Block;
+use pcap_parser::{PcapCapture, PcapNGCapture};
+use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
+use udrv_rs485::framer::{Framer, ModbusRtu, MsTp, Timing};
+use udrv_rs485::pcap::{FrameSink, Interface, PcapWriter, PcapngWriter};
+use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status, Timestamp};
+
+const MS: u64 = 1_000_000;
+const USER0: &str = r#"uat:user_dlts:"User 0 (DLT=147)","mbrtu","0","","0","""#;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("udrv-rs485-readers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// A Modbus exchange at 19200 8E1 with one CRC error and one t1.5 violation, framed.
+fn modbus_frames() -> Vec<Frame> {
+    let l: LineSettings = "19200 8E1".parse().unwrap();
+    let c = l.char_time_ns();
+    let mut bad = read_resp(17, 2);
+    bad[4] ^= 0xFF;
+    let mut paused = tx(read_resp(17, 3), 5 * MS);
+    paused.pause = Some((4, 2 * c));
+    let txs = vec![
+        tx(read_req(17, 0x6B, 3), 0),
+        paused,
+        tx(read_req(17, 0, 2), 5 * MS),
+        tx(bad, 5 * MS),
+        tx(write_single(5, 1, 3), 5 * MS),
+        tx(write_single(5, 1, 3), 5 * MS),
+    ];
+    let (wire, _) = transmit(c, &txs);
+    let mut f = ModbusRtu::new(Timing::modbus(&l, Duration::ZERO));
+    let frames = run(&mut f, &chunk_each(&wire));
+    let st: Vec<Status> = frames.iter().map(|f| f.status).collect();
+    assert_eq!(st, [Status::OK, Status::WRONG_GAP, Status::OK, Status::CRC_ERROR, Status::OK, Status::OK]);
+    frames
+}
+
+fn interface(link: LinkType) -> Interface {
+    Interface {
+        name: "/dev/ttyUSB0".into(),
+        description: "RS485 19200 8E1, framer modbus".into(),
+        link_type: link,
+        speed_bps: Some(19200),
+    }
+}
+
+fn write_pcapng(path: &Path, frames: &[Frame], interfaces: &[Interface]) {
+    let mut w = PcapngWriter::new(std::fs::File::create(path).unwrap(), interfaces, "udrv test").unwrap();
+    for f in frames {
+        w.write_frame(f).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn write_pcap(path: &Path, frames: &[Frame], link: LinkType) {
+    let mut w = PcapWriter::new(std::fs::File::create(path).unwrap(), link).unwrap();
+    for f in frames {
+        w.write_frame(f).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("`{name}` is needed by this test and could not run ({e}): apt-get install -y tshark tcpdump")
+    });
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const FIELDS: [&str; 8] = [
+    "mbrtu.unit_id",
+    "modbus.func_code",
+    "frame.packet_flags_direction",
+    "frame.packet_flags_crc_error",
+    "frame.packet_flags_wrong_inter_frame_gap_error",
+    "mbrtu.crc16.status",
+    "frame.comment",
+    "frame.time_epoch",
+];
+
+/// tshark's fields per packet, as rows of columns.
+fn tshark_fields(file: &Path, user0: bool) -> Vec<Vec<String>> {
+    let mut args: Vec<String> = Vec::new();
+    if user0 {
+        args.extend(["-o".into(), USER0.into()]);
+    }
+    args.extend(["-o".into(), "mbrtu.crc_verification:TRUE".into()]);
+    args.extend(["-r".into(), file.display().to_string(), "-T".into(), "fields".into(), "-E".into(), "separator=|".into()]);
+    for f in FIELDS {
+        args.extend(["-e".into(), f.into()]);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    tool("tshark", &argv)
+        .lines()
+        .map(|l| l.split('|').map(String::from).collect())
+        .collect()
+}
+
+fn check_modbus_decode(rows: &[Vec<String>], frames: &[Frame], pcapng: bool) {
+    assert_eq!(rows.len(), frames.len(), "{rows:?}");
+    for (row, f) in rows.iter().zip(frames) {
+        assert_eq!(row[0], f.data[0].to_string(), "unit id: {row:?}");
+        assert_eq!(row[1], (f.data[1] & 0x7F).to_string(), "function code: {row:?}");
+        // Nanosecond timestamps survive.
+        let secs = f.timestamp.secs();
+        assert!(row[7].starts_with(&format!("{secs}.{:09}", f.timestamp.subsec_nanos())), "time {row:?}");
+        if pcapng {
+            let dir = match f.direction {
+                Direction::Inbound => "1",
+                Direction::Outbound => "2",
+                Direction::Unknown => "0",
+            };
+            let got = u32::from_str_radix(row[2].trim_start_matches("0x"), 16).unwrap();
+            assert_eq!(got.to_string(), dir, "direction: {row:?}");
+            let crc = f.status.contains(Status::CRC_ERROR);
+            assert_eq!(row[3] == "1" || row[3] == "True", crc, "crc flag: {row:?}");
+            let gap = f.status.contains(Status::WRONG_GAP);
+            assert_eq!(row[4] == "1" || row[4] == "True", gap, "gap flag: {row:?}");
+            assert_eq!(!row[6].is_empty(), !f.status.is_ok(), "comment: {row:?}");
+        }
+    }
+}
+
+#[test]
+fn tshark_decodes_user0_pcapng_with_user_dlt() {
+    let frames = modbus_frames();
+    let path = tmp("user0.pcapng");
+    write_pcapng(&path, &frames, &[interface(LinkType::User(0))]);
+    let rows = tshark_fields(&path, true);
+    check_modbus_decode(&rows, &frames, true);
+    // Wireshark's own CRC check agrees with ours: 0 = bad, 1 = good.
+    let crc_status: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
+    assert_eq!(crc_status, ["1", "1", "1", "0", "1", "1"]);
+    assert!(rows[3][6].contains("CRC error"), "{:?}", rows[3]);
+}
+
+#[test]
+fn tshark_decodes_upper_pdu_pcapng_without_options() {
+    let frames = modbus_frames();
+    let path = tmp("upper.pcapng");
+    write_pcapng(&path, &frames, &[interface(LinkType::modbus_upper_pdu())]);
+    let rows = tshark_fields(&path, false);
+    check_modbus_decode(&rows, &frames, true);
+    let text = tool("tshark", &["-r", path.to_str().unwrap(), "-V"]);
+    assert!(text.contains("Modbus RTU"), "{text}");
+    assert!(text.contains("Read Holding Registers"), "{text}");
+}
+
+#[test]
+fn tshark_reads_pcap_both_link_types() {
+    let frames = modbus_frames();
+    let p = tmp("user0.pcap");
+    write_pcap(&p, &frames, LinkType::User(0));
+    check_modbus_decode(&tshark_fields(&p, true), &frames, false);
+    let p = tmp("upper.pcap");
+    write_pcap(&p, &frames, LinkType::modbus_upper_pdu());
+    check_modbus_decode(&tshark_fields(&p, false), &frames, false);
+}
+
+#[test]
+fn tcpdump_reads_our_pcap_and_pcapng() {
+    let frames = modbus_frames();
+    let p = tmp("tcpdump.pcap");
+    write_pcap(&p, &frames, LinkType::User(0));
+    let packets = |out: &str| out.lines().filter(|l| !l.starts_with('\t')).count();
+    let out = tool("tcpdump", &["-nn", "-r", p.to_str().unwrap()]);
+    assert_eq!(packets(&out), frames.len(), "{out}");
+    // tcpdump prints times in the local zone; the nanosecond part must be there in full.
+    let ns = format!(".{:09}", frames[1].timestamp.subsec_nanos());
+    let out = tool("tcpdump", &["-nn", "--time-stamp-precision=nano", "-r", p.to_str().unwrap()]);
+    assert!(out.contains(&ns), "{out}");
+    let p = tmp("tcpdump.pcapng");
+    write_pcapng(&p, &frames, &[interface(LinkType::User(0))]);
+    let out = tool("tcpdump", &["-nn", "-r", p.to_str().unwrap()]);
+    assert_eq!(packets(&out), frames.len(), "{out}");
+}
+
+fn mstp(ftype: u8, dest: u8, src: u8, data: &[u8]) -> Vec<u8> {
+    let len = (data.len() as u16).to_be_bytes();
+    let h = [ftype, dest, src, len[0], len[1]];
+    let mut f = vec![0x55, 0xFF];
+    f.extend_from_slice(&h);
+    f.push(mstp_header_crc(&h));
+    if !data.is_empty() {
+        f.extend_from_slice(data);
+        f.extend_from_slice(&crc16_x25(data).to_le_bytes());
+    }
+    f
+}
+
+#[test]
+fn tshark_decodes_mstp() {
+    let l: LineSettings = "38400 8N1".parse().unwrap();
+    // A token, and a BACnet-data-not-expecting-reply frame carrying an NPDU.
+    let npdu = [0x01, 0x00, 0x10, 0x08];
+    let txs = vec![tx(mstp(0, 0x10, 0x05, &[]), 0), tx(mstp(6, 0xFF, 0x10, &npdu), 5 * MS)];
+    let (wire, _) = transmit(l.char_time_ns(), &txs);
+    let frames = run(&mut MsTp::new(&l, Duration::ZERO), &chunk_each(&wire));
+    assert!(frames.iter().all(|f| f.status.is_ok()));
+    let p = tmp("mstp.pcapng");
+    write_pcapng(&p, &frames, &[Interface { link_type: LinkType::BacnetMsTp, ..interface(LinkType::BacnetMsTp) }]);
+    let out = tool(
+        "tshark",
+        &["-r", p.to_str().unwrap(), "-T", "fields", "-E", "separator=|", "-e", "mstp.frame_type", "-e", "mstp.src", "-e", "mstp.dst", "-e", "mstp.len"],
+    );
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows, ["0|5|16|0", "6|16|255|4"], "{out}");
+    let text = tool("tshark", &["-r", p.to_str().unwrap(), "-V"]);
+    // Wireshark checks both CRCs itself: two header CRCs and one data CRC.
+    assert_eq!(text.matches("[correct]").count(), 3, "{text}");
+    assert!(text.contains("who-Is"), "{text}");
+}
+
+#[test]
+fn pcapng_structure_by_pcap_parser() {
+    let frames = modbus_frames();
+    let two = [
+        Interface { name: "/dev/ttyUSB0".into(), description: "RS485 19200 8E1, outbound".into(), link_type: LinkType::User(0), speed_bps: Some(19200) },
+        Interface { name: "/dev/ttyUSB1".into(), description: "RS485 19200 8E1, inbound".into(), link_type: LinkType::User(0), speed_bps: None },
+    ];
+    let mut frames2 = frames.clone();
+    frames2[1].interface = 1;
+    let mut w = PcapngWriter::new(Vec::new(), &two, "udrv test").unwrap();
+    for f in &frames2 {
+        w.write_frame(f).unwrap();
+    }
+    let bytes = w.into_inner();
+    let cap = PcapNGCapture::from_file(&bytes).unwrap();
+    assert_eq!(cap.sections.len(), 1);
+    let blocks = &cap.sections[0].blocks;
+    let mut idbs = Vec::new();
+    let mut epbs = Vec::new();
+    for b in blocks {
+        match b {
+            Block::SectionHeader(shb) => assert_eq!(shb.bom, 0x1A2B_3C4D),
+            Block::InterfaceDescription(idb) => idbs.push(idb),
+            Block::EnhancedPacket(epb) => epbs.push(epb),
+            other => panic!("unexpected block {other:?}"),
+        }
+    }
+    assert_eq!(idbs.len(), 2);
+    for (idb, itf) in idbs.iter().zip(&two) {
+        assert_eq!(idb.linktype.0, 147);
+        assert_eq!(idb.if_tsresol, 9);
+        let opt = |code: u16| {
+            idb.options.iter().find(|o| o.code.0 == code).map(|o| o.value[..o.len as usize].to_vec())
+        };
+        assert_eq!(opt(2).unwrap(), itf.name.as_bytes());
+        assert_eq!(opt(3).unwrap(), itf.description.as_bytes());
+        assert_eq!(opt(9).unwrap(), [9]);
+    }
+    assert_eq!(epbs.len(), frames2.len());
+    for (epb, f) in epbs.iter().zip(&frames2) {
+        assert_eq!(epb.if_id, f.interface);
+        let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+        assert_eq!(Timestamp(ts), f.timestamp);
+        assert_eq!(&epb.data[..epb.caplen as usize], &f.data[..]);
+        let flags = epb.options.iter().find(|o| o.code.0 == 2).map(|o| o.as_u32_le().unwrap()).unwrap_or(0);
+        assert_eq!(flags & 3, f.direction_bits());
+        assert_eq!(flags >> 24 & 1 == 1, f.status.contains(Status::CRC_ERROR));
+        assert_eq!(flags >> 27 & 1 == 1, f.status.contains(Status::WRONG_GAP));
+        let comment = epb.options.iter().find(|o| o.code.0 == 1);
+        assert_eq!(comment.is_some(), !f.status.is_ok());
+    }
+}
+
+trait DirBits {
+    fn direction_bits(&self) -> u32;
+}
+impl DirBits for Frame {
+    fn direction_bits(&self) -> u32 {
+        self.direction.epb_bits()
+    }
+}
+
+#[test]
+fn pcap_structure_by_pcap_parser() {
+    let frames = modbus_frames();
+    let mut w = PcapWriter::new(Vec::new(), LinkType::modbus_upper_pdu()).unwrap();
+    for f in &frames {
+        w.write_frame(f).unwrap();
+    }
+    let bytes = w.into_inner();
+    let cap = PcapCapture::from_file(&bytes).unwrap();
+    assert_eq!(cap.header.magic_number, 0xA1B2_3C4D);
+    assert!(cap.header.is_nanosecond_precision());
+    assert_eq!(cap.header.network.0, 252);
+    assert_eq!(cap.blocks.len(), frames.len());
+    for (b, f) in cap.blocks.iter().zip(&frames) {
+        assert_eq!(b.ts_sec as u64, f.timestamp.secs());
+        assert_eq!(b.ts_usec, f.timestamp.subsec_nanos()); // nanoseconds in this variant
+        // Exported-PDU tags: dissector name "mbrtu", end tag, then the frame.
+        assert_eq!(&b.data[..4], &[0, 12, 0, 8]);
+        assert_eq!(&b.data[4..9], b"mbrtu");
+        assert_eq!(&b.data[16..], &f.data[..]);
+    }
+}
+
+#[test]
+fn killed_writer_leaves_a_readable_prefix() {
+    // Cut the byte stream anywhere: the complete frames before the cut still parse.
+    let frames = modbus_frames();
+    let mut w = PcapngWriter::new(Vec::new(), &[interface(LinkType::User(0))], "t").unwrap();
+    let mut ends = Vec::new();
+    for f in &frames {
+        w.write_frame(f).unwrap();
+        ends.push(w.bytes_written() as usize);
+    }
+    let bytes = w.into_inner();
+    let cut = ends[2] + 7;
+    let p = tmp("cut.pcapng");
+    std::fs::write(&p, &bytes[..cut]).unwrap();
+    let out = Command::new("tshark").args(["-r", p.to_str().unwrap()]).output().expect("apt-get install -y tshark");
+    let n = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(n, 3, "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = modbus_frame(&[1]);
+}
