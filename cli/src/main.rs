@@ -1,5 +1,99 @@
-//! `udrv`: the command-line tool. Placeholder until the CLI issue lands.
+//! `udrv`: one command-line tool for I2C, SPI, GPIO, UIO, boards and RS485 capture.
+//!
+//! The CLI holds no bus logic: each command parses and validates its arguments completely
+//! (nothing touches a device before that), calls `udrv-core` (or the boards, drivers and
+//! rs485 crates), and prints text in the conventions of the tools people know (i2c-tools,
+//! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
-fn main() {
-    println!("udrv {}", env!("CARGO_PKG_VERSION"));
+mod i2c;
+mod out;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Command-line tool for Linux peripherals: I2C, SPI, GPIO, UIO, boards, RS485 capture.
+#[derive(Parser, Debug)]
+#[command(name = "udrv", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Board to use: detected from the device tree by default; `virtual` simulates every
+    /// bus and chip (also from the UDRV_BOARD environment variable).
+    #[arg(long, global = true, env = "UDRV_BOARD", value_name = "NAME")]
+    pub board: Option<String>,
+    /// Print JSON instead of text (one object per line for streams).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// I2C buses: list, detect, get, set, dump, transfer (i2c-tools conventions).
+    #[command(subcommand)]
+    I2c(i2c::Cmd),
+    /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// A failure to report: one line, naming the device and what to do.
+#[derive(Debug)]
+pub struct Failure {
+    /// The message (without the `udrv: ` prefix).
+    pub message: String,
+    /// The process exit status: 1 for a failed operation, 2 for bad arguments.
+    pub code: u8,
+}
+
+impl Failure {
+    /// A failed operation (exit status 1).
+    pub fn op(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+
+    /// Bad arguments (exit status 2).
+    pub fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 2,
+        }
+    }
+}
+
+impl From<i2c::syntax::SyntaxError> for Failure {
+    fn from(e: i2c::syntax::SyntaxError) -> Failure {
+        Failure::usage(e)
+    }
+}
+
+/// What every command returns.
+pub type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.cmd {
+        Cmd::I2c(c) => i2c::run(c, &cli),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());
+            Ok(())
+        }
+        Cmd::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(Failure::op),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("udrv: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
 }

@@ -2,6 +2,8 @@
 # Sets up the devices the guest tests run against, then writes their locations as shell
 # variables to /kb/fixtures.env (the tests read them from the environment):
 #   UDRV_I2C_STUB_BUS      i2c-stub bus number (SMBus-only adapter), chips at 0x48 0x50 0x52
+#                          and 0x53; SMBus block data enabled (funcs 0x0f7f0000)
+#   UDRV_I2C_STUB_DRIVER_ADDR  an address on that bus held by a kernel driver (`dummy`)
 #   UDRV_I2C_PARPORT_BUS   i2c-parport bus number (plain I2C: I2C_RDWR, 10-bit)
 #   UDRV_SPIDEV            spidev node over the spi-lm70llp parallel-port master
 #   UDRV_GPIO_SIM_CHIP     /dev/gpiochipN of gpio-sim bank "udrv-sim" (16 lines, some named)
@@ -17,9 +19,17 @@ fail() { echo "FIXTURE-FAIL: $*"; }
 say() { echo "export $1='$2'" >> $ENV; }
 
 # --- I2C: SMBus stub --------------------------------------------------------------------
-if modprobe i2c-stub chip_addr=0x48,0x50,0x52; then
+# functionality: the stub's default plus SMBus block data (off by default in the stub).
+# 0x53 gets i2c-core's own `dummy` driver bound, so I2C_SLAVE there gives EBUSY (a "UU").
+if modprobe i2c-stub chip_addr=0x48,0x50,0x52,0x53 functionality=0x0f7f0000; then
   for d in /sys/class/i2c-dev/i2c-*; do
-    grep -q 'SMBus stub' $d/name && say UDRV_I2C_STUB_BUS ${d##*/i2c-}
+    if grep -q 'SMBus stub' $d/name; then
+      N=${d##*/i2c-}; say UDRV_I2C_STUB_BUS $N
+      if echo dummy 0x53 > /sys/bus/i2c/devices/i2c-$N/new_device 2>/dev/null &&
+         [ -e /sys/bus/i2c/devices/$N-0053/driver ]; then
+        say UDRV_I2C_STUB_DRIVER_ADDR 0x53
+      else fail "dummy driver at 0x53 on i2c-$N"; fi
+    fi
   done
 else fail "modprobe i2c-stub"; fi
 

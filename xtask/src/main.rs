@@ -119,7 +119,14 @@ fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
     if !installed.lines().any(|l| l.trim() == TARGET) {
         util::run(Command::new("rustup").args(["target", "add", TARGET]))?;
     }
-    util::run(&mut cargo_cmd(&["build", "--quiet", "-p", "udrv-drivers", "--target", TARGET]))
+    util::run(&mut cargo_cmd(&[
+        "build",
+        "--quiet",
+        "-p",
+        "udrv-drivers",
+        "--target",
+        TARGET,
+    ]))
 }
 
 /// `cargo xtask test`: the README's test command and what CI runs.

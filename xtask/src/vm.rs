@@ -361,21 +361,51 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     let rustflags =
         "-C target-feature=+crt-static --cfg udrv_guest -C debuginfo=0 -C strip=debuginfo";
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Select the guest test targets from the workspace metadata, so a run builds only
+    // what it runs (and a broken test elsewhere does not stop `--only`).
+    let meta = util::output(Command::new(&cargo).current_dir(&root).args([
+        "metadata",
+        "--no-deps",
+        "--format-version",
+        "1",
+    ]))?;
+    let meta: serde_json::Value =
+        serde_json::from_str(&meta).map_err(|e| format!("cargo metadata: {e}"))?;
+    let mut selected = Vec::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        for t in pkg["targets"].as_array().into_iter().flatten() {
+            let name = t["name"].as_str().unwrap_or_default();
+            let is_test = t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "test"));
+            if is_test
+                && name.starts_with("guest")
+                && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
+            {
+                selected.push((
+                    pkg["name"].as_str().unwrap_or_default().to_string(),
+                    name.to_string(),
+                ));
+            }
+        }
+    }
+    if selected.is_empty() {
+        return Err(format!("no guest test binary matches {:?}", opts.only));
+    }
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
         .env("RUSTFLAGS", rustflags)
         .env("CARGO_TARGET_DIR", &target_dir)
         .args([
             "test",
-            "--workspace",
-            "--exclude",
-            "xtask",
             "--no-run",
-            "--tests",
             "--message-format=json-render-diagnostics",
             "--target",
             "x86_64-unknown-linux-gnu",
         ]);
+    for (pkg, name) in &selected {
+        cmd.args(["--package", pkg, "--test", name]);
+    }
     if opts.release {
         cmd.arg("--release");
     }
@@ -703,7 +733,12 @@ fn selfcheck(kernel: &Kernel, base: &Path) -> Result {
         let mut a = Archive::new();
         a.dir("kb");
         a.file("kb/run", 0o755, script.as_bytes());
-        let v = boot(kernel, base, &a.finish(), Duration::from_secs(20))?;
+        let v = boot(
+            kernel,
+            base,
+            &a.finish(),
+            Duration::from_secs(if name == "hang" { 8 } else { 30 }),
+        )?;
         let passed = v.ok();
         println!(
             "selfcheck {name}: guest run {} (expected {})",

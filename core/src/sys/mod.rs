@@ -29,8 +29,6 @@ pub(crate) fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
 pub(crate) const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> libc::c_ulong {
     ((dir << 30) | ((size as u32) << 16) | ((ty as u32) << 8) | nr as u32) as libc::c_ulong
 }
-/// `_IOC_NONE`.
-pub(crate) const IOC_NONE: u32 = 0;
 /// `_IOC_WRITE` (user space writes, the kernel reads).
 pub(crate) const IOC_WRITE: u32 = 1;
 /// `_IOC_READ` (the kernel writes, user space reads).

@@ -1,0 +1,275 @@
+//! `udrv i2c` in the real-kernel guest, compared with busybox's i2c-tools (an independent
+//! implementation) on the same i2c-stub and i2c-parport buses.
+#![cfg(udrv_guest)]
+
+use std::process::{Command, Output, Stdio};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: the fixture that provides it failed (see the console)")
+    })
+}
+
+fn run(prog: &str, args: &[&str]) -> Output {
+    Command::new(prog)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs both and asserts success and identical standard output.
+fn same(udrv: &[&str], busybox: &[&str]) -> String {
+    let a = run("udrv", udrv);
+    let b = run("busybox", busybox);
+    assert!(a.status.success(), "udrv {udrv:?} failed: {}", stderr(&a));
+    assert!(
+        b.status.success(),
+        "busybox {busybox:?} failed: {}",
+        stderr(&b)
+    );
+    assert_eq!(
+        stdout(&a),
+        stdout(&b),
+        "udrv {udrv:?} vs busybox {busybox:?}"
+    );
+    stdout(&a)
+}
+
+fn bb_get(bus: &str, addr: &str, reg: &str) -> String {
+    let o = run("busybox", &["i2cget", "-y", bus, addr, reg]);
+    assert!(o.status.success(), "i2cget: {}", stderr(&o));
+    stdout(&o).trim().to_string()
+}
+
+fn bb_dump(bus: &str, addr: &str) -> String {
+    let o = run("busybox", &["i2cdump", "-y", bus, addr, "b"]);
+    assert!(o.status.success(), "i2cdump: {}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn detect_matches_i2cdetect() {
+    let bus = env("UDRV_I2C_STUB_BUS");
+    // udrv scans 0x08-0x77 by default like i2c-tools 4 (busybox 1.35 still starts at 0x03).
+    let grid = same(
+        &["i2c", "detect", "-y", &bus],
+        &["i2cdetect", "-y", &bus, "0x08", "0x77"],
+    );
+    assert!(grid.contains("40: -- -- -- -- -- -- -- -- 48 "), "{grid}");
+    same(
+        &["i2c", "detect", "-y", &bus, "0x40", "0x4f"],
+        &["i2cdetect", "-y", &bus, "0x40", "0x4f"],
+    );
+}
+
+#[test]
+fn funcs_match_i2cdetect_f() {
+    for bus in [env("UDRV_I2C_STUB_BUS"), env("UDRV_I2C_PARPORT_BUS")] {
+        same(&["i2c", "detect", "-F", &bus], &["i2cdetect", "-F", &bus]);
+    }
+}
+
+#[test]
+fn list_matches_i2cdetect_l() {
+    let mut a: Vec<String> = stdout(&run("udrv", &["i2c", "list"]))
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut b: Vec<String> = stdout(&run("busybox", &["i2cdetect", "-l"]))
+        .lines()
+        .map(String::from)
+        .collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 2);
+}
+
+#[test]
+fn set_and_get_agree_with_i2cset_and_i2cget() {
+    let bus = env("UDRV_I2C_STUB_BUS");
+    let o = run("udrv", &["i2c", "set", "-y", &bus, "0x52", "0xc0", "0x5a"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(bb_get(&bus, "0x52", "0xc0"), "0x5a");
+
+    let o = run(
+        "busybox",
+        &["i2cset", "-y", &bus, "0x52", "0xc1", "0xa5", "b"],
+    );
+    assert!(o.status.success());
+    same(
+        &["i2c", "get", "-y", &bus, "0x52", "0xc1"],
+        &["i2cget", "-y", &bus, "0x52", "0xc1"],
+    );
+    assert_eq!(
+        stdout(&run("udrv", &["i2c", "get", "-y", &bus, "0x52", "0xc1"])).trim(),
+        "0xa5"
+    );
+
+    let o = run(
+        "udrv",
+        &[
+            "i2c", "set", "-y", "-m", "w", &bus, "0x52", "0xc2", "0xbeef",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    same(
+        &["i2c", "get", "-y", &bus, "0x52", "0xc2", "w"],
+        &["i2cget", "-y", &bus, "0x52", "0xc2", "w"],
+    );
+    assert_eq!(
+        stdout(&run(
+            "udrv",
+            &["i2c", "get", "-y", &bus, "0x52", "0xc2", "w"]
+        ))
+        .trim(),
+        "0xbeef"
+    );
+}
+
+#[test]
+fn dump_matches_i2cdump() {
+    let bus = env("UDRV_I2C_STUB_BUS");
+    for (r, v) in [
+        ("0x01", "0xab"),
+        ("0x02", "0x41"),
+        ("0x7f", "0xff"),
+        ("0x80", "0x7e"),
+    ] {
+        assert!(run("busybox", &["i2cset", "-y", &bus, "0x50", r, v, "b"])
+            .status
+            .success());
+    }
+    same(
+        &["i2c", "dump", "-y", &bus, "0x50"],
+        &["i2cdump", "-y", &bus, "0x50", "b"],
+    );
+    same(
+        &["i2c", "dump", "-y", "-r", "0x00-0x1f", &bus, "0x50"],
+        &["i2cdump", "-y", "-r", "0x00-0x1f", &bus, "0x50", "b"],
+    );
+    same(
+        &["i2c", "dump", "-y", &bus, "0x50", "w"],
+        &["i2cdump", "-y", &bus, "0x50", "w"],
+    );
+}
+
+#[test]
+fn transfer_matches_i2ctransfer_on_plain_adapter() {
+    let bus = env("UDRV_I2C_PARPORT_BUS");
+    let out = same(
+        &["i2c", "transfer", "-y", &bus, "w1@0x50", "0x00", "r4"],
+        &["i2ctransfer", "-y", &bus, "w1@0x50", "0x00", "r4"],
+    );
+    assert_eq!(out.trim(), "0x00 0x00 0x00 0x00");
+}
+
+#[test]
+fn json_output_parses() {
+    let bus = env("UDRV_I2C_STUB_BUS");
+    assert!(run(
+        "busybox",
+        &["i2cset", "-y", &bus, "0x52", "0xc3", "0x33", "b"]
+    )
+    .status
+    .success());
+    let o = run(
+        "udrv",
+        &["--json", "i2c", "get", "-y", &bus, "0x52", "0xc3"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+    assert_eq!(v["value"], 0x33);
+    assert_eq!(v["address"], 0x52);
+    let o = run("udrv", &["--json", "i2c", "detect", "-y", &bus]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+    assert_eq!(v["present"], serde_json::json!([0x48, 0x50, 0x52]));
+}
+
+/// Every bad argument: exit status 2 (or 1 for a missing bus), a message that names the
+/// problem, and the chip left unchanged.
+#[test]
+fn bad_arguments_are_refused_and_nothing_is_written() {
+    let bus = env("UDRV_I2C_STUB_BUS");
+    let before = bb_dump(&bus, "0x48");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["i2c", "set", "-y", &bus, "0x80", "0x00", "0x01"],
+            2,
+            "out of range",
+        ),
+        (
+            &["i2c", "set", "-y", &bus, "0x03", "0x00", "0x01"],
+            2,
+            "reserved",
+        ),
+        (
+            &["i2c", "set", "-y", &bus, "0x48", "0x00", "0xzz"],
+            2,
+            "not a number",
+        ),
+        (
+            &["i2c", "set", "-y", &bus, "0x48", "0x00", "0x100"],
+            2,
+            "out of range",
+        ),
+        (
+            &["i2c", "set", "-y", &bus, "0x48", "0x100", "0x01"],
+            2,
+            "out of range",
+        ),
+        (
+            &["i2c", "set", "-y", "-m", "q", &bus, "0x48", "0x00", "0x01"],
+            2,
+            "mode",
+        ),
+        (
+            &["i2c", "transfer", "-y", &bus, "w2@0x48", "0x00"],
+            2,
+            "needs 2 data bytes",
+        ),
+        (&["i2c", "transfer", "-y", &bus, "r4"], 2, "no address"),
+        (
+            &["i2c", "get", "-y", "77", "0x48", "0x00"],
+            1,
+            "/dev/i2c-77",
+        ),
+        (&["i2c", "set", &bus, "0x48", "0x00", "0x01"], 2, "refusing"),
+    ];
+    for (args, code, needle) in cases {
+        let o = run("udrv", args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(*code), "udrv {args:?}: {err}");
+        assert!(
+            err.contains(needle),
+            "udrv {args:?}: `{err}` lacks `{needle}`"
+        );
+        assert_eq!(err.lines().count(), 1, "one line, no stack trace: {err}");
+        assert!(err.starts_with("udrv: "), "{err}");
+    }
+    assert_eq!(
+        bb_dump(&bus, "0x48"),
+        before,
+        "a refused command changed the chip"
+    );
+}
+
+#[test]
+fn missing_bus_error_says_what_to_do() {
+    let o = run("udrv", &["i2c", "detect", "-y", "9"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("/dev/i2c-9") && err.contains("i2c-dev"),
+        "{err}"
+    );
+}
