@@ -11,6 +11,7 @@ mod dual;
 
 pub mod units;
 
+pub mod ads1x1x;
 pub mod at24;
 pub mod bme280;
 pub mod lm75;

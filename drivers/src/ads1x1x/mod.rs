@@ -1,0 +1,533 @@
+//! TI ADS1115 (16-bit) and ADS1015 (12-bit) I2C ADCs: input multiplexer, programmable gain
+//! (full-scale range), data rate, single-shot and continuous modes as type states, and the
+//! comparator / ALERT-RDY pin (traditional or window, latching, queue, conversion-ready).
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
+//! # -> Result<(), udrv_drivers::ads1x1x::Error<I::Error>> {
+//! use udrv_drivers::ads1x1x::{Ads1x1x, Channel, FullScale, Variant};
+//! let mut adc = Ads1x1x::new(i2c, 0x48, Variant::Ads1115);
+//! adc.set_full_scale(FullScale::V4_096)?;
+//! let v = adc.measure(Channel::SingleA0, &mut delay)?;
+//! println!("{} mV", v.as_millivolts());
+//! // continuous mode: a different type, so single-shot calls cannot be made by mistake
+//! let mut adc = adc.into_continuous().map_err(|(e, _)| e)?;
+//! let v = adc.read()?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::Voltage;
+use core::marker::PhantomData;
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Register addresses and config fields (ADS1115 datasheet §9.6, tables 8-9).
+pub mod registers {
+    /// Conversion result (read-only).
+    pub const CONVERSION: u8 = 0x00;
+    /// Configuration.
+    pub const CONFIG: u8 = 0x01;
+    /// Comparator low threshold.
+    pub const LO_THRESH: u8 = 0x02;
+    /// Comparator high threshold.
+    pub const HI_THRESH: u8 = 0x03;
+    /// OS: write 1 starts a single conversion; reads 1 when idle.
+    pub const OS: u16 = 0b1000_0000_0000_0000;
+    /// MUX field shift (bits 14:12).
+    pub const MUX_SHIFT: u16 = 12;
+    /// PGA field shift (bits 11:9).
+    pub const PGA_SHIFT: u16 = 9;
+    /// MODE: 1 = single-shot / power-down.
+    pub const MODE_SINGLE: u16 = 0b0000_0001_0000_0000;
+    /// DR field shift (bits 7:5).
+    pub const DR_SHIFT: u16 = 5;
+    /// COMP_MODE: window comparator.
+    pub const COMP_WINDOW: u16 = 0b0000_0000_0001_0000;
+    /// COMP_POL: active high.
+    pub const COMP_POL_HIGH: u16 = 0b0000_0000_0000_1000;
+    /// COMP_LAT: latching.
+    pub const COMP_LAT: u16 = 0b0000_0000_0000_0100;
+    /// COMP_QUE field mask (bits 1:0); 0b11 disables the comparator.
+    pub const COMP_QUE_MASK: u16 = 0b0000_0000_0000_0011;
+    /// Power-on config value.
+    pub const CONFIG_DEFAULT: u16 = 0x8583;
+}
+use registers::*;
+
+/// Errors of the ADS1x1x driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// A single-shot conversion did not finish in time.
+    Timeout,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// Which chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// 16-bit, 8..860 SPS.
+    Ads1115,
+    /// 12-bit, 128..3300 SPS (result left-justified).
+    Ads1015,
+}
+
+/// Input multiplexer setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// AIN0 - AIN1 (power-on default).
+    #[default]
+    DiffA0A1 = 0,
+    /// AIN0 - AIN3.
+    DiffA0A3 = 1,
+    /// AIN1 - AIN3.
+    DiffA1A3 = 2,
+    /// AIN2 - AIN3.
+    DiffA2A3 = 3,
+    /// AIN0 - GND.
+    SingleA0 = 4,
+    /// AIN1 - GND.
+    SingleA1 = 5,
+    /// AIN2 - GND.
+    SingleA2 = 6,
+    /// AIN3 - GND.
+    SingleA3 = 7,
+}
+
+/// Programmable gain amplifier: full-scale range (datasheet table 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullScale {
+    /// ±6.144 V.
+    V6_144 = 0,
+    /// ±4.096 V.
+    V4_096 = 1,
+    /// ±2.048 V (power-on default).
+    #[default]
+    V2_048 = 2,
+    /// ±1.024 V.
+    V1_024 = 3,
+    /// ±0.512 V.
+    V0_512 = 4,
+    /// ±0.256 V.
+    V0_256 = 5,
+}
+
+impl FullScale {
+    /// The full-scale voltage in microvolts.
+    pub fn microvolts(self) -> i32 {
+        [6_144_000, 4_096_000, 2_048_000, 1_024_000, 512_000, 256_000][self as usize]
+    }
+}
+
+/// Data rate (samples per second); the meaning of each code depends on the variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataRate {
+    /// ADS1115 8 SPS, ADS1015 128 SPS.
+    R0 = 0,
+    /// ADS1115 16 SPS, ADS1015 250 SPS.
+    R1 = 1,
+    /// ADS1115 32 SPS, ADS1015 490 SPS.
+    R2 = 2,
+    /// ADS1115 64 SPS, ADS1015 920 SPS.
+    R3 = 3,
+    /// ADS1115 128 SPS (default), ADS1015 1600 SPS (default).
+    #[default]
+    R4 = 4,
+    /// ADS1115 250 SPS, ADS1015 2400 SPS.
+    R5 = 5,
+    /// ADS1115 475 SPS, ADS1015 3300 SPS.
+    R6 = 6,
+    /// ADS1115 860 SPS, ADS1015 3300 SPS.
+    R7 = 7,
+}
+
+impl DataRate {
+    /// Samples per second for `variant` (datasheet table 8, DR field).
+    pub fn sps(self, variant: Variant) -> u32 {
+        match variant {
+            Variant::Ads1115 => [8, 16, 32, 64, 128, 250, 475, 860][self as usize],
+            Variant::Ads1015 => [128, 250, 490, 920, 1600, 2400, 3300, 3300][self as usize],
+        }
+    }
+}
+
+/// Comparator behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComparatorMode {
+    /// Asserts above the high threshold, releases below the low threshold.
+    #[default]
+    Traditional,
+    /// Asserts outside the window [low, high].
+    Window,
+}
+
+/// Comparator queue: conversions beyond a threshold before ALERT asserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComparatorQueue {
+    /// One conversion.
+    #[default]
+    One = 0,
+    /// Two conversions.
+    Two = 1,
+    /// Four conversions.
+    Four = 2,
+}
+
+/// Comparator / ALERT-RDY configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Comparator {
+    /// Traditional or window.
+    pub mode: ComparatorMode,
+    /// ALERT/RDY active high (default active low).
+    pub active_high: bool,
+    /// Latch the alert until the conversion register is read.
+    pub latching: bool,
+    /// Queue length.
+    pub queue: ComparatorQueue,
+}
+
+/// Type state: single-shot (power-down between conversions).
+#[derive(Debug)]
+pub struct OneShot;
+/// Type state: continuous conversion.
+#[derive(Debug)]
+pub struct Continuous;
+
+mod sealed {
+    pub trait Mode {}
+    impl Mode for super::OneShot {}
+    impl Mode for super::Continuous {}
+}
+
+/// An ADS1115 or ADS1015 in mode `MODE` ([`OneShot`] or [`Continuous`]).
+#[derive(Debug)]
+pub struct Ads1x1x<I2C, MODE> {
+    i2c: I2C,
+    address: u8,
+    variant: Variant,
+    config: u16,
+    _mode: PhantomData<MODE>,
+}
+
+/// Convert a conversion register value to a voltage for a full-scale range: one LSB is
+/// FSR / 2^15 for the ADS1115 and FSR / 2^11 for the ADS1015 (datasheet table 3), which
+/// is the same as reading the left-justified 16-bit register against FSR / 2^15.
+/// Rounded to the nearest microvolt.
+pub fn to_voltage(raw: i16, variant: Variant, fs: FullScale) -> Voltage {
+    let code = match variant {
+        Variant::Ads1115 => raw as i64,
+        Variant::Ads1015 => ((raw >> 4) as i64) << 4,
+    };
+    let n = code * fs.microvolts() as i64;
+    let q = if n >= 0 {
+        (n + 16384) >> 15
+    } else {
+        -((-n + 16384) >> 15)
+    };
+    Voltage(q as i32)
+}
+
+/// The code a threshold register needs for `v` (rounded, saturated).
+pub fn from_voltage(v: Voltage, variant: Variant, fs: FullScale) -> i16 {
+    let n = v.0 as i64 * 32768;
+    let d = fs.microvolts() as i64;
+    let q = if n >= 0 {
+        (n + d / 2) / d
+    } else {
+        (n - d / 2) / d
+    };
+    let q = q.clamp(-32768, 32767) as i16;
+    match variant {
+        Variant::Ads1115 => q,
+        Variant::Ads1015 => q & !0xF,
+    }
+}
+
+impl<I2C> Ads1x1x<I2C, OneShot> {
+    /// A driver for the chip at `address` (0x48..=0x4B by ADDR pin), assuming power-on
+    /// configuration (single-shot, AIN0-AIN1, ±2.048 V, comparator off).
+    pub fn new(i2c: I2C, address: u8, variant: Variant) -> Self {
+        Self {
+            i2c,
+            address,
+            variant,
+            config: CONFIG_DEFAULT & !OS,
+            _mode: PhantomData,
+        }
+    }
+}
+
+impl<I2C, MODE: sealed::Mode> Ads1x1x<I2C, MODE> {
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+
+    /// The configured full-scale range.
+    pub fn full_scale(&self) -> FullScale {
+        [
+            FullScale::V6_144,
+            FullScale::V4_096,
+            FullScale::V2_048,
+            FullScale::V1_024,
+            FullScale::V0_512,
+            FullScale::V0_256,
+        ][(((self.config >> PGA_SHIFT) & 7) as usize).min(5)]
+    }
+
+    /// The configuration register value the driver last wrote (without OS).
+    pub fn config_register(&self) -> u16 {
+        self.config
+    }
+
+    /// Convert a raw result with the current full-scale range.
+    pub fn to_voltage(&self, raw: i16) -> Voltage {
+        to_voltage(raw, self.variant, self.full_scale())
+    }
+
+    fn with_mode<M>(self, config: u16) -> Ads1x1x<I2C, M> {
+        Ads1x1x {
+            i2c: self.i2c,
+            address: self.address,
+            variant: self.variant,
+            config,
+            _mode: PhantomData,
+        }
+    }
+}
+
+dual_impl! {
+    impl[I2C, MODE: sealed::Mode] Ads1x1x<I2C, MODE> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Read the configuration register.
+    pub fn read_config / read_config_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+        Ok(u16::from_be_bytes(b))
+    }
+
+    /// Read the conversion register as is (left-justified for the ADS1015).
+    pub fn read_raw / read_raw_async [&mut self] () -> Result<i16, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+        Ok(i16::from_be_bytes(b))
+    }
+
+    /// Set the full-scale range (PGA).
+    pub fn set_full_scale / set_full_scale_async [&mut self] (fs: FullScale) -> Result<(), Error<I2C::Error>> {
+        let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Set the data rate.
+    pub fn set_data_rate / set_data_rate_async [&mut self] (dr: DataRate) -> Result<(), Error<I2C::Error>> {
+        let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Enable the comparator on the ALERT/RDY pin.
+    pub fn set_comparator / set_comparator_async [&mut self] (comp: Comparator) -> Result<(), Error<I2C::Error>> {
+        let mut c = self.config & !(COMP_WINDOW | COMP_POL_HIGH | COMP_LAT | COMP_QUE_MASK);
+        if comp.mode == ComparatorMode::Window {
+            c |= COMP_WINDOW;
+        }
+        if comp.active_high {
+            c |= COMP_POL_HIGH;
+        }
+        if comp.latching {
+            c |= COMP_LAT;
+        }
+        c |= comp.queue as u16;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Disable the comparator (ALERT/RDY high impedance).
+    pub fn disable_comparator / disable_comparator_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        let c = self.config | COMP_QUE_MASK;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Set the comparator thresholds as raw codes.
+    pub fn set_thresholds_raw / set_thresholds_raw_async [&mut self] (low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
+        let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
+        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+        Ok(())
+    }
+
+    /// Set the comparator thresholds as voltages at the current full-scale range.
+    pub fn set_thresholds / set_thresholds_async [&mut self] (low: Voltage, high: Voltage) -> Result<(), Error<I2C::Error>> {
+        let fs = self.full_scale();
+        let (l, h) = (
+            from_voltage(low, self.variant, fs).to_be_bytes(),
+            from_voltage(high, self.variant, fs).to_be_bytes(),
+        );
+        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+        Ok(())
+    }
+
+    /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
+    /// (datasheet §9.3.8), comparator enabled with queue one.
+    pub fn use_alert_as_ready / use_alert_as_ready_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
+        io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
+        let c = self.config & !COMP_QUE_MASK;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+}
+
+dual_impl! {
+    impl[I2C] Ads1x1x<I2C, OneShot> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Start a single conversion of `channel` (sets MUX and OS).
+    pub fn start / start_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
+        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT | MODE_SINGLE;
+        let b = (c | OS).to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Whether the conversion is done (OS reads 1).
+    pub fn is_ready / is_ready_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+        Ok(u16::from_be_bytes(b) & OS != 0)
+    }
+
+    /// Switch to continuous conversions (of the channel last used). On error the
+    /// one-shot driver comes back with it.
+    pub fn into_continuous / into_continuous_async [self] () -> Result<Ads1x1x<I2C, Continuous>, (Error<I2C::Error>, Self)> {
+        let mut this = self;
+        let c = this.config & !MODE_SINGLE;
+        let b = c.to_be_bytes();
+        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+            Ok(()) => Ok(this.with_mode(c)),
+            Err(e) => Err((Error::Bus(e), this)),
+        }
+    }
+}
+
+impl<I2C: I2c> Ads1x1x<I2C, OneShot> {
+    /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
+    /// OS every 100 µs (at most 100 times) and read the result.
+    pub fn measure<D: embedded_hal::delay::DelayNs>(
+        &mut self,
+        channel: Channel,
+        delay: &mut D,
+    ) -> Result<Voltage, Error<I2C::Error>> {
+        self.start(channel)?;
+        delay.delay_us(self.conversion_time_us());
+        for _ in 0..100 {
+            if self.is_ready()? {
+                let raw = self.read_raw()?;
+                return Ok(self.to_voltage(raw));
+            }
+            delay.delay_us(100);
+        }
+        Err(Error::Timeout)
+    }
+}
+
+impl<I2C: AsyncI2c> Ads1x1x<I2C, OneShot> {
+    /// Async version of [`measure`](Self::measure).
+    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
+        &mut self,
+        channel: Channel,
+        delay: &mut D,
+    ) -> Result<Voltage, Error<I2C::Error>> {
+        self.start_async(channel).await?;
+        delay.delay_us(self.conversion_time_us()).await;
+        for _ in 0..100 {
+            if self.is_ready_async().await? {
+                let raw = self.read_raw_async().await?;
+                return Ok(self.to_voltage(raw));
+            }
+            delay.delay_us(100).await;
+        }
+        Err(Error::Timeout)
+    }
+}
+
+impl<I2C> Ads1x1x<I2C, OneShot> {
+    /// One conversion period plus 10 % (the internal oscillator's tolerance), in µs.
+    pub fn conversion_time_us(&self) -> u32 {
+        let dr = [
+            DataRate::R0,
+            DataRate::R1,
+            DataRate::R2,
+            DataRate::R3,
+            DataRate::R4,
+            DataRate::R5,
+            DataRate::R6,
+            DataRate::R7,
+        ][((self.config >> DR_SHIFT) & 7) as usize];
+        1_100_000 / dr.sps(self.variant) + 1
+    }
+}
+
+dual_impl! {
+    impl[I2C] Ads1x1x<I2C, Continuous> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// The latest conversion as a voltage.
+    pub fn read / read_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+        Ok(self.to_voltage(i16::from_be_bytes(b)))
+    }
+
+    /// Select another input (takes effect from the next conversion).
+    pub fn set_channel / set_channel_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
+        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
+        let b = c.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.config = c;
+        Ok(())
+    }
+
+    /// Back to single-shot (power-down) mode.
+    pub fn into_one_shot / into_one_shot_async [self] () -> Result<Ads1x1x<I2C, OneShot>, (Error<I2C::Error>, Self)> {
+        let mut this = self;
+        let c = this.config | MODE_SINGLE;
+        let b = c.to_be_bytes();
+        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+            Ok(()) => Ok(this.with_mode(c)),
+            Err(e) => Err((Error::Bus(e), this)),
+        }
+    }
+}
