@@ -196,6 +196,10 @@ pub struct Comparator {
     pub queue: ComparatorQueue,
 }
 
+/// The result of a mode change: the driver in its new mode, or the error and the
+/// driver still in its old mode.
+pub type ModeChange<I2C, TO, FROM, E> = Result<Ads1x1x<I2C, TO>, (Error<E>, Ads1x1x<I2C, FROM>)>;
+
 /// Type state: single-shot (power-down between conversions).
 #[derive(Debug)]
 pub struct OneShot;
@@ -429,7 +433,7 @@ dual_impl! {
 
     /// Switch to continuous conversions (of the channel last used). On error the
     /// one-shot driver comes back with it.
-    pub fn into_continuous / into_continuous_async [self] () -> Result<Ads1x1x<I2C, Continuous>, (Error<I2C::Error>, Self)> {
+    pub fn into_continuous / into_continuous_async [self] () -> ModeChange<I2C, Continuous, OneShot, I2C::Error> {
         let mut this = self;
         let c = this.config & !MODE_SINGLE;
         let b = c.to_be_bytes();
@@ -521,7 +525,7 @@ dual_impl! {
     }
 
     /// Back to single-shot (power-down) mode.
-    pub fn into_one_shot / into_one_shot_async [self] () -> Result<Ads1x1x<I2C, OneShot>, (Error<I2C::Error>, Self)> {
+    pub fn into_one_shot / into_one_shot_async [self] () -> ModeChange<I2C, OneShot, Continuous, I2C::Error> {
         let mut this = self;
         let c = this.config | MODE_SINGLE;
         let b = c.to_be_bytes();
