@@ -14,6 +14,7 @@ pub mod units;
 pub mod ads1x1x;
 pub mod at24;
 pub mod bme280;
+pub mod ina219;
 pub mod lm75;
 pub mod sht3x;
 

@@ -1,0 +1,340 @@
+//! TI INA219 current, bus voltage and power monitor over I2C: configuration (bus range,
+//! PGA shunt range, ADC resolution/averaging, modes), calibration from the current LSB
+//! and shunt resistance (datasheet §8.5.1), shunt / bus voltage, current and power in
+//! typed units, conversion-ready and math-overflow flags.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c>(i2c: I) -> Result<(), udrv_drivers::ina219::Error<I::Error>> {
+//! use udrv_drivers::ina219::Ina219;
+//! use udrv_drivers::Current;
+//! let mut ina = Ina219::new(i2c, 0x40);
+//! // 100 mΩ shunt, 100 µA per current LSB (3.2 A max)
+//! ina.calibrate(Current::from_microamps(100), 100_000)?;
+//! let i = ina.current()?;
+//! let v = ina.bus_voltage()?.voltage;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::{Current, Power, Voltage};
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Register map and fields (datasheet §8.6, table 2).
+pub mod registers {
+    /// Configuration.
+    pub const CONFIG: u8 = 0x00;
+    /// Shunt voltage (read-only, 10 µV LSB).
+    pub const SHUNT_VOLTAGE: u8 = 0x01;
+    /// Bus voltage (read-only, bits 15:3 with 4 mV LSB, CNVR bit 1, OVF bit 0).
+    pub const BUS_VOLTAGE: u8 = 0x02;
+    /// Power (read-only, 20 × current LSB).
+    pub const POWER: u8 = 0x03;
+    /// Current (read-only, current LSB).
+    pub const CURRENT: u8 = 0x04;
+    /// Calibration.
+    pub const CALIBRATION: u8 = 0x05;
+    /// Config: reset.
+    pub const RST: u16 = 0b1000_0000_0000_0000;
+    /// Config: 32 V bus range.
+    pub const BRNG: u16 = 0b0010_0000_0000_0000;
+    /// Config: PGA shift (bits 12:11).
+    pub const PG_SHIFT: u16 = 11;
+    /// Config: bus ADC shift (bits 10:7).
+    pub const BADC_SHIFT: u16 = 7;
+    /// Config: shunt ADC shift (bits 6:3).
+    pub const SADC_SHIFT: u16 = 3;
+    /// Bus voltage: conversion ready.
+    pub const CNVR: u16 = 0b0000_0000_0000_0010;
+    /// Bus voltage: math overflow.
+    pub const OVF: u16 = 0b0000_0000_0000_0001;
+    /// Power-on configuration.
+    pub const CONFIG_DEFAULT: u16 = 0x399F;
+}
+use registers::*;
+
+/// Errors of the INA219 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// Current or power asked for before [`Ina219::calibrate`].
+    NotCalibrated,
+    /// The calibration does not fit the 15-bit register (LSB or shunt too small) or is 0.
+    InvalidCalibration,
+    /// The chip flags a math overflow: current or power are out of range.
+    Overflow,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// Bus voltage full-scale range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BusRange {
+    /// 16 V.
+    V16,
+    /// 32 V (power-on default).
+    #[default]
+    V32,
+}
+
+/// PGA gain: shunt voltage full-scale range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShuntRange {
+    /// ±40 mV (gain 1).
+    Mv40 = 0,
+    /// ±80 mV (gain /2).
+    Mv80 = 1,
+    /// ±160 mV (gain /4).
+    Mv160 = 2,
+    /// ±320 mV (gain /8, power-on default).
+    #[default]
+    Mv320 = 3,
+}
+
+/// ADC resolution or averaging (BADC / SADC field values, datasheet table 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adc {
+    /// 9 bits, 84 µs.
+    Bits9 = 0b0000,
+    /// 10 bits, 148 µs.
+    Bits10 = 0b0001,
+    /// 11 bits, 276 µs.
+    Bits11 = 0b0010,
+    /// 12 bits, 532 µs (power-on default).
+    #[default]
+    Bits12 = 0b0011,
+    /// 12 bits, 2 samples averaged, 1.06 ms.
+    Avg2 = 0b1001,
+    /// 4 samples, 2.13 ms.
+    Avg4 = 0b1010,
+    /// 8 samples, 4.26 ms.
+    Avg8 = 0b1011,
+    /// 16 samples, 8.51 ms.
+    Avg16 = 0b1100,
+    /// 32 samples, 17.02 ms.
+    Avg32 = 0b1101,
+    /// 64 samples, 34.05 ms.
+    Avg64 = 0b1110,
+    /// 128 samples, 68.10 ms.
+    Avg128 = 0b1111,
+}
+
+/// Operating mode (datasheet table 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Power-down.
+    PowerDown = 0,
+    /// Shunt voltage, triggered.
+    ShuntTriggered = 1,
+    /// Bus voltage, triggered.
+    BusTriggered = 2,
+    /// Shunt and bus, triggered.
+    ShuntBusTriggered = 3,
+    /// ADC off.
+    AdcOff = 4,
+    /// Shunt voltage, continuous.
+    ShuntContinuous = 5,
+    /// Bus voltage, continuous.
+    BusContinuous = 6,
+    /// Shunt and bus, continuous (power-on default).
+    #[default]
+    ShuntBusContinuous = 7,
+}
+
+/// The configuration register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Config {
+    /// Bus voltage range.
+    pub bus_range: BusRange,
+    /// Shunt voltage range.
+    pub shunt_range: ShuntRange,
+    /// Bus ADC.
+    pub bus_adc: Adc,
+    /// Shunt ADC.
+    pub shunt_adc: Adc,
+    /// Mode.
+    pub mode: Mode,
+}
+
+impl Config {
+    /// The register value (`Config::default()` is 0x399F, the power-on value).
+    pub fn bits(&self) -> u16 {
+        let mut v = (self.shunt_range as u16) << PG_SHIFT
+            | (self.bus_adc as u16) << BADC_SHIFT
+            | (self.shunt_adc as u16) << SADC_SHIFT
+            | self.mode as u16;
+        if self.bus_range == BusRange::V32 {
+            v |= BRNG;
+        }
+        v
+    }
+}
+
+/// A bus voltage reading with its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusVoltage {
+    /// The voltage (4 mV steps).
+    pub voltage: Voltage,
+    /// CNVR: a conversion finished since the last power read or config write.
+    pub conversion_ready: bool,
+    /// OVF: current or power calculations overflowed.
+    pub overflow: bool,
+}
+
+/// Decode the bus voltage register.
+pub fn decode_bus(raw: u16) -> BusVoltage {
+    BusVoltage {
+        voltage: Voltage((raw >> 3) as i32 * 4_000),
+        conversion_ready: raw & CNVR != 0,
+        overflow: raw & OVF != 0,
+    }
+}
+
+/// The calibration register value for a current LSB and a shunt resistance
+/// (datasheet equation 1: `Cal = trunc(0.04096 / (Current_LSB × R_SHUNT))`, with the
+/// current LSB in µA and the shunt in µΩ), or `None` if it does not fit 16 bits or is 0.
+pub fn calibration_value(current_lsb: Current, shunt_micro_ohm: u32) -> Option<u16> {
+    let den = current_lsb.0 as u64 * shunt_micro_ohm as u64;
+    if current_lsb.0 <= 0 || den == 0 {
+        return None;
+    }
+    let cal = 40_960_000_000u64 / den;
+    // Bit 0 of the register is void: it always reads 0.
+    (1..=0xFFFE).contains(&cal).then_some(cal as u16 & 0xFFFE)
+}
+
+/// An INA219.
+#[derive(Debug)]
+pub struct Ina219<I2C> {
+    i2c: I2C,
+    address: u8,
+    current_lsb: Option<Current>,
+}
+
+impl<I2C> Ina219<I2C> {
+    /// A driver for the chip at `address` (0x40..=0x4F by A1/A0 straps).
+    pub fn new(i2c: I2C, address: u8) -> Self {
+        Self {
+            i2c,
+            address,
+            current_lsb: None,
+        }
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+
+    /// The current LSB set by [`calibrate`](Self::calibrate).
+    pub fn current_lsb(&self) -> Option<Current> {
+        self.current_lsb
+    }
+
+    fn lsb<E>(&self) -> Result<i64, Error<E>> {
+        Ok(self.current_lsb.ok_or(Error::NotCalibrated)?.0 as i64)
+    }
+}
+
+dual_impl! {
+    impl[I2C] Ina219<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Write the configuration (in a triggered mode this starts a conversion).
+    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
+        let b = config.bits().to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        Ok(())
+    }
+
+    /// Read the configuration register.
+    pub fn config_register / config_register_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+        Ok(u16::from_be_bytes(b))
+    }
+
+    /// Reset all registers to their power-on values (forgets the calibration).
+    pub fn reset / reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        let b = RST.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+        self.current_lsb = None;
+        Ok(())
+    }
+
+    /// Program the calibration register for `current_lsb` and a shunt of
+    /// `shunt_micro_ohm` µΩ; the power LSB is then 20 × `current_lsb`.
+    pub fn calibrate / calibrate_async [&mut self] (current_lsb: Current, shunt_micro_ohm: u32) -> Result<(), Error<I2C::Error>> {
+        let cal = calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
+        let b = cal.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+        self.current_lsb = Some(current_lsb);
+        Ok(())
+    }
+
+    /// Program a raw calibration value together with the current LSB it gives.
+    pub fn set_calibration_raw / set_calibration_raw_async [&mut self] (cal: u16, current_lsb: Current) -> Result<(), Error<I2C::Error>> {
+        let b = cal.to_be_bytes();
+        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+        self.current_lsb = Some(current_lsb);
+        Ok(())
+    }
+
+    /// Shunt voltage (10 µV LSB, signed).
+    pub fn shunt_voltage / shunt_voltage_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
+        Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
+    }
+
+    /// Bus voltage with the CNVR and OVF flags.
+    pub fn bus_voltage / bus_voltage_async [&mut self] () -> Result<BusVoltage, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
+        Ok(decode_bus(u16::from_be_bytes(b)))
+    }
+
+    /// Current (signed), from the current register.
+    pub fn current / current_async [&mut self] () -> Result<Current, Error<I2C::Error>> {
+        let lsb = self.lsb()?;
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
+        Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
+    }
+
+    /// Power, from the power register (reading it clears CNVR).
+    pub fn power / power_async [&mut self] () -> Result<Power, Error<I2C::Error>> {
+        let lsb = self.lsb()?;
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
+        Ok(Power((u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32))
+    }
+
+    /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
+    pub fn measure / measure_async [&mut self] () -> Result<(Voltage, Current, Power), Error<I2C::Error>> {
+        let lsb = self.lsb()?;
+        let (mut bv, mut c, mut p) = ([0; 2], [0; 2], [0; 2]);
+        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+        let bus = decode_bus(u16::from_be_bytes(bv));
+        if bus.overflow {
+            return Err(Error::Overflow);
+        }
+        io!(self.i2c.write_read(self.address, &[CURRENT], &mut c))?;
+        io!(self.i2c.write_read(self.address, &[POWER], &mut p))?;
+        Ok((
+            bus.voltage,
+            Current((i16::from_be_bytes(c) as i64 * lsb) as i32),
+            Power((u16::from_be_bytes(p) as i64 * 20 * lsb).min(i32::MAX as i64) as i32),
+        ))
+    }
+}
