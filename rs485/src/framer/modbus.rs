@@ -181,6 +181,38 @@ impl ModbusRtu {
         }
     }
 
+    /// Among the prefixes of the first `limit` pending bytes whose CRC checks, the one that
+    /// ends the segment or is followed by a good frame, then the one followed by the longest
+    /// silence, then the shortest.
+    fn best_valid_prefix(&self, limit: usize) -> Option<usize> {
+        let b = &self.buf[self.head..self.head + limit];
+        let mut crc = 0xFFFF;
+        let mut best: Option<((bool, u64), usize)> = None;
+        for (i, &byte) in b.iter().enumerate() {
+            crc = crc16_modbus_update(crc, &[byte]);
+            let len = i + 1;
+            if crc == 0 && len >= MIN_FRAME {
+                let at = self.head + len;
+                let gap = if at < self.buf.len() { self.gap(at) } else { u64::MAX };
+                let score = (len == limit || self.good_frame_at(at), gap);
+                if best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, len));
+                }
+            }
+        }
+        best.map(|(_, len)| len)
+    }
+
+    /// True when a frame with a length rule and a good CRC starts at absolute index `at`.
+    fn good_frame_at(&self, at: usize) -> bool {
+        let s = &self.buf[at.min(self.buf.len())..];
+        let l = modbus_lengths(s);
+        [l.request, l.response]
+            .into_iter()
+            .flatten()
+            .any(|len| (MIN_FRAME..=s.len()).contains(&len) && crc_ok(&s[..len]))
+    }
+
     /// Where a good frame starts after the head, within the first `limit` bytes.
     fn find_start(&self, limit: usize, closed: bool) -> Option<usize> {
         let b = &self.buf[self.head..self.head + limit];
@@ -216,7 +248,18 @@ impl ModbusRtu {
             cands.sort_unstable();
             cands.dedup();
             let valid: Vec<usize> = cands.iter().copied().filter(|&len| crc_ok(&b[..len])).collect();
-            if let Some(&len) = valid.iter().find(|&&len| len == seg).or(valid.first()) {
+            let longer_pending = l.pending
+                || [l.request, l.response].into_iter().flatten().any(|len| len > n && len <= MAX_FRAME);
+            let pick = match valid.iter().find(|&&len| len == seg) {
+                // Confirmed by the silence after it.
+                Some(&len) => Some(len),
+                // A longer reading may still check too (a 1 in 65536 chance that the shorter
+                // one's CRC matched by accident): wait until it is decided or the line
+                // goes quiet.
+                None if longer_pending && !closed && !valid.is_empty() => break,
+                None => valid.first().copied(),
+            };
+            if let Some(len) = pick {
                 let dir = self.direction(&l, len);
                 self.emit(len, Status::OK, dir, out);
                 continue;
@@ -230,7 +273,7 @@ impl ModbusRtu {
                         self.emit(seg, Status::OK, Direction::Unknown, out);
                         continue;
                     }
-                    if let Some(len) = shortest_valid_prefix(&b[..s]) {
+                    if let Some(len) = self.best_valid_prefix(s) {
                         self.emit(len, Status::OK, Direction::Unknown, out);
                         continue;
                     }
@@ -249,12 +292,20 @@ impl ModbusRtu {
             // 4. Resynchronise: junk (a bad frame or noise) until the next good frame.
             let limit = if closed { seg } else { n };
             if let Some(j) = self.find_start(limit, closed) {
-                let status = if l.request == Some(j) || l.response == Some(j) {
-                    Status::CRC_ERROR
+                // Frames with no length rule merged together: the whole junk if its CRC
+                // checks, else the good-CRC prefix followed by the longest silence.
+                let prefix = if l.open && !(j >= MIN_FRAME && crc_ok(&b[..j])) {
+                    self.best_valid_prefix(j.min(MAX_FRAME))
                 } else {
-                    Status::NOISE
+                    None
                 };
-                self.emit(j, status, Direction::Unknown, out);
+                let (len, status) = match prefix {
+                    Some(p) => (p, Status::OK),
+                    None if j >= MIN_FRAME && crc_ok(&b[..j]) => (j, Status::OK),
+                    None if l.request == Some(j) || l.response == Some(j) => (j, Status::CRC_ERROR),
+                    None => (j, Status::NOISE),
+                };
+                self.emit(len, status, Direction::Unknown, out);
                 continue;
             }
             if !closed {
@@ -295,17 +346,6 @@ impl ModbusRtu {
 #[inline]
 fn crc_ok(b: &[u8]) -> bool {
     crc16_modbus_update(0xFFFF, b) == 0
-}
-
-fn shortest_valid_prefix(b: &[u8]) -> Option<usize> {
-    let mut crc = 0xFFFF;
-    for (i, &byte) in b.iter().enumerate() {
-        crc = crc16_modbus_update(crc, &[byte]);
-        if crc == 0 && i + 1 >= MIN_FRAME {
-            return Some(i + 1);
-        }
-    }
-    None
 }
 
 impl Framer for ModbusRtu {
