@@ -5,6 +5,7 @@
 //! rs485 crates), and prints text in the conventions of the tools people know (i2c-tools,
 //! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
+mod gpio;
 mod i2c;
 mod out;
 
@@ -32,6 +33,9 @@ enum Cmd {
     /// I2C buses: list, detect, get, set, dump, transfer (i2c-tools conventions).
     #[command(subcommand)]
     I2c(i2c::Cmd),
+    /// GPIO lines: detect, info, get, set, mon (libgpiod conventions; lines by name).
+    #[command(subcommand)]
+    Gpio(gpio::Cmd),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.cmd {
         Cmd::I2c(c) => i2c::run(c, &cli),
+        Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());
             Ok(())

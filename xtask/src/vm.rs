@@ -348,6 +348,10 @@ pub fn base_initramfs(kernel: &Kernel) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// RUSTFLAGS of guest binaries: static, with the guest cfg, small.
+const GUEST_RUSTFLAGS: &str =
+    "-C target-feature=+crt-static --cfg udrv_guest -C debuginfo=0 -C strip=debuginfo";
+
 /// A static test binary to run in the guest.
 struct TestBin {
     name: String,
@@ -358,8 +362,7 @@ struct TestBin {
 fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     let root = util::workspace_root();
     let target_dir = root.join("target/guest");
-    let rustflags =
-        "-C target-feature=+crt-static --cfg udrv_guest -C debuginfo=0 -C strip=debuginfo";
+    let rustflags = GUEST_RUSTFLAGS;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Select the guest test targets from the workspace metadata, so a run builds only
     // what it runs (and a broken test elsewhere does not stop `--only`).
@@ -436,10 +439,18 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
             }
         }
     }
-    // The CLI binary, for tests that run `udrv` as a user would.
+    let udrv = build_udrv(opts)?;
+    Ok((tests, vec![udrv]))
+}
+
+/// Builds the `udrv` binary statically, for tests and scripts that run it as a user would.
+fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
+    let root = util::workspace_root();
+    let target_dir = root.join("target/guest");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
-        .env("RUSTFLAGS", rustflags)
+        .env("RUSTFLAGS", GUEST_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", &target_dir)
         .args([
             "build",
@@ -457,7 +468,7 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     util::run(&mut cmd)?;
     let profile = if opts.release { "release" } else { "debug" };
     let udrv = target_dir.join(format!("x86_64-unknown-linux-gnu/{profile}/udrv"));
-    Ok((tests, vec![udrv]))
+    Ok(udrv)
 }
 
 /// The per-run payload: `/kb/run`, the fixtures script, test binaries and tools.
@@ -684,7 +695,7 @@ pub fn vmtest(opts: &VmOpts) -> Result {
             "#!/bin/sh\nsh /kb/fixtures.sh\n. /kb/fixtures.env\ncat > /kb/script.sh <<'UDRV_EOF'\n{body}\nUDRV_EOF\n\
              echo 'UDRV-TEST-BEGIN script'\nsh /kb/script.sh; rc=$?\necho \"UDRV-TEST-END script rc=$rc\"\nexit $rc\n"
         );
-        let payload = payload(&script, &[], &[])?;
+        let payload = payload(&script, &[], &[build_udrv(opts)?])?;
         let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
         return report(&v);
     }
