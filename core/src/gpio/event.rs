@@ -44,6 +44,7 @@ pub struct EdgeEvent {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SeqTracker {
     last: u32,
+    total: u64,
 }
 
 impl SeqTracker {
@@ -53,11 +54,14 @@ impl SeqTracker {
         self.last = seqno;
         // A number not after the last one (only if the kernel restarted numbering) is
         // not a loss.
-        if gap >= u32::MAX / 2 {
-            0
-        } else {
-            gap
-        }
+        let lost = if gap >= u32::MAX / 2 { 0 } else { gap };
+        self.total += u64::from(lost);
+        lost
+    }
+
+    /// All events lost so far.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
     }
 }
 
@@ -112,6 +116,7 @@ mod tests {
         assert_eq!(t.observe(1), 0);
         assert_eq!(t.observe(9), 7);
         assert_eq!(t.observe(10), 0);
+        assert_eq!(t.total(), 7);
     }
 
     #[test]
@@ -122,7 +127,10 @@ mod tests {
 
     #[test]
     fn wrapping_numbers() {
-        let mut t = SeqTracker { last: u32::MAX - 1 };
+        let mut t = SeqTracker {
+            last: u32::MAX - 1,
+            total: 0,
+        };
         assert_eq!(t.observe(u32::MAX), 0);
         assert_eq!(t.observe(0), 0);
         assert_eq!(t.observe(3), 2);
@@ -130,7 +138,10 @@ mod tests {
 
     #[test]
     fn going_backwards_is_not_a_loss() {
-        let mut t = SeqTracker { last: 100 };
+        let mut t = SeqTracker {
+            last: 100,
+            total: 0,
+        };
         assert_eq!(t.observe(50), 0);
         assert_eq!(t.observe(51), 0);
     }

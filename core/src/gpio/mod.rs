@@ -226,6 +226,43 @@ impl Abi {
     }
 }
 
+macro_rules! display_words {
+    ($($t:ty { $($v:path => $w:literal),* $(,)? })*) => {$(
+        impl fmt::Display for $t {
+            /// The word libgpiod's tools use (e.g. `pull-up`, `open-drain`).
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $($v => $w),* })
+            }
+        }
+    )*};
+}
+
+display_words! {
+    Direction { Direction::Input => "input", Direction::Output => "output" }
+    Bias { Bias::PullUp => "pull-up", Bias::PullDown => "pull-down", Bias::Disabled => "disabled" }
+    Drive {
+        Drive::PushPull => "push-pull",
+        Drive::OpenDrain => "open-drain",
+        Drive::OpenSource => "open-source",
+    }
+    EdgeDetection {
+        EdgeDetection::Rising => "rising",
+        EdgeDetection::Falling => "falling",
+        EdgeDetection::Both => "both",
+    }
+    EventClock {
+        EventClock::Monotonic => "monotonic",
+        EventClock::Realtime => "realtime",
+        EventClock::Hte => "hte",
+    }
+    EdgeKind { EdgeKind::Rising => "rising", EdgeKind::Falling => "falling" }
+    InfoChangeKind {
+        InfoChangeKind::Requested => "requested",
+        InfoChangeKind::Released => "released",
+        InfoChangeKind::Reconfigured => "reconfigured",
+    }
+}
+
 /// A line found by name: its chip and offset, and its info at the time of the search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundLine {
@@ -356,6 +393,26 @@ mod tests {
         assert_eq!(cstr(b"led\0garbage"), "led");
         assert_eq!(cstr(b"full"), "full");
         assert_eq!(non_empty(cstr(b"\0x")), None);
+    }
+
+    #[test]
+    fn words_match_libgpiod() {
+        assert_eq!(Bias::PullUp.to_string(), "pull-up");
+        assert_eq!(Drive::OpenSource.to_string(), "open-source");
+        assert_eq!(EdgeDetection::Both.to_string(), "both");
+        assert_eq!(InfoChangeKind::Reconfigured.to_string(), "reconfigured");
+        assert_eq!(Direction::Output.to_string(), "output");
+    }
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Chip>();
+        check::<Request>();
+        check::<Pin>();
+        check::<Error>();
+        #[cfg(feature = "tokio")]
+        check::<AsyncRequest>();
     }
 
     #[test]

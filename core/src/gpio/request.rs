@@ -326,6 +326,13 @@ impl Request {
         &self.offsets
     }
 
+    /// How many edge events the kernel dropped so far for this request (the sum of
+    /// [`EdgeEvent::lost_before`] over the events read). `None` under uAPI v1, which
+    /// cannot tell.
+    pub fn lost_events(&self) -> Option<u64> {
+        (self.kind == Kind::V2).then(|| self.lock().seq.total())
+    }
+
     /// The current configuration (as last requested, reconfigured or set).
     pub fn config(&self) -> Config {
         self.lock().config.clone()

@@ -460,6 +460,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Uio>();
+        check::<Mapping>();
+        check::<Error>();
+        #[cfg(feature = "tokio")]
+        check::<AsyncUio>();
+    }
+
+    #[test]
     fn missed_interrupts() {
         assert_eq!(missed_between(4, 5), 0);
         assert_eq!(missed_between(4, 9), 4);
