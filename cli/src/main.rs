@@ -8,6 +8,8 @@
 mod gpio;
 mod i2c;
 mod out;
+mod spi;
+mod uio;
 
 use std::process::ExitCode;
 
@@ -36,6 +38,12 @@ enum Cmd {
     /// GPIO lines: detect, info, get, set, mon (libgpiod conventions; lines by name).
     #[command(subcommand)]
     Gpio(gpio::Cmd),
+    /// SPI devices: transfer (hex in, hex out).
+    #[command(subcommand)]
+    Spi(spi::Cmd),
+    /// UIO devices: list, info, wait for interrupts.
+    #[command(subcommand)]
+    Uio(uio::Cmd),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -86,6 +94,8 @@ fn main() -> ExitCode {
     let result = match &cli.cmd {
         Cmd::I2c(c) => i2c::run(c, &cli),
         Cmd::Gpio(c) => gpio::run(c, &cli),
+        Cmd::Spi(c) => spi::run(c, &cli),
+        Cmd::Uio(c) => uio::run(c, &cli),
         Cmd::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());
             Ok(())

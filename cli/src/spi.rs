@@ -1,0 +1,226 @@
+//! `udrv spi transfer`: one full-duplex transfer on a spidev device, hex in, hex out.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use udrv_core::spi::{Config, Mode, SpidevDevice, Transfer};
+
+use crate::out::{confirm, json_line};
+use crate::{Cli, Failure, Outcome};
+
+/// `udrv spi ...`
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Send bytes and print the bytes received in the same clocks (full duplex).
+    Transfer(TransferArgs),
+}
+
+/// `udrv spi transfer`
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// The spidev device: /dev/spidevB.C, spidevB.C, or B.C.
+    device: String,
+    /// Data to send, in hex: `de ad be ef`, `deadbeef`, `0xde,0xad`.
+    data: Vec<String>,
+    /// SPI mode 0-3 (clock polarity and phase).
+    #[arg(short = 'm', long = "mode", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    mode: u8,
+    /// Clock speed in Hz (the device's current speed when absent).
+    #[arg(short = 's', long = "speed")]
+    speed: Option<u32>,
+    /// Bits per word (8, 16, 32 as the controller allows); data must be whole words.
+    #[arg(short = 'b', long = "bits", default_value_t = 8)]
+    bits: u8,
+    /// Least significant bit first.
+    #[arg(long = "lsb-first")]
+    lsb_first: bool,
+    /// Chip select active high.
+    #[arg(long = "cs-high")]
+    cs_high: bool,
+    /// Three-wire (shared data line).
+    #[arg(long = "3wire")]
+    three_wire: bool,
+    /// No chip select.
+    #[arg(long = "no-cs")]
+    no_cs: bool,
+    /// Read the bytes to send from FILE (`-` for standard input) instead of arguments.
+    #[arg(short = 'i', long = "in", conflicts_with = "data")]
+    input: Option<PathBuf>,
+    /// Write the received bytes to FILE (raw) instead of printing hex.
+    #[arg(short = 'o', long = "out")]
+    output: Option<PathBuf>,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short = 'y', long = "yes")]
+    yes: bool,
+}
+
+/// Runs an `udrv spi` command.
+pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
+    match cmd {
+        Cmd::Transfer(a) => transfer(a, cli),
+    }
+}
+
+/// Parses hex data arguments into bytes.
+pub fn parse_hex(args: &[String]) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::new();
+    for arg in args {
+        for tok in arg.split([',', ':', ' ']).filter(|t| !t.is_empty()) {
+            let t = tok
+                .strip_prefix("0x")
+                .or_else(|| tok.strip_prefix("0X"))
+                .unwrap_or(tok);
+            if t.is_empty() || t.len() % 2 == 1 && t.len() > 1 {
+                return Err(Failure::usage(format!(
+                    "`{tok}` is not hex bytes: give whole bytes, e.g. `0a` or `deadbeef`"
+                )));
+            }
+            let t = if t.len() == 1 {
+                format!("0{t}")
+            } else {
+                t.to_string()
+            };
+            for pair in t.as_bytes().chunks(2) {
+                let s = std::str::from_utf8(pair).unwrap_or("");
+                out.push(u8::from_str_radix(s, 16).map_err(|_| {
+                    Failure::usage(format!("`{tok}` is not hex: `{s}` is not a byte"))
+                })?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn device_path(spec: &str) -> PathBuf {
+    if spec.starts_with('/') {
+        PathBuf::from(spec)
+    } else if spec.starts_with("spidev") {
+        PathBuf::from(format!("/dev/{spec}"))
+    } else {
+        PathBuf::from(format!("/dev/spidev{spec}"))
+    }
+}
+
+fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
+    let tx = match &a.input {
+        Some(p) if p.as_os_str() == "-" => {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+                .map_err(|e| Failure::op(format!("reading standard input: {e}")))?;
+            v
+        }
+        Some(p) => std::fs::read(p)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", p.display())))?,
+        None => parse_hex(&a.data)?,
+    };
+    if tx.is_empty() {
+        return Err(Failure::usage(
+            "nothing to send: give hex bytes (e.g. `9f 00 00 00`) or --in FILE",
+        ));
+    }
+    let word = match a.bits {
+        1..=8 => 1,
+        9..=16 => 2,
+        17..=32 => 4,
+        b => {
+            return Err(Failure::usage(format!(
+                "{b} bits per word is not possible: use 1-32 (8, 16 and 32 are common)"
+            )))
+        }
+    };
+    if tx.len() % word != 0 {
+        return Err(Failure::usage(format!(
+            "{} bytes are not whole {}-bit words: give a multiple of {word} bytes",
+            tx.len(),
+            a.bits
+        )));
+    }
+    let path = device_path(&a.device);
+    let mut config = Config::new()
+        .mode(match a.mode {
+            0 => Mode::Mode0,
+            1 => Mode::Mode1,
+            2 => Mode::Mode2,
+            _ => Mode::Mode3,
+        })
+        .lsb_first(a.lsb_first)
+        .cs_high(a.cs_high)
+        .three_wire(a.three_wire)
+        .no_cs(a.no_cs)
+        .bits_per_word(a.bits);
+    if let Some(hz) = a.speed {
+        config = config.max_speed_hz(hz);
+    }
+    // Open first (a missing device is reported before asking anything).
+    let dev = SpidevDevice::open(&path).map_err(Failure::op)?;
+    if a.input.as_ref().is_some_and(|p| p.as_os_str() == "-") && !a.yes {
+        return Err(Failure::usage(
+            "data comes from standard input, so nobody can confirm: add -y",
+        ));
+    }
+    confirm(
+        a.yes,
+        &format!("clock {} bytes out on {}", tx.len(), path.display()),
+    )?;
+    let in_force = dev.configure(&config).map_err(Failure::op)?;
+    let mut rx = vec![0u8; tx.len()];
+    {
+        let mut t = [Transfer::duplex(&tx[..], &mut rx[..]).with_bits_per_word(a.bits)];
+        dev.message(&mut t).map_err(Failure::op)?;
+    }
+    if let Some(p) = &a.output {
+        std::fs::write(p, &rx)
+            .map_err(|e| Failure::op(format!("cannot write {}: {e}", p.display())))?;
+    }
+    if cli.json {
+        json_line(&json!({
+            "device": path, "mode": a.mode, "bits_per_word": in_force.bits_per_word,
+            "speed_hz": in_force.max_speed_hz, "tx": tx, "rx": rx,
+        }));
+    } else if a.output.is_none() {
+        for chunk in rx.chunks(16) {
+            let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            println!("{}", line.join(" "));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn hex_in_several_spellings() {
+        assert_eq!(parse_hex(&s(&["de", "ad"])).unwrap(), vec![0xde, 0xad]);
+        assert_eq!(
+            parse_hex(&s(&["deadbeef"])).unwrap(),
+            vec![0xde, 0xad, 0xbe, 0xef]
+        );
+        assert_eq!(parse_hex(&s(&["0x9f,0x0"])).unwrap(), vec![0x9f, 0x00]);
+        assert_eq!(parse_hex(&s(&["a"])).unwrap(), vec![0x0a]);
+        assert!(parse_hex(&s(&["abc"]))
+            .unwrap_err()
+            .message
+            .contains("whole bytes"));
+        assert!(parse_hex(&s(&["zz"]))
+            .unwrap_err()
+            .message
+            .contains("not hex"));
+    }
+
+    #[test]
+    fn device_spellings() {
+        assert_eq!(device_path("0.1"), PathBuf::from("/dev/spidev0.1"));
+        assert_eq!(device_path("spidev1.0"), PathBuf::from("/dev/spidev1.0"));
+        assert_eq!(
+            device_path("/dev/spidev0.0"),
+            PathBuf::from("/dev/spidev0.0")
+        );
+    }
+}
