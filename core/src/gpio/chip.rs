@@ -226,15 +226,10 @@ impl Chip {
             .map_err(|e| Error::io(&path, Operation::Open, &[], e))?;
         let info = v2::get_chipinfo(file.as_fd())
             .map_err(|e| Error::io(&path, Operation::ChipInfo, &[], e))?;
-        let abi = match Abi::from_env() {
-            Some(abi) => abi,
-            None if info.lines == 0 => Abi::V2,
-            None => match v2::get_lineinfo(file.as_fd(), 0) {
-                Ok(_) => Abi::V2,
-                Err(e) if is_abi_missing(&e) => Abi::V1,
-                Err(e) => return Err(Error::io(&path, Operation::LineInfo, &[0], e)),
-            },
-        };
+        let abi = pick_abi(Abi::from_env(), info.lines, || {
+            v2::get_lineinfo(file.as_fd(), 0).map(drop)
+        })
+        .map_err(|e| Error::io(&path, Operation::LineInfo, &[0], e))?;
         Ok(Chip {
             file,
             path,
@@ -513,6 +508,26 @@ impl Chip {
     }
 }
 
+/// The uAPI version to use: the forced one, else v2 when a harmless v2 ioctl (`probe`,
+/// line info of line 0) works, v1 when it fails with `ENOTTY`/`EINVAL` (kernels before
+/// 5.10, or built without v2), and the probe's error otherwise.
+fn pick_abi(
+    forced: Option<Abi>,
+    lines: u32,
+    probe: impl FnOnce() -> io::Result<()>,
+) -> io::Result<Abi> {
+    match forced {
+        Some(abi) => Ok(abi),
+        // Nothing to probe with; no line can be requested anyway.
+        None if lines == 0 => Ok(Abi::V2),
+        None => match probe() {
+            Ok(()) => Ok(Abi::V2),
+            Err(e) if is_abi_missing(&e) => Ok(Abi::V1),
+            Err(e) => Err(e),
+        },
+    }
+}
+
 /// Whether an error from a v2 ioctl means "this kernel has no uAPI v2".
 pub(crate) fn is_abi_missing(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::ENOTTY) | Some(libc::EINVAL))
@@ -595,6 +610,40 @@ mod tests {
         assert_eq!(i.drive, Drive::OpenDrain);
         assert_eq!(i.bias, None);
         assert_eq!(i.abi, Abi::V1);
+    }
+
+    #[test]
+    fn abi_falls_back_to_v1_only_when_v2_is_missing() {
+        let err = |n| move || Err(io::Error::from_raw_os_error(n));
+        assert_eq!(pick_abi(None, 8, || Ok(())).unwrap(), Abi::V2);
+        assert_eq!(pick_abi(None, 8, err(libc::ENOTTY)).unwrap(), Abi::V1);
+        assert_eq!(pick_abi(None, 8, err(libc::EINVAL)).unwrap(), Abi::V1);
+        assert_eq!(
+            pick_abi(None, 8, err(libc::EACCES))
+                .unwrap_err()
+                .raw_os_error(),
+            Some(libc::EACCES)
+        );
+        // Forced: no probe at all.
+        assert_eq!(
+            pick_abi(Some(Abi::V1), 8, || panic!("probed")).unwrap(),
+            Abi::V1
+        );
+        assert_eq!(
+            pick_abi(Some(Abi::V2), 8, err(libc::ENOTTY)).unwrap(),
+            Abi::V2
+        );
+        assert_eq!(pick_abi(None, 0, || panic!("probed")).unwrap(), Abi::V2);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_chip_is_reported() {
+        let e = Chip::open("/dev/null").unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOTTY), "{e}");
+        assert!(e.to_string().contains("not a GPIO character device"), "{e}");
+        let e = Chip::open("/nonexistent/gpiochip9").unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOENT));
+        assert!(e.to_string().contains("udrv gpio detect"), "{e}");
     }
 
     #[test]

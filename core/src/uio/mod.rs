@@ -519,6 +519,15 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_is_not_a_uio_device_is_reported() {
+        let e = Uio::open_path("/dev/null").unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOTTY), "{e}");
+        let e = Uio::open(9999).unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOENT), "{e}");
+        assert!(e.to_string().contains("/dev/uio9999"), "{e}");
+    }
+
+    #[test]
     fn missing_class_means_no_devices() {
         assert!(devices_in(Path::new("/nonexistent/uio"))
             .unwrap()
