@@ -16,6 +16,7 @@ pub mod at24;
 pub mod bme280;
 pub mod ina219;
 pub mod lm75;
+pub mod pca9685;
 pub mod sht3x;
 
 #[cfg(feature = "sim")]

@@ -1,0 +1,379 @@
+//! NXP PCA9685 16-channel 12-bit PWM controller over I2C: per-channel on/off counts,
+//! full on / full off, all-channel writes, duty helper, prescale from a frequency
+//! (datasheet §7.3.5), sleep / wake / restart (§7.3.1.1), output driver options (MODE2),
+//! all-call and sub-addresses, software reset.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
+//! # -> Result<(), udrv_drivers::pca9685::Error<I::Error>> {
+//! use udrv_drivers::pca9685::Pca9685;
+//! let mut pwm = Pca9685::new(i2c, 0x40);
+//! pwm.set_frequency(50, &mut delay)?; // servos
+//! pwm.set_duty(0, 307)?; // 1.5 ms of 20 ms: 307/4096
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Register map (datasheet §7.3, table 4).
+pub mod registers {
+    /// MODE1.
+    pub const MODE1: u8 = 0x00;
+    /// MODE2.
+    pub const MODE2: u8 = 0x01;
+    /// Sub-address 1..3 registers start.
+    pub const SUBADR1: u8 = 0x02;
+    /// All-call address register.
+    pub const ALLCALLADR: u8 = 0x05;
+    /// LED0_ON_L; channel n starts at `LED0_ON_L + 4 n`.
+    pub const LED0_ON_L: u8 = 0x06;
+    /// ALL_LED_ON_L.
+    pub const ALL_LED_ON_L: u8 = 0xFA;
+    /// PRE_SCALE.
+    pub const PRE_SCALE: u8 = 0xFE;
+    /// MODE1: restart.
+    pub const RESTART: u8 = 0b1000_0000;
+    /// MODE1: external clock.
+    pub const EXTCLK: u8 = 0b0100_0000;
+    /// MODE1: register auto-increment.
+    pub const AI: u8 = 0b0010_0000;
+    /// MODE1: low-power sleep (oscillator off).
+    pub const SLEEP: u8 = 0b0001_0000;
+    /// MODE1: respond to sub-address 1.
+    pub const SUB1: u8 = 0b0000_1000;
+    /// MODE1: respond to the all-call address.
+    pub const ALLCALL: u8 = 0b0000_0001;
+    /// MODE2: invert outputs.
+    pub const INVRT: u8 = 0b0001_0000;
+    /// MODE2: outputs change on ACK (else on STOP).
+    pub const OCH: u8 = 0b0000_1000;
+    /// MODE2: totem pole outputs (else open drain).
+    pub const OUTDRV: u8 = 0b0000_0100;
+    /// ON_H / OFF_H: full on / full off bit.
+    pub const FULL: u8 = 0b0001_0000;
+    /// The internal oscillator, Hz.
+    pub const OSC_HZ: u32 = 25_000_000;
+    /// Software reset data byte sent to the general call address 0x00.
+    pub const SWRST: u8 = 0x06;
+}
+use registers::*;
+
+/// Errors of the PCA9685 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// Channel not in 0..16.
+    InvalidChannel,
+    /// A count above 4095 (or a duty above 4096).
+    InvalidValue,
+    /// The frequency needs a prescale outside 3..=255 (about 24..1526 Hz).
+    InvalidFrequency,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// Prescale for an update rate: `round(osc / (4096 × rate)) − 1` (datasheet eq. 1),
+/// `None` outside the register's 3..=255.
+pub fn prescale_for(hz: u32, osc_hz: u32) -> Option<u8> {
+    if hz == 0 {
+        return None;
+    }
+    let den = 4096u64 * hz as u64;
+    let p = (osc_hz as u64 * 2 + den) / (2 * den);
+    let p = p.checked_sub(1)?;
+    (3..=255).contains(&p).then_some(p as u8)
+}
+
+/// The 4 register bytes of a channel for on/off counts (each 0..=4095) with the
+/// full-on / full-off bits.
+pub fn channel_bytes(on: u16, off: u16, full_on: bool, full_off: bool) -> [u8; 4] {
+    let [on_l, mut on_h] = on.to_le_bytes();
+    let [off_l, mut off_h] = off.to_le_bytes();
+    if full_on {
+        on_h |= FULL;
+    }
+    if full_off {
+        off_h |= FULL;
+    }
+    [on_l, on_h, off_l, off_h]
+}
+
+/// Output stage settings (MODE2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputConfig {
+    /// Invert the outputs.
+    pub invert: bool,
+    /// Totem pole (default) instead of open drain.
+    pub totem_pole: bool,
+    /// Outputs change on each ACK instead of at STOP.
+    pub change_on_ack: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        Self {
+            invert: false,
+            totem_pole: true,
+            change_on_ack: false,
+        }
+    }
+}
+
+/// A PCA9685.
+#[derive(Debug)]
+pub struct Pca9685<I2C> {
+    i2c: I2C,
+    address: u8,
+    mode1: u8,
+    osc_hz: u32,
+}
+
+impl<I2C> Pca9685<I2C> {
+    /// A driver for the chip at `address` (0x40..=0x7F by A5..A0, except the all-call
+    /// and software reset addresses). Call [`init`](Self::init) first: the channel
+    /// methods write and read 4 registers at once, which needs MODE1's auto-increment
+    /// (off at power-on and after a software reset).
+    pub fn new(i2c: I2C, address: u8) -> Self {
+        Self {
+            i2c,
+            address,
+            mode1: AI | ALLCALL,
+            osc_hz: OSC_HZ,
+        }
+    }
+
+    /// Use an external clock of `hz` for frequency calculations (EXTCLK is set by
+    /// [`use_external_clock`](Self::use_external_clock)).
+    pub fn with_oscillator(mut self, hz: u32) -> Self {
+        self.osc_hz = hz;
+        self
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+}
+
+fn check<E>(ch: u8) -> Result<u8, Error<E>> {
+    if ch < 16 {
+        Ok(LED0_ON_L + 4 * ch)
+    } else {
+        Err(Error::InvalidChannel)
+    }
+}
+
+dual_impl! {
+    impl[I2C] Pca9685<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Write MODE1 = auto-increment + all-call, awake (the oscillator needs 500 µs
+    /// before PWM is accurate).
+    pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        self.mode1 = AI | ALLCALL;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        Ok(())
+    }
+
+    /// Read MODE1.
+    pub fn mode1 / mode1_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Enter low-power sleep (oscillator off, outputs off).
+    pub fn sleep / sleep_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        self.mode1 |= SLEEP;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        Ok(())
+    }
+
+    /// Leave sleep (clear SLEEP; RESTART is not touched).
+    pub fn wake / wake_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        self.mode1 &= !SLEEP;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        Ok(())
+    }
+
+    /// If MODE1 shows RESTART (PWM was running when put to sleep), write RESTART to
+    /// resume all channels; returns whether it did. Call at least 500 µs after
+    /// [`wake`](Self::wake) (datasheet §7.3.1.1).
+    pub fn restart / restart_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+        if b[0] & RESTART == 0 {
+            return Ok(false);
+        }
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
+        Ok(true)
+    }
+
+    /// Set PRE_SCALE directly; the chip must sleep for the write to take (this method
+    /// puts it to sleep and leaves it asleep: call [`wake`](Self::wake) and
+    /// [`restart`](Self::restart) afterwards).
+    pub fn set_prescale / set_prescale_async [&mut self] (prescale: u8) -> Result<(), Error<I2C::Error>> {
+        if prescale < 3 {
+            return Err(Error::InvalidFrequency);
+        }
+        self.mode1 = (self.mode1 | SLEEP) & !RESTART;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        io!(self.i2c.write(self.address, &[PRE_SCALE, prescale]))?;
+        Ok(())
+    }
+
+    /// Read PRE_SCALE.
+    pub fn prescale / prescale_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Set a channel's on and off counts (0..=4095 each).
+    pub fn set_channel / set_channel_async [&mut self] (ch: u8, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+        let reg = check(ch)?;
+        if on > 4095 || off > 4095 {
+            return Err(Error::InvalidValue);
+        }
+        let b = channel_bytes(on, off, false, false);
+        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+        Ok(())
+    }
+
+    /// Set a channel fully on (no PWM).
+    pub fn set_channel_full_on / set_channel_full_on_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
+        let reg = check(ch)?;
+        let b = channel_bytes(0, 0, true, false);
+        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+        Ok(())
+    }
+
+    /// Set a channel fully off.
+    pub fn set_channel_full_off / set_channel_full_off_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
+        let reg = check(ch)?;
+        let b = channel_bytes(0, 0, false, true);
+        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+        Ok(())
+    }
+
+    /// Set a duty cycle in 1/4096: 0 is full off, 4096 full on, otherwise on at 0 and
+    /// off at `duty`.
+    pub fn set_duty / set_duty_async [&mut self] (ch: u8, duty: u16) -> Result<(), Error<I2C::Error>> {
+        let reg = check(ch)?;
+        let b = match duty {
+            0 => channel_bytes(0, 0, false, true),
+            4096 => channel_bytes(0, 0, true, false),
+            d if d < 4096 => channel_bytes(0, d, false, false),
+            _ => return Err(Error::InvalidValue),
+        };
+        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+        Ok(())
+    }
+
+    /// Set all channels at once (ALL_LED registers).
+    pub fn set_all / set_all_async [&mut self] (on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+        if on > 4095 || off > 4095 {
+            return Err(Error::InvalidValue);
+        }
+        let b = channel_bytes(on, off, false, false);
+        io!(self.i2c.write(self.address, &[ALL_LED_ON_L, b[0], b[1], b[2], b[3]]))?;
+        Ok(())
+    }
+
+    /// Read a channel's (on, off) registers as 13-bit values (bit 12 = full on/off).
+    pub fn channel / channel_async [&mut self] (ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
+        let reg = check(ch)?;
+        let mut b = [0; 4];
+        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+        Ok((u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
+    }
+
+    /// Configure the output stage (MODE2).
+    pub fn set_output_config / set_output_config_async [&mut self] (cfg: OutputConfig) -> Result<(), Error<I2C::Error>> {
+        let mut m2 = 0;
+        if cfg.invert {
+            m2 |= INVRT;
+        }
+        if cfg.change_on_ack {
+            m2 |= OCH;
+        }
+        if cfg.totem_pole {
+            m2 |= OUTDRV;
+        }
+        io!(self.i2c.write(self.address, &[MODE2, m2]))?;
+        Ok(())
+    }
+
+    /// Respond to the 7-bit all-call address `addr` (power-on 0x70), or stop responding.
+    pub fn set_all_call / set_all_call_async [&mut self] (addr: Option<u8>) -> Result<(), Error<I2C::Error>> {
+        if let Some(a) = addr {
+            io!(self.i2c.write(self.address, &[ALLCALLADR, a << 1]))?;
+            self.mode1 |= ALLCALL;
+        } else {
+            self.mode1 &= !ALLCALL;
+        }
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        Ok(())
+    }
+
+    /// Software reset of every PCA9685 on the bus (SWRST to general call 0x00); call
+    /// [`init`](Self::init) afterwards.
+    pub fn software_reset / software_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(0x00, &[SWRST]))?;
+        self.mode1 = SLEEP | ALLCALL;
+        Ok(())
+    }
+
+    /// Select the external clock on EXTCLK (sticky until reset; set while asleep).
+    pub fn use_external_clock / use_external_clock_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        self.mode1 |= SLEEP;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        self.mode1 |= EXTCLK;
+        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+        Ok(())
+    }
+}
+
+impl<I2C: I2c> Pca9685<I2C> {
+    /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.
+    pub fn set_frequency<D: embedded_hal::delay::DelayNs>(
+        &mut self,
+        hz: u32,
+        delay: &mut D,
+    ) -> Result<(), Error<I2C::Error>> {
+        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
+        self.set_prescale(p)?;
+        self.wake()?;
+        delay.delay_us(500);
+        self.restart()?;
+        Ok(())
+    }
+}
+
+impl<I2C: AsyncI2c> Pca9685<I2C> {
+    /// Async version of [`set_frequency`](Self::set_frequency).
+    pub async fn set_frequency_async<D: embedded_hal_async::delay::DelayNs>(
+        &mut self,
+        hz: u32,
+        delay: &mut D,
+    ) -> Result<(), Error<I2C::Error>> {
+        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
+        self.set_prescale_async(p).await?;
+        self.wake_async().await?;
+        delay.delay_us(500).await;
+        self.restart_async().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,219 @@
+//! PCA9685: datasheet prescale and LED register examples, byte-exact mock tests, and the
+//! driver against the model (outputs, sleep/restart, all-call, software reset).
+
+mod common;
+use common::block_on;
+use embedded_hal::i2c::ErrorKind;
+use embedded_hal_mock::eh1::delay::{CheckedDelay, Transaction as D};
+use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
+use udrv_drivers::pca9685::*;
+
+// Register map again (datasheet §7.3 table 4).
+const MODE1: u8 = 0x00;
+const MODE2: u8 = 0x01;
+const ALLCALLADR: u8 = 0x05;
+const LED0_ON_L: u8 = 0x06;
+const ALL_LED_ON_L: u8 = 0xFA;
+const PRE_SCALE: u8 = 0xFE;
+const ADDR: u8 = 0x40;
+
+#[test]
+fn datasheet_prescale_example() {
+    // §7.3.5: prescale = round(25 MHz / (4096 × 200 Hz)) − 1 = 30 (1Eh, the reset
+    // value); the register's extremes are 3 (1526 Hz) and 255 (24 Hz, more exactly
+    // 25 MHz / (4096 × 256) = 23.8 Hz, so 24 Hz itself rounds to 254.3 − 1 = 253).
+    assert_eq!(prescale_for(200, 25_000_000), Some(0x1E));
+    assert_eq!(prescale_for(1526, 25_000_000), Some(3));
+    assert_eq!(prescale_for(24, 25_000_000), Some(253));
+    assert_eq!(prescale_for(1800, 25_000_000), None);
+    assert_eq!(prescale_for(23, 25_000_000), None);
+    assert_eq!(prescale_for(0, 25_000_000), None);
+}
+
+#[test]
+fn datasheet_led_examples_bytes() {
+    // §7.3.3 example 1: delay 10 %, duty 20 %: LED0_ON = 199h, LED0_OFF = 4CCh.
+    // Example 2: delay 90 %, duty 90 %: LED4_ON = E65h, LED4_OFF = CCBh.
+    let ex = [
+        T::write(ADDR, vec![LED0_ON_L, 0x99, 0x01, 0xCC, 0x04]),
+        T::write(ADDR, vec![LED0_ON_L + 16, 0x65, 0x0E, 0xCB, 0x0C]),
+        T::write(ADDR, vec![LED0_ON_L + 4 * 15, 0, 0x10, 0, 0]),
+        T::write(ADDR, vec![LED0_ON_L + 4, 0, 0, 0, 0x10]),
+        T::write(ADDR, vec![LED0_ON_L + 8, 0, 0, 0x33, 0x01]),
+        T::write(ADDR, vec![LED0_ON_L + 8, 0, 0x10, 0, 0]),
+        T::write(ADDR, vec![LED0_ON_L + 8, 0, 0, 0, 0x10]),
+        T::write(ADDR, vec![ALL_LED_ON_L, 0, 0, 0xFF, 0x07]),
+        T::write_read(ADDR, vec![LED0_ON_L + 16], vec![0x65, 0x0E, 0xCB, 0x0C]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut pwm = Pca9685::new(m.clone(), ADDR);
+    pwm.set_channel(0, 0x199, 0x4CC).unwrap();
+    block_on(pwm.set_channel_async(4, 3685, 3275)).unwrap();
+    pwm.set_channel_full_on(15).unwrap();
+    pwm.set_channel_full_off(1).unwrap();
+    pwm.set_duty(2, 307).unwrap();
+    pwm.set_duty(2, 4096).unwrap();
+    pwm.set_duty(2, 0).unwrap();
+    pwm.set_all(0, 2047).unwrap();
+    assert_eq!(pwm.channel(4).unwrap(), (3685, 3275));
+    // Rejected before the bus.
+    assert_eq!(pwm.set_channel(16, 0, 1), Err(Error::InvalidChannel));
+    assert_eq!(pwm.set_channel(0, 4096, 1), Err(Error::InvalidValue));
+    assert_eq!(pwm.set_duty(0, 4097), Err(Error::InvalidValue));
+    m.done();
+}
+
+#[test]
+fn frequency_sleep_restart_bytes() {
+    let ex = [
+        T::write(ADDR, vec![MODE1, 0x21]),
+        // set_frequency(50): sleep (AI|SLEEP|ALLCALL), prescale 121, wake, restart check
+        T::write(ADDR, vec![MODE1, 0x31]),
+        T::write(ADDR, vec![PRE_SCALE, 121]),
+        T::write(ADDR, vec![MODE1, 0x21]),
+        T::write_read(ADDR, vec![MODE1], vec![0xA1]),
+        T::write(ADDR, vec![MODE1, 0xA1]),
+        T::write(ADDR, vec![MODE2, 0x1C]),
+        T::write(ADDR, vec![ALLCALLADR, 0xE6]),
+        T::write(ADDR, vec![MODE1, 0x21]),
+        T::write(ADDR, vec![MODE1, 0x20]),
+        T::write(0x00, vec![0x06]),
+        // after a software reset MODE1 is back to 11h (no auto-increment)
+        T::write(ADDR, vec![MODE1, 0x11]).with_error(ErrorKind::Other),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut delay = CheckedDelay::new(&[D::blocking_delay_us(500)]);
+    let mut pwm = Pca9685::new(m.clone(), ADDR);
+    pwm.init().unwrap();
+    // round(25e6 / (4096 × 50)) − 1 = 121
+    pwm.set_frequency(50, &mut delay).unwrap();
+    pwm.set_output_config(OutputConfig {
+        invert: true,
+        totem_pole: true,
+        change_on_ack: true,
+    })
+    .unwrap();
+    pwm.set_all_call(Some(0x73)).unwrap();
+    pwm.set_all_call(None).unwrap();
+    pwm.software_reset().unwrap();
+    assert_eq!(pwm.sleep(), Err(Error::Bus(ErrorKind::Other)));
+    assert_eq!(
+        pwm.set_frequency(2000, &mut delay),
+        Err(Error::InvalidFrequency)
+    );
+    delay.done();
+    m.done();
+}
+
+#[cfg(feature = "sim")]
+mod sim {
+    use super::*;
+    use embedded_hal_mock::eh1::delay::NoopDelay;
+    use udrv_drivers::pca9685::model::{GeneralCall, Pca9685Model};
+    use udrv_drivers::sim::SimI2cBus;
+
+    #[test]
+    fn power_on_state_and_outputs() {
+        let bus = SimI2cBus::new();
+        let chip = Pca9685Model::new(ADDR).attach(&bus);
+        let mut pwm = Pca9685::new(bus.clone(), ADDR);
+        // Power-on: MODE1 11h (sleep, all-call), prescale 1Eh (200 Hz), all full off.
+        assert_eq!(pwm.mode1().unwrap(), 0x11);
+        assert_eq!(pwm.prescale().unwrap(), 0x1E);
+        // Without auto-increment (power-on) a 4-byte read repeats LED7_ON_L.
+        assert_eq!(pwm.channel(7).unwrap(), (0, 0));
+        assert!(!chip.lock().running());
+        pwm.init().unwrap();
+        assert!(chip.lock().running());
+        assert_eq!(pwm.channel(7).unwrap(), (0, 0x1000));
+        pwm.set_channel(0, 0x199, 0x4CC).unwrap();
+        pwm.set_channel(4, 0xE65, 0xCCB).unwrap();
+        let c = chip.lock();
+        assert_eq!(c.output(0), Some((409, 1228)));
+        assert_eq!(c.duty(0), 819, "20 % of 4096");
+        assert_eq!(c.duty(4), 3686, "90 % of 4096");
+        drop(c);
+        for ch in 0..16u8 {
+            let d = ch as u16 * 273;
+            pwm.set_duty(ch, d).unwrap();
+            assert_eq!(chip.lock().duty(ch as usize), d);
+            assert_eq!(
+                pwm.channel(ch).unwrap(),
+                if d == 0 { (0, 0x1000) } else { (0, d) }
+            );
+        }
+        pwm.set_duty(3, 4096).unwrap();
+        assert_eq!(chip.lock().output(3), Some((0, 4096)));
+        pwm.set_all(100, 300).unwrap();
+        assert!((0..16).all(|ch| chip.lock().output(ch) == Some((100, 300))));
+        // Inverted outputs: high outside the on window.
+        pwm.set_output_config(OutputConfig {
+            invert: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(chip.lock().duty(5), 4096 - 200);
+    }
+
+    #[test]
+    fn frequency_needs_sleep_and_restart_resumes() {
+        let bus = SimI2cBus::new();
+        let chip = Pca9685Model::new(ADDR).attach(&bus);
+        let mut pwm = Pca9685::new(bus.clone(), ADDR);
+        pwm.init().unwrap();
+        pwm.set_duty(0, 1000).unwrap();
+        // PRE_SCALE writes are blocked while awake (§7.3.5).
+        let mut raw = bus.clone();
+        embedded_hal::i2c::I2c::write(&mut raw, ADDR, &[PRE_SCALE, 99]).unwrap();
+        assert_eq!(pwm.prescale().unwrap(), 0x1E);
+        block_on(pwm.set_frequency_async(50, &mut NoopDelay)).unwrap();
+        assert_eq!(chip.lock().register(PRE_SCALE), 121);
+        let f = chip.lock().frequency_hz();
+        assert!((f - 50.0).abs() < 0.5, "{f}");
+        assert!(chip.lock().running(), "restarted");
+        assert_eq!(chip.lock().duty(0), 1000);
+        // Sleep while running sets RESTART; wake alone does not resume.
+        pwm.sleep().unwrap();
+        assert_eq!(chip.lock().duty(0), 0);
+        pwm.wake().unwrap();
+        assert_eq!(pwm.mode1().unwrap() & 0x80, 0x80);
+        assert!(!chip.lock().running());
+        assert!(pwm.restart().unwrap());
+        assert!(chip.lock().running());
+        assert_eq!(pwm.mode1().unwrap(), 0x21);
+        assert!(!pwm.restart().unwrap(), "nothing to restart");
+    }
+
+    #[test]
+    fn all_call_sub_address_and_software_reset() {
+        let bus = SimI2cBus::new();
+        let a = Pca9685Model::new(0x40).attach(&bus);
+        let b = Pca9685Model::new(0x41);
+        // Two chips share the all-call address: the second one is reached through a
+        // bus of its own here, the general call resets both.
+        let bus2 = SimI2cBus::new();
+        let b = b.attach(&bus2);
+        GeneralCall::attach(&bus, vec![a.clone(), b.clone()]);
+        let mut all = Pca9685::new(bus.clone(), 0x70);
+        all.init().unwrap();
+        all.set_duty(9, 2048).unwrap();
+        assert_eq!(a.lock().duty(9), 2048, "all-call reaches the chip");
+        let mut pwm = Pca9685::new(bus.clone(), 0x40);
+        pwm.set_all_call(None).unwrap();
+        assert!(
+            matches!(all.set_duty(9, 1), Err(Error::Bus(_))),
+            "all-call off: NACK"
+        );
+        pwm.set_all_call(Some(0x7E)).unwrap();
+        assert_eq!(a.lock().register(ALLCALLADR), 0xFC);
+        bus.attach_handle(0x7E, &a);
+        let mut moved = Pca9685::new(bus.clone(), 0x7E);
+        moved.set_duty(9, 3).unwrap();
+        assert_eq!(a.lock().duty(9), 3);
+        Pca9685::new(bus2.clone(), 0x41).init().unwrap();
+        pwm.software_reset().unwrap();
+        assert_eq!(a.lock().register(MODE1), 0x11);
+        assert_eq!(b.lock().register(MODE1), 0x11);
+        assert_eq!(a.lock().duty(9), 0);
+    }
+}
