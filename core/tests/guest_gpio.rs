@@ -1019,6 +1019,70 @@ fn later(delay: Duration, f: impl FnOnce() + Send + 'static) -> thread::JoinHand
 }
 
 #[test]
+fn a_request_shared_between_threads_loses_nothing() {
+    use std::sync::Arc;
+    pull(13, false);
+    let req = Arc::new(
+        open(Abi::V2)
+            .request()
+            .with_line(13)
+            .with_edge_detection(EdgeDetection::Both)
+            .with_event_buffer_size(128)
+            .request()
+            .unwrap(),
+    );
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let req = Arc::clone(&req);
+            thread::spawn(move || {
+                let mut seen = Vec::new();
+                while let Some(e) = req.wait_edge_event(Duration::from_millis(800)).unwrap() {
+                    seen.push(e);
+                }
+                seen
+            })
+        })
+        .collect();
+    for _ in 0..15 {
+        pull(13, true);
+        settle();
+        pull(13, false);
+        settle();
+    }
+    let mut all: Vec<_> = readers
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    all.sort_by_key(|e| e.seqno);
+    let seqnos: Vec<u32> = all.iter().map(|e| e.seqno.unwrap()).collect();
+    assert_eq!(
+        seqnos,
+        (1..=30).collect::<Vec<u32>>(),
+        "each event read once"
+    );
+    assert!(all.iter().all(|e| e.lost_before == Some(0)), "{all:?}");
+    assert_eq!(req.lost_events(), Some(0));
+}
+
+#[test]
+fn readiness_and_iterator() {
+    pull(3, false);
+    let req = open(Abi::V2)
+        .request()
+        .with_line(3)
+        .with_edge_detection(EdgeDetection::Both)
+        .request()
+        .unwrap();
+    assert!(!req.has_edge_event(Duration::from_millis(50)).unwrap());
+    pull(3, true);
+    assert!(req.has_edge_event(WAIT).unwrap());
+    settle();
+    pull(3, false);
+    let kinds: Vec<_> = req.edge_events().take(2).map(|e| e.unwrap().kind).collect();
+    assert_eq!(kinds, vec![EdgeKind::Rising, EdgeKind::Falling]);
+}
+
+#[test]
 fn blocking_read_waits_for_the_edge() {
     pull(3, false);
     let req = open(Abi::V2)
