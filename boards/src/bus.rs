@@ -1,0 +1,196 @@
+//! Bus definitions shared by the board tables, and their resolution through sysfs.
+
+use std::path::PathBuf;
+
+use crate::board::{BusKind, BusStatus, I2cRef, SpiRef, UartRef};
+use crate::error::{Error, Result};
+use crate::sysfs::{BusMatch, Found, FoundBy, Root};
+
+/// A bus as a board's table describes it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BusDef {
+    /// I2C, SPI or UART.
+    pub kind: BusKind,
+    /// The name users ask for (`i2c_arm`, `spi0.0`, `primary`).
+    pub name: &'static str,
+    /// Other accepted names (`i2c1`).
+    pub aliases: &'static [&'static str],
+    /// The controller (`I2C1`, `SPI0 CE0`).
+    pub controller: &'static str,
+    /// Its header pins.
+    pub pins: &'static str,
+    /// How sysfs shows it.
+    pub matcher: BusMatch,
+    /// A udev symlink naming it (`/dev/serial0`), checked first.
+    pub symlink: Option<&'static str>,
+    /// The line that enables it.
+    pub enable_line: Option<&'static str>,
+    /// Which file that line goes in.
+    pub enable_file: EnableFile,
+    /// More advice.
+    pub note: Option<&'static str>,
+    /// For SPI: (bus, chip select) as the board documents them.
+    pub spi: Option<(u32, u32)>,
+}
+
+/// The file an enable line goes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EnableFile {
+    /// Raspberry Pi `config.txt` (`/boot/firmware/config.txt`, or `/boot/config.txt` on
+    /// releases before Bookworm).
+    ConfigTxt,
+    /// BeagleBone `/boot/uEnv.txt`.
+    UEnv,
+    /// No file (a command, or enabled by default).
+    None,
+}
+
+impl BusDef {
+    /// Whether `name` asks for this bus.
+    pub fn answers_to(&self, name: &str) -> bool {
+        let n = name.trim().to_ascii_lowercase();
+        self.name == n || self.aliases.contains(&n.as_str())
+    }
+}
+
+/// Where the bus is now, if enabled.
+pub(crate) fn locate(root: &Root, def: &BusDef) -> Option<(PathBuf, Found)> {
+    if let Some(link) = def.symlink {
+        if let Ok(target) = std::fs::canonicalize(root.join(link)) {
+            let entry = target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            return Some((
+                root.join(link),
+                Found {
+                    entry,
+                    name: String::new(),
+                    by: FoundBy::Sysfs,
+                },
+            ));
+        }
+    }
+    let found = root.find_bus(&def.matcher)?;
+    Some((root.join(format!("/dev/{}", found.entry)), found))
+}
+
+/// The config file for enable lines on this root.
+fn enable_file(root: &Root, f: EnableFile) -> Option<String> {
+    match f {
+        EnableFile::ConfigTxt => Some(
+            if root.exists("/boot/config.txt") && !root.exists("/boot/firmware") {
+                "/boot/config.txt"
+            } else {
+                "/boot/firmware/config.txt"
+            }
+            .to_string(),
+        ),
+        EnableFile::UEnv => Some("/boot/uEnv.txt".to_string()),
+        EnableFile::None => None,
+    }
+}
+
+/// The bus's status.
+pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
+    let found = locate(root, def);
+    let mut note = def.note.map(str::to_string);
+    if found.is_none() && def.kind == BusKind::I2c {
+        // The adapter may exist without i2c-dev loaded.
+        let bus_match = BusMatch {
+            class: "/sys/bus/i2c/devices",
+            ..def.matcher
+        };
+        if root.find_bus(&bus_match).is_some() {
+            note = Some(
+                "the adapter exists but i2c-dev is not loaded: sudo modprobe i2c-dev \
+                 (and add i2c-dev to /etc/modules)"
+                    .to_string(),
+            );
+        }
+    }
+    BusStatus {
+        kind: def.kind,
+        name: def.name.to_string(),
+        controller: def.controller.to_string(),
+        pins: def.pins.to_string(),
+        enabled: found.is_some(),
+        device: found
+            .as_ref()
+            .map(|(p, _)| p.clone())
+            .unwrap_or_else(|| PathBuf::from(format!("/dev/{}", def.matcher.usual))),
+        found_by: found.as_ref().map(|(_, f)| f.by),
+        enable_line: def.enable_line.map(str::to_string),
+        enable_file: def
+            .enable_line
+            .and_then(|_| enable_file(root, def.enable_file)),
+        note,
+    }
+}
+
+fn unknown(kind: BusKind, name: &str, defs: &[BusDef]) -> Error {
+    Error::UnknownBus {
+        kind: kind.as_str(),
+        name: name.to_string(),
+        available: defs
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.name.to_string())
+            .collect(),
+    }
+}
+
+/// An I2C bus by role.
+pub(crate) fn i2c(root: &Root, defs: &[BusDef], role: &str) -> Result<I2cRef> {
+    let def = defs
+        .iter()
+        .find(|d| d.kind == BusKind::I2c && d.answers_to(role))
+        .ok_or_else(|| unknown(BusKind::I2c, role, defs))?;
+    match locate(root, def) {
+        Some((path, f)) => Ok(I2cRef {
+            role: def.name.to_string(),
+            controller: def.controller.to_string(),
+            number: f.entry.strip_prefix("i2c-").and_then(|n| n.parse().ok()),
+            path,
+            adapter_name: f.name,
+            found_by: f.by,
+        }),
+        None => Err(status(root, def).disabled_error()),
+    }
+}
+
+/// An SPI device by bus and chip select.
+pub(crate) fn spi(root: &Root, defs: &[BusDef], bus: u32, cs: u32) -> Result<SpiRef> {
+    let def = defs
+        .iter()
+        .find(|d| d.spi == Some((bus, cs)))
+        .ok_or_else(|| unknown(BusKind::Spi, &format!("spi{bus}.{cs}"), defs))?;
+    match locate(root, def) {
+        Some((path, f)) => Ok(SpiRef {
+            bus,
+            cs,
+            controller: def.controller.to_string(),
+            path,
+            found_by: f.by,
+        }),
+        None => Err(status(root, def).disabled_error()),
+    }
+}
+
+/// A UART by role.
+pub(crate) fn uart(root: &Root, defs: &[BusDef], role: &str) -> Result<UartRef> {
+    let def = defs
+        .iter()
+        .find(|d| d.kind == BusKind::Uart && d.answers_to(role))
+        .ok_or_else(|| unknown(BusKind::Uart, role, defs))?;
+    match locate(root, def) {
+        Some((path, f)) => Ok(UartRef {
+            role: def.name.to_string(),
+            controller: def.controller.to_string(),
+            path,
+            found_by: f.by,
+        }),
+        None => Err(status(root, def).disabled_error()),
+    }
+}
