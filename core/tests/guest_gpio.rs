@@ -1202,3 +1202,41 @@ async fn async_wait_trait() {
         "an old edge must not count"
     );
 }
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn async_info_change_watch() {
+    use gpio::AsyncChip;
+    let chip = AsyncChip::new(Chip::open(sim()).unwrap()).unwrap();
+    chip.get_ref().watch_line_info(7).unwrap();
+    let t = later(Duration::from_millis(100), || {
+        let r = Request::builder()
+            .on_chip(sim())
+            .with_consumer("async-watch")
+            .with_line(7)
+            .as_input()
+            .request()
+            .unwrap();
+        drop(r);
+    });
+    let a = tokio::time::timeout(WAIT, chip.read_info_change())
+        .await
+        .expect("requested in time")
+        .unwrap();
+    let b = tokio::time::timeout(WAIT, chip.read_info_change())
+        .await
+        .expect("released in time")
+        .unwrap();
+    t.join().unwrap();
+    assert_eq!(
+        (a.kind, a.info.consumer.as_deref()),
+        (InfoChangeKind::Requested, Some("async-watch"))
+    );
+    assert_eq!(b.kind, InfoChangeKind::Released);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), chip.read_info_change())
+            .await
+            .is_err(),
+        "nothing else changed"
+    );
+}

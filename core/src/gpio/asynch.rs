@@ -13,7 +13,7 @@ use tokio::io::unix::AsyncFd;
 use crate::sys::fs::async_fd;
 
 use super::error::{AbiLimit, Error, Operation, Result};
-use super::{Abi, EdgeDetection, EdgeEvent, EdgeKind, Pin, Request};
+use super::{Abi, Chip, EdgeDetection, EdgeEvent, EdgeKind, InfoChangeEvent, Pin, Request};
 
 /// A [`Request`] whose edge events are awaited on tokio's reactor (the request fd is
 /// registered with epoll; no thread blocks). It is a [`Stream`] of events; lost events are
@@ -231,5 +231,64 @@ impl embedded_hal_async::digital::Wait for AsyncPin {
     }
     async fn wait_for_any_edge(&mut self) -> Result<()> {
         self.wait_edge(None).await
+    }
+}
+
+/// A [`Chip`] whose line info changes are awaited on tokio's reactor.
+///
+/// ```no_run
+/// use udrv_core::gpio::{AsyncChip, Chip};
+///
+/// # async fn run() -> Result<(), udrv_core::gpio::Error> {
+/// let chip = AsyncChip::new(Chip::open("/dev/gpiochip0")?)?;
+/// chip.get_ref().watch_line_info(4)?;
+/// loop {
+///     let change = chip.read_info_change().await?;
+///     println!("line {} {}", change.info.offset, change.kind);
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct AsyncChip {
+    chip: Chip,
+    fd: AsyncFd<OwnedFd>,
+}
+
+impl AsyncChip {
+    /// Registers the chip with the current tokio runtime (needs IO enabled).
+    pub fn new(chip: Chip) -> Result<AsyncChip> {
+        let fd = async_fd(chip.as_fd())
+            .map_err(|e| Error::io(chip.path(), Operation::ReadInfoChange, &[], e))?;
+        Ok(AsyncChip { chip, fd })
+    }
+
+    /// The chip (to start and stop watches, read info, make requests).
+    pub fn get_ref(&self) -> &Chip {
+        &self.chip
+    }
+
+    /// Deregisters and gives back the chip.
+    pub fn into_inner(self) -> Chip {
+        self.chip
+    }
+
+    /// The next info change of a watched line.
+    pub async fn read_info_change(&self) -> Result<InfoChangeEvent> {
+        std::future::poll_fn(|cx| self.poll_info_change(cx)).await
+    }
+
+    /// Polls for an info change (for hand-written futures).
+    pub fn poll_info_change(&self, cx: &mut Context<'_>) -> Poll<Result<InfoChangeEvent>> {
+        loop {
+            if let Some(ev) = self.chip.try_read_info_change()? {
+                return Poll::Ready(Ok(ev));
+            }
+            let mut guard = ready!(self.fd.poll_read_ready(cx))
+                .map_err(|e| Error::io(self.chip.path(), Operation::ReadInfoChange, &[], e))?;
+            match self.chip.try_read_info_change()? {
+                Some(ev) => return Poll::Ready(Ok(ev)),
+                None => guard.clear_ready(),
+            }
+        }
     }
 }

@@ -70,10 +70,10 @@ pub use config::{Config, LineSettings};
 pub use error::{AbiLimit, Error, InvalidConfig, Operation, Result};
 pub use event::{EdgeEvent, EdgeKind};
 pub use hal::Pin;
-pub use request::{Request, RequestBuilder};
+pub use request::{EdgeEvents, Request, RequestBuilder};
 
 #[cfg(feature = "tokio")]
-pub use asynch::{AsyncPin, AsyncRequest, EdgeEventStream};
+pub use asynch::{AsyncChip, AsyncPin, AsyncRequest, EdgeEventStream};
 
 /// The logical value of a line: `Active` is high unless the line is active-low.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -413,6 +413,8 @@ mod tests {
         check::<Error>();
         #[cfg(feature = "tokio")]
         check::<AsyncRequest>();
+        #[cfg(feature = "tokio")]
+        check::<AsyncChip>();
     }
 
     #[test]

@@ -550,7 +550,8 @@ impl Request {
         Ok(n)
     }
 
-    /// A blocking iterator over edge events (ends only on error... never by itself).
+    /// A blocking iterator over edge events. It never ends by itself: each item is the
+    /// next event or the error that stopped reading.
     pub fn edge_events(&self) -> EdgeEvents<'_> {
         EdgeEvents { req: self }
     }
