@@ -120,7 +120,9 @@ impl RequestBuilder {
 
     /// How many edge events the kernel should buffer for this request (v2 only; the
     /// kernel's default is 16 per line, its maximum 1024, and it rounds up to a power of
-    /// two). Events beyond it are dropped and reported in [`EdgeEvent::lost_before`].
+    /// two; values below 2 are raised to 2, the smallest buffer it can allocate). When the
+    /// buffer is full the kernel drops the oldest event; the gap is reported in
+    /// [`EdgeEvent::lost_before`] and [`Request::lost_events`].
     pub fn with_event_buffer_size(&mut self, events: u32) -> &mut Self {
         self.event_buffer_size = Some(events);
         self
