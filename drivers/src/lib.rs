@@ -14,6 +14,7 @@ pub mod units;
 pub mod ads1x1x;
 pub mod at24;
 pub mod bme280;
+pub mod ds3231;
 pub mod ina219;
 pub mod lm75;
 pub mod pca9685;

@@ -1,0 +1,571 @@
+//! Maxim DS3231 real-time clock over I2C: date and time (BCD, 12/24-hour, century),
+//! both alarms with every match mode of datasheet table 2, alarm flags and the INT/SQW
+//! pin (interrupt or square wave), 32 kHz output, temperature (0.25 °C), forced
+//! conversion, aging offset, oscillator-stop flag.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c>(i2c: I) -> Result<(), udrv_drivers::ds3231::Error<I::Error>> {
+//! use udrv_drivers::ds3231::{Alarm2, DateTime, Ds3231};
+//! let mut rtc = Ds3231::new(i2c);
+//! if rtc.oscillator_stopped()? {
+//!     rtc.set_datetime(&DateTime::new(2026, 11, 22, 7, 12, 0, 0).unwrap())?;
+//!     rtc.clear_oscillator_stopped()?;
+//! }
+//! rtc.set_alarm2(Alarm2::HoursMinutes { hour: 7, minute: 30 })?;
+//! rtc.set_alarm_interrupts(false, true)?; // INT/SQW goes low at 07:30:00
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::Temperature;
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Register map and bits (datasheet figure 1, "Timekeeping Registers").
+pub mod registers {
+    /// Seconds (first of 7 time registers).
+    pub const SECONDS: u8 = 0x00;
+    /// Alarm 1 seconds (first of 4).
+    pub const ALARM1: u8 = 0x07;
+    /// Alarm 2 minutes (first of 3).
+    pub const ALARM2: u8 = 0x0B;
+    /// Control.
+    pub const CONTROL: u8 = 0x0E;
+    /// Control/status.
+    pub const STATUS: u8 = 0x0F;
+    /// Aging offset.
+    pub const AGING: u8 = 0x10;
+    /// Temperature MSB (LSB follows).
+    pub const TEMP_MSB: u8 = 0x11;
+    /// Hours: 12-hour mode.
+    pub const H12: u8 = 0b0100_0000;
+    /// Hours (12-hour mode): PM.
+    pub const PM: u8 = 0b0010_0000;
+    /// Month: century.
+    pub const CENTURY: u8 = 0b1000_0000;
+    /// Alarm mask bit (AxMy), bit 7 of each alarm register.
+    pub const AM: u8 = 0b1000_0000;
+    /// Alarm day/date register: match the day of week.
+    pub const DY: u8 = 0b0100_0000;
+    /// Control: oscillator disabled on battery.
+    pub const EOSC: u8 = 0b1000_0000;
+    /// Control: battery-backed square wave.
+    pub const BBSQW: u8 = 0b0100_0000;
+    /// Control: convert temperature.
+    pub const CONV: u8 = 0b0010_0000;
+    /// Control: rate select shift (RS2:RS1, bits 4:3).
+    pub const RS_SHIFT: u8 = 3;
+    /// Control: INT/SQW is the alarm interrupt (else square wave).
+    pub const INTCN: u8 = 0b0000_0100;
+    /// Control: alarm 2 interrupt enable.
+    pub const A2IE: u8 = 0b0000_0010;
+    /// Control: alarm 1 interrupt enable.
+    pub const A1IE: u8 = 0b0000_0001;
+    /// Status: oscillator stop flag.
+    pub const OSF: u8 = 0b1000_0000;
+    /// Status: 32 kHz output enabled.
+    pub const EN32KHZ: u8 = 0b0000_1000;
+    /// Status: busy (temperature conversion).
+    pub const BSY: u8 = 0b0000_0100;
+    /// Status: alarm 2 flag.
+    pub const A2F: u8 = 0b0000_0010;
+    /// Status: alarm 1 flag.
+    pub const A1F: u8 = 0b0000_0001;
+}
+use registers::*;
+
+/// The fixed I2C address.
+pub const ADDRESS: u8 = 0x68;
+
+/// Errors of the DS3231 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// A date, time or alarm field out of range.
+    InvalidInput,
+    /// The chip returned a register that is not valid BCD or out of range.
+    InvalidRegister,
+    /// A temperature conversion is already running (BSY).
+    Busy,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// A calendar date and 24-hour time, years 2000..=2199.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    /// Year, 2000..=2199.
+    pub year: u16,
+    /// Month, 1..=12.
+    pub month: u8,
+    /// Day of month, 1..=31 (checked against the month, leap years as the chip has them).
+    pub day: u8,
+    /// Day of week, 1..=7 (user-defined but sequential, as the datasheet says).
+    pub weekday: u8,
+    /// Hour, 0..=23.
+    pub hour: u8,
+    /// Minute, 0..=59.
+    pub minute: u8,
+    /// Second, 0..=59.
+    pub second: u8,
+}
+
+/// Days in a month as the DS3231 counts them (leap year when the year is divisible by 4;
+/// right for 2000..=2099).
+pub fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl DateTime {
+    /// A checked date and time.
+    pub fn new(
+        year: u16,
+        month: u8,
+        day: u8,
+        weekday: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) -> Option<Self> {
+        let ok = (2000..=2199).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && (1..=7).contains(&weekday)
+            && hour < 24
+            && minute < 60
+            && second < 60;
+        ok.then_some(Self {
+            year,
+            month,
+            day,
+            weekday,
+            hour,
+            minute,
+            second,
+        })
+    }
+
+    /// The 7 time registers (24-hour mode, century bit for 2100..=2199).
+    pub fn to_registers(&self) -> [u8; 7] {
+        let century = if self.year >= 2100 { CENTURY } else { 0 };
+        [
+            bcd(self.second),
+            bcd(self.minute),
+            bcd(self.hour),
+            self.weekday,
+            bcd(self.day),
+            bcd(self.month) | century,
+            bcd((self.year % 100) as u8),
+        ]
+    }
+
+    /// Parse the 7 time registers (either hour mode).
+    pub fn from_registers(r: &[u8; 7]) -> Option<Self> {
+        let year = 2000 + u16::from(from_bcd(r[6])?) + if r[5] & CENTURY != 0 { 100 } else { 0 };
+        Self::new(
+            year,
+            from_bcd(r[5] & 0x1F)?,
+            from_bcd(r[4])?,
+            r[3] & 0x07,
+            decode_hour(r[2])?,
+            from_bcd(r[1])?,
+            from_bcd(r[0])?,
+        )
+    }
+}
+
+/// Binary to BCD (0..=99).
+pub fn bcd(v: u8) -> u8 {
+    (v / 10) << 4 | v % 10
+}
+
+/// BCD to binary, `None` for a nibble above 9.
+pub fn from_bcd(b: u8) -> Option<u8> {
+    let (hi, lo) = (b >> 4, b & 0x0F);
+    (hi <= 9 && lo <= 9).then_some(hi * 10 + lo)
+}
+
+/// Decode an hours register in 12- or 24-hour mode to 0..=23.
+pub fn decode_hour(r: u8) -> Option<u8> {
+    if r & H12 != 0 {
+        let h = from_bcd(r & 0x1F)?;
+        if !(1..=12).contains(&h) {
+            return None;
+        }
+        Some(h % 12 + if r & PM != 0 { 12 } else { 0 })
+    } else {
+        let h = from_bcd(r & 0x3F)?;
+        (h < 24).then_some(h)
+    }
+}
+
+/// Alarm 1 match modes (datasheet table 2, A1M4..A1M1 and DY/DT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm1 {
+    /// Once per second (1111).
+    EverySecond,
+    /// When seconds match (1110).
+    Seconds {
+        /// 0..=59
+        second: u8,
+    },
+    /// When minutes and seconds match (1100).
+    MinutesSeconds {
+        /// 0..=59
+        minute: u8,
+        /// 0..=59
+        second: u8,
+    },
+    /// When hours, minutes and seconds match (1000).
+    HoursMinutesSeconds {
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+        /// 0..=59
+        second: u8,
+    },
+    /// When date, hours, minutes and seconds match (0000, DY/DT = 0).
+    Date {
+        /// 1..=31
+        date: u8,
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+        /// 0..=59
+        second: u8,
+    },
+    /// When day of week, hours, minutes and seconds match (0000, DY/DT = 1).
+    Weekday {
+        /// 1..=7
+        weekday: u8,
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+        /// 0..=59
+        second: u8,
+    },
+}
+
+/// Alarm 2 match modes (datasheet table 2, A2M4..A2M2 and DY/DT). Alarm 2 has no
+/// seconds register: it fires at second 00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm2 {
+    /// Once per minute, at 00 seconds (111).
+    EveryMinute,
+    /// When minutes match (110).
+    Minutes {
+        /// 0..=59
+        minute: u8,
+    },
+    /// When hours and minutes match (100).
+    HoursMinutes {
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+    },
+    /// When date, hours and minutes match (000, DY/DT = 0).
+    Date {
+        /// 1..=31
+        date: u8,
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+    },
+    /// When day of week, hours and minutes match (000, DY/DT = 1).
+    Weekday {
+        /// 1..=7
+        weekday: u8,
+        /// 0..=23
+        hour: u8,
+        /// 0..=59
+        minute: u8,
+    },
+}
+
+fn field(v: u8, max: u8, min: u8) -> Option<u8> {
+    (min..=max).contains(&v).then(|| bcd(v))
+}
+
+/// Encode alarm 1 as its 4 registers (0x07..=0x0A), `None` if a field is out of range.
+pub fn encode_alarm1(a: &Alarm1) -> Option<[u8; 4]> {
+    use Alarm1::*;
+    Some(match *a {
+        EverySecond => [AM, AM, AM, AM],
+        Seconds { second } => [field(second, 59, 0)?, AM, AM, AM],
+        MinutesSeconds { minute, second } => [field(second, 59, 0)?, field(minute, 59, 0)?, AM, AM],
+        HoursMinutesSeconds {
+            hour,
+            minute,
+            second,
+        } => [
+            field(second, 59, 0)?,
+            field(minute, 59, 0)?,
+            field(hour, 23, 0)?,
+            AM,
+        ],
+        Date {
+            date,
+            hour,
+            minute,
+            second,
+        } => [
+            field(second, 59, 0)?,
+            field(minute, 59, 0)?,
+            field(hour, 23, 0)?,
+            field(date, 31, 1)?,
+        ],
+        Weekday {
+            weekday,
+            hour,
+            minute,
+            second,
+        } => [
+            field(second, 59, 0)?,
+            field(minute, 59, 0)?,
+            field(hour, 23, 0)?,
+            DY | field(weekday, 7, 1)?,
+        ],
+    })
+}
+
+/// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range.
+pub fn encode_alarm2(a: &Alarm2) -> Option<[u8; 3]> {
+    use Alarm2::*;
+    Some(match *a {
+        EveryMinute => [AM, AM, AM],
+        Minutes { minute } => [field(minute, 59, 0)?, AM, AM],
+        HoursMinutes { hour, minute } => [field(minute, 59, 0)?, field(hour, 23, 0)?, AM],
+        Date { date, hour, minute } => [
+            field(minute, 59, 0)?,
+            field(hour, 23, 0)?,
+            field(date, 31, 1)?,
+        ],
+        Weekday {
+            weekday,
+            hour,
+            minute,
+        } => [
+            field(minute, 59, 0)?,
+            field(hour, 23, 0)?,
+            DY | field(weekday, 7, 1)?,
+        ],
+    })
+}
+
+/// Square-wave frequency on INT/SQW (RS2:RS1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SquareWave {
+    /// 1 Hz.
+    Hz1 = 0,
+    /// 1.024 kHz.
+    Hz1024 = 1,
+    /// 4.096 kHz.
+    Hz4096 = 2,
+    /// 8.192 kHz.
+    Hz8192 = 3,
+}
+
+/// Decode the temperature registers: a 10-bit two's complement value in 0.25 °C, the
+/// integer part in the MSB and the fraction in bits 7:6 of the LSB.
+pub fn decode_temperature(msb: u8, lsb: u8) -> Temperature {
+    let quarters = ((i16::from_be_bytes([msb, lsb])) >> 6) as i32;
+    Temperature(quarters * 250)
+}
+
+/// A DS3231 at its fixed address 0x68.
+#[derive(Debug)]
+pub struct Ds3231<I2C> {
+    i2c: I2C,
+}
+
+impl<I2C> Ds3231<I2C> {
+    /// A driver for the DS3231.
+    pub fn new(i2c: I2C) -> Self {
+        Self { i2c }
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+}
+
+dual_impl! {
+    impl[I2C] Ds3231<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
+    pub fn datetime / datetime_async [&mut self] () -> Result<DateTime, Error<I2C::Error>> {
+        let mut r = [0; 7];
+        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+        DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
+    }
+
+    /// Set the date and time (24-hour mode); writing the seconds restarts the
+    /// one-second countdown.
+    pub fn set_datetime / set_datetime_async [&mut self] (dt: &DateTime) -> Result<(), Error<I2C::Error>> {
+        let dt = DateTime::new(dt.year, dt.month, dt.day, dt.weekday, dt.hour, dt.minute, dt.second)
+            .ok_or(Error::InvalidInput)?;
+        let r = dt.to_registers();
+        io!(self.i2c.write(ADDRESS, &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]))?;
+        Ok(())
+    }
+
+    /// Program alarm 1 (its interrupt enable is separate).
+    pub fn set_alarm1 / set_alarm1_async [&mut self] (alarm: Alarm1) -> Result<(), Error<I2C::Error>> {
+        let r = encode_alarm1(&alarm).ok_or(Error::InvalidInput)?;
+        io!(self.i2c.write(ADDRESS, &[ALARM1, r[0], r[1], r[2], r[3]]))?;
+        Ok(())
+    }
+
+    /// Program alarm 2.
+    pub fn set_alarm2 / set_alarm2_async [&mut self] (alarm: Alarm2) -> Result<(), Error<I2C::Error>> {
+        let r = encode_alarm2(&alarm).ok_or(Error::InvalidInput)?;
+        io!(self.i2c.write(ADDRESS, &[ALARM2, r[0], r[1], r[2]]))?;
+        Ok(())
+    }
+
+    /// Read the control register.
+    pub fn control / control_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Read the status register.
+    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
+    /// interrupts; the pin goes low while an enabled alarm's flag is set.
+    pub fn set_alarm_interrupts / set_alarm_interrupts_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+        let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
+        if alarm1 {
+            c |= A1IE;
+        }
+        if alarm2 {
+            c |= A2IE;
+        }
+        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+        Ok(())
+    }
+
+    /// Read the (alarm 1, alarm 2) flags.
+    pub fn alarm_flags / alarm_flags_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        Ok((b[0] & A1F != 0, b[0] & A2F != 0))
+    }
+
+    /// Clear the chosen alarm flags (releases INT); other flags are kept.
+    pub fn clear_alarm_flags / clear_alarm_flags_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        // Flags can only be written to 0; writing 1 keeps them as they are.
+        let mut s = b[0] | A1F | A2F;
+        if alarm1 {
+            s &= !A1F;
+        }
+        if alarm2 {
+            s &= !A2F;
+        }
+        io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
+        Ok(())
+    }
+
+    /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
+    /// the pin).
+    pub fn set_square_wave / set_square_wave_async [&mut self] (freq: SquareWave) -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+        let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+        Ok(())
+    }
+
+    /// Enable or disable the 32 kHz output.
+    pub fn set_32khz_output / set_32khz_output_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+        if on {
+            s |= EN32KHZ;
+        }
+        io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
+        Ok(())
+    }
+
+    /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
+    /// not to be trusted until set.
+    pub fn oscillator_stopped / oscillator_stopped_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        Ok(b[0] & OSF != 0)
+    }
+
+    /// Clear the oscillator-stop flag.
+    pub fn clear_oscillator_stopped / clear_oscillator_stopped_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+        io!(self.i2c.write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
+        Ok(())
+    }
+
+    /// Read the temperature (updated every 64 s, or on demand with
+    /// [`convert_temperature`](Self::convert_temperature)).
+    pub fn temperature / temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
+        Ok(decode_temperature(b[0], b[1]))
+    }
+
+    /// Start a temperature conversion (CONV), unless one is running (BSY).
+    pub fn convert_temperature / convert_temperature_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+        if b[1] & BSY != 0 || b[0] & CONV != 0 {
+            return Err(Error::Busy);
+        }
+        io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] | CONV]))?;
+        Ok(())
+    }
+
+    /// Whether a commanded temperature conversion is still running (CONV reads 1).
+    pub fn is_converting / is_converting_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+        Ok(b[0] & CONV != 0)
+    }
+
+    /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
+    pub fn set_aging_offset / set_aging_offset_async [&mut self] (offset: i8) -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(ADDRESS, &[AGING, offset as u8]))?;
+        Ok(())
+    }
+}
