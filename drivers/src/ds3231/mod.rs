@@ -190,7 +190,7 @@ impl DateTime {
 
 /// Binary to BCD (0..=99).
 pub fn bcd(v: u8) -> u8 {
-    (v / 10) << 4 | v % 10
+    ((v / 10) << 4) | (v % 10)
 }
 
 /// BCD to binary, `None` for a nibble above 9.
