@@ -569,7 +569,9 @@ mod tests {
         assert!(line_name_matches("P8_3", "P8_03"));
         assert!(line_name_matches("P8_3", "P8_3 [mmc1_dat6]"));
         assert!(line_name_matches("P9_41", "P9_41A"));
-        assert!(!line_name_matches("P9_41", "P9_41B"));
+        assert!(line_name_matches("P9_41", "P9_41B"));
+        assert!(line_name_matches("P9_41B", "P9_41A"));
+        assert!(!line_name_matches("P9_4", "P9_41"));
         assert!(!line_name_matches("P9_1", "P9_12"));
         assert!(!line_name_matches("P8_24", "[mmc1_dat1]"));
     }

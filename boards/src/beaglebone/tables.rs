@@ -332,15 +332,24 @@ pub(crate) const SECOND_BALLS: [(&str, u32, u32, u32); 2] =
     [("P9_41B", 41, 3, 20), ("P9_42B", 42, 3, 18)];
 
 /// Whether a kernel line name names header pin `pin` (`P9_12`): accepts `P9_12`,
-/// `P9_12 [GPIO1_28]`, `P9_12[...]`, `P8_03`/`P8_3`, and `P9_41A` for P9_41 (the first
-/// of two balls), in any case.
+/// `P9_12 [GPIO1_28]`, `P9_12[...]`, `P8_03`/`P8_3`, in any case. For the pins wired to
+/// two balls the `A`/`B` suffix is ignored: the mainline device tree names GPIO0_20
+/// `P9_41B` and GPIO3_20 `P9_41A`, the opposite of `am335x-bone-pins.h`; callers match at
+/// a known offset, so the base name is enough.
 pub(crate) fn line_name_matches(pin: &str, line: &str) -> bool {
     let token = line
-        .split(|c: char| c == ' ' || c == '[')
+        .split([' ', '['])
         .next()
         .unwrap_or("");
-    let (a, b) = (normalize(token), normalize(pin));
-    !b.is_empty() && (a == b || a == format!("{b}A"))
+    let base = |s: &str| {
+        let n = normalize(s);
+        match n.strip_suffix(['A', 'B']) {
+            Some(b) if b.ends_with(|c: char| c.is_ascii_digit()) => b.to_string(),
+            _ => n,
+        }
+    };
+    let b = base(pin);
+    !b.is_empty() && base(token) == b
 }
 
 /// `p8_03` -> `P8_3`, `P9.12` -> `P9_12`; other strings upper-cased.
