@@ -5,6 +5,7 @@
 //! rs485 crates), and prints text in the conventions of the tools people know (i2c-tools,
 //! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
+mod capture;
 mod gpio;
 mod i2c;
 mod out;
@@ -44,6 +45,8 @@ enum Cmd {
     /// UIO devices: list, info, wait for interrupts.
     #[command(subcommand)]
     Uio(uio::Cmd),
+    /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
+    Capture(capture::CaptureArgs),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -90,12 +93,17 @@ impl From<i2c::syntax::SyntaxError> for Failure {
 pub type Outcome = Result<(), Failure>;
 
 fn main() -> ExitCode {
+    // Wireshark runs extcap programs with `--extcap-*` options and no subcommand.
+    if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     let result = match &cli.cmd {
         Cmd::I2c(c) => i2c::run(c, &cli),
         Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Spi(c) => spi::run(c, &cli),
         Cmd::Uio(c) => uio::run(c, &cli),
+        Cmd::Capture(a) => capture::run(a, &cli),
         Cmd::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());
             Ok(())

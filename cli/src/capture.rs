@@ -1,0 +1,256 @@
+//! `udrv capture`: RS485 (or any serial line) into pcap/pcapng, cut into protocol frames.
+//!
+//! The work is done by `udrv-rs485`; this module only turns arguments into its
+//! `CaptureConfig` and reports the outcome.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use serde_json::json;
+use udrv_core::serial::{LineSettings, Rs485Config};
+use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, StderrProgress, StopReason};
+use udrv_rs485::rotate::Rotation;
+use udrv_rs485::{Direction, Format, FramerKind, LinkType};
+
+use crate::out::json_line;
+use crate::{Cli, Failure, Outcome};
+
+/// `udrv capture`
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// The serial port(s): one, or two with --tap (first outbound, second inbound).
+    #[arg(required_unless_present_any = ["replay", "extcap_install"])]
+    ports: Vec<PathBuf>,
+    /// Output file, or `-` for standard output (`| wireshark -k -i -`, `| tcpdump -r -`).
+    #[arg(short = 'w', long = "write")]
+    write: Option<String>,
+    /// Line settings as `BAUD DATA PARITY STOP`, e.g. `9600 8N1` or `19200,8E1`.
+    #[arg(short = 'l', long = "line", default_value = "19200 8E1")]
+    line: String,
+    /// Baud rate (overrides --line's).
+    #[arg(short = 'b', long = "baud")]
+    baud: Option<u32>,
+    /// Protocol framer: modbus, mstp, idle, slip, hdlc, cobs, length:...
+    #[arg(short = 'f', long = "framer", default_value = "modbus")]
+    framer: String,
+    /// File format: pcapng (directions, error flags, comments) or pcap.
+    #[arg(long = "format", default_value = "pcapng")]
+    format: String,
+    /// Link type: user0..user15, upper_pdu[:DISSECTOR], mstp, or a DLT number. Default:
+    /// the framer's (USER0; MS/TP for mstp).
+    #[arg(long = "linktype")]
+    linktype: Option<String>,
+    /// Switch the port to the kernel's RS485 mode (TIOCSRS485); a port that refuses it
+    /// gives a warning and the capture goes on.
+    #[arg(long = "rs485")]
+    rs485: bool,
+    /// Do not ask USB adapters for low-latency reads.
+    #[arg(long = "no-low-latency")]
+    no_low_latency: bool,
+    /// Two ports, one per direction (a 4-wire tap): the first carries outbound frames.
+    #[arg(long = "tap")]
+    tap: bool,
+    /// Start a new file every SIZE megabytes (as tcpdump -C).
+    #[arg(short = 'C', long = "file-size")]
+    file_size_mb: Option<u64>,
+    /// Start a new file every SECONDS (as tcpdump -G).
+    #[arg(short = 'G', long = "rotate-seconds")]
+    rotate_seconds: Option<u64>,
+    /// Keep only the newest N files when rotating (as tcpdump -W).
+    #[arg(short = 'W', long = "file-count")]
+    file_count: Option<u32>,
+    /// Also record every chunk read, with its time, into this raw log (for re-framing).
+    #[arg(long = "raw-log")]
+    raw_log: Option<PathBuf>,
+    /// Re-frame a raw log instead of reading ports.
+    #[arg(long = "replay")]
+    replay: Option<PathBuf>,
+    /// Stop after this many frames.
+    #[arg(short = 'c', long = "count")]
+    count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long = "duration")]
+    duration: Option<u64>,
+    /// Install udrv as a Wireshark extcap (a link in ~/.local/lib/wireshark/extcap).
+    #[arg(long = "extcap-install", exclusive = true)]
+    extcap_install: bool,
+}
+
+/// Runs `udrv capture`.
+pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
+    if a.extcap_install {
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::op(format!("cannot find the udrv binary: {e}")))?;
+        let link = udrv_rs485::extcap::install(&exe)
+            .map_err(|e| Failure::op(format!("cannot install the Wireshark extcap link: {e}")))?;
+        println!(
+            "installed {} -> {}; restart Wireshark and choose the `udrv RS485` interface",
+            link.display(),
+            exe.display()
+        );
+        return Ok(());
+    }
+    let config = config(a)?;
+    if matches!(config.output, Output::Stdout) && std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "refusing to write a binary capture to the terminal: give -w FILE, or pipe it \
+             (`udrv capture PORT -w - | wireshark -k -i -`)",
+        ));
+    }
+    let mut progress = StderrProgress::new();
+    let summary = capture::run(&config, &mut progress).map_err(Failure::op)?;
+    if cli.json {
+        json_line(&json!({
+            "frames": summary.stats.frames, "bad_frames": summary.stats.bad_frames,
+            "crc_errors": summary.stats.crc_errors, "gap_errors": summary.stats.gap_errors,
+            "bytes": summary.stats.bytes, "stopped": summary.reason.to_string(),
+            "files": summary.files, "warnings": summary.warnings,
+        }));
+    }
+    match summary.reason {
+        // The capture is complete and valid; the exit status says the port went away.
+        StopReason::PortVanished(p) => Err(Failure::op(format!(
+            "{} went away (unplugged?): the capture is valid up to its last frame ({} frames)",
+            p.display(),
+            summary.stats.frames
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Turns the arguments into a capture configuration; nothing is opened here.
+fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
+    let mut line: LineSettings = a
+        .line
+        .parse()
+        .map_err(|e| Failure::usage(format!("--line `{}`: {e} (e.g. `9600 8N1`)", a.line)))?;
+    if let Some(b) = a.baud {
+        line.baud = b;
+    }
+    let framer: FramerKind = a
+        .framer
+        .parse()
+        .map_err(|e| Failure::usage(format!("--framer `{}`: {e}", a.framer)))?;
+    let format: Format = a
+        .format
+        .parse()
+        .map_err(|e| Failure::usage(format!("--format `{}`: {e}", a.format)))?;
+    let link_type = a
+        .linktype
+        .as_deref()
+        .map(|s| s.parse::<LinkType>())
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--linktype: {e}")))?;
+    let ports =
+        match (a.tap, a.ports.as_slice()) {
+            (_, []) => Vec::new(),
+            (false, [one]) => vec![PortSpec::new(one)],
+            (false, _) => return Err(Failure::usage(
+                "several ports given: use --tap for a 4-wire tap (two ports, one per direction)",
+            )),
+            (true, [out, inb]) => vec![
+                PortSpec::with_direction(out, Direction::Outbound),
+                PortSpec::with_direction(inb, Direction::Inbound),
+            ],
+            (true, _) => return Err(Failure::usage("--tap takes exactly two ports")),
+        };
+    let output = match (&a.write, std::io::stdout().is_terminal()) {
+        (Some(w), _) => Output::from_arg(w),
+        (None, false) => Output::Stdout,
+        (None, true) => {
+            return Err(Failure::usage(
+                "where should the capture go? give -w FILE, or -w - to pipe it \
+                 (`| wireshark -k -i -`)",
+            ))
+        }
+    };
+    let rotation = Rotation {
+        max_bytes: a.file_size_mb.map(|m| m * 1_000_000),
+        every: a.rotate_seconds.map(Duration::from_secs),
+        max_files: a.file_count,
+    };
+    if rotation.is_on() && matches!(output, Output::Stdout) {
+        return Err(Failure::usage(
+            "rotation (-C/-G/-W) needs -w FILE, not standard output",
+        ));
+    }
+    Ok(CaptureConfig {
+        ports,
+        line,
+        rs485: a.rs485.then(|| Rs485Config {
+            flags: Rs485Config::ENABLED | Rs485Config::RTS_ON_SEND,
+            ..Rs485Config::default()
+        }),
+        low_latency: !a.no_low_latency,
+        framer,
+        format,
+        link_type,
+        output,
+        rotation,
+        raw_log: a.raw_log.clone(),
+        replay: a.replay.clone(),
+        max_frames: a.count,
+        max_duration: a.duration.map(Duration::from_secs),
+        handle_signals: true,
+        ..CaptureConfig::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use udrv_core::serial::{Parity, StopBits};
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        a: CaptureArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<CaptureConfig, Failure> {
+        let t = T::try_parse_from(std::iter::once("t").chain(args.iter().copied())).unwrap();
+        config(&t.a)
+    }
+
+    #[test]
+    fn arguments_become_a_capture_config() {
+        let c = parse(&[
+            "/dev/ttyUSB0",
+            "-w",
+            "x.pcapng",
+            "-l",
+            "9600 8N1",
+            "-c",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(c.ports, vec![PortSpec::new("/dev/ttyUSB0")]);
+        assert_eq!(c.line.baud, 9600);
+        assert_eq!(c.line.parity, Parity::None);
+        assert_eq!(c.line.stop_bits, StopBits::One);
+        assert_eq!(c.max_frames, Some(5));
+        assert_eq!(c.output, Output::Path("x.pcapng".into()));
+        let c = parse(&["--tap", "/dev/a", "/dev/b", "-w", "-", "-b", "115200"]).unwrap();
+        assert_eq!(c.ports[1].direction, Direction::Inbound);
+        assert_eq!(c.line.baud, 115200);
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for (args, needle) in [
+            (&["/dev/a", "-w", "x", "-l", "fast"][..], "--line"),
+            (&["/dev/a", "-w", "x", "-f", "morse"][..], "--framer"),
+            (&["/dev/a", "-w", "x", "--format", "csv"][..], "--format"),
+            (&["/dev/a", "/dev/b", "-w", "x"][..], "--tap"),
+            (&["--tap", "/dev/a", "-w", "x"][..], "exactly two"),
+            (&["/dev/a", "-w", "-", "-C", "10"][..], "rotation"),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.code, 2, "{args:?}");
+            assert!(e.message.contains(needle), "{args:?}: {}", e.message);
+        }
+    }
+}
