@@ -18,6 +18,7 @@ pub mod ds3231;
 pub mod ina219;
 pub mod lm75;
 pub mod mcp23017;
+pub mod pca95xx;
 pub mod pca9685;
 pub mod sht3x;
 

@@ -1,0 +1,196 @@
+//! NXP/TI PCA9554 (8-bit) and PCA9535 (16-bit) I2C GPIO expanders: input, output,
+//! polarity inversion and configuration registers, per-pin helpers, and the INT line
+//! (input change, cleared by reading the inputs) as an async event.
+//!
+//! Values are 16-bit with port 0 in the low byte; the PCA9554 uses the low byte only.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c>(i2c: I) -> Result<(), udrv_drivers::pca95xx::Error<I::Error>> {
+//! use udrv_drivers::pca95xx::Pca95xx;
+//! let mut io = Pca95xx::pca9535(i2c, 0x20);
+//! io.set_directions(0xFF00)?; // port 1 inputs, port 0 outputs
+//! io.set_pin(3, true)?;
+//! let inputs = io.read_inputs()?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Register functions (PCA9554 datasheet §6.2 table 3, PCA9535 §6.2 table 4): the
+/// command byte is `function` on the PCA9554 and `2 × function + port` on the PCA9535.
+pub mod registers {
+    /// Input port (read-only).
+    pub const INPUT: u8 = 0;
+    /// Output port.
+    pub const OUTPUT: u8 = 1;
+    /// Polarity inversion.
+    pub const POLARITY: u8 = 2;
+    /// Configuration (1 = input).
+    pub const CONFIG: u8 = 3;
+}
+use registers::*;
+
+/// Errors of the PCA95xx driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// Pin beyond the chip's 8 or 16.
+    InvalidPin,
+    /// Waiting on the interrupt line failed.
+    InterruptLine,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// A PCA9554 or PCA9535.
+#[derive(Debug)]
+pub struct Pca95xx<I2C> {
+    i2c: I2C,
+    address: u8,
+    ports: u8,
+    output: u16,
+}
+
+impl<I2C> Pca95xx<I2C> {
+    /// A PCA9554 (0x20..=0x27; PCA9554A 0x38..=0x3F) with power-on outputs (all high).
+    pub fn pca9554(i2c: I2C, address: u8) -> Self {
+        Self {
+            i2c,
+            address,
+            ports: 1,
+            output: 0x00FF,
+        }
+    }
+
+    /// A PCA9535 (0x20..=0x27) with power-on outputs (all high).
+    pub fn pca9535(i2c: I2C, address: u8) -> Self {
+        Self {
+            i2c,
+            address,
+            ports: 2,
+            output: 0xFFFF,
+        }
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+
+    /// The number of pins (8 or 16).
+    pub fn pins(&self) -> u8 {
+        8 * self.ports
+    }
+
+    fn cmd(&self, function: u8) -> u8 {
+        function * self.ports
+    }
+
+    fn pin<E>(&self, p: u8) -> Result<u16, Error<E>> {
+        if p < self.pins() {
+            Ok(1 << p)
+        } else {
+            Err(Error::InvalidPin)
+        }
+    }
+}
+
+dual_impl! {
+    impl[I2C] Pca95xx<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Write one register function (both ports of a PCA9535 in one transfer).
+    pub fn write_reg / write_reg_async [&mut self] (function: u8, value: u16) -> Result<(), Error<I2C::Error>> {
+        let [a, b] = value.to_le_bytes();
+        let n = 1 + self.ports as usize;
+        io!(self.i2c.write(self.address, &[self.cmd(function), a, b][..n]))?;
+        Ok(())
+    }
+
+    /// Read one register function.
+    pub fn read_reg / read_reg_async [&mut self] (function: u8) -> Result<u16, Error<I2C::Error>> {
+        let mut v = [0; 2];
+        let n = self.ports as usize;
+        io!(self.i2c.write_read(self.address, &[self.cmd(function)], &mut v[..n]))?;
+        Ok(u16::from_le_bytes(v))
+    }
+
+    /// Read the pin levels (with polarity inversion applied); clears the interrupt.
+    pub fn read_inputs / read_inputs_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
+        let mut v = [0; 2];
+        let n = self.ports as usize;
+        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
+        Ok(u16::from_le_bytes(v))
+    }
+
+    /// Write the output latches.
+    pub fn write_outputs / write_outputs_async [&mut self] (value: u16) -> Result<(), Error<I2C::Error>> {
+        let [a, b] = value.to_le_bytes();
+        let n = 1 + self.ports as usize;
+        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+        self.output = value;
+        Ok(())
+    }
+
+    /// Set one output, keeping the others as last written.
+    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
+        let m = self.pin(p)?;
+        let v = if high { self.output | m } else { self.output & !m };
+        let [a, b] = v.to_le_bytes();
+        let n = 1 + self.ports as usize;
+        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+        self.output = v;
+        Ok(())
+    }
+
+    /// Set the directions: bit set = input (power-on: all inputs).
+    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<I2C::Error>> {
+        let [a, b] = inputs.to_le_bytes();
+        let n = 1 + self.ports as usize;
+        io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
+        Ok(())
+    }
+
+    /// Invert the reading of the chosen pins.
+    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<I2C::Error>> {
+        let [a, b] = inverted.to_le_bytes();
+        let n = 1 + self.ports as usize;
+        io!(self.i2c.write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
+        Ok(())
+    }
+
+    /// Read one pin's level.
+    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<I2C::Error>> {
+        let m = self.pin(p)?;
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
+        Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
+    }
+}
+
+impl<I2C: AsyncI2c> Pca95xx<I2C> {
+    /// Wait for the INT line (open drain, active low) and read the inputs, which clears
+    /// it: an input change arrives as an async event.
+    pub async fn next_change_async<P: embedded_hal_async::digital::Wait>(
+        &mut self,
+        int_line: &mut P,
+    ) -> Result<u16, Error<I2C::Error>> {
+        int_line
+            .wait_for_low()
+            .await
+            .map_err(|_| Error::InterruptLine)?;
+        self.read_inputs_async().await
+    }
+}
