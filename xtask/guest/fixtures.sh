@@ -81,4 +81,59 @@ if [ -n "$P" ]; then
   [ -n "$U" ] && { say UDRV_UIO /dev/$U; say UDRV_EDU_PCI $P; } || fail "uio bind $P"
 else fail "no edu PCI device"; fi
 
+# --- Boards: gpio-sim chips labelled and line-named like real boards --------------------
+# For boards/tests/guest_boards.rs: labels and line names exactly as the kernels publish
+# them (pinctrl labels; gpio-line-names of bcm2711-rpi-4-b.dts, bcm2712-rpi-5-b.dts and
+# am335x-boneblack.dts), created out of order (BBB bank 3, Pi 5, bank 1, Pi 4, bank 0,
+# bank 2) so that their chip numbers differ from real hardware's. For X in PI4 PI5
+# BBB0..BBB3: UDRV_BOARDS_X_CHIP (/dev/gpiochipN), UDRV_BOARDS_X_SYSFS (sim_gpioN/ folder).
+board_chip() { # var label "name|name|..." (offset order)
+  C=/sys/kernel/config/gpio-sim/udrv-board-$1; V=$1
+  mkdir $C $C/bank0 || { fail "gpio-sim board chip $V"; return; }
+  echo $2 > $C/bank0/label
+  set -f; OIFS=$IFS; IFS='|'; set -- $3; IFS=$OIFS; set +f
+  echo $# > $C/bank0/num_lines
+  N=0
+  for L in "$@"; do
+    mkdir $C/bank0/line$N && echo "$L" > $C/bank0/line$N/name
+    N=$((N+1))
+  done
+  echo 1 > $C/live || { fail "gpio-sim board chip $V"; return; }
+  CHIP=$(cat $C/bank0/chip_name); DEVN=$(cat $C/dev_name)
+  say UDRV_BOARDS_${V}_CHIP /dev/$CHIP
+  say UDRV_BOARDS_${V}_SYSFS /sys/devices/platform/$DEVN/$CHIP
+}
+board_chip BBB3 gpio-96-127 "[mii col]|[mii crs]|[mii rx err]|[mii tx en]|[mii rx dv]|[i2c0 sda]|[i2c0 scl]|\
+[jtag emu0]|[jtag emu1]|[mii tx clk]|[mii rx clk]|NC|NC|[usb vbus en]|\
+P9_31 [spi1_sclk]|P9_29 [spi1_d0]|P9_30 [spi1_d1]|P9_28 [spi1_cs0]|P9_42B [ecappwm0]|\
+P9_27|P9_41A|P9_25|NC|NC|NC|NC|NC|NC|NC|NC|NC|NC"
+board_chip PI5 pinctrl-rp1 "ID_SDA|ID_SCL|GPIO2|GPIO3|GPIO4|GPIO5|GPIO6|GPIO7|GPIO8|GPIO9|GPIO10|GPIO11|GPIO12|\
+GPIO13|GPIO14|GPIO15|GPIO16|GPIO17|GPIO18|GPIO19|GPIO20|GPIO21|GPIO22|GPIO23|GPIO24|\
+GPIO25|GPIO26|GPIO27|PCIE_RP1_WAKE|FAN_TACH|HOST_SDA|HOST_SCL|ETH_RST_N|-|\
+CD0_IO0_MICCLK|CD0_IO0_MICDAT0|RP1_PCIE_CLKREQ_N|-|CD0_SDA|CD0_SCL|CD1_SDA|CD1_SCL|\
+USB_VBUS_EN|USB_OC_N|RP1_STAT_LED|FAN_PWM|CD1_IO0_MICCLK|2712_WAKE|CD1_IO1_MICDAT1|\
+EN_MAX_USB_CUR|-|-|-|-"
+board_chip BBB1 gpio-32-63 "P8_25 [mmc1_dat0]|[mmc1_dat1]|P8_5 [mmc1_dat2]|P8_6 [mmc1_dat3]|P8_23 [mmc1_dat4]|\
+P8_22 [mmc1_dat5]|P8_3 [mmc1_dat6]|P8_4 [mmc1_dat7]|NC|NC|NC|NC|P8_12|P8_11|P8_16|\
+P8_15|P9_15A|P9_23|P9_14 [ehrpwm1a]|P9_16 [ehrpwm1b]|[emmc rst]|[usr0 led]|[usr1 led]|\
+[usr2 led]|[usr3 led]|[hdmi irq]|[usb vbus oc]|[hdmi audio]|P9_12|P8_26|P8_21 [emmc]|\
+P8_20 [emmc]"
+board_chip PI4 pinctrl-bcm2711 "ID_SDA|ID_SCL|GPIO2|GPIO3|GPIO4|GPIO5|GPIO6|GPIO7|GPIO8|GPIO9|GPIO10|GPIO11|GPIO12|\
+GPIO13|GPIO14|GPIO15|GPIO16|GPIO17|GPIO18|GPIO19|GPIO20|GPIO21|GPIO22|GPIO23|GPIO24|\
+GPIO25|GPIO26|GPIO27|RGMII_MDIO|RGMIO_MDC|CTS0|RTS0|TXD0|RXD0|SD1_CLK|SD1_CMD|\
+SD1_DATA0|SD1_DATA1|SD1_DATA2|SD1_DATA3|PWM0_MISO|PWM1_MOSI|STATUS_LED_G_CLK|\
+SPIFLASH_CE_N|SDA0|SCL0|RGMII_RXCLK|RGMII_RXCTL|RGMII_RXD0|RGMII_RXD1|RGMII_RXD2|\
+RGMII_RXD3|RGMII_TXCLK|RGMII_TXCTL|RGMII_TXD0|RGMII_TXD1|RGMII_TXD2|RGMII_TXD3"
+board_chip BBB0 gpio-0-31 "[mdio_data]|[mdio_clk]|P9_22 [spi0_sclk]|P9_21 [spi0_d0]|P9_18 [spi0_d1]|\
+P9_17 [spi0_cs0]|[mmc0_cd]|P9_42A [ecappwm0]|P8_35 [lcd d12]|P8_33 [lcd d13]|\
+P8_31 [lcd d14]|P8_32 [lcd d15]|P9_20 [i2c2_sda]|P9_19 [i2c2_scl]|P9_26 [uart1_rxd]|\
+P9_24 [uart1_txd]|[rmii1_txd3]|[rmii1_txd2]|[usb0_drvvbus]|[hdmi cec]|P9_41B|\
+[rmii1_txd1]|P8_19 [ehrpwm2a]|P8_13 [ehrpwm2b]|NC|NC|P8_14|P8_17|[rmii1_txd0]|\
+[rmii1_refclk]|P9_11 [uart4_rxd]|P9_13 [uart4_txd]"
+board_chip BBB2 gpio-64-95 "P9_15B|P8_18|P8_7|P8_8|P8_10|P8_9|P8_45 [hdmi]|P8_46 [hdmi]|P8_43 [hdmi]|P8_44 [hdmi]|\
+P8_41 [hdmi]|P8_42 [hdmi]|P8_39 [hdmi]|P8_40 [hdmi]|P8_37 [hdmi]|P8_38 [hdmi]|\
+P8_36 [hdmi]|P8_34 [hdmi]|[rmii1_rxd3]|[rmii1_rxd2]|[rmii1_rxd1]|[rmii1_rxd0]|\
+P8_27 [hdmi]|P8_29 [hdmi]|P8_28 [hdmi]|P8_30 [hdmi]|[mmc0_dat3]|[mmc0_dat2]|\
+[mmc0_dat1]|[mmc0_dat0]|[mmc0_clk]|[mmc0_cmd]"
+
 echo "fixtures:"; sed 's/^export /  /' $ENV

@@ -1,4 +1,4 @@
-//! embedded-hal-async [`I2c`](embedded_hal_async::i2c::I2c) over tokio (feature `tokio`).
+//! embedded-hal-async `I2c` over tokio (feature `tokio`).
 //!
 //! i2c-dev has no pollable interface: each transfer is a blocking ioctl. [`AsyncI2cBus`]
 //! runs it on tokio's blocking pool (`spawn_blocking`) so it never stalls the reactor,

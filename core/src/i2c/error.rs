@@ -55,6 +55,8 @@ pub enum Op {
     SetRetries,
     /// Running a blocking operation for an async caller.
     Async,
+    /// Taking the cross-process bus lock.
+    Lock,
 }
 
 impl Op {
@@ -82,6 +84,7 @@ impl Op {
             Op::SetTimeout => "set timeout",
             Op::SetRetries => "set retries",
             Op::Async => "async operation",
+            Op::Lock => "bus lock",
         }
     }
 

@@ -372,6 +372,18 @@ impl I2cBus {
         }
     }
 
+    /// Takes the cross-process lock of this bus ([`crate::lock::BusLock`] on its device
+    /// node), blocking until no other process holds it. Hold the guard across a sequence
+    /// of transactions that other programs must not interleave with.
+    pub fn lock(&self) -> Result<crate::lock::BusLock> {
+        crate::lock::BusLock::lock(self.path()).map_err(|e| self.io(Op::Lock, None, e))
+    }
+
+    /// Takes the cross-process lock if it is free (`Ok(None)` when another holds it).
+    pub fn try_lock(&self) -> Result<Option<crate::lock::BusLock>> {
+        crate::lock::BusLock::try_lock(self.path()).map_err(|e| self.io(Op::Lock, None, e))
+    }
+
     // ---- SMBus -------------------------------------------------------------------------
 
     /// SMBus quick command: only the read/write bit (`read` true for read) after the

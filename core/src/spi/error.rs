@@ -20,6 +20,8 @@ pub enum Op {
     Transfer,
     /// Running a blocking operation for an async caller.
     Async,
+    /// Taking the cross-process bus lock.
+    Lock,
 }
 
 impl fmt::Display for Op {
@@ -29,6 +31,7 @@ impl fmt::Display for Op {
             Op::ReadConfig => "read configuration",
             Op::Transfer => "transfer (SPI_IOC_MESSAGE)",
             Op::Async => "async operation",
+            Op::Lock => "bus lock",
         })
     }
 }

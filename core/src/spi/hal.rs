@@ -63,12 +63,17 @@ impl SpidevDevice {
                 Operation::DelayNs(ns) => push_delay(&mut ts, *ns),
             }
         }
-        self.transfer(ts.as_mut_slice())
+        self.message(ts.as_mut_slice())
     }
 }
 
 /// One `SPI_IOC_MESSAGE` per transaction, chip select asserted throughout; `DelayNs`
-/// becomes the delay of the transfer before it (rounded up to microseconds). Words of
+/// becomes the delay of the transfer before it (rounded up to microseconds).
+///
+/// Implemented for `u8`, `u16` and `u32` words, so untyped integer literals need a
+/// suffix: `dev.write(&[0x06u8])`.
+///
+/// Word sizes: words of
 /// 9-16 bits use `u16`, 17-32 bits `u32`: when the device's word size does not fit the
 /// buffer type, the transfers carry the type's size (16 or 32).
 impl<W: Word> SpiDevice<W> for SpidevDevice {
@@ -79,21 +84,21 @@ impl<W: Word> SpiDevice<W> for SpidevDevice {
 
 impl<W: Word> SpiBus<W> for SpidevBus {
     fn read(&mut self, words: &mut [W]) -> Result<()> {
-        self.dev.transfer(&mut [Transfer::read(words)])
+        self.dev.message(&mut [Transfer::read(words)])
     }
 
     fn write(&mut self, words: &[W]) -> Result<()> {
-        self.dev.transfer(&mut [Transfer::write(words)])
+        self.dev.message(&mut [Transfer::write(words)])
     }
 
     fn transfer(&mut self, read: &mut [W], write: &[W]) -> Result<()> {
         let mut ts: Stack<Transfer<'_>, 8> = Stack::new(2, |_| Transfer::pause());
         push_transfer(&mut ts, read, write);
-        self.dev.transfer(ts.as_mut_slice())
+        self.dev.message(ts.as_mut_slice())
     }
 
     fn transfer_in_place(&mut self, words: &mut [W]) -> Result<()> {
-        self.dev.transfer(&mut [Transfer::in_place(words)])
+        self.dev.message(&mut [Transfer::in_place(words)])
     }
 
     /// spidev transfers are complete when the ioctl returns.

@@ -8,7 +8,7 @@
 //! - [`SpidevBus`]: the bus alone, for a chip select on a GPIO line (embedded-hal-bus
 //!   `ExclusiveDevice`); implements [`SpiBus`](embedded_hal::spi::SpiBus).
 //! - [`Transfer`]: the full `spi_ioc_transfer` (per-transfer speed, word size, delay,
-//!   word delay, `cs_change`) through [`SpidevDevice::transfer`].
+//!   word delay, `cs_change`) through [`SpidevDevice::message`].
 //! - with feature `tokio`, [`asynch`]: embedded-hal-async `SpiDevice` and `SpiBus`.
 //!
 //! [`Config`] sets mode 0-3, LSB-first, CS-high, 3-wire, no-CS, word size and speed;
@@ -209,8 +209,9 @@ impl Config {
         self
     }
 
-    /// The kernel's mode bits.
-    pub(crate) fn mode_bits(&self) -> u32 {
+    /// The kernel's mode bits for this configuration (`SPI_CPHA`, `SPI_CPOL`,
+    /// `SPI_CS_HIGH`, `SPI_LSB_FIRST`, `SPI_3WIRE`, `SPI_LOOP`, `SPI_NO_CS`).
+    pub fn mode_bits(&self) -> u32 {
         let mut m = self.mode.bits();
         for (on, bit) in [
             (self.lsb_first, sys::SPI_LSB_FIRST),
@@ -255,7 +256,7 @@ pub enum SplitPolicy {
     Never,
 }
 
-/// One transfer of a [`SpidevDevice::transfer`] call: the full `spi_ioc_transfer`.
+/// One transfer of a [`SpidevDevice::message`] call: the full `spi_ioc_transfer`.
 ///
 /// Chip select stays asserted from the first transfer to the end of the last, unless
 /// [`with_cs_change`](Self::with_cs_change) says otherwise.
@@ -266,7 +267,7 @@ pub enum SplitPolicy {
 /// let dev = SpidevDevice::open("/dev/spidev0.0")?;
 /// let cmd = [0x9f];
 /// let mut id = [0u8; 3];
-/// dev.transfer(&mut [
+/// dev.message(&mut [
 ///     Transfer::write(&cmd).with_delay_us(10),
 ///     Transfer::read(&mut id).with_speed_hz(500_000),
 /// ])?;
@@ -539,6 +540,17 @@ impl SpidevDevice {
         self.split = split;
     }
 
+    /// Takes the cross-process lock of this device ([`crate::lock::BusLock`] on its
+    /// device node), blocking until no other process holds it.
+    pub fn lock(&self) -> Result<crate::lock::BusLock> {
+        crate::lock::BusLock::lock(self.path()).map_err(|e| self.io(Op::Lock, e))
+    }
+
+    /// Takes the cross-process lock if it is free (`Ok(None)` when another holds it).
+    pub fn try_lock(&self) -> Result<Option<crate::lock::BusLock>> {
+        crate::lock::BusLock::try_lock(self.path()).map_err(|e| self.io(Op::Lock, e))
+    }
+
     /// The settings in force, read from the kernel. (spidev reports the speed last
     /// asked for; the controller may clock slower.)
     pub fn config(&self) -> Result<Config> {
@@ -601,7 +613,7 @@ impl SpidevDevice {
     /// Runs the transfers as one SPI message (chip select asserted throughout unless a
     /// transfer's `cs_change` says otherwise): one `SPI_IOC_MESSAGE` ioctl, or several
     /// when the message exceeds spidev's buffer ([`SplitPolicy`]).
-    pub fn transfer(&self, transfers: &mut [Transfer<'_>]) -> Result<()> {
+    pub fn message(&self, transfers: &mut [Transfer<'_>]) -> Result<()> {
         if let Some(t) = transfers.iter().find_map(|t| t.invalid.as_ref()) {
             return Err(Error::InvalidTransfer {
                 path: self.shared.path.clone(),
