@@ -337,10 +337,7 @@ pub(crate) const SECOND_BALLS: [(&str, u32, u32, u32); 2] =
 /// `P9_41B` and GPIO3_20 `P9_41A`, the opposite of `am335x-bone-pins.h`; callers match at
 /// a known offset, so the base name is enough.
 pub(crate) fn line_name_matches(pin: &str, line: &str) -> bool {
-    let token = line
-        .split([' ', '['])
-        .next()
-        .unwrap_or("");
+    let token = line.split([' ', '[']).next().unwrap_or("");
     let base = |s: &str| {
         let n = normalize(s);
         match n.strip_suffix(['A', 'B']) {
