@@ -1,0 +1,154 @@
+//! Microchip MCP3008 (10-bit) and MCP3208 (12-bit) 8-channel SPI ADCs, single-ended and
+//! pseudo-differential inputs, one conversion per 3-byte transaction.
+//!
+//! ```no_run
+//! # fn demo<S: embedded_hal::spi::SpiDevice>(spi: S) -> Result<(), udrv_drivers::mcp3x08::Error<S::Error>> {
+//! use udrv_drivers::mcp3x08::{Input, Mcp3x08, Variant};
+//! let mut adc = Mcp3x08::new(spi, Variant::Mcp3008, 3_300_000); // VREF = 3.3 V
+//! let code = adc.read_raw(Input::Single(0))?;
+//! let v = adc.read_voltage(Input::Diff { plus: 2, minus: 3 })?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::Voltage;
+use embedded_hal::spi::SpiDevice;
+use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
+
+/// Errors of the MCP3x08 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// A channel beyond 7, or a differential pair that is not CH0/1, 2/3, 4/5 or 6/7.
+    InvalidInput,
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// Which chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// 10-bit.
+    Mcp3008,
+    /// 12-bit.
+    Mcp3208,
+}
+
+impl Variant {
+    /// Resolution in bits.
+    pub fn bits(self) -> u8 {
+        match self {
+            Variant::Mcp3008 => 10,
+            Variant::Mcp3208 => 12,
+        }
+    }
+}
+
+/// The input to convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// CHn against AGND (0..=7).
+    Single(u8),
+    /// Pseudo-differential: `plus` against `minus`, an adjacent pair (0/1, 1/0, 2/3, ...).
+    Diff {
+        /// IN+ channel.
+        plus: u8,
+        /// IN− channel.
+        minus: u8,
+    },
+}
+
+impl Input {
+    /// The SGL/DIFF bit and D2..D0 (datasheet table 5-2 / 5-1).
+    pub fn config_bits(self) -> Option<(bool, u8)> {
+        match self {
+            Input::Single(ch) if ch < 8 => Some((true, ch)),
+            Input::Diff { plus, minus }
+                if plus < 8 && minus < 8 && plus / 2 == minus / 2 && plus != minus =>
+            {
+                Some((false, plus))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The 3 bytes to send for `input` (datasheet §6.1, "Using the MCP3008 with MCU SPI
+/// ports": start bit aligned so the result ends at the last bit).
+pub fn command(variant: Variant, input: Input) -> Option<[u8; 3]> {
+    let (sgl, d) = input.config_bits()?;
+    let sgl = sgl as u8;
+    Some(match variant {
+        Variant::Mcp3008 => [0x01, (sgl << 7) | (d << 4), 0x00],
+        Variant::Mcp3208 => [0x04 | (sgl << 1) | (d >> 2), (d & 0x03) << 6, 0x00],
+    })
+}
+
+/// The result in the received bytes.
+pub fn result(variant: Variant, rx: &[u8; 3]) -> u16 {
+    match variant {
+        Variant::Mcp3008 => u16::from(rx[1] & 0x03) << 8 | u16::from(rx[2]),
+        Variant::Mcp3208 => u16::from(rx[1] & 0x0F) << 8 | u16::from(rx[2]),
+    }
+}
+
+/// An MCP3008 or MCP3208 on an SPI device (mode 0 or 3).
+#[derive(Debug)]
+pub struct Mcp3x08<SPI> {
+    spi: SPI,
+    variant: Variant,
+    vref_uv: u32,
+}
+
+impl<SPI> Mcp3x08<SPI> {
+    /// A driver with the reference voltage in µV (for [`read_voltage`](Self::read_voltage)).
+    pub fn new(spi: SPI, variant: Variant, vref_uv: u32) -> Self {
+        Self {
+            spi,
+            variant,
+            vref_uv,
+        }
+    }
+
+    /// Give the SPI device back.
+    pub fn release(self) -> SPI {
+        self.spi
+    }
+
+    /// Convert a code to a voltage: `VIN = code × VREF / 2^bits` (datasheet eq. 4-1
+    /// solved for VIN), rounded down to the µV.
+    pub fn to_voltage(&self, code: u16) -> Voltage {
+        Voltage(((code as u64 * self.vref_uv as u64) >> self.variant.bits()) as i32)
+    }
+}
+
+dual_impl! {
+    impl[SPI] Mcp3x08<SPI> {
+        blocking: [SPI: SpiDevice],
+        asynch: [SPI: AsyncSpiDevice],
+    }
+
+    /// Convert `input` and return the code (0..1024 or 0..4096).
+    pub fn read_raw / read_raw_async [&mut self] (input: Input) -> Result<u16, Error<SPI::Error>> {
+        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+        let mut rx = tx;
+        io!(self.spi.transfer_in_place(&mut rx))?;
+        Ok(result(self.variant, &rx))
+    }
+
+    /// Convert `input` and return the voltage.
+    pub fn read_voltage / read_voltage_async [&mut self] (input: Input) -> Result<Voltage, Error<SPI::Error>> {
+        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+        let mut rx = tx;
+        io!(self.spi.transfer_in_place(&mut rx))?;
+        Ok(self.to_voltage(result(self.variant, &rx)))
+    }
+}
