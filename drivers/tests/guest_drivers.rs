@@ -1,0 +1,91 @@
+//! Drivers through the real kernel, in the QEMU guest (`cargo xtask vmtest --only
+//! guest_drivers`): register-file chips on i2c-stub, with the test writing the registers
+//! the chip would hold and the driver reading them through udrv-core's I2C bus (which
+//! turns each embedded-hal transaction into one SMBus command on this SMBus-only
+//! adapter).
+//!
+//! Fixture (xtask/guest/fixtures.sh): i2c-stub with chips at 0x48, 0x50, 0x52. Other guest
+//! tests use registers 0x10..0x9F of those chips; these use 0x00..0x03 of 0x48 (LM75)
+//! and 0x52 (PCA9554) and 0xC0..0xFF of 0x50 (AT24C02).
+#![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
+
+use embedded_hal::i2c::I2c;
+use udrv_core::i2c::I2cBus;
+use udrv_drivers::at24::{At24, Variant};
+use udrv_drivers::lm75::{FaultQueue, Lm75, Lm75Config, OsMode, OsPolarity};
+use udrv_drivers::pca95xx::Pca95xx;
+use udrv_drivers::Temperature;
+
+fn stub() -> I2cBus {
+    let n: u32 = std::env::var("UDRV_I2C_STUB_BUS")
+        .expect("UDRV_I2C_STUB_BUS not set: the i2c-stub fixture failed (see the console)")
+        .parse()
+        .expect("UDRV_I2C_STUB_BUS is a number");
+    I2cBus::open(n).expect("open the i2c-stub bus")
+}
+
+#[test]
+fn lm75_on_i2c_stub() {
+    let mut raw = stub();
+    // What an LM75 at -25.5 °C holds: temperature register E680h (MSB first on the wire).
+    raw.write(0x48u8, &[0x00, 0xE6, 0x80]).unwrap();
+    let mut lm75 = Lm75::new(stub(), 0x48);
+    assert_eq!(lm75.temperature().unwrap().as_millicelsius(), -25_500);
+    assert_eq!(lm75.raw_temperature().unwrap(), 0xE680);
+    // The driver's writes land in the registers as the datasheet lays them out.
+    lm75.set_os_temperature(Temperature(80_500)).unwrap();
+    lm75.set_hysteresis(Temperature(-10_000)).unwrap();
+    let mut b = [0; 2];
+    raw.write_read(0x48u8, &[0x03], &mut b).unwrap();
+    assert_eq!(b, [0x50, 0x80]);
+    raw.write_read(0x48u8, &[0x02], &mut b).unwrap();
+    assert_eq!(b, [0xF6, 0x00]);
+    let cfg = Lm75Config {
+        shutdown: true,
+        os_mode: OsMode::Interrupt,
+        os_polarity: OsPolarity::ActiveHigh,
+        fault_queue: FaultQueue::Six,
+    };
+    lm75.set_config(cfg).unwrap();
+    let mut c = [0];
+    raw.write_read(0x48u8, &[0x01], &mut c).unwrap();
+    assert_eq!(c, [0b0001_1111]);
+    assert_eq!(lm75.config().unwrap(), cfg);
+}
+
+#[test]
+fn at24c02_on_i2c_stub() {
+    let mut raw = stub();
+    let mut eeprom = At24::new(stub(), 0x50, Variant::AT24C02);
+    // 20 bytes from 0xC5 cross three 8-byte pages: three I2C block writes, each followed
+    // by acknowledge polling (an SMBus quick write).
+    let data: Vec<u8> = (0..20u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+    eeprom.write(0xC5, &data).unwrap();
+    let mut back = [0; 20];
+    eeprom.read(0xC5, &mut back).unwrap();
+    assert_eq!(&back[..], &data[..]);
+    let mut one = [0];
+    raw.write_read(0x50u8, &[0xD0], &mut one).unwrap();
+    assert_eq!(one[0], data[0xD0 - 0xC5]);
+    eeprom.write_byte(0xFF, 0x42).unwrap();
+    assert_eq!(eeprom.read_byte(0xFF).unwrap(), 0x42);
+}
+
+#[test]
+fn pca9554_on_i2c_stub() {
+    let mut raw = stub();
+    let mut io = Pca95xx::pca9554(stub(), 0x52);
+    // The test plays the pins: input register 0 holds what the chip would read.
+    raw.write(0x52u8, &[0x00, 0b1010_0110]).unwrap();
+    assert_eq!(io.read_inputs().unwrap(), 0b1010_0110);
+    assert!(io.is_high(1).unwrap() && !io.is_high(0).unwrap());
+    io.set_directions(0xF0).unwrap();
+    io.set_polarity(0x01).unwrap();
+    io.write_outputs(0x0C).unwrap();
+    io.set_pin(0, true).unwrap();
+    for (reg, want) in [(0x03u8, 0xF0u8), (0x02, 0x01), (0x01, 0x0D)] {
+        let mut b = [0];
+        raw.write_read(0x52u8, &[reg], &mut b).unwrap();
+        assert_eq!(b[0], want, "register {reg}");
+    }
+}
