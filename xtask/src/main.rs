@@ -5,6 +5,8 @@
 //! - `vmtest`: the integration tests inside a real Linux kernel under QEMU (see `vm.rs`).
 
 mod cpio;
+mod qmp;
+mod rpi;
 mod util;
 mod vm;
 
@@ -26,6 +28,7 @@ tasks:
       --release           build the guest binaries in release mode
       --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
       --script FILE       run a shell script in the guest after the fixtures (exploring)
+      --board rpi3b       the emulated Raspberry Pi 3B tier instead (rpi_* tests, see rpi.rs)
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
 
@@ -33,7 +36,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test_all(),
-        Some("vmtest") => parse_vm(&args[1..]).and_then(|o| vm::vmtest(&o)),
+        Some("vmtest") => parse_vm(&args[1..]).and_then(|o| match o.board.as_deref() {
+            Some("rpi3b") => rpi::vmtest(&o),
+            _ => vm::vmtest(&o),
+        }),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -64,6 +70,10 @@ fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
             "--release" => o.release = true,
             "--selfcheck" => o.selfcheck = true,
             "--script" => o.script = Some(it.next().ok_or("--script needs a file")?.into()),
+            "--board" => match it.next().map(String::as_str) {
+                Some("rpi3b") => o.board = Some("rpi3b".into()),
+                other => return Err(format!("--board: `rpi3b` is the one board (got {other:?})")),
+            },
             "--" => o.test_args.extend(it.by_ref().cloned()),
             other => return Err(format!("vmtest: unknown option `{other}`\n{USAGE}")),
         }
@@ -194,6 +204,13 @@ fn test_all() -> Result {
     step(
         "vmtest",
         run_counted(Command::new(&exe).arg("vmtest"), &mut counts),
+    );
+    step(
+        "vmtest rpi3b",
+        run_counted(
+            Command::new(&exe).args(["vmtest", "--board", "rpi3b"]),
+            &mut counts,
+        ),
     );
 
     note(format!(

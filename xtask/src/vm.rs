@@ -65,6 +65,8 @@ pub struct VmOpts {
     /// Run this shell script in the guest (after the fixtures) instead of the tests:
     /// for exploring the guest. Its exit status is the run's.
     pub script: Option<PathBuf>,
+    /// `--board rpi3b`: run the emulated Raspberry Pi tier (`rpi.rs`) instead.
+    pub board: Option<String>,
 }
 
 /// A built (cached) kernel.

@@ -1,0 +1,1158 @@
+//! `cargo xtask vmtest --board rpi3b`: the second real-kernel tier, an emulated Raspberry
+//! Pi 3B.
+//!
+//! QEMU's `raspi3b` machine runs Debian's own arm64 kernel with the Pi's real I2C (BSC),
+//! SPI, GPIO (`pinctrl-bcm2835`) and UART (PL011) controllers and their kernel drivers, and
+//! QEMU's chip models answer on the Pi's buses. Those models were written by others from
+//! the datasheets, so a driver that passes against them is checked against someone else's
+//! reading of the datasheet.
+//!
+//! Parts (downloaded once with a private APT config and unpacked into the cache with
+//! `dpkg-deb -x`; nothing is installed or added to the system's APT sources):
+//! `qemu-system-arm` 10 from bookworm-backports (bookworm's 7.2 lacks the Pi's I2C and SPI
+//! controllers), Debian's `linux-image-*-arm64` and its `bcm2837-rpi-3-b.dtb`,
+//! `busybox-static:arm64` and `device-tree-compiler` (for `fdtput`). The shared libraries
+//! QEMU needs are ordinary bookworm packages, installed with `apt-get` when missing.
+//!
+//! Per run: the `rpi_*` integration tests of every crate are built for
+//! `aarch64-unknown-linux-musl` (static, linked with `rust-lld`) with `--cfg
+//! udrv_guest_rpi`, together with the `udrv` binary, and packed into a cpio appended to the
+//! cached base image. One boot runs them all.
+//!
+//! The machine (`-S`, then the host wires it over QMP and continues):
+//!
+//! | bus | chip (QEMU model) | address / select | used by |
+//! |---|---|---|---|
+//! | `/dev/i2c-1` (BSC1, header) | tmp105 `t48` | 0x48 | user space (LM75/TMP102 driver) |
+//! | | tmp105 `t49` | 0x49 | kernel `lm75` (DT node: `UU`) |
+//! | | at24c-eeprom `ee50`, 256 B | 0x50 | user space (AT24 driver, core I2C) |
+//! | | at24c-eeprom `ee54`, 4 KiB | 0x54 | user space (AT24, 2-byte addresses) |
+//! | | at24c-eeprom `ee57`, 256 B | 0x57 | kernel `at24` (DT node: `UU`) |
+//! | | ds1338 `rtc68`, pca9548 `mux70`, dps310 `baro77` | 0x68, 0x70, 0x77 | user space |
+//! | SPI0 | w25q32 `flash0` | CE0 = GPIO8 | `/dev/spidev0.0` |
+//! | | w25q64 `flash1` | CE1 = GPIO7 | `/dev/spidev0.1` |
+//! | PL011 | `/dev/ttyAMA0` | unix socket on the host | serial / RS485 capture |
+//!
+//! The kernel console is the mini UART (`ttyS1`) on QEMU's stdio. Markers are those of
+//! `vm.rs` (`UDRV-TEST-BEGIN`, `UDRV-TEST-END`, `UDRV-GUEST-EXIT`), plus the host request
+//! protocol: a guest test that needs the host to act on the machine (set a temperature,
+//! change a GPIO input level, send bytes into the PL011) writes
+//! `UDRV-HOST-REQ <id> <command> [args]` on `/dev/console`; this module does it and answers
+//! `UDRV-HOST-ACK <id> ok [data]` or `UDRV-HOST-ACK <id> err <message>` on the console's
+//! input. The guest side is `xtask/guest-rpi/host.rs`, which the tests include; the
+//! commands are listed at [`Host::handle`].
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::cpio::Archive;
+use crate::qmp::{Qmp, Qtest};
+use crate::util::{self, ctx, note, Result};
+use crate::vm::{self, Verdict, VmOpts};
+
+/// Bump when the way the parts are unpacked changes.
+const PARTS_RECIPE: &str = "udrv-rpi-parts-1";
+/// Bump when the base initramfs layout changes.
+const BASE_RECIPE: &str = "udrv-rpi-base-1";
+/// The Rust target of the guest binaries.
+const TARGET: &str = "aarch64-unknown-linux-musl";
+/// The guest timeout when `--timeout` is left at its default (600 s, sized for the x86
+/// tier's first kernel build): a run takes well under a minute, so a hang fails sooner.
+const DEFAULT_TIMEOUT: u64 = 150;
+
+/// Kernel modules in the base image (with their dependencies), loaded by the fixtures.
+/// (`rtc-ds1307` is built into Debian's arm64 kernel; it binds only DT nodes, and 0x68 has
+/// none.)
+const MODULES: &[&str] = &[
+    "i2c-dev",
+    "i2c-bcm2835",
+    "spi-bcm2835",
+    "bcm2835_wdt",
+    "at24",
+    "lm75",
+    "i2c-mux-pca954x",
+];
+
+/// QEMU devices on the Pi's buses (see the table in the module docs).
+const DEVICES: &[&str] = &[
+    "tmp105,id=t48,bus=i2c-bus.1,address=0x48",
+    "tmp105,id=t49,bus=i2c-bus.1,address=0x49",
+    "at24c-eeprom,id=ee50,bus=i2c-bus.1,address=0x50,rom-size=256",
+    "at24c-eeprom,id=ee54,bus=i2c-bus.1,address=0x54,rom-size=4096",
+    "at24c-eeprom,id=ee57,bus=i2c-bus.1,address=0x57,rom-size=256",
+    "ds1338,id=rtc68,bus=i2c-bus.1,address=0x68",
+    "pca9548,id=mux70,bus=i2c-bus.1,address=0x70",
+    "dps310,id=baro77,bus=i2c-bus.1,address=0x77",
+    "w25q32,id=flash0,bus=spi",
+    "w25q64,id=flash1,bus=spi,cs=1",
+];
+
+/// QOM path of the BCM2835 GPIO controller.
+const GPIO_QOM: &str = "/machine/soc/peripherals/gpio";
+/// Physical addresses of GPSET0 and GPCLR0 (GPSET1/GPCLR1 follow at +4).
+const GPSET0: u32 = 0x3f20_001c;
+const GPCLR0: u32 = 0x3f20_0028;
+
+fn guest_dir() -> PathBuf {
+    util::workspace_root().join("xtask/guest-rpi")
+}
+
+/// The unpacked Debian packages.
+struct Parts {
+    /// `dpkg-deb -x` of every package.
+    root: PathBuf,
+    /// The cache key (hash of the package file names, i.e. names and versions).
+    key: String,
+    /// Kernel release (`6.1.0-56-arm64`).
+    release: String,
+}
+
+impl Parts {
+    fn qemu(&self) -> PathBuf {
+        self.root.join("usr/bin/qemu-system-aarch64")
+    }
+    fn kernel(&self) -> PathBuf {
+        self.root.join(format!("boot/vmlinuz-{}", self.release))
+    }
+    fn modules(&self) -> PathBuf {
+        self.root.join(format!("lib/modules/{}", self.release))
+    }
+    fn dtb(&self) -> PathBuf {
+        self.root.join(format!(
+            "usr/lib/linux-image-{}/broadcom/bcm2837-rpi-3-b.dtb",
+            self.release
+        ))
+    }
+}
+
+/// The private APT setup in the cache: returns the `-c` config file.
+fn apt_config(dir: &Path) -> Result<PathBuf> {
+    for d in [
+        "sources.list.d",
+        "preferences.d",
+        "lists/partial",
+        "cache/archives/partial",
+    ] {
+        ctx(fs::create_dir_all(dir.join(d)), || {
+            format!("mkdir {}", dir.join(d).display())
+        })?;
+    }
+    let sources = util::read(&guest_dir().join("sources.list"))?;
+    let conf =
+        util::read(&guest_dir().join("apt.conf.in"))?.replace("@APTDIR@", &dir.to_string_lossy());
+    // A changed source list invalidates the downloaded package lists.
+    if fs::read_to_string(dir.join("sources.list")).ok().as_deref() != Some(&sources) {
+        let _ = fs::remove_dir_all(dir.join("lists"));
+        ctx(fs::create_dir_all(dir.join("lists/partial")), || {
+            "mkdir lists".into()
+        })?;
+        util::write(&dir.join("sources.list"), &sources)?;
+    }
+    util::write(&dir.join("apt.conf"), conf)?;
+    for f in ["status", "preferences"] {
+        if !dir.join(f).exists() {
+            util::write(&dir.join(f), "")?;
+        }
+    }
+    Ok(dir.join("apt.conf"))
+}
+
+fn apt_update(conf: &Path) -> Result {
+    note("updating the private APT lists (bookworm, -updates, -backports, -security)");
+    util::run(
+        Command::new("apt-get")
+            .arg("-c")
+            .arg(conf)
+            .args(["update", "-qq", "-o", "APT::Sandbox::User=root"])
+            .stdout(Stdio::null()),
+    )
+}
+
+/// `apt-get download --print-uris`: the `.deb` file names (name_version_arch.deb) the
+/// packages resolve to, without downloading.
+fn resolve(conf: &Path, specs: &[String]) -> Result<Vec<(String, String)>> {
+    let out = util::output(
+        Command::new("apt-get")
+            .arg("-c")
+            .arg(conf)
+            .args(["download", "--print-uris", "-qq"])
+            .args(specs),
+    )?;
+    // 'URI' FILE SIZE HASH
+    Ok(out
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let uri = f.next()?.trim_matches('\'').to_string();
+            let file = f.next()?.to_string();
+            Some((uri, file))
+        })
+        .collect())
+}
+
+/// The package specs: QEMU from backports, the current 6.1 arm64 kernel, busybox, dtc.
+fn package_specs(conf: &Path) -> Result<Vec<String>> {
+    let deps = util::output(
+        Command::new("apt-cache")
+            .arg("-c")
+            .arg(conf)
+            .args(["depends", "linux-image-arm64:arm64"]),
+    )?;
+    let kernel = deps
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Depends: "))
+        .map(|p| p.trim_start_matches('<').trim_end_matches('>'))
+        .find(|p| p.starts_with("linux-image-") && p.ends_with("-arm64:arm64"))
+        .ok_or_else(|| {
+            format!("no kernel package in `apt-cache depends linux-image-arm64`: {deps}")
+        })?;
+    Ok(vec![
+        "qemu-system-arm/bookworm-backports".into(),
+        "qemu-system-common/bookworm-backports".into(),
+        "qemu-system-data/bookworm-backports".into(),
+        kernel.to_string(),
+        "busybox-static:arm64".into(),
+        "device-tree-compiler".into(),
+    ])
+}
+
+/// Fetches and unpacks the parts (cached by package versions).
+fn parts() -> Result<Parts> {
+    let cache = util::cache_dir()?.join("rpi");
+    ctx(fs::create_dir_all(&cache), || {
+        format!("mkdir {}", cache.display())
+    })?;
+    let _lock = util::FileLock::acquire(&cache.join("parts.lock"))?;
+    let conf = apt_config(&cache.join("apt"))?;
+    let have_lists = fs::read_dir(cache.join("apt/lists"))
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().contains("_Packages"))
+        })
+        .unwrap_or(false);
+    if !have_lists {
+        apt_update(&conf)?;
+    }
+    // Resolving works offline from the lists (a few seconds, so the answer is kept per
+    // state of the lists); on failure (lists from an older mirror state) update once and
+    // retry.
+    let resolved = cache.join(format!(
+        "resolved-{}",
+        lists_stamp(&cache.join("apt/lists"))?
+    ));
+    let (specs, debs): (Vec<String>, Vec<(String, String)>) = match fs::read_to_string(&resolved)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+    {
+        Some(r) => r,
+        None => {
+            let r = match package_specs(&conf).and_then(|s| Ok((s.clone(), resolve(&conf, &s)?))) {
+                Ok(r) if r.1.len() == r.0.len() => r,
+                _ => {
+                    apt_update(&conf)?;
+                    let s = package_specs(&conf)?;
+                    let d = resolve(&conf, &s)?;
+                    (s, d)
+                }
+            };
+            let resolved = cache.join(format!(
+                "resolved-{}",
+                lists_stamp(&cache.join("apt/lists"))?
+            ));
+            util::write(&resolved, json!(r).to_string())?;
+            r
+        }
+    };
+    let names: Vec<&str> = debs.iter().map(|(_, f)| f.as_str()).collect();
+    let key = util::hash(format!("{PARTS_RECIPE}\n{}", names.join("\n")).as_bytes())?;
+    let dir = cache.join(format!("parts-{key}"));
+    let root = dir.join("root");
+    if !dir.join("done").exists() {
+        note(format!(
+            "fetching the emulated Pi's parts (first run only): {}",
+            names.join(" ")
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let debdir = dir.join("debs");
+        ctx(fs::create_dir_all(&debdir), || {
+            format!("mkdir {}", debdir.display())
+        })?;
+        // `_apt` cannot write into the cache folder: download unsandboxed.
+        let download = |specs: &[String]| {
+            util::run(
+                Command::new("apt-get")
+                    .current_dir(&debdir)
+                    .arg("-c")
+                    .arg(&conf)
+                    .args(["download", "-qq", "-o", "APT::Sandbox::User=root"])
+                    .args(specs),
+            )
+        };
+        if download(&specs).is_err() {
+            apt_update(&conf)?;
+            download(&specs)?;
+        }
+        let mut host_deps = BTreeSet::new();
+        for (_, file) in &debs {
+            let deb = debdir.join(file);
+            if !deb.exists() {
+                return Err(format!("apt-get download did not leave {}", deb.display()));
+            }
+            util::run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
+            if file.ends_with("_amd64.deb") {
+                let depends =
+                    util::output(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends"))?;
+                host_deps.extend(host_libraries(&depends));
+            }
+        }
+        let host_deps: Vec<String> = host_deps.into_iter().collect();
+        util::write(&dir.join("host-deps"), host_deps.join("\n"))?;
+        let _ = fs::remove_dir_all(&debdir);
+        util::write(&dir.join("done"), names.join("\n"))?;
+    }
+    let host_deps = util::read(&dir.join("host-deps"))?;
+    let host_deps: Vec<&str> = host_deps.lines().filter(|l| !l.is_empty()).collect();
+    vm::ensure_packages(&host_deps)?;
+    let release = fs::read_dir(root.join("lib/modules"))
+        .map_err(|e| format!("{}: {e}", root.join("lib/modules").display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with("-arm64"))
+        .ok_or("no arm64 kernel release in the unpacked kernel package")?;
+    // The package leaves modules.dep to the install step: make it here.
+    if !root
+        .join(format!("lib/modules/{release}/modules.dep"))
+        .exists()
+    {
+        vm::ensure_packages(&["kmod"])?;
+        util::run(Command::new("depmod").arg("-b").arg(&root).arg(&release))?;
+    }
+    Ok(Parts { root, key, release })
+}
+
+/// A hash of the APT lists' names, sizes and modification times.
+fn lists_stamp(lists: &Path) -> Result<String> {
+    let mut entries: Vec<String> = fs::read_dir(lists)
+        .map_err(|e| format!("{}: {e}", lists.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let m = e.metadata().ok()?;
+            let mtime = m
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?;
+            Some(format!(
+                "{} {} {}",
+                e.file_name().to_string_lossy(),
+                m.len(),
+                mtime.as_secs()
+            ))
+        })
+        .collect();
+    entries.sort();
+    util::hash(entries.join("\n").as_bytes())
+}
+
+/// The package names in a `Depends:` field that are bookworm libraries (not the unpacked
+/// QEMU packages themselves).
+fn host_libraries(depends: &str) -> Vec<String> {
+    depends
+        .split(',')
+        .filter_map(|d| d.split('|').next())
+        .filter_map(|d| d.split_whitespace().next())
+        .map(|n| n.split(':').next().unwrap_or(n).to_string())
+        .filter(|n| !n.starts_with("qemu-") && !n.is_empty())
+        .collect()
+}
+
+/// Runs a tool from the unpacked `device-tree-compiler`.
+fn dt_tool(parts: &Parts, tool: &str) -> Command {
+    Command::new(parts.root.join("usr/bin").join(tool))
+}
+
+/// Applies one line of `xtask/guest-rpi/dtb-edits` to `dtb`.
+fn dtb_edit(parts: &Parts, dtb: &Path, line: &str) -> Result {
+    let (optional, line) = match line.strip_prefix('?') {
+        Some(rest) => (true, rest.trim()),
+        None => (false, line),
+    };
+    let mut args = Vec::new();
+    for tok in line.split_whitespace() {
+        if let Some(path) = tok
+            .strip_prefix("{phandle:")
+            .and_then(|t| t.strip_suffix('}'))
+        {
+            let ph = util::output(dt_tool(parts, "fdtget").arg(dtb).arg(path).arg("phandle"))?;
+            args.push(ph.trim().to_string());
+        } else {
+            args.push(tok.to_string());
+        }
+    }
+    let mut cmd = dt_tool(parts, "fdtput");
+    cmd.arg(dtb).args(&args).stderr(Stdio::null());
+    match util::run(&mut cmd) {
+        Err(e) if !optional => Err(format!("dtb edit `{line}`: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// Debian's Pi 3B device tree with the edits kept in `xtask/guest-rpi/dtb-edits`, cached.
+fn dtb(parts: &Parts) -> Result<PathBuf> {
+    let edits = util::read(&guest_dir().join("dtb-edits"))?;
+    let key = util::hash(format!("{}\n{edits}", parts.key).as_bytes())?;
+    let out = util::cache_dir()?.join(format!("rpi/rpi3b-{key}.dtb"));
+    if out.exists() {
+        return Ok(out);
+    }
+    let tmp = out.with_extension("tmp");
+    ctx(fs::copy(parts.dtb(), &tmp), || {
+        format!("copy {}", parts.dtb().display())
+    })?;
+    for line in edits.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        dtb_edit(parts, &tmp, line)?;
+    }
+    ctx(fs::rename(&tmp, &out), || {
+        format!("rename {}", out.display())
+    })?;
+    Ok(out)
+}
+
+/// `modules.dep` as (module name, relative path, dependency paths).
+fn module_deps(modules: &Path) -> Result<Vec<(String, String, Vec<String>)>> {
+    let dep = util::read(&modules.join("modules.dep"))?;
+    Ok(dep
+        .lines()
+        .filter_map(|l| {
+            let (path, deps) = l.split_once(':')?;
+            let name = Path::new(path)
+                .file_name()?
+                .to_string_lossy()
+                .split('.')
+                .next()?
+                .replace('-', "_");
+            Some((
+                name,
+                path.to_string(),
+                deps.split_whitespace().map(str::to_string).collect(),
+            ))
+        })
+        .collect())
+}
+
+/// The base initramfs: busybox, `/init`, the modules in [`MODULES`] with their
+/// dependencies and a `modules.dep` for them. Cached per parts and recipe.
+fn base_initramfs(parts: &Parts) -> Result<PathBuf> {
+    let init = util::read(&guest_dir().join("init.sh"))?;
+    let key = util::hash(format!("{BASE_RECIPE}\n{}\n{MODULES:?}\n{init}", parts.key).as_bytes())?;
+    let path = util::cache_dir()?.join(format!("rpi/initramfs-{key}.cpio"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let modules = parts.modules();
+    let deps = module_deps(&modules)?;
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    for m in MODULES {
+        let name = m.replace('-', "_");
+        let (_, path, d) = deps
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .ok_or_else(|| format!("kernel {} has no module {m}", parts.release))?;
+        wanted.insert(path.clone());
+        wanted.extend(d.iter().cloned());
+    }
+    let mut a = Archive::new();
+    for d in [
+        "bin",
+        "sbin",
+        "usr",
+        "usr/bin",
+        "usr/sbin",
+        "dev",
+        "proc",
+        "sys",
+        "tmp",
+        "run",
+        "etc",
+        "root",
+        "lib",
+        "lib/modules",
+    ] {
+        a.dir(d);
+    }
+    ctx(
+        a.host_file("bin/busybox", &parts.root.join("bin/busybox")),
+        || "busybox".into(),
+    )?;
+    a.file("init", 0o755, init.as_bytes());
+    a.file(
+        "etc/passwd",
+        0o644,
+        b"root:x:0:0:root:/root:/bin/sh\nudrv:x:1000:1000:udrv:/home/udrv:/bin/sh\n",
+    );
+    a.file(
+        "etc/group",
+        0o644,
+        b"root:x:0:\ni2c:x:990:\nspi:x:991:\ngpio:x:992:\ndialout:x:20:\nudrv:x:1000:\n",
+    );
+    let base = format!("lib/modules/{}", parts.release);
+    a.dir(&base);
+    let mut dirs = BTreeSet::new();
+    let mut dep_lines = String::new();
+    for (_, path, d) in deps.iter().filter(|(_, p, _)| wanted.contains(p)) {
+        dep_lines.push_str(&format!("{path}: {}\n", d.join(" ")));
+        let mut parent = String::new();
+        for comp in Path::new(path).parent().into_iter().flat_map(|p| p.iter()) {
+            parent = if parent.is_empty() {
+                comp.to_string_lossy().into_owned()
+            } else {
+                format!("{parent}/{}", comp.to_string_lossy())
+            };
+            if dirs.insert(parent.clone()) {
+                a.dir(&format!("{base}/{parent}"));
+            }
+        }
+        ctx(
+            a.host_file(&format!("{base}/{path}"), &modules.join(path)),
+            || format!("module {path}"),
+        )?;
+    }
+    a.file(&format!("{base}/modules.dep"), 0o644, dep_lines.as_bytes());
+    for f in ["modules.builtin", "modules.order"] {
+        if modules.join(f).exists() {
+            ctx(
+                a.host_file(&format!("{base}/{f}"), &modules.join(f)),
+                || f.into(),
+            )?;
+        }
+    }
+    let tmp = path.with_extension("tmp");
+    let file = ctx(fs::File::create(&tmp), || {
+        format!("create {}", tmp.display())
+    })?;
+    ctx(a.write_to(file), || format!("write {}", tmp.display()))?;
+    ctx(fs::rename(&tmp, &path), || {
+        format!("rename {}", path.display())
+    })?;
+    Ok(path)
+}
+
+/// A static aarch64 test binary to run in the guest.
+struct TestBin {
+    name: String,
+    path: PathBuf,
+}
+
+/// A `cargo` command building for the guest: static aarch64 musl, `rust-lld`, the cfg.
+fn guest_cargo() -> Result<Command> {
+    let installed = util::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|l| l.trim() == TARGET) {
+        util::run(Command::new("rustup").args(["target", "add", TARGET]))?;
+    }
+    let root = util::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .env(
+            "RUSTFLAGS",
+            "--cfg udrv_guest_rpi -C debuginfo=0 -C strip=debuginfo",
+        )
+        .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER", "rust-lld")
+        .env("CARGO_TARGET_DIR", root.join("target/guest-rpi"));
+    Ok(cmd)
+}
+
+/// Builds the `rpi_*` integration tests (all, or those matching `--only`).
+fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
+    let root = util::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let wanted = |name: &str| {
+        name.starts_with("rpi_")
+            && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
+    };
+    let meta = util::output(Command::new(&cargo).current_dir(&root).args([
+        "metadata",
+        "--no-deps",
+        "--format-version",
+        "1",
+    ]))?;
+    let meta: Value = serde_json::from_str(&meta).map_err(|e| format!("cargo metadata: {e}"))?;
+    let mut selected = Vec::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        for t in pkg["targets"].as_array().into_iter().flatten() {
+            let name = t["name"].as_str().unwrap_or_default();
+            let is_test = t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "test"));
+            if is_test && wanted(name) {
+                selected.push((
+                    pkg["name"].as_str().unwrap_or_default().to_string(),
+                    name.to_string(),
+                ));
+            }
+        }
+    }
+    if selected.is_empty() {
+        return Err(format!(
+            "no rpi_* guest test binary matches {:?}",
+            opts.only
+        ));
+    }
+    let mut cmd = guest_cargo()?;
+    cmd.args([
+        "test",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+        "--target",
+        TARGET,
+    ]);
+    for (pkg, name) in &selected {
+        cmd.args(["--package", pkg, "--test", name]);
+    }
+    if opts.release {
+        cmd.arg("--release");
+    }
+    cmd.stderr(Stdio::inherit());
+    note(format!("building static {TARGET} guest test binaries"));
+    let json = util::output(&mut cmd)?;
+    let mut tests = Vec::new();
+    for line in json.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if v["reason"] != "compiler-artifact" || v["profile"]["test"] != true {
+            continue;
+        }
+        let name = v["target"]["name"].as_str().unwrap_or_default();
+        if v["target"]["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "test"))
+            && wanted(name)
+        {
+            if let Some(exe) = v["executable"].as_str() {
+                tests.push(TestBin {
+                    name: name.to_string(),
+                    path: PathBuf::from(exe),
+                });
+            }
+        }
+    }
+    Ok(tests)
+}
+
+/// Builds the `udrv` binary for the guest, for tests that run it as a user would.
+fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
+    let mut cmd = guest_cargo()?;
+    cmd.args([
+        "build",
+        "--quiet",
+        "--package",
+        "udrv-cli",
+        "--bin",
+        "udrv",
+        "--target",
+        TARGET,
+    ]);
+    if opts.release {
+        cmd.arg("--release");
+    }
+    util::run(&mut cmd)?;
+    let profile = if opts.release { "release" } else { "debug" };
+    Ok(util::workspace_root().join(format!("target/guest-rpi/{TARGET}/{profile}/udrv")))
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The `/kb/run` script: fixtures (a failure fails the run), then every test binary.
+fn run_script(tests: &[TestBin], test_args: &[String]) -> String {
+    let args: Vec<String> = test_args.iter().map(|a| shell_quote(a)).collect();
+    let mut s = String::from(
+        "#!/bin/sh\n\
+         # Generated by xtask/src/rpi.rs: fixtures, then every rpi_* test binary.\n\
+         fails=0\n\
+         echo 'UDRV-TEST-BEGIN fixtures'\n\
+         sh /kb/fixtures.sh; rc=$?\n\
+         echo \"UDRV-TEST-END fixtures rc=$rc\"\n\
+         [ $rc = 0 ] || fails=$((fails+1))\n\
+         . /kb/fixtures.env\n\
+         export RUST_BACKTRACE=1\n",
+    );
+    for t in tests {
+        s.push_str(&format!(
+            "echo 'UDRV-TEST-BEGIN {n}'\n/kb/tests/{n} --test-threads=1 {a}\nrc=$?\n\
+             echo \"UDRV-TEST-END {n} rc=$rc\"\n[ $rc = 0 ] || fails=$((fails+1))\n",
+            n = t.name,
+            a = args.join(" ")
+        ));
+    }
+    s.push_str("exit $fails\n");
+    s
+}
+
+/// The per-run payload: `/kb/run`, the fixtures, test binaries and `udrv`.
+fn payload(run_script: &str, tests: &[TestBin], udrv: Option<&Path>) -> Result<Vec<u8>> {
+    let mut a = Archive::new();
+    for d in ["kb", "kb/tests", "kb/bin"] {
+        a.dir(d);
+    }
+    a.file("kb/run", 0o755, run_script.as_bytes());
+    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
+    a.file("kb/fixtures.sh", 0o755, fixtures.as_bytes());
+    for t in tests {
+        ctx(
+            a.host_file(&format!("kb/tests/{}", t.name), &t.path),
+            || format!("read {}", t.path.display()),
+        )?;
+    }
+    if let Some(udrv) = udrv {
+        ctx(a.host_file("kb/bin/udrv", udrv), || {
+            format!("read {}", udrv.display())
+        })?;
+    }
+    Ok(a.finish())
+}
+
+/// The host's side of a running machine: QMP, qtest and the PL011's socket.
+struct Host {
+    qmp: Qmp,
+    qtest: Qtest,
+    uart: UnixStream,
+    /// Bytes the guest sent out of the PL011, not yet taken by a `uart-read`.
+    uart_rx: Arc<Mutex<Vec<u8>>>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return Err(format!("odd hex string {s:?}"));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| format!("hex {s:?}: {e}")))
+        .collect()
+}
+
+impl Host {
+    /// Connects to the sockets of a QEMU started with `-S`, wires the flash chip selects,
+    /// sets the sensors' starting temperatures and lets the machine run.
+    fn start(run: &Path) -> Result<Host> {
+        let timeout = Duration::from_secs(20);
+        let mut qmp = Qmp::connect(&run.join("qmp.sock"), timeout)?;
+        let qtest = Qtest::connect(&run.join("qtest.sock"), timeout)?;
+        let uart =
+            UnixStream::connect(run.join("uart.sock")).map_err(|e| format!("PL011 socket: {e}"))?;
+        // spi-bcm2835 drives CE0/CE1 as GPIO8/GPIO7 (cs-gpios in the DT): link those GPIO
+        // outputs to the flash models' chip-select inputs.
+        qmp.qom_set(
+            GPIO_QOM,
+            "unnamed-gpio-out[8]",
+            json!("/machine/peripheral/flash0/ssi-gpio-cs[0]"),
+        )?;
+        qmp.qom_set(
+            GPIO_QOM,
+            "unnamed-gpio-out[7]",
+            json!("/machine/peripheral/flash1/ssi-gpio-cs[0]"),
+        )?;
+        // The -device temperature= property is reset at machine reset: set it now.
+        for id in ["t48", "t49"] {
+            qmp.qom_set(
+                &format!("/machine/peripheral/{id}"),
+                "temperature",
+                json!(25000),
+            )?;
+        }
+        let uart_rx = Arc::new(Mutex::new(Vec::new()));
+        let rx = Arc::clone(&uart_rx);
+        let mut reader = uart.try_clone().map_err(|e| format!("PL011 socket: {e}"))?;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                rx.lock().expect("uart buffer").extend_from_slice(&buf[..n]);
+            }
+        });
+        qmp.execute("cont", json!({}))?;
+        Ok(Host {
+            qmp,
+            qtest,
+            uart,
+            uart_rx,
+        })
+    }
+
+    /// Carries out one guest request and returns the data of its `ok` answer. Commands:
+    ///
+    /// - `qom-set PATH PROPERTY JSON` / `qom-get PATH PROPERTY` (QMP)
+    /// - `qtest LINE...` (e.g. `qtest readl 0x3f200034`): the reply after `OK`
+    /// - `gpio-input LINE 0|1`: the level of a BCM2835 GPIO as the pin sees it (GPSETn or
+    ///   GPCLRn written from the host over qtest)
+    /// - `uart-write HEX`: bytes into the PL011's receive side
+    /// - `uart-write-frames GAP_MS HEX...`: frames with `GAP_MS` of silence between them
+    /// - `uart-read N TIMEOUT_MS`: up to N bytes the guest sent (hex), waiting at most
+    ///   `TIMEOUT_MS` for all N
+    /// - `uart-clear`: forget what the guest sent so far
+    fn handle(&mut self, request: &str) -> Result<String> {
+        let mut f = request.split_whitespace();
+        let cmd = f.next().unwrap_or_default();
+        let args: Vec<&str> = f.collect();
+        let arg = |i: usize| -> Result<&str> {
+            args.get(i)
+                .copied()
+                .ok_or_else(|| format!("`{cmd}` needs more arguments"))
+        };
+        match cmd {
+            "qom-set" => {
+                let value: Value = serde_json::from_str(&args[2.min(args.len())..].join(" "))
+                    .map_err(|e| format!("qom-set value: {e}"))?;
+                self.qmp.qom_set(arg(0)?, arg(1)?, value)?;
+                Ok(String::new())
+            }
+            "qom-get" => Ok(self.qmp.qom_get(arg(0)?, arg(1)?)?.to_string()),
+            "qtest" => self.qtest.command(&args.join(" ")),
+            "gpio-input" => {
+                let line: u32 = arg(0)?.parse().map_err(|e| format!("line: {e}"))?;
+                if line >= 54 {
+                    return Err(format!("the BCM2835 has 54 GPIOs, not {line}"));
+                }
+                let reg = match arg(1)? {
+                    "1" => GPSET0,
+                    "0" => GPCLR0,
+                    l => return Err(format!("level {l}: 0 or 1")),
+                } + 4 * (line / 32);
+                self.qtest
+                    .command(&format!("writel {reg:#x} {:#x}", 1u32 << (line % 32)))?;
+                Ok(String::new())
+            }
+            "uart-write" => {
+                self.uart
+                    .write_all(&unhex(arg(0)?)?)
+                    .map_err(|e| format!("PL011 socket: {e}"))?;
+                Ok(String::new())
+            }
+            "uart-write-frames" => {
+                let gap: u64 = arg(0)?.parse().map_err(|e| format!("gap: {e}"))?;
+                for (i, frame) in args[1..].iter().enumerate() {
+                    if i > 0 {
+                        std::thread::sleep(Duration::from_millis(gap));
+                    }
+                    self.uart
+                        .write_all(&unhex(frame)?)
+                        .map_err(|e| format!("PL011 socket: {e}"))?;
+                }
+                Ok(String::new())
+            }
+            "uart-read" => {
+                let n: usize = arg(0)?.parse().map_err(|e| format!("count: {e}"))?;
+                let ms: u64 = arg(1)?.parse().map_err(|e| format!("timeout: {e}"))?;
+                let deadline = Instant::now() + Duration::from_millis(ms);
+                loop {
+                    {
+                        let mut rx = self.uart_rx.lock().expect("uart buffer");
+                        if rx.len() >= n || Instant::now() >= deadline {
+                            let take = rx.len().min(n);
+                            let out: Vec<u8> = rx.drain(..take).collect();
+                            return Ok(hex(&out));
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            "uart-clear" => {
+                self.uart_rx.lock().expect("uart buffer").clear();
+                Ok(String::new())
+            }
+            other => Err(format!("unknown host request `{other}`")),
+        }
+    }
+}
+
+/// A running QEMU.
+struct Machine {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    run: PathBuf,
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.run);
+    }
+}
+
+/// Starts QEMU (stopped, `-S`) with the kernel, DTB, initramfs and the devices.
+fn start(parts: &Parts, dtb: &Path, initrd: &Path, run: &Path) -> Result<Machine> {
+    let sock = |name: &str| format!("unix:{},server=on,wait=off", run.join(name).display());
+    let mut cmd = Command::new(parts.qemu());
+    cmd.env(
+        "QEMU_MODULE_DIR",
+        parts.root.join("usr/lib/x86_64-linux-gnu/qemu"),
+    )
+    .args(["-M", "raspi3b", "-accel", "tcg,thread=single", "-S"])
+    .args([
+        "-no-reboot",
+        "-nodefaults",
+        "-no-user-config",
+        "-display",
+        "none",
+    ])
+    .arg("-L")
+    .arg(parts.root.join("usr/share/qemu"))
+    // serial0 = PL011 (guest ttyAMA0) on a socket; serial1 = mini UART = the console.
+    .args(["-serial", &sock("uart.sock"), "-serial", "stdio"])
+    .arg("-kernel")
+    .arg(parts.kernel())
+    .arg("-dtb")
+    .arg(dtb)
+    .arg("-initrd")
+    .arg(initrd)
+    .args([
+        "-append",
+        "console=ttyS1 quiet loglevel=4 panic=-1 oops=panic",
+    ])
+    .args(["-qmp", &sock("qmp.sock")])
+    .args(["-qtest", &sock("qtest.sock"), "-qtest-log", "/dev/null"]);
+    for d in DEVICES {
+        cmd.args(["-device", d]);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", parts.qemu().display()))?;
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .replace('\r', "");
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    Ok(Machine {
+        child,
+        stdin,
+        lines,
+        run: run.to_path_buf(),
+    })
+}
+
+/// Boots the machine with `base` + `payload`, serves the guest's host requests, streams
+/// the console to stdout and returns what it saw.
+fn boot(
+    parts: &Parts,
+    dtb: &Path,
+    base: &Path,
+    payload: &[u8],
+    timeout: Duration,
+) -> Result<Verdict> {
+    // Unix socket paths are short (108 bytes): keep the run folder in the temp dir.
+    let run = std::env::temp_dir().join(format!("udrv-rpi-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&run);
+    ctx(fs::create_dir_all(&run), || {
+        format!("mkdir {}", run.display())
+    })?;
+    let initrd = run.join("initrd.cpio");
+    let mut image = ctx(fs::read(base), || format!("read {}", base.display()))?;
+    image.extend_from_slice(payload);
+    util::write(&initrd, &image)?;
+    note(format!(
+        "booting the emulated Raspberry Pi 3B (raspi3b, TCG, timeout {} s)",
+        timeout.as_secs()
+    ));
+    let started = Instant::now();
+    let mut m = start(parts, dtb, &initrd, &run)?;
+    let mut host = Host::start(&run)?;
+    let deadline = started + timeout;
+    let mut verdict = Verdict::default();
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            verdict.timed_out = true;
+            break;
+        }
+        match m.lines.recv_timeout(deadline - now) {
+            Ok(line) => {
+                println!("{line}");
+                if let Some(req) = line.strip_prefix("UDRV-HOST-REQ ") {
+                    let (id, request) = req.split_once(' ').unwrap_or((req, ""));
+                    let answer = match host.handle(request) {
+                        Ok(data) => format!("UDRV-HOST-ACK {id} ok {data}"),
+                        Err(e) => format!("UDRV-HOST-ACK {id} err {}", e.replace('\n', " ")),
+                    };
+                    println!("host: {answer}");
+                    // The guest reads the answer from the console in canonical mode.
+                    writeln!(m.stdin, "{answer}").map_err(|e| format!("console input: {e}"))?;
+                    m.stdin.flush().map_err(|e| format!("console input: {e}"))?;
+                }
+                verdict.line(&line);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    drop(m);
+    note(format!(
+        "the guest ran {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(verdict)
+}
+
+/// Prints the summary of a boot (in `vm.rs`'s words, so `cargo xtask test` adds up the
+/// `guest tests:` line) and turns a failed one into an error.
+fn report(v: &Verdict) -> Result {
+    println!("---- guest summary (rpi3b) ----");
+    for s in &v.summaries {
+        println!("guest {s}");
+    }
+    for (name, rc) in &v.binaries {
+        let status = match rc {
+            0 => "ok".to_string(),
+            -1 => "FAILED (never ran)".to_string(),
+            rc => format!("FAILED (exit {rc})"),
+        };
+        println!("guest binary {name}: {status}");
+    }
+    println!(
+        "guest tests: {} passed, {} failed (in {} binaries)",
+        v.passed,
+        v.failed,
+        v.binaries.len()
+    );
+    if v.ok() {
+        return Ok(());
+    }
+    let why = if v.timed_out {
+        match &v.unfinished {
+            Some(b) => format!("the emulated Pi hung (timeout) while running {b}"),
+            None => "the emulated Pi hung (timeout)".to_string(),
+        }
+    } else if v.panicked {
+        "the Pi's kernel panicked".to_string()
+    } else if v.exit.is_none() {
+        "the emulated Pi stopped without an exit status (crash or reset)".to_string()
+    } else {
+        "guest tests failed on the emulated Pi".to_string()
+    };
+    eprintln!("---- last console lines ----");
+    for l in &v.tail {
+        eprintln!("{l}");
+    }
+    Err(why)
+}
+
+/// `cargo xtask vmtest --board rpi3b`.
+pub fn vmtest(opts: &VmOpts) -> Result {
+    let started = Instant::now();
+    if opts.selfcheck {
+        return Err(
+            "--selfcheck is not implemented for --board rpi3b (see docs/testing.md)".into(),
+        );
+    }
+    let timeout = Duration::from_secs(if opts.timeout == 600 {
+        DEFAULT_TIMEOUT
+    } else {
+        opts.timeout
+    });
+    let parts = parts()?;
+    let dtb = dtb(&parts)?;
+    let base = base_initramfs(&parts)?;
+    let prepared = Instant::now();
+    let (payload, tests) = if let Some(path) = &opts.script {
+        let body = util::read(path)?;
+        let script = format!(
+            "#!/bin/sh\nsh /kb/fixtures.sh\n. /kb/fixtures.env\ncat > /kb/script.sh <<'UDRV_EOF'\n{body}\nUDRV_EOF\n\
+             echo 'UDRV-TEST-BEGIN script'\nsh /kb/script.sh; rc=$?\necho \"UDRV-TEST-END script rc=$rc\"\nexit $rc\n"
+        );
+        (payload(&script, &[], Some(&build_udrv(opts)?))?, Vec::new())
+    } else {
+        let tests = build_tests(opts)?;
+        let script = run_script(&tests, &opts.test_args);
+        (payload(&script, &tests, Some(&build_udrv(opts)?))?, tests)
+    };
+    let built = Instant::now();
+    let mut v = boot(&parts, &dtb, &base, &payload, timeout)?;
+    for t in &tests {
+        if !v.binaries.iter().any(|(n, _)| n == &t.name) && v.unfinished.as_ref() != Some(&t.name) {
+            v.binaries.push((t.name.clone(), -1));
+        }
+    }
+    let r = report(&v);
+    note(format!(
+        "vmtest rpi3b took {:.1} s (parts {:.1} s, build {:.1} s, boot and tests {:.1} s)",
+        started.elapsed().as_secs_f64(),
+        (prepared - started).as_secs_f64(),
+        (built - prepared).as_secs_f64(),
+        built.elapsed().as_secs_f64()
+    ));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_libraries_drop_versions_alternatives_and_qemu() {
+        let d = "libaio1 (>= 0.3.93), libc6 (>= 2.34), qemu-system-common (= 1:10.0.2), \
+                 libjpeg62-turbo (>= 1.3.1) | libjpeg8, zlib1g:amd64";
+        assert_eq!(
+            host_libraries(d),
+            ["libaio1", "libc6", "libjpeg62-turbo", "zlib1g"]
+        );
+    }
+
+    #[test]
+    fn hex_round_trip_and_errors() {
+        assert_eq!(hex(&[0x01, 0xab, 0xff]), "01abff");
+        assert_eq!(unhex("01abff").unwrap(), [0x01, 0xab, 0xff]);
+        assert!(unhex("0").is_err());
+        assert!(unhex("zz").is_err());
+    }
+
+    #[test]
+    fn run_script_fails_on_fixtures_and_quotes_arguments() {
+        let t = [TestBin {
+            name: "rpi_x".into(),
+            path: PathBuf::from("/x"),
+        }];
+        let s = run_script(&t, &["it's".into()]);
+        assert!(s.contains("sh /kb/fixtures.sh; rc=$?"));
+        assert!(s.contains("/kb/tests/rpi_x --test-threads=1 'it'\\''s'"));
+        assert!(s.ends_with("exit $fails\n"));
+    }
+}
