@@ -379,3 +379,37 @@ fn the_cross_process_lock_is_taken_on_the_device_node() {
     drop(guard);
     assert!(d.try_lock().unwrap().is_some());
 }
+
+/// The data registers of both parallel ports (0x378, 0x278) through `/dev/port`:
+/// spi-lm70llp drives its chip select (and clock and data) on one of them.
+fn port_data() -> [u8; 2] {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open("/dev/port").expect("/dev/port");
+    let mut out = [0u8; 2];
+    for (i, base) in [0x378u64, 0x278].into_iter().enumerate() {
+        f.seek(SeekFrom::Start(base)).unwrap();
+        f.read_exact(&mut out[i..i + 1]).unwrap();
+    }
+    out
+}
+
+#[test]
+fn chip_select_stays_asserted_between_split_messages() {
+    // What splitting relies on: a message whose last transfer has cs_change leaves chip
+    // select asserted until the next message, which releases it at its end.
+    let d = dev();
+    let zero = [0u8; 1];
+    d.message(&mut [Transfer::write(&zero)]).unwrap();
+    let released = port_data();
+    d.message(&mut [Transfer::write(&zero).with_cs_change(true)])
+        .unwrap();
+    let held = port_data();
+    assert_ne!(held, released, "chip select did not stay asserted");
+    d.message(&mut [Transfer::write(&zero)]).unwrap();
+    assert_eq!(port_data(), released);
+    // A split transaction (three messages) ends with chip select released, as after
+    // any transaction.
+    let big = vec![0u8; 2 * d.bufsiz() + 8];
+    d.message(&mut [Transfer::write(&big[..])]).unwrap();
+    assert_eq!(port_data(), released);
+}
