@@ -25,7 +25,7 @@ pub mod commands {
     pub const SINGLE_STRETCH: [u16; 3] = [0x2C06, 0x2C0D, 0x2C10];
     /// Single shot, no clock stretching: high, medium, low repeatability.
     pub const SINGLE_NO_STRETCH: [u16; 3] = [0x2400, 0x240B, 0x2416];
-    /// Periodic: [rate][repeatability] for 0.5, 1, 2, 4, 10 measurements per second.
+    /// Periodic, indexed `[rate][repeatability]`, for 0.5, 1, 2, 4, 10 measurements per second.
     pub const PERIODIC: [[u16; 3]; 5] = [
         [0x2032, 0x2024, 0x202F],
         [0x2130, 0x2126, 0x212D],
