@@ -9,6 +9,7 @@ mod error;
 mod pin;
 mod rpi;
 mod sysfs;
+pub mod r#virtual;
 
 pub use beaglebone::BeagleBone;
 pub use board::{

@@ -6,9 +6,12 @@
 //! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
 mod capture;
+mod chips;
 mod gpio;
 mod i2c;
 mod out;
+mod probe;
+mod read;
 mod spi;
 mod uio;
 
@@ -45,6 +48,12 @@ enum Cmd {
     /// UIO devices: list, info, wait for interrupts.
     #[command(subcommand)]
     Uio(uio::Cmd),
+    /// Read known chips through their drivers: `read bme280@i2c-1:0x76`; with
+    /// `--board virtual` and no chip, every chip of the virtual board.
+    Read(read::ReadArgs),
+    /// Identify known chips on an I2C bus from their ID registers (reads only; see
+    /// `udrv probe --help` for what is sent).
+    Probe(probe::ProbeArgs),
     /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
     Capture(capture::CaptureArgs),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
@@ -103,6 +112,8 @@ fn main() -> ExitCode {
         Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Spi(c) => spi::run(c, &cli),
         Cmd::Uio(c) => uio::run(c, &cli),
+        Cmd::Read(a) => read::run(a, &cli),
+        Cmd::Probe(a) => probe::run(a, &cli),
         Cmd::Capture(a) => capture::run(a, &cli),
         Cmd::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());

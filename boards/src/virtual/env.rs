@@ -10,7 +10,7 @@
 
 use std::f64::consts::TAU;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use udrv_drivers::{Current, Humidity, Pressure, Temperature, Voltage};
 
@@ -24,8 +24,11 @@ pub const HEATER_AMPS: f64 = 1.5;
 /// The physical inputs at one moment, as every simulated chip sees them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Conditions {
-    /// Time since the board started (or the time the clock was set to).
+    /// The environment's clock: time since it started, or since the Unix epoch for
+    /// [`Environment::wall_clock`], or what [`Environment::set_elapsed`] set.
     pub elapsed: Duration,
+    /// Time since the environment was made (its clock minus where it started).
+    pub uptime: Duration,
     /// Room air temperature (BME280 on `i2c-1`; the SHT3x reads 0.3 °C more, being nearer
     /// the window).
     pub temperature: Temperature,
@@ -53,7 +56,11 @@ pub struct Conditions {
 
 #[derive(Clone, Copy, Debug)]
 enum Clock {
-    Real(Instant),
+    /// `base` seconds at `start`.
+    Real {
+        start: Instant,
+        base: f64,
+    },
     Manual(Duration),
 }
 
@@ -72,6 +79,8 @@ struct Holds {
 #[derive(Debug)]
 struct State {
     clock: Clock,
+    /// The clock's reading when the environment was made.
+    origin: f64,
     live: bool,
     heater_on: bool,
     /// Degrees above ambient that the heater has added, as of `heat_at` seconds.
@@ -104,15 +113,34 @@ fn wave(t: f64, period_s: f64, phase: f64) -> f64 {
 }
 
 impl Environment {
-    /// A live environment on the real clock, starting now, heater off.
+    /// A live environment on the real clock, starting at zero now, heater off.
     pub fn new() -> Self {
+        Self::starting_at(0.0)
+    }
+
+    /// A live environment whose clock reads the time since the Unix epoch, so that
+    /// separate processes (each `udrv --board virtual read`) see the same world at the
+    /// same moment, and later runs see it changed.
+    pub fn wall_clock() -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        Self::starting_at(now)
+    }
+
+    fn starting_at(base: f64) -> Self {
         Environment {
             state: Mutex::new(State {
-                clock: Clock::Real(Instant::now()),
+                clock: Clock::Real {
+                    start: Instant::now(),
+                    base,
+                },
+                origin: base,
                 live: true,
                 heater_on: false,
                 heat: 0.0,
-                heat_at: 0.0,
+                heat_at: base,
                 holds: Holds::default(),
             }),
         }
@@ -136,7 +164,7 @@ impl Environment {
     /// The elapsed time now.
     pub fn elapsed(&self) -> Duration {
         match self.lock().clock {
-            Clock::Real(start) => start.elapsed(),
+            Clock::Real { start, base } => Duration::from_secs_f64(base) + start.elapsed(),
             Clock::Manual(d) => d,
         }
     }
@@ -153,7 +181,7 @@ impl Environment {
         let now = d.as_secs_f64();
         if now < s.heat_at {
             s.heat = 0.0;
-            s.heat_at = 0.0;
+            s.heat_at = now;
         } else {
             integrate(&mut s, now);
         }
@@ -223,7 +251,8 @@ impl Environment {
         let t = elapsed.as_secs_f64();
         let mut s = self.lock();
         integrate(&mut s, t);
-        conditions_at(elapsed, s.heat, s.heater_on, &s.holds)
+        let uptime = Duration::from_secs_f64((t - s.origin).max(0.0));
+        conditions_at(elapsed, uptime, s.heat, s.heater_on, &s.holds)
     }
 }
 
@@ -256,7 +285,13 @@ fn percent(x: f64) -> Humidity {
     Humidity((x.clamp(0.0, 100.0) * 1000.0).round() as u32)
 }
 
-fn conditions_at(elapsed: Duration, heat: f64, heater_on: bool, h: &Holds) -> Conditions {
+fn conditions_at(
+    elapsed: Duration,
+    uptime: Duration,
+    heat: f64,
+    heater_on: bool,
+    h: &Holds,
+) -> Conditions {
     let t = elapsed.as_secs_f64();
     let ambient = 21.0 + 1.5 * wave(t, 300.0, 0.0) + 0.3 * wave(t, 23.0, 0.0);
     let room = ambient + heat;
@@ -277,6 +312,7 @@ fn conditions_at(elapsed: Duration, heat: f64, heater_on: bool, h: &Holds) -> Co
     }
     Conditions {
         elapsed,
+        uptime,
         temperature: h.temperature.unwrap_or(Temperature(millis(room))),
         humidity: h.humidity.unwrap_or(percent(humidity)),
         pressure: h
@@ -334,7 +370,10 @@ mod tests {
         let f = Environment::new();
         f.set_elapsed(Duration::from_secs(660));
         let left = e.conditions().temperature.0 - f.conditions().temperature.0;
-        assert!((0..100).contains(&left), "heat left after 10 min: {left} m°C");
+        assert!(
+            (0..100).contains(&left),
+            "heat left after 10 min: {left} m°C"
+        );
     }
 
     #[test]

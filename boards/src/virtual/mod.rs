@@ -1,0 +1,692 @@
+//! The virtual board: simulated I2C and SPI buses and GPIO lines in one process, populated
+//! with the chip models of `udrv-drivers` (feature `sim`), so that programs, the CLI and
+//! tests run on a machine with no hardware.
+//!
+//! | bus / line | what is there |
+//! |---|---|
+//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20 |
+//! | `spidev1.0` (`spi(1, 0)`) | BME280 (SPI), outdoors |
+//! | `GPIO17` (pin 11), input | MCP23017 INTA (active low) |
+//! | `GPIO4` (pin 7), input | DS3231 INT/SQW (active low) |
+//! | `GPIO5` (pin 29), input | ADS1115 ALERT/RDY |
+//! | `GPIO6` (pin 31), input | LM75 OS (active low) |
+//! | `GPIO27` (pin 13), output | heater relay: warms the room the sensors measure |
+//! | `GPIO22` (pin 15), output | LED |
+//!
+//! The header is the Raspberry Pi 4's 40-pin J8, so `pin(11)` and `pin("GPIO17")` name
+//! the same line as on a Pi. The physical inputs come from an [`Environment`] that varies
+//! smoothly with time (see [`env`]).
+//!
+//! Code written against a board runs unchanged on the virtual one through the
+//! [`Peripherals`] trait (I2C, SPI and GPIO as embedded-hal devices), which real boards
+//! implement with the core's buses; the [`Board`] trait (pins, buses and info) is
+//! implemented too, but its methods that return kernel device nodes
+//! ([`Board::i2c`], [`Board::spi`], [`Board::lookup_pin`]) report
+//! [`Error::Unsupported`] here, since no device node is behind a simulated bus.
+//!
+//! ```
+//! use udrv_boards::r#virtual::{Peripherals, VirtualBoard};
+//! use udrv_drivers::bme280::Bme280;
+//!
+//! let board = VirtualBoard::new();
+//! let mut sensor = Bme280::new_i2c(board.open_i2c("i2c-1").unwrap(), 0x76);
+//! sensor.init().unwrap();
+//! let m = sensor.measure_forced(&mut board.delay()).unwrap();
+//! assert!((10.0..40.0).contains(&m.temperature.as_celsius_f32()));
+//! ```
+
+pub mod env;
+mod gpio;
+mod live;
+mod peripherals;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use udrv_drivers::ads1x1x::model::Ads1x1xModel;
+use udrv_drivers::at24::model::At24Model;
+use udrv_drivers::bme280::model::Bme280Model;
+use udrv_drivers::ds3231::model::Ds3231Model;
+use udrv_drivers::ina219::model::Ina219Model;
+use udrv_drivers::lm75::model::Lm75Model;
+use udrv_drivers::mcp23017::model::Mcp23017Model;
+use udrv_drivers::pca9685::model::Pca9685Model;
+use udrv_drivers::sht3x::model::Sht3xModel;
+use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
+use udrv_drivers::{Humidity, Temperature};
+
+pub use env::{Conditions, Environment};
+pub use gpio::{LineRole, VirtualLine, VirtualOutput};
+pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
+
+use crate::board::{Board, BusKind, BusStatus, ChipStatus, I2cRef, SpiRef, UartRef};
+use crate::detect::{BoardId, Source};
+use crate::error::{Error, Result};
+use crate::pin::{GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reserved};
+use crate::rpi::RaspberryPi;
+
+/// The shunt resistor in front of the virtual INA219, in µΩ (0.1 Ω).
+pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
+
+/// The label of the virtual board's GPIO "chip".
+pub const GPIO_LABEL: &str = "udrv-virtual";
+
+/// The first bytes of the virtual AT24C32: an identification record, as on a HAT EEPROM.
+pub const EEPROM_ID: &[u8] = b"udrv virtual board\0";
+
+/// One chip of the virtual board, for listings and `udrv --board virtual read`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VirtualChip {
+    /// The chip's name as `udrv read` spells it (`bme280`).
+    pub chip: &'static str,
+    /// The bus (`i2c-1`, `spidev1.0`).
+    pub bus: &'static str,
+    /// The I2C address (`None` on SPI).
+    pub address: Option<u8>,
+    /// What it measures or does on this board.
+    pub what: &'static str,
+}
+
+impl VirtualChip {
+    /// `bme280@i2c-1:0x76`, `bme280@spidev1.0`: the `udrv read` argument.
+    pub fn spec(&self) -> String {
+        match self.address {
+            Some(a) => format!("{}@{}:{a:#04x}", self.chip, self.bus),
+            None => format!("{}@{}", self.chip, self.bus),
+        }
+    }
+}
+
+/// Every chip of the virtual board, in the order `udrv --board virtual read` prints them.
+pub const CHIPS: &[VirtualChip] = &[
+    VirtualChip {
+        chip: "bme280",
+        bus: "i2c-1",
+        address: Some(0x76),
+        what: "room temperature, humidity, pressure",
+    },
+    VirtualChip {
+        chip: "sht3x",
+        bus: "i2c-1",
+        address: Some(0x44),
+        what: "room temperature and humidity, by the window",
+    },
+    VirtualChip {
+        chip: "lm75",
+        bus: "i2c-1",
+        address: Some(0x4f),
+        what: "board temperature",
+    },
+    VirtualChip {
+        chip: "ads1115",
+        bus: "i2c-1",
+        address: Some(0x48),
+        what: "AIN0 potentiometer, AIN1 light sensor, AIN2 1.25 V reference, AIN3 ground",
+    },
+    VirtualChip {
+        chip: "ina219",
+        bus: "i2c-1",
+        address: Some(0x40),
+        what: "5 V rail and load current (0.1 ohm shunt; the heater draws 1.5 A)",
+    },
+    VirtualChip {
+        chip: "ds3231",
+        bus: "i2c-1",
+        address: Some(0x68),
+        what: "real-time clock (set to the host's UTC time at start)",
+    },
+    VirtualChip {
+        chip: "mcp23017",
+        bus: "i2c-1",
+        address: Some(0x20),
+        what: "16 GPIOs, buttons on GPA0-GPA3 (INTA on GPIO17)",
+    },
+    VirtualChip {
+        chip: "pca9685",
+        bus: "i2c-1",
+        address: Some(0x41),
+        what: "16-channel PWM",
+    },
+    VirtualChip {
+        chip: "at24c32",
+        bus: "i2c-1",
+        address: Some(0x50),
+        what: "4 KiB EEPROM (an ID record at 0x0000)",
+    },
+    VirtualChip {
+        chip: "bme280",
+        bus: "spidev1.0",
+        address: None,
+        what: "outdoor temperature, humidity, pressure",
+    },
+];
+
+/// Handles to the virtual board's chip models: read their state, or (with the
+/// environment not live, see [`Environment::set_live`]) set their physical inputs.
+#[derive(Clone, Debug)]
+pub struct VirtualChips {
+    /// BME280 @0x76 on `i2c-1`.
+    pub bme280: SimHandle<Bme280Model>,
+    /// SHT3x @0x44.
+    pub sht3x: SimHandle<Sht3xModel>,
+    /// LM75 @0x4f.
+    pub lm75: SimHandle<Lm75Model>,
+    /// ADS1115 @0x48.
+    pub ads1115: SimHandle<Ads1x1xModel>,
+    /// INA219 @0x40 (0.1 Ω shunt).
+    pub ina219: SimHandle<Ina219Model>,
+    /// DS3231 @0x68.
+    pub ds3231: SimHandle<Ds3231Model>,
+    /// MCP23017 @0x20: drive its pins with `set_input` to press buttons.
+    pub mcp23017: SimHandle<Mcp23017Model>,
+    /// PCA9685 @0x41.
+    pub pca9685: SimHandle<Pca9685Model>,
+    /// AT24C32 @0x50.
+    pub at24c32: SimHandle<At24Model>,
+    /// BME280 on `spidev1.0`.
+    pub bme280_spi: SimHandle<Bme280Model>,
+}
+
+/// The virtual board (see the [module documentation](self)). Cheap to clone: clones share
+/// the buses, lines and environment.
+#[derive(Clone, Debug)]
+pub struct VirtualBoard {
+    env: Arc<Environment>,
+    i2c1: SimI2cBus,
+    spi: BTreeMap<(u32, u32), SimSpiDevice>,
+    lines: BTreeMap<&'static str, VirtualLine>,
+    chips: VirtualChips,
+    header: RaspberryPi,
+}
+
+impl Default for VirtualBoard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn attach_live<M: I2cTarget + 'static>(
+    bus: &SimI2cBus,
+    env: &Arc<Environment>,
+    address: u8,
+    model: M,
+    apply: live::Apply<M>,
+) -> SimHandle<M> {
+    let h = SimHandle::new(model);
+    bus.attach(
+        address,
+        live::Live {
+            model: h.clone(),
+            env: env.clone(),
+            apply,
+        },
+    );
+    h
+}
+
+fn offset(t: Temperature, milli: i32) -> Temperature {
+    Temperature(t.0 + milli)
+}
+
+fn humidity_plus(h: Humidity, milli: u32) -> Humidity {
+    Humidity((h.0 + milli).min(100_000))
+}
+
+impl VirtualBoard {
+    /// A board with its environment live on the real clock (starting at zero).
+    pub fn new() -> Self {
+        Self::with_environment(Environment::new())
+    }
+
+    /// A board whose environment follows the wall clock ([`Environment::wall_clock`]):
+    /// what the CLI uses, so that successive runs see the world move on.
+    pub fn wall_clock() -> Self {
+        Self::with_environment(Environment::wall_clock())
+    }
+
+    /// A board whose environment's clock is manual and starts at `elapsed`: every read
+    /// gives the same values until the clock is moved (for tests and reproducible runs).
+    pub fn at(elapsed: Duration) -> Self {
+        let env = Environment::new();
+        env.set_elapsed(elapsed);
+        Self::with_environment(env)
+    }
+
+    /// A board living in `env`.
+    pub fn with_environment(env: Environment) -> Self {
+        let env = Arc::new(env);
+        let i2c1 = SimI2cBus::new();
+        let bme280 = attach_live(&i2c1, &env, 0x76, Bme280Model::new(), |c, m| {
+            m.set_temperature(c.temperature);
+            m.set_humidity(c.humidity);
+            m.set_pressure(c.pressure);
+        });
+        let sht3x = attach_live(&i2c1, &env, 0x44, Sht3xModel::new(), |c, m| {
+            m.set_temperature(offset(c.temperature, 300));
+            m.set_humidity(humidity_plus(c.humidity, 1_500));
+        });
+        let lm75 = attach_live(&i2c1, &env, 0x4f, Lm75Model::lm75(), |c, m| {
+            m.set_temperature(c.board_temperature)
+        });
+        let ads1115 = attach_live(&i2c1, &env, 0x48, Ads1x1xModel::ads1115(), |c, m| {
+            for (i, v) in c.adc.iter().enumerate() {
+                m.set_input(i, *v);
+            }
+        });
+        let ina219 = attach_live(&i2c1, &env, 0x40, Ina219Model::new(), |c, m| {
+            m.set_bus_voltage(c.bus_voltage);
+            m.set_current(c.current, INA219_SHUNT_MICRO_OHM);
+        });
+        let mut rtc = Ds3231Model::new();
+        set_rtc_to_host_time(&mut rtc);
+        let ds3231 = attach_live(&i2c1, &env, 0x68, rtc, |c, m| {
+            m.set_temperature(offset(c.temperature, 1_000));
+            // The RTC counts the environment's seconds (so a manual clock moves it too).
+            let target = c.uptime.as_secs();
+            if target > m.ticks() {
+                m.advance(target - m.ticks());
+            }
+        });
+        let mcp23017 = SimHandle::new(Mcp23017Model::new());
+        i2c1.attach_handle(0x20, &mcp23017);
+        let pca9685 = Pca9685Model::new(0x41).attach(&i2c1);
+        let mut eeprom = At24Model::new(4096, 32, 2, 0x50);
+        eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
+        let at24c32 = eeprom.attach(&i2c1);
+
+        let bme280_spi = SimHandle::new(Bme280Model::new());
+        let outdoor = SimSpiDevice::new(live::Live {
+            model: bme280_spi.clone(),
+            env: env.clone(),
+            apply: |c: &Conditions, m: &mut Bme280Model| {
+                m.set_temperature(c.outdoor_temperature);
+                m.set_humidity(c.outdoor_humidity);
+                m.set_pressure(c.pressure);
+            },
+        })
+        .0;
+        let mut spi = BTreeMap::new();
+        spi.insert((1, 0), outdoor);
+
+        let mut lines = BTreeMap::new();
+        let mut input = |name, wired_to, line: SimLine| {
+            lines.insert(
+                name,
+                VirtualLine {
+                    name,
+                    role: LineRole::Input,
+                    wired_to,
+                    line,
+                    on_change: None,
+                },
+            );
+        };
+        input("GPIO17", "MCP23017 INTA", mcp23017.lock().int_a());
+        input("GPIO4", "DS3231 INT/SQW", ds3231.lock().int_pin());
+        input("GPIO5", "ADS1115 ALERT/RDY", ads1115.lock().alert_pin());
+        input("GPIO6", "LM75 OS", lm75.lock().os_pin());
+        let heater_env = env.clone();
+        lines.insert(
+            "GPIO27",
+            VirtualLine {
+                name: "GPIO27",
+                role: LineRole::Output,
+                wired_to: "heater relay",
+                line: SimLine::new(false),
+                on_change: Some(Arc::new(move |on| heater_env.set_heater(on))),
+            },
+        );
+        lines.insert(
+            "GPIO22",
+            VirtualLine {
+                name: "GPIO22",
+                role: LineRole::Output,
+                wired_to: "LED",
+                line: SimLine::new(false),
+                on_change: None,
+            },
+        );
+
+        VirtualBoard {
+            env,
+            i2c1,
+            spi,
+            lines,
+            chips: VirtualChips {
+                bme280,
+                sht3x,
+                lm75,
+                ads1115,
+                ina219,
+                ds3231,
+                mcp23017,
+                pca9685,
+                at24c32,
+                bme280_spi,
+            },
+            header: RaspberryPi::new(BoardId::Rpi4B).expect("the Pi 4 is a Raspberry Pi"),
+        }
+    }
+
+    /// The environment (clock, live updates, held values, heater).
+    pub fn environment(&self) -> &Environment {
+        &self.env
+    }
+
+    /// Handles to the chip models.
+    pub fn chips(&self) -> &VirtualChips {
+        &self.chips
+    }
+
+    /// The chips on the board, as [`CHIPS`] lists them.
+    pub fn chip_list(&self) -> &'static [VirtualChip] {
+        CHIPS
+    }
+
+    /// The I2C bus named `name`: `i2c-1`, `1`, `/dev/i2c-1` or the Pi's role `i2c_arm`.
+    pub fn i2c_bus(&self, name: &str) -> Result<SimI2cBus> {
+        match name.trim() {
+            "i2c-1" | "1" | "i2c_arm" | "/dev/i2c-1" => Ok(self.i2c1.clone()),
+            other => Err(Error::UnknownBus {
+                kind: "I2C",
+                name: other.to_string(),
+                available: vec!["i2c-1 (also 1, i2c_arm)".into()],
+            }),
+        }
+    }
+
+    /// The SPI device on `bus`, chip select `cs`.
+    pub fn spi_device(&self, bus: u32, cs: u32) -> Result<SimSpiDevice> {
+        self.spi
+            .get(&(bus, cs))
+            .cloned()
+            .ok_or_else(|| Error::UnknownBus {
+                kind: "SPI",
+                name: format!("spidev{bus}.{cs}"),
+                available: self.spi_names(),
+            })
+    }
+
+    /// The SPI device named `spidevB.C`, `/dev/spidevB.C` or `B.C`.
+    pub fn spi_device_by_name(&self, name: &str) -> Result<SimSpiDevice> {
+        let n = name.trim();
+        let n = n.strip_prefix("/dev/").unwrap_or(n);
+        let n = n.strip_prefix("spidev").unwrap_or(n);
+        let parsed = n
+            .split_once('.')
+            .and_then(|(b, c)| Some((b.parse().ok()?, c.parse().ok()?)));
+        match parsed {
+            Some((b, c)) => self.spi_device(b, c),
+            None => Err(Error::UnknownBus {
+                kind: "SPI",
+                name: name.to_string(),
+                available: self.spi_names(),
+            }),
+        }
+    }
+
+    fn spi_names(&self) -> Vec<String> {
+        self.spi
+            .keys()
+            .map(|(b, c)| format!("spidev{b}.{c}"))
+            .collect()
+    }
+
+    /// The GPIO line of a pin, by header number or name (`11`, `GPIO17`).
+    pub fn line<'a>(&self, spec: impl Into<PinSpec<'a>>) -> Result<VirtualLine> {
+        let spec = spec.into();
+        let pin = self.header_pin(spec)?;
+        self.lines.get(pin.name.as_ref()).cloned().ok_or_else(|| {
+            let wired: Vec<String> = self
+                .lines
+                .values()
+                .map(|l| format!("{} ({})", l.name, l.wired_to))
+                .collect();
+            Error::NoSuchPin {
+                board: BoardId::Virtual.name(),
+                spec: spec.to_string(),
+                hint: format!(
+                    "{} is not wired on the virtual board; wired lines: {}",
+                    pin.describe(),
+                    wired.join(", ")
+                ),
+            }
+        })
+    }
+
+    /// Every wired line.
+    pub fn lines(&self) -> Vec<VirtualLine> {
+        self.lines.values().cloned().collect()
+    }
+
+    /// An input line as an embedded-hal `InputPin` and async `Wait` (the chip output it is
+    /// wired to).
+    pub fn input<'a>(&self, spec: impl Into<PinSpec<'a>>) -> Result<SimLine> {
+        Ok(self.line(spec)?.line)
+    }
+
+    /// An output line, driven to `high` now. Errors for lines that chips drive.
+    pub fn output<'a>(&self, spec: impl Into<PinSpec<'a>>, high: bool) -> Result<VirtualOutput> {
+        let l = self.line(spec)?;
+        if l.role != LineRole::Output {
+            return Err(Error::NoSuchPin {
+                board: BoardId::Virtual.name(),
+                spec: l.name.to_string(),
+                hint: format!(
+                    "{} is an input driven by the {}; outputs: {}",
+                    l.name,
+                    l.wired_to,
+                    self.lines
+                        .values()
+                        .filter(|l| l.role == LineRole::Output)
+                        .map(|l| format!("{} ({})", l.name, l.wired_to))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        Ok(VirtualOutput::new(l, high))
+    }
+
+    /// The level of a line now.
+    pub fn level<'a>(&self, spec: impl Into<PinSpec<'a>>) -> Result<bool> {
+        Ok(self.line(spec)?.line.is_high())
+    }
+
+    fn unsupported(&self, what: String) -> Error {
+        Error::Unsupported {
+            board: BoardId::Virtual,
+            what,
+        }
+    }
+}
+
+/// Sets the DS3231's registers to the host's UTC time and clears its
+/// oscillator-stopped flag, as a battery-backed RTC set once would be.
+fn set_rtc_to_host_time(rtc: &mut Ds3231Model) {
+    use udrv_drivers::sim::Direction;
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+    let sod = secs % 86_400;
+    let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
+    let weekday = ((secs / 86_400 + 3) % 7) + 1; // 1970-01-01 was a Thursday; Monday = 1
+    let regs = [
+        0x00,
+        bcd(sod % 60),
+        bcd(sod / 60 % 60),
+        bcd(sod / 3600),
+        bcd(weekday),
+        bcd(d),
+        bcd(mo) | if y >= 2100 { 0x80 } else { 0 },
+        bcd(y % 100),
+    ];
+    // Through the chip's own bus interface: the model has no other way to set the time.
+    let _ = rtc.start(0x68, Direction::Write);
+    let _ = rtc.write(&regs);
+    rtc.stop();
+    let _ = rtc.start(0x68, Direction::Write);
+    let _ = rtc.write(&[0x0F, 0x08]); // status: clear OSF, keep EN32kHz
+    rtc.stop();
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (u64, u64, u64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as u64, m as u64, d as u64)
+}
+
+impl Board for VirtualBoard {
+    fn id(&self) -> BoardId {
+        BoardId::Virtual
+    }
+
+    fn model(&self) -> String {
+        "udrv virtual board (simulated chips, Raspberry Pi 4 header)".into()
+    }
+
+    fn source(&self) -> Option<Source> {
+        Some(Source::Override {
+            from: "the virtual board".into(),
+        })
+    }
+
+    fn header_pins(&self) -> Vec<HeaderPin> {
+        self.header
+            .header_pins()
+            .into_iter()
+            .map(|p| self.decorate(p))
+            .collect()
+    }
+
+    fn header_pin(&self, spec: PinSpec<'_>) -> Result<HeaderPin> {
+        self.header.header_pin(spec).map(|p| self.decorate(p))
+    }
+
+    fn lookup_pin(&self, spec: PinSpec<'_>, _reserved: Reserved) -> Result<PinRef> {
+        let l = self.line(spec)?;
+        Err(self.unsupported(format!(
+            "give a kernel GPIO line for {} (it is simulated, wired to the {}): open it \
+             with Peripherals::open_input/open_output or VirtualBoard::input/output",
+            l.name, l.wired_to
+        )))
+    }
+
+    fn i2c(&self, role: &str) -> Result<I2cRef> {
+        self.i2c_bus(role)?;
+        Err(self.unsupported(format!(
+            "give a kernel device for I2C bus {role} (it is simulated): open it with \
+             Peripherals::open_i2c or VirtualBoard::i2c_bus"
+        )))
+    }
+
+    fn spi(&self, bus: u32, cs: u32) -> Result<SpiRef> {
+        self.spi_device(bus, cs)?;
+        Err(self.unsupported(format!(
+            "give a kernel device for spidev{bus}.{cs} (it is simulated): open it with \
+             Peripherals::open_spi or VirtualBoard::spi_device"
+        )))
+    }
+
+    fn uart(&self, role: &str) -> Result<UartRef> {
+        Err(Error::UnknownBus {
+            kind: "UART",
+            name: role.to_string(),
+            available: vec![],
+        })
+    }
+
+    fn buses(&self) -> Vec<BusStatus> {
+        let on = |kind, name: &str, controller: &str, pins: &str, bus: &str| BusStatus {
+            kind,
+            name: name.to_string(),
+            controller: controller.to_string(),
+            pins: pins.to_string(),
+            enabled: true,
+            device: PathBuf::from(format!("virtual:{bus}")),
+            found_by: None,
+            enable_line: None,
+            enable_file: None,
+            note: Some(
+                CHIPS
+                    .iter()
+                    .filter(|c| c.bus == bus)
+                    .map(|c| match c.address {
+                        Some(a) => format!("{} @{a:#04x}", c.chip),
+                        None => c.chip.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        };
+        let mut v = vec![on(
+            BusKind::I2c,
+            "i2c_arm",
+            "I2C1 (simulated)",
+            "SDA=pin 3 (GPIO2), SCL=pin 5 (GPIO3)",
+            "i2c-1",
+        )];
+        for (b, c) in self.spi.keys() {
+            v.push(on(
+                BusKind::Spi,
+                &format!("spi{b}.{c}"),
+                &format!("SPI{b} CE{c} (simulated)"),
+                "",
+                &format!("spidev{b}.{c}"),
+            ));
+        }
+        v
+    }
+
+    fn gpio_chips(&self) -> Vec<ChipStatus> {
+        vec![ChipStatus {
+            role: "GPIO (simulated)".into(),
+            label: GPIO_LABEL.into(),
+            path: Some(PathBuf::from("virtual:gpiochip")),
+            lines: Some(28),
+        }]
+    }
+}
+
+impl VirtualBoard {
+    /// A Pi header pin with the virtual board's wiring in its functions.
+    fn decorate(&self, mut p: HeaderPin) -> HeaderPin {
+        if p.kind != PinKind::Gpio {
+            return p;
+        }
+        if let Some(l) = self.lines.get(p.name.as_ref()) {
+            p.functions.insert(0, l.wired_to.into());
+        }
+        p.gpio = p.gpio.map(|g| GpioLine {
+            chip_label: GPIO_LABEL.into(),
+            ..g
+        });
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+    }
+}

@@ -1,0 +1,522 @@
+//! The chips `udrv read` knows: names, buses and addresses, and how to take one reading
+//! of each through its driver. Every reader is generic over embedded-hal, so the same
+//! code reads a chip on a Linux bus (`udrv-core`) and on the virtual board.
+
+use std::fmt::{self, Display};
+
+use embedded_hal::delay::DelayNs;
+use embedded_hal::i2c::I2c;
+use embedded_hal::spi::SpiDevice;
+use udrv_drivers::{ads1x1x, at24, bme280, ds3231, ina219, lm75, mcp23017, pca9685, sht3x};
+
+/// A chip `udrv read` can read.
+#[derive(Debug)]
+pub struct ChipDef {
+    /// The name to type (`bme280`).
+    pub name: &'static str,
+    /// Other accepted names (`bmp280`, `sht31`).
+    pub aliases: &'static [&'static str],
+    /// I2C addresses the chip can have (first: the usual one); empty: not an I2C chip.
+    pub addresses: &'static [u8],
+    /// Whether the chip has an SPI interface.
+    pub spi: bool,
+    /// What a read does to the chip (printed by `udrv read --list`).
+    pub reads: &'static str,
+}
+
+impl ChipDef {
+    /// The addresses as text: `0x76, 0x77`.
+    pub fn address_list(&self) -> String {
+        let a = self.addresses;
+        if a.len() > 3 && a.windows(2).all(|w| w[1] == w[0] + 1) {
+            format!("{:#04x}-{:#04x}", a[0], a[a.len() - 1])
+        } else {
+            a.iter()
+                .map(|x| format!("{x:#04x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+const A40_4F: &[u8] = &[
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+];
+const A48_4F: &[u8] = &[0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f];
+const A48_4B: &[u8] = &[0x48, 0x49, 0x4a, 0x4b];
+const A20_27: &[u8] = &[0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27];
+const A50_57: &[u8] = &[0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57];
+const PCA9685_ADDRS: &[u8] = &[
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+];
+
+/// Every chip, in `--list` order.
+pub const CHIPS: &[ChipDef] = &[
+    ChipDef {
+        name: "bme280",
+        aliases: &["bmp280"],
+        addresses: &[0x76, 0x77],
+        spi: true,
+        reads: "reads the ID and calibration, writes ctrl_hum/ctrl_meas/config (oversampling x1, \
+                forced mode) and reads the result",
+    },
+    ChipDef {
+        name: "sht3x",
+        aliases: &["sht30", "sht31", "sht35"],
+        addresses: &[0x44, 0x45],
+        spi: false,
+        reads: "sends the single-shot command 0x2400 (high repeatability) and reads 6 bytes",
+    },
+    ChipDef {
+        name: "lm75",
+        aliases: &["lm75a", "lm75b", "ds75"],
+        addresses: A48_4F,
+        spi: false,
+        reads: "reads the temperature register (9-bit)",
+    },
+    ChipDef {
+        name: "tmp102",
+        aliases: &[],
+        addresses: A48_4B,
+        spi: false,
+        reads: "reads the temperature register",
+    },
+    ChipDef {
+        name: "ads1115",
+        aliases: &[],
+        addresses: A48_4B,
+        spi: false,
+        reads: "writes the config register for one single-shot conversion per input \
+                (AIN0-AIN3 to GND, +-4.096 V) and reads each result",
+    },
+    ChipDef {
+        name: "ads1015",
+        aliases: &[],
+        addresses: A48_4B,
+        spi: false,
+        reads: "as ads1115, 12-bit",
+    },
+    ChipDef {
+        name: "ina219",
+        aliases: &[],
+        addresses: A40_4F,
+        spi: false,
+        reads: "reads the shunt and bus voltage registers (nothing written); the current is \
+                computed with a 0.1 ohm shunt",
+    },
+    ChipDef {
+        name: "ds3231",
+        aliases: &["ds3232"],
+        addresses: &[0x68],
+        spi: false,
+        reads: "reads the time and temperature registers",
+    },
+    ChipDef {
+        name: "mcp23017",
+        aliases: &[],
+        addresses: A20_27,
+        spi: false,
+        reads: "reads IODIR and GPIO of both ports",
+    },
+    ChipDef {
+        name: "pca9685",
+        aliases: &[],
+        addresses: PCA9685_ADDRS,
+        spi: false,
+        reads: "reads MODE1, PRE_SCALE and the 16 channel registers",
+    },
+    ChipDef {
+        name: "at24c32",
+        aliases: &["24c32", "at24c64", "24c64"],
+        addresses: A50_57,
+        spi: false,
+        reads: "reads the first 32 bytes (sets the address pointer to 0x0000)",
+    },
+    ChipDef {
+        name: "at24c02",
+        aliases: &["24c02", "at24c01"],
+        addresses: A50_57,
+        spi: false,
+        reads: "reads the first 32 bytes (sets the address pointer to 0x00)",
+    },
+];
+
+/// The chip called `name` (or one of its aliases), any case.
+pub fn find(name: &str) -> Option<&'static ChipDef> {
+    let n = name.trim().to_ascii_lowercase();
+    CHIPS
+        .iter()
+        .find(|c| c.name == n || c.aliases.contains(&n.as_str()))
+}
+
+/// Every chip name, for messages.
+pub fn names() -> String {
+    CHIPS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+}
+
+/// A value read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A number printed with this many decimals.
+    Number(f64, usize),
+    /// Text (a date, a hex dump, a port's bits).
+    Text(String),
+}
+
+impl Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(v, d) => write!(f, "{v:.d$}"),
+            Value::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// One quantity of one chip.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    /// `temperature`, `ain0`, `time`.
+    pub quantity: String,
+    /// The value.
+    pub value: Value,
+    /// `°C`, `%RH`, `hPa`, `V`, `A`; empty for text.
+    pub unit: &'static str,
+}
+
+fn num(quantity: impl Into<String>, v: f64, decimals: usize, unit: &'static str) -> Reading {
+    Reading {
+        quantity: quantity.into(),
+        value: Value::Number(v, decimals),
+        unit,
+    }
+}
+
+fn text(quantity: impl Into<String>, t: String) -> Reading {
+    Reading {
+        quantity: quantity.into(),
+        value: Value::Text(t),
+        unit: "",
+    }
+}
+
+/// A driver error as one line: the bus's own message, or what the driver found wrong.
+trait Explain {
+    fn explain(self) -> String;
+}
+
+macro_rules! explain {
+    ($($m:ident),*) => {$(
+        impl<E: Display + fmt::Debug> Explain for $m::Error<E> {
+            fn explain(self) -> String {
+                match self {
+                    $m::Error::Bus(e) => e.to_string(),
+                    other => format!("{} driver: {other:?}", stringify!($m)),
+                }
+            }
+        }
+    )*};
+}
+
+explain!(ads1x1x, at24, bme280, ds3231, ina219, lm75, mcp23017, pca9685, sht3x);
+
+fn ex<E: Explain>(e: E) -> String {
+    e.explain()
+}
+
+fn bme280_readings<IF>(
+    s: &mut bme280::Bme280<IF>,
+    delay: &mut impl DelayNs,
+) -> Result<Vec<Reading>, String>
+where
+    IF: bme280::Interface,
+    IF::Error: Display + fmt::Debug,
+{
+    s.init().map_err(ex)?;
+    s.set_config(bme280::Config::default()).map_err(ex)?;
+    let m = s.measure_forced(delay).map_err(ex)?;
+    let mut v = vec![num(
+        "temperature",
+        m.temperature.as_millicelsius() as f64 / 1000.0,
+        2,
+        "°C",
+    )];
+    if let Some(h) = m.humidity {
+        v.push(num(
+            "humidity",
+            h.as_millipercent() as f64 / 1000.0,
+            1,
+            "%RH",
+        ));
+    }
+    if let Some(p) = m.pressure {
+        v.push(num(
+            "pressure",
+            p.as_q24_8_pascal() as f64 / 25_600.0,
+            2,
+            "hPa",
+        ));
+    }
+    Ok(v)
+}
+
+fn hex_ascii(bytes: &[u8]) -> String {
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let ascii: String = bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("{}  |{ascii}|", hex.join(" "))
+}
+
+/// Reads chip `def` at `address` on an I2C bus.
+pub fn read_i2c<I>(
+    def: &ChipDef,
+    i2c: I,
+    address: u8,
+    delay: &mut impl DelayNs,
+) -> Result<Vec<Reading>, String>
+where
+    I: I2c,
+    I::Error: Display + fmt::Debug,
+{
+    match def.name {
+        "bme280" => bme280_readings(&mut bme280::Bme280::new_i2c(i2c, address), delay),
+        "sht3x" => {
+            let m = sht3x::Sht3x::new(i2c, address)
+                .measure(sht3x::Repeatability::High, delay)
+                .map_err(ex)?;
+            Ok(vec![
+                num(
+                    "temperature",
+                    m.temperature.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+                num(
+                    "humidity",
+                    m.humidity.as_millipercent() as f64 / 1000.0,
+                    1,
+                    "%RH",
+                ),
+            ])
+        }
+        "lm75" => {
+            let t = lm75::Lm75::new(i2c, address).temperature().map_err(ex)?;
+            Ok(vec![num(
+                "temperature",
+                t.as_millicelsius() as f64 / 1000.0,
+                1,
+                "°C",
+            )])
+        }
+        "tmp102" => {
+            let t = lm75::Tmp102::new(i2c, address).temperature().map_err(ex)?;
+            Ok(vec![num(
+                "temperature",
+                t.as_millicelsius() as f64 / 1000.0,
+                4,
+                "°C",
+            )])
+        }
+        "ads1115" | "ads1015" => {
+            let variant = if def.name == "ads1115" {
+                ads1x1x::Variant::Ads1115
+            } else {
+                ads1x1x::Variant::Ads1015
+            };
+            let mut adc = ads1x1x::Ads1x1x::new(i2c, address, variant);
+            adc.set_full_scale(ads1x1x::FullScale::V4_096).map_err(ex)?;
+            let channels = [
+                ads1x1x::Channel::SingleA0,
+                ads1x1x::Channel::SingleA1,
+                ads1x1x::Channel::SingleA2,
+                ads1x1x::Channel::SingleA3,
+            ];
+            let mut v = Vec::new();
+            for (i, ch) in channels.into_iter().enumerate() {
+                let u = adc.measure(ch, delay).map_err(ex)?;
+                v.push(num(
+                    format!("ain{i}"),
+                    u.as_microvolts() as f64 / 1e6,
+                    4,
+                    "V",
+                ));
+            }
+            Ok(v)
+        }
+        "ina219" => {
+            let mut ina = ina219::Ina219::new(i2c, address);
+            let shunt = ina.shunt_voltage().map_err(ex)?;
+            let bus = ina.bus_voltage().map_err(ex)?;
+            let volts = bus.voltage.as_microvolts() as f64 / 1e6;
+            let amps = shunt.as_microvolts() as f64 / 1e6 / 0.1;
+            Ok(vec![
+                num("bus_voltage", volts, 3, "V"),
+                num(
+                    "shunt_voltage",
+                    shunt.as_microvolts() as f64 / 1000.0,
+                    2,
+                    "mV",
+                ),
+                num("current", amps, 4, "A"),
+                num("power", volts * amps, 3, "W"),
+            ])
+        }
+        "ds3231" => {
+            let mut rtc = ds3231::Ds3231::new(i2c);
+            let t = rtc.datetime().map_err(ex)?;
+            let temp = rtc.temperature().map_err(ex)?;
+            let stopped = rtc.oscillator_stopped().map_err(ex)?;
+            let mut when = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            );
+            if stopped {
+                when.push_str(" (oscillator stopped: time not valid)");
+            }
+            Ok(vec![
+                text("time", when),
+                num(
+                    "temperature",
+                    temp.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+            ])
+        }
+        "mcp23017" => {
+            let mut io = mcp23017::Mcp23017::new(i2c, address);
+            let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
+            let gpio = io.read_gpio().map_err(ex)?;
+            Ok(vec![
+                text(
+                    "gpioa",
+                    format!("{:#010b} (inputs {:#010b})", gpio & 0xff, dir & 0xff),
+                ),
+                text(
+                    "gpiob",
+                    format!("{:#010b} (inputs {:#010b})", gpio >> 8, dir >> 8),
+                ),
+            ])
+        }
+        "pca9685" => {
+            let mut pwm = pca9685::Pca9685::new(i2c, address);
+            let mode1 = pwm.mode1().map_err(ex)?;
+            let prescale = pwm.prescale().map_err(ex)?;
+            let hz = 25_000_000.0 / (4096.0 * (prescale as f64 + 1.0));
+            let mut v = vec![
+                num("frequency", hz, 1, "Hz"),
+                text(
+                    "state",
+                    if mode1 & 0x10 != 0 {
+                        "sleeping (outputs off)".into()
+                    } else {
+                        "running".into()
+                    },
+                ),
+            ];
+            let mut on = Vec::new();
+            for ch in 0..16 {
+                let (on_count, off_count) = pwm.channel(ch).map_err(ex)?;
+                let duty = duty_percent(on_count, off_count);
+                if duty > 0.0 {
+                    on.push(format!("ch{ch}={duty:.1}%"));
+                }
+            }
+            v.push(text(
+                "channels",
+                if on.is_empty() {
+                    "all off".into()
+                } else {
+                    on.join(" ")
+                },
+            ));
+            Ok(v)
+        }
+        "at24c32" | "at24c02" => {
+            let variant = if def.name == "at24c32" {
+                at24::Variant::AT24C32
+            } else {
+                at24::Variant::AT24C02
+            };
+            let mut buf = [0u8; 32];
+            at24::At24::new(i2c, address, variant)
+                .read(0, &mut buf)
+                .map_err(ex)?;
+            Ok(vec![
+                text("0x0000", hex_ascii(&buf[..16])),
+                text("0x0010", hex_ascii(&buf[16..])),
+            ])
+        }
+        other => Err(format!("{other} has no I2C interface")),
+    }
+}
+
+/// The duty cycle of a PCA9685 channel from its ON and OFF registers (full-on and
+/// full-off bits included: bit 12 of ON / OFF).
+fn duty_percent(on: u16, off: u16) -> f64 {
+    if off & 0x1000 != 0 {
+        return 0.0;
+    }
+    if on & 0x1000 != 0 {
+        return 100.0;
+    }
+    let (on, off) = (on & 0x0fff, off & 0x0fff);
+    let high = (off as i32 - on as i32).rem_euclid(4096);
+    high as f64 * 100.0 / 4096.0
+}
+
+/// Reads chip `def` on an SPI device.
+pub fn read_spi<S>(def: &ChipDef, spi: S, delay: &mut impl DelayNs) -> Result<Vec<Reading>, String>
+where
+    S: SpiDevice,
+    S::Error: Display + fmt::Debug,
+{
+    match def.name {
+        "bme280" => bme280_readings(&mut bme280::Bme280::new_spi(spi), delay),
+        other => Err(format!("{other} has no SPI interface")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases() {
+        assert_eq!(find("BMP280").map(|c| c.name), Some("bme280"));
+        assert_eq!(find("sht31").map(|c| c.name), Some("sht3x"));
+        assert!(find("bme680").is_none());
+        for c in CHIPS {
+            assert!(c.spi || !c.addresses.is_empty(), "{} has no bus", c.name);
+        }
+    }
+
+    #[test]
+    fn address_lists() {
+        assert_eq!(find("bme280").unwrap().address_list(), "0x76, 0x77");
+        assert_eq!(find("lm75").unwrap().address_list(), "0x48-0x4f");
+    }
+
+    #[test]
+    fn pca9685_duty() {
+        assert_eq!(duty_percent(0, 0x1000), 0.0);
+        assert_eq!(duty_percent(0x1000, 0), 100.0);
+        assert_eq!(duty_percent(0, 2048), 50.0);
+        assert_eq!(duty_percent(4000, 1024), (1024.0 + 96.0) * 100.0 / 4096.0);
+    }
+
+    #[test]
+    fn hex_dump() {
+        assert_eq!(hex_ascii(b"ab\0"), "61 62 00  |ab.|");
+    }
+}

@@ -1,0 +1,363 @@
+//! `udrv probe BUS`: which known chips are on an I2C bus, judged from registers that
+//! identify them, without writing data to any chip.
+//!
+//! What is sent to each address (0x08-0x77, or 0x03-0x77 with `--all`):
+//!
+//! 1. Presence, as `i2cdetect` does: a read of one byte at 0x30-0x37 and 0x50-0x5f
+//!    (EEPROM ranges, where a quick write can start a write cycle), an empty write (SMBus
+//!    quick write) elsewhere. Addresses a kernel driver holds are skipped (`UU`).
+//! 2. At 0x20-0x27 and 0x38-0x3f, where PCF8574-style port expanders take any written byte
+//!    as output data: one plain read of 22 bytes, nothing written (an MCP23017 whose
+//!    pointer is at 0 returns its register file, IOCON at both 0x0a and 0x0b).
+//! 3. At 0x50-0x57: the byte read in step 1 is all (EEPROMs).
+//! 4. Elsewhere, register reads only, each one write of a register pointer followed by a
+//!    read (a repeated start), in this order, stopping at the first chip recognised:
+//!    * 0x76-0x77: pointer 0xD0, 1 byte (BME280/BMP280 chip ID).
+//!    * 0x68: pointers 0x00 (19 bytes: DS3231 time, alarms, control, status,
+//!      temperature).
+//!    * 0x40-0x4f: pointer 0x00, 2 bytes (INA219 configuration).
+//!    * 0x48-0x4b: pointers 0x02 and 0x03, 2 bytes each (ADS1x15 thresholds).
+//!    * 0x48-0x4f: pointers 0x01 (2 bytes), 0x02 and 0x03 (2 bytes each) (LM75/TMP102
+//!      configuration and thresholds).
+//!    * 0x40-0x7f: pointers 0x00, 0x01, 0xfe and 0xfa (1 byte each) (PCA9685 MODE1,
+//!      MODE2, PRE_SCALE, ALL_LED_ON_L).
+//!    * 0x44-0x45: nothing more (an SHT3x needs a command to say anything).
+
+use clap::Args;
+use embedded_hal::i2c::I2c;
+use serde_json::json;
+use udrv_boards::r#virtual::VirtualBoard;
+
+use crate::i2c::syntax::is_reserved_address;
+use crate::out::json_line;
+use crate::read::{is_virtual, open_linux_i2c};
+use crate::{Cli, Failure, Outcome};
+
+/// `udrv probe`
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// Probe every address 0x03-0x77, including the reserved ones below 0x08.
+    #[arg(short = 'a', long = "all")]
+    all: bool,
+    /// The I2C bus: `i2c-1`, `1`, `/dev/i2c-1`, an adapter name, or a role such as
+    /// `i2c_arm` with `--board`.
+    bus: String,
+}
+
+/// What was found at one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The address.
+    pub address: u8,
+    /// The chip's `udrv read` name when recognised (`bme280`), else a description in
+    /// parentheses (`(unknown)`).
+    pub chip: String,
+    /// Whether the chip was recognised (the name can be given to `udrv read`).
+    pub known: bool,
+    /// What showed it.
+    pub evidence: String,
+}
+
+fn found(address: u8, chip: &str, known: bool, evidence: impl Into<String>) -> Found {
+    Found {
+        address,
+        chip: chip.to_string(),
+        known,
+        evidence: evidence.into(),
+    }
+}
+
+/// Reads `n` bytes from register `reg` (pointer write, repeated start, read).
+fn reg<I: I2c>(i2c: &mut I, a: u8, reg: u8, n: usize) -> Option<Vec<u8>> {
+    let mut b = vec![0; n];
+    i2c.write_read(a, &[reg], &mut b).ok().map(|_| b)
+}
+
+fn word<I: I2c>(i2c: &mut I, a: u8, r: u8) -> Option<u16> {
+    reg(i2c, a, r, 2).map(|b| u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn is_bcd(b: u8, max: u8) -> bool {
+    b & 0x0f <= 9 && (b >> 4) * 10 + (b & 0x0f) <= max
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether an address is present (step 1).
+fn present<I: I2c>(i2c: &mut I, a: u8) -> bool {
+    if (0x30..=0x37).contains(&a) || (0x50..=0x5f).contains(&a) {
+        i2c.read(a, &mut [0]).is_ok()
+    } else {
+        i2c.write(a, &[]).is_ok()
+    }
+}
+
+/// Identifies the chip at a present address (steps 2-4).
+pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
+    if (0x20..=0x27).contains(&a) || (0x38..=0x3f).contains(&a) {
+        let mut b = [0u8; 22];
+        if i2c.read(a, &mut b).is_err() {
+            return found(a, "(unknown)", false, "answers its address, not a read");
+        }
+        let same = b.iter().all(|x| *x == b[0]);
+        // An MCP23017 (IOCON.BANK = 0, pointer at 0 as after power-on or a read of
+        // register 0) returns its 22 registers in order; IOCON sits at both 0x0a and 0x0b.
+        if !same && b[10] == b[11] && b[10] & 0x81 == 0 && (0x20..=0x27).contains(&a) {
+            return found(
+                a,
+                "mcp23017",
+                true,
+                format!(
+                    "plain 22-byte read gave IODIRA/B = {}, IOCON = {:#04x} at both 0x0a and \
+                     0x0b (only plain reads are sent at 0x20-0x27: a PCF8574 takes any byte \
+                     written as output data)",
+                    hex(&b[..2]),
+                    b[10]
+                ),
+            );
+        }
+        let what = if same {
+            "the same byte again and again: a PCF8574-style port or a PCA9554/PCA9535 (no \
+             auto-increment)"
+        } else {
+            "not an MCP23017 register file starting at 0"
+        };
+        return found(
+            a,
+            "(I/O expander?)",
+            false,
+            format!(
+                "plain read: {} ...: {what} (only plain reads are sent here, since a PCF8574 \
+                 takes any byte written as output data)",
+                hex(&b[..4])
+            ),
+        );
+    }
+    if (0x50..=0x57).contains(&a) {
+        return found(
+            a,
+            "at24c32",
+            true,
+            "answers a one-byte read at 0x50-0x57, the 24Cxx EEPROM range (size unknown: \
+             at24c32 and larger take 2 address bytes, at24c02 and smaller take 1)",
+        );
+    }
+    if (0x76..=0x77).contains(&a) {
+        match reg(i2c, a, 0xd0, 1).map(|b| b[0]) {
+            Some(0x60) => return found(a, "bme280", true, "chip ID register 0xd0 = 0x60"),
+            Some(0x58) => {
+                return found(
+                    a,
+                    "bme280",
+                    true,
+                    "chip ID register 0xd0 = 0x58: a BMP280 (read it as bme280: no humidity)",
+                )
+            }
+            Some(0x61) => {
+                return found(a, "(bme680)", false, "chip ID register 0xd0 = 0x61: BME680")
+            }
+            _ => {}
+        }
+    }
+    if a == 0x68 {
+        if let Some(r) = reg(i2c, a, 0x00, 19) {
+            let time_ok = is_bcd(r[0], 59)
+                && is_bcd(r[1], 59)
+                && is_bcd(r[2] & 0x3f, 23)
+                && (1..=7).contains(&r[3])
+                && is_bcd(r[4], 31)
+                && r[4] != 0
+                && is_bcd(r[5] & 0x1f, 12)
+                && r[5] & 0x1f != 0
+                && is_bcd(r[6], 99);
+            // Status bits 6-4 and the temperature LSB's bits 5-0 always read 0.
+            if time_ok && r[0x0f] & 0x70 == 0 && r[0x12] & 0x3f == 0 {
+                return found(
+                    a,
+                    "ds3231",
+                    true,
+                    format!(
+                        "registers 0x00-0x06 hold a valid BCD date, status 0x0f = {:#04x} and \
+                         temperature LSB 0x12 = {:#04x} have their always-zero bits clear",
+                        r[0x0f], r[0x12]
+                    ),
+                );
+            }
+        }
+    }
+    if (0x40..=0x4f).contains(&a) && word(i2c, a, 0x00) == Some(0x399f) {
+        return found(
+            a,
+            "ina219",
+            true,
+            "configuration register 0x00 = 0x399f, the INA219's power-on value",
+        );
+    }
+    if (0x48..=0x4b).contains(&a) {
+        match (word(i2c, a, 0x02), word(i2c, a, 0x03)) {
+            (Some(0x8000), Some(0x7fff)) => {
+                return found(
+                    a,
+                    "ads1115",
+                    true,
+                    "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7fff (power-on values)",
+                )
+            }
+            (Some(0x8000), Some(0x7ff0)) => {
+                return found(
+                    a,
+                    "ads1015",
+                    true,
+                    "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7ff0 (power-on values)",
+                )
+            }
+            _ => {}
+        }
+    }
+    if (0x48..=0x4f).contains(&a) {
+        let conf = reg(i2c, a, 0x01, 2);
+        let (lo, hi) = (word(i2c, a, 0x02), word(i2c, a, 0x03));
+        if let (Some(conf), Some(lo), Some(hi)) = (conf, lo, hi) {
+            let nine_bit = lo & 0x7f == 0 && hi & 0x7f == 0;
+            let ordered = (lo as i16) < (hi as i16);
+            if nine_bit && ordered {
+                let (name, why) = if conf[0] & 0x60 == 0x60 && lo & 0x0f == 0 {
+                    (
+                        "tmp102",
+                        "configuration bits R1 R0 = 11 (read-only in a TMP102)",
+                    )
+                } else if conf[0] & 0xe0 == 0 {
+                    ("lm75", "configuration bits 7-5 = 0 (reserved in an LM75)")
+                } else {
+                    ("", "")
+                };
+                if !name.is_empty() {
+                    return found(
+                        a,
+                        name,
+                        true,
+                        format!(
+                            "thresholds 0x02 = {lo:#06x} ({} °C) < 0x03 = {hi:#06x} ({} °C) on \
+                             a 0.5 °C grid; {why}",
+                            (lo as i16) as f64 / 256.0,
+                            (hi as i16) as f64 / 256.0
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if (0x40..=0x7f).contains(&a) {
+        let r = (
+            reg(i2c, a, 0x00, 1),
+            reg(i2c, a, 0x01, 1),
+            reg(i2c, a, 0xfe, 1),
+            reg(i2c, a, 0xfa, 1),
+        );
+        if let (Some(m1), Some(m2), Some(ps), Some(all)) = r {
+            if m2[0] & 0xe0 == 0 && ps[0] >= 3 && all[0] == 0 && m1[0] & 0x0e != 0x0e {
+                let hz = 25_000_000.0 / (4096.0 * (ps[0] as f64 + 1.0));
+                let call = if a == 0x70 {
+                    " (the all-call address)"
+                } else {
+                    ""
+                };
+                return found(
+                    a,
+                    "pca9685",
+                    true,
+                    format!(
+                        "MODE1 = {:#04x}, MODE2 = {:#04x} (bits 7-5 reserved 0), PRE_SCALE = \
+                         {:#04x} ({hz:.0} Hz), ALL_LED_ON_L reads 0{call}",
+                        m1[0], m2[0], ps[0]
+                    ),
+                );
+            }
+        }
+    }
+    if (0x44..=0x45).contains(&a) {
+        return found(
+            a,
+            "(sht3x?)",
+            false,
+            "answers its address but no register read: an SHT3x answers only commands (read \
+             it with `udrv read sht3x@BUS:ADDR`)",
+        );
+    }
+    found(a, "(unknown)", false, "answers its address")
+}
+
+/// Probes `addresses` on a bus; `busy` names the kernel driver holding an address.
+pub fn probe<I: I2c>(
+    i2c: &mut I,
+    addresses: impl Iterator<Item = u8>,
+    busy: impl Fn(u8) -> Option<String>,
+) -> Vec<Found> {
+    let mut out = Vec::new();
+    for a in addresses {
+        if let Some(driver) = busy(a) {
+            out.push(found(
+                a,
+                "(kernel driver)",
+                false,
+                format!("UU: held by the kernel driver `{driver}`; not probed"),
+            ));
+            continue;
+        }
+        if present(i2c, a) {
+            out.push(identify(i2c, a));
+        }
+    }
+    out
+}
+
+/// Runs `udrv probe`.
+pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
+    let first = if a.all { 0x03 } else { 0x08 };
+    let addresses = (first..=0x77u8).filter(|x| a.all || !is_reserved_address(*x as u16));
+    let results = if is_virtual(cli) {
+        let mut bus = VirtualBoard::wall_clock()
+            .i2c_bus(&a.bus)
+            .map_err(Failure::op)?;
+        probe(&mut bus, addresses, |_| None)
+    } else {
+        let board = match cli.board.as_deref() {
+            Some(name) => Some(
+                udrv_boards::board(name.parse().map_err(Failure::usage)?).map_err(Failure::op)?,
+            ),
+            None => None,
+        };
+        let mut bus = open_linux_i2c(&a.bus, board.as_deref())?;
+        let users: Vec<Option<String>> = (0..0x80u16)
+            .map(|x| bus.address_user(x).ok().flatten())
+            .collect();
+        probe(&mut bus, addresses, |x| users[x as usize].clone())
+    };
+    if cli.json {
+        let list: Vec<serde_json::Value> = results
+            .iter()
+            .map(|f| {
+                json!({
+                    "address": f.address,
+                    "chip": f.known.then_some(&f.chip),
+                    "guess": f.chip,
+                    "evidence": f.evidence,
+                })
+            })
+            .collect();
+        json_line(&json!({"bus": a.bus, "found": list}));
+    } else if results.is_empty() {
+        println!("no chips answered on {}", a.bus);
+    } else {
+        for f in &results {
+            println!("{:#04x}  {:<16} {}", f.address, f.chip, f.evidence);
+        }
+    }
+    Ok(())
+}

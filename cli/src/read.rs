@@ -1,0 +1,461 @@
+//! `udrv read CHIP@BUS[:ADDR]...`: readings of known chips through their drivers, on
+//! Linux buses (`udrv-core`) or on the virtual board (`--board virtual`), where `udrv
+//! read` without a chip reads every chip of the board.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use serde_json::json;
+use udrv_boards::r#virtual::{StdDelay, VirtualBoard, CHIPS as VIRTUAL_CHIPS};
+use udrv_boards::{Board, BoardId};
+use udrv_core::i2c::I2cBus;
+use udrv_core::spi::SpidevDevice;
+use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
+
+use crate::chips::{self, ChipDef, Reading};
+use crate::i2c::syntax::parse_number;
+use crate::out::json_line;
+use crate::{Cli, Failure, Outcome};
+
+/// `udrv read`
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// Chips to read, as CHIP@BUS[:ADDR]: `bme280@i2c-1:0x76`, `lm75@1:0x48`,
+    /// `bme280@spidev0.0`. Without ADDR, the chip's usual address. Without any, on the
+    /// virtual board: every chip of the board.
+    #[arg(value_name = "CHIP@BUS[:ADDR]")]
+    devices: Vec<String>,
+    /// Read again every SECONDS (until interrupted, or -n rounds).
+    #[arg(short = 'w', long = "watch", value_name = "SECONDS")]
+    watch: Option<f64>,
+    /// Read COUNT rounds (one second apart unless --watch says otherwise).
+    #[arg(short = 'n', long = "count", value_name = "COUNT")]
+    count: Option<u64>,
+    /// List the chips `udrv read` knows, their buses and addresses, and what a read
+    /// sends to each.
+    #[arg(long = "list", conflicts_with = "devices")]
+    list: bool,
+}
+
+/// Where a chip is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// On an I2C bus (as the user named it) at an address.
+    I2c {
+        /// The bus: `i2c-1`, `1`, `/dev/i2c-1`, an adapter name or a board role.
+        bus: String,
+        /// The 7-bit address.
+        address: u8,
+    },
+    /// An SPI device (`spidev0.0`, `/dev/spidev0.0`).
+    Spi {
+        /// The device as the user named it.
+        device: String,
+    },
+}
+
+/// One chip to read: what it is and where.
+#[derive(Clone, Debug)]
+pub struct Device {
+    /// The chip.
+    pub def: &'static ChipDef,
+    /// Where.
+    pub target: Target,
+    /// `bme280@i2c-1:0x76`: how the output names it.
+    pub label: String,
+}
+
+/// Whether a bus name names an SPI device.
+fn is_spi(bus: &str) -> bool {
+    let b = bus.strip_prefix("/dev/").unwrap_or(bus);
+    b.starts_with("spidev")
+}
+
+/// Parses `CHIP@BUS[:ADDR]` and checks it against the chip's interfaces and addresses.
+pub fn parse_device(spec: &str) -> Result<Device, Failure> {
+    let (chip, rest) = spec.split_once('@').ok_or_else(|| {
+        Failure::usage(format!(
+            "`{spec}` is not CHIP@BUS[:ADDR] (e.g. bme280@i2c-1:0x76, bme280@spidev0.0)"
+        ))
+    })?;
+    let def = chips::find(chip).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown chip `{chip}`; udrv read knows: {} (see udrv read --list)",
+            chips::names()
+        ))
+    })?;
+    if rest.is_empty() {
+        return Err(Failure::usage(format!("`{spec}` names no bus after @")));
+    }
+    if is_spi(rest) {
+        if !def.spi {
+            return Err(Failure::usage(format!(
+                "{} has no SPI interface; name an I2C bus (e.g. {}@i2c-1:{:#04x})",
+                def.name, def.name, def.addresses[0]
+            )));
+        }
+        let device = rest.to_string();
+        let short = rest.strip_prefix("/dev/").unwrap_or(rest);
+        return Ok(Device {
+            def,
+            label: format!("{}@{short}", def.name),
+            target: Target::Spi { device },
+        });
+    }
+    if def.addresses.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} has no I2C interface; name an SPI device (e.g. {}@spidev0.0)",
+            def.name, def.name
+        )));
+    }
+    // The address is what follows the last ':' when it is a number (adapter names may
+    // contain ':' too).
+    let (bus, address) = match rest.rsplit_once(':') {
+        Some((b, a)) if parse_number(a).is_ok() => {
+            let v = parse_number(a).unwrap_or(u64::MAX);
+            let ok = u8::try_from(v).ok().filter(|x| def.addresses.contains(x));
+            match ok {
+                Some(x) => (b, x),
+                None => {
+                    return Err(Failure::usage(format!(
+                        "{} answers only at {}, not at {a}",
+                        def.name,
+                        def.address_list()
+                    )))
+                }
+            }
+        }
+        _ => (rest, def.addresses[0]),
+    };
+    if bus.is_empty() {
+        return Err(Failure::usage(format!("`{spec}` names no bus after @")));
+    }
+    let short = bus.strip_prefix("/dev/").unwrap_or(bus);
+    let shown = if short.parse::<u32>().is_ok() {
+        format!("i2c-{short}")
+    } else {
+        short.to_string()
+    };
+    Ok(Device {
+        def,
+        label: format!("{}@{shown}:{address:#04x}", def.name),
+        target: Target::I2c {
+            bus: bus.to_string(),
+            address,
+        },
+    })
+}
+
+/// Whether `--board` (or `UDRV_BOARD`) names the virtual board.
+pub fn is_virtual(cli: &Cli) -> bool {
+    cli.board
+        .as_deref()
+        .and_then(BoardId::from_name)
+        .is_some_and(|b| b == BoardId::Virtual)
+}
+
+/// The real board named by `--board`, when one is named (for I2C roles like `i2c_arm`).
+fn named_board(cli: &Cli) -> Result<Option<Box<dyn Board>>, Failure> {
+    match cli.board.as_deref() {
+        None => Ok(None),
+        Some(name) => {
+            let id: BoardId = name.parse().map_err(Failure::usage)?;
+            udrv_boards::board(id).map(Some).map_err(Failure::op)
+        }
+    }
+}
+
+/// Opens a Linux I2C bus given as a number, `i2c-N`, a `/dev` path, a board role
+/// (`i2c_arm`, with `--board`) or an adapter name.
+pub fn open_linux_i2c(spec: &str, board: Option<&dyn Board>) -> Result<I2cBus, Failure> {
+    let r = if let Ok(n) = parse_number(spec) {
+        I2cBus::open(n as u32)
+    } else if spec.starts_with('/') {
+        I2cBus::open_path(spec)
+    } else if let Some(n) = spec.strip_prefix("i2c-").and_then(|n| n.parse().ok()) {
+        I2cBus::open(n)
+    } else if let Some(b) = board {
+        return b.i2c(spec).and_then(|r| r.open()).map_err(Failure::op);
+    } else {
+        I2cBus::open_by_name(spec)
+    };
+    r.map_err(Failure::op)
+}
+
+fn open_linux_spi(spec: &str) -> Result<SpidevDevice, Failure> {
+    let path = if spec.starts_with('/') {
+        spec.to_string()
+    } else {
+        format!("/dev/{spec}")
+    };
+    SpidevDevice::open(&path).map_err(Failure::op)
+}
+
+/// A device opened for reading.
+enum Opened {
+    LinuxI2c(I2cBus, u8),
+    LinuxSpi(SpidevDevice),
+    SimI2c(SimI2cBus, u8),
+    SimSpi(SimSpiDevice),
+}
+
+impl Opened {
+    fn read(&mut self, def: &ChipDef) -> Result<Vec<Reading>, String> {
+        let mut delay = StdDelay;
+        match self {
+            Opened::LinuxI2c(bus, a) => chips::read_i2c(def, bus, *a, &mut delay),
+            Opened::LinuxSpi(dev) => chips::read_spi(def, dev, &mut delay),
+            Opened::SimI2c(bus, a) => chips::read_i2c(def, bus.clone(), *a, &mut delay),
+            Opened::SimSpi(dev) => chips::read_spi(def, dev.clone(), &mut delay),
+        }
+    }
+}
+
+fn open(
+    dev: &Device,
+    virt: Option<&VirtualBoard>,
+    board: Option<&dyn Board>,
+) -> Result<Opened, Failure> {
+    match (&dev.target, virt) {
+        (Target::I2c { bus, address }, Some(v)) => v
+            .i2c_bus(bus)
+            .map(|b| Opened::SimI2c(b, *address))
+            .map_err(Failure::op),
+        (Target::Spi { device }, Some(v)) => v
+            .spi_device_by_name(device)
+            .map(Opened::SimSpi)
+            .map_err(Failure::op),
+        (Target::I2c { bus, address }, None) => {
+            open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *address))
+        }
+        (Target::Spi { device }, None) => open_linux_spi(device).map(Opened::LinuxSpi),
+    }
+}
+
+/// The text lines of one chip's readings: `bme280@i2c-1:0x76  temperature  23.45 °C`.
+pub fn format_text(label: &str, width: usize, readings: &[Reading]) -> String {
+    let mut s = String::new();
+    for r in readings {
+        let line = format!("{label:<width$}  {:<13} {} {}", r.quantity, r.value, r.unit);
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// The JSON object of one chip's readings.
+pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let mut values = serde_json::Map::new();
+    for r in readings {
+        let v = match &r.value {
+            chips::Value::Number(x, d) => {
+                // Rounded as the text shows it.
+                let p = 10f64.powi(*d as i32);
+                json!({"value": (x * p).round() / p, "unit": r.unit})
+            }
+            chips::Value::Text(t) => json!({"value": t}),
+        };
+        values.insert(r.quantity.clone(), v);
+    }
+    let (bus, address) = match &dev.target {
+        Target::I2c { bus, address } => (bus.clone(), Some(*address)),
+        Target::Spi { device } => (device.clone(), None),
+    };
+    json!({
+        "device": dev.label,
+        "chip": dev.def.name,
+        "bus": bus,
+        "address": address,
+        "time": now,
+        "readings": values,
+    })
+}
+
+fn list(cli: &Cli) -> Outcome {
+    for c in chips::CHIPS {
+        let mut buses = Vec::new();
+        if !c.addresses.is_empty() {
+            buses.push(format!("I2C {}", c.address_list()));
+        }
+        if c.spi {
+            buses.push("SPI".to_string());
+        }
+        if cli.json {
+            json_line(&json!({
+                "chip": c.name,
+                "aliases": c.aliases,
+                "addresses": c.addresses,
+                "spi": c.spi,
+                "reads": c.reads,
+            }));
+        } else {
+            println!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `udrv read`.
+pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
+    if a.list {
+        return list(cli);
+    }
+    if let Some(w) = a.watch {
+        if !(w.is_finite() && w > 0.0) {
+            return Err(Failure::usage(format!(
+                "--watch {w}: the interval must be a positive number of seconds"
+            )));
+        }
+    }
+    if a.count == Some(0) {
+        return Err(Failure::usage("-n 0: read at least one round"));
+    }
+    let virt = is_virtual(cli);
+    let devices: Vec<Device> = if a.devices.is_empty() {
+        if !virt {
+            return Err(Failure::usage(format!(
+                "name a chip as CHIP@BUS[:ADDR], e.g. `udrv read bme280@i2c-1:0x76` (chips: \
+                 {}); `udrv --board virtual read` reads every chip of the virtual board",
+                chips::names()
+            )));
+        }
+        VIRTUAL_CHIPS
+            .iter()
+            .map(|c| parse_device(&c.spec()))
+            .collect::<Result<_, _>>()?
+    } else {
+        a.devices
+            .iter()
+            .map(|s| parse_device(s))
+            .collect::<Result<_, _>>()?
+    };
+    // Arguments are valid: now open the buses (nothing has touched a device so far).
+    let board = if virt { None } else { named_board(cli)? };
+    let vboard = virt.then(VirtualBoard::wall_clock);
+    let mut opened = Vec::new();
+    for d in &devices {
+        opened.push(open(d, vboard.as_ref(), board.as_deref())?);
+    }
+    let rounds = a
+        .count
+        .unwrap_or(if a.watch.is_some() { u64::MAX } else { 1 });
+    let interval = Duration::from_secs_f64(a.watch.unwrap_or(1.0));
+    let width = devices.iter().map(|d| d.label.len()).max().unwrap_or(0);
+    let mut failed = Vec::new();
+    let mut round = 0;
+    loop {
+        let started = Instant::now();
+        for (d, o) in devices.iter().zip(opened.iter_mut()) {
+            match o.read(d.def) {
+                Ok(r) if cli.json => json_line(&format_json(d, &r)),
+                Ok(r) => print!("{}", format_text(&d.label, width, &r)),
+                Err(e) => {
+                    if devices.len() == 1 && rounds == 1 {
+                        return Err(Failure::op(format!("{}: {e}", d.label)));
+                    }
+                    eprintln!("udrv: {}: {e}", d.label);
+                    if !failed.contains(&d.label) {
+                        failed.push(d.label.clone());
+                    }
+                }
+            }
+        }
+        round += 1;
+        if round >= rounds {
+            break;
+        }
+        if !cli.json {
+            println!();
+        }
+        std::thread::sleep(interval.saturating_sub(started.elapsed()));
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::op(format!(
+            "{} of {} chips could not be read: {}",
+            failed.len(),
+            devices.len(),
+            failed.join(", ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        let d = parse_device("bme280@i2c-1:0x76").unwrap();
+        assert_eq!(d.label, "bme280@i2c-1:0x76");
+        assert_eq!(
+            d.target,
+            Target::I2c {
+                bus: "i2c-1".into(),
+                address: 0x76
+            }
+        );
+        let d = parse_device("BMP280@1").unwrap();
+        assert_eq!(d.label, "bme280@i2c-1:0x76");
+        let d = parse_device("lm75@/dev/i2c-3:0x4f").unwrap();
+        assert_eq!(d.label, "lm75@i2c-3:0x4f");
+        let d = parse_device("bme280@spidev0.1").unwrap();
+        assert_eq!(
+            d.target,
+            Target::Spi {
+                device: "spidev0.1".into()
+            }
+        );
+        assert_eq!(d.label, "bme280@spidev0.1");
+        let d = parse_device("at24c32@my:adapter").unwrap();
+        assert_eq!(
+            d.target,
+            Target::I2c {
+                bus: "my:adapter".into(),
+                address: 0x50
+            }
+        );
+    }
+
+    #[test]
+    fn bad_specs_are_usage_errors() {
+        for s in [
+            "bme280",
+            "bme280@",
+            "bme680@i2c-1",
+            "bme280@i2c-1:0x48",
+            "bme280@i2c-1:0x1000",
+            "sht3x@spidev0.0",
+            "lm75@:0x48",
+        ] {
+            let e = parse_device(s).unwrap_err();
+            assert_eq!(e.code, 2, "{s}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn text_lines() {
+        let r = vec![
+            Reading {
+                quantity: "temperature".into(),
+                value: chips::Value::Number(23.456, 2),
+                unit: "°C",
+            },
+            Reading {
+                quantity: "time".into(),
+                value: chips::Value::Text("2026-01-01 00:00:00".into()),
+                unit: "",
+            },
+        ];
+        assert_eq!(
+            format_text("lm75@i2c-1:0x48", 17, &r),
+            "lm75@i2c-1:0x48    temperature   23.46 °C\n\
+             lm75@i2c-1:0x48    time          2026-01-01 00:00:00\n"
+        );
+    }
+}
