@@ -290,6 +290,19 @@ impl I2cBus {
         self.shared.funcs
     }
 
+    /// The bus clock the platform configured, from the device tree (`clock-frequency` of
+    /// the adapter's node), when there is one (Raspberry Pi, BeagleBone; not PCs).
+    /// i2c-dev can neither read the real clock nor change it: on a Pi set it with
+    /// `dtparam=i2c_arm_baudrate=400000` in config.txt.
+    pub fn clock_frequency_hz(&self) -> Option<u32> {
+        let bus = self.shared.bus?;
+        let raw = std::fs::read(format!(
+            "/sys/bus/i2c/devices/i2c-{bus}/of_node/clock-frequency"
+        ))
+        .ok()?;
+        dt_u32(&raw)
+    }
+
     /// Whether this handle accesses addresses a kernel driver holds.
     pub fn force(&self) -> bool {
         self.force
@@ -708,6 +721,11 @@ impl I2cBus {
     }
 }
 
+/// A device-tree cell: one big-endian u32.
+fn dt_u32(raw: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(raw.get(..4)?.try_into().ok()?))
+}
+
 fn block_of(d: &sys::i2c_smbus_data) -> Vec<u8> {
     let b = d.bytes();
     let n = (b[0] as usize).min(sys::I2C_SMBUS_BLOCK_MAX);
@@ -717,6 +735,13 @@ fn block_of(d: &sys::i2c_smbus_data) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_tree_cells_are_big_endian() {
+        assert_eq!(dt_u32(&[0x00, 0x06, 0x1a, 0x80]), Some(400_000));
+        assert_eq!(dt_u32(&[0x00, 0x01, 0x86, 0xa0, 0xff]), Some(100_000));
+        assert_eq!(dt_u32(&[1, 2]), None);
+    }
 
     #[test]
     fn handles_are_send_sync_clone() {
