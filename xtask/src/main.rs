@@ -5,6 +5,7 @@
 //! - `vmtest`: the integration tests inside a real Linux kernel under QEMU (see `vm.rs`).
 
 mod cpio;
+mod dist;
 mod qmp;
 mod rpi;
 mod util;
@@ -28,6 +29,12 @@ tasks:
       --release           build the guest binaries in release mode
       --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
       --script FILE       run a shell script in the guest after the fixtures (exploring)
+  dist [--target TRIPLE]... [--no-deb]
+                          ARM release: udrv and the examples for aarch64, armv7 and static
+                          aarch64-musl; tarballs and .deb packages in target/dist/
+  cross-test [--target TRIPLE]...
+                          the host tests for aarch64 and armv7 under qemu-user, and udrv
+  vmbench                 udrv-core's per-operation cost vs raw libc loops, in the guest
       --board rpi3b       the emulated Raspberry Pi 3B tier instead (rpi_* tests, see rpi.rs)
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
@@ -40,6 +47,9 @@ fn main() {
             Some("rpi3b") => rpi::vmtest(&o),
             _ => vm::vmtest(&o),
         }),
+        Some("vmbench") => parse_vm(&args[1..]).and_then(|o| vm::vmbench(&o)),
+        Some("dist") => dist::parse_dist(&args[1..]).and_then(|o| dist::dist(&o)),
+        Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|t| dist::cross_test(&t)),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -194,6 +204,10 @@ fn test_all() -> Result {
         ),
     );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    step(
+        "cross tests",
+        run_counted(Command::new(&exe).arg("cross-test"), &mut counts),
+    );
     step(
         "vmtest selfcheck",
         run_counted(

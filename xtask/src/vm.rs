@@ -100,6 +100,8 @@ pub struct Verdict {
     pub failed: u64,
     /// The last console lines.
     pub tail: Vec<String>,
+    /// `BENCH ` lines of a benchmark run (without the prefix), header excluded.
+    pub bench: Vec<String>,
 }
 
 impl Verdict {
@@ -135,6 +137,10 @@ impl Verdict {
             self.exit = rest.split_whitespace().next().and_then(|s| s.parse().ok());
         } else if line.contains("Kernel panic") {
             self.panicked = true;
+        } else if let Some(b) = line.strip_prefix("BENCH ") {
+            if !b.starts_with("case |") {
+                self.bench.push(b.to_string());
+            }
         } else if line.starts_with("test result:") {
             self.summaries.push(line.to_string());
             self.passed += count_before(line, " passed");
@@ -720,6 +726,56 @@ pub fn vmtest(opts: &VmOpts) -> Result {
         started.elapsed().as_secs_f64()
     ));
     r
+}
+
+/// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops, side by
+/// side in one boot (`core/benches/guest_bench.rs`). Prints a Markdown table.
+pub fn vmbench(opts: &VmOpts) -> Result {
+    ensure_packages(PACKAGES)?;
+    let kernel = kernel()?;
+    let base = base_initramfs(&kernel)?;
+    let root = util::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    note("building the guest benchmark (release)");
+    let json = util::output(
+        Command::new(&cargo)
+            .current_dir(&root)
+            .env("RUSTFLAGS", GUEST_RUSTFLAGS)
+            .env("CARGO_TARGET_DIR", root.join("target/guest"))
+            .args([
+                "bench",
+                "--no-run",
+                "--package",
+                "udrv-core",
+                "--bench",
+                "guest_bench",
+                "--message-format=json-render-diagnostics",
+                "--target",
+                "x86_64-unknown-linux-gnu",
+            ])
+            .stderr(Stdio::inherit()),
+    )?;
+    let exe = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "guest_bench")
+        .and_then(|v| v["executable"].as_str().map(PathBuf::from))
+        .ok_or("cargo built no guest_bench executable")?;
+    let bench = TestBin {
+        name: "guest_bench".into(),
+        path: exe,
+    };
+    let script = "#!/bin/sh\nsh /kb/fixtures.sh >/dev/null\n. /kb/fixtures.env\n\
+                  echo 'UDRV-TEST-BEGIN guest_bench'\n/kb/tests/guest_bench; rc=$?\n\
+                  echo \"UDRV-TEST-END guest_bench rc=$rc\"\nexit $rc\n";
+    let payload = payload(script, std::slice::from_ref(&bench), &[])?;
+    let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+    report(&v)?;
+    println!("\n| case | raw ns/op | udrv ns/op | udrv / raw |\n|---|---|---|---|");
+    for l in &v.bench {
+        println!("| {} |", l.replace(" | ", " | "));
+    }
+    Ok(())
 }
 
 /// Proves the harness itself: a failing guest test, a hung guest and a panicking kernel
