@@ -79,39 +79,58 @@ fn chunk_random(wire: &[(u64, u8)], bursts: &[usize], latency_ns: u64) -> Vec<(T
     out
 }
 
+fn check_gapped(
+    frames: &[Vec<u8>],
+    extra_gaps: &[u64],
+    bursts: &[usize],
+    line: &LineSettings,
+    res: u64,
+) -> Result<(), TestCaseError> {
+    let timing = Timing::modbus(line, Duration::ZERO);
+    let txs: Vec<Tx> =
+        frames.iter().zip(extra_gaps).map(|(f, g)| tx(f.clone(), timing.t35_ns + timing.char_ns + g)).collect();
+    let (wire, starts) = transmit(line.char_time_ns(), &txs);
+    let events = if res == 0 { chunk_each(&wire) } else { chunk_random(&wire, bursts, res) };
+    let mut framer = ModbusRtu::new(Timing::modbus(line, Duration::from_nanos(res)));
+    let out = run(&mut framer, &events);
+    let got: Vec<Vec<u8>> = out.iter().map(|f| f.data.clone()).collect();
+    prop_assert_eq!(&got, &frames.to_vec());
+    for f in &out {
+        prop_assert_eq!(f.status, Status::OK);
+    }
+    if res == 0 {
+        let stamps: Vec<u64> = out.iter().map(|f| f.timestamp.as_nanos()).collect();
+        prop_assert_eq!(stamps, starts);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
-    /// Frames separated by at least t3.5, chunked anywhere, read up to the resolution late:
-    /// every frame comes out once, whole, in order, good.
+    /// Frames with function codes the framer knows, separated by at least t3.5, chunked
+    /// anywhere and read up to the timestamp resolution late (USB adapters): every frame
+    /// comes out once, whole, in order, good.
     #[test]
     fn modbus_gapped_frames_survive_any_chunking(
-        frames in prop::collection::vec(any_frame(), 1..20),
+        frames in prop::collection::vec(known_frame(), 1..20),
         extra_gaps in prop::collection::vec(0u64..5_000_000, 20),
         bursts in prop::collection::vec(1usize..=64, 1..8),
         line in baud(),
         resolution_us in prop::sample::select(vec![0u64, 1000, 4000, 16000]),
     ) {
-        let timing = Timing::modbus(&line, Duration::ZERO);
-        let txs: Vec<Tx> = frames
-            .iter()
-            .zip(&extra_gaps)
-            .map(|(f, g)| tx(f.clone(), timing.t35_ns + timing.char_ns + g))
-            .collect();
-        let (wire, starts) = transmit(line.char_time_ns(), &txs);
-        let res = resolution_us * 1000;
-        let events = if res == 0 { chunk_each(&wire) } else { chunk_random(&wire, &bursts, res) };
-        let mut framer = ModbusRtu::new(Timing::modbus(&line, Duration::from_nanos(res)));
-        let out = run(&mut framer, &events);
-        let got: Vec<Vec<u8>> = out.iter().map(|f| f.data.clone()).collect();
-        prop_assert_eq!(&got, &frames);
-        for f in &out {
-            prop_assert_eq!(f.status, Status::OK);
-        }
-        if res == 0 {
-            let stamps: Vec<u64> = out.iter().map(|f| f.timestamp.as_nanos()).collect();
-            prop_assert_eq!(stamps, starts);
-        }
+        check_gapped(&frames, &extra_gaps, &bursts, &line, resolution_us * 1000)?;
+    }
+
+    /// With user-defined function codes too, the CRC and trustworthy silences (a UART whose
+    /// reads return as bytes arrive) find every frame.
+    #[test]
+    fn modbus_unknown_codes_split_on_crc_and_silence(
+        frames in prop::collection::vec(any_frame(), 1..20),
+        extra_gaps in prop::collection::vec(0u64..5_000_000, 20),
+        line in baud(),
+    ) {
+        check_gapped(&frames, &extra_gaps, &[1], &line, 0)?;
     }
 
     /// No silence at all between frames (a burst of merged frames): no byte is lost,

@@ -182,25 +182,61 @@ impl ModbusRtu {
     }
 
     /// Among the prefixes of the first `limit` pending bytes whose CRC checks, the one that
-    /// ends the segment or is followed by a good frame, then the one followed by the longest
-    /// silence, then the shortest.
-    fn best_valid_prefix(&self, limit: usize) -> Option<usize> {
+    /// ends the segment or is followed by good frames up to the segment's end, then the one
+    /// followed by the longest silence, then the longest.
+    fn best_valid_prefix(&self, limit: usize, seg: usize) -> Option<(usize, bool)> {
         let b = &self.buf[self.head..self.head + limit];
         let mut crc = 0xFFFF;
-        let mut best: Option<((bool, u64), usize)> = None;
+        let mut valid = Vec::new();
         for (i, &byte) in b.iter().enumerate() {
             crc = crc16_modbus_update(crc, &[byte]);
-            let len = i + 1;
-            if crc == 0 && len >= MIN_FRAME {
-                let at = self.head + len;
-                let gap = if at < self.buf.len() { self.gap(at) } else { u64::MAX };
-                let score = (len == limit || self.good_frame_at(at), gap);
-                if best.is_none_or(|(s, _)| score > s) {
-                    best = Some((score, len));
-                }
+            if crc == 0 && i + 1 >= MIN_FRAME {
+                valid.push(i + 1);
             }
         }
-        best.map(|(_, len)| len)
+        let mut best: Option<((bool, u64, usize), usize)> = None;
+        for (k, &len) in valid.iter().enumerate() {
+            // When a CRC's high byte is 0x00, the frame without it checks too: the longer
+            // one is the frame.
+            if valid.get(k + 1) == Some(&(len + 1)) {
+                continue;
+            }
+            let at = self.head + len;
+            let gap = if at < self.buf.len() { self.gap(at) } else { u64::MAX };
+            let seg_end = self.head + seg;
+            let rest_parses = seg_end >= at && self.parses(at, seg_end, 3);
+            let score = (len == limit || self.good_frame_at(at) || rest_parses, gap, len);
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, len));
+            }
+        }
+        best.map(|((strong, _, _), len)| (len, strong))
+    }
+
+    /// True when the bytes from `from` to `to` split into at most `depth` good frames.
+    fn parses(&self, from: usize, to: usize, depth: u8) -> bool {
+        if from == to {
+            return true;
+        }
+        if to - from < MIN_FRAME || depth == 0 {
+            return false;
+        }
+        let s = &self.buf[from..to];
+        let l = modbus_lengths(s);
+        let known = [l.request, l.response].into_iter().flatten().any(|len| {
+            (MIN_FRAME..=s.len()).contains(&len) && crc_ok(&s[..len]) && self.parses(from + len, to, depth - 1)
+        });
+        if known || !l.open {
+            return known;
+        }
+        let mut crc = 0xFFFF;
+        for (i, &byte) in s.iter().take(MAX_FRAME).enumerate() {
+            crc = crc16_modbus_update(crc, &[byte]);
+            if crc == 0 && i + 1 >= MIN_FRAME && self.parses(from + i + 1, to, depth - 1) {
+                return true;
+            }
+        }
+        false
     }
 
     /// True when a frame with a length rule and a good CRC starts at absolute index `at`.
@@ -239,7 +275,7 @@ impl ModbusRtu {
             let l = modbus_lengths(b);
 
             // 1. A length the function code allows, confirmed by the CRC. Prefer the one
-            //    that ends at a silence, else the shortest.
+            //    that ends at a silence.
             let mut cands: Vec<usize> = [l.request, l.response]
                 .into_iter()
                 .flatten()
@@ -250,14 +286,18 @@ impl ModbusRtu {
             let valid: Vec<usize> = cands.iter().copied().filter(|&len| crc_ok(&b[..len])).collect();
             let longer_pending = l.pending
                 || [l.request, l.response].into_iter().flatten().any(|len| len > n && len <= MAX_FRAME);
-            let pick = match valid.iter().find(|&&len| len == seg) {
+            let pick = match valid.iter().find(|&&len| len == seg && closed) {
                 // Confirmed by the silence after it.
                 Some(&len) => Some(len),
                 // A longer reading may still check too (a 1 in 65536 chance that the shorter
                 // one's CRC matched by accident): wait until it is decided or the line
                 // goes quiet.
                 None if longer_pending && !closed && !valid.is_empty() => break,
-                None => valid.first().copied(),
+                // Two readings check (one by a 1 in 65536 accident) and no silence tells
+                // which: the one followed by a good frame, else the longer one.
+                None => {
+                    valid.iter().copied().max_by_key(|&len| (self.good_frame_at(self.head + len), len))
+                }
             };
             if let Some(len) = pick {
                 let dir = self.direction(&l, len);
@@ -273,7 +313,7 @@ impl ModbusRtu {
                         self.emit(seg, Status::OK, Direction::Unknown, out);
                         continue;
                     }
-                    if let Some(len) = self.best_valid_prefix(s) {
+                    if let Some((len, _)) = self.best_valid_prefix(s, seg) {
                         self.emit(len, Status::OK, Direction::Unknown, out);
                         continue;
                     }
@@ -291,11 +331,18 @@ impl ModbusRtu {
 
             // 4. Resynchronise: junk (a bad frame or noise) until the next good frame.
             let limit = if closed { seg } else { n };
+            if l.open {
+                // A frame with no length rule, confirmed by good frames after it.
+                if let Some((len, true)) = self.best_valid_prefix(limit.min(MAX_FRAME), limit) {
+                    self.emit(len, Status::OK, Direction::Unknown, out);
+                    continue;
+                }
+            }
             if let Some(j) = self.find_start(limit, closed) {
                 // Frames with no length rule merged together: the whole junk if its CRC
                 // checks, else the good-CRC prefix followed by the longest silence.
                 let prefix = if l.open && !(j >= MIN_FRAME && crc_ok(&b[..j])) {
-                    self.best_valid_prefix(j.min(MAX_FRAME))
+                    self.best_valid_prefix(j.min(MAX_FRAME), j).map(|(len, _)| len)
                 } else {
                     None
                 };
