@@ -148,6 +148,9 @@ fn calibration_parsing_including_h4_h5_nibbles() {
 fn init_i2c(ex: &mut Vec<T>, c: &Calibration) {
     let (a, b) = calib_bytes(c);
     ex.push(T::write_read(ADDR, vec![ID], vec![0x60]));
+    // im_update (status bit 0) set once: the driver polls until the NVM copy is done
+    ex.push(T::write_read(ADDR, vec![STATUS], vec![0b0000_0001]));
+    ex.push(T::write_read(ADDR, vec![STATUS], vec![0b0000_0000]));
     ex.push(T::write_read(ADDR, vec![CALIB_A], a));
     ex.push(T::write_read(ADDR, vec![CALIB_B], b));
 }
@@ -230,6 +233,10 @@ fn spi_bytes() {
         S::transaction_start(),
         S::write_vec(vec![ID | 0x80]),
         S::read_vec(vec![0x60]),
+        S::transaction_end(),
+        S::transaction_start(),
+        S::write_vec(vec![STATUS | 0x80]),
+        S::read_vec(vec![0x00]),
         S::transaction_end(),
         S::transaction_start(),
         S::write_vec(vec![CALIB_A | 0x80]),
@@ -354,6 +361,8 @@ mod sim {
         );
         bme.reset().unwrap();
         assert_eq!(chip.lock().control_registers(), (0, 0, 0));
+        // init after a reset waits out im_update, then reads the calibration again
+        bme.init().unwrap();
         // After reset the data registers hold their reset values: skipped everywhere.
         assert_eq!(bme.read_measurement(), Err(Error::NoTemperature));
         // Nothing at the other address.

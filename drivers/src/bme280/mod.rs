@@ -46,7 +46,7 @@ pub enum Error<E> {
     NotInitialized,
     /// Temperature oversampling is skipped: nothing can be compensated.
     NoTemperature,
-    /// A forced measurement did not finish in time.
+    /// A forced measurement (or the NVM copy after reset) did not finish in time.
     Timeout,
 }
 
@@ -214,7 +214,9 @@ dual_impl! {
         Ok(id[0])
     }
 
-    /// Check the chip ID (0x60 BME280, 0x58 BMP280) and read the calibration.
+    /// Check the chip ID (0x60 BME280, 0x58 BMP280), wait while the chip copies its
+    /// NVM (status `im_update`, about 2 ms after power-on or reset; at most 10 000
+    /// polls) and read the calibration.
     pub fn init / init_async [&mut self] () -> Result<(), Error<IF::Error>> {
         let mut id = [0];
         io!(self.iface.read_regs(ID, &mut id)).map_err(Error::Bus)?;
@@ -223,6 +225,18 @@ dual_impl! {
             CHIP_ID_BMP280 => false,
             other => return Err(Error::WrongChipId(other)),
         };
+        let mut polls = 0;
+        loop {
+            let mut s = [0];
+            io!(self.iface.read_regs(STATUS, &mut s)).map_err(Error::Bus)?;
+            if s[0] & STATUS_IM_UPDATE == 0 {
+                break;
+            }
+            polls += 1;
+            if polls >= 10_000 {
+                return Err(Error::Timeout);
+            }
+        }
         let mut a = [0; 26];
         let mut b = [0; 7];
         io!(self.iface.read_regs(CALIB00, &mut a)).map_err(Error::Bus)?;

@@ -3,7 +3,7 @@
 //! ctrl_meas / config, sleep / forced / normal modes with the `measuring` status bit,
 //! oversampling resolution (16 + osrs - 1 bits without filter, 20 bits with), skipped
 //! measurements (0x80000 / 0x8000), the IIR filter on temperature and pressure, soft
-//! reset, I2C register pairs with read auto-increment and 4-wire SPI (bit 7 = read).
+//! reset (with `im_update` set while the NVM is copied again), I2C register pairs with read auto-increment and 4-wire SPI (bit 7 = read).
 //!
 //! The physical inputs (temperature, pressure, humidity) are turned into ADC codes by
 //! searching the datasheet's compensation formulas (the model's own copy, in 64-bit).
@@ -140,6 +140,7 @@ pub struct Bme280Model {
     filtered: Option<(i64, i64)>,
     measuring_reads: u8,
     measuring_left: u8,
+    im_update_left: u8,
     measurements: u32,
     // I2C state
     pointer: u8,
@@ -183,6 +184,7 @@ impl Bme280Model {
             filtered: None,
             measuring_reads: 1,
             measuring_left: 0,
+            im_update_left: 0,
             measurements: 0,
             pointer: 0,
             first: false,
@@ -301,11 +303,18 @@ impl Bme280Model {
             0xD0 => 0x60,
             0xE1..=0xE7 => b[(reg - 0xE1) as usize],
             0xF2 => self.ctrl_hum,
-            0xF3 if self.measuring_left > 0 => {
-                self.measuring_left -= 1;
-                0x08
+            0xF3 => {
+                let mut s = 0;
+                if self.measuring_left > 0 {
+                    self.measuring_left -= 1;
+                    s |= 0x08;
+                }
+                if self.im_update_left > 0 {
+                    self.im_update_left -= 1;
+                    s |= 0x01;
+                }
+                s
             }
-            0xF3 => 0x00,
             0xF4 => self.ctrl_meas,
             0xF5 => self.config,
             0xF7..=0xFE => self.data[(reg - 0xF7) as usize],
@@ -332,6 +341,8 @@ impl Bme280Model {
                     self.measuring_reads,
                 ) = (t, p, h, mr);
                 self.measurements = m;
+                // The NVM is copied to the image registers again (status bit 0).
+                self.im_update_left = 2;
             }
             0xF2 => self.ctrl_hum = v & 0x07,
             0xF4 => {

@@ -49,7 +49,7 @@ pub enum Resolution {
     /// 9 bits, 0.5 °C (LM75, LM75B, DS75 default).
     #[default]
     Bits9,
-    /// 11 bits, 0.125 °C (LM75A, PCT2075 has its own driver-compatible 11 bits).
+    /// 11 bits, 0.125 °C (LM75A, and register-compatible parts such as the PCT2075).
     Bits11,
 }
 
