@@ -490,6 +490,19 @@ impl VirtualBoard {
         Ok(VirtualOutput::new(l, high))
     }
 
+    /// Press (`true`) or release a button wired to MCP23017 pin `n` (0..16: GPA0..GPB7;
+    /// GPA0-GPA3 carry buttons on the virtual board). A pressed button pulls the pin low;
+    /// a released one lets it float (high with the pin's pull-up enabled).
+    ///
+    /// # Panics
+    /// When `n` is 16 or more.
+    pub fn set_button(&self, n: usize, pressed: bool) {
+        self.chips
+            .mcp23017
+            .lock()
+            .set_input(n, pressed.then_some(false));
+    }
+
     /// The level of a line now.
     pub fn level<'a>(&self, spec: impl Into<PinSpec<'a>>) -> Result<bool> {
         Ok(self.line(spec)?.line.is_high())

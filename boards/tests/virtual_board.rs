@@ -1,0 +1,295 @@
+//! The virtual board: every chip read through its driver over the simulated buses, inputs
+//! set through the models' handles and through the environment, the heater relay warming
+//! the room, GPIO wiring of the MCP23017's INTA to `GPIO17`, and the `Board` trait.
+
+use std::time::Duration;
+
+use embedded_hal::digital::OutputPin;
+use udrv_boards::r#virtual::{
+    Environment, LineRole, Peripherals, StdDelay, VirtualBoard, CHIPS, EEPROM_ID,
+    INA219_SHUNT_MICRO_OHM,
+};
+use udrv_boards::{Board, BoardId, Error, PinSpec};
+use udrv_drivers::ads1x1x::{Ads1x1x, Channel, FullScale, Variant};
+use udrv_drivers::at24::{self, At24};
+use udrv_drivers::bme280::{Bme280, Config};
+use udrv_drivers::ds3231::Ds3231;
+use udrv_drivers::ina219::Ina219;
+use udrv_drivers::lm75::Lm75;
+use udrv_drivers::mcp23017::Mcp23017;
+use udrv_drivers::pca9685::Pca9685;
+use udrv_drivers::sht3x::{Repeatability, Sht3x};
+use udrv_drivers::sim::block_on;
+use udrv_drivers::{Current, Humidity, Pressure, Temperature, Voltage};
+
+fn board() -> VirtualBoard {
+    VirtualBoard::at(Duration::from_secs(100))
+}
+
+fn bme280_celsius(b: &VirtualBoard) -> f32 {
+    let mut s = Bme280::new_i2c(b.open_i2c("i2c-1").unwrap(), 0x76);
+    s.init().unwrap();
+    s.set_config(Config::default()).unwrap();
+    // A real delay: the board's own would move its manual clock.
+    s.measure_forced(&mut StdDelay)
+        .unwrap()
+        .temperature
+        .as_celsius_f32()
+}
+
+#[test]
+fn every_chip_reads_what_the_environment_says() {
+    let b = board();
+    let c = b.environment().conditions();
+    let i2c = b.open_i2c("i2c-1").unwrap();
+    // Real delays keep the manual clock (and so `c`) where it is.
+    let mut d = StdDelay;
+
+    let mut bme = Bme280::new_i2c(i2c.clone(), 0x76);
+    bme.init().unwrap();
+    bme.set_config(Config::default()).unwrap();
+    let m = bme.measure_forced(&mut d).unwrap();
+    // Compensation rounds to 0.01 °C, 1/1024 %RH and 1/256 Pa.
+    assert!(
+        (m.temperature.0 - c.temperature.0).abs() <= 10,
+        "{m:?} vs {c:?}"
+    );
+    assert!((m.humidity.unwrap().0 as i32 - c.humidity.0 as i32).abs() <= 100);
+    assert!((m.pressure.unwrap().as_pascal() as i32 - c.pressure.as_pascal() as i32).abs() <= 2);
+
+    let s = Sht3x::new(i2c.clone(), 0x44)
+        .measure(Repeatability::High, &mut d)
+        .unwrap();
+    assert!((s.temperature.0 - (c.temperature.0 + 300)).abs() <= 5);
+    assert!((s.humidity.0 as i32 - (c.humidity.0 as i32 + 1_500)).abs() <= 5);
+
+    let t = Lm75::new(i2c.clone(), 0x4f).temperature().unwrap();
+    assert!(t.0 <= c.board_temperature.0 && c.board_temperature.0 - t.0 < 500);
+
+    let mut adc = Ads1x1x::new(i2c.clone(), 0x48, Variant::Ads1115);
+    adc.set_full_scale(FullScale::V4_096).unwrap();
+    for (i, ch) in [
+        Channel::SingleA0,
+        Channel::SingleA1,
+        Channel::SingleA2,
+        Channel::SingleA3,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = adc.measure(ch, &mut d).unwrap();
+        assert!(
+            (v.0 - c.adc[i].0).abs() <= 125,
+            "AIN{i}: {v:?} vs {:?}",
+            c.adc[i]
+        );
+    }
+
+    let mut ina = Ina219::new(i2c.clone(), 0x40);
+    let bus = ina.bus_voltage().unwrap().voltage;
+    assert!((bus.0 - c.bus_voltage.0).abs() <= 4_000);
+    let shunt = ina.shunt_voltage().unwrap();
+    let expected_uv = c.current.0 as i64 * INA219_SHUNT_MICRO_OHM as i64 / 1_000_000;
+    assert!((shunt.0 as i64 - expected_uv).abs() <= 10);
+
+    let mut rtc = Ds3231::new(i2c.clone());
+    assert!(
+        !rtc.oscillator_stopped().unwrap(),
+        "set from the host clock"
+    );
+    let now = rtc.datetime().unwrap();
+    assert!(now.year >= 2024);
+    let rt = rtc.temperature().unwrap();
+    assert!((rt.0 - (c.temperature.0 + 1_000)).abs() <= 250);
+
+    let mut id = [0u8; EEPROM_ID.len()];
+    At24::new(i2c.clone(), 0x50, at24::Variant::AT24C32)
+        .read(0, &mut id)
+        .unwrap();
+    assert_eq!(&id, EEPROM_ID);
+
+    let mut pwm = Pca9685::new(i2c.clone(), 0x41);
+    assert_eq!(pwm.prescale().unwrap(), 0x1e);
+
+    let mut io = Mcp23017::new(i2c, 0x20);
+    assert_eq!(io.read_gpio().unwrap(), 0, "floating, no pull-ups: low");
+
+    let mut out = Bme280::new_spi(b.open_spi(1, 0).unwrap());
+    out.init().unwrap();
+    out.set_config(Config::default()).unwrap();
+    let o = out.measure_forced(&mut d).unwrap();
+    assert!((o.temperature.0 - c.outdoor_temperature.0).abs() <= 10);
+}
+
+#[test]
+fn readings_change_with_time_and_repeat_at_the_same_time() {
+    let b = board();
+    let first = bme280_celsius(&b);
+    assert_eq!(bme280_celsius(&b), first, "manual clock: nothing moves");
+    b.environment().advance(Duration::from_secs(60));
+    let later = bme280_celsius(&b);
+    assert_ne!(later, first);
+    let again = VirtualBoard::at(Duration::from_secs(160));
+    assert_eq!(bme280_celsius(&again), later, "a function of time only");
+}
+
+#[test]
+fn held_values_reach_every_sensor_of_the_room() {
+    let b = board();
+    b.environment()
+        .hold_temperature(Some(Temperature::from_millicelsius(-12_340)));
+    b.environment()
+        .hold_humidity(Some(Humidity::from_millipercent(80_000)));
+    b.environment()
+        .hold_pressure(Some(Pressure::from_q24_8_pascal(95_000 * 256)));
+    b.environment()
+        .hold_adc(3, Some(Voltage::from_microvolts(3_000_000)));
+    b.environment()
+        .hold_current(Some(Current::from_microamps(2_000_000)));
+    let i2c = b.open_i2c("1").unwrap();
+    let mut d = StdDelay;
+    assert!((bme280_celsius(&b) - -12.34).abs() < 0.011);
+    let s = Sht3x::new(i2c.clone(), 0x44)
+        .measure(Repeatability::High, &mut d)
+        .unwrap();
+    assert!((s.temperature.0 - -12_040).abs() <= 5, "{s:?}");
+    assert!((s.humidity.0 as i32 - 81_500).abs() <= 5);
+    let mut adc = Ads1x1x::new(i2c.clone(), 0x48, Variant::Ads1115);
+    adc.set_full_scale(FullScale::V4_096).unwrap();
+    let v = adc.measure(Channel::SingleA3, &mut d).unwrap();
+    assert!((v.0 - 3_000_000).abs() <= 125);
+    let shunt = Ina219::new(i2c, 0x40).shunt_voltage().unwrap();
+    assert_eq!(shunt.0, 200_000, "2 A through 0.1 ohm");
+}
+
+#[test]
+fn handles_set_inputs_when_the_environment_is_not_live() {
+    let b = board();
+    b.environment().set_live(false);
+    b.chips()
+        .lm75
+        .lock()
+        .set_temperature(Temperature::from_millicelsius(-25_000));
+    b.chips()
+        .ads1115
+        .lock()
+        .set_input(1, Voltage::from_microvolts(2_048_000));
+    let i2c = b.open_i2c("i2c_arm").unwrap();
+    assert_eq!(
+        Lm75::new(i2c.clone(), 0x4f).temperature().unwrap(),
+        Temperature::from_millicelsius(-25_000)
+    );
+    let mut adc = Ads1x1x::new(i2c.clone(), 0x48, Variant::Ads1115);
+    adc.set_full_scale(FullScale::V4_096).unwrap();
+    let v = adc.measure(Channel::SingleA1, &mut b.delay()).unwrap();
+    assert!((v.0 - 2_048_000).abs() <= 125);
+    // Live again: the environment overwrites the handle's value at the next transaction.
+    b.environment().set_live(true);
+    let t = Lm75::new(i2c, 0x4f).temperature().unwrap();
+    assert!(t.0 > 20_000, "{t:?}");
+}
+
+#[test]
+fn the_heater_relay_warms_the_room() {
+    let b = board();
+    let cold = bme280_celsius(&b);
+    let mut relay = b.open_output(PinSpec::Name("GPIO27"), false).unwrap();
+    assert!(!b.environment().heater_on());
+    relay.set_high().unwrap();
+    assert!(relay.is_set_high());
+    assert!(b.environment().heater_on());
+    assert!(b.level(13).unwrap(), "pin 13 is GPIO27");
+    b.sleep(Duration::from_secs(120));
+    let warm = bme280_celsius(&b);
+    let ambient = bme280_celsius(&VirtualBoard::at(Duration::from_secs(220)));
+    // 9 °C * (1 - e^(-120/150)) = 4.96 °C above ambient.
+    assert!(
+        (warm - ambient - 4.96).abs() < 0.05,
+        "cold {cold}, warm {warm}, ambient {ambient}"
+    );
+    let amps = Ina219::new(b.open_i2c("i2c-1").unwrap(), 0x40)
+        .shunt_voltage()
+        .unwrap()
+        .0 as f32
+        / 100_000.0;
+    assert!(amps > 1.5, "the heater draws current: {amps} A");
+}
+
+#[test]
+fn mcp23017_inta_reaches_gpio17_as_an_edge() {
+    let b = board();
+    let mut io = Mcp23017::new(b.open_i2c("i2c-1").unwrap(), 0x20);
+    io.set_pullups(0x000f).unwrap();
+    io.set_interrupts(0x000f, 0, 0).unwrap();
+    let mut int = b.open_input(PinSpec::Physical(11)).unwrap();
+    assert!(int.is_high(), "INTA idles high (active low)");
+    let (_, falls) = int.edges();
+    let presser = b.clone();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        presser.set_button(2, true);
+    });
+    let ev = block_on(io.next_interrupt_async(&mut int)).unwrap();
+    t.join().unwrap();
+    assert_eq!(ev.flags, 1 << 2, "GPA2 caused it");
+    assert_eq!(ev.captured & 0x000f, 0b1011, "GPA2 captured low");
+    assert_eq!(int.edges().1, falls + 1, "one falling edge on GPIO17");
+    assert!(int.is_high(), "reading INTCAP released INTA");
+}
+
+#[test]
+fn board_trait_names_pins_and_buses_like_a_pi() {
+    let b = board();
+    assert_eq!(b.id(), BoardId::Virtual);
+    let p = b.header_pin(PinSpec::Physical(11)).unwrap();
+    assert_eq!(p.name, "GPIO17");
+    assert_eq!(p.functions[0], "MCP23017 INTA");
+    assert_eq!(b.header_pins().len(), 40);
+    assert!(matches!(b.i2c("i2c_arm"), Err(Error::Unsupported { .. })));
+    assert!(matches!(b.i2c("i2c-7"), Err(Error::UnknownBus { .. })));
+    assert!(matches!(b.pin(11), Err(Error::Unsupported { .. })));
+    assert!(matches!(b.spi(1, 0), Err(Error::Unsupported { .. })));
+    assert!(matches!(b.spi(0, 0), Err(Error::UnknownBus { .. })));
+    let info = b.info();
+    let i2c = &info.buses[0];
+    assert!(i2c.enabled);
+    assert!(i2c.note.as_deref().unwrap().contains("bme280 @0x76"));
+    // Outputs only where the board has outputs.
+    let e = b.output("GPIO17", true).unwrap_err().to_string();
+    assert!(e.contains("input driven by the MCP23017 INTA"), "{e}");
+    assert!(b.line("GPIO2").is_err(), "SDA is not a wired GPIO");
+    assert_eq!(b.line(15).unwrap().role, LineRole::Output);
+}
+
+#[test]
+fn the_chip_list_matches_the_buses() {
+    let b = board();
+    let bus = b.open_i2c("i2c-1").unwrap();
+    let present = bus.addresses();
+    for c in CHIPS {
+        match c.address {
+            Some(a) => assert!(present.contains(&a), "{} at {a:#04x}", c.chip),
+            None => assert!(b.spi_device_by_name(c.bus).is_ok(), "{}", c.bus),
+        }
+    }
+    assert_eq!(
+        CHIPS[0].spec(),
+        "bme280@i2c-1:0x76",
+        "the CLI's argument form"
+    );
+}
+
+#[test]
+fn virtual_delay_moves_a_manual_clock_only() {
+    let b = board();
+    let t0 = b.environment().elapsed();
+    b.sleep(Duration::from_millis(1500));
+    assert_eq!(b.environment().elapsed() - t0, Duration::from_millis(1500));
+    let live = VirtualBoard::with_environment(Environment::new());
+    let started = std::time::Instant::now();
+    live.sleep(Duration::from_millis(30));
+    assert!(
+        started.elapsed() >= Duration::from_millis(30),
+        "a real sleep"
+    );
+}
