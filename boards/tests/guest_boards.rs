@@ -1,10 +1,11 @@
-#![cfg(udrv_guest)] // first line: on the host this file compiles to nothing
 //! The board crate against gpio-sim chips labelled and line-named like a Raspberry Pi 4, a
 //! Raspberry Pi 5 and a BeagleBone Black (`xtask/guest/fixtures.sh`, section "Boards"),
 //! created in an order that numbers them unlike real hardware. Detection reads the
 //! fixture device trees (copied into a temporary root, the guest has no
 //! `/proc/device-tree`); pins are opened by header number and by name, outputs are read
 //! back through the simulator's `sim_gpioN/value`, inputs driven through `sim_gpioN/pull`.
+//! Run with `cargo xtask vmtest --only guest_boards`.
+#![cfg(udrv_guest)]
 
 use std::fs;
 use std::path::PathBuf;
