@@ -243,6 +243,8 @@ pub struct Summary {
 
 /// Receives progress while a capture runs. Every method has an empty default.
 pub trait Progress {
+    /// The ports are open (or the log is), the output's header is written: capture runs.
+    fn started(&mut self, _interfaces: &[Interface]) {}
     /// A frame was written.
     fn frame(&mut self, _frame: &Frame, _stats: &Stats) {}
     /// Something the user should know (RS485 mode refused, coarse timestamps).
@@ -275,6 +277,11 @@ impl Default for StderrProgress {
 }
 
 impl Progress for StderrProgress {
+    fn started(&mut self, interfaces: &[Interface]) {
+        for i in interfaces {
+            eprintln!("capturing on {} ({}), link type {}", i.name, i.description, i.link_type.name());
+        }
+    }
     fn frame(&mut self, _frame: &Frame, stats: &Stats) {
         if self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
             return;
@@ -627,6 +634,7 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         frames: Vec::new(),
     };
 
+    w.progress.started(&interfaces);
     let mut reason = None;
     if let Some(mut log) = replay {
         let path = config.replay.clone().unwrap_or_default();

@@ -1,0 +1,362 @@
+//! The capture engine on real ttys: pseudo-terminal pairs carry a generated Modbus
+//! exchange with real silences of several milliseconds. Every frame must come out once,
+//! in order, with its CRC status; the file must be valid whatever stopped the capture
+//! (the port vanishing, a stop flag, SIGTERM or SIGINT in a child process).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use common::*;
+use pcap_parser::pcapng::Block;
+use pcap_parser::PcapNGCapture;
+use udrv_core::serial::Pty;
+use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
+use udrv_rs485::pcap::{Interface, LinkType};
+use udrv_rs485::rotate::Rotation;
+use udrv_rs485::{Direction, Frame, LineSettings};
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("udrv-rs485-capture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Tells the test thread when the capture has started.
+struct Started(mpsc::Sender<()>);
+
+impl Progress for Started {
+    fn started(&mut self, _: &[Interface]) {
+        let _ = self.0.send(());
+    }
+}
+
+/// The exchange: 12 request/response pairs, the 8th response with a CRC error.
+fn exchange() -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    for i in 0..12u16 {
+        let unit = 1 + (i % 3) as u8;
+        v.push(read_req(unit, i * 10, 1 + i));
+        let mut resp = read_resp(unit, 1 + i);
+        if i == 7 {
+            resp[3] ^= 0x55;
+        }
+        v.push(resp);
+    }
+    v
+}
+
+fn line() -> LineSettings {
+    "115200 8E1".parse().unwrap()
+}
+
+/// (interface, direction bits, flags, data) of every packet in a pcapng file.
+fn read_pcapng(path: &Path) -> (Vec<String>, Vec<(u32, u32, Vec<u8>)>) {
+    let bytes = std::fs::read(path).unwrap();
+    let cap = PcapNGCapture::from_file(&bytes).unwrap_or_else(|e| panic!("{} is not valid pcapng: {e:?}", path.display()));
+    let mut names = Vec::new();
+    let mut packets = Vec::new();
+    for b in &cap.sections[0].blocks {
+        match b {
+            Block::InterfaceDescription(idb) => {
+                let name = idb.options.iter().find(|o| o.code.0 == 2).unwrap();
+                names.push(String::from_utf8_lossy(&name.value[..name.len as usize]).into_owned());
+            }
+            Block::EnhancedPacket(epb) => {
+                let flags = epb.options.iter().find(|o| o.code.0 == 2).map(|o| o.as_u32_le().unwrap()).unwrap_or(0);
+                packets.push((epb.if_id, flags, epb.data[..epb.caplen as usize].to_vec()));
+            }
+            _ => {}
+        }
+    }
+    (names, packets)
+}
+
+/// Writes `frames` to the pty master with `gap` between them.
+fn send(master: &mut std::fs::File, frames: &[Vec<u8>], gap: Duration) {
+    for f in frames {
+        master.write_all(f).unwrap();
+        master.flush().unwrap();
+        thread::sleep(gap);
+    }
+}
+
+#[test]
+fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
+    let mut pty = Pty::open().unwrap();
+    let out = tmp("pty.pcapng");
+    let raw = tmp("pty.udrvraw");
+    let config = CaptureConfig {
+        ports: vec![PortSpec::new(&pty.slave_path)],
+        line: line(),
+        output: Output::Path(out.clone()),
+        raw_log: Some(raw.clone()),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    };
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    drop(pty.slave.take());
+    let frames = exchange();
+    send(&mut pty.master, &frames, Duration::from_millis(5));
+    drop(pty); // hang-up: the port vanishes
+    let summary = cap.join().unwrap().unwrap();
+    assert!(matches!(summary.reason, StopReason::PortVanished(_)), "{:?}", summary.reason);
+    assert_eq!(summary.stats.frames, frames.len() as u64);
+    assert_eq!(summary.stats.crc_errors, 1);
+    let (names, packets) = read_pcapng(&out);
+    assert_eq!(names.len(), 1);
+    let got: Vec<Vec<u8>> = packets.iter().map(|p| p.2.clone()).collect();
+    assert_eq!(got, frames);
+    for (k, p) in packets.iter().enumerate() {
+        let crc_flag = p.1 >> 24 & 1 == 1;
+        assert_eq!(crc_flag, k == 15, "packet {k}: flags {:#x}", p.1);
+        // Requests go out, responses come in.
+        assert_eq!(p.1 & 3, if k % 2 == 0 { 2 } else if k == 15 { 0 } else { 1 }, "packet {k}");
+    }
+
+    // The raw log re-frames offline to the same packets, flags and timestamps.
+    let replayed = tmp("replayed.pcapng");
+    let config = CaptureConfig {
+        replay: Some(raw),
+        output: Output::Path(replayed.clone()),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    };
+    let summary = capture::run(&config, &mut ()).unwrap();
+    assert_eq!(summary.reason, StopReason::EndOfReplay);
+    let live = std::fs::read(&out).unwrap();
+    let again = std::fs::read(&replayed).unwrap();
+    assert_eq!(live, again, "replay differs from the live capture");
+}
+
+#[test]
+fn four_wire_tap_one_interface_per_port_with_directions() {
+    let mut a = Pty::open().unwrap();
+    let mut b = Pty::open().unwrap();
+    let out = tmp("tap.pcapng");
+    let names_expected = [a.slave_path.display().to_string(), b.slave_path.display().to_string()];
+    let config = CaptureConfig {
+        ports: vec![
+            PortSpec::with_direction(&a.slave_path, Direction::Outbound),
+            PortSpec::with_direction(&b.slave_path, Direction::Inbound),
+        ],
+        line: line(),
+        link_type: Some(LinkType::modbus_upper_pdu()),
+        output: Output::Path(out.clone()),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    };
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    let frames = exchange();
+    for pair in frames.chunks(2) {
+        send(&mut a.master, &pair[..1], Duration::from_millis(4));
+        send(&mut b.master, &pair[1..], Duration::from_millis(4));
+    }
+    drop(a);
+    let summary = cap.join().unwrap().unwrap();
+    assert!(matches!(summary.reason, StopReason::PortVanished(_)));
+    drop(b);
+    let (names, packets) = read_pcapng(&out);
+    assert_eq!(names, names_expected);
+    assert_eq!(packets.len(), frames.len());
+    for (k, p) in packets.iter().enumerate() {
+        assert_eq!(p.0, (k % 2) as u32, "interface of packet {k}");
+        assert_eq!(p.1 & 3, if k % 2 == 0 { 2 } else { 1 }, "direction of packet {k}");
+        assert_eq!(&p.2[16..], &frames[k][..], "packet {k}"); // after the exported-PDU tags
+    }
+    // Wireshark decodes both interfaces with no set-up and shows the directions.
+    let text = Command::new("tshark")
+        .args(["-r", out.to_str().unwrap(), "-T", "fields", "-e", "frame.interface_id", "-e", "frame.packet_flags_direction", "-e", "modbus.func_code"])
+        .output()
+        .expect("tshark is needed: apt-get install -y tshark");
+    let text = String::from_utf8(text.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), frames.len(), "{text}");
+    assert!(rows[0].starts_with("0\t0x00000002\t3"), "{text}");
+    assert!(rows[1].starts_with("1\t0x00000001\t3"), "{text}");
+}
+
+
+#[test]
+fn rotation_by_size_writes_valid_files() {
+    let mut pty = Pty::open().unwrap();
+    let base = tmp("rot.pcapng");
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = CaptureConfig {
+        ports: vec![PortSpec::new(&pty.slave_path)],
+        line: line(),
+        output: Output::Path(base.clone()),
+        rotation: Rotation { max_bytes: Some(400), every: None, max_files: None },
+        handle_signals: false,
+        stop: Some(stop.clone()),
+        ..CaptureConfig::default()
+    };
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    let frames = exchange();
+    send(&mut pty.master, &frames, Duration::from_millis(4));
+    thread::sleep(Duration::from_millis(50));
+    stop.store(true, Ordering::SeqCst);
+    let summary = cap.join().unwrap().unwrap();
+    assert_eq!(summary.reason, StopReason::Stopped);
+    assert!(summary.files.len() >= 3, "{:?}", summary.files);
+    let mut all = Vec::new();
+    for f in &summary.files {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with("rot_0000") && name.ends_with(".pcapng"), "{name}");
+        all.extend(read_pcapng(f).1.into_iter().map(|p| p.2));
+    }
+    assert_eq!(all, frames);
+}
+
+/// What a child process does: capture from the pty named in the environment into the file
+/// named there until a signal stops it. Without the environment (a normal test run) the
+/// same capture runs and a stop flag ends it, so this test checks something either way.
+#[test]
+fn child_capture_until_signal() {
+    match (std::env::var_os("UDRV_RS485_CHILD_PORT"), std::env::var_os("UDRV_RS485_CHILD_OUT")) {
+        (Some(port), Some(out)) => {
+            let config = CaptureConfig {
+                ports: vec![PortSpec::new(PathBuf::from(port))],
+                line: line(),
+                output: Output::Path(PathBuf::from(out)),
+                handle_signals: true,
+                ..CaptureConfig::default()
+            };
+            struct Say;
+            impl Progress for Say {
+                fn started(&mut self, _: &[Interface]) {
+                    eprintln!("child: started");
+                }
+                fn frame(&mut self, _: &Frame, stats: &capture::Stats) {
+                    eprintln!("child: frame {}", stats.frames);
+                }
+            }
+            let summary = capture::run(&config, &mut Say).unwrap();
+            eprintln!("child: stopped: {}", summary.reason);
+        }
+        _ => {
+            let mut pty = Pty::open().unwrap();
+            let out = tmp("flag.pcapng");
+            let stop = Arc::new(AtomicBool::new(false));
+            let config = CaptureConfig {
+                ports: vec![PortSpec::new(&pty.slave_path)],
+                line: line(),
+                output: Output::Path(out.clone()),
+                handle_signals: false,
+                stop: Some(stop.clone()),
+                ..CaptureConfig::default()
+            };
+            let (tx_started, rx_started) = mpsc::channel();
+            let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+            rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+            let frames = exchange();
+            send(&mut pty.master, &frames[..7], Duration::from_millis(4));
+            // A response cut short when the stop comes: kept, flagged too short.
+            pty.master.write_all(&frames[7][..5]).unwrap();
+            thread::sleep(Duration::from_millis(20));
+            stop.store(true, Ordering::SeqCst);
+            let summary = cap.join().unwrap().unwrap();
+            assert_eq!(summary.reason, StopReason::Stopped);
+            let packets = read_pcapng(&out).1;
+            assert_eq!(packets.len(), 8);
+            assert_eq!(packets[7].2, frames[7][..5]);
+            assert_eq!(packets[7].1 >> 26 & 1, 1, "too-short flag");
+        }
+    }
+}
+
+/// Runs this test binary as a child capturing from a pty, sends it `signal` after some
+/// frames, and checks the file it leaves.
+fn signal_child(signal: &str, expect: &str) {
+    let mut pty = Pty::open().unwrap();
+    let out = tmp(&format!("child-{signal}.pcapng"));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_capture_until_signal", "--nocapture", "--test-threads=1"])
+        .env("UDRV_RS485_CHILD_PORT", &pty.slave_path)
+        .env("UDRV_RS485_CHILD_OUT", &out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut wait_for = |what: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        for l in lines.by_ref() {
+            let l = l.unwrap();
+            let done = l.contains(what);
+            seen.push(l);
+            if done {
+                return seen;
+            }
+        }
+        panic!("child ended before `{what}`: {seen:?}");
+    };
+    wait_for("child: started");
+    drop(pty.slave.take());
+    let frames = exchange();
+    send(&mut pty.master, &frames[..10], Duration::from_millis(4));
+    wait_for("child: frame 10");
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let seen = wait_for("child: stopped");
+    assert!(seen.last().unwrap().contains(expect), "{seen:?}");
+    assert!(child.wait().unwrap().success());
+    let packets = read_pcapng(&out).1;
+    let got: Vec<Vec<u8>> = packets.into_iter().map(|p| p.2).collect();
+    assert_eq!(got, frames[..10]);
+    drop(pty);
+}
+
+#[test]
+fn sigterm_leaves_a_valid_file() {
+    signal_child("-TERM", "SIGTERM");
+}
+
+#[test]
+fn sigint_leaves_a_valid_file() {
+    signal_child("-INT", "SIGINT");
+}
+
+#[test]
+fn extcap_capture_into_a_fifo() {
+    let mut pty = Pty::open().unwrap();
+    let fifo = tmp("extcap.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let args: Vec<std::ffi::OsString> = [
+        "udrv", "--extcap-interface", "udrv-rs485", "--port", pty.slave_path.to_str().unwrap(),
+        "--baud", "115200", "--parity", "even", "--framer", "modbus", "--capture", "--fifo", fifo.to_str().unwrap(),
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    let cap = thread::spawn(move || udrv_rs485::extcap::main(args));
+    // Wireshark's side: read the FIFO while frames arrive; each is flushed as it is cut.
+    let reader_path = fifo.clone();
+    let reader = thread::spawn(move || std::fs::read(reader_path).unwrap());
+    thread::sleep(Duration::from_millis(200));
+    let frames = exchange();
+    send(&mut pty.master, &frames[..4], Duration::from_millis(4));
+    thread::sleep(Duration::from_millis(50));
+    drop(pty);
+    assert_eq!(cap.join().unwrap(), Some(0));
+    let bytes = reader.join().unwrap();
+    let f = tmp("extcap.pcapng");
+    std::fs::write(&f, bytes).unwrap();
+    let packets = read_pcapng(&f).1;
+    assert_eq!(packets.len(), 4);
+    assert_eq!(&packets[0].2[16..], &frames[0][..]);
+}
