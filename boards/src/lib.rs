@@ -45,12 +45,9 @@ pub fn board_for(detected: Detected, root: Root) -> Result<Box<dyn Board>> {
         Family::BeagleBone => Ok(Box::new(
             BeagleBone::with_root(id, root)?.with_detected(detected),
         )),
-        // TODO(virtual board): boards/src/virtual/ implements `Board` for the simulated
-        // chips; construct it here once it exists.
-        Family::Virtual => Err(Error::Unsupported {
-            board: id,
-            what: "be opened yet (the virtual board is not built in this version)".into(),
-        }),
+        // The virtual board: simulated chips, environment on the wall clock (as the CLI
+        // uses it). `root` does not apply.
+        Family::Virtual => Ok(Box::new(r#virtual::VirtualBoard::wall_clock())),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use udrv_boards::{detect_in, detect_with, BoardId, Error, Root, Source};
+use udrv_boards::{detect_in, detect_with, Board, BoardId, Error, Root, Source};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -114,4 +114,19 @@ fn names_parse_with_from_str() {
     assert_eq!("rpi4b".parse::<BoardId>().unwrap(), BoardId::Rpi4B);
     assert_eq!("virtual".parse::<BoardId>().unwrap(), BoardId::Virtual);
     assert!("pi-zero-w".parse::<BoardId>().is_err());
+}
+
+#[test]
+fn every_board_opens_by_id_and_by_override() {
+    for id in BoardId::ALL {
+        let b = udrv_boards::board(*id).unwrap_or_else(|e| panic!("{id:?}: {e}"));
+        assert_eq!(b.id(), *id);
+        assert!(!b.header_pins().is_empty(), "{id:?}");
+    }
+    let b = udrv_boards::open_with(&Root::new(fixture("qemu-virt")), Some("virtual")).unwrap();
+    assert_eq!(b.id(), BoardId::Virtual);
+    // Detected boards keep the device tree's model.
+    let d = detect_in(fixture("rpi5")).unwrap();
+    let b = udrv_boards::board_for(d, Root::system()).unwrap();
+    assert_eq!(b.model(), "Raspberry Pi 5 Model B Rev 1.0");
 }
