@@ -26,11 +26,10 @@
 use clap::Args;
 use embedded_hal::i2c::I2c;
 use serde_json::json;
-use udrv_boards::r#virtual::VirtualBoard;
 
 use crate::i2c::syntax::is_reserved_address;
 use crate::out::json_line;
-use crate::read::{is_virtual, open_linux_i2c};
+use crate::read::{is_virtual, open_linux_i2c, virtual_board};
 use crate::{Cli, Failure, Outcome};
 
 /// `udrv probe`
@@ -322,9 +321,7 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
     let first = if a.all { 0x03 } else { 0x08 };
     let addresses = (first..=0x77u8).filter(|x| a.all || !is_reserved_address(*x as u16));
     let results = if is_virtual(cli) {
-        let mut bus = VirtualBoard::wall_clock()
-            .i2c_bus(&a.bus)
-            .map_err(Failure::op)?;
+        let mut bus = virtual_board()?.i2c_bus(&a.bus).map_err(Failure::op)?;
         probe(&mut bus, addresses, |_| None)
     } else {
         let board = match cli.board.as_deref() {

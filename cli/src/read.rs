@@ -22,7 +22,8 @@ use crate::{Cli, Failure, Outcome};
 pub struct ReadArgs {
     /// Chips to read, as CHIP@BUS[:ADDR]: `bme280@i2c-1:0x76`, `lm75@1:0x48`,
     /// `bme280@spidev0.0`. Without ADDR, the chip's usual address. Without any, on the
-    /// virtual board: every chip of the board.
+    /// virtual board: every chip of the board (whose world follows the wall clock, or
+    /// the time in seconds that UDRV_VIRTUAL_TIME gives, for reproducible output).
     #[arg(value_name = "CHIP@BUS[:ADDR]")]
     devices: Vec<String>,
     /// Read again every SECONDS (until interrupted, or -n rounds).
@@ -152,6 +153,23 @@ pub fn is_virtual(cli: &Cli) -> bool {
         .as_deref()
         .and_then(BoardId::from_name)
         .is_some_and(|b| b == BoardId::Virtual)
+}
+
+/// The environment variable that fixes the virtual board's clock (seconds since the Unix
+/// epoch, fractions allowed) for reproducible output; unset, the clock is the wall clock.
+pub const ENV_VIRTUAL_TIME: &str = "UDRV_VIRTUAL_TIME";
+
+/// The virtual board, on the wall clock or at the time `UDRV_VIRTUAL_TIME` gives.
+pub fn virtual_board() -> Result<VirtualBoard, Failure> {
+    match std::env::var(ENV_VIRTUAL_TIME) {
+        Err(_) => Ok(VirtualBoard::wall_clock()),
+        Ok(t) => match t.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(VirtualBoard::at(Duration::from_secs_f64(x))),
+            _ => Err(Failure::usage(format!(
+                "{ENV_VIRTUAL_TIME}={t}: give the virtual board's time in seconds (e.g. 100.5)"
+            ))),
+        },
+    }
 }
 
 /// The real board named by `--board`, when one is named (for I2C roles like `i2c_arm`).
@@ -335,7 +353,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
     };
     // Arguments are valid: now open the buses (nothing has touched a device so far).
     let board = if virt { None } else { named_board(cli)? };
-    let vboard = virt.then(VirtualBoard::wall_clock);
+    let vboard = if virt { Some(virtual_board()?) } else { None };
     let mut opened = Vec::new();
     for d in &devices {
         opened.push(open(d, vboard.as_ref(), board.as_deref())?);

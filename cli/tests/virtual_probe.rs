@@ -1,0 +1,77 @@
+//! `udrv --board virtual probe i2c-1`, run as the built binary: every chip of the virtual
+//! board's I2C bus found at its address and named from its registers, JSON, errors.
+
+use std::process::{Command, Output};
+
+use udrv_boards::r#virtual::CHIPS;
+
+fn udrv(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .env_remove("UDRV_BOARD")
+        .env("UDRV_VIRTUAL_TIME", "300")
+        .output()
+        .expect("run udrv")
+}
+
+#[test]
+fn names_every_chip_of_the_virtual_bus() {
+    let o = udrv(&["--board", "virtual", "probe", "i2c-1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for c in CHIPS {
+        let Some(a) = c.address else { continue };
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{a:#04x} ")))
+            .unwrap_or_else(|| panic!("{a:#04x} not found:\n{out}"));
+        let guess = line.split_whitespace().nth(1).unwrap();
+        if c.chip == "sht3x" {
+            // Only commands make an SHT3x talk; probe sends none.
+            assert_eq!(guess, "(sht3x?)", "{line}");
+        } else {
+            assert_eq!(guess, c.chip, "{line}");
+        }
+    }
+    // The PCA9685 answers its all-call address too; nothing else is on the bus.
+    assert!(out.contains("0x70  pca9685"), "{out}");
+    let expected = CHIPS.iter().filter(|c| c.address.is_some()).count() + 1;
+    assert_eq!(out.lines().count(), expected, "{out}");
+    assert!(
+        out.contains("chip ID register 0xd0 = 0x60"),
+        "evidence: {out}"
+    );
+}
+
+#[test]
+fn json_lists_what_was_found() {
+    let o = udrv(&["--board", "virtual", "--json", "probe", "1"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = v["found"].as_array().unwrap();
+    let at = |a: u64| found.iter().find(|f| f["address"] == a).unwrap();
+    assert_eq!(at(0x76)["chip"], "bme280");
+    assert_eq!(at(0x40)["chip"], "ina219");
+    assert_eq!(at(0x44)["chip"], serde_json::Value::Null);
+    assert_eq!(at(0x44)["guess"], "(sht3x?)");
+    assert!(found.iter().all(|f| f["evidence"].as_str().is_some()));
+}
+
+#[test]
+fn probing_does_not_change_what_read_sees() {
+    // A probe only reads: the PCA9685 stays asleep at its power-on prescale, the INA219 at
+    // its power-on configuration (which probe itself relies on).
+    let a = udrv(&["--board", "virtual", "probe", "i2c-1"]);
+    let b = udrv(&["--board", "virtual", "probe", "i2c-1"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn unknown_bus() {
+    let o = udrv(&["--board", "virtual", "probe", "i2c-9"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("i2c-9") && e.contains("i2c-1"), "{e}");
+    let o = udrv(&["probe", "/dev/i2c-250"]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -1,0 +1,213 @@
+//! `udrv --board virtual read`, run as the built binary: every chip of the virtual board,
+//! values that match the board's environment at the time `UDRV_VIRTUAL_TIME` fixes, JSON
+//! lines, repeated rounds, and the argument errors (exit status 2) and bus errors
+//! (exit status 1).
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
+
+const TIME: f64 = 1_000.25;
+
+fn udrv(args: &[&str], time: Option<f64>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_udrv"));
+    c.args(args).env_remove("UDRV_BOARD");
+    match time {
+        Some(t) => c.env("UDRV_VIRTUAL_TIME", t.to_string()),
+        None => c.env_remove("UDRV_VIRTUAL_TIME"),
+    };
+    c.output().expect("run udrv")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The value printed for `device` and `quantity` in text output.
+fn value(out: &str, device: &str, quantity: &str) -> f64 {
+    out.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.first() == Some(&device) && f.get(1) == Some(&quantity))
+                .then(|| f[2].parse::<f64>().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no {device} {quantity} in:\n{out}"))
+}
+
+#[test]
+fn reads_every_chip_with_the_environments_values() {
+    let o = udrv(&["--board", "virtual", "read"], Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for c in CHIPS {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{} ", c.spec()))),
+            "{} missing:\n{out}",
+            c.spec()
+        );
+    }
+    let c = VirtualBoard::at(Duration::from_secs_f64(TIME))
+        .environment()
+        .conditions();
+    let room = c.temperature.0 as f64 / 1000.0;
+    let t = value(&out, "bme280@i2c-1:0x76", "temperature");
+    assert!((t - room).abs() <= 0.015, "bme280 {t} vs {room}");
+    let h = value(&out, "bme280@i2c-1:0x76", "humidity");
+    assert!((h - c.humidity.0 as f64 / 1000.0).abs() <= 0.15);
+    let p = value(&out, "bme280@i2c-1:0x76", "pressure");
+    assert!((p - c.pressure.0 as f64 / 25_600.0).abs() <= 0.02);
+    let s = value(&out, "sht3x@i2c-1:0x44", "temperature");
+    assert!((s - (room + 0.3)).abs() <= 0.015);
+    let lm = value(&out, "lm75@i2c-1:0x4f", "temperature");
+    let board = c.board_temperature.0 as f64 / 1000.0;
+    assert!(lm <= board && board - lm < 0.5, "lm75 {lm} vs {board}");
+    assert_eq!(value(&out, "ads1115@i2c-1:0x48", "ain2"), 1.25);
+    assert_eq!(value(&out, "ads1115@i2c-1:0x48", "ain3"), 0.0);
+    let ain0 = value(&out, "ads1115@i2c-1:0x48", "ain0");
+    assert!((ain0 - c.adc[0].0 as f64 / 1e6).abs() < 0.001);
+    let amps = value(&out, "ina219@i2c-1:0x40", "current");
+    assert!((amps - c.current.0 as f64 / 1e6).abs() < 0.0002);
+    let outdoor = value(&out, "bme280@spidev1.0", "temperature");
+    assert!((outdoor - c.outdoor_temperature.0 as f64 / 1000.0).abs() <= 0.015);
+    assert!(out.contains("|udrv virtual boa|"), "EEPROM ID:\n{out}");
+}
+
+#[test]
+fn the_world_moves_between_runs() {
+    let a = udrv(&["--board", "virtual", "read", "ads1115@i2c-1"], Some(TIME));
+    let b = udrv(
+        &["--board", "virtual", "read", "ads1115@i2c-1"],
+        Some(TIME + 7.0),
+    );
+    let (a, b) = (stdout(&a), stdout(&b));
+    let dev = "ads1115@i2c-1:0x48";
+    assert_ne!(value(&a, dev, "ain0"), value(&b, dev, "ain0"));
+    assert_eq!(value(&a, dev, "ain2"), value(&b, dev, "ain2"));
+    // On the wall clock (no UDRV_VIRTUAL_TIME) it reads fine too.
+    let o = udrv(&["--board", "sim", "read", "lm75@1:0x4f"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = value(&stdout(&o), "lm75@i2c-1:0x4f", "temperature");
+    assert!((20.0..45.0).contains(&t), "{t}");
+}
+
+#[test]
+fn json_is_one_object_per_chip() {
+    let o = udrv(&["--board", "virtual", "--json", "read"], Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), CHIPS.len());
+    for (v, c) in lines.iter().zip(CHIPS) {
+        assert_eq!(v["device"], c.spec());
+        assert_eq!(v["chip"], c.chip);
+        assert_eq!(v["bus"], c.bus);
+        assert_eq!(v["address"].as_u64(), c.address.map(u64::from));
+        assert!(v["readings"].as_object().is_some_and(|r| !r.is_empty()));
+    }
+    let bme = &lines[0]["readings"];
+    assert_eq!(bme["temperature"]["unit"], "°C");
+    let text = stdout(&udrv(
+        &["--board", "virtual", "read", "bme280@i2c-1"],
+        Some(TIME),
+    ));
+    assert_eq!(
+        bme["temperature"]["value"].as_f64().unwrap(),
+        value(&text, "bme280@i2c-1:0x76", "temperature")
+    );
+    let ds = &lines.iter().find(|v| v["chip"] == "ds3231").unwrap()["readings"];
+    assert!(ds["time"]["value"].as_str().unwrap().starts_with("20"));
+}
+
+#[test]
+fn rounds_and_environment_board() {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_udrv"));
+    let o = c
+        .args(["read", "-n", "3", "--watch", "0.05", "sht3x@i2c-1:0x44"])
+        .env("UDRV_BOARD", "virtual")
+        .env("UDRV_VIRTUAL_TIME", "50")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.matches("sht3x@i2c-1:0x44  temperature").count(),
+        3,
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.is_empty()).count(),
+        2,
+        "rounds apart"
+    );
+}
+
+#[test]
+fn argument_errors_are_usage_errors_before_any_bus_is_opened() {
+    for (args, needle) in [
+        (vec!["read", "bme680@i2c-1"], "unknown chip `bme680`"),
+        (
+            vec!["read", "bme280@i2c-1:0x48"],
+            "answers only at 0x76, 0x77",
+        ),
+        (vec!["read", "sht3x@spidev0.0"], "no SPI interface"),
+        (vec!["read", "bme280"], "is not CHIP@BUS[:ADDR]"),
+        (vec!["read", "-n", "0", "lm75@1"], "at least one round"),
+        (vec!["read", "--watch=0", "lm75@1"], "positive number"),
+        // Real buses: the bad second argument stops the run before the first bus is
+        // opened (i2c-250 does not exist, which would be exit status 1).
+        (vec!["read", "lm75@i2c-250:0x48", "xyz"], "is not CHIP@BUS"),
+        (vec!["read"], "name a chip"),
+    ] {
+        let o = udrv(&args, Some(TIME));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn bus_errors_are_operation_errors() {
+    let o = udrv(
+        &["--board", "virtual", "read", "lm75@i2c-2:0x48"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("i2c-2"), "{}", stderr(&o));
+    let o = udrv(&["read", "lm75@i2c-250:0x48"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/dev/i2c-250"), "{}", stderr(&o));
+    // A chip that is not there NACKs: one line naming it.
+    let o = udrv(
+        &["--board", "virtual", "read", "tmp102@i2c-1:0x4a"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("udrv: tmp102@i2c-1:0x4a: ") && e.lines().count() == 1,
+        "{e}"
+    );
+    let o = udrv(&["--board", "virtual", "read"], Some(-1.0));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn list_names_every_chip() {
+    let o = udrv(&["read", "--list"], None);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for c in [
+        "bme280", "sht3x", "ads1115", "ina219", "ds3231", "mcp23017", "at24c32",
+    ] {
+        assert!(out.lines().any(|l| l.starts_with(c)), "{c}:\n{out}");
+    }
+}
