@@ -22,6 +22,7 @@ pub mod mcp23017;
 pub mod mcp3x08;
 pub mod pca95xx;
 pub mod pca9685;
+pub mod probe;
 pub mod sht3x;
 
 #[cfg(feature = "sim")]

@@ -1,0 +1,154 @@
+//! What may sit at an I2C address, and identification by ID register where a chip has
+//! one, for a `probe`/`scan` command.
+//!
+//! Only the BME280/BMP280 among this crate's chips has an ID register (0xD0); the others
+//! can only be listed as candidates for their address range. [`Prober::identify`] never
+//! writes a register value or a command: it sends a register pointer and reads (the same
+//! as `i2cget`), and only at addresses where every candidate tolerates that.
+
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// A chip family this crate drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Chip {
+    /// LM75 family (module `lm75`), 0x48..=0x4F.
+    Lm75,
+    /// TMP102 (module `lm75`), 0x48..=0x4B.
+    Tmp102,
+    /// AT24 EEPROMs (module `at24`), 0x50..=0x57.
+    At24,
+    /// BME280 (module `bme280`), 0x76, 0x77.
+    Bme280,
+    /// BMP280 (module `bme280`), 0x76, 0x77.
+    Bmp280,
+    /// SHT3x (module `sht3x`), 0x44, 0x45.
+    Sht3x,
+    /// ADS1115 / ADS1015 (module `ads1x1x`), 0x48..=0x4B.
+    Ads1x1x,
+    /// INA219 (module `ina219`), 0x40..=0x4F.
+    Ina219,
+    /// PCA9685 (module `pca9685`), 0x40..=0x7F except 0x70 (all-call).
+    Pca9685,
+    /// DS3231 (module `ds3231`), 0x68.
+    Ds3231,
+    /// MCP23017 (module `mcp23017`), 0x20..=0x27.
+    Mcp23017,
+    /// PCA9554 / PCA9535 (module `pca95xx`), 0x20..=0x27; PCA9554A 0x38..=0x3F.
+    Pca95xx,
+}
+
+impl Chip {
+    /// Every chip family.
+    pub const ALL: [Chip; 12] = [
+        Chip::Lm75,
+        Chip::Tmp102,
+        Chip::At24,
+        Chip::Bme280,
+        Chip::Bmp280,
+        Chip::Sht3x,
+        Chip::Ads1x1x,
+        Chip::Ina219,
+        Chip::Pca9685,
+        Chip::Ds3231,
+        Chip::Mcp23017,
+        Chip::Pca95xx,
+    ];
+
+    /// A short lower-case name (`bme280`, `at24`, ...), as a CLI would accept it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chip::Lm75 => "lm75",
+            Chip::Tmp102 => "tmp102",
+            Chip::At24 => "at24",
+            Chip::Bme280 => "bme280",
+            Chip::Bmp280 => "bmp280",
+            Chip::Sht3x => "sht3x",
+            Chip::Ads1x1x => "ads1115",
+            Chip::Ina219 => "ina219",
+            Chip::Pca9685 => "pca9685",
+            Chip::Ds3231 => "ds3231",
+            Chip::Mcp23017 => "mcp23017",
+            Chip::Pca95xx => "pca9554",
+        }
+    }
+
+    /// Whether the chip can answer at `address` (its datasheet's address options).
+    pub fn can_be_at(self, address: u8) -> bool {
+        match self {
+            Chip::Lm75 => (0x48..=0x4F).contains(&address),
+            Chip::Tmp102 | Chip::Ads1x1x => (0x48..=0x4B).contains(&address),
+            Chip::At24 => (0x50..=0x57).contains(&address),
+            Chip::Bme280 | Chip::Bmp280 => address == 0x76 || address == 0x77,
+            Chip::Sht3x => address == 0x44 || address == 0x45,
+            Chip::Ina219 => (0x40..=0x4F).contains(&address),
+            Chip::Pca9685 => (0x40..=0x7F).contains(&address) && address != 0x70,
+            Chip::Ds3231 => address == 0x68,
+            Chip::Mcp23017 => (0x20..=0x27).contains(&address),
+            Chip::Pca95xx => (0x20..=0x27).contains(&address) || (0x38..=0x3F).contains(&address),
+        }
+    }
+
+    /// The chips that can answer at `address`.
+    pub fn candidates(address: u8) -> impl Iterator<Item = Chip> {
+        Self::ALL.into_iter().filter(move |c| c.can_be_at(address))
+    }
+}
+
+/// Identifies chips by ID register.
+#[derive(Debug)]
+pub struct Prober<I2C> {
+    i2c: I2C,
+}
+
+impl<I2C> Prober<I2C> {
+    /// A prober on `i2c`.
+    pub fn new(i2c: I2C) -> Self {
+        Self { i2c }
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+}
+
+/// At 0x76/0x77 every candidate (BME280, BMP280, PCA9685) tolerates a pointer write and
+/// a one-byte read: on a PCA9685 it reads an LED register.
+fn id_register(address: u8) -> Option<u8> {
+    (address == 0x76 || address == 0x77).then_some(0xD0)
+}
+
+fn chip_for_id(id: u8) -> Option<Chip> {
+    match id {
+        0x60 => Some(Chip::Bme280),
+        0x58 => Some(Chip::Bmp280),
+        _ => None,
+    }
+}
+
+dual_impl! {
+    impl[I2C] Prober<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Whether something acknowledges `address` (a zero-length write, SMBus quick
+    /// write; any bus error counts as absent).
+    pub fn is_present / is_present_async [&mut self] (address: u8) -> bool {
+        io!(self.i2c.write(address, &[])).is_ok()
+    }
+
+    /// Read the ID register of the chips that have one at `address`: `Ok(Some(chip))`
+    /// when it matches, `Ok(None)` when the address has no ID-register chip or the value
+    /// is unknown, `Err` when the bus fails (for example nothing answers).
+    pub fn identify / identify_async [&mut self] (address: u8) -> Result<Option<Chip>, I2C::Error> {
+        let Some(reg) = id_register(address) else {
+            return Ok(None);
+        };
+        let mut id = [0];
+        io!(self.i2c.write_read(address, &[reg], &mut id))?;
+        Ok(chip_for_id(id[0]))
+    }
+}

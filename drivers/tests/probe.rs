@@ -1,0 +1,76 @@
+//! Probe: address candidates (from the datasheets' address options, declared again here)
+//! and identification by ID register, byte-exact and against the models.
+
+mod common;
+use common::block_on;
+use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
+use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
+use udrv_drivers::probe::{Chip, Prober};
+
+#[test]
+fn candidates_follow_the_datasheet_address_options() {
+    let names = |a: u8| Chip::candidates(a).map(Chip::name).collect::<Vec<_>>();
+    assert_eq!(
+        names(0x48),
+        ["lm75", "tmp102", "ads1115", "ina219", "pca9685"]
+    );
+    assert_eq!(names(0x4F), ["lm75", "ina219", "pca9685"]);
+    assert_eq!(names(0x44), ["sht3x", "ina219", "pca9685"]);
+    assert_eq!(names(0x50), ["at24", "pca9685"]);
+    assert_eq!(names(0x68), ["pca9685", "ds3231"]);
+    assert_eq!(names(0x70), Vec::<&str>::new(), "PCA9685 all-call address");
+    assert_eq!(names(0x76), ["bme280", "bmp280", "pca9685"]);
+    assert_eq!(names(0x20), ["mcp23017", "pca9554"]);
+    assert_eq!(names(0x38), ["pca9554"]);
+    assert_eq!(names(0x08), Vec::<&str>::new());
+}
+
+#[test]
+fn identify_bytes() {
+    let ex = [
+        T::write_read(0x76, vec![0xD0], vec![0x60]),
+        T::write_read(0x77, vec![0xD0], vec![0x58]),
+        T::write_read(0x77, vec![0xD0], vec![0x55]),
+        T::write_read(0x76, vec![0xD0], vec![0])
+            .with_error(ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address)),
+        T::write(0x48, vec![]),
+        T::write(0x49, vec![]).with_error(ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address)),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut p = Prober::new(m.clone());
+    assert_eq!(p.identify(0x76).unwrap(), Some(Chip::Bme280));
+    assert_eq!(
+        block_on(p.identify_async(0x77)).unwrap(),
+        Some(Chip::Bmp280)
+    );
+    assert_eq!(p.identify(0x77).unwrap(), None, "unknown ID");
+    assert!(p.identify(0x76).is_err());
+    // No ID register at 0x48: nothing is sent at all.
+    assert_eq!(p.identify(0x48).unwrap(), None);
+    assert!(p.is_present(0x48));
+    assert!(!p.is_present(0x49));
+    m.done();
+}
+
+#[cfg(feature = "sim")]
+#[test]
+fn identify_models_on_a_simulated_bus() {
+    use udrv_drivers::bme280::model::Bme280Model;
+    use udrv_drivers::lm75::model::Lm75Model;
+    use udrv_drivers::sim::SimI2cBus;
+    let bus = SimI2cBus::new();
+    bus.attach(0x77, Bme280Model::new());
+    bus.attach(0x48, Lm75Model::lm75());
+    let mut p = Prober::new(bus.clone());
+    let mut found: Vec<(u8, Option<Chip>)> = Vec::new();
+    for a in 0x08..0x78 {
+        if p.is_present(a) {
+            found.push((a, p.identify(a).unwrap()));
+        }
+    }
+    assert_eq!(found, vec![(0x48, None), (0x77, Some(Chip::Bme280))]);
+    assert!(
+        p.identify(0x76).is_err(),
+        "absent: the bus error comes back"
+    );
+}
