@@ -173,7 +173,7 @@ macro_rules! forward_board {
 forward_board!(Box<dyn Board>, &dyn Board);
 
 /// Reads a line's state for the pin table.
-fn line_state(r: &PinRef, read_value: bool) -> Result<LineState> {
+pub(crate) fn line_state(r: &PinRef, read_value: bool) -> Result<LineState> {
     let chip = gpio::Chip::open(&r.chip)?;
     let info = chip.line_info(r.offset)?;
     let value = if read_value && !info.used {

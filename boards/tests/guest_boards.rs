@@ -314,3 +314,24 @@ fn board_info_finds_the_chips_and_reports_disabled_buses() {
     let st = info.buses.iter().find(|b| b.name == "i2c_arm").unwrap();
     assert!(!st.enabled);
 }
+
+#[test]
+fn bbb_pin_table_covers_both_headers() {
+    let bb = fixture_board!("bbb");
+    let t = bb.pin_table(false);
+    assert_eq!(t.rows.len(), 92);
+    let row = |n: &str| t.rows.iter().find(|r| r.pin.name == n).unwrap();
+    let s = row("P9_12").state.as_ref().expect("P9_12 state");
+    assert_eq!(
+        (s.chip.clone(), s.offset, s.line_name.as_deref()),
+        (chip("BBB1"), 28, Some("P9_12"))
+    );
+    let s = row("P8_45")
+        .state
+        .as_ref()
+        .expect("reserved pins are shown too");
+    assert_eq!((s.chip.clone(), s.offset), (chip("BBB2"), 6));
+    assert!(row("P9_1").state.is_none());
+    let text = t.render();
+    assert!(text.contains("P9 (TI AM335x BeagleBone Black)"), "{text}");
+}

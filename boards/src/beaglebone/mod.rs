@@ -12,7 +12,9 @@ use std::path::PathBuf;
 
 use udrv_core::gpio::Chip;
 
-use crate::board::{Board, BusKind, BusStatus, ChipStatus, I2cRef, SpiRef, UartRef};
+use crate::board::{
+    line_state, Board, BusKind, BusStatus, ChipStatus, I2cRef, PinRow, PinTable, SpiRef, UartRef,
+};
 use crate::bus::{self, BusDef, EnableFile};
 use crate::detect::{BoardId, Detected, Source};
 use crate::error::{Error, Result};
@@ -226,6 +228,30 @@ impl BeagleBone {
             .map(|i| (i, ChipFoundBy::Label))
     }
 
+    /// A table pin on its bank's chip, given a scan of the chips.
+    fn resolve(&self, pin: HeaderPin, line: GpioLine, chips: &[SeenChip]) -> Result<PinRef> {
+        let bank = BeagleBone::bank_of(&line);
+        let Some((i, found_by)) = self.bank_chip(bank, chips) else {
+            return Err(Error::ChipNotFound {
+                board: self.id.name(),
+                labels: vec![format!(
+                    "{} (GPIO bank {bank}, {})",
+                    BANK_LABELS[bank as usize], BANK_DEVICES[bank as usize]
+                )],
+                found: chips.iter().map(|c| c.1.clone()).collect(),
+            });
+        };
+        let (chip, chip_label, names) = chips[i].clone();
+        Ok(PinRef {
+            offset: line.offset,
+            line_name: names.get(line.offset as usize).cloned().flatten(),
+            pin,
+            chip,
+            chip_label,
+            found_by,
+        })
+    }
+
     fn bank_of(line: &GpioLine) -> u32 {
         BANK_LABELS
             .iter()
@@ -342,26 +368,29 @@ impl Board for BeagleBone {
             });
         }
         let chips = self.scan_chips();
-        let bank = BeagleBone::bank_of(&line);
-        let Some((i, found_by)) = self.bank_chip(bank, &chips) else {
-            return Err(Error::ChipNotFound {
-                board: self.id.name(),
-                labels: vec![format!(
-                    "{} (GPIO bank {bank}, {})",
-                    BANK_LABELS[bank as usize], BANK_DEVICES[bank as usize]
-                )],
-                found: chips.iter().map(|c| c.1.clone()).collect(),
-            });
-        };
-        let (chip, chip_label, names) = chips[i].clone();
-        Ok(PinRef {
-            offset: line.offset,
-            line_name: names.get(line.offset as usize).cloned().flatten(),
-            pin,
-            chip,
-            chip_label,
-            found_by,
-        })
+        self.resolve(pin, line, &chips)
+    }
+
+    fn pin_table(&self, read_values: bool) -> PinTable {
+        // One scan of the chips for the whole table.
+        let chips = self.scan_chips();
+        let rows = self
+            .header_pins()
+            .into_iter()
+            .map(|pin| {
+                let state = pin
+                    .gpio
+                    .clone()
+                    .and_then(|line| self.resolve(pin.clone(), line, &chips).ok())
+                    .and_then(|r| line_state(&r, read_values).ok());
+                PinRow { pin, state }
+            })
+            .collect();
+        PinTable {
+            board: self.id,
+            model: self.model(),
+            rows,
+        }
     }
 
     fn i2c(&self, role: &str) -> Result<I2cRef> {
