@@ -7,7 +7,10 @@ use std::fmt::{self, Display};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use embedded_hal::spi::SpiDevice;
-use udrv_drivers::{ads1x1x, at24, bme280, ds3231, ina219, lm75, mcp23017, pca9685, sht3x};
+use udrv_drivers::{
+    ads1x1x, at24, bme280, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08, pca95xx, pca9685,
+    sht3x,
+};
 
 /// A chip `udrv read` can read.
 #[derive(Debug)]
@@ -45,6 +48,9 @@ const A40_4F: &[u8] = &[
 const A48_4F: &[u8] = &[0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f];
 const A48_4B: &[u8] = &[0x48, 0x49, 0x4a, 0x4b];
 const A20_27: &[u8] = &[0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27];
+const PCA9554_ADDRS: &[u8] = &[
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+];
 const A50_57: &[u8] = &[0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57];
 const PCA9685_ADDRS: &[u8] = &[
     0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
@@ -122,6 +128,20 @@ pub const CHIPS: &[ChipDef] = &[
         reads: "reads IODIR and GPIO of both ports",
     },
     ChipDef {
+        name: "pca9554",
+        aliases: &["pca9554a", "tca9554"],
+        addresses: PCA9554_ADDRS,
+        spi: false,
+        reads: "reads the input port and configuration registers",
+    },
+    ChipDef {
+        name: "pca9535",
+        aliases: &["tca9535"],
+        addresses: A20_27,
+        spi: false,
+        reads: "reads the input port and configuration registers of both ports",
+    },
+    ChipDef {
         name: "pca9685",
         aliases: &[],
         addresses: PCA9685_ADDRS,
@@ -141,6 +161,27 @@ pub const CHIPS: &[ChipDef] = &[
         addresses: A50_57,
         spi: false,
         reads: "reads the first 32 bytes (sets the address pointer to 0x00)",
+    },
+    ChipDef {
+        name: "mcp3008",
+        aliases: &[],
+        addresses: &[],
+        spi: true,
+        reads: "converts CH0-CH7 against AGND (3 bytes per channel), 3.3 V reference",
+    },
+    ChipDef {
+        name: "mcp3208",
+        aliases: &[],
+        addresses: &[],
+        spi: true,
+        reads: "as mcp3008, 12-bit",
+    },
+    ChipDef {
+        name: "max31855",
+        aliases: &[],
+        addresses: &[],
+        spi: true,
+        reads: "reads its 32-bit word (nothing written: MOSI is not connected)",
     },
 ];
 
@@ -220,7 +261,10 @@ macro_rules! explain {
     )*};
 }
 
-explain!(ads1x1x, at24, bme280, ds3231, ina219, lm75, mcp23017, pca9685, sht3x);
+explain!(
+    ads1x1x, at24, bme280, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08, pca95xx, pca9685,
+    sht3x
+);
 
 fn ex<E: Explain>(e: E) -> String {
     e.explain()
@@ -408,6 +452,26 @@ where
                 ),
             ])
         }
+        "pca9554" | "pca9535" => {
+            let mut io = if def.name == "pca9554" {
+                pca95xx::Pca95xx::pca9554(i2c, address)
+            } else {
+                pca95xx::Pca95xx::pca9535(i2c, address)
+            };
+            let inputs = io.read_inputs().map_err(ex)?;
+            let dirs = io.read_reg(3).map_err(ex)?;
+            let mut v = vec![text(
+                "port0",
+                format!("{:#010b} (inputs {:#010b})", inputs & 0xff, dirs & 0xff),
+            )];
+            if io.pins() == 16 {
+                v.push(text(
+                    "port1",
+                    format!("{:#010b} (inputs {:#010b})", inputs >> 8, dirs >> 8),
+                ));
+            }
+            Ok(v)
+        }
         "pca9685" => {
             let mut pwm = pca9685::Pca9685::new(i2c, address);
             let mode1 = pwm.mode1().map_err(ex)?;
@@ -483,6 +547,55 @@ where
 {
     match def.name {
         "bme280" => bme280_readings(&mut bme280::Bme280::new_spi(spi), delay),
+        "mcp3008" | "mcp3208" => {
+            let variant = if def.name == "mcp3008" {
+                mcp3x08::Variant::Mcp3008
+            } else {
+                mcp3x08::Variant::Mcp3208
+            };
+            let mut adc = mcp3x08::Mcp3x08::new(spi, variant, 3_300_000);
+            (0..8)
+                .map(|ch| {
+                    let v = adc.read_voltage(mcp3x08::Input::Single(ch)).map_err(ex)?;
+                    Ok(num(
+                        format!("ch{ch}"),
+                        v.as_microvolts() as f64 / 1e6,
+                        3,
+                        "V",
+                    ))
+                })
+                .collect()
+        }
+        "max31855" => match max31855::Max31855::new(spi).read() {
+            Ok(r) => Ok(vec![
+                num(
+                    "thermocouple",
+                    r.thermocouple.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+                num(
+                    "cold_junction",
+                    r.internal.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+            ]),
+            Err(max31855::Error::Fault(f, _)) => {
+                let mut what = Vec::new();
+                if f.open_circuit {
+                    what.push("open circuit (no thermocouple connected)");
+                }
+                if f.short_to_gnd {
+                    what.push("thermocouple shorted to GND");
+                }
+                if f.short_to_vcc {
+                    what.push("thermocouple shorted to VCC");
+                }
+                Err(format!("MAX31855 fault: {}", what.join(", ")))
+            }
+            Err(e) => Err(ex(e)),
+        },
         other => Err(format!("{other} has no SPI interface")),
     }
 }

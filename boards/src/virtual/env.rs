@@ -45,6 +45,13 @@ pub struct Conditions {
     /// ADS1115 inputs AIN0..AIN3: a potentiometer sweeping 0.45-2.85 V, a light sensor
     /// 0.2-2.8 V, a 1.250 V reference, and ground.
     pub adc: [Voltage; 4],
+    /// MCP3008 inputs CH0..CH7 (3.3 V reference): a joystick's X and Y (0.15-3.15 V,
+    /// circling every 13 s), a half-supply divider (1.65 V) on CH2, ground on the rest.
+    pub spi_adc: [Voltage; 8],
+    /// The thermocouple of the MAX31855: an oven cycling between 160 and 200 °C.
+    pub thermocouple: Temperature,
+    /// The MAX31855's cold junction (its own die, on the board).
+    pub cold_junction: Temperature,
     /// The 5 V rail the INA219 measures (sags with the load).
     pub bus_voltage: Voltage,
     /// The load current through the INA219's 0.1 Ω shunt (1.5 A more while the heater is
@@ -310,9 +317,16 @@ fn conditions_at(
     for (i, v) in adc.iter_mut().enumerate() {
         *v = h.adc[i].unwrap_or(Voltage(fixed[i]));
     }
+    let mut spi_adc = [Voltage(0); 8];
+    spi_adc[0] = Voltage(micros(1.65 + 1.5 * wave(t, 13.0, 0.0)));
+    spi_adc[1] = Voltage(micros(1.65 + 1.5 * wave(t, 13.0, TAU / 4.0)));
+    spi_adc[2] = Voltage(1_650_000);
     Conditions {
         elapsed,
         uptime,
+        spi_adc,
+        thermocouple: Temperature(millis(180.0 + 20.0 * wave(t, 400.0, 0.0))),
+        cold_junction: Temperature(millis(board - 3.0)),
         temperature: h.temperature.unwrap_or(Temperature(millis(room))),
         humidity: h.humidity.unwrap_or(percent(humidity)),
         pressure: h

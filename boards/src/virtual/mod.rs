@@ -4,12 +4,15 @@
 //!
 //! | bus / line | what is there |
 //! |---|---|
-//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20 |
+//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20, PCA9554 @0x21 |
+//! | `spidev0.0` (`spi(0, 0)`) | MCP3008 (3.3 V reference): joystick X/Y on CH0/CH1, 1.65 V on CH2 |
+//! | `spidev0.1` (`spi(0, 1)`) | MAX31855 with a type-K thermocouple in an oven |
 //! | `spidev1.0` (`spi(1, 0)`) | BME280 (SPI), outdoors |
 //! | `GPIO17` (pin 11), input | MCP23017 INTA (active low) |
 //! | `GPIO4` (pin 7), input | DS3231 INT/SQW (active low) |
 //! | `GPIO5` (pin 29), input | ADS1115 ALERT/RDY |
 //! | `GPIO6` (pin 31), input | LM75 OS (active low) |
+//! | `GPIO24` (pin 18), input | PCA9554 INT (active low) |
 //! | `GPIO27` (pin 13), output | heater relay: warms the room the sensors measure |
 //! | `GPIO22` (pin 15), output | LED |
 //!
@@ -51,7 +54,10 @@ use udrv_drivers::bme280::model::Bme280Model;
 use udrv_drivers::ds3231::model::Ds3231Model;
 use udrv_drivers::ina219::model::Ina219Model;
 use udrv_drivers::lm75::model::Lm75Model;
+use udrv_drivers::max31855::model::Max31855Model;
 use udrv_drivers::mcp23017::model::Mcp23017Model;
+use udrv_drivers::mcp3x08::model::Mcp3x08Model;
+use udrv_drivers::pca95xx::model::Pca95xxModel;
 use udrv_drivers::pca9685::model::Pca9685Model;
 use udrv_drivers::sht3x::model::Sht3xModel;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
@@ -144,6 +150,12 @@ pub const CHIPS: &[VirtualChip] = &[
         what: "16 GPIOs, buttons on GPA0-GPA3 (INTA on GPIO17)",
     },
     VirtualChip {
+        chip: "pca9554",
+        bus: "i2c-1",
+        address: Some(0x21),
+        what: "8 GPIOs: DIP switches on IO4-IO7 (on, off, on, off), IO0-IO3 free (INT on GPIO24)",
+    },
+    VirtualChip {
         chip: "pca9685",
         bus: "i2c-1",
         address: Some(0x41),
@@ -154,6 +166,18 @@ pub const CHIPS: &[VirtualChip] = &[
         bus: "i2c-1",
         address: Some(0x50),
         what: "4 KiB EEPROM (an ID record at 0x0000)",
+    },
+    VirtualChip {
+        chip: "mcp3008",
+        bus: "spidev0.0",
+        address: None,
+        what: "10-bit ADC, 3.3 V reference: joystick X/Y on CH0/CH1, 1.65 V on CH2",
+    },
+    VirtualChip {
+        chip: "max31855",
+        bus: "spidev0.1",
+        address: None,
+        what: "type-K thermocouple in an oven (160-200 °C)",
     },
     VirtualChip {
         chip: "bme280",
@@ -181,10 +205,16 @@ pub struct VirtualChips {
     pub ds3231: SimHandle<Ds3231Model>,
     /// MCP23017 @0x20: drive its pins with `set_input` to press buttons.
     pub mcp23017: SimHandle<Mcp23017Model>,
+    /// PCA9554 @0x21: drive its pins with `set_input`.
+    pub pca9554: SimHandle<Pca95xxModel>,
     /// PCA9685 @0x41.
     pub pca9685: SimHandle<Pca9685Model>,
     /// AT24C32 @0x50.
     pub at24c32: SimHandle<At24Model>,
+    /// MCP3008 on `spidev0.0`.
+    pub mcp3008: SimHandle<Mcp3x08Model>,
+    /// MAX31855 on `spidev0.1` (`set_faults` to break the thermocouple).
+    pub max31855: SimHandle<Max31855Model>,
     /// BME280 on `spidev1.0`.
     pub bme280_spi: SimHandle<Bme280Model>,
 }
@@ -291,6 +321,11 @@ impl VirtualBoard {
         });
         let mcp23017 = SimHandle::new(Mcp23017Model::new());
         i2c1.attach_handle(0x20, &mcp23017);
+        let pca9554 = i2c1.attach(0x21, Pca95xxModel::pca9554());
+        for (n, on) in [(4, true), (5, false), (6, true), (7, false)] {
+            // A DIP switch that is on pulls its pin to ground.
+            pca9554.lock().set_input(n, on.then_some(false));
+        }
         let pca9685 = Pca9685Model::new(0x41).attach(&i2c1);
         let mut eeprom = At24Model::new(4096, 32, 2, 0x50);
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
@@ -307,7 +342,32 @@ impl VirtualBoard {
             },
         })
         .0;
+        let mcp3008 = SimHandle::new(Mcp3x08Model::mcp3008(3_300_000));
+        let max31855 = SimHandle::new(Max31855Model::new());
         let mut spi = BTreeMap::new();
+        spi.insert(
+            (0, 0),
+            SimSpiDevice::from_handle(&SimHandle::new(live::Live {
+                model: mcp3008.clone(),
+                env: env.clone(),
+                apply: |c: &Conditions, m: &mut Mcp3x08Model| {
+                    for (i, v) in c.spi_adc.iter().enumerate() {
+                        m.set_input(i, *v);
+                    }
+                },
+            })),
+        );
+        spi.insert(
+            (0, 1),
+            SimSpiDevice::from_handle(&SimHandle::new(live::Live {
+                model: max31855.clone(),
+                env: env.clone(),
+                apply: |c: &Conditions, m: &mut Max31855Model| {
+                    m.set_thermocouple(c.thermocouple);
+                    m.set_internal(c.cold_junction);
+                },
+            })),
+        );
         spi.insert((1, 0), outdoor);
 
         let mut lines = BTreeMap::new();
@@ -327,6 +387,7 @@ impl VirtualBoard {
         input("GPIO4", "DS3231 INT/SQW", ds3231.lock().int_pin());
         input("GPIO5", "ADS1115 ALERT/RDY", ads1115.lock().alert_pin());
         input("GPIO6", "LM75 OS", lm75.lock().os_pin());
+        input("GPIO24", "PCA9554 INT", pca9554.lock().int_pin());
         let heater_env = env.clone();
         lines.insert(
             "GPIO27",
@@ -362,8 +423,11 @@ impl VirtualBoard {
                 ina219,
                 ds3231,
                 mcp23017,
+                pca9554,
                 pca9685,
                 at24c32,
+                mcp3008,
+                max31855,
                 bme280_spi,
             },
             header: RaspberryPi::new(BoardId::Rpi4B).expect("the Pi 4 is a Raspberry Pi"),
