@@ -415,4 +415,38 @@ mod sim {
         rtc.set_aging_offset(-7).unwrap();
         assert_eq!(chip.lock().register(AGING), 0xF9);
     }
+
+    #[test]
+    fn model_time_setters_for_a_board() {
+        use udrv_drivers::ds3231::model::civil_from_unix;
+        // Known instants (UTC) with their ISO weekdays.
+        assert_eq!(civil_from_unix(946_684_800), (2000, 1, 1, 6, 0, 0, 0));
+        assert_eq!(civil_from_unix(1_709_164_800), (2024, 2, 29, 4, 0, 0, 0));
+        assert_eq!(
+            civil_from_unix(4_102_444_799),
+            (2099, 12, 31, 4, 23, 59, 59)
+        );
+        let (chip, mut rtc, _) = setup();
+        chip.lock().set_time(2126, 7, 4, 6, 23, 5, 9);
+        assert_eq!(rtc.datetime().unwrap(), dt(2126, 7, 4, 6, 23, 5, 9));
+        assert!(rtc.oscillator_stopped().unwrap());
+        let unix = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        let before = unix();
+        chip.lock().set_to_system_time();
+        let after = unix();
+        assert!(!rtc.oscillator_stopped().unwrap());
+        let t = rtc.datetime().unwrap();
+        let got = (
+            t.year, t.month, t.day, t.weekday, t.hour, t.minute, t.second,
+        );
+        assert!(
+            (before..=after).any(|s| civil_from_unix(s) == got),
+            "{got:?} not between {before} and {after}"
+        );
+    }
 }

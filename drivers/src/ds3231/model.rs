@@ -21,6 +21,33 @@ fn from_bcd(b: u8) -> u8 {
     (b >> 4) * 10 + (b & 0x0F)
 }
 
+/// Seconds since 1970-01-01 UTC to (year, month, day, ISO weekday 1 = Monday, hour,
+/// minute, second), in the proleptic Gregorian calendar (days-to-civil algorithm).
+pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8, u8) {
+    let days = (secs / 86_400) as i64;
+    let sod = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    // 1970-01-01 was a Thursday (ISO 4).
+    let wd = (days + 3).rem_euclid(7) + 1;
+    (
+        y as u16,
+        m as u8,
+        d as u8,
+        wd as u8,
+        (sod / 3600) as u8,
+        (sod / 60 % 60) as u8,
+        (sod % 60) as u8,
+    )
+}
+
 /// A DS3231.
 #[derive(Debug)]
 pub struct Ds3231Model {
@@ -67,6 +94,49 @@ impl Ds3231Model {
     /// Follow the host's clock from now on (the virtual board wants this).
     pub fn run_realtime(&mut self) {
         self.realtime = Some(Instant::now());
+    }
+
+    /// Set the clock in 24-hour mode (year 2000..=2199, weekday 1..=7), as a write of
+    /// the time registers would; restarts the one-second countdown. OSF is untouched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn set_time(
+        &mut self,
+        year: u16,
+        month: u8,
+        day: u8,
+        weekday: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) {
+        let y = year.clamp(2000, 2199);
+        self.regs[0] = to_bcd(second % 60);
+        self.regs[1] = to_bcd(minute % 60);
+        self.regs[2] = to_bcd(hour % 24);
+        self.regs[3] = weekday.clamp(1, 7);
+        self.regs[4] = to_bcd(day.clamp(1, 31));
+        self.regs[5] = to_bcd(month.clamp(1, 12)) | if y >= 2100 { 0x80 } else { 0 };
+        self.regs[6] = to_bcd((y % 100) as u8);
+        if let Some(t) = &mut self.realtime {
+            *t = Instant::now();
+        }
+    }
+
+    /// Set the clock to the host's UTC time (weekday 1 = Monday) and clear OSF, as a
+    /// battery-backed clock that was set once would be.
+    pub fn set_to_system_time(&mut self) {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let (y, mo, d, wd, h, mi, s) = civil_from_unix(secs);
+        self.set_time(y, mo, d, wd, h, mi, s);
+        self.clear_oscillator_stopped();
+    }
+
+    /// Clear the oscillator-stop flag.
+    pub fn clear_oscillator_stopped(&mut self) {
+        self.regs[0x0F] &= !0x80;
     }
 
     /// The INT/SQW pin (open drain, high when inactive).

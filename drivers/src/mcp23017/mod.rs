@@ -317,7 +317,8 @@ dual_impl! {
         Ok(())
     }
 
-    /// Read one pin's level (through GPIO, with IPOL applied).
+    /// Read one pin's level (through GPIO, with IPOL applied; this clears a pending
+    /// interrupt of that port, like any GPIO read).
     pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<I2C::Error>> {
         let m = pin(p)?;
         let mut b = [0];
@@ -377,7 +378,8 @@ dual_impl! {
 
 impl<I2C: I2c> Mcp23017<I2C> {
     /// Block until `int_line` (an input wired to INTA/INTB, active low by default) is
-    /// low, then read and clear the interrupt.
+    /// low, then read and clear the interrupt. This polls the line in a busy loop: prefer
+    /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait.
     pub fn next_interrupt<P: embedded_hal::digital::InputPin>(
         &mut self,
         int_line: &mut P,
