@@ -322,9 +322,14 @@ mod sim {
         assert_eq!(chip.lock().control_registers(), (0b101, 0b101_101_00, 0));
         block_on(bme.set_mode_async(Mode::Normal)).unwrap();
         for t in [-40_000, -12_340, 0, 21_500, 85_000] {
-            chip.lock().set_temperature(Temperature(t));
-            chip.lock().set_pressure(Pressure(95_000 * 256));
-            chip.lock().set_humidity(Humidity(33_000));
+            let before = chip.lock().measurements();
+            chip.lock()
+                .set_conditions(Temperature(t), Pressure(95_000 * 256), Humidity(33_000));
+            assert_eq!(
+                chip.lock().measurements(),
+                before + 1,
+                "one normal-mode step"
+            );
             let m = block_on(bme.read_measurement_async()).unwrap();
             check(&m, t, 95_000, 33_000);
         }

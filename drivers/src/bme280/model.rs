@@ -210,6 +210,15 @@ impl Bme280Model {
         self.normal_mode_tick();
     }
 
+    /// Set temperature, pressure and humidity together: in normal mode this is one
+    /// measurement (one IIR filter step), not three.
+    pub fn set_conditions(&mut self, t: Temperature, p: Pressure, h: Humidity) {
+        self.temperature = t;
+        self.pressure = p;
+        self.humidity = h;
+        self.normal_mode_tick();
+    }
+
     /// How many status reads report `measuring` after a forced measurement starts
     /// (default 1).
     pub fn set_measuring_reads(&mut self, n: u8) {
