@@ -110,6 +110,17 @@ pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
             );
         }
     }
+    let file = def
+        .enable_line
+        .and_then(|_| enable_file(root, def.enable_file));
+    if let (None, Some(line), Some(f)) = (&found, def.enable_line, &file) {
+        if config_has(root, f, line) {
+            note = Some(format!(
+                "{f} already has `{line}`: reboot if you just added it, and check that it \
+                 is not under a [section] for another model"
+            ));
+        }
+    }
     BusStatus {
         kind: def.kind,
         name: def.name.to_string(),
@@ -122,11 +133,29 @@ pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
             .unwrap_or_else(|| PathBuf::from(format!("/dev/{}", def.matcher.usual))),
         found_by: found.as_ref().map(|(_, f)| f.by),
         enable_line: def.enable_line.map(str::to_string),
-        enable_file: def
-            .enable_line
-            .and_then(|_| enable_file(root, def.enable_file)),
+        enable_file: file,
         note,
     }
+}
+
+/// Whether the config file under `root` has `line`, not commented out. Overlay lines
+/// match by key and `.dtbo` name (older BeagleBone images write
+/// `uboot_overlay_addr4=/lib/firmware/BB-SPIDEV0-00A0.dtbo`).
+fn config_has(root: &Root, file: &str, line: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+        return false;
+    };
+    let dtbo = line.split_once('=').filter(|(_, v)| v.ends_with(".dtbo"));
+    text.lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| {
+            l == line
+                || dtbo.is_some_and(|(k, v)| {
+                    l.split_once('=')
+                        .is_some_and(|(lk, lv)| lk.trim() == k && lv.trim().ends_with(v))
+                })
+        })
 }
 
 fn unknown(kind: BusKind, name: &str, defs: &[BusDef]) -> Error {

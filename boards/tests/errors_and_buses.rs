@@ -406,3 +406,34 @@ fn the_pin_table_renders_two_columns_like_pinout() {
     let pin = b.header_pin(PinSpec::Name("P9_12")).unwrap();
     assert_eq!(pin.describe(), "P9 pin 12 (P9_12)");
 }
+
+#[test]
+fn an_enable_line_already_in_the_config_says_to_reboot() {
+    let root = scratch("configured");
+    fs::create_dir_all(root.join("boot/firmware")).unwrap();
+    fs::write(
+        root.join("boot/firmware/config.txt"),
+        "# dtparam=spi=on\ndtparam=i2c_arm=on\n[all]\n",
+    )
+    .unwrap();
+    let p = pi(BoardId::Rpi4B, &root);
+    let e = p.i2c("i2c_arm").unwrap_err().to_string();
+    assert!(
+        e.contains("already has `dtparam=i2c_arm=on`: reboot"),
+        "{e}"
+    );
+    // Commented out: the usual hint.
+    let e = p.spi(0, 0).unwrap_err().to_string();
+    assert!(!e.contains("already has"), "{e}");
+    // BeagleBone overlays match with the old /lib/firmware/ path too.
+    fs::write(
+        root.join("boot/uEnv.txt"),
+        "uboot_overlay_addr4=/lib/firmware/BB-SPIDEV0-00A0.dtbo\n",
+    )
+    .unwrap();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(&root)).unwrap();
+    let e = b.spi(0, 0).unwrap_err().to_string();
+    assert!(e.contains("/boot/uEnv.txt already has"), "{e}");
+    let e = b.uart("uart1").unwrap_err().to_string();
+    assert!(!e.contains("already has"), "{e}");
+}
