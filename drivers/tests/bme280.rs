@@ -227,6 +227,33 @@ fn i2c_errors_and_async() {
 }
 
 #[test]
+fn bmp280_has_no_humidity() {
+    let (a, _) = calib_bytes(&example_calibration());
+    let ex = [
+        T::write_read(ADDR, vec![ID], vec![0x58]),
+        T::write_read(ADDR, vec![STATUS], vec![0x00]),
+        T::write_read(ADDR, vec![CALIB_A], a),
+        // no 0xE1 calibration block, no ctrl_hum write
+        T::write(ADDR, vec![CTRL_MEAS, 0b001_001_00]),
+        T::write(ADDR, vec![CONFIG, 0b000_000_00]),
+        T::write(ADDR, vec![CTRL_MEAS, 0b001_001_00]),
+        T::write_read(
+            ADDR,
+            vec![DATA],
+            vec![0x65, 0x5A, 0xC0, 0x7E, 0xED, 0x00, 0x55, 0x55],
+        ),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut bmp = Bme280::new_i2c(m.clone(), ADDR);
+    bmp.init().unwrap();
+    bmp.set_config(Config::default()).unwrap();
+    let meas = bmp.read_measurement().unwrap();
+    assert_eq!(meas.temperature.as_millicelsius(), 25_080);
+    assert_eq!(meas.humidity, None, "a BMP280 reports no humidity");
+    m.done();
+}
+
+#[test]
 fn spi_bytes() {
     let (a, b) = calib_bytes(&example_calibration());
     let ex = [

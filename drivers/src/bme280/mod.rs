@@ -259,7 +259,10 @@ dual_impl! {
     pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<IF::Error>> {
         self.config = config;
         io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep))).map_err(Error::Bus)?;
-        io!(self.iface.write_reg(CTRL_HUM, config.humidity as u8)).map_err(Error::Bus)?;
+        if self.humidity {
+            // ctrl_hum exists on the BME280 only.
+            io!(self.iface.write_reg(CTRL_HUM, config.humidity as u8)).map_err(Error::Bus)?;
+        }
         io!(self.iface.write_reg(CONFIG, (config.standby as u8) << 5 | (config.filter as u8) << 2)).map_err(Error::Bus)?;
         io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep))).map_err(Error::Bus)?;
         Ok(())

@@ -36,7 +36,8 @@ pub enum Filter {
     X16 = 4,
 }
 
-/// Inactive time between normal-mode measurements (`t_sb`, datasheet table 27).
+/// Inactive time between normal-mode measurements (`t_sb`, BME280 datasheet table 27).
+/// On a BMP280 the last two codes mean 2000 ms and 4000 ms instead of 10 ms and 20 ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Standby {
     /// 0.5 ms.
