@@ -185,6 +185,27 @@ mod sim {
     }
 
     #[test]
+    fn auto_increment_rollover_and_reserved_addresses() {
+        let bus = SimI2cBus::new();
+        let _chip = Pca9685Model::new(ADDR).attach(&bus);
+        let mut pwm = Pca9685::new(bus.clone(), ADDR);
+        pwm.init().unwrap();
+        let mut raw = bus.clone();
+        use embedded_hal::i2c::I2c;
+        // Table 3 remark: past 45h the pointer goes to MODE1 (00h) ...
+        let mut b = [0; 2];
+        raw.write_read(ADDR, &[0x45], &mut b).unwrap();
+        assert_eq!(b, [0x10, 0x21], "LED15_OFF_H (full off), then MODE1");
+        // ... and from FAh it runs to FEh (ALL_LED read as zero), then rolls over to 0.
+        let mut b = [0xAA; 6];
+        raw.write_read(ADDR, &[0xFA], &mut b).unwrap();
+        assert_eq!(b, [0, 0, 0, 0, 0x1E, 0x21]);
+        // Reserved addresses are not acknowledged.
+        assert!(raw.write_read(ADDR, &[0x46], &mut [0]).is_err());
+        assert!(raw.write(ADDR, &[0xF9, 1]).is_err());
+    }
+
+    #[test]
     fn all_call_sub_address_and_software_reset() {
         let bus = SimI2cBus::new();
         let a = Pca9685Model::new(0x40).attach(&bus);

@@ -1,7 +1,8 @@
 //! Behavioural model of the PCA9685, written from its datasheet (NXP PCA9685 rev. 4, §7)
 //! without the driver's register definitions: MODE1 (power-on 0x11: sleeping, all-call),
 //! MODE2 (0x04), sub-addresses and all-call address (answered only when enabled),
-//! auto-increment, LED registers with full on / full off, ALL_LED writes (read as 0),
+//! auto-increment (rolling over from 45h and from FEh to 00h), reserved addresses not
+//! acknowledged, LED registers with full on / full off, ALL_LED writes (read as 0),
 //! PRE_SCALE writable only in sleep, RESTART semantics, outputs that change at STOP or
 //! on ACK (OCH).
 
@@ -177,9 +178,10 @@ impl Pca9685Model {
         if self.regs[0] & 0x20 == 0 {
             return r;
         }
+        // Table 3 remark: past LED15_OFF_H (69) the pointer goes to MODE1; from
+        // ALL_LED_ON_L (250) it increments up to PRE_SCALE (254), then rolls over to 0.
         match r {
-            0x45 => 0x00, // after LED15_OFF_H (auto-increment rolls over to MODE1)
-            0xFF => 0x00,
+            0x45 | 0xFE | 0xFF => 0x00,
             r => r + 1,
         }
     }
@@ -197,6 +199,10 @@ impl I2cTarget for Pca9685Model {
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
         for &b in bytes {
             if self.first {
+                // "reserved addresses will not be acknowledged" (table 3)
+                if (0x46..=0xF9).contains(&b) {
+                    return Err(SimError::DataNack);
+                }
                 self.pointer = b;
                 self.first = false;
             } else {
