@@ -422,26 +422,32 @@ impl fmt::Display for BoardInfo {
                 _ => writeln!(f, "gpio:   [{}] not found ({})", c.label, c.role)?,
             }
         }
+        let wn = self.buses.iter().map(|b| b.name.len()).max().unwrap_or(0);
+        let wc = self
+            .buses
+            .iter()
+            .map(|b| b.controller.len())
+            .max()
+            .unwrap_or(0);
+        let wd = self
+            .buses
+            .iter()
+            .filter(|b| b.enabled)
+            .map(|b| b.device.to_string_lossy().len())
+            .max()
+            .unwrap_or(0);
         for b in &self.buses {
+            let (kind, name, ctl) = (b.kind.as_str(), &b.name, &b.controller);
             if b.enabled {
+                let dev = b.device.to_string_lossy();
                 writeln!(
                     f,
-                    "{:<4}    {:<10} {:<12} {:<16} {}",
-                    b.kind.as_str(),
-                    b.name,
-                    b.controller,
-                    b.device.display(),
+                    "{kind:<4}    {name:<wn$}  {ctl:<wc$}  {dev:<wd$}  {}",
                     b.pins
                 )?;
             } else {
-                writeln!(
-                    f,
-                    "{:<4}    {:<10} {:<12} disabled: {}",
-                    b.kind.as_str(),
-                    b.name,
-                    b.controller,
-                    b.enable_hint()
-                )?;
+                let hint = b.enable_hint();
+                writeln!(f, "{kind:<4}    {name:<wn$}  {ctl:<wc$}  disabled: {hint}")?;
             }
         }
         Ok(())
