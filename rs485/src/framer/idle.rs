@@ -44,6 +44,10 @@ impl IdleGap {
 }
 
 impl Framer for IdleGap {
+    fn char_time_ns(&self) -> u64 {
+        self.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         self.clock.chunk(ts, bytes.len());
         for (i, &b) in bytes.iter().enumerate() {

@@ -69,6 +69,10 @@ impl LengthField {
 }
 
 impl Framer for LengthField {
+    fn char_time_ns(&self) -> u64 {
+        self.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         self.clock.chunk(ts, bytes.len());
         let header = self.cfg.offset + self.cfg.width as usize;

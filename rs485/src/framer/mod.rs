@@ -49,12 +49,17 @@ pub trait Framer: Send {
     /// End of input: emits whatever is buffered (flagged when incomplete).
     fn finish(&mut self, out: &mut Vec<Frame>);
 
-    /// A chunk as a capture loop sees it: first the tick the loop would have made at the
-    /// deadline if it passed before `ts`, then the bytes. Live capture and replay both call
-    /// this, so a replay cuts exactly the frames the live capture did.
+    /// The time one character takes on the wire, used to back-date chunks.
+    fn char_time_ns(&self) -> u64;
+
+    /// A chunk as a capture loop sees it: first the tick due at the deadline if the line
+    /// was quiet until then (the chunk's first byte, back-dated from `ts`, started after
+    /// it), then the bytes. Live capture and replay both call this, so a replay cuts
+    /// exactly the frames the live capture did.
     fn feed(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         if let Some(d) = self.deadline() {
-            if d <= ts {
+            let first = ts.0.saturating_sub(bytes.len() as u64 * self.char_time_ns());
+            if d.0 <= first {
                 self.tick(d, out);
             }
         }
@@ -115,6 +120,11 @@ impl ByteClock {
         ByteClock { char_ns, last_end: None, base: 0 }
     }
 
+    /// The character time.
+    pub(crate) fn char_ns(&self) -> u64 {
+        self.char_ns
+    }
+
     /// Starts a chunk of `n` bytes read at `ts`.
     pub(crate) fn chunk(&mut self, ts: Timestamp, n: usize) {
         self.base = ts.0.saturating_sub(n as u64 * self.char_ns);
@@ -132,6 +142,16 @@ impl ByteClock {
         };
         self.last_end = Some(start + self.char_ns);
         (start, gap)
+    }
+
+    /// A whole chunk of `n` bytes at once: bytes after the first in a chunk always follow
+    /// each other with no gap, so only the first one's (start, gap) is returned; byte `i`
+    /// starts at `start + i * char_ns`.
+    pub(crate) fn whole_chunk(&mut self, ts: Timestamp, n: usize) -> (u64, u64) {
+        self.chunk(ts, n);
+        let first = self.byte(0);
+        self.last_end = Some(first.0 + n as u64 * self.char_ns);
+        first
     }
 
     /// When the last byte ended.

@@ -99,6 +99,10 @@ pub struct ModbusRtu {
     buf: Vec<u8>,
     /// Start time of each byte in `buf`.
     times: Vec<u64>,
+    /// Indices (in `buf`) of bytes after a silence surely longer than t3.5, ascending.
+    frame_gaps: std::collections::VecDeque<usize>,
+    /// Indices of bytes after a silence surely longer than t1.5, ascending.
+    t15_gaps: std::collections::VecDeque<usize>,
     head: usize,
     /// End time of the last byte handed out in a frame.
     prev_end: Option<u64>,
@@ -116,6 +120,8 @@ impl ModbusRtu {
             clock: ByteClock::new(timing.char_ns),
             buf: Vec::with_capacity(1024),
             times: Vec::with_capacity(1024),
+            frame_gaps: std::collections::VecDeque::new(),
+            t15_gaps: std::collections::VecDeque::new(),
             head: 0,
             prev_end: None,
             prev_was_frame: false,
@@ -139,15 +145,20 @@ impl ModbusRtu {
     }
 
     /// Length of the pending bytes up to the first sure inter-frame silence.
-    fn segment_end(&self) -> usize {
-        let n = self.buf.len();
-        (self.head + 1..n).find(|&i| self.timing.frame_gap(self.gap(i))).unwrap_or(n) - self.head
+    fn segment_end(&mut self) -> usize {
+        while self.frame_gaps.front().is_some_and(|&i| i <= self.head) {
+            self.frame_gaps.pop_front();
+        }
+        self.frame_gaps.front().map_or(self.buf.len(), |&i| i) - self.head
     }
 
     fn emit(&mut self, len: usize, mut status: Status, dir: Direction, out: &mut Vec<Frame>) {
         let (h, c) = (self.head, self.timing.char_ns);
         if !status.contains(Status::NOISE) {
-            let inside = (h + 1..h + len).any(|i| self.timing.intra_gap_violation(self.gap(i)));
+            while self.t15_gaps.front().is_some_and(|&i| i <= h) {
+                self.t15_gaps.pop_front();
+            }
+            let inside = self.t15_gaps.front().is_some_and(|&i| i < h + len);
             let before = self.prev_was_frame && self.timing.short_interframe(self.gap(h));
             if inside || before {
                 status |= Status::WRONG_GAP;
@@ -276,14 +287,19 @@ impl ModbusRtu {
 
             // 1. A length the function code allows, confirmed by the CRC. Prefer the one
             //    that ends at a silence.
-            let mut cands: Vec<usize> = [l.request, l.response]
-                .into_iter()
-                .flatten()
-                .filter(|&len| (MIN_FRAME..=MAX_FRAME).contains(&len) && len <= n)
-                .collect();
-            cands.sort_unstable();
-            cands.dedup();
-            let valid: Vec<usize> = cands.iter().copied().filter(|&len| crc_ok(&b[..len])).collect();
+            let mut valid = [0usize; 2];
+            let mut nvalid = 0;
+            let (a, z) = match (l.request, l.response) {
+                (Some(x), Some(y)) => (Some(x.min(y)), Some(x.max(y)).filter(|&m| m != x.min(y))),
+                (x, y) => (x.or(y), None),
+            };
+            for len in [a, z].into_iter().flatten() {
+                if (MIN_FRAME..=MAX_FRAME).contains(&len) && len <= n && crc_ok(&b[..len]) {
+                    valid[nvalid] = len;
+                    nvalid += 1;
+                }
+            }
+            let valid = &valid[..nvalid];
             let longer_pending = l.pending
                 || [l.request, l.response].into_iter().flatten().any(|len| len > n && len <= MAX_FRAME);
             let pick = match valid.iter().find(|&&len| len == seg && closed) {
@@ -381,10 +397,16 @@ impl ModbusRtu {
         if self.head == self.buf.len() {
             self.buf.clear();
             self.times.clear();
+            self.frame_gaps.clear();
+            self.t15_gaps.clear();
             self.head = 0;
         } else if self.head > 4096 {
             self.buf.drain(..self.head);
             self.times.drain(..self.head);
+            let h = self.head;
+            self.frame_gaps.retain(|&i| i > h);
+            self.t15_gaps.retain(|&i| i > h);
+            self.frame_gaps.iter_mut().chain(self.t15_gaps.iter_mut()).for_each(|i| *i -= h);
             self.head = 0;
         }
     }
@@ -396,16 +418,25 @@ fn crc_ok(b: &[u8]) -> bool {
 }
 
 impl Framer for ModbusRtu {
+    fn char_time_ns(&self) -> u64 {
+        self.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         if bytes.is_empty() {
             return;
         }
-        self.clock.chunk(ts, bytes.len());
+        let base = self.buf.len();
         self.buf.extend_from_slice(bytes);
-        self.times.reserve(bytes.len());
-        for i in 0..bytes.len() {
-            let (start, _) = self.clock.byte(i);
-            self.times.push(start);
+        // Only the first byte of a chunk can follow a silence.
+        let (start, gap) = self.clock.whole_chunk(ts, bytes.len());
+        let c = self.timing.char_ns;
+        self.times.extend((0..bytes.len() as u64).map(|i| start + i * c));
+        if gap != u64::MAX && self.timing.frame_gap(gap) {
+            self.frame_gaps.push_back(base);
+        }
+        if self.timing.intra_gap_violation(gap) {
+            self.t15_gaps.push_back(base);
         }
         self.scan(false, out);
     }

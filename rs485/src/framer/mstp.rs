@@ -122,6 +122,10 @@ impl MsTp {
 }
 
 impl Framer for MsTp {
+    fn char_time_ns(&self) -> u64 {
+        self.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         self.clock.chunk(ts, bytes.len());
         for (i, &b) in bytes.iter().enumerate() {

@@ -80,6 +80,10 @@ fn slip_decode(raw: &[u8]) -> (Vec<u8>, Status) {
 }
 
 impl Framer for Slip {
+    fn char_time_ns(&self) -> u64 {
+        self.0.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         self.0.push(ts, bytes, 0xC0, |raw, start| {
             let (data, status) = slip_decode(raw);
@@ -138,6 +142,10 @@ fn hdlc_decode(raw: &[u8], fcs: bool) -> (Vec<u8>, Status) {
 }
 
 impl Framer for Hdlc {
+    fn char_time_ns(&self) -> u64 {
+        self.inner.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         let fcs = self.fcs;
         self.inner.push(ts, bytes, 0x7E, |raw, start| {
@@ -250,6 +258,10 @@ fn cobs_frame(raw: &[u8]) -> (Vec<u8>, Status) {
 }
 
 impl Framer for Cobs {
+    fn char_time_ns(&self) -> u64 {
+        self.0.clock.char_ns()
+    }
+
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         self.0.push(ts, bytes, 0x00, |raw, start| {
             let (data, status) = cobs_frame(raw);
