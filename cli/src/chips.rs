@@ -367,7 +367,7 @@ where
             Ok(vec![num(
                 "temperature",
                 t.as_millicelsius() as f64 / 1000.0,
-                4,
+                3,
                 "°C",
             )])
         }
