@@ -30,7 +30,11 @@ impl Write for Counter {
 /// apart), delivered as a USB adapter does: bursts of up to 64 bytes.
 fn generate(target: usize, line: &LineSettings) -> (Vec<u8>, usize, u64) {
     let c = line.char_time_ns();
-    let header = RawLogHeader { line: *line, ports: vec!["/dev/ttyUSB0".into()], resolution: Duration::from_millis(1) };
+    let header = RawLogHeader {
+        line: *line,
+        ports: vec!["/dev/ttyUSB0".into()],
+        resolution: Duration::from_millis(1),
+    };
     let mut log = RawLogWriter::new(Vec::with_capacity(target + target / 4), &header).unwrap();
     let mut t = 1_767_225_600_000_000_000u64;
     let mut bus = 0;
@@ -69,7 +73,12 @@ fn generate(target: usize, line: &LineSettings) -> (Vec<u8>, usize, u64) {
 
 fn framed(log: &[u8], line: &LineSettings) -> (u64, u64, u64) {
     let mut reader = RawLogReader::new(log).unwrap();
-    let itf = Interface { name: "bench".into(), description: String::new(), link_type: LinkType::User(0), speed_bps: None };
+    let itf = Interface {
+        name: "bench".into(),
+        description: String::new(),
+        link_type: LinkType::User(0),
+        speed_bps: None,
+    };
     let mut w = PcapngWriter::new(Counter(0), &[itf], "bench").unwrap();
     let mut framer = ModbusRtu::new(Timing::modbus(line, Duration::from_millis(1)));
     let mut out = Vec::new();
@@ -90,12 +99,18 @@ fn framed(log: &[u8], line: &LineSettings) -> (u64, u64, u64) {
 
 fn unframed(log: &[u8]) -> (u64, u64) {
     let mut reader = RawLogReader::new(log).unwrap();
-    let itf = Interface { name: "bench".into(), description: String::new(), link_type: LinkType::User(0), speed_bps: None };
+    let itf = Interface {
+        name: "bench".into(),
+        description: String::new(),
+        link_type: LinkType::User(0),
+        speed_bps: None,
+    };
     let mut w = PcapngWriter::new(Counter(0), &[itf], "bench").unwrap();
     let mut packets = 0;
     while let Some(chunk) = reader.next_chunk().unwrap() {
         packets += 1;
-        w.write_frame(&Frame::new(chunk.timestamp, chunk.data, Status::OK)).unwrap();
+        w.write_frame(&Frame::new(chunk.timestamp, chunk.data, Status::OK))
+            .unwrap();
     }
     (packets, w.into_inner().0)
 }
@@ -112,7 +127,10 @@ fn best_of<T: Default>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 }
 
 fn main() {
-    let mb: usize = std::env::var("UDRV_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let mb: usize = std::env::var("UDRV_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let line: LineSettings = "115200 8E1".parse().unwrap();
     let (log, bus, sent) = generate(mb << 20, &line);
     let mbytes = bus as f64 / (1 << 20) as f64;
@@ -136,5 +154,8 @@ fn main() {
     );
     println!("ratio framed/unframed: {:.2}", rate(t_framed) / rate(t_raw));
     let fastest_line = 12_000_000.0 / 10.0 / (1 << 20) as f64; // 12 Mbaud, 10 bits a byte
-    println!("framed throughput = {:.0}x a 12 Mbaud line", rate(t_framed) / fastest_line);
+    println!(
+        "framed throughput = {:.0}x a 12 Mbaud line",
+        rate(t_framed) / fastest_line
+    );
 }

@@ -37,7 +37,7 @@ use crate::frame::{Direction, Frame, Status};
 use crate::framer::{Framer, FramerKind, Timing};
 use crate::pcap::{open_sink, Format, FrameSink, Interface, LinkType};
 use crate::rawlog::{RawLogHeader, RawLogReader, RawLogWriter};
-use crate::rotate::{Rotation, RotatingSink};
+use crate::rotate::{RotatingSink, Rotation};
 use crate::time::Timestamp;
 
 /// One port to capture from.
@@ -53,12 +53,18 @@ pub struct PortSpec {
 impl PortSpec {
     /// A port whose frames' direction the framer infers.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        PortSpec { path: path.into(), direction: Direction::Unknown }
+        PortSpec {
+            path: path.into(),
+            direction: Direction::Unknown,
+        }
     }
 
     /// A port whose frames all go `direction`.
     pub fn with_direction(path: impl Into<PathBuf>, direction: Direction) -> Self {
-        PortSpec { path: path.into(), direction }
+        PortSpec {
+            path: path.into(),
+            direction,
+        }
     }
 }
 
@@ -266,7 +272,10 @@ pub struct StderrProgress {
 impl StderrProgress {
     /// A progress printer; on a terminal the count rewrites one line.
     pub fn new() -> Self {
-        StderrProgress { last: None, tty: io::stderr().is_terminal() }
+        StderrProgress {
+            last: None,
+            tty: io::stderr().is_terminal(),
+        }
     }
 }
 
@@ -279,11 +288,19 @@ impl Default for StderrProgress {
 impl Progress for StderrProgress {
     fn started(&mut self, interfaces: &[Interface]) {
         for i in interfaces {
-            eprintln!("capturing on {} ({}), link type {}", i.name, i.description, i.link_type.name());
+            eprintln!(
+                "capturing on {} ({}), link type {}",
+                i.name,
+                i.description,
+                i.link_type.name()
+            );
         }
     }
     fn frame(&mut self, _frame: &Frame, stats: &Stats) {
-        if self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        if self
+            .last
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(200))
+        {
             return;
         }
         self.last = Some(Instant::now());
@@ -343,17 +360,39 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Serial(e) => e.fmt(f),
-            Error::Output { path: Some(p), source } => {
-                write!(f, "cannot write {}: {}", p.display(), udrv_core::error::describe(source))
+            Error::Output {
+                path: Some(p),
+                source,
+            } => {
+                write!(
+                    f,
+                    "cannot write {}: {}",
+                    p.display(),
+                    udrv_core::error::describe(source)
+                )
             }
             Error::Output { path: None, source } => {
-                write!(f, "cannot write standard output: {}", udrv_core::error::describe(source))
+                write!(
+                    f,
+                    "cannot write standard output: {}",
+                    udrv_core::error::describe(source)
+                )
             }
             Error::RawLog { path, source } => {
-                write!(f, "cannot write raw log {}: {}", path.display(), udrv_core::error::describe(source))
+                write!(
+                    f,
+                    "cannot write raw log {}: {}",
+                    path.display(),
+                    udrv_core::error::describe(source)
+                )
             }
             Error::Replay { path, source } => {
-                write!(f, "cannot replay {}: {}", path.display(), udrv_core::error::describe(source))
+                write!(
+                    f,
+                    "cannot replay {}: {}",
+                    path.display(),
+                    udrv_core::error::describe(source)
+                )
             }
             Error::Config(m) => f.write_str(m),
         }
@@ -364,9 +403,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Serial(e) => Some(e),
-            Error::Output { source, .. } | Error::RawLog { source, .. } | Error::Replay { source, .. } => {
-                Some(source)
-            }
+            Error::Output { source, .. }
+            | Error::RawLog { source, .. }
+            | Error::Replay { source, .. } => Some(source),
             Error::Config(_) => None,
         }
     }
@@ -401,8 +440,15 @@ impl Writer<'_> {
             }
             match self.sink.write_frame(&f) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Some(StopReason::OutputClosed)),
-                Err(source) => return Err(Error::Output { path: self.path.clone(), source }),
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    return Ok(Some(StopReason::OutputClosed))
+                }
+                Err(source) => {
+                    return Err(Error::Output {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
             }
             self.stats.count(&f);
             self.progress.frame(&f, &self.stats);
@@ -419,7 +465,10 @@ impl Writer<'_> {
         match self.sink.flush() {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            Err(source) => Err(Error::Output { path: self.path.clone(), source }),
+            Err(source) => Err(Error::Output {
+                path: self.path.clone(),
+                source,
+            }),
         }
     }
 }
@@ -443,9 +492,17 @@ impl Stopper {
                     r.map_err(|e| Error::Config(format!("cannot install signal handler: {e}")))
                 };
                 // A second signal exits at once, in case the first one's clean stop hangs.
-                ids.push(reg(signal_hook::flag::register_conditional_shutdown(sig, 130, armed.clone()))?);
+                ids.push(reg(signal_hook::flag::register_conditional_shutdown(
+                    sig,
+                    130,
+                    armed.clone(),
+                ))?);
                 ids.push(reg(signal_hook::flag::register(sig, armed.clone()))?);
-                ids.push(reg(signal_hook::flag::register_usize(sig, signal.clone(), sig as usize))?);
+                ids.push(reg(signal_hook::flag::register_usize(
+                    sig,
+                    signal.clone(),
+                    sig as usize,
+                ))?);
             }
         }
         Ok(Stopper {
@@ -461,7 +518,11 @@ impl Stopper {
             0 => {}
             n => return Some(StopReason::Signal(n as i32)),
         }
-        if self.external.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+        if self
+            .external
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::SeqCst))
+        {
             return Some(StopReason::Stopped);
         }
         if self.until.is_some_and(|u| Instant::now() >= u) {
@@ -480,7 +541,9 @@ impl Drop for Stopper {
 }
 
 fn is_pipe(file: &File) -> bool {
-    file.metadata().map(|m| m.file_type().is_fifo() || m.file_type().is_socket()).unwrap_or(false)
+    file.metadata()
+        .map(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+        .unwrap_or(false)
 }
 
 fn open_output(
@@ -488,11 +551,16 @@ fn open_output(
     interfaces: &[Interface],
     live: bool,
 ) -> Result<(Box<dyn FrameSink>, Option<PathBuf>), Error> {
-    let out_err = |path: Option<&Path>, source| Error::Output { path: path.map(Path::to_path_buf), source };
+    let out_err = |path: Option<&Path>, source| Error::Output {
+        path: path.map(Path::to_path_buf),
+        source,
+    };
     match &config.output {
         Output::Stdout => {
             if config.rotation.is_on() {
-                return Err(Error::Config("file rotation needs an output file, not standard output".into()));
+                return Err(Error::Config(
+                    "file rotation needs an output file, not standard output".into(),
+                ));
             }
             let mut sink = open_sink(config.format, BufWriter::new(io::stdout()), interfaces)
                 .map_err(|e| out_err(None, e))?;
@@ -509,8 +577,8 @@ fn open_output(
         Output::Path(p) => {
             let file = File::create(p).map_err(|e| out_err(Some(p), e))?;
             let pipe = is_pipe(&file);
-            let mut sink =
-                open_sink(config.format, BufWriter::new(file), interfaces).map_err(|e| out_err(Some(p), e))?;
+            let mut sink = open_sink(config.format, BufWriter::new(file), interfaces)
+                .map_err(|e| out_err(Some(p), e))?;
             sink.set_flush_each(live || pipe);
             sink.flush().map_err(|e| out_err(Some(p), e))?;
             Ok((sink, Some(p.clone())))
@@ -531,13 +599,18 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     let mut replay = None;
     let mut ports = Vec::new();
     let (line, names, resolution) = if let Some(path) = &config.replay {
-        let r = RawLogReader::open(path).map_err(|source| Error::Replay { path: path.clone(), source })?;
+        let r = RawLogReader::open(path).map_err(|source| Error::Replay {
+            path: path.clone(),
+            source,
+        })?;
         let h = r.header().clone();
         replay = Some(r);
         (h.line, h.ports, config.resolution.unwrap_or(h.resolution))
     } else {
         if config.ports.is_empty() {
-            return Err(Error::Config("no port to capture from: name one (or two for a 4-wire tap)".into()));
+            return Err(Error::Config(
+                "no port to capture from: name one (or two for a 4-wire tap)".into(),
+            ));
         }
         let mut resolution = Duration::ZERO;
         for spec in &config.ports {
@@ -546,7 +619,10 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 match port.set_rs485(rs) {
                     Ok(got) if got != *rs => warn(
                         progress,
-                        format!("{}: the kernel adjusted RS485 mode to {got:?}", spec.path.display()),
+                        format!(
+                            "{}: the kernel adjusted RS485 mode to {got:?}",
+                            spec.path.display()
+                        ),
                     ),
                     Ok(_) => {}
                     Err(e) => warn(progress, e.to_string()),
@@ -565,7 +641,11 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             }
             ports.push(port);
         }
-        let names = config.ports.iter().map(|p| p.path.display().to_string()).collect();
+        let names = config
+            .ports
+            .iter()
+            .map(|p| p.path.display().to_string())
+            .collect();
         (config.line, names, config.resolution.unwrap_or(resolution))
     };
     let timing = Timing::modbus(&line, resolution);
@@ -582,16 +662,28 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         );
     }
 
-    let link = config.link_type.clone().unwrap_or_else(|| config.framer.default_link_type());
+    let link = config
+        .link_type
+        .clone()
+        .unwrap_or_else(|| config.framer.default_link_type());
     let directions: Vec<Direction> = if replay.is_some() {
         (0..names.len())
-            .map(|i| config.ports.get(i).map(|p| p.direction).unwrap_or(Direction::Unknown))
+            .map(|i| {
+                config
+                    .ports
+                    .get(i)
+                    .map(|p| p.direction)
+                    .unwrap_or(Direction::Unknown)
+            })
             .collect()
     } else {
         config.ports.iter().map(|p| p.direction).collect()
     };
     if config.format == Format::Pcap && names.len() > 1 {
-        warn(progress, "pcap records neither ports nor directions: use pcapng for a 4-wire tap".into());
+        warn(
+            progress,
+            "pcap records neither ports nor directions: use pcapng for a 4-wire tap".into(),
+        );
     }
     let interfaces: Vec<Interface> = names
         .iter()
@@ -615,15 +707,25 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     let (sink, out_path) = open_output(config, &interfaces, replay.is_none())?;
     let mut raw = match &config.raw_log {
         Some(path) => {
-            let header = RawLogHeader { line, ports: names.clone(), resolution };
+            let header = RawLogHeader {
+                line,
+                ports: names.clone(),
+                resolution,
+            };
             Some((
-                RawLogWriter::create(path, &header).map_err(|source| Error::RawLog { path: path.clone(), source })?,
+                RawLogWriter::create(path, &header).map_err(|source| Error::RawLog {
+                    path: path.clone(),
+                    source,
+                })?,
                 path.clone(),
             ))
         }
         None => None,
     };
-    let mut framers: Vec<Box<dyn Framer>> = names.iter().map(|_| config.framer.build(&line, resolution)).collect();
+    let mut framers: Vec<Box<dyn Framer>> = names
+        .iter()
+        .map(|_| config.framer.build(&line, resolution))
+        .collect();
     let mut w = Writer {
         sink,
         path: out_path.clone(),
@@ -643,7 +745,10 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             if reason.is_some() {
                 break;
             }
-            let Some(chunk) = log.next_chunk().map_err(|source| Error::Replay { path: path.clone(), source })?
+            let Some(chunk) = log.next_chunk().map_err(|source| Error::Replay {
+                path: path.clone(),
+                source,
+            })?
             else {
                 reason = Some(StopReason::EndOfReplay);
                 break;
@@ -652,13 +757,19 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             if port >= framers.len() {
                 return Err(Error::Replay {
                     path,
-                    source: io::Error::new(io::ErrorKind::InvalidData, format!("chunk for port {port}")),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("chunk for port {port}"),
+                    ),
                 });
             }
             w.stats.bytes += chunk.data.len() as u64;
             if let Some((rl, rp)) = &mut raw {
                 rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data)
-                    .map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+                    .map_err(|source| Error::RawLog {
+                        path: rp.clone(),
+                        source,
+                    })?;
             }
             framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
             reason = w.deliver(port)?;
@@ -698,8 +809,12 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                         let ts = Timestamp::now();
                         w.stats.bytes += n as u64;
                         if let Some((rl, rp)) = &mut raw {
-                            rl.write_chunk(ts, i as u8, &buf[..n])
-                                .map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+                            rl.write_chunk(ts, i as u8, &buf[..n]).map_err(|source| {
+                                Error::RawLog {
+                                    path: rp.clone(),
+                                    source,
+                                }
+                            })?;
                         }
                         framers[i].feed(ts, &buf[..n], &mut w.frames);
                         if let Some(r) = w.deliver(i)? {
@@ -739,14 +854,23 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     }
     w.flush()?;
     if let Some((rl, rp)) = &mut raw {
-        rl.flush().map_err(|source| Error::RawLog { path: rp.clone(), source })?;
+        rl.flush().map_err(|source| Error::RawLog {
+            path: rp.clone(),
+            source,
+        })?;
     }
     let files = match &config.output {
         Output::Path(_) if config.rotation.is_on() => w.sink.files(),
         Output::Path(p) => vec![p.clone()],
         Output::Stdout => Vec::new(),
     };
-    let summary = Summary { stats: w.stats.clone(), reason, files, resolution, warnings };
+    let summary = Summary {
+        stats: w.stats.clone(),
+        reason,
+        files,
+        resolution,
+        warnings,
+    };
     w.progress.finished(&summary);
     Ok(summary)
 }

@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(crc16_modbus(b"123456789"), 0x4B37);
         assert_eq!(crc16_x25(b"123456789"), 0x906E);
         // Modbus spec example: 01 03 00 00 00 0A -> CRC C5 CD (low byte first).
-        assert_eq!(modbus_frame(&[1, 3, 0, 0, 0, 0x0A]), [1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]);
+        assert_eq!(
+            modbus_frame(&[1, 3, 0, 0, 0, 0x0A]),
+            [1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]
+        );
         assert!(modbus_frame_ok(&[1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]));
         assert!(!modbus_frame_ok(&[1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCE]));
     }

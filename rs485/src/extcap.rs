@@ -8,11 +8,9 @@
 //! handles a whole command line, capture included, so the CLI only has to call it first:
 //!
 //! ```no_run
-//! fn main() {
-//!     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
-//!         std::process::exit(code);
-//!     }
-//!     // ... normal argument parsing ...
+//! // First thing in `main`, before parsing the normal command line:
+//! if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
+//!     std::process::exit(code);
 //! }
 //! ```
 //!
@@ -46,7 +44,8 @@ pub fn interfaces() -> String {
 
 /// The answer to `--extcap-interface IF --extcap-dlts`.
 pub fn dlts(_interface: &str) -> String {
-    "dlt {number=252}{name=WIRESHARK_UPPER_PDU}{display=Exported PDU (Modbus RTU via mbrtu)}\n".into()
+    "dlt {number=252}{name=WIRESHARK_UPPER_PDU}{display=Exported PDU (Modbus RTU via mbrtu)}\n"
+        .into()
 }
 
 /// Serial ports in /dev that a bus can be on: `ttyS*` (only those with a UART behind them,
@@ -57,15 +56,22 @@ pub fn list_ports() -> Vec<PathBuf> {
 
 fn list_ports_in(dev: &Path) -> Vec<PathBuf> {
     let mut names: Vec<String> = std::fs::read_dir(dev)
-        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
         .unwrap_or_default();
     names.retain(|n| {
-        let prefix = ["ttyUSB", "ttyACM", "ttyAMA", "ttyS"].into_iter().find(|p| n.starts_with(p));
+        let prefix = ["ttyUSB", "ttyACM", "ttyAMA", "ttyS"]
+            .into_iter()
+            .find(|p| n.starts_with(p));
         match prefix {
             Some("ttyS") => {
                 // ttyS0..31 exist on every PC; sysfs type 0 means no UART is there.
                 let ty = std::fs::read_to_string(format!("/sys/class/tty/{n}/type"));
-                n[4..].bytes().all(|b| b.is_ascii_digit()) && ty.map(|t| t.trim() != "0").unwrap_or(true)
+                n[4..].bytes().all(|b| b.is_ascii_digit())
+                    && ty.map(|t| t.trim() != "0").unwrap_or(true)
             }
             Some(p) => n[p.len()..].bytes().all(|b| b.is_ascii_digit()),
             None => false,
@@ -73,7 +79,10 @@ fn list_ports_in(dev: &Path) -> Vec<PathBuf> {
     });
     names.sort_by_key(|n| {
         let split = n.find(|c: char| c.is_ascii_digit()).unwrap_or(n.len());
-        (n[..split].to_string(), n[split..].parse::<u32>().unwrap_or(0))
+        (
+            n[..split].to_string(),
+            n[split..].parse::<u32>().unwrap_or(0),
+        )
     });
     names.into_iter().map(|n| dev.join(n)).collect()
 }
@@ -90,18 +99,30 @@ fn config_for_ports(ports: &[PathBuf]) -> String {
     for (i, p) in ports.iter().enumerate() {
         let p = p.display();
         let def = if i == 0 { "{default=true}" } else { "" };
-        s.push_str(&format!("value {{arg=0}}{{value={p}}}{{display={p}}}{def}\n"));
+        s.push_str(&format!(
+            "value {{arg=0}}{{value={p}}}{{display={p}}}{def}\n"
+        ));
     }
     s.push_str("arg {number=1}{call=--baud}{display=Baud rate}{type=integer}{range=50,12000000}{default=19200}{tooltip=Bits per second; non-standard rates work too}\n");
     s.push_str("arg {number=2}{call=--data-bits}{display=Data bits}{type=selector}\n");
-    s.push_str("value {arg=2}{value=8}{display=8}{default=true}\nvalue {arg=2}{value=7}{display=7}\n");
+    s.push_str(
+        "value {arg=2}{value=8}{display=8}{default=true}\nvalue {arg=2}{value=7}{display=7}\n",
+    );
     s.push_str("arg {number=3}{call=--parity}{display=Parity}{type=selector}\n");
-    for (v, d, def) in [("even", "Even (Modbus default)", true), ("none", "None", false), ("odd", "Odd", false)] {
+    for (v, d, def) in [
+        ("even", "Even (Modbus default)", true),
+        ("none", "None", false),
+        ("odd", "Odd", false),
+    ] {
         let def = if def { "{default=true}" } else { "" };
-        s.push_str(&format!("value {{arg=3}}{{value={v}}}{{display={d}}}{def}\n"));
+        s.push_str(&format!(
+            "value {{arg=3}}{{value={v}}}{{display={d}}}{def}\n"
+        ));
     }
     s.push_str("arg {number=4}{call=--stop-bits}{display=Stop bits}{type=selector}\n");
-    s.push_str("value {arg=4}{value=1}{display=1}{default=true}\nvalue {arg=4}{value=2}{display=2}\n");
+    s.push_str(
+        "value {arg=4}{value=1}{display=1}{default=true}\nvalue {arg=4}{value=2}{display=2}\n",
+    );
     s.push_str("arg {number=5}{call=--framer}{display=Protocol}{type=selector}\n");
     for (v, d) in [
         ("modbus", "Modbus RTU"),
@@ -112,7 +133,9 @@ fn config_for_ports(ports: &[PathBuf]) -> String {
         ("cobs", "COBS"),
     ] {
         let def = if v == "modbus" { "{default=true}" } else { "" };
-        s.push_str(&format!("value {{arg=5}}{{value={v}}}{{display={d}}}{def}\n"));
+        s.push_str(&format!(
+            "value {{arg=5}}{{value={v}}}{{display={d}}}{def}\n"
+        ));
     }
     s.push_str("arg {number=6}{call=--raw-log}{display=Raw log file}{type=fileselect}{mustexist=false}{tooltip=Also record the raw bytes for offline re-framing}\n");
     s
@@ -141,7 +164,10 @@ impl Request {
     /// Parses the arguments after the program name; `None` when this is not an extcap call
     /// (no `--extcap-*` or `--capture` argument).
     pub fn parse(args: &[String]) -> Option<Request> {
-        if !args.iter().any(|a| a.starts_with("--extcap-") || a == "--capture") {
+        if !args
+            .iter()
+            .any(|a| a.starts_with("--extcap-") || a == "--capture")
+        {
             return None;
         }
         let mut r = Request::default();
@@ -170,7 +196,9 @@ impl Request {
                     match k {
                         "--extcap-interface" => r.interface = Some(value),
                         "--fifo" => r.fifo = Some(PathBuf::from(value)),
-                        _ => r.options.push((k.trim_start_matches("--").to_string(), value)),
+                        _ => r
+                            .options
+                            .push((k.trim_start_matches("--").to_string(), value)),
                     }
                 }
                 _ => {}
@@ -180,12 +208,19 @@ impl Request {
     }
 
     fn option(&self, name: &str) -> Option<&str> {
-        self.options.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The capture configuration the options describe, writing pcapng into the FIFO.
     pub fn capture_config(&self) -> Result<CaptureConfig, String> {
-        let port = self.option("port").filter(|p| !p.is_empty()).ok_or("no --port given")?;
+        let port = self
+            .option("port")
+            .filter(|p| !p.is_empty())
+            .ok_or("no --port given")?;
         let fifo = self.fifo.clone().ok_or("no --fifo given")?;
         let mut line = LineSettings::default();
         if let Some(b) = self.option("baud") {
@@ -198,10 +233,17 @@ impl Request {
             line.parity = Parity::parse(p).ok_or_else(|| format!("bad --parity {p}"))?;
         }
         if let Some(s) = self.option("stop-bits") {
-            line.stop_bits = if s == "2" { StopBits::Two } else { StopBits::One };
+            line.stop_bits = if s == "2" {
+                StopBits::Two
+            } else {
+                StopBits::One
+            };
         }
-        let framer: FramerKind =
-            self.option("framer").unwrap_or("modbus").parse().map_err(|e| format!("{e}"))?;
+        let framer: FramerKind = self
+            .option("framer")
+            .unwrap_or("modbus")
+            .parse()
+            .map_err(|e| format!("{e}"))?;
         let link_type = match framer {
             FramerKind::ModbusRtu => Some(LinkType::modbus_upper_pdu()),
             _ => None,
@@ -213,7 +255,10 @@ impl Request {
             format: Format::Pcapng,
             link_type,
             output: Output::Path(fifo),
-            raw_log: self.option("raw-log").filter(|p| !p.is_empty()).map(PathBuf::from),
+            raw_log: self
+                .option("raw-log")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
             handle_signals: true,
             ..CaptureConfig::default()
         })
@@ -224,10 +269,17 @@ impl Request {
 /// it). Returns `None` when it is not an extcap call, else the exit code after printing the
 /// answer or running the capture into the FIFO until Wireshark stops it.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> Option<i32> {
-    let args: Vec<String> = args.into_iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = args
+        .into_iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let req = Request::parse(&args)?;
     let mut out = io::stdout();
-    let iface = req.interface.clone().unwrap_or_else(|| INTERFACE.to_string());
+    let iface = req
+        .interface
+        .clone()
+        .unwrap_or_else(|| INTERFACE.to_string());
     let text = if req.interfaces {
         interfaces()
     } else if req.dlts {
@@ -267,8 +319,9 @@ pub fn extcap_dir() -> Option<PathBuf> {
 /// `binary` (normally `std::env::current_exe()`), replacing an older link. Returns the
 /// link's path. Restart Wireshark (or Capture > Refresh Interfaces) to see the interface.
 pub fn install(binary: &Path) -> io::Result<PathBuf> {
-    let dir = extcap_dir()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "HOME is not set: no extcap folder"))?;
+    let dir = extcap_dir().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "HOME is not set: no extcap folder")
+    })?;
     install_into(&dir, binary)
 }
 
@@ -281,7 +334,10 @@ pub fn install_into(dir: &Path, binary: &Path) -> io::Result<PathBuf> {
         Ok(_) => {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                format!("{} exists and is not a symlink: not replacing it", link.display()),
+                format!(
+                    "{} exists and is not a symlink: not replacing it",
+                    link.display()
+                ),
             ))
         }
         Err(_) => {}
@@ -309,7 +365,9 @@ mod tests {
         assert!(c.contains("{call=--baud}"));
         assert!(c.contains("{call=--parity}"));
         assert!(c.contains("{call=--framer}"));
-        assert!(c.lines().all(|l| l.starts_with("arg {") || l.starts_with("value {")));
+        assert!(c
+            .lines()
+            .all(|l| l.starts_with("arg {") || l.starts_with("value {")));
     }
 
     #[test]
@@ -334,16 +392,23 @@ mod tests {
     fn lists_ports_by_name() {
         let dir = std::env::temp_dir().join(format!("udrv-extcap-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for n in ["ttyUSB10", "ttyUSB2", "ttyACM0", "ttyAMA0", "tty0", "ttyUSBx", "null"] {
+        for n in [
+            "ttyUSB10", "ttyUSB2", "ttyACM0", "ttyAMA0", "tty0", "ttyUSBx", "null",
+        ] {
             std::fs::write(dir.join(n), "").unwrap();
         }
-        let got: Vec<String> =
-            list_ports_in(&dir).iter().map(|p| p.file_name().unwrap().to_string_lossy().into()).collect();
+        let got: Vec<String> = list_ports_in(&dir)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into())
+            .collect();
         assert_eq!(got, ["ttyACM0", "ttyAMA0", "ttyUSB2", "ttyUSB10"]);
         let bin = dir.join("udrv");
         std::fs::write(&bin, "").unwrap();
         let link = install_into(&dir.join("extcap"), &bin).unwrap();
-        assert_eq!(std::fs::read_link(&link).unwrap(), std::fs::canonicalize(&bin).unwrap());
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            std::fs::canonicalize(&bin).unwrap()
+        );
         install_into(&dir.join("extcap"), &bin).unwrap(); // replacing works
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -150,7 +150,13 @@ pub struct Frame {
 impl Frame {
     /// A frame from interface 0 with unknown direction.
     pub fn new(timestamp: Timestamp, data: Vec<u8>, status: Status) -> Frame {
-        Frame { timestamp, data, status, direction: Direction::Unknown, interface: 0 }
+        Frame {
+            timestamp,
+            data,
+            status,
+            direction: Direction::Unknown,
+            interface: 0,
+        }
     }
 }
 

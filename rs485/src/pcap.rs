@@ -42,7 +42,9 @@ pub enum LinkType {
 impl LinkType {
     /// UPPER_PDU naming Wireshark's Modbus RTU dissector `mbrtu`.
     pub fn modbus_upper_pdu() -> LinkType {
-        LinkType::UpperPdu { dissector: "mbrtu".into() }
+        LinkType::UpperPdu {
+            dissector: "mbrtu".into(),
+        }
     }
 
     /// The DLT number.
@@ -128,7 +130,11 @@ impl FromStr for LinkType {
         let lower = s.to_ascii_lowercase();
         if let Some(n) = lower.strip_prefix("user") {
             let n: u8 = n.parse().map_err(|_| bad())?;
-            return if n <= 15 { Ok(LinkType::User(n)) } else { Err(bad()) };
+            return if n <= 15 {
+                Ok(LinkType::User(n))
+            } else {
+                Err(bad())
+            };
         }
         let (name, arg) = match lower.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -234,7 +240,12 @@ impl<W: Write> PcapWriter<W> {
         h.extend_from_slice(&SNAPLEN.to_le_bytes());
         h.extend_from_slice(&(link.number() as u32).to_le_bytes());
         w.write_all(&h)?;
-        Ok(PcapWriter { w, link, flush_each: false, written: 24 })
+        Ok(PcapWriter {
+            w,
+            link,
+            flush_each: false,
+            written: 24,
+        })
     }
 
     /// The underlying writer.
@@ -343,7 +354,10 @@ impl<W: Write> PcapngWriter<W> {
 impl<W: Write + Send> FrameSink for PcapngWriter<W> {
     fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
         let link = self.links.get(frame.interface as usize).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("no interface {}", frame.interface))
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("no interface {}", frame.interface),
+            )
         })?;
         let pkt = link.encapsulate(&frame.data);
         let cap = pkt.len().min(SNAPLEN as usize);
@@ -399,7 +413,10 @@ pub fn open_sink<W: Write + Send + 'static>(
     let app = concat!("udrv ", env!("CARGO_PKG_VERSION"));
     Ok(match format {
         Format::Pcap => {
-            let link = interfaces.first().map(|i| i.link_type.clone()).unwrap_or(LinkType::User(0));
+            let link = interfaces
+                .first()
+                .map(|i| i.link_type.clone())
+                .unwrap_or(LinkType::User(0));
             Box::new(PcapWriter::new(w, link)?)
         }
         Format::Pcapng => Box::new(PcapngWriter::new(w, interfaces, app)?),
@@ -416,16 +433,24 @@ mod tests {
         assert_eq!("user15".parse::<LinkType>().unwrap().number(), 162);
         assert!("user16".parse::<LinkType>().is_err());
         assert_eq!("165".parse::<LinkType>().unwrap(), LinkType::BacnetMsTp);
-        assert_eq!("upper_pdu".parse::<LinkType>().unwrap(), LinkType::modbus_upper_pdu());
+        assert_eq!(
+            "upper_pdu".parse::<LinkType>().unwrap(),
+            LinkType::modbus_upper_pdu()
+        );
         assert_eq!(
             "upper_pdu:mstp".parse::<LinkType>().unwrap(),
-            LinkType::UpperPdu { dissector: "mstp".into() }
+            LinkType::UpperPdu {
+                dissector: "mstp".into()
+            }
         );
         assert_eq!(LinkType::modbus_upper_pdu().to_string(), "upper_pdu:mbrtu");
     }
 
     #[test]
     fn upper_pdu_tags() {
-        assert_eq!(upper_pdu_header("mbrtu"), [0, 12, 0, 8, b'm', b'b', b'r', b't', b'u', 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            upper_pdu_header("mbrtu"),
+            [0, 12, 0, 8, b'm', b'b', b'r', b't', b'u', 0, 0, 0, 0, 0, 0, 0]
+        );
     }
 }

@@ -88,7 +88,10 @@ impl<W: Write> RawLogWriter<W> {
         w.write_all(&VERSION.to_le_bytes())?;
         w.write_all(&(rest.len() as u16).to_le_bytes())?;
         w.write_all(&rest)?;
-        Ok(RawLogWriter { w, flush_each: false })
+        Ok(RawLogWriter {
+            w,
+            flush_each: false,
+        })
     }
 
     /// Appends one chunk (split in pieces of at most 65535 bytes).
@@ -142,16 +145,20 @@ impl<R: Read> RawLogReader<R> {
     /// Reads and checks the header from `r`.
     pub fn new(mut r: R) -> io::Result<Self> {
         let mut fixed = [0u8; 12];
-        r.read_exact(&mut fixed).map_err(|_| invalid("not a udrv raw log: too short"))?;
+        r.read_exact(&mut fixed)
+            .map_err(|_| invalid("not a udrv raw log: too short"))?;
         if &fixed[..8] != MAGIC {
             return Err(invalid("not a udrv raw log: bad magic"));
         }
         let version = u16::from_le_bytes([fixed[8], fixed[9]]);
         if version != VERSION {
-            return Err(invalid(format!("raw log version {version}: this udrv reads version {VERSION}")));
+            return Err(invalid(format!(
+                "raw log version {version}: this udrv reads version {VERSION}"
+            )));
         }
         let mut rest = vec![0u8; u16::from_le_bytes([fixed[10], fixed[11]]) as usize];
-        r.read_exact(&mut rest).map_err(|_| invalid("raw log header cut short"))?;
+        r.read_exact(&mut rest)
+            .map_err(|_| invalid("raw log header cut short"))?;
         let bad = || invalid("raw log header is malformed");
         if rest.len() < 8 {
             return Err(bad());
@@ -160,12 +167,18 @@ impl<R: Read> RawLogReader<R> {
             baud: u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes")),
             data_bits: rest[4],
             parity: Parity::parse(&(rest[5] as char).to_string()).ok_or_else(bad)?,
-            stop_bits: if rest[6] == 2 { StopBits::Two } else { StopBits::One },
+            stop_bits: if rest[6] == 2 {
+                StopBits::Two
+            } else {
+                StopBits::One
+            },
         };
         let mut ports = Vec::new();
         let mut at = 8;
         for _ in 0..rest[7] {
-            let len = u16::from_le_bytes(rest.get(at..at + 2).ok_or_else(bad)?.try_into().expect("2")) as usize;
+            let len =
+                u16::from_le_bytes(rest.get(at..at + 2).ok_or_else(bad)?.try_into().expect("2"))
+                    as usize;
             let name = rest.get(at + 2..at + 2 + len).ok_or_else(bad)?;
             ports.push(String::from_utf8_lossy(name).into_owned());
             at += 2 + len;
@@ -174,7 +187,15 @@ impl<R: Read> RawLogReader<R> {
             .get(at..at + 8)
             .map(|b| Duration::from_nanos(u64::from_le_bytes(b.try_into().expect("8 bytes"))))
             .unwrap_or_default();
-        Ok(RawLogReader { r, header: RawLogHeader { line, ports, resolution }, truncated: false })
+        Ok(RawLogReader {
+            r,
+            header: RawLogHeader {
+                line,
+                ports,
+                resolution,
+            },
+            truncated: false,
+        })
     }
 
     /// The header.
@@ -238,7 +259,9 @@ mod tests {
 
     #[test]
     fn round_trip_and_truncation() {
-        let header = RawLogHeader { line: "9600 8E1".parse().unwrap(), ports: vec!["/dev/ttyUSB0".into(), "b".into()],
+        let header = RawLogHeader {
+            line: "9600 8E1".parse().unwrap(),
+            ports: vec!["/dev/ttyUSB0".into(), "b".into()],
             resolution: Duration::from_micros(1500),
         };
         let mut w = RawLogWriter::new(Vec::new(), &header).unwrap();
@@ -251,8 +274,22 @@ mod tests {
         let chunks: Vec<Chunk> = r.map(|c| c.unwrap()).collect();
         // The empty read leaves no record.
         assert_eq!(chunks.len(), 2);
-        assert_eq!(chunks[0], Chunk { timestamp: Timestamp(5), port: 0, data: vec![1, 2, 3] });
-        assert_eq!(chunks[1], Chunk { timestamp: Timestamp(7), port: 1, data: vec![9; 10] });
+        assert_eq!(
+            chunks[0],
+            Chunk {
+                timestamp: Timestamp(5),
+                port: 0,
+                data: vec![1, 2, 3]
+            }
+        );
+        assert_eq!(
+            chunks[1],
+            Chunk {
+                timestamp: Timestamp(7),
+                port: 1,
+                data: vec![9; 10]
+            }
+        );
         let mut r = RawLogReader::new(&bytes[..bytes.len() - 4]).unwrap();
         assert_eq!(r.by_ref().count(), 1);
         assert!(r.truncated());

@@ -36,7 +36,10 @@ impl Rotation {
 
 /// The name of file number `index` (from 1) of a rotation based on `base`.
 pub fn rotated_name(base: &Path, index: u32, first_frame: Timestamp) -> PathBuf {
-    let stem = base.file_stem().and_then(|s| s.to_str()).unwrap_or("capture");
+    let stem = base
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("capture");
     let name = match base.extension().and_then(|e| e.to_str()) {
         Some(ext) => format!("{stem}_{index:05}_{}.{ext}", first_frame.utc_compact()),
         None => format!("{stem}_{index:05}_{}", first_frame.utc_compact()),
@@ -102,14 +105,23 @@ impl FrameSink for RotatingSink {
         let due = match &self.current {
             None => true,
             Some((sink, first)) => {
-                self.rotation.max_bytes.is_some_and(|m| sink.bytes_written() >= m)
-                    || self.rotation.every.is_some_and(|e| frame.timestamp.since(*first) >= e)
+                self.rotation
+                    .max_bytes
+                    .is_some_and(|m| sink.bytes_written() >= m)
+                    || self
+                        .rotation
+                        .every
+                        .is_some_and(|e| frame.timestamp.since(*first) >= e)
             }
         };
         if due {
             self.open_next(frame.timestamp)?;
         }
-        self.current.as_mut().expect("opened above").0.write_frame(frame)
+        self.current
+            .as_mut()
+            .expect("opened above")
+            .0
+            .write_frame(frame)
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.current {
@@ -142,6 +154,9 @@ mod tests {
             rotated_name(Path::new("/tmp/cap.pcapng"), 3, t),
             Path::new("/tmp/cap_00003_20251122001535.pcapng")
         );
-        assert_eq!(rotated_name(Path::new("x"), 1, t), Path::new("x_00001_20251122001535"));
+        assert_eq!(
+            rotated_name(Path::new("x"), 1, t),
+            Path::new("x_00001_20251122001535")
+        );
     }
 }

@@ -14,7 +14,9 @@ pub struct Timestamp(pub u64);
 impl Timestamp {
     /// The wall clock now (CLOCK_REALTIME).
     pub fn now() -> Timestamp {
-        let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let d = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         Timestamp(d.as_nanos() as u64)
     }
 
@@ -39,7 +41,7 @@ impl Timestamp {
     }
 
     /// `self + d`.
-    pub fn add(self, d: Duration) -> Timestamp {
+    pub fn plus(self, d: Duration) -> Timestamp {
         Timestamp(self.0.saturating_add(d.as_nanos() as u64))
     }
 
@@ -59,7 +61,11 @@ impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with nanoseconds: `2026-11-22T00:15:35.123456789Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, mo, d, h, mi, s) = civil(self.secs());
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:09}Z", self.subsec_nanos())
+        write!(
+            f,
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:09}Z",
+            self.subsec_nanos()
+        )
     }
 }
 
@@ -77,7 +83,14 @@ fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+    )
 }
 
 #[cfg(test)]
@@ -90,6 +103,9 @@ mod tests {
         assert_eq!(t.to_string(), "2025-11-22T00:15:35.000000007Z");
         assert_eq!(t.utc_compact(), "20251122001535");
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(Timestamp(951_782_400 * 1_000_000_000).utc_compact(), "20000229000000");
+        assert_eq!(
+            Timestamp(951_782_400 * 1_000_000_000).utc_compact(),
+            "20000229000000"
+        );
     }
 }

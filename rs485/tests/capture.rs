@@ -57,10 +57,14 @@ fn line() -> LineSettings {
     "115200 8E1".parse().unwrap()
 }
 
-/// (interface, direction bits, flags, data) of every packet in a pcapng file.
-fn read_pcapng(path: &Path) -> (Vec<String>, Vec<(u32, u32, Vec<u8>)>) {
+/// (interface, epb_flags, data) of a packet.
+type Packet = (u32, u32, Vec<u8>);
+
+/// The interface names and the packets of a pcapng file.
+fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
     let bytes = std::fs::read(path).unwrap();
-    let cap = PcapNGCapture::from_file(&bytes).unwrap_or_else(|e| panic!("{} is not valid pcapng: {e:?}", path.display()));
+    let cap = PcapNGCapture::from_file(&bytes)
+        .unwrap_or_else(|e| panic!("{} is not valid pcapng: {e:?}", path.display()));
     let mut names = Vec::new();
     let mut packets = Vec::new();
     for b in &cap.sections[0].blocks {
@@ -70,7 +74,12 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<(u32, u32, Vec<u8>)>) {
                 names.push(String::from_utf8_lossy(&name.value[..name.len as usize]).into_owned());
             }
             Block::EnhancedPacket(epb) => {
-                let flags = epb.options.iter().find(|o| o.code.0 == 2).map(|o| o.as_u32_le().unwrap()).unwrap_or(0);
+                let flags = epb
+                    .options
+                    .iter()
+                    .find(|o| o.code.0 == 2)
+                    .map(|o| o.as_u32_le().unwrap())
+                    .unwrap_or(0);
                 packets.push((epb.if_id, flags, epb.data[..epb.caplen as usize].to_vec()));
             }
             _ => {}
@@ -103,13 +112,19 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
     drop(pty.slave.take());
     let frames = exchange();
     send(&mut pty.master, &frames, Duration::from_millis(5));
     drop(pty); // hang-up: the port vanishes
     let summary = cap.join().unwrap().unwrap();
-    assert!(matches!(summary.reason, StopReason::PortVanished(_)), "{:?}", summary.reason);
+    assert!(
+        matches!(summary.reason, StopReason::PortVanished(_)),
+        "{:?}",
+        summary.reason
+    );
     assert_eq!(summary.stats.frames, frames.len() as u64);
     assert_eq!(summary.stats.crc_errors, 1);
     let (names, packets) = read_pcapng(&out);
@@ -120,7 +135,17 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
         let crc_flag = p.1 >> 24 & 1 == 1;
         assert_eq!(crc_flag, k == 15, "packet {k}: flags {:#x}", p.1);
         // Requests go out, responses come in.
-        assert_eq!(p.1 & 3, if k % 2 == 0 { 2 } else if k == 15 { 0 } else { 1 }, "packet {k}");
+        assert_eq!(
+            p.1 & 3,
+            if k % 2 == 0 {
+                2
+            } else if k == 15 {
+                0
+            } else {
+                1
+            },
+            "packet {k}"
+        );
     }
 
     // The raw log re-frames offline to the same packets, flags and timestamps.
@@ -143,7 +168,10 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     let mut a = Pty::open().unwrap();
     let mut b = Pty::open().unwrap();
     let out = tmp("tap.pcapng");
-    let names_expected = [a.slave_path.display().to_string(), b.slave_path.display().to_string()];
+    let names_expected = [
+        a.slave_path.display().to_string(),
+        b.slave_path.display().to_string(),
+    ];
     let config = CaptureConfig {
         ports: vec![
             PortSpec::with_direction(&a.slave_path, Direction::Outbound),
@@ -157,7 +185,9 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
     let frames = exchange();
     for pair in frames.chunks(2) {
         send(&mut a.master, &pair[..1], Duration::from_millis(4));
@@ -172,12 +202,27 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     assert_eq!(packets.len(), frames.len());
     for (k, p) in packets.iter().enumerate() {
         assert_eq!(p.0, (k % 2) as u32, "interface of packet {k}");
-        assert_eq!(p.1 & 3, if k % 2 == 0 { 2 } else { 1 }, "direction of packet {k}");
+        assert_eq!(
+            p.1 & 3,
+            if k % 2 == 0 { 2 } else { 1 },
+            "direction of packet {k}"
+        );
         assert_eq!(&p.2[16..], &frames[k][..], "packet {k}"); // after the exported-PDU tags
     }
     // Wireshark decodes both interfaces with no set-up and shows the directions.
     let text = Command::new("tshark")
-        .args(["-r", out.to_str().unwrap(), "-T", "fields", "-e", "frame.interface_id", "-e", "frame.packet_flags_direction", "-e", "modbus.func_code"])
+        .args([
+            "-r",
+            out.to_str().unwrap(),
+            "-T",
+            "fields",
+            "-e",
+            "frame.interface_id",
+            "-e",
+            "frame.packet_flags_direction",
+            "-e",
+            "modbus.func_code",
+        ])
         .output()
         .expect("tshark is needed: apt-get install -y tshark");
     let text = String::from_utf8(text.stdout).unwrap();
@@ -186,7 +231,6 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     assert!(rows[0].starts_with("0\t0x00000002\t3"), "{text}");
     assert!(rows[1].starts_with("1\t0x00000001\t3"), "{text}");
 }
-
 
 #[test]
 fn rotation_by_size_writes_valid_files() {
@@ -197,14 +241,20 @@ fn rotation_by_size_writes_valid_files() {
         ports: vec![PortSpec::new(&pty.slave_path)],
         line: line(),
         output: Output::Path(base.clone()),
-        rotation: Rotation { max_bytes: Some(400), every: None, max_files: None },
+        rotation: Rotation {
+            max_bytes: Some(400),
+            every: None,
+            max_files: None,
+        },
         handle_signals: false,
         stop: Some(stop.clone()),
         ..CaptureConfig::default()
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+    rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
     let frames = exchange();
     send(&mut pty.master, &frames, Duration::from_millis(4));
     thread::sleep(Duration::from_millis(50));
@@ -215,7 +265,10 @@ fn rotation_by_size_writes_valid_files() {
     let mut all = Vec::new();
     for f in &summary.files {
         let name = f.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("rot_0000") && name.ends_with(".pcapng"), "{name}");
+        assert!(
+            name.starts_with("rot_0000") && name.ends_with(".pcapng"),
+            "{name}"
+        );
         all.extend(read_pcapng(f).1.into_iter().map(|p| p.2));
     }
     assert_eq!(all, frames);
@@ -226,7 +279,10 @@ fn rotation_by_size_writes_valid_files() {
 /// same capture runs and a stop flag ends it, so this test checks something either way.
 #[test]
 fn child_capture_until_signal() {
-    match (std::env::var_os("UDRV_RS485_CHILD_PORT"), std::env::var_os("UDRV_RS485_CHILD_OUT")) {
+    match (
+        std::env::var_os("UDRV_RS485_CHILD_PORT"),
+        std::env::var_os("UDRV_RS485_CHILD_OUT"),
+    ) {
         (Some(port), Some(out)) => {
             let config = CaptureConfig {
                 ports: vec![PortSpec::new(PathBuf::from(port))],
@@ -261,7 +317,9 @@ fn child_capture_until_signal() {
             };
             let (tx_started, rx_started) = mpsc::channel();
             let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-            rx_started.recv_timeout(Duration::from_secs(10)).expect("capture did not start");
+            rx_started
+                .recv_timeout(Duration::from_secs(10))
+                .expect("capture did not start");
             let frames = exchange();
             send(&mut pty.master, &frames[..7], Duration::from_millis(4));
             // A response cut short when the stop comes: kept, flagged too short.
@@ -284,7 +342,12 @@ fn signal_child(signal: &str, expect: &str) {
     let mut pty = Pty::open().unwrap();
     let out = tmp(&format!("child-{signal}.pcapng"));
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_capture_until_signal", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_capture_until_signal",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("UDRV_RS485_CHILD_PORT", &pty.slave_path)
         .env("UDRV_RS485_CHILD_OUT", &out)
         .stdout(Stdio::null())
@@ -309,7 +372,10 @@ fn signal_child(signal: &str, expect: &str) {
     let frames = exchange();
     send(&mut pty.master, &frames[..10], Duration::from_millis(4));
     wait_for("child: frame 10");
-    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let seen = wait_for("child: stopped");
     assert!(seen.last().unwrap().contains(expect), "{seen:?}");
@@ -335,10 +401,26 @@ fn extcap_capture_into_a_fifo() {
     let mut pty = Pty::open().unwrap();
     let fifo = tmp("extcap.fifo");
     let _ = std::fs::remove_file(&fifo);
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let args: Vec<std::ffi::OsString> = [
-        "udrv", "--extcap-interface", "udrv-rs485", "--port", pty.slave_path.to_str().unwrap(),
-        "--baud", "115200", "--parity", "even", "--framer", "modbus", "--capture", "--fifo", fifo.to_str().unwrap(),
+        "udrv",
+        "--extcap-interface",
+        "udrv-rs485",
+        "--port",
+        pty.slave_path.to_str().unwrap(),
+        "--baud",
+        "115200",
+        "--parity",
+        "even",
+        "--framer",
+        "modbus",
+        "--capture",
+        "--fifo",
+        fifo.to_str().unwrap(),
     ]
     .iter()
     .map(Into::into)

@@ -9,7 +9,8 @@ use std::time::Duration;
 use common::*;
 use udrv_rs485::crc::{crc16_modbus, crc16_x25, modbus_frame, mstp_header_crc};
 use udrv_rs485::framer::{
-    cobs_encode, hdlc_encode, slip_encode, FramerKind, LengthField, LengthFieldConfig, ModbusRtu, MsTp, Timing,
+    cobs_encode, hdlc_encode, slip_encode, FramerKind, LengthField, LengthFieldConfig, ModbusRtu,
+    MsTp, Timing,
 };
 use udrv_rs485::{Direction, Frame, LineSettings, Status, Timestamp};
 
@@ -54,14 +55,20 @@ fn check_exchange(l: &LineSettings) {
     let txs = exchange(5 * MS);
     let (wire, starts) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut modbus(l, Duration::ZERO), &chunk_each(&wire));
-    assert_eq!(data(&frames), txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        data(&frames),
+        txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>()
+    );
     assert!(frames.iter().all(|f| f.status.is_ok()), "{frames:?}");
     // Each frame is stamped with the start of its first byte, not when a timer fired.
     let stamps: Vec<u64> = frames.iter().map(|f| f.timestamp.as_nanos()).collect();
     assert_eq!(stamps, starts);
     use Direction::*;
     let dirs: Vec<Direction> = frames.iter().map(|f| f.direction).collect();
-    assert_eq!(dirs, [Outbound, Inbound, Outbound, Inbound, Outbound, Inbound, Outbound, Inbound]);
+    assert_eq!(
+        dirs,
+        [Outbound, Inbound, Outbound, Inbound, Outbound, Inbound, Outbound, Inbound]
+    );
 }
 
 #[test]
@@ -87,19 +94,39 @@ fn usb_32_byte_bursts_are_joined_again() {
     ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let events = chunk_usb(&wire, 32, 16 * MS);
-    assert!(events.iter().any(|e| e.1.len() == 32), "the simulation must produce bursts");
+    assert!(
+        events.iter().any(|e| e.1.len() == 32),
+        "the simulation must produce bursts"
+    );
     let frames = run(&mut modbus(&l, Duration::from_millis(16)), &events);
-    assert_eq!(data(&frames), txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>());
-    assert!(frames.iter().all(|f| f.status.is_ok()), "{:?}", statuses(&frames));
+    assert_eq!(
+        data(&frames),
+        txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        frames.iter().all(|f| f.status.is_ok()),
+        "{:?}",
+        statuses(&frames)
+    );
 }
 
 #[test]
 fn merged_frames_in_one_read_are_split() {
     let l = line("19200 8E1");
-    let txs = vec![tx(read_req(1, 0, 2), 0), tx(read_resp(1, 2), 4 * MS), tx(read_req(1, 2, 2), 4 * MS)];
+    let txs = vec![
+        tx(read_req(1, 0, 2), 0),
+        tx(read_resp(1, 2), 4 * MS),
+        tx(read_req(1, 2, 2), 4 * MS),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
-    let frames = run(&mut modbus(&l, Duration::from_millis(16)), &chunk_all(&wire));
-    assert_eq!(data(&frames), txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>());
+    let frames = run(
+        &mut modbus(&l, Duration::from_millis(16)),
+        &chunk_all(&wire),
+    );
+    assert_eq!(
+        data(&frames),
+        txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>()
+    );
     assert!(frames.iter().all(|f| f.status.is_ok()));
 }
 
@@ -110,7 +137,10 @@ fn two_frames_with_a_too_short_gap_are_split_and_flagged() {
     let txs = vec![tx(read_req(1, 0, 2), 0), tx(read_resp(1, 2), c)]; // 1 character of silence
     let (wire, _) = transmit(c, &txs);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
-    assert_eq!(data(&frames), txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        data(&frames),
+        txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>()
+    );
     assert_eq!(statuses(&frames), [Status::OK, Status::WRONG_GAP]);
 }
 
@@ -119,11 +149,18 @@ fn crc_error_is_kept_and_flagged() {
     let l = line("9600 8E1");
     let mut bad = read_resp(1, 4);
     bad[5] ^= 0x10;
-    let txs = vec![tx(read_req(1, 0, 4), 0), tx(bad.clone(), 5 * MS), tx(read_req(1, 0, 4), 5 * MS)];
+    let txs = vec![
+        tx(read_req(1, 0, 4), 0),
+        tx(bad.clone(), 5 * MS),
+        tx(read_req(1, 0, 4), 5 * MS),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
     assert_eq!(data(&frames), [read_req(1, 0, 4), bad, read_req(1, 0, 4)]);
-    assert_eq!(statuses(&frames), [Status::OK, Status::CRC_ERROR, Status::OK]);
+    assert_eq!(
+        statuses(&frames),
+        [Status::OK, Status::CRC_ERROR, Status::OK]
+    );
 }
 
 #[test]
@@ -133,7 +170,10 @@ fn crc_error_merged_with_the_next_frame_is_split() {
     bad[5] ^= 0x10;
     let txs = vec![tx(bad.clone(), 0), tx(read_req(1, 0, 4), 0)];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
-    let frames = run(&mut modbus(&l, Duration::from_millis(16)), &chunk_all(&wire));
+    let frames = run(
+        &mut modbus(&l, Duration::from_millis(16)),
+        &chunk_all(&wire),
+    );
     assert_eq!(data(&frames), [bad, read_req(1, 0, 4)]);
     assert_eq!(statuses(&frames), [Status::CRC_ERROR, Status::OK]);
 }
@@ -147,8 +187,14 @@ fn t15_violation_inside_a_frame_is_flagged_not_split() {
     let txs = vec![tx(read_req(1, 0, 8), 0), t, tx(read_req(1, 8, 8), 5 * MS)];
     let (wire, _) = transmit(c, &txs);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
-    assert_eq!(data(&frames), txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>());
-    assert_eq!(statuses(&frames), [Status::OK, Status::WRONG_GAP, Status::OK]);
+    assert_eq!(
+        data(&frames),
+        txs.iter().map(|t| t.bytes.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        statuses(&frames),
+        [Status::OK, Status::WRONG_GAP, Status::OK]
+    );
 }
 
 #[test]
@@ -157,15 +203,30 @@ fn noise_before_a_frame() {
     // A turn-around glitch glued to the frame, and a lone noise byte in its own silence.
     let mut glued = vec![0x00, 0xFF];
     glued.extend(read_req(1, 0, 4));
-    let txs = vec![tx(glued, 0), tx(vec![0x7F], 5 * MS), tx(read_resp(1, 4), 5 * MS)];
+    let txs = vec![
+        tx(glued, 0),
+        tx(vec![0x7F], 5 * MS),
+        tx(read_resp(1, 4), 5 * MS),
+    ];
     let (wire, starts) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
-    assert_eq!(data(&frames), [vec![0x00, 0xFF], read_req(1, 0, 4), vec![0x7F], read_resp(1, 4)]);
+    assert_eq!(
+        data(&frames),
+        [
+            vec![0x00, 0xFF],
+            read_req(1, 0, 4),
+            vec![0x7F],
+            read_resp(1, 4)
+        ]
+    );
     assert_eq!(frames[0].status, Status::NOISE);
     assert_eq!(frames[1].status, Status::OK);
     assert!(!frames[2].status.is_ok());
     assert_eq!(frames[3].status, Status::OK);
-    assert_eq!(frames[1].timestamp.as_nanos(), starts[0] + 2 * l.char_time_ns());
+    assert_eq!(
+        frames[1].timestamp.as_nanos(),
+        starts[0] + 2 * l.char_time_ns()
+    );
 }
 
 #[test]
@@ -185,7 +246,12 @@ fn unknown_function_codes_fall_back_to_the_crc() {
     let a = modbus_frame(&[9, 0x41, 1, 2, 3, 4, 5]);
     let b = modbus_frame(&[9, 0x42, 6, 7]);
     // Separated by silence, then merged into one read.
-    let txs = vec![tx(a.clone(), 0), tx(b.clone(), 5 * MS), tx(a.clone(), 5 * MS), tx(b.clone(), 0)];
+    let txs = vec![
+        tx(a.clone(), 0),
+        tx(b.clone(), 5 * MS),
+        tx(a.clone(), 5 * MS),
+        tx(b.clone(), 0),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
     assert_eq!(data(&frames), [a.clone(), b.clone(), a, b]);
@@ -200,7 +266,10 @@ fn frame_stamp_is_back_dated_from_a_late_read() {
     let c = l.char_time_ns();
     let f = read_req(1, 0, 1);
     let read_at = T0 + 3 * MS;
-    let frames = run(&mut modbus(&l, Duration::ZERO), &[(Timestamp(read_at), f.clone())]);
+    let frames = run(
+        &mut modbus(&l, Duration::ZERO),
+        &[(Timestamp(read_at), f.clone())],
+    );
     assert_eq!(data(&frames), [f]);
     assert_eq!(frames[0].timestamp.as_nanos(), read_at - 8 * c);
 }
@@ -212,7 +281,11 @@ fn too_long_garbage_is_flagged() {
     let (wire, _) = transmit(l.char_time_ns(), &[tx(junk.clone(), 0)]);
     let frames = run(&mut modbus(&l, Duration::ZERO), &chunk_each(&wire));
     assert_eq!(frames.iter().map(|f| f.data.len()).sum::<usize>(), 300);
-    assert!(frames.iter().all(|f| !f.status.is_ok()), "{:?}", statuses(&frames));
+    assert!(
+        frames.iter().all(|f| !f.status.is_ok()),
+        "{:?}",
+        statuses(&frames)
+    );
 }
 
 fn mstp(ftype: u8, dest: u8, src: u8, data: &[u8]) -> Vec<u8> {
@@ -249,33 +322,68 @@ fn mstp_frames_padding_and_errors() {
         tx(token.clone(), 10 * MS),
     ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
-    let frames = run(&mut MsTp::new(&l, Duration::from_millis(2)), &chunk_usb(&wire, 32, 2 * MS));
+    let frames = run(
+        &mut MsTp::new(&l, Duration::from_millis(2)),
+        &chunk_usb(&wire, 32, 2 * MS),
+    );
     assert_eq!(
         data(&frames),
-        [token.clone(), data_frame.clone(), vec![0x12, 0x34], bad_header, bad_data, data_frame[..10].to_vec(), token]
+        [
+            token.clone(),
+            data_frame.clone(),
+            vec![0x12, 0x34],
+            bad_header,
+            bad_data,
+            data_frame[..10].to_vec(),
+            token
+        ]
     );
     assert_eq!(
         statuses(&frames),
-        [Status::OK, Status::OK, Status::NOISE, Status::CRC_ERROR, Status::CRC_ERROR, Status::TOO_SHORT, Status::OK]
+        [
+            Status::OK,
+            Status::OK,
+            Status::NOISE,
+            Status::CRC_ERROR,
+            Status::CRC_ERROR,
+            Status::TOO_SHORT,
+            Status::OK
+        ]
     );
 }
 
 #[test]
 fn idle_gap_framer_splits_on_silence_only() {
     let l = line("9600 8N1");
-    let txs = vec![tx(vec![1, 2, 3], 0), tx(vec![4, 5], 10 * MS), tx(vec![6], 10 * MS)];
+    let txs = vec![
+        tx(vec![1, 2, 3], 0),
+        tx(vec![4, 5], 10 * MS),
+        tx(vec![6], 10 * MS),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
-    let mut f = FramerKind::IdleGap { gap: Some(Duration::from_millis(5)), max_len: 2 }.build(&l, Duration::ZERO);
+    let mut f = FramerKind::IdleGap {
+        gap: Some(Duration::from_millis(5)),
+        max_len: 2,
+    }
+    .build(&l, Duration::ZERO);
     let frames = run(f.as_mut(), &chunk_each(&wire));
     assert_eq!(data(&frames), [vec![1, 2], vec![3], vec![4, 5], vec![6]]);
-    assert_eq!(statuses(&frames), [Status::TOO_LONG, Status::TOO_LONG, Status::OK, Status::OK]);
+    assert_eq!(
+        statuses(&frames),
+        [Status::TOO_LONG, Status::TOO_LONG, Status::OK, Status::OK]
+    );
 }
 
 #[test]
 fn byte_stuffed_framers_decode() {
     let l = line("115200 8N1");
-    let payloads: Vec<Vec<u8>> = vec![vec![1, 0xC0, 0xDB, 0x7E, 0x7D, 0], vec![0, 0, 5], vec![0x42; 300]];
-    let cases: Vec<(&str, Box<dyn Fn(&[u8]) -> Vec<u8>>)> = vec![
+    let payloads: Vec<Vec<u8>> = vec![
+        vec![1, 0xC0, 0xDB, 0x7E, 0x7D, 0],
+        vec![0, 0, 5],
+        vec![0x42; 300],
+    ];
+    type Encoder = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+    let cases: Vec<(&str, Encoder)> = vec![
         ("slip", Box::new(slip_encode)),
         ("hdlc", Box::new(hdlc_encode)),
         (
@@ -290,14 +398,20 @@ fn byte_stuffed_framers_decode() {
     for (name, encode) in cases {
         let wire_bytes: Vec<u8> = payloads.iter().flat_map(|p| encode(p)).collect();
         let (wire, _) = transmit(l.char_time_ns(), &[tx(wire_bytes, 0)]);
-        let mut f = name.parse::<FramerKind>().unwrap().build(&l, Duration::ZERO);
+        let mut f = name
+            .parse::<FramerKind>()
+            .unwrap()
+            .build(&l, Duration::ZERO);
         let frames = run(f.as_mut(), &chunk_usb(&wire, 64, MS));
         assert_eq!(data(&frames), payloads, "{name}");
         assert!(frames.iter().all(|f| f.status.is_ok()), "{name}");
     }
     // Bad encodings are flagged, not dropped.
     let mut f = FramerKind::Slip.build(&l, Duration::ZERO);
-    let frames = run(f.as_mut(), &[(Timestamp(T0), vec![0xC0, 1, 0xDB, 0x00, 0xC0])]);
+    let frames = run(
+        f.as_mut(),
+        &[(Timestamp(T0), vec![0xC0, 1, 0xDB, 0x00, 0xC0])],
+    );
     assert_eq!(statuses(&frames), [Status::BAD_ENCODING]);
     let mut f = FramerKind::Hdlc { fcs: true }.build(&l, Duration::ZERO);
     let mut good = vec![0xFF, 0x03, 0xC0, 0x21];
@@ -314,7 +428,13 @@ fn byte_stuffed_framers_decode() {
 fn length_field_framer() {
     let l = line("115200 8N1");
     // Header: 0xAA, type, u16 BE length of the payload that follows the header.
-    let cfg = LengthFieldConfig { offset: 2, width: 2, big_endian: true, adjustment: 4, max_len: 64 };
+    let cfg = LengthFieldConfig {
+        offset: 2,
+        width: 2,
+        big_endian: true,
+        adjustment: 4,
+        max_len: 64,
+    };
     let frame = |ty: u8, payload: &[u8]| {
         let mut v = vec![0xAA, ty];
         v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
@@ -324,10 +444,25 @@ fn length_field_framer() {
     let a = frame(1, &[1, 2, 3]);
     let b = frame(2, &[]);
     let huge = vec![0xAA, 3, 0xFF, 0xFF, 9, 9];
-    let txs = vec![tx(a.clone(), 0), tx(b.clone(), 0), tx(huge.clone(), 5 * MS), tx(a[..5].to_vec(), 5 * MS), tx(a.clone(), 5 * MS)];
+    let txs = vec![
+        tx(a.clone(), 0),
+        tx(b.clone(), 0),
+        tx(huge.clone(), 5 * MS),
+        tx(a[..5].to_vec(), 5 * MS),
+        tx(a.clone(), 5 * MS),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let mut f = LengthField::new(cfg, Timing::modbus(&l, Duration::ZERO));
     let frames = run(&mut f, &chunk_each(&wire));
     assert_eq!(data(&frames), [a.clone(), b, huge, a[..5].to_vec(), a]);
-    assert_eq!(statuses(&frames), [Status::OK, Status::OK, Status::NOISE | Status::TOO_LONG, Status::TOO_SHORT, Status::OK]);
+    assert_eq!(
+        statuses(&frames),
+        [
+            Status::OK,
+            Status::OK,
+            Status::NOISE | Status::TOO_LONG,
+            Status::TOO_SHORT,
+            Status::OK
+        ]
+    );
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use common::*;
 use proptest::prelude::*;
 use udrv_rs485::crc::{crc16_x25, modbus_frame, modbus_frame_ok, mstp_header_crc};
-use udrv_rs485::framer::{cobs_encode, hdlc_encode, slip_encode, FramerKind, ModbusRtu, MsTp, Timing};
+use udrv_rs485::framer::{
+    cobs_encode, hdlc_encode, slip_encode, FramerKind, ModbusRtu, MsTp, Timing,
+};
 use udrv_rs485::{LineSettings, Status, Timestamp};
 
 /// Any Modbus RTU frame with a known function code: requests and responses.
@@ -18,21 +20,54 @@ fn known_frame() -> impl Strategy<Value = Vec<u8>> {
         (unit.clone(), any::<u16>(), 1u16..=125).prop_map(|(u, s, c)| read_req(u, s, c)),
         (unit.clone(), 1u16..=125).prop_map(|(u, c)| read_resp(u, c)),
         (unit.clone(), any::<u16>(), any::<u16>()).prop_map(|(u, r, v)| write_single(u, r, v)),
-        (unit.clone(), any::<u16>(), prop::collection::vec(any::<u16>(), 1..=123))
+        (
+            unit.clone(),
+            any::<u16>(),
+            prop::collection::vec(any::<u16>(), 1..=123)
+        )
             .prop_map(|(u, s, v)| write_multi_req(u, s, &v)),
-        (unit.clone(), prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 15, 16]), 1u8..=11)
+        (
+            unit.clone(),
+            prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 15, 16]),
+            1u8..=11
+        )
             .prop_map(|(u, f, c)| exception(u, f, c)),
-        (unit.clone(), prop::sample::select(vec![1u8, 2]), prop::collection::vec(any::<u8>(), 1..=250))
+        (
+            unit.clone(),
+            prop::sample::select(vec![1u8, 2]),
+            prop::collection::vec(any::<u8>(), 1..=250)
+        )
             .prop_map(|(u, f, bits)| {
                 let mut pdu = vec![u, f, bits.len() as u8];
                 pdu.extend(bits);
                 modbus_frame(&pdu)
             }),
-        (unit.clone(), any::<u16>(), any::<u16>())
-            .prop_map(|(u, s, q)| modbus_frame(&[u, 0x10, (s >> 8) as u8, s as u8, (q >> 8) as u8, q as u8])),
-        (unit, any::<u16>(), any::<u16>(), prop::collection::vec(any::<u8>(), 0..=10)).prop_map(|(u, a, m, _)| {
-            modbus_frame(&[u, 0x16, (a >> 8) as u8, a as u8, (m >> 8) as u8, m as u8, 0xFF, 0x00])
-        }),
+        (unit.clone(), any::<u16>(), any::<u16>()).prop_map(|(u, s, q)| modbus_frame(&[
+            u,
+            0x10,
+            (s >> 8) as u8,
+            s as u8,
+            (q >> 8) as u8,
+            q as u8
+        ])),
+        (
+            unit,
+            any::<u16>(),
+            any::<u16>(),
+            prop::collection::vec(any::<u8>(), 0..=10)
+        )
+            .prop_map(|(u, a, m, _)| {
+                modbus_frame(&[
+                    u,
+                    0x16,
+                    (a >> 8) as u8,
+                    a as u8,
+                    (m >> 8) as u8,
+                    m as u8,
+                    0xFF,
+                    0x00,
+                ])
+            }),
     ]
 }
 
@@ -49,12 +84,17 @@ fn any_frame() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn baud() -> impl Strategy<Value = LineSettings> {
-    prop::sample::select(vec!["9600 8E1", "19200 8N2", "38400 8N1", "115200 8E1"]).prop_map(|s| s.parse().unwrap())
+    prop::sample::select(vec!["9600 8E1", "19200 8N2", "38400 8N1", "115200 8E1"])
+        .prop_map(|s| s.parse().unwrap())
 }
 
 /// Delivers the wire's bytes in bursts of the given sizes (cycled), each read no later
 /// than `latency_ns` after its first byte arrived, as a USB adapter or UART FIFO does.
-fn chunk_random(wire: &[(u64, u8)], bursts: &[usize], latency_ns: u64) -> Vec<(Timestamp, Vec<u8>)> {
+fn chunk_random(
+    wire: &[(u64, u8)],
+    bursts: &[usize],
+    latency_ns: u64,
+) -> Vec<(Timestamp, Vec<u8>)> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
     let mut first = 0;
@@ -87,10 +127,17 @@ fn check_gapped(
     res: u64,
 ) -> Result<(), TestCaseError> {
     let timing = Timing::modbus(line, Duration::ZERO);
-    let txs: Vec<Tx> =
-        frames.iter().zip(extra_gaps).map(|(f, g)| tx(f.clone(), timing.t35_ns + timing.char_ns + g)).collect();
+    let txs: Vec<Tx> = frames
+        .iter()
+        .zip(extra_gaps)
+        .map(|(f, g)| tx(f.clone(), timing.t35_ns + timing.char_ns + g))
+        .collect();
     let (wire, starts) = transmit(line.char_time_ns(), &txs);
-    let events = if res == 0 { chunk_each(&wire) } else { chunk_random(&wire, bursts, res) };
+    let events = if res == 0 {
+        chunk_each(&wire)
+    } else {
+        chunk_random(&wire, bursts, res)
+    };
     let mut framer = ModbusRtu::new(Timing::modbus(line, Duration::from_nanos(res)));
     let out = run(&mut framer, &events);
     let got: Vec<Vec<u8>> = out.iter().map(|f| f.data.clone()).collect();

@@ -13,7 +13,7 @@ use common::*;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapCapture, PcapNGCapture};
 use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
-use udrv_rs485::framer::{Framer, ModbusRtu, MsTp, Timing};
+use udrv_rs485::framer::{ModbusRtu, MsTp, Timing};
 use udrv_rs485::pcap::{FrameSink, Interface, PcapWriter, PcapngWriter};
 use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status, Timestamp};
 
@@ -46,7 +46,17 @@ fn modbus_frames() -> Vec<Frame> {
     let mut f = ModbusRtu::new(Timing::modbus(&l, Duration::ZERO));
     let frames = run(&mut f, &chunk_each(&wire));
     let st: Vec<Status> = frames.iter().map(|f| f.status).collect();
-    assert_eq!(st, [Status::OK, Status::WRONG_GAP, Status::OK, Status::CRC_ERROR, Status::OK, Status::OK]);
+    assert_eq!(
+        st,
+        [
+            Status::OK,
+            Status::WRONG_GAP,
+            Status::OK,
+            Status::CRC_ERROR,
+            Status::OK,
+            Status::OK
+        ]
+    );
     frames
 }
 
@@ -60,7 +70,12 @@ fn interface(link: LinkType) -> Interface {
 }
 
 fn write_pcapng(path: &Path, frames: &[Frame], interfaces: &[Interface]) {
-    let mut w = PcapngWriter::new(std::fs::File::create(path).unwrap(), interfaces, "udrv test").unwrap();
+    let mut w = PcapngWriter::new(
+        std::fs::File::create(path).unwrap(),
+        interfaces,
+        "udrv test",
+    )
+    .unwrap();
     for f in frames {
         w.write_frame(f).unwrap();
     }
@@ -106,7 +121,14 @@ fn tshark_fields(file: &Path, user0: bool) -> Vec<Vec<String>> {
         args.extend(["-o".into(), USER0.into()]);
     }
     args.extend(["-o".into(), "mbrtu.crc_verification:TRUE".into()]);
-    args.extend(["-r".into(), file.display().to_string(), "-T".into(), "fields".into(), "-E".into(), "separator=|".into()]);
+    args.extend([
+        "-r".into(),
+        file.display().to_string(),
+        "-T".into(),
+        "fields".into(),
+        "-E".into(),
+        "separator=|".into(),
+    ]);
     for f in FIELDS {
         args.extend(["-e".into(), f.into()]);
     }
@@ -121,10 +143,17 @@ fn check_modbus_decode(rows: &[Vec<String>], frames: &[Frame], pcapng: bool) {
     assert_eq!(rows.len(), frames.len(), "{rows:?}");
     for (row, f) in rows.iter().zip(frames) {
         assert_eq!(row[0], f.data[0].to_string(), "unit id: {row:?}");
-        assert_eq!(row[1], (f.data[1] & 0x7F).to_string(), "function code: {row:?}");
+        assert_eq!(
+            row[1],
+            (f.data[1] & 0x7F).to_string(),
+            "function code: {row:?}"
+        );
         // Nanosecond timestamps survive.
         let secs = f.timestamp.secs();
-        assert!(row[7].starts_with(&format!("{secs}.{:09}", f.timestamp.subsec_nanos())), "time {row:?}");
+        assert!(
+            row[7].starts_with(&format!("{secs}.{:09}", f.timestamp.subsec_nanos())),
+            "time {row:?}"
+        );
         if pcapng {
             let dir = match f.direction {
                 Direction::Inbound => "1",
@@ -188,7 +217,15 @@ fn tcpdump_reads_our_pcap_and_pcapng() {
     assert_eq!(packets(&out), frames.len(), "{out}");
     // tcpdump prints times in the local zone; the nanosecond part must be there in full.
     let ns = format!(".{:09}", frames[1].timestamp.subsec_nanos());
-    let out = tool("tcpdump", &["-nn", "--time-stamp-precision=nano", "-r", p.to_str().unwrap()]);
+    let out = tool(
+        "tcpdump",
+        &[
+            "-nn",
+            "--time-stamp-precision=nano",
+            "-r",
+            p.to_str().unwrap(),
+        ],
+    );
     assert!(out.contains(&ns), "{out}");
     let p = tmp("tcpdump.pcapng");
     write_pcapng(&p, &frames, &[interface(LinkType::User(0))]);
@@ -214,15 +251,40 @@ fn tshark_decodes_mstp() {
     let l: LineSettings = "38400 8N1".parse().unwrap();
     // A token, and a BACnet-data-not-expecting-reply frame carrying an NPDU.
     let npdu = [0x01, 0x00, 0x10, 0x08];
-    let txs = vec![tx(mstp(0, 0x10, 0x05, &[]), 0), tx(mstp(6, 0xFF, 0x10, &npdu), 5 * MS)];
+    let txs = vec![
+        tx(mstp(0, 0x10, 0x05, &[]), 0),
+        tx(mstp(6, 0xFF, 0x10, &npdu), 5 * MS),
+    ];
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut MsTp::new(&l, Duration::ZERO), &chunk_each(&wire));
     assert!(frames.iter().all(|f| f.status.is_ok()));
     let p = tmp("mstp.pcapng");
-    write_pcapng(&p, &frames, &[Interface { link_type: LinkType::BacnetMsTp, ..interface(LinkType::BacnetMsTp) }]);
+    write_pcapng(
+        &p,
+        &frames,
+        &[Interface {
+            link_type: LinkType::BacnetMsTp,
+            ..interface(LinkType::BacnetMsTp)
+        }],
+    );
     let out = tool(
         "tshark",
-        &["-r", p.to_str().unwrap(), "-T", "fields", "-E", "separator=|", "-e", "mstp.frame_type", "-e", "mstp.src", "-e", "mstp.dst", "-e", "mstp.len"],
+        &[
+            "-r",
+            p.to_str().unwrap(),
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "mstp.frame_type",
+            "-e",
+            "mstp.src",
+            "-e",
+            "mstp.dst",
+            "-e",
+            "mstp.len",
+        ],
     );
     let rows: Vec<&str> = out.lines().collect();
     assert_eq!(rows, ["0|5|16|0", "6|16|255|4"], "{out}");
@@ -236,8 +298,18 @@ fn tshark_decodes_mstp() {
 fn pcapng_structure_by_pcap_parser() {
     let frames = modbus_frames();
     let two = [
-        Interface { name: "/dev/ttyUSB0".into(), description: "RS485 19200 8E1, outbound".into(), link_type: LinkType::User(0), speed_bps: Some(19200) },
-        Interface { name: "/dev/ttyUSB1".into(), description: "RS485 19200 8E1, inbound".into(), link_type: LinkType::User(0), speed_bps: None },
+        Interface {
+            name: "/dev/ttyUSB0".into(),
+            description: "RS485 19200 8E1, outbound".into(),
+            link_type: LinkType::User(0),
+            speed_bps: Some(19200),
+        },
+        Interface {
+            name: "/dev/ttyUSB1".into(),
+            description: "RS485 19200 8E1, inbound".into(),
+            link_type: LinkType::User(0),
+            speed_bps: None,
+        },
     ];
     let mut frames2 = frames.clone();
     frames2[1].interface = 1;
@@ -264,7 +336,10 @@ fn pcapng_structure_by_pcap_parser() {
         assert_eq!(idb.linktype.0, 147);
         assert_eq!(idb.if_tsresol, 9);
         let opt = |code: u16| {
-            idb.options.iter().find(|o| o.code.0 == code).map(|o| o.value[..o.len as usize].to_vec())
+            idb.options
+                .iter()
+                .find(|o| o.code.0 == code)
+                .map(|o| o.value[..o.len as usize].to_vec())
         };
         assert_eq!(opt(2).unwrap(), itf.name.as_bytes());
         assert_eq!(opt(3).unwrap(), itf.description.as_bytes());
@@ -276,7 +351,12 @@ fn pcapng_structure_by_pcap_parser() {
         let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
         assert_eq!(Timestamp(ts), f.timestamp);
         assert_eq!(&epb.data[..epb.caplen as usize], &f.data[..]);
-        let flags = epb.options.iter().find(|o| o.code.0 == 2).map(|o| o.as_u32_le().unwrap()).unwrap_or(0);
+        let flags = epb
+            .options
+            .iter()
+            .find(|o| o.code.0 == 2)
+            .map(|o| o.as_u32_le().unwrap())
+            .unwrap_or(0);
         assert_eq!(flags & 3, f.direction_bits());
         assert_eq!(flags >> 24 & 1 == 1, f.status.contains(Status::CRC_ERROR));
         assert_eq!(flags >> 27 & 1 == 1, f.status.contains(Status::WRONG_GAP));
@@ -310,7 +390,7 @@ fn pcap_structure_by_pcap_parser() {
     for (b, f) in cap.blocks.iter().zip(&frames) {
         assert_eq!(b.ts_sec as u64, f.timestamp.secs());
         assert_eq!(b.ts_usec, f.timestamp.subsec_nanos()); // nanoseconds in this variant
-        // Exported-PDU tags: dissector name "mbrtu", end tag, then the frame.
+                                                           // Exported-PDU tags: dissector name "mbrtu", end tag, then the frame.
         assert_eq!(&b.data[..4], &[0, 12, 0, 8]);
         assert_eq!(&b.data[4..9], b"mbrtu");
         assert_eq!(&b.data[16..], &f.data[..]);
@@ -331,7 +411,10 @@ fn killed_writer_leaves_a_readable_prefix() {
     let cut = ends[2] + 7;
     let p = tmp("cut.pcapng");
     std::fs::write(&p, &bytes[..cut]).unwrap();
-    let out = Command::new("tshark").args(["-r", p.to_str().unwrap()]).output().expect("apt-get install -y tshark");
+    let out = Command::new("tshark")
+        .args(["-r", p.to_str().unwrap()])
+        .output()
+        .expect("apt-get install -y tshark");
     let n = String::from_utf8_lossy(&out.stdout).lines().count();
     assert_eq!(n, 3, "{}", String::from_utf8_lossy(&out.stderr));
     let _ = modbus_frame(&[1]);

@@ -37,8 +37,16 @@ impl IdleGap {
         if self.cur.is_empty() {
             return;
         }
-        let status = if self.too_long { Status::TOO_LONG } else { Status::OK };
-        out.push(Frame::new(Timestamp(self.start), std::mem::take(&mut self.cur), status));
+        let status = if self.too_long {
+            Status::TOO_LONG
+        } else {
+            Status::OK
+        };
+        out.push(Frame::new(
+            Timestamp(self.start),
+            std::mem::take(&mut self.cur),
+            status,
+        ));
         self.too_long = false;
     }
 }
@@ -77,7 +85,9 @@ impl Framer for IdleGap {
         if self.cur.is_empty() {
             return None;
         }
-        Some(Timestamp(self.clock.last_end()? + self.gap_ns + self.resolution_ns + self.char_ns))
+        Some(Timestamp(
+            self.clock.last_end()? + self.gap_ns + self.resolution_ns + self.char_ns,
+        ))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

@@ -51,7 +51,11 @@ impl LengthField {
 
     fn emit(&mut self, status: Status, out: &mut Vec<Frame>) {
         if !self.cur.is_empty() {
-            out.push(Frame::new(Timestamp(self.start), std::mem::take(&mut self.cur), status));
+            out.push(Frame::new(
+                Timestamp(self.start),
+                std::mem::take(&mut self.cur),
+                status,
+            ));
         }
         self.need = None;
         self.discarding = false;
@@ -61,7 +65,11 @@ impl LengthField {
         let f = &self.cur[self.cfg.offset..self.cfg.offset + self.cfg.width as usize];
         let mut v = 0u64;
         for i in 0..f.len() {
-            let b = if self.cfg.big_endian { f[i] } else { f[f.len() - 1 - i] };
+            let b = if self.cfg.big_endian {
+                f[i]
+            } else {
+                f[f.len() - 1 - i]
+            };
             v = v << 8 | b as u64;
         }
         v
@@ -79,7 +87,11 @@ impl Framer for LengthField {
         for (i, &b) in bytes.iter().enumerate() {
             let (start, gap) = self.clock.byte(i);
             if !self.cur.is_empty() && gap != u64::MAX && self.timing.frame_gap(gap) {
-                let status = if self.discarding { Status::NOISE | Status::TOO_LONG } else { Status::TOO_SHORT };
+                let status = if self.discarding {
+                    Status::NOISE | Status::TOO_LONG
+                } else {
+                    Status::TOO_SHORT
+                };
                 self.emit(status, out);
             }
             if self.cur.is_empty() {
@@ -114,12 +126,19 @@ impl Framer for LengthField {
             return None;
         }
         Some(Timestamp(
-            self.clock.last_end()? + self.timing.t35_ns + self.timing.resolution_ns + self.timing.char_ns,
+            self.clock.last_end()?
+                + self.timing.t35_ns
+                + self.timing.resolution_ns
+                + self.timing.char_ns,
         ))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {
-        let status = if self.discarding { Status::NOISE | Status::TOO_LONG } else { Status::TOO_SHORT };
+        let status = if self.discarding {
+            Status::NOISE | Status::TOO_LONG
+        } else {
+            Status::TOO_SHORT
+        };
         self.emit(status, out);
     }
 }

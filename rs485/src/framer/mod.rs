@@ -58,7 +58,8 @@ pub trait Framer: Send {
     /// exactly the frames the live capture did.
     fn feed(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         if let Some(d) = self.deadline() {
-            let first = ts.0.saturating_sub(bytes.len() as u64 * self.char_time_ns());
+            let first =
+                ts.0.saturating_sub(bytes.len() as u64 * self.char_time_ns());
             if d.0 <= first {
                 self.tick(d, out);
             }
@@ -86,8 +87,17 @@ impl Timing {
     /// character format, fixed 750 us and 1.75 ms above 19200 baud.
     pub fn modbus(line: &LineSettings, resolution: Duration) -> Timing {
         let c = line.char_time_ns();
-        let (t15, t35) = if line.baud > 19200 { (750_000, 1_750_000) } else { (c * 3 / 2, c * 7 / 2) };
-        Timing { char_ns: c, t15_ns: t15, t35_ns: t35, resolution_ns: resolution.as_nanos() as u64 }
+        let (t15, t35) = if line.baud > 19200 {
+            (750_000, 1_750_000)
+        } else {
+            (c * 3 / 2, c * 7 / 2)
+        };
+        Timing {
+            char_ns: c,
+            t15_ns: t15,
+            t35_ns: t35,
+            resolution_ns: resolution.as_nanos() as u64,
+        }
     }
 
     /// A silence longer than `t35 + resolution`: surely between frames.
@@ -117,7 +127,11 @@ pub(crate) struct ByteClock {
 
 impl ByteClock {
     pub(crate) fn new(char_ns: u64) -> Self {
-        ByteClock { char_ns, last_end: None, base: 0 }
+        ByteClock {
+            char_ns,
+            last_end: None,
+            base: 0,
+        }
     }
 
     /// The character time.
@@ -163,10 +177,11 @@ impl ByteClock {
 /// Which framer to run, with its settings. Parses from the command line's `--framer`
 /// value: `modbus`, `mstp`, `idle[:GAP_US]`, `slip`, `hdlc[:fcs]`, `cobs`,
 /// `length:OFFSET:WIDTH:be|le[:ADJUST[:MAX]]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FramerKind {
-    /// Modbus RTU: CRC- and function-code-validated, gaps as hints.
+    /// Modbus RTU: CRC- and function-code-validated, gaps as hints. The default.
+    #[default]
     ModbusRtu,
     /// BACnet MS/TP: preamble, header CRC-8, data CRC-16.
     MsTp,
@@ -190,15 +205,10 @@ pub enum FramerKind {
     LengthField(LengthFieldConfig),
 }
 
-impl Default for FramerKind {
-    fn default() -> Self {
-        FramerKind::ModbusRtu
-    }
-}
-
 impl FramerKind {
     /// The names `--framer` accepts, for help texts and the extcap selector.
-    pub const NAMES: [&'static str; 7] = ["modbus", "mstp", "idle", "slip", "hdlc", "cobs", "length"];
+    pub const NAMES: [&'static str; 7] =
+        ["modbus", "mstp", "idle", "slip", "hdlc", "cobs", "length"];
 
     /// Builds the framer for `line`, trusting gaps only beyond `resolution`.
     pub fn build(&self, line: &LineSettings, resolution: Duration) -> Box<dyn Framer> {
@@ -208,7 +218,12 @@ impl FramerKind {
             FramerKind::MsTp => Box::new(MsTp::new(line, resolution)),
             FramerKind::IdleGap { gap, max_len } => {
                 let gap_ns = gap.map(|g| g.as_nanos() as u64).unwrap_or(timing.t35_ns);
-                Box::new(IdleGap::new(timing.char_ns, gap_ns, timing.resolution_ns, *max_len))
+                Box::new(IdleGap::new(
+                    timing.char_ns,
+                    gap_ns,
+                    timing.resolution_ns,
+                    *max_len,
+                ))
             }
             FramerKind::Slip => Box::new(Slip::new(timing.char_ns)),
             FramerKind::Hdlc { fcs } => Box::new(Hdlc::new(timing.char_ns, *fcs)),
@@ -287,7 +302,10 @@ impl FromStr for FramerKind {
         Ok(match (name.as_str(), rest.as_slice()) {
             ("modbus" | "modbus-rtu" | "mbrtu", []) => FramerKind::ModbusRtu,
             ("mstp" | "bacnet" | "ms/tp", []) => FramerKind::MsTp,
-            ("idle" | "gap", []) => FramerKind::IdleGap { gap: None, max_len: 4096 },
+            ("idle" | "gap", []) => FramerKind::IdleGap {
+                gap: None,
+                max_len: 4096,
+            },
             ("idle" | "gap", [us]) => FramerKind::IdleGap {
                 gap: Some(Duration::from_micros(us.parse().map_err(|_| bad())?)),
                 max_len: 4096,
@@ -305,8 +323,18 @@ impl FromStr for FramerKind {
                         "le" | "LE" => false,
                         _ => return Err(bad()),
                     },
-                    adjustment: more.first().map(|a| a.parse()).transpose().map_err(|_| bad())?.unwrap_or(0),
-                    max_len: more.get(1).map(|a| a.parse()).transpose().map_err(|_| bad())?.unwrap_or(4096),
+                    adjustment: more
+                        .first()
+                        .map(|a| a.parse())
+                        .transpose()
+                        .map_err(|_| bad())?
+                        .unwrap_or(0),
+                    max_len: more
+                        .get(1)
+                        .map(|a| a.parse())
+                        .transpose()
+                        .map_err(|_| bad())?
+                        .unwrap_or(4096),
                 };
                 if ![1, 2, 4].contains(&cfg.width) {
                     return Err(bad());
@@ -324,8 +352,14 @@ mod tests {
 
     #[test]
     fn parses_framer_names() {
-        assert_eq!("modbus".parse::<FramerKind>().unwrap(), FramerKind::ModbusRtu);
-        assert_eq!("hdlc:fcs".parse::<FramerKind>().unwrap(), FramerKind::Hdlc { fcs: true });
+        assert_eq!(
+            "modbus".parse::<FramerKind>().unwrap(),
+            FramerKind::ModbusRtu
+        );
+        assert_eq!(
+            "hdlc:fcs".parse::<FramerKind>().unwrap(),
+            FramerKind::Hdlc { fcs: true }
+        );
         let l: FramerKind = "length:2:2:be:4".parse().unwrap();
         assert_eq!(l.to_string(), "length:2:2:be:4:4096");
         assert_eq!(l.to_string().parse::<FramerKind>().unwrap(), l);

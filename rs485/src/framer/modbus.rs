@@ -169,7 +169,13 @@ impl ModbusRtu {
             self.last_dir = dir;
             self.last_addr = data[0];
         }
-        out.push(Frame { timestamp: Timestamp(self.times[h]), data, status, direction: dir, interface: 0 });
+        out.push(Frame {
+            timestamp: Timestamp(self.times[h]),
+            data,
+            status,
+            direction: dir,
+            interface: 0,
+        });
         self.prev_end = Some(self.times[h + len - 1] + c);
         self.prev_was_frame = !status.contains(Status::NOISE);
         self.head += len;
@@ -213,10 +219,18 @@ impl ModbusRtu {
                 continue;
             }
             let at = self.head + len;
-            let gap = if at < self.buf.len() { self.gap(at) } else { u64::MAX };
+            let gap = if at < self.buf.len() {
+                self.gap(at)
+            } else {
+                u64::MAX
+            };
             let seg_end = self.head + seg;
             let rest_parses = seg_end >= at && self.parses(at, seg_end, 3);
-            let score = (len == limit || self.good_frame_at(at) || rest_parses, gap, len);
+            let score = (
+                len == limit || self.good_frame_at(at) || rest_parses,
+                gap,
+                len,
+            );
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, len));
             }
@@ -235,7 +249,9 @@ impl ModbusRtu {
         let s = &self.buf[from..to];
         let l = modbus_lengths(s);
         let known = [l.request, l.response].into_iter().flatten().any(|len| {
-            (MIN_FRAME..=s.len()).contains(&len) && crc_ok(&s[..len]) && self.parses(from + len, to, depth - 1)
+            (MIN_FRAME..=s.len()).contains(&len)
+                && crc_ok(&s[..len])
+                && self.parses(from + len, to, depth - 1)
         });
         if known || !l.open {
             return known;
@@ -301,7 +317,10 @@ impl ModbusRtu {
             }
             let valid = &valid[..nvalid];
             let longer_pending = l.pending
-                || [l.request, l.response].into_iter().flatten().any(|len| len > n && len <= MAX_FRAME);
+                || [l.request, l.response]
+                    .into_iter()
+                    .flatten()
+                    .any(|len| len > n && len <= MAX_FRAME);
             let pick = match valid.iter().find(|&&len| len == seg && closed) {
                 // Confirmed by the silence after it.
                 Some(&len) => Some(len),
@@ -311,9 +330,10 @@ impl ModbusRtu {
                 None if longer_pending && !closed && !valid.is_empty() => break,
                 // Two readings check (one by a 1 in 65536 accident) and no silence tells
                 // which: the one followed by a good frame, else the longer one.
-                None => {
-                    valid.iter().copied().max_by_key(|&len| (self.good_frame_at(self.head + len), len))
-                }
+                None => valid
+                    .iter()
+                    .copied()
+                    .max_by_key(|&len| (self.good_frame_at(self.head + len), len)),
             };
             if let Some(len) = pick {
                 let dir = self.direction(&l, len);
@@ -325,7 +345,7 @@ impl ModbusRtu {
             if l.open {
                 if closed {
                     let s = seg.min(MAX_FRAME);
-                    if seg <= MAX_FRAME && seg >= MIN_FRAME && crc_ok(&b[..seg]) {
+                    if (MIN_FRAME..=MAX_FRAME).contains(&seg) && crc_ok(&b[..seg]) {
                         self.emit(seg, Status::OK, Direction::Unknown, out);
                         continue;
                     }
@@ -340,7 +360,10 @@ impl ModbusRtu {
 
             // 3. Wait while a length rule may still be met.
             let pending = l.pending
-                || [l.request, l.response].into_iter().flatten().any(|len| len > n && len <= MAX_FRAME);
+                || [l.request, l.response]
+                    .into_iter()
+                    .flatten()
+                    .any(|len| len > n && len <= MAX_FRAME);
             if pending && !closed {
                 break;
             }
@@ -358,7 +381,8 @@ impl ModbusRtu {
                 // Frames with no length rule merged together: the whole junk if its CRC
                 // checks, else the good-CRC prefix followed by the longest silence.
                 let prefix = if l.open && !(j >= MIN_FRAME && crc_ok(&b[..j])) {
-                    self.best_valid_prefix(j.min(MAX_FRAME), j).map(|(len, _)| len)
+                    self.best_valid_prefix(j.min(MAX_FRAME), j)
+                        .map(|(len, _)| len)
                 } else {
                     None
                 };
@@ -373,7 +397,12 @@ impl ModbusRtu {
             }
             if !closed {
                 if n > 2 * MAX_FRAME {
-                    self.emit(n - MAX_FRAME, Status::NOISE | Status::TOO_LONG, Direction::Unknown, out);
+                    self.emit(
+                        n - MAX_FRAME,
+                        Status::NOISE | Status::TOO_LONG,
+                        Direction::Unknown,
+                        out,
+                    );
                     continue;
                 }
                 break;
@@ -406,7 +435,10 @@ impl ModbusRtu {
             let h = self.head;
             self.frame_gaps.retain(|&i| i > h);
             self.t15_gaps.retain(|&i| i > h);
-            self.frame_gaps.iter_mut().chain(self.t15_gaps.iter_mut()).for_each(|i| *i -= h);
+            self.frame_gaps
+                .iter_mut()
+                .chain(self.t15_gaps.iter_mut())
+                .for_each(|i| *i -= h);
             self.head = 0;
         }
     }
@@ -431,7 +463,8 @@ impl Framer for ModbusRtu {
         // Only the first byte of a chunk can follow a silence.
         let (start, gap) = self.clock.whole_chunk(ts, bytes.len());
         let c = self.timing.char_ns;
-        self.times.extend((0..bytes.len() as u64).map(|i| start + i * c));
+        self.times
+            .extend((0..bytes.len() as u64).map(|i| start + i * c));
         if gap != u64::MAX && self.timing.frame_gap(gap) {
             self.frame_gaps.push_back(base);
         }
@@ -455,7 +488,9 @@ impl Framer for ModbusRtu {
         }
         // A byte that starts just before t3.5 is only read a character later.
         let end = self.clock.last_end()?;
-        Some(Timestamp(end + self.timing.t35_ns + self.timing.resolution_ns + self.timing.char_ns))
+        Some(Timestamp(
+            end + self.timing.t35_ns + self.timing.resolution_ns + self.timing.char_ns,
+        ))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

@@ -144,7 +144,9 @@ impl Framer for MsTp {
         if self.cur.is_empty() && self.junk.is_empty() {
             return None;
         }
-        Some(Timestamp(self.clock.last_end()? + self.abort_ns + self.char_ns))
+        Some(Timestamp(
+            self.clock.last_end()? + self.abort_ns + self.char_ns,
+        ))
     }
 
     fn finish(&mut self, out: &mut Vec<Frame>) {

@@ -18,11 +18,21 @@ struct Delimited {
 
 impl Delimited {
     fn new(char_ns: u64) -> Self {
-        Delimited { clock: ByteClock::new(char_ns), raw: Vec::new(), start: 0 }
+        Delimited {
+            clock: ByteClock::new(char_ns),
+            raw: Vec::new(),
+            start: 0,
+        }
     }
 
     /// Runs `on_frame(raw, start)` for each frame ended by `delim` in `bytes`.
-    fn push(&mut self, ts: Timestamp, bytes: &[u8], delim: u8, mut on_frame: impl FnMut(&[u8], u64)) {
+    fn push(
+        &mut self,
+        ts: Timestamp,
+        bytes: &[u8],
+        delim: u8,
+        mut on_frame: impl FnMut(&[u8], u64),
+    ) {
         self.clock.chunk(ts, bytes.len());
         for (i, &b) in bytes.iter().enumerate() {
             let (start, _) = self.clock.byte(i);
@@ -97,7 +107,11 @@ impl Framer for Slip {
     fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some((raw, start)) = self.0.take_rest() {
             let (data, status) = slip_decode(&raw);
-            out.push(Frame::new(Timestamp(start), data, status | Status::TOO_SHORT));
+            out.push(Frame::new(
+                Timestamp(start),
+                data,
+                status | Status::TOO_SHORT,
+            ));
         }
     }
 }
@@ -113,7 +127,10 @@ pub struct Hdlc {
 impl Hdlc {
     /// An HDLC framer; with `fcs` the last two bytes must be the frame's FCS-16.
     pub fn new(char_ns: u64, fcs: bool) -> Self {
-        Hdlc { inner: Delimited::new(char_ns), fcs }
+        Hdlc {
+            inner: Delimited::new(char_ns),
+            fcs,
+        }
     }
 }
 
@@ -160,7 +177,11 @@ impl Framer for Hdlc {
     fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some((raw, start)) = self.inner.take_rest() {
             let (data, status) = hdlc_decode(&raw, self.fcs);
-            out.push(Frame::new(Timestamp(start), data, status | Status::TOO_SHORT));
+            out.push(Frame::new(
+                Timestamp(start),
+                data,
+                status | Status::TOO_SHORT,
+            ));
         }
     }
 }
@@ -205,14 +226,14 @@ pub fn hdlc_encode(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Decodes one COBS frame (without its 0x00 delimiter).
-pub fn cobs_decode(raw: &[u8]) -> Result<Vec<u8>, ()> {
+/// Decodes one COBS frame (without its 0x00 delimiter); `None` when it is malformed.
+pub fn cobs_decode(raw: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         let code = raw[i] as usize;
         if code == 0 || i + code > raw.len() {
-            return Err(());
+            return None;
         }
         out.extend_from_slice(&raw[i + 1..i + code]);
         i += code;
@@ -220,7 +241,7 @@ pub fn cobs_decode(raw: &[u8]) -> Result<Vec<u8>, ()> {
             out.push(0);
         }
     }
-    Ok(out)
+    Some(out)
 }
 
 /// Encodes `data` with COBS (no delimiter appended).
@@ -252,8 +273,8 @@ pub fn cobs_encode(data: &[u8]) -> Vec<u8> {
 
 fn cobs_frame(raw: &[u8]) -> (Vec<u8>, Status) {
     match cobs_decode(raw) {
-        Ok(d) => (d, Status::OK),
-        Err(()) => (raw.to_vec(), Status::BAD_ENCODING),
+        Some(d) => (d, Status::OK),
+        None => (raw.to_vec(), Status::BAD_ENCODING),
     }
 }
 
@@ -275,7 +296,11 @@ impl Framer for Cobs {
     fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some((raw, start)) = self.0.take_rest() {
             let (data, status) = cobs_frame(&raw);
-            out.push(Frame::new(Timestamp(start), data, status | Status::TOO_SHORT));
+            out.push(Frame::new(
+                Timestamp(start),
+                data,
+                status | Status::TOO_SHORT,
+            ));
         }
     }
 }
@@ -291,7 +316,10 @@ mod tests {
             assert!(!enc.contains(&0), "{enc:?}");
             assert_eq!(cobs_decode(&enc).unwrap(), data);
         }
-        assert_eq!(cobs_encode(&[0x11, 0x22, 0x00, 0x33]), [0x03, 0x11, 0x22, 0x02, 0x33]);
-        assert!(cobs_decode(&[0x05, 1]).is_err());
+        assert_eq!(
+            cobs_encode(&[0x11, 0x22, 0x00, 0x33]),
+            [0x03, 0x11, 0x22, 0x02, 0x33]
+        );
+        assert!(cobs_decode(&[0x05, 1]).is_none());
     }
 }

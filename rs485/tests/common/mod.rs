@@ -19,7 +19,11 @@ pub struct Tx {
 }
 
 pub fn tx(bytes: Vec<u8>, gap_before_ns: u64) -> Tx {
-    Tx { bytes, gap_before_ns, pause: None }
+    Tx {
+        bytes,
+        gap_before_ns,
+        pause: None,
+    }
 }
 
 /// Bytes on the wire: (end time of the byte, byte). Also returns the start time of each
@@ -73,7 +77,10 @@ pub fn chunk_usb(wire: &[(u64, u8)], burst: usize, latency_ns: u64) -> Vec<(Time
 
 /// Everything in one read at the end.
 pub fn chunk_all(wire: &[(u64, u8)]) -> Vec<(Timestamp, Vec<u8>)> {
-    vec![(Timestamp(wire.last().unwrap().0), wire.iter().map(|w| w.1).collect())]
+    vec![(
+        Timestamp(wire.last().unwrap().0),
+        wire.iter().map(|w| w.1).collect(),
+    )]
 }
 
 /// Runs `framer` over the events as a capture loop would, then lets the line go quiet and
