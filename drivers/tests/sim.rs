@@ -226,3 +226,37 @@ fn lines_report_levels_edges_and_wake_waiters() {
     assert!(line.wait_change(Duration::from_millis(10)));
     assert!(embedded_hal::digital::InputPin::is_high(&mut w).unwrap());
 }
+
+#[test]
+fn shareable_across_threads_and_tasks() {
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<SimI2cBus>();
+    send_sync::<SimSpiDevice>();
+    send_sync::<SimLine>();
+    send_sync::<SimHandle<udrv_drivers::lm75::model::Lm75Model>>();
+    // Driver futures over the simulated buses can go to a multi-threaded executor.
+    let bus = SimI2cBus::new();
+    bus.attach(0x48, udrv_drivers::lm75::model::Lm75Model::lm75());
+    let mut lm75 = udrv_drivers::lm75::Lm75::new(bus.clone(), 0x48);
+    let fut = lm75.temperature_async();
+    send(&fut);
+    assert_eq!(block_on(fut).unwrap().as_millicelsius(), 0);
+    let mut line = SimLine::new(true);
+    let wait = line.wait_for_low();
+    send(&wait);
+    drop(wait);
+    // And a bus used from several threads at once keeps transactions whole.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let bus = bus.clone();
+            std::thread::spawn(move || {
+                let mut d = udrv_drivers::lm75::Lm75::new(bus, 0x48);
+                for _ in 0..200 {
+                    d.temperature().unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+}
