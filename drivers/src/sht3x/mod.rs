@@ -19,37 +19,7 @@ use crate::{Humidity, Temperature};
 use embedded_hal::i2c::{ErrorKind, I2c};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-/// Commands (datasheet §4.3-4.11, tables 9-17).
-pub mod commands {
-    /// Single shot, clock stretching: high, medium, low repeatability.
-    pub const SINGLE_STRETCH: [u16; 3] = [0x2C06, 0x2C0D, 0x2C10];
-    /// Single shot, no clock stretching: high, medium, low repeatability.
-    pub const SINGLE_NO_STRETCH: [u16; 3] = [0x2400, 0x240B, 0x2416];
-    /// Periodic, indexed `[rate][repeatability]`, for 0.5, 1, 2, 4, 10 measurements per second.
-    pub const PERIODIC: [[u16; 3]; 5] = [
-        [0x2032, 0x2024, 0x202F],
-        [0x2130, 0x2126, 0x212D],
-        [0x2236, 0x2220, 0x222B],
-        [0x2334, 0x2322, 0x2329],
-        [0x2737, 0x2721, 0x272A],
-    ];
-    /// Fetch periodic data.
-    pub const FETCH_DATA: u16 = 0xE000;
-    /// Accelerated response time (4 Hz periodic).
-    pub const ART: u16 = 0x2B32;
-    /// Stop periodic mode.
-    pub const BREAK: u16 = 0x3093;
-    /// Soft reset.
-    pub const SOFT_RESET: u16 = 0x30A2;
-    /// Heater on.
-    pub const HEATER_ENABLE: u16 = 0x306D;
-    /// Heater off.
-    pub const HEATER_DISABLE: u16 = 0x3066;
-    /// Read the status register.
-    pub const READ_STATUS: u16 = 0xF32D;
-    /// Clear the status flags.
-    pub const CLEAR_STATUS: u16 = 0x3041;
-}
+pub mod commands;
 
 /// Errors of the SHT3x driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
