@@ -211,13 +211,11 @@ impl Mcp23017Model {
             // Byte mode: bank 0 toggles within the A/B pair, bank 1 stays.
             return if bank1 { addr } else { addr ^ 1 };
         }
-        if bank1 {
-            match addr {
-                0x0A => 0x10,
-                0x1A => 0x00,
-                a => a + 1,
-            }
-        } else if addr >= 0x15 {
+        // "The Address Pointer will roll over to address zero after reaching the last
+        // register address" (§3.2.2.3): 15h in bank 0, 1Ah in bank 1 (passing the
+        // unimplemented 0Bh..0Fh, which read 0).
+        let last = if bank1 { 0x1A } else { 0x15 };
+        if addr >= last {
             0
         } else {
             addr + 1
