@@ -20,7 +20,11 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// Sends one request and returns the data of the `ok` answer.
 pub fn request(command: &str) -> String {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let id = format!("{}.{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+    let id = format!(
+        "{}.{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
     let mut console = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/console")
@@ -31,8 +35,14 @@ pub fn request(command: &str) -> String {
     let mut line = String::new();
     loop {
         line.clear();
-        let n = stdin.lock().read_line(&mut line).expect("read the host's answer");
-        assert!(n > 0, "the console's input ended before the host answered `{command}`");
+        let n = stdin
+            .lock()
+            .read_line(&mut line)
+            .expect("read the host's answer");
+        assert!(
+            n > 0,
+            "the console's input ended before the host answered `{command}`"
+        );
         // Answers to earlier binaries' requests (if one died before reading) are skipped.
         if let Some(rest) = line.trim_end().strip_prefix(&prefix) {
             if let Some(data) = rest.strip_prefix("ok") {
@@ -88,4 +98,15 @@ pub fn uart_read(n: usize, timeout_ms: u32) -> Vec<u8> {
 /// Forgets what the guest sent out of the PL011 so far.
 pub fn uart_clear() {
     request("uart-clear");
+}
+
+/// The host's `tshark -T fields -e F...` reading of a capture file made in the guest: one
+/// entry per packet, its fields joined by `,`.
+pub fn tshark_fields(file: &std::path::Path, fields: &[&str]) -> Vec<String> {
+    let data = std::fs::read(file).expect("read the capture file");
+    let out = request(&format!("tshark {} {}", fields.join(","), hex(&data)));
+    if out.is_empty() {
+        return Vec::new();
+    }
+    out.split('|').map(str::to_string).collect()
 }

@@ -735,6 +735,8 @@ struct Host {
     uart: UnixStream,
     /// Bytes the guest sent out of the PL011, not yet taken by a `uart-read`.
     uart_rx: Arc<Mutex<Vec<u8>>>,
+    /// The run folder (sockets, files from the guest).
+    run: PathBuf,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -798,6 +800,7 @@ impl Host {
             qtest,
             uart,
             uart_rx,
+            run: run.to_path_buf(),
         })
     }
 
@@ -812,6 +815,9 @@ impl Host {
     /// - `uart-read N TIMEOUT_MS`: up to N bytes the guest sent (hex), waiting at most
     ///   `TIMEOUT_MS` for all N
     /// - `uart-clear`: forget what the guest sent so far
+    /// - `tshark FIELD[,FIELD...] HEX`: the host's `tshark -T fields` reading of a capture
+    ///   file the guest sends as hex; one `|`-separated entry per packet, fields joined by
+    ///   `,`
     fn handle(&mut self, request: &str) -> Result<String> {
         let mut f = request.split_whitespace();
         let cmd = f.next().unwrap_or_default();
@@ -877,6 +883,18 @@ impl Host {
                     }
                     std::thread::sleep(Duration::from_millis(10));
                 }
+            }
+            "tshark" => {
+                // tshark FIELD[,FIELD...] HEX: decode a capture file the guest made.
+                let file = self.run.join("guest-capture");
+                util::write(&file, unhex(arg(1)?)?)?;
+                let mut cmd = Command::new("tshark");
+                cmd.arg("-r").arg(&file).args(["-T", "fields"]);
+                for f in arg(0)?.split(',') {
+                    cmd.args(["-e", f]);
+                }
+                let out = util::output(&mut cmd)?;
+                Ok(out.lines().collect::<Vec<_>>().join("|").replace('\t', ","))
             }
             "uart-clear" => {
                 self.uart_rx.lock().expect("uart buffer").clear();
@@ -1098,6 +1116,8 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     } else {
         opts.timeout
     });
+    // tshark decodes the guest's RS485 captures on the host.
+    vm::ensure_packages(&["tshark"])?;
     let parts = parts()?;
     let dtb = dtb(&parts)?;
     let base = base_initramfs(&parts)?;
