@@ -6,7 +6,7 @@ use common::block_on;
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ina219::*;
-use udrv_drivers::{Current, Voltage};
+use udrv_drivers::Current;
 
 // Register map again (datasheet §8.6).
 const CONFIG: u8 = 0x00;
@@ -98,6 +98,7 @@ mod sim {
     use embedded_hal::i2c::I2c;
     use udrv_drivers::ina219::model::Ina219Model;
     use udrv_drivers::sim::SimI2cBus;
+    use udrv_drivers::Voltage;
 
     #[test]
     fn datasheet_example_against_model() {
