@@ -1,0 +1,847 @@
+//! ARM releases: `cargo xtask dist` builds `udrv` (and the examples) for the boards'
+//! targets in release, with tarballs and Debian packages in `target/dist/`;
+//! `cargo xtask cross-test` runs the host's tests for aarch64 and armv7 under qemu-user.
+//!
+//! Everything builds into `target/cross` so host builds are never invalidated. The linkers
+//! and runners per target are in `.cargo/config.toml`; the Debian cross linkers,
+//! qemu-user-static and the rustup targets are installed here when missing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::util::{self, note, Result};
+use crate::{run_counted, vm, Counts};
+
+/// Debian packages the cross builds and the emulated tests need.
+const CROSS_PACKAGES: &[&str] = &[
+    "gcc-aarch64-linux-gnu",
+    "gcc-arm-linux-gnueabihf",
+    "libc6-dev-arm64-cross",
+    "libc6-dev-armhf-cross",
+    "qemu-user-static",
+];
+
+/// The newest glibc symbol version the gnu binaries may need: the `Depends: libc6 (>= 2.34)`
+/// of the Debian package (cli/Cargo.toml) and the README's requirement (Debian 12 based
+/// images). `dist` fails if a build needs a newer one.
+const GLIBC_FLOOR: (u32, u32) = (2, 34);
+
+/// A board target.
+struct Target {
+    /// The Rust target triple.
+    triple: &'static str,
+    /// The Debian architecture of its package (none for the static build).
+    deb_arch: Option<&'static str>,
+    /// The qemu-user emulator (its runner in `.cargo/config.toml`).
+    qemu: &'static str,
+    /// The Debian cross sysroot that dynamically linked binaries load their libc from.
+    sysroot: Option<&'static str>,
+    /// The CPU the emulator models in `cross-test`: the oldest core of the boards served.
+    cpu: &'static str,
+    /// Whether the binary must be static (no interpreter, no shared libraries).
+    is_static: bool,
+}
+
+/// Raspberry Pi 3/4/5 and Zero 2 on a 64-bit OS (Cortex-A53 is the oldest core).
+const AARCH64: Target = Target {
+    triple: "aarch64-unknown-linux-gnu",
+    deb_arch: Some("arm64"),
+    qemu: "qemu-aarch64-static",
+    sysroot: Some("/usr/aarch64-linux-gnu"),
+    cpu: "cortex-a53",
+    is_static: false,
+};
+
+/// Raspberry Pi 2/3/4 on a 32-bit OS and BeagleBone (Cortex-A8 is the oldest core).
+const ARMV7: Target = Target {
+    triple: "armv7-unknown-linux-gnueabihf",
+    deb_arch: Some("armhf"),
+    qemu: "qemu-arm-static",
+    sysroot: Some("/usr/arm-linux-gnueabihf"),
+    cpu: "cortex-a8",
+    is_static: false,
+};
+
+/// Static aarch64 build for board images older than glibc 2.34.
+const AARCH64_MUSL: Target = Target {
+    triple: "aarch64-unknown-linux-musl",
+    deb_arch: None,
+    qemu: "qemu-aarch64-static",
+    sysroot: None,
+    cpu: "cortex-a53",
+    is_static: true,
+};
+
+/// What `dist` builds.
+const DIST_TARGETS: &[&Target] = &[&AARCH64, &ARMV7, &AARCH64_MUSL];
+
+/// What `cross-test` tests (the musl build shares aarch64's code paths).
+const TEST_TARGETS: &[&Target] = &[&AARCH64, &ARMV7];
+
+/// Why integration tests that run a workspace binary (`env!("CARGO_BIN_EXE_udrv")`) are
+/// left out under qemu-user, whole test targets found by that text in their source.
+const SPAWNS_BINARY: &str = "runs the ARM `udrv` binary from inside the emulated test: \
+     qemu-user does not follow an execve into another foreign binary (the kernel would \
+     need a binfmt_misc entry for qemu, which this machine, a container, does not have); \
+     the same binary runs under qemu in the `udrv` checks below, and these tests on the host";
+
+/// Why udrv's serial ports cannot be tested under Debian 12's qemu-user (7.2).
+const NO_TERMIOS2: &str = "opens a pty through udrv's serial port, which sets the line \
+     with TCGETS2/TCSETS2 (termios2, any baud rate): Debian 12's qemu-user 7.2 does not \
+     translate them and answers ENOSYS; on the host and on boards they work";
+
+/// Why the "not a device" unit tests fail under qemu-user.
+const IOCTL_ENOSYS: &str = "checks the kernel's ENOTTY for an I2C/SPI/GPIO ioctl on \
+     /dev/null, but qemu-user answers ioctls it cannot translate with ENOSYS itself, before \
+     the kernel (the same reason udrv cannot drive real devices under qemu-user: the \
+     real-kernel tier, `cargo xtask vmtest`, tests that ABI)";
+
+/// Test targets left out under qemu-user besides the ones that run a binary:
+/// (package, integration test target, why).
+const CROSS_SKIP_TARGETS: &[(&str, &str, &str)] = &[("udrv-rs485", "capture", NO_TERMIOS2)];
+
+/// Tests left out under qemu-user by their exact libtest name, each with the reason.
+const CROSS_SKIPS: &[(&str, &str)] = &[
+    (
+        "serial::tests::pty_carries_bytes_and_refuses_rs485",
+        NO_TERMIOS2,
+    ),
+    (
+        "gpio::chip::tests::a_file_that_is_not_a_chip_is_reported",
+        IOCTL_ENOSYS,
+    ),
+    (
+        "i2c::tests::opening_a_non_i2c_file_is_a_typed_open_error",
+        IOCTL_ENOSYS,
+    ),
+    (
+        "spi::tests::opening_a_non_spidev_file_is_a_typed_open_error",
+        IOCTL_ENOSYS,
+    ),
+];
+
+/// The integration test targets to run under qemu-user, noting the ones left out and why.
+fn cross_test_targets(tests: &[(String, String, PathBuf)]) -> Result<Vec<String>> {
+    let mut run = Vec::new();
+    for (package, name, src) in tests {
+        let source = util::read(src)?;
+        let why = if source.contains("CARGO_BIN_EXE_") {
+            Some(SPAWNS_BINARY)
+        } else {
+            CROSS_SKIP_TARGETS
+                .iter()
+                .find(|(p, t, _)| p == package && t == name)
+                .map(|(_, _, why)| *why)
+        };
+        match why {
+            Some(why) => note(format!("left out: {package} tests/{name}.rs: {why}")),
+            None => run.push(name.clone()),
+        }
+    }
+    Ok(run)
+}
+
+/// The runner from `.cargo/config.toml` as a command, modelling the target's oldest core.
+fn emulator(t: &Target) -> Command {
+    let mut c = Command::new(t.qemu);
+    if let Some(root) = t.sysroot {
+        c.args(["-L", root]);
+    }
+    c.env("QEMU_CPU", t.cpu);
+    c
+}
+
+fn find(targets: &[&'static Target], only: &[String]) -> Result<Vec<&'static Target>> {
+    if only.is_empty() {
+        return Ok(targets.to_vec());
+    }
+    only.iter()
+        .map(|name| {
+            targets
+                .iter()
+                .copied()
+                .find(|t| t.triple == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = targets.iter().map(|t| t.triple).collect();
+                    format!("unknown target `{name}` (known: {})", known.join(", "))
+                })
+        })
+        .collect()
+}
+
+/// Installs the Debian cross tools and the rustup targets when missing.
+fn ensure_tools(targets: &[&Target]) -> Result {
+    vm::ensure_packages(CROSS_PACKAGES)?;
+    let installed = util::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    let missing: Vec<&str> = targets
+        .iter()
+        .map(|t| t.triple)
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if !missing.is_empty() {
+        note(format!("installing rustup targets {}", missing.join(" ")));
+        util::run(
+            Command::new("rustup")
+                .args(["target", "add"])
+                .args(&missing),
+        )?;
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(util::workspace_root());
+    c
+}
+
+fn cross_dir() -> PathBuf {
+    util::workspace_root().join("target/cross")
+}
+
+/// What `cargo metadata` tells about the workspace.
+struct Meta {
+    /// The version of `udrv`.
+    version: String,
+    /// The example targets of the `udrv-examples` package.
+    examples: Vec<String>,
+    /// Every integration test target: (package, target name, source file).
+    tests: Vec<(String, String, PathBuf)>,
+}
+
+fn metadata() -> Result<Meta> {
+    let out = util::output(cargo().args(["metadata", "--no-deps", "--format-version", "1"]))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
+    let packages = v["packages"]
+        .as_array()
+        .ok_or("cargo metadata: no packages")?;
+    let targets = |p: &serde_json::Value, kind: &str| -> Vec<(String, PathBuf)> {
+        p["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| {
+                t["kind"]
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == kind))
+            })
+            .filter_map(|t| {
+                Some((
+                    t["name"].as_str()?.to_string(),
+                    t["src_path"].as_str()?.into(),
+                ))
+            })
+            .collect()
+    };
+    let package = |name: &str| packages.iter().find(|p| p["name"] == name);
+    let version = package("udrv-cli")
+        .and_then(|p| p["version"].as_str())
+        .ok_or("cargo metadata: no udrv-cli package")?
+        .to_string();
+    let examples = package("udrv-examples")
+        .map(|p| targets(p, "example").into_iter().map(|(n, _)| n).collect())
+        .unwrap_or_default();
+    let tests = packages
+        .iter()
+        .filter(|p| p["name"] != "xtask")
+        .flat_map(|p| {
+            let name = p["name"].as_str().unwrap_or("?").to_string();
+            targets(p, "test")
+                .into_iter()
+                .map(move |(t, src)| (name.clone(), t, src))
+        })
+        .collect();
+    Ok(Meta {
+        version,
+        examples,
+        tests,
+    })
+}
+
+/// Options of `cargo xtask dist`.
+#[derive(Default)]
+pub struct DistOpts {
+    /// Only these target triples (all when empty).
+    pub targets: Vec<String>,
+    /// Skip the Debian packages.
+    pub no_deb: bool,
+}
+
+/// Parses `dist`'s options.
+pub fn parse_dist(args: &[String]) -> Result<DistOpts> {
+    let mut o = DistOpts::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--target" => o
+                .targets
+                .push(it.next().ok_or("--target needs a triple")?.clone()),
+            "--no-deb" => o.no_deb = true,
+            other => return Err(format!("dist: unknown option `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+/// What one target's build produced, for the summary.
+struct Built {
+    triple: &'static str,
+    size: u64,
+    libc: String,
+    artifacts: Vec<PathBuf>,
+}
+
+/// `cargo xtask dist`.
+pub fn dist(opts: &DistOpts) -> Result {
+    let started = Instant::now();
+    let targets = find(DIST_TARGETS, &opts.targets)?;
+    ensure_tools(&targets)?;
+    if !opts.no_deb && targets.iter().any(|t| t.deb_arch.is_some()) {
+        ensure_cargo_deb()?;
+    }
+    let Meta {
+        version, examples, ..
+    } = metadata()?;
+    let out = util::workspace_root().join("target/dist");
+    util::ctx(fs::create_dir_all(&out), || {
+        format!("create {}", out.display())
+    })?;
+
+    let mut built = Vec::new();
+    for t in targets {
+        let t0 = Instant::now();
+        let b = dist_target(t, &version, &examples, &out, opts.no_deb)?;
+        note(format!(
+            "{}: done in {:.0} s",
+            t.triple,
+            t0.elapsed().as_secs_f64()
+        ));
+        built.push(b);
+    }
+
+    println!("\nrelease binaries (udrv {version}, stripped):");
+    for b in &built {
+        println!(
+            "  {:32} {:>9} bytes ({:.2} MB)  {}",
+            b.triple,
+            b.size,
+            b.size as f64 / 1e6,
+            b.libc
+        );
+    }
+    println!("artifacts in {}:", out.display());
+    for b in &built {
+        for a in &b.artifacts {
+            println!("  {}", a.file_name().unwrap_or_default().to_string_lossy());
+        }
+    }
+    note(format!(
+        "dist took {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+fn ensure_cargo_deb() -> Result {
+    if cargo()
+        .args(["deb", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Ok(());
+    }
+    note("installing cargo-deb from crates.io (once)");
+    util::run(cargo().args(["install", "--locked", "cargo-deb"]))
+}
+
+fn dist_target(
+    t: &'static Target,
+    version: &str,
+    examples: &[String],
+    out: &Path,
+    no_deb: bool,
+) -> Result<Built> {
+    let base = ["--release", "--target", t.triple, "--target-dir"];
+    note(format!("{}: release build", t.triple));
+    util::run(
+        cargo()
+            .arg("build")
+            .args(base)
+            .arg(cross_dir())
+            .args(["-p", "udrv-cli", "--bin", "udrv"]),
+    )?;
+    if !examples.is_empty() {
+        util::run(cargo().arg("build").args(base).arg(cross_dir()).args([
+            "-p",
+            "udrv-examples",
+            "--examples",
+        ]))?;
+    }
+    let release = cross_dir().join(t.triple).join("release");
+    let bin = release.join("udrv");
+    let size = util::ctx(fs::metadata(&bin), || bin.display().to_string())?.len();
+
+    // The binary must run on the board: its version under emulation, and its libc needs.
+    let said = util::output(emulator(t).arg(&bin).arg("--version"))?;
+    if said.trim() != format!("udrv {version}") {
+        return Err(format!("{}: `udrv --version` said {said:?}", bin.display()));
+    }
+    let libc = check_libc(t, &bin)?;
+
+    // Man page, completions and the extcap link, generated by the binary itself.
+    let assets = release.join("dist-assets");
+    let _ = fs::remove_dir_all(&assets);
+    util::ctx(fs::create_dir_all(assets.join("completions")), || {
+        format!("create {}", assets.display())
+    })?;
+    util::write(
+        &assets.join("udrv.1"),
+        util::output(emulator(t).arg(&bin).arg("man"))?,
+    )?;
+    for (shell, file) in [
+        ("bash", "udrv.bash"),
+        ("zsh", "_udrv"),
+        ("fish", "udrv.fish"),
+    ] {
+        let text = util::output(emulator(t).arg(&bin).args(["completions", shell]))?;
+        util::write(&assets.join("completions").join(file), text)?;
+    }
+    // Installed as /usr/lib/<triplet>/wireshark/extcap/udrv: relative, as Debian wants.
+    let link = assets.join("extcap-udrv");
+    util::ctx(
+        std::os::unix::fs::symlink("../../../../bin/udrv", &link),
+        || format!("symlink {}", link.display()),
+    )?;
+
+    let mut artifacts = vec![tarball(t, version, examples, &release, &assets, out)?];
+    if let (Some(arch), false) = (t.deb_arch, no_deb) {
+        artifacts.push(deb(t, arch, version, out)?);
+    }
+    Ok(Built {
+        triple: t.triple,
+        size,
+        libc,
+        artifacts,
+    })
+}
+
+/// Checks what the binary needs from the board's libc: nothing for a static build, glibc
+/// up to [`GLIBC_FLOOR`] otherwise. Returns a description for the summary.
+fn check_libc(t: &Target, bin: &Path) -> Result<String> {
+    let path = bin.to_str().ok_or("non-UTF-8 path")?;
+    if t.is_static {
+        let program = util::output(Command::new("readelf").args(["-l", "-W", path]))?;
+        let dynamic = util::output(Command::new("readelf").args(["-d", "-W", path]))?;
+        if program.contains("program interpreter") || dynamic.contains("(NEEDED)") {
+            return Err(format!(
+                "{path} should be static but needs an interpreter or libraries"
+            ));
+        }
+        return Ok("static".into());
+    }
+    let versions = util::output(Command::new("readelf").args(["-V", "-W", path]))?;
+    let newest = newest_glibc(&versions).ok_or_else(|| format!("{path}: no GLIBC_ versions"))?;
+    if newest > GLIBC_FLOOR {
+        return Err(format!(
+            "{path} needs glibc {}.{}, newer than the {}.{} the package and README promise",
+            newest.0, newest.1, GLIBC_FLOOR.0, GLIBC_FLOOR.1
+        ));
+    }
+    Ok(format!("glibc >= {}.{}", newest.0, newest.1))
+}
+
+/// The newest `GLIBC_x.y` in `readelf -V` output.
+fn newest_glibc(readelf: &str) -> Option<(u32, u32)> {
+    readelf
+        .split(|c: char| c.is_whitespace())
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.');
+            let major = parts.next()?.parse().ok()?;
+            let minor = parts.next()?.parse().ok()?;
+            Some((major, minor))
+        })
+        .max()
+}
+
+/// `udrv-<version>-<target>.tar.gz`: binary, man page, completions, udev rule, installer,
+/// README and the examples.
+fn tarball(
+    t: &Target,
+    version: &str,
+    examples: &[String],
+    release: &Path,
+    assets: &Path,
+    out: &Path,
+) -> Result<PathBuf> {
+    let root = util::workspace_root();
+    let name = format!("udrv-{version}-{}", t.triple);
+    let stage_parent = cross_dir().join("dist-stage");
+    let stage = stage_parent.join(&name);
+    let _ = fs::remove_dir_all(&stage);
+    let mk = |d: &Path| util::ctx(fs::create_dir_all(d), || format!("create {}", d.display()));
+    mk(&stage.join("completions"))?;
+    let copy = |from: &Path, to: &Path| {
+        util::ctx(fs::copy(from, to), || {
+            format!("copy {} to {}", from.display(), to.display())
+        })
+        .map(drop)
+    };
+    copy(&release.join("udrv"), &stage.join("udrv"))?;
+    copy(&assets.join("udrv.1"), &stage.join("udrv.1"))?;
+    for f in ["udrv.bash", "_udrv", "udrv.fish"] {
+        copy(
+            &assets.join("completions").join(f),
+            &stage.join("completions").join(f),
+        )?;
+    }
+    for f in ["60-udrv.rules", "groups.sh", "install.sh"] {
+        copy(&root.join("packaging").join(f), &stage.join(f))?;
+    }
+    copy(&root.join("README.md"), &stage.join("README.md"))?;
+    if !examples.is_empty() {
+        mk(&stage.join("examples"))?;
+        for e in examples {
+            copy(
+                &release.join("examples").join(e),
+                &stage.join("examples").join(e),
+            )?;
+        }
+    }
+    let file = out.join(format!("{name}.tar.gz"));
+    util::run(
+        Command::new("tar")
+            .args([
+                "--sort=name",
+                "--owner=0",
+                "--group=0",
+                "--numeric-owner",
+                "-czf",
+            ])
+            .arg(&file)
+            .arg("-C")
+            .arg(&stage_parent)
+            .arg(&name),
+    )?;
+    Ok(file)
+}
+
+/// The Debian package, by cargo-deb from `[package.metadata.deb]` in cli/Cargo.toml.
+fn deb(t: &Target, arch: &str, version: &str, out: &Path) -> Result<PathBuf> {
+    note(format!("{}: Debian package ({arch})", t.triple));
+    let file = out.join(format!("udrv_{version}-1_{arch}.deb"));
+    let _ = fs::remove_file(&file);
+    util::run(
+        cargo()
+            .env("CARGO_TARGET_DIR", cross_dir())
+            .args([
+                "deb",
+                "-p",
+                "udrv-cli",
+                "--target",
+                t.triple,
+                "--variant",
+                arch,
+            ])
+            .args(["--no-build", "--no-strip", "--output"])
+            .arg(&file),
+    )?;
+    let path = file.to_str().ok_or("non-UTF-8 path")?;
+    let field = util::output(Command::new("dpkg-deb").args(["-f", path, "Architecture"]))?;
+    if field.trim() != arch {
+        return Err(format!("{path}: Architecture is {field:?}, not {arch}"));
+    }
+    let listing = util::output(Command::new("dpkg-deb").args(["-c", path]))?;
+    check_deb_listing(&listing, t)?;
+    Ok(file)
+}
+
+/// The paths every package must hold (the man page may be compressed).
+fn check_deb_listing(listing: &str, t: &Target) -> Result {
+    let triplet = t
+        .sysroot
+        .and_then(|s| s.strip_prefix("/usr/"))
+        .unwrap_or("?");
+    let extcap = format!("./usr/lib/{triplet}/wireshark/extcap/udrv -> ../../../../bin/udrv");
+    let wanted = [
+        "./usr/bin/udrv",
+        "./usr/share/man/man1/udrv.1",
+        "./usr/share/bash-completion/completions/udrv",
+        "./usr/share/zsh/vendor-completions/_udrv",
+        "./usr/share/fish/vendor_completions.d/udrv.fish",
+        "./usr/lib/udev/rules.d/60-udrv.rules",
+        "./usr/lib/udrv/groups.sh",
+        &extcap,
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|w| !listing.lines().any(|l| l.contains(w)))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the package lacks {}; it holds:\n{listing}",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// Parses `cross-test`'s options: `--target TRIPLE` (repeatable).
+pub fn parse_cross(args: &[String]) -> Result<Vec<String>> {
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--target" => targets.push(it.next().ok_or("--target needs a triple")?.clone()),
+            other => return Err(format!("cross-test: unknown option `{other}`")),
+        }
+    }
+    Ok(targets)
+}
+
+/// `cargo xtask cross-test`: the host's tests for each target under qemu-user, then the
+/// `udrv` binary itself. Ends with `tests: N passed, M failed`.
+pub fn cross_test(only: &[String]) -> Result {
+    let started = Instant::now();
+    let targets = find(TEST_TARGETS, only)?;
+    ensure_tools(&targets)?;
+    let meta = metadata()?;
+    let test_targets = cross_test_targets(&meta.tests)?;
+    for (name, why) in CROSS_SKIPS {
+        note(format!("left out: {name}: {why}"));
+    }
+    let mut counts = Counts::default();
+    let mut failures = Vec::new();
+    for t in targets {
+        let t0 = Instant::now();
+        note(format!(
+            "{}: tests under {} -cpu {}",
+            t.triple, t.qemu, t.cpu
+        ));
+        // Doctests are left out: they are host documentation checks, compiled one by one
+        // (minutes per target); the code they show runs in the unit tests.
+        let mut cmd = cargo();
+        cmd.args([
+            "test",
+            "--no-fail-fast",
+            "--workspace",
+            "--exclude",
+            "xtask",
+        ])
+        .args(["--all-features", "--target", t.triple, "--target-dir"])
+        .arg(cross_dir())
+        .args(["--lib", "--bins"]);
+        for name in &test_targets {
+            cmd.args(["--test", name]);
+        }
+        cmd.args(["--", "--exact"]).env("QEMU_CPU", t.cpu);
+        for (name, _) in CROSS_SKIPS {
+            cmd.args(["--skip", name]);
+        }
+        if let Err(e) = run_counted(&mut cmd, &mut counts) {
+            note(format!("{}: {e}", t.triple));
+            failures.push(format!("{} tests", t.triple));
+        }
+        if let Err(e) = smoke(t, &meta.version, &mut counts) {
+            note(format!("{}: {e}", t.triple));
+            failures.push(format!("{} udrv", t.triple));
+        }
+        note(format!("{}: {:.0} s", t.triple, t0.elapsed().as_secs_f64()));
+    }
+    note(format!(
+        "cross-test took {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failures.join(", ")))
+    }
+}
+
+/// The `udrv` binary under emulation: version, help, man page, extcap and, once it exists,
+/// the virtual board's main job. Printed as a libtest summary so it is counted.
+fn smoke(t: &Target, version: &str, counts: &mut Counts) -> Result {
+    util::run(
+        cargo()
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--exclude",
+                "xtask",
+                "--all-features",
+            ])
+            .args(["--bins", "--target", t.triple, "--target-dir"])
+            .arg(cross_dir()),
+    )?;
+    let bin = cross_dir().join(t.triple).join("debug/udrv");
+    let run = |args: &[&str]| util::output(emulator(t).arg(&bin).args(args));
+    let help = run(&["--help"]).unwrap_or_default();
+    let has_read = help.lines().any(|l| l.trim_start().starts_with("read "));
+    let mut checks: Vec<(&str, Result)> = vec![
+        (
+            "udrv --version",
+            run(&["--version"]).and_then(|s| expect(s.trim() == format!("udrv {version}"), &s)),
+        ),
+        (
+            "udrv --help",
+            run(&["--help"]).and_then(|s| expect(s.contains("Usage: udrv"), &s)),
+        ),
+        (
+            "udrv man",
+            run(&["man"]).and_then(|s| expect(s.starts_with(".ie") || s.contains(".TH udrv"), &s)),
+        ),
+        (
+            "udrv --extcap-interfaces",
+            run(&["--extcap-interfaces"])
+                .and_then(|s| expect(s.contains("extcap {") && s.contains("interface {"), &s)),
+        ),
+    ];
+    if has_read {
+        checks.push((
+            "udrv --board virtual read",
+            run(&["--board", "virtual", "read"]).and_then(|s| {
+                println!("{}", s.trim_end());
+                expect(!s.trim().is_empty(), &s)
+            }),
+        ));
+    } else {
+        note("`udrv read` does not exist yet: the virtual board's main job is not run");
+    }
+    let mut failed = 0;
+    for (name, r) in &checks {
+        match r {
+            Ok(()) => println!("test {name} under {} ... ok", t.qemu),
+            Err(e) => {
+                failed += 1;
+                println!("test {name} under {} ... FAILED\n{e}", t.qemu);
+            }
+        }
+    }
+    let passed = checks.len() - failed;
+    let verdict = if failed == 0 { "ok" } else { "FAILED" };
+    let line = format!(
+        "test result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out (udrv on {})",
+        t.triple
+    );
+    println!("{line}");
+    let mut v = vm::Verdict::default();
+    v.line(&line);
+    counts.passed += v.passed;
+    counts.failed += v.failed;
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} udrv checks failed"))
+    }
+}
+
+fn expect(ok: bool, output: &str) -> Result {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("unexpected output:\n{output}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups_in_rules() -> Vec<String> {
+        let rules = util::read(&util::workspace_root().join("packaging/60-udrv.rules")).unwrap();
+        rules
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split("GROUP=\"").nth(1))
+            .filter_map(|rest| rest.split('"').next())
+            .map(String::from)
+            .collect()
+    }
+
+    /// The udev rule gives access to exactly the groups udrv's permission errors name
+    /// (udrv-core's `DeviceClass::group()`; serial ports are Debian's `dialout`).
+    #[test]
+    fn udev_groups_match_the_groups_in_udrv_errors() {
+        let error_rs = util::read(&util::workspace_root().join("core/src/error.rs")).unwrap();
+        let body = error_rs
+            .split("fn group(")
+            .nth(1)
+            .expect("core/src/error.rs has no `fn group(`: update this test")
+            .split("\n    }\n")
+            .next()
+            .unwrap();
+        let mut named: Vec<String> = body
+            .lines()
+            .filter_map(|l| l.split("=> \"").nth(1))
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|g| *g != "dialout")
+            .map(String::from)
+            .collect();
+        named.sort();
+        let mut ruled = groups_in_rules();
+        ruled.sort();
+        assert!(!named.is_empty(), "no groups found in DeviceClass::group()");
+        assert_eq!(ruled, named, "packaging/60-udrv.rules vs core/src/error.rs");
+    }
+
+    /// groups.sh (postinst and install.sh) creates every group the rule names.
+    #[test]
+    fn groups_script_creates_every_group_of_the_rule() {
+        let script = util::read(&util::workspace_root().join("packaging/groups.sh")).unwrap();
+        let line = script
+            .lines()
+            .find(|l| l.starts_with("for group in "))
+            .expect("groups.sh has no `for group in` loop");
+        let created: Vec<&str> = line
+            .trim_start_matches("for group in ")
+            .trim_end_matches("; do")
+            .split_whitespace()
+            .collect();
+        for g in groups_in_rules() {
+            assert!(
+                created.contains(&g.as_str()),
+                "groups.sh does not create {g}"
+            );
+        }
+    }
+
+    #[test]
+    fn newest_glibc_reads_readelf_version_needs() {
+        let sample = "  0x0010:   Name: GLIBC_2.17  Flags: none  Version: 3\n\
+                      \x20 0x0020:   Name: GLIBC_2.34  Flags: none  Version: 5\n\
+                      \x20 0x0030:   Name: GLIBC_2.9  Flags: none  Version: 2\n\
+                      \x20 0x0040:   Name: GLIBC_PRIVATE  Flags: none\n";
+        assert_eq!(newest_glibc(sample), Some((2, 34)));
+        assert_eq!(newest_glibc("no versions"), None);
+    }
+
+    #[test]
+    fn deb_listing_check_names_what_is_missing() {
+        let full = "lrwxrwxrwx 0/0 0 ./usr/lib/aarch64-linux-gnu/wireshark/extcap/udrv -> ../../../../bin/udrv\n\
+                    -rwxr-xr-x 0/0 1 ./usr/bin/udrv\n\
+                    -rw-r--r-- 0/0 1 ./usr/share/man/man1/udrv.1.gz\n\
+                    -rw-r--r-- 0/0 1 ./usr/share/bash-completion/completions/udrv\n\
+                    -rw-r--r-- 0/0 1 ./usr/share/zsh/vendor-completions/_udrv\n\
+                    -rw-r--r-- 0/0 1 ./usr/share/fish/vendor_completions.d/udrv.fish\n\
+                    -rw-r--r-- 0/0 1 ./usr/lib/udev/rules.d/60-udrv.rules\n\
+                    -rwxr-xr-x 0/0 1 ./usr/lib/udrv/groups.sh\n";
+        assert!(check_deb_listing(full, &AARCH64).is_ok());
+        let err = check_deb_listing(full, &ARMV7).unwrap_err();
+        assert!(
+            err.contains("arm-linux-gnueabihf/wireshark/extcap/udrv"),
+            "{err}"
+        );
+        let no_rule: Vec<&str> = full.lines().filter(|l| !l.contains("rules.d")).collect();
+        assert!(check_deb_listing(&no_rule.join("\n"), &AARCH64)
+            .unwrap_err()
+            .contains("60-udrv.rules"));
+    }
+}
