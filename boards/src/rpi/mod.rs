@@ -675,6 +675,29 @@ mod tests {
     }
 
     #[test]
+    fn pin_name_forms() {
+        let pi = RaspberryPi::new(BoardId::Rpi5).unwrap();
+        for (spec, number) in [
+            ("GPIO17", 11),
+            ("gpio17", 11),
+            ("BCM17", 11),
+            ("GPIO_17", 11),
+            ("11", 11),
+            ("J8-11", 11),
+            ("pin11", 11),
+            ("ID_SCL", 28),
+            ("SPI_SCLK", 23),
+            ("TXD1", 8),
+        ] {
+            let p = pi.header_pin(PinSpec::Name(spec)).unwrap();
+            assert_eq!(p.number, number, "{spec}");
+        }
+        for bad in ["NC", "-", "GPIO", "J8-", "P9_12"] {
+            assert!(pi.header_pin(PinSpec::Name(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn three_b_line_names_resolve_to_the_same_gpio() {
         let pi = RaspberryPi::new(BoardId::Rpi3B).unwrap();
         let p = pi.header_pin(PinSpec::Name("SPI_MOSI")).unwrap();
