@@ -800,6 +800,19 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 }
             };
             drop(fds);
+            // On quiet ports, silences that ended before these reads close frames first, so
+            // that frames from two ports are written in the order they happened. (A port
+            // with bytes waiting decides in `feed`, from when those bytes started.)
+            let now = Timestamp::now();
+            for (i, f) in framers.iter_mut().enumerate() {
+                if ready[i] == Readiness::Idle && f.deadline().is_some_and(|d| d <= now) {
+                    f.tick(now, &mut w.frames);
+                    if let Some(r) = w.deliver(i)? {
+                        reason = Some(r);
+                        break 'outer;
+                    }
+                }
+            }
             for (i, state) in ready.iter().enumerate() {
                 if *state == Readiness::Idle {
                     continue;

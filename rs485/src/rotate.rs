@@ -34,6 +34,22 @@ impl Rotation {
     }
 }
 
+/// Parses a size as tcpdump's `-C` takes it, in bytes with an optional suffix:
+/// `1000000`, `500k`, `100M`, `2G` (powers of 1000, as tcpdump).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1_000),
+        (i, 'm' | 'M') => (&s[..i], 1_000_000),
+        (i, 'g' | 'G') => (&s[..i], 1_000_000_000),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()?
+        .checked_mul(mult)
+        .filter(|&n| n > 0)
+}
+
 /// The name of file number `index` (from 1) of a rotation based on `base`.
 pub fn rotated_name(base: &Path, index: u32, first_frame: Timestamp) -> PathBuf {
     let stem = base
@@ -146,6 +162,15 @@ impl FrameSink for RotatingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("100M"), Some(100_000_000));
+        assert_eq!(parse_size("500k"), Some(500_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("lots"), None);
+    }
 
     #[test]
     fn names_follow_dumpcap() {

@@ -200,14 +200,28 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     let (names, packets) = read_pcapng(&out);
     assert_eq!(names, names_expected);
     assert_eq!(packets.len(), frames.len());
-    for (k, p) in packets.iter().enumerate() {
-        assert_eq!(p.0, (k % 2) as u32, "interface of packet {k}");
-        assert_eq!(
-            p.1 & 3,
-            if k % 2 == 0 { 2 } else { 1 },
-            "direction of packet {k}"
+    // Per port: every frame once, in order, with the port's direction.
+    for port in 0..2u32 {
+        let got: Vec<&[u8]> = packets
+            .iter()
+            .filter(|p| p.0 == port)
+            .map(|p| &p.2[16..])
+            .collect();
+        let want: Vec<&[u8]> = frames
+            .iter()
+            .skip(port as usize)
+            .step_by(2)
+            .map(|f| &f[..])
+            .collect();
+        assert_eq!(got, want, "port {port}");
+        let dir = if port == 0 { 2 } else { 1 };
+        assert!(
+            packets
+                .iter()
+                .filter(|p| p.0 == port)
+                .all(|p| p.1 & 3 == dir),
+            "port {port}"
         );
-        assert_eq!(&p.2[16..], &frames[k][..], "packet {k}"); // after the exported-PDU tags
     }
     // Wireshark decodes both interfaces with no set-up and shows the directions.
     let text = Command::new("tshark")
@@ -228,8 +242,16 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     let text = String::from_utf8(text.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), frames.len(), "{text}");
-    assert!(rows[0].starts_with("0\t0x00000002\t3"), "{text}");
-    assert!(rows[1].starts_with("1\t0x00000001\t3"), "{text}");
+    assert_eq!(
+        rows.iter().filter(|r| **r == "0\t0x00000002\t3").count(),
+        12,
+        "{text}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| **r == "1\t0x00000001\t3").count(),
+        12,
+        "{text}"
+    );
 }
 
 #[test]
@@ -406,8 +428,7 @@ fn extcap_capture_into_a_fifo() {
         .status()
         .unwrap()
         .success());
-    let args: Vec<std::ffi::OsString> = [
-        "udrv",
+    let args: Vec<String> = [
         "--extcap-interface",
         "udrv-rs485",
         "--port",
@@ -423,22 +444,52 @@ fn extcap_capture_into_a_fifo() {
         fifo.to_str().unwrap(),
     ]
     .iter()
-    .map(Into::into)
+    .map(|s| s.to_string())
     .collect();
-    let cap = thread::spawn(move || udrv_rs485::extcap::main(args));
-    // Wireshark's side: read the FIFO while frames arrive; each is flushed as it is cut.
-    let reader_path = fifo.clone();
-    let reader = thread::spawn(move || std::fs::read(reader_path).unwrap());
-    thread::sleep(Duration::from_millis(200));
+    let request = udrv_rs485::extcap::Request::parse(&args).unwrap();
+    assert!(request.capture);
+    let mut config = request.capture_config().unwrap();
+    config.handle_signals = false;
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    // Wireshark's side: tshark reads the FIFO as a live stream while frames arrive.
+    let tshark = Command::new("tshark")
+        .args([
+            "-l",
+            "-r",
+            fifo.to_str().unwrap(),
+            "-T",
+            "fields",
+            "-e",
+            "mbrtu.unit_id",
+            "-e",
+            "modbus.func_code",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tshark is needed: apt-get install -y tshark");
+    rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
     let frames = exchange();
     send(&mut pty.master, &frames[..4], Duration::from_millis(4));
     thread::sleep(Duration::from_millis(50));
     drop(pty);
-    assert_eq!(cap.join().unwrap(), Some(0));
-    let bytes = reader.join().unwrap();
-    let f = tmp("extcap.pcapng");
-    std::fs::write(&f, bytes).unwrap();
-    let packets = read_pcapng(&f).1;
-    assert_eq!(packets.len(), 4);
-    assert_eq!(&packets[0].2[16..], &frames[0][..]);
+    let summary = cap.join().unwrap().unwrap();
+    assert_eq!(summary.stats.frames, 4, "{summary:?}");
+    let out = tshark.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    let want: Vec<String> = frames[..4]
+        .iter()
+        .map(|f| format!("{}\t{}", f[0], f[1]))
+        .collect();
+    assert_eq!(
+        rows,
+        want,
+        "{text}\n{}\n{:?}",
+        String::from_utf8_lossy(&out.stderr),
+        out.status
+    );
 }

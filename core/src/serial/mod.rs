@@ -905,6 +905,7 @@ mod tests {
         let err = port.set_rs485(&Rs485Config::enabled()).unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
         assert!(err.to_string().contains("capture works without it"));
+        assert!(matches!(port.counters(), Err(Error::Unsupported { .. })));
         let ll = port.set_low_latency();
         assert_eq!(ll.kind, PortKind::Pty);
         assert!(ll.resolution < Duration::from_millis(1));
