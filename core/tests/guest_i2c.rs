@@ -417,7 +417,7 @@ fn ten_bit_addresses_through_i2c_rdwr() {
 fn the_42_message_limit_is_a_typed_error() {
     let mut bus = parport();
     let w = [0u8; 1];
-    let mut reads = vec![[0xaau8; 1]; 21];
+    let mut reads = [[0xaau8; 1]; 21];
     // 42 alternating operations: 42 messages, allowed.
     {
         let mut ops: Vec<Operation<'_>> = Vec::new();
@@ -430,7 +430,7 @@ fn the_42_message_limit_is_a_typed_error() {
     }
     assert!(reads.iter().all(|r| r == &[0]));
     // 43: refused, nothing sent (the reads keep their fill).
-    let mut reads = vec![[0xaau8; 1]; 21];
+    let mut reads = [[0xaau8; 1]; 21];
     let mut ops: Vec<Operation<'_>> = Vec::new();
     for r in reads.iter_mut() {
         ops.push(Operation::Write(&w));
@@ -447,7 +447,7 @@ fn the_42_message_limit_is_a_typed_error() {
     assert!(reads.iter().all(|r| r == &[0xaa]));
     // 100 operations that merge into 2 messages are fine.
     let many: Vec<[u8; 1]> = vec![[7]; 50];
-    let mut back = vec![[0xaau8; 1]; 50];
+    let mut back = [[0xaau8; 1]; 50];
     let mut ops: Vec<Operation<'_>> = many.iter().map(|b| Operation::Write(b)).collect();
     ops.extend(back.iter_mut().map(|b| Operation::Read(b)));
     bus.transaction(0x50u8, &mut ops).unwrap();
