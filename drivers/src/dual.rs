@@ -44,3 +44,18 @@ macro_rules! dual_impl {
         }
     };
 }
+
+/// `Display` and `core::error::Error` for a driver's `Error<E>`; the body formats `self`
+/// (named by the caller) into the formatter (also named by the caller).
+macro_rules! impl_error {
+    ($err:ident, |$f:ident, $e:ident| $body:expr) => {
+        impl<E: core::fmt::Debug> core::fmt::Display for $err<E> {
+            fn fmt(&self, $f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let $e = self;
+                $body
+            }
+        }
+
+        impl<E: core::fmt::Debug> core::error::Error for $err<E> {}
+    };
+}

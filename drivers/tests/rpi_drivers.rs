@@ -250,3 +250,50 @@ fn at24_driver_and_the_kernels_at24_agree_on_the_bytes() {
     let file = std::fs::read(sysfs).unwrap();
     assert_eq!(&file[130..160], &data[..]);
 }
+
+// DS1307/DS1338: no driver of their own yet. The DS3231's time registers (0x00..=0x06:
+// BCD seconds, minutes, 12/24-hour hours, weekday, date, month, year) have the DS1307 /
+// DS1338 layout, so the DS3231 driver's date codec is checked against QEMU's ds1338 model
+// at 0x68, whose clock runs on the host's time.
+
+use udrv_drivers::ds3231::{DateTime, Ds3231};
+
+#[test]
+fn ds3231_time_codec_on_qemus_ds1338_model() {
+    let mut rtc = Ds3231::new(bus());
+    let set = DateTime::new(2031, 5, 17, 6, 12, 34, 10).unwrap();
+    rtc.set_datetime(&set).unwrap();
+    let now = rtc.datetime().unwrap();
+    assert_eq!(
+        (
+            now.year,
+            now.month,
+            now.day,
+            now.weekday,
+            now.hour,
+            now.minute
+        ),
+        (2031, 5, 17, 6, 12, 34),
+        "{now:?}"
+    );
+    assert!((10..=14).contains(&now.second), "{now:?}");
+    // The clock runs.
+    std::thread::sleep(Duration::from_millis(2100));
+    let later = rtc.datetime().unwrap();
+    assert!(later.second >= now.second + 1, "{now:?} -> {later:?}");
+    // Hours in 12-hour mode (bit 6), PM in bit 5, written directly: the driver gives the
+    // 24-hour value.
+    let mut raw = bus();
+    for (reg, hour) in [(0x71u8, 23u8), (0x52, 0), (0x41, 1), (0x72, 12)] {
+        raw.write(0x68u8, &[0x00, 0x00, 0x15, reg, 0x02, 0x28, 0x02, 0x28])
+            .unwrap();
+        let t = rtc.datetime().unwrap();
+        assert_eq!((t.hour, t.minute), (hour, 15), "hours register {reg:#04x}");
+        assert_eq!((t.year, t.month, t.day), (2028, 2, 28));
+    }
+    // Leap day through the codec.
+    rtc.set_datetime(&DateTime::new(2028, 2, 29, 2, 23, 59, 30).unwrap())
+        .unwrap();
+    let t = rtc.datetime().unwrap();
+    assert_eq!((t.month, t.day, t.hour, t.minute), (2, 29, 23, 59), "{t:?}");
+}

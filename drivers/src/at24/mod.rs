@@ -30,6 +30,16 @@ pub enum Error<E> {
     WriteTimeout,
 }
 
+impl_error!(Error, |f, e| {
+    match e {
+    Error::Bus(b) => write!(f, "AT24: I2C error: {b:?}"),
+    Error::OutOfRange => f.write_str("AT24: the access goes past the end of the memory: check the variant (size)"),
+    Error::WriteTimeout => f.write_str(
+        "AT24: the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
+    ),
+}
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)

@@ -39,6 +39,19 @@ pub enum Error<E> {
     Overflow,
 }
 
+impl_error!(Error, |f, e| {
+    match e {
+    Error::Bus(b) => write!(f, "INA219: I2C error: {b:?}"),
+    Error::NotCalibrated => f.write_str("INA219: call calibrate() before reading current or power"),
+    Error::InvalidCalibration => f.write_str(
+        "INA219: the calibration does not fit the register: use a larger current LSB",
+    ),
+    Error::Overflow => f.write_str(
+        "INA219: math overflow: the current exceeds what the calibration can count; use a larger current LSB",
+    ),
+}
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)

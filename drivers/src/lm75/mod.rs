@@ -32,6 +32,12 @@ pub enum Error<E> {
     InvalidInput,
 }
 
+impl_error!(Error, |f, e| match e {
+    Error::Bus(b) => write!(f, "LM75: I2C error: {b:?}"),
+    Error::InvalidInput =>
+        f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)"),
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)

@@ -40,6 +40,23 @@ pub enum Error<E> {
     Fault(Faults, Temperature),
 }
 
+impl_error!(Error, |f, e| match e {
+    Error::Bus(b) => write!(f, "MAX31855: SPI error: {b:?}"),
+    Error::Fault(faults, _) => {
+        f.write_str("MAX31855: thermocouple fault:")?;
+        if faults.open_circuit {
+            f.write_str(" open circuit (is it connected?)")?;
+        }
+        if faults.short_to_gnd {
+            f.write_str(" short to GND")?;
+        }
+        if faults.short_to_vcc {
+            f.write_str(" short to VCC")?;
+        }
+        Ok(())
+    }
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)

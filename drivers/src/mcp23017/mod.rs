@@ -42,6 +42,12 @@ pub enum Error<E> {
     InterruptLine,
 }
 
+impl_error!(Error, |f, e| match e {
+    Error::Bus(b) => write!(f, "MCP23017: I2C error: {b:?}"),
+    Error::InvalidPin => f.write_str("MCP23017: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
+    Error::InterruptLine => f.write_str("MCP23017: waiting on the interrupt line failed"),
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)

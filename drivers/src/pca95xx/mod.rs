@@ -35,6 +35,12 @@ pub enum Error<E> {
     InterruptLine,
 }
 
+impl_error!(Error, |f, e| match e {
+    Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b:?}"),
+    Error::InvalidPin => f.write_str("PCA95xx: pin beyond the chip's 8 (PCA9554) or 16 (PCA9535)"),
+    Error::InterruptLine => f.write_str("PCA95xx: waiting on the interrupt line failed"),
+});
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
