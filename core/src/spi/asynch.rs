@@ -87,7 +87,7 @@ async fn transaction<W: Word>(dev: &SpidevDevice, ops: &mut [Operation<'_, W>]) 
 /// use udrv_core::spi::{asynch::AsyncSpidevDevice, SpidevDevice};
 /// # async fn run() -> Result<(), udrv_core::spi::Error> {
 /// let mut dev = AsyncSpidevDevice::new(SpidevDevice::open("/dev/spidev0.0")?);
-/// let mut id = [0x9f, 0, 0, 0];
+/// let mut id = [0x9fu8, 0, 0, 0];
 /// dev.transfer_in_place(&mut id).await?;
 /// # Ok(()) }
 /// ```

@@ -265,7 +265,7 @@ pub enum SplitPolicy {
 /// use udrv_core::spi::{SpidevDevice, Transfer};
 /// # fn main() -> Result<(), udrv_core::spi::Error> {
 /// let dev = SpidevDevice::open("/dev/spidev0.0")?;
-/// let cmd = [0x9f];
+/// let cmd = [0x9fu8];
 /// let mut id = [0u8; 3];
 /// dev.message(&mut [
 ///     Transfer::write(&cmd).with_delay_us(10),
@@ -419,7 +419,7 @@ struct Shared {
 /// # fn main() -> Result<(), udrv_core::spi::Error> {
 /// let mut dev = SpidevDevice::open("/dev/spidev0.0")?;
 /// println!("{:?}, buffer {} bytes", dev.config()?, dev.bufsiz());
-/// let mut buf = [0x9f, 0, 0, 0];
+/// let mut buf = [0x9fu8, 0, 0, 0];
 /// dev.transfer_in_place(&mut buf)?;
 /// # Ok(()) }
 /// ```
@@ -554,8 +554,11 @@ impl SpidevDevice {
     /// The settings in force, read from the kernel. (spidev reports the speed last
     /// asked for; the controller may clock slower.)
     pub fn config(&self) -> Result<Config> {
-        let _st = self.state();
-        self.read_config()
+        let mut st = self.state();
+        let c = self.read_config()?;
+        // Another program may have changed it: refresh the word size used for buffers.
+        st.bits_per_word = c.bits_per_word;
+        Ok(c)
     }
 
     /// Applies `config`: the mode bits, the word size, then the speed (when given), each
@@ -757,7 +760,7 @@ fn fits(ts: &[Transfer<'_>], lim: &split::Limits) -> bool {
 /// use udrv_core::spi::SpidevBus;
 /// # fn main() -> Result<(), udrv_core::spi::Error> {
 /// let mut bus = SpidevBus::open("/dev/spidev0.0")?; // sets SPI_NO_CS
-/// bus.write(&[0x06])?;
+/// bus.write(&[0x06u8])?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
