@@ -287,6 +287,14 @@ fn i2c_hint(op: Op, addr: Option<u16>, errno: i32) -> Option<String> {
         libc::EBADMSG => "PEC mismatch: the Packet Error Code received is wrong (noise, or the \
                           device does not do PEC: turn it off with I2cBus::set_pec(false))"
             .to_string(),
+        // (EBUSY from I2C_SLAVE, a kernel driver's address, is Error::AddressBusy.)
+        libc::EBUSY => "the bus stayed busy too long: a device may hold SDA low or another \
+                        controller is active; power-cycle the device or reload the adapter's \
+                        driver"
+            .to_string(),
+        libc::EPROTO => "the device broke the protocol (for example an SMBus block count \
+                         outside 1 to 32)"
+            .to_string(),
         libc::EOPNOTSUPP if op == Op::Transfer => {
             "the adapter cannot carry this I2C transaction (some controllers limit the number \
              or kind of messages)"
@@ -520,6 +528,16 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("[write 1, read 3, write 1]"), "{s}");
+    }
+
+    #[test]
+    fn adapter_busy_is_not_mistaken_for_a_driver_held_address() {
+        let s = io(libc::EBUSY).to_string();
+        assert!(
+            s.contains("(EBUSY)") && s.contains("bus stayed busy"),
+            "{s}"
+        );
+        assert!(!s.contains("kernel driver"), "{s}");
     }
 
     #[test]
