@@ -765,13 +765,21 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             }
             w.stats.bytes += chunk.data.len() as u64;
             if let Some((rl, rp)) = &mut raw {
-                rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data)
-                    .map_err(|source| Error::RawLog {
-                        path: rp.clone(),
-                        source,
-                    })?;
+                let r = if chunk.tick {
+                    rl.write_tick(chunk.timestamp, chunk.port)
+                } else {
+                    rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data)
+                };
+                r.map_err(|source| Error::RawLog {
+                    path: rp.clone(),
+                    source,
+                })?;
             }
-            framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
+            if chunk.tick {
+                framers[port].tick(chunk.timestamp, &mut w.frames);
+            } else {
+                framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
+            }
             reason = w.deliver(port)?;
         }
     } else {
@@ -806,6 +814,7 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             let now = Timestamp::now();
             for (i, f) in framers.iter_mut().enumerate() {
                 if ready[i] == Readiness::Idle && f.deadline().is_some_and(|d| d <= now) {
+                    tick_logged(&mut raw, now, i)?;
                     f.tick(now, &mut w.frames);
                     if let Some(r) = w.deliver(i)? {
                         reason = Some(r);
@@ -845,11 +854,44 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             let now = Timestamp::now();
             for (i, f) in framers.iter_mut().enumerate() {
                 if f.deadline().is_some_and(|d| d <= now) {
+                    tick_logged(&mut raw, now, i)?;
                     f.tick(now, &mut w.frames);
                     if let Some(r) = w.deliver(i)? {
                         reason = Some(r);
                         break 'outer;
                     }
+                }
+            }
+        }
+    }
+
+    // Bytes already received on the other ports still belong in the capture.
+    if !ports.is_empty()
+        && !matches!(
+            reason,
+            Some(StopReason::OutputClosed | StopReason::FrameLimit)
+        )
+    {
+        let mut buf = vec![0u8; 4096];
+        for (i, port) in ports.iter_mut().enumerate() {
+            // Bounded: a busy bus must not keep a stopping capture alive.
+            for _ in 0..64 {
+                let Ok(ReadOutcome::Data(n)) = port.read_now(&mut buf) else {
+                    break;
+                };
+                let ts = Timestamp::now();
+                w.stats.bytes += n as u64;
+                if let Some((rl, rp)) = &mut raw {
+                    rl.write_chunk(ts, i as u8, &buf[..n])
+                        .map_err(|source| Error::RawLog {
+                            path: rp.clone(),
+                            source,
+                        })?;
+                }
+                framers[i].feed(ts, &buf[..n], &mut w.frames);
+                if let Some(r) = w.deliver(i)? {
+                    reason = Some(r);
+                    break;
                 }
             }
         }
@@ -886,6 +928,22 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     };
     w.progress.finished(&summary);
     Ok(summary)
+}
+
+/// Records a framer tick in the raw log, when there is one.
+fn tick_logged(
+    raw: &mut Option<(RawLogWriter<BufWriter<File>>, PathBuf)>,
+    now: Timestamp,
+    port: usize,
+) -> Result<(), Error> {
+    if let Some((rl, rp)) = raw {
+        rl.write_tick(now, port as u8)
+            .map_err(|source| Error::RawLog {
+                path: rp.clone(),
+                source,
+            })?;
+    }
+    Ok(())
 }
 
 /// Writes `frames` to `sink` with no engine around them: for programs that frame bytes

@@ -8,9 +8,14 @@
 //!          then rest_len bytes: baud u32, data_bits u8, parity u8 ('N','E','O','M','S'),
 //!          stop_bits u8, port_count u8, per port: name_len u16, name (UTF-8);
 //!          then resolution_ns u64 (the timestamp resolution the framers trusted)
-//! record   ts_ns u64 (CLOCK_REALTIME when the read returned), port u8, flags u8 (0),
+//! record   ts_ns u64 (CLOCK_REALTIME when the read returned), port u8, flags u8,
 //!          len u16, len bytes
 //! ```
+//!
+//! Flags bit 0 marks a *tick*: no data (len 0), the capture loop found the port quiet at
+//! `ts` and let its framer close a frame on that silence. Replaying ticks where the live
+//! capture made them reproduces its frames exactly; a log without ticks replays with the
+//! ticks [`crate::framer::Framer::feed`] infers. Other flag bits are reserved (0).
 //!
 //! Records follow each other to the end of the file. A record cut short (the capture was
 //! killed mid-write) is reported by [`RawLogReader::truncated`] and ignored.
@@ -47,8 +52,10 @@ pub struct Chunk {
     pub timestamp: Timestamp,
     /// The port's index in the header.
     pub port: u8,
-    /// The bytes read.
+    /// The bytes read (empty for a tick).
     pub data: Vec<u8>,
+    /// A tick: the port was quiet at `timestamp` (see the module docs).
+    pub tick: bool,
 }
 
 /// Writes a raw log.
@@ -92,6 +99,18 @@ impl<W: Write> RawLogWriter<W> {
             w,
             flush_each: false,
         })
+    }
+
+    /// Appends a tick: `port` was quiet at `ts` and its framer was ticked.
+    pub fn write_tick(&mut self, ts: Timestamp, port: u8) -> io::Result<()> {
+        let mut rec = Vec::with_capacity(12);
+        rec.extend_from_slice(&ts.as_nanos().to_le_bytes());
+        rec.extend_from_slice(&[port, 1, 0, 0]);
+        self.w.write_all(&rec)?;
+        if self.flush_each {
+            self.w.flush()?;
+        }
+        Ok(())
     }
 
     /// Appends one chunk (split in pieces of at most 65535 bytes).
@@ -229,6 +248,7 @@ impl<R: Read> RawLogReader<R> {
             timestamp: Timestamp(u64::from_le_bytes(h[0..8].try_into().expect("8 bytes"))),
             port: h[8],
             data,
+            tick: h[9] & 1 != 0,
         }))
     }
 }
@@ -268,30 +288,28 @@ mod tests {
         w.write_chunk(Timestamp(5), 0, &[1, 2, 3]).unwrap();
         w.write_chunk(Timestamp(6), 1, &[]).unwrap();
         w.write_chunk(Timestamp(7), 1, &[9; 10]).unwrap();
+        w.write_tick(Timestamp(8), 0).unwrap();
         let bytes = w.into_inner();
         let r = RawLogReader::new(&bytes[..]).unwrap();
         assert_eq!(r.header(), &header);
         let chunks: Vec<Chunk> = r.map(|c| c.unwrap()).collect();
         // The empty read leaves no record.
-        assert_eq!(chunks.len(), 2);
+        let chunk = |t, port, data: Vec<u8>, tick| Chunk {
+            timestamp: Timestamp(t),
+            port,
+            data,
+            tick,
+        };
         assert_eq!(
-            chunks[0],
-            Chunk {
-                timestamp: Timestamp(5),
-                port: 0,
-                data: vec![1, 2, 3]
-            }
-        );
-        assert_eq!(
-            chunks[1],
-            Chunk {
-                timestamp: Timestamp(7),
-                port: 1,
-                data: vec![9; 10]
-            }
+            chunks,
+            [
+                chunk(5, 0, vec![1, 2, 3], false),
+                chunk(7, 1, vec![9; 10], false),
+                chunk(8, 0, vec![], true)
+            ]
         );
         let mut r = RawLogReader::new(&bytes[..bytes.len() - 4]).unwrap();
-        assert_eq!(r.by_ref().count(), 1);
+        assert_eq!(r.by_ref().count(), 2);
         assert!(r.truncated());
         assert!(RawLogReader::new(&b"PCAPNG.........."[..]).is_err());
     }
