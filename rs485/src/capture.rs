@@ -245,6 +245,10 @@ pub struct Summary {
     pub resolution: Duration,
     /// Warnings given during the capture (also passed to [`Progress::warning`]).
     pub warnings: Vec<String>,
+    /// Per port, what the driver counted during the capture (`TIOCGICOUNT`: framing,
+    /// parity and overrun errors), or `None` where the port has no counters (ptys, some
+    /// adapters) and in a replay.
+    pub line_errors: Vec<Option<serial::Counters>>,
 }
 
 /// Receives progress while a capture runs. Every method has an empty default.
@@ -736,6 +740,8 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         frames: Vec::new(),
     };
 
+    let counters_at_start: Vec<Option<serial::Counters>> =
+        ports.iter().map(|p| p.counters().ok()).collect();
     w.progress.started(&interfaces);
     let mut reason = None;
     if let Some(mut log) = replay {
@@ -919,12 +925,34 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         Output::Path(p) => vec![p.clone()],
         Output::Stdout => Vec::new(),
     };
+    let line_errors: Vec<Option<serial::Counters>> = ports
+        .iter()
+        .zip(&counters_at_start)
+        .map(|(p, start)| Some(p.counters().ok()?.since(start.as_ref()?)))
+        .collect();
+    for (spec, c) in config.ports.iter().zip(&line_errors) {
+        if let Some(c) = c.filter(|c| c.has_errors()) {
+            let msg = format!(
+                "{}: the driver counted {} framing, {} parity, {} overrun, {} buffer overrun \
+                 errors and {} breaks during the capture",
+                spec.path.display(),
+                c.frame,
+                c.parity,
+                c.overrun,
+                c.buf_overrun,
+                c.brk
+            );
+            w.progress.warning(&msg);
+            warnings.push(msg);
+        }
+    }
     let summary = Summary {
         stats: w.stats.clone(),
         reason,
         files,
         resolution,
         warnings,
+        line_errors,
     };
     w.progress.finished(&summary);
     Ok(summary)

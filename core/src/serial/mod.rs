@@ -446,6 +446,26 @@ pub struct Counters {
     pub buf_overrun: u32,
 }
 
+impl Counters {
+    /// The counts since `earlier` (the driver's counters wrap; so does this).
+    pub fn since(&self, earlier: &Counters) -> Counters {
+        Counters {
+            rx: self.rx.wrapping_sub(earlier.rx),
+            tx: self.tx.wrapping_sub(earlier.tx),
+            frame: self.frame.wrapping_sub(earlier.frame),
+            overrun: self.overrun.wrapping_sub(earlier.overrun),
+            parity: self.parity.wrapping_sub(earlier.parity),
+            brk: self.brk.wrapping_sub(earlier.brk),
+            buf_overrun: self.buf_overrun.wrapping_sub(earlier.buf_overrun),
+        }
+    }
+
+    /// True when any line error (framing, parity, overrun, break, buffer overrun) counted.
+    pub fn has_errors(&self) -> bool {
+        self.frame + self.overrun + self.parity + self.brk + self.buf_overrun > 0
+    }
+}
+
 /// The result of [`SerialPort::read_timeout`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadOutcome {
@@ -499,10 +519,9 @@ impl SerialPort {
         }
         let mut t = sys::tcgets2(self.file.as_fd()).map_err(|e| cfg("termios", e))?;
         // Raw: no input or output processing, no echo, no signals, VMIN 1 / VTIME 0.
+        // No INPCK: a byte with a parity error is passed on as received (a sniffer wants
+        // it; the frame's CRC flags it) and counted by the driver, see `counters`.
         t.c_iflag = 0;
-        if line.parity != Parity::None {
-            t.c_iflag |= libc::INPCK;
-        }
         t.c_oflag = 0;
         t.c_lflag = 0;
         t.c_cc = [0; 19];
