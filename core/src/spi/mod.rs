@@ -866,6 +866,8 @@ mod tests {
     #[test]
     fn handles_are_send_sync_clone() {
         fn check<T: Send + Sync + Clone + 'static>() {}
+        fn error<E: std::error::Error + Send + Sync + 'static>() {}
+        error::<Error>();
         check::<SpidevDevice>();
         check::<SpidevBus>();
     }
