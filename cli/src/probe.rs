@@ -21,6 +21,8 @@
 //!      configuration and thresholds).
 //!    * 0x40-0x7f: pointers 0x00, 0x01, 0xfe and 0xfa (1 byte each) (PCA9685 MODE1,
 //!      MODE2, PRE_SCALE, ALL_LED_ON_L).
+//!    * 0x40-0x4f: pointers 0x00, 0x02 and 0x05, 2 bytes each (an INA219 no longer at
+//!      its power-on configuration).
 //!    * 0x44-0x45: nothing more (an SHT3x needs a command to say anything).
 
 use clap::Args;
@@ -199,24 +201,14 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
         );
     }
     if (0x48..=0x4b).contains(&a) {
-        match (word(i2c, a, 0x02), word(i2c, a, 0x03)) {
-            (Some(0x8000), Some(0x7fff)) => {
-                return found(
-                    a,
-                    "ads1115",
-                    true,
-                    "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7fff (power-on values)",
-                )
-            }
-            (Some(0x8000), Some(0x7ff0)) => {
-                return found(
-                    a,
-                    "ads1015",
-                    true,
-                    "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7ff0 (power-on values)",
-                )
-            }
-            _ => {}
+        if let (Some(0x8000), Some(0x7fff)) = (word(i2c, a, 0x02), word(i2c, a, 0x03)) {
+            return found(
+                a,
+                "ads1115",
+                true,
+                "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7fff (power-on values of an \
+                 ADS1115, or an ADS1015: read it as ads1015 then)",
+            );
         }
     }
     if (0x48..=0x4f).contains(&a) {
@@ -280,6 +272,23 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
             }
         }
     }
+    if (0x40..=0x4f).contains(&a) {
+        let r = (word(i2c, a, 0x00), word(i2c, a, 0x02), word(i2c, a, 0x05));
+        if let (Some(cfg), Some(bus), Some(cal)) = r {
+            if cfg != 0 && cfg & 0x4000 == 0 && bus & 0x0004 == 0 && cal & 0x0001 == 0 {
+                return found(
+                    a,
+                    "ina219",
+                    true,
+                    format!(
+                        "configuration 0x00 = {cfg:#06x} (not the power-on 0x399f: less \
+                         certain), with the bits an INA219 always reads as 0 clear (0x00 bit \
+                         14, bus voltage 0x02 bit 2, calibration 0x05 bit 0)"
+                    ),
+                );
+            }
+        }
+    }
     if (0x44..=0x45).contains(&a) {
         return found(
             a,
@@ -289,7 +298,19 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
              it with `udrv read sht3x@BUS:ADDR`)",
         );
     }
-    found(a, "(unknown)", false, "answers its address")
+    let candidates: Vec<&str> = udrv_drivers::probe::Chip::candidates(a)
+        .map(|c| c.name())
+        .collect();
+    let evidence = if candidates.is_empty() {
+        "answers its address".to_string()
+    } else {
+        format!(
+            "answers its address; none of the registers matched (chips udrv drives that can \
+             sit here: {})",
+            candidates.join(", ")
+        )
+    };
+    found(a, "(unknown)", false, evidence)
 }
 
 /// Probes `addresses` on a bus; `busy` names the kernel driver holding an address.
@@ -357,4 +378,81 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use udrv_drivers::ina219::{self, Ina219};
+    use udrv_drivers::lm75::model::{Lm75Model, Tmp102Model};
+    use udrv_drivers::sim::SimI2cBus;
+
+    fn all(bus: &mut SimI2cBus) -> Vec<Found> {
+        probe(bus, 0x08..=0x77, |_| None)
+    }
+
+    #[test]
+    fn tmp102_and_lm75_are_told_apart() {
+        let mut bus = SimI2cBus::new();
+        bus.attach(0x49, Tmp102Model::new());
+        bus.attach(0x4c, Lm75Model::lm75());
+        let f = all(&mut bus);
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[0].address, f[0].chip.as_str()), (0x49, "tmp102"));
+        assert!(f[0].evidence.contains("R1 R0 = 11"), "{:?}", f[0]);
+        assert_eq!((f[1].address, f[1].chip.as_str()), (0x4c, "lm75"));
+    }
+
+    #[test]
+    fn a_configured_ina219_is_still_recognised() {
+        let mut bus = SimI2cBus::new();
+        bus.attach(0x45, udrv_drivers::ina219::model::Ina219Model::new());
+        let mut ina = Ina219::new(bus.clone(), 0x45);
+        ina.set_config(ina219::Config {
+            bus_range: ina219::BusRange::V16,
+            ..Default::default()
+        })
+        .unwrap();
+        let f = identify(&mut bus, 0x45);
+        assert_eq!(f.chip, "ina219", "{f:?}");
+        assert!(f.evidence.contains("less certain"), "{f:?}");
+    }
+
+    #[test]
+    fn kernel_drivers_are_skipped_and_silence_is_nothing() {
+        let mut bus = SimI2cBus::new();
+        bus.attach(0x4c, Lm75Model::lm75());
+        let f = probe(&mut bus, 0x08..=0x77, |a| {
+            (a == 0x4c).then(|| "lm75".to_string())
+        });
+        assert_eq!(f.len(), 1);
+        assert!(f[0].evidence.contains("`lm75`") && !f[0].known, "{f:?}");
+        assert!(all(&mut SimI2cBus::new()).is_empty());
+    }
+
+    /// A chip that acknowledges everything and reads 0x00 (like the i2c-parport adapter with
+    /// nothing on it) is not taken for any chip.
+    struct Zeros;
+    impl udrv_drivers::sim::I2cTarget for Zeros {
+        fn write(&mut self, _: &[u8]) -> Result<(), udrv_drivers::sim::SimError> {
+            Ok(())
+        }
+        fn read(&mut self, buf: &mut [u8]) -> Result<(), udrv_drivers::sim::SimError> {
+            buf.fill(0);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn all_zero_registers_match_nothing() {
+        let mut bus = SimI2cBus::new();
+        for a in [0x20, 0x40, 0x44, 0x48, 0x68, 0x76] {
+            bus.attach(a, Zeros);
+        }
+        for f in all(&mut bus) {
+            assert!(!f.known, "{f:?}");
+        }
+        let f = identify(&mut bus, 0x48);
+        assert!(f.evidence.contains("lm75, tmp102"), "{f:?}");
+    }
 }
