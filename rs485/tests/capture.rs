@@ -88,6 +88,27 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
     (names, packets)
 }
 
+/// How many packets tshark reads from `path` (it must read the whole file without error).
+fn tshark_count(path: &Path) -> usize {
+    let out = Command::new("tshark")
+        .args([
+            "-r",
+            path.to_str().unwrap(),
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .expect("tshark is needed: apt-get install -y tshark");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().lines().count()
+}
+
 /// Writes `frames` to the pty master with `gap` between them.
 fn send(master: &mut std::fs::File, frames: &[Vec<u8>], gap: Duration) {
     for f in frames {
@@ -129,6 +150,7 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
     assert_eq!(summary.stats.crc_errors, 1);
     let (names, packets) = read_pcapng(&out);
     assert_eq!(names.len(), 1);
+    assert_eq!(tshark_count(&out), frames.len());
     let got: Vec<Vec<u8>> = packets.iter().map(|p| p.2.clone()).collect();
     assert_eq!(got, frames);
     for (k, p) in packets.iter().enumerate() {
@@ -286,6 +308,7 @@ fn rotation_by_size_writes_valid_files() {
     assert!(summary.files.len() >= 3, "{:?}", summary.files);
     let mut all = Vec::new();
     for f in &summary.files {
+        assert!(tshark_count(f) > 0, "{}", f.display());
         let name = f.file_name().unwrap().to_str().unwrap();
         assert!(
             name.starts_with("rot_0000") && name.ends_with(".pcapng"),
@@ -405,6 +428,7 @@ fn signal_child(signal: &str, expect: &str) {
     let packets = read_pcapng(&out).1;
     let got: Vec<Vec<u8>> = packets.into_iter().map(|p| p.2).collect();
     assert_eq!(got, frames[..10]);
+    assert_eq!(tshark_count(&out), 10);
     drop(pty);
 }
 
