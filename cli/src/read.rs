@@ -20,7 +20,7 @@ use crate::{Cli, Failure, Outcome};
 /// `udrv read`
 #[derive(Args, Debug)]
 pub struct ReadArgs {
-    /// Chips to read, as CHIP@BUS[:ADDR]: `bme280@i2c-1:0x76`, `lm75@1:0x48`,
+    /// Chips to read, as `CHIP@BUS[:ADDR]`: `bme280@i2c-1:0x76`, `lm75@1:0x48`,
     /// `bme280@spidev0.0`. Without ADDR, the chip's usual address. Without any, on the
     /// virtual board: every chip of the board (whose world follows the wall clock, or
     /// the time in seconds that UDRV_VIRTUAL_TIME gives, for reproducible output).

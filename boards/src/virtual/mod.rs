@@ -18,7 +18,7 @@
 //!
 //! The header is the Raspberry Pi 4's 40-pin J8, so `pin(11)` and `pin("GPIO17")` name
 //! the same line as on a Pi. The physical inputs come from an [`Environment`] that varies
-//! smoothly with time (see [`env`]).
+//! smoothly with time (see [`env`](mod@env)).
 //!
 //! Code written against a board runs unchanged on the virtual one through the
 //! [`Peripherals`] trait (I2C, SPI and GPIO as embedded-hal devices), which real boards
