@@ -259,3 +259,19 @@ pub(crate) fn poll_in(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Sizes from the kernel headers (`include/uapi/linux/serial.h`): a wrong layout here
+    /// would let TIOCGSERIAL/TIOCGICOUNT write past our structs.
+    #[test]
+    fn layouts_match_the_kernel() {
+        assert_eq!(size_of::<SerialRs485>(), 32);
+        assert_eq!(size_of::<SerialIcounter>(), 80);
+        let serial_struct = if size_of::<usize>() == 8 { 72 } else { 60 };
+        assert_eq!(size_of::<SerialStruct>(), serial_struct);
+    }
+}
