@@ -1,21 +1,13 @@
-//! Helpers shared by the udrv example programs in this folder: the common command-line
-//! options and the choice of board.
+#![doc = include_str!("README.md")]
 //!
-//! Every example is written once, generic over
-//! [`Peripherals`](udrv_boards::r#virtual::Peripherals), and runs on the virtual board by
-//! default or on a real board with `--board NAME` (`rpi4b`, `bbb`, ...; `auto` detects
-//! it):
-//!
-//! ```sh
-//! cargo run -p udrv-examples --example sensor_logger                       # virtual board
-//! cargo run -p udrv-examples --example sensor_logger -- --board rpi4b --i2c 1
-//! ```
+//! This library holds what the examples share: the command-line [`Options`] and the choice
+//! of board ([`Options::open_board`], [`with_board!`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-pub use udrv_boards::r#virtual::VirtualBoard;
+pub use udrv_boards::r#virtual::{Peripherals, VirtualBoard};
 use udrv_boards::{Board, BoardId};
 
 /// The options every example takes, plus its own `--NAME VALUE` options.
@@ -156,7 +148,7 @@ pub enum Target {
 }
 
 /// Runs `$body` with `$p` bound to the target's
-/// [`Peripherals`](udrv_boards::r#virtual::Peripherals): the body is compiled once per kind
+/// [`Peripherals`]: the body is compiled once per kind
 /// of board, so it can call generic code.
 ///
 /// ```no_run
