@@ -264,18 +264,15 @@ fn ds3231_time_codec_on_qemus_ds1338_model() {
     let set = DateTime::new(2031, 5, 17, 6, 12, 34, 10).unwrap();
     rtc.set_datetime(&set).unwrap();
     let now = rtc.datetime().unwrap();
+    // Not the weekday: QEMU's ds1338 keeps it as an offset from the date's real weekday,
+    // taken when register 3 is written, so the date written after it moves it (the
+    // datasheets keep the two independent).
     assert_eq!(
-        (
-            now.year,
-            now.month,
-            now.day,
-            now.weekday,
-            now.hour,
-            now.minute
-        ),
-        (2031, 5, 17, 6, 12, 34),
+        (now.year, now.month, now.day, now.hour, now.minute),
+        (2031, 5, 17, 12, 34),
         "{now:?}"
     );
+    assert!((1..=7).contains(&now.weekday), "{now:?}");
     assert!((10..=14).contains(&now.second), "{now:?}");
     // The clock runs.
     std::thread::sleep(Duration::from_millis(2100));
