@@ -413,7 +413,7 @@ fn dtb(parts: &Parts) -> Result<PathBuf> {
     if out.exists() {
         return Ok(out);
     }
-    let tmp = out.with_extension("tmp");
+    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
     ctx(fs::copy(parts.dtb(), &tmp), || {
         format!("copy {}", parts.dtb().display())
     })?;
@@ -537,7 +537,7 @@ fn base_initramfs(parts: &Parts) -> Result<PathBuf> {
             )?;
         }
     }
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let file = ctx(fs::File::create(&tmp), || {
         format!("create {}", tmp.display())
     })?;
@@ -1106,11 +1106,6 @@ fn report(v: &Verdict) -> Result {
 /// `cargo xtask vmtest --board rpi3b`.
 pub fn vmtest(opts: &VmOpts) -> Result {
     let started = Instant::now();
-    if opts.selfcheck {
-        return Err(
-            "--selfcheck is not implemented for --board rpi3b (see docs/testing.md)".into(),
-        );
-    }
     let timeout = Duration::from_secs(if opts.timeout == 600 {
         DEFAULT_TIMEOUT
     } else {
@@ -1121,6 +1116,9 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     let parts = parts()?;
     let dtb = dtb(&parts)?;
     let base = base_initramfs(&parts)?;
+    if opts.selfcheck {
+        return selfcheck(&parts, &dtb, &base);
+    }
     let prepared = Instant::now();
     let (payload, tests) = if let Some(path) = &opts.script {
         let body = util::read(path)?;
@@ -1150,6 +1148,59 @@ pub fn vmtest(opts: &VmOpts) -> Result {
         built.elapsed().as_secs_f64()
     ));
     r
+}
+
+/// `--selfcheck --board rpi3b`: a passing guest passes; a failing test, a hung guest, a
+/// kernel panic and a refused host request each fail the run.
+fn selfcheck(parts: &Parts, dtb: &Path, base: &Path) -> Result {
+    let cases: [(&str, &str, bool); 5] = [
+        (
+            "passing",
+            "echo 'UDRV-TEST-BEGIN selfcheck'\necho 'test result: ok. 1 passed; 0 failed; 0 ignored'\necho 'UDRV-TEST-END selfcheck rc=0'\nexit 0\n",
+            true,
+        ),
+        (
+            "failing test",
+            "echo 'UDRV-TEST-BEGIN selfcheck'\necho 'test result: FAILED. 0 passed; 1 failed; 0 ignored'\necho 'UDRV-TEST-END selfcheck rc=101'\nexit 1\n",
+            false,
+        ),
+        ("hang", "echo 'UDRV-TEST-BEGIN selfcheck'\nwhile :; do sleep 1; done\n", false),
+        // A real kernel crash: with panic=-1 the machine resets at once.
+        ("kernel panic", "echo c > /proc/sysrq-trigger\nsleep 5\n", false),
+        // The host refuses an unknown request; the guest side fails on `err`.
+        (
+            "refused host request",
+            "echo 'UDRV-HOST-REQ 1.1 no-such-request' > /dev/console\nread -r ack\ncase \"$ack\" in *' ok'*) exit 0;; *) exit 1;; esac\n",
+            false,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, body, should_pass) in cases {
+        let script = format!("#!/bin/sh\n{body}");
+        let mut a = Archive::new();
+        a.dir("kb");
+        a.file("kb/run", 0o755, script.as_bytes());
+        let secs = if name == "hang" { 20 } else { 60 };
+        let v = boot(parts, dtb, base, &a.finish(), Duration::from_secs(secs))?;
+        let passed = v.ok();
+        println!(
+            "selfcheck {name}: guest run {} (expected {})",
+            if passed { "passed" } else { "failed" },
+            if should_pass { "pass" } else { "fail" }
+        );
+        if passed != should_pass {
+            wrong.push(name);
+        }
+    }
+    if wrong.is_empty() {
+        println!("selfcheck rpi3b: 5 passed, 0 failed");
+        Ok(())
+    } else {
+        Err(format!(
+            "rpi3b harness self-check wrong for: {}",
+            wrong.join(", ")
+        ))
+    }
 }
 
 #[cfg(test)]
