@@ -277,7 +277,7 @@ fn ds3231_time_codec_on_qemus_ds1338_model() {
     // The clock runs.
     std::thread::sleep(Duration::from_millis(2100));
     let later = rtc.datetime().unwrap();
-    assert!(later.second >= now.second + 1, "{now:?} -> {later:?}");
+    assert!(later.second > now.second, "{now:?} -> {later:?}");
     // Hours in 12-hour mode (bit 6), PM in bit 5, written directly: the driver gives the
     // 24-hour value.
     let mut raw = bus();
