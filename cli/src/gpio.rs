@@ -136,6 +136,10 @@ pub struct MonArgs {
     /// Kernel event buffer size in events (uAPI v2; default 16 per line).
     #[arg(long = "buffer")]
     buffer: Option<u32>,
+    /// Say on stderr when the lines are being watched (edge detection is armed), as
+    /// gpiomon's --banner: scripts wait for it before producing edges.
+    #[arg(long = "banner")]
+    banner: bool,
     /// Lines: names, CHIP:OFFSET, or offsets with --chip.
     #[arg(required = true)]
     lines: Vec<String>,
@@ -482,6 +486,18 @@ fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
         b.with_event_buffer_size(n);
     }
     let req = b.request().map_err(fail)?;
+    if a.banner {
+        // The request ioctl has returned: edge detection is armed from here on.
+        eprintln!(
+            "udrv: monitoring {} on {}; Ctrl-C to stop",
+            lines
+                .iter()
+                .map(|l| l.label.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            lines[0].chip.display()
+        );
+    }
     let stdout = std::io::stdout();
     let mut seen = 0u64;
     let mut lost_total = 0u64;

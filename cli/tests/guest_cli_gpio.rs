@@ -49,6 +49,48 @@ fn sim_value(offset: u32) -> String {
     std::fs::read_to_string(&p).expect(&p).trim().to_string()
 }
 
+/// Waits for a child at most `secs` seconds; kills it and fails with what it printed when
+/// it does not finish (a missed edge must fail the test, not hang the guest).
+fn finish(mut child: Child, secs: u64) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let o = child.wait_with_output().expect("wait");
+            panic!(
+                "udrv did not finish within {secs} s; stdout: {:?} stderr: {:?}",
+                out(&o),
+                err(&o)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// Starts `udrv gpio mon --banner ...` and returns once its banner says edge detection is
+/// armed. (Seeing the consumer in line info is not enough: the kernel marks the line used
+/// before it sets up edge detection, and an edge in between is missed.)
+fn spawn_mon(args: &[&str]) -> Child {
+    use std::io::BufRead;
+    let mut all = vec!["gpio", "mon", "--banner"];
+    if args.first() == Some(&"--json") {
+        all.insert(0, "--json");
+        all.extend_from_slice(&args[1..]);
+    } else {
+        all.extend_from_slice(args);
+    }
+    let mut child = spawn(&all);
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("read banner");
+    assert!(
+        line.contains("monitoring"),
+        "no banner from udrv gpio mon: {line:?}"
+    );
+    child
+}
+
 /// Waits until a line is requested with the given consumer (the child is ready).
 fn wait_consumer(offset: u32, consumer: &str) {
     let chip = Chip::open(env("UDRV_GPIO_SIM_CHIP")).expect("open sim chip");
@@ -131,12 +173,11 @@ fn set_hold_drives_the_line_and_info_names_the_consumer() {
 #[test]
 fn mon_prints_edges_with_sequence_numbers() {
     pull(3, false);
-    let child = spawn(&["gpio", "mon", "-n", "2", "irq"]);
-    wait_consumer(3, "udrv-mon");
+    let child = spawn_mon(&["-n", "2", "irq"]);
     pull(3, true);
     std::thread::sleep(Duration::from_millis(50));
     pull(3, false);
-    let o = child.wait_with_output().unwrap();
+    let o = finish(child, 30);
     assert!(o.status.success(), "{}", err(&o));
     let lines: Vec<String> = out(&o).lines().map(String::from).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -160,12 +201,9 @@ fn mon_prints_edges_with_sequence_numbers() {
 #[test]
 fn mon_json_is_one_object_per_line() {
     pull(7, false);
-    let child = spawn(&[
-        "--json", "gpio", "mon", "-n", "1", "--edges", "rising", "spare",
-    ]);
-    wait_consumer(7, "udrv-mon");
+    let child = spawn_mon(&["--json", "-n", "1", "--edges", "rising", "spare"]);
     pull(7, true);
-    let o = child.wait_with_output().unwrap();
+    let o = finish(child, 30);
     let v: serde_json::Value = serde_json::from_str(out(&o).trim()).expect("JSON line");
     assert_eq!(v["edge"], "rising");
     assert_eq!(v["line"], "spare");
