@@ -643,6 +643,8 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             } else {
                 resolution = resolution.max(Duration::from_millis(16));
             }
+            // Bytes that waited in the driver before the capture have no usable timestamp.
+            let _ = port.discard_input();
             ports.push(port);
         }
         let names = config

@@ -517,3 +517,43 @@ fn extcap_capture_into_a_fifo() {
         out.status
     );
 }
+
+#[test]
+fn frame_and_time_limits_stop_the_capture() {
+    let mut pty = Pty::open().unwrap();
+    let out = tmp("limit.pcap");
+    let config = CaptureConfig {
+        ports: vec![PortSpec::new(&pty.slave_path)],
+        line: line(),
+        format: udrv_rs485::Format::Pcap,
+        output: Output::Path(out.clone()),
+        max_frames: Some(3),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    };
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
+    send(&mut pty.master, &exchange()[..6], Duration::from_millis(4));
+    let summary = cap.join().unwrap().unwrap();
+    assert_eq!(summary.reason, StopReason::FrameLimit);
+    assert_eq!(summary.stats.frames, 3);
+    assert_eq!(tshark_count(&out), 3);
+
+    // Nothing on the line: the time limit ends it, with a valid empty file.
+    let out = tmp("quiet.pcapng");
+    let config = CaptureConfig {
+        ports: vec![PortSpec::new(&pty.slave_path)],
+        line: line(),
+        output: Output::Path(out.clone()),
+        max_duration: Some(Duration::from_millis(300)),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    };
+    let summary = capture::run(&config, &mut ()).unwrap();
+    assert_eq!(summary.reason, StopReason::TimeLimit);
+    assert_eq!(tshark_count(&out), 0);
+    assert_eq!(read_pcapng(&out).0.len(), 1);
+}
