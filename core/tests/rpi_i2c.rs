@@ -163,3 +163,33 @@ fn the_kernel_at24_driver_sees_what_its_address_holds() {
     forced.write_read(0x57u8, &[0x00], &mut raw).unwrap();
     assert_eq!(&raw, b"udrv-rpi");
 }
+
+#[test]
+fn a_pca9548_channel_reaches_the_chips_behind_it() {
+    // QEMU's pca9548 at 0x70: tmp105 0x4a behind channel 2, at24c-eeprom 0x51 behind
+    // channel 5. The control register is one byte, a bit per channel.
+    let mut bus = bus();
+    let mut b = [0u8; 2];
+    bus.write(0x70u8, &[1 << 2]).unwrap();
+    let mut ctl = [0u8; 1];
+    bus.read(0x70u8, &mut ctl).unwrap();
+    assert_eq!(ctl, [1 << 2]);
+    bus.write_read(0x4au8, &[0x00], &mut b)
+        .expect("tmp105 behind channel 2");
+    assert!(
+        bus.write_read(0x51u8, &[0x00], &mut b).is_err(),
+        "0x51 is on channel 5"
+    );
+    bus.write(0x70u8, &[1 << 5]).unwrap();
+    bus.write_read(0x51u8, &[0x00], &mut b)
+        .expect("EEPROM behind channel 5");
+    assert!(
+        bus.write_read(0x4au8, &[0x00], &mut b).is_err(),
+        "channel 2 is off"
+    );
+    bus.write(0x70u8, &[0]).unwrap();
+    assert!(
+        bus.write_read(0x51u8, &[0x00], &mut b).is_err(),
+        "all channels off"
+    );
+}

@@ -5,7 +5,8 @@
 # The machine (QEMU raspi3b, see rpi.rs for the command line):
 #   /dev/i2c-1  BSC1, the header bus: tmp105 @0x48 (user space), tmp105 @0x49 (kernel lm75),
 #               at24c-eeprom 256 B @0x50 and 4 KiB @0x54 (user space), at24c-eeprom 256 B
-#               @0x57 (kernel at24), ds1338 @0x68, pca9548 @0x70, dps310 @0x77
+#               @0x57 (kernel at24), ds1338 @0x68, pca9548 @0x70 (channel 2: tmp105
+#               @0x4a, channel 5: at24c-eeprom @0x51), dps310 @0x77
 #   /dev/spidev0.0, 0.1   SPI0 CE0 (GPIO8) -> w25q32, CE1 (GPIO7) -> w25q64
 #   /dev/gpiochip0        pinctrl-bcm2835, 54 lines
 #   /dev/ttyAMA0          PL011, the host's end is a unix socket
