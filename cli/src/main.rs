@@ -5,6 +5,7 @@
 //! rs485 crates), and prints text in the conventions of the tools people know (i2c-tools,
 //! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
+mod board;
 mod capture;
 mod chips;
 mod gpio;
@@ -48,6 +49,9 @@ enum Cmd {
     /// UIO devices: list, info, wait for interrupts.
     #[command(subcommand)]
     Uio(uio::Cmd),
+    /// The board: model, buses and how to enable them, the header pins.
+    #[command(subcommand)]
+    Board(board::Cmd),
     /// Read known chips through their drivers: `read bme280@i2c-1:0x76`; with
     /// `--board virtual` and no chip, every chip of the virtual board.
     Read(read::ReadArgs),
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Spi(c) => spi::run(c, &cli),
         Cmd::Uio(c) => uio::run(c, &cli),
+        Cmd::Board(c) => board::run(c, &cli),
         Cmd::Read(a) => read::run(a, &cli),
         Cmd::Probe(a) => probe::run(a, &cli),
         Cmd::Capture(a) => capture::run(a, &cli),

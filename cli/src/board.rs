@@ -1,0 +1,60 @@
+//! `udrv board`: which board this is, which buses are enabled (and how to enable the
+//! others), and the header drawn as a table.
+
+use clap::Subcommand;
+use udrv_boards::{Board, Root};
+
+use crate::out::json_line;
+use crate::{Cli, Failure, Outcome};
+
+/// `udrv board ...`
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// The model, its buses (enabled or not, with the line that enables them), GPIO chips.
+    Info,
+    /// The header as a table: pin, name, function, and for GPIO pins the current
+    /// direction and value (read only from lines nobody holds) and consumer.
+    Pins {
+        /// Do not read line values (no line is requested at all).
+        #[arg(long = "no-values")]
+        no_values: bool,
+    },
+}
+
+/// The filesystem root that detection reads (`/proc/device-tree`, `/sys`, `/dev`):
+/// `/`, or `UDRV_ROOT` for tests and for inspecting another system's files.
+fn root() -> Root {
+    match std::env::var_os("UDRV_ROOT") {
+        Some(p) => Root::new(p),
+        None => Root::system(),
+    }
+}
+
+/// Opens the board named by `--board`/`UDRV_BOARD`, else the detected one.
+pub fn open(cli: &Cli) -> Result<Box<dyn Board>, Failure> {
+    udrv_boards::open_with(&root(), cli.board.as_deref()).map_err(Failure::op)
+}
+
+/// Runs an `udrv board` command.
+pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
+    let board = open(cli)?;
+    match cmd {
+        Cmd::Info => {
+            let info = board.info();
+            if cli.json {
+                json_line(&serde_json::to_value(&info).map_err(Failure::op)?);
+            } else {
+                print!("{info}");
+            }
+        }
+        Cmd::Pins { no_values } => {
+            let table = board.pin_table(!no_values);
+            if cli.json {
+                json_line(&serde_json::to_value(&table).map_err(Failure::op)?);
+            } else {
+                print!("{}", table.render());
+            }
+        }
+    }
+    Ok(())
+}
