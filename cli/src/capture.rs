@@ -86,7 +86,7 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
         let link = udrv_rs485::extcap::install(&exe)
             .map_err(|e| Failure::op(format!("cannot install the Wireshark extcap link: {e}")))?;
         println!(
-            "installed {} -> {}; restart Wireshark and choose the `udrv RS485` interface",
+            "installed {} -> {}; restart Wireshark and choose the interface `RS485 serial bus (udrv)`",
             link.display(),
             exe.display()
         );
