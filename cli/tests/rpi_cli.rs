@@ -131,3 +131,71 @@ fn udrv_capture_on_the_pl011_gives_a_file_tshark_decodes() {
         "tshark on the host"
     );
 }
+
+fn udrv_ok(args: &[&str]) -> String {
+    let o = run("udrv", args);
+    assert!(o.status.success(), "udrv {args:?}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
+#[test]
+fn udrv_read_gives_the_temperature_the_host_set_over_qmp() {
+    // 9-bit resolution (the tmp105's power-on configuration, as an LM75 has it).
+    let o = run("busybox", &["i2cset", "-y", "1", "0x48", "0x01", "0x00"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for (mc, shown) in [(-25_500, "-25.5"), (0, "0.0"), (99_000, "99.0")] {
+        host::set_temperature("t48", mc);
+        assert_eq!(
+            udrv_ok(&["read", "lm75@i2c-1:0x48"]),
+            format!("lm75@i2c-1:0x48  temperature   {shown} °C\n")
+        );
+    }
+}
+
+#[test]
+fn udrv_gpio_get_by_line_name_follows_the_host() {
+    for (high, shown) in [(true, "active"), (false, "inactive")] {
+        host::gpio_input(17, high);
+        assert_eq!(
+            udrv_ok(&["gpio", "get", "GPIO17"]).trim(),
+            format!("\"GPIO17\"={shown}")
+        );
+    }
+}
+
+#[test]
+fn udrv_board_info_and_pins_describe_the_emulated_pi() {
+    let info = udrv_ok(&["board", "info"]);
+    for needle in [
+        "Raspberry Pi 3 Model B (rpi3b)",
+        "/dev/gpiochip0 [pinctrl-bcm2835] 54 lines",
+    ] {
+        assert!(info.contains(needle), "no `{needle}` in\n{info}");
+    }
+    let row = |name: &str| {
+        info.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{info}"))
+            .to_string()
+    };
+    assert!(row("i2c_arm").contains("/dev/i2c-1"), "{info}");
+    assert!(row("spi0.0").contains("/dev/spidev0.0"), "{info}");
+    assert!(row("spi0.1").contains("/dev/spidev0.1"), "{info}");
+    host::gpio_input(17, true);
+    let pins = udrv_ok(&["board", "pins"]);
+    let line = |pin: &str| {
+        pins.lines()
+            .find(|l| l.contains(pin))
+            .unwrap_or_else(|| panic!("no `{pin}` in\n{pins}"))
+            .to_string()
+    };
+    // Pin 11 (GPIO17) is on the left: its value comes first on the row.
+    let p11 = line("GPIO17 (11)");
+    assert!(p11.trim_start().starts_with("in=1"), "{p11}");
+    // Pin 24 (GPIO8) is held by spi-bcm2835 as CE0.
+    assert!(line("(24) GPIO8").contains("[spi0 CS0]"), "{pins}");
+    host::gpio_input(17, false);
+    let pins = udrv_ok(&["board", "pins"]);
+    let p11 = pins.lines().find(|l| l.contains("GPIO17 (11)")).unwrap();
+    assert!(p11.trim_start().starts_with("in=0"), "{p11}");
+}
