@@ -273,3 +273,42 @@ fn missing_bus_error_says_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn transfer_to_several_addresses_matches_i2ctransfer() {
+    let bus = env("UDRV_I2C_PARPORT_BUS");
+    let out = same(
+        &[
+            "i2c", "transfer", "-y", &bus, "w1@0x50", "0x00", "r2@0x51", "r1@0x52",
+        ],
+        &[
+            "i2ctransfer",
+            "-y",
+            &bus,
+            "w1@0x50",
+            "0x00",
+            "r2@0x51",
+            "r1@0x52",
+        ],
+    );
+    assert_eq!(out, "0x00 0x00\n0x00\n");
+}
+
+#[test]
+fn transfer_to_a_kernel_held_address_needs_force() {
+    let bus = env("UDRV_I2C_PARPORT_BUS");
+    let sys = format!("/sys/bus/i2c/devices/i2c-{bus}");
+    // i2c-core's `dummy` driver binds any address: a kernel-held chip on the plain bus.
+    std::fs::write(format!("{sys}/new_device"), "dummy 0x60").expect("new_device");
+    let o = run("udrv", &["i2c", "transfer", "-y", &bus, "w1@0x60", "0x00"]);
+    let e = stderr(&o);
+    let forced = run(
+        "udrv",
+        &["i2c", "transfer", "-y", "-f", &bus, "w1@0x60", "0x00", "r1"],
+    );
+    std::fs::write(format!("{sys}/delete_device"), "0x60").expect("delete_device");
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("0x60") && e.contains("dummy"), "{e}");
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(stdout(&forced).trim(), "0x00");
+}

@@ -538,13 +538,6 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
             msgs.len()
         )));
     }
-    let addr = msgs[0].addr;
-    if msgs.iter().any(|m| m.addr != addr) {
-        return Err(Failure::usage(
-            "messages to different addresses in one transfer are not supported yet; \
-             run one transfer per address",
-        ));
-    }
     let mut bus = open_bus(&a.bus)?;
     if msgs.iter().any(|m| m.dir == Dir::Write) {
         confirm(
@@ -564,18 +557,16 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
         })
         .collect();
     {
-        use embedded_hal::i2c::{I2c, Operation};
-        let mut ops: Vec<Operation<'_>> = msgs
+        // One I2C_RDWR ioctl, each message as given (repeated starts, no merging).
+        let mut raw: Vec<core_i2c::Message<'_>> = msgs
             .iter()
             .zip(bufs.iter_mut())
             .map(|(m, b)| match m.dir {
-                Dir::Read => Operation::Read(b),
-                Dir::Write => Operation::Write(b),
+                Dir::Read => core_i2c::Message::read(m.addr, b),
+                Dir::Write => core_i2c::Message::write(m.addr, b),
             })
             .collect();
-        // One I2C_RDWR ioctl. embedded-hal's contract merges adjacent messages of the same
-        // direction into one (no repeated start between them).
-        bus.transaction(addr as u8, &mut ops).map_err(Failure::op)?;
+        bus.transfer(&mut raw).map_err(Failure::op)?;
     }
     let reads: Vec<&Vec<u8>> = msgs
         .iter()

@@ -39,12 +39,14 @@ mod error;
 mod funcs;
 mod hal;
 mod plan;
+mod transfer;
 
 #[cfg(feature = "tokio")]
 pub mod asynch;
 
 pub use error::{Error, Op};
 pub use funcs::Funcs;
+pub use transfer::Message;
 
 use std::fmt;
 use std::fs::OpenOptions;
