@@ -1037,7 +1037,9 @@ fn boot(
         }
         match m.lines.recv_timeout(deadline - now) {
             Ok(line) => {
-                println!("{line}");
+                // The console goes to stderr: `cargo xtask test` adds up libtest lines on
+                // stdout, where only the summary below (and its total) should count.
+                eprintln!("{line}");
                 // Anywhere in the line: libtest prints `test name ... ` before a test's
                 // output ends the line.
                 if let Some(req) = line
@@ -1050,7 +1052,7 @@ fn boot(
                         Err(e) => format!("UDRV-HOST-ACK {id} err {}", e.replace('\n', " ")),
                     };
                     if !answer.contains(" ok ") {
-                        println!("host: {answer}");
+                        eprintln!("host: {answer}");
                     }
                     // The guest reads the answer from the console in canonical mode.
                     writeln!(m.stdin, "{answer}").map_err(|e| format!("console input: {e}"))?;
