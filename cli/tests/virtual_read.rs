@@ -76,6 +76,11 @@ fn reads_every_chip_with_the_environments_values() {
     let outdoor = value(&out, "bme280@spidev1.0", "temperature");
     assert!((outdoor - c.outdoor_temperature.0 as f64 / 1000.0).abs() <= 0.015);
     assert!(out.contains("|udrv virtual boa|"), "EEPROM ID:\n{out}");
+    // The RTC starts at the board's time: 1000 s after 2000-01-01 (small test times).
+    assert!(
+        out.contains("ds3231@i2c-1:0x68    time          2000-01-01 00:16:40\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -136,6 +136,14 @@ impl Environment {
         Self::starting_at(now)
     }
 
+    /// A live environment on a manual clock that starts at `start` (its uptime counts
+    /// from there): every reading is the same until the clock is moved.
+    pub fn manual(start: Duration) -> Self {
+        let e = Self::starting_at(start.as_secs_f64());
+        e.lock().clock = Clock::Manual(start);
+        e
+    }
+
     fn starting_at(base: f64) -> Self {
         Environment {
             state: Mutex::new(State {

@@ -46,7 +46,7 @@ mod peripherals;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use udrv_drivers::ads1x1x::model::Ads1x1xModel;
 use udrv_drivers::at24::model::At24Model;
@@ -141,7 +141,7 @@ pub const CHIPS: &[VirtualChip] = &[
         chip: "ds3231",
         bus: "i2c-1",
         address: Some(0x68),
-        what: "real-time clock (set to the host's UTC time at start)",
+        what: "real-time clock (set at start to the board's clock: UTC on the wall clock)",
     },
     VirtualChip {
         chip: "mcp23017",
@@ -279,9 +279,7 @@ impl VirtualBoard {
     /// A board whose environment's clock is manual and starts at `elapsed`: every read
     /// gives the same values until the clock is moved (for tests and reproducible runs).
     pub fn at(elapsed: Duration) -> Self {
-        let env = Environment::new();
-        env.set_elapsed(elapsed);
-        Self::with_environment(env)
+        Self::with_environment(Environment::manual(elapsed))
     }
 
     /// A board living in `env`.
@@ -310,7 +308,7 @@ impl VirtualBoard {
             m.set_current(c.current, INA219_SHUNT_MICRO_OHM);
         });
         let mut rtc = Ds3231Model::new();
-        set_rtc_to_host_time(&mut rtc);
+        set_rtc(&mut rtc, env.elapsed().as_secs());
         let ds3231 = attach_live(&i2c1, &env, 0x68, rtc, |c, m| {
             m.set_temperature(offset(c.temperature, 1_000));
             // The RTC counts the environment's seconds (so a manual clock moves it too).
@@ -580,14 +578,25 @@ impl VirtualBoard {
     }
 }
 
-/// Sets the DS3231's registers to the host's UTC time and clears its
-/// oscillator-stopped flag, as a battery-backed RTC set once would be.
-fn set_rtc_to_host_time(rtc: &mut Ds3231Model) {
+/// 2000-01-01 00:00:00 UTC in Unix seconds: the DS3231's first date.
+const Y2K: u64 = 946_684_800;
+
+/// The DS3231's date at the environment's start: the clock's own reading when it is a
+/// date (the wall clock, or a Unix time given to [`VirtualBoard::at`]), else (small test
+/// times) that many seconds after 2000-01-01.
+pub fn rtc_start(env_seconds: u64) -> u64 {
+    if env_seconds >= Y2K {
+        env_seconds
+    } else {
+        Y2K + env_seconds
+    }
+}
+
+/// Sets the DS3231's registers to [`rtc_start`] and clears its oscillator-stopped flag,
+/// as a battery-backed RTC set once would be.
+fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
     use udrv_drivers::sim::Direction;
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = rtc_start(env_seconds);
     let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
     let sod = secs % 86_400;
     let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
