@@ -99,7 +99,7 @@ fn main() {
     };
     let out = &mut std::io::stdout();
     let r = if opts.is_virtual() {
-        let board = VirtualBoard::new();
+        let board = VirtualBoard::wall_clock();
         use udrv_boards::r#virtual::Peripherals;
         board
             .open_i2c(&opts.i2c)

@@ -123,11 +123,11 @@ impl Options {
         BoardId::from_name(&self.board) == Some(BoardId::Virtual)
     }
 
-    /// Opens the board: the virtual board (live, on the real clock), the one named, or
+    /// Opens the board: the virtual board (live, on the wall clock), the one named, or
     /// (`auto`) the one detected.
     pub fn open_board(&self) -> Result<Target, udrv_boards::Error> {
         if self.is_virtual() {
-            return Ok(Target::Virtual(Box::new(VirtualBoard::new())));
+            return Ok(Target::Virtual(Box::new(VirtualBoard::wall_clock())));
         }
         let b = if self.board == "auto" {
             udrv_boards::open()?
