@@ -193,3 +193,35 @@ fn a_pca9548_channel_reaches_the_chips_behind_it() {
         "all channels off"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_transactions_from_concurrent_tasks_on_the_bcm2835() {
+    use embedded_hal_async::i2c::I2c as AsyncI2c;
+    use udrv_core::i2c::asynch::AsyncI2cBus;
+
+    let mut bus = AsyncI2cBus::new(bus());
+    bus.write(EEPROM, &[0x60, 0x11, 0x22, 0x33]).await.unwrap();
+    let mut three = [0u8; 3];
+    bus.write_read(EEPROM, &[0x60], &mut three).await.unwrap();
+    assert_eq!(three, [0x11, 0x22, 0x33]);
+    // Clones share the adapter; tasks on two threads interleave whole transactions.
+    let tasks: Vec<_> = (0..4u8)
+        .map(|t| {
+            let mut b = AsyncI2cBus::new(bus.inner().clone());
+            tokio::spawn(async move {
+                for i in 0..10u8 {
+                    let at = 0x70 + t * 4;
+                    b.write(EEPROM, &[at, t, i]).await.unwrap();
+                    let mut back = [0u8; 2];
+                    b.write_read(EEPROM, &[at], &mut back).await.unwrap();
+                    assert_eq!(back, [t, i], "task {t} round {i}");
+                    let mut temp = [0u8; 2];
+                    b.write_read(0x48u8, &[0x00], &mut temp).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
