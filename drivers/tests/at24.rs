@@ -86,10 +86,24 @@ fn errors() {
     ];
     let mut m = Mock::new(&ex);
     let mut e = At24::new(m.clone(), 0x50, Variant::AT24C02).with_max_polls(2);
-    assert_eq!(e.write_byte(0x01, 0x00), Err(Error::WriteTimeout));
+    // The byte was sent: whether it is stored is unknown, and the error says so.
+    assert_eq!(
+        e.write_byte(0x01, 0x00),
+        Err(Error::Incomplete {
+            at: 0x01,
+            written: 0,
+            uncertain: 1,
+            error: None
+        })
+    );
     assert_eq!(
         e.write_byte(0x02, 0x00),
-        Err(Error::Bus(ErrorKind::ArbitrationLoss))
+        Err(Error::Incomplete {
+            at: 0x02,
+            written: 0,
+            uncertain: 1,
+            error: Some(ErrorKind::ArbitrationLoss)
+        })
     );
     assert_eq!(e.read_byte(0x00), Err(Error::Bus(ErrorKind::Bus)));
     // Past the end: rejected before any bus traffic.
@@ -208,7 +222,15 @@ mod sim {
         chip.lock().set_write_protect(false);
         chip.lock().set_busy_polls(50);
         let mut e = At24::new(e.release(), 0x54, Variant::AT24C32).with_max_polls(10);
-        assert_eq!(e.write(0x100, &[1]), Err(Error::WriteTimeout));
+        assert_eq!(
+            e.write(0x100, &[1]),
+            Err(Error::Incomplete {
+                at: 0x100,
+                written: 0,
+                uncertain: 1,
+                error: None
+            })
+        );
         // Nothing answers at another address.
         let mut other = At24::new(bus.clone(), 0x57, Variant::AT24C32);
         assert!(matches!(other.read_byte(0), Err(Error::Bus(_))));

@@ -24,7 +24,16 @@ fn messages() {
         "{s}"
     );
     let checks: [(String, &str); 10] = [
-        (at24::Error::<ErrorKind>::WriteTimeout.to_string(), "WP"),
+        (
+            at24::Error::<ErrorKind>::Incomplete {
+                at: 0x20,
+                written: 3,
+                uncertain: 8,
+                error: None,
+            }
+            .to_string(),
+            "WP",
+        ),
         (
             ina219::Error::<ErrorKind>::NotCalibrated.to_string(),
             "calibrate()",

@@ -15,7 +15,7 @@
 #[cfg(feature = "sim")]
 pub mod model;
 
-use embedded_hal::i2c::{Error as _, ErrorKind, I2c, Operation};
+use embedded_hal::i2c::{Error as _, ErrorKind, I2c, NoAcknowledgeSource, Operation};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 /// Errors of the AT24 driver.
@@ -26,18 +26,56 @@ pub enum Error<E> {
     Bus(E),
     /// The access goes past the end of the memory.
     OutOfRange,
-    /// The chip did not finish its write cycle within the configured number of polls.
-    WriteTimeout,
+    /// A write ([`At24::write`], [`At24::write_byte`]) stopped part-way, after bytes may
+    /// have reached the memory: `data[..written]` are written (each page's write cycle
+    /// ended), the `uncertain` bytes from memory address `at` (= `mem + written`) may or
+    /// may not hold the new data (a page write was sent, or partly sent, and then the bus
+    /// failed or the write cycle did not end), and the rest of `data` was not sent. Read
+    /// back or rewrite from `at`. A failure before anything could be written (the page
+    /// write's device address not acknowledged, so the chip took nothing) is
+    /// [`Error::Bus`] instead.
+    Incomplete {
+        /// Memory address of the first byte not known to be written.
+        at: u32,
+        /// Bytes from the start of the write that are written.
+        written: u32,
+        /// Bytes from `at` that may or may not have been written.
+        uncertain: u32,
+        /// The bus error; `None` when the chip kept NACKing acknowledge polls past the
+        /// configured maximum (the write cycle did not end: check WP, raise
+        /// [`At24::with_max_polls`]).
+        error: Option<E>,
+    },
 }
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "AT24: I2C error: {b:?}"),
-    Error::OutOfRange => f.write_str("AT24: the access goes past the end of the memory: check the variant (size)"),
-    Error::WriteTimeout => f.write_str(
-        "AT24: the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
-    ),
-}
+        Error::Bus(b) => write!(f, "AT24: I2C error: {b:?}"),
+        Error::OutOfRange => f.write_str(
+            "AT24: the access goes past the end of the memory: check the variant (size)",
+        ),
+        Error::Incomplete {
+            at,
+            written,
+            uncertain,
+            error,
+        } => {
+            write!(f, "AT24: write incomplete: {written} byte(s) written; ")?;
+            if *uncertain > 0 {
+                write!(
+                f,
+                "{uncertain} byte(s) at 0x{at:04x}..0x{:04x} may or may not have been written; ",
+                at + uncertain
+            )?;
+            }
+            match error {
+            Some(b) => write!(f, "I2C error: {b:?}"),
+            None => f.write_str(
+                "the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
+            ),
+        }
+        }
+    }
 });
 
 impl<E> From<E> for Error<E> {
@@ -142,7 +180,7 @@ impl<I2C> At24<I2C> {
     }
 
     /// How many acknowledge polls (zero-length writes) to try after a page write before
-    /// giving up with [`Error::WriteTimeout`] (default 10 000; at 100 kHz each poll
+    /// giving up with [`Error::Incomplete`] (`error: None`; default 10 000; at 100 kHz each poll
     /// takes about 0.1 ms, and the datasheet's write cycle is at most 5 ms).
     pub fn with_max_polls(mut self, polls: u32) -> Self {
         self.max_polls = polls;
@@ -169,6 +207,37 @@ impl<I2C> At24<I2C> {
 
 fn is_nack(kind: ErrorKind) -> bool {
     matches!(kind, ErrorKind::NoAcknowledge(_))
+}
+
+/// Whether a failed page write can have stored nothing: an AT24 acknowledges every data
+/// byte of a page write and refuses a write only by not acknowledging its device address
+/// (busy in a write cycle, or absent). Adapters that cannot tell which byte was NACKed
+/// (`EREMOTEIO`, `NoAcknowledge(Unknown)`, e.g. the BCM2835) are taken at that word; a
+/// data NACK, or any other failure, may have come after bytes were stored.
+fn nothing_stored(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address | NoAcknowledgeSource::Unknown)
+    )
+}
+
+/// The error for a page write of `n` bytes at `mem + written` that failed with `e`.
+fn page_write_failed<E: embedded_hal::i2c::Error>(
+    mem: u32,
+    written: u32,
+    n: u32,
+    e: E,
+) -> Error<E> {
+    if written == 0 && nothing_stored(e.kind()) {
+        return Error::Bus(e);
+    }
+    let uncertain = if nothing_stored(e.kind()) { 0 } else { n };
+    Error::Incomplete {
+        at: mem + written,
+        written,
+        uncertain,
+        error: Some(e),
+    }
 }
 
 dual_impl! {
@@ -207,11 +276,15 @@ dual_impl! {
             let at = mem + done as u32;
             let n = self.variant.page_chunk(at, data.len() - done);
             let (dev, a, alen) = self.variant.addressing(self.address, at);
-            io!(self.i2c.transaction(
+            let (written, len) = (done as u32, n as u32);
+            if let Err(e) = io!(self.i2c.transaction(
                 dev,
                 &mut [Operation::Write(&a[..alen]), Operation::Write(&data[done..done + n])]
-            ))?;
-            done += n;
+            )) {
+                return Err(page_write_failed(mem, written, len, e));
+            }
+            // The page is sent: until a poll is acknowledged it may or may not be stored.
+            let incomplete = |error| Error::Incomplete { at, written, uncertain: len, error };
             let mut polls = 0;
             loop {
                 match io!(self.i2c.write(dev, &[])) {
@@ -219,12 +292,13 @@ dual_impl! {
                     Err(e) if is_nack(e.kind()) => {
                         polls += 1;
                         if polls >= self.max_polls {
-                            return Err(Error::WriteTimeout);
+                            return Err(incomplete(None));
                         }
                     }
-                    Err(e) => return Err(Error::Bus(e)),
+                    Err(e) => return Err(incomplete(Some(e))),
                 }
             }
+            done += n;
         }
         Ok(())
     }
@@ -236,7 +310,10 @@ dual_impl! {
         let mut buf = [0; 3];
         buf[..alen].copy_from_slice(&a[..alen]);
         buf[alen] = value;
-        io!(self.i2c.write(dev, &buf[..=alen]))?;
+        if let Err(e) = io!(self.i2c.write(dev, &buf[..=alen])) {
+            return Err(page_write_failed(mem, 0, 1, e));
+        }
+        let incomplete = |error| Error::Incomplete { at: mem, written: 0, uncertain: 1, error };
         let mut polls = 0;
         loop {
             match io!(self.i2c.write(dev, &[])) {
@@ -244,10 +321,10 @@ dual_impl! {
                 Err(e) if is_nack(e.kind()) => {
                     polls += 1;
                     if polls >= self.max_polls {
-                        return Err(Error::WriteTimeout);
+                        return Err(incomplete(None));
                     }
                 }
-                Err(e) => return Err(Error::Bus(e)),
+                Err(e) => return Err(incomplete(Some(e))),
             }
         }
     }

@@ -38,14 +38,14 @@ pub enum Error<E> {
     Bus(E),
     /// Pin not in 0..16.
     InvalidPin,
-    /// Waiting on the interrupt line failed.
-    InterruptLine,
+    /// Reading or waiting on the interrupt line failed (the line's error kind).
+    InterruptLine(embedded_hal::digital::ErrorKind),
 }
 
 impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "MCP23017: I2C error: {b:?}"),
     Error::InvalidPin => f.write_str("MCP23017: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
-    Error::InterruptLine => f.write_str("MCP23017: waiting on the interrupt line failed"),
+    Error::InterruptLine(k) => write!(f, "MCP23017: waiting on the interrupt line failed: {k}"),
 });
 
 impl<E> From<E> for Error<E> {
@@ -339,7 +339,10 @@ impl<I2C: I2c> Mcp23017<I2C> {
         &mut self,
         int_line: &mut P,
     ) -> Result<InterruptEvent, Error<I2C::Error>> {
-        while int_line.is_high().map_err(|_| Error::InterruptLine)? {
+        while int_line
+            .is_high()
+            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?
+        {
             core::hint::spin_loop();
         }
         self.take_interrupt()
@@ -356,7 +359,7 @@ impl<I2C: AsyncI2c> Mcp23017<I2C> {
         int_line
             .wait_for_low()
             .await
-            .map_err(|_| Error::InterruptLine)?;
+            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
         self.take_interrupt_async().await
     }
 }

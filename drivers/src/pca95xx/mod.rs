@@ -31,14 +31,14 @@ pub enum Error<E> {
     Bus(E),
     /// Pin beyond the chip's 8 or 16.
     InvalidPin,
-    /// Waiting on the interrupt line failed.
-    InterruptLine,
+    /// Reading or waiting on the interrupt line failed (the line's error kind).
+    InterruptLine(embedded_hal::digital::ErrorKind),
 }
 
 impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b:?}"),
     Error::InvalidPin => f.write_str("PCA95xx: pin beyond the chip's 8 (PCA9554) or 16 (PCA9535)"),
-    Error::InterruptLine => f.write_str("PCA95xx: waiting on the interrupt line failed"),
+    Error::InterruptLine(k) => write!(f, "PCA95xx: waiting on the interrupt line failed: {k}"),
 });
 
 impl<E> From<E> for Error<E> {
@@ -185,7 +185,7 @@ impl<I2C: AsyncI2c> Pca95xx<I2C> {
         int_line
             .wait_for_low()
             .await
-            .map_err(|_| Error::InterruptLine)?;
+            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
         self.read_inputs_async().await
     }
 }

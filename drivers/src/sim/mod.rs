@@ -28,6 +28,8 @@
 //! assert_eq!(lm75.temperature().unwrap().as_millicelsius(), -12_500);
 //! ```
 
+pub mod fault;
+
 use core::fmt;
 use core::future::poll_fn;
 use core::task::{Poll, Waker};
