@@ -67,8 +67,8 @@ const BASE_RECIPE: &str = "udrv-rpi-base-1";
 /// The Rust target of the guest binaries.
 const TARGET: &str = "aarch64-unknown-linux-musl";
 /// The guest timeout when `--timeout` is left at its default (600 s, sized for the x86
-/// tier's first kernel build): a run takes well under a minute, so a hang fails sooner.
-const DEFAULT_TIMEOUT: u64 = 150;
+/// tier's first kernel build): a run takes 10-30 s here, so a hang fails sooner.
+const DEFAULT_TIMEOUT: u64 = 120;
 
 /// Kernel modules in the base image (with their dependencies), loaded by the fixtures.
 /// (`rtc-ds1307` is built into Debian's arm64 kernel; it binds only DT nodes, and 0x68 has
