@@ -199,3 +199,18 @@ fn udrv_board_info_and_pins_describe_the_emulated_pi() {
     let p11 = pins.lines().find(|l| l.contains("GPIO17 (11)")).unwrap();
     assert!(p11.trim_start().starts_with("in=0"), "{p11}");
 }
+
+#[test]
+fn udrv_spi_transfer_reads_the_flash_ids_on_both_chip_selects() {
+    // On the x86 tier nothing answers on MISO; here QEMU's flash chips do.
+    for (dev, id) in [
+        ("/dev/spidev0.0", "ef 40 16"),
+        ("/dev/spidev0.1", "ef 40 17"),
+    ] {
+        assert_eq!(
+            udrv_ok(&["spi", "transfer", "-y", dev, "9f", "00", "00", "00"]).trim(),
+            format!("00 {id}"),
+            "{dev}"
+        );
+    }
+}
