@@ -15,9 +15,10 @@
 //! QEMU needs are ordinary bookworm packages, installed with `apt-get` when missing.
 //!
 //! Per run: the `rpi_*` integration tests of every crate are built for
-//! `aarch64-unknown-linux-musl` (static, linked with `rust-lld`) with `--cfg
-//! udrv_guest_rpi`, together with the `udrv` binary, and packed into a cpio appended to the
-//! cached base image. One boot runs them all.
+//! `aarch64-unknown-linux-musl` (static, linked with `rust-lld`) with `--cfg udrv_guest
+//! --cfg udrv_guest_rpi`, together with the `udrv` binary, and packed into a cpio appended
+//! to the cached base image. One boot runs them all. The tier's own README is
+//! `xtask/guest-rpi/README.md`.
 //!
 //! The machine (`-S`, then the host wires it over QMP and continues):
 //!
