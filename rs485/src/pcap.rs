@@ -293,6 +293,9 @@ pub struct PcapngWriter<W: Write> {
 }
 
 fn push_option(b: &mut Vec<u8>, code: u16, value: &[u8]) {
+    // An option's length is 16 bits: a longer value (a huge interface description) is
+    // cut rather than written with a wrapped length that would corrupt the file.
+    let value = &value[..value.len().min(usize::from(u16::MAX))];
     b.extend_from_slice(&code.to_le_bytes());
     b.extend_from_slice(&(value.len() as u16).to_le_bytes());
     b.extend_from_slice(value);
