@@ -366,20 +366,21 @@ fn dist_target(
 ) -> Result<Built> {
     let base = ["--release", "--target", t.triple, "--target-dir"];
     note(format!("{}: release build", t.triple));
-    util::run(
-        cargo()
-            .arg("build")
-            .args(base)
-            .arg(cross_dir())
-            .args(["-p", "udrv-cli", "--bin", "udrv"]),
-    )?;
+    // One cargo run for the binary and the examples: one feature resolution, so the
+    // workspace crates compile once per target.
+    let mut build = cargo();
+    build
+        .arg("build")
+        .args(base)
+        .arg(cross_dir())
+        .args(["-p", "udrv-cli", "--bin", "udrv"]);
     if !examples.is_empty() {
-        util::run(cargo().arg("build").args(base).arg(cross_dir()).args([
-            "-p",
-            "udrv-examples",
-            "--examples",
-        ]))?;
+        build.args(["-p", "udrv-examples"]);
+        for e in examples {
+            build.args(["--example", e]);
+        }
     }
+    util::run(&mut build)?;
     let release = cross_dir().join(t.triple).join("release");
     let bin = release.join("udrv");
     let size = util::ctx(fs::metadata(&bin), || bin.display().to_string())?.len();
@@ -397,10 +398,10 @@ fn dist_target(
     util::ctx(fs::create_dir_all(assets.join("completions")), || {
         format!("create {}", assets.display())
     })?;
-    util::write(
-        &assets.join("udrv.1"),
-        util::output(emulator(t).arg(&bin).arg("man"))?,
-    )?;
+    let man = assets.join("udrv.1");
+    util::write(&man, util::output(emulator(t).arg(&bin).arg("man"))?)?;
+    // Debian installs man pages compressed (`gzip -n`: no name or time inside).
+    util::run(Command::new("gzip").args(["-9nkf"]).arg(&man))?;
     for (shell, file) in [
         ("bash", "udrv.bash"),
         ("zsh", "_udrv"),
@@ -568,7 +569,7 @@ fn check_deb_listing(listing: &str, t: &Target) -> Result {
     let extcap = format!("./usr/lib/{triplet}/wireshark/extcap/udrv -> ../../../../bin/udrv");
     let wanted = [
         "./usr/bin/udrv",
-        "./usr/share/man/man1/udrv.1",
+        "./usr/share/man/man1/udrv.1.gz",
         "./usr/share/bash-completion/completions/udrv",
         "./usr/share/zsh/vendor-completions/_udrv",
         "./usr/share/fish/vendor_completions.d/udrv.fish",
