@@ -3,6 +3,9 @@
 pub mod format;
 pub mod syntax;
 
+#[cfg(test)]
+mod fuzz;
+
 use clap::{Args, Subcommand};
 use serde_json::json;
 use udrv_core::i2c::{self as core_i2c, Funcs, I2cBus};
