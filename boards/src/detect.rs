@@ -287,15 +287,31 @@ pub fn detect_in(root: impl AsRef<Path>) -> Result<Detected> {
 /// nothing).
 fn read_device_tree(root: &Path) -> (Option<String>, Vec<String>) {
     let dt = root.join("proc/device-tree");
-    let model = std::fs::read(dt.join("model"))
-        .ok()
+    let model = read_bounded(&dt.join("model"))
         .map(|b| nul_list(&b).into_iter().next().unwrap_or_default())
         .filter(|m| !m.is_empty());
-    let compatible = std::fs::read(dt.join("compatible"))
+    let compatible = read_bounded(&dt.join("compatible"))
         .map(|b| nul_list(&b))
         .unwrap_or_default();
     (model, compatible)
 }
+
+/// The first [`DT_PROPERTY_MAX`] bytes of a device-tree property file: real `model` and
+/// `compatible` properties are a few hundred bytes; a bogus huge file (a wrong root, a
+/// fixture gone wrong) must not be read whole nor end up in an error message.
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(DT_PROPERTY_MAX)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(buf)
+}
+
+/// How much of a device-tree property detection reads.
+const DT_PROPERTY_MAX: u64 = 4096;
 
 /// Splits a device-tree string list (NUL-separated, NUL-terminated).
 pub(crate) fn nul_list(bytes: &[u8]) -> Vec<String> {
