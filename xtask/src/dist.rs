@@ -814,6 +814,52 @@ mod tests {
         }
     }
 
+    /// groups.sh creates the missing groups, as system groups, and leaves existing ones:
+    /// run with stand-ins for getent (only `gpio` exists), groupadd and udevadm on PATH.
+    #[test]
+    fn groups_script_adds_only_missing_groups() {
+        let dir = std::env::temp_dir().join(format!("udrv-groups-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log");
+        let stub = |name: &str, body: &str| {
+            let path = dir.join(name);
+            fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            Command::new("chmod")
+                .arg("755")
+                .arg(&path)
+                .status()
+                .unwrap();
+        };
+        let log_call = format!("echo \"$(basename \"$0\") $*\" >> {}", log.display());
+        stub("getent", "[ \"$2\" = gpio ]");
+        stub("groupadd", &log_call);
+        stub("udevadm", &log_call);
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+        let script = util::workspace_root().join("packaging/groups.sh");
+        let status = Command::new("sh")
+            .arg(&script)
+            .env("PATH", path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let calls = fs::read_to_string(&log).unwrap();
+        let added: Vec<&str> = calls
+            .lines()
+            .filter(|l| l.starts_with("groupadd"))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "groupadd --system i2c",
+                "groupadd --system spi",
+                "groupadd --system uio"
+            ],
+            "{calls}"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn newest_glibc_reads_readelf_version_needs() {
         let sample = "  0x0010:   Name: GLIBC_2.17  Flags: none  Version: 3\n\
