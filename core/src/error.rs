@@ -58,6 +58,21 @@ pub fn errno_name(errno: i32) -> &'static str {
         libc::EINVAL => "EINVAL",
         libc::ENOTTY => "ENOTTY",
         libc::ENOSPC => "ENOSPC",
+        libc::EFBIG => "EFBIG",
+        libc::EROFS => "EROFS",
+        libc::EDQUOT => "EDQUOT",
+        libc::ESRCH => "ESRCH",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::ETXTBSY => "ETXTBSY",
+        libc::ENAMETOOLONG => "ENAMETOOLONG",
+        libc::ELOOP => "ELOOP",
+        libc::EHOSTDOWN => "EHOSTDOWN",
+        libc::ECONNRESET => "ECONNRESET",
+        libc::ENOLCK => "ENOLCK",
+        libc::EEXIST => "EEXIST",
+        libc::EXDEV => "EXDEV",
+        libc::ECHILD => "ECHILD",
         libc::EPIPE => "EPIPE",
         libc::ERANGE => "ERANGE",
         libc::ENOSYS => "ENOSYS",
@@ -163,6 +178,9 @@ mod tests {
     fn describe_names_the_errno() {
         let e = io::Error::from_raw_os_error(libc::ENXIO);
         assert_eq!(describe(&e), "No such device or address (ENXIO)");
+        // What a full disk or a file-size limit gives a capture.
+        let e = io::Error::from_raw_os_error(libc::EFBIG);
+        assert_eq!(describe(&e), "File too large (EFBIG)");
     }
 
     #[test]

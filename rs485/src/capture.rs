@@ -342,6 +342,16 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// Writing the output failed during the capture (a full disk, a file-size limit, an
+    /// I/O error): the capture stopped; a file keeps every frame written before, whole.
+    OutputFailed {
+        /// The file, `None` for stdout.
+        path: Option<PathBuf>,
+        /// The OS error.
+        source: io::Error,
+        /// Frames written before the failure.
+        frames: u64,
+    },
     /// The raw log could not be written.
     RawLog {
         /// The log file.
@@ -382,6 +392,25 @@ impl fmt::Display for Error {
                     udrv_core::error::describe(source)
                 )
             }
+            Error::OutputFailed {
+                path,
+                source,
+                frames,
+            } => {
+                let what = match path {
+                    Some(p) => p.display().to_string(),
+                    None => "standard output".to_string(),
+                };
+                write!(
+                    f,
+                    "cannot write {what}: {}; the capture stopped after {frames} frames",
+                    udrv_core::error::describe(source)
+                )?;
+                if path.is_some() {
+                    f.write_str(" (the file is valid up to its last complete frame)")?;
+                }
+                Ok(())
+            }
             Error::RawLog { path, source } => {
                 write!(
                     f,
@@ -408,6 +437,7 @@ impl std::error::Error for Error {
         match self {
             Error::Serial(e) => Some(e),
             Error::Output { source, .. }
+            | Error::OutputFailed { source, .. }
             | Error::RawLog { source, .. }
             | Error::Replay { source, .. } => Some(source),
             Error::Config(_) => None,
@@ -448,9 +478,10 @@ impl Writer<'_> {
                     return Ok(Some(StopReason::OutputClosed))
                 }
                 Err(source) => {
-                    return Err(Error::Output {
+                    return Err(Error::OutputFailed {
                         path: self.path.clone(),
                         source,
+                        frames: self.stats.frames,
                     })
                 }
             }
@@ -469,9 +500,10 @@ impl Writer<'_> {
         match self.sink.flush() {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            Err(source) => Err(Error::Output {
+            Err(source) => Err(Error::OutputFailed {
                 path: self.path.clone(),
                 source,
+                frames: self.stats.frames,
             }),
         }
     }
@@ -581,8 +613,9 @@ fn open_output(
         Output::Path(p) => {
             let file = File::create(p).map_err(|e| out_err(Some(p), e))?;
             let pipe = is_pipe(&file);
-            let mut sink = open_sink(config.format, BufWriter::new(file), interfaces)
-                .map_err(|e| out_err(Some(p), e))?;
+            let file = crate::pcap::BlockFile::new(file).map_err(|e| out_err(Some(p), e))?;
+            let mut sink =
+                open_sink(config.format, file, interfaces).map_err(|e| out_err(Some(p), e))?;
             sink.set_flush_each(live || pipe);
             sink.flush().map_err(|e| out_err(Some(p), e))?;
             Ok((sink, Some(p.clone())))

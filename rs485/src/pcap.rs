@@ -406,6 +406,83 @@ impl<W: Write + Send> FrameSink for PcapngWriter<W> {
     }
 }
 
+/// A file written in whole blocks: the writers hand it each pcap record or pcapng block in
+/// one `write` call; it keeps them in memory until [`flush`](Write::flush) (or until
+/// `capacity` bytes are waiting) and then writes them with one `write` system call where
+/// the kernel allows it. When a write fails part-way (a full disk, a file-size limit),
+/// the file is cut back to the end of the last block written whole and the failed bytes
+/// are dropped, so the file stays valid up to its last complete frame and nothing torn is
+/// written later (not even when the writer is dropped).
+#[derive(Debug)]
+pub struct BlockFile {
+    file: std::fs::File,
+    buf: Vec<u8>,
+    capacity: usize,
+    committed: u64,
+}
+
+impl BlockFile {
+    /// Writes to `file` (at its current end: a new or truncated file) in blocks.
+    pub fn new(file: std::fs::File) -> io::Result<Self> {
+        use std::io::Seek;
+        let mut file = file;
+        // A FIFO has no position: nothing to cut back there.
+        let committed = file.stream_position().unwrap_or(0);
+        Ok(BlockFile {
+            file,
+            buf: Vec::with_capacity(64 * 1024),
+            capacity: 64 * 1024,
+            committed,
+        })
+    }
+
+    /// Bytes in the file that are whole blocks.
+    pub fn committed(&self) -> u64 {
+        self.committed
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        match self.file.write_all(&self.buf) {
+            Ok(()) => {
+                self.committed += self.buf.len() as u64;
+                self.buf.clear();
+                Ok(())
+            }
+            Err(e) => {
+                self.buf.clear();
+                // Best effort: the file is cut back to its last whole block.
+                let _ = self.file.set_len(self.committed);
+                let _ = self.file.seek(SeekFrom::Start(self.committed));
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for BlockFile {
+    fn drop(&mut self) {
+        let _ = self.write_out();
+    }
+}
+
+impl Write for BlockFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !self.buf.is_empty() && self.buf.len() + data.len() > self.capacity {
+            self.write_out()?;
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_out()?;
+        self.file.flush()
+    }
+}
+
 /// Opens a writer of `format` on `w`. pcap holds one link type: that of the first
 /// interface (the caller checks that all agree, see [`crate::capture`]).
 pub fn open_sink<W: Write + Send + 'static>(

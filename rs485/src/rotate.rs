@@ -7,7 +7,7 @@
 //! capture did.
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -102,7 +102,11 @@ impl RotatingSink {
         self.index += 1;
         let path = rotated_name(&self.base, self.index, t);
         let file = File::create(&path)?;
-        let mut sink = open_sink(self.format, BufWriter::new(file), &self.interfaces)?;
+        let mut sink = open_sink(
+            self.format,
+            crate::pcap::BlockFile::new(file)?,
+            &self.interfaces,
+        )?;
         sink.set_flush_each(self.flush_each);
         self.files.push(path);
         if let Some(keep) = self.rotation.max_files {
