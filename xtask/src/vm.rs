@@ -631,7 +631,9 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
         }
         match rx.recv_timeout(deadline - now) {
             Ok(line) => {
-                println!("{line}");
+                // The console goes to stderr: stdout carries only the summary, so a caller that
+                // counts libtest lines (`cargo xtask test`) counts each guest test once.
+                eprintln!("{line}");
                 recent.push_back(line.clone());
                 if recent.len() > 40 {
                     recent.pop_front();
