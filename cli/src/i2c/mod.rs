@@ -1,19 +1,21 @@
 //! `udrv i2c`: list, detect, get, set, dump, transfer, in the conventions of i2c-tools.
 
+mod bus;
 pub mod format;
 pub mod syntax;
 
 #[cfg(test)]
 mod fuzz;
 
+use bus::Bus;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use udrv_core::i2c::{self as core_i2c, Funcs, I2cBus};
+use udrv_core::i2c::{self as core_i2c, Funcs};
 
 use crate::out::{confirm, json_line};
 use crate::{Cli, Failure, Outcome};
 use format::Probe;
-use syntax::{parse_address, parse_byte, parse_in_range, parse_number, Dir};
+use syntax::{parse_address, parse_byte, parse_in_range, Dir};
 
 /// `udrv i2c ...`
 #[derive(Subcommand, Debug)]
@@ -150,20 +152,6 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
 /// The kernel's limit of messages in one `I2C_RDWR` ioctl (`I2C_RDWR_IOCTL_MAX_MSGS`).
 const MAX_MESSAGES: usize = 42;
 
-/// Opens a bus given as a number, a `/dev` path or an adapter name.
-fn open_bus(spec: &str) -> Result<I2cBus, Failure> {
-    let r = if let Ok(n) = parse_number(spec) {
-        I2cBus::open(n as u32)
-    } else if spec.starts_with('/') {
-        I2cBus::open_path(spec)
-    } else if let Some(n) = spec.strip_prefix("i2c-").and_then(|n| n.parse().ok()) {
-        I2cBus::open(n)
-    } else {
-        I2cBus::open_by_name(spec)
-    };
-    r.map_err(Failure::op)
-}
-
 /// The capabilities `i2cdetect -F` lists, in its order.
 const FUNC_NAMES: &[(&str, Funcs)] = &[
     ("I2C", Funcs::I2C),
@@ -184,6 +172,18 @@ const FUNC_NAMES: &[(&str, Funcs)] = &[
 ];
 
 fn list(cli: &Cli) -> Outcome {
+    if crate::read::is_virtual(cli) {
+        let bus = Bus::open("i2c-1", cli)?;
+        if cli.json {
+            json_line(&json!([{
+                "bus": 1, "path": bus.path(), "name": bus.name(), "type": "i2c",
+                "funcs": bus.funcs().iter_names().map(|(n, _)| n).collect::<Vec<_>>(),
+            }]));
+        } else {
+            println!("{}", format::list_line(1, true, &bus.name()));
+        }
+        return Ok(());
+    }
     let adapters = core_i2c::adapters()
         .map_err(|e| Failure::op(format!("cannot list I2C buses in /sys/class/i2c-dev: {e}")))?;
     if adapters.is_empty() && !cli.json {
@@ -224,7 +224,7 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
         Some(s) => parse_in_range(s, "last address", first as u64, hi)? as u16,
         None => hi as u16,
     };
-    let bus = open_bus(&a.bus)?;
+    let bus = Bus::open(&a.bus, cli)?;
     let funcs = bus.funcs();
     if a.funcs {
         let bus_no = bus.number().unwrap_or(0);
@@ -248,14 +248,14 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
     if a.quick && !can_quick {
         return Err(Failure::op(format!(
             "{}: the adapter `{}` cannot do SMBus quick write; probe with -r instead",
-            bus.path().display(),
+            bus.path(),
             bus.name()
         )));
     }
     if a.read && !can_read {
         return Err(Failure::op(format!(
             "{}: the adapter `{}` cannot do SMBus receive byte; probe with -q instead",
-            bus.path().display(),
+            bus.path(),
             bus.name()
         )));
     }
@@ -266,13 +266,13 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
             &format!(
                 "probe {} addresses {first:#04x}-{last:#04x} with SMBus quick write, which \
                  can confuse some chips",
-                bus.path().display()
+                bus.path()
             ),
         )?;
     }
     let mut cells = [Probe::Skipped; 0x80];
     for addr in first..=last {
-        if bus.address_user(addr).map_err(Failure::op)?.is_some() {
+        if bus.address_user(addr)?.is_some() {
             cells[addr as usize] = Probe::Busy;
             continue;
         }
@@ -281,7 +281,7 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
         let found = if use_read {
             bus.smbus_read_byte(addr).is_ok()
         } else {
-            bus.smbus_quick(addr, false).is_ok()
+            bus.smbus_quick(addr).is_ok()
         };
         cells[addr as usize] = if found { Probe::Present } else { Probe::Absent };
     }
@@ -330,10 +330,10 @@ fn parse_mode(m: Option<&str>, allowed: &str, default: char) -> Result<(char, bo
     Ok((c, pec))
 }
 
-fn prepare(bus: &mut I2cBus, force: bool, pec: bool) -> Outcome {
+fn prepare(bus: &mut Bus, force: bool, pec: bool) -> Outcome {
     bus.set_force(force);
     if pec {
-        bus.set_pec(true).map_err(Failure::op)?;
+        bus.set_pec()?;
     }
     Ok(())
 }
@@ -349,25 +349,22 @@ fn get(a: &GetArgs, cli: &Cli) -> Outcome {
     if reg.is_none() && a.mode.is_some() {
         return Err(Failure::usage("a mode needs a register"));
     }
-    let mut bus = open_bus(&a.bus)?;
+    let mut bus = Bus::open(&a.bus, cli)?;
     if mode == 'c' {
         confirm(
             a.common.yes,
-            &format!("write to chip {addr:#04x} on {}", bus.path().display()),
+            &format!("write to chip {addr:#04x} on {}", bus.path()),
         )?;
     }
     prepare(&mut bus, a.common.force, pec)?;
     let (value, width) = match (reg, mode) {
-        (None, _) => (bus.smbus_read_byte(addr).map_err(Failure::op)? as u16, 2),
-        (Some(r), 'w') => (bus.smbus_read_word_data(addr, r).map_err(Failure::op)?, 4),
+        (None, _) => (bus.smbus_read_byte(addr)? as u16, 2),
+        (Some(r), 'w') => (bus.smbus_read_word_data(addr, r)?, 4),
         (Some(r), 'c') => {
-            bus.smbus_write_byte(addr, r).map_err(Failure::op)?;
-            (bus.smbus_read_byte(addr).map_err(Failure::op)? as u16, 2)
+            bus.smbus_write_byte(addr, r)?;
+            (bus.smbus_read_byte(addr)? as u16, 2)
         }
-        (Some(r), _) => (
-            bus.smbus_read_byte_data(addr, r).map_err(Failure::op)? as u16,
-            2,
-        ),
+        (Some(r), _) => (bus.smbus_read_byte_data(addr, r)? as u16, 2),
     };
     if cli.json {
         json_line(&json!({"bus": bus.number(), "address": addr, "register": reg, "value": value}));
@@ -412,7 +409,7 @@ fn set(a: &SetArgs, cli: &Cli) -> Outcome {
                 .collect::<Result<_, _>>()?
         }
     };
-    let mut bus = open_bus(&a.bus)?;
+    let mut bus = Bus::open(&a.bus, cli)?;
     confirm(
         a.common.yes,
         &format!(
@@ -422,7 +419,7 @@ fn set(a: &SetArgs, cli: &Cli) -> Outcome {
                 .map(|b| format!("{b:#04x}"))
                 .collect::<Vec<_>>()
                 .join(" "),
-            bus.path().display()
+            bus.path()
         ),
     )?;
     prepare(&mut bus, a.common.force, pec)?;
@@ -432,7 +429,7 @@ fn set(a: &SetArgs, cli: &Cli) -> Outcome {
         's' => bus.smbus_write_block_data(addr, reg, &bytes),
         _ => bus.smbus_write_i2c_block_data(addr, reg, &bytes),
     };
-    r.map_err(Failure::op)?;
+    r?;
     if cli.json {
         json_line(
             &json!({"bus": bus.number(), "address": addr, "register": reg, "written": bytes}),
@@ -458,7 +455,7 @@ fn dump(a: &DumpArgs, cli: &Cli) -> Outcome {
             (f, l)
         }
     };
-    let mut bus = open_bus(&a.bus)?;
+    let mut bus = Bus::open(&a.bus, cli)?;
     prepare(&mut bus, a.common.force, pec)?;
     let mut bytes: [Option<Result<u8, ()>>; 256] = [None; 256];
     let mut words: [Option<Result<u16, ()>>; 256] = [None; 256];
@@ -499,9 +496,7 @@ fn dump(a: &DumpArgs, cli: &Cli) -> Outcome {
         || words.iter().any(|c| matches!(c, Some(Ok(_))));
     if !any_ok {
         let probe = bus.smbus_read_byte_data(addr, first).map(drop);
-        if let Err(e) = probe {
-            return Err(Failure::op(e));
-        }
+        probe?;
     }
     if cli.json {
         let values: Vec<serde_json::Value> = if mode == 'w' {
@@ -541,11 +536,11 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
             msgs.len()
         )));
     }
-    let mut bus = open_bus(&a.bus)?;
+    let mut bus = Bus::open(&a.bus, cli)?;
     if msgs.iter().any(|m| m.dir == Dir::Write) {
         confirm(
             a.common.yes,
-            &format!("send {} messages on {}", msgs.len(), bus.path().display()),
+            &format!("send {} messages on {}", msgs.len(), bus.path()),
         )?;
     }
     bus.set_force(a.common.force);
@@ -559,18 +554,8 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
             }
         })
         .collect();
-    {
-        // One I2C_RDWR ioctl, each message as given (repeated starts, no merging).
-        let mut raw: Vec<core_i2c::Message<'_>> = msgs
-            .iter()
-            .zip(bufs.iter_mut())
-            .map(|(m, b)| match m.dir {
-                Dir::Read => core_i2c::Message::read(m.addr, b),
-                Dir::Write => core_i2c::Message::write(m.addr, b),
-            })
-            .collect();
-        bus.transfer(&mut raw).map_err(Failure::op)?;
-    }
+    // One I2C_RDWR ioctl, each message as given (repeated starts, no merging).
+    bus.transfer(&msgs, &mut bufs)?;
     let reads: Vec<&Vec<u8>> = msgs
         .iter()
         .zip(&bufs)
