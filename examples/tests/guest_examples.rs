@@ -9,13 +9,23 @@
 //!   i2c-parport fixture, where every address acknowledges and reads 0x00, compared with
 //!   `udrv-core`'s bus there.
 //!
+//! * the boards crate's `Peripherals` on a real board (a Raspberry Pi 4 whose GPIO chip is
+//!   the gpio-sim fixture labelled `pinctrl-bcm2711`): an output by name and an input whose
+//!   edges are awaited on tokio, as the thermostat and button examples use them.
+//!
 //! Registers 0x88-0xfe of chip 0x52 are written here (other guest tests use 0x00-0x03 and
 //! 0x10-0x9f of it, and write what they read first).
 #![cfg(udrv_guest)]
 
+use std::time::Duration;
+
+use embedded_hal::digital::{OutputPin, StatefulOutputPin};
+use embedded_hal_async::digital::Wait;
+use udrv_boards::{BoardId, PinSpec, RaspberryPi};
 use udrv_core::i2c::I2cBus;
 use udrv_drivers::bme280::{Bme280, Error as BmeError};
 use udrv_drivers::lm75::Lm75;
+use udrv_examples::Peripherals;
 
 fn bus(var: &str) -> u32 {
     std::env::var(var)
@@ -104,4 +114,47 @@ fn udrv_drivers_over_linux_embedded_hal() {
         Lm75::new(stub, 0x48).temperature(),
         Err(udrv_drivers::lm75::Error::Bus(_))
     ));
+}
+
+fn sim_file(line: u32, file: &str) -> String {
+    let dir = std::env::var("UDRV_BOARDS_PI4_SYSFS")
+        .expect("UDRV_BOARDS_PI4_SYSFS is not set: the boards gpio-sim fixture failed");
+    format!("{dir}/sim_gpio{line}/{file}")
+}
+
+#[test]
+fn peripherals_of_a_real_board() {
+    let pi = RaspberryPi::new(BoardId::Rpi4B).unwrap();
+    // An output by name, as the thermostat's relay: the simulator sees the level.
+    let mut relay = pi.open_output(PinSpec::Name("GPIO27"), true).unwrap();
+    let level = || std::fs::read_to_string(sim_file(27, "value")).unwrap();
+    assert_eq!(level().trim(), "1");
+    relay.set_low().unwrap();
+    assert_eq!(level().trim(), "0");
+    assert!(relay.is_set_low().unwrap());
+    drop(relay);
+    // An input by header pin (11 = GPIO17), as the button reader's interrupt line: a
+    // falling edge arrives as an awaited event on tokio's reactor.
+    std::fs::write(sim_file(17, "pull"), "pull-up").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut int = pi.open_input(PinSpec::Physical(11)).unwrap();
+        let pull = sim_file(17, "pull");
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            std::fs::write(pull, "pull-down").unwrap();
+        });
+        tokio::time::timeout(Duration::from_secs(5), int.wait_for_falling_edge())
+            .await
+            .expect("the edge within 5 s")
+            .unwrap();
+        t.join().unwrap();
+    });
+    // The same board's I2C: not a role of the Pi, so the bus number (the stub) is used.
+    let n = bus("UDRV_I2C_STUB_BUS");
+    let mut lm75 = Lm75::new(pi.open_i2c(&n.to_string()).unwrap(), 0x48);
+    lm75.raw_temperature().unwrap();
 }
