@@ -72,6 +72,17 @@ pub enum Error {
         /// The OS error (usually ENOTTY or EINVAL).
         source: io::Error,
     },
+    /// The port supports the feature but refused these settings (EINVAL): for RS485, a
+    /// flag combination the driver does not do (often ADDRB, ADDR_RECV/ADDR_DEST or
+    /// MODE_RS422).
+    Refused {
+        /// The device path.
+        path: PathBuf,
+        /// The settings, e.g. `RS485 flags 0x201`.
+        what: String,
+        /// The OS error (EINVAL).
+        source: io::Error,
+    },
     /// Reading or writing failed.
     Io {
         /// The device path.
@@ -92,6 +103,7 @@ impl Error {
             Error::Open { source, .. }
             | Error::Configure { source, .. }
             | Error::Unsupported { source, .. }
+            | Error::Refused { source, .. }
             | Error::Io { source, .. } => source.raw_os_error(),
             _ => None,
         }
@@ -139,6 +151,13 @@ impl fmt::Display for Error {
                 f,
                 "{} does not support {what}: {}; ptys and many USB adapters refuse it, \
                  capture works without it",
+                path.display(),
+                describe(source)
+            ),
+            Error::Refused { path, what, source } => write!(
+                f,
+                "{}: the driver refused {what}: {}; the port does RS485, but not this \
+                 combination (ADDRB, ADDR_RECV/ADDR_DEST and MODE_RS422 are often refused)",
                 path.display(),
                 describe(source)
             ),
@@ -608,7 +627,17 @@ impl SerialPort {
             delay_rts_after_send: cfg.delay_rts_after_send,
             ..Default::default()
         };
-        sys::set_rs485(self.file.as_fd(), &mut r).map_err(|e| self.unsupported("RS485 mode", e))?;
+        sys::set_rs485(self.file.as_fd(), &mut r).map_err(|e| {
+            if e.raw_os_error() == Some(libc::EINVAL) {
+                Error::Refused {
+                    path: self.path.clone(),
+                    what: format!("RS485 flags {:#x}", cfg.flags),
+                    source: e,
+                }
+            } else {
+                self.unsupported("RS485 mode", e)
+            }
+        })?;
         self.rs485()
     }
 
