@@ -23,6 +23,8 @@ pub struct ChipDef {
     pub addresses: &'static [u8],
     /// Whether the chip has an SPI interface.
     pub spi: bool,
+    /// The SPI clock `udrv read` sets (mode 0, 8-bit words), within the datasheet's limit.
+    pub spi_hz: u32,
     /// What a read does to the chip (printed by `udrv read --list`).
     pub reads: &'static str,
 }
@@ -66,6 +68,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["bmp280"],
         addresses: &[0x76, 0x77],
         spi: true,
+        spi_hz: 1_000_000,
         reads: "reads the ID and calibration, writes ctrl_hum/ctrl_meas/config (oversampling x1, \
                 forced mode) and reads the result",
     },
@@ -74,6 +77,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["sht30", "sht31", "sht35"],
         addresses: &[0x44, 0x45],
         spi: false,
+        spi_hz: 0,
         reads: "sends the single-shot command 0x2400 (high repeatability) and reads 6 bytes",
     },
     ChipDef {
@@ -81,6 +85,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["lm75a", "lm75b", "ds75"],
         addresses: A48_4F,
         spi: false,
+        spi_hz: 0,
         reads: "reads the temperature register (9-bit)",
     },
     ChipDef {
@@ -88,6 +93,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: A48_4B,
         spi: false,
+        spi_hz: 0,
         reads: "reads the temperature register",
     },
     ChipDef {
@@ -95,6 +101,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: A48_4B,
         spi: false,
+        spi_hz: 0,
         reads: "writes the config register for one single-shot conversion per input \
                 (AIN0-AIN3 to GND, +-4.096 V) and reads each result",
     },
@@ -103,6 +110,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: A48_4B,
         spi: false,
+        spi_hz: 0,
         reads: "as ads1115, 12-bit",
     },
     ChipDef {
@@ -110,6 +118,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: A40_4F,
         spi: false,
+        spi_hz: 0,
         reads: "reads the shunt and bus voltage registers (nothing written); the current is \
                 computed with a 0.1 ohm shunt",
     },
@@ -118,6 +127,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["ds3232"],
         addresses: &[0x68],
         spi: false,
+        spi_hz: 0,
         reads: "reads the time and temperature registers",
     },
     ChipDef {
@@ -125,6 +135,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: A20_27,
         spi: false,
+        spi_hz: 0,
         reads: "reads IODIR and GPIO of both ports",
     },
     ChipDef {
@@ -132,6 +143,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["pca9554a", "tca9554"],
         addresses: PCA9554_ADDRS,
         spi: false,
+        spi_hz: 0,
         reads: "reads the input port and configuration registers",
     },
     ChipDef {
@@ -139,6 +151,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["tca9535"],
         addresses: A20_27,
         spi: false,
+        spi_hz: 0,
         reads: "reads the input port and configuration registers of both ports",
     },
     ChipDef {
@@ -146,6 +159,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: PCA9685_ADDRS,
         spi: false,
+        spi_hz: 0,
         reads: "reads MODE1, PRE_SCALE and the 16 channel registers",
     },
     ChipDef {
@@ -153,6 +167,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["24c32", "at24c64", "24c64"],
         addresses: A50_57,
         spi: false,
+        spi_hz: 0,
         reads: "reads the first 32 bytes (sets the address pointer to 0x0000)",
     },
     ChipDef {
@@ -160,6 +175,7 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &["24c02", "at24c01"],
         addresses: A50_57,
         spi: false,
+        spi_hz: 0,
         reads: "reads the first 32 bytes (sets the address pointer to 0x00)",
     },
     ChipDef {
@@ -167,13 +183,16 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: &[],
         spi: true,
-        reads: "converts CH0-CH7 against AGND (3 bytes per channel), 3.3 V reference",
+        spi_hz: 1_000_000,
+        reads: "sets SPI mode 0 at 1 MHz, converts CH0-CH7 against AGND (3 bytes per channel), \
+                3.3 V reference",
     },
     ChipDef {
         name: "mcp3208",
         aliases: &[],
         addresses: &[],
         spi: true,
+        spi_hz: 1_000_000,
         reads: "as mcp3008, 12-bit",
     },
     ChipDef {
@@ -181,7 +200,8 @@ pub const CHIPS: &[ChipDef] = &[
         aliases: &[],
         addresses: &[],
         spi: true,
-        reads: "reads its 32-bit word (nothing written: MOSI is not connected)",
+        spi_hz: 4_000_000,
+        reads: "sets SPI mode 0 at 4 MHz and reads its 32-bit word (MOSI is not connected)",
     },
 ];
 
@@ -611,6 +631,7 @@ mod tests {
         assert!(find("bme680").is_none());
         for c in CHIPS {
             assert!(c.spi || !c.addresses.is_empty(), "{} has no bus", c.name);
+            assert_eq!(c.spi, c.spi_hz > 0, "{}: an SPI chip needs a clock", c.name);
         }
     }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 use udrv_boards::r#virtual::{StdDelay, VirtualBoard, CHIPS as VIRTUAL_CHIPS};
 use udrv_boards::{Board, BoardId};
 use udrv_core::i2c::I2cBus;
-use udrv_core::spi::SpidevDevice;
+use udrv_core::spi::{self, SpidevDevice};
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
 use crate::chips::{self, ChipDef, Reading};
@@ -200,13 +200,19 @@ pub fn open_linux_i2c(spec: &str, board: Option<&dyn Board>) -> Result<I2cBus, F
     r.map_err(Failure::op)
 }
 
-fn open_linux_spi(spec: &str) -> Result<SpidevDevice, Failure> {
+/// Opens a spidev node and sets what `def` needs: mode 0, 8-bit words, its clock (the
+/// node keeps whatever the last user set, e.g. 3-wire mode, otherwise).
+fn open_linux_spi(spec: &str, def: &ChipDef) -> Result<SpidevDevice, Failure> {
     let path = if spec.starts_with('/') {
         spec.to_string()
     } else {
         format!("/dev/{spec}")
     };
-    SpidevDevice::open(&path).map_err(Failure::op)
+    let config = spi::Config::new()
+        .mode(spi::Mode::Mode0)
+        .bits_per_word(8)
+        .max_speed_hz(def.spi_hz);
+    SpidevDevice::open_with(&path, &config).map_err(Failure::op)
 }
 
 /// A device opened for reading.
@@ -246,7 +252,7 @@ fn open(
         (Target::I2c { bus, address }, None) => {
             open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *address))
         }
-        (Target::Spi { device }, None) => open_linux_spi(device).map(Opened::LinuxSpi),
+        (Target::Spi { device }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
     }
 }
 

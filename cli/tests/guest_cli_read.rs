@@ -203,3 +203,33 @@ fn errors_name_the_chip_and_the_bus() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("0x53"), "{}", stderr(&o));
 }
+
+#[test]
+fn spi_chips_on_spidev() {
+    // The parallel-port SPI master: nothing drives MISO, so every chip reads zeros.
+    let dev = std::env::var("UDRV_SPIDEV")
+        .expect("UDRV_SPIDEV is not set: the spidev fixture failed (see the console)");
+    let short = dev.trim_start_matches("/dev/");
+    // `udrv read` sets the mode and clock its chips need; the fixture is shared, so put
+    // the node's settings back afterwards.
+    let node = udrv_core::spi::SpidevDevice::open(&dev).unwrap();
+    let saved = node.config().unwrap();
+    let out = read(&format!("mcp3008@{dev}"));
+    assert_eq!(out.lines().count(), 8, "{out}");
+    for ch in 0..8 {
+        assert_eq!(value(&out, &format!("ch{ch}")), "0.000 V", "{out}");
+    }
+    assert!(out.starts_with(&format!("mcp3008@{short}  ch0")), "{out}");
+    let out = read(&format!("max31855@{short}"));
+    assert_eq!(value(&out, "thermocouple"), "0.00 °C");
+    assert_eq!(value(&out, "cold_junction"), "0.00 °C");
+    // A BME280 answers chip ID 0x60; zeros are refused by its driver, in one line.
+    let o = run("udrv", &["read", &format!("bme280@{dev}")]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("WrongChipId(0)") && e.lines().count() == 1,
+        "{e}"
+    );
+    node.configure(&saved).unwrap();
+}
