@@ -134,6 +134,10 @@ impl Options {
         } else {
             udrv_boards::board(self.board.parse()?)?
         };
+        if b.id() == BoardId::Virtual {
+            // `auto` with UDRV_BOARD=virtual: the simulated devices, not kernel ones.
+            return Ok(Target::Virtual(Box::new(VirtualBoard::wall_clock())));
+        }
         Ok(Target::Real(b))
     }
 }
