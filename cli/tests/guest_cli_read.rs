@@ -233,3 +233,28 @@ fn spi_chips_on_spidev() {
     );
     node.configure(&saved).unwrap();
 }
+
+#[test]
+fn probe_names_nothing_where_every_address_reads_zero() {
+    // i2c-parport with nothing on it: every address acknowledges and reads 0x00. Only the
+    // EEPROM range, where a one-byte read is all probe sends, is taken for an EEPROM.
+    let bus = std::env::var("UDRV_I2C_PARPORT_BUS")
+        .expect("UDRV_I2C_PARPORT_BUS is not set: the i2c-parport fixture failed");
+    let o = run("udrv", &["probe", &format!("i2c-{bus}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.lines().count(),
+        0x78 - 0x08,
+        "every address answers:\n{out}"
+    );
+    for l in out.lines() {
+        let a = u8::from_str_radix(&l[2..4], 16).unwrap();
+        let guess = l.split_whitespace().nth(1).unwrap();
+        if (0x50..=0x57).contains(&a) {
+            assert_eq!(guess, "at24c32", "{l}");
+        } else {
+            assert!(guess.starts_with('('), "a chip named from zeros: {l}");
+        }
+    }
+}
