@@ -125,6 +125,13 @@ impl LineAttribute {
         // SAFETY: every union field is an integer, all bit patterns are valid.
         (self.id == ATTR_ID_OUTPUT_VALUES).then_some(unsafe { self.value.values })
     }
+    /// The whole 8-byte value as the kernel sees it, whatever `id` says.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn raw_value(&self) -> u64 {
+        // SAFETY: every union field is an integer, all bit patterns are valid, and the
+        // union is always fully initialised (see `debounce`).
+        unsafe { self.value.flags }
+    }
     /// The debounce period in microseconds, when `id` is `ATTR_ID_DEBOUNCE`.
     pub(crate) fn get_debounce_us(&self) -> Option<u32> {
         // SAFETY: every union field is an integer, all bit patterns are valid.
@@ -418,8 +425,7 @@ mod tests {
         let mut out = [0u8; 16];
         out[0..4].copy_from_slice(&a.id.to_ne_bytes());
         out[4..8].copy_from_slice(&a.padding.to_ne_bytes());
-        // SAFETY: reading the whole 8-byte union as a u64 is valid for any contents.
-        let raw = unsafe { a.value.flags };
+        let raw = a.raw_value();
         out[8..16].copy_from_slice(&raw.to_ne_bytes());
         out
     }
