@@ -14,16 +14,20 @@ pub mod units;
 pub mod ads1x1x;
 pub mod at24;
 pub mod bme280;
+pub mod dps310;
+pub mod ds1307;
 pub mod ds3231;
 pub mod ina219;
 pub mod lm75;
 pub mod max31855;
 pub mod mcp23017;
 pub mod mcp3x08;
+pub mod pca954x;
 pub mod pca95xx;
 pub mod pca9685;
 pub mod probe;
 pub mod sht3x;
+pub mod w25q;
 
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -1,0 +1,600 @@
+//! Infineon DPS310 barometric pressure and temperature sensor over I2C: product ID,
+//! calibration coefficients, oversampling and rates with the datasheet's scale factors,
+//! the P_SHIFT/T_SHIFT result shifts above 8 times oversampling, the temperature sensor the
+//! coefficients were made with (TMP_EXT = TMP_COEF_SRCE), command (one-shot) and background
+//! modes, ready flags, soft reset, and the compensation of datasheet §4.9 computed exactly in
+//! integers (no floats): temperature rounded to the m°C, pressure to 1/256 Pa.
+//!
+//! ```no_run
+//! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
+//! # -> Result<(), udrv_drivers::dps310::Error<I::Error>> {
+//! use udrv_drivers::dps310::{Config, Dps310, Oversampling};
+//! let mut dps = Dps310::new(i2c, 0x77);
+//! dps.init()?; // product ID, coefficients, configuration
+//! dps.set_config(Config { pressure_oversampling: Oversampling::X16, ..Config::default() })?;
+//! let m = dps.measure(&mut delay)?;
+//! println!("{:.2} °C {:.2} hPa", m.temperature.as_celsius_f32(), m.pressure.as_hectopascal_f32());
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "sim")]
+pub mod model;
+
+use crate::{Pressure, Temperature};
+use embedded_hal::i2c::I2c;
+use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+/// Address with SDO high or open (the default).
+pub const ADDRESS: u8 = 0x77;
+/// Address with SDO to GND.
+pub const ADDRESS_ALT: u8 = 0x76;
+
+/// Register map (datasheet §7 "Register Map").
+mod reg {
+    pub const PSR_B2: u8 = 0x00;
+    pub const TMP_B2: u8 = 0x03;
+    pub const PRS_CFG: u8 = 0x06;
+    pub const MEAS_CFG: u8 = 0x08;
+    pub const CFG_REG: u8 = 0x09;
+    pub const RESET: u8 = 0x0C;
+    pub const PRODUCT_ID: u8 = 0x0D;
+    pub const COEF: u8 = 0x10;
+    pub const COEF_SRCE: u8 = 0x28;
+    /// TMP_CFG: use the external (MEMS) temperature sensor.
+    pub const TMP_EXT: u8 = 0b1000_0000;
+    /// MEAS_CFG status bits.
+    pub const COEF_RDY: u8 = 0b1000_0000;
+    pub const TMP_RDY: u8 = 0b0010_0000;
+    pub const PRS_RDY: u8 = 0b0001_0000;
+    /// CFG_REG: result shifts (needed above 8 times oversampling).
+    pub const T_SHIFT: u8 = 0b0000_1000;
+    pub const P_SHIFT: u8 = 0b0000_0100;
+    /// RESET: SOFT_RST = 1001.
+    pub const SOFT_RST: u8 = 0b0000_1001;
+    /// COEF_SRCE: the coefficients belong to the external sensor.
+    pub const TMP_COEF_SRCE: u8 = 0b1000_0000;
+}
+use reg::*;
+
+/// The product ID register's PROD_ID (bits 3:0).
+pub const PRODUCT_ID: u8 = 0x0;
+
+/// Errors of the DPS310 driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The bus failed.
+    Bus(E),
+    /// The product ID register (0Dh) does not hold PROD_ID 0 (the value read).
+    WrongChipId(u8),
+    /// The coefficients are not ready yet (COEF_RDY = 0, about 40 ms after power-up).
+    NotReady,
+    /// A measurement was asked for before the coefficients were read
+    /// ([`Dps310::init`] or [`Dps310::read_calibration`]).
+    NotInitialized,
+    /// A measurement did not become ready in twice its datasheet time.
+    Timeout,
+    /// The compensated pressure is negative or beyond the `Pressure` type.
+    OutOfRange,
+}
+
+impl_error!(Error, |f, e| {
+    match e {
+    Error::Bus(b) => write!(f, "DPS310: I2C error: {b:?}"),
+    Error::WrongChipId(id) => write!(
+        f,
+        "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 (another chip at this address?)"
+    ),
+    Error::NotReady => f.write_str("DPS310: coefficients not ready yet: retry after 40 ms"),
+    Error::NotInitialized => f.write_str("DPS310: call init() or read_calibration() first"),
+    Error::Timeout => f.write_str("DPS310: the measurement did not complete in time"),
+    Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
+}
+});
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Bus(e)
+    }
+}
+
+/// Oversampling rate (PM_PRC / TMP_PRC, datasheet §8.3 and §8.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Oversampling {
+    /// Single measurement.
+    #[default]
+    X1 = 0,
+    /// 2 times.
+    X2 = 1,
+    /// 4 times.
+    X4 = 2,
+    /// 8 times.
+    X8 = 3,
+    /// 16 times (needs the result shift, set by the driver).
+    X16 = 4,
+    /// 32 times (result shift).
+    X32 = 5,
+    /// 64 times (result shift).
+    X64 = 6,
+    /// 128 times (result shift).
+    X128 = 7,
+}
+
+impl Oversampling {
+    /// The compensation scale factor kP / kT (datasheet §4.9.3, table 9 "Compensation
+    /// Scale Factors").
+    pub const fn scale_factor(self) -> i64 {
+        match self {
+            Oversampling::X1 => 524_288,
+            Oversampling::X2 => 1_572_864,
+            Oversampling::X4 => 3_670_016,
+            Oversampling::X8 => 7_864_320,
+            Oversampling::X16 => 253_952,
+            Oversampling::X32 => 516_096,
+            Oversampling::X64 => 1_040_384,
+            Oversampling::X128 => 2_088_960,
+        }
+    }
+
+    /// The measurement time in µs (datasheet table 16 "Pressure measurement time": 3.6,
+    /// 5.2, 8.4, 14.8, 27.6, 53.2, 104.4, 206.8 ms; temperature takes as long).
+    pub const fn measurement_time_us(self) -> u32 {
+        match self {
+            Oversampling::X1 => 3_600,
+            Oversampling::X2 => 5_200,
+            Oversampling::X4 => 8_400,
+            Oversampling::X8 => 14_800,
+            Oversampling::X16 => 27_600,
+            Oversampling::X32 => 53_200,
+            Oversampling::X64 => 104_400,
+            Oversampling::X128 => 206_800,
+        }
+    }
+
+    /// Whether the result needs P_SHIFT / T_SHIFT (more than 8 times).
+    pub const fn needs_shift(self) -> bool {
+        self as u8 > Oversampling::X8 as u8
+    }
+
+    /// From the 4-bit register field.
+    pub fn from_bits(b: u8) -> Option<Self> {
+        use Oversampling::*;
+        [X1, X2, X4, X8, X16, X32, X64, X128]
+            .get(b as usize)
+            .copied()
+    }
+}
+
+/// Measurement rate in background mode (PM_RATE / TMP_RATE, bits 6:4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rate {
+    /// 1 per second.
+    #[default]
+    Hz1 = 0,
+    /// 2 per second.
+    Hz2 = 1,
+    /// 4 per second.
+    Hz4 = 2,
+    /// 8 per second.
+    Hz8 = 3,
+    /// 16 per second.
+    Hz16 = 4,
+    /// 32 per second.
+    Hz32 = 5,
+    /// 64 per second.
+    Hz64 = 6,
+    /// 128 per second.
+    Hz128 = 7,
+}
+
+/// Pressure and temperature configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Config {
+    /// Pressure oversampling.
+    pub pressure_oversampling: Oversampling,
+    /// Pressure rate in background mode.
+    pub pressure_rate: Rate,
+    /// Temperature oversampling.
+    pub temperature_oversampling: Oversampling,
+    /// Temperature rate in background mode.
+    pub temperature_rate: Rate,
+}
+
+/// Operating mode (MEAS_CTRL, bits 2:0 of MEAS_CFG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Standby (000).
+    Idle = 0b000,
+    /// One pressure measurement (001).
+    CommandPressure = 0b001,
+    /// One temperature measurement (010).
+    CommandTemperature = 0b010,
+    /// Continuous pressure (101).
+    BackgroundPressure = 0b101,
+    /// Continuous temperature (110).
+    BackgroundTemperature = 0b110,
+    /// Continuous pressure and temperature (111).
+    BackgroundBoth = 0b111,
+}
+
+/// The calibration coefficients (datasheet §8.11, registers 10h..21h, two's complement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Calibration {
+    /// c0, 12 bits.
+    pub c0: i32,
+    /// c1, 12 bits.
+    pub c1: i32,
+    /// c00, 20 bits.
+    pub c00: i32,
+    /// c10, 20 bits.
+    pub c10: i32,
+    /// c01, 16 bits.
+    pub c01: i32,
+    /// c11, 16 bits.
+    pub c11: i32,
+    /// c20, 16 bits.
+    pub c20: i32,
+    /// c21, 16 bits.
+    pub c21: i32,
+    /// c30, 16 bits.
+    pub c30: i32,
+}
+
+/// Sign-extend the low `bits` bits of `v`.
+pub const fn sign_extend(v: u32, bits: u32) -> i32 {
+    ((v << (32 - bits)) as i32) >> (32 - bits)
+}
+
+impl Calibration {
+    /// Unpack registers 10h..=21h.
+    pub fn from_registers(r: &[u8; 18]) -> Self {
+        let b = |i: usize| u32::from(r[i]);
+        let w = |i: usize| i32::from(i16::from_be_bytes([r[i], r[i + 1]]));
+        Self {
+            c0: sign_extend((b(0) << 4) | (b(1) >> 4), 12),
+            c1: sign_extend(((b(1) & 0x0F) << 8) | b(2), 12),
+            c00: sign_extend((b(3) << 12) | (b(4) << 4) | (b(5) >> 4), 20),
+            c10: sign_extend(((b(5) & 0x0F) << 16) | (b(6) << 8) | b(7), 20),
+            c01: w(8),
+            c11: w(10),
+            c20: w(12),
+            c21: w(14),
+            c30: w(16),
+        }
+    }
+}
+
+fn div_round(n: i128, d: i128) -> i128 {
+    // d > 0; half away from zero
+    if n >= 0 {
+        (n + d / 2) / d
+    } else {
+        (n - d / 2) / d
+    }
+}
+
+/// Compensated temperature (datasheet §4.9.2): `Tcomp = c0 × 0.5 + c1 × Traw / kT`, in
+/// m°C rounded to the nearest.
+pub fn compensate_temperature(cal: &Calibration, t_raw: i32, kt: i64) -> Temperature {
+    let num =
+        i128::from(cal.c0) * i128::from(kt) * 500 + i128::from(cal.c1) * i128::from(t_raw) * 1000;
+    Temperature(div_round(num, i128::from(kt)) as i32)
+}
+
+/// Compensated pressure (datasheet §4.9.1): with `Praw_sc = Praw / kP` and
+/// `Traw_sc = Traw / kT`, `Pcomp = c00 + Praw_sc × (c10 + Praw_sc × (c20 + Praw_sc × c30))
+/// + Traw_sc × c01 + Traw_sc × Praw_sc × (c11 + Praw_sc × c21)` in Pa, computed exactly
+/// over the common denominator kP³ × kT and rounded to 1/256 Pa; `None` when negative or
+/// past `u32`.
+pub fn compensate_pressure(
+    cal: &Calibration,
+    p_raw: i32,
+    kp: i64,
+    t_raw: i32,
+    kt: i64,
+) -> Option<Pressure> {
+    let (p, t, kp, kt) = (
+        i128::from(p_raw),
+        i128::from(t_raw),
+        i128::from(kp),
+        i128::from(kt),
+    );
+    let c = |v: i32| i128::from(v);
+    let num = c(cal.c00) * kp * kp * kp * kt
+        + c(cal.c10) * p * kp * kp * kt
+        + c(cal.c20) * p * p * kp * kt
+        + c(cal.c30) * p * p * p * kt
+        + c(cal.c01) * t * kp * kp * kp
+        + c(cal.c11) * t * p * kp * kp
+        + c(cal.c21) * t * p * p * kp;
+    let q = div_round(num * 256, kp * kp * kp * kt);
+    u32::try_from(q).ok().map(Pressure)
+}
+
+/// A compensated measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    /// Temperature.
+    pub temperature: Temperature,
+    /// Pressure.
+    pub pressure: Pressure,
+}
+
+/// A DPS310.
+#[derive(Debug)]
+pub struct Dps310<I2C> {
+    i2c: I2C,
+    address: u8,
+    config: Config,
+    cal: Option<Calibration>,
+    tmp_ext: bool,
+}
+
+impl<I2C> Dps310<I2C> {
+    /// A driver for the DPS310 at `address` ([`ADDRESS`] or [`ADDRESS_ALT`]).
+    pub fn new(i2c: I2C, address: u8) -> Self {
+        Self {
+            i2c,
+            address,
+            config: Config::default(),
+            cal: None,
+            tmp_ext: false,
+        }
+    }
+
+    /// The coefficients, once read.
+    pub fn calibration(&self) -> Option<Calibration> {
+        self.cal
+    }
+
+    /// The configuration last written.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// Whether the coefficients were made with the external (MEMS) temperature sensor
+    /// (TMP_COEF_SRCE), which TMP_EXT then selects.
+    pub fn uses_external_sensor(&self) -> bool {
+        self.tmp_ext
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.i2c
+    }
+
+    fn cfg_bytes(&self) -> (u8, u8) {
+        let c = self.config;
+        let prs = ((c.pressure_rate as u8) << 4) | c.pressure_oversampling as u8;
+        let tmp = if self.tmp_ext { TMP_EXT } else { 0 }
+            | ((c.temperature_rate as u8) << 4)
+            | c.temperature_oversampling as u8;
+        (prs, tmp)
+    }
+
+    fn shifts(&self) -> u8 {
+        let mut s = 0;
+        if self.config.pressure_oversampling.needs_shift() {
+            s |= P_SHIFT;
+        }
+        if self.config.temperature_oversampling.needs_shift() {
+            s |= T_SHIFT;
+        }
+        s
+    }
+
+    fn compensate<E>(&self, t_raw: i32, p_raw: i32) -> Result<Measurement, Error<E>> {
+        let cal = self.cal.ok_or(Error::NotInitialized)?;
+        let kt = self.config.temperature_oversampling.scale_factor();
+        let kp = self.config.pressure_oversampling.scale_factor();
+        Ok(Measurement {
+            temperature: compensate_temperature(&cal, t_raw, kt),
+            pressure: compensate_pressure(&cal, p_raw, kp, t_raw, kt).ok_or(Error::OutOfRange)?,
+        })
+    }
+}
+
+fn raw24(b: &[u8]) -> i32 {
+    sign_extend(
+        (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]),
+        24,
+    )
+}
+
+dual_impl! {
+    impl[I2C] Dps310<I2C> {
+        blocking: [I2C: I2c],
+        asynch: [I2C: AsyncI2c],
+    }
+
+    /// Read the product and revision ID register (0Dh: REV_ID in bits 7:4, PROD_ID in
+    /// bits 3:0; 10h on the chips the datasheet describes).
+    pub fn product_id / product_id_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Check the product ID, then [`read_calibration`](Self::read_calibration).
+    pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[reg::PRODUCT_ID], &mut b))?;
+        if b[0] & 0x0F != PRODUCT_ID {
+            return Err(Error::WrongChipId(b[0]));
+        }
+        let mut s = [0];
+        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
+        if s[0] & COEF_RDY == 0 {
+            return Err(Error::NotReady);
+        }
+        let mut r = [0; 18];
+        io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
+        let mut src = [0];
+        io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+        self.cal = Some(Calibration::from_registers(&r));
+        self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
+        let (prs, tmp) = self.cfg_bytes();
+        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+        let mut c = [0];
+        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
+        Ok(())
+    }
+
+    /// Wait-free part of the start-up without the product ID check: needs COEF_RDY, reads
+    /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
+    /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
+    /// CFG_REG).
+    pub fn read_calibration / read_calibration_async [&mut self] () -> Result<Calibration, Error<I2C::Error>> {
+        let mut s = [0];
+        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
+        if s[0] & COEF_RDY == 0 {
+            return Err(Error::NotReady);
+        }
+        let mut r = [0; 18];
+        io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
+        let mut src = [0];
+        io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+        let cal = Calibration::from_registers(&r);
+        self.cal = Some(cal);
+        self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
+        let (prs, tmp) = self.cfg_bytes();
+        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+        let mut c = [0];
+        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
+        Ok(cal)
+    }
+
+    /// Write the oversampling and rates (PRS_CFG, TMP_CFG) and the matching result shifts
+    /// (CFG_REG, read-modify-write).
+    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
+        self.config = config;
+        let (prs, tmp) = self.cfg_bytes();
+        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+        let mut c = [0];
+        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
+        Ok(())
+    }
+
+    /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
+    /// MEAS_CTRL (bits 2:0).
+    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+        Ok(b[0])
+    }
+
+    /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
+    /// (its status bits are read-only on the chip, so writing them back changes nothing).
+    pub fn set_mode / set_mode_async [&mut self] (mode: Mode) -> Result<(), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+        io!(self.i2c.write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+        Ok(())
+    }
+
+    /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
+    pub fn ready / ready_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+        Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
+    }
+
+    /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
+    pub fn read_raw_temperature / read_raw_temperature_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
+        let mut b = [0; 3];
+        io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
+        Ok(raw24(&b))
+    }
+
+    /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
+    pub fn read_raw_pressure / read_raw_pressure_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
+        let mut b = [0; 3];
+        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+        Ok(raw24(&b))
+    }
+
+    /// Read both results in one burst (00h..05h) and compensate them (background mode,
+    /// or after both command measurements).
+    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
+        if self.cal.is_none() {
+            return Err(Error::NotInitialized);
+        }
+        let mut b = [0; 6];
+        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+        let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
+        self.compensate(t, p)
+    }
+
+    /// Soft reset (SOFT_RST = 1001 in 0Ch): the configuration returns to its defaults and
+    /// the coefficients must be read again once COEF_RDY is set.
+    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
+        io!(self.i2c.write(self.address, &[RESET, SOFT_RST]))?;
+        self.cal = None;
+        self.config = Config::default();
+        Ok(())
+    }
+}
+
+macro_rules! measure_body {
+    ($self:ident, $delay:ident, $($aw:tt)*) => {{
+        if $self.cal.is_none() {
+            return Err(Error::NotInitialized);
+        }
+        let mut raw = [0i32; 2];
+        for (i, (mode, os)) in [
+            (Mode::CommandTemperature, $self.config.temperature_oversampling),
+            (Mode::CommandPressure, $self.config.pressure_oversampling),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut b = [0];
+            $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
+            $self.i2c.write($self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8])$($aw)*?;
+            $delay.delay_us(os.measurement_time_us())$($aw)*;
+            let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
+            let mut polls = 0;
+            loop {
+                $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
+                if b[0] & flag != 0 {
+                    break;
+                }
+                polls += 1;
+                if polls * 1000 > os.measurement_time_us() + 10_000 {
+                    return Err(Error::Timeout);
+                }
+                $delay.delay_ms(1)$($aw)*;
+            }
+            let mut r = [0; 3];
+            let at = if i == 0 { TMP_B2 } else { PSR_B2 };
+            $self.i2c.write_read($self.address, &[at], &mut r)$($aw)*?;
+            raw[i] = raw24(&r);
+        }
+        $self.compensate(raw[0], raw[1])
+    }};
+}
+
+impl<I2C: I2c> Dps310<I2C> {
+    /// One temperature then one pressure measurement in command mode: each waits its
+    /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
+    /// after 10 ms more).
+    pub fn measure<D: embedded_hal::delay::DelayNs>(
+        &mut self,
+        delay: &mut D,
+    ) -> Result<Measurement, Error<I2C::Error>> {
+        measure_body!(self, delay,)
+    }
+}
+
+impl<I2C: AsyncI2c> Dps310<I2C> {
+    /// Async version of [`measure`](Self::measure).
+    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
+        &mut self,
+        delay: &mut D,
+    ) -> Result<Measurement, Error<I2C::Error>> {
+        measure_body!(self, delay, .await)
+    }
+}

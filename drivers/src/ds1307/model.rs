@@ -1,0 +1,263 @@
+//! Behavioural model of the DS1307 / DS1338, written from their datasheets (Maxim DS1307
+//! rev. 12/2015, DS1338 rev. 3) without the driver's definitions: a 64-byte register file
+//! (7 time registers, control, 56 bytes RAM) behind a pointer that wraps from 3Fh to 00h;
+//! the running time is copied into the user buffer at every START, so a burst read is
+//! consistent; BCD time in 12- or 24-hour mode as written; CH halts the clock; the control
+//! register keeps OUT, SQWE, RS1:RS0 (and, on the DS1338, OSF, which can only be cleared
+//! and is set whenever the oscillator stops); bits the datasheets show as 0 read 0.
+//!
+//! Power-up: 2000-01-01 00:00:00, day 1, CH = 1 (DS1307 datasheet: "on first application
+//! of power ... the time and date registers are typically reset to 01/01/00 01 00:00:00 ...
+//! The CH bit in the seconds register will be set to a 1"); control 00h, with OSF set on the
+//! DS1338 ("the first time power is applied"). The time advances with
+//! [`Ds1307Model::advance`], or with the host's clock after [`Ds1307Model::run_realtime`].
+
+use crate::sim::{Direction, I2cTarget, SimError};
+use std::time::Instant;
+
+fn to_bcd(v: u8) -> u8 {
+    ((v / 10) << 4) | (v % 10)
+}
+
+fn from_bcd(b: u8) -> u8 {
+    (b >> 4) * 10 + (b & 0x0F)
+}
+
+/// A DS1307 or DS1338.
+#[derive(Debug)]
+pub struct Ds1307Model {
+    regs: [u8; 64],
+    pointer: u8,
+    first: bool,
+    ds1338: bool,
+    realtime: Option<Instant>,
+    ticks: u64,
+}
+
+impl Ds1307Model {
+    /// A DS1307 at first power-up.
+    pub fn ds1307() -> Self {
+        Self::new(false)
+    }
+
+    /// A DS1338 at first power-up (OSF set).
+    pub fn ds1338() -> Self {
+        Self::new(true)
+    }
+
+    fn new(ds1338: bool) -> Self {
+        let mut regs = [0u8; 64];
+        regs[0] = 0x80; // CH
+        regs[3] = 1;
+        regs[4] = 1;
+        regs[5] = 1;
+        if ds1338 {
+            regs[7] = 0x20;
+        }
+        Self {
+            regs,
+            pointer: 0,
+            first: false,
+            ds1338,
+            realtime: None,
+            ticks: 0,
+        }
+    }
+
+    /// Follow the host's clock from now on (for a virtual board).
+    pub fn run_realtime(&mut self) {
+        self.realtime = Some(Instant::now());
+    }
+
+    /// Set the time in 24-hour mode and start the clock (CH = 0), as a battery-backed
+    /// clock that was set once would be; OSF is untouched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn set_time(
+        &mut self,
+        year: u16,
+        month: u8,
+        day: u8,
+        weekday: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) {
+        self.regs[0] = to_bcd(second % 60);
+        self.regs[1] = to_bcd(minute % 60);
+        self.regs[2] = to_bcd(hour % 24);
+        self.regs[3] = weekday.clamp(1, 7);
+        self.regs[4] = to_bcd(day.clamp(1, 31));
+        self.regs[5] = to_bcd(month.clamp(1, 12));
+        self.regs[6] = to_bcd((year.clamp(2000, 2099) - 2000) as u8);
+        if let Some(t) = &mut self.realtime {
+            *t = Instant::now();
+        }
+    }
+
+    /// Register `r` (0..64) as the chip holds it.
+    pub fn register(&self, r: u8) -> u8 {
+        self.regs[(r & 0x3F) as usize]
+    }
+
+    /// Whether the oscillator runs (CH = 0).
+    pub fn running(&self) -> bool {
+        self.regs[0] & 0x80 == 0
+    }
+
+    /// Seconds counted so far.
+    pub fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    /// The SQW/OUT pin: `Some(hz)` while the square wave is on, else `None` (the fixed
+    /// level is bit 7 of the control register). The oscillator must run for a wave.
+    pub fn square_wave_hz(&self) -> Option<u32> {
+        let c = self.regs[7];
+        (c & 0x10 != 0 && self.running()).then(|| [1, 4096, 8192, 32768][(c & 3) as usize])
+    }
+
+    /// The level SQW/OUT is driven to while the square wave is off (the OUT bit).
+    pub fn out_level(&self) -> bool {
+        self.regs[7] & 0x80 != 0
+    }
+
+    /// Simulate a power failure without battery: the oscillator stops; on the DS1338 OSF is
+    /// set. (The registers keep their contents here, as they would on a supply glitch.)
+    pub fn stop_oscillator(&mut self) {
+        self.regs[0] |= 0x80;
+        if self.ds1338 {
+            self.regs[7] |= 0x20;
+        }
+    }
+
+    /// Advance the clock by `seconds` (nothing happens while CH = 1).
+    pub fn advance(&mut self, seconds: u64) {
+        for _ in 0..seconds {
+            if !self.running() {
+                return;
+            }
+            self.tick();
+        }
+    }
+
+    fn catch_up(&mut self) {
+        if let Some(t0) = self.realtime {
+            let elapsed = t0.elapsed().as_secs();
+            if elapsed > 0 {
+                self.realtime = Some(t0 + std::time::Duration::from_secs(elapsed));
+                self.advance(elapsed);
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        self.ticks += 1;
+        let r = &mut self.regs;
+        let s = from_bcd(r[0] & 0x7F) + 1;
+        if s < 60 {
+            r[0] = to_bcd(s);
+            return;
+        }
+        r[0] = 0;
+        let m = from_bcd(r[1]) + 1;
+        if m < 60 {
+            r[1] = to_bcd(m);
+            return;
+        }
+        r[1] = 0;
+        // hours, keeping the 12/24-hour mode of the register
+        let h = r[2];
+        let h24 = if h & 0x40 != 0 {
+            from_bcd(h & 0x1F) % 12 + if h & 0x20 != 0 { 12 } else { 0 }
+        } else {
+            from_bcd(h & 0x3F)
+        };
+        let next = (h24 + 1) % 24;
+        r[2] = if h & 0x40 != 0 {
+            let h12 = if next % 12 == 0 { 12 } else { next % 12 };
+            0x40 | if next >= 12 { 0x20 } else { 0 } | to_bcd(h12)
+        } else {
+            to_bcd(next)
+        };
+        if next != 0 {
+            return;
+        }
+        r[3] = if r[3] & 7 >= 7 { 1 } else { (r[3] & 7) + 1 };
+        let year = from_bcd(r[6]);
+        let month = from_bcd(r[5]);
+        let days = match month {
+            2 if year % 4 == 0 => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let d = from_bcd(r[4]) + 1;
+        if d <= days {
+            r[4] = to_bcd(d);
+            return;
+        }
+        r[4] = 1;
+        if month < 12 {
+            r[5] = to_bcd(month + 1);
+            return;
+        }
+        r[5] = 1;
+        r[6] = to_bcd((year + 1) % 100);
+    }
+
+    fn write_reg(&mut self, r: u8, v: u8) {
+        match r {
+            0 => {
+                let was_running = self.running();
+                self.regs[0] = v;
+                if was_running && !self.running() && self.ds1338 {
+                    self.regs[7] |= 0x20; // the oscillator stopped
+                }
+                if let Some(t) = &mut self.realtime {
+                    *t = Instant::now(); // the countdown chain restarts
+                }
+            }
+            1 => self.regs[1] = v & 0x7F,
+            2 => self.regs[2] = v & 0x7F,
+            3 => self.regs[3] = v & 0x07,
+            4 => self.regs[4] = v & 0x3F,
+            5 => self.regs[5] = v & 0x1F,
+            7 if self.ds1338 => {
+                // OUT, SQWE, RS1:RS0 writable; OSF can only be cleared
+                let osf = self.regs[7] & v & 0x20;
+                self.regs[7] = (v & 0x93) | osf;
+            }
+            7 => self.regs[7] = v & 0x93,
+            r => self.regs[r as usize] = v,
+        }
+    }
+}
+
+impl I2cTarget for Ds1307Model {
+    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
+        self.catch_up();
+        self.first = dir == Direction::Write;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
+        for &b in bytes {
+            if self.first {
+                self.pointer = b & 0x3F;
+                self.first = false;
+            } else {
+                self.write_reg(self.pointer, b);
+                self.pointer = (self.pointer + 1) & 0x3F;
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
+        for b in buf {
+            *b = self.regs[self.pointer as usize];
+            self.pointer = (self.pointer + 1) & 0x3F;
+        }
+        Ok(())
+    }
+}
