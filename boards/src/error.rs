@@ -192,7 +192,9 @@ impl fmt::Display for Error {
                 available.join(", ")
             ),
             Error::Unsupported { board, what } => {
-                write!(f, "the {} board cannot {what}", board.name())
+                let name = board.name();
+                let noun = if name.ends_with("board") { "" } else { " board" };
+                write!(f, "the {name}{noun} cannot {what}")
             }
             Error::Gpio(e) => write!(f, "{e}"),
             Error::I2c(e) => write!(f, "{e}"),

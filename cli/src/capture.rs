@@ -38,7 +38,7 @@ pub struct CaptureArgs {
     /// File format: pcapng (directions, error flags, comments) or pcap.
     #[arg(long = "format", default_value = "pcapng")]
     format: String,
-    /// Link type: user0..user15, upper_pdu[:DISSECTOR], mstp, or a DLT number. Default:
+    /// Link type: `user0`..`user15`, `upper_pdu[:DISSECTOR]`, `mstp`, or a DLT number. Default:
     /// the framer's (USER0; MS/TP for mstp).
     #[arg(long = "linktype")]
     linktype: Option<String>,
