@@ -86,12 +86,13 @@ impl Framer for LengthField {
         let header = self.cfg.offset + self.cfg.width as usize;
         for (i, &b) in bytes.iter().enumerate() {
             let (start, gap) = self.clock.byte(i);
-            if !self.cur.is_empty() && gap != u64::MAX && self.timing.frame_gap(gap) {
+            if gap != u64::MAX && self.timing.frame_gap(gap) {
                 let status = if self.discarding {
                     Status::NOISE | Status::TOO_LONG
                 } else {
                     Status::TOO_SHORT
                 };
+                // (Also ends discarding when the noise was already handed out in pieces.)
                 self.emit(status, out);
             }
             if self.cur.is_empty() {
@@ -99,6 +100,12 @@ impl Framer for LengthField {
             }
             self.cur.push(b);
             if self.discarding {
+                // A line that babbles without a silence: hand the noise out in pieces of
+                // at most max_len bytes rather than buffering it without bound.
+                if self.cur.len() >= self.cfg.max_len.max(header) {
+                    self.emit(Status::NOISE | Status::TOO_LONG, out);
+                    self.discarding = true;
+                }
                 continue;
             }
             if self.need.is_none() && self.cur.len() == header {

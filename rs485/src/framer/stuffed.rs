@@ -8,6 +8,10 @@ use crate::frame::{Frame, Status};
 use crate::framer::{ByteClock, Framer};
 use crate::time::Timestamp;
 
+/// The most raw bytes one frame collects before it is handed out flagged too long (the
+/// writers' snapshot length).
+const MAX_RAW: usize = crate::pcap::SNAPLEN as usize;
+
 /// Collects raw bytes between delimiters.
 #[derive(Debug)]
 struct Delimited {
@@ -25,20 +29,23 @@ impl Delimited {
         }
     }
 
-    /// Runs `on_frame(raw, start)` for each frame ended by `delim` in `bytes`.
+    /// Runs `on_frame(raw, start, status)` for each frame ended by `delim` in `bytes`
+    /// (status OK), and for each [`MAX_RAW`] bytes without a delimiter (status
+    /// `TOO_LONG`: a line that never sends the delimiter is handed out in pieces instead
+    /// of being buffered without bound).
     fn push(
         &mut self,
         ts: Timestamp,
         bytes: &[u8],
         delim: u8,
-        mut on_frame: impl FnMut(&[u8], u64),
+        mut on_frame: impl FnMut(&[u8], u64, Status),
     ) {
         self.clock.chunk(ts, bytes.len());
         for (i, &b) in bytes.iter().enumerate() {
             let (start, _) = self.clock.byte(i);
             if b == delim {
                 if !self.raw.is_empty() {
-                    on_frame(&self.raw, self.start);
+                    on_frame(&self.raw, self.start, Status::OK);
                     self.raw.clear();
                 }
             } else {
@@ -46,6 +53,10 @@ impl Delimited {
                     self.start = start;
                 }
                 self.raw.push(b);
+                if self.raw.len() >= MAX_RAW {
+                    on_frame(&self.raw, self.start, Status::TOO_LONG);
+                    self.raw.clear();
+                }
             }
         }
     }
@@ -95,9 +106,9 @@ impl Framer for Slip {
     }
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
-        self.0.push(ts, bytes, 0xC0, |raw, start| {
+        self.0.push(ts, bytes, 0xC0, |raw, start, cut| {
             let (data, status) = slip_decode(raw);
-            out.push(Frame::new(Timestamp(start), data, status));
+            out.push(Frame::new(Timestamp(start), data, status | cut));
         });
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
@@ -165,9 +176,9 @@ impl Framer for Hdlc {
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         let fcs = self.fcs;
-        self.inner.push(ts, bytes, 0x7E, |raw, start| {
+        self.inner.push(ts, bytes, 0x7E, |raw, start, cut| {
             let (data, status) = hdlc_decode(raw, fcs);
-            out.push(Frame::new(Timestamp(start), data, status));
+            out.push(Frame::new(Timestamp(start), data, status | cut));
         });
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
@@ -284,9 +295,9 @@ impl Framer for Cobs {
     }
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
-        self.0.push(ts, bytes, 0x00, |raw, start| {
+        self.0.push(ts, bytes, 0x00, |raw, start, cut| {
             let (data, status) = cobs_frame(raw);
-            out.push(Frame::new(Timestamp(start), data, status));
+            out.push(Frame::new(Timestamp(start), data, status | cut));
         });
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
