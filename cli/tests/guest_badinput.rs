@@ -148,12 +148,12 @@ fn i2c_addresses_without_a_chip_or_held_by_a_driver() {
         (
             vec!["i2c", "get", "-y", &bus, "0x49", "0x00"],
             1,
-            &["0x49", "ENODEV"][..],
+            &["0x49", "ENODEV", "no device answered"][..],
         ),
         (
             vec!["i2c", "set", "-y", &bus, "0x49", "0x00", "0x01"],
             1,
-            &["0x49", "ENODEV"][..],
+            &["0x49", "ENODEV", "no device answered"][..],
         ),
         (
             vec!["i2c", "get", "-y", &bus, &drv, "0x00"],

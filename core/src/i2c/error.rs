@@ -280,6 +280,12 @@ fn i2c_hint(op: Op, addr: Option<u16>, errno: i32) -> Option<String> {
         libc::ENXIO => format!(
             "no device acknowledged{at}: check its address, wiring and power (`udrv i2c detect` scans the bus)"
         ),
+        // i2c-stub and some adapters answer an address without a device with ENODEV
+        // rather than ENXIO (a device that was there and is gone gives it too).
+        libc::ENODEV if addr.is_some() => format!(
+            "no device answered{at} (or it refused a data byte): check its address, wiring \
+             and power (`udrv i2c detect` scans the bus)"
+        ),
         libc::ETIMEDOUT => "the bus timed out: a device may be holding SDA or SCL low; \
                             power-cycle it, or raise the timeout (I2cBus::set_timeout)"
             .to_string(),
@@ -464,6 +470,16 @@ mod tests {
             addr: Some(0x48),
             source: io::Error::from_raw_os_error(errno),
         }
+    }
+
+    #[test]
+    fn enodev_from_a_transfer_is_a_missing_device_not_a_vanished_bus() {
+        let s = io(libc::ENODEV).to_string();
+        assert!(
+            s.contains("no device answered at 0x48") && s.contains("ENODEV"),
+            "{s}"
+        );
+        assert!(!s.contains("gone away"), "{s}");
     }
 
     #[test]
