@@ -25,7 +25,7 @@ tasks:
   vmtest [options] [-- TEST-ARGS]
                           run the guest_* integration tests in a QEMU guest
       --only NAME         only test binaries whose name contains NAME (repeatable)
-      --timeout SECS      seconds before the guest counts as hung (default 600)
+      --timeout SECS      seconds before the guest counts as hung (default 600; rpi3b 120)
       --release           build the guest binaries in release mode
       --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
       --script FILE       run a shell script in the guest after the fixtures (exploring)
@@ -63,19 +63,17 @@ fn main() {
 }
 
 fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
-    let mut o = vm::VmOpts {
-        timeout: 600,
-        ..Default::default()
-    };
+    let mut o = vm::VmOpts::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--only" => o.only.push(it.next().ok_or("--only needs a name")?.clone()),
             "--timeout" => {
-                o.timeout = it
-                    .next()
-                    .and_then(|t| t.parse().ok())
-                    .ok_or("--timeout needs a number of seconds")?
+                o.timeout = Some(
+                    it.next()
+                        .and_then(|t| t.parse().ok())
+                        .ok_or("--timeout needs a number of seconds")?,
+                )
             }
             "--release" => o.release = true,
             "--selfcheck" => o.selfcheck = true,

@@ -67,8 +67,8 @@ const PARTS_RECIPE: &str = "udrv-rpi-parts-1";
 const BASE_RECIPE: &str = "udrv-rpi-base-1";
 /// The Rust target of the guest binaries.
 const TARGET: &str = "aarch64-unknown-linux-musl";
-/// The guest timeout when `--timeout` is left at its default (600 s, sized for the x86
-/// tier's first kernel build): a run takes 10-30 s here, so a hang fails sooner.
+/// The guest timeout when no `--timeout` is given: a run takes 10-30 s here, so a hang
+/// fails sooner than the x86 tier's 600 s.
 const DEFAULT_TIMEOUT: u64 = 120;
 
 /// Kernel modules in the base image (with their dependencies), loaded by the fixtures.
@@ -1073,57 +1073,10 @@ fn boot(
     Ok(verdict)
 }
 
-/// Prints the summary of a boot (in `vm.rs`'s words, so `cargo xtask test` adds up the
-/// `guest tests:` line) and turns a failed one into an error.
-fn report(v: &Verdict) -> Result {
-    println!("---- guest summary (rpi3b) ----");
-    for s in &v.summaries {
-        println!("guest {s}");
-    }
-    for (name, rc) in &v.binaries {
-        let status = match rc {
-            0 => "ok".to_string(),
-            -1 => "FAILED (never ran)".to_string(),
-            rc => format!("FAILED (exit {rc})"),
-        };
-        println!("guest binary {name}: {status}");
-    }
-    println!(
-        "guest tests: {} passed, {} failed (in {} binaries)",
-        v.passed,
-        v.failed,
-        v.binaries.len()
-    );
-    if v.ok() {
-        return Ok(());
-    }
-    let why = if v.timed_out {
-        match &v.unfinished {
-            Some(b) => format!("the emulated Pi hung (timeout) while running {b}"),
-            None => "the emulated Pi hung (timeout)".to_string(),
-        }
-    } else if v.panicked {
-        "the Pi's kernel panicked".to_string()
-    } else if v.exit.is_none() {
-        "the emulated Pi stopped without an exit status (crash or reset)".to_string()
-    } else {
-        "guest tests failed on the emulated Pi".to_string()
-    };
-    eprintln!("---- last console lines ----");
-    for l in &v.tail {
-        eprintln!("{l}");
-    }
-    Err(why)
-}
-
 /// `cargo xtask vmtest --board rpi3b`.
 pub fn vmtest(opts: &VmOpts) -> Result {
     let started = Instant::now();
-    let timeout = Duration::from_secs(if opts.timeout == 600 {
-        DEFAULT_TIMEOUT
-    } else {
-        opts.timeout
-    });
+    let timeout = Duration::from_secs(opts.timeout.unwrap_or(DEFAULT_TIMEOUT));
     // tshark decodes the guest's RS485 captures on the host.
     vm::ensure_packages(&["tshark"])?;
     let parts = parts()?;
@@ -1152,7 +1105,7 @@ pub fn vmtest(opts: &VmOpts) -> Result {
             v.binaries.push((t.name.clone(), -1));
         }
     }
-    let r = report(&v);
+    let r = vm::report_as(&v, "rpi3b", "the emulated Pi");
     note(format!(
         "vmtest rpi3b took {:.1} s (parts {:.1} s, build {:.1} s, boot and tests {:.1} s)",
         started.elapsed().as_secs_f64(),

@@ -56,8 +56,8 @@ pub struct VmOpts {
     pub only: Vec<String>,
     /// Arguments passed to every test binary (e.g. a libtest name filter).
     pub test_args: Vec<String>,
-    /// Seconds before the guest counts as hung.
-    pub timeout: u64,
+    /// Seconds before the guest counts as hung (`None`: the tier's default).
+    pub timeout: Option<u64>,
     /// Build in release mode (for benchmarks).
     pub release: bool,
     /// Run the harness self-check instead of the tests.
@@ -650,9 +650,16 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
     Ok(verdict)
 }
 
-/// Prints the summary of a boot and turns a failed one into an error.
+/// Prints the summary of a boot of the x86 guest and turns a failed one into an error.
 fn report(v: &Verdict) -> Result {
-    println!("---- guest summary ----");
+    report_as(v, "guest", "the guest")
+}
+
+/// Prints the summary of a boot (the `guest tests:` line is what `cargo xtask test` adds
+/// up) and turns a failed one into an error naming `machine` ("the guest", "the emulated
+/// Pi"); `label` tags the summary header.
+pub(crate) fn report_as(v: &Verdict, label: &str, machine: &str) -> Result {
+    println!("---- guest summary ({label}) ----");
     for s in &v.summaries {
         println!("guest {s}");
     }
@@ -675,15 +682,15 @@ fn report(v: &Verdict) -> Result {
     }
     let why = if v.timed_out {
         match &v.unfinished {
-            Some(b) => format!("the guest hung (timeout) while running {b}"),
-            None => "the guest hung (timeout)".to_string(),
+            Some(b) => format!("{machine} hung (timeout) while running {b}"),
+            None => format!("{machine} hung (timeout)"),
         }
     } else if v.panicked {
-        "the guest kernel panicked".to_string()
+        format!("{machine}'s kernel panicked")
     } else if v.exit.is_none() {
-        "the guest stopped without an exit status (crash or reset)".to_string()
+        format!("{machine} stopped without an exit status (crash or reset)")
     } else {
-        "guest tests failed".to_string()
+        format!("guest tests failed on {machine}")
     };
     eprintln!("---- last console lines ----");
     for l in &v.tail {
@@ -708,7 +715,12 @@ pub fn vmtest(opts: &VmOpts) -> Result {
              echo 'UDRV-TEST-BEGIN script'\nsh /kb/script.sh; rc=$?\necho \"UDRV-TEST-END script rc=$rc\"\nexit $rc\n"
         );
         let payload = payload(&script, &[], &[build_udrv(opts)?])?;
-        let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+        let v = boot(
+            &kernel,
+            &base,
+            &payload,
+            Duration::from_secs(opts.timeout.unwrap_or(600)),
+        )?;
         return report(&v);
     }
     let (tests, tools) = build_guest_binaries(opts)?;
@@ -717,7 +729,12 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     }
     let script = run_script(&tests, &opts.test_args);
     let payload = payload(&script, &tests, &tools)?;
-    let mut v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+    let mut v = boot(
+        &kernel,
+        &base,
+        &payload,
+        Duration::from_secs(opts.timeout.unwrap_or(600)),
+    )?;
     // Every binary must have run to its end marker; one that never started is a failure.
     for t in &tests {
         if !v.binaries.iter().any(|(n, _)| n == &t.name) && v.unfinished.as_ref() != Some(&t.name) {
@@ -773,7 +790,12 @@ pub fn vmbench(opts: &VmOpts) -> Result {
                   echo 'UDRV-TEST-BEGIN guest_bench'\n/kb/tests/guest_bench; rc=$?\n\
                   echo \"UDRV-TEST-END guest_bench rc=$rc\"\nexit $rc\n";
     let payload = payload(script, std::slice::from_ref(&bench), &[])?;
-    let v = boot(&kernel, &base, &payload, Duration::from_secs(opts.timeout))?;
+    let v = boot(
+        &kernel,
+        &base,
+        &payload,
+        Duration::from_secs(opts.timeout.unwrap_or(600)),
+    )?;
     report(&v)?;
     println!("\n| case | raw ns/op | udrv ns/op | udrv / raw |\n|---|---|---|---|");
     for l in &v.bench {
