@@ -209,13 +209,15 @@ mod sim {
         a.lock()
             .set_temperature(Temperature::from_millicelsius(25_000)); // 0x1900
         b.lock()
-            .set_temperature(Temperature::from_millicelsius(-0_500)); // 0xFF80
+            .set_temperature(Temperature::from_millicelsius(-500)); // 0xFF80
         let mut drv = Pca954x::new(bus.clone(), MUX, Variant::Pca9548);
         drv.set_channels(0b11).unwrap();
         let mut raw = bus.clone();
         let mut t = [0; 2];
         raw.write_read(0x48, &[0x00], &mut t).unwrap();
-        assert_eq!(t, [0x19 & 0xFF, 0x00 & 0x80]);
+        // LM75 registers (its datasheet): 25 °C = 1900h, -0.5 °C = FF80h; both drive SDA
+        let (a, b) = (0x1900u16, 0xFF80u16);
+        assert_eq!(t, (a & b).to_be_bytes());
     }
 
     #[test]
