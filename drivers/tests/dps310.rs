@@ -154,6 +154,7 @@ fn mock_init_config_measure_and_errors() {
         T::write_read(ADDR, vec![PSR_B2], vec![0xFE, 0x2F, 0xEE, 0x02, 0x69, 0xA6]),
         T::write_read(ADDR, vec![MEAS_CFG], vec![0xF7]),
         T::write(ADDR, vec![RESET, 0x09]),
+        T::write_read(ADDR, vec![PRODUCT_ID], vec![0x10]),
         T::write_read(ADDR, vec![PRODUCT_ID], vec![0xFF]),
         T::write_read(ADDR, vec![PRODUCT_ID], vec![0x10]),
         T::write_read(ADDR, vec![MEAS_CFG], vec![0x40]),
@@ -188,6 +189,7 @@ fn mock_init_config_measure_and_errors() {
     assert_eq!(dps.ready().unwrap(), (true, true));
     dps.soft_reset().unwrap();
     assert_eq!(dps.read_measurement(), Err(Error::NotInitialized));
+    assert_eq!(block_on(dps.product_id_async()).unwrap(), 0x10);
     assert_eq!(dps.init(), Err(Error::WrongChipId(0xFF)));
     assert_eq!(block_on(dps.init_async()), Err(Error::NotReady));
     assert_eq!(dps.status(), Err(Error::Bus(ErrorKind::Other)));

@@ -56,8 +56,8 @@ mod reg {
 }
 use reg::*;
 
-/// The product ID register's PROD_ID (bits 3:0).
-pub const PRODUCT_ID: u8 = 0x0;
+/// The product ID register's PROD_ID field (bits 3:0) on a DPS310.
+pub const PROD_ID: u8 = 0x0;
 
 /// Errors of the DPS310 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -418,8 +418,8 @@ dual_impl! {
     /// Check the product ID, then [`read_calibration`](Self::read_calibration).
     pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
         let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[reg::PRODUCT_ID], &mut b))?;
-        if b[0] & 0x0F != PRODUCT_ID {
+        io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
+        if b[0] & 0x0F != PROD_ID {
             return Err(Error::WrongChipId(b[0]));
         }
         let mut s = [0];
