@@ -31,6 +31,15 @@ fn bus() -> I2cBus {
     I2cBus::open(n).expect("open /dev/i2c-1")
 }
 
+/// Deselects every channel when dropped (also when a test fails): other binaries of the
+/// boot expect nothing at 0x4a and 0x51 on the parent bus.
+struct AllOff;
+impl Drop for AllOff {
+    fn drop(&mut self) {
+        let _ = bus().write(MUX, &[0x00]);
+    }
+}
+
 fn mux() -> Pca954x<I2cBus> {
     Pca954x::new(bus(), MUX, Variant::Pca9548)
 }
@@ -44,6 +53,7 @@ fn nine_bit(mc: i32) -> i32 {
 
 #[test]
 fn control_register_selects_any_set_of_channels() {
+    let _off = AllOff;
     let mut m = mux();
     for mask in [0x00u8, 0x04, 0x20, 0x24, 0xFF, 0x81, 0x00] {
         m.set_channels(mask).unwrap();
@@ -53,6 +63,7 @@ fn control_register_selects_any_set_of_channels() {
 
 #[test]
 fn lm75_behind_channel_2_over_the_whole_range() {
+    let _off = AllOff;
     let mut m = mux();
     {
         let mut ch = m.channel(2).unwrap();
@@ -70,6 +81,7 @@ fn lm75_behind_channel_2_over_the_whole_range() {
 
 #[test]
 fn eeprom_behind_channel_5_and_the_sensor_not_there() {
+    let _off = AllOff;
     let mut m = mux();
     let data: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(13) ^ 0x3C).collect();
     {
@@ -92,6 +104,7 @@ fn eeprom_behind_channel_5_and_the_sensor_not_there() {
 
 #[test]
 fn two_drivers_share_the_switch_through_refcell_channels() {
+    let _off = AllOff;
     let shared = RefCell::new(mux());
     shared.borrow_mut().forget_selection();
     let mut c2 = RefCellChannel::new(&shared, 2).unwrap();
@@ -114,6 +127,7 @@ fn two_drivers_share_the_switch_through_refcell_channels() {
 
 #[test]
 fn qemu_refuses_a_write_of_more_than_one_byte() {
+    let _off = AllOff;
     let mut m = mux();
     m.set_channels(0x00).unwrap();
     let mut raw = bus();
