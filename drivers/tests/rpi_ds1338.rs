@@ -227,3 +227,44 @@ fn control_register_square_wave_out_and_osf() {
     assert_eq!(rtc.control().unwrap(), 0x93);
     rtc.set_output_level(false).unwrap();
 }
+
+#[test]
+fn the_kernels_rtc_ds1307_driver_reads_what_udrv_wrote() {
+    // Debian's kernel has rtc-ds1307 built in; 0x68 has no DT node, so bind it by hand.
+    let mut rtc = rtc();
+    let t = dt(2031, 5, 17, 6, 12, 34, 10);
+    rtc.set_datetime(&dt(2031, 1, 15, 6, 0, 0, 0)).unwrap();
+    rtc.set_datetime(&t).unwrap();
+    std::fs::write("/sys/bus/i2c/devices/i2c-1/new_device", "ds1338 0x68").expect("new_device");
+    struct Unbind;
+    impl Drop for Unbind {
+        fn drop(&mut self) {
+            let _ = std::fs::write("/sys/bus/i2c/devices/i2c-1/delete_device", "0x68");
+        }
+    }
+    let _unbind = Unbind;
+    let dir = std::path::Path::new("/sys/bus/i2c/devices/1-0068/rtc");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let rtc_dir = loop {
+        if let Some(e) = std::fs::read_dir(dir).ok().and_then(|mut d| d.next()) {
+            break e.unwrap().path();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rtc-ds1307 did not bind to 0x68 (see the console)"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let read = |f: &str| {
+        std::fs::read_to_string(rtc_dir.join(f))
+            .unwrap_or_else(|e| panic!("{f}: {e}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(read("date"), "2031-05-17");
+    let time = read("time");
+    assert!(
+        ["12:34:10", "12:34:11", "12:34:12", "12:34:13", "12:34:14"].contains(&time.as_str()),
+        "kernel reads {time}"
+    );
+}
