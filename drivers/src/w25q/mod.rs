@@ -232,7 +232,9 @@ dual_impl! {
         Ok(JedecId { manufacturer: id[0], memory_type: id[1], capacity: id[2] })
     }
 
-    /// Read the JEDEC ID and take the capacity from it.
+    /// Read the JEDEC ID and take the capacity from it. A chip still busy with a program
+    /// or erase (after an error part-way through one) ignores the instruction and the ID
+    /// reads FFh ([`Error::UnsupportedId`]): [`wait_idle`](Self::wait_idle) first.
     pub fn init / init_async [&mut self] () -> Result<JedecId, Error<SPI::Error>> {
         let mut id = [0; 3];
         io!(self.spi.transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;

@@ -1,0 +1,174 @@
+//! The DS1307, DPS310, PCA954x and W25Qxx drivers under injected bus faults
+//! (`sim::fault`), as `faults.rs` does for the others: each bus operation of a call is
+//! failed in turn with each fault (address/data NACK, timeout, EIO, EAGAIN, EBUSY), before
+//! it reaches the chip and after. The driver must return that fault, typed
+//! (`Error::Bus(FaultError::Injected(fault))`), stop at the failed operation (the DPS310's
+//! ready polls and the W25Q's BUSY polls included: a failed poll is not retried), never
+//! panic, and work again once the fault is gone (the PCA954x selects its channel again).
+#![cfg(feature = "sim")]
+
+use embedded_hal::delay::DelayNs;
+use embedded_hal::i2c::I2c;
+use udrv_drivers::sim::fault::{Effect, Fault, FaultError, Faults, FaultyI2c, FaultySpi, Op, Rule};
+use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
+use udrv_drivers::*;
+
+struct NoDelay;
+impl DelayNs for NoDelay {
+    fn delay_ns(&mut self, _ns: u32) {}
+}
+
+fn assert_stopped_at_fault(what: &str, log: &[Op]) {
+    let at = log
+        .iter()
+        .position(|o| o.fault.is_some())
+        .unwrap_or_else(|| panic!("{what}: no fault was injected: {log:?}"));
+    assert_eq!(
+        at,
+        log.len() - 1,
+        "{what}: the driver went on after the failed operation {:?}: {:?}",
+        log[at],
+        &log[at + 1..]
+    );
+}
+
+/// One clean run to count the operations, then one run per (operation, fault, effect).
+fn sweep<D, E: core::fmt::Debug, B: core::fmt::Debug>(
+    what: &str,
+    make: impl Fn(&Faults) -> D,
+    call: impl Fn(&mut D) -> Result<(), E>,
+    bus_err: impl Fn(&E) -> Option<&FaultError<B>>,
+) -> u64 {
+    let faults = Faults::new();
+    let mut d = make(&faults);
+    let before = faults.operations();
+    call(&mut d).unwrap_or_else(|e| panic!("{what} without faults: {e:?}"));
+    let n = faults.operations() - before;
+    assert!(n > 0, "{what}: no bus operation");
+    for fault in Fault::ALL {
+        for effect in [Effect::NotSent, Effect::Sent] {
+            for i in 0..n {
+                let faults = Faults::new();
+                let mut d = make(&faults);
+                faults.clear_log();
+                faults.add(Rule::new(fault).after(i).times(1).effect(effect));
+                let case = format!("{what}: op {i}/{n}, {fault}, {effect:?}");
+                match call(&mut d) {
+                    Err(e) => match bus_err(&e) {
+                        Some(FaultError::Injected(f)) => assert_eq!(*f, fault, "{case}"),
+                        _ => panic!("{case}: wrong error {e:?}"),
+                    },
+                    Ok(()) => panic!("{case}: the fault was hidden"),
+                }
+                assert_stopped_at_fault(&case, &faults.log());
+                faults.clear();
+                call(&mut d).unwrap_or_else(|e| panic!("{case}: not working after: {e:?}"));
+            }
+        }
+    }
+    n
+}
+
+macro_rules! bus_of {
+    ($m:ident) => {
+        |e: &$m::Error<_>| match e {
+            $m::Error::Bus(b) => Some(b),
+            _ => None,
+        }
+    };
+}
+
+fn i2c_with<M: sim::I2cTarget + 'static>(f: &Faults, addr: u8, model: M) -> FaultyI2c<SimI2cBus> {
+    let bus = SimI2cBus::new();
+    bus.attach(addr, model);
+    FaultyI2c::new(bus, f)
+}
+
+#[test]
+fn ds1307_and_dps310_report_every_fault() {
+    let n = sweep(
+        "ds1338 set/read time, RAM, control",
+        |f| {
+            ds1307::Ds1307::new(
+                i2c_with(f, 0x68, ds1307::model::Ds1307Model::ds1338()),
+                ds1307::Variant::Ds1338,
+            )
+        },
+        |d| {
+            d.set_datetime(&ds1307::DateTime::new(2030, 5, 6, 1, 7, 8, 9).unwrap())?;
+            d.datetime()?;
+            d.write_ram(3, b"abc")?;
+            d.read_ram(3, &mut [0; 3])?;
+            d.set_running(true)?;
+            d.clear_oscillator_stopped()
+        },
+        bus_of!(ds1307),
+    );
+    assert!(n >= 8, "{n}");
+    let n = sweep(
+        "dps310 init, config, measure (ready polls), background",
+        |f| dps310::Dps310::new(i2c_with(f, 0x77, dps310::model::Dps310Model::new()), 0x77),
+        |d| {
+            d.init()?;
+            d.set_config(dps310::Config {
+                pressure_oversampling: dps310::Oversampling::X16,
+                ..dps310::Config::default()
+            })?;
+            d.measure(&mut NoDelay)?;
+            d.set_mode(dps310::Mode::BackgroundBoth)?;
+            d.read_measurement()?;
+            d.set_mode(dps310::Mode::Idle)
+        },
+        bus_of!(dps310),
+    );
+    assert!(n >= 15, "{n}");
+}
+
+#[test]
+fn pca954x_channels_report_every_fault_and_reselect_after() {
+    use pca954x::model::Pca954xModel;
+    let n = sweep(
+        "pca9548 channel 2 then 5, LM75 behind each",
+        |f| {
+            let bus = SimI2cBus::new();
+            let mux = Pca954xModel::attach(&bus, 0x70, 8);
+            mux.attach(2, 0x48, lm75::model::Lm75Model::lm75());
+            mux.attach(5, 0x48, lm75::model::Lm75Model::lm75());
+            pca954x::Pca954x::new(FaultyI2c::new(bus, f), 0x70, pca954x::Variant::Pca9548)
+        },
+        |m| {
+            let mut b = [0; 2];
+            m.channel(2)?.write_read(0x48, &[0x00], &mut b)?;
+            m.channel(5)?.write_read(0x48, &[0x00], &mut b)?;
+            m.channels().map(|_| ())
+        },
+        bus_of!(pca954x),
+    );
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn w25q_reports_every_fault() {
+    let n = sweep(
+        "w25q32 id, erase, program across pages (BUSY polls), read",
+        |f| {
+            let (spi, h) = SimSpiDevice::new(w25q::model::W25qModel::w25q32());
+            h.lock().set_busy_polls(1);
+            w25q::W25q::new(FaultySpi::new(spi, f))
+        },
+        |d| {
+            // After a failure mid-erase the chip may still be busy, and a busy chip ignores
+            // every instruction but the status reads (its JEDEC ID reads FFh): wait first.
+            d.wait_idle(&mut NoDelay, 400_000, 1000)?;
+            d.init()?;
+            d.erase_sector(0x1000, &mut NoDelay)?;
+            d.program(0x10F0, &[0x5A; 40], &mut NoDelay)?;
+            let mut b = [0; 40];
+            d.read(0x10F0, &mut b)?;
+            assert_eq!(b, [0x5A; 40]);
+            d.status().map(|_| ())
+        },
+        bus_of!(w25q),
+    );
+    assert!(n >= 15, "{n}");
+}
