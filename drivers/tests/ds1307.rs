@@ -5,7 +5,7 @@
 
 mod common;
 use common::block_on;
-use embedded_hal::i2c::{ErrorKind, I2c};
+use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds1307::*;
 
@@ -120,6 +120,7 @@ fn mock_bytes_blocking_and_async() {
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;
+    use embedded_hal::i2c::I2c;
     use udrv_drivers::ds1307::model::Ds1307Model;
     use udrv_drivers::sim::SimI2cBus;
 
@@ -181,8 +182,9 @@ mod sim {
         let mut n = 0;
         for year in (2000u16..=2099).step_by(7) {
             for month in 1..=12u8 {
-                let day =
-                    ((year % 100) as u8 + month) % udrv_drivers::ds3231::days_in_month(year, month) + 1;
+                let day = ((year % 100) as u8 + month)
+                    % udrv_drivers::ds3231::days_in_month(year, month)
+                    + 1;
                 let h = ((year % 100) as u8 + 3 * month) % 24;
                 let t = dt(
                     year,
