@@ -415,33 +415,7 @@ dual_impl! {
         Ok(b[0])
     }
 
-    /// Check the product ID, then [`read_calibration`](Self::read_calibration).
-    pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
-        if b[0] & 0x0F != PROD_ID {
-            return Err(Error::WrongChipId(b[0]));
-        }
-        let mut s = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
-        if s[0] & COEF_RDY == 0 {
-            return Err(Error::NotReady);
-        }
-        let mut r = [0; 18];
-        io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
-        let mut src = [0];
-        io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
-        self.cal = Some(Calibration::from_registers(&r));
-        self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
-        let (prs, tmp) = self.cfg_bytes();
-        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-        let mut c = [0];
-        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
-        Ok(())
-    }
-
-    /// Wait-free part of the start-up without the product ID check: needs COEF_RDY, reads
+    /// The start-up without the product ID check: needs COEF_RDY, reads
     /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
     /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
     /// CFG_REG).
@@ -578,6 +552,16 @@ macro_rules! measure_body {
 }
 
 impl<I2C: I2c> Dps310<I2C> {
+    /// Check the product ID (PROD_ID 0 in register 0Dh, else [`Error::WrongChipId`]),
+    /// then [`read_calibration`](Self::read_calibration).
+    pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
+        let id = self.product_id()?;
+        if id & 0x0F != PROD_ID {
+            return Err(Error::WrongChipId(id));
+        }
+        self.read_calibration().map(|_| ())
+    }
+
     /// One temperature then one pressure measurement in command mode: each waits its
     /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
     /// after 10 ms more).
@@ -590,6 +574,15 @@ impl<I2C: I2c> Dps310<I2C> {
 }
 
 impl<I2C: AsyncI2c> Dps310<I2C> {
+    /// Async version of [`init`](Self::init).
+    pub async fn init_async(&mut self) -> Result<(), Error<I2C::Error>> {
+        let id = self.product_id_async().await?;
+        if id & 0x0F != PROD_ID {
+            return Err(Error::WrongChipId(id));
+        }
+        self.read_calibration_async().await.map(|_| ())
+    }
+
     /// Async version of [`measure`](Self::measure).
     pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
         &mut self,
