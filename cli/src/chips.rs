@@ -8,8 +8,8 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use embedded_hal::spi::SpiDevice;
 use udrv_drivers::{
-    ads1x1x, at24, bme280, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08, pca95xx, pca9685,
-    sht3x,
+    ads1x1x, at24, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08,
+    pca954x, pca95xx, pca9685, sht3x, w25q,
 };
 
 /// A chip `udrv read` can read.
@@ -131,6 +131,47 @@ pub const CHIPS: &[ChipDef] = &[
         reads: "reads the time and temperature registers",
     },
     ChipDef {
+        name: "ds1307",
+        aliases: &[],
+        addresses: &[0x68],
+        spi: false,
+        spi_hz: 0,
+        reads: "reads the time registers and the control register (nothing written)",
+    },
+    ChipDef {
+        name: "ds1338",
+        aliases: &[],
+        addresses: &[0x68],
+        spi: false,
+        spi_hz: 0,
+        reads: "as ds1307, and the oscillator-stop flag",
+    },
+    ChipDef {
+        name: "dps310",
+        aliases: &[],
+        addresses: &[0x77, 0x76],
+        spi: false,
+        spi_hz: 0,
+        reads: "reads the product ID and the coefficients, writes the configuration (1x, \
+                1/s), runs one temperature and one pressure measurement (command mode)",
+    },
+    ChipDef {
+        name: "pca9548",
+        aliases: &["pca9548a", "tca9548a"],
+        addresses: &[0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77],
+        spi: false,
+        spi_hz: 0,
+        reads: "reads the control register: the enabled channels (nothing written)",
+    },
+    ChipDef {
+        name: "pca9546",
+        aliases: &["pca9546a", "tca9546a"],
+        addresses: &[0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77],
+        spi: false,
+        spi_hz: 0,
+        reads: "as pca9548, 4 channels",
+    },
+    ChipDef {
         name: "mcp23017",
         aliases: &[],
         addresses: A20_27,
@@ -194,6 +235,15 @@ pub const CHIPS: &[ChipDef] = &[
         spi: true,
         spi_hz: 1_000_000,
         reads: "as mcp3008, 12-bit",
+    },
+    ChipDef {
+        name: "w25q32",
+        aliases: &["w25q", "w25q16", "w25q64", "w25q128"],
+        addresses: &[],
+        spi: true,
+        spi_hz: 1_000_000,
+        reads: "sets SPI mode 0 at 1 MHz, reads the JEDEC ID, status register 1 and the first \
+                16 bytes (nothing written)",
     },
     ChipDef {
         name: "max31855",
@@ -282,8 +332,8 @@ macro_rules! explain {
 }
 
 explain!(
-    ads1x1x, at24, bme280, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08, pca95xx, pca9685,
-    sht3x
+    ads1x1x, at24, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08,
+    pca954x, pca95xx, pca9685, sht3x, w25q
 );
 
 fn ex<E: Explain>(e: E) -> String {
@@ -457,6 +507,73 @@ where
                 ),
             ])
         }
+        "ds1307" | "ds1338" => {
+            let variant = if def.name == "ds1338" {
+                ds1307::Variant::Ds1338
+            } else {
+                ds1307::Variant::Ds1307
+            };
+            let mut rtc = ds1307::Ds1307::new(i2c, variant);
+            let t = rtc.datetime().map_err(ex)?;
+            let mut when = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            );
+            if !rtc.is_running().map_err(ex)? {
+                when.push_str(" (clock halted: set the time to start it)");
+            }
+            if variant == ds1307::Variant::Ds1338 && rtc.oscillator_stopped().map_err(ex)? {
+                when.push_str(" (oscillator stopped: time not valid)");
+            }
+            let control = rtc.control().map_err(ex)?;
+            Ok(vec![
+                text("time", when),
+                text("control", format!("{control:#04x}")),
+            ])
+        }
+        "dps310" => {
+            let mut d = dps310::Dps310::new(i2c, address);
+            let id = d.product_id().map_err(ex)?;
+            d.read_calibration().map_err(ex)?;
+            let m = d.measure(delay).map_err(ex)?;
+            Ok(vec![
+                num(
+                    "temperature",
+                    m.temperature.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+                num(
+                    "pressure",
+                    m.pressure.as_q24_8_pascal() as f64 / 25_600.0,
+                    2,
+                    "hPa",
+                ),
+                text("product id", format!("{id:#04x}")),
+            ])
+        }
+        "pca9548" | "pca9546" => {
+            let variant = if def.name == "pca9546" {
+                pca954x::Variant::Pca9546
+            } else {
+                pca954x::Variant::Pca9548
+            };
+            let c = pca954x::Pca954x::new(i2c, address, variant)
+                .channels()
+                .map_err(ex)?;
+            let on: Vec<String> = (0..variant.channels())
+                .filter(|b| c & (1 << b) != 0)
+                .map(|b| b.to_string())
+                .collect();
+            Ok(vec![text(
+                "channels",
+                if on.is_empty() {
+                    "none".to_string()
+                } else {
+                    on.join(", ")
+                },
+            )])
+        }
         "mcp23017" => {
             let mut io = mcp23017::Mcp23017::new(i2c, address);
             let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
@@ -585,6 +702,30 @@ where
                     ))
                 })
                 .collect()
+        }
+        "w25q32" => {
+            let mut f = w25q::W25q::new(spi);
+            let id = f.jedec_id().map_err(ex)?;
+            let status = f.status().map_err(ex)?;
+            let size = id.capacity_bytes();
+            let mut f = w25q::W25q::with_capacity(f.release(), size.unwrap_or(16));
+            let mut buf = [0u8; 16];
+            f.read(0, &mut buf).map_err(ex)?;
+            Ok(vec![
+                text(
+                    "jedec id",
+                    format!(
+                        "{:02x} {:02x} {:02x}",
+                        id.manufacturer, id.memory_type, id.capacity
+                    ),
+                ),
+                text(
+                    "capacity",
+                    size.map_or("unknown".to_string(), |s| format!("{} KiB", s / 1024)),
+                ),
+                text("status", format!("{status:#04x}")),
+                text("0x000000", hex_ascii(&buf)),
+            ])
         }
         "max31855" => match max31855::Max31855::new(spi).read() {
             Ok(r) => Ok(vec![

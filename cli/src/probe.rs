@@ -9,10 +9,16 @@
 //! 2. At 0x20-0x27 and 0x38-0x3f, where PCF8574-style port expanders take any written byte
 //!    as output data: one plain read of 22 bytes, nothing written (an MCP23017 whose
 //!    pointer is at 0 returns its register file, IOCON at both 0x0a and 0x0b).
-//! 3. At 0x50-0x57: the byte read in step 1 is all (EEPROMs).
+//! 3. At 0x50-0x57: the byte read in step 1 is all (EEPROMs). At 0x70-0x75, where PCA954x
+//!    I2C switches live and take any written byte as their channel selection: one plain
+//!    read of 4 bytes, nothing written (a switch repeats its control register). 0x76-0x77
+//!    also host switches, but BME280/BMP280/DPS310 sensors far more often: there the ID
+//!    reads of step 4 are sent unless the plain read looks like a switch with channels
+//!    enabled (the same non-zero byte repeated).
 //! 4. Elsewhere, register reads only, each one write of a register pointer followed by a
 //!    read (a repeated start), in this order, stopping at the first chip recognised:
-//!    * 0x76-0x77: pointer 0xD0, 1 byte (BME280/BMP280 chip ID).
+//!    * 0x76-0x77: pointer 0x0D, 1 byte (DPS310 product ID), then pointer 0xD0, 1 byte
+//!      (BME280/BMP280 chip ID).
 //!    * 0x68: pointers 0x00 (19 bytes: DS3231 time, alarms, control, status,
 //!      temperature).
 //!    * 0x40-0x4f: pointer 0x00, 2 bytes (INA219 configuration).
@@ -149,7 +155,39 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
              at24c32 and larger take 2 address bytes, at24c02 and smaller take 1)",
         );
     }
+    if (0x70..=0x77).contains(&a) {
+        let mut b = [0u8; 4];
+        let plain = i2c.read(a, &mut b).is_ok();
+        let repeated = plain && b.iter().all(|x| *x == b[0]);
+        if a <= 0x75 || (repeated && b[0] != 0) {
+            let evidence =
+                if repeated {
+                    let on: Vec<String> = (0..8)
+                        .filter(|bit| b[0] & (1 << bit) != 0)
+                        .map(|bit| bit.to_string())
+                        .collect();
+                    format!(
+                    "plain read repeats {:#04x}: a PCA954x switch's control register (channels \
+                     enabled: {}) or another chip; only plain reads are sent at 0x70-0x77, \
+                     since a switch takes any written byte as its channel selection",
+                    b[0],
+                    if on.is_empty() { "none".into() } else { on.join(", ") }
+                )
+                } else {
+                    format!(
+                        "plain read: {} (only plain reads are sent at 0x70-0x75, since a PCA954x \
+                     switch takes any written byte as its channel selection)",
+                        if plain { hex(&b) } else { "refused".into() }
+                    )
+                };
+            let guess = if repeated { "(pca954x?)" } else { "(unknown)" };
+            return found(a, guess, false, evidence);
+        }
+    }
     if (0x76..=0x77).contains(&a) {
+        if reg(i2c, a, 0x0d, 1).map(|b| b[0]) == Some(0x10) {
+            return found(a, "dps310", true, "product ID register 0x0d = 0x10");
+        }
         match reg(i2c, a, 0xd0, 1).map(|b| b[0]) {
             Some(0x60) => return found(a, "bme280", true, "chip ID register 0xd0 = 0x60"),
             Some(0x58) => {

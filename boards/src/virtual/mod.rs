@@ -4,10 +4,11 @@
 //!
 //! | bus / line | what is there |
 //! |---|---|
-//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20, PCA9554 @0x21 |
+//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20, PCA9554 @0x21, DPS310 @0x77, PCA9548 @0x73 with an LM75 @0x49 behind channel 2 (room) and one behind channel 5 (outdoors) |
 //! | `spidev0.0` (`spi(0, 0)`) | MCP3008 (3.3 V reference): joystick X/Y on CH0/CH1, 1.65 V on CH2 |
 //! | `spidev0.1` (`spi(0, 1)`) | MAX31855 with a type-K thermocouple in an oven |
 //! | `spidev1.0` (`spi(1, 0)`) | BME280 (SPI), outdoors |
+//! | `spidev1.1` (`spi(1, 1)`) | W25Q32 flash, 4 MiB (a text at 0x000000) |
 //! | `GPIO17` (pin 11), input | MCP23017 INTA (active low) |
 //! | `GPIO4` (pin 7), input | DS3231 INT/SQW (active low) |
 //! | `GPIO5` (pin 29), input | ADS1115 ALERT/RDY |
@@ -51,16 +52,19 @@ use std::time::Duration;
 use udrv_drivers::ads1x1x::model::Ads1x1xModel;
 use udrv_drivers::at24::model::At24Model;
 use udrv_drivers::bme280::model::Bme280Model;
+use udrv_drivers::dps310::model::Dps310Model;
 use udrv_drivers::ds3231::model::Ds3231Model;
 use udrv_drivers::ina219::model::Ina219Model;
 use udrv_drivers::lm75::model::Lm75Model;
 use udrv_drivers::max31855::model::Max31855Model;
 use udrv_drivers::mcp23017::model::Mcp23017Model;
 use udrv_drivers::mcp3x08::model::Mcp3x08Model;
+use udrv_drivers::pca954x::model::Pca954xModel;
 use udrv_drivers::pca95xx::model::Pca95xxModel;
 use udrv_drivers::pca9685::model::Pca9685Model;
 use udrv_drivers::sht3x::model::Sht3xModel;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
+use udrv_drivers::w25q::model::W25qModel;
 use udrv_drivers::{Humidity, Temperature};
 
 pub use env::{Conditions, Environment};
@@ -168,6 +172,18 @@ pub const CHIPS: &[VirtualChip] = &[
         what: "4 KiB EEPROM (an ID record at 0x0000)",
     },
     VirtualChip {
+        chip: "dps310",
+        bus: "i2c-1",
+        address: Some(0x77),
+        what: "barometer (room)",
+    },
+    VirtualChip {
+        chip: "pca9548",
+        bus: "i2c-1",
+        address: Some(0x73),
+        what: "I2C switch: LM75 @0x49 on channel 2 (room) and on channel 5 (outdoors)",
+    },
+    VirtualChip {
         chip: "mcp3008",
         bus: "spidev0.0",
         address: None,
@@ -184,6 +200,12 @@ pub const CHIPS: &[VirtualChip] = &[
         bus: "spidev1.0",
         address: None,
         what: "outdoor temperature, humidity, pressure",
+    },
+    VirtualChip {
+        chip: "w25q32",
+        bus: "spidev1.1",
+        address: None,
+        what: "4 MiB SPI NOR flash (a text at 0x000000)",
     },
 ];
 
@@ -217,6 +239,16 @@ pub struct VirtualChips {
     pub max31855: SimHandle<Max31855Model>,
     /// BME280 on `spidev1.0`.
     pub bme280_spi: SimHandle<Bme280Model>,
+    /// DPS310 @0x77 on `i2c-1`.
+    pub dps310: SimHandle<Dps310Model>,
+    /// PCA9548 @0x73 on `i2c-1` (its control register).
+    pub pca9548: SimHandle<Pca954xModel>,
+    /// LM75 @0x49 behind channel 2 of the PCA9548 (the room).
+    pub lm75_ch2: SimHandle<Lm75Model>,
+    /// LM75 @0x49 behind channel 5 of the PCA9548 (outdoors).
+    pub lm75_ch5: SimHandle<Lm75Model>,
+    /// W25Q32 on `spidev1.1`.
+    pub w25q32: SimHandle<W25qModel>,
 }
 
 /// The virtual board (see the [module documentation](self)). Cheap to clone: clones share
@@ -328,6 +360,32 @@ impl VirtualBoard {
         let mut eeprom = At24Model::new(4096, 32, 2, 0x50);
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
         let at24c32 = eeprom.attach(&i2c1);
+        let dps310 = attach_live(&i2c1, &env, 0x77, Dps310Model::new(), |c, m| {
+            m.set_temperature(offset(c.temperature, 500));
+            m.set_pressure(c.pressure);
+        });
+        let mux = Pca954xModel::attach(&i2c1, 0x73, 8);
+        let lm75_ch2 = SimHandle::new(Lm75Model::lm75());
+        mux.attach(
+            2,
+            0x49,
+            live::Live {
+                model: lm75_ch2.clone(),
+                env: env.clone(),
+                apply: |c: &Conditions, m: &mut Lm75Model| m.set_temperature(c.temperature),
+            },
+        );
+        let lm75_ch5 = SimHandle::new(Lm75Model::lm75());
+        mux.attach(
+            5,
+            0x49,
+            live::Live {
+                model: lm75_ch5.clone(),
+                env: env.clone(),
+                apply: |c: &Conditions, m: &mut Lm75Model| m.set_temperature(c.outdoor_temperature),
+            },
+        );
+        let pca9548 = mux.handle();
 
         let bme280_spi = SimHandle::new(Bme280Model::new());
         let outdoor = SimSpiDevice::new(live::Live {
@@ -367,6 +425,9 @@ impl VirtualBoard {
             })),
         );
         spi.insert((1, 0), outdoor);
+        let w25q32 = SimHandle::new(W25qModel::w25q32());
+        w25q32.lock().load(0, b"udrv virtual board\n");
+        spi.insert((1, 1), SimSpiDevice::from_handle(&w25q32));
 
         let mut lines = BTreeMap::new();
         let mut input = |name, wired_to, line: SimLine| {
@@ -427,6 +488,11 @@ impl VirtualBoard {
                 mcp3008,
                 max31855,
                 bme280_spi,
+                dps310,
+                pca9548,
+                lm75_ch2,
+                lm75_ch5,
+                w25q32,
             },
             header: RaspberryPi::new(BoardId::Rpi4B).expect("the Pi 4 is a Raspberry Pi"),
         }
