@@ -44,7 +44,7 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
             if cli.json {
                 json_line(&serde_json::to_value(&info).map_err(Failure::op)?);
             } else {
-                print!("{info}");
+                out!("{info}");
             }
         }
         Cmd::Pins { no_values } => {
@@ -52,7 +52,7 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
             if cli.json {
                 json_line(&serde_json::to_value(&table).map_err(Failure::op)?);
             } else {
-                print!("{}", table.render());
+                out!("{}", table.render());
             }
         }
     }

@@ -85,7 +85,7 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
             .map_err(|e| Failure::op(format!("cannot find the udrv binary: {e}")))?;
         let link = udrv_rs485::extcap::install(&exe)
             .map_err(|e| Failure::op(format!("cannot install the Wireshark extcap link: {e}")))?;
-        println!(
+        outln!(
             "installed {} -> {}; restart Wireshark and choose the interface `RS485 serial bus (udrv)`",
             link.display(),
             exe.display()

@@ -4,7 +4,6 @@
 //! (`button`, `GPIO17`), or as `CHIP:OFFSET` where CHIP is `gpiochip0`, `/dev/gpiochip0`,
 //! `0` or a chip label (`pinctrl-bcm2711:17`).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -284,7 +283,7 @@ fn detect(cli: &Cli) -> Outcome {
         json_line(&json!(v));
     } else {
         for c in chips {
-            println!("{} [{}] ({} lines)", c.name, c.label, c.lines);
+            outln!("{} [{}] ({} lines)", c.name, c.label, c.lines);
         }
     }
     Ok(())
@@ -347,14 +346,14 @@ fn info(chip: Option<&str>, cli: &Cli) -> Outcome {
                 }));
             }
         } else {
-            println!("{} - {} lines:", ci.name, ci.lines);
+            outln!("{} - {} lines:", ci.name, ci.lines);
             for l in &lines {
                 let name = l
                     .name
                     .as_ref()
                     .map(|n| format!("\"{n}\""))
                     .unwrap_or_else(|| "unnamed".into());
-                println!(
+                outln!(
                     "\tline {:>3}:\t{name:<16}\t{}",
                     l.offset,
                     line_attrs(l).join(" ")
@@ -386,14 +385,14 @@ fn get(a: &GetArgs, cli: &Cli) -> Outcome {
             .iter()
             .map(|v| if v.is_active() { "1" } else { "0" })
             .collect();
-        println!("{}", v.join(" "));
+        outln!("{}", v.join(" "));
     } else {
         let v: Vec<String> = lines
             .iter()
             .zip(&values)
             .map(|(l, v)| format!("\"{}\"={v}", l.label))
             .collect();
-        println!("{}", v.join(" "));
+        outln!("{}", v.join(" "));
     }
     Ok(())
 }
@@ -498,7 +497,6 @@ fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
             lines[0].chip.display()
         );
     }
-    let stdout = std::io::stdout();
     let mut seen = 0u64;
     let mut lost_total = 0u64;
     while a.count.is_none_or(|n| seen < n) {
@@ -513,7 +511,6 @@ fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
             EdgeKind::Rising => "rising",
             EdgeKind::Falling => "falling",
         };
-        let mut out = stdout.lock();
         if let Some(lost) = e.lost_before.filter(|&n| n > 0) {
             lost_total += u64::from(lost);
             eprintln!(
@@ -527,7 +524,7 @@ fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                 "chip": lines[0].chip, "offset": e.offset, "seqno": e.seqno,
                 "line_seqno": e.line_seqno, "lost_before": e.lost_before,
             });
-            let _ = writeln!(out, "{v}");
+            outln!("{v}");
         } else {
             let seq = match (e.seqno, e.line_seqno) {
                 (Some(s), Some(ls)) => format!("\tseqno={s} line_seqno={ls}"),
@@ -537,15 +534,14 @@ fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                 Some(n) if n > 0 => format!("\tlost={n}"),
                 _ => String::new(),
             };
-            let _ = writeln!(
-                out,
+            outln!(
                 "{}.{:09}\t{edge}\t\"{label}\"{seq}{lost}",
                 e.timestamp_ns / 1_000_000_000,
                 e.timestamp_ns % 1_000_000_000
             );
         }
-        // Streams are read live (`| grep`, a script): never hold a line in the buffer.
-        let _ = out.flush();
+        // (outln! flushes each line: streams are read live, `| grep`, a script; and a
+        // reader that goes away ends the process quietly.)
     }
     Ok(())
 }

@@ -5,6 +5,18 @@
 //! rs485 crates), and prints text in the conventions of the tools people know (i2c-tools,
 //! libgpiod) or, with `--json`, JSON (one object per line for streams).
 
+/// `println!` for the CLI's output: see [`out::emit`] (a closed pipe ends the process
+/// quietly instead of panicking).
+macro_rules! outln {
+    () => { $crate::out::emit(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::out::emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// `print!` for the CLI's output: see [`out::emit`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::out::emit(format_args!($($t)*)) };
+}
+
 mod board;
 mod capture;
 mod chips;
@@ -105,6 +117,34 @@ impl From<i2c::syntax::SyntaxError> for Failure {
 /// What every command returns.
 pub type Outcome = Result<(), Failure>;
 
+/// The man page: the top-level page, then a section per subcommand (every level) with
+/// its synopsis, description and options, so `man udrv` documents every command.
+fn man_page() -> Result<Vec<u8>, Failure> {
+    fn subcommands(cmd: &clap::Command, path: &str, page: &mut Vec<u8>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{path} {}", sub.get_name());
+            let sub = sub.clone().bin_name(name.clone());
+            let man = clap_mangen::Man::new(sub.clone());
+            page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+            man.render_synopsis_section(page)?;
+            man.render_description_section(page)?;
+            if sub.get_arguments().any(|a| !a.is_hide_set()) {
+                man.render_options_section(page)?;
+            }
+            subcommands(&sub, &name, page)?;
+        }
+        Ok(())
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut page)
+        .map_err(Failure::op)?;
+    subcommands(&cmd, "udrv", &mut page).map_err(Failure::op)?;
+    Ok(page)
+}
+
 fn main() -> ExitCode {
     // Wireshark runs extcap programs with `--extcap-*` options and no subcommand.
     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
@@ -121,12 +161,12 @@ fn main() -> ExitCode {
         Cmd::Probe(a) => probe::run(a, &cli),
         Cmd::Capture(a) => capture::run(a, &cli),
         Cmd::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut buf);
+            out::emit_bytes(&buf);
             Ok(())
         }
-        Cmd::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .map_err(Failure::op),
+        Cmd::Man => man_page().map(|page| out::emit_bytes(&page)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! Output helpers: confirmation before writes, JSON lines.
 
+use std::fmt;
 use std::io::{IsTerminal, Write};
 
 use crate::Failure;
@@ -29,5 +30,32 @@ pub fn confirm(yes: bool, what: &str) -> Result<(), Failure> {
 
 /// Prints one JSON value on its own line.
 pub fn json_line(v: &serde_json::Value) {
-    println!("{v}");
+    outln!("{v}");
+}
+
+/// Writes to standard output. When the reader has gone away (`udrv ... | head -1`), the
+/// process ends quietly with status 141, as a C tool killed by SIGPIPE does, instead of
+/// panicking; any other write error is reported on stderr with status 1.
+pub fn emit(args: fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let r = out.write_fmt(args).and_then(|()| out.flush());
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("udrv: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Writes bytes to standard output, with [`emit`]'s handling of a closed pipe.
+pub fn emit_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("udrv: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
 }

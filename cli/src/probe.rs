@@ -409,10 +409,10 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
             .collect();
         json_line(&json!({"bus": a.bus, "found": list}));
     } else if results.is_empty() {
-        println!("no chips answered on {}", a.bus);
+        outln!("no chips answered on {}", a.bus);
     } else {
         for f in &results {
-            println!("{:#04x}  {:<16} {}", f.address, f.chip, f.evidence);
+            outln!("{:#04x}  {:<16} {}", f.address, f.chip, f.evidence);
         }
     }
     Ok(())

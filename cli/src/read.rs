@@ -317,7 +317,7 @@ fn list(cli: &Cli) -> Outcome {
                 "reads": c.reads,
             }));
         } else {
-            println!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
+            outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
         }
     }
     Ok(())
@@ -376,7 +376,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         for (d, o) in devices.iter().zip(opened.iter_mut()) {
             match o.read(d.def) {
                 Ok(r) if cli.json => json_line(&format_json(d, &r)),
-                Ok(r) => print!("{}", format_text(&d.label, width, &r)),
+                Ok(r) => out!("{}", format_text(&d.label, width, &r)),
                 Err(e) => {
                     if devices.len() == 1 && rounds == 1 {
                         return Err(Failure::op(format!("{}: {e}", d.label)));
@@ -393,7 +393,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
             break;
         }
         if !cli.json {
-            println!();
+            outln!();
         }
         std::thread::sleep(interval.saturating_sub(started.elapsed()));
     }

@@ -181,7 +181,7 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
     } else if a.output.is_none() {
         for chunk in rx.chunks(16) {
             let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-            println!("{}", line.join(" "));
+            outln!("{}", line.join(" "));
         }
     }
     Ok(())

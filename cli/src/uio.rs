@@ -83,7 +83,7 @@ fn list(cli: &Cli) -> Outcome {
         eprintln!("udrv: no UIO devices (bind a device to uio_pdrv_genirq or uio_pci_generic)");
     }
     for d in devs {
-        println!(
+        outln!(
             "uio{}\t{}\t{}\t{} maps\t{} interrupts",
             d.number,
             d.name,
@@ -102,13 +102,13 @@ fn info(spec: &str, cli: &Cli) -> Outcome {
         json_line(&info_json(&d));
         return Ok(());
     }
-    println!("device:     {}", d.path.display());
-    println!("name:       {}", d.name);
-    println!("version:    {}", d.version);
-    println!("interrupts: {}", d.event_count);
-    println!("maps:");
+    outln!("device:     {}", d.path.display());
+    outln!("name:       {}", d.name);
+    outln!("version:    {}", d.version);
+    outln!("interrupts: {}", d.event_count);
+    outln!("maps:");
     for m in &d.maps {
-        println!(
+        outln!(
             "  map{}\t{}\taddr {:#x}\tsize {:#x}\toffset {:#x}",
             m.index,
             m.name.as_deref().unwrap_or("-"),
@@ -141,7 +141,7 @@ fn wait(spec: &str, timeout_ms: Option<u64>, count: u64, rearm: bool, cli: &Cli)
         if cli.json {
             json_line(&json!({"device": dev.path(), "count": irq.count, "missed": irq.missed}));
         } else {
-            println!("interrupt count={} missed={}", irq.count, irq.missed);
+            outln!("interrupt count={} missed={}", irq.count, irq.missed);
         }
     }
     Ok(())

@@ -180,7 +180,7 @@ fn list(cli: &Cli) -> Outcome {
                 "funcs": bus.funcs().iter_names().map(|(n, _)| n).collect::<Vec<_>>(),
             }]));
         } else {
-            println!("{}", format::list_line(1, true, &bus.name()));
+            outln!("{}", format::list_line(1, true, &bus.name()));
         }
         return Ok(());
     }
@@ -205,7 +205,7 @@ fn list(cli: &Cli) -> Outcome {
                 "funcs": funcs.map(|f| f.iter_names().map(|(n, _)| n).collect::<Vec<_>>()),
             }));
         } else {
-            println!("{}", format::list_line(a.number, plain, &a.name));
+            outln!("{}", format::list_line(a.number, plain, &a.name));
         }
     }
     if cli.json {
@@ -239,7 +239,7 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
                 .iter()
                 .map(|(n, f)| (*n, funcs.contains(*f)))
                 .collect();
-            print!("{}", format::funcs(bus_no, &caps));
+            out!("{}", format::funcs(bus_no, &caps));
         }
         return Ok(());
     }
@@ -300,7 +300,7 @@ fn detect(a: &DetectArgs, cli: &Cli) -> Outcome {
             "busy": busy,
         }));
     } else {
-        print!("{}", format::detect_grid(|a| cells[a as usize]));
+        out!("{}", format::detect_grid(|a| cells[a as usize]));
     }
     Ok(())
 }
@@ -369,7 +369,7 @@ fn get(a: &GetArgs, cli: &Cli) -> Outcome {
     if cli.json {
         json_line(&json!({"bus": bus.number(), "address": addr, "register": reg, "value": value}));
     } else {
-        println!("0x{value:0width$x}");
+        outln!("0x{value:0width$x}");
     }
     Ok(())
 }
@@ -521,9 +521,9 @@ fn dump(a: &DumpArgs, cli: &Cli) -> Outcome {
             "first": first, "last": last, "values": values,
         }));
     } else if mode == 'w' {
-        print!("{}", format::dump_words(&words));
+        out!("{}", format::dump_words(&words));
     } else {
-        print!("{}", format::dump_bytes(&bytes));
+        out!("{}", format::dump_bytes(&bytes));
     }
     Ok(())
 }
@@ -566,7 +566,7 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
         json_line(&json!({"bus": bus.number(), "reads": reads}));
     } else {
         for r in reads {
-            println!(
+            outln!(
                 "{}",
                 r.iter()
                     .map(|b| format!("{b:#04x}"))
