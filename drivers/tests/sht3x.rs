@@ -7,6 +7,7 @@ use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use embedded_hal_mock::eh1::delay::{CheckedDelay, Transaction as D};
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::sht3x::*;
+use udrv_drivers::{Humidity, Temperature};
 
 const ADDR: u8 = 0x44;
 const NACK: ErrorKind = ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address);
@@ -126,13 +127,104 @@ fn periodic_heater_status_bytes() {
     m.done();
 }
 
+/// Alert limit words worked out by hand from the application note's format ("Alert Mode
+/// of SHT3x-DIS", §2.1: humidity's 7 MSBs in bits 15:9, temperature's 9 MSBs in bits
+/// 8:0) for its default limits (§2.2, table 1: high set 60 °C 80 %RH, high clear 58 °C
+/// 79 %RH, low clear -9 °C 22 %RH, low set -10 °C 20 %RH). For example high set:
+/// S_RH = 0.8 * 65535 = 52428 = 0xCCCC -> 0b1100110; S_T = 105 / 175 * 65535 = 39321 =
+/// 0x9999 -> 0b100110011; together 0xCD33.
+const DEFAULT_LIMITS: [(i32, u32, u16); 4] = [
+    (60_000, 80_000, 0xCD33),
+    (58_000, 79_000, 0xCB2D),
+    (-9_000, 22_000, 0x3869),
+    (-10_000, 20_000, 0x3266),
+];
+
+#[test]
+fn alert_limit_encoding() {
+    for (t, h, w) in DEFAULT_LIMITS {
+        assert_eq!(encode_limit(Temperature(t), Humidity(h)), w, "{t} {h}");
+    }
+    // Decoding gives back the low edge of the step: 0x133 << 7 = 39296 -> 59.933 °C,
+    // 0x66 << 9 = 52224 -> 79.689 %RH (§4.13 formulas).
+    let d = decode_limit(0xCD33);
+    assert_eq!(d.temperature.as_millicelsius(), 59_933);
+    assert_eq!(d.humidity.as_millipercent(), 79_689);
+    // Extremes: 0 %RH / -45 °C is all zeros, 100 %RH / 130 °C all ones; out of range clamps.
+    assert_eq!(encode_limit(Temperature(-45_000), Humidity(0)), 0x0000);
+    assert_eq!(
+        encode_limit(Temperature(130_000), Humidity(100_000)),
+        0xFFFF
+    );
+    assert_eq!(
+        encode_limit(Temperature(-60_000), Humidity(120_000)),
+        0xFE00
+    );
+}
+
+#[test]
+fn alert_limit_bytes() {
+    // Application note table 2: read high set 0xE11F, high clear 0xE114, low clear 0xE109,
+    // low set 0xE102; write high set 0x611D, high clear 0x6116, low clear 0x610B, low set
+    // 0x6100. A write sends the command, the limit word and its CRC.
+    let mut hs = vec![0x61, 0x1D];
+    hs.extend(word(0xCD33));
+    let mut hc = vec![0x61, 0x16];
+    hc.extend(word(0xCB2D));
+    let mut lc = vec![0x61, 0x0B];
+    lc.extend(word(0x3869));
+    let mut ls = vec![0x61, 0x00];
+    ls.extend(word(0x3266));
+    let ex = [
+        T::write(ADDR, hs),
+        T::write(ADDR, hc),
+        T::write(ADDR, lc),
+        T::write(ADDR, ls),
+        T::write_read(ADDR, vec![0xE1, 0x1F], word(0xCD33)),
+        T::write_read(ADDR, vec![0xE1, 0x14], word(0xCB2D)),
+        T::write_read(ADDR, vec![0xE1, 0x09], word(0x3869)),
+        T::write_read(ADDR, vec![0xE1, 0x02], vec![0x32, 0x66, 0x00]),
+        T::write(ADDR, vec![0x61, 0x00, 0x32, 0x66, word(0x3266)[2]]).with_error(ErrorKind::Bus),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut s = Sht3x::new(m.clone(), ADDR);
+    let limits = [
+        AlertLimit::HighSet,
+        AlertLimit::HighClear,
+        AlertLimit::LowClear,
+        AlertLimit::LowSet,
+    ];
+    for (i, (l, (t, h, _))) in limits.iter().zip(DEFAULT_LIMITS).enumerate() {
+        if i % 2 == 0 {
+            s.set_alert_limit(*l, Temperature(t), Humidity(h)).unwrap();
+        } else {
+            block_on(s.set_alert_limit_async(*l, Temperature(t), Humidity(h))).unwrap();
+        }
+    }
+    assert_eq!(s.alert_limit_raw(AlertLimit::HighSet), Ok(0xCD33));
+    assert_eq!(
+        block_on(s.alert_limit_raw_async(AlertLimit::HighClear)),
+        Ok(0xCB2D)
+    );
+    let lc = s.alert_limit(AlertLimit::LowClear).unwrap();
+    // 0x69 << 7 = 13440 -> -45 + 175 * 13440 / 65535 = -9.1108 °C; 0x1C << 9 = 14336 -> 21.875 %RH
+    assert_eq!(lc.temperature.as_millicelsius(), -9_111);
+    assert_eq!(lc.humidity.as_millipercent(), 21_875);
+    assert_eq!(s.alert_limit(AlertLimit::LowSet), Err(Error::Crc));
+    assert_eq!(
+        s.set_alert_limit(AlertLimit::LowSet, Temperature(-10_000), Humidity(20_000)),
+        Err(Error::Bus(ErrorKind::Bus))
+    );
+    m.done();
+}
+
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;
+    use embedded_hal::i2c::I2c;
     use embedded_hal_mock::eh1::delay::NoopDelay;
     use udrv_drivers::sht3x::model::Sht3xModel;
     use udrv_drivers::sim::SimI2cBus;
-    use udrv_drivers::{Humidity, Temperature};
 
     #[test]
     fn single_shot_across_range() {
@@ -203,5 +295,108 @@ mod sim {
         s.soft_reset().unwrap();
         let st = s.status().unwrap();
         assert!(st.reset_detected() && !st.heater_on() && !st.command_failed());
+    }
+
+    #[test]
+    fn alert_limits_against_model() {
+        let bus = SimI2cBus::new();
+        bus.attach(ADDR, Sht3xModel::new());
+        let mut s = Sht3x::new(bus.clone(), ADDR);
+        let limits = [
+            AlertLimit::HighSet,
+            AlertLimit::HighClear,
+            AlertLimit::LowClear,
+            AlertLimit::LowSet,
+        ];
+        // The model's power-on limits are the application note's defaults.
+        for (l, (_, _, w)) in limits.iter().zip(DEFAULT_LIMITS) {
+            assert_eq!(s.alert_limit_raw(*l), Ok(w), "{l:?}");
+        }
+        s.set_alert_limit(AlertLimit::HighSet, Temperature(30_000), Humidity(90_000))
+            .unwrap();
+        let hs = block_on(s.alert_limit_async(AlertLimit::HighSet)).unwrap();
+        // One step is 128 raw T counts (0.342 °C) and 512 raw RH counts (0.781 %RH).
+        assert!(
+            (29_658..=30_000).contains(&hs.temperature.as_millicelsius()),
+            "{hs:?}"
+        );
+        assert!(
+            (89_219..=90_000).contains(&hs.humidity.as_millipercent()),
+            "{hs:?}"
+        );
+        assert!(!s.status().unwrap().write_crc_failed());
+        // A limit write with a wrong CRC is refused and flagged (datasheet table 18 bit 0).
+        let mut bad = vec![0x61, 0x1D];
+        bad.extend(word(0x1234));
+        bad[4] ^= 0xFF;
+        bus.clone().write(ADDR, &bad).unwrap();
+        assert!(s.status().unwrap().write_crc_failed());
+        assert_ne!(s.alert_limit_raw(AlertLimit::HighSet), Ok(0x1234));
+    }
+
+    #[test]
+    fn alert_pin_across_thresholds() {
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let pin = chip.lock().alert_pin();
+        let mut s = Sht3x::new(bus.clone(), ADDR);
+        let set = |t: i32, h: u32| {
+            chip.lock().set_temperature(Temperature(t));
+            chip.lock().set_humidity(Humidity(h));
+        };
+        // Alert mode works in periodic mode only (application note §1).
+        set(70_000, 50_000);
+        s.measure_stretching(Repeatability::High).unwrap();
+        assert!(pin.is_low(), "single shot: no alert");
+        set(20_000, 50_000);
+        s.start_periodic(Rate::Mps1, Repeatability::High).unwrap();
+        s.clear_status().unwrap();
+        assert!(pin.is_low());
+        // Default limits (table 1): high set 60 °C, high clear 58 °C.
+        set(60_000, 50_000);
+        assert!(pin.is_high(), "60 °C reaches high set");
+        let st = s.status().unwrap();
+        assert!(st.alert_pending() && st.temperature_alert() && !st.humidity_alert());
+        set(59_000, 50_000);
+        assert!(pin.is_high(), "between clear and set: still alerting");
+        set(57_000, 50_000);
+        assert!(pin.is_low(), "below high clear");
+        assert!(
+            s.status().unwrap().temperature_alert(),
+            "the flag stays until cleared"
+        );
+        s.clear_status().unwrap();
+        assert!(!s.status().unwrap().temperature_alert());
+        // Humidity: high set 80 %RH, high clear 79 %RH.
+        set(20_000, 80_500);
+        assert!(pin.is_high());
+        assert!(s.status().unwrap().humidity_alert());
+        set(20_000, 79_500);
+        assert!(pin.is_high());
+        set(20_000, 78_000);
+        assert!(pin.is_low());
+        // Low side: low set -10 °C (stored as -10.14 °C), low clear -9 °C (-9.11 °C).
+        set(-11_000, 50_000);
+        assert!(pin.is_high());
+        set(-9_500, 50_000);
+        assert!(pin.is_high());
+        set(-8_000, 50_000);
+        assert!(pin.is_low());
+        // Low humidity: low set 20 %RH, low clear 22 %RH.
+        set(20_000, 19_000);
+        assert!(pin.is_high());
+        set(20_000, 23_000);
+        assert!(pin.is_low());
+        // New limits through the driver take effect; stopping periodic mode drops ALERT.
+        s.set_alert_limit(AlertLimit::HighSet, Temperature(30_000), Humidity(90_000))
+            .unwrap();
+        s.set_alert_limit(AlertLimit::HighClear, Temperature(28_000), Humidity(88_000))
+            .unwrap();
+        set(31_000, 50_000);
+        assert!(pin.is_high());
+        s.stop_periodic().unwrap();
+        assert!(pin.is_low());
+        // Rising edges: 60 °C, 80.5 %RH, -11 °C, 19 %RH, 31 °C.
+        assert_eq!(pin.edges().0, 5);
     }
 }

@@ -28,3 +28,9 @@ pub const HEATER_DISABLE: u16 = 0x3066;
 pub const READ_STATUS: u16 = 0xF32D;
 /// Clear the status flags.
 pub const CLEAR_STATUS: u16 = 0x3041;
+/// Read an alert limit ("Alert Mode of SHT3x-DIS" application note, table 2), indexed
+/// like [`AlertLimit`](super::AlertLimit): high set, high clear, low clear, low set.
+pub const ALERT_READ: [u16; 4] = [0xE11F, 0xE114, 0xE109, 0xE102];
+/// Write an alert limit (same application note, table 2), indexed like
+/// [`AlertLimit`](super::AlertLimit); the 16-bit limit word and its CRC follow.
+pub const ALERT_WRITE: [u16; 4] = [0x611D, 0x6116, 0x610B, 0x6100];

@@ -1,6 +1,6 @@
 //! Sensirion SHT3x (SHT30/31/35) humidity and temperature sensor over I2C: single shot
 //! (with or without clock stretching), periodic mode with fetch and ART, heater, status,
-//! soft reset; every data word is checked against its CRC-8.
+//! soft reset, alert limits (the ALERT pin in periodic mode); every data word is checked against its CRC-8.
 //!
 //! ```no_run
 //! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
@@ -169,6 +169,49 @@ pub fn decode<E>(d: &[u8; 6]) -> Result<Measurement, Error<E>> {
     })
 }
 
+/// One of the four alert limits ("Alert Mode of SHT3x-DIS" application note, §2 and
+/// table 2). The ALERT pin goes high when a periodic measurement reaches a *set* limit
+/// and low again once it is back past the matching *clear* limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertLimit {
+    /// High alert set (default 60 °C, 80 %RH).
+    HighSet = 0,
+    /// High alert clear (default 58 °C, 79 %RH).
+    HighClear = 1,
+    /// Low alert clear (default -9 °C, 22 %RH).
+    LowClear = 2,
+    /// Low alert set (default -10 °C, 20 %RH).
+    LowSet = 3,
+}
+
+/// Raw 16-bit temperature for `t` (inverse of §4.13, rounded, clamped to -45..130 °C).
+pub fn raw_temperature(t: Temperature) -> u16 {
+    let n = (t.0 as i64 + 45_000).clamp(0, 175_000) * 65_535;
+    ((n + 87_500) / 175_000) as u16
+}
+
+/// Raw 16-bit humidity for `h` (inverse of §4.13, rounded, clamped to 0..100 %RH).
+pub fn raw_humidity(h: Humidity) -> u16 {
+    let n = (h.0 as u64).min(100_000) * 65_535;
+    ((n + 50_000) / 100_000) as u16
+}
+
+/// Encode an alert limit word (application note §2.1): the 7 most significant bits of
+/// the raw humidity in bits 15:9, the 9 most significant bits of the raw temperature in
+/// bits 8:0.
+pub fn encode_limit(t: Temperature, h: Humidity) -> u16 {
+    (raw_humidity(h) & 0xFE00) | (raw_temperature(t) >> 7)
+}
+
+/// Decode an alert limit word into the temperature and humidity it stands for (the
+/// dropped low bits read as zero).
+pub fn decode_limit(w: u16) -> Measurement {
+    Measurement {
+        temperature: convert_temperature((w & 0x01FF) << 7),
+        humidity: convert_humidity(w & 0xFE00),
+    }
+}
+
 /// An SHT3x sensor.
 #[derive(Debug)]
 pub struct Sht3x<I2C> {
@@ -273,6 +316,32 @@ dual_impl! {
     /// Clear the status flags.
     pub fn clear_status / clear_status_async [&mut self] () -> Result<(), Error<I2C::Error>> {
         io!(self.i2c.write(self.address, &commands::CLEAR_STATUS.to_be_bytes())).map_err(bus)
+    }
+
+    /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
+    /// sensor flags a wrong CRC in status bit 0 ([`Status::write_crc_failed`]).
+    pub fn set_alert_limit / set_alert_limit_async [&mut self] (limit: AlertLimit, t: Temperature, h: Humidity) -> Result<(), Error<I2C::Error>> {
+        let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
+        let w = encode_limit(t, h).to_be_bytes();
+        let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
+        io!(self.i2c.write(self.address, &frame)).map_err(bus)
+    }
+
+    /// Read an alert limit's raw word (CRC checked).
+    pub fn alert_limit_raw / alert_limit_raw_async [&mut self] (limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
+        let mut d = [0; 3];
+        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+        checked_word(&d)
+    }
+
+    /// Read an alert limit as the temperature and humidity it stands for
+    /// ([`decode_limit`]; CRC checked).
+    pub fn alert_limit / alert_limit_async [&mut self] (limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
+        let mut d = [0; 3];
+        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+        Ok(decode_limit(checked_word(&d)?))
     }
 
     /// Soft reset.

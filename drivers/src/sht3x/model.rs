@@ -1,9 +1,11 @@
 //! Behavioural model of the SHT3x-DIS, written from its datasheet (Sensirion SHT3x-DIS
 //! §4) without the driver's command table: 16-bit commands, single shot with and without
 //! clock stretching, periodic mode and ART with fetch (NACK when no new data), heater,
-//! status register with its flags, soft reset, CRC-8 on every word.
+//! status register with its flags, soft reset, CRC-8 on every word; and from the "Alert
+//! Mode of SHT3x-DIS" application note: the four alert limits (read, write with CRC),
+//! the ALERT pin (a [`SimLine`]) with its hysteresis, status bits 15, 11 and 10.
 
-use crate::sim::{Direction, I2cTarget, SimError};
+use crate::sim::{Direction, I2cTarget, SimError, SimLine};
 use crate::{Humidity, Temperature};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
@@ -46,6 +48,20 @@ pub struct Sht3xModel {
     read_pos: usize,
     status_out: Option<[u8; 3]>,
     measurements: u32,
+    /// Alert limit words: high set, high clear, low clear, low set.
+    limits: [u16; 4],
+    t_alert: bool,
+    rh_alert: bool,
+    alert_pin: SimLine,
+}
+
+/// A limit word from a temperature in m°C and a humidity in m%RH: the raw values of
+/// §4.13, humidity's 7 MSBs in bits 15:9, temperature's 9 MSBs in bits 8:0 (application
+/// note §2.1).
+fn limit_word(t_mc: i64, rh_mp: i64) -> u16 {
+    let st = (((t_mc + 45_000) * 65_535 + 87_500) / 175_000).clamp(0, 65_535) as u16;
+    let srh = ((rh_mp * 65_535 + 50_000) / 100_000).clamp(0, 65_535) as u16;
+    (srh >> 9) << 9 | st >> 7
 }
 
 impl Default for Sht3xModel {
@@ -71,19 +87,76 @@ impl Sht3xModel {
             read_pos: 0,
             status_out: None,
             measurements: 0,
+            // Application note table 1, defaults after reset.
+            limits: [
+                limit_word(60_000, 80_000),
+                limit_word(58_000, 79_000),
+                limit_word(-9_000, 22_000),
+                limit_word(-10_000, 20_000),
+            ],
+            t_alert: false,
+            rh_alert: false,
+            alert_pin: SimLine::new(false),
         }
+    }
+
+    /// The ALERT pin (push-pull, active high).
+    pub fn alert_pin(&self) -> SimLine {
+        self.alert_pin.clone()
+    }
+
+    /// The alert limit words as held: high set, high clear, low clear, low set.
+    pub fn limits(&self) -> [u16; 4] {
+        self.limits
+    }
+
+    /// Compare the current conditions with the limits (alert mode works only in
+    /// periodic mode, application note §1): each quantity alerts on reaching its high
+    /// set or low set limit and stops once strictly between its clear limits.
+    fn check_alert(&mut self) {
+        if !self.is_periodic() {
+            return;
+        }
+        let st = ((self.temperature.0 as i64 + 45_000) * 65_535 + 87_500).div_euclid(175_000);
+        let sh = (self.humidity.0 as i64 * 65_535 + 50_000) / 100_000;
+        let st = st.clamp(0, 65_535) as u16;
+        let sh = sh.clamp(0, 65_535) as u16;
+        let t = |w: u16| (w & 0x01FF) << 7;
+        let h = |w: u16| w & 0xFE00;
+        let [hs, hc, lc, ls] = self.limits;
+        let track = |on: bool, v: u16, f: &dyn Fn(u16) -> u16| {
+            if v >= f(hs) || v <= f(ls) {
+                true
+            } else if v < f(hc) && v > f(lc) {
+                false
+            } else {
+                on
+            }
+        };
+        let (t_on, rh_on) = (track(self.t_alert, st, &t), track(self.rh_alert, sh, &h));
+        if t_on && !self.t_alert {
+            self.status |= 0x8000 | 0x0400;
+        }
+        if rh_on && !self.rh_alert {
+            self.status |= 0x8000 | 0x0800;
+        }
+        self.t_alert = t_on;
+        self.rh_alert = rh_on;
+        self.alert_pin.set(t_on || rh_on);
     }
 
     /// Set the air temperature (a new periodic sample becomes available).
     pub fn set_temperature(&mut self, t: Temperature) {
         self.temperature = t;
         self.new_sample = true;
+        self.check_alert();
     }
 
     /// Set the relative humidity (a new periodic sample becomes available).
     pub fn set_humidity(&mut self, h: Humidity) {
         self.humidity = h;
         self.new_sample = true;
+        self.check_alert();
     }
 
     /// How many read headers a single shot without clock stretching NACKs before its
@@ -130,13 +203,18 @@ impl Sht3xModel {
                     humidity: self.humidity,
                     conversion_nacks: self.conversion_nacks,
                     measurements: self.measurements,
+                    alert_pin: self.alert_pin.clone(),
                     ..Self::new()
                 };
+                self.alert_pin.set(false);
                 true
             }
             (State::Periodic { .. }, 0x3093) => {
                 self.state = State::Idle;
                 self.output = None;
+                self.t_alert = false;
+                self.rh_alert = false;
+                self.alert_pin.set(false);
                 true
             }
             (State::Periodic { .. }, 0xE000) => {
@@ -185,12 +263,14 @@ impl Sht3xModel {
                 if valid {
                     self.state = periodic(mps);
                     self.new_sample = true;
+                    self.check_alert();
                 }
                 valid
             }
             (State::Idle, 0x2B32) => {
                 self.state = periodic(40);
                 self.new_sample = true;
+                self.check_alert();
                 true
             }
             (_, 0x306D) => {
@@ -204,6 +284,17 @@ impl Sht3xModel {
             (_, 0xF32D) => {
                 let s = self.status.to_be_bytes();
                 self.status_out = Some([s[0], s[1], crc(s)]);
+                true
+            }
+            (_, 0xE11F | 0xE114 | 0xE109 | 0xE102) => {
+                let i = match cmd {
+                    0xE11F => 0,
+                    0xE114 => 1,
+                    0xE109 => 2,
+                    _ => 3,
+                };
+                let w = self.limits[i].to_be_bytes();
+                self.status_out = Some([w[0], w[1], crc(w)]);
                 true
             }
             (_, 0x3041) => {
@@ -220,12 +311,40 @@ impl Sht3xModel {
         }
     }
 
+    /// A limit write: 0x61xx, the limit word, its CRC (status bit 0 on a wrong CRC, the
+    /// limit unchanged).
+    fn write_limit(&mut self, cmd: u16, data: [u8; 3]) {
+        let i = match cmd {
+            0x611D => 0,
+            0x6116 => 1,
+            0x610B => 2,
+            0x6100 => 3,
+            _ => {
+                self.status |= 0x0002;
+                return;
+            }
+        };
+        self.status &= !0x0002;
+        if crc([data[0], data[1]]) != data[2] {
+            self.status |= 0x0001;
+            return;
+        }
+        self.status &= !0x0001;
+        self.limits[i] = u16::from_be_bytes([data[0], data[1]]);
+        self.check_alert();
+    }
+
     fn tick(&mut self) {
+        let mut new = false;
         if let State::Periodic { period, last } = &mut self.state {
             if last.elapsed() >= *period {
                 *last = Instant::now();
                 self.new_sample = true;
+                new = true;
             }
+        }
+        if new {
+            self.check_alert();
         }
     }
 }
@@ -257,9 +376,15 @@ impl I2cTarget for Sht3xModel {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
         self.cmd.extend_from_slice(bytes);
-        if self.cmd.len() == 2 {
+        // Limit writes (0x61xx) carry a data word and its CRC after the command.
+        let limit_write = self.cmd.first() == Some(&0x61);
+        if self.cmd.len() == 2 && !limit_write {
             self.status_out = None;
             self.execute(u16::from_be_bytes([self.cmd[0], self.cmd[1]]));
+        } else if self.cmd.len() == 5 && limit_write {
+            self.status_out = None;
+            let c = u16::from_be_bytes([self.cmd[0], self.cmd[1]]);
+            self.write_limit(c, [self.cmd[2], self.cmd[3], self.cmd[4]]);
         }
         Ok(())
     }
