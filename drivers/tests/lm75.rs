@@ -177,6 +177,65 @@ fn tmp102_mock_bytes() {
     m.done();
 }
 
+#[test]
+fn tmp102_one_shot_bytes() {
+    use embedded_hal_mock::eh1::delay::{CheckedDelay, NoopDelay, Transaction as D};
+    // TMP102 datasheet §7.5.3: in shutdown mode (SD, byte 1 bit 0) writing OS = 1 (byte 1
+    // bit 7) starts one conversion; OS reads 0 while it runs and 1 once it is done. R1 R0
+    // (byte 1 bits 6:5) read 11; CR = 10 (4 Hz) in byte 2 bits 7:6.
+    let sd_start = vec![CONF, 0b1000_0001, 0b1000_0000];
+    let converting = vec![0b0110_0001, 0b1000_0000];
+    let done = vec![0b1110_0001, 0b1000_0000];
+    let mut ex = vec![
+        T::write(ADDR, sd_start.clone()),
+        T::write_read(ADDR, vec![CONF], converting.clone()),
+        T::write_read(ADDR, vec![CONF], converting.clone()),
+        T::write_read(ADDR, vec![CONF], done.clone()),
+        T::write_read(ADDR, vec![TEMP], vec![0x19, 0x00]),
+        T::write(ADDR, sd_start.clone()),
+        T::write_read(ADDR, vec![CONF], done.clone()),
+        T::write_read(ADDR, vec![TEMP], vec![0xE7, 0x00]),
+        T::write_read(ADDR, vec![CONF], vec![0x60, 0xA0]),
+        T::write(ADDR, sd_start.clone()),
+    ];
+    // Never ready: 8 polls 5 ms apart (40 ms, over the 35 ms maximum conversion time).
+    ex.extend((0..8).map(|_| T::write_read(ADDR, vec![CONF], converting.clone())));
+    ex.push(T::write(ADDR, sd_start).with_error(ErrorKind::Bus));
+    let mut m = Mock::new(&ex);
+    let mut delay = CheckedDelay::new(&[
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+        D::blocking_delay_us(5_000),
+    ]);
+    let mut d = Tmp102::new(m.clone(), ADDR);
+    let sd = Tmp102Config {
+        shutdown: true,
+        ..Default::default()
+    };
+    // Table 8-2: 0x190 = 25 °C, 0xE70 = -25 °C.
+    assert_eq!(mc(d.measure_one_shot(sd, &mut delay).unwrap()), 25_000);
+    let t = block_on(d.measure_one_shot_async(sd, &mut NoopDelay)).unwrap();
+    assert_eq!(mc(t), -25_000);
+    assert!(
+        !block_on(d.conversion_ready_async()).unwrap(),
+        "power-on 0x60A0"
+    );
+    assert_eq!(d.measure_one_shot(sd, &mut delay), Err(Error::Timeout));
+    assert_eq!(
+        d.measure_one_shot(sd, &mut delay),
+        Err(Error::Bus(ErrorKind::Bus))
+    );
+    delay.done();
+    m.done();
+}
+
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;
@@ -319,5 +378,54 @@ mod sim {
         chip.lock().set_temperature(Temperature(19_000));
         assert!(!d.alert_active().unwrap());
         assert!(pin.is_high());
+    }
+
+    #[test]
+    fn tmp102_one_shot_against_model() {
+        use embedded_hal_mock::eh1::delay::NoopDelay;
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(ADDR, Tmp102Model::new());
+        let mut d = Tmp102::new(bus.clone(), ADDR);
+        // Continuous conversion after power-on: OS reads 0 (config 0x60A0).
+        assert!(!d.conversion_ready().unwrap());
+        chip.lock().set_temperature(Temperature(21_000));
+        let sd = Tmp102Config {
+            shutdown: true,
+            ..Default::default()
+        };
+        d.set_config(sd).unwrap();
+        chip.lock().set_temperature(Temperature(-12_500));
+        chip.lock().set_one_shot_reads(2);
+        let before = chip.lock().conversions();
+        d.one_shot(sd).unwrap();
+        assert!(chip.lock().is_converting());
+        assert!(
+            !d.conversion_ready().unwrap(),
+            "OS reads 0 while converting"
+        );
+        assert!(!block_on(d.conversion_ready_async()).unwrap());
+        assert_eq!(mc(d.temperature().unwrap()), 21_000, "not converted yet");
+        assert!(d.conversion_ready().unwrap(), "OS reads 1 when done");
+        assert_eq!(chip.lock().conversions(), before + 1);
+        assert_eq!(chip.lock().conf() & 0x0100, 0x0100, "back in shutdown");
+        assert_eq!(mc(d.temperature().unwrap()), -12_500);
+        assert!(
+            d.conversion_ready().unwrap(),
+            "stays 1 until the next one-shot"
+        );
+        // The whole sequence, blocking and async.
+        chip.lock().set_temperature(Temperature(55_000));
+        assert_eq!(mc(d.measure_one_shot(sd, &mut NoopDelay).unwrap()), 55_000);
+        chip.lock().set_temperature(Temperature(-30_000));
+        let t = block_on(d.measure_one_shot_async(sd, &mut NoopDelay)).unwrap();
+        assert_eq!(mc(t), -30_000);
+        // A conversion slower than the polling budget times out.
+        chip.lock().set_one_shot_reads(50);
+        chip.lock().set_temperature(Temperature(0));
+        assert_eq!(d.measure_one_shot(sd, &mut NoopDelay), Err(Error::Timeout));
+        // Leaving shutdown: continuous conversions, OS reads 0 again.
+        d.set_config(Tmp102Config::default()).unwrap();
+        assert!(!d.conversion_ready().unwrap());
+        assert!(!chip.lock().is_converting());
     }
 }

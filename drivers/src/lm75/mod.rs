@@ -30,12 +30,19 @@ pub enum Error<E> {
     Bus(E),
     /// A threshold outside what the register can hold.
     InvalidInput,
+    /// A TMP102 one-shot conversion did not report ready (OS = 1) in time.
+    Timeout,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error, |f, e| {
+    match e {
     Error::Bus(b) => write!(f, "LM75: I2C error: {b:?}"),
     Error::InvalidInput =>
         f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)"),
+    Error::Timeout => f.write_str(
+        "TMP102: the one-shot conversion never reported ready: check that the chip is a TMP102 in shutdown mode",
+    ),
+}
 });
 
 impl<E> From<E> for Error<E> {
@@ -339,6 +346,15 @@ dual_impl! {
         Ok(())
     }
 
+    /// Whether the last one-shot conversion is done: the OS bit, which reads 0 while a
+    /// one-shot conversion runs and 1 once it has finished (TMP102 datasheet §7.5.3, "One-Shot/
+    /// Conversion Ready"). Meaningful in shutdown mode after [`one_shot`](Self::one_shot).
+    pub fn conversion_ready / conversion_ready_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0; 2];
+        io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+        Ok(u16::from_be_bytes(b) & tmp102_conf::OS != 0)
+    }
+
     /// Set the high (T_HIGH) and low (T_LOW) thresholds.
     pub fn set_thresholds / set_thresholds_async [&mut self] (low: Temperature, high: Temperature) -> Result<(), Error<I2C::Error>> {
         let shift = self.shift();
@@ -359,5 +375,49 @@ dual_impl! {
             decode(u16::from_be_bytes(lo), shift, 16),
             decode(u16::from_be_bytes(hi), shift, 16),
         ))
+    }
+}
+
+/// TMP102 one-shot polling: the OS bit is read every [`ONE_SHOT_POLL_US`] up to this many
+/// times (40 ms in all, over the datasheet's 35 ms maximum conversion time).
+pub const ONE_SHOT_POLLS: u32 = 8;
+/// Interval between two polls of the OS bit, in microseconds.
+pub const ONE_SHOT_POLL_US: u32 = 5_000;
+
+impl<I2C: I2c> Tmp102<I2C> {
+    /// One-shot measurement: start a conversion in shutdown mode ([`one_shot`](Self::one_shot)),
+    /// poll the OS bit until it reads 1 ([`Error::Timeout`] after [`ONE_SHOT_POLLS`] polls),
+    /// read the temperature.
+    pub fn measure_one_shot<D: embedded_hal::delay::DelayNs>(
+        &mut self,
+        config: Tmp102Config,
+        delay: &mut D,
+    ) -> Result<Temperature, Error<I2C::Error>> {
+        self.one_shot(config)?;
+        for _ in 0..ONE_SHOT_POLLS {
+            if self.conversion_ready()? {
+                return self.temperature();
+            }
+            delay.delay_us(ONE_SHOT_POLL_US);
+        }
+        Err(Error::Timeout)
+    }
+}
+
+impl<I2C: AsyncI2c> Tmp102<I2C> {
+    /// Async version of [`measure_one_shot`](Self::measure_one_shot).
+    pub async fn measure_one_shot_async<D: embedded_hal_async::delay::DelayNs>(
+        &mut self,
+        config: Tmp102Config,
+        delay: &mut D,
+    ) -> Result<Temperature, Error<I2C::Error>> {
+        self.one_shot_async(config).await?;
+        for _ in 0..ONE_SHOT_POLLS {
+            if self.conversion_ready_async().await? {
+                return self.temperature_async().await;
+            }
+            delay.delay_us(ONE_SHOT_POLL_US).await;
+        }
+        Err(Error::Timeout)
     }
 }

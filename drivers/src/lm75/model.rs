@@ -197,6 +197,11 @@ pub struct Tmp102Model {
     thermostat: Thermostat,
     alert_pin: SimLine,
     conversions: u32,
+    /// One-shot: config reads that still see OS = 0, whether one runs, whether one is done.
+    busy_reads: u32,
+    pending: u32,
+    converting: bool,
+    ready: bool,
 }
 
 impl Default for Tmp102Model {
@@ -219,7 +224,23 @@ impl Tmp102Model {
             thermostat: Thermostat::default(),
             alert_pin: SimLine::new(true),
             conversions: 0,
+            busy_reads: 0,
+            pending: 0,
+            converting: false,
+            ready: false,
         }
+    }
+
+    /// How many configuration reads see OS = 0 ("converting") after a one-shot starts,
+    /// before the conversion completes (default 0: done at once, as for a caller that
+    /// waited the datasheet's conversion time).
+    pub fn set_one_shot_reads(&mut self, n: u32) {
+        self.busy_reads = n;
+    }
+
+    /// Whether a one-shot conversion is running.
+    pub fn is_converting(&self) -> bool {
+        self.converting
     }
 
     /// The ALERT pin.
@@ -291,7 +312,7 @@ impl Tmp102Model {
     fn reg(&self, p: u8) -> u16 {
         match p {
             0 => self.temp,
-            1 => self.conf,
+            1 => self.conf | if self.ready { 0x8000 } else { 0 },
             2 => self.low,
             _ => self.high,
         }
@@ -317,8 +338,20 @@ impl I2cTarget for Tmp102Model {
                 (2, 1) => {
                     // CR1 CR0 and EM writable; AL read-only.
                     self.conf = (self.conf & 0xFF20) | (b16 & 0xD0);
-                    if self.conf & 0x8000 != 0 && self.conf & 0x0100 != 0 {
-                        self.convert();
+                    // §7.5.3: in shutdown, OS = 1 starts one conversion; OS reads 0
+                    // while it runs and 1 once it is done. Outside shutdown it reads 0.
+                    if self.conf & 0x0100 == 0 {
+                        self.ready = false;
+                        self.converting = false;
+                    } else if self.conf & 0x8000 != 0 {
+                        self.ready = false;
+                        if self.busy_reads == 0 {
+                            self.convert();
+                            self.ready = true;
+                        } else {
+                            self.converting = true;
+                            self.pending = self.busy_reads;
+                        }
                     }
                     self.conf &= !0x8000;
                     self.update_alert();
@@ -335,6 +368,15 @@ impl I2cTarget for Tmp102Model {
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
+        if self.pointer == 1 && self.index == 0 && self.converting {
+            if self.pending == 0 {
+                self.converting = false;
+                self.convert();
+                self.ready = true;
+            } else {
+                self.pending -= 1;
+            }
+        }
         let v = self.reg(self.pointer).to_be_bytes();
         for b in buf.iter_mut() {
             *b = v[self.index % 2];
