@@ -129,10 +129,14 @@ fn periodic_heater_status_bytes() {
 
 /// Alert limit words worked out by hand from the application note's format ("Alert Mode
 /// of SHT3x-DIS", §2.1: humidity's 7 MSBs in bits 15:9, temperature's 9 MSBs in bits
-/// 8:0) for its default limits (§2.2, table 1: high set 60 °C 80 %RH, high clear 58 °C
-/// 79 %RH, low clear -9 °C 22 %RH, low set -10 °C 20 %RH). For example high set:
-/// S_RH = 0.8 * 65535 = 52428 = 0xCCCC -> 0b1100110; S_T = 105 / 175 * 65535 = 39321 =
-/// 0x9999 -> 0b100110011; together 0xCD33.
+/// 8:0) for its default limits (its table of defaults after reset: high set 60 °C
+/// 80 %RH, high clear 58 °C 79 %RH, low clear -9 °C 22 %RH, low set -10 °C 20 %RH). For
+/// example high set: S_RH = 0.8 * 65535 = 52428 = 0xCCCC -> 0b1100110; S_T = 105 / 175 *
+/// 65535 = 39321 = 0x9999 -> 0b100110011; together 0xCD33. Low clear: S_RH = 14418 ->
+/// 28 = 0b0011100, S_T = 13482 -> 105 = 0b001101001: 0x3869. High clear: S_RH = 51773
+/// -> 101, S_T = 38572 -> 301: 0xCB2D. Low set: S_RH = 13107 -> 25, S_T = 13107 -> 102:
+/// 0x3266. (These are the exact words the §2.1 rule gives; the chip's own stored
+/// defaults were not checked against a copy of the note's hex column.)
 const DEFAULT_LIMITS: [(i32, u32, u16); 4] = [
     (60_000, 80_000, 0xCD33),
     (58_000, 79_000, 0xCB2D),
@@ -352,7 +356,7 @@ mod sim {
         s.start_periodic(Rate::Mps1, Repeatability::High).unwrap();
         s.clear_status().unwrap();
         assert!(pin.is_low());
-        // Default limits (table 1): high set 60 °C, high clear 58 °C.
+        // Default limits: high set 60 °C, high clear 58 °C.
         set(60_000, 50_000);
         assert!(pin.is_high(), "60 °C reaches high set");
         let st = s.status().unwrap();

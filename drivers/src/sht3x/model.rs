@@ -87,7 +87,7 @@ impl Sht3xModel {
             read_pos: 0,
             status_out: None,
             measurements: 0,
-            // Application note table 1, defaults after reset.
+            // The application note's default limits after reset (physical values).
             limits: [
                 limit_word(60_000, 80_000),
                 limit_word(58_000, 79_000),
