@@ -193,7 +193,11 @@ impl fmt::Display for Error {
             ),
             Error::Unsupported { board, what } => {
                 let name = board.name();
-                let noun = if name.ends_with("board") { "" } else { " board" };
+                let noun = if name.ends_with("board") {
+                    ""
+                } else {
+                    " board"
+                };
                 write!(f, "the {name}{noun} cannot {what}")
             }
             Error::Gpio(e) => write!(f, "{e}"),
