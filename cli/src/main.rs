@@ -19,6 +19,7 @@ macro_rules! out {
 
 mod board;
 mod capture;
+mod faults;
 mod chips;
 mod gpio;
 mod i2c;

@@ -225,12 +225,21 @@ enum Opened {
 
 impl Opened {
     fn read(&mut self, def: &ChipDef) -> Result<Vec<Reading>, String> {
+        use udrv_drivers::sim::fault::{FaultyI2c, FaultySpi};
         let mut delay = StdDelay;
-        match self {
-            Opened::LinuxI2c(bus, a) => chips::read_i2c(def, bus, *a, &mut delay),
-            Opened::LinuxSpi(dev) => chips::read_spi(def, dev, &mut delay),
-            Opened::SimI2c(bus, a) => chips::read_i2c(def, bus.clone(), *a, &mut delay),
-            Opened::SimSpi(dev) => chips::read_spi(def, dev.clone(), &mut delay),
+        // Faults for the virtual board's buses (UDRV_VIRTUAL_FAULTS); real buses never.
+        let faults = crate::faults::from_env().map_err(|f| f.message)?;
+        match (self, faults) {
+            (Opened::LinuxI2c(bus, a), _) => chips::read_i2c(def, bus, *a, &mut delay),
+            (Opened::LinuxSpi(dev), _) => chips::read_spi(def, dev, &mut delay),
+            (Opened::SimI2c(bus, a), None) => chips::read_i2c(def, bus.clone(), *a, &mut delay),
+            (Opened::SimI2c(bus, a), Some(f)) => {
+                chips::read_i2c(def, FaultyI2c::new(bus.clone(), &f), *a, &mut delay)
+            }
+            (Opened::SimSpi(dev), None) => chips::read_spi(def, dev.clone(), &mut delay),
+            (Opened::SimSpi(dev), Some(f)) => {
+                chips::read_spi(def, FaultySpi::new(dev.clone(), &f), &mut delay)
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ const RELIABILITY_FILES: &[&str] = &[
     "drivers/tests/faults.rs",
     "cli/src/i2c/fuzz.rs",
     "cli/tests/capture_durability.rs",
+    "cli/tests/virtual_faults.rs",
     "cli/tests/guest_badinput.rs",
     "cli/tests/guest_permissions.rs",
     "core/tests/guest_badinput.rs",

@@ -24,6 +24,8 @@ pub enum Bus {
         _board: Box<VirtualBoard>,
         /// The simulated bus.
         bus: SimI2cBus,
+        /// Faults to inject (`UDRV_VIRTUAL_FAULTS`), if any.
+        faults: Option<udrv_drivers::sim::fault::Faults>,
         /// The name it was opened by.
         name: String,
     },
@@ -55,6 +57,7 @@ impl Bus {
             return Ok(Bus::Virtual {
                 _board: Box::new(board),
                 bus,
+                faults: crate::faults::from_env()?,
                 name: spec.to_string(),
             });
         }
@@ -126,12 +129,25 @@ impl Bus {
     }
 
     fn sim(&self, addr: u16, ops: &mut [Operation<'_>], what: &str) -> Result<(), Failure> {
-        let Bus::Virtual { bus, name, .. } = self else {
+        let Bus::Virtual {
+            bus, name, faults, ..
+        } = self
+        else {
             unreachable!("only called on the virtual bus")
         };
-        let mut bus = bus.clone();
-        bus.transaction(addr as u8, ops)
-            .map_err(|e| Failure::op(format!("virtual:{name}: {what} at {addr:#04x}: {e}")))
+        let fail = |e: &dyn std::fmt::Display| {
+            Failure::op(format!("virtual:{name}: {what} at {addr:#04x}: {e}"))
+        };
+        // Faults from UDRV_VIRTUAL_FAULTS, when set, sit between the command and the chips.
+        match faults {
+            Some(f) => udrv_drivers::sim::fault::FaultyI2c::new(bus.clone(), f)
+                .transaction(addr as u8, ops)
+                .map_err(|e| fail(&e)),
+            None => bus
+                .clone()
+                .transaction(addr as u8, ops)
+                .map_err(|e| fail(&e)),
+        }
     }
 
     /// SMBus quick write (the probe of `detect`).
