@@ -309,6 +309,10 @@ fn transfer_to_a_kernel_held_address_needs_force() {
     std::fs::write(format!("{sys}/delete_device"), "0x60").expect("delete_device");
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(e.contains("0x60") && e.contains("dummy"), "{e}");
+    assert!(
+        e.contains("-f/--force"),
+        "the CLI names its option, not the API: {e}"
+    );
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert_eq!(stdout(&forced).trim(), "0x00");
 }

@@ -31,6 +31,23 @@ pub enum Bus {
     },
 }
 
+/// A core I2C error as the CLI reports it: the library's advice names its API
+/// (`I2cBus::set_force`), the command line's names the option.
+fn fail(e: udrv_core::i2c::Error) -> Failure {
+    match &e {
+        udrv_core::i2c::Error::AddressBusy { path, addr, driver } => Failure::op(format!(
+            "{}: address {addr:#04x} is in use by {}: unbind that driver, or use -f/--force \
+             to access the chip anyway (the driver is not told)",
+            path.display(),
+            driver
+                .as_deref()
+                .map(|d| format!("kernel driver `{d}`"))
+                .unwrap_or_else(|| "a kernel driver".into())
+        )),
+        _ => Failure::op(e),
+    }
+}
+
 /// The capabilities of the simulated bus: plain I2C, with SMBus emulated over it.
 fn virtual_funcs() -> Funcs {
     Funcs::I2C
@@ -113,7 +130,7 @@ impl Bus {
     /// Turns SMBus PEC on.
     pub fn set_pec(&mut self) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b.set_pec(true).map_err(Failure::op),
+            Bus::Linux(b) => b.set_pec(true).map_err(fail),
             Bus::Virtual { .. } => Err(Failure::op(
                 "the virtual board's simulated chips do not implement SMBus PEC",
             )),
@@ -123,7 +140,7 @@ impl Bus {
     /// The kernel driver holding `addr` (`UU`), if any.
     pub fn address_user(&self, addr: u16) -> Result<Option<String>, Failure> {
         match self {
-            Bus::Linux(b) => b.address_user(addr).map_err(Failure::op),
+            Bus::Linux(b) => b.address_user(addr).map_err(fail),
             Bus::Virtual { .. } => Ok(None),
         }
     }
@@ -153,7 +170,7 @@ impl Bus {
     /// SMBus quick write (the probe of `detect`).
     pub fn smbus_quick(&self, addr: u16) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b.smbus_quick(addr, false).map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_quick(addr, false).map_err(fail),
             Bus::Virtual { .. } => self.sim(addr, &mut [Operation::Write(&[])], "quick write"),
         }
     }
@@ -161,7 +178,7 @@ impl Bus {
     /// SMBus receive byte.
     pub fn smbus_read_byte(&self, addr: u16) -> Result<u8, Failure> {
         match self {
-            Bus::Linux(b) => b.smbus_read_byte(addr).map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_read_byte(addr).map_err(fail),
             Bus::Virtual { .. } => {
                 let mut v = [0u8];
                 self.sim(addr, &mut [Operation::Read(&mut v)], "receive byte")?;
@@ -173,7 +190,7 @@ impl Bus {
     /// SMBus send byte.
     pub fn smbus_write_byte(&self, addr: u16, value: u8) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b.smbus_write_byte(addr, value).map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_write_byte(addr, value).map_err(fail),
             Bus::Virtual { .. } => self.sim(addr, &mut [Operation::Write(&[value])], "send byte"),
         }
     }
@@ -181,7 +198,7 @@ impl Bus {
     /// SMBus read byte data.
     pub fn smbus_read_byte_data(&self, addr: u16, reg: u8) -> Result<u8, Failure> {
         match self {
-            Bus::Linux(b) => b.smbus_read_byte_data(addr, reg).map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_read_byte_data(addr, reg).map_err(fail),
             Bus::Virtual { .. } => {
                 let mut v = [0u8];
                 self.sim(
@@ -197,9 +214,7 @@ impl Bus {
     /// SMBus write byte data.
     pub fn smbus_write_byte_data(&self, addr: u16, reg: u8, value: u8) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b
-                .smbus_write_byte_data(addr, reg, value)
-                .map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_write_byte_data(addr, reg, value).map_err(fail),
             Bus::Virtual { .. } => self.sim(
                 addr,
                 &mut [Operation::Write(&[reg, value])],
@@ -211,7 +226,7 @@ impl Bus {
     /// SMBus read word data (little-endian on the wire).
     pub fn smbus_read_word_data(&self, addr: u16, reg: u8) -> Result<u16, Failure> {
         match self {
-            Bus::Linux(b) => b.smbus_read_word_data(addr, reg).map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_read_word_data(addr, reg).map_err(fail),
             Bus::Virtual { .. } => {
                 let mut v = [0u8; 2];
                 self.sim(
@@ -227,9 +242,7 @@ impl Bus {
     /// SMBus write word data (little-endian on the wire).
     pub fn smbus_write_word_data(&self, addr: u16, reg: u8, value: u16) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b
-                .smbus_write_word_data(addr, reg, value)
-                .map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_write_word_data(addr, reg, value).map_err(fail),
             Bus::Virtual { .. } => {
                 let [lo, hi] = value.to_le_bytes();
                 self.sim(
@@ -244,9 +257,7 @@ impl Bus {
     /// SMBus block write (count byte first).
     pub fn smbus_write_block_data(&self, addr: u16, reg: u8, data: &[u8]) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b
-                .smbus_write_block_data(addr, reg, data)
-                .map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_write_block_data(addr, reg, data).map_err(fail),
             Bus::Virtual { .. } => {
                 let mut w = vec![reg, data.len() as u8];
                 w.extend_from_slice(data);
@@ -263,9 +274,7 @@ impl Bus {
         data: &[u8],
     ) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b
-                .smbus_write_i2c_block_data(addr, reg, data)
-                .map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_write_i2c_block_data(addr, reg, data).map_err(fail),
             Bus::Virtual { .. } => {
                 let mut w = vec![reg];
                 w.extend_from_slice(data);
@@ -282,9 +291,7 @@ impl Bus {
         buf: &mut [u8],
     ) -> Result<usize, Failure> {
         match self {
-            Bus::Linux(b) => b
-                .smbus_read_i2c_block_data(addr, reg, buf)
-                .map_err(Failure::op),
+            Bus::Linux(b) => b.smbus_read_i2c_block_data(addr, reg, buf).map_err(fail),
             Bus::Virtual { .. } => {
                 self.sim(
                     addr,
@@ -311,7 +318,7 @@ impl Bus {
                         Dir::Write => Message::write(m.addr, buf),
                     })
                     .collect();
-                b.transfer(&mut raw).map_err(Failure::op)
+                b.transfer(&mut raw).map_err(fail)
             }
             Bus::Virtual { .. } => {
                 let mut i = 0;
