@@ -19,8 +19,8 @@ macro_rules! out {
 
 mod board;
 mod capture;
-mod faults;
 mod chips;
+mod faults;
 mod gpio;
 mod i2c;
 mod out;
