@@ -1140,33 +1140,10 @@ fn selfcheck(parts: &Parts, dtb: &Path, base: &Path) -> Result {
             false,
         ),
     ];
-    let mut wrong = Vec::new();
-    for (name, body, should_pass) in cases {
-        let script = format!("#!/bin/sh\n{body}");
-        let mut a = Archive::new();
-        a.dir("kb");
-        a.file("kb/run", 0o755, script.as_bytes());
+    vm::run_selfcheck("selfcheck rpi3b", &cases, |payload, name| {
         let secs = if name == "hang" { 20 } else { 60 };
-        let v = boot(parts, dtb, base, &a.finish(), Duration::from_secs(secs))?;
-        let passed = v.ok();
-        println!(
-            "selfcheck {name}: guest run {} (expected {})",
-            if passed { "passed" } else { "failed" },
-            if should_pass { "pass" } else { "fail" }
-        );
-        if passed != should_pass {
-            wrong.push(name);
-        }
-    }
-    if wrong.is_empty() {
-        println!("selfcheck rpi3b: 5 passed, 0 failed");
-        Ok(())
-    } else {
-        Err(format!(
-            "rpi3b harness self-check wrong for: {}",
-            wrong.join(", ")
-        ))
-    }
+        boot(parts, dtb, base, payload, Duration::from_secs(secs))
+    })
 }
 
 #[cfg(test)]

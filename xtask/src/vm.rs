@@ -822,34 +822,41 @@ fn selfcheck(kernel: &Kernel, base: &Path) -> Result {
         // A real kernel crash (CONFIG_MAGIC_SYSRQ): with panic=-1 the machine resets at once.
         ("kernel panic", "echo c > /proc/sysrq-trigger\nsleep 5\n", false),
     ];
+    run_selfcheck("selfcheck", &cases, |payload, name| {
+        let secs = if name == "hang" { 8 } else { 30 };
+        boot(kernel, base, payload, Duration::from_secs(secs))
+    })
+}
+
+/// Boots once per self-check case (a `/kb/run` script) and compares each verdict with the
+/// expected one; `boot_case` boots a payload for the named case. Shared by both QEMU tiers.
+pub(crate) fn run_selfcheck(
+    label: &str,
+    cases: &[(&str, &str, bool)],
+    mut boot_case: impl FnMut(&[u8], &str) -> Result<Verdict>,
+) -> Result {
     let mut wrong = Vec::new();
     for (name, body, should_pass) in cases {
         let script = format!("#!/bin/sh\n{body}");
         let mut a = Archive::new();
         a.dir("kb");
         a.file("kb/run", 0o755, script.as_bytes());
-        let v = boot(
-            kernel,
-            base,
-            &a.finish(),
-            Duration::from_secs(if name == "hang" { 8 } else { 30 }),
-        )?;
-        let passed = v.ok();
+        let passed = boot_case(&a.finish(), name)?.ok();
         println!(
-            "selfcheck {name}: guest run {} (expected {})",
+            "{label} {name}: guest run {} (expected {})",
             if passed { "passed" } else { "failed" },
-            if should_pass { "pass" } else { "fail" }
+            if *should_pass { "pass" } else { "fail" }
         );
-        if passed != should_pass {
-            wrong.push(name);
+        if passed != *should_pass {
+            wrong.push(*name);
         }
     }
     if wrong.is_empty() {
-        println!("selfcheck: 4 passed, 0 failed");
+        println!("{label}: {} passed, 0 failed", cases.len());
         Ok(())
     } else {
         Err(format!(
-            "harness self-check wrong for: {}",
+            "{label}: harness self-check wrong for: {}",
             wrong.join(", ")
         ))
     }
