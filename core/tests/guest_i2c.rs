@@ -212,6 +212,25 @@ fn what_the_stub_cannot_do_is_refused_before_any_io() {
     }
 }
 
+#[test]
+fn smbus_commands_refuse_addresses_beyond_seven_bits() {
+    let bus = stub();
+    match bus.smbus_read_byte_data(0x80, 0x00).unwrap_err() {
+        Error::InvalidAddress { addr, ten_bit, .. } => assert_eq!((addr, ten_bit), (0x80, false)),
+        other => panic!("unexpected {other:?}"),
+    }
+    // A missing capability is the first thing reported, even at a bad address.
+    match bus.smbus_process_call(0x80, 0x00, 1).unwrap_err() {
+        Error::Unsupported { missing, addr, .. } => {
+            assert_eq!((missing, addr), (Funcs::SMBUS_PROC_CALL, Some(0x80)))
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // The refusals left the bus usable.
+    bus.smbus_write_byte_data(0x50, 0x20, 0x5a).unwrap();
+    assert_eq!(bus.smbus_read_byte_data(0x50, 0x20).unwrap(), 0x5a);
+}
+
 // ---- embedded-hal on the SMBus-only stub: SMBus emulation ----------------------------------
 
 #[test]

@@ -605,6 +605,8 @@ impl I2cBus {
         })
     }
 
+    #[cold]
+    #[inline(never)]
     fn io(&self, op: Op, addr: Option<u16>, source: io::Error) -> Error {
         Error::Io {
             path: self.shared.path.clone(),
@@ -700,7 +702,14 @@ impl I2cBus {
         }
     }
 
-    /// One SMBus command: capability check, then (under the lock) address, PEC, ioctl.
+    /// One SMBus command: capability and address checks, then (under the lock) address,
+    /// PEC and the ioctl.
+    ///
+    /// Every register access of every driver comes through here, so the usual call is kept
+    /// to a mask test, a compare, the lock and one ioctl: the `I2C_SLAVE` target and the PEC
+    /// setting are mirrored and only sent when they change, and everything that builds an
+    /// error lives out of line ([`Self::smbus_refused`], [`Self::prepare`], [`Self::io`]).
+    #[inline]
     fn smbus(
         &self,
         op: Op,
@@ -710,16 +719,45 @@ impl I2cBus {
         size: u32,
         data: Option<&mut sys::i2c_smbus_data>,
     ) -> Result<()> {
-        self.require(op, Some(addr), op.needs(), None)?;
-        self.check_addr(addr, false)?;
+        if !self.shared.funcs.contains(op.needs()) || addr > 0x7f {
+            return Err(self.smbus_refused(op, addr));
+        }
         let mut st = self.state();
-        self.select(&mut st, addr)?;
+        let selected = matches!(st.target, Some(t) if t.addr == addr && (self.force || !t.forced));
+        if !selected || st.pec != Some(self.pec) {
+            self.prepare(&mut st, addr)?;
+        }
+        match sys::smbus(self.fd(), read_write, cmd, size, data) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.io(op, Some(addr), e)),
+        }
+    }
+
+    /// Why [`Self::smbus`] refused before touching the bus: a missing capability (reported
+    /// first) or an address beyond 7 bits.
+    #[cold]
+    #[inline(never)]
+    fn smbus_refused(&self, op: Op, addr: u16) -> Error {
+        match self.require(op, Some(addr), op.needs(), None) {
+            Err(e) => e,
+            Ok(()) => Error::InvalidAddress {
+                path: self.shared.path.clone(),
+                addr,
+                ten_bit: false,
+            },
+        }
+    }
+
+    /// Brings the shared file descriptor to this handle's address and PEC setting.
+    #[inline(never)]
+    fn prepare(&self, st: &mut State, addr: u16) -> Result<()> {
+        self.select(st, addr)?;
         if st.pec != Some(self.pec) {
             st.pec = None;
             sys::set_pec(self.fd(), self.pec).map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
             st.pec = Some(self.pec);
         }
-        sys::smbus(self.fd(), read_write, cmd, size, data).map_err(|e| self.io(op, Some(addr), e))
+        Ok(())
     }
 }
 
