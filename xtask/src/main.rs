@@ -21,7 +21,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  test                    fmt check, clippy, docs, host tests, vmtest self-check, vmtest
+  test                    fmt check, clippy, docs, no_std, MSRV, host tests, cross tests,
+                          vmtest self-check, vmtest, vmtest --board rpi3b
   vmtest [options] [-- TEST-ARGS]
                           run the guest_* integration tests in a QEMU guest
       --only NAME         only test binaries whose name contains NAME (repeatable)
@@ -29,13 +30,14 @@ tasks:
       --release           build the guest binaries in release mode
       --selfcheck         prove the harness: a failing, a hung and a panicking guest fail
       --script FILE       run a shell script in the guest after the fixtures (exploring)
+      --board rpi3b       the emulated Raspberry Pi 3B tier instead (rpi_* tests, see rpi.rs)
   dist [--target TRIPLE]... [--no-deb]
                           ARM release: udrv and the examples for aarch64, armv7 and static
                           aarch64-musl; tarballs and .deb packages in target/dist/
   cross-test [--target TRIPLE]...
                           the host tests for aarch64 and armv7 under qemu-user, and udrv
   vmbench                 udrv-core's per-operation cost vs raw libc loops, in the guest
-      --board rpi3b       the emulated Raspberry Pi 3B tier instead (rpi_* tests, see rpi.rs)
+  msrv                    the workspace builds with its declared rust-version (rustup)
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
 
@@ -50,6 +52,7 @@ fn main() {
         Some("vmbench") => parse_vm(&args[1..]).and_then(|o| vm::vmbench(&o)),
         Some("dist") => dist::parse_dist(&args[1..]).and_then(|o| dist::dist(&o)),
         Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|t| dist::cross_test(&t)),
+        Some("msrv") => check_msrv(&util::workspace_root()),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -147,6 +150,54 @@ fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
     ]))
 }
 
+/// The workspace's declared `rust-version` (the MSRV of the library crates and the CLI).
+fn workspace_msrv(root: &std::path::Path) -> Result<String> {
+    let manifest = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("read {}: {e}", manifest.display()))?;
+    text.lines()
+        .find_map(|l| {
+            let v = l
+                .strip_prefix("rust-version")?
+                .trim_start()
+                .strip_prefix('=')?;
+            Some(v.trim().trim_matches('"').to_string())
+        })
+        .ok_or_else(|| format!("{} declares no rust-version", manifest.display()))
+}
+
+/// The declared MSRV holds: the workspace (all but this build tool) builds with exactly
+/// that toolchain, installed through rustup when missing. Tests and benches are left out:
+/// their dev-dependencies may need a newer compiler (proptest 1.12 needs 1.88).
+fn check_msrv(root: &std::path::Path) -> Result {
+    let msrv = workspace_msrv(root)?;
+    let installed = util::output(Command::new("rustup").args(["toolchain", "list"]))?;
+    if !installed
+        .lines()
+        .any(|l| l.starts_with(&format!("{msrv}-")))
+    {
+        util::run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            &msrv,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    util::run(
+        Command::new("rustup")
+            .current_dir(root)
+            .args(["run", &msrv, "cargo", "check", "--quiet", "--workspace"])
+            .args(["--exclude", "xtask", "--all-features"])
+            .arg("--target-dir")
+            .arg(root.join("target/msrv"))
+            .env_remove("CARGO")
+            .env_remove("RUSTC")
+            .env_remove("RUSTUP_TOOLCHAIN"),
+    )
+    .map_err(|e| format!("the workspace does not build with its rust-version {msrv}: {e}"))
+}
+
 /// `cargo xtask test`: the README's test command and what CI runs.
 fn test_all() -> Result {
     let started = Instant::now();
@@ -194,6 +245,7 @@ fn test_all() -> Result {
         ),
     );
     step("no_std drivers", build_no_std(&cargo_cmd));
+    step("msrv", check_msrv(&root));
     step(
         "host tests",
         run_counted(
