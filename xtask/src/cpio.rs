@@ -14,6 +14,7 @@ use std::path::Path;
 pub struct Archive {
     buf: Vec<u8>,
     ino: u32,
+    dirs: std::collections::BTreeSet<String>,
 }
 
 impl Archive {
@@ -22,6 +23,7 @@ impl Archive {
         Archive {
             buf: Vec::new(),
             ino: 1000,
+            dirs: Default::default(),
         }
     }
 
@@ -59,9 +61,12 @@ impl Archive {
         }
     }
 
-    /// Adds a directory (parents must be added first).
+    /// Adds a directory (parents must be added first); a directory already added is kept
+    /// once.
     pub fn dir(&mut self, name: &str) {
-        self.entry(name, 0o040755, &[]);
+        if self.dirs.insert(name.trim_matches('/').to_string()) {
+            self.entry(name, 0o040755, &[]);
+        }
     }
 
     /// Adds a regular file with the given permission bits.
@@ -113,9 +118,13 @@ impl Archive {
         self.buf
     }
 
-    /// Writes the finished archive to `w`.
-    pub fn write_to(self, mut w: impl Write) -> io::Result<()> {
-        w.write_all(&self.finish())
+    /// Writes the finished archive to `path` atomically (a temporary file renamed into
+    /// place), so a cache never holds half an archive and two runs never share a temp file.
+    pub fn save(self, path: &Path) -> io::Result<()> {
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&self.finish())?;
+        std::fs::rename(&tmp, path)
     }
 }
 
@@ -137,5 +146,36 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("kb/run\0"));
         assert!(text.contains("TRAILER!!!"));
+    }
+
+    #[test]
+    fn a_directory_is_added_once() {
+        let mut a = Archive::new();
+        a.dir("lib/modules");
+        a.dir("/lib/modules/");
+        a.dir("lib");
+        let text = String::from_utf8_lossy(&a.finish()).into_owned();
+        assert_eq!(text.matches("lib/modules\0").count(), 1);
+        assert_eq!(
+            text.matches("070701").count(),
+            3,
+            "two directories and the trailer"
+        );
+    }
+
+    #[test]
+    fn save_replaces_the_file_whole() {
+        let dir = std::env::temp_dir().join(format!("udrv-xtask-cpio-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.cpio");
+        fs::write(&path, b"old").unwrap();
+        let mut a = Archive::new();
+        a.file("x", 0o644, b"y");
+        a.save(&path).unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"070701") && bytes.len().is_multiple_of(512));
+        let left: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(left.len(), 1, "no temporary file left beside the archive");
     }
 }

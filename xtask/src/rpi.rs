@@ -64,7 +64,7 @@ use crate::vm::{self, Verdict, VmOpts};
 /// Bump when the way the parts are unpacked changes.
 const PARTS_RECIPE: &str = "udrv-rpi-parts-1";
 /// Bump when the base initramfs layout changes.
-const BASE_RECIPE: &str = "udrv-rpi-base-1";
+const BASE_RECIPE: &str = "udrv-rpi-base-2";
 /// The Rust target of the guest binaries.
 const TARGET: &str = "aarch64-unknown-linux-musl";
 /// The guest timeout when no `--timeout` is given: a run takes 10-30 s here, so a hang
@@ -484,39 +484,7 @@ fn base_initramfs(parts: &Parts) -> Result<PathBuf> {
         wanted.extend(d.iter().cloned());
     }
     let mut a = Archive::new();
-    for d in [
-        "bin",
-        "sbin",
-        "usr",
-        "usr/bin",
-        "usr/sbin",
-        "dev",
-        "proc",
-        "sys",
-        "tmp",
-        "run",
-        "etc",
-        "root",
-        "lib",
-        "lib/modules",
-    ] {
-        a.dir(d);
-    }
-    ctx(
-        a.host_file("bin/busybox", &parts.root.join("bin/busybox")),
-        || "busybox".into(),
-    )?;
-    a.file("init", 0o755, init.as_bytes());
-    a.file(
-        "etc/passwd",
-        0o644,
-        b"root:x:0:0:root:/root:/bin/sh\nudrv:x:1000:1000:udrv:/home/udrv:/bin/sh\n",
-    );
-    a.file(
-        "etc/group",
-        0o644,
-        b"root:x:0:\ni2c:x:990:\nspi:x:991:\ngpio:x:992:\ndialout:x:20:\nudrv:x:1000:\n",
-    );
+    vm::guest_skeleton(&mut a, &parts.root.join("bin/busybox"), &init)?;
     let base = format!("lib/modules/{}", parts.release);
     a.dir(&base);
     let mut dirs = BTreeSet::new();
@@ -548,14 +516,7 @@ fn base_initramfs(parts: &Parts) -> Result<PathBuf> {
             )?;
         }
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let file = ctx(fs::File::create(&tmp), || {
-        format!("create {}", tmp.display())
-    })?;
-    ctx(a.write_to(file), || format!("write {}", tmp.display()))?;
-    ctx(fs::rename(&tmp, &path), || {
-        format!("rename {}", path.display())
-    })?;
+    ctx(a.save(&path), || format!("write {}", path.display()))?;
     Ok(path)
 }
 

@@ -47,7 +47,7 @@ const PACKAGES: &[&str] = &[
 /// Bump when the kernel build recipe below changes (the fragment is hashed separately).
 const KERNEL_RECIPE: &str = "udrv-kernel-recipe-1";
 /// Bump when the base initramfs layout changes.
-const BASE_RECIPE: &str = "udrv-base-recipe-2";
+const BASE_RECIPE: &str = "udrv-base-recipe-3";
 
 /// Options of one `vmtest` run.
 #[derive(Debug, Default)]
@@ -306,6 +306,19 @@ pub fn base_initramfs(kernel: &Kernel) -> Result<PathBuf> {
         return Ok(path);
     }
     let mut a = Archive::new();
+    guest_skeleton(&mut a, busybox, &init)?;
+    ctx(
+        a.host_tree("lib/modules", &kernel.modroot.join("lib/modules")),
+        || "kernel modules".into(),
+    )?;
+    ctx(a.save(&path), || format!("write {}", path.display()))?;
+    Ok(path)
+}
+
+/// What every guest's initramfs starts with (both QEMU tiers): the directory tree,
+/// busybox, `init`, and the users and groups the permission tests use: root, and `udrv`
+/// (uid 1000) who is in no device group until a test adds it.
+pub(crate) fn guest_skeleton(a: &mut Archive, busybox: &Path, init: &str) -> Result {
     for d in [
         "bin",
         "sbin",
@@ -322,15 +335,14 @@ pub fn base_initramfs(kernel: &Kernel) -> Result<PathBuf> {
         "home",
         "home/udrv",
         "lib",
+        "lib/modules",
     ] {
         a.dir(d);
     }
     ctx(a.host_file("bin/busybox", busybox), || {
-        "/bin/busybox".into()
+        format!("busybox {}", busybox.display())
     })?;
     a.file("init", 0o755, init.as_bytes());
-    // Users for permission tests: root, and `udrv` (uid 1000) who is in no device group
-    // until a test adds it.
     a.file(
         "etc/passwd",
         0o644,
@@ -341,19 +353,7 @@ pub fn base_initramfs(kernel: &Kernel) -> Result<PathBuf> {
         0o644,
         b"root:x:0:\ni2c:x:990:\nspi:x:991:\ngpio:x:992:\nuio:x:993:\ndialout:x:20:\nudrv:x:1000:\n",
     );
-    ctx(
-        a.host_tree("lib/modules", &kernel.modroot.join("lib/modules")),
-        || "kernel modules".into(),
-    )?;
-    let tmp = path.with_extension("tmp");
-    let file = ctx(fs::File::create(&tmp), || {
-        format!("create {}", tmp.display())
-    })?;
-    ctx(a.write_to(file), || format!("write {}", tmp.display()))?;
-    ctx(fs::rename(&tmp, &path), || {
-        format!("rename {}", path.display())
-    })?;
-    Ok(path)
+    Ok(())
 }
 
 /// RUSTFLAGS of guest binaries: static, with the guest cfg, small.
