@@ -47,7 +47,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -936,25 +936,7 @@ fn start(parts: &Parts, dtb: &Path, initrd: &Path, run: &Path) -> Result<Machine
         .map_err(|e| format!("cannot start {}: {e}", parts.qemu().display()))?;
     let stdin = child.stdin.take().expect("piped stdin");
     let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .replace('\r', "");
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
+    let lines = vm::console_lines(stdout);
     Ok(Machine {
         child,
         stdin,
@@ -989,43 +971,28 @@ fn boot(
     let started = Instant::now();
     let mut m = start(parts, dtb, &initrd, &run)?;
     let mut host = Host::start(&run)?;
-    let deadline = started + timeout;
-    let mut verdict = Verdict::default();
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            verdict.timed_out = true;
-            break;
+    let Machine { lines, stdin, .. } = &mut m;
+    let verdict = vm::follow_console(lines, started + timeout, |line| {
+        // Anywhere in the line: libtest prints `test name ... ` before a test's output
+        // ends the line.
+        let Some(req) = line
+            .find("UDRV-HOST-REQ ")
+            .map(|i| &line[i + "UDRV-HOST-REQ ".len()..])
+        else {
+            return Ok(());
+        };
+        let (id, request) = req.split_once(' ').unwrap_or((req, ""));
+        let answer = match host.handle(request) {
+            Ok(data) => format!("UDRV-HOST-ACK {id} ok {data}"),
+            Err(e) => format!("UDRV-HOST-ACK {id} err {}", e.replace('\n', " ")),
+        };
+        if !answer.contains(" ok ") {
+            eprintln!("host: {answer}");
         }
-        match m.lines.recv_timeout(deadline - now) {
-            Ok(line) => {
-                // The console goes to stderr: `cargo xtask test` adds up libtest lines on
-                // stdout, where only the summary below (and its total) should count.
-                eprintln!("{line}");
-                // Anywhere in the line: libtest prints `test name ... ` before a test's
-                // output ends the line.
-                if let Some(req) = line
-                    .find("UDRV-HOST-REQ ")
-                    .map(|i| &line[i + "UDRV-HOST-REQ ".len()..])
-                {
-                    let (id, request) = req.split_once(' ').unwrap_or((req, ""));
-                    let answer = match host.handle(request) {
-                        Ok(data) => format!("UDRV-HOST-ACK {id} ok {data}"),
-                        Err(e) => format!("UDRV-HOST-ACK {id} err {}", e.replace('\n', " ")),
-                    };
-                    if !answer.contains(" ok ") {
-                        eprintln!("host: {answer}");
-                    }
-                    // The guest reads the answer from the console in canonical mode.
-                    writeln!(m.stdin, "{answer}").map_err(|e| format!("console input: {e}"))?;
-                    m.stdin.flush().map_err(|e| format!("console input: {e}"))?;
-                }
-                verdict.line(&line);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
+        // The guest reads the answer from the console in canonical mode.
+        writeln!(stdin, "{answer}").map_err(|e| format!("console input: {e}"))?;
+        stdin.flush().map_err(|e| format!("console input: {e}"))
+    })?;
     drop(m);
     note(format!(
         "the guest ran {:.1} s",

@@ -19,9 +19,8 @@
 //! The run fails when any binary fails, when the exit marker is missing (kernel panic,
 //! crash) or when the guest does not finish within the timeout (hang).
 
-use std::collections::VecDeque;
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -600,8 +599,21 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
     let stdout = child.stdout.take().expect("piped stdout");
+    let lines = console_lines(stdout);
+    let verdict = follow_console(&lines, Instant::now() + timeout, |_| Ok(()))?;
+    if verdict.timed_out {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    let _ = fs::remove_file(&initrd);
+    Ok(verdict)
+}
+
+/// The lines of a guest's console (QEMU's stdout), read on a thread so the caller can wait
+/// for them with a deadline; carriage returns are dropped.
+pub(crate) fn console_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let mut r = BufReader::new(stdout);
         let mut buf = Vec::new();
         loop {
@@ -619,35 +631,37 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
             }
         }
     });
-    let deadline = Instant::now() + timeout;
+    rx
+}
+
+/// Follows a guest's console until it ends or `deadline` passes (then the verdict says
+/// `timed_out` and the caller stops the machine): each line is echoed to stderr, handed to
+/// `on_line` (the Pi tier answers host requests there) and read into the verdict.
+///
+/// The console goes to stderr because stdout carries only the summary: a caller that
+/// counts libtest lines (`cargo xtask test`) must count each guest test once.
+pub(crate) fn follow_console(
+    lines: &mpsc::Receiver<String>,
+    deadline: Instant,
+    mut on_line: impl FnMut(&str) -> Result,
+) -> Result<Verdict> {
     let mut verdict = Verdict::default();
-    let mut recent: VecDeque<String> = VecDeque::new();
     loop {
         let now = Instant::now();
         if now >= deadline {
             verdict.timed_out = true;
-            let _ = child.kill();
-            break;
+            return Ok(verdict);
         }
-        match rx.recv_timeout(deadline - now) {
+        match lines.recv_timeout(deadline - now) {
             Ok(line) => {
-                // The console goes to stderr: stdout carries only the summary, so a caller that
-                // counts libtest lines (`cargo xtask test`) counts each guest test once.
                 eprintln!("{line}");
-                recent.push_back(line.clone());
-                if recent.len() > 40 {
-                    recent.pop_front();
-                }
+                on_line(&line)?;
                 verdict.line(&line);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(verdict),
         }
     }
-    let _ = child.wait();
-    let _ = reader.join();
-    let _ = fs::remove_file(&initrd);
-    Ok(verdict)
 }
 
 /// Prints the summary of a boot of the x86 guest and turns a failed one into an error.
