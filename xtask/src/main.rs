@@ -22,7 +22,7 @@ usage: cargo xtask <task> [options]
 
 tasks:
   test                    fmt check, clippy, docs, no_std, MSRV, host tests, cross tests,
-                          vmtest self-check, vmtest, vmtest --board rpi3b
+                          vmtest self-check, vmtest, the same two for --board rpi3b
   vmtest [options] [-- TEST-ARGS]
                           run the guest_* integration tests in a QEMU guest
       --only NAME         only test binaries whose name contains NAME (repeatable)
@@ -268,6 +268,13 @@ fn test_all() -> Result {
     step(
         "vmtest",
         run_counted(Command::new(&exe).arg("vmtest"), &mut counts),
+    );
+    step(
+        "vmtest rpi3b selfcheck",
+        run_counted(
+            Command::new(&exe).args(["vmtest", "--board", "rpi3b", "--selfcheck"]),
+            &mut counts,
+        ),
     );
     step(
         "vmtest rpi3b",
