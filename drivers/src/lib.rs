@@ -13,6 +13,7 @@ pub mod units;
 
 pub mod ads1x1x;
 pub mod at24;
+pub mod bh1750;
 pub mod bme280;
 pub mod dps310;
 pub mod ds1307;
@@ -32,4 +33,4 @@ pub mod w25q;
 #[cfg(feature = "sim")]
 pub mod sim;
 
-pub use units::{Current, Humidity, Power, Pressure, Temperature, Voltage};
+pub use units::{Current, Humidity, Illuminance, Power, Pressure, Temperature, Voltage};

@@ -37,11 +37,13 @@ pub enum Chip {
     Mcp23017,
     /// PCA9554 / PCA9535 (module `pca95xx`), 0x20..=0x27; PCA9554A 0x38..=0x3F.
     Pca95xx,
+    /// BH1750 (module `bh1750`), 0x23, 0x5C. It has no ID register: only a candidate.
+    Bh1750,
 }
 
 impl Chip {
     /// Every chip family.
-    pub const ALL: [Chip; 12] = [
+    pub const ALL: [Chip; 13] = [
         Chip::Lm75,
         Chip::Tmp102,
         Chip::At24,
@@ -54,6 +56,7 @@ impl Chip {
         Chip::Ds3231,
         Chip::Mcp23017,
         Chip::Pca95xx,
+        Chip::Bh1750,
     ];
 
     /// A short lower-case name (`bme280`, `at24`, ...), as a CLI would accept it.
@@ -71,6 +74,7 @@ impl Chip {
             Chip::Ds3231 => "ds3231",
             Chip::Mcp23017 => "mcp23017",
             Chip::Pca95xx => "pca9554",
+            Chip::Bh1750 => "bh1750",
         }
     }
 
@@ -87,6 +91,7 @@ impl Chip {
             Chip::Ds3231 => address == 0x68,
             Chip::Mcp23017 => (0x20..=0x27).contains(&address),
             Chip::Pca95xx => (0x20..=0x27).contains(&address) || (0x38..=0x3F).contains(&address),
+            Chip::Bh1750 => address == 0x23 || address == 0x5C,
         }
     }
 

@@ -58,6 +58,11 @@ unit!(
     Power(i32), "microwatts", as_microwatts, from_microwatts,
     as_watts_f32, "watts", 1_000_000.0
 );
+unit!(
+    /// An illuminance in millilux.
+    Illuminance(u32), "millilux", as_millilux, from_millilux,
+    as_lux_f32, "lux", 1000.0
+);
 
 impl Pressure {
     /// The pressure in whole pascal (truncated).

@@ -23,7 +23,11 @@ fn messages() {
         s.contains("open circuit") && s.contains("VCC") && !s.contains("GND"),
         "{s}"
     );
-    let checks: [(String, &str); 10] = [
+    let checks: [(String, &str); 11] = [
+        (
+            bh1750::Error::<ErrorKind>::InvalidMeasurementTime(0).to_string(),
+            "31..=254",
+        ),
         (
             at24::Error::<ErrorKind>::Incomplete {
                 at: 0x20,

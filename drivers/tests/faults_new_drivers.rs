@@ -1,4 +1,4 @@
-//! The DS1307, DPS310, PCA954x and W25Qxx drivers under injected bus faults
+//! The DS1307, DPS310, PCA954x, W25Qxx and BH1750 drivers under injected bus faults
 //! (`sim::fault`), as `faults.rs` does for the others: each bus operation of a call is
 //! failed in turn with each fault (address/data NACK, timeout, EIO, EAGAIN, EBUSY), before
 //! it reaches the chip and after. The driver must return that fault, typed
@@ -103,4 +103,22 @@ fn w25q_reports_every_fault() {
         bus_of!(w25q),
     );
     assert!(n >= 15, "{n}");
+}
+
+#[test]
+fn bh1750_reports_every_fault() {
+    let n = sweep(
+        "bh1750 power on, MTreg, continuous read, one time, power down",
+        |f| bh1750::Bh1750::new(i2c_with(f, 0x23, bh1750::model::Bh1750Model::new()), 0x23),
+        |d| {
+            d.power_on()?;
+            d.set_measurement_time(100)?;
+            d.start_continuous(bh1750::Resolution::High2)?;
+            d.read()?;
+            d.measure_one_time(bh1750::Resolution::Low, &mut NoDelay)?;
+            d.power_down()
+        },
+        bus_of!(bh1750),
+    );
+    assert_eq!(n, 8, "one opcode per write, one read per result");
 }

@@ -22,6 +22,9 @@ fn candidates_follow_the_datasheet_address_options() {
     assert_eq!(names(0x76), ["bme280", "bmp280", "pca9685"]);
     assert_eq!(names(0x20), ["mcp23017", "pca9554"]);
     assert_eq!(names(0x38), ["pca9554"]);
+    // BH1750: ADDR low "0100011", ADDR high "1011100" (datasheet p. 10).
+    assert_eq!(names(0x23), ["mcp23017", "pca9554", "bh1750"]);
+    assert_eq!(names(0x5C), ["pca9685", "bh1750"]);
     assert_eq!(names(0x08), Vec::<&str>::new());
 }
 

@@ -1,6 +1,6 @@
 //! The measurement newtypes: stored units and accessors.
 
-use udrv_drivers::{Current, Humidity, Power, Pressure, Temperature, Voltage};
+use udrv_drivers::{Current, Humidity, Illuminance, Power, Pressure, Temperature, Voltage};
 
 #[test]
 fn accessors() {
@@ -17,6 +17,11 @@ fn accessors() {
     assert!((v.as_volts_f32() + 2.0).abs() < 1e-5);
     assert_eq!(Current::from_microamps(10_000_000).as_amps_f32(), 10.0);
     assert_eq!(Power::from_microwatts(119_800_000).as_watts_f32(), 119.8);
+    assert_eq!(
+        Illuminance::from_millilux(28_066_667).as_millilux(),
+        28_066_667
+    );
+    assert!((Illuminance(28_066_667).as_lux_f32() - 28_066.667).abs() < 0.01);
     assert!(Temperature(-1) < Temperature(0));
     assert_eq!(Temperature::default(), Temperature(0));
 }
