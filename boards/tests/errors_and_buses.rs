@@ -3,18 +3,18 @@
 
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use tempfile::TempDir;
 
 use udrv_boards::{
     BeagleBone, Board, BoardId, BusKind, Error, FoundBy, PinSpec, RaspberryPi, Root,
 };
 
-/// A fresh, empty fixture root for one test.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("udrv-boards-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh, empty fixture root for one test, removed when dropped (pass or fail): keep
+/// it alive as long as the board that reads it.
+fn scratch(name: &str) -> TempDir {
+    TempDir::with_prefix(format!("udrv-boards-{name}-")).unwrap()
 }
 
 /// `root/sys/devices/<dev>` with a `name` file, linked from `root/<class>/<entry>`
@@ -40,7 +40,8 @@ fn pi(id: BoardId, root: &Path) -> RaspberryPi {
 
 #[test]
 fn power_and_ground_pins_say_what_they_are() {
-    let p = pi(BoardId::Rpi4B, &scratch("pwr"));
+    let dir = scratch("pwr");
+    let p = pi(BoardId::Rpi4B, dir.path());
     let e = p.pin(6).unwrap_err();
     assert!(matches!(e, Error::NotAGpio { number: 6, .. }), "{e:?}");
     assert_eq!(
@@ -63,7 +64,8 @@ fn power_and_ground_pins_say_what_they_are() {
 
 #[test]
 fn pins_that_are_not_on_the_header_are_refused_with_a_hint() {
-    let p = pi(BoardId::Rpi4B, &scratch("nopin"));
+    let dir = scratch("nopin");
+    let p = pi(BoardId::Rpi4B, dir.path());
     let e = p.pin(41).unwrap_err();
     assert!(matches!(e, Error::NoSuchPin { .. }));
     assert!(e.to_string().contains("pins 1 to 40"), "{e}");
@@ -79,7 +81,7 @@ fn pins_that_are_not_on_the_header_are_refused_with_a_hint() {
     let e = p.pin("LED").unwrap_err().to_string();
     assert!(e.contains("GPIOn"), "{e}");
     // On the Pi 5 the same number names an RP1 line.
-    let e = pi(BoardId::Rpi5, &scratch("nopin5"))
+    let e = pi(BoardId::Rpi5, scratch("nopin5").path())
         .pin("GPIO45")
         .unwrap_err()
         .to_string();
@@ -88,8 +90,9 @@ fn pins_that_are_not_on_the_header_are_refused_with_a_hint() {
 
 #[test]
 fn beaglebone_errors() {
-    let root = scratch("bberr");
-    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(&root)).unwrap();
+    let dir = scratch("bberr");
+    let root = dir.path();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
     let e = b.pin(12).unwrap_err().to_string();
     assert!(e.contains("P8_12 or P9_12"), "{e}");
     let e = b.pin("P9_1").unwrap_err().to_string();
@@ -123,7 +126,8 @@ fn beaglebone_errors() {
 
 #[test]
 fn a_missing_gpio_chip_names_the_label_and_the_group() {
-    let p = pi(BoardId::Rpi5, &scratch("nochip"));
+    let dir = scratch("nochip");
+    let p = pi(BoardId::Rpi5, dir.path());
     let e = p.pin("GPIO17").unwrap_err();
     assert!(matches!(e, Error::ChipNotFound { .. }), "{e:?}");
     let e = e.to_string();
@@ -132,9 +136,10 @@ fn a_missing_gpio_chip_names_the_label_and_the_group() {
 
 #[test]
 fn disabled_buses_give_the_line_that_enables_them() {
-    let root = scratch("disabled");
+    let dir = scratch("disabled");
+    let root = dir.path();
     fs::create_dir_all(root.join("boot/firmware")).unwrap();
-    let p = pi(BoardId::Rpi4B, &root);
+    let p = pi(BoardId::Rpi4B, root);
     let e = p.i2c("i2c_arm").unwrap_err();
     assert!(matches!(e, Error::BusDisabled { .. }), "{e:?}");
     assert_eq!(
@@ -151,22 +156,23 @@ fn disabled_buses_give_the_line_that_enables_them() {
     assert!(e.contains("dtoverlay=spi1-3cs"), "{e}");
     let e = p.uart("primary").unwrap_err().to_string();
     assert!(e.contains("enable_uart=1"), "{e}");
-    let e = pi(BoardId::Rpi5, &root)
+    let e = pi(BoardId::Rpi5, root)
         .uart("primary")
         .unwrap_err()
         .to_string();
     assert!(e.contains("dtparam=uart0=on"), "{e}");
     // Before Bookworm the file was /boot/config.txt.
-    let old = scratch("oldboot");
+    let old_dir = scratch("oldboot");
+    let old = old_dir.path();
     fs::create_dir_all(old.join("boot")).unwrap();
     fs::write(old.join("boot/config.txt"), b"").unwrap();
-    let e = pi(BoardId::Rpi3B, &old)
+    let e = pi(BoardId::Rpi3B, old)
         .i2c("i2c_arm")
         .unwrap_err()
         .to_string();
     assert!(e.contains("/boot/config.txt"), "{e}");
     // BeagleBone: overlays in uEnv.txt, config-pin as the alternative.
-    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(&root)).unwrap();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
     let e = b.spi(0, 0).unwrap_err().to_string();
     assert!(
         e.contains("uboot_overlay_addr4=BB-SPIDEV0-00A0.dtbo")
@@ -178,7 +184,8 @@ fn disabled_buses_give_the_line_that_enables_them() {
 
 #[test]
 fn unknown_buses_list_the_board_s_buses() {
-    let p = pi(BoardId::Rpi4B, &scratch("unknown"));
+    let dir = scratch("unknown");
+    let p = pi(BoardId::Rpi4B, dir.path());
     let e = p.i2c("i2c7").unwrap_err().to_string();
     assert!(
         e.contains("no I2C bus \"i2c7\"") && e.contains("i2c_arm, i2c_vc"),
@@ -195,23 +202,24 @@ fn unknown_buses_list_the_board_s_buses() {
 
 #[test]
 fn a_renumbered_i2c_bus_is_found_by_its_controller() {
-    let root = scratch("i2c4");
+    let dir = scratch("i2c4");
+    let root = dir.path();
     // A stub adapter took i2c-1; the Pi 4's I2C1 became i2c-3.
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-1",
         "platform/i2c-stub/i2c-1/i2c-dev/i2c-1",
         Some("SMBus stub driver"),
     );
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-3",
         "platform/soc/fe804000.i2c/i2c-3/i2c-dev/i2c-3",
         Some("bcm2835 (i2c@7e804000)"),
     );
-    let p = pi(BoardId::Rpi4B, &root);
+    let p = pi(BoardId::Rpi4B, root);
     let bus = p.i2c("i2c_arm").unwrap();
     assert_eq!(bus.number, Some(3));
     assert_eq!(bus.path, root.join("dev/i2c-3"));
@@ -229,23 +237,24 @@ fn a_renumbered_i2c_bus_is_found_by_its_controller() {
 
 #[test]
 fn the_pi5_i2c1_is_told_apart_from_other_designware_adapters_by_address() {
-    let root = scratch("i2c5");
+    let dir = scratch("i2c5");
+    let root = dir.path();
     let dw = "Synopsys DesignWare I2C adapter";
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-6",
         "platform/axi/1000120000.pcie/1f00088000.i2c/i2c-6/i2c-dev/i2c-6",
         Some(dw),
     );
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-13",
         "platform/axi/1000120000.pcie/1f00074000.i2c/i2c-13/i2c-dev/i2c-13",
         Some(dw),
     );
-    let bus = pi(BoardId::Rpi5, &root).i2c("i2c_arm").unwrap();
+    let bus = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap();
     assert_eq!(bus.number, Some(13));
     assert_eq!(bus.found_by, FoundBy::Sysfs);
 }
@@ -253,55 +262,59 @@ fn the_pi5_i2c1_is_told_apart_from_other_designware_adapters_by_address() {
 #[test]
 fn the_usual_number_is_a_fallback_only_for_the_right_kind_of_adapter() {
     // A DesignWare adapter numbered 1 at an unexpected path: taken, by number.
-    let root = scratch("fallback");
+    let dir = scratch("fallback");
+    let root = dir.path();
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-1",
         "platform/odd/i2c-1/i2c-dev/i2c-1",
         Some("Synopsys DesignWare I2C adapter"),
     );
-    let bus = pi(BoardId::Rpi5, &root).i2c("i2c_arm").unwrap();
+    let bus = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap();
     assert_eq!((bus.number, bus.found_by), (Some(1), FoundBy::Number));
     // An unrelated adapter that happens to be i2c-1: not the Pi's I2C1.
-    let root = scratch("nofallback");
+    let dir = scratch("nofallback");
+    let root = dir.path();
     class_entry(
-        &root,
+        root,
         "sys/class/i2c-dev",
         "i2c-1",
         "platform/parport/i2c-1/i2c-dev/i2c-1",
         Some("Parallel port adapter (light)"),
     );
-    let e = pi(BoardId::Rpi5, &root).i2c("i2c_arm").unwrap_err();
+    let e = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap_err();
     assert!(matches!(e, Error::BusDisabled { .. }), "{e:?}");
 }
 
 #[test]
 fn an_adapter_without_i2c_dev_says_to_load_it() {
-    let root = scratch("noi2cdev");
+    let dir = scratch("noi2cdev");
+    let root = dir.path();
     class_entry(
-        &root,
+        root,
         "sys/bus/i2c/devices",
         "i2c-1",
         "platform/soc/fe804000.i2c/i2c-1",
         Some("bcm2835 (i2c@7e804000)"),
     );
-    let p = pi(BoardId::Rpi4B, &root);
+    let p = pi(BoardId::Rpi4B, root);
     let e = p.i2c("i2c_arm").unwrap_err().to_string();
     assert!(e.contains("modprobe i2c-dev"), "{e}");
 }
 
 #[test]
 fn spi_and_uart_devices_are_found_through_sysfs() {
-    let root = scratch("spi");
+    let dir = scratch("spi");
+    let root = dir.path();
     class_entry(
-        &root,
+        root,
         "sys/class/spidev",
         "spidev0.0",
         "platform/soc/fe204000.spi/spi_master/spi0/spi0.0/spidev/spidev0.0",
         None,
     );
-    let p = pi(BoardId::Rpi4B, &root);
+    let p = pi(BoardId::Rpi4B, root);
     let s = p.spi(0, 0).unwrap();
     assert_eq!(s.path, root.join("dev/spidev0.0"));
     assert_eq!(s.controller, "SPI0 CE0");
@@ -314,13 +327,13 @@ fn spi_and_uart_devices_are_found_through_sysfs() {
     assert_eq!(u.path, root.join("dev/serial0"));
     // BeagleBone UART1 by its controller's address, renumbered or not.
     class_entry(
-        &root,
+        root,
         "sys/class/tty",
         "ttyS5",
         "platform/ocp/48000000.interconnect/48022000.serial/tty/ttyS5",
         None,
     );
-    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(&root)).unwrap();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
     assert_eq!(b.uart("uart1").unwrap().path, root.join("dev/ttyS5"));
     let e = b.uart("uart4").unwrap_err().to_string();
     assert!(e.contains("BB-UART4-00A0.dtbo"), "{e}");
@@ -328,16 +341,17 @@ fn spi_and_uart_devices_are_found_through_sysfs() {
 
 #[test]
 fn board_info_lists_buses_with_enable_hints() {
-    let root = scratch("info");
+    let dir = scratch("info");
+    let root = dir.path();
     fs::create_dir_all(root.join("boot/firmware")).unwrap();
     class_entry(
-        &root,
+        root,
         "sys/class/spidev",
         "spidev0.0",
         "platform/soc/fe204000.spi/spi_master/spi0/spi0.0/spidev/spidev0.0",
         None,
     );
-    let info = pi(BoardId::Rpi4B, &root).info();
+    let info = pi(BoardId::Rpi4B, root).info();
     assert_eq!(info.slug, "rpi4b");
     assert_eq!(info.gpio_chips[0].label, "pinctrl-bcm2711");
     assert!(info.gpio_chips[0].path.is_none());
@@ -367,7 +381,8 @@ fn board_info_lists_buses_with_enable_hints() {
 
 #[test]
 fn the_pin_table_renders_two_columns_like_pinout() {
-    let p = pi(BoardId::Rpi4B, &scratch("render"));
+    let dir = scratch("render");
+    let p = pi(BoardId::Rpi4B, dir.path());
     let table = p.pin_table(false);
     assert_eq!(table.rows.len(), 40);
     assert!(
@@ -397,8 +412,8 @@ fn the_pin_table_renders_two_columns_like_pinout() {
         .collect();
     assert!(at.windows(2).all(|w| w[0] == w[1]), "{text}");
     // The BeagleBone draws both headers, with reservations.
-    let b =
-        BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(scratch("render-bb"))).unwrap();
+    let dir_bb = scratch("render-bb");
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(dir_bb.path())).unwrap();
     let text = b.pin_table(false).render();
     assert!(text.contains("P8 (BeagleBone Black)") && text.contains("P9 (BeagleBone Black)"));
     let l = text.lines().find(|l| l.contains("(45) (46)")).unwrap();
@@ -409,14 +424,15 @@ fn the_pin_table_renders_two_columns_like_pinout() {
 
 #[test]
 fn an_enable_line_already_in_the_config_says_to_reboot() {
-    let root = scratch("configured");
+    let dir = scratch("configured");
+    let root = dir.path();
     fs::create_dir_all(root.join("boot/firmware")).unwrap();
     fs::write(
         root.join("boot/firmware/config.txt"),
         "# dtparam=spi=on\ndtparam=i2c_arm=on\n[all]\n",
     )
     .unwrap();
-    let p = pi(BoardId::Rpi4B, &root);
+    let p = pi(BoardId::Rpi4B, root);
     let e = p.i2c("i2c_arm").unwrap_err().to_string();
     assert!(
         e.contains("already has `dtparam=i2c_arm=on`: reboot"),
@@ -431,7 +447,7 @@ fn an_enable_line_already_in_the_config_says_to_reboot() {
         "uboot_overlay_addr4=/lib/firmware/BB-SPIDEV0-00A0.dtbo\n",
     )
     .unwrap();
-    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(&root)).unwrap();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
     let e = b.spi(0, 0).unwrap_err().to_string();
     assert!(e.contains("/boot/uEnv.txt already has"), "{e}");
     let e = b.uart("uart1").unwrap_err().to_string();

@@ -2,18 +2,20 @@
 //! prints (run by `cargo test --all-features`).
 #![cfg(feature = "serde")]
 
+use tempfile::TempDir;
 use udrv_boards::{BeagleBone, Board, BoardId, RaspberryPi, Root};
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("udrv-boards-json-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(d.join("boot/firmware")).unwrap();
+/// A fixture root with an empty `boot/firmware`, removed when dropped (pass or fail).
+fn scratch(name: &str) -> TempDir {
+    let d = TempDir::with_prefix(format!("udrv-boards-json-{name}-")).unwrap();
+    std::fs::create_dir_all(d.path().join("boot/firmware")).unwrap();
     d
 }
 
 #[test]
 fn board_info_as_json() {
-    let pi = RaspberryPi::with_root(BoardId::Rpi4B, Root::new(scratch("info"))).unwrap();
+    let dir = scratch("info");
+    let pi = RaspberryPi::with_root(BoardId::Rpi4B, Root::new(dir.path())).unwrap();
     let v = serde_json::to_value(pi.info()).unwrap();
     assert_eq!(v["id"], "Rpi4B");
     assert_eq!(v["slug"], "rpi4b");
@@ -30,7 +32,8 @@ fn board_info_as_json() {
 
 #[test]
 fn pin_table_as_json() {
-    let pi = RaspberryPi::with_root(BoardId::Rpi5, Root::new(scratch("pins"))).unwrap();
+    let dir = scratch("pins");
+    let pi = RaspberryPi::with_root(BoardId::Rpi5, Root::new(dir.path())).unwrap();
     let v = serde_json::to_value(pi.pin_table(false)).unwrap();
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 40);
@@ -43,7 +46,8 @@ fn pin_table_as_json() {
     assert_eq!(p11["gpio"]["line_name"], "GPIO17");
     assert_eq!(rows[5]["pin"]["kind"], "Ground");
     assert!(rows[10]["state"].is_null());
-    let bb = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(scratch("bb"))).unwrap();
+    let dir_bb = scratch("bb");
+    let bb = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(dir_bb.path())).unwrap();
     let v = serde_json::to_value(bb.header_pin("P8_45".into()).unwrap()).unwrap();
     assert_eq!(v["reserved"]["by"], "HDMI");
     assert_eq!(v["gpio"]["legacy_number"], 70);

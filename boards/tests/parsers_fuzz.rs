@@ -6,10 +6,10 @@
 
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 
 use proptest::prelude::*;
+use tempfile::TempDir;
 use udrv_boards::{detect_in, Board, BoardId, Error, FoundBy, RaspberryPi, Root};
 
 const COMPATIBLE: &[&str] = &[
@@ -20,15 +20,11 @@ const COMPATIBLE: &[&str] = &[
     "ti,am335x-bone-green",
 ];
 
-fn scratch() -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "udrv-boards-fuzz-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(d.join("proc/device-tree")).unwrap();
+/// A fresh fixture root with an empty `proc/device-tree`, removed when dropped (pass, fail
+/// or shrink); `close()` it at the end to check that removal worked.
+fn scratch() -> TempDir {
+    let d = TempDir::with_prefix("udrv-boards-fuzz-").unwrap();
+    fs::create_dir_all(d.path().join("proc/device-tree")).unwrap();
     d
 }
 
@@ -62,7 +58,8 @@ proptest! {
         model in prop::option::of(dt_bytes()),
         compatible in prop::option::of(dt_bytes()),
     ) {
-        let root = scratch();
+        let dir = scratch();
+        let root = dir.path();
         let dt = root.join("proc/device-tree");
         if let Some(m) = &model {
             fs::write(dt.join("model"), m).unwrap();
@@ -70,7 +67,7 @@ proptest! {
         if let Some(c) = &compatible {
             fs::write(dt.join("compatible"), c).unwrap();
         }
-        let r = detect_in(&root);
+        let r = detect_in(root);
         let compat = compatible.as_deref().map(strings).unwrap_or_default();
         let known = compat.iter().any(|c| {
             COMPATIBLE.contains(&c.as_str())
@@ -93,7 +90,7 @@ proptest! {
             }
             Err(e) => prop_assert!(false, "unexpected error {e:?}"),
         }
-        fs::remove_dir_all(&root).unwrap();
+        dir.close().unwrap();
     }
 
     #[test]
@@ -104,7 +101,8 @@ proptest! {
         ),
         real in prop::option::of(0u32..40),
     ) {
-        let root = scratch();
+        let dir = scratch();
+        let root = dir.path();
         let class = root.join("sys/class/i2c-dev");
         fs::create_dir_all(&class).unwrap();
         fs::create_dir_all(root.join("dev")).unwrap();
@@ -121,9 +119,9 @@ proptest! {
             made.push(entry.clone());
         }
         if let Some(n) = real {
-            entry_for_pi4_i2c1(&root, n);
+            entry_for_pi4_i2c1(root, n);
         }
-        let p = RaspberryPi::with_root(BoardId::Rpi4B, Root::new(&root)).unwrap();
+        let p = RaspberryPi::with_root(BoardId::Rpi4B, Root::new(root)).unwrap();
         match (p.i2c("i2c_arm"), real) {
             (Ok(b), Some(n)) => {
                 prop_assert_eq!(b.number, Some(n));
@@ -139,7 +137,7 @@ proptest! {
                 prop_assert!(e.to_string().contains("dtparam=i2c_arm=on"), "{e}");
             }
         }
-        fs::remove_dir_all(&root).unwrap();
+        dir.close().unwrap();
     }
 }
 
@@ -157,7 +155,8 @@ fn entry_for_pi4_i2c1(root: &Path, n: u32) {
 
 #[test]
 fn huge_device_tree_files_are_read_bounded_and_reported_briefly() {
-    let root = scratch();
+    let dir = scratch();
+    let root = dir.path();
     let dt = root.join("proc/device-tree");
     // 16 MiB of a bogus model without a NUL, and a compatible list of 100 000 entries.
     let model = vec![b'M'; 16 << 20];
@@ -166,7 +165,7 @@ fn huge_device_tree_files_are_read_bounded_and_reported_briefly() {
         .flat_map(|i| format!("vendor,board-{i}\0").into_bytes())
         .collect();
     fs::write(dt.join("compatible"), &compat).unwrap();
-    let e = detect_in(&root).unwrap_err();
+    let e = detect_in(root).unwrap_err();
     let Error::UnknownBoard { model, compatible } = &e else {
         panic!("{e:?}")
     };
@@ -186,20 +185,21 @@ fn huge_device_tree_files_are_read_bounded_and_reported_briefly() {
     c.extend_from_slice(b"raspberrypi,4-model-b\0brcm,bcm2711\0");
     fs::write(dt.join("compatible"), &c).unwrap();
     fs::write(dt.join("model"), b"Raspberry Pi 4 Model B Rev 1.4\0").unwrap();
-    assert_eq!(detect_in(&root).unwrap().id, BoardId::Rpi4B);
-    fs::remove_dir_all(&root).unwrap();
+    assert_eq!(detect_in(root).unwrap().id, BoardId::Rpi4B);
+    dir.close().unwrap();
 }
 
 #[test]
 fn device_tree_paths_that_are_not_files_are_no_board() {
-    let root = scratch();
+    let dir = scratch();
+    let root = dir.path();
     let dt = root.join("proc/device-tree");
     fs::create_dir_all(dt.join("model")).unwrap(); // a directory where a file should be
     symlink("/nonexistent", dt.join("compatible")).unwrap(); // a dangling link
-    let e = detect_in(&root).unwrap_err();
+    let e = detect_in(root).unwrap_err();
     assert!(
         matches!(&e, Error::UnknownBoard { model: None, compatible } if compatible.is_empty()),
         "{e:?}"
     );
-    fs::remove_dir_all(&root).unwrap();
+    dir.close().unwrap();
 }
