@@ -5,6 +5,7 @@ pub mod error;
 pub mod gpio;
 pub mod i2c;
 pub mod lock;
+pub mod record;
 pub mod serial;
 pub mod spi;
 mod sys;
