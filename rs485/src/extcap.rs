@@ -390,14 +390,14 @@ mod tests {
 
     #[test]
     fn lists_ports_by_name() {
-        let dir = std::env::temp_dir().join(format!("udrv-extcap-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::TempDir::with_prefix("udrv-extcap-").unwrap();
+        let dir = tmp.path();
         for n in [
             "ttyUSB10", "ttyUSB2", "ttyACM0", "ttyAMA0", "tty0", "ttyUSBx", "null",
         ] {
             std::fs::write(dir.join(n), "").unwrap();
         }
-        let got: Vec<String> = list_ports_in(&dir)
+        let got: Vec<String> = list_ports_in(dir)
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into())
             .collect();
@@ -410,6 +410,6 @@ mod tests {
             std::fs::canonicalize(&bin).unwrap()
         );
         install_into(&dir.join("extcap"), &bin).unwrap(); // replacing works
-        std::fs::remove_dir_all(&dir).unwrap();
+        tmp.close().unwrap();
     }
 }

@@ -17,16 +17,16 @@ use std::time::Duration;
 use common::*;
 use pcap_parser::pcapng::Block;
 use pcap_parser::PcapNGCapture;
+use tempfile::TempDir;
 use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
 use udrv_rs485::pcap::{Interface, LinkType};
 use udrv_rs485::rotate::Rotation;
 use udrv_rs485::{Direction, Frame, LineSettings};
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("udrv-rs485-capture-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh directory for one test's files, removed when the test ends (pass or fail).
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-rs485-capture-").unwrap()
 }
 
 /// Tells the test thread when the capture has started.
@@ -121,8 +121,9 @@ fn send(master: &mut std::fs::File, frames: &[Vec<u8>], gap: Duration) {
 #[test]
 fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
     let mut pty = Pty::open().unwrap();
-    let out = tmp("pty.pcapng");
-    let raw = tmp("pty.udrvraw");
+    let dir = scratch();
+    let out = dir.path().join("pty.pcapng");
+    let raw = dir.path().join("pty.udrvraw");
     let config = CaptureConfig {
         ports: vec![PortSpec::new(&pty.slave_path)],
         line: line(),
@@ -171,7 +172,7 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
     }
 
     // The raw log re-frames offline to the same packets, flags and timestamps.
-    let replayed = tmp("replayed.pcapng");
+    let replayed = dir.path().join("replayed.pcapng");
     let config = CaptureConfig {
         replay: Some(raw),
         output: Output::Path(replayed.clone()),
@@ -189,7 +190,8 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
 fn four_wire_tap_one_interface_per_port_with_directions() {
     let mut a = Pty::open().unwrap();
     let mut b = Pty::open().unwrap();
-    let out = tmp("tap.pcapng");
+    let dir = scratch();
+    let out = dir.path().join("tap.pcapng");
     let names_expected = [
         a.slave_path.display().to_string(),
         b.slave_path.display().to_string(),
@@ -279,7 +281,8 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
 #[test]
 fn rotation_by_size_writes_valid_files() {
     let mut pty = Pty::open().unwrap();
-    let base = tmp("rot.pcapng");
+    let dir = scratch();
+    let base = dir.path().join("rot.pcapng");
     let stop = Arc::new(AtomicBool::new(false));
     let config = CaptureConfig {
         ports: vec![PortSpec::new(&pty.slave_path)],
@@ -350,7 +353,8 @@ fn child_capture_until_signal() {
         }
         _ => {
             let mut pty = Pty::open().unwrap();
-            let out = tmp("flag.pcapng");
+            let dir = scratch();
+            let out = dir.path().join("flag.pcapng");
             let stop = Arc::new(AtomicBool::new(false));
             let config = CaptureConfig {
                 ports: vec![PortSpec::new(&pty.slave_path)],
@@ -385,7 +389,8 @@ fn child_capture_until_signal() {
 /// frames, and checks the file it leaves.
 fn signal_child(signal: &str, expect: &str) {
     let mut pty = Pty::open().unwrap();
-    let out = tmp(&format!("child-{signal}.pcapng"));
+    let dir = scratch();
+    let out = dir.path().join(format!("child-{signal}.pcapng"));
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -445,8 +450,8 @@ fn sigint_leaves_a_valid_file() {
 #[test]
 fn extcap_capture_into_a_fifo() {
     let mut pty = Pty::open().unwrap();
-    let fifo = tmp("extcap.fifo");
-    let _ = std::fs::remove_file(&fifo);
+    let dir = scratch();
+    let fifo = dir.path().join("extcap.fifo");
     assert!(Command::new("mkfifo")
         .arg(&fifo)
         .status()
@@ -521,7 +526,8 @@ fn extcap_capture_into_a_fifo() {
 #[test]
 fn frame_and_time_limits_stop_the_capture() {
     let mut pty = Pty::open().unwrap();
-    let out = tmp("limit.pcap");
+    let dir = scratch();
+    let out = dir.path().join("limit.pcap");
     let config = CaptureConfig {
         ports: vec![PortSpec::new(&pty.slave_path)],
         line: line(),
@@ -543,7 +549,7 @@ fn frame_and_time_limits_stop_the_capture() {
     assert_eq!(tshark_count(&out), 3);
 
     // Nothing on the line: the time limit ends it, with a valid empty file.
-    let out = tmp("quiet.pcapng");
+    let out = dir.path().join("quiet.pcapng");
     let config = CaptureConfig {
         ports: vec![PortSpec::new(&pty.slave_path)],
         line: line(),

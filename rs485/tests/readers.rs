@@ -5,13 +5,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::*;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapCapture, PcapNGCapture};
+use tempfile::TempDir;
 use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
 use udrv_rs485::framer::{ModbusRtu, MsTp, Timing};
 use udrv_rs485::pcap::{FrameSink, Interface, PcapWriter, PcapngWriter};
@@ -20,10 +21,9 @@ use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status, Timestamp};
 const MS: u64 = 1_000_000;
 const USER0: &str = r#"uat:user_dlts:"User 0 (DLT=147)","mbrtu","0","","0","""#;
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("udrv-rs485-readers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh directory for one test's files, removed when the test ends (pass or fail).
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-rs485-readers-").unwrap()
 }
 
 /// A Modbus exchange at 19200 8E1 with one CRC error and one t1.5 violation, framed.
@@ -174,7 +174,8 @@ fn check_modbus_decode(rows: &[Vec<String>], frames: &[Frame], pcapng: bool) {
 #[test]
 fn tshark_decodes_user0_pcapng_with_user_dlt() {
     let frames = modbus_frames();
-    let path = tmp("user0.pcapng");
+    let dir = scratch();
+    let path = dir.path().join("user0.pcapng");
     write_pcapng(&path, &frames, &[interface(LinkType::User(0))]);
     let rows = tshark_fields(&path, true);
     check_modbus_decode(&rows, &frames, true);
@@ -187,7 +188,8 @@ fn tshark_decodes_user0_pcapng_with_user_dlt() {
 #[test]
 fn tshark_decodes_upper_pdu_pcapng_without_options() {
     let frames = modbus_frames();
-    let path = tmp("upper.pcapng");
+    let dir = scratch();
+    let path = dir.path().join("upper.pcapng");
     write_pcapng(&path, &frames, &[interface(LinkType::modbus_upper_pdu())]);
     let rows = tshark_fields(&path, false);
     check_modbus_decode(&rows, &frames, true);
@@ -199,10 +201,11 @@ fn tshark_decodes_upper_pdu_pcapng_without_options() {
 #[test]
 fn tshark_reads_pcap_both_link_types() {
     let frames = modbus_frames();
-    let p = tmp("user0.pcap");
+    let dir = scratch();
+    let p = dir.path().join("user0.pcap");
     write_pcap(&p, &frames, LinkType::User(0));
     check_modbus_decode(&tshark_fields(&p, true), &frames, false);
-    let p = tmp("upper.pcap");
+    let p = dir.path().join("upper.pcap");
     write_pcap(&p, &frames, LinkType::modbus_upper_pdu());
     check_modbus_decode(&tshark_fields(&p, false), &frames, false);
 }
@@ -210,7 +213,8 @@ fn tshark_reads_pcap_both_link_types() {
 #[test]
 fn tcpdump_reads_our_pcap_and_pcapng() {
     let frames = modbus_frames();
-    let p = tmp("tcpdump.pcap");
+    let dir = scratch();
+    let p = dir.path().join("tcpdump.pcap");
     write_pcap(&p, &frames, LinkType::User(0));
     let packets = |out: &str| out.lines().filter(|l| !l.starts_with('\t')).count();
     let out = tool("tcpdump", &["-nn", "-r", p.to_str().unwrap()]);
@@ -227,7 +231,7 @@ fn tcpdump_reads_our_pcap_and_pcapng() {
         ],
     );
     assert!(out.contains(&ns), "{out}");
-    let p = tmp("tcpdump.pcapng");
+    let p = dir.path().join("tcpdump.pcapng");
     write_pcapng(&p, &frames, &[interface(LinkType::User(0))]);
     let out = tool("tcpdump", &["-nn", "-r", p.to_str().unwrap()]);
     assert_eq!(packets(&out), frames.len(), "{out}");
@@ -258,7 +262,8 @@ fn tshark_decodes_mstp() {
     let (wire, _) = transmit(l.char_time_ns(), &txs);
     let frames = run(&mut MsTp::new(&l, Duration::ZERO), &chunk_each(&wire));
     assert!(frames.iter().all(|f| f.status.is_ok()));
-    let p = tmp("mstp.pcapng");
+    let dir = scratch();
+    let p = dir.path().join("mstp.pcapng");
     write_pcapng(
         &p,
         &frames,
@@ -409,7 +414,8 @@ fn killed_writer_leaves_a_readable_prefix() {
     }
     let bytes = w.into_inner();
     let cut = ends[2] + 7;
-    let p = tmp("cut.pcapng");
+    let dir = scratch();
+    let p = dir.path().join("cut.pcapng");
     std::fs::write(&p, &bytes[..cut]).unwrap();
     let out = Command::new("tshark")
         .args(["-r", p.to_str().unwrap()])
