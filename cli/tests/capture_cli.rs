@@ -3,10 +3,11 @@
 //! is read back by the real `tshark`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
 /// CRC-16/MODBUS (reflected 0xA001, init 0xFFFF), written here independently of rs485/.
@@ -31,10 +32,10 @@ fn frame(body: &[u8]) -> Vec<u8> {
     f
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("udrv-capture-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh directory for one test's capture file, removed when the test ends (pass or
+/// fail): keep it until the capture process is done with it.
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-capture-cli-").unwrap()
 }
 
 fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
@@ -122,7 +123,8 @@ fn tshark_fields(file: &Path) -> Vec<String> {
 #[test]
 fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let mut pty = Pty::open().unwrap();
-    let out = tmp("sigint.pcapng");
+    let dir = scratch();
+    let out = dir.path().join("sigint.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
     wait_open(&child, &pty.slave_path);
     drop(pty.slave.take());
@@ -143,7 +145,8 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
 #[test]
 fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
     let mut pty = Pty::open().unwrap();
-    let out = tmp("vanish.pcapng");
+    let dir = scratch();
+    let out = dir.path().join("vanish.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
     wait_open(&child, &pty.slave_path);
     drop(pty.slave.take());
@@ -160,7 +163,8 @@ fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
 #[test]
 fn frame_count_limit_and_json_summary() {
     let mut pty = Pty::open().unwrap();
-    let out = tmp("count.pcap");
+    let dir = scratch();
+    let out = dir.path().join("count.pcap");
     let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
         .args(["--json", "capture"])
         .arg(&pty.slave_path)

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
 /// Linux signal numbers (the same on x86, ARM and RISC-V).
@@ -39,10 +40,10 @@ fn request(n: u16) -> Vec<u8> {
     f
 }
 
-fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("udrv-capture-dur-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one test's capture files, removed when the test ends (pass or
+/// fail): keep it until the capture process is done with it.
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-capture-dur-").unwrap()
 }
 
 /// `udrv capture PORT -w OUT ...`, started through `sh -c` with `pre` run first (to set
@@ -141,9 +142,10 @@ fn kill(child: &Child, sig: &str) {
 
 #[test]
 fn sigkill_then_reopen_keeps_every_flushed_frame() {
+    let dir = scratch();
     for format in ["pcapng", "pcap"] {
         let mut pty = Pty::open().unwrap();
-        let out = dir().join(format!("kill.{format}"));
+        let out = dir.path().join(format!("kill.{format}"));
         let child = spawn(&pty.slave_path, &out, format, "");
         wait_open(&child, &pty.slave_path);
         drop(pty.slave.take());
@@ -164,7 +166,8 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
 #[test]
 fn sigterm_ends_the_capture_cleanly_and_says_so() {
     let mut pty = Pty::open().unwrap();
-    let out = dir().join("term.pcapng");
+    let dir = scratch();
+    let out = dir.path().join("term.pcapng");
     let child = spawn(&pty.slave_path, &out, "pcapng", "");
     wait_open(&child, &pty.slave_path);
     drop(pty.slave.take());
@@ -219,7 +222,8 @@ fn child_running(child: &Child) -> bool {
 fn a_full_disk_stops_the_capture_with_a_valid_file() {
     // As root: a real 4 KiB tmpfs (ENOSPC). Otherwise: a 4 KiB file-size limit with
     // SIGXFSZ ignored, so writes fail with EFBIG the same way.
-    let mnt = dir().join("tmpfs");
+    let dir = scratch();
+    let mnt = dir.path().join("tmpfs");
     std::fs::create_dir_all(&mnt).unwrap();
     let mounted = is_root()
         && Command::new("mount")
@@ -227,7 +231,7 @@ fn a_full_disk_stops_the_capture_with_a_valid_file() {
             .arg(&mnt)
             .status()
             .is_ok_and(|s| s.success());
-    // Unmounted however the test ends.
+    // Unmounted however the test ends (declared after `dir`: before `dir` is removed).
     struct Unmount(Option<PathBuf>);
     impl Drop for Unmount {
         fn drop(&mut self) {
@@ -243,7 +247,7 @@ fn a_full_disk_stops_the_capture_with_a_valid_file() {
             capture_until_full(&out, format, "", "ENOSPC");
             std::fs::remove_file(&out).unwrap();
         } else {
-            let out = dir().join(format!("fsize.{format}"));
+            let out = dir.path().join(format!("fsize.{format}"));
             capture_until_full(&out, format, "trap '' XFSZ; ulimit -f 4;", "EFBIG");
         }
     }
@@ -260,7 +264,8 @@ fn is_root() -> bool {
 fn a_file_size_limit_that_kills_leaves_a_readable_file() {
     // SIGXFSZ at its default kills the capture mid-write, like SIGKILL at the worst time.
     let mut pty = Pty::open().unwrap();
-    let out = dir().join("xfsz.pcapng");
+    let dir = scratch();
+    let out = dir.path().join("xfsz.pcapng");
     let child = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
     wait_open(&child, &pty.slave_path);
     drop(pty.slave.take());
