@@ -27,7 +27,9 @@ pub mod pca954x;
 pub mod pca95xx;
 pub mod pca9685;
 pub mod probe;
+mod sensirion;
 pub mod sht3x;
+pub mod shtc3;
 pub mod w25q;
 
 #[cfg(feature = "sim")]

@@ -1,10 +1,12 @@
 //! What may sit at an I2C address, and identification by ID register where a chip has
 //! one, for a `probe`/`scan` command.
 //!
-//! Only the BME280/BMP280 among this crate's chips has an ID register (0xD0); the others
-//! can only be listed as candidates for their address range. [`Prober::identify`] never
-//! writes a register value or a command: it sends a register pointer and reads (the same
-//! as `i2cget`), and only at addresses where every candidate tolerates that.
+//! Only the BME280/BMP280 among this crate's chips has an ID register (0xD0) that a
+//! register read reaches; the others can only be listed as candidates for their address
+//! range. [`Prober::identify`] never writes a register value or a command: it sends a
+//! register pointer and reads (the same as `i2cget`), and only at addresses where every
+//! candidate tolerates that. The SHTC3's ID takes a command; [`Prober::identify_shtc3`]
+//! sends it, on request only.
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -39,11 +41,14 @@ pub enum Chip {
     Pca95xx,
     /// BH1750 (module `bh1750`), 0x23, 0x5C. It has no ID register: only a candidate.
     Bh1750,
+    /// SHTC3 (module `shtc3`), 0x70. Its ID register is read by a command:
+    /// [`Prober::identify_shtc3`], never by [`Prober::identify`].
+    Shtc3,
 }
 
 impl Chip {
     /// Every chip family.
-    pub const ALL: [Chip; 13] = [
+    pub const ALL: [Chip; 14] = [
         Chip::Lm75,
         Chip::Tmp102,
         Chip::At24,
@@ -57,6 +62,7 @@ impl Chip {
         Chip::Mcp23017,
         Chip::Pca95xx,
         Chip::Bh1750,
+        Chip::Shtc3,
     ];
 
     /// A short lower-case name (`bme280`, `at24`, ...), as a CLI would accept it.
@@ -75,6 +81,7 @@ impl Chip {
             Chip::Mcp23017 => "mcp23017",
             Chip::Pca95xx => "pca9554",
             Chip::Bh1750 => "bh1750",
+            Chip::Shtc3 => "shtc3",
         }
     }
 
@@ -92,6 +99,7 @@ impl Chip {
             Chip::Mcp23017 => (0x20..=0x27).contains(&address),
             Chip::Pca95xx => (0x20..=0x27).contains(&address) || (0x38..=0x3F).contains(&address),
             Chip::Bh1750 => address == 0x23 || address == 0x5C,
+            Chip::Shtc3 => address == crate::shtc3::ADDRESS,
         }
     }
 
@@ -155,5 +163,23 @@ dual_impl! {
         let mut id = [0];
         io!(self.i2c.write_read(address, &[reg], &mut id))?;
         Ok(chip_for_id(id[0]))
+    }
+
+    /// Whether an SHTC3 answers at 0x70: send its read-ID command (0xEFC8), read the ID
+    /// and its CRC; `Ok(Some(Chip::Shtc3))` when the CRC matches and the ID has the
+    /// SHTC3's bits, `Ok(None)` otherwise, `Err` when the bus fails (nothing answers, or
+    /// the SHTC3 sleeps: it NACKs until woken up).
+    ///
+    /// Unlike [`identify`](Self::identify) this **writes a command**: a PCA9546A/PCA9548A
+    /// I2C switch (module `pca954x`, 0x70 by default) takes the written bytes as its
+    /// control register and connects channels. Call it only on a bus where no switch can
+    /// sit at 0x70.
+    pub fn identify_shtc3 / identify_shtc3_async [&mut self] () -> Result<Option<Chip>, I2C::Error> {
+        use crate::shtc3::{commands::READ_ID, is_shtc3_id, ADDRESS};
+        let mut d = [0; 3];
+        io!(self.i2c.write(ADDRESS, &READ_ID.to_be_bytes()))?;
+        io!(self.i2c.read(ADDRESS, &mut d))?;
+        let id = crate::sensirion::checked_word(&d);
+        Ok(id.filter(|&id| is_shtc3_id(id)).map(|_| Chip::Shtc3))
     }
 }

@@ -23,7 +23,11 @@ fn messages() {
         s.contains("open circuit") && s.contains("VCC") && !s.contains("GND"),
         "{s}"
     );
-    let checks: [(String, &str); 11] = [
+    let checks: [(String, &str); 12] = [
+        (
+            shtc3::Error::<ErrorKind>::WrongId(0x0007).to_string(),
+            "0x0007",
+        ),
         (
             bh1750::Error::<ErrorKind>::InvalidMeasurementTime(0).to_string(),
             "31..=254",

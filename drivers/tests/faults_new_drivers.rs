@@ -1,4 +1,4 @@
-//! The DS1307, DPS310, PCA954x, W25Qxx and BH1750 drivers under injected bus faults
+//! The DS1307, DPS310, PCA954x, W25Qxx, BH1750 and SHTC3 drivers under injected bus faults
 //! (`sim::fault`), as `faults.rs` does for the others: each bus operation of a call is
 //! failed in turn with each fault (address/data NACK, timeout, EIO, EAGAIN, EBUSY), before
 //! it reaches the chip and after. The driver must return that fault, typed
@@ -121,4 +121,45 @@ fn bh1750_reports_every_fault() {
         bus_of!(bh1750),
     );
     assert_eq!(n, 8, "one opcode per write, one read per result");
+}
+
+#[test]
+fn shtc3_reports_every_fault() {
+    let n = sweep(
+        "shtc3 wakeup, ID, start, measure stretching both ways, sleep",
+        |f| shtc3::Shtc3::new(i2c_with(f, 0x70, shtc3::model::Shtc3Model::new())),
+        |d| {
+            d.wakeup()?;
+            d.read_id()?;
+            d.start_measurement(shtc3::PowerMode::Normal, shtc3::Order::TemperatureFirst)?;
+            d.measure_stretching(shtc3::PowerMode::Normal, shtc3::Order::HumidityFirst)?;
+            d.measure_stretching(shtc3::PowerMode::LowPower, shtc3::Order::TemperatureFirst)?;
+            d.sleep()
+        },
+        bus_of!(shtc3),
+    );
+    assert_eq!(n, 9, "a command per write, each result one read");
+    // Polling without clock stretching: a NACKed read header means "still measuring"
+    // (datasheet §5.4); every other fault of that read is a bus error.
+    use udrv_drivers::sim::fault::{Fault, FaultError, Faults, Rule};
+    for fault in Fault::ALL {
+        let faults = Faults::new();
+        let mut d = shtc3::Shtc3::new(i2c_with(&faults, 0x70, shtc3::model::Shtc3Model::new()));
+        faults.add(Rule::new(fault).reads().times(1));
+        let got = d.measure(shtc3::PowerMode::LowPower, &mut NoDelay);
+        match fault {
+            Fault::Nack(embedded_hal::i2c::NoAcknowledgeSource::Address) => {
+                assert_eq!(got, Err(shtc3::Error::NotReady), "{fault}")
+            }
+            _ => assert!(
+                matches!(got, Err(shtc3::Error::Bus(FaultError::Injected(f))) if f == fault),
+                "{fault}: {got:?}"
+            ),
+        }
+        faults.clear();
+        assert!(
+            d.measure(shtc3::PowerMode::LowPower, &mut NoDelay).is_ok(),
+            "{fault}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! and identification by ID register, byte-exact and against the models.
 
 mod common;
-use common::block_on;
+use common::{block_on, sensirion_word};
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::probe::{Chip, Prober};
@@ -18,7 +18,11 @@ fn candidates_follow_the_datasheet_address_options() {
     assert_eq!(names(0x44), ["sht3x", "ina219", "pca9685"]);
     assert_eq!(names(0x50), ["at24", "pca9685"]);
     assert_eq!(names(0x68), ["pca9685", "ds3231"]);
-    assert_eq!(names(0x70), Vec::<&str>::new(), "PCA9685 all-call address");
+    assert_eq!(
+        names(0x70),
+        ["shtc3"],
+        "PCA9685 all-call address: no PCA9685; the SHTC3's fixed address"
+    );
     assert_eq!(names(0x76), ["bme280", "bmp280", "pca9685"]);
     assert_eq!(names(0x20), ["mcp23017", "pca9554"]);
     assert_eq!(names(0x38), ["pca9554"]);
@@ -52,6 +56,38 @@ fn identify_bytes() {
     assert_eq!(p.identify(0x48).unwrap(), None);
     assert!(p.is_present(0x48));
     assert!(!p.is_present(0x49));
+    m.done();
+}
+
+#[test]
+fn identify_shtc3_bytes() {
+    // SHTC3 datasheet §5.9: read-ID command 0xEFC8, then the ID and its CRC (§5.10).
+    let mut bad_crc = sensirion_word(0x0887);
+    bad_crc[2] ^= 0x01;
+    let ex = [
+        T::write(0x70, vec![0xEF, 0xC8]),
+        T::read(0x70, sensirion_word(0x0887)),
+        T::write(0x70, vec![0xEF, 0xC8]),
+        T::read(0x70, bad_crc),
+        T::write(0x70, vec![0xEF, 0xC8]),
+        T::read(0x70, sensirion_word(0x0007)),
+        T::write(0x70, vec![0xEF, 0xC8])
+            .with_error(ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address)),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut p = Prober::new(m.clone());
+    assert_eq!(p.identify_shtc3().unwrap(), Some(Chip::Shtc3));
+    assert_eq!(
+        block_on(p.identify_shtc3_async()).unwrap(),
+        None,
+        "CRC wrong"
+    );
+    assert_eq!(
+        p.identify_shtc3().unwrap(),
+        None,
+        "an SHTC1's ID (bit 11 clear)"
+    );
+    assert!(p.identify_shtc3().is_err());
     m.done();
 }
 

@@ -2,7 +2,7 @@
 //! driver against the model.
 
 mod common;
-use common::block_on;
+use common::{block_on, sensirion_word as word};
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use embedded_hal_mock::eh1::delay::{CheckedDelay, Transaction as D};
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
@@ -11,20 +11,6 @@ use udrv_drivers::{Humidity, Temperature};
 
 const ADDR: u8 = 0x44;
 const NACK: ErrorKind = ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address);
-
-/// A data word with its CRC, computed here bit by bit from the datasheet's parameters
-/// (§4.12 table 19: width 8, polynomial 0x31 = x^8 + x^5 + x^4 + 1, init 0xFF).
-fn word(w: u16) -> Vec<u8> {
-    let b = w.to_be_bytes();
-    // Init 0xFF = the first 8 message bits inverted; append 8 zero bits; long division.
-    let mut r: u32 = (u32::from(w) ^ 0xFF00) << 8;
-    for i in (8..24).rev() {
-        if r & (1 << i) != 0 {
-            r ^= 0x131 << (i - 8);
-        }
-    }
-    vec![b[0], b[1], r as u8]
-}
 
 #[test]
 fn crc_datasheet_example() {
@@ -43,14 +29,7 @@ fn conversion_formula_endpoints() {
     assert_eq!(convert_temperature(0xFFFF).as_millicelsius(), 130_000);
     assert_eq!(convert_humidity(0).as_millipercent(), 0);
     assert_eq!(convert_humidity(0xFFFF).as_millipercent(), 100_000);
-    for s in (0..=0xFFFFu32).step_by(977) {
-        let t = -45.0 + 175.0 * s as f64 / 65535.0;
-        let rh = 100.0 * s as f64 / 65535.0;
-        let got_t = convert_temperature(s as u16).as_millicelsius() as f64 / 1000.0;
-        let got_rh = convert_humidity(s as u16).as_millipercent() as f64 / 1000.0;
-        assert!((got_t - t).abs() <= 0.0005, "{s}");
-        assert!((got_rh - rh).abs() <= 0.0005, "{s}");
-    }
+    common::check_sensirion_conversion(65535.0, convert_temperature, convert_humidity);
 }
 
 #[test]

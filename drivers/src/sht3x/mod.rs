@@ -79,15 +79,6 @@ pub enum Rate {
     Mps10 = 4,
 }
 
-/// A measurement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Measurement {
-    /// Temperature.
-    pub temperature: Temperature,
-    /// Relative humidity.
-    pub humidity: Humidity,
-}
-
 /// The status register (datasheet §4.11, table 18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status(pub u16);
@@ -123,42 +114,23 @@ impl Status {
     }
 }
 
-/// CRC-8 of the datasheet §4.12: polynomial 0x31, init 0xFF, no reflection, no final XOR.
-pub fn crc8(data: &[u8]) -> u8 {
-    let mut crc = 0xFFu8;
-    for &b in data {
-        crc ^= b;
-        for _ in 0..8 {
-            crc = if crc & 0x80 != 0 {
-                (crc << 1) ^ 0x31
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
+pub use crate::sensirion::{crc8, Measurement};
 
 /// Check the CRC of a 3-byte word and return the word.
 pub fn checked_word<E>(b: &[u8]) -> Result<u16, Error<E>> {
-    if crc8(&b[..2]) != b[2] {
-        return Err(Error::Crc);
-    }
-    Ok(u16::from_be_bytes([b[0], b[1]]))
+    crate::sensirion::checked_word(b).ok_or(Error::Crc)
 }
 
 /// Temperature from the raw value, `T = -45 + 175 * S / (2^16 - 1)` (datasheet §4.13),
 /// rounded to the nearest m°C.
 pub fn convert_temperature(s: u16) -> Temperature {
-    let n = 175_000i64 * s as i64;
-    Temperature((-45_000 + (n * 2 + 65_535) / (2 * 65_535)) as i32)
+    Temperature(-45_000 + crate::sensirion::scale(s, 175_000, 65_535) as i32)
 }
 
 /// Relative humidity from the raw value, `RH = 100 * S / (2^16 - 1)` (datasheet §4.13),
 /// rounded to the nearest milli-percent.
 pub fn convert_humidity(s: u16) -> Humidity {
-    let n = 100_000u64 * s as u64;
-    Humidity(((n * 2 + 65_535) / (2 * 65_535)) as u32)
+    Humidity(crate::sensirion::scale(s, 100_000, 65_535))
 }
 
 /// Decode a 6-byte measurement (T word, CRC, RH word, CRC).

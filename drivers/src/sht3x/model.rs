@@ -10,20 +10,11 @@ use crate::{Humidity, Temperature};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
+/// The CRC-8 after each word (datasheet table 19), shared with the drivers of Sensirion
+/// sensors: the tests check it against the datasheet's example and their own long
+/// division.
 fn crc(d: [u8; 2]) -> u8 {
-    // 0x31 polynomial, 0xFF initialisation (datasheet table 19)
-    let mut c = 0xFFu8;
-    for b in d {
-        c ^= b;
-        for _ in 0..8 {
-            c = if c & 0x80 != 0 {
-                (c << 1) ^ 0x31
-            } else {
-                c << 1
-            };
-        }
-    }
-    c
+    crate::sensirion::crc8(&d)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

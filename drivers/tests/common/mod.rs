@@ -25,3 +25,36 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         std::thread::park();
     }
 }
+
+/// A Sensirion data word with its CRC, computed here bit by bit from the datasheets'
+/// parameters (SHT3x-DIS §4.12 table 19, SHTC3 §5.10: width 8, polynomial 0x31 =
+/// x^8 + x^5 + x^4 + 1, init 0xFF).
+pub fn sensirion_word(w: u16) -> Vec<u8> {
+    let b = w.to_be_bytes();
+    // Init 0xFF = the first 8 message bits inverted; append 8 zero bits; long division.
+    let mut r: u32 = (u32::from(w) ^ 0xFF00) << 8;
+    for i in (8..24).rev() {
+        if r & (1 << i) != 0 {
+            r ^= 0x131 << (i - 8);
+        }
+    }
+    vec![b[0], b[1], r as u8]
+}
+
+/// Check a Sensirion driver's conversions against `T = -45 + 175 × S / den` and
+/// `RH = 100 × S / den` in floating point, across the raw range: each result within half
+/// a milli-unit (rounded to nearest).
+pub fn check_sensirion_conversion(
+    den: f64,
+    temperature: impl Fn(u16) -> udrv_drivers::Temperature,
+    humidity: impl Fn(u16) -> udrv_drivers::Humidity,
+) {
+    for s in (0..=0xFFFFu32).step_by(977) {
+        let t = -45.0 + 175.0 * s as f64 / den;
+        let rh = 100.0 * s as f64 / den;
+        let got_t = temperature(s as u16).as_millicelsius() as f64 / 1000.0;
+        let got_rh = humidity(s as u16).as_millipercent() as f64 / 1000.0;
+        assert!((got_t - t).abs() <= 0.000_500_1, "{s}: {got_t} vs {t}");
+        assert!((got_rh - rh).abs() <= 0.000_500_1, "{s}: {got_rh} vs {rh}");
+    }
+}
