@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod gpio;
+pub mod hotplug;
 pub mod i2c;
 pub mod lock;
 pub mod record;

@@ -12,6 +12,7 @@ pub(crate) mod gpio_v2;
 pub(crate) mod i2c;
 pub(crate) mod serial;
 pub(crate) mod spi;
+pub(crate) mod uevent;
 pub(crate) mod uio;
 
 use std::io;
