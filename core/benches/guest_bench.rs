@@ -226,6 +226,38 @@ mod guest {
             },
         ));
 
+        // 1c. What a driver pays: embedded-hal `write_read` of one register byte on the
+        // SMBus-only stub, which udrv carries out as SMBus read byte data (the transaction
+        // is matched to an SMBus command first), against the same raw loop.
+        let mut hal_bus = bus.clone();
+        cases.push(measure(
+            "embedded-hal write_read 1+1 as SMBus (i2c-stub)",
+            41,
+            5_000,
+            |n| {
+                let mut data = [0u8; 34];
+                for _ in 0..n {
+                    let mut args = SmbusData {
+                        read_write: I2C_SMBUS_READ,
+                        command: 0,
+                        size: I2C_SMBUS_BYTE_DATA,
+                        data: &mut data,
+                    };
+                    // SAFETY: as above.
+                    check(
+                        unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
+                        "I2C_SMBUS",
+                    );
+                }
+            },
+            |n| {
+                let mut b = [0u8; 1];
+                for _ in 0..n {
+                    hal_bus.write_read(0x48u8, &[0], &mut b).unwrap();
+                }
+            },
+        ));
+
         // 2. I2C_RDWR write-read on the plain (bit-banged) adapter.
         let pp: u32 = env("UDRV_I2C_PARPORT_BUS").parse().unwrap();
         let f2 = File::options()

@@ -149,21 +149,17 @@ impl I2cBus {
 
     /// The transaction as one SMBus command, on adapters without `I2C_FUNC_I2C`.
     fn smbus_transaction(&self, addr: u16, ops: &mut [Operation<'_>]) -> Result<()> {
-        let mut shape: Vec<(Dir, usize)> = Vec::with_capacity(2);
-        for (dir, len) in ops.iter().map(dir_len) {
-            match shape.last_mut() {
-                Some((d, n)) if *d == dir => *n += len,
-                _ => shape.push((dir, len)),
-            }
+        // Every SMBus command is at most a write and a read: a longer transaction has no
+        // SMBus equivalent, and a short one is planned without touching the heap.
+        let runs = plan::runs::<2>(ops.iter().map(dir_len))
+            .map_err(|_| self.no_smbus_equivalent(addr, ops, Funcs::I2C))?;
+        let mut shape = [(Dir::Write, 0usize); 2];
+        for (s, r) in shape.iter_mut().zip(runs.as_slice()) {
+            *s = (r.dir, r.len);
         }
-        let how = plan::smbus_plan(&shape, self.funcs()).map_err(|missing| Error::Unsupported {
-            path: self.path().to_path_buf(),
-            adapter: self.name().to_string(),
-            op: Op::Transfer,
-            addr: Some(addr),
-            missing,
-            transaction: Some(plan::shape(&shape)),
-        })?;
+        let shape = &shape[..runs.as_slice().len()];
+        let how = plan::smbus_plan(shape, self.funcs())
+            .map_err(|missing| self.no_smbus_equivalent(addr, ops, missing))?;
         // The written bytes (the plans write at most 33) and room for what is read.
         let mut w = [0u8; sys::I2C_SMBUS_BLOCK_MAX + 1];
         let mut wn = 0;
@@ -215,6 +211,28 @@ impl I2cBus {
         }
         scatter(&r[..rn], ops);
         Ok(())
+    }
+
+    /// The typed refusal of a transaction no SMBus command carries on this adapter, with
+    /// the transaction's shape (e.g. `[write 1, read 3, write 1]`).
+    #[cold]
+    #[inline(never)]
+    fn no_smbus_equivalent(&self, addr: u16, ops: &[Operation<'_>], missing: Funcs) -> Error {
+        let mut shape: Vec<(Dir, usize)> = Vec::new();
+        for (dir, len) in ops.iter().map(dir_len) {
+            match shape.last_mut() {
+                Some((d, n)) if *d == dir => *n += len,
+                _ => shape.push((dir, len)),
+            }
+        }
+        Error::Unsupported {
+            path: self.path().to_path_buf(),
+            adapter: self.name().to_string(),
+            op: Op::Transfer,
+            addr: Some(addr),
+            missing,
+            transaction: Some(plan::shape(&shape)),
+        }
     }
 }
 
