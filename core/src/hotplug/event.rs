@@ -151,8 +151,8 @@ impl Event {
         self.property("SEQNUM")?.parse().ok()
     }
 
-    /// The device type within the subsystem (`DEVTYPE`), e.g. `i2c_client`,
-    /// `i2c_adapter`, `usb_interface`.
+    /// The device type within the subsystem (`DEVTYPE`), e.g. `usb_device`,
+    /// `usb_interface`, `partition` (many subsystems send none).
     pub fn devtype(&self) -> Option<&str> {
         self.property("DEVTYPE")
     }
@@ -193,9 +193,10 @@ impl Event {
             "i2c-dev" => Some(Device::I2cBus {
                 bus: number("i2c-")?,
             }),
-            "i2c" if self.devtype() != Some("i2c_adapter") => {
+            "i2c" => {
                 // Clients are named `BUS-ADDR` with a 4-digit hex address; 10-bit ones
                 // carry I2C_ADDR_OFFSET_TEN_BIT (0xa000), slave backends 0x1000.
+                // Adapters (`i2c-N`) do not parse as that.
                 let (bus, addr) = self.kernel_name().split_once('-')?;
                 if addr.len() != 4 {
                     return None;
@@ -440,7 +441,6 @@ mod tests {
             "/devices/platform/i2c-stub/i2c-3/3-0020",
             &[
                 ("SUBSYSTEM", "i2c"),
-                ("DEVTYPE", "i2c_client"),
                 ("DRIVER", "dummy"),
                 ("MODALIAS", "i2c:dummy"),
                 ("SEQNUM", "77"),
@@ -478,6 +478,9 @@ mod tests {
             "/devices/platform/i2c-stub/i2c-3",
             &[("SUBSYSTEM", "i2c"), ("DEVTYPE", "i2c_adapter")],
         );
+        assert_eq!(e.device(), None);
+        // As Linux 6.1 sends it: no DEVTYPE at all (i2c-stub's adapter has no parent).
+        let e = ev("add", "/devices/i2c-0", &[("SUBSYSTEM", "i2c")]);
         assert_eq!(e.device(), None);
         // An empty DRIVER (unbind) is no driver.
         let e = ev(
