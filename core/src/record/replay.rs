@@ -208,6 +208,11 @@ impl Replay {
 /// data, or the recorded error as [`Error::Recorded`] with its embedded-hal kind. A call
 /// that does not match gets [`Error::Mismatch`] (or [`Error::PastEnd`]) and does not
 /// advance: the line stays due.
+///
+/// Drivers take it through their trait bounds. Calling methods on it directly, with both
+/// embedded-hal's `I2c` and `SpiDevice` in scope, needs the trait's path
+/// (`I2c::write(&mut dev, 0x48u8, &[0])`, `SpiDevice::write(&mut dev, &[0x9f])`), and I2C
+/// addresses need their type (`0x48u8` 7-bit, `0x150u16` 10-bit).
 #[derive(Clone)]
 pub struct ReplayDevice {
     name: String,
@@ -232,7 +237,7 @@ impl ReplayDevice {
     fn take(&self, came: &Tx) -> Result<(usize, Entry), Error> {
         let mut s = lock(&self.state);
         let s = &mut *s;
-        let Some(&idx) = self.queue(s).and_then(|q| q.front()) else {
+        let Some(&idx) = s.queues.get(&self.name).and_then(|q| q.front()) else {
             let e = Error::PastEnd {
                 file: s.file.clone(),
                 device: self.name.clone(),
@@ -274,10 +279,6 @@ impl ReplayDevice {
             s.next += 1;
         }
         Ok(found)
-    }
-
-    fn queue<'s>(&self, s: &'s State) -> Option<&'s VecDeque<usize>> {
-        s.queues.get(&self.name)
     }
 
     /// The outcome a replayed line gives: `Ok`, or its recorded error.
