@@ -2,35 +2,19 @@
 //! into the binary; the file it leaves behind (after SIGINT, or after the port vanishes)
 //! is read back by the real `tshark`.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{frame, wait_open};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
-/// CRC-16/MODBUS (reflected 0xA001, init 0xFFFF), written here independently of rs485/.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc = 0xffffu16;
-    for &b in data {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xa001
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
-}
-
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut f = body.to_vec();
-    f.extend_from_slice(&crc16(body).to_le_bytes());
-    f
-}
+/// How long the capture gets to finish its set-up once it has the port open.
+const SETTLE: Duration = Duration::from_millis(100);
 
 /// A fresh directory for one test's capture file, removed when the test ends (pass or
 /// fail): keep it until the capture process is done with it.
@@ -51,28 +35,6 @@ fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn udrv capture")
-}
-
-/// Waits until the child has the port open (its fd table links to it).
-fn wait_open(child: &Child, port: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let fds = std::fs::read_dir(format!("/proc/{}/fd", child.id())).unwrap();
-        if fds
-            .flatten()
-            .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == port))
-        {
-            // The port is open; give the capture loop a moment to finish its set-up.
-            std::thread::sleep(Duration::from_millis(100));
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture never opened {}",
-            port.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// The three frames of a read-holding-registers exchange and a write.
@@ -126,7 +88,7 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let dir = scratch();
     let out = dir.path().join("sigint.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
     std::thread::sleep(Duration::from_millis(200));
@@ -148,7 +110,7 @@ fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
     let dir = scratch();
     let out = dir.path().join("vanish.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange()[..2]);
     std::thread::sleep(Duration::from_millis(200));
@@ -176,7 +138,7 @@ fn frame_count_limit_and_json_summary() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
     let o = child.wait_with_output().unwrap();

@@ -5,12 +5,15 @@
 //! up to the last complete frame, and the exit status and message must say what happened.
 //! (SIGINT and an unplugged port are in `capture_cli.rs`.)
 
+mod common;
+
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{frame, wait_open};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
@@ -18,26 +21,12 @@ use udrv_core::serial::Pty;
 const SIGKILL: i32 = 9;
 const SIGXFSZ: i32 = 25;
 
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc = 0xffffu16;
-    for &b in data {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xa001
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
-}
+/// How long the capture gets to finish its set-up once it has the port open.
+const SETTLE: Duration = Duration::from_millis(100);
 
 /// A read-holding-registers request for register `n` (unit 0x11).
 fn request(n: u16) -> Vec<u8> {
-    let mut f = vec![0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01];
-    f.extend_from_slice(&crc16(&f).to_le_bytes());
-    f
+    frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
 }
 
 /// A fresh directory for one test's capture files, removed when the test ends (pass or
@@ -63,27 +52,6 @@ fn spawn(port: &Path, out: &Path, format: &str, pre: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn udrv capture")
-}
-
-fn wait_open(child: &Child, port: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let open = std::fs::read_dir(format!("/proc/{}/fd", child.id()))
-            .map(|fds| {
-                fds.flatten()
-                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == port))
-            })
-            .unwrap_or(false);
-        if open {
-            std::thread::sleep(Duration::from_millis(100));
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture never opened the port"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Sends frames `from..to` with real silences between them.
@@ -147,7 +115,7 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
         let mut pty = Pty::open().unwrap();
         let out = dir.path().join(format!("kill.{format}"));
         let child = spawn(&pty.slave_path, &out, format, "");
-        wait_open(&child, &pty.slave_path);
+        wait_open(child.id(), &pty.slave_path, SETTLE);
         drop(pty.slave.take());
         send(&mut pty.master, 0, 5);
         // Each live frame is flushed as it is cut: tshark sees them before the kill.
@@ -169,7 +137,7 @@ fn sigterm_ends_the_capture_cleanly_and_says_so() {
     let dir = scratch();
     let out = dir.path().join("term.pcapng");
     let child = spawn(&pty.slave_path, &out, "pcapng", "");
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     send(&mut pty.master, 0, 3);
     wait_frames(&out, 2);
@@ -188,7 +156,7 @@ fn sigterm_ends_the_capture_cleanly_and_says_so() {
 fn capture_until_full(out: &Path, format: &str, pre: &str, expect: &str) {
     let mut pty = Pty::open().unwrap();
     let child = spawn(&pty.slave_path, out, format, pre);
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     // 8 KiB of frames cannot fit in 4 KiB.
     send(&mut pty.master, 0, 400);
@@ -267,7 +235,7 @@ fn a_file_size_limit_that_kills_leaves_a_readable_file() {
     let dir = scratch();
     let out = dir.path().join("xfsz.pcapng");
     let child = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
-    wait_open(&child, &pty.slave_path);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
     drop(pty.slave.take());
     send(&mut pty.master, 0, 400);
     let (o, _) = finish(child);

@@ -7,26 +7,12 @@
 //! device was left as it was.
 #![cfg(udrv_guest)]
 
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new("udrv")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("udrv is in the guest's PATH")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{env, sim_value, stderr, udrv};
 
 /// Runs each case and checks status, the one-line message and its text.
 fn refused(cases: &[(Vec<&str>, i32, &[&str])]) {
@@ -260,16 +246,6 @@ fn gpio_used(offset: u32) -> bool {
         .line_info(offset)
         .unwrap()
         .used
-}
-
-fn sim_value(offset: u32) -> String {
-    std::fs::read_to_string(format!(
-        "{}/sim_gpio{offset}/value",
-        env("UDRV_GPIO_SIM_SYSFS")
-    ))
-    .unwrap()
-    .trim()
-    .to_string()
 }
 
 fn holder(assignment: &str) -> Child {

@@ -2,33 +2,18 @@
 //! like a Raspberry Pi 4 and a BeagleBone Black, numbered differently than on the boards.
 #![cfg(udrv_guest)]
 
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{env, stdout, udrv};
 use udrv_core::gpio::Chip;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new("udrv")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run udrv")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn pins_json(board: &str) -> serde_json::Value {
     let o = udrv(&["--json", "--board", board, "board", "pins"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_str(out(&o).trim()).expect("one JSON object")
+    serde_json::from_str(stdout(&o).trim()).expect("one JSON object")
 }
 
 fn row(table: &serde_json::Value, number: u64) -> serde_json::Value {
@@ -54,7 +39,7 @@ fn wait_used(chip: &str, offset: u32) {
 fn info_finds_the_pi4_chip_by_label_wherever_it_is_numbered() {
     let o = udrv(&["--board", "rpi4b", "board", "info"]);
     assert!(o.status.success());
-    let text = out(&o);
+    let text = stdout(&o);
     let chip = env("UDRV_BOARDS_PI4_CHIP");
     let line = text
         .lines()
@@ -103,7 +88,7 @@ fn pins_show_a_held_output_and_a_pulled_input() {
     holder.kill().unwrap();
     holder.wait().unwrap();
     // The text table names the pin and the consumer.
-    let text = out(&udrv(&["--board", "rpi4b", "board", "pins"]));
+    let text = stdout(&udrv(&["--board", "rpi4b", "board", "pins"]));
     assert!(text.contains("GPIO17 (11)"), "{text}");
 }
 

@@ -2,24 +2,13 @@
 //! driving inputs through its sysfs `pull` attribute and reading outputs through `value`.
 #![cfg(udrv_guest)]
 
+mod common;
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{env, sim_value, stderr, stdout, udrv};
 use udrv_core::gpio::Chip;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new("udrv")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run udrv")
-}
 
 fn spawn(args: &[&str]) -> Child {
     Command::new("udrv")
@@ -31,22 +20,9 @@ fn spawn(args: &[&str]) -> Child {
         .expect("spawn udrv")
 }
 
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn pull(offset: u32, up: bool) {
     let p = format!("{}/sim_gpio{offset}/pull", env("UDRV_GPIO_SIM_SYSFS"));
     std::fs::write(&p, if up { "pull-up" } else { "pull-down" }).expect(&p);
-}
-
-fn sim_value(offset: u32) -> String {
-    let p = format!("{}/sim_gpio{offset}/value", env("UDRV_GPIO_SIM_SYSFS"));
-    std::fs::read_to_string(&p).expect(&p).trim().to_string()
 }
 
 /// Waits for a child at most `secs` seconds; kills it and fails with what it printed when
@@ -59,8 +35,8 @@ fn finish(mut child: Child, secs: u64) -> Output {
             let o = child.wait_with_output().expect("wait");
             panic!(
                 "udrv did not finish within {secs} s; stdout: {:?} stderr: {:?}",
-                out(&o),
-                err(&o)
+                stdout(&o),
+                stderr(&o)
             );
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -111,8 +87,8 @@ fn wait_consumer(offset: u32, consumer: &str) {
 #[test]
 fn detect_lists_the_sim_chips() {
     let o = udrv(&["gpio", "detect"]);
-    assert!(o.status.success(), "{}", err(&o));
-    let text = out(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
     assert!(text.contains("[udrv-sim] (16 lines)"), "{text}");
     assert!(text.contains("[udrv-sim2] (8 lines)"), "{text}");
 }
@@ -121,28 +97,31 @@ fn detect_lists_the_sim_chips() {
 fn get_by_name_and_by_chip_offset_follow_the_pull() {
     pull(1, true);
     let o = udrv(&["gpio", "get", "button"]);
-    assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(out(&o).trim(), "\"button\"=active");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "\"button\"=active");
     pull(1, false);
     assert_eq!(
-        out(&udrv(&["gpio", "get", "button"])).trim(),
+        stdout(&udrv(&["gpio", "get", "button"])).trim(),
         "\"button\"=inactive"
     );
-    assert_eq!(out(&udrv(&["gpio", "get", "-n", "udrv-sim:1"])).trim(), "0");
+    assert_eq!(
+        stdout(&udrv(&["gpio", "get", "-n", "udrv-sim:1"])).trim(),
+        "0"
+    );
     pull(1, true);
     let chip = env("UDRV_GPIO_SIM_CHIP");
     assert_eq!(
-        out(&udrv(&["gpio", "get", "-n", "-c", &chip, "1"])).trim(),
+        stdout(&udrv(&["gpio", "get", "-n", "-c", &chip, "1"])).trim(),
         "1"
     );
     // active-low inverts the logical value
     assert_eq!(
-        out(&udrv(&["gpio", "get", "-n", "--active-low", "button"])).trim(),
+        stdout(&udrv(&["gpio", "get", "-n", "--active-low", "button"])).trim(),
         "0"
     );
     // the v1 uAPI gives the same answer
     assert_eq!(
-        out(&udrv(&["gpio", "get", "-n", "--abi-v1", "button"])).trim(),
+        stdout(&udrv(&["gpio", "get", "-n", "--abi-v1", "button"])).trim(),
         "1"
     );
 }
@@ -153,7 +132,7 @@ fn set_hold_drives_the_line_and_info_names_the_consumer() {
     wait_consumer(0, "udrv-set");
     assert_eq!(sim_value(0), "1");
     let o = udrv(&["gpio", "info", "udrv-sim"]);
-    let text = out(&o);
+    let text = stdout(&o);
     let line = text
         .lines()
         .find(|l| l.contains("\"led\""))
@@ -165,7 +144,7 @@ fn set_hold_drives_the_line_and_info_names_the_consumer() {
     // A second user gets EBUSY with the holder named.
     let o = udrv(&["gpio", "get", "led"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("udrv-set"), "{}", err(&o));
+    assert!(stderr(&o).contains("udrv-set"), "{}", stderr(&o));
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -178,8 +157,8 @@ fn mon_prints_edges_with_sequence_numbers() {
     std::thread::sleep(Duration::from_millis(50));
     pull(3, false);
     let o = finish(child, 30);
-    assert!(o.status.success(), "{}", err(&o));
-    let lines: Vec<String> = out(&o).lines().map(String::from).collect();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(
         lines[0].contains("\trising\t\"irq\"\tseqno=1 line_seqno=1"),
@@ -204,7 +183,7 @@ fn mon_json_is_one_object_per_line() {
     let child = spawn_mon(&["--json", "-n", "1", "--edges", "rising", "spare"]);
     pull(7, true);
     let o = finish(child, 30);
-    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).expect("JSON line");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("JSON line");
     assert_eq!(v["edge"], "rising");
     assert_eq!(v["line"], "spare");
     assert_eq!(v["offset"], 7);
@@ -228,7 +207,7 @@ fn bad_arguments_are_refused_and_lines_left_alone() {
     ];
     for (args, code, needle) in cases {
         let o = udrv(args);
-        let e = err(&o);
+        let e = stderr(&o);
         assert_eq!(o.status.code(), Some(*code), "udrv {args:?}: {e}");
         assert!(e.contains(needle), "udrv {args:?}: `{e}` lacks `{needle}`");
         assert_eq!(e.lines().count(), 1, "{e}");

@@ -2,29 +2,9 @@
 //! implementation) on the same i2c-stub and i2c-parport buses.
 #![cfg(udrv_guest)]
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
-
-fn run(prog: &str, args: &[&str]) -> Output {
-    Command::new(prog)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{env, run, stderr, stdout};
 
 /// Runs both and asserts success and identical standard output.
 fn same(udrv: &[&str], busybox: &[&str]) -> String {

@@ -9,13 +9,18 @@
 //! at those addresses.)
 #![cfg(udrv_guest)]
 
+mod common;
+
 use std::process::{Command, Output, Stdio};
+
+use common::{stderr, stdout};
 
 fn bus() -> String {
     std::env::var("UDRV_I2C_STUB_BUS")
         .expect("UDRV_I2C_STUB_BUS is not set: the i2c-stub fixture failed (see the console)")
 }
 
+/// `common::run`, with `UDRV_BOARD` removed from the environment.
 fn run(prog: &str, args: &[&str]) -> Output {
     Command::new(prog)
         .args(args)
@@ -23,14 +28,6 @@ fn run(prog: &str, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// `i2cset -y BUS ADDR REG VALUE [w]`: a byte, or an SMBus word (low byte first on the

@@ -2,45 +2,26 @@
 //! master, and QEMU's `edu` device on uio_pci_generic.
 #![cfg(udrv_guest)]
 
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::{env, stderr, stdout, udrv};
 use udrv_core::uio::Uio;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new("udrv")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run udrv")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn spi_transfer_prints_what_miso_clocked_in() {
     let dev = env("UDRV_SPIDEV");
     let o = udrv(&["spi", "transfer", "-y", &dev, "9f", "00", "00", "00"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     // Nothing drives MISO on the parallel-port master: it reads zeros.
-    assert_eq!(out(&o).trim(), "00 00 00 00");
+    assert_eq!(stdout(&o).trim(), "00 00 00 00");
     let o = udrv(&[
         "--json", "spi", "transfer", "-y", "--speed", "100000", &dev, "deadbeef",
     ]);
-    assert!(o.status.success(), "{}", err(&o));
-    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["tx"], serde_json::json!([0xde, 0xad, 0xbe, 0xef]));
     assert_eq!(v["rx"], serde_json::json!([0, 0, 0, 0]));
     assert_eq!(v["speed_hz"], 100000);
@@ -60,9 +41,9 @@ fn spi_transfer_from_and_to_files() {
         "--out",
         "/tmp/spi-out.bin",
     ]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read("/tmp/spi-out.bin").unwrap(), vec![0u8; 5]);
-    assert_eq!(out(&o), "");
+    assert_eq!(stdout(&o), "");
 }
 
 #[test]
@@ -92,7 +73,7 @@ fn spi_bad_arguments() {
     ];
     for (args, code, needle) in cases {
         let o = udrv(args);
-        let e = err(&o);
+        let e = stderr(&o);
         assert_eq!(o.status.code(), Some(*code), "udrv {args:?}: {e}");
         assert!(e.contains(needle), "udrv {args:?}: `{e}` lacks `{needle}`");
     }
@@ -102,18 +83,18 @@ fn spi_bad_arguments() {
 fn uio_list_and_info() {
     let path = env("UDRV_UIO");
     let o = udrv(&["uio", "list"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     let name = path.trim_start_matches("/dev/");
     assert!(
-        out(&o)
+        stdout(&o)
             .lines()
             .any(|l| l.starts_with(name) && l.contains("uio_pci_generic")),
         "{}",
-        out(&o)
+        stdout(&o)
     );
     let o = udrv(&["--json", "uio", "info", &path]);
-    assert!(o.status.success(), "{}", err(&o));
-    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["name"], "uio_pci_generic");
     // edu's BAR0 is 1 MiB of registers.
     assert_eq!(v["maps"][0]["size"], 0x100000);
@@ -123,11 +104,11 @@ fn uio_list_and_info() {
 fn uio_wait_times_out_then_sees_an_interrupt() {
     let path = env("UDRV_UIO");
     let o = udrv(&["uio", "wait", "--timeout-ms", "200", &path]);
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        err(&o).contains("no interrupt within 200 ms"),
+        stderr(&o).contains("no interrupt within 200 ms"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
 
     let dev = Uio::open_path(&path).unwrap();
@@ -152,8 +133,8 @@ fn uio_wait_times_out_then_sees_an_interrupt() {
     }
     regs.write32(0x64, regs.read32(0x24).unwrap()).unwrap();
     let o = child.wait_with_output().unwrap();
-    assert!(status.is_some_and(|s| s.success()), "{}", err(&o));
-    let text = out(&o);
+    assert!(status.is_some_and(|s| s.success()), "{}", stderr(&o));
+    let text = stdout(&o);
     assert!(text.starts_with("interrupt count="), "{text}");
     assert!(dev.rearm().is_ok());
 }

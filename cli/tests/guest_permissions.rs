@@ -6,17 +6,15 @@
 //! /etc/group, the same command works. Each test puts the node and /etc/group back.
 #![cfg(udrv_guest)]
 
+mod common;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::{Command, Output};
 
+use common::env;
+
 /// The shipped rule, compiled in (the guest has no source tree).
 const RULES: &str = include_str!("../../packaging/60-udrv.rules");
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: the fixture that provides it failed (see the console)")
-    })
-}
 
 /// `(subsystem, kernel glob, group, mode)` of every rule line.
 fn rules() -> Vec<(String, String, String, u32)> {

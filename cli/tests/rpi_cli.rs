@@ -5,34 +5,25 @@
 //! UART; the capture file goes back to the host, where the real `tshark` decodes it.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
 #[path = "../../xtask/guest-rpi/host.rs"]
 mod host;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-fn run(prog: &str, args: &[&str]) -> Output {
-    Command::new(prog)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{frame, run, stderr, stdout, wait_open};
 
 #[test]
 fn udrv_i2c_detect_draws_the_same_grid_as_busybox_i2cdetect() {
     let a = run("udrv", &["i2c", "detect", "-y", "1"]);
     // udrv scans 0x08-0x77 like i2c-tools 4 (busybox 1.35 starts at 0x03).
     let b = run("busybox", &["i2cdetect", "-y", "1", "0x08", "0x77"]);
-    assert!(a.status.success(), "udrv: {}", text(&a.stderr));
-    assert!(b.status.success(), "busybox: {}", text(&b.stderr));
-    let grid = text(&a.stdout);
-    assert_eq!(grid, text(&b.stdout), "udrv vs busybox i2cdetect");
+    assert!(a.status.success(), "udrv: {}", stderr(&a));
+    assert!(b.status.success(), "busybox: {}", stderr(&b));
+    let grid = stdout(&a);
+    assert_eq!(grid, stdout(&b), "udrv vs busybox i2cdetect");
     // The chips on the bus: tmp105 0x48, lm75-bound tmp105 0x49 (UU), EEPROMs 0x50, 0x54,
     // at24-bound 0x57 (UU), ds1338 0x68, pca9548 0x70, dps310 0x77.
     for row in [
@@ -44,50 +35,6 @@ fn udrv_i2c_detect_draws_the_same_grid_as_busybox_i2cdetect() {
         assert!(grid.contains(row), "missing `{row}` in\n{grid}");
     }
     assert_eq!(grid.matches("UU").count(), 2, "{grid}");
-}
-
-/// CRC-16/MODBUS, written here independently of rs485/.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc = 0xffffu16;
-    for &b in data {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xa001
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
-}
-
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut f = body.to_vec();
-    f.extend_from_slice(&crc16(body).to_le_bytes());
-    f
-}
-
-/// Waits until `pid` has `port` open.
-fn wait_open(pid: u32, port: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
-            .map(|d| {
-                d.flatten()
-                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == port))
-            })
-            .unwrap_or(false);
-        if open {
-            std::thread::sleep(Duration::from_millis(300));
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture never opened {port:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -106,7 +53,7 @@ fn udrv_capture_on_the_pl011_gives_a_file_tshark_decodes() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn udrv capture");
-    wait_open(child.id(), port);
+    wait_open(child.id(), port, Duration::from_millis(300));
     // A read-holding-registers request and its answer, a write-single-register request
     // and its echo, 30 ms apart (far above t3.5 = 0.3 ms at 115200 baud).
     let frames = [
@@ -118,7 +65,7 @@ fn udrv_capture_on_the_pl011_gives_a_file_tshark_decodes() {
     let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
     host::uart_write_frames(30, &refs);
     let o = child.wait_with_output().unwrap();
-    let err = text(&o.stderr);
+    let err = stderr(&o);
     assert!(o.status.success(), "udrv capture: {:?}: {err}", o.status);
     let summary: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("udrv capture --json summary");
@@ -141,15 +88,15 @@ fn udrv_capture_on_the_pl011_gives_a_file_tshark_decodes() {
 
 fn udrv_ok(args: &[&str]) -> String {
     let o = run("udrv", args);
-    assert!(o.status.success(), "udrv {args:?}: {}", text(&o.stderr));
-    text(&o.stdout)
+    assert!(o.status.success(), "udrv {args:?}: {}", stderr(&o));
+    stdout(&o)
 }
 
 #[test]
 fn udrv_read_gives_the_temperature_the_host_set_over_qmp() {
     // 9-bit resolution (the tmp105's power-on configuration, as an LM75 has it).
     let o = run("busybox", &["i2cset", "-y", "1", "0x48", "0x01", "0x00"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     for (mc, shown) in [(-25_500, "-25.5"), (0, "0.0"), (99_000, "99.0")] {
         host::set_temperature("t48", mc);
         assert_eq!(

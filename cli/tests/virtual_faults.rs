@@ -2,7 +2,11 @@
 //! one-line errors naming the device and the fault, no panics, partial results kept where
 //! the command can go on, and bad fault specs refused.
 
+mod common;
+
 use std::process::{Command, Output};
+
+use common::{stderr, stdout};
 
 fn udrv(faults: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_udrv"))
@@ -12,10 +16,6 @@ fn udrv(faults: &str, args: &[&str]) -> Output {
         .env("UDRV_VIRTUAL_FAULTS", faults)
         .output()
         .expect("run udrv")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn each_fault_is_reported_typed_in_one_line() {
             &format!("i2c@0x76:{fault}"),
             &["i2c", "get", "-y", "1", "0x76", "0xd0"],
         );
-        let e = text(&o.stderr);
+        let e = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{fault}: {e}");
         assert!(e.contains("0x76") && e.contains(errno), "{fault}: {e}");
         assert_eq!(e.lines().count(), 1, "{fault}: {e}");
@@ -43,8 +43,8 @@ fn each_fault_is_reported_typed_in_one_line() {
 #[test]
 fn a_faulty_chip_does_not_stop_the_others_being_read() {
     let o = udrv("i2c@0x76:timeout", &["read"]);
-    let out = text(&o.stdout);
-    let err = text(&o.stderr);
+    let out = stdout(&o);
+    let err = stderr(&o);
     assert!(
         err.contains("bme280@i2c-1:0x76") && err.contains("ETIMEDOUT"),
         "{err}"
@@ -68,8 +68,8 @@ fn one_failed_register_shows_as_xx_in_a_dump() {
         "i2c@0x76:eio:after=3:times=1",
         &["i2c", "dump", "-y", "-r", "0xd0-0xdf", "1", "0x76"],
     );
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
     assert_eq!(out.matches("XX").count(), 1, "{out}");
     assert!(
         out.contains("d0: 60 "),
@@ -83,8 +83,8 @@ fn detect_shows_an_address_that_does_not_acknowledge_as_absent() {
         "i2c@0x48:nack-addr",
         &["--json", "i2c", "detect", "-y", "1"],
     );
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(text(&o.stdout).trim()).unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let present = v["present"].as_array().unwrap();
     assert!(!present.contains(&0x48.into()), "{v}");
     assert!(present.contains(&0x76.into()), "{v}");
@@ -94,7 +94,7 @@ fn detect_shows_an_address_that_does_not_acknowledge_as_absent() {
 fn spi_faults_are_reported_too() {
     let o = udrv("spi:eio", &["read", "mcp3008@spidev0.0"]);
     assert_eq!(o.status.code(), Some(1));
-    let e = text(&o.stderr);
+    let e = stderr(&o);
     assert!(e.contains("mcp3008@spidev0.0") && e.contains("EIO"), "{e}");
 }
 
@@ -102,5 +102,5 @@ fn spi_faults_are_reported_too() {
 fn a_bad_fault_spec_is_a_usage_error() {
     let o = udrv("i2c:melt", &["i2c", "detect", "-y", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("UDRV_VIRTUAL_FAULTS"));
+    assert!(stderr(&o).contains("UDRV_VIRTUAL_FAULTS"));
 }

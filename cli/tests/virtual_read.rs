@@ -3,9 +3,12 @@
 //! lines, repeated rounds, and the argument errors (exit status 2) and bus errors
 //! (exit status 1).
 
+mod common;
+
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use common::{stderr, stdout};
 use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
 
 const TIME: f64 = 1_000.25;
@@ -18,14 +21,6 @@ fn udrv(args: &[&str], time: Option<f64>) -> Output {
         None => c.env_remove("UDRV_VIRTUAL_TIME"),
     };
     c.output().expect("run udrv")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The value printed for `device` and `quantity` in text output.
