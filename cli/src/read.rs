@@ -5,10 +5,14 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
+use embedded_hal::delay::DelayNs;
+use embedded_hal::i2c::I2c;
+use embedded_hal::spi::SpiDevice;
 use serde_json::json;
 use udrv_boards::r#virtual::{StdDelay, VirtualBoard, CHIPS as VIRTUAL_CHIPS};
 use udrv_boards::{Board, BoardId};
 use udrv_core::i2c::I2cBus;
+use udrv_core::record::{Log, Replay, ReplayDevice};
 use udrv_core::spi::{self, SpidevDevice};
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
@@ -36,6 +40,17 @@ pub struct ReadArgs {
     /// sends to each.
     #[arg(long = "list", conflicts_with = "devices")]
     list: bool,
+    /// Also write every bus transaction to FILE (udrv's text record format), to replay
+    /// the session later without the hardware: with --replay, or in Rust tests through
+    /// `udrv_core::record::Replay`.
+    #[arg(long = "record", value_name = "FILE", conflicts_with = "replay")]
+    record: Option<std::path::PathBuf>,
+    /// Answer from a recording instead of the buses: no device is opened. Without chips,
+    /// the chips the recording has are read. Every transaction must match the recording,
+    /// and each chip read must use up its recorded lines (read as many rounds, -n, as
+    /// were recorded).
+    #[arg(long = "replay", value_name = "FILE")]
+    replay: Option<std::path::PathBuf>,
 }
 
 /// Where a chip is.
@@ -221,27 +236,90 @@ enum Opened {
     LinuxSpi(SpidevDevice),
     SimI2c(SimI2cBus, u8),
     SimSpi(SimSpiDevice),
+    /// A recorded device (`--replay`): its address when it is on I2C.
+    Replay(ReplayDevice, Option<u8>),
 }
 
 impl Opened {
-    fn read(&mut self, def: &ChipDef) -> Result<Vec<Reading>, String> {
+    /// Reads chip `def`; with `rec`, every transaction also goes to that log as `name`.
+    fn read(
+        &mut self,
+        def: &ChipDef,
+        name: &str,
+        rec: Option<&Log>,
+    ) -> Result<Vec<Reading>, String> {
         use udrv_drivers::sim::fault::{FaultyI2c, FaultySpi};
         let mut delay = StdDelay;
+        let d = &mut delay;
         // Faults for the virtual board's buses (UDRV_VIRTUAL_FAULTS); real buses never.
         let faults = crate::faults::from_env().map_err(|f| f.message)?;
         match (self, faults) {
-            (Opened::LinuxI2c(bus, a), _) => chips::read_i2c(def, bus, *a, &mut delay),
-            (Opened::LinuxSpi(dev), _) => chips::read_spi(def, dev, &mut delay),
-            (Opened::SimI2c(bus, a), None) => chips::read_i2c(def, bus.clone(), *a, &mut delay),
+            (Opened::LinuxI2c(bus, a), _) => read_i2c(def, bus, *a, d, rec, name),
+            (Opened::LinuxSpi(dev), _) => read_spi(def, dev, d, rec, name),
+            (Opened::SimI2c(bus, a), None) => read_i2c(def, bus.clone(), *a, d, rec, name),
             (Opened::SimI2c(bus, a), Some(f)) => {
-                chips::read_i2c(def, FaultyI2c::new(bus.clone(), &f), *a, &mut delay)
+                read_i2c(def, FaultyI2c::new(bus.clone(), &f), *a, d, rec, name)
             }
-            (Opened::SimSpi(dev), None) => chips::read_spi(def, dev.clone(), &mut delay),
+            (Opened::SimSpi(dev), None) => read_spi(def, dev.clone(), d, rec, name),
             (Opened::SimSpi(dev), Some(f)) => {
-                chips::read_spi(def, FaultySpi::new(dev.clone(), &f), &mut delay)
+                read_spi(def, FaultySpi::new(dev.clone(), &f), d, rec, name)
             }
+            (Opened::Replay(dev, Some(a)), _) => chips::read_i2c(def, dev.clone(), *a, d),
+            (Opened::Replay(dev, None), _) => chips::read_spi(def, dev.clone(), d),
         }
     }
+}
+
+/// [`chips::read_i2c`], through a [`Recorder`](udrv_core::record::Recorder) when recording.
+fn read_i2c<B>(
+    def: &ChipDef,
+    bus: B,
+    address: u8,
+    delay: &mut impl DelayNs,
+    rec: Option<&Log>,
+    name: &str,
+) -> Result<Vec<Reading>, String>
+where
+    B: I2c,
+    B::Error: std::fmt::Display,
+{
+    match rec {
+        Some(log) => chips::read_i2c(def, log.record(name, bus), address, delay),
+        None => chips::read_i2c(def, bus, address, delay),
+    }
+}
+
+/// [`chips::read_spi`], through a [`Recorder`](udrv_core::record::Recorder) when recording.
+fn read_spi<S>(
+    def: &ChipDef,
+    dev: S,
+    delay: &mut impl DelayNs,
+    rec: Option<&Log>,
+    name: &str,
+) -> Result<Vec<Reading>, String>
+where
+    S: SpiDevice,
+    S::Error: std::fmt::Display,
+{
+    match rec {
+        Some(log) => chips::read_spi(def, log.record(name, dev), delay),
+        None => chips::read_spi(def, dev, delay),
+    }
+}
+
+/// A device's name in a recording: its label, with any blank (adapter names may have
+/// them) turned into `_`, as the record format's names are one word.
+fn record_name(dev: &Device) -> String {
+    dev.label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '#' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn open(
@@ -262,6 +340,48 @@ fn open(
             open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *address))
         }
         (Target::Spi { device }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
+    }
+}
+
+/// Ends a replay: every transaction matched, and the recorded lines of the chips read were
+/// all used (lines of chips not named are no concern: one chip can be replayed from a
+/// whole board's recording).
+fn finish_replay(replay: &Replay, devices: &[Device]) -> Result<(), Failure> {
+    use udrv_core::record::Error;
+    match replay.finish() {
+        Ok(()) => Ok(()),
+        Err(Error::Unfinished {
+            file,
+            unconsumed,
+            mismatches,
+        }) => {
+            let read: Vec<String> = devices.iter().map(record_name).collect();
+            let unconsumed: Vec<(usize, String)> = unconsumed
+                .into_iter()
+                .filter(|(_, text)| {
+                    text.split_whitespace()
+                        .nth(1)
+                        .is_some_and(|name| read.iter().any(|r| r == name))
+                })
+                .collect();
+            if unconsumed.is_empty() && mismatches.is_empty() {
+                return Ok(());
+            }
+            let hint = if mismatches.is_empty() {
+                " (read as many rounds as were recorded: -n)"
+            } else {
+                ""
+            };
+            Err(Failure::op(format!(
+                "{}{hint}",
+                Error::Unfinished {
+                    file,
+                    unconsumed,
+                    mismatches,
+                }
+            )))
+        }
+        Err(e) => Err(Failure::op(e)),
     }
 }
 
@@ -348,7 +468,23 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         return Err(Failure::usage("-n 0: read at least one round"));
     }
     let virt = is_virtual(cli);
-    let devices: Vec<Device> = if a.devices.is_empty() {
+    let replay = match &a.replay {
+        Some(path) => Some(Replay::open(path).map_err(Failure::op)?),
+        None => None,
+    };
+    let devices: Vec<Device> = if let (true, Some(r)) = (a.devices.is_empty(), &replay) {
+        let recorded = r.devices();
+        if recorded.is_empty() {
+            return Err(Failure::op(format!(
+                "replay of {}: the recording has no transactions",
+                r.file()
+            )));
+        }
+        recorded
+            .iter()
+            .map(|s| parse_device(s))
+            .collect::<Result<_, _>>()?
+    } else if a.devices.is_empty() {
         if !virt {
             return Err(Failure::usage(format!(
                 "name a chip as CHIP@BUS[:ADDR], e.g. `udrv read bme280@i2c-1:0x76` (chips: \
@@ -367,12 +503,31 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
             .collect::<Result<_, _>>()?
     };
     // Arguments are valid: now open the buses (nothing has touched a device so far).
-    let board = if virt { None } else { named_board(cli)? };
-    let vboard = if virt { Some(virtual_board()?) } else { None };
     let mut opened = Vec::new();
-    for d in &devices {
-        opened.push(open(d, vboard.as_ref(), board.as_deref())?);
+    if let Some(r) = &replay {
+        for d in &devices {
+            let address = match d.target {
+                Target::I2c { address, .. } => Some(address),
+                Target::Spi { .. } => None,
+            };
+            opened.push(Opened::Replay(r.device(&record_name(d)), address));
+        }
+    } else {
+        let board = if virt { None } else { named_board(cli)? };
+        let vboard = if virt { Some(virtual_board()?) } else { None };
+        for d in &devices {
+            opened.push(open(d, vboard.as_ref(), board.as_deref())?);
+        }
     }
+    let log = match &a.record {
+        Some(path) => Some(Log::create(path).map_err(|e| {
+            Failure::op(format!(
+                "{}: cannot create the recording: {e} (check the folder exists and is writable)",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
     let rounds = a
         .count
         .unwrap_or(if a.watch.is_some() { u64::MAX } else { 1 });
@@ -383,7 +538,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
     loop {
         let started = Instant::now();
         for (d, o) in devices.iter().zip(opened.iter_mut()) {
-            match o.read(d.def) {
+            match o.read(d.def, &record_name(d), log.as_ref()) {
                 Ok(r) if cli.json => json_line(&format_json(d, &r)),
                 Ok(r) => out!("{}", format_text(&d.label, width, &r)),
                 Err(e) => {
@@ -404,10 +559,23 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         if !cli.json {
             outln!();
         }
-        std::thread::sleep(interval.saturating_sub(started.elapsed()));
+        if replay.is_none() {
+            std::thread::sleep(interval.saturating_sub(started.elapsed()));
+        }
+    }
+    if let (Some(log), Some(path)) = (&log, &a.record) {
+        log.flush().map_err(|e| {
+            Failure::op(format!(
+                "{}: the recording is incomplete: {e}",
+                path.display()
+            ))
+        })?;
     }
     if failed.is_empty() {
-        Ok(())
+        match &replay {
+            Some(r) => finish_replay(r, &devices),
+            None => Ok(()),
+        }
     } else {
         Err(Failure::op(format!(
             "{} of {} chips could not be read: {}",
