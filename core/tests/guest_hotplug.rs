@@ -7,7 +7,9 @@
 //! and deleted again (the `dummy` driver binds and unbinds). The fixtures' i2c-dev, spidev,
 //! UIO, tty and GPIO nodes are announced again by writing `change` to their `uevent` file in
 //! sysfs (what `udevadm trigger` does), which checks each kind's properties as the kernel
-//! sends them. Each test uses its own chip names and I2C address.
+//! sends them. A flood of such events nobody reads overflows the socket's queue, which must
+//! be reported (`ENOBUFS`) without ending the monitor. Each test uses its own chip names and
+//! I2C address.
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use udrv_core::error::DeviceClass;
-use udrv_core::hotplug::{Action, Device, Event, Monitor};
+use udrv_core::hotplug::{Action, Device, Error, Event, Monitor};
 
 /// How long any event the kernel must send may take (TCG is slow, but not this slow).
 const WAIT: Duration = Duration::from_secs(10);
@@ -431,6 +433,53 @@ fn wait_for_node_sees_a_device_come_back() {
         .wait_for(|_| true, Duration::from_millis(200))
         .unwrap()
         .is_none());
+}
+
+/// The `Drops` column of `/proc/net/netlink` summed over the uevent sockets (protocol 15).
+fn uevent_socket_drops() -> u64 {
+    let t = std::fs::read_to_string("/proc/net/netlink").expect("/proc/net/netlink");
+    t.lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| c.get(1) == Some(&"15"))
+        .map(|c| c[8].parse::<u64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn an_overflowing_queue_is_reported_and_the_monitor_goes_on() {
+    let _w = watchdog("an_overflowing_queue_is_reported_and_the_monitor_goes_on");
+    let gpio = env_number("UDRV_GPIO_SIM_CHIP", "gpiochip");
+    let uevent = format!("/sys/bus/gpio/devices/gpiochip{gpio}/uevent");
+    let before = uevent_socket_drops();
+    let mut mon = Monitor::open().unwrap().with_subsystem("gpio");
+    // Events nobody reads, until the kernel drops some (the queue holds a few MiB).
+    let mut sent = 0;
+    while uevent_socket_drops() == before {
+        for _ in 0..500 {
+            write(&uevent, "change");
+        }
+        sent += 500;
+        assert!(sent < 200_000, "no drop after {sent} events");
+    }
+    let e = mon.try_next().unwrap_err();
+    assert!(matches!(e, Error::Overflow), "{e:?}");
+    assert_eq!(e.errno(), Some(libc::ENOBUFS));
+    assert!(e.to_string().contains("unseen"), "{e}");
+    // What was queued before the drop is still there, then the monitor goes on.
+    let mut queued = 0;
+    while let Some(ev) = mon.try_next().unwrap() {
+        assert_eq!(ev.device(), Some(Device::GpioChip { number: gpio }));
+        queued += 1;
+    }
+    assert!(queued > 100 && queued < sent, "{queued} of {sent}");
+    write(&uevent, "change");
+    let ev = mon
+        .next_timeout(WAIT)
+        .unwrap()
+        .expect("an event after the overflow");
+    assert_eq!(ev.action, Action::Change);
+    assert_eq!(mon.rejected(), 0);
 }
 
 // ---- async ------------------------------------------------------------------------------
