@@ -3,34 +3,21 @@
 //! changed, because it opens no bus at all.
 #![cfg(udrv_guest)]
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn bus() -> String {
-    std::env::var("UDRV_I2C_STUB_BUS")
-        .expect("UDRV_I2C_STUB_BUS is not set: the i2c-stub fixture failed (see the console)")
-}
+use std::process::Output;
 
-fn run(prog: &str, args: &[&str]) -> Output {
-    Command::new(prog)
-        .args(args)
-        .env_remove("UDRV_BOARD")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"))
-}
+use common::{env, run, stderr, stdout};
 
+/// Standard output of a command that must succeed.
 fn ok(o: Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    assert!(o.status.success(), "{what}: {}", stderr(&o));
+    stdout(&o)
 }
 
 #[test]
 fn a_session_on_the_real_bus_replays_without_it() {
-    let bus = bus();
+    let bus = env("UDRV_I2C_STUB_BUS");
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("stub.rec");
     let rec = rec.to_str().unwrap();

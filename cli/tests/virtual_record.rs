@@ -3,9 +3,12 @@
 //! can be replayed out of a whole board's recording, recorded bus errors come back, and a
 //! replay that does not match its recording fails naming the file and the line.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{stderr, stdout};
 use udrv_core::record::Replay;
 
 const TIME: &str = "2000.5";
@@ -20,10 +23,6 @@ fn udrv(args: &[&str]) -> Output {
         .expect("run udrv")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn path(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 temporary path")
 }
@@ -33,12 +32,12 @@ fn a_virtual_board_session_replays_to_the_same_readings_without_a_bus() {
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("board.rec");
     let live = udrv(&["--board", "virtual", "read", "--record", path(&rec)]);
-    assert!(live.status.success(), "{}", text(&live.stderr));
+    assert!(live.status.success(), "{}", stderr(&live));
     let log = std::fs::read_to_string(&rec).unwrap();
     assert!(log.starts_with("# udrv-record 1\n"), "{log}");
     // Every chip of the board is in the recording, under its label.
     let replay = Replay::open(&rec).unwrap();
-    let lines = text(&live.stdout);
+    let lines = stdout(&live);
     for name in replay.devices() {
         assert!(lines.contains(&name), "{name} not read live:\n{lines}");
     }
@@ -46,14 +45,14 @@ fn a_virtual_board_session_replays_to_the_same_readings_without_a_bus() {
 
     // No --board: nothing is opened, the chips come from the recording.
     let again = udrv(&["read", "--replay", path(&rec)]);
-    assert!(again.status.success(), "{}", text(&again.stderr));
-    assert_eq!(text(&again.stdout), lines);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again), lines);
 
     // The same as JSON (timestamps aside, the readings are the recorded ones).
     let json = udrv(&["--json", "read", "--replay", path(&rec)]);
-    assert!(json.status.success(), "{}", text(&json.stderr));
+    assert!(json.status.success(), "{}", stderr(&json));
     let first: serde_json::Value =
-        serde_json::from_str(text(&json.stdout).lines().next().unwrap()).unwrap();
+        serde_json::from_str(stdout(&json).lines().next().unwrap()).unwrap();
     assert_eq!(first["device"], "bme280@i2c-1:0x76");
 }
 
@@ -68,12 +67,12 @@ fn one_chip_replays_out_of_a_whole_board_recording() {
     );
     let live = udrv(&["--board", "virtual", "read", "lm75@i2c-1:0x4f"]);
     let one = udrv(&["read", "--replay", path(&rec), "lm75@i2c-1:0x4f"]);
-    assert!(one.status.success(), "{}", text(&one.stderr));
-    assert_eq!(text(&one.stdout), text(&live.stdout));
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(stdout(&one), stdout(&live));
     // A chip the recording does not have: refused, naming the file.
     let other = udrv(&["read", "--replay", path(&rec), "lm75@i2c-1:0x48"]);
     assert_eq!(other.status.code(), Some(1));
-    let e = text(&other.stderr);
+    let e = stderr(&other);
     assert!(
         e.contains(path(&rec)) && e.contains("lm75@i2c-1:0x48"),
         "{e}"
@@ -96,23 +95,23 @@ fn rounds_must_match_the_recording() {
         path(&rec),
         "lm75@i2c-1:0x4f",
     ]);
-    assert!(live.status.success(), "{}", text(&live.stderr));
+    assert!(live.status.success(), "{}", stderr(&live));
     // Two rounds recorded: two replay, one leaves a line and says so.
     let two = udrv(&["read", "--replay", path(&rec), "-n", "2"]);
-    assert!(two.status.success(), "{}", text(&two.stderr));
-    assert_eq!(text(&two.stdout), text(&live.stdout));
+    assert!(two.status.success(), "{}", stderr(&two));
+    assert_eq!(stdout(&two), stdout(&live));
     let one = udrv(&["read", "--replay", path(&rec)]);
     assert_eq!(one.status.code(), Some(1));
-    let e = text(&one.stderr);
+    let e = stderr(&one);
     assert!(e.contains("never replayed") && e.contains("line 3"), "{e}");
     assert!(e.contains("-n"), "{e}");
     // Three: the third round runs past the end of the recording.
     let three = udrv(&["read", "--replay", path(&rec), "-n", "3"]);
     assert_eq!(three.status.code(), Some(1));
     assert!(
-        text(&three.stderr).contains("past the end"),
+        stderr(&three).contains("past the end"),
         "{}",
-        text(&three.stderr)
+        stderr(&three)
     );
 }
 
@@ -132,7 +131,7 @@ fn recorded_bus_errors_come_back_on_replay() {
     assert!(log.contains("! nack-address"), "{log}");
     let again = udrv(&["read", "--replay", path(&rec)]);
     assert_eq!(again.status.code(), Some(1));
-    let e = text(&again.stderr);
+    let e = stderr(&again);
     assert!(e.contains("nack-address") && e.contains("line 2"), "{e}");
 }
 
@@ -149,7 +148,7 @@ fn a_replay_that_differs_from_its_recording_names_the_line() {
     .unwrap();
     let o = udrv(&["read", "--replay", path(&rec)]);
     assert_eq!(o.status.code(), Some(1));
-    let e = text(&o.stderr);
+    let e = stderr(&o);
     assert!(e.contains(&format!("{} line 2", path(&rec))), "{e}");
     assert!(e.contains("w 01") && e.contains("w 00"), "{e}");
     // The unedited line replays: 0x1900 is 25.0 °C.
@@ -159,8 +158,8 @@ fn a_replay_that_differs_from_its_recording_names_the_line() {
     )
     .unwrap();
     let o = udrv(&["read", "--replay", path(&rec)]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("25.0 °C"), "{}", text(&o.stdout));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("25.0 °C"), "{}", stdout(&o));
 }
 
 #[test]
@@ -169,11 +168,7 @@ fn record_and_replay_argument_errors() {
     let missing = dir.path().join("none.rec");
     let o = udrv(&["read", "--replay", path(&missing)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o.stderr).contains(path(&missing)),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(stderr(&o).contains(path(&missing)), "{}", stderr(&o));
     let o = udrv(&[
         "--board",
         "virtual",
@@ -182,7 +177,7 @@ fn record_and_replay_argument_errors() {
         path(&dir.path().join("no/such/dir/x.rec")),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("cannot create the recording"));
+    assert!(stderr(&o).contains("cannot create the recording"));
     let o = udrv(&["read", "--record", "a", "--replay", "b"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
