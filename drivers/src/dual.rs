@@ -7,6 +7,10 @@
 //! `fn name / name_async [receiver] (args) -> Ret { body }`, because an inherent `impl`
 //! cannot hold two methods of one name even under different bounds (a bus such as
 //! `udrv-core`'s or embedded-hal-mock's implements both traits).
+//!
+//! A body calls another method of the same pair list with
+//! `call!(self.name / name_async(args))`: `self.name(args)` in the blocking `impl`,
+//! `self.name_async(args).await` in the async one.
 
 /// Generate a blocking and an async `impl` block from one list of method bodies.
 macro_rules! dual_impl {
@@ -26,6 +30,10 @@ macro_rules! dual_impl {
                 pub fn $name($($recv)*, $($arg: $argty),*) -> $ret {
                     #[allow(unused_macros)]
                     macro_rules! io { ($e:expr) => { $e }; }
+                    #[allow(unused_macros)]
+                    macro_rules! call {
+                        ($s:ident . $b:ident / $a:ident $args:tt) => { $s.$b $args };
+                    }
                     $body
                 }
             )*
@@ -38,6 +46,10 @@ macro_rules! dual_impl {
                 pub async fn $aname($($recv)*, $($arg: $argty),*) -> $ret {
                     #[allow(unused_macros)]
                     macro_rules! io { ($e:expr) => { $e.await }; }
+                    #[allow(unused_macros)]
+                    macro_rules! call {
+                        ($s:ident . $b:ident / $a:ident $args:tt) => { $s.$a $args.await };
+                    }
                     $body
                 }
             )*

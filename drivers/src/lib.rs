@@ -22,6 +22,7 @@ pub mod ina219;
 pub mod lm75;
 pub mod max31855;
 pub mod mcp23017;
+pub mod mcp23s17;
 pub mod mcp3x08;
 pub mod pca954x;
 pub mod pca95xx;

@@ -1,4 +1,4 @@
-//! The DS1307, DPS310, PCA954x, W25Qxx, BH1750 and SHTC3 drivers under injected bus faults
+//! The DS1307, DPS310, PCA954x, W25Qxx, BH1750, SHTC3 and MCP23S17 drivers under injected bus faults
 //! (`sim::fault`), as `faults.rs` does for the others: each bus operation of a call is
 //! failed in turn with each fault (address/data NACK, timeout, EIO, EAGAIN, EBUSY), before
 //! it reaches the chip and after. The driver must return that fault, typed
@@ -162,4 +162,29 @@ fn shtc3_reports_every_fault() {
             "{fault}"
         );
     }
+}
+
+#[test]
+fn mcp23s17_reports_every_fault() {
+    let n = sweep(
+        "mcp23s17 IOCON (HAEN), directions, outputs, inputs, interrupt",
+        |f| {
+            let (spi, _) = SimSpiDevice::new(mcp23s17::model::Mcp23s17Model::new(4));
+            // HAEN may already be set by an earlier, interrupted run: start with it on.
+            mcp23s17::Mcp23s17::new_with_hardware_address(FaultySpi::new(spi, f), 4)
+        },
+        |d| {
+            d.set_iocon(mcp23s17::Iocon {
+                hardware_address: true,
+                ..Default::default()
+            })?;
+            d.set_directions(0x00FF)?;
+            d.write_gpio(0x5A00)?;
+            d.set_pin(3, true)?;
+            d.read_gpio()?;
+            d.take_interrupt().map(|_| ())
+        },
+        bus_of!(mcp23s17),
+    );
+    assert_eq!(n, 6, "one chip-select frame per register transfer");
 }

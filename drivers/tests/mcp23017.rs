@@ -47,10 +47,11 @@ fn register_addresses_both_banks() {
         mirror: true,
         no_sequential: true,
         no_slew: true,
+        hardware_address: true,
         int_open_drain: true,
         int_active_high: true,
     };
-    assert_eq!(all.bits(), 0b1111_0110);
+    assert_eq!(all.bits(), 0b1111_1110);
 }
 
 #[test]
@@ -263,13 +264,8 @@ mod sim {
         let mut line = chip.lock().int_a();
         io.set_pullups(0x00FF).unwrap();
         io.set_interrupts(0x00FF, 0, 0).unwrap();
-        let presser = {
-            let chip = chip.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                chip.lock().set_input(6, Some(false));
-            })
-        };
+        let c = chip.clone();
+        let presser = common::later(move || c.lock().set_input(6, Some(false)));
         let ev = udrv_drivers::sim::block_on(io.next_interrupt_async(&mut line)).unwrap();
         presser.join().unwrap();
         assert_eq!(

@@ -6,6 +6,10 @@
 //! Pins are numbered 0..16: GPA0..GPA7 are 0..7, GPB0..GPB7 are 8..15; 16-bit values put
 //! port A in the low byte.
 //!
+//! The logic is [`Mcp23x17`], generic over how a register transfer reaches the chip
+//! ([`Registers`] / [`AsyncRegisters`]): [`Mcp23017`] is it over I2C
+//! ([`I2cRegisters`]), [`Mcp23s17`](crate::mcp23s17::Mcp23s17) over SPI.
+//!
 //! ```no_run
 //! # async fn demo<I, P>(i2c: I, mut int_line: P) -> Result<(), udrv_drivers::mcp23017::Error<I::Error>>
 //! # where I: embedded_hal_async::i2c::I2c, P: embedded_hal_async::digital::Wait {
@@ -24,13 +28,13 @@
 #[cfg(feature = "sim")]
 pub mod model;
 
-use embedded_hal::i2c::I2c;
+use embedded_hal::i2c::{ErrorType, I2c, Operation};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 pub mod registers;
 use registers::{address, Reg};
 
-/// Errors of the MCP23017 driver.
+/// Errors of the MCP23017 and MCP23S17 drivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error<E> {
@@ -43,9 +47,9 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "MCP23017: I2C error: {b:?}"),
-    Error::InvalidPin => f.write_str("MCP23017: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
-    Error::InterruptLine(k) => write!(f, "MCP23017: waiting on the interrupt line failed: {k}"),
+    Error::Bus(b) => write!(f, "MCP23x17: bus error: {b:?}"),
+    Error::InvalidPin => f.write_str("MCP23x17: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
+    Error::InterruptLine(k) => write!(f, "MCP23x17: waiting on the interrupt line failed: {k}"),
 });
 
 impl<E> From<E> for Error<E> {
@@ -65,6 +69,10 @@ pub struct Iocon {
     pub no_sequential: bool,
     /// Disable SDA slew rate control.
     pub no_slew: bool,
+    /// HAEN: the MCP23S17 answers only opcodes carrying its A2..A0 pins' address (off at
+    /// power-on: the pins are ignored and the address is 0). The MCP23017 always uses its
+    /// pins and ignores this bit.
+    pub hardware_address: bool,
     /// INT pins open drain (overrides `int_active_high`).
     pub int_open_drain: bool,
     /// INT pins active high (push-pull).
@@ -81,6 +89,7 @@ impl Iocon {
             (self.mirror, MIRROR),
             (self.no_sequential, SEQOP),
             (self.no_slew, DISSLW),
+            (self.hardware_address, HAEN),
             (self.int_open_drain, ODR),
             (self.int_active_high, INTPOL),
         ] {
@@ -101,32 +110,124 @@ pub struct InterruptEvent {
     pub captured: u16,
 }
 
-/// An MCP23017.
+/// What a transport of MCP23x17 register transfers has whether blocking or async.
+pub trait RegisterBus {
+    /// The bus error.
+    type Error;
+    /// IOCON was just written with `iocon` (the MCP23S17's transport follows HAEN).
+    fn iocon_written(&mut self, iocon: u8) {
+        let _ = iocon;
+    }
+}
+
+/// Blocking register transfers of an MCP23x17: the chip's address pointer set to `reg`,
+/// then bytes written or read from there (the pointer moves as IOCON says).
+pub trait Registers: RegisterBus {
+    /// Write `data` from register address `reg` on.
+    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error>;
+    /// Read `buf.len()` bytes from register address `reg` on.
+    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error>;
+}
+
+/// Async register transfers of an MCP23x17, as [`Registers`].
+#[allow(async_fn_in_trait)]
+pub trait AsyncRegisters: RegisterBus {
+    /// Write `data` from register address `reg` on.
+    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error>;
+    /// Read `buf.len()` bytes from register address `reg` on.
+    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error>;
+}
+
+/// The MCP23017's transport: an I2C device address; a write is the register address then
+/// the data in one write, a read a write of the register address and a read.
 #[derive(Debug)]
-pub struct Mcp23017<I2C> {
+pub struct I2cRegisters<I2C> {
     i2c: I2C,
     address: u8,
+}
+
+/// The register address and the data in one buffer (the register file is 22 bytes long;
+/// `None` for a longer write).
+fn i2c_frame(reg: u8, data: &[u8]) -> Option<([u8; 23], usize)> {
+    let mut b = [0; 23];
+    let n = data.len() + 1;
+    b.get_mut(1..n)?.copy_from_slice(data);
+    b[0] = reg;
+    Some((b, n))
+}
+
+impl<I2C: ErrorType> RegisterBus for I2cRegisters<I2C> {
+    type Error = I2C::Error;
+}
+
+impl<I2C: I2c> Registers for I2cRegisters<I2C> {
+    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+        match i2c_frame(reg, data) {
+            Some((b, n)) => self.i2c.write(self.address, &b[..n]),
+            None => {
+                let ops = &mut [Operation::Write(&[reg]), Operation::Write(data)];
+                self.i2c.transaction(self.address, ops)
+            }
+        }
+    }
+    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+        self.i2c.write_read(self.address, &[reg], buf)
+    }
+}
+
+impl<I2C: AsyncI2c> AsyncRegisters for I2cRegisters<I2C> {
+    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+        match i2c_frame(reg, data) {
+            Some((b, n)) => self.i2c.write(self.address, &b[..n]).await,
+            None => {
+                let ops = &mut [Operation::Write(&[reg]), Operation::Write(data)];
+                self.i2c.transaction(self.address, ops).await
+            }
+        }
+    }
+    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+        self.i2c.write_read(self.address, &[reg], buf).await
+    }
+}
+
+/// An MCP23x17 behind any register transport: the logic of [`Mcp23017`] and
+/// [`Mcp23s17`](crate::mcp23s17::Mcp23s17).
+#[derive(Debug)]
+pub struct Mcp23x17<R> {
+    regs: R,
     bank1: bool,
     sequential: bool,
     olat: u16,
 }
 
-impl<I2C> Mcp23017<I2C> {
-    /// A driver for the chip at `address` (0x20..=0x27), assuming the power-on IOCON
-    /// (bank 0, sequential) and outputs latched low.
-    pub fn new(i2c: I2C, address: u8) -> Self {
+/// An MCP23017 (over I2C).
+pub type Mcp23017<I2C> = Mcp23x17<I2cRegisters<I2C>>;
+
+impl<R> Mcp23x17<R> {
+    /// A driver over `regs`, assuming the power-on IOCON (bank 0, sequential) and
+    /// outputs latched low.
+    pub fn with_registers(regs: R) -> Self {
         Self {
-            i2c,
-            address,
+            regs,
             bank1: false,
             sequential: true,
             olat: 0,
         }
     }
 
-    /// Give the bus back.
-    pub fn release(self) -> I2C {
-        self.i2c
+    /// Give the transport back.
+    pub fn into_registers(self) -> R {
+        self.regs
+    }
+
+    /// The transport.
+    pub fn registers(&self) -> &R {
+        &self.regs
+    }
+
+    /// The transport, to change.
+    pub fn registers_mut(&mut self) -> &mut R {
+        &mut self.regs
     }
 
     fn a(&self, r: Reg, port: u8) -> u8 {
@@ -139,6 +240,19 @@ impl<I2C> Mcp23017<I2C> {
     }
 }
 
+impl<I2C> Mcp23x17<I2cRegisters<I2C>> {
+    /// A driver for the chip at `address` (0x20..=0x27), assuming the power-on IOCON
+    /// (bank 0, sequential) and outputs latched low.
+    pub fn new(i2c: I2C, address: u8) -> Self {
+        Self::with_registers(I2cRegisters { i2c, address })
+    }
+
+    /// Give the bus back.
+    pub fn release(self) -> I2C {
+        self.regs.i2c
+    }
+}
+
 fn pin<E>(p: u8) -> Result<u16, Error<E>> {
     if p < 16 {
         Ok(1 << p)
@@ -148,180 +262,135 @@ fn pin<E>(p: u8) -> Result<u16, Error<E>> {
 }
 
 dual_impl! {
-    impl[I2C] Mcp23017<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
+    impl[R] Mcp23x17<R> {
+        blocking: [R: Registers],
+        asynch: [R: AsyncRegisters],
     }
 
     /// Write a register of one port (0 = A, 1 = B).
-    pub fn write_register / write_register_async [&mut self] (reg: Reg, port: u8, value: u8) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[self.a(reg, port), value]))?;
+    pub fn write_register / write_register_async [&mut self] (reg: Reg, port: u8, value: u8) -> Result<(), Error<R::Error>> {
+        io!(self.regs.write_regs(self.a(reg, port), &[value]))?;
         Ok(())
     }
 
     /// Read a register of one port.
-    pub fn read_register / read_register_async [&mut self] (reg: Reg, port: u8) -> Result<u8, Error<I2C::Error>> {
+    pub fn read_register / read_register_async [&mut self] (reg: Reg, port: u8) -> Result<u8, Error<R::Error>> {
         let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[self.a(reg, port)], &mut b))?;
+        io!(self.regs.read_regs(self.a(reg, port), &mut b))?;
         Ok(b[0])
     }
 
     /// Write a register pair (A in the low byte): one sequential write in bank 0,
     /// two writes otherwise.
-    pub fn write_pair / write_pair_async [&mut self] (reg: Reg, value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
+    pub fn write_pair / write_pair_async [&mut self] (reg: Reg, value: u16) -> Result<(), Error<R::Error>> {
+        let v = value.to_le_bytes();
         if self.paired() {
-            io!(self.i2c.write(self.address, &[self.a(reg, 0), a, b]))?;
+            io!(self.regs.write_regs(self.a(reg, 0), &v))?;
         } else {
-            io!(self.i2c.write(self.address, &[self.a(reg, 0), a]))?;
-            io!(self.i2c.write(self.address, &[self.a(reg, 1), b]))?;
+            io!(self.regs.write_regs(self.a(reg, 0), &v[..1]))?;
+            io!(self.regs.write_regs(self.a(reg, 1), &v[1..]))?;
         }
         Ok(())
     }
 
     /// Read a register pair (A in the low byte).
-    pub fn read_pair / read_pair_async [&mut self] (reg: Reg) -> Result<u16, Error<I2C::Error>> {
+    pub fn read_pair / read_pair_async [&mut self] (reg: Reg) -> Result<u16, Error<R::Error>> {
         let mut v = [0; 2];
         if self.paired() {
-            io!(self.i2c.write_read(self.address, &[self.a(reg, 0)], &mut v))?;
+            io!(self.regs.read_regs(self.a(reg, 0), &mut v))?;
         } else {
-            io!(self.i2c.write_read(self.address, &[self.a(reg, 0)], &mut v[..1]))?;
-            io!(self.i2c.write_read(self.address, &[self.a(reg, 1)], &mut v[1..]))?;
+            io!(self.regs.read_regs(self.a(reg, 0), &mut v[..1]))?;
+            io!(self.regs.read_regs(self.a(reg, 1), &mut v[1..]))?;
         }
         Ok(u16::from_le_bytes(v))
     }
 
-    /// Write IOCON (switching the bank changes every register address: the driver
-    /// follows).
-    pub fn set_iocon / set_iocon_async [&mut self] (iocon: Iocon) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[self.a(Reg::Iocon, 0), iocon.bits()]))?;
+    /// Write IOCON (switching the bank changes every register address, and the
+    /// MCP23S17's HAEN its opcode: the driver follows).
+    pub fn set_iocon / set_iocon_async [&mut self] (iocon: Iocon) -> Result<(), Error<R::Error>> {
+        let bits = iocon.bits();
+        io!(self.regs.write_regs(self.a(Reg::Iocon, 0), &[bits]))?;
         self.bank1 = iocon.bank1;
         self.sequential = !iocon.no_sequential;
+        self.regs.iocon_written(bits);
         Ok(())
     }
 
     /// Set the directions: bit set = input (IODIR; power-on all inputs).
-    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inputs.to_le_bytes();
-        if self.paired() {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Iodir, 0), a, b]))?;
-        } else {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Iodir, 0), a]))?;
-            io!(self.i2c.write(self.address, &[self.a(Reg::Iodir, 1), b]))?;
-        }
-        Ok(())
+    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<R::Error>> {
+        call!(self.write_pair / write_pair_async(Reg::Iodir, inputs))
     }
 
     /// Enable the 100 kΩ pull-ups (GPPU).
-    pub fn set_pullups / set_pullups_async [&mut self] (mask: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = mask.to_le_bytes();
-        if self.paired() {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Gppu, 0), a, b]))?;
-        } else {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Gppu, 0), a]))?;
-            io!(self.i2c.write(self.address, &[self.a(Reg::Gppu, 1), b]))?;
-        }
-        Ok(())
+    pub fn set_pullups / set_pullups_async [&mut self] (mask: u16) -> Result<(), Error<R::Error>> {
+        call!(self.write_pair / write_pair_async(Reg::Gppu, mask))
     }
 
     /// Invert the reading of input pins (IPOL).
-    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inverted.to_le_bytes();
-        if self.paired() {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Ipol, 0), a, b]))?;
-        } else {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Ipol, 0), a]))?;
-            io!(self.i2c.write(self.address, &[self.a(Reg::Ipol, 1), b]))?;
-        }
-        Ok(())
+    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<R::Error>> {
+        call!(self.write_pair / write_pair_async(Reg::Ipol, inverted))
     }
 
     /// Read both ports (GPIO; clears a pending interrupt of each port read).
-    pub fn read_gpio / read_gpio_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        if self.paired() {
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Gpio, 0)], &mut v))?;
-        } else {
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Gpio, 0)], &mut v[..1]))?;
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Gpio, 1)], &mut v[1..]))?;
-        }
-        Ok(u16::from_le_bytes(v))
+    pub fn read_gpio / read_gpio_async [&mut self] () -> Result<u16, Error<R::Error>> {
+        call!(self.read_pair / read_pair_async(Reg::Gpio))
     }
 
-    /// Write both output latches (OLAT, through GPIO writes).
-    pub fn write_gpio / write_gpio_async [&mut self] (value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
-        if self.paired() {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Olat, 0), a, b]))?;
-        } else {
-            io!(self.i2c.write(self.address, &[self.a(Reg::Olat, 0), a]))?;
-            io!(self.i2c.write(self.address, &[self.a(Reg::Olat, 1), b]))?;
-        }
+    /// Write both output latches (OLAT).
+    pub fn write_gpio / write_gpio_async [&mut self] (value: u16) -> Result<(), Error<R::Error>> {
+        call!(self.write_pair / write_pair_async(Reg::Olat, value))?;
         self.olat = value;
         Ok(())
     }
 
     /// Set one output pin, keeping the others as last written.
-    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
+    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<R::Error>> {
         let m = pin(p)?;
         let v = if high { self.olat | m } else { self.olat & !m };
         let port = p / 8;
         let byte = v.to_le_bytes()[port as usize];
-        io!(self.i2c.write(self.address, &[self.a(Reg::Olat, port), byte]))?;
+        io!(self.regs.write_regs(self.a(Reg::Olat, port), &[byte]))?;
         self.olat = v;
         Ok(())
     }
 
     /// Read one pin's level (through GPIO, with IPOL applied; this clears a pending
     /// interrupt of that port, like any GPIO read).
-    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<I2C::Error>> {
+    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<R::Error>> {
         let m = pin(p)?;
         let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[self.a(Reg::Gpio, p / 8)], &mut b))?;
+        io!(self.regs.read_regs(self.a(Reg::Gpio, p / 8), &mut b))?;
         Ok(u16::from(b[0]) << (8 * (p / 8)) & m != 0)
     }
 
     /// Configure interrupts: `enable` (GPINTEN), `compare` (INTCON: set = against
     /// `defval`, clear = on any change), `defval` (DEFVAL).
-    pub fn set_interrupts / set_interrupts_async [&mut self] (enable: u16, compare: u16, defval: u16) -> Result<(), Error<I2C::Error>> {
+    pub fn set_interrupts / set_interrupts_async [&mut self] (enable: u16, compare: u16, defval: u16) -> Result<(), Error<R::Error>> {
         for (reg, v) in [(Reg::Defval, defval), (Reg::Intcon, compare), (Reg::Gpinten, enable)] {
-            let [a, b] = v.to_le_bytes();
-            if self.paired() {
-                io!(self.i2c.write(self.address, &[self.a(reg, 0), a, b]))?;
-            } else {
-                io!(self.i2c.write(self.address, &[self.a(reg, 0), a]))?;
-                io!(self.i2c.write(self.address, &[self.a(reg, 1), b]))?;
-            }
+            call!(self.write_pair / write_pair_async(reg, v))?;
         }
         Ok(())
     }
 
     /// Read INTF (which pins caused the pending interrupts).
-    pub fn interrupt_flags / interrupt_flags_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        if self.paired() {
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Intf, 0)], &mut v))?;
-        } else {
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Intf, 0)], &mut v[..1]))?;
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Intf, 1)], &mut v[1..]))?;
-        }
-        Ok(u16::from_le_bytes(v))
+    pub fn interrupt_flags / interrupt_flags_async [&mut self] () -> Result<u16, Error<R::Error>> {
+        call!(self.read_pair / read_pair_async(Reg::Intf))
     }
 
     /// Read INTF then INTCAP (which clears the interrupts).
-    pub fn take_interrupt / take_interrupt_async [&mut self] () -> Result<InterruptEvent, Error<I2C::Error>> {
+    pub fn take_interrupt / take_interrupt_async [&mut self] () -> Result<InterruptEvent, Error<R::Error>> {
         let (mut f, mut c) = ([0; 2], [0; 2]);
         if self.paired() {
             // INTFA, INTFB, INTCAPA, INTCAPB are consecutive in bank 0.
             let mut all = [0; 4];
-            io!(self.i2c.write_read(self.address, &[self.a(Reg::Intf, 0)], &mut all))?;
+            io!(self.regs.read_regs(self.a(Reg::Intf, 0), &mut all))?;
             f.copy_from_slice(&all[..2]);
             c.copy_from_slice(&all[2..]);
         } else {
             for port in 0..2u8 {
                 let p = port as usize;
-                io!(self.i2c.write_read(self.address, &[self.a(Reg::Intf, port)], &mut f[p..p + 1]))?;
-                io!(self.i2c.write_read(self.address, &[self.a(Reg::Intcap, port)], &mut c[p..p + 1]))?;
+                io!(self.regs.read_regs(self.a(Reg::Intf, port), &mut f[p..p + 1]))?;
+                io!(self.regs.read_regs(self.a(Reg::Intcap, port), &mut c[p..p + 1]))?;
             }
         }
         Ok(InterruptEvent {
@@ -331,14 +400,14 @@ dual_impl! {
     }
 }
 
-impl<I2C: I2c> Mcp23017<I2C> {
+impl<R: Registers> Mcp23x17<R> {
     /// Block until `int_line` (an input wired to INTA/INTB, active low by default) is
     /// low, then read and clear the interrupt. This polls the line in a busy loop: prefer
     /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait.
     pub fn next_interrupt<P: embedded_hal::digital::InputPin>(
         &mut self,
         int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<I2C::Error>> {
+    ) -> Result<InterruptEvent, Error<R::Error>> {
         while int_line
             .is_high()
             .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?
@@ -349,13 +418,13 @@ impl<I2C: I2c> Mcp23017<I2C> {
     }
 }
 
-impl<I2C: AsyncI2c> Mcp23017<I2C> {
+impl<R: AsyncRegisters> Mcp23x17<R> {
     /// Wait for `int_line` (wired to INTA/INTB, active low by default) to be low, then
     /// read and clear the interrupt: a pin change arrives as an async event.
     pub async fn next_interrupt_async<P: embedded_hal_async::digital::Wait>(
         &mut self,
         int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<I2C::Error>> {
+    ) -> Result<InterruptEvent, Error<R::Error>> {
         int_line
             .wait_for_low()
             .await

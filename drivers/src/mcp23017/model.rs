@@ -160,7 +160,7 @@ impl Mcp23017Model {
         }
     }
 
-    fn read_reg(&mut self, addr: u8) -> u8 {
+    pub(crate) fn read_reg(&mut self, addr: u8) -> u8 {
         let Some((f, p)) = self.decode(addr) else {
             return 0;
         };
@@ -187,7 +187,7 @@ impl Mcp23017Model {
         }
     }
 
-    fn write_reg(&mut self, addr: u8, v: u8) {
+    pub(crate) fn write_reg(&mut self, addr: u8, v: u8) {
         let Some((f, p)) = self.decode(addr) else {
             return;
         };
@@ -205,7 +205,7 @@ impl Mcp23017Model {
         self.evaluate();
     }
 
-    fn next(&self, addr: u8) -> u8 {
+    pub(crate) fn next(&self, addr: u8) -> u8 {
         let bank1 = self.iocon & 0x80 != 0;
         if self.iocon & 0x20 != 0 {
             // Byte mode: bank 0 toggles within the A/B pair, bank 1 stays.

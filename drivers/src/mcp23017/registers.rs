@@ -45,6 +45,8 @@ pub const MIRROR: u8 = 0b0100_0000;
 pub const SEQOP: u8 = 0b0010_0000;
 /// IOCON: SDA slew rate control disabled.
 pub const DISSLW: u8 = 0b0001_0000;
+/// IOCON: hardware address enable (MCP23S17 only).
+pub const HAEN: u8 = 0b0000_1000;
 /// IOCON: INT pins open drain.
 pub const ODR: u8 = 0b0000_0100;
 /// IOCON: INT pins active high.

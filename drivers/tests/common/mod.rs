@@ -58,3 +58,11 @@ pub fn check_sensirion_conversion(
         assert!((got_rh - rh).abs() <= 0.000_500_1, "{s}: {got_rh} vs {rh}");
     }
 }
+
+/// Run `f` on another thread 20 ms from now (a button pressed while a driver waits).
+pub fn later(f: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        f()
+    })
+}
