@@ -149,33 +149,75 @@ impl I2cBus {
 
     /// The transaction as one SMBus command, on adapters without `I2C_FUNC_I2C`.
     fn smbus_transaction(&self, addr: u16, ops: &mut [Operation<'_>]) -> Result<()> {
-        // Every SMBus command is at most a write and a read: a longer transaction has no
-        // SMBus equivalent, and a short one is planned without touching the heap.
-        let runs = plan::runs::<2>(ops.iter().map(dir_len))
-            .map_err(|_| self.no_smbus_equivalent(addr, ops, Funcs::I2C))?;
+        // The messages, in one pass on the stack: every SMBus command is at most a write
+        // and a read, so a transaction with more has no SMBus equivalent.
         let mut shape = [(Dir::Write, 0usize); 2];
-        for (s, r) in shape.iter_mut().zip(runs.as_slice()) {
-            *s = (r.dir, r.len);
-        }
-        let shape = &shape[..runs.as_slice().len()];
-        let how = plan::smbus_plan(shape, self.funcs())
-            .map_err(|missing| self.no_smbus_equivalent(addr, ops, missing))?;
-        // The written bytes (the plans write at most 33) and room for what is read.
-        let mut w = [0u8; sys::I2C_SMBUS_BLOCK_MAX + 1];
-        let mut wn = 0;
-        for op in ops.iter() {
-            if let Operation::Write(b) = op {
-                w[wn..wn + b.len()].copy_from_slice(b);
-                wn += b.len();
+        let mut n = 0;
+        for (dir, len) in ops.iter().map(dir_len) {
+            if n > 0 && shape[n - 1].0 == dir {
+                shape[n - 1].1 += len;
+            } else if n < 2 {
+                shape[n] = (dir, len);
+                n += 1;
+            } else {
+                return Err(self.no_smbus_equivalent(addr, ops, Funcs::I2C));
             }
         }
-        let w = &w[..wn];
-        let mut r = [0u8; sys::I2C_SMBUS_BLOCK_MAX];
+        let shape = &shape[..n];
+        let how = plan::smbus_plan(shape, self.funcs())
+            .map_err(|missing| self.no_smbus_equivalent(addr, ops, missing))?;
+        // The bytes written: the write operation's own buffer when there is one (a register
+        // pointer, a register write), else the writes joined on the stack (at most 33).
+        let mut joined = [0u8; sys::I2C_SMBUS_BLOCK_MAX + 1];
+        let mut writes = ops.iter().filter_map(|op| match op {
+            Operation::Write(b) => Some(*b),
+            Operation::Read(_) => None,
+        });
+        let w: &[u8] = match (writes.next(), writes.next()) {
+            (None, _) => &[],
+            (Some(b), None) => b,
+            (Some(_), Some(_)) => {
+                let mut wn = 0;
+                for op in ops.iter() {
+                    if let Operation::Write(b) = op {
+                        joined[wn..wn + b.len()].copy_from_slice(b);
+                        wn += b.len();
+                    }
+                }
+                &joined[..wn]
+            }
+        };
+        // What is read goes straight into the read operation's buffer when there is one,
+        // else onto the stack and then out to the operations in order.
         let rn = shape
             .iter()
-            .filter(|(d, _)| *d == Dir::Read)
-            .map(|(_, n)| n)
-            .sum::<usize>();
+            .find(|(d, _)| *d == Dir::Read)
+            .map_or(0, |r| r.1);
+        let one_read = ops
+            .iter()
+            .filter(|op| matches!(op, Operation::Read(_)))
+            .count()
+            <= 1;
+        let mut stack = [0u8; sys::I2C_SMBUS_BLOCK_MAX];
+        {
+            let r: &mut [u8] = match ops.iter_mut().find_map(|op| match op {
+                Operation::Read(b) if one_read => Some(&mut **b),
+                _ => None,
+            }) {
+                Some(b) => b,
+                None => &mut stack[..rn],
+            };
+            self.smbus_as_planned(how, addr, w, r)?;
+        }
+        if !one_read {
+            scatter(&stack[..rn], ops);
+        }
+        Ok(())
+    }
+
+    /// Carries out `how` with the bytes `w` written and `r` (as long as the transaction's
+    /// read) filled with what is read.
+    fn smbus_as_planned(&self, how: SmbusPlan, addr: u16, w: &[u8], r: &mut [u8]) -> Result<()> {
         match how {
             SmbusPlan::Nothing => {}
             SmbusPlan::QuickWrite => self.smbus_quick(addr, false)?,
@@ -189,27 +231,26 @@ impl I2cBus {
             SmbusPlan::WriteI2cBlock => self.smbus_write_i2c_block_data(addr, w[0], &w[1..])?,
             SmbusPlan::ReadByteData => r[0] = self.smbus_read_byte_data(addr, w[0])?,
             SmbusPlan::ReadWordData => {
-                r[..2].copy_from_slice(&self.smbus_read_word_data(addr, w[0])?.to_le_bytes())
+                [r[0], r[1]] = self.smbus_read_word_data(addr, w[0])?.to_le_bytes();
             }
             SmbusPlan::ReadI2cBlock => {
-                let got = self.smbus_read_i2c_block_data(addr, w[0], &mut r[..rn])?;
-                if got != rn {
+                let got = self.smbus_read_i2c_block_data(addr, w[0], r)?;
+                if got != r.len() {
                     return Err(self.io(
                         Op::SmbusReadI2cBlockData,
                         Some(addr),
                         std::io::Error::new(
                             std::io::ErrorKind::UnexpectedEof,
-                            format!("short I2C block read: {got} of {rn} bytes"),
+                            format!("short I2C block read: {got} of {} bytes", r.len()),
                         ),
                     ));
                 }
             }
             SmbusPlan::ProcessCall => {
                 let v = self.smbus_process_call(addr, w[0], u16::from_le_bytes([w[1], w[2]]))?;
-                r[..2].copy_from_slice(&v.to_le_bytes());
+                [r[0], r[1]] = v.to_le_bytes();
             }
         }
-        scatter(&r[..rn], ops);
         Ok(())
     }
 
