@@ -28,6 +28,7 @@ mod probe;
 mod read;
 mod spi;
 mod uio;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -73,6 +74,9 @@ enum Cmd {
     Probe(probe::ProbeArgs),
     /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
     Capture(capture::CaptureArgs),
+    /// Print devices appearing and going (I2C, SPI, GPIO, UIO, serial; kernel uevents, no
+    /// udevd needed); `--wait NODE` waits for a device node, for scripts.
+    Watch(watch::WatchArgs),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -161,6 +165,7 @@ fn main() -> ExitCode {
         Cmd::Read(a) => read::run(a, &cli),
         Cmd::Probe(a) => probe::run(a, &cli),
         Cmd::Capture(a) => capture::run(a, &cli),
+        Cmd::Watch(a) => watch::run(a, &cli),
         Cmd::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "udrv", &mut buf);
