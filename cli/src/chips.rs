@@ -8,8 +8,8 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use embedded_hal::spi::SpiDevice;
 use udrv_drivers::{
-    ads1x1x, at24, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08,
-    pca954x, pca95xx, pca9685, sht3x, w25q,
+    ads1x1x, at24, bh1750, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017,
+    mcp23s17, mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q,
 };
 
 /// A chip `udrv read` can read.
@@ -79,6 +79,25 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "sends the single-shot command 0x2400 (high repeatability) and reads 6 bytes",
+    },
+    ChipDef {
+        name: "shtc3",
+        aliases: &[],
+        addresses: &[0x70],
+        spi: false,
+        spi_hz: 0,
+        reads: "sends wakeup 0x3517, the measurement command 0x7866 (normal mode, temperature \
+                first, no clock stretching), reads 6 bytes after 12.1 ms, then sends sleep \
+                0xb098",
+    },
+    ChipDef {
+        name: "bh1750",
+        aliases: &["bh1750fvi"],
+        addresses: &[0x23, 0x5c],
+        spi: false,
+        spi_hz: 0,
+        reads: "sends power on 0x01 and one-time H-resolution 0x20 (1 lx, MTreg 69), reads 2 \
+                bytes after 180 ms (the chip powers down by itself)",
     },
     ChipDef {
         name: "lm75",
@@ -178,6 +197,16 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads IODIR and GPIO of both ports",
+    },
+    ChipDef {
+        name: "mcp23s17",
+        aliases: &[],
+        addresses: &[],
+        spi: true,
+        spi_hz: 1_000_000,
+        reads: "sets SPI mode 0 at 1 MHz, reads IODIR and GPIO of both ports (control byte \
+                0x41: hardware address 0, which every MCP23S17 answers while IOCON.HAEN is \
+                off, as at power-on)",
     },
     ChipDef {
         name: "pca9554",
@@ -332,8 +361,8 @@ macro_rules! explain {
 }
 
 explain!(
-    ads1x1x, at24, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017, mcp3x08,
-    pca954x, pca95xx, pca9685, sht3x, w25q
+    ads1x1x, at24, bh1750, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017,
+    mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q
 );
 
 fn ex<E: Explain>(e: E) -> String {
@@ -422,6 +451,42 @@ where
                     "%RH",
                 ),
             ])
+        }
+        "shtc3" => {
+            // The only address is 0x70 (the driver knows it).
+            let _ = address;
+            let mut s = shtc3::Shtc3::new(i2c);
+            s.wakeup().map_err(ex)?;
+            delay.delay_us(shtc3::WAKEUP_TIME_US);
+            let m = s.measure(shtc3::PowerMode::Normal, delay).map_err(ex)?;
+            s.sleep().map_err(ex)?;
+            Ok(vec![
+                num(
+                    "temperature",
+                    m.temperature.as_millicelsius() as f64 / 1000.0,
+                    2,
+                    "°C",
+                ),
+                num(
+                    "humidity",
+                    m.humidity.as_millipercent() as f64 / 1000.0,
+                    1,
+                    "%RH",
+                ),
+            ])
+        }
+        "bh1750" => {
+            let mut s = bh1750::Bh1750::new(i2c, address);
+            s.power_on().map_err(ex)?;
+            let lux = s
+                .measure_one_time(bh1750::Resolution::High, delay)
+                .map_err(ex)?;
+            Ok(vec![num(
+                "illuminance",
+                lux.as_millilux() as f64 / 1000.0,
+                1,
+                "lx",
+            )])
         }
         "lm75" => {
             let t = lm75::Lm75::new(i2c, address).temperature().map_err(ex)?;
@@ -574,21 +639,7 @@ where
                 },
             )])
         }
-        "mcp23017" => {
-            let mut io = mcp23017::Mcp23017::new(i2c, address);
-            let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
-            let gpio = io.read_gpio().map_err(ex)?;
-            Ok(vec![
-                text(
-                    "gpioa",
-                    format!("{:#010b} (inputs {:#010b})", gpio & 0xff, dir & 0xff),
-                ),
-                text(
-                    "gpiob",
-                    format!("{:#010b} (inputs {:#010b})", gpio >> 8, dir >> 8),
-                ),
-            ])
-        }
+        "mcp23017" => mcp23x17_readings(mcp23017::Mcp23017::new(i2c, address)),
         "pca9554" | "pca9535" => {
             let mut io = if def.name == "pca9554" {
                 pca95xx::Pca95xx::pca9554(i2c, address)
@@ -662,6 +713,26 @@ where
     }
 }
 
+/// The pins of an MCP23017 or MCP23S17: GPIO and IODIR of both ports.
+fn mcp23x17_readings<R>(mut io: mcp23017::Mcp23x17<R>) -> Result<Vec<Reading>, String>
+where
+    R: mcp23017::Registers,
+    R::Error: Display + fmt::Debug,
+{
+    let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
+    let gpio = io.read_gpio().map_err(ex)?;
+    Ok(vec![
+        text(
+            "gpioa",
+            format!("{:#010b} (inputs {:#010b})", gpio & 0xff, dir & 0xff),
+        ),
+        text(
+            "gpiob",
+            format!("{:#010b} (inputs {:#010b})", gpio >> 8, dir >> 8),
+        ),
+    ])
+}
+
 /// The duty cycle of a PCA9685 channel from its ON and OFF registers (full-on and
 /// full-off bits included: bit 12 of ON / OFF).
 fn duty_percent(on: u16, off: u16) -> f64 {
@@ -703,6 +774,7 @@ where
                 })
                 .collect()
         }
+        "mcp23s17" => mcp23x17_readings(mcp23s17::Mcp23s17::new(spi, 0)),
         "w25q32" => {
             let mut f = w25q::W25q::new(spi);
             let id = f.jedec_id().map_err(ex)?;
@@ -769,6 +841,9 @@ mod tests {
     fn names_and_aliases() {
         assert_eq!(find("BMP280").map(|c| c.name), Some("bme280"));
         assert_eq!(find("sht31").map(|c| c.name), Some("sht3x"));
+        assert_eq!(find("BH1750FVI").map(|c| c.name), Some("bh1750"));
+        assert_eq!(find("shtc3").map(|c| c.addresses), Some(&[0x70u8][..]));
+        assert!(find("mcp23s17").is_some_and(|c| c.spi && c.addresses.is_empty()));
         assert!(find("bme680").is_none());
         for c in CHIPS {
             assert!(c.spi || !c.addresses.is_empty(), "{} has no bus", c.name);
@@ -780,6 +855,90 @@ mod tests {
     fn address_lists() {
         assert_eq!(find("bme280").unwrap().address_list(), "0x76, 0x77");
         assert_eq!(find("lm75").unwrap().address_list(), "0x48-0x4f");
+        assert_eq!(find("bh1750").unwrap().address_list(), "0x23, 0x5c");
+    }
+
+    fn value(r: &[Reading], quantity: &str) -> Value {
+        r.iter()
+            .find(|r| r.quantity == quantity)
+            .unwrap_or_else(|| panic!("no {quantity} in {r:?}"))
+            .value
+            .clone()
+    }
+
+    #[test]
+    fn bh1750_one_time_h_resolution() {
+        use udrv_drivers::bh1750::model::Bh1750Model;
+        use udrv_drivers::Illuminance;
+        let bus = udrv_drivers::sim::SimI2cBus::new();
+        let m = bus.attach(0x5c, Bh1750Model::new());
+        m.lock().set_illuminance(Illuminance(500_000));
+        let def = find("bh1750").unwrap();
+        let r = read_i2c(def, bus, 0x5c, &mut NoDelay).unwrap();
+        // 500 lx is a count of 600 at MTreg 69, and 600 / 1.2 = 500.0 lx.
+        assert_eq!(value(&r, "illuminance"), Value::Number(500.0, 1));
+        assert_eq!(r[0].unit, "lx");
+        let m = m.lock();
+        assert_eq!((m.measurements(), m.data(), m.mtreg()), (1, 600, 69));
+        assert!(m.is_powered_down() && !m.is_continuous(), "one-time mode");
+    }
+
+    #[test]
+    fn shtc3_normal_mode_then_sleep() {
+        use udrv_drivers::shtc3::model::Shtc3Model;
+        use udrv_drivers::{Humidity, Temperature};
+        let bus = udrv_drivers::sim::SimI2cBus::new();
+        let m = bus.attach(0x70, Shtc3Model::new());
+        m.lock().set_temperature(Temperature(-10_000));
+        m.lock().set_humidity(Humidity(33_300));
+        let def = find("shtc3").unwrap();
+        let r = read_i2c(def, bus.clone(), 0x70, &mut NoDelay).unwrap();
+        let Value::Number(t, 2) = value(&r, "temperature") else {
+            panic!("{r:?}")
+        };
+        assert!((t + 10.0).abs() < 0.005, "{t}");
+        assert_eq!(value(&r, "humidity").to_string(), "33.3");
+        assert_eq!(m.lock().measurements(), (1, 0), "one, in normal mode");
+        assert!(m.lock().is_asleep(), "put back to sleep");
+        // A sleeping SHTC3 is woken by the next read.
+        assert!(read_i2c(def, bus, 0x70, &mut NoDelay).is_ok());
+    }
+
+    #[test]
+    fn mcp23s17_pins_like_mcp23017() {
+        use udrv_drivers::mcp23s17::model::Mcp23s17Model;
+        let (spi, m) = udrv_drivers::sim::SimSpiDevice::new(Mcp23s17Model::new(0));
+        m.lock().set_input(0, Some(true));
+        m.lock().set_input(15, Some(true));
+        let r = read_spi(find("mcp23s17").unwrap(), spi, &mut NoDelay).unwrap();
+        assert_eq!(
+            value(&r, "gpioa"),
+            Value::Text("0b00000001 (inputs 0b11111111)".into())
+        );
+        assert_eq!(
+            value(&r, "gpiob"),
+            Value::Text("0b10000000 (inputs 0b11111111)".into())
+        );
+        // An MCP23S17 with HAEN on and other address pins ignores address 0: all 1s.
+        let (spi, m) = udrv_drivers::sim::SimSpiDevice::new(Mcp23s17Model::new(5));
+        let mut io = mcp23s17::Mcp23s17::new(spi.clone(), 5);
+        io.set_iocon(mcp23s17::Iocon {
+            hardware_address: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(m.lock().answers_address(), 5);
+        let r = read_spi(find("mcp23s17").unwrap(), spi, &mut NoDelay).unwrap();
+        assert_eq!(
+            value(&r, "gpioa"),
+            Value::Text("0b11111111 (inputs 0b11111111)".into())
+        );
+    }
+
+    /// No waiting: the models answer at once.
+    struct NoDelay;
+    impl DelayNs for NoDelay {
+        fn delay_ns(&mut self, _: u32) {}
     }
 
     #[test]
