@@ -7,14 +7,19 @@
 //!    (EEPROM ranges, where a quick write can start a write cycle), an empty write (SMBus
 //!    quick write) elsewhere. Addresses a kernel driver holds are skipped (`UU`).
 //! 2. At 0x20-0x27 and 0x38-0x3f, where PCF8574-style port expanders take any written byte
-//!    as output data: one plain read of 22 bytes, nothing written (an MCP23017 whose
-//!    pointer is at 0 returns its register file, IOCON at both 0x0a and 0x0b).
+//!    as output data (and a BH1750 at 0x23 as a command): one plain read of 22 bytes,
+//!    nothing written (an MCP23017 whose pointer is at 0 returns its register file, IOCON
+//!    at both 0x0a and 0x0b). At 0x5c, a BH1750's other address, where any byte written
+//!    is a command too: one plain read of 2 bytes (its result), nothing written.
 //! 3. At 0x50-0x57: the byte read in step 1 is all (EEPROMs). At 0x70-0x75, where PCA954x
 //!    I2C switches live and take any written byte as their channel selection: one plain
 //!    read of 4 bytes, nothing written (a switch repeats its control register). 0x76-0x77
 //!    also host switches, but BME280/BMP280/DPS310 sensors far more often: there the ID
 //!    reads of step 4 are sent unless the plain read looks like a switch with channels
-//!    enabled (the same non-zero byte repeated).
+//!    enabled (the same non-zero byte repeated). A refused plain read at 0x70 is not a
+//!    switch (it always returns its control register) but fits an SHTC3, which answers
+//!    only commands; BH1750 and SHTC3 are listed as candidates, never identified (their
+//!    ID, if any, takes a command).
 //! 4. Elsewhere, register reads only, each one write of a register pointer followed by a
 //!    read (a repeated start), in this order, stopping at the first chip recognised:
 //!    * 0x76-0x77: pointer 0x0D, 1 byte (DPS310 product ID), then pointer 0xD0, 1 byte
@@ -25,8 +30,8 @@
 //!    * 0x48-0x4b: pointers 0x02 and 0x03, 2 bytes each (ADS1x15 thresholds).
 //!    * 0x48-0x4f: pointers 0x01 (2 bytes), 0x02 and 0x03 (2 bytes each) (LM75/TMP102
 //!      configuration and thresholds).
-//!    * 0x40-0x7f: pointers 0x00, 0x01, 0xfe and 0xfa (1 byte each) (PCA9685 MODE1,
-//!      MODE2, PRE_SCALE, ALL_LED_ON_L).
+//!    * 0x40-0x7f except 0x5c: pointers 0x00, 0x01, 0xfe and 0xfa (1 byte each)
+//!      (PCA9685 MODE1, MODE2, PRE_SCALE, ALL_LED_ON_L).
 //!    * 0x40-0x4f: pointers 0x00, 0x02 and 0x05, 2 bytes each (an INA219 no longer at
 //!      its power-on configuration).
 //!    * 0x44-0x45: nothing more (an SHT3x needs a command to say anything).
@@ -135,14 +140,52 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
         } else {
             "not an MCP23017 register file starting at 0"
         };
+        if a == 0x23 && !same {
+            return found(
+                a,
+                "(bh1750?)",
+                false,
+                format!(
+                    "plain read: {} ...: {what}; a BH1750 (ADDR low) returns its 16-bit result \
+                     to a plain read and answers only commands (read it with `udrv read \
+                     bh1750@BUS:0x23`; chips udrv drives that can sit here: {}; only plain \
+                     reads are sent here, since a PCF8574 takes any byte written as output \
+                     data and a BH1750 as a command)",
+                    hex(&b[..4]),
+                    candidates(a)
+                ),
+            );
+        }
+        let bh1750 = if a == 0x23 {
+            " and a BH1750 as a command"
+        } else {
+            ""
+        };
         return found(
             a,
             "(I/O expander?)",
             false,
             format!(
                 "plain read: {} ...: {what} (only plain reads are sent here, since a PCF8574 \
-                 takes any byte written as output data)",
+                 takes any byte written as output data{bh1750})",
                 hex(&b[..4])
+            ),
+        );
+    }
+    if a == 0x5c {
+        let mut b = [0u8; 2];
+        let plain = i2c.read(a, &mut b).is_ok();
+        return found(
+            a,
+            if plain { "(bh1750?)" } else { "(unknown)" },
+            false,
+            format!(
+                "plain read: {}; a BH1750 (ADDR high) answers only commands and returns its \
+                 16-bit result to a plain read (read it with `udrv read bh1750@BUS:0x5c`; \
+                 chips udrv drives that can sit here: {}; only a plain read is sent at 0x5c, \
+                 since a BH1750 takes any byte written as a command)",
+                if plain { hex(&b) } else { "refused".into() },
+                candidates(a)
             ),
         );
     }
@@ -180,6 +223,22 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
                         if plain { hex(&b) } else { "refused".into() }
                     )
                 };
+            if a == 0x70 && !plain {
+                return found(
+                    a,
+                    "(shtc3?)",
+                    false,
+                    format!(
+                        "answers its address but refuses a plain read: not a PCA954x switch \
+                         (it always returns its control register); an SHTC3 does that, \
+                         answering only commands (read it with `udrv read shtc3@BUS`; chips \
+                         udrv drives that can sit here: {}; only plain reads are sent at \
+                         0x70-0x75, since a switch takes any written byte as its channel \
+                         selection)",
+                        candidates(a)
+                    ),
+                );
+            }
             let guess = if repeated { "(pca954x?)" } else { "(unknown)" };
             return found(a, guess, false, evidence);
         }
@@ -336,19 +395,24 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
              it with `udrv read sht3x@BUS:ADDR`)",
         );
     }
-    let candidates: Vec<&str> = udrv_drivers::probe::Chip::candidates(a)
-        .map(|c| c.name())
-        .collect();
+    let candidates = candidates(a);
     let evidence = if candidates.is_empty() {
         "answers its address".to_string()
     } else {
         format!(
             "answers its address; none of the registers matched (chips udrv drives that can \
-             sit here: {})",
-            candidates.join(", ")
+             sit here: {candidates})"
         )
     };
     found(a, "(unknown)", false, evidence)
+}
+
+/// The chips udrv drives that can answer at `a` (`udrv_drivers::probe`), as a list.
+fn candidates(a: u8) -> String {
+    udrv_drivers::probe::Chip::candidates(a)
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Probes `addresses` on a bus; `busy` names the kernel driver holding an address.
@@ -479,6 +543,35 @@ mod tests {
             buf.fill(0);
             Ok(())
         }
+    }
+
+    #[test]
+    fn command_chips_are_listed_and_sent_no_command() {
+        use udrv_drivers::bh1750::model::Bh1750Model;
+        use udrv_drivers::shtc3::model::Shtc3Model;
+        let mut bus = SimI2cBus::new();
+        let low = bus.attach(0x23, Bh1750Model::new());
+        let high = bus.attach(0x5c, Bh1750Model::new());
+        let sht = bus.attach(0x70, Shtc3Model::new());
+        let f = all(&mut bus);
+        let guesses: Vec<(u8, &str)> = f.iter().map(|f| (f.address, f.chip.as_str())).collect();
+        assert_eq!(
+            guesses,
+            [(0x23, "(bh1750?)"), (0x5c, "(bh1750?)"), (0x70, "(shtc3?)")]
+        );
+        assert!(f.iter().all(|f| !f.known), "{f:?}");
+        assert!(f[0].evidence.contains("mcp23017, pca9554, bh1750"), "{f:?}");
+        assert!(f[1].evidence.contains("pca9685, bh1750"), "{f:?}");
+        assert!(f[2].evidence.contains("udrv read shtc3@BUS"), "{f:?}");
+        // Any byte written to a BH1750 is a command (0x00 power down, 0x01 power on, 0x07
+        // reset, 0x4x/0x6x MTreg), two to an SHTC3 too: none was sent.
+        for m in [&low, &high] {
+            let m = m.lock();
+            assert!(m.is_powered_down(), "power-on state kept");
+            assert_eq!((m.measurements(), m.mtreg()), (0, 69));
+        }
+        assert_eq!(sht.lock().measurements(), (0, 0));
+        assert!(!sht.lock().is_asleep());
     }
 
     #[test]
