@@ -406,9 +406,10 @@ pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
     for r in readings {
         let v = match &r.value {
             chips::Value::Number(x, d) => {
-                // Rounded as the text shows it.
-                let p = 10f64.powi(*d as i32);
-                json!({"value": (x * p).round() / p, "unit": r.unit})
+                // Rounded as the text shows it: the text itself, parsed (scaling, rounding
+                // and scaling back can round a value such as 22.115 the other way).
+                let shown = format!("{x:.d$}").parse::<f64>().unwrap_or(*x);
+                json!({"value": shown, "unit": r.unit})
             }
             chips::Value::Text(t) => json!({"value": t}),
         };
@@ -637,6 +638,21 @@ mod tests {
             let e = parse_device(s).unwrap_err();
             assert_eq!(e.code, 2, "{s}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn json_numbers_are_the_texts() {
+        let dev = parse_device("shtc3@i2c-1").unwrap();
+        // 22115 m°C / 1000 is just below 22.115: the text shows 22.11, and so must JSON.
+        let x = 22_115.0 / 1000.0;
+        let r = vec![Reading {
+            quantity: "temperature".into(),
+            value: chips::Value::Number(x, 2),
+            unit: "°C",
+        }];
+        assert!(format_text("shtc3", 5, &r).contains(" 22.11 °C"));
+        let v = format_json(&dev, &r);
+        assert_eq!(v["readings"]["temperature"]["value"].as_f64(), Some(22.11));
     }
 
     #[test]
