@@ -1,0 +1,525 @@
+#![cfg(udrv_guest)]
+//! `udrv watch` in the real-kernel guest (`cargo xtask vmtest --only guest_cli_watch`):
+//! devices really come and go while it runs (gpio-sim chips made and removed through
+//! configfs; an I2C device instantiated on the i2c-stub bus with `new_device` and deleted
+//! again; the serial port ttyS0 announced again by writing `change` to its `uevent` file),
+//! and the lines it prints are checked. `--wait` is run against a node that appears later
+//! and one that never does. Every wait has a deadline: a missed event fails the test.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::{env, stderr, stdout, udrv};
+use serde_json::Value;
+
+/// How long any event the kernel must send may take to show (TCG is slow, not this slow).
+const WAIT: Duration = Duration::from_secs(15);
+
+/// One test at a time: the chips' numbers and the events seen must be this test's own.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write(path: impl AsRef<Path>, value: &str) {
+    let path = path.as_ref();
+    std::fs::write(path, value)
+        .unwrap_or_else(|e| panic!("write {value:?} to {}: {e}", path.display()));
+}
+
+/// A gpio-sim chip made through configfs; removed on drop if still there.
+struct SimChip {
+    dir: PathBuf,
+    number: u32,
+}
+
+impl SimChip {
+    fn create(name: &str) -> SimChip {
+        let dir = Path::new("/sys/kernel/config/gpio-sim").join(name);
+        std::fs::create_dir_all(dir.join("bank0")).expect("mkdir the gpio-sim chip");
+        write(dir.join("bank0/num_lines"), "4");
+        write(dir.join("bank0/label"), name);
+        write(dir.join("live"), "1");
+        let chip = std::fs::read_to_string(dir.join("bank0/chip_name")).unwrap();
+        let number = chip
+            .trim()
+            .strip_prefix("gpiochip")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("chip_name {chip:?}"));
+        SimChip { dir, number }
+    }
+
+    fn node(&self) -> String {
+        format!("/dev/gpiochip{}", self.number)
+    }
+
+    fn remove(mut self) {
+        self.teardown();
+    }
+
+    fn teardown(&mut self) {
+        if self.dir.exists() {
+            let _ = std::fs::write(self.dir.join("live"), "0");
+            let _ = std::fs::remove_dir(self.dir.join("bank0"));
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+    }
+}
+
+impl Drop for SimChip {
+    fn drop(&mut self) {
+        self.teardown();
+    }
+}
+
+/// A running `udrv watch --banner ...`, its output read line by line by threads (so every
+/// read has a deadline); killed on drop.
+struct Watch {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    errs: mpsc::Receiver<String>,
+    args: Vec<String>,
+}
+
+impl Watch {
+    /// Starts `udrv watch --banner ARGS` and returns once its banner says the kernel's
+    /// events are being received.
+    fn start(args: &[&str]) -> Watch {
+        let mut all = vec!["watch", "--banner"];
+        all.extend_from_slice(args);
+        let mut child = Command::new("udrv")
+            .args(&all)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn udrv");
+        let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let (tx, errs) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let w = Watch {
+            child,
+            lines,
+            errs,
+            args: all.iter().map(|s| s.to_string()).collect(),
+        };
+        let banner = w
+            .errs
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("no banner from udrv {:?}", w.args));
+        assert!(banner.starts_with("udrv: watching "), "{banner}");
+        w
+    }
+
+    /// The lines printed until one satisfies `last` (included); fails the test, naming
+    /// what was seen, when none does in time.
+    fn until(&self, mut last: impl FnMut(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    let done = last(&l);
+                    seen.push(l);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => {
+                    let errs: Vec<String> = self.errs.try_iter().collect();
+                    panic!(
+                        "udrv {:?}: the awaited line did not come in {WAIT:?}; seen: \
+                         {seen:#?}; stderr: {errs:?}",
+                        self.args
+                    )
+                }
+            }
+        }
+    }
+
+    /// The JSON lines until one satisfies `last` (included).
+    fn until_json(&self, mut last: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        let mut values = Vec::new();
+        self.until(|l| {
+            let v: Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l:?}: {e}"));
+            let done = last(&v);
+            values.push(v);
+            done
+        });
+        values
+    }
+
+    /// Waits (at most `WAIT`) for the process to end: its status, the lines not read yet
+    /// and its standard error.
+    fn exit(mut self) -> (ExitStatus, Vec<String>, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let seen: Vec<String> = self.lines.try_iter().collect();
+                panic!(
+                    "udrv {:?} did not exit within {WAIT:?}; stdout: {seen:?}",
+                    self.args
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The reader threads end at end of file, closing their channels.
+        let lines = self.lines.iter().collect();
+        let errs: Vec<String> = self.errs.iter().collect();
+        (status, lines, errs.join("\n"))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Seconds since midnight UTC, now.
+fn utc_day_secs() -> f64 {
+    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    (t.as_secs() % 86_400) as f64 + f64::from(t.subsec_millis()) / 1000.0
+}
+
+/// Checks a text line's leading `HH:MM:SS.mmm` and that it is about now (UTC).
+fn check_clock(line: &str) {
+    let clock = &line[..12];
+    let b = clock.as_bytes();
+    assert!(
+        b[2] == b':' && b[5] == b':' && b[8] == b'.',
+        "not HH:MM:SS.mmm: {line:?}"
+    );
+    let n = |r: std::ops::Range<usize>| clock[r].parse::<f64>().unwrap();
+    let secs = n(0..2) * 3600.0 + n(3..5) * 60.0 + n(6..12);
+    let diff = (utc_day_secs() - secs).rem_euclid(86_400.0);
+    assert!(diff < 30.0, "{line:?} is {diff} s ago");
+    assert_eq!(&line[12..14], "  ", "{line:?}");
+}
+
+/// A field of a JSON line, as text.
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+#[test]
+fn json_lines_follow_a_gpio_chip_coming_and_going() {
+    let _one = serial();
+    let w = Watch::start(&["--json"]);
+    let sim = SimChip::create("udrv-watch-json");
+    let node = sim.node();
+    let n = sim.number;
+    let about_chip = |v: &Value| v["subsystem"] == "gpio" && v["device"]["number"] == n;
+
+    let added = w.until_json(|v| about_chip(v) && v["action"] == "bind");
+    let ours: Vec<&Value> = added.iter().filter(|v| about_chip(v)).collect();
+    assert_eq!(ours.len(), 2, "add, then bind: {added:#?}");
+    let add = ours[0];
+    assert_eq!(s(add, "action"), "add");
+    assert_eq!(s(add, "subsystem"), "gpio");
+    assert_eq!(s(add, "devname"), node);
+    assert!(
+        s(add, "devpath").ends_with(&format!("/gpiochip{n}")),
+        "{add}"
+    );
+    assert_eq!(s(add, "class"), "gpio");
+    assert_eq!(add["device"]["type"], "gpiochip");
+    assert_eq!(add["device"]["number"], n);
+    assert_eq!(add["device"]["node"], node.as_str());
+    assert_eq!(add["device"]["name"], format!("gpiochip{n}").as_str());
+    // Where it comes from: the gpio-sim platform device, read from sysfs.
+    assert_eq!(add["parent"]["subsystem"], "platform", "{add}");
+    assert_eq!(add["parent"]["driver"], "gpio-sim", "{add}");
+    let add_seq = add["seqnum"].as_u64().expect("seqnum");
+    let t = add["time"].as_f64().expect("time");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(t <= now && now - t < 30.0, "time {t}, now {now}");
+    let bind = ours[1];
+    assert_eq!(s(bind, "action"), "bind");
+    assert_eq!(s(bind, "driver"), "gpio_stub_drv", "{bind}");
+    assert!(bind["seqnum"].as_u64().unwrap() > add_seq);
+
+    sim.remove();
+    let removed = w.until_json(|v| about_chip(v) && v["action"] == "remove");
+    let ours: Vec<&Value> = removed.iter().filter(|v| about_chip(v)).collect();
+    let actions: Vec<&str> = ours.iter().map(|v| s(v, "action")).collect();
+    assert_eq!(actions, ["unbind", "remove"], "{removed:#?}");
+    let remove = ours[1];
+    assert_eq!(s(remove, "devname"), node);
+    assert_eq!(
+        remove["parent"],
+        Value::Null,
+        "a removed device has no parent"
+    );
+    assert!(remove["seqnum"].as_u64().unwrap() > add_seq);
+
+    // The default filter: udrv's kinds only (gpio-sim's platform device came and went too).
+    for v in added.iter().chain(&removed) {
+        assert!(
+            ["i2c-dev", "i2c", "spidev", "spi", "gpio", "uio", "tty"].contains(&s(v, "subsystem")),
+            "the default filter passed {v}"
+        );
+    }
+}
+
+#[test]
+fn text_lines_follow_an_i2c_device_and_class_filters() {
+    let _one = serial();
+    let bus = env("UDRV_I2C_STUB_BUS");
+    let adapter = format!("/sys/bus/i2c/devices/i2c-{bus}");
+    let adapter_name = std::fs::read_to_string(format!("{adapter}/name")).unwrap();
+    let w = Watch::start(&["--class", "i2c"]);
+    // Not an I2C event: filtered out, so the first line is the I2C device's.
+    write("/sys/class/tty/ttyS0/uevent", "change");
+    write(format!("{adapter}/new_device"), "dummy 0x2d");
+    let name = format!("i2c-{bus}:0x2d");
+    let lines = w.until(|l| l.contains(" bind ") && l.contains(&name));
+    assert_eq!(lines.len(), 2, "add, then bind: {lines:#?}");
+    for l in &lines {
+        check_clock(l);
+    }
+    assert_eq!(
+        &lines[0][12..],
+        format!(
+            "  add     i2c     {name}  (i2c \"{}\")",
+            adapter_name.trim()
+        ),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        &lines[1][12..],
+        format!("  bind    i2c     {name}  (driver dummy)")
+    );
+
+    write(format!("{adapter}/delete_device"), "0x2d");
+    let lines = w.until(|l| l.contains(" remove ") && l.contains(&name));
+    assert_eq!(lines.len(), 2, "unbind, then remove: {lines:#?}");
+    assert_eq!(&lines[0][12..], format!("  unbind  i2c     {name}"));
+    assert_eq!(&lines[1][12..], format!("  remove  i2c     {name}"));
+}
+
+#[test]
+fn all_and_subsystem_show_other_subsystems() {
+    let _one = serial();
+    let all = Watch::start(&["--json", "--all"]);
+    let platform = Watch::start(&["--subsystem", "platform"]);
+    let sim = SimChip::create("udrv-watch-all");
+    let n = sim.number;
+    // gpio-sim makes a platform device, which makes the chip: --all shows both.
+    let seen = all.until_json(|v| {
+        v["subsystem"] == "gpio" && v["device"]["number"] == n && v["action"] == "add"
+    });
+    let dev = seen
+        .iter()
+        .find(|v| s(v, "subsystem") == "platform" && s(v, "action") == "add")
+        .unwrap_or_else(|| panic!("no platform add before the chip's: {seen:#?}"));
+    assert!(s(dev, "devpath").contains("/gpio-sim."), "{dev}");
+    assert_eq!(dev["class"], Value::Null);
+    assert_eq!(dev["device"], Value::Null);
+    // --subsystem platform: that one, by its devpath, and not the chip.
+    let lines = platform.until(|l| l.contains(" add ") && l.contains("/gpio-sim."));
+    let l = lines.last().unwrap();
+    check_clock(l);
+    assert!(
+        l[12..].starts_with("  add     platform /devices/platform/gpio-sim."),
+        "{l}"
+    );
+    sim.remove();
+    let lines = platform.until(|l| l.contains(" remove ") && l.contains("/gpio-sim."));
+    assert!(
+        lines.iter().all(|l| l.contains(" platform ")),
+        "only platform events: {lines:#?}"
+    );
+}
+
+#[test]
+fn count_ends_the_watch_after_that_many_events() {
+    let _one = serial();
+    let w = Watch::start(&["-c", "1", "--class", "serial"]);
+    write("/sys/class/tty/ttyS0/uevent", "change");
+    let (status, lines, err) = w.exit();
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    check_clock(&lines[0]);
+    assert!(
+        lines[0][12..].starts_with("  change  serial  /dev/ttyS0"),
+        "{lines:?}"
+    );
+
+    // Fewer events than -c asks for before --timeout: status 1, and why.
+    let w = Watch::start(&["-c", "2", "--timeout", "1", "--class", "serial"]);
+    write("/sys/class/tty/ttyS0/uevent", "change");
+    let (status, lines, err) = w.exit();
+    assert_eq!(status.code(), Some(1), "{lines:?} {err}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        err.ends_with("udrv: only 1 of the 2 events asked for (-c 2) came within 1 s"),
+        "{err}"
+    );
+    // --timeout alone ends the watch with status 0.
+    let w = Watch::start(&["--timeout", "0.5", "--class", "uio"]);
+    let (status, lines, err) = w.exit();
+    assert!(
+        status.success() && lines.is_empty(),
+        "{status} {lines:?} {err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_watch_quietly() {
+    let _one = serial();
+    let mut child = Command::new("udrv")
+        .args(["watch", "--banner", "--class", "serial"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut banner = String::new();
+    err.read_line(&mut banner).unwrap();
+    assert!(banner.starts_with("udrv: watching "), "{banner}");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    write("/sys/class/tty/ttyS0/uevent", "change");
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("/dev/ttyS0"), "{first}");
+    // The reader goes away (as `head -1` does); the next event's line ends udrv.
+    drop(out);
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        write("/sys/class/tty/ttyS0/uevent", "change");
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("udrv watch went on writing to a closed pipe");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(141), "{rest}");
+    assert!(rest.is_empty(), "quietly: {rest}");
+}
+
+#[test]
+fn wait_returns_once_the_node_appears() {
+    let _one = serial();
+    // The node a new chip gets here, gone again: as an unplugged adapter to come back.
+    let first = SimChip::create("udrv-watch-back");
+    let node = first.node();
+    first.remove();
+    assert!(!Path::new(&node).exists());
+
+    let started = Instant::now();
+    let mut child = Command::new("udrv")
+        .args(["watch", "--wait", &node, "--timeout", "30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Longer than udrv's one-second slices of waiting: it must go on after a slice.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "udrv watch --wait {node} ended before the node was there"
+    );
+    let again = SimChip::create("udrv-watch-back");
+    assert_eq!(
+        again.node(),
+        node,
+        "the chip came back under its old number"
+    );
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("udrv watch --wait {node} did not see the node appear");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty() && stderr(&o).is_empty(), "silent");
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+
+    // Present already: at once, even with no time to wait; a name in /dev is enough.
+    let name = node.trim_start_matches("/dev/");
+    for args in [
+        ["watch", "--wait", node.as_str(), "--timeout", "0"],
+        ["watch", "--wait", name, "--timeout", "0"],
+    ] {
+        let t = Instant::now();
+        let o = udrv(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+    again.remove();
+}
+
+#[test]
+fn wait_times_out_with_a_message() {
+    let _one = serial();
+    let t = Instant::now();
+    let o = udrv(&["watch", "--wait", "/dev/ttyUSB9", "--timeout", "0.5"]);
+    let waited = t.elapsed();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.starts_with("udrv: /dev/ttyUSB9 did not appear within 0.5 s: is the device plugged in?"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(stdout(&o).is_empty());
+    assert!(waited >= Duration::from_millis(500), "{waited:?}");
+    assert!(waited < WAIT, "{waited:?}");
+
+    // Bad arguments: status 2, one line, before anything is opened.
+    for (args, needle) in [
+        (&["watch", "-c", "0"][..], "-c 0"),
+        (&["watch", "--wait", "ttyUSB9", "--all"], "--wait waits"),
+        (&["watch", "--timeout", "soon"], "not a number of seconds"),
+    ] {
+        let o = udrv(args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.starts_with("udrv: ") && e.contains(needle),
+            "{args:?}: {e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+}
