@@ -3,8 +3,9 @@
 //! - pcap: nanosecond variant (magic 0xA1B23C4D), one link type, no per-packet metadata.
 //! - pcapng: a Section Header Block, one Interface Description Block per port (`if_name`,
 //!   `if_description` with the line settings, `if_speed`, `if_tsresol` = 9), and one
-//!   Enhanced Packet Block per frame with `epb_flags` (direction, link-layer errors) and a
-//!   comment on every bad frame.
+//!   Enhanced Packet Block per frame with `epb_flags` (direction, link-layer errors), a
+//!   comment on every bad frame, and any note the capture adds
+//!   ([`FrameSink::write_frame_with_comment`]: the first frame after a reconnect).
 //!
 //! Both flush after each frame when asked to ([`FrameSink::set_flush_each`]), so a reader
 //! on a pipe sees each frame at once and a capture killed at any point is valid up to its
@@ -207,6 +208,12 @@ pub struct Interface {
 pub trait FrameSink: Send {
     /// Writes one frame (flushing it when [`FrameSink::set_flush_each`] is on).
     fn write_frame(&mut self, frame: &Frame) -> io::Result<()>;
+    /// Writes one frame with `comment` for the reader (pcapng: an `opt_comment` after the
+    /// one a bad frame gets). Formats and sinks without comments write the frame alone.
+    fn write_frame_with_comment(&mut self, frame: &Frame, comment: &str) -> io::Result<()> {
+        let _ = comment;
+        self.write_frame(frame)
+    }
     /// Pushes buffered bytes to the file or pipe.
     fn flush(&mut self) -> io::Result<()>;
     /// Flush after every frame (pipes, FIFOs, live viewers) or not (files, benchmarks).
@@ -354,8 +361,9 @@ impl<W: Write> PcapngWriter<W> {
     }
 }
 
-impl<W: Write + Send> FrameSink for PcapngWriter<W> {
-    fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
+impl<W: Write> PcapngWriter<W> {
+    /// One Enhanced Packet Block for `frame`, with `note` as an extra comment.
+    fn write_epb(&mut self, frame: &Frame, note: Option<&str>) -> io::Result<()> {
         let link = self.links.get(frame.interface as usize).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -377,12 +385,20 @@ impl<W: Write + Send> FrameSink for PcapngWriter<W> {
         b.extend_from_slice(&pkt[..cap]);
         b.resize((b.len() + 3) & !3, 0);
         let flags = frame.direction.epb_bits() | frame.status.epb_error_bits();
+        let mut options = false;
         if flags != 0 || !frame.status.is_ok() {
             push_option(b, 2, &flags.to_le_bytes()); // epb_flags
             if !frame.status.is_ok() {
                 let text = format!("udrv: {}", frame.status.describe());
                 push_option(b, 1, text.as_bytes()); // opt_comment
             }
+            options = true;
+        }
+        if let Some(note) = note {
+            push_option(b, 1, note.as_bytes()); // opt_comment (it may repeat)
+            options = true;
+        }
+        if options {
             push_option(b, 0, &[]);
         }
         let total = (b.len() + 4) as u32;
@@ -394,6 +410,15 @@ impl<W: Write + Send> FrameSink for PcapngWriter<W> {
             self.w.flush()?;
         }
         Ok(())
+    }
+}
+
+impl<W: Write + Send> FrameSink for PcapngWriter<W> {
+    fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
+        self.write_epb(frame, None)
+    }
+    fn write_frame_with_comment(&mut self, frame: &Frame, comment: &str) -> io::Result<()> {
+        self.write_epb(frame, Some(comment))
     }
     fn flush(&mut self) -> io::Result<()> {
         self.w.flush()
