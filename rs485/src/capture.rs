@@ -7,6 +7,12 @@
 //! goes away, at a frame or time limit, or at the end of a replay. Whatever the reason,
 //! the file is complete up to the last frame, and [`Summary::reason`] says why it stopped.
 //!
+//! With [`CaptureConfig::reconnect`] a port that vanishes is waited for instead: its
+//! framer gives out what it held, the other port of a tap goes on, and when the port's
+//! path exists again (udev recreates `/dev/serial/by-id/..` links on a replug) it is
+//! opened with the same settings and the capture goes on into the same output, the first
+//! frame after the gap carrying a pcapng comment.
+//!
 //! ```no_run
 //! use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, StderrProgress};
 //!
@@ -36,7 +42,7 @@ use udrv_core::serial::{self, LineSettings, ReadOutcome, Readiness, Rs485Config,
 use crate::frame::{Direction, Frame, Status};
 use crate::framer::{Framer, FramerKind, Timing};
 use crate::pcap::{open_sink, Format, FrameSink, Interface, LinkType};
-use crate::rawlog::{RawLogHeader, RawLogReader, RawLogWriter};
+use crate::rawlog::{PortEvent, RawLogHeader, RawLogReader, RawLogWriter};
 use crate::rotate::{RotatingSink, Rotation};
 use crate::time::Timestamp;
 
@@ -126,6 +132,10 @@ pub struct CaptureConfig {
     pub handle_signals: bool,
     /// Stop when this becomes true (for programs that run the capture in a thread).
     pub stop: Option<Arc<AtomicBool>>,
+    /// When a port vanishes, wait this long for its path to exist again (a USB adapter
+    /// plugged back in), reopen it with the same settings and go on into the same output;
+    /// `None`: stop with [`StopReason::PortVanished`].
+    pub reconnect: Option<Duration>,
 }
 
 impl Default for CaptureConfig {
@@ -147,6 +157,7 @@ impl Default for CaptureConfig {
             max_duration: None,
             handle_signals: true,
             stop: None,
+            reconnect: None,
         }
     }
 }
@@ -157,7 +168,8 @@ impl Default for CaptureConfig {
 pub enum StopReason {
     /// SIGINT (2) or SIGTERM (15).
     Signal(i32),
-    /// A port went away (EIO/hang-up, ENODEV).
+    /// A port went away (EIO/hang-up, ENODEV), and with [`CaptureConfig::reconnect`] did
+    /// not come back in time.
     PortVanished(PathBuf),
     /// The raw log being replayed ended.
     EndOfReplay,
@@ -202,6 +214,8 @@ pub struct Stats {
     pub noise: u64,
     /// Bytes read from the ports (or the log).
     pub bytes: u64,
+    /// Ports that vanished and were opened again ([`CaptureConfig::reconnect`]).
+    pub reconnects: u32,
 }
 
 impl Stats {
@@ -228,7 +242,12 @@ impl fmt::Display for Stats {
             f,
             "{} frames ({} bad: {} CRC, {} gap, {} noise), {} bytes",
             self.frames, self.bad_frames, self.crc_errors, self.gap_errors, self.noise, self.bytes
-        )
+        )?;
+        match self.reconnects {
+            0 => Ok(()),
+            1 => f.write_str(", 1 reconnect"),
+            n => write!(f, ", {n} reconnects"),
+        }
     }
 }
 
@@ -246,8 +265,9 @@ pub struct Summary {
     /// Warnings given during the capture (also passed to [`Progress::warning`]).
     pub warnings: Vec<String>,
     /// Per port, what the driver counted during the capture (`TIOCGICOUNT`: framing,
-    /// parity and overrun errors), or `None` where the port has no counters (ptys, some
-    /// adapters) and in a replay.
+    /// parity and overrun errors; since the port was last opened, for one that
+    /// reconnected), or `None` where the port has no counters (ptys, some adapters), is
+    /// away at the end, and in a replay.
     pub line_errors: Vec<Option<serial::Counters>>,
 }
 
@@ -257,7 +277,8 @@ pub trait Progress {
     fn started(&mut self, _interfaces: &[Interface]) {}
     /// A frame was written.
     fn frame(&mut self, _frame: &Frame, _stats: &Stats) {}
-    /// Something the user should know (RS485 mode refused, coarse timestamps).
+    /// Something the user should know (RS485 mode refused, coarse timestamps, a port gone
+    /// and back).
     fn warning(&mut self, _message: &str) {}
     /// The capture has stopped.
     fn finished(&mut self, _summary: &Summary) {}
@@ -460,6 +481,9 @@ struct Writer<'p> {
     max_frames: Option<u64>,
     progress: &'p mut dyn Progress,
     frames: Vec<Frame>,
+    /// Per port, a comment for its next frame (the first after a reconnect).
+    notes: Vec<Option<String>>,
+    warnings: Vec<String>,
 }
 
 impl Writer<'_> {
@@ -472,7 +496,11 @@ impl Writer<'_> {
             if self.directions[port] != Direction::Unknown {
                 f.direction = self.directions[port];
             }
-            match self.sink.write_frame(&f) {
+            let written = match self.notes[port].take() {
+                Some(note) => self.sink.write_frame_with_comment(&f, &note),
+                None => self.sink.write_frame(&f),
+            };
+            match written {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                     return Ok(Some(StopReason::OutputClosed))
@@ -494,6 +522,35 @@ impl Writer<'_> {
         }
         self.frames = frames;
         Ok(stop)
+    }
+
+    /// `port` went away: its framer gives out what it held (a partial frame comes out
+    /// flagged too short, as at the end of a capture) and is replaced by `fresh` for when
+    /// the port is back. Live capture and replay both call this.
+    fn port_gone(
+        &mut self,
+        framer: &mut Box<dyn Framer>,
+        fresh: Box<dyn Framer>,
+        port: usize,
+    ) -> Result<Option<StopReason>, Error> {
+        framer.finish(&mut self.frames);
+        *framer = fresh;
+        self.deliver(port)
+    }
+
+    /// `port` is back after `away`: counted, and its next frame says so in a comment.
+    /// Returns the gap in seconds as the messages give it.
+    fn port_back(&mut self, port: usize, away: Duration) -> String {
+        let gap = format!("{:.1}", away.as_secs_f64());
+        self.stats.reconnects += 1;
+        self.notes[port] = Some(format!("udrv: after reconnect (port was away {gap} s)"));
+        gap
+    }
+
+    /// Tells the user, and keeps it for the summary.
+    fn warn(&mut self, message: String) {
+        self.progress.warning(&message);
+        self.warnings.push(message);
     }
 
     fn flush(&mut self) -> Result<(), Error> {
@@ -651,34 +708,12 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         }
         let mut resolution = Duration::ZERO;
         for spec in &config.ports {
-            let mut port = SerialPort::open(&spec.path, &config.line)?;
-            if let Some(rs) = &config.rs485 {
-                match port.set_rs485(rs) {
-                    Ok(got) if got != *rs => warn(
-                        progress,
-                        format!(
-                            "{}: the kernel adjusted RS485 mode to {got:?}",
-                            spec.path.display()
-                        ),
-                    ),
-                    Ok(_) => {}
-                    Err(e) => warn(progress, e.to_string()),
-                }
+            let opened = open_port(spec, config)?;
+            for note in opened.notes {
+                warn(progress, note);
             }
-            if config.low_latency {
-                let ll = port.set_low_latency();
-                for note in &ll.notes {
-                    if ll.kind != serial::PortKind::Pty {
-                        warn(progress, format!("{}: {note}", spec.path.display()));
-                    }
-                }
-                resolution = resolution.max(ll.resolution);
-            } else {
-                resolution = resolution.max(Duration::from_millis(16));
-            }
-            // Bytes that waited in the driver before the capture have no usable timestamp.
-            let _ = port.discard_input();
-            ports.push(port);
+            resolution = resolution.max(opened.resolution);
+            ports.push(Some(opened.port));
         }
         let names = config
             .ports
@@ -773,14 +808,19 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         max_frames: config.max_frames,
         progress,
         frames: Vec::new(),
+        notes: vec![None; names.len()],
+        warnings,
     };
 
-    let counters_at_start: Vec<Option<serial::Counters>> =
-        ports.iter().map(|p| p.counters().ok()).collect();
+    let mut counters_at_start: Vec<Option<serial::Counters>> = ports
+        .iter()
+        .map(|p| p.as_ref().and_then(|p| p.counters().ok()))
+        .collect();
     w.progress.started(&interfaces);
     let mut reason = None;
     if let Some(mut log) = replay {
         let path = config.replay.clone().unwrap_or_default();
+        let mut gone_at: Vec<Option<Timestamp>> = vec![None; framers.len()];
         while reason.is_none() {
             reason = stopper.check();
             if reason.is_some() {
@@ -806,38 +846,113 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
             }
             w.stats.bytes += chunk.data.len() as u64;
             if let Some((rl, rp)) = &mut raw {
-                let r = if chunk.tick {
-                    rl.write_tick(chunk.timestamp, chunk.port)
-                } else {
-                    rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data)
+                let r = match chunk.event {
+                    Some(e) => rl.write_event(chunk.timestamp, chunk.port, e),
+                    None if chunk.tick => rl.write_tick(chunk.timestamp, chunk.port),
+                    None => rl.write_chunk(chunk.timestamp, chunk.port, &chunk.data),
                 };
                 r.map_err(|source| Error::RawLog {
                     path: rp.clone(),
                     source,
                 })?;
             }
-            if chunk.tick {
-                framers[port].tick(chunk.timestamp, &mut w.frames);
-            } else {
-                framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
+            match chunk.event {
+                Some(PortEvent::Gone) => {
+                    gone_at[port] = Some(chunk.timestamp);
+                    let fresh = config.framer.build(&line, resolution);
+                    reason = w.port_gone(&mut framers[port], fresh, port)?;
+                }
+                Some(PortEvent::Back) => {
+                    let away = gone_at[port]
+                        .take()
+                        .map(|t| chunk.timestamp.since(t))
+                        .unwrap_or_default();
+                    w.port_back(port, away);
+                }
+                None => {
+                    if chunk.tick {
+                        framers[port].tick(chunk.timestamp, &mut w.frames);
+                    } else {
+                        framers[port].feed(chunk.timestamp, &chunk.data, &mut w.frames);
+                    }
+                    reason = w.deliver(port)?;
+                }
             }
-            reason = w.deliver(port)?;
         }
     } else {
         let mut buf = vec![0u8; 4096];
+        let mut away: Vec<Option<Away>> = ports.iter().map(|_| None).collect();
         'outer: loop {
             if let Some(r) = stopper.check() {
                 reason = Some(r);
                 break;
             }
+            // Ports that went away: is the path there again (a by-id link recreated)?
+            for i in 0..ports.len() {
+                let Some(a) = &mut away[i] else { continue };
+                let now = Instant::now();
+                if now < a.next_look {
+                    continue;
+                }
+                a.next_look = now + LOOK_EVERY;
+                let spec = &config.ports[i];
+                // `exists` follows symlinks: a link to a node not yet recreated is not back.
+                let opened = match spec.path.exists().then(|| open_port(spec, config)) {
+                    Some(Ok(o)) => Some(o),
+                    Some(Err(e)) => {
+                        a.last_error = Some(e.to_string());
+                        None
+                    }
+                    None => None,
+                };
+                match opened {
+                    Some(o) => {
+                        let gone = a.at;
+                        away[i] = None;
+                        let back = Timestamp::now();
+                        event_logged(&mut raw, back, i, PortEvent::Back)?;
+                        let gap = w.port_back(i, back.since(gone));
+                        w.warn(format!("{} is back after {gap} s", spec.path.display()));
+                        for note in o.notes {
+                            w.warn(note);
+                        }
+                        if o.resolution > resolution {
+                            w.warn(format!(
+                                "{}: timestamps are now only good to {:.1} ms, the framers \
+                                 still trust {:.1} ms",
+                                spec.path.display(),
+                                o.resolution.as_secs_f64() * 1e3,
+                                resolution.as_secs_f64() * 1e3
+                            ));
+                        }
+                        counters_at_start[i] = o.port.counters().ok();
+                        ports[i] = Some(o.port);
+                    }
+                    None if a.until.is_some_and(|u| now >= u) => {
+                        let tried = match &a.last_error {
+                            Some(e) => format!(" (it exists, but: {e})"),
+                            None => String::new(),
+                        };
+                        let waited = secs(config.reconnect.unwrap_or_default());
+                        w.warn(format!(
+                            "{} did not come back within {waited} s{tried}",
+                            spec.path.display()
+                        ));
+                        reason = Some(StopReason::PortVanished(spec.path.clone()));
+                        break 'outer;
+                    }
+                    None => {}
+                }
+            }
             let now = Timestamp::now();
             let deadline = framers.iter().filter_map(|f| f.deadline()).min();
             let timeout = deadline
                 .map(|d| d.since(now))
-                .unwrap_or(Duration::from_millis(100))
-                .min(Duration::from_millis(100));
-            let fds: Vec<_> = ports.iter().map(|p| p.as_fd()).collect();
-            let ready = match serial::poll_ports(&fds, Some(timeout)) {
+                .unwrap_or(LOOK_EVERY)
+                .min(LOOK_EVERY);
+            // Ports that are away are not polled (with none left this sleeps `timeout`).
+            let fds: Vec<_> = ports.iter().flatten().map(|p| p.as_fd()).collect();
+            let polled = match serial::poll_ports(&fds, Some(timeout)) {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => {
@@ -849,6 +964,11 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 }
             };
             drop(fds);
+            let mut ready = vec![Readiness::Idle; ports.len()];
+            let present = (0..ports.len()).filter(|&i| ports[i].is_some());
+            for (i, state) in present.zip(polled) {
+                ready[i] = state;
+            }
             // On quiet ports, silences that ended before these reads close frames first, so
             // that frames from two ports are written in the order they happened. (A port
             // with bytes waiting decides in `feed`, from when those bytes started.)
@@ -867,7 +987,10 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 if *state == Readiness::Idle {
                     continue;
                 }
-                match ports[i].read_now(&mut buf)? {
+                let Some(port) = ports[i].as_mut() else {
+                    continue;
+                };
+                match port.read_now(&mut buf)? {
                     ReadOutcome::Data(n) => {
                         let ts = Timestamp::now();
                         w.stats.bytes += n as u64;
@@ -887,8 +1010,32 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                     }
                     ReadOutcome::Timeout => {}
                     ReadOutcome::Vanished => {
-                        reason = Some(StopReason::PortVanished(config.ports[i].path.clone()));
-                        break 'outer;
+                        let path = &config.ports[i].path;
+                        let Some(limit) = config.reconnect else {
+                            reason = Some(StopReason::PortVanished(path.clone()));
+                            break 'outer;
+                        };
+                        ports[i] = None; // closed: a replugged adapter is a new device
+                        let at = Timestamp::now();
+                        event_logged(&mut raw, at, i, PortEvent::Gone)?;
+                        let fresh = config.framer.build(&line, resolution);
+                        if let Some(r) = w.port_gone(&mut framers[i], fresh, i)? {
+                            reason = Some(r);
+                            break 'outer;
+                        }
+                        w.warn(format!(
+                            "{} went away; waiting up to {} s for it to come back",
+                            path.display(),
+                            secs(limit)
+                        ));
+                        let now = Instant::now();
+                        away[i] = Some(Away {
+                            at,
+                            // (A wait too long for the clock has no end.)
+                            until: now.checked_add(limit),
+                            next_look: now + LOOK_EVERY,
+                            last_error: None,
+                        });
                     }
                 }
             }
@@ -915,6 +1062,9 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     {
         let mut buf = vec![0u8; 4096];
         for (i, port) in ports.iter_mut().enumerate() {
+            let Some(port) = port else {
+                continue;
+            };
             // Bounded: a busy bus must not keep a stopping capture alive.
             for _ in 0..64 {
                 let Ok(ReadOutcome::Data(n)) = port.read_now(&mut buf) else {
@@ -963,7 +1113,7 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     let line_errors: Vec<Option<serial::Counters>> = ports
         .iter()
         .zip(&counters_at_start)
-        .map(|(p, start)| Some(p.counters().ok()?.since(start.as_ref()?)))
+        .map(|(p, start)| Some(p.as_ref()?.counters().ok()?.since(start.as_ref()?)))
         .collect();
     for (spec, c) in config.ports.iter().zip(&line_errors) {
         if let Some(c) = c.filter(|c| c.has_errors()) {
@@ -977,8 +1127,7 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 c.buf_overrun,
                 c.brk
             );
-            w.progress.warning(&msg);
-            warnings.push(msg);
+            w.warn(msg);
         }
     }
     let summary = Summary {
@@ -986,11 +1135,97 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         reason,
         files,
         resolution,
-        warnings,
+        warnings: std::mem::take(&mut w.warnings),
         line_errors,
     };
     w.progress.finished(&summary);
     Ok(summary)
+}
+
+/// How often a capture with reconnect looks for a port that went away.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// A port that went away, waited for ([`CaptureConfig::reconnect`]).
+struct Away {
+    /// When it went (the raw log's `Gone` record; the gap's start).
+    at: Timestamp,
+    /// When to give up (`None`: never).
+    until: Option<Instant>,
+    /// When to look for its path next.
+    next_look: Instant,
+    /// Why the last open failed, when the path was there.
+    last_error: Option<String>,
+}
+
+/// A port opened and set up by [`open_port`].
+struct Opened {
+    port: SerialPort,
+    /// How good its timestamps are.
+    resolution: Duration,
+    /// What did not work (RS485 mode refused, no low latency), for the user.
+    notes: Vec<String>,
+}
+
+/// Opens `spec` with `config`'s line settings, RS485 mode and low-latency set-up, and
+/// discards what waited in the driver: at the start of a capture, and again when a port
+/// that went away comes back.
+fn open_port(spec: &PortSpec, config: &CaptureConfig) -> Result<Opened, serial::Error> {
+    let mut notes = Vec::new();
+    let mut port = SerialPort::open(&spec.path, &config.line)?;
+    if let Some(rs) = &config.rs485 {
+        match port.set_rs485(rs) {
+            Ok(got) if got != *rs => notes.push(format!(
+                "{}: the kernel adjusted RS485 mode to {got:?}",
+                spec.path.display()
+            )),
+            Ok(_) => {}
+            Err(e) => notes.push(e.to_string()),
+        }
+    }
+    let resolution = if config.low_latency {
+        let ll = port.set_low_latency();
+        if ll.kind != serial::PortKind::Pty {
+            for note in &ll.notes {
+                notes.push(format!("{}: {note}", spec.path.display()));
+            }
+        }
+        ll.resolution
+    } else {
+        Duration::from_millis(16)
+    };
+    // Bytes that waited in the driver before the capture have no usable timestamp.
+    let _ = port.discard_input();
+    Ok(Opened {
+        port,
+        resolution,
+        notes,
+    })
+}
+
+/// `d` in seconds for a message: whole seconds as such, else to a tenth.
+fn secs(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{:.1}", d.as_secs_f64())
+    }
+}
+
+/// Records a port going away or coming back in the raw log, when there is one.
+fn event_logged(
+    raw: &mut Option<(RawLogWriter<BufWriter<File>>, PathBuf)>,
+    at: Timestamp,
+    port: usize,
+    event: PortEvent,
+) -> Result<(), Error> {
+    if let Some((rl, rp)) = raw {
+        rl.write_event(at, port as u8, event)
+            .map_err(|source| Error::RawLog {
+                path: rp.clone(),
+                source,
+            })?;
+    }
+    Ok(())
 }
 
 /// Records a framer tick in the raw log, when there is one.

@@ -15,7 +15,14 @@
 //! Flags bit 0 marks a *tick*: no data (len 0), the capture loop found the port quiet at
 //! `ts` and let its framer close a frame on that silence. Replaying ticks where the live
 //! capture made them reproduces its frames exactly; a log without ticks replays with the
-//! ticks [`crate::framer::Framer::feed`] infers. Other flag bits are reserved (0).
+//! ticks [`crate::framer::Framer::feed`] infers.
+//!
+//! Flags bits 1 and 2 mark a port going away and coming back (a capture with reconnect,
+//! [`crate::capture::CaptureConfig::reconnect`]), with no data (len 0): bit 1, the port
+//! vanished at `ts` and its framer gave out what it held (a partial frame flagged too
+//! short); bit 2, the port was opened again at `ts` and the input waiting in it was
+//! discarded. Readers that predate them see empty chunks, which frame nothing. Other flag
+//! bits are reserved (0).
 //!
 //! Records follow each other to the end of the file. A record cut short (the capture was
 //! killed mid-write) is reported by [`RawLogReader::truncated`] and ignored.
@@ -56,6 +63,26 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// A tick: the port was quiet at `timestamp` (see the module docs).
     pub tick: bool,
+    /// The port went away or came back at `timestamp` (no data).
+    pub event: Option<PortEvent>,
+}
+
+/// A port's going away or coming back, recorded in the raw log (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortEvent {
+    /// The port vanished; its framer gave out what it held (flags bit 1).
+    Gone,
+    /// The port was opened again; the input waiting in it was discarded (flags bit 2).
+    Back,
+}
+
+impl PortEvent {
+    fn flag(self) -> u8 {
+        match self {
+            PortEvent::Gone => 2,
+            PortEvent::Back => 4,
+        }
+    }
 }
 
 /// Writes a raw log.
@@ -106,6 +133,18 @@ impl<W: Write> RawLogWriter<W> {
         let mut rec = Vec::with_capacity(12);
         rec.extend_from_slice(&ts.as_nanos().to_le_bytes());
         rec.extend_from_slice(&[port, 1, 0, 0]);
+        self.w.write_all(&rec)?;
+        if self.flush_each {
+            self.w.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Appends a port event: `port` went away or came back at `ts`.
+    pub fn write_event(&mut self, ts: Timestamp, port: u8, event: PortEvent) -> io::Result<()> {
+        let mut rec = Vec::with_capacity(12);
+        rec.extend_from_slice(&ts.as_nanos().to_le_bytes());
+        rec.extend_from_slice(&[port, event.flag(), 0, 0]);
         self.w.write_all(&rec)?;
         if self.flush_each {
             self.w.flush()?;
@@ -249,6 +288,9 @@ impl<R: Read> RawLogReader<R> {
             port: h[8],
             data,
             tick: h[9] & 1 != 0,
+            event: [PortEvent::Gone, PortEvent::Back]
+                .into_iter()
+                .find(|e| h[9] & e.flag() != 0),
         }))
     }
 }
@@ -289,6 +331,8 @@ mod tests {
         w.write_chunk(Timestamp(6), 1, &[]).unwrap();
         w.write_chunk(Timestamp(7), 1, &[9; 10]).unwrap();
         w.write_tick(Timestamp(8), 0).unwrap();
+        w.write_event(Timestamp(9), 1, PortEvent::Gone).unwrap();
+        w.write_event(Timestamp(10), 1, PortEvent::Back).unwrap();
         let bytes = w.into_inner();
         let r = RawLogReader::new(&bytes[..]).unwrap();
         assert_eq!(r.header(), &header);
@@ -299,17 +343,28 @@ mod tests {
             port,
             data,
             tick,
+            event: None,
+        };
+        let event = |t, event| Chunk {
+            event: Some(event),
+            ..chunk(t, 1, vec![], false)
         };
         assert_eq!(
             chunks,
             [
                 chunk(5, 0, vec![1, 2, 3], false),
                 chunk(7, 1, vec![9; 10], false),
-                chunk(8, 0, vec![], true)
+                chunk(8, 0, vec![], true),
+                event(9, PortEvent::Gone),
+                event(10, PortEvent::Back),
             ]
         );
+        // The event records: port, flags bit 1 or 2, no data.
+        let n = bytes.len();
+        assert_eq!(bytes[n - 24 + 8..n - 12], [1, 2, 0, 0]);
+        assert_eq!(bytes[n - 12 + 8..], [1, 4, 0, 0]);
         let mut r = RawLogReader::new(&bytes[..bytes.len() - 4]).unwrap();
-        assert_eq!(r.by_ref().count(), 2);
+        assert_eq!(r.by_ref().count(), 4);
         assert!(r.truncated());
         assert!(RawLogReader::new(&b"PCAPNG.........."[..]).is_err());
     }

@@ -1,0 +1,475 @@
+//! Captures with reconnect on real ttys: the port is a symlink to a pseudo-terminal, as
+//! `/dev/serial/by-id/..` links are to USB adapters. The pty is closed (the adapter
+//! unplugged), a new one appears and the link is pointed at it (udev on a replug), and the
+//! capture must go on into the same file: every frame from both sides once and in order,
+//! the gap marked by a comment that tshark shows, one reconnect counted, warnings given,
+//! and the raw log replaying to the same file. Also: a port that never comes back ends the
+//! capture with a valid file, a stop while waiting ends it at once, and a 4-wire tap keeps
+//! capturing its other port meanwhile.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use pcap_parser::pcapng::Block;
+use pcap_parser::PcapNGCapture;
+use tempfile::TempDir;
+use udrv_core::serial::Pty;
+use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason, Summary};
+use udrv_rs485::pcap::Interface;
+use udrv_rs485::{Direction, LineSettings};
+
+/// How long any one wait in these tests may take before the test fails.
+const WAIT: Duration = Duration::from_secs(15);
+
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-rs485-reconnect-").unwrap()
+}
+
+fn line() -> LineSettings {
+    "115200 8E1".parse().unwrap()
+}
+
+/// What the capture reports while it runs.
+enum Event {
+    Started,
+    Warning(String),
+}
+
+struct Events(mpsc::Sender<Event>);
+
+impl Progress for Events {
+    fn started(&mut self, _: &[Interface]) {
+        let _ = self.0.send(Event::Started);
+    }
+    fn warning(&mut self, message: &str) {
+        let _ = self.0.send(Event::Warning(message.to_string()));
+    }
+}
+
+/// A capture running in a thread: its events, and its result when it ends.
+struct Running {
+    events: Receiver<Event>,
+    done: Receiver<Result<Summary, capture::Error>>,
+}
+
+impl Running {
+    fn start(config: CaptureConfig) -> Running {
+        let (tx_events, events) = mpsc::channel();
+        let (tx_done, done) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx_done.send(capture::run(&config, &mut Events(tx_events)));
+        });
+        let r = Running { events, done };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match r.events.recv_timeout(left) {
+                Ok(Event::Started) => return r,
+                Ok(Event::Warning(_)) => {}
+                Err(e) => panic!("capture did not start: {e}"),
+            }
+        }
+    }
+
+    /// Waits (at most [`WAIT`]) for a warning containing `needle`; returns it.
+    fn warning(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(Event::Warning(w)) if w.contains(needle) => return w,
+                Ok(Event::Warning(w)) => seen.push(w),
+                Ok(Event::Started) => {}
+                Err(e) => panic!("no warning with `{needle}` ({e}); got {seen:?}"),
+            }
+        }
+    }
+
+    /// The capture's result (it must end within [`WAIT`]).
+    fn finish(self) -> Summary {
+        self.done
+            .recv_timeout(WAIT)
+            .expect("the capture did not end")
+            .expect("the capture failed")
+    }
+}
+
+/// Points `link` at `target`, atomically (a new link renamed over the old one).
+fn point(link: &Path, target: &Path) {
+    let tmp = link.with_extension("new");
+    let _ = std::fs::remove_file(&tmp);
+    symlink(target, &tmp).unwrap();
+    std::fs::rename(&tmp, link).unwrap();
+}
+
+/// Unplugs the adapter behind `link`: the link first dangles (it points at a node that is
+/// not there), then the pty closes. (Closing the pty alone would leave the link pointing
+/// at `/dev/pts/N`, a number the next pty opened by a test running alongside may take.)
+fn unplug(link: &Path, pty: Pty) {
+    point(link, &link.with_extension("unplugged"));
+    drop(pty);
+    assert!(!link.exists(), "the link should dangle now");
+    assert!(
+        link.symlink_metadata().is_ok(),
+        "the link should still be there"
+    );
+}
+
+/// 2 * `n` frames: read-holding-registers requests and responses, numbered from `first`.
+fn exchange(first: u16, n: u16) -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    for i in first..first + n {
+        v.push(read_req(1 + (i % 3) as u8, i * 10, 1 + i % 8));
+        v.push(read_resp(1 + (i % 3) as u8, 1 + i % 8));
+    }
+    v
+}
+
+/// Writes `frames` to the pty master with real silences between them.
+fn send(master: &mut std::fs::File, frames: &[Vec<u8>]) {
+    for f in frames {
+        master.write_all(f).unwrap();
+        master.flush().unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A packet: interface, epb_flags, data, comments.
+#[derive(Debug)]
+struct Packet {
+    interface: u32,
+    flags: u32,
+    data: Vec<u8>,
+    comments: Vec<String>,
+}
+
+/// The packets of a pcapng file (which must parse, with one section).
+fn read_pcapng(path: &Path) -> Vec<Packet> {
+    let bytes = std::fs::read(path).unwrap();
+    let cap = PcapNGCapture::from_file(&bytes)
+        .unwrap_or_else(|e| panic!("{} is not valid pcapng: {e:?}", path.display()));
+    assert_eq!(cap.sections.len(), 1);
+    let opt = |o: &pcap_parser::PcapNGOption| o.value[..o.len as usize].to_vec();
+    cap.sections[0]
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::EnhancedPacket(epb) => Some(Packet {
+                interface: epb.if_id,
+                flags: epb
+                    .options
+                    .iter()
+                    .find(|o| o.code.0 == 2)
+                    .map(|o| o.as_u32_le().unwrap())
+                    .unwrap_or(0),
+                data: epb.data[..epb.caplen as usize].to_vec(),
+                comments: epb
+                    .options
+                    .iter()
+                    .filter(|o| o.code.0 == 1)
+                    .map(|o| String::from_utf8(opt(o)).unwrap())
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// tshark's reading of `path`: one line per packet with its frame comments. tshark must
+/// read the whole file without complaint.
+fn tshark_comments(path: &Path) -> Vec<String> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-T", "fields", "-e", "frame.number", "-e", "frame.comment"])
+        .output()
+        .expect("tshark is needed: apt-get install -y tshark");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "tshark: {err}");
+    assert!(
+        !err.contains("cut short") && !err.contains("appears to be damaged"),
+        "tshark: {err}"
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// The seconds in "... away 0.4 s)".
+fn away_secs(comment: &str) -> f64 {
+    let rest = comment.split("away ").nth(1).expect(comment);
+    rest.split(' ').next().unwrap().parse().expect(comment)
+}
+
+#[test]
+fn port_behind_a_symlink_goes_away_and_comes_back_into_the_same_file() {
+    let dir = scratch();
+    let link = dir.path().join("ttyBUS");
+    let out = dir.path().join("reconnect.pcapng");
+    let raw = dir.path().join("reconnect.udrvraw");
+    let mut a = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let stop = Arc::new(AtomicBool::new(false));
+    let cap = Running::start(CaptureConfig {
+        ports: vec![PortSpec::new(&link)],
+        line: line(),
+        output: Output::Path(out.clone()),
+        raw_log: Some(raw.clone()),
+        reconnect: Some(Duration::from_secs(30)),
+        handle_signals: false,
+        stop: Some(stop.clone()),
+        ..CaptureConfig::default()
+    });
+
+    let before = exchange(0, 5);
+    send(&mut a.master, &before);
+    // A request cut off by the unplug: it must come out, flagged too short.
+    let partial = read_req(2, 500, 4)[..4].to_vec();
+    a.master.write_all(&partial).unwrap();
+    thread::sleep(Duration::from_millis(30));
+    let mut b = Pty::open().unwrap();
+    unplug(&link, a);
+    let gone = cap.warning("went away");
+    assert!(
+        gone.contains(&link.display().to_string()) && gone.contains("waiting up to 30 s"),
+        "{gone}"
+    );
+    thread::sleep(Duration::from_millis(400));
+    point(&link, &b.slave_path); // plugged in again: udev recreates the link
+    let back = cap.warning("is back after");
+    assert!(back.contains(&link.display().to_string()), "{back}");
+    let after = exchange(5, 5);
+    send(&mut b.master, &after);
+    thread::sleep(Duration::from_millis(50));
+    stop.store(true, Ordering::SeqCst);
+    let summary = cap.finish();
+    drop(b);
+
+    assert_eq!(summary.reason, StopReason::Stopped);
+    assert_eq!(summary.stats.reconnects, 1);
+    assert!(summary.stats.to_string().ends_with(", 1 reconnect"));
+    assert!(summary.warnings.contains(&gone), "{:?}", summary.warnings);
+    assert!(summary.warnings.contains(&back), "{:?}", summary.warnings);
+    let mut want = before.clone();
+    want.push(partial.clone());
+    want.extend(after.iter().cloned());
+    let packets = read_pcapng(&out);
+    let got: Vec<&[u8]> = packets.iter().map(|p| &p.data[..]).collect();
+    assert_eq!(got, want.iter().map(|f| &f[..]).collect::<Vec<_>>());
+    assert_eq!(summary.stats.frames, want.len() as u64);
+    let k = before.len();
+    assert_eq!(
+        packets[k].flags >> 26 & 1,
+        1,
+        "the cut request is too short"
+    );
+    // The first frame after the gap says so, and only it.
+    let first_after = &packets[k + 1].comments;
+    assert_eq!(first_after.len(), 1, "{first_after:?}");
+    assert_eq!(packets[k + 1].flags >> 24, 0, "{first_after:?}");
+    assert!(
+        first_after[0].starts_with("udrv: after reconnect (port was away "),
+        "{first_after:?}"
+    );
+    let away = away_secs(&first_after[0]);
+    assert!((0.4..10.0).contains(&away), "{first_after:?}");
+    assert!(back.contains(&format!("after {away:.1} s")), "{back}");
+    // (Other frames may carry a flag's comment: a pty's silences jitter.)
+    for (i, p) in packets.iter().enumerate() {
+        if i != k + 1 {
+            assert!(
+                !p.comments.iter().any(|c| c.contains("reconnect")),
+                "packet {i}: {:?}",
+                p.comments
+            );
+        }
+    }
+    // tshark reads every frame and shows the comment on the right one.
+    let rows = tshark_comments(&out);
+    assert_eq!(rows.len(), want.len(), "{rows:?}");
+    assert!(
+        rows[k + 1].starts_with(&format!("{}\tudrv: after reconnect", k + 2)),
+        "{rows:?}"
+    );
+
+    // The raw log records the gap: replaying it gives the same file, comment included.
+    let replayed = dir.path().join("replayed.pcapng");
+    let again = capture::run(
+        &CaptureConfig {
+            replay: Some(raw),
+            output: Output::Path(replayed.clone()),
+            handle_signals: false,
+            ..CaptureConfig::default()
+        },
+        &mut (),
+    )
+    .unwrap();
+    assert_eq!(again.reason, StopReason::EndOfReplay);
+    assert_eq!(again.stats.reconnects, 1);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&replayed).unwrap(),
+        "the replay differs from the live capture"
+    );
+}
+
+#[test]
+fn a_port_that_never_comes_back_ends_the_capture_after_the_wait() {
+    let dir = scratch();
+    let link = dir.path().join("ttyGONE");
+    let out = dir.path().join("gone.pcapng");
+    let mut a = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let cap = Running::start(CaptureConfig {
+        ports: vec![PortSpec::new(&link)],
+        line: line(),
+        output: Output::Path(out.clone()),
+        reconnect: Some(Duration::from_millis(700)),
+        handle_signals: false,
+        ..CaptureConfig::default()
+    });
+    let frames = exchange(0, 2);
+    send(&mut a.master, &frames);
+    thread::sleep(Duration::from_millis(30));
+    unplug(&link, a);
+    let t0 = Instant::now();
+    cap.warning("waiting up to 0.7 s");
+    let gave_up = cap.warning("did not come back");
+    let waited = t0.elapsed();
+    let summary = cap.finish();
+    assert!(
+        waited >= Duration::from_millis(600) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert!(gave_up.contains("within 0.7 s"), "{gave_up}");
+    assert_eq!(summary.reason, StopReason::PortVanished(link.clone()));
+    assert_eq!(summary.stats.reconnects, 0);
+    let got: Vec<Vec<u8>> = read_pcapng(&out).into_iter().map(|p| p.data).collect();
+    assert_eq!(got, frames);
+    assert_eq!(tshark_comments(&out).len(), frames.len());
+}
+
+#[test]
+fn a_stop_while_waiting_ends_the_capture_at_once() {
+    let dir = scratch();
+    let link = dir.path().join("ttyWAIT");
+    let out = dir.path().join("wait.pcapng");
+    let mut a = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let stop = Arc::new(AtomicBool::new(false));
+    let cap = Running::start(CaptureConfig {
+        ports: vec![PortSpec::new(&link)],
+        line: line(),
+        output: Output::Path(out.clone()),
+        reconnect: Some(Duration::from_secs(3600)),
+        handle_signals: false,
+        stop: Some(stop.clone()),
+        ..CaptureConfig::default()
+    });
+    let frames = exchange(0, 3);
+    send(&mut a.master, &frames);
+    thread::sleep(Duration::from_millis(30));
+    unplug(&link, a);
+    cap.warning("waiting up to 3600 s");
+    thread::sleep(Duration::from_millis(250));
+    let t0 = Instant::now();
+    stop.store(true, Ordering::SeqCst);
+    let summary = cap.finish();
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    assert_eq!(summary.reason, StopReason::Stopped);
+    let got: Vec<Vec<u8>> = read_pcapng(&out).into_iter().map(|p| p.data).collect();
+    assert_eq!(got, frames);
+    assert_eq!(tshark_comments(&out).len(), frames.len());
+}
+
+#[test]
+fn a_tap_keeps_capturing_its_other_port_while_one_is_away() {
+    let dir = scratch();
+    let link = dir.path().join("ttyOUT");
+    let out = dir.path().join("tap.pcapng");
+    let mut a = Pty::open().unwrap();
+    let mut inbound = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let stop = Arc::new(AtomicBool::new(false));
+    let cap = Running::start(CaptureConfig {
+        ports: vec![
+            PortSpec::with_direction(&link, Direction::Outbound),
+            PortSpec::with_direction(&inbound.slave_path, Direction::Inbound),
+        ],
+        line: line(),
+        // Timestamps this coarse never let a silence close a frame: only the port going
+        // away can hand out the cut one.
+        resolution: Some(Duration::from_secs(20)),
+        output: Output::Path(out.clone()),
+        reconnect: Some(Duration::from_secs(30)),
+        handle_signals: false,
+        stop: Some(stop.clone()),
+        ..CaptureConfig::default()
+    });
+    let ex = exchange(0, 6);
+    let (requests, responses): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+        ex.chunks(2).map(|p| (p[0].clone(), p[1].clone())).unzip();
+    send(&mut a.master, &requests[..2]);
+    let partial = requests[2][..4].to_vec();
+    a.master.write_all(&partial).unwrap();
+    thread::sleep(Duration::from_millis(30));
+    let mut b = Pty::open().unwrap();
+    unplug(&link, a);
+    cap.warning("went away");
+    // The cut request is out already, before anything comes back.
+    let deadline = Instant::now() + WAIT;
+    while read_pcapng(&out)
+        .iter()
+        .filter(|p| p.interface == 0)
+        .count()
+        < 3
+    {
+        assert!(Instant::now() < deadline, "the cut frame was not written");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // Meanwhile the inbound port goes on.
+    send(&mut inbound.master, &responses[..4]);
+    thread::sleep(Duration::from_millis(100));
+    point(&link, &b.slave_path);
+    cap.warning("is back after");
+    send(&mut b.master, &requests[3..]);
+    send(&mut inbound.master, &responses[4..]);
+    thread::sleep(Duration::from_millis(50));
+    stop.store(true, Ordering::SeqCst);
+    let summary = cap.finish();
+    drop((b, inbound));
+    assert_eq!(summary.reason, StopReason::Stopped);
+    assert_eq!(summary.stats.reconnects, 1);
+    let packets = read_pcapng(&out);
+    let port = |i: u32| -> Vec<&Packet> { packets.iter().filter(|p| p.interface == i).collect() };
+    let mut want_out: Vec<Vec<u8>> = requests[..2].to_vec();
+    want_out.push(partial);
+    want_out.extend(requests[3..].iter().cloned());
+    let out0: Vec<Vec<u8>> = port(0).iter().map(|p| p.data.clone()).collect();
+    assert_eq!(out0, want_out);
+    assert_eq!(
+        port(0)[2].flags >> 26 & 1,
+        1,
+        "the cut request is too short: {:#x} {:?}",
+        port(0)[2].flags,
+        port(0)[2].comments
+    );
+    assert!(port(0)[3].comments[0].starts_with("udrv: after reconnect"));
+    let in1: Vec<Vec<u8>> = port(1).iter().map(|p| p.data.clone()).collect();
+    assert_eq!(in1, responses);
+    assert!(port(1).iter().all(|p| p.comments.is_empty()));
+    assert_eq!(tshark_comments(&out).len(), packets.len());
+}
