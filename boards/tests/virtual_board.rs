@@ -1,27 +1,31 @@
 //! The virtual board: every chip read through its driver over the simulated buses, inputs
 //! set through the models' handles and through the environment, the heater relay warming
-//! the room, GPIO wiring of the MCP23017's INTA to `GPIO17`, and the `Board` trait.
+//! the room, GPIO wiring of the MCP23017's INTA to `GPIO17`, the PCA9685's all-call address
+//! moved off the SHTC3's 0x70, and the `Board` trait.
 
 use std::time::Duration;
 
 use embedded_hal::digital::OutputPin;
 use udrv_boards::r#virtual::{
     Environment, LineRole, Peripherals, StdDelay, VirtualBoard, CHIPS, EEPROM_ID,
-    INA219_SHUNT_MICRO_OHM,
+    INA219_SHUNT_MICRO_OHM, MCP23S17_DIP, PCA9685_ALL_CALL,
 };
 use udrv_boards::{Board, BoardId, Error, PinSpec};
 use udrv_drivers::ads1x1x::{Ads1x1x, Channel, FullScale, Variant};
 use udrv_drivers::at24::{self, At24};
+use udrv_drivers::bh1750::{Bh1750, Resolution};
 use udrv_drivers::bme280::{Bme280, Config};
 use udrv_drivers::ds3231::Ds3231;
 use udrv_drivers::ina219::Ina219;
 use udrv_drivers::lm75::Lm75;
 use udrv_drivers::max31855::{self, Max31855};
 use udrv_drivers::mcp23017::Mcp23017;
+use udrv_drivers::mcp23s17::Mcp23s17;
 use udrv_drivers::mcp3x08::{Input, Mcp3x08, Variant as AdcVariant};
 use udrv_drivers::pca95xx::Pca95xx;
 use udrv_drivers::pca9685::Pca9685;
 use udrv_drivers::sht3x::{Repeatability, Sht3x};
+use udrv_drivers::shtc3::{PowerMode, Shtc3};
 use udrv_drivers::sim::block_on;
 use udrv_drivers::{Current, Humidity, Pressure, Temperature, Voltage};
 
@@ -121,11 +125,44 @@ fn every_chip_reads_what_the_environment_says() {
     let mut io = Mcp23017::new(i2c.clone(), 0x20);
     assert_eq!(io.read_gpio().unwrap(), 0, "floating, no pull-ups: low");
 
-    let mut dip = Pca95xx::pca9554(i2c, 0x21);
+    let mut dip = Pca95xx::pca9554(i2c.clone(), 0x21);
     assert_eq!(
         dip.read_inputs().unwrap(),
         0b1010_1111,
         "switches on IO4, IO6 pull low"
+    );
+
+    // H-resolution at MTreg 69: a count per 1/1.2 lx, so within 0.42 lx of the light.
+    let mut light = Bh1750::new(i2c.clone(), 0x23);
+    light.power_on().unwrap();
+    let lux = light.measure_one_time(Resolution::High, &mut d).unwrap();
+    assert!(
+        (lux.0 as i64 - c.illuminance.0 as i64).abs() <= 417,
+        "{lux:?} vs {:?}",
+        c.illuminance
+    );
+    assert!((30_000..=800_000).contains(&c.illuminance.0));
+
+    // The SHTC3 is by the door: 0.2 °C cooler, 1 %RH drier than the room.
+    let mut shtc3 = Shtc3::new(i2c);
+    shtc3.wakeup().unwrap();
+    assert!(udrv_drivers::shtc3::is_shtc3_id(shtc3.read_id().unwrap()));
+    let m = shtc3.measure(PowerMode::Normal, &mut d).unwrap();
+    assert!(
+        (m.temperature.0 - (c.temperature.0 - 200)).abs() <= 3,
+        "{m:?} vs {c:?}"
+    );
+    assert!((m.humidity.0 as i32 - (c.humidity.0 as i32 - 1_000)).abs() <= 2);
+
+    let mut io = Mcp23s17::new(b.open_spi(1, 2).unwrap(), 0);
+    assert_eq!(
+        io.read_pair(udrv_drivers::mcp23s17::Reg::Iodir).unwrap(),
+        0xffff
+    );
+    assert_eq!(
+        io.read_gpio().unwrap(),
+        u16::from(MCP23S17_DIP) << 8,
+        "the DIP switch on GPB0-GPB3, the rest floating low"
     );
 
     let mut adc = Mcp3x08::new(b.open_spi(0, 0).unwrap(), AdcVariant::Mcp3008, 3_300_000);
@@ -294,6 +331,53 @@ fn board_trait_names_pins_and_buses_like_a_pi() {
     assert!(e.contains("input driven by the MCP23017 INTA"), "{e}");
     assert!(b.line("GPIO2").is_err(), "SDA is not a wired GPIO");
     assert_eq!(b.line(15).unwrap().role, LineRole::Output);
+}
+
+#[test]
+fn the_pca9685_all_call_is_moved_off_the_shtc3() {
+    let b = board();
+    let i2c = b.open_i2c("i2c-1").unwrap();
+    assert_eq!(PCA9685_ALL_CALL, 0x6f);
+    assert!(i2c.addresses().contains(&PCA9685_ALL_CALL));
+    // The driver's init turns all-call on (as after power-up): it answers 0x6f, not 0x70.
+    let mut pwm = Pca9685::new(i2c.clone(), 0x41);
+    pwm.init().unwrap();
+    assert_eq!(b.chips().pca9685.lock().register(0x05), 0x6f << 1);
+    let mut all = Pca9685::new(i2c.clone(), PCA9685_ALL_CALL);
+    all.set_duty(3, 2048).unwrap();
+    assert_eq!(
+        b.chips().pca9685.lock().duty(3),
+        2048,
+        "all-call write at 0x6f"
+    );
+    // 0x70 is the SHTC3 alone: its measurement reads clean (CRC checked).
+    let mut shtc3 = Shtc3::new(i2c);
+    let m = shtc3.measure(PowerMode::Normal, &mut StdDelay).unwrap();
+    assert!((0..40_000).contains(&m.temperature.0), "{m:?}");
+    assert_eq!(b.chips().shtc3.lock().measurements(), (1, 0));
+}
+
+#[test]
+fn the_light_moves_with_the_ads1115_light_sensor() {
+    let b = board();
+    let e = b.environment();
+    let (mut lo, mut hi) = (e.conditions(), e.conditions());
+    for s in 0..120 {
+        e.set_elapsed(Duration::from_secs(100 + s));
+        let c = e.conditions();
+        if c.illuminance < lo.illuminance {
+            lo = c;
+        }
+        if c.illuminance > hi.illuminance {
+            hi = c;
+        }
+    }
+    // One 2-minute period: from about 30 lx to about 800 lx, AIN1 dark to bright with it.
+    assert!(
+        lo.illuminance.0 < 31_000 && hi.illuminance.0 > 799_000,
+        "{lo:?} {hi:?}"
+    );
+    assert!(lo.adc[1].0 < 210_000 && hi.adc[1].0 > 2_790_000);
 }
 
 #[test]

@@ -29,6 +29,13 @@ fn names_every_chip_of_the_virtual_bus() {
         if c.chip == "sht3x" {
             // Only commands make an SHT3x talk; probe sends none.
             assert_eq!(guess, "(sht3x?)", "{line}");
+        } else if c.chip == "bh1750" || c.chip == "shtc3" {
+            // Command-driven too: candidates from plain reads, never identified.
+            assert_eq!(guess, format!("({}?)", c.chip), "{line}");
+            assert!(
+                line.contains(&format!("udrv read {}@BUS", c.chip)),
+                "{line}"
+            );
         } else if c.chip == "pca9548" {
             // Only plain reads at 0x70-0x75: a switch takes any written byte as its
             // channel selection; it repeats its control register (no channel enabled).
@@ -42,9 +49,9 @@ fn names_every_chip_of_the_virtual_bus() {
             assert_eq!(guess, c.chip, "{line}");
         }
     }
-    // The PCA9685 answers its all-call address too (only plain reads there: 0x70 is a
-    // switch address); nothing else is on the bus.
-    assert!(out.contains("0x70  (pca954x?)"), "{out}");
+    // The PCA9685 answers its all-call address too, moved to 0x6f (0x70 is the SHTC3's);
+    // nothing else is on the bus.
+    assert!(out.contains("0x6f  pca9685 "), "{out}");
     let expected = CHIPS.iter().filter(|c| c.address.is_some()).count() + 1;
     assert_eq!(out.lines().count(), expected, "{out}");
     assert!(
@@ -64,6 +71,13 @@ fn json_lists_what_was_found() {
     assert_eq!(at(0x40)["chip"], "ina219");
     assert_eq!(at(0x44)["chip"], serde_json::Value::Null);
     assert_eq!(at(0x44)["guess"], "(sht3x?)");
+    assert_eq!(at(0x23)["chip"], serde_json::Value::Null);
+    assert_eq!(at(0x23)["guess"], "(bh1750?)");
+    assert_eq!(at(0x70)["guess"], "(shtc3?)");
+    assert!(at(0x70)["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("refuses a plain read"));
     assert!(found.iter().all(|f| f["evidence"].as_str().is_some()));
 }
 

@@ -70,6 +70,26 @@ fn reads_every_chip_with_the_environments_values() {
     assert!((amps - c.current.0 as f64 / 1e6).abs() < 0.0002);
     let outdoor = value(&out, "bme280@spidev1.0", "temperature");
     assert!((outdoor - c.outdoor_temperature.0 as f64 / 1000.0).abs() <= 0.015);
+    // BH1750, H-resolution: 1/1.2 lx steps (within 0.42 lx), printed to 0.1 lx.
+    let lux = value(&out, "bh1750@i2c-1:0x23", "illuminance");
+    let light = c.illuminance.0 as f64 / 1000.0;
+    assert!((lux - light).abs() <= 0.47, "bh1750 {lux} vs {light}");
+    // SHTC3, by the door: 0.2 °C cooler and 1 %RH drier than the room; 16-bit codes
+    // (0.003 °C, 0.002 %RH) printed to 0.01 °C and 0.1 %RH.
+    let t = value(&out, "shtc3@i2c-1:0x70", "temperature");
+    assert!(
+        (t - (room - 0.2)).abs() <= 0.01,
+        "shtc3 {t} vs {room} - 0.2"
+    );
+    let h = value(&out, "shtc3@i2c-1:0x70", "humidity");
+    let rh = c.humidity.0 as f64 / 1000.0 - 1.0;
+    assert!((h - rh).abs() <= 0.06, "shtc3 {h} vs {rh}");
+    // MCP23S17: all inputs, the DIP switch (0101) on GPB0-GPB3, the rest floating low.
+    assert!(
+        out.contains("mcp23s17@spidev1.2   gpioa         0b00000000 (inputs 0b11111111)\n")
+            && out.contains("mcp23s17@spidev1.2   gpiob         0b00000101 (inputs 0b11111111)\n"),
+        "{out}"
+    );
     assert!(out.contains("|udrv virtual boa|"), "EEPROM ID:\n{out}");
     // The RTC starts at the board's time: 1000 s after 2000-01-01 (small test times).
     assert!(
@@ -125,6 +145,89 @@ fn json_is_one_object_per_chip() {
     );
     let ds = &lines.iter().find(|v| v["chip"] == "ds3231").unwrap()["readings"];
     assert!(ds["time"]["value"].as_str().unwrap().starts_with("20"));
+    // The new chips: the text's values and units, and where they are.
+    let full = stdout(&udrv(&["--board", "virtual", "read"], Some(TIME)));
+    let chip = |name: &str| lines.iter().find(|v| v["chip"] == name).unwrap();
+    let (bh, sht, io) = (chip("bh1750"), chip("shtc3"), chip("mcp23s17"));
+    assert_eq!(
+        (bh["bus"].as_str(), bh["address"].as_u64()),
+        (Some("i2c-1"), Some(0x23))
+    );
+    assert_eq!(bh["readings"]["illuminance"]["unit"], "lx");
+    assert_eq!(
+        bh["readings"]["illuminance"]["value"].as_f64().unwrap(),
+        value(&full, "bh1750@i2c-1:0x23", "illuminance")
+    );
+    assert_eq!(sht["address"].as_u64(), Some(0x70));
+    for (q, unit) in [("temperature", "°C"), ("humidity", "%RH")] {
+        assert_eq!(sht["readings"][q]["unit"], unit);
+        assert_eq!(
+            sht["readings"][q]["value"].as_f64().unwrap(),
+            value(&full, "shtc3@i2c-1:0x70", q)
+        );
+    }
+    assert_eq!(
+        (io["bus"].as_str(), io["address"].as_u64()),
+        (Some("spidev1.2"), None)
+    );
+    assert_eq!(
+        io["readings"]["gpiob"]["value"],
+        "0b00000101 (inputs 0b11111111)"
+    );
+}
+
+#[test]
+fn light_and_humidity_move_with_the_clock() {
+    let read = |t: f64| {
+        let o = udrv(
+            &["--board", "virtual", "read", "bh1750@i2c-1", "shtc3@1"],
+            Some(t),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let (a, b) = (read(TIME), read(TIME + 30.0));
+    for (dev, q) in [
+        ("bh1750@i2c-1:0x23", "illuminance"),
+        ("shtc3@i2c-1:0x70", "temperature"),
+        ("shtc3@i2c-1:0x70", "humidity"),
+    ] {
+        assert_ne!(value(&a, dev, q), value(&b, dev, q), "{dev} {q}");
+        let c = VirtualBoard::at(Duration::from_secs_f64(TIME + 30.0))
+            .environment()
+            .conditions();
+        if q == "illuminance" {
+            let lux = c.illuminance.0 as f64 / 1000.0;
+            assert!((value(&b, dev, q) - lux).abs() <= 0.47);
+        }
+    }
+    // The BH1750 at its other address, and the SHTC3 at any other, are refused before
+    // any bus is touched.
+    let o = udrv(
+        &["--board", "virtual", "read", "shtc3@i2c-1:0x71"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("answers only at 0x70"),
+        "{}",
+        stderr(&o)
+    );
+    let o = udrv(
+        &["--board", "virtual", "read", "bh1750@i2c-1:0x5c"],
+        Some(TIME),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "nothing at 0x5c on the virtual board"
+    );
+    let o = udrv(
+        &["--board", "virtual", "read", "mcp23s17@i2c-1"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no I2C interface"), "{}", stderr(&o));
 }
 
 #[test]
@@ -206,8 +309,14 @@ fn list_names_every_chip() {
     assert!(o.status.success());
     let out = stdout(&o);
     for c in [
-        "bme280", "sht3x", "ads1115", "ina219", "ds3231", "mcp23017", "at24c32",
+        "bme280", "sht3x", "ads1115", "ina219", "ds3231", "mcp23017", "at24c32", "bh1750", "shtc3",
+        "mcp23s17",
     ] {
         assert!(out.lines().any(|l| l.starts_with(c)), "{c}:\n{out}");
     }
+    // What a read sends to the command-driven chips.
+    let line = |c: &str| out.lines().find(|l| l.starts_with(c)).unwrap().to_string();
+    assert!(line("bh1750 ").contains("I2C 0x23, 0x5c") && line("bh1750 ").contains("0x20"));
+    assert!(line("shtc3 ").contains("0x7866") && line("shtc3 ").contains("0xb098"));
+    assert!(line("mcp23s17 ").contains("SPI") && line("mcp23s17 ").contains("0x41"));
 }

@@ -1,4 +1,4 @@
-//! The virtual board's physical world: air temperature, humidity and pressure, ADC
+//! The virtual board's physical world: air temperature, humidity and pressure, light, ADC
 //! voltages, a supply rail, and a room that a heater relay warms.
 //!
 //! Every quantity is a deterministic function of the elapsed time (smooth sines with
@@ -12,7 +12,7 @@ use std::f64::consts::TAU;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use udrv_drivers::{Current, Humidity, Pressure, Temperature, Voltage};
+use udrv_drivers::{Current, Humidity, Illuminance, Pressure, Temperature, Voltage};
 
 /// Heating power of the simulated heater, in °C per second (with the room at ambient).
 pub const HEATER_RATE: f64 = 0.06;
@@ -30,7 +30,7 @@ pub struct Conditions {
     /// Time since the environment was made (its clock minus where it started).
     pub uptime: Duration,
     /// Room air temperature (BME280 on `i2c-1`; the SHT3x reads 0.3 °C more, being nearer
-    /// the window).
+    /// the window, the SHTC3 0.2 °C less, by the door).
     pub temperature: Temperature,
     /// Room relative humidity.
     pub humidity: Humidity,
@@ -42,6 +42,9 @@ pub struct Conditions {
     pub outdoor_temperature: Temperature,
     /// Outdoor relative humidity.
     pub outdoor_humidity: Humidity,
+    /// The light in the room, 30-800 lx (BH1750), rising and falling every 2 minutes with
+    /// the ADS1115's light sensor on AIN1.
+    pub illuminance: Illuminance,
     /// ADS1115 inputs AIN0..AIN3: a potentiometer sweeping 0.45-2.85 V, a light sensor
     /// 0.2-2.8 V, a 1.250 V reference, and ground.
     pub adc: [Voltage; 4],
@@ -316,7 +319,10 @@ fn conditions_at(
     let outdoor = 8.0 + 4.0 * wave(t, 900.0, 2.0);
     let outdoor_rh = 70.0 + 10.0 * wave(t, 500.0, 0.0);
     let pot = 1.65 + 1.2 * wave(t, 30.0, 0.0);
-    let light = 0.2 + 2.6 * (0.5 + 0.5 * wave(t, 120.0, -1.0));
+    // The room's light, 0 (dim) to 1 (bright): the ADS1115's light sensor and the BH1750.
+    let brightness = 0.5 + 0.5 * wave(t, 120.0, -1.0);
+    let light = 0.2 + 2.6 * brightness;
+    let lux = 30.0 + 770.0 * brightness;
     let amps = 0.120 + 0.030 * wave(t, 7.0, 0.0) + if heater_on { HEATER_AMPS } else { 0.0 };
     let current = h.current.unwrap_or(Current(micros(amps)));
     let volts = 5.05 - 0.1 * current.0 as f64 / 1e6;
@@ -343,6 +349,7 @@ fn conditions_at(
         board_temperature: h.board_temperature.unwrap_or(Temperature(millis(board))),
         outdoor_temperature: Temperature(millis(outdoor)),
         outdoor_humidity: percent(outdoor_rh),
+        illuminance: Illuminance((lux * 1000.0).round() as u32),
         adc,
         bus_voltage: h.bus_voltage.unwrap_or(Voltage(micros(volts))),
         current,

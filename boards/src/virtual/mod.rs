@@ -4,11 +4,12 @@
 //!
 //! | bus / line | what is there |
 //! |---|---|
-//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call 0x70), DS3231 @0x68, MCP23017 @0x20, PCA9554 @0x21, DPS310 @0x77, PCA9548 @0x73 with an LM75 @0x49 behind channel 2 (room) and one behind channel 5 (outdoors) |
+//! | `i2c-1` (also `1`, `i2c_arm`) | BME280 @0x76, SHT3x @0x44, ADS1115 @0x48, INA219 @0x40, LM75 @0x4f, AT24C32 @0x50, PCA9685 @0x41 (all-call moved to 0x6f), DS3231 @0x68, MCP23017 @0x20, PCA9554 @0x21, DPS310 @0x77, PCA9548 @0x73 with an LM75 @0x49 behind channel 2 (room) and one behind channel 5 (outdoors), BH1750 @0x23 (ADDR low), SHTC3 @0x70 |
 //! | `spidev0.0` (`spi(0, 0)`) | MCP3008 (3.3 V reference): joystick X/Y on CH0/CH1, 1.65 V on CH2 |
 //! | `spidev0.1` (`spi(0, 1)`) | MAX31855 with a type-K thermocouple in an oven |
 //! | `spidev1.0` (`spi(1, 0)`) | BME280 (SPI), outdoors |
 //! | `spidev1.1` (`spi(1, 1)`) | W25Q32 flash, 4 MiB (a text at 0x000000) |
+//! | `spidev1.2` (`spi(1, 2)`) | MCP23S17 (A2..A0 tied low): a DIP switch on GPB0-GPB3 set to 0101 |
 //! | `GPIO17` (pin 11), input | MCP23017 INTA (active low) |
 //! | `GPIO4` (pin 7), input | DS3231 INT/SQW (active low) |
 //! | `GPIO5` (pin 29), input | ADS1115 ALERT/RDY |
@@ -20,6 +21,14 @@
 //! The header is the Raspberry Pi 4's 40-pin J8, so `pin(11)` and `pin("GPIO17")` name
 //! the same line as on a Pi. The physical inputs come from an [`Environment`] that varies
 //! smoothly with time (see [`env`](mod@env)).
+//!
+//! 0x70 is the SHTC3's only address, and also the PCA9685's all-call address, which the
+//! PCA9685 answers from power-up (its datasheet: "must not be used as a regular I2C-bus
+//! slave address"). A PCA9548 channel would not separate them (an enabled channel joins
+//! the parent bus), so the board's start-up moves the PCA9685's all-call address to
+//! 0x6f (ALLCALLADR, register 0x05, as a program would before talking to the SHTC3):
+//! the PCA9685 answers 0x41 and 0x6f, the SHTC3 0x70. The BH1750 has its ADDR pin low
+//! (0x23; 0x5c is its other address).
 //!
 //! Code written against a board runs unchanged on the virtual one through the
 //! [`Peripherals`] trait (I2C, SPI and GPIO as embedded-hal devices), which real boards
@@ -51,6 +60,7 @@ use std::time::Duration;
 
 use udrv_drivers::ads1x1x::model::Ads1x1xModel;
 use udrv_drivers::at24::model::At24Model;
+use udrv_drivers::bh1750::model::Bh1750Model;
 use udrv_drivers::bme280::model::Bme280Model;
 use udrv_drivers::dps310::model::Dps310Model;
 use udrv_drivers::ds3231::model::Ds3231Model;
@@ -58,11 +68,13 @@ use udrv_drivers::ina219::model::Ina219Model;
 use udrv_drivers::lm75::model::Lm75Model;
 use udrv_drivers::max31855::model::Max31855Model;
 use udrv_drivers::mcp23017::model::Mcp23017Model;
+use udrv_drivers::mcp23s17::model::Mcp23s17Model;
 use udrv_drivers::mcp3x08::model::Mcp3x08Model;
 use udrv_drivers::pca954x::model::Pca954xModel;
 use udrv_drivers::pca95xx::model::Pca95xxModel;
 use udrv_drivers::pca9685::model::Pca9685Model;
 use udrv_drivers::sht3x::model::Sht3xModel;
+use udrv_drivers::shtc3::model::Shtc3Model;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
 use udrv_drivers::w25q::model::W25qModel;
 use udrv_drivers::{Humidity, Temperature};
@@ -82,6 +94,13 @@ pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
 
 /// The label of the virtual board's GPIO "chip".
 pub const GPIO_LABEL: &str = "udrv-virtual";
+
+/// Where the virtual board moves the PCA9685's all-call address at start, so that the
+/// SHTC3 can have 0x70 (see the [module documentation](self)).
+pub const PCA9685_ALL_CALL: u8 = 0x6f;
+
+/// The levels of the DIP switch on the virtual MCP23S17's GPB0-GPB3 (on = high).
+pub const MCP23S17_DIP: u8 = 0b0101;
 
 /// The first bytes of the virtual AT24C32: an identification record, as on a HAT EEPROM.
 pub const EEPROM_ID: &[u8] = b"udrv virtual board\0";
@@ -163,7 +182,7 @@ pub const CHIPS: &[VirtualChip] = &[
         chip: "pca9685",
         bus: "i2c-1",
         address: Some(0x41),
-        what: "16-channel PWM",
+        what: "16-channel PWM (all-call address moved to 0x6f: 0x70 is the SHTC3's)",
     },
     VirtualChip {
         chip: "at24c32",
@@ -182,6 +201,18 @@ pub const CHIPS: &[VirtualChip] = &[
         bus: "i2c-1",
         address: Some(0x73),
         what: "I2C switch: LM75 @0x49 on channel 2 (room) and on channel 5 (outdoors)",
+    },
+    VirtualChip {
+        chip: "bh1750",
+        bus: "i2c-1",
+        address: Some(0x23),
+        what: "ambient light in the room (30-800 lx)",
+    },
+    VirtualChip {
+        chip: "shtc3",
+        bus: "i2c-1",
+        address: Some(0x70),
+        what: "room temperature and humidity, by the door",
     },
     VirtualChip {
         chip: "mcp3008",
@@ -206,6 +237,12 @@ pub const CHIPS: &[VirtualChip] = &[
         bus: "spidev1.1",
         address: None,
         what: "4 MiB SPI NOR flash (a text at 0x000000)",
+    },
+    VirtualChip {
+        chip: "mcp23s17",
+        bus: "spidev1.2",
+        address: None,
+        what: "16 GPIOs over SPI (A2..A0 low): a DIP switch on GPB0-GPB3 set to 0101",
     },
 ];
 
@@ -249,6 +286,12 @@ pub struct VirtualChips {
     pub lm75_ch5: SimHandle<Lm75Model>,
     /// W25Q32 on `spidev1.1`.
     pub w25q32: SimHandle<W25qModel>,
+    /// BH1750 @0x23 on `i2c-1`.
+    pub bh1750: SimHandle<Bh1750Model>,
+    /// SHTC3 @0x70 on `i2c-1`.
+    pub shtc3: SimHandle<Shtc3Model>,
+    /// MCP23S17 on `spidev1.2`: drive its pins with `set_input`.
+    pub mcp23s17: SimHandle<Mcp23s17Model>,
 }
 
 /// The virtual board (see the [module documentation](self)). Cheap to clone: clones share
@@ -292,8 +335,17 @@ fn offset(t: Temperature, milli: i32) -> Temperature {
     Temperature(t.0 + milli)
 }
 
-fn humidity_plus(h: Humidity, milli: u32) -> Humidity {
-    Humidity((h.0 + milli).min(100_000))
+fn humidity_plus(h: Humidity, milli: i32) -> Humidity {
+    Humidity(h.0.saturating_add_signed(milli).min(100_000))
+}
+
+/// Writes `bytes` to a model through its own bus interface (one write transaction at
+/// `address`), as a program at the board's start-up would.
+fn write_at_start(model: &mut impl I2cTarget, address: u8, bytes: &[u8]) {
+    use udrv_drivers::sim::Direction;
+    let _ = model.start(address, Direction::Write);
+    let _ = model.write(bytes);
+    model.stop();
 }
 
 impl VirtualBoard {
@@ -357,6 +409,10 @@ impl VirtualBoard {
             pca9554.lock().set_input(n, on.then_some(false));
         }
         let pca9685 = Pca9685Model::new(0x41).attach(&i2c1);
+        // ALLCALLADR holds the 8-bit form (address << 1); the SHTC3 replaces the PCA9685
+        // at 0x70 below.
+        write_at_start(&mut *pca9685.lock(), 0x41, &[0x05, PCA9685_ALL_CALL << 1]);
+        i2c1.attach_handle(PCA9685_ALL_CALL, &pca9685);
         let mut eeprom = At24Model::new(4096, 32, 2, 0x50);
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
         let at24c32 = eeprom.attach(&i2c1);
@@ -386,6 +442,13 @@ impl VirtualBoard {
             },
         );
         let pca9548 = mux.handle();
+        let bh1750 = attach_live(&i2c1, &env, 0x23, Bh1750Model::new(), |c, m| {
+            m.set_illuminance(c.illuminance)
+        });
+        let shtc3 = attach_live(&i2c1, &env, 0x70, Shtc3Model::new(), |c, m| {
+            m.set_temperature(offset(c.temperature, -200));
+            m.set_humidity(humidity_plus(c.humidity, -1_000));
+        });
 
         let bme280_spi = SimHandle::new(Bme280Model::new());
         let outdoor = SimSpiDevice::new(live::Live {
@@ -428,6 +491,13 @@ impl VirtualBoard {
         let w25q32 = SimHandle::new(W25qModel::w25q32());
         w25q32.lock().load(0, b"udrv virtual board\n");
         spi.insert((1, 1), SimSpiDevice::from_handle(&w25q32));
+        let mcp23s17 = SimHandle::new(Mcp23s17Model::new(0b000));
+        for n in 0..4 {
+            mcp23s17
+                .lock()
+                .set_input(8 + n, Some(MCP23S17_DIP & (1 << n) != 0));
+        }
+        spi.insert((1, 2), SimSpiDevice::from_handle(&mcp23s17));
 
         let mut lines = BTreeMap::new();
         let mut input = |name, wired_to, line: SimLine| {
@@ -493,6 +563,9 @@ impl VirtualBoard {
                 lm75_ch2,
                 lm75_ch5,
                 w25q32,
+                bh1750,
+                shtc3,
+                mcp23s17,
             },
             header: RaspberryPi::new(BoardId::Rpi4B).expect("the Pi 4 is a Raspberry Pi"),
         }
