@@ -1,6 +1,7 @@
 //! The README's pin tables agree with the crate's tables (so the documentation cannot
 //! drift from the code).
 
+use udrv_boards::r#virtual::CHIPS;
 use udrv_boards::{BeagleBone, Board, BoardId, PinKind, PinSpec, RaspberryPi};
 
 const README: &str = include_str!("../README.md");
@@ -68,5 +69,39 @@ fn the_beaglebone_tables_match() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_virtual_board_table_matches() {
+    let start = README
+        .find("## The virtual board")
+        .expect("a virtual board section");
+    let rows: Vec<Vec<String>> = README[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| chip |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), CHIPS.len(), "one row per chip");
+    for (r, c) in rows.iter().zip(CHIPS) {
+        let address = c.address.map_or("—".to_string(), |a| format!("{a:#04x}"));
+        assert_eq!(
+            r,
+            &[
+                format!("`{}`", c.chip),
+                format!("`{}`", c.bus),
+                address,
+                c.what.to_string()
+            ],
+            "{}",
+            c.spec()
+        );
     }
 }
