@@ -1,10 +1,10 @@
-#![cfg(udrv_guest)]
 //! `udrv watch` in the real-kernel guest (`cargo xtask vmtest --only guest_cli_watch`):
 //! devices really come and go while it runs (gpio-sim chips made and removed through
 //! configfs; an I2C device instantiated on the i2c-stub bus with `new_device` and deleted
 //! again; the serial port ttyS0 announced again by writing `change` to its `uevent` file),
 //! and the lines it prints are checked. `--wait` is run against a node that appears later
 //! and one that never does. Every wait has a deadline: a missed event fails the test.
+#![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
 mod common;
 
