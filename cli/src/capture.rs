@@ -73,6 +73,17 @@ pub struct CaptureArgs {
     /// Stop after this many seconds.
     #[arg(long = "duration")]
     duration: Option<u64>,
+    /// When a port goes away (adapter unplugged), wait up to SECONDS (3600 if not given)
+    /// for its path to be back (a /dev/serial/by-id link recreated), reopen it and go on
+    /// into the same file. Without it the capture stops.
+    #[arg(
+        long = "reconnect",
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "3600"
+    )]
+    reconnect: Option<u64>,
     /// Install udrv as a Wireshark extcap (a link in ~/.local/lib/wireshark/extcap).
     #[arg(long = "extcap-install", exclusive = true)]
     extcap_install: bool,
@@ -105,15 +116,20 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
         json_line(&json!({
             "frames": summary.stats.frames, "bad_frames": summary.stats.bad_frames,
             "crc_errors": summary.stats.crc_errors, "gap_errors": summary.stats.gap_errors,
-            "bytes": summary.stats.bytes, "stopped": summary.reason.to_string(),
+            "bytes": summary.stats.bytes, "reconnects": summary.stats.reconnects,
+            "stopped": summary.reason.to_string(),
             "files": summary.files, "warnings": summary.warnings,
         }));
     }
     match summary.reason {
         // The capture is complete and valid; the exit status says the port went away.
         StopReason::PortVanished(p) => Err(Failure::op(format!(
-            "{} went away (unplugged?): the capture is valid up to its last frame ({} frames)",
+            "{} went away (unplugged?){}: the capture is valid up to its last frame ({} frames)",
             p.display(),
+            match config.reconnect {
+                Some(d) => format!(" and did not come back within {} s", d.as_secs()),
+                None => String::new(),
+            },
             summary.stats.frames
         ))),
         _ => Ok(()),
@@ -193,6 +209,7 @@ fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
         replay: a.replay.clone(),
         max_frames: a.count,
         max_duration: a.duration.map(Duration::from_secs),
+        reconnect: a.reconnect.map(Duration::from_secs),
         handle_signals: true,
         ..CaptureConfig::default()
     })
@@ -236,6 +253,22 @@ mod tests {
         let c = parse(&["--tap", "/dev/a", "/dev/b", "-w", "-", "-b", "115200"]).unwrap();
         assert_eq!(c.ports[1].direction, Direction::Inbound);
         assert_eq!(c.line.baud, 115200);
+        assert_eq!(c.reconnect, None);
+    }
+
+    #[test]
+    fn reconnect_takes_an_optional_number_of_seconds() {
+        for (args, secs) in [
+            (&["/dev/a", "--reconnect", "-w", "x"][..], 3600),
+            (&["--reconnect", "/dev/a", "-w", "x"][..], 3600),
+            (&["/dev/a", "--reconnect=90", "-w", "x"][..], 90),
+        ] {
+            let c = parse(args).unwrap();
+            assert_eq!(c.ports, vec![PortSpec::new("/dev/a")], "{args:?}");
+            assert_eq!(c.reconnect, Some(Duration::from_secs(secs)), "{args:?}");
+        }
+        let t = T::try_parse_from(["t", "/dev/a", "--reconnect=soon", "-w", "x"]);
+        assert!(t.is_err());
     }
 
     #[test]

@@ -1,0 +1,238 @@
+//! `udrv capture --reconnect` as a user runs it on a `/dev/serial/by-id/..`-style symlink:
+//! a real pty behind the link carries Modbus RTU frames into the binary, the pty closes
+//! (the adapter unplugged, the link dangling), a new pty appears and the link points at it
+//! (udev on a replug), more frames come, SIGINT ends the capture; the one file must hold
+//! every frame in order with the gap commented, as the real `tshark` reads it. And a port
+//! that stays away ends the capture after the wait with a valid file and exit status 1.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use common::{frame, wait_open};
+use tempfile::TempDir;
+use udrv_core::serial::Pty;
+
+/// How long the capture gets to finish its set-up once it has the port open.
+const SETTLE: Duration = Duration::from_millis(100);
+/// How long any one wait may take before the test fails.
+const WAIT: Duration = Duration::from_secs(20);
+
+fn scratch() -> TempDir {
+    TempDir::with_prefix("udrv-capture-reconnect-").unwrap()
+}
+
+/// A read-holding-registers request for register `n` (unit 0x11).
+fn request(n: u16) -> Vec<u8> {
+    frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
+}
+
+/// Sends requests for registers `from..to` with real silences between them.
+fn send(master: &mut std::fs::File, from: u16, to: u16) {
+    for n in from..to {
+        master.write_all(&request(n)).unwrap();
+        master.flush().unwrap();
+        thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// Points `link` at `target`, atomically (a new link renamed over the old one).
+fn point(link: &Path, target: &Path) {
+    let tmp = link.with_extension("new");
+    let _ = std::fs::remove_file(&tmp);
+    symlink(target, &tmp).unwrap();
+    std::fs::rename(&tmp, link).unwrap();
+}
+
+/// Unplugs the adapter behind `link`: the link dangles, then the pty closes. (The link is
+/// not left on `/dev/pts/N`: a test running alongside may open a pty with that number.)
+fn unplug(link: &Path, pty: Pty) {
+    point(link, &link.with_extension("unplugged"));
+    drop(pty);
+    assert!(!link.exists(), "the link should dangle");
+}
+
+/// A running `udrv capture`, its stderr read line by line as it comes.
+struct Capture {
+    child: Child,
+    lines: Receiver<String>,
+    reader: JoinHandle<()>,
+    seen: Vec<String>,
+}
+
+impl Capture {
+    fn spawn(port: &Path, out: &Path, reconnect: &str) -> Capture {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(port)
+            .arg("-w")
+            .arg(out)
+            .args(["--line", "115200 8N1", "--linktype", "upper_pdu", reconnect])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn udrv capture");
+        let (tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let reader = thread::spawn(move || {
+            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        Capture {
+            child,
+            lines,
+            reader,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most [`WAIT`]) for a stderr line containing `needle`; returns it.
+    fn line(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.contains(needle) {
+                        return l;
+                    }
+                }
+                Err(e) => panic!("no line with `{needle}` ({e}); stderr: {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Waits (at most [`WAIT`], else kills it and fails) for the capture to exit; its
+    /// status and all of its stderr.
+    fn wait(mut self) -> (ExitStatus, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                break st;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("udrv capture did not exit; stderr: {:?}", self.seen);
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        self.reader.join().unwrap();
+        self.seen.extend(self.lines.try_iter());
+        (status, self.seen.join("\n"))
+    }
+}
+
+/// tshark's view: one line per frame with register number and frame comment. tshark must
+/// read the file without complaint.
+fn tshark_rows(file: &Path) -> Vec<String> {
+    let o = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "modbus.reference_num",
+            "-e",
+            "frame.comment",
+        ])
+        .output()
+        .expect("tshark is needed: apt-get install tshark (cargo xtask test installs it)");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !err.contains("cut short"),
+        "tshark cannot read {}: {err}",
+        file.display()
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn an_unplugged_port_that_comes_back_is_captured_into_the_same_file() {
+    let dir = scratch();
+    let link = dir.path().join("usb-RS485-if00-port0");
+    let out = dir.path().join("reconnect.pcapng");
+    let mut a = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let mut cap = Capture::spawn(&link, &out, "--reconnect");
+    wait_open(cap.child.id(), &a.slave_path, SETTLE);
+    drop(a.slave.take());
+    send(&mut a.master, 1, 4);
+    thread::sleep(Duration::from_millis(100));
+    let mut b = Pty::open().unwrap();
+    unplug(&link, a);
+    let gone = cap.line("went away");
+    assert!(gone.contains("waiting up to 3600 s"), "{gone}");
+    thread::sleep(Duration::from_millis(300));
+    point(&link, &b.slave_path);
+    let back = cap.line("is back after");
+    assert!(back.contains(link.to_str().unwrap()), "{back}");
+    wait_open(cap.child.id(), &b.slave_path, SETTLE);
+    drop(b.slave.take());
+    send(&mut b.master, 4, 7);
+    thread::sleep(Duration::from_millis(200));
+    let st = Command::new("kill")
+        .args(["-INT", &cap.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (status, err) = cap.wait();
+    drop(b);
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(
+        err.contains("6 frames") && err.contains("1 reconnect") && err.contains("SIGINT"),
+        "{err}"
+    );
+    let rows = tshark_rows(&out);
+    let regs: Vec<&str> = rows.iter().map(|r| r.split('\t').next().unwrap()).collect();
+    assert_eq!(regs, ["1", "2", "3", "4", "5", "6"], "{rows:?}");
+    for (i, r) in rows.iter().enumerate() {
+        let comment = r.split('\t').nth(1).unwrap_or("");
+        if i == 3 {
+            assert!(
+                comment.starts_with("udrv: after reconnect (port was away "),
+                "{rows:?}"
+            );
+        } else {
+            assert_eq!(comment, "", "{rows:?}");
+        }
+    }
+}
+
+#[test]
+fn a_port_that_stays_away_ends_the_capture_after_the_wait() {
+    let dir = scratch();
+    let link = dir.path().join("usb-RS485-if00-port1");
+    let out = dir.path().join("gone.pcapng");
+    let mut a = Pty::open().unwrap();
+    point(&link, &a.slave_path);
+    let mut cap = Capture::spawn(&link, &out, "--reconnect=1");
+    wait_open(cap.child.id(), &a.slave_path, SETTLE);
+    drop(a.slave.take());
+    send(&mut a.master, 1, 3);
+    thread::sleep(Duration::from_millis(100));
+    unplug(&link, a);
+    let t0 = Instant::now();
+    cap.line("waiting up to 1 s");
+    let (status, err) = cap.wait();
+    assert!(t0.elapsed() >= Duration::from_millis(900), "{err}");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("did not come back within 1 s") && err.contains("valid"),
+        "{err}"
+    );
+    let rows = tshark_rows(&out);
+    assert_eq!(rows, ["1\t", "2\t"], "{err}");
+}
