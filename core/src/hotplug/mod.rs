@@ -195,7 +195,7 @@ impl Monitor {
 
     /// The next event the filter passes, or `None` when `timeout` passes first.
     pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<Event>> {
-        self.next_before(Some(Instant::now() + timeout))
+        self.next_before(deadline(timeout))
     }
 
     fn next_before(&mut self, deadline: Option<Instant>) -> Result<Option<Event>> {
@@ -249,8 +249,8 @@ impl Monitor {
         mut pred: impl FnMut(&Event) -> bool,
         timeout: Duration,
     ) -> Result<Option<Event>> {
-        let deadline = Instant::now() + timeout;
-        while let Some(ev) = self.next_before(Some(deadline))? {
+        let deadline = deadline(timeout);
+        while let Some(ev) = self.next_before(deadline)? {
             if pred(&ev) {
                 return Ok(Some(ev));
             }
@@ -258,28 +258,43 @@ impl Monitor {
         Ok(None)
     }
 
-    /// Waits until the device node `path` (a kernel name such as `/dev/ttyUSB0`, not a
-    /// udev symlink) exists: `true` at once if it does, else when an `add` event for it
-    /// arrives (devtmpfs has created the node by then), `false` when `timeout` passes.
-    /// The filter must pass the node's subsystem. A queue overflow is not an error here:
-    /// the node is looked for again.
+    /// Waits until `path` exists: `true` at once if it does, else as soon as an `add`
+    /// event for that device node arrives (devtmpfs has created the node by then), `false`
+    /// when `timeout` passes. `path` may also be a udev symlink (`/dev/serial/by-id/...`),
+    /// which has no event of its own: it is looked for again at least every
+    /// [`RECHECK`](Self::RECHECK). The filter must pass the node's subsystem for the
+    /// event to end the wait early. A queue overflow is not an error here: the path is
+    /// looked for again.
     pub fn wait_for_node(&mut self, path: impl AsRef<Path>, timeout: Duration) -> Result<bool> {
         let path = path.as_ref();
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline(timeout);
         loop {
             if path.exists() {
                 return Ok(true);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Self::RECHECK, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            if left.is_zero() {
+                return Ok(false);
+            }
             let added = |e: &Event| e.action == Action::Add && e.devname.as_deref() == Some(path);
-            match self.wait_for(added, left) {
+            match self.wait_for(added, left.min(Self::RECHECK)) {
                 Ok(Some(_)) => return Ok(true),
-                Ok(None) => return Ok(path.exists()),
-                Err(Error::Overflow) => continue,
+                Ok(None) | Err(Error::Overflow) => continue,
                 Err(e) => return Err(e),
             }
         }
     }
+
+    /// How often [`wait_for_node`](Self::wait_for_node) looks for its path between events.
+    pub const RECHECK: Duration = Duration::from_secs(1);
+}
+
+/// `timeout` from now, or no deadline at all when that is past what `Instant` can hold
+/// (`Duration::MAX` waits for ever instead of panicking).
+fn deadline(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
 }
 
 impl AsFd for Monitor {
@@ -321,6 +336,42 @@ mod tests {
                 .as_bytes(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn timeouts_past_what_instant_holds_mean_no_deadline() {
+        assert!(deadline(Duration::MAX).is_none());
+        assert!(deadline(Duration::from_secs(1)).is_some());
+    }
+
+    #[test]
+    fn wait_for_node_finds_a_symlink_that_has_no_event() {
+        let dir = std::env::temp_dir().join(format!("udrv-hotplug-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("ttyTARGET");
+        std::fs::write(&target, b"").unwrap();
+        let link = dir.join("usb-adapter-if00");
+        let mut mon = monitor();
+        // Missing, and nothing makes it: false when the time is up.
+        assert!(!mon
+            .wait_for_node(&link, Duration::from_millis(200))
+            .unwrap());
+        // Made later by someone else (as udev makes /dev/serial/by-id links): found,
+        // although no event names it.
+        let (t, l) = (target.clone(), link.clone());
+        let maker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            std::os::unix::fs::symlink(t, l).unwrap();
+        });
+        let started = Instant::now();
+        let found = mon.wait_for_node(&link, Duration::from_secs(30)).unwrap();
+        let waited = started.elapsed();
+        maker.join().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(found);
+        // Not a speed target: it must not merely look again when the 30 s are up.
+        assert!(waited < Duration::from_secs(20), "found only at the timeout");
     }
 
     /// A monitor whose socket is a plain (unbound) uevent socket: filters only.
