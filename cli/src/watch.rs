@@ -251,29 +251,21 @@ fn seconds(d: Duration) -> String {
 fn wait(node: &Path, timeout: Option<Duration>) -> Outcome {
     // Every subsystem: the node can be any kind of device.
     let mut mon = open()?;
-    let deadline = timeout.map(|t| Instant::now() + t);
-    loop {
-        // In slices of a second: a node that is not the kernel's own name (a udev
-        // symlink such as /dev/serial/by-id/...) has no event of its own, and is looked
-        // for again after each slice.
-        let slice = match deadline {
-            None => Duration::from_secs(1),
-            Some(d) => d
-                .saturating_duration_since(Instant::now())
-                .min(Duration::from_secs(1)),
-        };
-        if mon.wait_for_node(node, slice).map_err(Failure::op)? {
-            return Ok(());
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Failure::op(format!(
-                "{} did not appear within {}: is the device plugged in? (`dmesg | tail` \
-                 shows what the kernel made of it; `udrv watch --all` shows its events)",
-                node.display(),
-                seconds(timeout.unwrap_or_default())
-            )));
-        }
+    // No --timeout: wait for ever (the monitor takes Duration::MAX as no deadline). A udev
+    // symlink such as /dev/serial/by-id/... has no event of its own: the monitor looks for
+    // the path again every second.
+    if mon
+        .wait_for_node(node, timeout.unwrap_or(Duration::MAX))
+        .map_err(Failure::op)?
+    {
+        return Ok(());
     }
+    Err(Failure::op(format!(
+        "{} did not appear within {}: is the device plugged in? (`dmesg | tail` shows \
+         what the kernel made of it; `udrv watch --all` shows its events)",
+        node.display(),
+        seconds(timeout.unwrap_or_default())
+    )))
 }
 
 fn class_name(class: DeviceClass) -> &'static str {
