@@ -120,8 +120,9 @@ impl RotatingSink {
     }
 }
 
-impl FrameSink for RotatingSink {
-    fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
+impl RotatingSink {
+    /// The file `frame` goes to: a new one when the current one is full or old enough.
+    fn sink_for(&mut self, frame: &Frame) -> io::Result<&mut dyn FrameSink> {
         let due = match &self.current {
             None => true,
             Some((sink, first)) => {
@@ -137,11 +138,17 @@ impl FrameSink for RotatingSink {
         if due {
             self.open_next(frame.timestamp)?;
         }
-        self.current
-            .as_mut()
-            .expect("opened above")
-            .0
-            .write_frame(frame)
+        Ok(self.current.as_mut().expect("opened above").0.as_mut())
+    }
+}
+
+impl FrameSink for RotatingSink {
+    fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
+        self.sink_for(frame)?.write_frame(frame)
+    }
+    fn write_frame_with_comment(&mut self, frame: &Frame, comment: &str) -> io::Result<()> {
+        self.sink_for(frame)?
+            .write_frame_with_comment(frame, comment)
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.current {
@@ -166,6 +173,42 @@ impl FrameSink for RotatingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_reach_the_rotated_files() {
+        use crate::pcap::LinkType;
+        use crate::Status;
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("cap.pcapng");
+        let iface = Interface {
+            name: "/dev/ttyUSB0".into(),
+            description: "RS485".into(),
+            link_type: LinkType::User(0),
+            speed_bps: None,
+        };
+        let rotation = Rotation {
+            max_bytes: Some(1),
+            ..Rotation::default()
+        };
+        let mut sink = RotatingSink::new(&base, Format::Pcapng, &[iface], rotation);
+        let t = Timestamp::from_nanos(1_763_770_535_000_000_000);
+        sink.write_frame(&Frame::new(t, vec![1, 3, 0, 0], Status::OK))
+            .unwrap();
+        sink.write_frame_with_comment(
+            &Frame::new(t, vec![1, 3, 0, 1], Status::OK),
+            "udrv: after reconnect",
+        )
+        .unwrap();
+        sink.flush().unwrap();
+        let files = sink.files();
+        assert_eq!(files.len(), 2, "one frame per file at a 1-byte limit");
+        let has = |p: &Path| {
+            let b = std::fs::read(p).unwrap();
+            b.windows(21).any(|w| w == b"udrv: after reconnect")
+        };
+        assert!(!has(&files[0]));
+        assert!(has(&files[1]), "the comment is in the second file");
+    }
 
     #[test]
     fn sizes_parse() {
