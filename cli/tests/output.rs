@@ -48,6 +48,7 @@ fn the_man_page_documents_every_command() {
         "UDRV BOARD PINS",
         "UDRV READ",
         "UDRV CAPTURE",
+        "UDRV WATCH",
     ] {
         assert!(
             page.contains(&format!(".SH \"{section}\"")),
@@ -56,6 +57,8 @@ fn the_man_page_documents_every_command() {
     }
     // Options of a subcommand are there, with their help.
     assert!(page.contains("extcap\\-install"), "capture options missing");
+    assert!(page.contains("\\-\\-reconnect"), "capture --reconnect missing");
+    assert!(page.contains("\\-\\-record"), "read --record missing");
 }
 
 #[test]
