@@ -342,7 +342,9 @@ fn text(quantity: impl Into<String>, t: String) -> Reading {
     }
 }
 
-/// A driver error as one line: the bus's own message, or what the driver found wrong.
+/// A driver error as one line: the bus's own message (it names the device and says what
+/// to do), or the driver's message of what it found wrong (it names the chip and says what
+/// to check).
 trait Explain {
     fn explain(self) -> String;
 }
@@ -353,7 +355,7 @@ macro_rules! explain {
             fn explain(self) -> String {
                 match self {
                     $m::Error::Bus(e) => e.to_string(),
-                    other => format!("{} driver: {other:?}", stringify!($m)),
+                    other => other.to_string(),
                 }
             }
         }

@@ -46,7 +46,9 @@ fn shtc3_zeros_fail_the_crc_in_one_line() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("shtc3@i2c-") && e.contains(":0x70: ") && e.contains("Crc"),
+        e.contains("shtc3@i2c-")
+            && e.contains(":0x70: ")
+            && e.contains("CRC mismatch: check the wiring"),
         "{e}"
     );
     assert_eq!(e.lines().count(), 1, "{e}");
