@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use embedded_hal::digital::OutputPin;
+use embedded_hal::i2c::I2c;
 use udrv_boards::r#virtual::{
     Environment, LineRole, Peripherals, StdDelay, VirtualBoard, CHIPS, EEPROM_ID,
     INA219_SHUNT_MICRO_OHM, MCP23S17_DIP, PCA9685_ALL_CALL,
@@ -386,9 +387,24 @@ fn the_chip_list_matches_the_buses() {
     let bus = b.open_i2c("i2c-1").unwrap();
     let present = bus.addresses();
     for c in CHIPS {
-        match c.address {
-            Some(a) => assert!(present.contains(&a), "{} at {a:#04x}", c.chip),
-            None => assert!(b.spi_device_by_name(c.bus).is_ok(), "{}", c.bus),
+        match (c.address, c.bus.split_once('/')) {
+            // Behind a switch channel: the switch is on the bus, and the chip answers on
+            // that channel once it is selected.
+            (Some(a), Some((parent, sw))) => {
+                assert_eq!(parent, "i2c-1");
+                let (s, ch) = sw.split_once('.').unwrap();
+                let s = u8::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+                let ch: u8 = ch.parse().unwrap();
+                assert!(present.contains(&s), "switch {s:#04x} for {}", c.chip);
+                let mut i2c = bus.clone();
+                i2c.write(s, &[1 << ch]).unwrap();
+                let mut r = [0u8; 2];
+                i2c.write_read(a, &[0], &mut r)
+                    .unwrap_or_else(|e| panic!("{} at {a:#04x} behind {sw}: {e}", c.chip));
+                i2c.write(s, &[0]).unwrap();
+            }
+            (Some(a), None) => assert!(present.contains(&a), "{} at {a:#04x}", c.chip),
+            (None, _) => assert!(b.spi_device_by_name(c.bus).is_ok(), "{}", c.bus),
         }
     }
     assert_eq!(

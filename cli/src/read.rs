@@ -60,8 +60,8 @@ pub enum Target {
     I2c {
         /// The bus: `i2c-1`, `1`, `/dev/i2c-1`, an adapter name or a board role.
         bus: String,
-        /// The 7-bit address.
-        address: u8,
+        /// The 7-bit address, and the switch channel in front of it.
+        at: I2cAt,
     },
     /// An SPI device (`spidev0.0`, `/dev/spidev0.0`).
     Spi {
@@ -69,6 +69,19 @@ pub enum Target {
         device: String,
     },
 }
+
+/// Where on an I2C bus a chip answers: its address, behind a channel of a PCA9546/PCA9548
+/// switch when the bus was named `BUS/SWITCH.CHANNEL` (`i2c-1/0x70.3`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct I2cAt {
+    /// The chip's 7-bit address.
+    pub address: u8,
+    /// The switch in front of the chip, if any.
+    pub switch: Option<Switch>,
+}
+
+/// A PCA9546/PCA9548 switch's address and the channel to select on it.
+pub type Switch = (u8, u8);
 
 /// One chip to read: what it is and where.
 #[derive(Clone, Debug)]
@@ -146,20 +159,55 @@ pub fn parse_device(spec: &str) -> Result<Device, Failure> {
     if bus.is_empty() {
         return Err(Failure::usage(format!("`{spec}` names no bus after @")));
     }
+    let (bus, switch) = parse_switch(bus)?;
+    if bus.is_empty() {
+        return Err(Failure::usage(format!(
+            "`{spec}` names no bus before the switch"
+        )));
+    }
+    if let Some((sw, _)) = switch {
+        if sw == address {
+            return Err(Failure::usage(format!(
+                "`{spec}`: the chip cannot have the switch's own address {sw:#04x}"
+            )));
+        }
+    }
     let short = bus.strip_prefix("/dev/").unwrap_or(bus);
     let shown = if short.parse::<u32>().is_ok() {
         format!("i2c-{short}")
     } else {
         short.to_string()
     };
+    let behind = switch.map_or(String::new(), |(a, c)| format!("/{a:#04x}.{c}"));
     Ok(Device {
         def,
-        label: format!("{}@{shown}:{address:#04x}", def.name),
+        label: format!("{}@{shown}{behind}:{address:#04x}", def.name),
         target: Target::I2c {
             bus: bus.to_string(),
-            address,
+            at: I2cAt { address, switch },
         },
     })
+}
+
+/// Splits `i2c-1/0x70.3` into the bus and the switch (address 0x70-0x77, channel 0-7);
+/// a bus without a `/SWITCH.CHANNEL` end is returned whole.
+fn parse_switch(bus: &str) -> Result<(&str, Option<Switch>), Failure> {
+    let Some((parent, sw)) = bus.rsplit_once('/') else {
+        return Ok((bus, None));
+    };
+    let Some((a, c)) = sw.split_once('.') else {
+        return Ok((bus, None));
+    };
+    let (Ok(a), Ok(c)) = (parse_number(a), c.parse::<u8>()) else {
+        return Ok((bus, None));
+    };
+    match (u8::try_from(a), c) {
+        (Ok(a @ 0x70..=0x77), 0..=7) => Ok((parent, Some((a, c)))),
+        _ => Err(Failure::usage(format!(
+            "`{sw}`: a PCA9546/PCA9548 switch is SWITCH.CHANNEL with the switch at 0x70-0x77 \
+             and a channel 0-7 (e.g. i2c-1/0x70.3)"
+        ))),
+    }
 }
 
 /// Whether `--board` (or `UDRV_BOARD`) names the virtual board.
@@ -232,12 +280,12 @@ fn open_linux_spi(spec: &str, def: &ChipDef) -> Result<SpidevDevice, Failure> {
 
 /// A device opened for reading.
 enum Opened {
-    LinuxI2c(I2cBus, u8),
+    LinuxI2c(I2cBus, I2cAt),
     LinuxSpi(SpidevDevice),
-    SimI2c(SimI2cBus, u8),
+    SimI2c(SimI2cBus, I2cAt),
     SimSpi(SimSpiDevice),
-    /// A recorded device (`--replay`): its address when it is on I2C.
-    Replay(ReplayDevice, Option<u8>),
+    /// A recorded device (`--replay`): where it is when it is on I2C.
+    Replay(ReplayDevice, Option<I2cAt>),
 }
 
 impl Opened {
@@ -264,17 +312,18 @@ impl Opened {
             (Opened::SimSpi(dev), Some(f)) => {
                 read_spi(def, FaultySpi::new(dev.clone(), &f), d, rec, name)
             }
-            (Opened::Replay(dev, Some(a)), _) => chips::read_i2c(def, dev.clone(), *a, d),
+            (Opened::Replay(dev, Some(a)), _) => read_i2c(def, dev.clone(), *a, d, None, name),
             (Opened::Replay(dev, None), _) => chips::read_spi(def, dev.clone(), d),
         }
     }
 }
 
-/// [`chips::read_i2c`], through a [`Recorder`](udrv_core::record::Recorder) when recording.
+/// [`chips::read_i2c`] at `at`, through a [`Recorder`](udrv_core::record::Recorder) when
+/// recording (the bus's traffic, switch selection included).
 fn read_i2c<B>(
     def: &ChipDef,
     bus: B,
-    address: u8,
+    at: I2cAt,
     delay: &mut impl DelayNs,
     rec: Option<&Log>,
     name: &str,
@@ -284,8 +333,77 @@ where
     B::Error: std::fmt::Display,
 {
     match rec {
-        Some(log) => chips::read_i2c(def, log.record(name, bus), address, delay),
-        None => chips::read_i2c(def, bus, address, delay),
+        Some(log) => behind_switch(def, log.record(name, bus), at, delay),
+        None => behind_switch(def, bus, at, delay),
+    }
+}
+
+/// [`chips::read_i2c`], through the switch channel `at` names, if any.
+fn behind_switch<B>(
+    def: &ChipDef,
+    bus: B,
+    at: I2cAt,
+    delay: &mut impl DelayNs,
+) -> Result<Vec<Reading>, String>
+where
+    B: I2c,
+    B::Error: std::fmt::Display,
+{
+    use udrv_drivers::pca954x::{Pca954x, Variant};
+    let Some((sw, channel)) = at.switch else {
+        return chips::read_i2c(def, bus, at.address, delay);
+    };
+    let mut switch = Pca954x::new(bus, sw, Variant::Pca9548);
+    let channel = switch.channel(channel).map_err(|e| e.to_string())?;
+    chips::read_i2c(def, SwitchChannel(channel), at.address, delay)
+}
+
+/// A switch channel as a bus whose errors read as the bus's own (which name the device
+/// and say what to do), or as the switch driver's message.
+struct SwitchChannel<'a, B>(udrv_drivers::pca954x::Channel<'a, B>);
+
+/// [`SwitchChannel`]'s errors.
+#[derive(Debug)]
+enum SwitchError<E> {
+    Bus(E),
+    Switch(String),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for SwitchError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SwitchError::Bus(e) => e.fmt(f),
+            SwitchError::Switch(m) => f.write_str(m),
+        }
+    }
+}
+
+impl<E: embedded_hal::i2c::Error> embedded_hal::i2c::Error for SwitchError<E> {
+    fn kind(&self) -> embedded_hal::i2c::ErrorKind {
+        match self {
+            SwitchError::Bus(e) => e.kind(),
+            SwitchError::Switch(_) => embedded_hal::i2c::ErrorKind::Other,
+        }
+    }
+}
+
+impl<B: I2c> embedded_hal::i2c::ErrorType for SwitchChannel<'_, B> {
+    type Error = SwitchError<B::Error>;
+}
+
+impl<B: I2c> I2c for SwitchChannel<'_, B> {
+    fn transaction(
+        &mut self,
+        address: u8,
+        operations: &mut [embedded_hal::i2c::Operation<'_>],
+    ) -> Result<(), Self::Error> {
+        use udrv_drivers::pca954x::Error;
+        self.0
+            .transaction(address, operations)
+            .map_err(|e| match e {
+                Error::Bus(b) => SwitchError::Bus(b),
+                other => SwitchError::Switch(other.to_string()),
+            })
     }
 }
 
@@ -328,16 +446,16 @@ fn open(
     board: Option<&dyn Board>,
 ) -> Result<Opened, Failure> {
     match (&dev.target, virt) {
-        (Target::I2c { bus, address }, Some(v)) => v
+        (Target::I2c { bus, at }, Some(v)) => v
             .i2c_bus(bus)
-            .map(|b| Opened::SimI2c(b, *address))
+            .map(|b| Opened::SimI2c(b, *at))
             .map_err(Failure::op),
         (Target::Spi { device }, Some(v)) => v
             .spi_device_by_name(device)
             .map(Opened::SimSpi)
             .map_err(Failure::op),
-        (Target::I2c { bus, address }, None) => {
-            open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *address))
+        (Target::I2c { bus, at }, None) => {
+            open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *at))
         }
         (Target::Spi { device }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
     }
@@ -416,14 +534,25 @@ pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
         values.insert(r.quantity.clone(), v);
     }
     let (bus, address) = match &dev.target {
-        Target::I2c { bus, address } => (bus.clone(), Some(*address)),
+        Target::I2c { bus, at } => (bus.clone(), Some(at.address)),
         Target::Spi { device } => (device.clone(), None),
+    };
+    let switch = match &dev.target {
+        Target::I2c {
+            at: I2cAt {
+                switch: Some((a, c)),
+                ..
+            },
+            ..
+        } => json!({"address": a, "channel": c}),
+        _ => serde_json::Value::Null,
     };
     json!({
         "device": dev.label,
         "chip": dev.def.name,
         "bus": bus,
         "address": address,
+        "switch": switch,
         "time": now,
         "readings": values,
     })
@@ -508,7 +637,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
     if let Some(r) = &replay {
         for d in &devices {
             let address = match d.target {
-                Target::I2c { address, .. } => Some(address),
+                Target::I2c { at, .. } => Some(at),
                 Target::Spi { .. } => None,
             };
             opened.push(Opened::Replay(r.device(&record_name(d)), address));
@@ -599,7 +728,10 @@ mod tests {
             d.target,
             Target::I2c {
                 bus: "i2c-1".into(),
-                address: 0x76
+                at: I2cAt {
+                    address: 0x76,
+                    switch: None
+                }
             }
         );
         let d = parse_device("BMP280@1").unwrap();
@@ -619,9 +751,43 @@ mod tests {
             d.target,
             Target::I2c {
                 bus: "my:adapter".into(),
-                address: 0x50
+                at: I2cAt {
+                    address: 0x50,
+                    switch: None
+                }
             }
         );
+    }
+
+    #[test]
+    fn chips_behind_a_switch_channel() {
+        let d = parse_device("lm75@i2c-1/0x73.2:0x49").unwrap();
+        assert_eq!(d.label, "lm75@i2c-1/0x73.2:0x49");
+        assert_eq!(
+            d.target,
+            Target::I2c {
+                bus: "i2c-1".into(),
+                at: I2cAt {
+                    address: 0x49,
+                    switch: Some((0x73, 2))
+                }
+            }
+        );
+        let d = parse_device("lm75@/dev/i2c-3/0x70.7").unwrap();
+        assert_eq!(d.label, "lm75@i2c-3/0x70.7:0x48");
+        // A path is a path, not a switch.
+        let d = parse_device("lm75@/dev/i2c-3").unwrap();
+        assert_eq!(d.label, "lm75@i2c-3:0x48");
+        for bad in [
+            "lm75@i2c-1/0x60.1:0x48",
+            "lm75@i2c-1/0x70.8:0x48",
+            "lm75@/0x70.1:0x48",
+        ] {
+            let e = parse_device(bad).unwrap_err();
+            assert_eq!(e.code, 2, "{bad}: {}", e.message);
+        }
+        // Only the switch itself at its own address: refused.
+        assert_eq!(parse_device("shtc3@i2c-1/0x70.1").unwrap_err().code, 2);
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub const EEPROM_ID: &[u8] = b"udrv virtual board\0";
 pub struct VirtualChip {
     /// The chip's name as `udrv read` spells it (`bme280`).
     pub chip: &'static str,
-    /// The bus (`i2c-1`, `spidev1.0`).
+    /// The bus (`i2c-1`, `spidev1.0`); `i2c-1/0x73.2` for channel 2 of the switch at
+    /// 0x73 on `i2c-1`.
     pub bus: &'static str,
     /// The I2C address (`None` on SPI).
     pub address: Option<u8>,
@@ -201,6 +202,18 @@ pub const CHIPS: &[VirtualChip] = &[
         bus: "i2c-1",
         address: Some(0x73),
         what: "I2C switch: LM75 @0x49 on channel 2 (room) and on channel 5 (outdoors)",
+    },
+    VirtualChip {
+        chip: "lm75",
+        bus: "i2c-1/0x73.2",
+        address: Some(0x49),
+        what: "room temperature, behind channel 2 of the PCA9548",
+    },
+    VirtualChip {
+        chip: "lm75",
+        bus: "i2c-1/0x73.5",
+        address: Some(0x49),
+        what: "outdoor temperature, behind channel 5 of the PCA9548",
     },
     VirtualChip {
         chip: "bh1750",
@@ -848,10 +861,11 @@ impl Board for VirtualBoard {
             note: Some(
                 CHIPS
                     .iter()
-                    .filter(|c| c.bus == bus)
-                    .map(|c| match c.address {
-                        Some(a) => format!("{} @{a:#04x}", c.chip),
-                        None => c.chip.to_string(),
+                    .filter(|c| c.bus == bus || c.bus.starts_with(&format!("{bus}/")))
+                    .map(|c| match (c.address, c.bus.split_once('/')) {
+                        (Some(a), Some((_, ch))) => format!("{} @{a:#04x} (behind {ch})", c.chip),
+                        (Some(a), None) => format!("{} @{a:#04x}", c.chip),
+                        (None, _) => c.chip.to_string(),
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
