@@ -57,7 +57,10 @@ fn the_man_page_documents_every_command() {
     }
     // Options of a subcommand are there, with their help.
     assert!(page.contains("extcap\\-install"), "capture options missing");
-    assert!(page.contains("\\-\\-reconnect"), "capture --reconnect missing");
+    assert!(
+        page.contains("\\-\\-reconnect"),
+        "capture --reconnect missing"
+    );
     assert!(page.contains("\\-\\-record"), "read --record missing");
 }
 

@@ -371,7 +371,10 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(found);
         // Not a speed target: it must not merely look again when the 30 s are up.
-        assert!(waited < Duration::from_secs(20), "found only at the timeout");
+        assert!(
+            waited < Duration::from_secs(20),
+            "found only at the timeout"
+        );
     }
 
     /// A monitor whose socket is a plain (unbound) uevent socket: filters only.

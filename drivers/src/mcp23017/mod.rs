@@ -165,7 +165,8 @@ impl<I2C: I2c> Registers for I2cRegisters<I2C> {
         match i2c_frame(reg, data) {
             Some((b, n)) => self.i2c.write(self.address, &b[..n]),
             None => {
-                let ops = &mut [Operation::Write(&[reg]), Operation::Write(data)];
+                let reg = [reg];
+                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
                 self.i2c.transaction(self.address, ops)
             }
         }
@@ -180,7 +181,8 @@ impl<I2C: AsyncI2c> AsyncRegisters for I2cRegisters<I2C> {
         match i2c_frame(reg, data) {
             Some((b, n)) => self.i2c.write(self.address, &b[..n]).await,
             None => {
-                let ops = &mut [Operation::Write(&[reg]), Operation::Write(data)];
+                let reg = [reg];
+                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
                 self.i2c.transaction(self.address, ops).await
             }
         }
