@@ -100,7 +100,10 @@ const IOCTL_ENOSYS: &str = "checks the kernel's ENOTTY for an I2C/SPI/GPIO ioctl
 
 /// Test targets left out under qemu-user besides the ones that run a binary:
 /// (package, integration test target, why).
-const CROSS_SKIP_TARGETS: &[(&str, &str, &str)] = &[("udrv-rs485", "capture", NO_TERMIOS2)];
+const CROSS_SKIP_TARGETS: &[(&str, &str, &str)] = &[
+    ("udrv-rs485", "capture", NO_TERMIOS2),
+    ("udrv-rs485", "reconnect", NO_TERMIOS2),
+];
 
 /// The time limit of the emulated tests' cargo run, build included (a cold build of both
 /// targets takes 5-7 minutes on the 2-core machine, the tests about 1.5).
