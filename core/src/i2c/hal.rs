@@ -18,6 +18,39 @@ impl I2c<SevenBitAddress> for I2cBus {
     fn transaction(&mut self, address: u8, operations: &mut [Operation<'_>]) -> Result<()> {
         self.transaction_at(address.into(), false, operations)
     }
+
+    /// The same as [`transaction`](I2c::transaction) with one write; on an SMBus-only
+    /// adapter it goes straight to the SMBus command (no operation list to walk).
+    fn write(&mut self, address: u8, write: &[u8]) -> Result<()> {
+        match self.smbus_only(address) {
+            Some(addr) => self.smbus_shape(addr, &[(Dir::Write, write.len())], write, &mut []),
+            None => self.transaction(address, &mut [Operation::Write(write)]),
+        }
+    }
+
+    /// The same as [`transaction`](I2c::transaction) with one read; on an SMBus-only
+    /// adapter it goes straight to the SMBus command.
+    fn read(&mut self, address: u8, read: &mut [u8]) -> Result<()> {
+        match self.smbus_only(address) {
+            Some(addr) => self.smbus_shape(addr, &[(Dir::Read, read.len())], &[], read),
+            None => self.transaction(address, &mut [Operation::Read(read)]),
+        }
+    }
+
+    /// The same as [`transaction`](I2c::transaction) with a write and a read (a register
+    /// read); on an SMBus-only adapter it goes straight to the SMBus command.
+    fn write_read(&mut self, address: u8, write: &[u8], read: &mut [u8]) -> Result<()> {
+        match self.smbus_only(address) {
+            Some(addr) if !write.is_empty() && !read.is_empty() => {
+                let shape = [(Dir::Write, write.len()), (Dir::Read, read.len())];
+                self.smbus_shape(addr, &shape, write, read)
+            }
+            _ => self.transaction(
+                address,
+                &mut [Operation::Write(write), Operation::Read(read)],
+            ),
+        }
+    }
 }
 
 /// Sets `I2C_M_TEN` on every message; needs `I2C_FUNC_10BIT_ADDR` and `I2C_FUNC_I2C`
@@ -165,7 +198,7 @@ impl I2cBus {
         }
         let shape = &shape[..n];
         let how = plan::smbus_plan(shape, self.funcs())
-            .map_err(|missing| self.no_smbus_equivalent(addr, ops, missing))?;
+            .map_err(|missing| self.unsupported_shape(addr, shape, missing))?;
         // The bytes written: the write operation's own buffer when there is one (a register
         // pointer, a register write), else the writes joined on the stack (at most 33).
         let mut joined = [0u8; sys::I2C_SMBUS_BLOCK_MAX + 1];
@@ -213,6 +246,21 @@ impl I2cBus {
             scatter(&stack[..rn], ops);
         }
         Ok(())
+    }
+
+    /// The 7-bit `address` as the SMBus path takes it, when the adapter is SMBus-only and
+    /// the address is valid (`None`: take the general path, which also reports a bad
+    /// address).
+    fn smbus_only(&self, address: u8) -> Option<u16> {
+        (address <= 0x7f && !self.funcs().contains(Funcs::I2C)).then_some(u16::from(address))
+    }
+
+    /// A transaction of the messages `shape` (one write `w` and/or one read into `r`),
+    /// carried out as the SMBus command that has the same bytes on the wire.
+    fn smbus_shape(&self, addr: u16, shape: &[(Dir, usize)], w: &[u8], r: &mut [u8]) -> Result<()> {
+        let how = plan::smbus_plan(shape, self.funcs())
+            .map_err(|missing| self.unsupported_shape(addr, shape, missing))?;
+        self.smbus_as_planned(how, addr, w, r)
     }
 
     /// Carries out `how` with the bytes `w` written and `r` (as long as the transaction's
@@ -266,13 +314,20 @@ impl I2cBus {
                 _ => shape.push((dir, len)),
             }
         }
+        self.unsupported_shape(addr, &shape, missing)
+    }
+
+    /// [`Self::no_smbus_equivalent`] for messages already merged.
+    #[cold]
+    #[inline(never)]
+    fn unsupported_shape(&self, addr: u16, shape: &[(Dir, usize)], missing: Funcs) -> Error {
         Error::Unsupported {
             path: self.path().to_path_buf(),
             adapter: self.name().to_string(),
             op: Op::Transfer,
             addr: Some(addr),
             missing,
-            transaction: Some(plan::shape(&shape)),
+            transaction: Some(plan::shape(shape)),
         }
     }
 }
