@@ -6,6 +6,10 @@
 //! wrong, and nothing reaches the device.
 #![cfg(udrv_guest)]
 
+mod common;
+
+use common::{env, parport, stub};
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,20 +19,6 @@ use udrv_core::gpio::{Chip, EdgeDetection};
 use udrv_core::i2c::{self, I2cBus};
 use udrv_core::spi::SpidevDevice;
 use udrv_core::uio::Uio;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
-
-fn stub() -> I2cBus {
-    I2cBus::open(env("UDRV_I2C_STUB_BUS").parse().unwrap()).unwrap()
-}
-
-fn parport() -> I2cBus {
-    I2cBus::open(env("UDRV_I2C_PARPORT_BUS").parse().unwrap()).unwrap()
-}
 
 fn regular_file() -> PathBuf {
     let p = std::env::temp_dir().join("udrv-badinput-regular");

@@ -12,6 +12,10 @@
 //! I2C address.
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
+mod common;
+
+use common::env;
+
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -21,12 +25,6 @@ use udrv_core::hotplug::{Action, Device, Error, Event, Monitor};
 
 /// How long any event the kernel must send may take (TCG is slow, but not this slow).
 const WAIT: Duration = Duration::from_secs(10);
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
 
 /// The number after `prefix` in the last component of the fixture path `var`.
 fn env_number(var: &str, prefix: &str) -> u32 {

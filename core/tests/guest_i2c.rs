@@ -5,30 +5,14 @@
 //! I2C adapter: every address acknowledges, reads return 0x00).
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
+mod common;
+
+use common::{env, parport, stub};
+
 use std::time::Duration;
 
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c, NoAcknowledgeSource, Operation};
 use udrv_core::i2c::{self, Error, Funcs, I2cBus, Op};
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
-
-fn stub() -> I2cBus {
-    let n: u32 = env("UDRV_I2C_STUB_BUS")
-        .parse()
-        .expect("UDRV_I2C_STUB_BUS is a number");
-    I2cBus::open(n).expect("open the i2c-stub bus")
-}
-
-fn parport() -> I2cBus {
-    let n: u32 = env("UDRV_I2C_PARPORT_BUS")
-        .parse()
-        .expect("UDRV_I2C_PARPORT_BUS is a number");
-    I2cBus::open(n).expect("open the i2c-parport bus")
-}
 
 fn driver_addr() -> u16 {
     let s = env("UDRV_I2C_STUB_DRIVER_ADDR");

@@ -8,25 +8,15 @@
 //! restored after use), nothing at 0x49; spidev where MISO reads 0x00.
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
+mod common;
+
+use common::{env, stub};
+
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c, NoAcknowledgeSource, Operation};
 use embedded_hal::spi::{self, SpiDevice};
-use udrv_core::i2c::I2cBus;
 use udrv_core::record::{Error, Log, Replay, ReplayDevice};
 use udrv_core::spi::{Config, SpidevDevice};
 use udrv_drivers::lm75::Lm75;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
-
-fn stub() -> I2cBus {
-    let n: u32 = env("UDRV_I2C_STUB_BUS")
-        .parse()
-        .expect("UDRV_I2C_STUB_BUS is a number");
-    I2cBus::open(n).expect("open the i2c-stub bus")
-}
 
 /// The log's lines after the header.
 fn body(path: &str) -> Vec<String> {

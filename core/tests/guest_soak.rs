@@ -7,6 +7,10 @@
 //! asserted.
 #![cfg(udrv_guest)]
 
+mod common;
+
+use common::{env, stub};
+
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,7 +18,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use udrv_core::gpio::{Chip, EdgeDetection, EdgeKind};
-use udrv_core::i2c::I2cBus;
 
 /// SMBus operations in the threaded soak (each a write or a read ioctl).
 const SMBUS_OPS: u64 = 1_000_000;
@@ -28,16 +31,6 @@ const GPIO_THREADS: u32 = 3;
 const GPIO_FLOOD: u32 = 20_000;
 /// Locked rounds per process in the two-process test.
 const LOCK_ROUNDS: u32 = 2_000;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
-
-fn stub() -> I2cBus {
-    I2cBus::open(env("UDRV_I2C_STUB_BUS").parse().unwrap()).expect("open the i2c-stub bus")
-}
 
 /// Resident set size of this process in KiB (`VmRSS` of /proc/self/status).
 fn rss_kib() -> u64 {

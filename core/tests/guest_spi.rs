@@ -6,18 +6,16 @@
 //! so MISO reads 0x00).
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
+mod common;
+
+use common::env;
+
 use std::time::{Duration, Instant};
 
 use embedded_hal::spi::{Error as _, ErrorKind, Operation, SpiBus, SpiDevice};
 use udrv_core::spi::{
     Config, Error, Mode, Setting, SpidevBus, SpidevDevice, SplitPolicy, Transfer,
 };
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set (see xtask/guest/fixtures.sh)")
-    })
-}
 
 /// The bit-banged clock's speed for the tests: spi-lm70llp waits `udelay(500_000_000 /
 /// hz)` per half clock, so this keeps a byte well under a millisecond under TCG.
