@@ -78,6 +78,26 @@ mod guest {
         assert!(ret >= 0, "{what}: {}", std::io::Error::last_os_error());
     }
 
+    /// The baseline: `n` SMBus read-byte-data ioctls of register 0 on `fd` (whose
+    /// `I2C_SLAVE` address is set), with nothing around them.
+    #[inline(always)]
+    fn raw_smbus_reads(fd: libc::c_int, n: u32) {
+        let mut data = [0u8; 34];
+        for _ in 0..n {
+            let mut args = SmbusData {
+                read_write: I2C_SMBUS_READ,
+                command: 0,
+                size: I2C_SMBUS_BYTE_DATA,
+                data: &mut data,
+            };
+            // SAFETY: args points at live, correctly laid out data.
+            check(
+                unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
+                "I2C_SMBUS",
+            );
+        }
+    }
+
     // ---- measurement -------------------------------------------------------------------
 
     struct Case {
@@ -159,22 +179,7 @@ mod guest {
             "SMBus read byte data (i2c-stub)",
             41,
             5_000,
-            |n| {
-                let mut data = [0u8; 34];
-                for _ in 0..n {
-                    let mut args = SmbusData {
-                        read_write: I2C_SMBUS_READ,
-                        command: 0,
-                        size: I2C_SMBUS_BYTE_DATA,
-                        data: &mut data,
-                    };
-                    // SAFETY: args points at live, correctly laid out data.
-                    check(
-                        unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
-                        "I2C_SMBUS",
-                    );
-                }
-            },
+            |n| raw_smbus_reads(fd, n),
             |n| {
                 for _ in 0..n {
                     bus.smbus_read_byte_data(0x48, 0).unwrap();
@@ -190,37 +195,11 @@ mod guest {
             "  (raw SMBus read + an uncontended Mutex)",
             41,
             5_000,
+            |n| raw_smbus_reads(fd, n),
             |n| {
-                let mut data = [0u8; 34];
-                for _ in 0..n {
-                    let mut args = SmbusData {
-                        read_write: I2C_SMBUS_READ,
-                        command: 0,
-                        size: I2C_SMBUS_BYTE_DATA,
-                        data: &mut data,
-                    };
-                    // SAFETY: as above.
-                    check(
-                        unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
-                        "I2C_SMBUS",
-                    );
-                }
-            },
-            |n| {
-                let mut data = [0u8; 34];
                 for _ in 0..n {
                     let g = lock.lock().unwrap();
-                    let mut args = SmbusData {
-                        read_write: I2C_SMBUS_READ,
-                        command: 0,
-                        size: I2C_SMBUS_BYTE_DATA,
-                        data: &mut data,
-                    };
-                    // SAFETY: as above.
-                    check(
-                        unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
-                        "I2C_SMBUS",
-                    );
+                    raw_smbus_reads(fd, 1);
                     drop(std::hint::black_box(g));
                 }
             },
@@ -234,22 +213,7 @@ mod guest {
             "embedded-hal write_read 1+1 as SMBus (i2c-stub)",
             41,
             5_000,
-            |n| {
-                let mut data = [0u8; 34];
-                for _ in 0..n {
-                    let mut args = SmbusData {
-                        read_write: I2C_SMBUS_READ,
-                        command: 0,
-                        size: I2C_SMBUS_BYTE_DATA,
-                        data: &mut data,
-                    };
-                    // SAFETY: as above.
-                    check(
-                        unsafe { libc::ioctl(fd, I2C_SMBUS, &mut args) },
-                        "I2C_SMBUS",
-                    );
-                }
-            },
+            |n| raw_smbus_reads(fd, n),
             |n| {
                 let mut b = [0u8; 1];
                 for _ in 0..n {
