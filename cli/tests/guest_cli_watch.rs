@@ -10,15 +10,12 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{mpsc, Mutex, MutexGuard};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{env, stderr, stdout, udrv};
+use common::{env, stderr, stdout, udrv, Watch, WAIT};
 use serde_json::Value;
-
-/// How long any event the kernel must send may take to show (TCG is slow, not this slow).
-const WAIT: Duration = Duration::from_secs(15);
 
 /// One test at a time: the chips' numbers and the events seen must be this test's own.
 fn serial() -> MutexGuard<'static, ()> {
@@ -74,132 +71,6 @@ impl SimChip {
 impl Drop for SimChip {
     fn drop(&mut self) {
         self.teardown();
-    }
-}
-
-/// A running `udrv watch --banner ...`, its output read line by line by threads (so every
-/// read has a deadline); killed on drop.
-struct Watch {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    errs: mpsc::Receiver<String>,
-    args: Vec<String>,
-}
-
-impl Watch {
-    /// Starts `udrv watch --banner ARGS` and returns once its banner says the kernel's
-    /// events are being received.
-    fn start(args: &[&str]) -> Watch {
-        let mut all = vec!["watch", "--banner"];
-        all.extend_from_slice(args);
-        let mut child = Command::new("udrv")
-            .args(&all)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn udrv");
-        let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let (tx, errs) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let w = Watch {
-            child,
-            lines,
-            errs,
-            args: all.iter().map(|s| s.to_string()).collect(),
-        };
-        let banner = w
-            .errs
-            .recv_timeout(WAIT)
-            .unwrap_or_else(|_| panic!("no banner from udrv {:?}", w.args));
-        assert!(banner.starts_with("udrv: watching "), "{banner}");
-        w
-    }
-
-    /// The lines printed until one satisfies `last` (included); fails the test, naming
-    /// what was seen, when none does in time.
-    fn until(&self, mut last: impl FnMut(&str) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    let done = last(&l);
-                    seen.push(l);
-                    if done {
-                        return seen;
-                    }
-                }
-                Err(_) => {
-                    let errs: Vec<String> = self.errs.try_iter().collect();
-                    panic!(
-                        "udrv {:?}: the awaited line did not come in {WAIT:?}; seen: \
-                         {seen:#?}; stderr: {errs:?}",
-                        self.args
-                    )
-                }
-            }
-        }
-    }
-
-    /// The JSON lines until one satisfies `last` (included).
-    fn until_json(&self, mut last: impl FnMut(&Value) -> bool) -> Vec<Value> {
-        let mut values = Vec::new();
-        self.until(|l| {
-            let v: Value =
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l:?}: {e}"));
-            let done = last(&v);
-            values.push(v);
-            done
-        });
-        values
-    }
-
-    /// Waits (at most `WAIT`) for the process to end: its status, the lines not read yet
-    /// and its standard error.
-    fn exit(mut self) -> (ExitStatus, Vec<String>, String) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("try_wait") {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let seen: Vec<String> = self.lines.try_iter().collect();
-                panic!(
-                    "udrv {:?} did not exit within {WAIT:?}; stdout: {seen:?}",
-                    self.args
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The reader threads end at end of file, closing their channels.
-        let lines = self.lines.iter().collect();
-        let errs: Vec<String> = self.errs.iter().collect();
-        (status, lines, errs.join("\n"))
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -2,7 +2,8 @@
 //! rpi3b`): `udrv i2c detect` against busybox's `i2cdetect` on the Pi's real I2C controller
 //! with QEMU's chip models and two kernel-bound addresses, and `udrv capture` on the PL011
 //! (`/dev/ttyAMA0`) while the host writes a Modbus RTU exchange with real gaps into the
-//! UART; the capture file goes back to the host, where the real `tshark` decodes it.
+//! UART; the capture file goes back to the host, where the real `tshark` decodes it; and
+//! `udrv watch` following an I2C device made and deleted on the Pi's bus.
 #![cfg(udrv_guest_rpi)]
 
 mod common;
@@ -13,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{frame, run, stderr, stdout, wait_open};
+use common::{frame, run, stderr, stdout, wait_open, Watch};
 
 #[test]
 fn udrv_i2c_detect_draws_the_same_grid_as_busybox_i2cdetect() {
@@ -167,4 +168,22 @@ fn udrv_spi_transfer_reads_the_flash_ids_on_both_chip_selects() {
             "{dev}"
         );
     }
+}
+
+#[test]
+fn udrv_watch_follows_an_i2c_device_made_and_deleted_on_the_pis_bus() {
+    let adapter = "/sys/bus/i2c/devices/i2c-1";
+    let w = Watch::start(&["--json", "--class", "i2c"]);
+    // No driver claims the name: an add and a remove, nothing bound.
+    std::fs::write(format!("{adapter}/new_device"), "udrv-test 0x2c").expect("new_device");
+    let about = |v: &serde_json::Value| {
+        v["device"]["type"] == "i2c-client" && v["device"]["address"] == 0x2c
+    };
+    let added = w.until_json(|v| about(v) && v["action"] == "add");
+    let add = added.iter().find(|v| about(v)).unwrap();
+    assert_eq!(add["subsystem"], "i2c", "{add}");
+    assert_eq!(add["device"]["bus"], 1, "{add}");
+    std::fs::write(format!("{adapter}/delete_device"), "0x2c").expect("delete_device");
+    let removed = w.until_json(|v| about(v) && v["action"] == "remove");
+    assert!(removed.iter().any(|v| about(v)), "{removed:#?}");
 }

@@ -5,9 +5,13 @@
 //! unused is not dead code.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 /// An environment variable the guest's fixtures set; its absence fails the test, naming it.
 pub fn env(name: &str) -> String {
@@ -91,5 +95,135 @@ pub fn wait_open(pid: u32, port: &Path, settle: Duration) {
             port.display()
         );
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How long any event the kernel must send may take to reach `udrv watch` (TCG is slow,
+/// not this slow).
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A running `udrv watch --banner ...`, its output read line by line by threads (so every
+/// read has a deadline); killed on drop.
+pub struct Watch {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    errs: mpsc::Receiver<String>,
+    args: Vec<String>,
+}
+
+impl Watch {
+    /// Starts `udrv watch --banner ARGS` and returns once its banner says the kernel's
+    /// events are being received.
+    pub fn start(args: &[&str]) -> Watch {
+        let mut all = vec!["watch", "--banner"];
+        all.extend_from_slice(args);
+        let mut child = Command::new("udrv")
+            .args(&all)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn udrv");
+        let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let (tx, errs) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let w = Watch {
+            child,
+            lines,
+            errs,
+            args: all.iter().map(|s| s.to_string()).collect(),
+        };
+        let banner = w
+            .errs
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("no banner from udrv {:?}", w.args));
+        assert!(banner.starts_with("udrv: watching "), "{banner}");
+        w
+    }
+
+    /// The lines printed until one satisfies `last` (included); fails the test, naming
+    /// what was seen, when none does in time.
+    pub fn until(&self, mut last: impl FnMut(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    let done = last(&l);
+                    seen.push(l);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => {
+                    let errs: Vec<String> = self.errs.try_iter().collect();
+                    panic!(
+                        "udrv {:?}: the awaited line did not come in {WAIT:?}; seen: \
+                         {seen:#?}; stderr: {errs:?}",
+                        self.args
+                    )
+                }
+            }
+        }
+    }
+
+    /// The JSON lines until one satisfies `last` (included).
+    pub fn until_json(&self, mut last: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        let mut values = Vec::new();
+        self.until(|l| {
+            let v: Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l:?}: {e}"));
+            let done = last(&v);
+            values.push(v);
+            done
+        });
+        values
+    }
+
+    /// Waits (at most `WAIT`) for the process to end: its status, the lines not read yet
+    /// and its standard error.
+    pub fn exit(mut self) -> (ExitStatus, Vec<String>, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let seen: Vec<String> = self.lines.try_iter().collect();
+                panic!(
+                    "udrv {:?} did not exit within {WAIT:?}; stdout: {seen:?}",
+                    self.args
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The reader threads end at end of file, closing their channels.
+        let lines = self.lines.iter().collect();
+        let errs: Vec<String> = self.errs.iter().collect();
+        (status, lines, errs.join("\n"))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
