@@ -30,6 +30,12 @@ pub struct ChipDef {
 }
 
 impl ChipDef {
+    /// Whether several of the chip share one SPI chip select, told apart by hardware
+    /// address pins (A2..A0: `mcp23s17@spidev0.0:5`).
+    pub fn spi_hw_address(&self) -> bool {
+        self.name == "mcp23s17"
+    }
+
     /// The addresses as text: `0x76, 0x77`.
     pub fn address_list(&self) -> String {
         let a = self.addresses;
@@ -206,7 +212,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 1_000_000,
         reads: "sets SPI mode 0 at 1 MHz, reads IODIR and GPIO of both ports (control byte \
                 0x41: hardware address 0, which every MCP23S17 answers while IOCON.HAEN is \
-                off, as at power-on)",
+                off, as at power-on; with @spidevB.C:N, address N of chips with HAEN on)",
     },
     ChipDef {
         name: "pca9554",
@@ -749,8 +755,15 @@ fn duty_percent(on: u16, off: u16) -> f64 {
     high as f64 * 100.0 / 4096.0
 }
 
-/// Reads chip `def` on an SPI device.
-pub fn read_spi<S>(def: &ChipDef, spi: S, delay: &mut impl DelayNs) -> Result<Vec<Reading>, String>
+/// Reads chip `def` on an SPI device; `hw` is the chip's hardware address (A2..A0) for
+/// chips that share a chip select that way ([`ChipDef::spi_hw_address`]), whose IOCON has
+/// HAEN set; `None`: address 0, which every such chip answers at power-on.
+pub fn read_spi<S>(
+    def: &ChipDef,
+    spi: S,
+    hw: Option<u8>,
+    delay: &mut impl DelayNs,
+) -> Result<Vec<Reading>, String>
 where
     S: SpiDevice,
     S::Error: Display + fmt::Debug,
@@ -776,7 +789,10 @@ where
                 })
                 .collect()
         }
-        "mcp23s17" => mcp23x17_readings(mcp23s17::Mcp23s17::new(spi, 0)),
+        "mcp23s17" => mcp23x17_readings(match hw {
+            None => mcp23s17::Mcp23s17::new(spi, 0),
+            Some(a) => mcp23s17::Mcp23s17::new_with_hardware_address(spi, a),
+        }),
         "w25q32" => {
             let mut f = w25q::W25q::new(spi);
             let id = f.jedec_id().map_err(ex)?;
@@ -912,7 +928,7 @@ mod tests {
         let (spi, m) = udrv_drivers::sim::SimSpiDevice::new(Mcp23s17Model::new(0));
         m.lock().set_input(0, Some(true));
         m.lock().set_input(15, Some(true));
-        let r = read_spi(find("mcp23s17").unwrap(), spi, &mut NoDelay).unwrap();
+        let r = read_spi(find("mcp23s17").unwrap(), spi, None, &mut NoDelay).unwrap();
         assert_eq!(
             value(&r, "gpioa"),
             Value::Text("0b00000001 (inputs 0b11111111)".into())
@@ -930,10 +946,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!(m.lock().answers_address(), 5);
-        let r = read_spi(find("mcp23s17").unwrap(), spi, &mut NoDelay).unwrap();
+        let r = read_spi(find("mcp23s17").unwrap(), spi.clone(), None, &mut NoDelay).unwrap();
         assert_eq!(
             value(&r, "gpioa"),
             Value::Text("0b11111111 (inputs 0b11111111)".into())
+        );
+        // Named by its address, it answers.
+        m.lock().set_input(3, Some(true));
+        let r = read_spi(find("mcp23s17").unwrap(), spi, Some(5), &mut NoDelay).unwrap();
+        assert_eq!(
+            value(&r, "gpioa"),
+            Value::Text("0b00001000 (inputs 0b11111111)".into())
         );
     }
 

@@ -67,6 +67,9 @@ pub enum Target {
     Spi {
         /// The device as the user named it.
         device: String,
+        /// The chip's hardware address (A2..A0) for chips that share a chip select
+        /// (`mcp23s17@spidev0.0:5`).
+        hw: Option<u8>,
     },
 }
 
@@ -123,12 +126,40 @@ pub fn parse_device(spec: &str) -> Result<Device, Failure> {
                 def.name, def.name, def.addresses[0]
             )));
         }
-        let device = rest.to_string();
-        let short = rest.strip_prefix("/dev/").unwrap_or(rest);
+        // `spidev0.0:5`: the hardware address of a chip that shares its chip select.
+        let (dev, hw) = match rest.rsplit_once(':') {
+            Some((d, a)) => {
+                let hw = parse_number(a)
+                    .ok()
+                    .and_then(|v| u8::try_from(v).ok())
+                    .filter(|v| *v <= 7);
+                match hw {
+                    Some(v) if def.spi_hw_address() => (d, Some(v)),
+                    Some(_) => {
+                        return Err(Failure::usage(format!(
+                            "{} has no hardware address on SPI: name the device alone \
+                             ({}@{d})",
+                            def.name, def.name
+                        )))
+                    }
+                    None => {
+                        return Err(Failure::usage(format!(
+                            "`{a}` in `{spec}`: a hardware address is 0-7 (the A2..A0 pins)"
+                        )))
+                    }
+                }
+            }
+            None => (rest, None),
+        };
+        let short = dev.strip_prefix("/dev/").unwrap_or(dev);
+        let suffix = hw.map_or(String::new(), |a| format!(":{a}"));
         return Ok(Device {
             def,
-            label: format!("{}@{short}", def.name),
-            target: Target::Spi { device },
+            label: format!("{}@{short}{suffix}", def.name),
+            target: Target::Spi {
+                device: dev.to_string(),
+                hw,
+            },
         });
     }
     if def.addresses.is_empty() {
@@ -290,12 +321,12 @@ enum Opened {
 
 impl Opened {
     /// Reads chip `def`; with `rec`, every transaction also goes to that log as `name`.
-    fn read(
-        &mut self,
-        def: &ChipDef,
-        name: &str,
-        rec: Option<&Log>,
-    ) -> Result<Vec<Reading>, String> {
+    fn read(&mut self, dev: &Device, rec: Option<&Log>) -> Result<Vec<Reading>, String> {
+        let (def, name) = (dev.def, &record_name(dev));
+        let hw = match dev.target {
+            Target::Spi { hw, .. } => hw,
+            Target::I2c { .. } => None,
+        };
         use udrv_drivers::sim::fault::{FaultyI2c, FaultySpi};
         let mut delay = StdDelay;
         let d = &mut delay;
@@ -303,17 +334,17 @@ impl Opened {
         let faults = crate::faults::from_env().map_err(|f| f.message)?;
         match (self, faults) {
             (Opened::LinuxI2c(bus, a), _) => read_i2c(def, bus, *a, d, rec, name),
-            (Opened::LinuxSpi(dev), _) => read_spi(def, dev, d, rec, name),
+            (Opened::LinuxSpi(spi), _) => read_spi(def, spi, hw, d, rec, name),
             (Opened::SimI2c(bus, a), None) => read_i2c(def, bus.clone(), *a, d, rec, name),
             (Opened::SimI2c(bus, a), Some(f)) => {
                 read_i2c(def, FaultyI2c::new(bus.clone(), &f), *a, d, rec, name)
             }
-            (Opened::SimSpi(dev), None) => read_spi(def, dev.clone(), d, rec, name),
-            (Opened::SimSpi(dev), Some(f)) => {
-                read_spi(def, FaultySpi::new(dev.clone(), &f), d, rec, name)
+            (Opened::SimSpi(spi), None) => read_spi(def, spi.clone(), hw, d, rec, name),
+            (Opened::SimSpi(spi), Some(f)) => {
+                read_spi(def, FaultySpi::new(spi.clone(), &f), hw, d, rec, name)
             }
-            (Opened::Replay(dev, Some(a)), _) => read_i2c(def, dev.clone(), *a, d, None, name),
-            (Opened::Replay(dev, None), _) => chips::read_spi(def, dev.clone(), d),
+            (Opened::Replay(r, Some(a)), _) => read_i2c(def, r.clone(), *a, d, None, name),
+            (Opened::Replay(r, None), _) => chips::read_spi(def, r.clone(), hw, d),
         }
     }
 }
@@ -411,6 +442,7 @@ impl<B: I2c> I2c for SwitchChannel<'_, B> {
 fn read_spi<S>(
     def: &ChipDef,
     dev: S,
+    hw: Option<u8>,
     delay: &mut impl DelayNs,
     rec: Option<&Log>,
     name: &str,
@@ -420,8 +452,8 @@ where
     S::Error: std::fmt::Display,
 {
     match rec {
-        Some(log) => chips::read_spi(def, log.record(name, dev), delay),
-        None => chips::read_spi(def, dev, delay),
+        Some(log) => chips::read_spi(def, log.record(name, dev), hw, delay),
+        None => chips::read_spi(def, dev, hw, delay),
     }
 }
 
@@ -450,14 +482,14 @@ fn open(
             .i2c_bus(bus)
             .map(|b| Opened::SimI2c(b, *at))
             .map_err(Failure::op),
-        (Target::Spi { device }, Some(v)) => v
+        (Target::Spi { device, .. }, Some(v)) => v
             .spi_device_by_name(device)
             .map(Opened::SimSpi)
             .map_err(Failure::op),
         (Target::I2c { bus, at }, None) => {
             open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *at))
         }
-        (Target::Spi { device }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
+        (Target::Spi { device, .. }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
     }
 }
 
@@ -535,7 +567,7 @@ pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
     }
     let (bus, address) = match &dev.target {
         Target::I2c { bus, at } => (bus.clone(), Some(at.address)),
-        Target::Spi { device } => (device.clone(), None),
+        Target::Spi { device, .. } => (device.clone(), None),
     };
     let switch = match &dev.target {
         Target::I2c {
@@ -668,7 +700,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
     loop {
         let started = Instant::now();
         for (d, o) in devices.iter().zip(opened.iter_mut()) {
-            match o.read(d.def, &record_name(d), log.as_ref()) {
+            match o.read(d, log.as_ref()) {
                 Ok(r) if cli.json => json_line(&format_json(d, &r)),
                 Ok(r) => out!("{}", format_text(&d.label, width, &r)),
                 Err(e) => {
@@ -742,10 +774,21 @@ mod tests {
         assert_eq!(
             d.target,
             Target::Spi {
-                device: "spidev0.1".into()
+                device: "spidev0.1".into(),
+                hw: None
             }
         );
         assert_eq!(d.label, "bme280@spidev0.1");
+        // A chip that shares its chip select by hardware address.
+        let d = parse_device("mcp23s17@/dev/spidev0.0:5").unwrap();
+        assert_eq!(d.label, "mcp23s17@spidev0.0:5");
+        assert_eq!(
+            d.target,
+            Target::Spi {
+                device: "/dev/spidev0.0".into(),
+                hw: Some(5)
+            }
+        );
         let d = parse_device("at24c32@my:adapter").unwrap();
         assert_eq!(
             d.target,
@@ -799,6 +842,9 @@ mod tests {
             "bme280@i2c-1:0x48",
             "bme280@i2c-1:0x1000",
             "sht3x@spidev0.0",
+            "bme280@spidev0.0:1",
+            "mcp23s17@spidev0.0:8",
+            "mcp23s17@spidev0.0:x",
             "lm75@:0x48",
         ] {
             let e = parse_device(s).unwrap_err();

@@ -351,3 +351,40 @@ fn list_names_every_chip() {
     assert!(line("shtc3 ").contains("0x7866") && line("shtc3 ").contains("0xb098"));
     assert!(line("mcp23s17 ").contains("SPI") && line("mcp23s17 ").contains("0x41"));
 }
+
+#[test]
+fn an_mcp23s17_is_named_by_its_hardware_address() {
+    let read = |spec: &str| {
+        let o = udrv(&["--board", "virtual", "read", spec], Some(TIME));
+        assert!(o.status.success(), "{spec}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // The board's chip has A2..A0 low and HAEN off: address 0 is the one it answers.
+    let plain = read("mcp23s17@spidev1.2");
+    let at0 = read("mcp23s17@spidev1.2:0");
+    assert_eq!(
+        value_text(&plain, "gpiob"),
+        value_text(&at0, "gpiob"),
+        "{plain}{at0}"
+    );
+    assert!(at0.starts_with("mcp23s17@spidev1.2:0  gpioa"), "{at0}");
+    // Nothing answers address 3 on that chip select: the bus reads all ones.
+    let at3 = read("mcp23s17@spidev1.2:3");
+    assert_eq!(value_text(&at3, "gpiob"), "0b11111111 (inputs 0b11111111)");
+    // Only chips with address pins on SPI take one.
+    let o = udrv(
+        &["--board", "virtual", "read", "bme280@spidev1.0:1"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// The value column of `quantity` (everything after it) in one chip's text output.
+fn value_text(out: &str, quantity: &str) -> String {
+    out.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
+        })
+        .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
+}
