@@ -6,9 +6,10 @@
 //! that stays away ends the capture after the wait with a valid file and exit status 1.
 
 mod common;
+#[path = "../../rs485/tests/common/unplug.rs"]
+mod unplug;
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use common::{frame, wait_open};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
+use unplug::{point, unplug};
 
 /// How long the capture gets to finish its set-up once it has the port open.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -40,22 +42,6 @@ fn send(master: &mut std::fs::File, from: u16, to: u16) {
         master.flush().unwrap();
         thread::sleep(Duration::from_millis(15));
     }
-}
-
-/// Points `link` at `target`, atomically (a new link renamed over the old one).
-fn point(link: &Path, target: &Path) {
-    let tmp = link.with_extension("new");
-    let _ = std::fs::remove_file(&tmp);
-    symlink(target, &tmp).unwrap();
-    std::fs::rename(&tmp, link).unwrap();
-}
-
-/// Unplugs the adapter behind `link`: the link dangles, then the pty closes. (The link is
-/// not left on `/dev/pts/N`: a test running alongside may open a pty with that number.)
-fn unplug(link: &Path, pty: Pty) {
-    point(link, &link.with_extension("unplugged"));
-    drop(pty);
-    assert!(!link.exists(), "the link should dangle");
 }
 
 /// A running `udrv capture`, its stderr read line by line as it comes.

@@ -8,9 +8,10 @@
 //! capturing its other port meanwhile.
 
 mod common;
+#[path = "common/unplug.rs"]
+mod unplug;
 
 use std::io::Write;
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +28,7 @@ use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason, Summary};
 use udrv_rs485::pcap::Interface;
 use udrv_rs485::{Direction, LineSettings};
+use unplug::{point, unplug};
 
 /// How long any one wait in these tests may take before the test fails.
 const WAIT: Duration = Duration::from_secs(15);
@@ -103,27 +105,6 @@ impl Running {
             .expect("the capture did not end")
             .expect("the capture failed")
     }
-}
-
-/// Points `link` at `target`, atomically (a new link renamed over the old one).
-fn point(link: &Path, target: &Path) {
-    let tmp = link.with_extension("new");
-    let _ = std::fs::remove_file(&tmp);
-    symlink(target, &tmp).unwrap();
-    std::fs::rename(&tmp, link).unwrap();
-}
-
-/// Unplugs the adapter behind `link`: the link first dangles (it points at a node that is
-/// not there), then the pty closes. (Closing the pty alone would leave the link pointing
-/// at `/dev/pts/N`, a number the next pty opened by a test running alongside may take.)
-fn unplug(link: &Path, pty: Pty) {
-    point(link, &link.with_extension("unplugged"));
-    drop(pty);
-    assert!(!link.exists(), "the link should dangle now");
-    assert!(
-        link.symlink_metadata().is_ok(),
-        "the link should still be there"
-    );
 }
 
 /// 2 * `n` frames: read-holding-registers requests and responses, numbered from `first`.
