@@ -7,71 +7,23 @@
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
 mod common;
+#[path = "../../core/tests/common/gpio_sim.rs"]
+mod gpio_sim;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{env, stderr, stdout, udrv, Watch, WAIT};
+use gpio_sim::{write, SimChip};
 use serde_json::Value;
 
 /// One test at a time: the chips' numbers and the events seen must be this test's own.
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write(path: impl AsRef<Path>, value: &str) {
-    let path = path.as_ref();
-    std::fs::write(path, value)
-        .unwrap_or_else(|e| panic!("write {value:?} to {}: {e}", path.display()));
-}
-
-/// A gpio-sim chip made through configfs; removed on drop if still there.
-struct SimChip {
-    dir: PathBuf,
-    number: u32,
-}
-
-impl SimChip {
-    fn create(name: &str) -> SimChip {
-        let dir = Path::new("/sys/kernel/config/gpio-sim").join(name);
-        std::fs::create_dir_all(dir.join("bank0")).expect("mkdir the gpio-sim chip");
-        write(dir.join("bank0/num_lines"), "4");
-        write(dir.join("bank0/label"), name);
-        write(dir.join("live"), "1");
-        let chip = std::fs::read_to_string(dir.join("bank0/chip_name")).unwrap();
-        let number = chip
-            .trim()
-            .strip_prefix("gpiochip")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("chip_name {chip:?}"));
-        SimChip { dir, number }
-    }
-
-    fn node(&self) -> String {
-        format!("/dev/gpiochip{}", self.number)
-    }
-
-    fn remove(mut self) {
-        self.teardown();
-    }
-
-    fn teardown(&mut self) {
-        if self.dir.exists() {
-            let _ = std::fs::write(self.dir.join("live"), "0");
-            let _ = std::fs::remove_dir(self.dir.join("bank0"));
-            let _ = std::fs::remove_dir(&self.dir);
-        }
-    }
-}
-
-impl Drop for SimChip {
-    fn drop(&mut self) {
-        self.teardown();
-    }
 }
 
 /// Seconds since midnight UTC, now.
@@ -105,7 +57,7 @@ fn json_lines_follow_a_gpio_chip_coming_and_going() {
     let _one = serial();
     let w = Watch::start(&["--json"]);
     let sim = SimChip::create("udrv-watch-json");
-    let node = sim.node();
+    let node = sim.node().display().to_string();
     let n = sim.number;
     let about_chip = |v: &Value| v["subsystem"] == "gpio" && v["device"]["number"] == n;
 
@@ -310,7 +262,7 @@ fn wait_returns_once_the_node_appears() {
     let _one = serial();
     // The node a new chip gets here, gone again: as an unplugged adapter to come back.
     let first = SimChip::create("udrv-watch-back");
-    let node = first.node();
+    let node = first.node().display().to_string();
     first.remove();
     assert!(!Path::new(&node).exists());
 

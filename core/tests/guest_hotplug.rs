@@ -13,8 +13,11 @@
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
 mod common;
+#[path = "common/gpio_sim.rs"]
+mod gpio_sim;
 
 use common::env;
+use gpio_sim::{write, SimChip};
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -33,12 +36,6 @@ fn env_number(var: &str, prefix: &str) -> u32 {
     name.strip_prefix(prefix)
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{var}={v} is not {prefix}N"))
-}
-
-fn write(path: impl AsRef<Path>, value: &str) {
-    let path = path.as_ref();
-    std::fs::write(path, value)
-        .unwrap_or_else(|e| panic!("write {value:?} to {}: {e}", path.display()));
 }
 
 /// Ends the whole test binary if a blocking call has not come back in time: a missing
@@ -64,54 +61,10 @@ impl Drop for Watchdog {
     }
 }
 
-/// A gpio-sim chip made through configfs; removed on drop if still there.
-struct SimChip {
-    dir: PathBuf,
-    number: u32,
-}
-
-impl SimChip {
-    fn create(name: &str) -> SimChip {
-        let dir = Path::new("/sys/kernel/config/gpio-sim").join(name);
-        std::fs::create_dir_all(dir.join("bank0")).expect("mkdir the gpio-sim chip");
-        write(dir.join("bank0/num_lines"), "4");
-        write(dir.join("bank0/label"), name);
-        write(dir.join("live"), "1");
-        let chip = std::fs::read_to_string(dir.join("bank0/chip_name")).unwrap();
-        let number = chip
-            .trim()
-            .strip_prefix("gpiochip")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("chip_name {chip:?}"));
-        SimChip { dir, number }
-    }
-
-    fn node(&self) -> PathBuf {
-        PathBuf::from(format!("/dev/gpiochip{}", self.number))
-    }
-
-    fn device(&self) -> Device {
-        Device::GpioChip {
-            number: self.number,
-        }
-    }
-
-    fn remove(mut self) {
-        self.teardown();
-    }
-
-    fn teardown(&mut self) {
-        if self.dir.exists() {
-            let _ = std::fs::write(self.dir.join("live"), "0");
-            let _ = std::fs::remove_dir(self.dir.join("bank0"));
-            let _ = std::fs::remove_dir(&self.dir);
-        }
-    }
-}
-
-impl Drop for SimChip {
-    fn drop(&mut self) {
-        self.teardown();
+/// The hot-plug device a gpio-sim chip is.
+fn device_of(chip: &SimChip) -> Device {
+    Device::GpioChip {
+        number: chip.number,
     }
 }
 
@@ -156,7 +109,7 @@ fn a_gpio_chip_is_seen_appearing_and_going() {
         .expect("open the uevent monitor")
         .with_class(DeviceClass::Gpio);
     let sim = SimChip::create("udrv-hotplug-a");
-    let dev = sim.device();
+    let dev = device_of(&sim);
     let node = sim.node();
 
     // The gpiochip device is added, then bound to gpiolib's stub driver (6.1 binds one
@@ -417,7 +370,7 @@ fn wait_for_node_sees_a_device_come_back() {
     assert!(t.elapsed() < Duration::from_millis(100));
 
     // wait_for skips what does not match, and gives the first that does.
-    let dev = again.device();
+    let dev = device_of(&again);
     again.remove();
     let ev = mon
         .wait_for(
@@ -495,7 +448,7 @@ async fn async_monitor_sees_a_chip_come_and_go_without_blocking_the_reactor() {
     let plug = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
         let sim = SimChip::create("udrv-hotplug-async");
-        let dev = sim.device();
+        let dev = device_of(&sim);
         std::thread::sleep(Duration::from_millis(300));
         sim.remove();
         tx.send(dev).unwrap();
