@@ -150,6 +150,23 @@ fn man_page() -> Result<Vec<u8>, Failure> {
     Ok(page)
 }
 
+/// Why a command that talks to the kernel's devices has no virtual-board form, and what to
+/// use instead.
+fn not_on_the_virtual_board(cmd: &Cmd) -> Failure {
+    let (what, instead) = match cmd {
+        Cmd::Gpio(_) => (
+            "gpio",
+            "its GPIO lines are simulated inside udrv: `udrv --board virtual board pins` shows \
+             them with their levels, the examples drive them",
+        ),
+        _ => ("uio", "it has no UIO devices"),
+    };
+    Failure::usage(format!(
+        "`udrv {what}` does not run on the virtual board: {instead}; without --board \
+         virtual it uses this machine's devices"
+    ))
+}
+
 fn main() -> ExitCode {
     // Wireshark runs extcap programs with `--extcap-*` options and no subcommand.
     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
@@ -157,6 +174,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match &cli.cmd {
+        Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
+            Err(not_on_the_virtual_board(&cli.cmd))
+        }
         Cmd::I2c(c) => i2c::run(c, &cli),
         Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Spi(c) => spi::run(c, &cli),

@@ -136,6 +136,9 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
             a.bits
         )));
     }
+    if crate::read::is_virtual(cli) {
+        return transfer_virtual(a, cli, &tx);
+    }
     let path = device_path(&a.device);
     let mut config = Config::new()
         .mode(match a.mode {
@@ -169,15 +172,21 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
         let mut t = [Transfer::duplex(&tx[..], &mut rx[..]).with_bits_per_word(a.bits)];
         dev.message(&mut t).map_err(Failure::op)?;
     }
+    let json = json!({
+        "device": path, "mode": a.mode, "bits_per_word": in_force.bits_per_word,
+        "speed_hz": in_force.max_speed_hz, "tx": tx, "rx": rx,
+    });
+    report(a, cli, &rx, json)
+}
+
+/// Prints (or writes to `--out`) what came back.
+fn report(a: &TransferArgs, cli: &Cli, rx: &[u8], json: serde_json::Value) -> Outcome {
     if let Some(p) = &a.output {
-        std::fs::write(p, &rx)
+        std::fs::write(p, rx)
             .map_err(|e| Failure::op(format!("cannot write {}: {e}", p.display())))?;
     }
     if cli.json {
-        json_line(&json!({
-            "device": path, "mode": a.mode, "bits_per_word": in_force.bits_per_word,
-            "speed_hz": in_force.max_speed_hz, "tx": tx, "rx": rx,
-        }));
+        json_line(&json);
     } else if a.output.is_none() {
         for chunk in rx.chunks(16) {
             let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
@@ -185,6 +194,41 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The transfer on one of the virtual board's SPI devices (simulated chips: mode 0, 8-bit
+/// words), through `UDRV_VIRTUAL_FAULTS` when set.
+fn transfer_virtual(a: &TransferArgs, cli: &Cli, tx: &[u8]) -> Outcome {
+    use embedded_hal::spi::SpiDevice;
+    use udrv_drivers::sim::fault::FaultySpi;
+    if a.mode != 0 || a.bits != 8 || a.lsb_first || a.cs_high || a.three_wire || a.no_cs {
+        return Err(Failure::usage(
+            "the virtual board's SPI chips take mode 0, 8-bit words, MSB first, chip select \
+             active low: drop the other settings",
+        ));
+    }
+    let name = device_path(&a.device)
+        .file_name()
+        .map_or_else(|| a.device.clone(), |n| n.to_string_lossy().into_owned());
+    let board = crate::read::virtual_board()?;
+    let mut dev = board.spi_device_by_name(&a.device).map_err(Failure::op)?;
+    confirm(
+        a.yes,
+        &format!("clock {} bytes out on the virtual board's {name}", tx.len()),
+    )?;
+    let mut rx = vec![0u8; tx.len()];
+    let r = match crate::faults::from_env()? {
+        Some(f) => FaultySpi::new(dev, &f)
+            .transfer(&mut rx, tx)
+            .map_err(|e| e.to_string()),
+        None => dev.transfer(&mut rx, tx).map_err(|e| e.to_string()),
+    };
+    r.map_err(|e| Failure::op(format!("virtual {name}: {e}")))?;
+    let json = json!({
+        "device": format!("virtual:{name}"), "mode": 0, "bits_per_word": 8,
+        "speed_hz": serde_json::Value::Null, "tx": tx, "rx": rx,
+    });
+    report(a, cli, &rx, json)
 }
 
 #[cfg(test)]
