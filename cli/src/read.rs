@@ -498,38 +498,19 @@ fn open(
 /// whole board's recording).
 fn finish_replay(replay: &Replay, devices: &[Device]) -> Result<(), Failure> {
     use udrv_core::record::Error;
-    match replay.finish() {
+    let read: Vec<String> = devices.iter().map(record_name).collect();
+    let read: Vec<&str> = read.iter().map(String::as_str).collect();
+    match replay.finish_devices(&read) {
         Ok(()) => Ok(()),
-        Err(Error::Unfinished {
-            file,
-            unconsumed,
-            mismatches,
-        }) => {
-            let read: Vec<String> = devices.iter().map(record_name).collect();
-            let unconsumed: Vec<(usize, String)> = unconsumed
-                .into_iter()
-                .filter(|(_, text)| {
-                    text.split_whitespace()
-                        .nth(1)
-                        .is_some_and(|name| read.iter().any(|r| r == name))
-                })
-                .collect();
-            if unconsumed.is_empty() && mismatches.is_empty() {
-                return Ok(());
-            }
-            let hint = if mismatches.is_empty() {
+        Err(e @ Error::Unfinished { .. }) => {
+            let rounds =
+                matches!(&e, Error::Unfinished { mismatches, .. } if mismatches.is_empty());
+            let hint = if rounds {
                 " (read as many rounds as were recorded: -n)"
             } else {
                 ""
             };
-            Err(Failure::op(format!(
-                "{}{hint}",
-                Error::Unfinished {
-                    file,
-                    unconsumed,
-                    mismatches,
-                }
-            )))
+            Err(Failure::op(format!("{e}{hint}")))
         }
         Err(e) => Err(Failure::op(e)),
     }

@@ -793,6 +793,14 @@ fn finish_lists_the_lines_left() {
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(lm75.temperature().unwrap().as_millicelsius(), 22_000);
+    // Only the devices a program used must be used up: the LED's line is not the LM75's.
+    replay.finish_devices(&["i2c-1"]).unwrap();
+    match replay.finish_devices(&["i2c-1", "led"]).unwrap_err() {
+        Error::Unfinished { unconsumed, .. } => {
+            assert_eq!(unconsumed, [(6, "pin led set high".to_string())])
+        }
+        other => panic!("unexpected {other:?}"),
+    }
     let mut led = replay.device("led");
     led.set_high().unwrap();
     replay.finish().unwrap();

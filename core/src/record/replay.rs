@@ -178,12 +178,23 @@ impl Replay {
     /// driver may have swallowed a mismatch error and carried on): otherwise
     /// [`Error::Unfinished`] lists the lines left and the mismatches.
     pub fn finish(&self) -> Result<(), Error> {
+        self.check(|_| true)
+    }
+
+    /// [`finish`](Self::finish) for a program that used only some of the recorded
+    /// devices: the lines of `devices` must all have been replayed (those of other devices
+    /// are no concern), and no transaction of any device may have mismatched.
+    pub fn finish_devices(&self, devices: &[&str]) -> Result<(), Error> {
+        self.check(|name| devices.contains(&name))
+    }
+
+    fn check(&self, counts: impl Fn(&str) -> bool) -> Result<(), Error> {
         let s = lock(&self.state);
         let unconsumed: Vec<(usize, String)> = s
             .lines
             .iter()
             .zip(&s.consumed)
-            .filter(|(_, c)| !**c)
+            .filter(|(l, c)| !**c && counts(&l.entry.name))
             .map(|(l, _)| (l.no, l.text.clone()))
             .collect();
         if unconsumed.is_empty() && s.mismatches.is_empty() {
