@@ -377,6 +377,24 @@ fn ex<E: Explain>(e: E) -> String {
     e.explain()
 }
 
+/// An SHT3x's or SHTC3's measurement (the same Sensirion format) as readings.
+fn sensirion_readings(m: &sht3x::Measurement) -> Vec<Reading> {
+    vec![
+        num(
+            "temperature",
+            m.temperature.as_millicelsius() as f64 / 1000.0,
+            2,
+            "°C",
+        ),
+        num(
+            "humidity",
+            m.humidity.as_millipercent() as f64 / 1000.0,
+            1,
+            "%RH",
+        ),
+    ]
+}
+
 fn bme280_readings<IF>(
     s: &mut bme280::Bme280<IF>,
     delay: &mut impl DelayNs,
@@ -445,20 +463,7 @@ where
             let m = sht3x::Sht3x::new(i2c, address)
                 .measure(sht3x::Repeatability::High, delay)
                 .map_err(ex)?;
-            Ok(vec![
-                num(
-                    "temperature",
-                    m.temperature.as_millicelsius() as f64 / 1000.0,
-                    2,
-                    "°C",
-                ),
-                num(
-                    "humidity",
-                    m.humidity.as_millipercent() as f64 / 1000.0,
-                    1,
-                    "%RH",
-                ),
-            ])
+            Ok(sensirion_readings(&m))
         }
         "shtc3" => {
             // The only address is 0x70 (the driver knows it).
@@ -468,20 +473,7 @@ where
             delay.delay_us(shtc3::WAKEUP_TIME_US);
             let m = s.measure(shtc3::PowerMode::Normal, delay).map_err(ex)?;
             s.sleep().map_err(ex)?;
-            Ok(vec![
-                num(
-                    "temperature",
-                    m.temperature.as_millicelsius() as f64 / 1000.0,
-                    2,
-                    "°C",
-                ),
-                num(
-                    "humidity",
-                    m.humidity.as_millipercent() as f64 / 1000.0,
-                    1,
-                    "%RH",
-                ),
-            ])
+            Ok(sensirion_readings(&m))
         }
         "bh1750" => {
             let mut s = bh1750::Bh1750::new(i2c, address);
