@@ -107,6 +107,13 @@ impl Running {
     }
 }
 
+/// The capture file `out` holds exactly `frames`, in order, and tshark reads each of them.
+fn assert_file_holds(out: &Path, frames: &[Vec<u8>]) {
+    let got: Vec<Vec<u8>> = read_pcapng(out).into_iter().map(|p| p.data).collect();
+    assert_eq!(got, frames);
+    assert_eq!(tshark_comments(out).len(), frames.len());
+}
+
 /// 2 * `n` frames: read-holding-registers requests and responses, numbered from `first`.
 fn exchange(first: u16, n: u16) -> Vec<Vec<u8>> {
     let mut v = Vec::new();
@@ -338,9 +345,7 @@ fn a_port_that_never_comes_back_ends_the_capture_after_the_wait() {
     assert!(gave_up.contains("within 0.7 s"), "{gave_up}");
     assert_eq!(summary.reason, StopReason::PortVanished(link.clone()));
     assert_eq!(summary.stats.reconnects, 0);
-    let got: Vec<Vec<u8>> = read_pcapng(&out).into_iter().map(|p| p.data).collect();
-    assert_eq!(got, frames);
-    assert_eq!(tshark_comments(&out).len(), frames.len());
+    assert_file_holds(&out, &frames);
 }
 
 #[test]
@@ -371,9 +376,7 @@ fn a_stop_while_waiting_ends_the_capture_at_once() {
     let summary = cap.finish();
     assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
     assert_eq!(summary.reason, StopReason::Stopped);
-    let got: Vec<Vec<u8>> = read_pcapng(&out).into_iter().map(|p| p.data).collect();
-    assert_eq!(got, frames);
-    assert_eq!(tshark_comments(&out).len(), frames.len());
+    assert_file_holds(&out, &frames);
 }
 
 #[test]
