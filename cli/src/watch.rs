@@ -268,18 +268,6 @@ fn wait(node: &Path, timeout: Option<Duration>) -> Outcome {
     )))
 }
 
-fn class_name(class: DeviceClass) -> &'static str {
-    match class {
-        DeviceClass::I2c => "i2c",
-        DeviceClass::Spi => "spi",
-        DeviceClass::Gpio => "gpio",
-        DeviceClass::Uio => "uio",
-        DeviceClass::Serial => "serial",
-        #[allow(unreachable_patterns)]
-        _ => "other",
-    }
-}
-
 /// Where a device comes from: its parent device in sysfs (read when the event arrives;
 /// best effort, the device may be gone already).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -374,7 +362,7 @@ fn clock(t: Timestamp) -> String {
 fn format_text(ev: &Event, t: Timestamp, parent: Option<&Parent>) -> String {
     let kind = ev
         .device()
-        .map(|d| class_name(d.class()).to_string())
+        .map(|d| d.class().name().to_string())
         .unwrap_or_else(|| ev.subsystem.clone());
     let line = format!(
         "{}  {:<7} {:<7} {}  {}",
@@ -415,7 +403,7 @@ fn format_json(ev: &Event, t: Timestamp, parent: Option<&Parent>) -> serde_json:
         "subsystem": ev.subsystem,
         "devpath": ev.devpath,
         "devname": ev.devname,
-        "class": device.as_ref().map(|d| class_name(d.class())),
+        "class": device.as_ref().map(|d| d.class().name()),
         "device": device.as_ref().map(device_json),
         "driver": ev.driver(),
         "seqnum": ev.seqnum(),

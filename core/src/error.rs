@@ -25,6 +25,17 @@ pub enum DeviceClass {
 }
 
 impl DeviceClass {
+    /// The kind's short name: `i2c`, `spi`, `gpio`, `uio`, `serial`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceClass::I2c => "i2c",
+            DeviceClass::Spi => "spi",
+            DeviceClass::Gpio => "gpio",
+            DeviceClass::Uio => "uio",
+            DeviceClass::Serial => "serial",
+        }
+    }
+
     /// The Unix group that udrv's udev rules give access to this kind of device node.
     pub fn group(self) -> &'static str {
         match self {
