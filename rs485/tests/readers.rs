@@ -1,22 +1,25 @@
-//! Our files read back by independent readers: `pcap-parser` (structure, options) and the
-//! real tools, `tshark` (decodes Modbus RTU, directions, error flags) and `tcpdump -r`.
-//! tshark and tcpdump come from Debian (`apt-get install -y tshark tcpdump`); these tests
-//! fail, with that hint, when they are missing.
+//! Our files read back by the real tools: `tshark` (decodes Modbus RTU, directions, error
+//! flags) and `tcpdump -r`. tshark and tcpdump come from Debian (`apt-get install -y tshark
+//! tcpdump`); these tests fail, with that hint, when they are missing. They run on the
+//! host only (`cargo xtask cross-test` leaves out test files that start programs: see
+//! docs/testing.md); `structure.rs` checks the same bytes with `pcap-parser`, on every
+//! target.
 
 mod common;
+#[path = "common/frames.rs"]
+mod frames;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use pcap_parser::pcapng::Block;
-use pcap_parser::{PcapCapture, PcapNGCapture};
+use frames::{interface, modbus_frames};
 use tempfile::TempDir;
 use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
-use udrv_rs485::framer::{ModbusRtu, MsTp, Timing};
+use udrv_rs485::framer::MsTp;
 use udrv_rs485::pcap::{FrameSink, Interface, PcapWriter, PcapngWriter};
-use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status, Timestamp};
+use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status};
 
 const MS: u64 = 1_000_000;
 const USER0: &str = r#"uat:user_dlts:"User 0 (DLT=147)","mbrtu","0","","0","""#;
@@ -24,49 +27,6 @@ const USER0: &str = r#"uat:user_dlts:"User 0 (DLT=147)","mbrtu","0","","0","""#;
 /// A fresh directory for one test's files, removed when the test ends (pass or fail).
 fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-rs485-readers-").unwrap()
-}
-
-/// A Modbus exchange at 19200 8E1 with one CRC error and one t1.5 violation, framed.
-fn modbus_frames() -> Vec<Frame> {
-    let l: LineSettings = "19200 8E1".parse().unwrap();
-    let c = l.char_time_ns();
-    let mut bad = read_resp(17, 2);
-    bad[4] ^= 0xFF;
-    let mut paused = tx(read_resp(17, 3), 5 * MS);
-    paused.pause = Some((4, 2 * c));
-    let txs = vec![
-        tx(read_req(17, 0x6B, 3), 0),
-        paused,
-        tx(read_req(17, 0, 2), 5 * MS),
-        tx(bad, 5 * MS),
-        tx(write_single(5, 1, 3), 5 * MS),
-        tx(write_single(5, 1, 3), 5 * MS),
-    ];
-    let (wire, _) = transmit(c, &txs);
-    let mut f = ModbusRtu::new(Timing::modbus(&l, Duration::ZERO));
-    let frames = run(&mut f, &chunk_each(&wire));
-    let st: Vec<Status> = frames.iter().map(|f| f.status).collect();
-    assert_eq!(
-        st,
-        [
-            Status::OK,
-            Status::WRONG_GAP,
-            Status::OK,
-            Status::CRC_ERROR,
-            Status::OK,
-            Status::OK
-        ]
-    );
-    frames
-}
-
-fn interface(link: LinkType) -> Interface {
-    Interface {
-        name: "/dev/ttyUSB0".into(),
-        description: "RS485 19200 8E1, framer modbus".into(),
-        link_type: link,
-        speed_bps: Some(19200),
-    }
 }
 
 fn write_pcapng(path: &Path, frames: &[Frame], interfaces: &[Interface]) {
@@ -297,109 +257,6 @@ fn tshark_decodes_mstp() {
     // Wireshark checks both CRCs itself: two header CRCs and one data CRC.
     assert_eq!(text.matches("[correct]").count(), 3, "{text}");
     assert!(text.contains("who-Is"), "{text}");
-}
-
-#[test]
-fn pcapng_structure_by_pcap_parser() {
-    let frames = modbus_frames();
-    let two = [
-        Interface {
-            name: "/dev/ttyUSB0".into(),
-            description: "RS485 19200 8E1, outbound".into(),
-            link_type: LinkType::User(0),
-            speed_bps: Some(19200),
-        },
-        Interface {
-            name: "/dev/ttyUSB1".into(),
-            description: "RS485 19200 8E1, inbound".into(),
-            link_type: LinkType::User(0),
-            speed_bps: None,
-        },
-    ];
-    let mut frames2 = frames.clone();
-    frames2[1].interface = 1;
-    let mut w = PcapngWriter::new(Vec::new(), &two, "udrv test").unwrap();
-    for f in &frames2 {
-        w.write_frame(f).unwrap();
-    }
-    let bytes = w.into_inner();
-    let cap = PcapNGCapture::from_file(&bytes).unwrap();
-    assert_eq!(cap.sections.len(), 1);
-    let blocks = &cap.sections[0].blocks;
-    let mut idbs = Vec::new();
-    let mut epbs = Vec::new();
-    for b in blocks {
-        match b {
-            Block::SectionHeader(shb) => assert_eq!(shb.bom, 0x1A2B_3C4D),
-            Block::InterfaceDescription(idb) => idbs.push(idb),
-            Block::EnhancedPacket(epb) => epbs.push(epb),
-            other => panic!("unexpected block {other:?}"),
-        }
-    }
-    assert_eq!(idbs.len(), 2);
-    for (idb, itf) in idbs.iter().zip(&two) {
-        assert_eq!(idb.linktype.0, 147);
-        assert_eq!(idb.if_tsresol, 9);
-        let opt = |code: u16| {
-            idb.options
-                .iter()
-                .find(|o| o.code.0 == code)
-                .map(|o| o.value[..o.len as usize].to_vec())
-        };
-        assert_eq!(opt(2).unwrap(), itf.name.as_bytes());
-        assert_eq!(opt(3).unwrap(), itf.description.as_bytes());
-        assert_eq!(opt(9).unwrap(), [9]);
-    }
-    assert_eq!(epbs.len(), frames2.len());
-    for (epb, f) in epbs.iter().zip(&frames2) {
-        assert_eq!(epb.if_id, f.interface);
-        let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-        assert_eq!(Timestamp(ts), f.timestamp);
-        assert_eq!(&epb.data[..epb.caplen as usize], &f.data[..]);
-        let flags = epb
-            .options
-            .iter()
-            .find(|o| o.code.0 == 2)
-            .map(|o| o.as_u32_le().unwrap())
-            .unwrap_or(0);
-        assert_eq!(flags & 3, f.direction_bits());
-        assert_eq!(flags >> 24 & 1 == 1, f.status.contains(Status::CRC_ERROR));
-        assert_eq!(flags >> 27 & 1 == 1, f.status.contains(Status::WRONG_GAP));
-        let comment = epb.options.iter().find(|o| o.code.0 == 1);
-        assert_eq!(comment.is_some(), !f.status.is_ok());
-    }
-}
-
-trait DirBits {
-    fn direction_bits(&self) -> u32;
-}
-impl DirBits for Frame {
-    fn direction_bits(&self) -> u32 {
-        self.direction.epb_bits()
-    }
-}
-
-#[test]
-fn pcap_structure_by_pcap_parser() {
-    let frames = modbus_frames();
-    let mut w = PcapWriter::new(Vec::new(), LinkType::modbus_upper_pdu()).unwrap();
-    for f in &frames {
-        w.write_frame(f).unwrap();
-    }
-    let bytes = w.into_inner();
-    let cap = PcapCapture::from_file(&bytes).unwrap();
-    assert_eq!(cap.header.magic_number, 0xA1B2_3C4D);
-    assert!(cap.header.is_nanosecond_precision());
-    assert_eq!(cap.header.network.0, 252);
-    assert_eq!(cap.blocks.len(), frames.len());
-    for (b, f) in cap.blocks.iter().zip(&frames) {
-        assert_eq!(b.ts_sec as u64, f.timestamp.secs());
-        assert_eq!(b.ts_usec, f.timestamp.subsec_nanos()); // nanoseconds in this variant
-                                                           // Exported-PDU tags: dissector name "mbrtu", end tag, then the frame.
-        assert_eq!(&b.data[..4], &[0, 12, 0, 8]);
-        assert_eq!(&b.data[4..9], b"mbrtu");
-        assert_eq!(&b.data[16..], &f.data[..]);
-    }
 }
 
 #[test]

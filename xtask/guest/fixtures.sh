@@ -11,11 +11,13 @@
 #   UDRV_GPIO_SIM2_CHIP    /dev/gpiochipN of a second bank "udrv-sim2" (8 lines)
 #   UDRV_UIO               /dev/uioN of the QEMU `edu` device (uio_pci_generic)
 #   UDRV_EDU_PCI           its PCI address (for the sysfs resource/config files)
-# Any fixture that fails prints FIXTURE-FAIL and leaves its variable unset, so the tests
-# that need it fail with a message naming it.
+# Any fixture that fails prints FIXTURE-FAIL and leaves its variable unset (so the tests
+# that need it fail with a message naming it), and the script exits 1: xtask counts the
+# fixtures as a failed step of the run.
 ENV=/kb/fixtures.env
 : > $ENV
-fail() { echo "FIXTURE-FAIL: $*"; }
+failed=0
+fail() { echo "FIXTURE-FAIL: $*"; failed=1; }
 say() { echo "export $1='$2'" >> $ENV; }
 
 # --- I2C: SMBus stub --------------------------------------------------------------------
@@ -137,3 +139,5 @@ P8_27 [hdmi]|P8_29 [hdmi]|P8_28 [hdmi]|P8_30 [hdmi]|[mmc0_dat3]|[mmc0_dat2]|\
 [mmc0_dat1]|[mmc0_dat0]|[mmc0_clk]|[mmc0_cmd]"
 
 echo "fixtures:"; sed 's/^export /  /' $ENV
+# A failed fixture fails the run (xtask counts `fixtures` as a binary).
+exit $failed

@@ -6,14 +6,16 @@
 
 mod cpio;
 mod dist;
+mod guest;
+mod peers;
 mod qmp;
 mod rpi;
+mod runner;
 mod util;
 mod vm;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use util::{note, Result};
 
@@ -34,14 +36,16 @@ tasks:
   dist [--target TRIPLE]... [--no-deb]
                           ARM release: udrv and the examples for aarch64, armv7 and static
                           aarch64-musl; tarballs and .deb packages in target/dist/
-  cross-test [--target TRIPLE]...
-                          the host tests for aarch64 and armv7 under qemu-user, and udrv
+  cross-test [--target TRIPLE]... [--selfcheck]
+                          the host tests for aarch64 and armv7 under qemu-user, and udrv;
+                          each test binary with a 5-minute deadline (--selfcheck: prove it)
   vmbench                 udrv-core's per-operation cost vs raw libc loops, in the guest
   msrv                    the workspace builds with its declared rust-version (rustup)
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
 
 fn main() {
+    runner::kill_groups_on_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test_all(),
@@ -51,7 +55,7 @@ fn main() {
         }),
         Some("vmbench") => parse_vm(&args[1..]).and_then(|o| vm::vmbench(&o)),
         Some("dist") => dist::parse_dist(&args[1..]).and_then(|o| dist::dist(&o)),
-        Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|t| dist::cross_test(&t)),
+        Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|o| dist::cross_test(&o)),
         Some("msrv") => check_msrv(&util::workspace_root()),
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
@@ -92,43 +96,66 @@ fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
     Ok(o)
 }
 
-/// Counts of libtest results seen in a command's output.
-#[derive(Default)]
+/// Tests passed and failed, added up over the steps of `cargo xtask test`.
+#[derive(Default, Clone, Copy)]
 struct Counts {
     passed: u64,
     failed: u64,
 }
 
-/// Runs a command, streaming its stdout, and adds up the libtest summary lines in it.
-fn run_counted(cmd: &mut Command, counts: &mut Counts) -> Result {
-    cmd.stdout(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run `{}`: {e}", util::show(cmd)))?;
-    let out = child.stdout.take().expect("piped");
-    for line in BufReader::new(out).lines() {
-        let line = line.unwrap_or_default();
-        println!("{line}");
-        let l = line.trim_start();
-        if l.starts_with("test result:") || l.starts_with("guest tests:") {
-            let mut v = vm::Verdict::default();
-            let fake = if l.starts_with("guest") {
-                format!("test result: {l}")
-            } else {
-                l.to_string()
-            };
-            v.line(&fake);
-            counts.passed += v.passed;
-            counts.failed += v.failed;
+/// Prints the `tests: N passed, M failed` line of a task and, when the task runs as a step
+/// of `cargo xtask test` (`UDRV_XTASK_COUNTS` names a file), adds the numbers to that
+/// file: the parent reads them from there, never from a pipe.
+pub fn report_counts(passed: u64, failed: u64) {
+    println!("tests: {passed} passed, {failed} failed");
+    if let Some(path) = std::env::var_os("UDRV_XTASK_COUNTS") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{passed} {failed}");
         }
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", util::show(cmd)))
-    }
 }
+
+/// Runs a command as a step: its output goes straight to ours (no pipe), it runs in its
+/// own process group with `deadline`, and the group is killed when it ends. A sub-task
+/// (`cargo xtask ...`) reports its counts through `UDRV_XTASK_COUNTS`.
+fn step_command(cmd: &mut Command, deadline: Duration) -> (Counts, Result) {
+    let counts_file = std::env::temp_dir().join(format!(
+        "udrv-xtask-counts-{}-{}",
+        std::process::id(),
+        STEP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_file(&counts_file);
+    cmd.env("UDRV_XTASK_COUNTS", &counts_file);
+    let ended = runner::run_inherited(cmd, deadline);
+    let mut counts = Counts::default();
+    for line in std::fs::read_to_string(&counts_file)
+        .unwrap_or_default()
+        .lines()
+    {
+        let mut n = line
+            .split_whitespace()
+            .map(|n| n.parse::<u64>().unwrap_or(0));
+        counts.passed += n.next().unwrap_or(0);
+        counts.failed += n.next().unwrap_or(0);
+    }
+    let _ = std::fs::remove_file(&counts_file);
+    let result = match ended {
+        runner::Ended::Exit(0) => Ok(()),
+        other => Err(format!(
+            "`{}` failed ({})",
+            util::show(cmd),
+            util::describe(&other)
+        )),
+    };
+    (counts, result)
+}
+
+static STEP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Debian packages the host tests need.
 const HOST_PACKAGES: &[&str] = &["tshark", "tcpdump"];
@@ -199,6 +226,12 @@ fn check_msrv(root: &std::path::Path) -> Result {
 }
 
 /// `cargo xtask test`: the README's test command and what CI runs.
+///
+/// Every step runs with a deadline (a backstop: the tests inside have their own, five
+/// minutes per test binary). The final `tests: N passed, M failed` line is whole: M counts
+/// failed tests, test binaries that crashed, hung, printed no summary, ran no test or never
+/// ran, and one for each failed step that counted no failure of its own (fmt, clippy, a
+/// build, a guest that did not boot).
 fn test_all() -> Result {
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -208,90 +241,173 @@ fn test_all() -> Result {
         c.current_dir(&root).args(args);
         c
     };
-    let mut counts = Counts::default();
+    let mut total = Counts::default();
     let mut failures = Vec::new();
-    let mut step = |name: &str, r: Result| match &r {
-        Ok(()) => note(format!("step `{name}`: ok")),
-        Err(e) => {
-            note(format!("step `{name}`: FAILED: {e}"));
-            failures.push(name.to_string());
+    let mut step = |name: &str, (counts, r): (Counts, Result)| {
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        match &r {
+            Ok(()) => note(format!("step `{name}`: ok")),
+            Err(e) => {
+                note(format!("step `{name}`: FAILED: {e}"));
+                failures.push(name.to_string());
+                if counts.failed == 0 {
+                    total.failed += 1;
+                }
+            }
         }
+    };
+    let min = |m: u64| Duration::from_secs(60 * m);
+    let plain = |r: Result| (Counts::default(), r);
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let xtask = |args: &[&str]| {
+        let mut c = Command::new(&exe);
+        c.args(args);
+        c
     };
 
     // Real readers the host tests use (tshark decodes our pcap files, tcpdump reads them).
-    step("host packages", vm::ensure_packages(HOST_PACKAGES));
+    step("host packages", plain(vm::ensure_packages(HOST_PACKAGES)));
     step(
         "fmt",
-        util::run(&mut cargo_cmd(&["fmt", "--all", "--check"])),
+        step_command(&mut cargo_cmd(&["fmt", "--all", "--check"]), min(5)),
     );
     step(
         "clippy",
-        util::run(&mut cargo_cmd(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--quiet",
-            "--",
-            "-D",
-            "warnings",
-        ])),
+        step_command(
+            &mut cargo_cmd(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            min(25),
+        ),
     );
     step(
         "doc",
-        util::run(
+        step_command(
             cargo_cmd(&["doc", "--workspace", "--no-deps", "--quiet"])
                 .env("RUSTDOCFLAGS", "-D warnings"),
+            min(15),
         ),
     );
-    step("no_std drivers", build_no_std(&cargo_cmd));
-    step("msrv", check_msrv(&root));
-    step(
-        "host tests",
-        run_counted(
-            &mut cargo_cmd(&["test", "--workspace", "--all-features"]),
-            &mut counts,
-        ),
-    );
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    step("no_std drivers", plain(build_no_std(&cargo_cmd)));
+    step("msrv", step_command(&mut xtask(&["msrv"]), min(25)));
+    step("host tests", host_tests(&root, &cargo));
     step(
         "cross tests",
-        run_counted(Command::new(&exe).arg("cross-test"), &mut counts),
+        step_command(&mut xtask(&["cross-test"]), min(35)),
     );
     step(
         "vmtest selfcheck",
-        run_counted(
-            Command::new(&exe).args(["vmtest", "--selfcheck"]),
-            &mut counts,
-        ),
+        step_command(&mut xtask(&["vmtest", "--selfcheck"]), min(30)),
     );
-    step(
-        "vmtest",
-        run_counted(Command::new(&exe).arg("vmtest"), &mut counts),
-    );
+    step("vmtest", step_command(&mut xtask(&["vmtest"]), min(25)));
     step(
         "vmtest rpi3b selfcheck",
-        run_counted(
-            Command::new(&exe).args(["vmtest", "--board", "rpi3b", "--selfcheck"]),
-            &mut counts,
+        step_command(
+            &mut xtask(&["vmtest", "--board", "rpi3b", "--selfcheck"]),
+            min(20),
         ),
     );
     step(
         "vmtest rpi3b",
-        run_counted(
-            Command::new(&exe).args(["vmtest", "--board", "rpi3b"]),
-            &mut counts,
-        ),
+        step_command(&mut xtask(&["vmtest", "--board", "rpi3b"]), min(20)),
     );
 
     note(format!(
         "all steps took {:.0} s",
         started.elapsed().as_secs_f64()
     ));
-    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    println!("tests: {} passed, {} failed", total.passed, total.failed);
     if failures.is_empty() {
         Ok(())
     } else {
         Err(format!("failed steps: {}", failures.join(", ")))
+    }
+}
+
+/// Whether a test target's source is for the QEMU guests only (`#![cfg(udrv_guest...)]`):
+/// it compiles to an empty binary on the host.
+pub fn guest_only(src: &std::path::Path) -> bool {
+    std::fs::read_to_string(src)
+        .map(|s| s.lines().any(|l| l.starts_with("#![cfg(udrv_guest")))
+        .unwrap_or(false)
+}
+
+/// The host tests: every test executable of the workspace (unit tests of each library and
+/// binary, every integration test file but the guest-only ones) run one by one with a
+/// deadline each, then the doctests.
+fn host_tests(root: &std::path::Path, cargo: &str) -> (Counts, Result) {
+    let mut counts = Counts::default();
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(root)
+        .args(["test", "--workspace", "--all-features", "--no-run"]);
+    let expected = match runner::tested_targets(root) {
+        Ok(t) => t,
+        Err(e) => return (counts, Err(e)),
+    };
+    let bins = match runner::list(&mut build, &expected, 1) {
+        Ok(b) => b,
+        Err(e) => return (counts, Err(e)),
+    };
+    let mut failed = Vec::new();
+    let mut guest = 0;
+    for b in &bins {
+        if guest_only(&b.src) {
+            guest += 1;
+            continue;
+        }
+        let mut cmd = Command::new(&b.exe);
+        cmd.current_dir(&b.dir)
+            .env("CARGO_MANIFEST_DIR", &b.dir)
+            .env("CARGO_PKG_NAME", &b.package);
+        let mut list = Command::new(&b.exe);
+        list.current_dir(&b.dir);
+        // Unit-test harnesses of libraries and binaries may hold no test; an integration
+        // test file exists to run tests.
+        let o = runner::run(
+            &b.label(),
+            &mut cmd,
+            runner::BINARY_DEADLINE,
+            b.kind != "test",
+            Some(&mut list),
+        );
+        runner::print_outcome(&o);
+        let (p, f) = o.counts();
+        counts.passed += p;
+        counts.failed += f;
+        if o.problem().is_some() {
+            failed.push(o.name.clone());
+        }
+    }
+    note(format!(
+        "{guest} guest-only test targets left to the QEMU tiers (empty on the host)"
+    ));
+    // Doctests: compiled and run by cargo (one summary per library with docs).
+    let mut doc = Command::new(cargo);
+    doc.current_dir(root)
+        .args(["test", "--doc", "--workspace", "--all-features"]);
+    let (ended, output) = runner::run_with_deadline(&mut doc, Duration::from_secs(1200));
+    print!("{output}");
+    let t = runner::parse_libtest(&output);
+    for (p, f) in &t.summaries {
+        counts.passed += p;
+        counts.failed += f;
+    }
+    if ended != runner::Ended::Exit(0) {
+        failed.push(format!("doctests ({ended:?})"));
+    }
+    report_counts(counts.passed, counts.failed);
+    if failed.is_empty() {
+        (counts, Ok(()))
+    } else {
+        (counts, Err(format!("failed: {}", failed.join(", "))))
     }
 }

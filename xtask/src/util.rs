@@ -3,7 +3,10 @@
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::runner::Ended;
 
 /// A task failure: the message is printed as `xtask: <message>` and the exit status is 1.
 pub type Result<T = ()> = std::result::Result<T, String>;
@@ -13,36 +16,45 @@ pub fn note(msg: impl AsRef<str>) {
     eprintln!("xtask: {}", msg.as_ref());
 }
 
-/// Runs `cmd`, inheriting stdio; an unsuccessful exit is an error naming the command.
-pub fn run(cmd: &mut Command) -> Result {
-    let status = status(cmd)?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", show(cmd)))
-    }
-}
+/// The deadline of every command run through [`run`] and [`output`] (apt-get, make, cargo,
+/// rustup, QEMU's tools...): a backstop so that nothing can hang a task for ever. Each
+/// command runs in its own process group, killed when it ends or at the deadline.
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(40 * 60);
 
-/// Runs `cmd`, inheriting stdio, and returns its exit status.
-pub fn status(cmd: &mut Command) -> Result<ExitStatus> {
-    cmd.status()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(cmd)))
+/// Runs `cmd`, with our stdout and stderr; an unsuccessful exit is an error naming the
+/// command.
+pub fn run(cmd: &mut Command) -> Result {
+    match crate::runner::run_inherited(cmd, COMMAND_DEADLINE) {
+        Ended::Exit(0) => Ok(()),
+        ended => Err(format!("`{}` failed ({})", show(cmd), describe(&ended))),
+    }
 }
 
 /// Runs `cmd` and returns its standard output; an unsuccessful exit is an error.
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run `{}`: {e}", show(cmd)))?;
-    if !out.status.success() {
-        return Err(format!(
+    let (ended, stdout, stderr) = crate::runner::exec(cmd, COMMAND_DEADLINE, false);
+    match ended {
+        Ended::Exit(0) => Ok(stdout),
+        ended => Err(format!(
             "`{}` failed ({}): {}",
             show(cmd),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+            describe(&ended),
+            stderr.trim()
+        )),
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// How a command ended, in words.
+pub fn describe(ended: &Ended) -> String {
+    match ended {
+        Ended::Exit(c) => format!("exit status: {c}"),
+        Ended::Signal(s) => format!("killed by signal {s}"),
+        Ended::TimedOut(d) => format!(
+            "hung: killed with its process group after {} s",
+            d.as_secs()
+        ),
+        Ended::CannotStart(e) => format!("cannot start: {e}"),
+    }
 }
 
 /// A command line as a user would type it (for messages).

@@ -5,28 +5,19 @@
 //! the kernel's modules, then for each run: static test binaries (`guest_*` integration
 //! tests of every crate, compiled with `--cfg udrv_guest`), packed into a second cpio
 //! appended to the base. QEMU boots it under TCG (or KVM when a working one is present);
-//! the guest sets up its fixtures (`xtask/guest/fixtures.sh`), runs each test binary, and
-//! prints markers that this module reads from the serial console:
-//!
-//! ```text
-//! UDRV-GUEST-READY uptime=0.61
-//! UDRV-TEST-BEGIN guest_i2c
-//! test result: ok. 7 passed; 0 failed; ...
-//! UDRV-TEST-END guest_i2c rc=0
-//! UDRV-GUEST-EXIT=0 uptime=3.20
-//! ```
-//!
-//! The run fails when any binary fails, when the exit marker is missing (kernel panic,
-//! crash) or when the guest does not finish within the timeout (hang).
+//! the guest sets up its fixtures (`xtask/guest/fixtures.sh`) and runs each test binary;
+//! `guest.rs` writes the run script and judges the console's markers (shared with the
+//! emulated Pi tier, `rpi.rs`). The peers' tools (i2c-tools, libgpiod 2.x) ride along in
+//! a cached cpio (`peers.rs`) so tests can compare udrv with them on the same devices.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::cpio::Archive;
+use crate::guest::{self, TestBin, Verdict};
 use crate::util::{self, ctx, note, Result};
 
 /// Debian packages the tier needs on the host.
@@ -76,84 +67,6 @@ pub struct Kernel {
     pub modroot: PathBuf,
     /// The cache key (hash of fragment and recipe).
     pub key: String,
-}
-
-/// The outcome of one boot, read from the console.
-#[derive(Debug, Default)]
-pub struct Verdict {
-    /// `rc` of the guest's run script, if the exit marker was seen.
-    pub exit: Option<i32>,
-    /// The guest did not finish in time.
-    pub timed_out: bool,
-    /// The kernel printed a panic.
-    pub panicked: bool,
-    /// Binaries that ended, with their exit status.
-    pub binaries: Vec<(String, i32)>,
-    /// A binary that began but never ended.
-    pub unfinished: Option<String>,
-    /// libtest summary lines seen.
-    pub summaries: Vec<String>,
-    /// Sum of `N passed` over the summaries.
-    pub passed: u64,
-    /// Sum of `N failed` over the summaries.
-    pub failed: u64,
-    /// The last console lines.
-    pub tail: Vec<String>,
-    /// `BENCH ` lines of a benchmark run (without the prefix), header excluded.
-    pub bench: Vec<String>,
-}
-
-impl Verdict {
-    /// Whether everything in the guest passed.
-    pub fn ok(&self) -> bool {
-        self.exit == Some(0)
-            && !self.timed_out
-            && !self.panicked
-            && self.unfinished.is_none()
-            && self.failed == 0
-            && self.binaries.iter().all(|(_, rc)| *rc == 0)
-    }
-
-    /// Feeds one console line into the verdict.
-    pub fn line(&mut self, line: &str) {
-        if self.tail.len() == 40 {
-            self.tail.remove(0);
-        }
-        self.tail.push(line.to_string());
-        if let Some(rest) = line.strip_prefix("UDRV-TEST-BEGIN ") {
-            self.unfinished = Some(rest.trim().to_string());
-        } else if let Some(rest) = line.strip_prefix("UDRV-TEST-END ") {
-            let mut parts = rest.split_whitespace();
-            let name = parts.next().unwrap_or("?").to_string();
-            let rc = parts
-                .next()
-                .and_then(|p| p.strip_prefix("rc="))
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(-1);
-            self.binaries.push((name, rc));
-            self.unfinished = None;
-        } else if let Some(rest) = line.strip_prefix("UDRV-GUEST-EXIT=") {
-            self.exit = rest.split_whitespace().next().and_then(|s| s.parse().ok());
-        } else if line.contains("Kernel panic") {
-            self.panicked = true;
-        } else if let Some(b) = line.strip_prefix("BENCH ") {
-            if !b.starts_with("case |") {
-                self.bench.push(b.to_string());
-            }
-        } else if line.starts_with("test result:") {
-            self.summaries.push(line.to_string());
-            self.passed += count_before(line, " passed");
-            self.failed += count_before(line, " failed");
-        }
-    }
-}
-
-/// In `test result: ok. 3 passed; 0 failed; ...`, the number before `word`.
-fn count_before(line: &str, word: &str) -> u64 {
-    line.find(word)
-        .and_then(|i| line[..i].rsplit(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 fn guest_dir() -> PathBuf {
@@ -359,12 +272,6 @@ pub(crate) fn guest_skeleton(a: &mut Archive, busybox: &Path, init: &str) -> Res
 const GUEST_RUSTFLAGS: &str =
     "-C target-feature=+crt-static --cfg udrv_guest -C debuginfo=0 -C strip=debuginfo";
 
-/// A static test binary to run in the guest.
-struct TestBin {
-    name: String,
-    path: PathBuf,
-}
-
 /// Builds the `guest_*` integration tests and the `udrv` binary, statically linked.
 fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     let root = util::workspace_root();
@@ -406,46 +313,28 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     cmd.current_dir(&root)
         .env("RUSTFLAGS", rustflags)
         .env("CARGO_TARGET_DIR", &target_dir)
-        .args([
-            "test",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-        ]);
+        .args(["test", "--no-run", "--target", "x86_64-unknown-linux-gnu"]);
     for (pkg, name) in &selected {
         cmd.args(["--package", pkg, "--test", name]);
     }
     if opts.release {
         cmd.arg("--release");
     }
-    cmd.stderr(Stdio::inherit());
     note("building static guest test binaries");
-    let json = util::output(&mut cmd)?;
-    let mut tests = Vec::new();
-    for line in json.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if v["reason"] != "compiler-artifact" || v["profile"]["test"] != true {
-            continue;
-        }
-        let kinds = &v["target"]["kind"];
-        let name = v["target"]["name"].as_str().unwrap_or_default();
-        if kinds
-            .as_array()
-            .is_some_and(|k| k.iter().any(|k| k == "test"))
-            && name.starts_with("guest")
-            && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
-        {
-            if let Some(exe) = v["executable"].as_str() {
-                tests.push(TestBin {
-                    name: name.to_string(),
-                    path: PathBuf::from(exe),
-                });
-            }
-        }
-    }
+    // Every selected target must have come out as exactly one executable.
+    let tests = crate::runner::list(&mut cmd, &selected, 1)?
+        .into_iter()
+        .filter(|b| {
+            b.kind == "test"
+                && selected
+                    .iter()
+                    .any(|(p, t)| *p == b.package && *t == b.target)
+        })
+        .map(|b| TestBin {
+            name: b.target,
+            path: b.exe,
+        })
+        .collect();
     let udrv = build_udrv(opts)?;
     Ok((tests, vec![udrv]))
 }
@@ -476,57 +365,6 @@ fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
     let profile = if opts.release { "release" } else { "debug" };
     let udrv = target_dir.join(format!("x86_64-unknown-linux-gnu/{profile}/udrv"));
     Ok(udrv)
-}
-
-/// The per-run payload: `/kb/run`, the fixtures script, test binaries and tools.
-fn payload(run_script: &str, tests: &[TestBin], tools: &[PathBuf]) -> Result<Vec<u8>> {
-    let mut a = Archive::new();
-    a.dir("kb");
-    a.dir("kb/tests");
-    a.dir("kb/bin");
-    a.file("kb/run", 0o755, run_script.as_bytes());
-    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
-    a.file("kb/fixtures.sh", 0o755, fixtures.as_bytes());
-    for t in tests {
-        ctx(
-            a.host_file(&format!("kb/tests/{}", t.name), &t.path),
-            || format!("read {}", t.path.display()),
-        )?;
-    }
-    for tool in tools {
-        let name = tool.file_name().unwrap_or_default().to_string_lossy();
-        ctx(a.host_file(&format!("kb/bin/{name}"), tool), || {
-            format!("read {}", tool.display())
-        })?;
-    }
-    Ok(a.finish())
-}
-
-/// The `/kb/run` script that runs every test binary once.
-fn run_script(tests: &[TestBin], test_args: &[String]) -> String {
-    let args: Vec<String> = test_args.iter().map(|a| shell_quote(a)).collect();
-    let mut s = String::from(
-        "#!/bin/sh\n\
-         # Generated by xtask/src/vm.rs: fixtures, then every guest test binary.\n\
-         sh /kb/fixtures.sh\n\
-         . /kb/fixtures.env\n\
-         export RUST_BACKTRACE=1\n\
-         fails=0\n",
-    );
-    for t in tests {
-        s.push_str(&format!(
-            "echo 'UDRV-TEST-BEGIN {n}'\n/kb/tests/{n} --test-threads=1 {a}\nrc=$?\n\
-             echo \"UDRV-TEST-END {n} rc=$rc\"\n[ $rc = 0 ] || fails=$((fails+1))\n",
-            n = t.name,
-            a = args.join(" ")
-        ));
-    }
-    s.push_str("exit $fails\n");
-    s
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Whether a KVM that runs ordinary guests is present (here `/dev/kvm` is `kvm_pvm`, which
@@ -590,7 +428,8 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
         .args(["-device", "edu"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::inherit())
+        .process_group(0);
     note(format!(
         "booting the guest ({accel}, timeout {} s)",
         timeout.as_secs()
@@ -599,118 +438,13 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
     let stdout = child.stdout.take().expect("piped stdout");
-    let lines = console_lines(stdout);
-    let verdict = follow_console(&lines, Instant::now() + timeout, |_| Ok(()))?;
-    if verdict.timed_out {
-        let _ = child.kill();
-    }
+    let lines = guest::console_lines(stdout);
+    let verdict = guest::follow_console(&lines, Instant::now() + timeout, |_| Ok(()))?;
+    // QEMU is alone in its process group: nothing it started outlives it.
+    crate::runner::kill_group(child.id() as i32);
     let _ = child.wait();
     let _ = fs::remove_file(&initrd);
     Ok(verdict)
-}
-
-/// The lines of a guest's console (QEMU's stdout), read on a thread so the caller can wait
-/// for them with a deadline; carriage returns are dropped.
-pub(crate) fn console_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .replace('\r', "");
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// Follows a guest's console until it ends or `deadline` passes (then the verdict says
-/// `timed_out` and the caller stops the machine): each line is echoed to stderr, handed to
-/// `on_line` (the Pi tier answers host requests there) and read into the verdict.
-///
-/// The console goes to stderr because stdout carries only the summary: a caller that
-/// counts libtest lines (`cargo xtask test`) must count each guest test once.
-pub(crate) fn follow_console(
-    lines: &mpsc::Receiver<String>,
-    deadline: Instant,
-    mut on_line: impl FnMut(&str) -> Result,
-) -> Result<Verdict> {
-    let mut verdict = Verdict::default();
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            verdict.timed_out = true;
-            return Ok(verdict);
-        }
-        match lines.recv_timeout(deadline - now) {
-            Ok(line) => {
-                eprintln!("{line}");
-                on_line(&line)?;
-                verdict.line(&line);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(verdict),
-        }
-    }
-}
-
-/// Prints the summary of a boot of the x86 guest and turns a failed one into an error.
-fn report(v: &Verdict) -> Result {
-    report_as(v, "guest", "the guest")
-}
-
-/// Prints the summary of a boot (the `guest tests:` line is what `cargo xtask test` adds
-/// up) and turns a failed one into an error naming `machine` ("the guest", "the emulated
-/// Pi"); `label` tags the summary header.
-pub(crate) fn report_as(v: &Verdict, label: &str, machine: &str) -> Result {
-    println!("---- guest summary ({label}) ----");
-    for s in &v.summaries {
-        println!("guest {s}");
-    }
-    for (name, rc) in &v.binaries {
-        let status = match rc {
-            0 => "ok".to_string(),
-            -1 => "FAILED (never ran)".to_string(),
-            rc => format!("FAILED (exit {rc})"),
-        };
-        println!("guest binary {name}: {status}");
-    }
-    println!(
-        "guest tests: {} passed, {} failed (in {} binaries)",
-        v.passed,
-        v.failed,
-        v.binaries.len()
-    );
-    if v.ok() {
-        return Ok(());
-    }
-    let why = if v.timed_out {
-        match &v.unfinished {
-            Some(b) => format!("{machine} hung (timeout) while running {b}"),
-            None => format!("{machine} hung (timeout)"),
-        }
-    } else if v.panicked {
-        format!("{machine}'s kernel panicked")
-    } else if v.exit.is_none() {
-        format!("{machine} stopped without an exit status (crash or reset)")
-    } else {
-        format!("guest tests failed on {machine}")
-    };
-    eprintln!("---- last console lines ----");
-    for l in &v.tail {
-        eprintln!("{l}");
-    }
-    Err(why)
 }
 
 /// `cargo xtask vmtest`.
@@ -720,47 +454,63 @@ pub fn vmtest(opts: &VmOpts) -> Result {
     let kernel = kernel()?;
     let base = base_initramfs(&kernel)?;
     if opts.selfcheck {
-        return selfcheck(&kernel, &base);
+        return guest::run_selfcheck(
+            "selfcheck",
+            &guest::selfcheck_cases(30),
+            |payload, timeout| boot(&kernel, &base, payload, timeout),
+        );
     }
+    let timeout = Duration::from_secs(opts.timeout.unwrap_or(600));
+    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
     if let Some(path) = &opts.script {
         let body = util::read(path)?;
-        let script = format!(
-            "#!/bin/sh\nsh /kb/fixtures.sh\n. /kb/fixtures.env\ncat > /kb/script.sh <<'UDRV_EOF'\n{body}\nUDRV_EOF\n\
-             echo 'UDRV-TEST-BEGIN script'\nsh /kb/script.sh; rc=$?\necho \"UDRV-TEST-END script rc=$rc\"\nexit $rc\n"
+        let script = script_run(
+            &body,
+            &[],
+            guest::BINARY_DEADLINE_SECS.max(timeout.as_secs()),
         );
-        let payload = payload(&script, &[], &[build_udrv(opts)?])?;
-        let v = boot(
-            &kernel,
-            &base,
-            &payload,
-            Duration::from_secs(opts.timeout.unwrap_or(600)),
-        )?;
-        return report(&v);
+        let payload = guest::payload(&script, &fixtures, &[], &[build_udrv(opts)?])?;
+        let v = boot(&kernel, &base, &payload, timeout)?;
+        return guest::report(&v, "guest", "the guest");
     }
     let (tests, tools) = build_guest_binaries(opts)?;
     if tests.is_empty() {
         return Err(format!("no guest test binary matches {:?}", opts.only));
     }
-    let script = run_script(&tests, &opts.test_args);
-    let payload = payload(&script, &tests, &tools)?;
-    let mut v = boot(
-        &kernel,
-        &base,
-        &payload,
-        Duration::from_secs(opts.timeout.unwrap_or(600)),
-    )?;
-    // Every binary must have run to its end marker; one that never started is a failure.
-    for t in &tests {
-        if !v.binaries.iter().any(|(n, _)| n == &t.name) && v.unfinished.as_ref() != Some(&t.name) {
-            v.binaries.push((t.name.clone(), -1));
-        }
-    }
-    let r = report(&v);
+    let script = guest::run_script(
+        &tests,
+        &opts.test_args,
+        guest::BINARY_DEADLINE_SECS,
+        &peer_env(),
+    );
+    // The peers' tools first (cached), then this run's binaries: Linux unpacks both.
+    let peers = crate::peers::x86_cpio()?;
+    let mut payload = ctx(fs::read(&peers), || format!("read {}", peers.display()))?;
+    payload.extend(guest::payload(&script, &fixtures, &tests, &tools)?);
+    let mut v = boot(&kernel, &base, &payload, timeout)?;
+    v.expect(&tests, !opts.test_args.is_empty());
+    let r = guest::report(&v, "guest", "the guest");
     note(format!(
         "vmtest took {:.1} s",
         started.elapsed().as_secs_f64()
     ));
     r
+}
+
+/// The environment the x86 guest's tests get besides the fixtures'.
+fn peer_env() -> String {
+    format!("export UDRV_PEER_BIN={}\n", crate::peers::GUEST_BIN)
+}
+
+/// The run script of `--script FILE` (both tiers): the fixtures, then the file's body as
+/// a binary named `script` (judged by its exit status).
+pub(crate) fn script_run(body: &str, tools: &[guest::TestBin], deadline: u64) -> String {
+    guest::run_script(tools, &[], deadline, "").replace(
+        "exit $fails\n",
+        &format!(
+            "cat > /kb/script.sh <<'UDRV_EOF'\n{body}\nUDRV_EOF\nrun_test script sh /kb/script.sh\nexit $fails\n"
+        ),
+    )
 }
 
 /// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops, side by
@@ -800,131 +550,26 @@ pub fn vmbench(opts: &VmOpts) -> Result {
         name: "guest_bench".into(),
         path: exe,
     };
-    let script = "#!/bin/sh\nsh /kb/fixtures.sh >/dev/null\n. /kb/fixtures.env\n\
-                  echo 'UDRV-TEST-BEGIN guest_bench'\n/kb/tests/guest_bench; rc=$?\n\
-                  echo \"UDRV-TEST-END guest_bench rc=$rc\"\nexit $rc\n";
-    let payload = payload(script, std::slice::from_ref(&bench), &[])?;
+    // A `harness = false` benchmark: judged by its status and its own BENCH lines.
+    let script = guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "").replace(
+        "exit $fails\n",
+        "run_test guest_bench /kb/tests/guest_bench\nexit $fails\n",
+    );
+    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
+    let payload = guest::payload(&script, &fixtures, std::slice::from_ref(&bench), &[])?;
     let v = boot(
         &kernel,
         &base,
         &payload,
         Duration::from_secs(opts.timeout.unwrap_or(600)),
     )?;
-    report(&v)?;
+    guest::report(&v, "guest", "the guest")?;
+    if v.bench.is_empty() {
+        return Err("guest_bench printed no BENCH lines".into());
+    }
     println!("\n| case | raw ns/op | udrv ns/op | udrv / raw |\n|---|---|---|---|");
     for l in &v.bench {
         println!("| {l} |");
     }
     Ok(())
-}
-
-/// Proves the harness itself: a failing guest test, a hung guest and a panicking kernel
-/// must each make the run fail, and a passing one must pass.
-fn selfcheck(kernel: &Kernel, base: &Path) -> Result {
-    let cases: [(&str, &str, bool); 4] = [
-        (
-            "passing",
-            "echo 'UDRV-TEST-BEGIN selfcheck'\necho 'test result: ok. 1 passed; 0 failed; 0 ignored'\necho 'UDRV-TEST-END selfcheck rc=0'\nexit 0\n",
-            true,
-        ),
-        (
-            "failing test",
-            "echo 'UDRV-TEST-BEGIN selfcheck'\necho 'test result: FAILED. 0 passed; 1 failed; 0 ignored'\necho 'UDRV-TEST-END selfcheck rc=101'\nexit 1\n",
-            false,
-        ),
-        ("hang", "echo 'UDRV-TEST-BEGIN selfcheck'\nwhile :; do sleep 1; done\n", false),
-        // A real kernel crash (CONFIG_MAGIC_SYSRQ): with panic=-1 the machine resets at once.
-        ("kernel panic", "echo c > /proc/sysrq-trigger\nsleep 5\n", false),
-    ];
-    run_selfcheck("selfcheck", &cases, |payload, name| {
-        let secs = if name == "hang" { 8 } else { 30 };
-        boot(kernel, base, payload, Duration::from_secs(secs))
-    })
-}
-
-/// Boots once per self-check case (a `/kb/run` script) and compares each verdict with the
-/// expected one; `boot_case` boots a payload for the named case. Shared by both QEMU tiers.
-pub(crate) fn run_selfcheck(
-    label: &str,
-    cases: &[(&str, &str, bool)],
-    mut boot_case: impl FnMut(&[u8], &str) -> Result<Verdict>,
-) -> Result {
-    let mut wrong = Vec::new();
-    for (name, body, should_pass) in cases {
-        let script = format!("#!/bin/sh\n{body}");
-        let mut a = Archive::new();
-        a.dir("kb");
-        a.file("kb/run", 0o755, script.as_bytes());
-        let passed = boot_case(&a.finish(), name)?.ok();
-        println!(
-            "{label} {name}: guest run {} (expected {})",
-            if passed { "passed" } else { "failed" },
-            if *should_pass { "pass" } else { "fail" }
-        );
-        if passed != *should_pass {
-            wrong.push(*name);
-        }
-    }
-    if wrong.is_empty() {
-        println!("{label}: {} passed, 0 failed", cases.len());
-        Ok(())
-    } else {
-        Err(format!(
-            "{label}: harness self-check wrong for: {}",
-            wrong.join(", ")
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verdict_reads_markers() {
-        let mut v = Verdict::default();
-        for l in [
-            "UDRV-GUEST-READY uptime=0.5",
-            "UDRV-TEST-BEGIN guest_i2c",
-            "test result: ok. 7 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out",
-            "UDRV-TEST-END guest_i2c rc=0",
-            "UDRV-GUEST-EXIT=0 uptime=2.0",
-        ] {
-            v.line(l);
-        }
-        assert!(v.ok());
-        assert_eq!(v.passed, 7);
-    }
-
-    #[test]
-    fn verdict_fails_on_failed_test_missing_exit_or_unfinished() {
-        let mut v = Verdict::default();
-        v.line("UDRV-TEST-BEGIN guest_gpio");
-        v.line("test result: FAILED. 3 passed; 1 failed; 0 ignored");
-        v.line("UDRV-TEST-END guest_gpio rc=101");
-        v.line("UDRV-GUEST-EXIT=1");
-        assert!(!v.ok());
-        assert_eq!((v.passed, v.failed), (3, 1));
-
-        let mut v = Verdict::default();
-        v.line("UDRV-TEST-BEGIN guest_spi");
-        assert!(!v.ok());
-        assert_eq!(v.unfinished.as_deref(), Some("guest_spi"));
-
-        let mut v = Verdict::default();
-        v.line("UDRV-GUEST-EXIT=0");
-        v.line("Kernel panic - not syncing: Attempted to kill init!");
-        assert!(!v.ok());
-    }
-
-    #[test]
-    fn run_script_quotes_arguments() {
-        let t = [TestBin {
-            name: "guest_x".into(),
-            path: PathBuf::from("/x"),
-        }];
-        let s = run_script(&t, &["it's".into()]);
-        assert!(s.contains("/kb/tests/guest_x --test-threads=1 'it'\\''s'"));
-        assert!(s.ends_with("exit $fails\n"));
-    }
 }
