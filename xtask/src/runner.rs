@@ -599,7 +599,13 @@ mod tests {
         // deadline would fail it).
         let script = "(trap '' TERM; exec sleep 1001) & \
              echo 'test result: ok. 1 passed; 0 failed'; exit 0";
-        let o = run("orphan", &mut sh(script), Duration::from_secs(600), false, None);
+        let o = run(
+            "orphan",
+            &mut sh(script),
+            Duration::from_secs(600),
+            false,
+            None,
+        );
         assert_eq!(o.problem(), None);
         // The orphan was killed with the group.
         let ps = util::output(Command::new("ps").args(["-eo", "args"])).unwrap();
