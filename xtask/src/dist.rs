@@ -877,7 +877,7 @@ fn smoke(t: &Target, version: &str) -> (u64, u64) {
     let run = |args: &[&str]| {
         let mut c = emulator(t);
         c.arg(&bin).args(args);
-        match runner::exec(&mut c, Duration::from_secs(120), false) {
+        match runner::exec(&mut c, Duration::from_secs(120), runner::Stderr::File) {
             (runner::Ended::Exit(0), out, _) => Ok(out),
             (ended, _, err) => Err(format!(
                 "`udrv {}` {}: {}",

@@ -41,6 +41,8 @@ tasks:
                           each test binary with a 5-minute deadline (--selfcheck: prove it)
   vmbench                 udrv-core's per-operation cost vs raw libc loops, in the guest
   msrv                    the workspace builds with its declared rust-version (rustup)
+  host-tests              the host tests as `test` runs them: each test binary on its own
+                          with a 5-minute deadline, then the doctests
 
 environment: UDRV_CACHE (kernel/initramfs cache; default ~/.cache/udrv)";
 
@@ -57,6 +59,10 @@ fn main() {
         Some("dist") => dist::parse_dist(&args[1..]).and_then(|o| dist::dist(&o)),
         Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|o| dist::cross_test(&o)),
         Some("msrv") => check_msrv(&util::workspace_root()),
+        Some("host-tests") => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            host_tests(&util::workspace_root(), &cargo).1
+        }
         Some("-h") | Some("--help") | None => {
             println!("{USAGE}");
             Ok(())

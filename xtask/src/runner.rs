@@ -94,12 +94,13 @@ pub fn list(
     copies: usize,
 ) -> Result<Vec<TestBinary>> {
     cargo.arg("--message-format=json-render-diagnostics");
-    let (ended, json, errors) = exec(cargo, BUILD_DEADLINE, false);
+    // The build's progress and diagnostics go to our stderr, the JSON to a file.
+    let (ended, json, _) = exec(cargo, BUILD_DEADLINE, Stderr::Inherit);
     if ended != Ended::Exit(0) {
         return Err(format!(
-            "`{}` failed ({ended:?}):\n{}",
+            "`{}` failed ({})",
             util::show(cargo),
-            errors.trim_end()
+            util::describe(&ended)
         ));
     }
     let mut bins = Vec::new();
@@ -380,7 +381,7 @@ pub fn run(
 /// kills the group when the command ends or at `deadline`, whichever is first. Returns
 /// how it ended and what it printed.
 pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> (Ended, String) {
-    let (ended, out, _) = exec(cmd, deadline, true);
+    let (ended, out, _) = exec(cmd, deadline, Stderr::Merged);
     (ended, out)
 }
 
@@ -391,22 +392,44 @@ pub fn run_inherited(cmd: &mut Command, deadline: Duration) -> Ended {
     supervise(cmd, deadline)
 }
 
-/// Runs `cmd` with stdout into a file and stderr into another (or the same when
-/// `merged`), in its own process group with `deadline`. Returns how it ended, stdout and
-/// stderr.
-pub fn exec(cmd: &mut Command, deadline: Duration, merged: bool) -> (Ended, String, String) {
-    let files = tempfile().and_then(|(out, p)| {
-        let (err, q) = if merged {
-            (out.try_clone().map_err(|e| e.to_string())?, None)
-        } else {
-            let (f, q) = tempfile()?;
-            (f, Some(q))
-        };
-        Ok((out, p, err, q))
-    });
-    let (out, out_path, err, err_path) = match files {
+/// Where a command's standard error goes in [`exec`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// Into the same file as stdout.
+    Merged,
+    /// Into a file of its own (returned).
+    File,
+    /// To ours (a build's progress and diagnostics).
+    Inherit,
+}
+
+/// Runs `cmd` with stdout into a file and stderr as `stderr` says, in its own process
+/// group with `deadline`. Returns how it ended, stdout and (for [`Stderr::File`]) stderr.
+pub fn exec(cmd: &mut Command, deadline: Duration, stderr: Stderr) -> (Ended, String, String) {
+    let (out, out_path) = match tempfile() {
         Ok(f) => f,
         Err(e) => return (Ended::CannotStart(e), String::new(), String::new()),
+    };
+    let mut err_path = None;
+    let err = match stderr {
+        Stderr::Inherit => Stdio::inherit(),
+        Stderr::Merged => match out.try_clone() {
+            Ok(f) => f.into(),
+            Err(e) => {
+                return (
+                    Ended::CannotStart(e.to_string()),
+                    String::new(),
+                    String::new(),
+                )
+            }
+        },
+        Stderr::File => match tempfile() {
+            Ok((f, p)) => {
+                err_path = Some(p);
+                f.into()
+            }
+            Err(e) => return (Ended::CannotStart(e), String::new(), String::new()),
+        },
     };
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     let ended = supervise(cmd, deadline);

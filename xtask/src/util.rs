@@ -32,7 +32,8 @@ pub fn run(cmd: &mut Command) -> Result {
 
 /// Runs `cmd` and returns its standard output; an unsuccessful exit is an error.
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let (ended, stdout, stderr) = crate::runner::exec(cmd, COMMAND_DEADLINE, false);
+    let (ended, stdout, stderr) =
+        crate::runner::exec(cmd, COMMAND_DEADLINE, crate::runner::Stderr::File);
     match ended {
         Ended::Exit(0) => Ok(stdout),
         ended => Err(format!(
