@@ -4,10 +4,10 @@
 //! `CaptureConfig` and reports the outcome.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueHint};
 use serde_json::json;
 use udrv_core::serial::{LineSettings, Rs485Config};
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, StderrProgress, StopReason};
@@ -84,24 +84,48 @@ pub struct CaptureArgs {
         default_missing_value = "3600"
     )]
     reconnect: Option<u64>,
-    /// Install udrv as a Wireshark extcap (a link in ~/.local/lib/wireshark/extcap).
-    #[arg(long = "extcap-install", exclusive = true)]
+    /// Make Wireshark list udrv's interface: a link `udrv-rs485` to this binary in the
+    /// folder where the machine's Wireshark looks for extcap programs (`tshark -G folders`:
+    /// the global one for Wireshark before 4.2 and for root, which only root may write;
+    /// else the user's own).
+    #[arg(long = "extcap-install", conflicts_with_all = CAPTURE_ARGS)]
     extcap_install: bool,
+    /// With --extcap-install: link into this folder instead.
+    #[arg(
+        long = "extcap-dir",
+        value_name = "DIR",
+        requires = "extcap_install",
+        value_hint = ValueHint::DirPath
+    )]
+    extcap_dir: Option<PathBuf>,
 }
+
+/// The arguments of a capture, none of which goes with --extcap-install.
+const CAPTURE_ARGS: [&str; 18] = [
+    "ports",
+    "write",
+    "line",
+    "baud",
+    "framer",
+    "format",
+    "linktype",
+    "rs485",
+    "no_low_latency",
+    "tap",
+    "file_size_mb",
+    "rotate_seconds",
+    "file_count",
+    "raw_log",
+    "replay",
+    "count",
+    "duration",
+    "reconnect",
+];
 
 /// Runs `udrv capture`.
 pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
     if a.extcap_install {
-        let exe = std::env::current_exe()
-            .map_err(|e| Failure::op(format!("cannot find the udrv binary: {e}")))?;
-        let link = udrv_rs485::extcap::install(&exe)
-            .map_err(|e| Failure::op(format!("cannot install the Wireshark extcap link: {e}")))?;
-        outln!(
-            "installed {} -> {}; restart Wireshark and choose the interface `RS485 serial bus (udrv)`",
-            link.display(),
-            exe.display()
-        );
-        return Ok(());
+        return extcap_install(a.extcap_dir.as_deref(), cli);
     }
     let config = config(a)?;
     if matches!(config.output, Output::Stdout) && std::io::stdout().is_terminal() {
@@ -134,6 +158,47 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
         ))),
         _ => Ok(()),
     }
+}
+
+/// `udrv capture --extcap-install [--extcap-dir DIR]`.
+fn extcap_install(dir: Option<&Path>, cli: &Cli) -> Outcome {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::op(format!("cannot find the udrv binary: {e}")))?;
+    let done = udrv_rs485::extcap::install(&exe, dir).map_err(Failure::op)?;
+    if cli.json {
+        json_line(&json!({
+            "link": done.link, "target": done.target, "created": done.created,
+            "folder_from": done.source,
+            "others": done.others.iter().map(|(l, t)| json!({"link": l, "target": t}))
+                .collect::<Vec<_>>(),
+        }));
+    } else {
+        let what = if done.created {
+            "installed"
+        } else {
+            "already installed:"
+        };
+        let link = format!("{} -> {}", done.link.display(), done.target.display());
+        if dir.is_some() {
+            outln!("{what} {link}");
+        } else {
+            outln!(
+                "{what} {link} (Wireshark's extcap folder, from {}): `tshark -D` lists \
+                 `udrv-rs485 (RS485 serial bus (udrv))`; restart Wireshark (or Capture > \
+                 Refresh Interfaces) to see it",
+                done.source
+            );
+        }
+    }
+    for (link, target) in &done.others {
+        eprintln!(
+            "udrv: note: {} -> {} runs a udrv too: Wireshark lists the interface once per \
+             link; remove the one you do not use",
+            link.display(),
+            target.display()
+        );
+    }
+    Ok(())
 }
 
 /// Turns the arguments into a capture configuration; nothing is opened here.
