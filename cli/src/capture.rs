@@ -23,7 +23,8 @@ pub struct CaptureArgs {
     /// The serial port(s): one, or two with --tap (first outbound, second inbound).
     #[arg(required_unless_present_any = ["replay", "extcap_install"])]
     ports: Vec<PathBuf>,
-    /// Output file, or `-` for standard output (`| wireshark -k -i -`, `| tcpdump -r -`).
+    /// Output file, or `-` for standard output (`| wireshark -k -i -`, `| tcpdump -r -`);
+    /// then the `--json` summary goes to standard error.
     #[arg(short = 'w', long = "write")]
     write: Option<String>,
     /// Line settings as `BAUD DATA PARITY STOP`, e.g. `9600 8N1` or `19200,8E1`.
@@ -137,13 +138,19 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
     let mut progress = StderrProgress::new();
     let summary = capture::run(&config, &mut progress).map_err(Failure::op)?;
     if cli.json {
-        json_line(&json!({
+        let v = json!({
             "frames": summary.stats.frames, "bad_frames": summary.stats.bad_frames,
             "crc_errors": summary.stats.crc_errors, "gap_errors": summary.stats.gap_errors,
             "bytes": summary.stats.bytes, "reconnects": summary.stats.reconnects,
             "stopped": summary.reason.to_string(),
             "files": summary.files, "warnings": summary.warnings,
-        }));
+        });
+        // When the capture itself is on standard output, anything else written there
+        // would corrupt it: the summary goes to standard error.
+        match config.output {
+            Output::Stdout => eprintln!("{v}"),
+            Output::Path(_) => json_line(&v),
+        }
     }
     match summary.reason {
         // The capture is complete and valid; the exit status says the port went away.

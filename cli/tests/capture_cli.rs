@@ -200,3 +200,77 @@ fn bad_capture_arguments_fail_before_opening_anything() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("/dev/ttyS99-missing"), "{err}");
 }
+
+/// `udrv capture` started with `args`, its standard output a pipe into
+/// `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user pipes it into
+/// Wireshark. Returns the capture process and tshark's.
+fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
+    let mut udrv = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn udrv capture");
+    let tshark = Command::new("tshark")
+        .args([
+            "-r",
+            "-",
+            "-T",
+            "fields",
+            "-e",
+            "mbrtu.unit_id",
+            "-e",
+            "modbus.func_code",
+        ])
+        .stdin(Stdio::from(udrv.stdout.take().unwrap()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tshark is needed: apt-get install tshark");
+    (udrv, tshark)
+}
+
+#[test]
+fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
+    let mut pty = Pty::open().unwrap();
+    let port = pty.slave_path.to_str().unwrap().to_string();
+    let (udrv, tshark) = spawn_into_tshark(&[
+        "--json",
+        "capture",
+        &port,
+        "-l",
+        "115200 8N1",
+        "--linktype",
+        "upper_pdu",
+        "-c",
+        "3",
+        "-w",
+        "-",
+    ]);
+    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = String::from_utf8_lossy(&u.stderr);
+    let terr = String::from_utf8_lossy(&t.stderr);
+    assert!(u.status.success(), "udrv: {uerr}");
+    // The pcapng stream is intact: tshark reads it to its end without complaint.
+    assert!(
+        t.status.success() && !terr.contains("too long"),
+        "tshark: {terr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout).lines().count(),
+        3,
+        "tshark: {terr}"
+    );
+    // The summary is on standard error, one JSON object on its own line.
+    let summary: serde_json::Value = uerr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .unwrap_or_else(|| panic!("no JSON summary on stderr: {uerr}"));
+    assert_eq!(summary["frames"], 3, "{summary}");
+}
