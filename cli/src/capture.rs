@@ -39,8 +39,9 @@ pub struct CaptureArgs {
     /// File format: pcapng (directions, error flags, comments) or pcap.
     #[arg(long = "format", default_value = "pcapng")]
     format: String,
-    /// Link type: `user0`..`user15`, `upper_pdu[:DISSECTOR]`, `mstp`, or a DLT number. Default:
-    /// the framer's (USER0; MS/TP for mstp).
+    /// Link type: `user0`..`user15`, `upper_pdu[:DISSECTOR]`, `mstp`, or a DLT number.
+    /// Default: one Wireshark decodes with no set-up where it has a dissector (modbus:
+    /// `upper_pdu:mbrtu`, mstp: `mstp`), else `user0`.
     #[arg(long = "linktype")]
     linktype: Option<String>,
     /// Switch the port to the kernel's RS485 mode (TIOCSRS485); a port that refuses it
@@ -225,12 +226,12 @@ fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
         .format
         .parse()
         .map_err(|e| Failure::usage(format!("--format `{}`: {e}", a.format)))?;
-    let link_type = a
-        .linktype
-        .as_deref()
-        .map(|s| s.parse::<LinkType>())
-        .transpose()
-        .map_err(|e| Failure::usage(format!("--linktype: {e}")))?;
+    let link_type = match a.linktype.as_deref() {
+        Some(s) => s
+            .parse::<LinkType>()
+            .map_err(|e| Failure::usage(format!("--linktype: {e}")))?,
+        None => framer.wireshark_link_type(),
+    };
     let ports =
         match (a.tap, a.ports.as_slice()) {
             (_, []) => Vec::new(),
@@ -274,7 +275,7 @@ fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
         low_latency: !a.no_low_latency,
         framer,
         format,
-        link_type,
+        link_type: Some(link_type),
         output,
         rotation,
         raw_log: a.raw_log.clone(),
@@ -326,6 +327,28 @@ mod tests {
         assert_eq!(c.ports[1].direction, Direction::Inbound);
         assert_eq!(c.line.baud, 115200);
         assert_eq!(c.reconnect, None);
+    }
+
+    #[test]
+    fn the_link_type_is_one_wireshark_decodes_unless_chosen() {
+        for (args, want) in [
+            (&["/dev/a", "-w", "x"][..], LinkType::modbus_upper_pdu()),
+            (
+                &["/dev/a", "-w", "x", "-f", "mstp"][..],
+                LinkType::BacnetMsTp,
+            ),
+            (&["/dev/a", "-w", "x", "-f", "slip"][..], LinkType::User(0)),
+            (
+                &["/dev/a", "-w", "x", "--linktype", "user0"][..],
+                LinkType::User(0),
+            ),
+            (
+                &["/dev/a", "-w", "x", "--linktype", "user3"][..],
+                LinkType::User(3),
+            ),
+        ] {
+            assert_eq!(parse(args).unwrap().link_type, Some(want), "{args:?}");
+        }
     }
 
     #[test]

@@ -232,6 +232,53 @@ fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
 }
 
 #[test]
+fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
+    let mut pty = Pty::open().unwrap();
+    let port = pty.slave_path.to_str().unwrap().to_string();
+    // The README's pipe, no --linktype, no Wireshark preference.
+    let (udrv, tshark) =
+        spawn_into_tshark(&["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"]);
+    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = String::from_utf8_lossy(&u.stderr);
+    let terr = String::from_utf8_lossy(&t.stderr);
+    assert!(u.status.success(), "udrv: {uerr}");
+    assert!(t.status.success(), "tshark: {terr}");
+    assert!(uerr.contains("WIRESHARK_UPPER_PDU"), "{uerr}");
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        ["17\t3", "17\t3", "17\t6"],
+        "tshark: {terr}"
+    );
+
+    // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
+    let dir = scratch();
+    let out = dir.path().join("user0.pcapng");
+    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .arg("capture")
+        .arg(&pty.slave_path)
+        .arg("-w")
+        .arg(&out)
+        .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    send(&mut pty.master, &exchange()[..1]);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains("USER0"), "{err}");
+    assert_eq!(tshark_fields(&out), ["\t"]);
+}
+
+#[test]
 fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();

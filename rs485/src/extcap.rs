@@ -271,10 +271,7 @@ impl Request {
             .unwrap_or("modbus")
             .parse()
             .map_err(|e| format!("{e}"))?;
-        let link_type = match framer {
-            FramerKind::ModbusRtu => Some(LinkType::modbus_upper_pdu()),
-            _ => None,
-        };
+        let link_type = Some(framer.wireshark_link_type());
         Ok(CaptureConfig {
             ports: vec![PortSpec::new(port)],
             line,
