@@ -27,9 +27,10 @@ pub struct CaptureArgs {
     /// then the `--json` summary goes to standard error.
     #[arg(short = 'w', long = "write")]
     write: Option<String>,
-    /// Line settings as `BAUD DATA PARITY STOP`, e.g. `9600 8N1` or `19200,8E1`.
-    #[arg(short = 'l', long = "line", default_value = "19200 8E1")]
-    line: String,
+    /// Line settings as `BAUD DATA PARITY STOP`, e.g. `9600 8N1` or `19200,8E1`
+    /// [default: 19200 8E1].
+    #[arg(short = 'l', long = "line", value_hint = ValueHint::Other)]
+    line: Option<String>,
     /// Baud rate (overrides --line's).
     #[arg(short = 'b', long = "baud")]
     baud: Option<u32>,
@@ -66,7 +67,9 @@ pub struct CaptureArgs {
     /// Also record every chunk read, with its time, into this raw log (for re-framing).
     #[arg(long = "raw-log")]
     raw_log: Option<PathBuf>,
-    /// Re-frame a raw log instead of reading ports.
+    /// Re-frame a raw log instead of reading ports, with the line settings it was recorded
+    /// with (the options that set up a port do not go with it; with --tap, two ports give
+    /// the directions of a 4-wire tap's log).
     #[arg(long = "replay")]
     replay: Option<PathBuf>,
     /// Stop after this many frames.
@@ -209,12 +212,53 @@ fn extcap_install(dir: Option<&Path>, cli: &Cli) -> Outcome {
     Ok(())
 }
 
+/// The line settings when none are given.
+const DEFAULT_LINE: &str = "19200 8E1";
+
+/// With `--replay`, the options that set up a port are refused rather than ignored.
+fn check_replay(a: &CaptureArgs) -> Result<(), Failure> {
+    let log = match &a.replay {
+        Some(log) => log.display(),
+        None => return Ok(()),
+    };
+    if a.line.is_some() || a.baud.is_some() {
+        let opt = if a.line.is_some() { "--line" } else { "--baud" };
+        return Err(Failure::usage(format!(
+            "{opt} does not go with --replay: {log} is framed with the line settings it was \
+             recorded with (its bytes were received that way); leave {opt} out"
+        )));
+    }
+    if !a.tap {
+        if let Some(port) = a.ports.first() {
+            return Err(Failure::usage(format!(
+                "--replay reads {log}, not a port: leave out `{}` (with --tap, two ports give \
+                 the directions of a 4-wire tap's log)",
+                port.display()
+            )));
+        }
+    }
+    for (given, opt) in [
+        (a.rs485, "--rs485"),
+        (a.no_low_latency, "--no-low-latency"),
+        (a.reconnect.is_some(), "--reconnect"),
+    ] {
+        if given {
+            return Err(Failure::usage(format!(
+                "{opt} is for ports and does not go with --replay, which reads {log}: leave \
+                 {opt} out"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Turns the arguments into a capture configuration; nothing is opened here.
 fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
-    let mut line: LineSettings = a
-        .line
+    check_replay(a)?;
+    let line_arg = a.line.as_deref().unwrap_or(DEFAULT_LINE);
+    let mut line: LineSettings = line_arg
         .parse()
-        .map_err(|e| Failure::usage(format!("--line `{}`: {e} (e.g. `9600 8N1`)", a.line)))?;
+        .map_err(|e| Failure::usage(format!("--line `{line_arg}`: {e} (e.g. `9600 8N1`)")))?;
     if let Some(b) = a.baud {
         line.baud = b;
     }
@@ -327,6 +371,8 @@ mod tests {
         assert_eq!(c.ports[1].direction, Direction::Inbound);
         assert_eq!(c.line.baud, 115200);
         assert_eq!(c.reconnect, None);
+        let c = parse(&["/dev/a", "-w", "x"]).unwrap();
+        assert_eq!(c.line.to_string(), DEFAULT_LINE);
     }
 
     #[test]

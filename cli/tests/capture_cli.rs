@@ -321,3 +321,113 @@ fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
         .unwrap_or_else(|| panic!("no JSON summary on stderr: {uerr}"));
     assert_eq!(summary["frames"], 3, "{summary}");
 }
+
+/// `udrv args...` run to its end, no standard input.
+fn udrv(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run udrv")
+}
+
+#[test]
+fn replay_refuses_live_only_options_before_opening_anything() {
+    let dir = scratch();
+    // The log does not exist: an exit status 1 would mean it was opened first.
+    let log = dir.path().join("missing.udrvraw");
+    let log = log.to_str().unwrap();
+    let out = dir.path().join("out.pcapng");
+    let out = out.to_str().unwrap();
+    for (extra, needle) in [
+        (&["-l", "9600 8N1"][..], "--line"),
+        (&["-b", "9600"][..], "--baud"),
+        (&["/dev/ttyS0"][..], "/dev/ttyS0"),
+        (&["--rs485"][..], "--rs485"),
+        (&["--reconnect"][..], "--reconnect"),
+    ] {
+        let mut args = vec!["capture", "--replay", log, "-w", out];
+        args.extend_from_slice(extra);
+        let o = udrv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(needle) && err.contains("--replay"),
+            "{extra:?}: {err}"
+        );
+        assert!(!Path::new(out).exists(), "{extra:?}");
+    }
+}
+
+#[test]
+fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let live = dir.path().join("live.pcapng");
+    let log = dir.path().join("live.udrvraw");
+    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .arg("capture")
+        .arg(&pty.slave_path)
+        .arg("-w")
+        .arg(&live)
+        .arg("--raw-log")
+        .arg(&log)
+        .args(["-l", "115200 8N1", "-c", "3"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let again = dir.path().join("again.pcapng");
+    let o = udrv(&[
+        "capture",
+        "--replay",
+        log.to_str().unwrap(),
+        "-w",
+        again.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // It says what it does: replaying the log, not capturing on the port it was made on.
+    assert!(
+        err.contains("replaying") && err.contains(log.to_str().unwrap()),
+        "{err}"
+    );
+    assert!(!err.contains("capturing on"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(tshark_fields(&again), vec!["17\t3", "17\t3", "17\t6"]);
+
+    // The same log cut inside its last record (a capture killed while writing it).
+    let bytes = std::fs::read(&log).unwrap();
+    let cut = dir.path().join("cut.udrvraw");
+    std::fs::write(&cut, &bytes[..bytes.len() - 2]).unwrap();
+    let out = dir.path().join("cut.pcapng");
+    let o = udrv(&[
+        "--json",
+        "capture",
+        "--replay",
+        cut.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains(cut.to_str().unwrap()) && err.contains("cut"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON summary");
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("cut")),
+        "{v}"
+    );
+    // What the log holds whole is replayed into a valid file.
+    assert!(tshark_fields(&out).len() >= 2, "{err}");
+}

@@ -275,6 +275,12 @@ pub struct Summary {
 pub trait Progress {
     /// The ports are open (or the log is), the output's header is written: capture runs.
     fn started(&mut self, _interfaces: &[Interface]) {}
+    /// A replay of the raw log `log` starts (the interfaces are the ports it was recorded
+    /// on); calls [`Progress::started`] unless implemented.
+    fn replaying(&mut self, log: &Path, interfaces: &[Interface]) {
+        let _ = log;
+        self.started(interfaces);
+    }
     /// A frame was written.
     fn frame(&mut self, _frame: &Frame, _stats: &Stats) {}
     /// Something the user should know (RS485 mode refused, coarse timestamps, a port gone
@@ -315,6 +321,17 @@ impl Progress for StderrProgress {
         for i in interfaces {
             eprintln!(
                 "capturing on {} ({}), link type {}",
+                i.name,
+                i.description,
+                i.link_type.name()
+            );
+        }
+    }
+    fn replaying(&mut self, log: &Path, interfaces: &[Interface]) {
+        for i in interfaces {
+            eprintln!(
+                "replaying {} (recorded on {}, {}), link type {}",
+                log.display(),
                 i.name,
                 i.description,
                 i.link_type.name()
@@ -816,10 +833,10 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         .iter()
         .map(|p| p.as_ref().and_then(|p| p.counters().ok()))
         .collect();
-    w.progress.started(&interfaces);
     let mut reason = None;
     if let Some(mut log) = replay {
         let path = config.replay.clone().unwrap_or_default();
+        w.progress.replaying(&path, &interfaces);
         let mut gone_at: Vec<Option<Timestamp>> = vec![None; framers.len()];
         while reason.is_none() {
             reason = stopper.check();
@@ -879,7 +896,15 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 }
             }
         }
+        if log.truncated() {
+            w.warn(format!(
+                "{}: the raw log is cut short inside its last record (the capture writing it \
+                 was killed?); replayed up to its last whole record",
+                path.display()
+            ));
+        }
     } else {
+        w.progress.started(&interfaces);
         let mut buf = vec![0u8; 4096];
         let mut away: Vec<Option<Away>> = ports.iter().map(|_| None).collect();
         'outer: loop {
