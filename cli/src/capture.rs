@@ -32,7 +32,7 @@ pub struct CaptureArgs {
     #[arg(short = 'l', long = "line", value_hint = ValueHint::Other)]
     line: Option<String>,
     /// Baud rate (overrides --line's).
-    #[arg(short = 'b', long = "baud")]
+    #[arg(short = 'b', long = "baud", value_parser = parse_baud, value_hint = ValueHint::Other)]
     baud: Option<u32>,
     /// Protocol framer: modbus, mstp, idle, slip, hdlc, cobs, length:...
     #[arg(short = 'f', long = "framer", default_value = "modbus")]
@@ -75,9 +75,15 @@ pub struct CaptureArgs {
     /// Stop after this many frames.
     #[arg(short = 'c', long = "count")]
     count: Option<u64>,
-    /// Stop after this many seconds.
-    #[arg(long = "duration")]
-    duration: Option<u64>,
+    /// Stop after this many seconds (fractions allowed, e.g. 0.5).
+    #[arg(
+        long = "duration",
+        value_name = "SECONDS",
+        value_parser = parse_seconds,
+        allow_negative_numbers = true,
+        value_hint = ValueHint::Other
+    )]
+    duration: Option<Duration>,
     /// When a port goes away (adapter unplugged), wait up to SECONDS (3600 if not given)
     /// for its path to be back (a /dev/serial/by-id link recreated), reopen it and go on
     /// into the same file. Without it the capture stops.
@@ -212,6 +218,26 @@ fn extcap_install(dir: Option<&Path>, cli: &Cli) -> Outcome {
     Ok(())
 }
 
+/// `-b`: a baud rate of at least 1.
+fn parse_baud(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(b) if b >= 1 => Ok(b),
+        _ => Err(
+            "the baud rate is a whole number of bits per second, at least 1 (e.g. 9600, \
+                  115200)"
+                .into(),
+        ),
+    }
+}
+
+/// `--duration`: seconds, fractions allowed, more than 0.
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>().map(Duration::try_from_secs_f64) {
+        Ok(Ok(d)) if !d.is_zero() => Ok(d),
+        _ => Err("give a number of seconds more than 0, e.g. 10 or 0.5".into()),
+    }
+}
+
 /// The line settings when none are given.
 const DEFAULT_LINE: &str = "19200 8E1";
 
@@ -325,7 +351,7 @@ fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
         raw_log: a.raw_log.clone(),
         replay: a.replay.clone(),
         max_frames: a.count,
-        max_duration: a.duration.map(Duration::from_secs),
+        max_duration: a.duration,
         reconnect: a.reconnect.map(Duration::from_secs),
         handle_signals: true,
         ..CaptureConfig::default()

@@ -431,3 +431,49 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     // What the log holds whole is replayed into a valid file.
     assert!(tshark_fields(&out).len() >= 2, "{err}");
 }
+
+#[test]
+fn numbers_and_formats_are_checked_before_the_port_is_opened() {
+    let pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("never.pcapng");
+    let port = pty.slave_path.to_str().unwrap();
+    for (extra, needle) in [
+        (&["-b", "0"][..], "--baud"),
+        (&["--duration", "0"][..], "--duration"),
+        (&["--duration", "-1"][..], "--duration"),
+        (&["--duration", "soon"][..], "--duration"),
+        (&["--format", "pcapx"][..], "pcapng"),
+    ] {
+        let mut args = vec!["capture", port, "-w", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = udrv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+        // A bad --format is not answered about link types.
+        assert!(!err.contains("link type"), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}");
+    }
+}
+
+#[test]
+fn a_fractional_duration_is_a_time_limit() {
+    let pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("half.pcapng");
+    let o = udrv(&[
+        "capture",
+        pty.slave_path.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+        "-l",
+        "115200 8N1",
+        "--duration",
+        "0.5",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("time limit"), "{err}");
+    assert_eq!(tshark_fields(&out), Vec::<String>::new());
+}
