@@ -151,6 +151,8 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
         let v = json!({
             "frames": summary.stats.frames, "bad_frames": summary.stats.bad_frames,
             "crc_errors": summary.stats.crc_errors, "gap_errors": summary.stats.gap_errors,
+            "too_short": summary.stats.too_short, "too_long": summary.stats.too_long,
+            "noise": summary.stats.noise, "bad_encoding": summary.stats.bad_encoding,
             "bytes": summary.stats.bytes, "reconnects": summary.stats.reconnects,
             "stopped": summary.reason.to_string(),
             "files": summary.files, "warnings": summary.warnings,
@@ -165,13 +167,13 @@ pub fn run(a: &CaptureArgs, cli: &Cli) -> Outcome {
     match summary.reason {
         // The capture is complete and valid; the exit status says the port went away.
         StopReason::PortVanished(p) => Err(Failure::op(format!(
-            "{} went away (unplugged?){}: the capture is valid up to its last frame ({} frames)",
+            "{} went away (unplugged?){}: the capture is valid up to its last frame ({})",
             p.display(),
             match config.reconnect {
                 Some(d) => format!(" and did not come back within {} s", d.as_secs()),
                 None => String::new(),
             },
-            summary.stats.frames
+            capture::plural(summary.stats.frames, "frame")
         ))),
         _ => Ok(()),
     }

@@ -477,3 +477,42 @@ fn a_fractional_duration_is_a_time_limit() {
     assert!(err.contains("time limit"), "{err}");
     assert_eq!(tshark_fields(&out), Vec::<String>::new());
 }
+
+#[test]
+fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("one.pcapng");
+    let child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange()[..1]);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("1 frame,") && !err.contains("1 frames"),
+        "{err}"
+    );
+
+    // A good frame, then a write request (8 bytes, as its response) cut off after 5.
+    let out = dir.path().join("short.pcapng");
+    let child = spawn_capture(&pty.slave_path, &out, &[]);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let frames = exchange();
+    send(
+        &mut pty.master,
+        &[frames[0].clone(), frames[2][..5].to_vec()],
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
+    assert_eq!(tshark_fields(&out).len(), 2);
+}
