@@ -34,17 +34,17 @@ pub struct CaptureArgs {
     /// Baud rate (overrides --line's).
     #[arg(short = 'b', long = "baud", value_parser = parse_baud, value_hint = ValueHint::Other)]
     baud: Option<u32>,
-    /// Protocol framer: modbus, mstp, idle, slip, hdlc, cobs, length:...
-    #[arg(short = 'f', long = "framer", default_value = "modbus")]
-    framer: String,
+    /// Protocol framer.
+    #[arg(short = 'f', long = "framer", default_value = "modbus", value_parser = Named::<FramerKind>::new("--framer", FRAMERS))]
+    framer: FramerKind,
     /// File format: pcapng (directions, error flags, comments) or pcap.
-    #[arg(long = "format", default_value = "pcapng")]
-    format: String,
+    #[arg(long = "format", default_value = "pcapng", value_parser = Named::<Format>::new("--format", FORMATS))]
+    format: Format,
     /// Link type: `user0`..`user15`, `upper_pdu[:DISSECTOR]`, `mstp`, or a DLT number.
     /// Default: one Wireshark decodes with no set-up where it has a dissector (modbus:
     /// `upper_pdu:mbrtu`, mstp: `mstp`), else `user0`.
-    #[arg(long = "linktype")]
-    linktype: Option<String>,
+    #[arg(long = "linktype", value_parser = Named::<LinkType>::new("--linktype", LINK_TYPES))]
+    linktype: Option<LinkType>,
     /// Switch the port to the kernel's RS485 mode (TIOCSRS485); a port that refuses it
     /// gives a warning and the capture goes on.
     #[arg(long = "rs485")]
@@ -56,13 +56,13 @@ pub struct CaptureArgs {
     #[arg(long = "tap")]
     tap: bool,
     /// Start a new file every SIZE megabytes (as tcpdump -C).
-    #[arg(short = 'C', long = "file-size")]
+    #[arg(short = 'C', long = "file-size", value_hint = ValueHint::Other)]
     file_size_mb: Option<u64>,
     /// Start a new file every SECONDS (as tcpdump -G).
-    #[arg(short = 'G', long = "rotate-seconds")]
+    #[arg(short = 'G', long = "rotate-seconds", value_hint = ValueHint::Other)]
     rotate_seconds: Option<u64>,
     /// Keep only the newest N files when rotating (as tcpdump -W).
-    #[arg(short = 'W', long = "file-count")]
+    #[arg(short = 'W', long = "file-count", value_hint = ValueHint::Other)]
     file_count: Option<u32>,
     /// Also record every chunk read, with its time, into this raw log (for re-framing).
     #[arg(long = "raw-log")]
@@ -73,7 +73,7 @@ pub struct CaptureArgs {
     #[arg(long = "replay")]
     replay: Option<PathBuf>,
     /// Stop after this many frames.
-    #[arg(short = 'c', long = "count")]
+    #[arg(short = 'c', long = "count", value_hint = ValueHint::Other)]
     count: Option<u64>,
     /// Stop after this many seconds (fractions allowed, e.g. 0.5).
     #[arg(
@@ -92,7 +92,8 @@ pub struct CaptureArgs {
         value_name = "SECONDS",
         num_args = 0..=1,
         require_equals = true,
-        default_missing_value = "3600"
+        default_missing_value = "3600",
+        value_hint = ValueHint::Other
     )]
     reconnect: Option<u64>,
     /// Make Wireshark list udrv's interface: a link `udrv-rs485` to this binary in the
@@ -220,6 +221,92 @@ fn extcap_install(dir: Option<&Path>, cli: &Cli) -> Outcome {
     Ok(())
 }
 
+/// The `--framer` values offered to help and shell completion (with their parameters,
+/// `idle:GAP_US`, `hdlc:fcs` and `length:...`, the framer parser accepts more).
+const FRAMERS: &[(&str, &str)] = &[
+    ("modbus", "Modbus RTU: function code, length and CRC"),
+    ("mstp", "BACnet MS/TP"),
+    (
+        "idle",
+        "split on silence (idle:GAP_US for another gap than 3.5 characters)",
+    ),
+    ("slip", "SLIP (RFC 1055)"),
+    (
+        "hdlc",
+        "HDLC-like 0x7E framing (hdlc:fcs checks the FCS-16)",
+    ),
+    ("cobs", "COBS, 0x00 delimited"),
+    ("length", "a length field: length:OFF:W:be|le[:ADJ[:MAX]]"),
+];
+
+/// The `--format` values.
+const FORMATS: &[(&str, &str)] = &[
+    ("pcapng", "directions, error flags and comments"),
+    ("pcap", "read by every tool, no per-frame metadata"),
+];
+
+/// The `--linktype` values offered (DLT numbers and `upper_pdu:DISSECTOR` parse too).
+const LINK_TYPES: &[(&str, &str)] = &[
+    (
+        "upper_pdu",
+        "exported PDUs naming a dissector (mbrtu by default)",
+    ),
+    ("mstp", "BACnet MS/TP (DLT 165)"),
+    ("user0", "LINKTYPE_USER0 (DLT 147); user1..user15 too"),
+];
+
+/// A value parser for a type that parses from a string: help and shell completion
+/// (`udrv completions`) offer `names`, while every form the type parses is accepted
+/// (`length:0:1:be`, `upper_pdu:mstp`, DLT numbers).
+#[derive(Clone)]
+struct Named<T> {
+    option: &'static str,
+    names: &'static [(&'static str, &'static str)],
+    value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Named<T> {
+    fn new(option: &'static str, names: &'static [(&'static str, &'static str)]) -> Self {
+        Named {
+            option,
+            names,
+            value: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> clap::builder::TypedValueParser for Named<T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let s = value.to_string_lossy();
+        s.parse().map_err(|e| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{} `{s}`: {e}\n", self.option),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(self.names.iter().map(|(name, help)| {
+            clap::builder::PossibleValue::new(*name).help(*help)
+        })))
+    }
+}
+
 /// `-b`: a baud rate of at least 1.
 fn parse_baud(s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {
@@ -290,18 +377,10 @@ fn config(a: &CaptureArgs) -> Result<CaptureConfig, Failure> {
     if let Some(b) = a.baud {
         line.baud = b;
     }
-    let framer: FramerKind = a
-        .framer
-        .parse()
-        .map_err(|e| Failure::usage(format!("--framer `{}`: {e}", a.framer)))?;
-    let format: Format = a
-        .format
-        .parse()
-        .map_err(|e| Failure::usage(format!("--format `{}`: {e}", a.format)))?;
-    let link_type = match a.linktype.as_deref() {
-        Some(s) => s
-            .parse::<LinkType>()
-            .map_err(|e| Failure::usage(format!("--linktype: {e}")))?,
+    let framer = a.framer.clone();
+    let format = a.format;
+    let link_type = match &a.linktype {
+        Some(l) => l.clone(),
         None => framer.wireshark_link_type(),
     };
     let ports =
@@ -444,8 +523,6 @@ mod tests {
     fn bad_arguments_are_usage_errors() {
         for (args, needle) in [
             (&["/dev/a", "-w", "x", "-l", "fast"][..], "--line"),
-            (&["/dev/a", "-w", "x", "-f", "morse"][..], "--framer"),
-            (&["/dev/a", "-w", "x", "--format", "csv"][..], "--format"),
             (&["/dev/a", "/dev/b", "-w", "x"][..], "--tap"),
             (&["--tap", "/dev/a", "-w", "x"][..], "exactly two"),
             (&["/dev/a", "-w", "-", "-C", "10"][..], "rotation"),
@@ -454,5 +531,38 @@ mod tests {
             assert_eq!(e.code, 2, "{args:?}");
             assert!(e.message.contains(needle), "{args:?}: {}", e.message);
         }
+        // Values with a parser are refused while parsing, naming the option.
+        for (args, needle) in [
+            (
+                &["/dev/a", "-w", "x", "-f", "morse"][..],
+                "--framer `morse`",
+            ),
+            (
+                &["/dev/a", "-w", "x", "--format", "csv"][..],
+                "--format `csv`",
+            ),
+            (
+                &["/dev/a", "-w", "x", "--linktype", "x"][..],
+                "--linktype `x`",
+            ),
+        ] {
+            let t = T::try_parse_from(std::iter::once("t").chain(args.iter().copied()));
+            let e = t.err().unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            assert!(e.to_string().contains(needle), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn framer_and_link_type_forms_beyond_the_offered_names_parse() {
+        let c = parse(&["/dev/a", "-w", "x", "-f", "length:0:1:be:2"]).unwrap();
+        assert_eq!(c.framer.name(), "length");
+        let c = parse(&["/dev/a", "-w", "x", "-f", "idle:5000", "--linktype", "150"]).unwrap();
+        assert_eq!(
+            (c.framer.name(), c.link_type),
+            ("idle", Some(LinkType::User(3)))
+        );
+        let c = parse(&["/dev/a", "-w", "x", "--linktype", "upper_pdu:mstp"]).unwrap();
+        assert_eq!(c.link_type.unwrap().to_string(), "upper_pdu:mstp");
     }
 }

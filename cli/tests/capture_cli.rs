@@ -516,3 +516,62 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
     assert_eq!(tshark_fields(&out).len(), 2);
 }
+
+/// What bash completes for `udrv WORDS...` (the last word being the one completed), with
+/// the completion script `udrv completions bash` prints, in `dir`.
+fn bash_completes(dir: &Path, words: &[&str]) -> Vec<String> {
+    let o = udrv(&["completions", "bash"]);
+    assert!(o.status.success());
+    let script = dir.join("udrv.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let line = format!("udrv {}", words.join(" "));
+    let cmd = format!(
+        "source {}; COMP_WORDS=(udrv {}); COMP_CWORD={}; COMP_LINE='{line}'; \
+         COMP_POINT={}; _udrv udrv '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len(),
+        line.len(),
+        words[words.len() - 1],
+        if words.len() > 1 {
+            words[words.len() - 2]
+        } else {
+            "udrv"
+        },
+    );
+    let o = Command::new("bash")
+        .args(["-c", &cmd])
+        .current_dir(dir)
+        .output()
+        .expect("bash");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn bash_completes_framer_and_format_values_not_file_names() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("not-a-framer.txt"), "").unwrap();
+    for (words, want) in [
+        (
+            &["capture", "/dev/ttyUSB0", "-f", ""][..],
+            &["modbus", "mstp", "idle", "slip", "hdlc", "cobs", "length"][..],
+        ),
+        (&["capture", "--framer", "m"][..], &["modbus", "mstp"][..]),
+        (&["capture", "--format", ""][..], &["pcapng", "pcap"][..]),
+    ] {
+        let got = bash_completes(dir.path(), words);
+        for w in want {
+            assert!(got.iter().any(|g| g == w), "{words:?}: {got:?}");
+        }
+        assert!(
+            !got.iter().any(|g| g.contains("not-a-framer")),
+            "{words:?}: {got:?}"
+        );
+    }
+}

@@ -25,7 +25,7 @@ use udrv_core::serial::{LineSettings, Parity, StopBits};
 
 use crate::capture::{self, CaptureConfig, Output, PortSpec};
 use crate::framer::FramerKind;
-use crate::pcap::{Format, LinkType};
+use crate::pcap::Format;
 
 /// The interface name udrv offers to Wireshark.
 pub const INTERFACE: &str = "udrv-rs485";
@@ -670,6 +670,7 @@ pub fn install_into(dir: &Path, binary: &Path) -> Result<Installed, InstallError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pcap::LinkType;
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
