@@ -200,3 +200,378 @@ fn bad_capture_arguments_fail_before_opening_anything() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("/dev/ttyS99-missing"), "{err}");
 }
+
+/// `udrv capture` started with `args`, its standard output a pipe into
+/// `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user pipes it into
+/// Wireshark. Returns the capture process and tshark's.
+fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
+    let mut udrv = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn udrv capture");
+    let tshark = Command::new("tshark")
+        .args([
+            "-r",
+            "-",
+            "-T",
+            "fields",
+            "-e",
+            "mbrtu.unit_id",
+            "-e",
+            "modbus.func_code",
+        ])
+        .stdin(Stdio::from(udrv.stdout.take().unwrap()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tshark is needed: apt-get install tshark");
+    (udrv, tshark)
+}
+
+#[test]
+fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
+    let mut pty = Pty::open().unwrap();
+    let port = pty.slave_path.to_str().unwrap().to_string();
+    // The README's pipe, no --linktype, no Wireshark preference.
+    let (udrv, tshark) =
+        spawn_into_tshark(&["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"]);
+    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = String::from_utf8_lossy(&u.stderr);
+    let terr = String::from_utf8_lossy(&t.stderr);
+    assert!(u.status.success(), "udrv: {uerr}");
+    assert!(t.status.success(), "tshark: {terr}");
+    assert!(uerr.contains("WIRESHARK_UPPER_PDU"), "{uerr}");
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        ["17\t3", "17\t3", "17\t6"],
+        "tshark: {terr}"
+    );
+
+    // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
+    let dir = scratch();
+    let out = dir.path().join("user0.pcapng");
+    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .arg("capture")
+        .arg(&pty.slave_path)
+        .arg("-w")
+        .arg(&out)
+        .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    send(&mut pty.master, &exchange()[..1]);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains("USER0"), "{err}");
+    assert_eq!(tshark_fields(&out), ["\t"]);
+}
+
+#[test]
+fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
+    let mut pty = Pty::open().unwrap();
+    let port = pty.slave_path.to_str().unwrap().to_string();
+    let (udrv, tshark) = spawn_into_tshark(&[
+        "--json",
+        "capture",
+        &port,
+        "-l",
+        "115200 8N1",
+        "--linktype",
+        "upper_pdu",
+        "-c",
+        "3",
+        "-w",
+        "-",
+    ]);
+    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = String::from_utf8_lossy(&u.stderr);
+    let terr = String::from_utf8_lossy(&t.stderr);
+    assert!(u.status.success(), "udrv: {uerr}");
+    // The pcapng stream is intact: tshark reads it to its end without complaint.
+    assert!(
+        t.status.success() && !terr.contains("too long"),
+        "tshark: {terr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout).lines().count(),
+        3,
+        "tshark: {terr}"
+    );
+    // The summary is on standard error, one JSON object on its own line.
+    let summary: serde_json::Value = uerr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .unwrap_or_else(|| panic!("no JSON summary on stderr: {uerr}"));
+    assert_eq!(summary["frames"], 3, "{summary}");
+}
+
+/// `udrv args...` run to its end, no standard input.
+fn udrv(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run udrv")
+}
+
+#[test]
+fn replay_refuses_live_only_options_before_opening_anything() {
+    let dir = scratch();
+    // The log does not exist: an exit status 1 would mean it was opened first.
+    let log = dir.path().join("missing.udrvraw");
+    let log = log.to_str().unwrap();
+    let out = dir.path().join("out.pcapng");
+    let out = out.to_str().unwrap();
+    for (extra, needle) in [
+        (&["-l", "9600 8N1"][..], "--line"),
+        (&["-b", "9600"][..], "--baud"),
+        (&["/dev/ttyS0"][..], "/dev/ttyS0"),
+        (&["--rs485"][..], "--rs485"),
+        (&["--reconnect"][..], "--reconnect"),
+    ] {
+        let mut args = vec!["capture", "--replay", log, "-w", out];
+        args.extend_from_slice(extra);
+        let o = udrv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(needle) && err.contains("--replay"),
+            "{extra:?}: {err}"
+        );
+        assert!(!Path::new(out).exists(), "{extra:?}");
+    }
+}
+
+#[test]
+fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let live = dir.path().join("live.pcapng");
+    let log = dir.path().join("live.udrvraw");
+    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .arg("capture")
+        .arg(&pty.slave_path)
+        .arg("-w")
+        .arg(&live)
+        .arg("--raw-log")
+        .arg(&log)
+        .args(["-l", "115200 8N1", "-c", "3"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let again = dir.path().join("again.pcapng");
+    let o = udrv(&[
+        "capture",
+        "--replay",
+        log.to_str().unwrap(),
+        "-w",
+        again.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    // It says what it does: replaying the log, not capturing on the port it was made on.
+    assert!(
+        err.contains("replaying") && err.contains(log.to_str().unwrap()),
+        "{err}"
+    );
+    assert!(!err.contains("capturing on"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(tshark_fields(&again), vec!["17\t3", "17\t3", "17\t6"]);
+
+    // The same log cut inside its last record (a capture killed while writing it).
+    let bytes = std::fs::read(&log).unwrap();
+    let cut = dir.path().join("cut.udrvraw");
+    std::fs::write(&cut, &bytes[..bytes.len() - 2]).unwrap();
+    let out = dir.path().join("cut.pcapng");
+    let o = udrv(&[
+        "--json",
+        "capture",
+        "--replay",
+        cut.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains(cut.to_str().unwrap()) && err.contains("cut"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON summary");
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("cut")),
+        "{v}"
+    );
+    // What the log holds whole is replayed into a valid file.
+    assert!(tshark_fields(&out).len() >= 2, "{err}");
+}
+
+#[test]
+fn numbers_and_formats_are_checked_before_the_port_is_opened() {
+    let pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("never.pcapng");
+    let port = pty.slave_path.to_str().unwrap();
+    for (extra, needle) in [
+        (&["-b", "0"][..], "--baud"),
+        (&["--duration", "0"][..], "--duration"),
+        (&["--duration", "-1"][..], "--duration"),
+        (&["--duration", "soon"][..], "--duration"),
+        (&["--format", "pcapx"][..], "pcapng"),
+    ] {
+        let mut args = vec!["capture", port, "-w", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = udrv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+        // A bad --format is not answered about link types.
+        assert!(!err.contains("link type"), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}");
+    }
+}
+
+#[test]
+fn a_fractional_duration_is_a_time_limit() {
+    let pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("half.pcapng");
+    let o = udrv(&[
+        "capture",
+        pty.slave_path.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+        "-l",
+        "115200 8N1",
+        "--duration",
+        "0.5",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("time limit"), "{err}");
+    assert_eq!(tshark_fields(&out), Vec::<String>::new());
+}
+
+#[test]
+fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join("one.pcapng");
+    let child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange()[..1]);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("1 frame,") && !err.contains("1 frames"),
+        "{err}"
+    );
+
+    // A good frame, then a write request (8 bytes, as its response) cut off after 5.
+    let out = dir.path().join("short.pcapng");
+    let child = spawn_capture(&pty.slave_path, &out, &[]);
+    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let frames = exchange();
+    send(
+        &mut pty.master,
+        &[frames[0].clone(), frames[2][..5].to_vec()],
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
+    assert_eq!(tshark_fields(&out).len(), 2);
+}
+
+/// What bash completes for `udrv WORDS...` (the last word being the one completed), with
+/// the completion script `udrv completions bash` prints, in `dir`.
+fn bash_completes(dir: &Path, words: &[&str]) -> Vec<String> {
+    let o = udrv(&["completions", "bash"]);
+    assert!(o.status.success());
+    let script = dir.join("udrv.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let line = format!("udrv {}", words.join(" "));
+    let cmd = format!(
+        "source {}; COMP_WORDS=(udrv {}); COMP_CWORD={}; COMP_LINE='{line}'; \
+         COMP_POINT={}; _udrv udrv '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len(),
+        line.len(),
+        words[words.len() - 1],
+        if words.len() > 1 {
+            words[words.len() - 2]
+        } else {
+            "udrv"
+        },
+    );
+    let o = Command::new("bash")
+        .args(["-c", &cmd])
+        .current_dir(dir)
+        .output()
+        .expect("bash");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn bash_completes_framer_and_format_values_not_file_names() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("not-a-framer.txt"), "").unwrap();
+    for (words, want) in [
+        (
+            &["capture", "/dev/ttyUSB0", "-f", ""][..],
+            &["modbus", "mstp", "idle", "slip", "hdlc", "cobs", "length"][..],
+        ),
+        (&["capture", "--framer", "m"][..], &["modbus", "mstp"][..]),
+        (&["capture", "--format", ""][..], &["pcapng", "pcap"][..]),
+    ] {
+        let got = bash_completes(dir.path(), words);
+        for w in want {
+            assert!(got.iter().any(|g| g == w), "{words:?}: {got:?}");
+        }
+        assert!(
+            !got.iter().any(|g| g.contains("not-a-framer")),
+            "{words:?}: {got:?}"
+        );
+    }
+}

@@ -210,8 +210,14 @@ pub struct Stats {
     pub crc_errors: u64,
     /// Frames with a wrong inter-frame gap.
     pub gap_errors: u64,
+    /// Frames shorter than the protocol allows, or cut off.
+    pub too_short: u64,
+    /// Frames longer than the protocol allows.
+    pub too_long: u64,
     /// Noise (bytes that formed no frame).
     pub noise: u64,
+    /// Frames with a byte-stuffing or encoding error (SLIP, HDLC, COBS).
+    pub bad_encoding: u64,
     /// Bytes read from the ports (or the log).
     pub bytes: u64,
     /// Ports that vanished and were opened again ([`CaptureConfig::reconnect`]).
@@ -230,23 +236,54 @@ impl Stats {
         if f.status.contains(Status::WRONG_GAP) {
             self.gap_errors += 1;
         }
+        if f.status.contains(Status::TOO_SHORT) {
+            self.too_short += 1;
+        }
+        if f.status.contains(Status::TOO_LONG) {
+            self.too_long += 1;
+        }
         if f.status.contains(Status::NOISE) {
             self.noise += 1;
+        }
+        if f.status.contains(Status::BAD_ENCODING) {
+            self.bad_encoding += 1;
         }
     }
 }
 
+/// `n` and `word`, with an `s` unless `n` is 1: `1 frame`, `3 frames`.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 impl fmt::Display for Stats {
+    /// `3 frames, 25 bytes`; with bad frames, what is wrong with them (a frame can have
+    /// several faults): `4 frames (2 bad: 1 CRC error, 1 too short), 31 bytes`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} frames ({} bad: {} CRC, {} gap, {} noise), {} bytes",
-            self.frames, self.bad_frames, self.crc_errors, self.gap_errors, self.noise, self.bytes
-        )?;
+        f.write_str(&plural(self.frames, "frame"))?;
+        if self.bad_frames > 0 {
+            let kinds: Vec<String> = [
+                (self.crc_errors, "CRC error", "CRC errors"),
+                (self.gap_errors, "gap error", "gap errors"),
+                (self.too_short, "too short", "too short"),
+                (self.too_long, "too long", "too long"),
+                (self.noise, "noise", "noise"),
+                (self.bad_encoding, "bad encoding", "bad encoding"),
+            ]
+            .into_iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+            .collect();
+            write!(f, " ({} bad: {})", self.bad_frames, kinds.join(", "))?;
+        }
+        write!(f, ", {}", plural(self.bytes, "byte"))?;
         match self.reconnects {
             0 => Ok(()),
-            1 => f.write_str(", 1 reconnect"),
-            n => write!(f, ", {n} reconnects"),
+            n => write!(f, ", {}", plural(n.into(), "reconnect")),
         }
     }
 }
@@ -275,6 +312,12 @@ pub struct Summary {
 pub trait Progress {
     /// The ports are open (or the log is), the output's header is written: capture runs.
     fn started(&mut self, _interfaces: &[Interface]) {}
+    /// A replay of the raw log `log` starts (the interfaces are the ports it was recorded
+    /// on); calls [`Progress::started`] unless implemented.
+    fn replaying(&mut self, log: &Path, interfaces: &[Interface]) {
+        let _ = log;
+        self.started(interfaces);
+    }
     /// A frame was written.
     fn frame(&mut self, _frame: &Frame, _stats: &Stats) {}
     /// Something the user should know (RS485 mode refused, coarse timestamps, a port gone
@@ -315,6 +358,17 @@ impl Progress for StderrProgress {
         for i in interfaces {
             eprintln!(
                 "capturing on {} ({}), link type {}",
+                i.name,
+                i.description,
+                i.link_type.name()
+            );
+        }
+    }
+    fn replaying(&mut self, log: &Path, interfaces: &[Interface]) {
+        for i in interfaces {
+            eprintln!(
+                "replaying {} (recorded on {}, {}), link type {}",
+                log.display(),
                 i.name,
                 i.description,
                 i.link_type.name()
@@ -424,8 +478,9 @@ impl fmt::Display for Error {
                 };
                 write!(
                     f,
-                    "cannot write {what}: {}; the capture stopped after {frames} frames",
-                    udrv_core::error::describe(source)
+                    "cannot write {what}: {}; the capture stopped after {}",
+                    udrv_core::error::describe(source),
+                    plural(*frames, "frame")
                 )?;
                 if path.is_some() {
                     f.write_str(" (the file is valid up to its last complete frame)")?;
@@ -816,10 +871,10 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         .iter()
         .map(|p| p.as_ref().and_then(|p| p.counters().ok()))
         .collect();
-    w.progress.started(&interfaces);
     let mut reason = None;
     if let Some(mut log) = replay {
         let path = config.replay.clone().unwrap_or_default();
+        w.progress.replaying(&path, &interfaces);
         let mut gone_at: Vec<Option<Timestamp>> = vec![None; framers.len()];
         while reason.is_none() {
             reason = stopper.check();
@@ -879,7 +934,15 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
                 }
             }
         }
+        if log.truncated() {
+            w.warn(format!(
+                "{}: the raw log is cut short inside its last record (the capture writing it \
+                 was killed?); replayed up to its last whole record",
+                path.display()
+            ));
+        }
     } else {
+        w.progress.started(&interfaces);
         let mut buf = vec![0u8; 4096];
         let mut away: Vec<Option<Away>> = ports.iter().map(|_| None).collect();
         'outer: loop {
@@ -1251,4 +1314,35 @@ pub fn write_all(sink: &mut dyn FrameSink, frames: &[Frame]) -> io::Result<()> {
         sink.write_frame(f)?;
     }
     sink.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_in_words_every_kind_of_bad_frame() {
+        let mut s = Stats::default();
+        let t = Timestamp::from_nanos(1);
+        s.count(&Frame::new(t, vec![1], Status::OK));
+        s.bytes = 1;
+        assert_eq!(s.to_string(), "1 frame, 1 byte");
+        for status in [
+            Status::CRC_ERROR,
+            Status::TOO_SHORT,
+            Status::TOO_SHORT | Status::WRONG_GAP,
+            Status::TOO_LONG,
+            Status::NOISE,
+            Status::BAD_ENCODING,
+        ] {
+            s.count(&Frame::new(t, vec![1], status));
+        }
+        s.bytes = 40;
+        s.reconnects = 1;
+        assert_eq!(
+            s.to_string(),
+            "7 frames (6 bad: 1 CRC error, 1 gap error, 2 too short, 1 too long, 1 noise, \
+             1 bad encoding), 40 bytes, 1 reconnect"
+        );
+    }
 }

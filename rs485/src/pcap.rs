@@ -180,13 +180,26 @@ impl Format {
     }
 }
 
+/// A `--format` value that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseFormatError(pub String);
+
+impl fmt::Display for ParseFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown file format `{}`: use pcapng or pcap", self.0)
+    }
+}
+
+impl std::error::Error for ParseFormatError {}
+
 impl FromStr for Format {
-    type Err = ParseLinkTypeError;
-    fn from_str(s: &str) -> Result<Self, ParseLinkTypeError> {
+    type Err = ParseFormatError;
+    /// `pcapng` (or `ng`) and `pcap`, in any case.
+    fn from_str(s: &str) -> Result<Self, ParseFormatError> {
         match s.to_ascii_lowercase().as_str() {
             "pcap" => Ok(Format::Pcap),
             "pcapng" | "ng" => Ok(Format::Pcapng),
-            _ => Err(ParseLinkTypeError(s.to_string())),
+            _ => Err(ParseFormatError(s.to_string())),
         }
     }
 }
@@ -549,6 +562,14 @@ mod tests {
             }
         );
         assert_eq!(LinkType::modbus_upper_pdu().to_string(), "upper_pdu:mbrtu");
+    }
+
+    #[test]
+    fn formats_parse_and_a_bad_one_names_the_formats() {
+        assert_eq!("PCAPNG".parse::<Format>(), Ok(Format::Pcapng));
+        assert_eq!("pcap".parse::<Format>(), Ok(Format::Pcap));
+        let e = "pcapx".parse::<Format>().unwrap_err().to_string();
+        assert_eq!(e, "unknown file format `pcapx`: use pcapng or pcap");
     }
 
     #[test]

@@ -563,3 +563,72 @@ fn frame_and_time_limits_stop_the_capture() {
     assert_eq!(tshark_count(&out), 0);
     assert_eq!(read_pcapng(&out).0.len(), 1);
 }
+
+/// Records which start a capture announced.
+#[derive(Default)]
+struct Announced {
+    started: usize,
+    replaying: Vec<PathBuf>,
+}
+
+impl Progress for Announced {
+    fn started(&mut self, _: &[Interface]) {
+        self.started += 1;
+    }
+    fn replaying(&mut self, log: &Path, _: &[Interface]) {
+        self.replaying.push(log.to_path_buf());
+    }
+}
+
+#[test]
+fn a_replay_announces_the_log_and_warns_when_it_is_cut_short() {
+    use udrv_rs485::rawlog::{RawLogHeader, RawLogWriter};
+    use udrv_rs485::Timestamp;
+    let dir = scratch();
+    let log = dir.path().join("bus.udrvraw");
+    let header = RawLogHeader {
+        line: line(),
+        ports: vec!["/dev/ttyUSB0".into()],
+        resolution: Duration::from_micros(200),
+    };
+    let mut w = RawLogWriter::create(&log, &header).unwrap();
+    let frames = &exchange()[..3];
+    for (i, f) in frames.iter().enumerate() {
+        // 10 ms apart: silences far longer than t3.5.
+        let t = Timestamp::from_nanos(1_700_000_000_000_000_000 + i as u64 * 10_000_000);
+        w.write_chunk(t, 0, f).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let replay = |log: &Path, out: &Path| {
+        let config = CaptureConfig {
+            replay: Some(log.to_path_buf()),
+            output: Output::Path(out.to_path_buf()),
+            handle_signals: false,
+            ..CaptureConfig::default()
+        };
+        let mut seen = Announced::default();
+        let summary = capture::run(&config, &mut seen).unwrap();
+        (summary, seen)
+    };
+    let (summary, seen) = replay(&log, &dir.path().join("whole.pcapng"));
+    assert_eq!(summary.stats.frames, 3);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    assert_eq!((seen.started, seen.replaying), (0, vec![log.clone()]));
+
+    // Cut inside the last record: the first two frames, and a warning naming the log.
+    let bytes = std::fs::read(&log).unwrap();
+    let cut = dir.path().join("cut.udrvraw");
+    std::fs::write(&cut, &bytes[..bytes.len() - 3]).unwrap();
+    let out = dir.path().join("cut.pcapng");
+    let (summary, _) = replay(&cut, &out);
+    assert_eq!(summary.reason, StopReason::EndOfReplay);
+    assert_eq!(summary.stats.frames, 2);
+    assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+    let w = &summary.warnings[0];
+    assert!(
+        w.contains(&cut.display().to_string()) && w.contains("cut short"),
+        "{w}"
+    );
+    assert_eq!(tshark_count(&out), 2);
+}

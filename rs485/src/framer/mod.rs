@@ -232,12 +232,25 @@ impl FramerKind {
         }
     }
 
-    /// The link type written when the user picks none: BACNET_MS_TP for MS/TP, USER0
-    /// otherwise.
+    /// The link type a [`crate::capture::CaptureConfig`] without one writes: the frames'
+    /// own bytes, for programs that read the file back: BACNET_MS_TP for MS/TP, USER0
+    /// otherwise. For Wireshark see [`FramerKind::wireshark_link_type`].
     pub fn default_link_type(&self) -> LinkType {
         match self {
             FramerKind::MsTp => LinkType::BacnetMsTp,
             _ => LinkType::User(0),
+        }
+    }
+
+    /// The link type Wireshark decodes with no set-up, where it has a dissector for the
+    /// protocol: WIRESHARK_UPPER_PDU naming `mbrtu` for Modbus RTU (there is no Modbus RTU
+    /// link type), BACNET_MS_TP for MS/TP; USER0 for the others, which Wireshark has no
+    /// dissector for (a user maps USER0 to one with `uat:user_dlts`). What `udrv capture`
+    /// and the extcap write unless told otherwise.
+    pub fn wireshark_link_type(&self) -> LinkType {
+        match self {
+            FramerKind::ModbusRtu => LinkType::modbus_upper_pdu(),
+            other => other.default_link_type(),
         }
     }
 
