@@ -23,6 +23,7 @@ mod chips;
 mod faults;
 mod gpio;
 mod i2c;
+mod man;
 mod out;
 mod probe;
 mod read;
@@ -34,9 +35,29 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+/// What `udrv --help` and udrv(1) say first.
+const LONG_ABOUT: &str = "udrv: one command-line tool for I2C, SPI, GPIO, UIO, boards and \
+RS485 capture on Linux.
+
+udrv drives peripherals from user space: I2C buses and chips (in the conventions of \
+i2c-tools), SPI devices (spidev), GPIO lines (in those of libgpiod), UIO devices, the board's \
+header and buses, and RS485 lines captured into pcap files for Wireshark. Every command \
+checks all its arguments before it touches a device. With --board virtual, every bus and \
+chip is simulated inside udrv: the commands can be tried without hardware.
+
+With --json, commands print JSON: those that print as things happen (read, gpio mon, uio \
+wait, watch) one object per line, the others one document; an error is one JSON object on \
+standard error. Each command has its own page (udrv man COMMAND), listed below.";
+
 /// Command-line tool for Linux peripherals: I2C, SPI, GPIO, UIO, boards, RS485 capture.
 #[derive(Parser, Debug)]
-#[command(name = "udrv", version, about, propagate_version = true)]
+#[command(
+    name = "udrv",
+    version,
+    about,
+    long_about = LONG_ABOUT,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Board to use: detected from the device tree by default; `virtual` simulates every
     /// bus and chip (also from the UDRV_BOARD environment variable).
@@ -82,8 +103,8 @@ enum Cmd {
         /// The shell to generate completions for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output.
-    Man,
+    /// Print the man page of udrv or of one command (roff), or write them all with --dir.
+    Man(man::ManArgs),
 }
 
 /// A failure to report: one line, naming the device and what to do.
@@ -121,34 +142,6 @@ impl From<i2c::syntax::SyntaxError> for Failure {
 
 /// What every command returns.
 pub type Outcome = Result<(), Failure>;
-
-/// The man page: the top-level page, then a section per subcommand (every level) with
-/// its synopsis, description and options, so `man udrv` documents every command.
-fn man_page() -> Result<Vec<u8>, Failure> {
-    fn subcommands(cmd: &clap::Command, path: &str, page: &mut Vec<u8>) -> std::io::Result<()> {
-        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-            let name = format!("{path} {}", sub.get_name());
-            let sub = sub.clone().bin_name(name.clone());
-            let man = clap_mangen::Man::new(sub.clone());
-            page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
-            man.render_synopsis_section(page)?;
-            man.render_description_section(page)?;
-            if sub.get_arguments().any(|a| !a.is_hide_set()) {
-                man.render_options_section(page)?;
-            }
-            subcommands(&sub, &name, page)?;
-        }
-        Ok(())
-    }
-    let mut cmd = Cli::command();
-    cmd.build();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut page)
-        .map_err(Failure::op)?;
-    subcommands(&cmd, "udrv", &mut page).map_err(Failure::op)?;
-    Ok(page)
-}
 
 /// Why a command that talks to the kernel's devices has no virtual-board form, and what to
 /// use instead.
@@ -192,7 +185,7 @@ fn main() -> ExitCode {
             out::emit_bytes(&buf);
             Ok(())
         }
-        Cmd::Man => man_page().map(|page| out::emit_bytes(&page)),
+        Cmd::Man(a) => man::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
