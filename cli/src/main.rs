@@ -61,13 +61,46 @@ standard error. Each command has its own page (udrv man COMMAND), listed below."
 pub struct Cli {
     /// Board to use: detected from the device tree by default; `virtual` simulates every
     /// bus and chip (also from the UDRV_BOARD environment variable).
-    #[arg(long, global = true, env = "UDRV_BOARD", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "UDRV_BOARD",
+        value_name = "NAME",
+        value_parser = BoardName
+    )]
     pub board: Option<String>,
     /// Print JSON instead of text (one object per line for streams).
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+/// `--board`'s value: any name is taken here (the boards crate checks it, naming the
+/// boards it knows when it is not one of them); the known boards are its possible values,
+/// which the shell completions offer and the help lists.
+#[derive(Clone, Debug)]
+struct BoardName;
+
+impl clap::builder::TypedValueParser for BoardName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(udrv_boards::BoardId::ALL.iter().map(|b| {
+            clap::builder::PossibleValue::new(b.slug()).help(b.name())
+        })))
+    }
 }
 
 #[derive(Subcommand, Debug)]

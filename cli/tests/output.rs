@@ -102,3 +102,70 @@ fn completions_know_the_subcommands() {
         );
     }
 }
+
+/// What bash's completion offers for `udrv WORDS... CUR` (the script `udrv completions
+/// bash` prints, sourced into bash, asked as bash asks it), run in `dir`.
+fn bash_completes(dir: &std::path::Path, words: &[&str], cur: &str) -> Vec<String> {
+    let script = format!(
+        "source <(\"$UDRV\" completions bash) || exit 3\n\
+         COMP_WORDS=(udrv {words} \"$CUR\"); COMP_CWORD={cword}\n\
+         _udrv udrv \"$CUR\" {prev} || exit 4\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        words = words.join(" "),
+        cword = words.len() + 1,
+        prev = words.last().unwrap(),
+    );
+    let o = Command::new("bash")
+        .args(["-c", &script])
+        .env("UDRV", env!("CARGO_BIN_EXE_udrv"))
+        .env("CUR", cur)
+        .current_dir(dir)
+        .output()
+        .expect("run bash");
+    assert!(
+        o.status.success(),
+        "{words:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    got.sort();
+    got
+}
+
+/// `--board` completes to the boards udrv knows (and `virtual`), not to file names, at the
+/// top level and after a subcommand (it is a global option).
+#[test]
+fn bash_completes_board_names_not_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rpi-notes.txt"), "").unwrap();
+    std::fs::write(dir.path().join("virtual.log"), "").unwrap();
+    let mut boards: Vec<String> = udrv_boards::BoardId::ALL
+        .iter()
+        .map(|b| b.slug().to_string())
+        .collect();
+    boards.sort();
+    assert!(boards.contains(&"virtual".to_string()), "{boards:?}");
+    for words in [
+        &["--board"][..],
+        &["i2c", "get", "--board"],
+        &["read", "--board"],
+    ] {
+        assert_eq!(bash_completes(dir.path(), words, ""), boards, "{words:?}");
+        let rpi: Vec<String> = boards
+            .iter()
+            .filter(|b| b.starts_with("rpi"))
+            .cloned()
+            .collect();
+        assert!(rpi.len() >= 5, "{rpi:?}");
+        assert_eq!(bash_completes(dir.path(), words, "rpi"), rpi, "{words:?}");
+        assert_eq!(
+            bash_completes(dir.path(), words, "vir"),
+            ["virtual"],
+            "{words:?}"
+        );
+    }
+}
