@@ -33,7 +33,7 @@ mod watch;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// What `udrv --help` and udrv(1) say first.
 const LONG_ABOUT: &str = "udrv: one command-line tool for I2C, SPI, GPIO, UIO, boards and \
@@ -198,7 +198,16 @@ fn main() -> ExitCode {
     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    out::set_json_errors(json_on_command_line(&args));
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e, &args),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e, &args),
+    };
     let result = match &cli.cmd {
         Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
             Err(not_on_the_virtual_board(&cli.cmd))
@@ -223,8 +232,104 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("udrv: {}", f.message);
+            let mut fields = serde_json::Map::new();
+            fields.insert("command".into(), command_words(&matches).into());
+            out::report_failure(&f.message, f.code, fields);
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Whether `--json` is on the command line as the option (not after `--`, where it is an
+/// argument): then even errors found while parsing it are reported as JSON.
+fn json_on_command_line(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// The subcommand words of a parsed command line: `i2c get`.
+fn command_words(matches: &clap::ArgMatches) -> String {
+    let mut words = Vec::new();
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        words.push(name);
+        m = sub;
+    }
+    words.join(" ")
+}
+
+/// The usage line (`udrv spi transfer [OPTIONS] <DEVICE> [DATA]...`) of the deepest
+/// command the words of `args` name.
+fn usage_of_words(args: &[std::ffi::OsString]) -> String {
+    let mut root = Cli::command();
+    root.build();
+    let mut cmd = &root;
+    for word in args.iter().skip(1).take_while(|a| *a != "--") {
+        if let Some(sub) = word.to_str().and_then(|w| cmd.find_subcommand(w)) {
+            cmd = sub;
+        }
+    }
+    let usage = cmd.clone().render_usage().to_string();
+    usage.trim().trim_start_matches("Usage: ").to_string()
+}
+
+/// A command line clap refused (or `--help`/`--version`, which it handles as errors that
+/// print to standard output): as clap prints it, or with `--json` as one JSON object
+/// (docs/cli-json.md): `error` (clap's message, its lines joined), `exit`, `kind` (clap's
+/// error kind, `unknown-argument`), `usage` and `tips` when clap gives them.
+fn usage_error(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    if !e.use_stderr() || !out::json_errors() {
+        let _ = e.print();
+        return ExitCode::from(code);
+    }
+    let text = e.render().to_string();
+    let mut fields = serde_json::Map::new();
+    let kind = format!("{:?}", e.kind());
+    let mut kebab = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            kebab.push('-');
+        }
+        kebab.push(c.to_ascii_lowercase());
+    }
+    fields.insert("kind".into(), kebab.into());
+    // clap's usage line when its message has one, else the usage of the deepest command
+    // the words name.
+    let usage = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|u| u.trim().to_string())
+        .unwrap_or_else(|| usage_of_words(args));
+    fields.insert("usage".into(), usage.clone().into());
+    let tips: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tip: "))
+        .collect();
+    if !tips.is_empty() {
+        fields.insert("tips".into(), tips.into());
+    }
+    let message = if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap's "message" is the whole help text: say what is missing instead.
+        let program = usage
+            .split(" [")
+            .next()
+            .and_then(|u| u.split(" <").next())
+            .unwrap_or("udrv");
+        format!("`{program}` needs a command: `{program} --help` lists them")
+    } else {
+        // The first paragraph, without clap's `error: `, its lines joined.
+        text.split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    out::report_failure(&message, code, fields);
+    ExitCode::from(code)
 }
