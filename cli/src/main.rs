@@ -206,7 +206,7 @@ fn main() -> ExitCode {
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
-        Err(e) => return usage_error(&e, &args),
+        Err(e) => return usage_error(&e.format(&mut Cli::command()), &args),
     };
     let result = match &cli.cmd {
         Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {

@@ -484,3 +484,27 @@ fn help_and_version_stay_text_with_json() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("Usage: udrv i2c"));
     assert!(o.stderr.is_empty());
 }
+
+/// A write to standard output that fails (a full disk: /dev/full) is reported as the error
+/// object too, with status 1.
+#[test]
+fn a_failed_write_to_stdout_is_the_error_object() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(["--board", "virtual", "--json", "i2c", "list"])
+        .stdin(Stdio::null())
+        .stdout(full)
+        .output()
+        .unwrap();
+    let v = error_object(&o, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot write to standard output"),
+        "{v}"
+    );
+}
