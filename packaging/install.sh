@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs udrv from the unpacked release tarball: the binary, the man page, shell
+# Installs udrv from the unpacked release tarball: the binary, the man pages, shell
 # completions, the udev rule, the device groups (i2c, spi, gpio, uio) and the Wireshark
 # extcap link. Run as root from anywhere:  sudo ./install.sh [PREFIX]   (default /usr/local)
 # The Debian package does the same under /usr; prefer it where dpkg is available.
@@ -8,7 +8,9 @@ here=$(dirname "$0")
 prefix=${1:-/usr/local}
 
 install -D -m 755 "$here/udrv" "$prefix/bin/udrv"
-install -D -m 644 "$here/udrv.1" "$prefix/share/man/man1/udrv.1"
+for page in "$here"/man/*.1; do
+    install -D -m 644 "$page" "$prefix/share/man/man1/$(basename "$page")"
+done
 install -D -m 644 "$here/completions/udrv.bash" "$prefix/share/bash-completion/completions/udrv"
 install -D -m 644 "$here/completions/_udrv" "$prefix/share/zsh/site-functions/_udrv"
 install -D -m 644 "$here/completions/udrv.fish" "$prefix/share/fish/vendor_completions.d/udrv.fish"

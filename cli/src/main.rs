@@ -23,6 +23,7 @@ mod chips;
 mod faults;
 mod gpio;
 mod i2c;
+mod man;
 mod out;
 mod probe;
 mod read;
@@ -32,21 +33,74 @@ mod watch;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// What `udrv --help` and udrv(1) say first.
+const LONG_ABOUT: &str = "udrv: one command-line tool for I2C, SPI, GPIO, UIO, boards and \
+RS485 capture on Linux.
+
+udrv drives peripherals from user space: I2C buses and chips (in the conventions of \
+i2c-tools), SPI devices (spidev), GPIO lines (in those of libgpiod), UIO devices, the board's \
+header and buses, and RS485 lines captured into pcap files for Wireshark. Every command \
+checks all its arguments before it touches a device. With --board virtual, every bus and \
+chip is simulated inside udrv: the commands can be tried without hardware.
+
+With --json, commands print JSON: those that print as things happen (read, gpio mon, uio \
+wait, watch) one object per line, the others one document; an error is one JSON object on \
+standard error. Each command has its own page (udrv man COMMAND), listed below.";
 
 /// Command-line tool for Linux peripherals: I2C, SPI, GPIO, UIO, boards, RS485 capture.
 #[derive(Parser, Debug)]
-#[command(name = "udrv", version, about, propagate_version = true)]
+#[command(
+    name = "udrv",
+    version,
+    about,
+    long_about = LONG_ABOUT,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Board to use: detected from the device tree by default; `virtual` simulates every
     /// bus and chip (also from the UDRV_BOARD environment variable).
-    #[arg(long, global = true, env = "UDRV_BOARD", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "UDRV_BOARD",
+        value_name = "NAME",
+        value_parser = BoardName
+    )]
     pub board: Option<String>,
     /// Print JSON instead of text (one object per line for streams).
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+/// `--board`'s value: any name is taken here (the boards crate checks it, naming the
+/// boards it knows when it is not one of them); the known boards are its possible values,
+/// which the shell completions offer and the help lists.
+#[derive(Clone, Debug)]
+struct BoardName;
+
+impl clap::builder::TypedValueParser for BoardName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(udrv_boards::BoardId::ALL.iter().map(|b| {
+            clap::builder::PossibleValue::new(b.slug()).help(b.name())
+        })))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,8 +136,8 @@ enum Cmd {
         /// The shell to generate completions for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output.
-    Man,
+    /// Print the man page of udrv or of one command (roff), or write them all with --dir.
+    Man(man::ManArgs),
 }
 
 /// A failure to report: one line, naming the device and what to do.
@@ -122,34 +176,6 @@ impl From<i2c::syntax::SyntaxError> for Failure {
 /// What every command returns.
 pub type Outcome = Result<(), Failure>;
 
-/// The man page: the top-level page, then a section per subcommand (every level) with
-/// its synopsis, description and options, so `man udrv` documents every command.
-fn man_page() -> Result<Vec<u8>, Failure> {
-    fn subcommands(cmd: &clap::Command, path: &str, page: &mut Vec<u8>) -> std::io::Result<()> {
-        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-            let name = format!("{path} {}", sub.get_name());
-            let sub = sub.clone().bin_name(name.clone());
-            let man = clap_mangen::Man::new(sub.clone());
-            page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
-            man.render_synopsis_section(page)?;
-            man.render_description_section(page)?;
-            if sub.get_arguments().any(|a| !a.is_hide_set()) {
-                man.render_options_section(page)?;
-            }
-            subcommands(&sub, &name, page)?;
-        }
-        Ok(())
-    }
-    let mut cmd = Cli::command();
-    cmd.build();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut page)
-        .map_err(Failure::op)?;
-    subcommands(&cmd, "udrv", &mut page).map_err(Failure::op)?;
-    Ok(page)
-}
-
 /// Why a command that talks to the kernel's devices has no virtual-board form, and what to
 /// use instead.
 fn not_on_the_virtual_board(cmd: &Cmd) -> Failure {
@@ -172,7 +198,16 @@ fn main() -> ExitCode {
     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    out::set_json_errors(json_on_command_line(&args));
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e, &args),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.format(&mut Cli::command()), &args),
+    };
     let result = match &cli.cmd {
         Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
             Err(not_on_the_virtual_board(&cli.cmd))
@@ -192,13 +227,109 @@ fn main() -> ExitCode {
             out::emit_bytes(&buf);
             Ok(())
         }
-        Cmd::Man => man_page().map(|page| out::emit_bytes(&page)),
+        Cmd::Man(a) => man::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("udrv: {}", f.message);
+            let mut fields = serde_json::Map::new();
+            fields.insert("command".into(), command_words(&matches).into());
+            out::report_failure(&f.message, f.code, fields);
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Whether `--json` is on the command line as the option (not after `--`, where it is an
+/// argument): then even errors found while parsing it are reported as JSON.
+fn json_on_command_line(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// The subcommand words of a parsed command line: `i2c get`.
+fn command_words(matches: &clap::ArgMatches) -> String {
+    let mut words = Vec::new();
+    let mut m = matches;
+    while let Some((name, sub)) = m.subcommand() {
+        words.push(name);
+        m = sub;
+    }
+    words.join(" ")
+}
+
+/// The usage line (`udrv spi transfer [OPTIONS] <DEVICE> [DATA]...`) of the deepest
+/// command the words of `args` name.
+fn usage_of_words(args: &[std::ffi::OsString]) -> String {
+    let mut root = Cli::command();
+    root.build();
+    let mut cmd = &root;
+    for word in args.iter().skip(1).take_while(|a| *a != "--") {
+        if let Some(sub) = word.to_str().and_then(|w| cmd.find_subcommand(w)) {
+            cmd = sub;
+        }
+    }
+    let usage = cmd.clone().render_usage().to_string();
+    usage.trim().trim_start_matches("Usage: ").to_string()
+}
+
+/// A command line clap refused (or `--help`/`--version`, which it handles as errors that
+/// print to standard output): as clap prints it, or with `--json` as one JSON object
+/// (docs/cli-json.md): `error` (clap's message, its lines joined), `exit`, `kind` (clap's
+/// error kind, `unknown-argument`), `usage` and `tips` when clap gives them.
+fn usage_error(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    if !e.use_stderr() || !out::json_errors() {
+        let _ = e.print();
+        return ExitCode::from(code);
+    }
+    let text = e.render().to_string();
+    let mut fields = serde_json::Map::new();
+    let kind = format!("{:?}", e.kind());
+    let mut kebab = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            kebab.push('-');
+        }
+        kebab.push(c.to_ascii_lowercase());
+    }
+    fields.insert("kind".into(), kebab.into());
+    // clap's usage line when its message has one, else the usage of the deepest command
+    // the words name.
+    let usage = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|u| u.trim().to_string())
+        .unwrap_or_else(|| usage_of_words(args));
+    fields.insert("usage".into(), usage.clone().into());
+    let tips: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tip: "))
+        .collect();
+    if !tips.is_empty() {
+        fields.insert("tips".into(), tips.into());
+    }
+    let message = if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap's "message" is the whole help text: say what is missing instead.
+        let program = usage
+            .split(" [")
+            .next()
+            .and_then(|u| u.split(" <").next())
+            .unwrap_or("udrv");
+        format!("`{program}` needs a command: `{program} --help` lists them")
+    } else {
+        // The first paragraph, without clap's `error: `, its lines joined.
+        text.split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    out::report_failure(&message, code, fields);
+    ExitCode::from(code)
 }

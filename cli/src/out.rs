@@ -1,7 +1,9 @@
-//! Output helpers: confirmation before writes, JSON lines.
+//! Output helpers: confirmation before writes, JSON lines, and the report of a failure
+//! (`udrv: MESSAGE`, or with `--json` one JSON object; see docs/cli-json.md).
 
 use std::fmt;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::Failure;
 
@@ -33,18 +35,65 @@ pub fn json_line(v: &serde_json::Value) {
     outln!("{v}");
 }
 
+/// Whether failures are reported as JSON (`--json` on the command line).
+static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// Reports failures as JSON objects from now on (or as text again).
+pub fn set_json_errors(on: bool) {
+    JSON_ERRORS.store(on, Ordering::Relaxed);
+}
+
+/// Whether failures are reported as JSON.
+pub fn json_errors() -> bool {
+    JSON_ERRORS.load(Ordering::Relaxed)
+}
+
+/// The JSON object of a failure: `{"error": MESSAGE, "exit": CODE}` and `fields`.
+pub fn error_json(
+    message: &str,
+    code: u8,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    let mut v = serde_json::Map::new();
+    v.insert("error".into(), message.into());
+    v.insert("exit".into(), code.into());
+    v.extend(fields);
+    serde_json::Value::Object(v)
+}
+
+/// Reports a failure on standard error, as one line: `udrv: MESSAGE`, or with `--json`
+/// the object of [`error_json`]. The caller exits with `code`.
+pub fn report_failure(message: &str, code: u8, fields: serde_json::Map<String, serde_json::Value>) {
+    let line = if json_errors() {
+        error_json(message, code, fields).to_string()
+    } else {
+        format!("udrv: {message}")
+    };
+    // Nothing more can be said when standard error itself is gone.
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Ends the process after a failed write to standard output: quietly with 141 when the
+/// reader has gone away, else reporting the error with status 1.
+fn write_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    report_failure(
+        &format!("cannot write to standard output: {e}"),
+        1,
+        serde_json::Map::new(),
+    );
+    std::process::exit(1);
+}
+
 /// Writes to standard output. When the reader has gone away (`udrv ... | head -1`), the
 /// process ends quietly with status 141, as a C tool killed by SIGPIPE does, instead of
 /// panicking; any other write error is reported on stderr with status 1.
 pub fn emit(args: fmt::Arguments<'_>) {
     let mut out = std::io::stdout().lock();
-    let r = out.write_fmt(args).and_then(|()| out.flush());
-    if let Err(e) = r {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
-        }
-        eprintln!("udrv: cannot write to standard output: {e}");
-        std::process::exit(1);
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        write_failed(&e);
     }
 }
 
@@ -52,10 +101,6 @@ pub fn emit(args: fmt::Arguments<'_>) {
 pub fn emit_bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
-        }
-        eprintln!("udrv: cannot write to standard output: {e}");
-        std::process::exit(1);
+        write_failed(&e);
     }
 }

@@ -866,8 +866,8 @@ mod tests {
 
     #[test]
     fn the_man_page_and_completions_have_watch() {
-        let page = String::from_utf8(crate::man_page().unwrap()).unwrap();
-        assert!(page.contains(".SH \"UDRV WATCH\""), "no watch section");
+        let page = crate::man::page(&["watch"]).unwrap();
+        assert!(page.contains(".TH udrv-watch 1 "), "no udrv-watch page");
         assert!(page.contains("\\-\\-wait"), "no --wait in the man page");
         let mut buf = Vec::new();
         clap_complete::generate(

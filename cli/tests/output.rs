@@ -4,6 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+mod man_commands;
+
 fn udrv() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_udrv"));
     c.env("UDRV_VIRTUAL_TIME", "1000");
@@ -30,38 +32,62 @@ fn a_closed_pipe_ends_the_process_quietly() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// Every command `udrv --help` leads to (walked recursively, independently of the man
+/// page generator) has its page from `udrv man --dir`, and `udrv man WORDS...` prints the
+/// same page: its synopsis names the command and every long option its `--help` lists is
+/// documented there.
 #[test]
 fn the_man_page_documents_every_command() {
-    let o = udrv().arg("man").output().unwrap();
-    assert!(o.status.success());
-    let page = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        page.starts_with(".ie") || page.contains(".TH udrv"),
-        "not roff"
-    );
-    for section in [
-        "UDRV I2C DETECT",
-        "UDRV I2C TRANSFER",
-        "UDRV GPIO MON",
-        "UDRV SPI TRANSFER",
-        "UDRV UIO WAIT",
-        "UDRV BOARD PINS",
-        "UDRV READ",
-        "UDRV CAPTURE",
-        "UDRV WATCH",
-    ] {
+    let dir = tempfile::tempdir().unwrap();
+    let o = udrv()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let commands = man_commands::all();
+    // i2c (6), gpio (5), spi (1), uio (3), board (2), read, probe, capture, watch,
+    // completions, man and their 5 parents: a walk that finds fewer is broken.
+    assert!(commands.len() >= 25, "only {commands:?}");
+    for path in &commands {
+        let name = std::iter::once("udrv")
+            .chain(path.iter().map(String::as_str))
+            .collect::<Vec<_>>();
+        let file = dir.path().join(format!("{}.1", name.join("-")));
+        let page = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+            panic!("no page for `{}`: {}: {e}", name.join(" "), file.display())
+        });
         assert!(
-            page.contains(&format!(".SH \"{section}\"")),
-            "no {section} section"
+            page.contains(&format!(".TH {} 1 ", name.join("-"))),
+            "{}: no .TH",
+            file.display()
         );
+        assert!(
+            page.contains(&format!("\\fB{}\\fR", name.join(" "))),
+            "{}: the synopsis does not name `{}`",
+            file.display(),
+            name.join(" ")
+        );
+        for opt in man_commands::long_options(path) {
+            assert!(
+                page.contains(&opt.replace('-', "\\-")),
+                "{}: `{}` lists {opt}, the page does not",
+                file.display(),
+                name.join(" ")
+            );
+        }
+        let mut args = vec!["man".to_string()];
+        args.extend(path.iter().cloned());
+        let one = udrv().args(&args).output().unwrap();
+        assert!(one.status.success(), "udrv {args:?}");
+        assert_eq!(String::from_utf8_lossy(&one.stdout), page, "udrv {args:?}");
     }
     // Options of a subcommand are there, with their help.
-    assert!(page.contains("extcap\\-install"), "capture options missing");
+    let capture = std::fs::read_to_string(dir.path().join("udrv-capture.1")).unwrap();
     assert!(
-        page.contains("\\-\\-reconnect"),
-        "capture --reconnect missing"
+        capture.contains("Install udrv as a Wireshark extcap"),
+        "{capture}"
     );
-    assert!(page.contains("\\-\\-record"), "read --record missing");
 }
 
 #[test]
@@ -73,6 +99,73 @@ fn completions_know_the_subcommands() {
         assert!(
             text.contains("capture") && text.contains("transfer"),
             "{shell}"
+        );
+    }
+}
+
+/// What bash's completion offers for `udrv WORDS... CUR` (the script `udrv completions
+/// bash` prints, sourced into bash, asked as bash asks it), run in `dir`.
+fn bash_completes(dir: &std::path::Path, words: &[&str], cur: &str) -> Vec<String> {
+    let script = format!(
+        "source <(\"$UDRV\" completions bash) || exit 3\n\
+         COMP_WORDS=(udrv {words} \"$CUR\"); COMP_CWORD={cword}\n\
+         _udrv udrv \"$CUR\" {prev} || exit 4\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        words = words.join(" "),
+        cword = words.len() + 1,
+        prev = words.last().unwrap(),
+    );
+    let o = Command::new("bash")
+        .args(["-c", &script])
+        .env("UDRV", env!("CARGO_BIN_EXE_udrv"))
+        .env("CUR", cur)
+        .current_dir(dir)
+        .output()
+        .expect("run bash");
+    assert!(
+        o.status.success(),
+        "{words:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    got.sort();
+    got
+}
+
+/// `--board` completes to the boards udrv knows (and `virtual`), not to file names, at the
+/// top level and after a subcommand (it is a global option).
+#[test]
+fn bash_completes_board_names_not_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rpi-notes.txt"), "").unwrap();
+    std::fs::write(dir.path().join("virtual.log"), "").unwrap();
+    let mut boards: Vec<String> = udrv_boards::BoardId::ALL
+        .iter()
+        .map(|b| b.slug().to_string())
+        .collect();
+    boards.sort();
+    assert!(boards.contains(&"virtual".to_string()), "{boards:?}");
+    for words in [
+        &["--board"][..],
+        &["i2c", "get", "--board"],
+        &["read", "--board"],
+    ] {
+        assert_eq!(bash_completes(dir.path(), words, ""), boards, "{words:?}");
+        let rpi: Vec<String> = boards
+            .iter()
+            .filter(|b| b.starts_with("rpi"))
+            .cloned()
+            .collect();
+        assert!(rpi.len() >= 5, "{rpi:?}");
+        assert_eq!(bash_completes(dir.path(), words, "rpi"), rpi, "{words:?}");
+        assert_eq!(
+            bash_completes(dir.path(), words, "vir"),
+            ["virtual"],
+            "{words:?}"
         );
     }
 }

@@ -440,10 +440,7 @@ fn dist_target(
     util::ctx(fs::create_dir_all(assets.join("completions")), || {
         format!("create {}", assets.display())
     })?;
-    let man = assets.join("udrv.1");
-    util::write(&man, util::output(emulator(t).arg(&bin).arg("man"))?)?;
-    // Debian installs man pages compressed (`gzip -n`: no name or time inside).
-    util::run(Command::new("gzip").args(["-9nkf"]).arg(&man))?;
+    let pages = man_pages(t, &bin, &assets.join("man"))?;
     for (shell, file) in [
         ("bash", "udrv.bash"),
         ("zsh", "_udrv"),
@@ -459,9 +456,11 @@ fn dist_target(
         || format!("symlink {}", link.display()),
     )?;
 
-    let mut artifacts = vec![tarball(t, version, examples, &release, &assets, out)?];
+    let mut artifacts = vec![tarball(
+        t, version, examples, &release, &assets, &pages, out,
+    )?];
     if let (Some(arch), false) = (t.deb_arch, no_deb) {
-        artifacts.push(deb(t, arch, version, out)?);
+        artifacts.push(deb(t, arch, version, &pages, out)?);
     }
     Ok(Built {
         triple: t.triple,
@@ -469,6 +468,41 @@ fn dist_target(
         libc,
         artifacts,
     })
+}
+
+/// Pages every build must have among those `udrv man --dir` writes: udrv(1) and a page of
+/// each level (a generator that wrote only udrv(1) again fails here).
+const MAN_PAGES_AT_LEAST: &[&str] = &["udrv.1", "udrv-i2c.1", "udrv-i2c-get.1", "udrv-capture.1"];
+
+/// The man pages, one per command, written by the binary itself (`udrv man --dir`) into
+/// `dir`, each also gzipped for the Debian package (`gzip -n`: no name or time inside).
+/// Returns their file names (`udrv-i2c-get.1`), sorted.
+fn man_pages(t: &Target, bin: &Path, dir: &Path) -> Result<Vec<String>> {
+    util::output(emulator(t).arg(bin).arg("man").arg("--dir").arg(dir))?;
+    let mut pages: Vec<String> = util::ctx(fs::read_dir(dir), || dir.display().to_string())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".1"))
+        .collect();
+    pages.sort();
+    let missing: Vec<&str> = MAN_PAGES_AT_LEAST
+        .iter()
+        .copied()
+        .filter(|p| !pages.iter().any(|x| x == p))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "`udrv man --dir` wrote {} but not {}",
+            pages.join(", "),
+            missing.join(", ")
+        ));
+    }
+    util::run(
+        Command::new("gzip")
+            .args(["-9nkf"])
+            .args(pages.iter().map(|p| dir.join(p))),
+    )?;
+    Ok(pages)
 }
 
 /// Checks what the binary needs from the board's libc: nothing for a static build, glibc
@@ -510,14 +544,15 @@ fn newest_glibc(readelf: &str) -> Option<(u32, u32)> {
         .max()
 }
 
-/// `udrv-<version>-<target>.tar.gz`: binary, man page, completions, udev rule, installer,
-/// README and the examples.
+/// `udrv-<version>-<target>.tar.gz`: binary, man pages (`man/`), completions, udev rule,
+/// installer, README and the examples.
 fn tarball(
     t: &Target,
     version: &str,
     examples: &[String],
     release: &Path,
     assets: &Path,
+    pages: &[String],
     out: &Path,
 ) -> Result<PathBuf> {
     let root = util::workspace_root();
@@ -527,6 +562,7 @@ fn tarball(
     let _ = fs::remove_dir_all(&stage);
     let mk = |d: &Path| util::ctx(fs::create_dir_all(d), || format!("create {}", d.display()));
     mk(&stage.join("completions"))?;
+    mk(&stage.join("man"))?;
     let copy = |from: &Path, to: &Path| {
         util::ctx(fs::copy(from, to), || {
             format!("copy {} to {}", from.display(), to.display())
@@ -534,7 +570,9 @@ fn tarball(
         .map(drop)
     };
     copy(&release.join("udrv"), &stage.join("udrv"))?;
-    copy(&assets.join("udrv.1"), &stage.join("udrv.1"))?;
+    for p in pages {
+        copy(&assets.join("man").join(p), &stage.join("man").join(p))?;
+    }
     for f in ["udrv.bash", "_udrv", "udrv.fish"] {
         copy(
             &assets.join("completions").join(f),
@@ -573,7 +611,7 @@ fn tarball(
 }
 
 /// The Debian package, by cargo-deb from `[package.metadata.deb]` in cli/Cargo.toml.
-fn deb(t: &Target, arch: &str, version: &str, out: &Path) -> Result<PathBuf> {
+fn deb(t: &Target, arch: &str, version: &str, pages: &[String], out: &Path) -> Result<PathBuf> {
     note(format!("{}: Debian package ({arch})", t.triple));
     let file = out.join(format!("udrv_{version}-1_{arch}.deb"));
     let _ = fs::remove_file(&file);
@@ -598,31 +636,51 @@ fn deb(t: &Target, arch: &str, version: &str, out: &Path) -> Result<PathBuf> {
         return Err(format!("{path}: Architecture is {field:?}, not {arch}"));
     }
     let listing = util::output(Command::new("dpkg-deb").args(["-c", path]))?;
-    check_deb_listing(&listing, t)?;
+    check_deb_listing(&listing, t, pages)?;
     Ok(file)
 }
 
-/// The paths every package must hold (the man page may be compressed).
-fn check_deb_listing(listing: &str, t: &Target) -> Result {
+/// The paths every package must hold: the binary, the completions, the udev rule, the
+/// extcap link, and as `/usr/share/man/man1/NAME.1.gz` each man page `udrv man --dir`
+/// wrote (`pages`) and at least [`MAN_PAGES_AT_LEAST`].
+fn check_deb_listing(listing: &str, t: &Target, pages: &[String]) -> Result {
     let triplet = t
         .sysroot
         .and_then(|s| s.strip_prefix("/usr/"))
         .unwrap_or("?");
     let extcap = format!("./usr/lib/{triplet}/wireshark/extcap/udrv -> ../../../../bin/udrv");
-    let wanted = [
+    let mut wanted: Vec<String> = [
         "./usr/bin/udrv",
-        "./usr/share/man/man1/udrv.1.gz",
         "./usr/share/bash-completion/completions/udrv",
         "./usr/share/zsh/vendor-completions/_udrv",
         "./usr/share/fish/vendor_completions.d/udrv.fish",
         "./usr/lib/udev/rules.d/60-udrv.rules",
         "./usr/lib/udrv/groups.sh",
         &extcap,
-    ];
-    let missing: Vec<&str> = wanted
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for p in MAN_PAGES_AT_LEAST
         .iter()
         .copied()
-        .filter(|w| !listing.lines().any(|l| l.contains(w)))
+        .chain(pages.iter().map(String::as_str))
+    {
+        let path = format!("./usr/share/man/man1/{p}.gz");
+        if !wanted.contains(&path) {
+            wanted.push(path);
+        }
+    }
+    // Whole paths (what follows the date in `dpkg-deb -c`): `udrv.1.gz` is not found in
+    // the line of `udrv-i2c.1.gz`.
+    let paths: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.find(" ./").map(|i| &l[i + 1..]))
+        .collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !paths.contains(w))
         .collect();
     if missing.is_empty() {
         Ok(())
@@ -1057,25 +1115,79 @@ mod tests {
         assert_eq!(newest_glibc("no versions"), None);
     }
 
+    /// A listing as `dpkg-deb -c` prints it: every path the package must hold, the man
+    /// pages among them.
+    fn listing(pages: &[&str]) -> String {
+        let mut l = "lrwxrwxrwx root/root 0 2024-01-01 00:00 ./usr/lib/aarch64-linux-gnu/wireshark/extcap/udrv -> ../../../../bin/udrv\n\
+                     -rwxr-xr-x root/root 1 2024-01-01 00:00 ./usr/bin/udrv\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/bash-completion/completions/udrv\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/zsh/vendor-completions/_udrv\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/fish/vendor_completions.d/udrv.fish\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/lib/udev/rules.d/60-udrv.rules\n\
+                     -rwxr-xr-x root/root 1 2024-01-01 00:00 ./usr/lib/udrv/groups.sh\n"
+            .to_string();
+        for p in pages {
+            l.push_str(&format!(
+                "-rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/man/man1/{p}.gz\n"
+            ));
+        }
+        l
+    }
+
+    const PAGES: &[&str] = &[
+        "udrv.1",
+        "udrv-capture.1",
+        "udrv-gpio.1",
+        "udrv-i2c.1",
+        "udrv-i2c-get.1",
+    ];
+
+    fn owned(pages: &[&str]) -> Vec<String> {
+        pages.iter().map(|p| p.to_string()).collect()
+    }
+
     #[test]
     fn deb_listing_check_names_what_is_missing() {
-        let full = "lrwxrwxrwx 0/0 0 ./usr/lib/aarch64-linux-gnu/wireshark/extcap/udrv -> ../../../../bin/udrv\n\
-                    -rwxr-xr-x 0/0 1 ./usr/bin/udrv\n\
-                    -rw-r--r-- 0/0 1 ./usr/share/man/man1/udrv.1.gz\n\
-                    -rw-r--r-- 0/0 1 ./usr/share/bash-completion/completions/udrv\n\
-                    -rw-r--r-- 0/0 1 ./usr/share/zsh/vendor-completions/_udrv\n\
-                    -rw-r--r-- 0/0 1 ./usr/share/fish/vendor_completions.d/udrv.fish\n\
-                    -rw-r--r-- 0/0 1 ./usr/lib/udev/rules.d/60-udrv.rules\n\
-                    -rwxr-xr-x 0/0 1 ./usr/lib/udrv/groups.sh\n";
-        assert!(check_deb_listing(full, &AARCH64).is_ok());
-        let err = check_deb_listing(full, &ARMV7).unwrap_err();
+        let full = listing(PAGES);
+        assert_eq!(check_deb_listing(&full, &AARCH64, &owned(PAGES)), Ok(()));
+        let err = check_deb_listing(&full, &ARMV7, &owned(PAGES)).unwrap_err();
         assert!(
             err.contains("arm-linux-gnueabihf/wireshark/extcap/udrv"),
             "{err}"
         );
         let no_rule: Vec<&str> = full.lines().filter(|l| !l.contains("rules.d")).collect();
-        assert!(check_deb_listing(&no_rule.join("\n"), &AARCH64)
-            .unwrap_err()
-            .contains("60-udrv.rules"));
+        assert!(
+            check_deb_listing(&no_rule.join("\n"), &AARCH64, &owned(PAGES))
+                .unwrap_err()
+                .contains("60-udrv.rules")
+        );
+        for completion in ["completions/udrv", "_udrv", "udrv.fish"] {
+            let without: Vec<&str> = full.lines().filter(|l| !l.ends_with(completion)).collect();
+            assert!(
+                check_deb_listing(&without.join("\n"), &AARCH64, &owned(PAGES))
+                    .unwrap_err()
+                    .contains(completion),
+                "{completion}"
+            );
+        }
+    }
+
+    /// Every page `udrv man --dir` wrote must be in the package, and a package with only
+    /// udrv(1) (the pages its SUBCOMMANDS name missing) fails whatever the list says.
+    #[test]
+    fn deb_listing_check_wants_every_man_page() {
+        let generated = owned(&[PAGES, &["udrv-watch.1"]].concat());
+        let err = check_deb_listing(&listing(PAGES), &AARCH64, &generated).unwrap_err();
+        assert!(
+            err.contains("./usr/share/man/man1/udrv-watch.1.gz"),
+            "{err}"
+        );
+        assert!(!err.contains("udrv-gpio.1.gz,"), "{err}");
+        let err = check_deb_listing(&listing(&["udrv.1"]), &AARCH64, &[]).unwrap_err();
+        assert!(err.contains("man1/udrv-i2c-get.1.gz"), "{err}");
+        // `udrv.1.gz` is a whole path, not a part of `udrv-i2c.1.gz`'s.
+        let no_top: Vec<&str> = PAGES.iter().copied().filter(|p| *p != "udrv.1").collect();
+        let err = check_deb_listing(&listing(&no_top), &AARCH64, &owned(PAGES)).unwrap_err();
+        assert!(err.contains("./usr/share/man/man1/udrv.1.gz"), "{err}");
     }
 }
