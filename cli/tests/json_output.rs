@@ -48,10 +48,6 @@ const KNOWN_BROKEN: &[(&str, &str)] = &[
         "read --list",
         "cli/src/read.rs prints one object per chip per line; not a stream, so one array",
     ),
-    (
-        "capture --replay RAW -w -",
-        "cli/src/capture.rs appends the JSON summary to the capture on standard output",
-    ),
 ];
 
 /// Commands whose output is not JSON by design: a shell script and roff.
