@@ -85,7 +85,7 @@ fn the_man_page_documents_every_command() {
     // Options of a subcommand are there, with their help.
     let capture = std::fs::read_to_string(dir.path().join("udrv-capture.1")).unwrap();
     assert!(
-        capture.contains("Make Wireshark list udrv's interface"),
+        capture.contains("a link `udrv\\-rs485` to this binary"),
         "{capture}"
     );
 }
