@@ -485,30 +485,39 @@ fn supervise(cmd: &mut Command, deadline: Duration) -> Ended {
     ended
 }
 
+/// The signal that interrupted us (0: none yet), set by [`on_signal`].
+static SIGNALLED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The signal handler: only records the signal (async-signal-safe).
+extern "C" fn on_signal(sig: libc::c_int) {
+    SIGNALLED.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// On SIGINT, SIGTERM or SIGHUP: kill every process group we started, then exit 130. The
 /// groups are not our terminal's foreground group, so a Ctrl-C would not reach them.
-#[allow(unsafe_code)] // libc's signal calls: the build tool's only unsafe, with kill_group
+///
+/// A handler, not a blocked mask read by `sigwait`: a blocked mask would be inherited by
+/// every program we start (std does not reset it), which then could not be stopped by
+/// those signals; a handler is reset to the default by `exec`.
+#[allow(unsafe_code)] // signal(2): the build tool's only unsafe, with kill_group
 pub fn kill_groups_on_signals() {
-    // SAFETY: plain libc signal-set calls on a local sigset_t; the signals are blocked in
-    // this thread (and the threads it starts) and received by sigwait below.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::sigaddset(&mut set, s);
+    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
+        unsafe {
+            libc::signal(s, on_signal as *const () as libc::sighandler_t);
         }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        let set = set;
-        std::thread::spawn(move || {
-            let mut sig = 0;
-            libc::sigwait(&set, &mut sig);
+    }
+    std::thread::spawn(|| loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let sig = SIGNALLED.load(std::sync::atomic::Ordering::SeqCst);
+        if sig != 0 {
             for g in GROUPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
                 kill_group(*g);
             }
             eprintln!("xtask: interrupted (signal {sig}); the commands it started were killed");
             std::process::exit(130);
-        });
-    }
+        }
+    });
 }
 
 /// SIGKILL to a whole process group (gone already is fine).
@@ -659,6 +668,32 @@ mod tests {
             "{:?}",
             o.problem()
         );
+    }
+
+    /// What we start can be stopped by SIGINT and SIGTERM: our own signal handling does
+    /// not leave them blocked or ignored in children (a capture test stopped by SIGTERM
+    /// hung when it did).
+    #[test]
+    fn children_start_with_signals_deliverable() {
+        kill_groups_on_signals();
+        let (ended, out) = run_with_deadline(
+            &mut sh("grep -E '^Sig(Blk|Ign)' /proc/self/status"),
+            Duration::from_secs(30),
+        );
+        assert_eq!(ended, Ended::Exit(0));
+        let mask = |name: &str| {
+            let hex = out
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or_else(|| panic!("{out}"))
+                .trim();
+            u64::from_str_radix(hex, 16).unwrap()
+        };
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            let bit = 1u64 << (sig - 1);
+            assert_eq!(mask("SigBlk:") & bit, 0, "signal {sig} blocked: {out}");
+            assert_eq!(mask("SigIgn:") & bit, 0, "signal {sig} ignored: {out}");
+        }
     }
 
     #[test]
