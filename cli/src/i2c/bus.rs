@@ -26,7 +26,7 @@ pub enum Bus {
         bus: SimI2cBus,
         /// Faults to inject (`UDRV_VIRTUAL_FAULTS`), if any.
         faults: Option<udrv_drivers::sim::fault::Faults>,
-        /// The name it was opened by.
+        /// Its name (`i2c-1`).
         name: String,
     },
 }
@@ -75,7 +75,8 @@ impl Bus {
                 _board: Box::new(board),
                 bus,
                 faults: crate::faults::from_env()?,
-                name: spec.to_string(),
+                // The board's only bus, whichever of its names (`1`, `i2c_arm`) opened it.
+                name: "i2c-1".to_string(),
             });
         }
         let board = match cli.board.as_deref() {
@@ -127,10 +128,11 @@ impl Bus {
         }
     }
 
-    /// Turns SMBus PEC on.
-    pub fn set_pec(&mut self) -> Result<(), Failure> {
+    /// Turns SMBus PEC on or off.
+    pub fn set_pec(&mut self, pec: bool) -> Result<(), Failure> {
         match self {
-            Bus::Linux(b) => b.set_pec(true).map_err(fail),
+            Bus::Linux(b) => b.set_pec(pec).map_err(fail),
+            Bus::Virtual { .. } if !pec => Ok(()),
             Bus::Virtual { .. } => Err(Failure::op(
                 "the virtual board's simulated chips do not implement SMBus PEC",
             )),
@@ -262,6 +264,32 @@ impl Bus {
                 let mut w = vec![reg, data.len() as u8];
                 w.extend_from_slice(data);
                 self.sim(addr, &mut [Operation::Write(&w)], "block write")
+            }
+        }
+    }
+
+    /// SMBus block read: the chip sends a count (1 to 32), then that many bytes. On the
+    /// simulated bus, as the kernel emulates it on plain adapters: the register, then a
+    /// read whose first byte is the count.
+    pub fn smbus_read_block_data(&self, addr: u16, reg: u8) -> Result<Vec<u8>, Failure> {
+        match self {
+            Bus::Linux(b) => b.smbus_read_block_data(addr, reg).map_err(fail),
+            Bus::Virtual { name, .. } => {
+                let mut buf = [0u8; 1 + super::syntax::BLOCK_MAX];
+                self.sim(
+                    addr,
+                    &mut [Operation::Write(&[reg]), Operation::Read(&mut buf)],
+                    "block read",
+                )?;
+                let n = buf[0] as usize;
+                if n == 0 || n > super::syntax::BLOCK_MAX {
+                    return Err(Failure::op(format!(
+                        "virtual:{name}: block read at {addr:#04x}: the chip sent a count of \
+                         {n} (an SMBus block is 1 to 32 bytes): it does not answer SMBus \
+                         block reads at register {reg:#04x}"
+                    )));
+                }
+                Ok(buf[1..=n].to_vec())
             }
         }
     }

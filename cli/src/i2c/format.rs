@@ -50,6 +50,21 @@ fn ascii(b: u8) -> char {
 /// `Some(Err(()))` for a failed read (`XX`), `None` outside the requested range; only the
 /// rows from the first to the last requested register are printed.
 pub fn dump_bytes(cells: &[Option<Result<u8, ()>>; 256]) -> String {
+    dump_table(cells, true)
+}
+
+/// The `i2cdump` SMBus block table (mode `s`) of the `len` bytes a block read returned:
+/// as [`dump_bytes`], except that i2cdump ends the ASCII column of the last row at the
+/// block's end (no padding).
+pub fn dump_block(block: &[u8]) -> String {
+    let mut cells = [None; 256];
+    for (c, b) in cells.iter_mut().zip(block) {
+        *c = Some(Ok(*b));
+    }
+    dump_table(&cells, false)
+}
+
+fn dump_table(cells: &[Option<Result<u8, ()>>; 256], pad_ascii: bool) -> String {
     let mut s =
         String::from("     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f    0123456789abcdef\n");
     let first = cells.iter().position(Option::is_some);
@@ -69,7 +84,12 @@ pub fn dump_bytes(cells: &[Option<Result<u8, ()>>; 256]) -> String {
             }
         }
         s.push_str("   ");
-        for c in &cells[row..row + 16] {
+        let end = if pad_ascii {
+            row + 16
+        } else {
+            (last + 1).min(row + 16)
+        };
+        for c in &cells[row..end] {
             s.push(match c {
                 None => ' ',
                 Some(Ok(v)) => ascii(*v),
@@ -105,23 +125,83 @@ pub fn dump_words(cells: &[Option<Result<u16, ()>>; 256]) -> String {
     s
 }
 
-/// The `i2cdetect -F` listing: one line per capability, `yes`/`no`.
-pub fn funcs(bus: u32, caps: &[(&str, bool)]) -> String {
-    let mut s = format!("Functionalities implemented by bus #{bus}\n");
+/// The `i2cdetect -F` listing of i2c-tools 4.3: the device node, then one line per
+/// capability, `yes`/`no`.
+pub fn funcs(path: &str, caps: &[(&str, bool)]) -> String {
+    let mut s = format!("Functionalities implemented by {path}:\n");
     for (name, yes) in caps {
         let _ = writeln!(s, "{name:<32} {}", if *yes { "yes" } else { "no" });
     }
     s
 }
 
-/// One line of `i2cdetect -l`: bus, type (`i2c`/`smbus`), adapter name, description.
-pub fn list_line(bus: u32, plain_i2c: bool, name: &str) -> String {
-    let (ty, desc) = if plain_i2c {
-        ("i2c", "I2C adapter")
-    } else {
-        ("smbus", "SMBus adapter")
-    };
-    format!("i2c-{bus}\t{ty:<10}\t{name:<32}\t{desc}")
+/// What kind of adapter a bus is, as `i2cdetect -l` classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// Plain I2C (`I2C_FUNC_I2C`).
+    I2c,
+    /// SMBus only (byte, byte data or word data, no plain I2C).
+    Smbus,
+    /// An adapter whose name starts with `ISA `.
+    Isa,
+    /// None of those capabilities.
+    Dummy,
+    /// The node could not be opened or queried.
+    Unknown,
+}
+
+impl AdapterKind {
+    /// Classifies an adapter from its name and capabilities (`None`: not readable), in
+    /// i2c-tools' order.
+    pub fn of(name: &str, funcs: Option<udrv_core::i2c::Funcs>) -> AdapterKind {
+        use udrv_core::i2c::Funcs;
+        if name.starts_with("ISA ") {
+            return AdapterKind::Isa;
+        }
+        match funcs {
+            None => AdapterKind::Unknown,
+            Some(f) if f.contains(Funcs::I2C) => AdapterKind::I2c,
+            Some(f)
+                if f.intersects(
+                    Funcs::SMBUS_BYTE | Funcs::SMBUS_BYTE_DATA | Funcs::SMBUS_WORD_DATA,
+                ) =>
+            {
+                AdapterKind::Smbus
+            }
+            Some(_) => AdapterKind::Dummy,
+        }
+    }
+
+    /// The type column of `i2cdetect -l` (also the `type` of `udrv --json i2c list`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterKind::I2c => "i2c",
+            AdapterKind::Smbus => "smbus",
+            AdapterKind::Isa => "isa",
+            AdapterKind::Dummy => "dummy",
+            AdapterKind::Unknown => "unknown",
+        }
+    }
+
+    /// The description column of `i2cdetect -l`.
+    pub fn description(self) -> &'static str {
+        match self {
+            AdapterKind::I2c => "I2C adapter",
+            AdapterKind::Smbus => "SMBus adapter",
+            AdapterKind::Isa => "ISA bus",
+            AdapterKind::Dummy => "Dummy bus",
+            AdapterKind::Unknown => "N/A",
+        }
+    }
+}
+
+/// One line of `i2cdetect -l`: bus, type, adapter name, description.
+pub fn list_line(bus: u32, kind: AdapterKind, name: &str) -> String {
+    format!(
+        "i2c-{bus}\t{:<10}\t{name:<32}\t{}",
+        kind.name(),
+        kind.description()
+    )
 }
 
 #[cfg(test)]
@@ -213,20 +293,59 @@ mod tests {
 
     #[test]
     fn funcs_and_list_lines() {
-        let f = funcs(0, &[("I2C", false), ("SMBus quick command", true)]);
-        assert_eq!(
-            f,
-            "Functionalities implemented by bus #0\n\
-             I2C                              no\n\
-             SMBus quick command              yes\n"
+        // i2c-tools 4.3's `i2cdetect -F` (busybox prints "bus #0" and lower-case names).
+        let f = funcs(
+            "/dev/i2c-0",
+            &[("I2C", false), ("SMBus Quick Command", true)],
         );
         assert_eq!(
-            list_line(1, true, "Parallel port adapter"),
+            f,
+            "Functionalities implemented by /dev/i2c-0:\n\
+             I2C                              no\n\
+             SMBus Quick Command              yes\n"
+        );
+        assert_eq!(
+            list_line(1, AdapterKind::I2c, "Parallel port adapter"),
             "i2c-1\ti2c       \tParallel port adapter           \tI2C adapter"
         );
         assert_eq!(
-            list_line(0, false, "SMBus stub driver"),
+            list_line(0, AdapterKind::Smbus, "SMBus stub driver"),
             "i2c-0\tsmbus     \tSMBus stub driver               \tSMBus adapter"
         );
+        assert_eq!(
+            list_line(2, AdapterKind::Unknown, "x"),
+            format!("i2c-2\tunknown   \tx{}\tN/A", " ".repeat(31))
+        );
+    }
+
+    #[test]
+    fn adapter_kinds_as_i2cdetect_classifies_them() {
+        use udrv_core::i2c::Funcs;
+        let stub = Some(Funcs::from_bits(0x0f7f_0000));
+        assert_eq!(
+            AdapterKind::of("SMBus stub driver", stub),
+            AdapterKind::Smbus
+        );
+        assert_eq!(
+            AdapterKind::of("bit-bang", Some(Funcs::I2C)),
+            AdapterKind::I2c
+        );
+        assert_eq!(AdapterKind::of("ISA main adapter", stub), AdapterKind::Isa);
+        assert_eq!(
+            AdapterKind::of("x", Some(Funcs::SMBUS_QUICK)),
+            AdapterKind::Dummy
+        );
+        assert_eq!(AdapterKind::of("x", None), AdapterKind::Unknown);
+    }
+
+    #[test]
+    fn block_dump_ends_its_ascii_column_at_the_block() {
+        // i2cdump 4.3, mode s, a 3-byte block: the hex cells are padded, the ASCII is not.
+        let d = dump_block(&[0x41, 0x00, 0x42]);
+        assert_eq!(
+            d.lines().nth(1).unwrap(),
+            format!("00: 41 00 42 {}   A.B", "   ".repeat(13))
+        );
+        assert_eq!(d.lines().count(), 2);
     }
 }

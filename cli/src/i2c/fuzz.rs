@@ -1,6 +1,7 @@
 //! Property tests of the i2c-tools syntax parsers (`syntax.rs`): arbitrary arguments never
-//! panic and every accepted transfer respects the limits; random transfers written out in
-//! any number notation, with fill suffixes, parse back to themselves.
+//! panic and every accepted transfer or i2cset command respects the limits; random
+//! transfers and i2cset commands written out in any number notation, with fill suffixes
+//! and trailing modes, parse back to themselves.
 
 use proptest::prelude::*;
 
@@ -54,7 +55,11 @@ fn message(force: bool) -> impl Strategy<Value = (Msg, Vec<String>)> {
                             '=' => x,
                             '+' => x.wrapping_add(1),
                             '-' => x.wrapping_sub(1),
-                            _ => (x >> 1) ^ if x & 1 == 1 { 0xb8 } else { 0 },
+                            // i2c-tools 4.3's AXR: data = (data ^ 27) + 13, rotated left.
+                            _ => {
+                                let y = (x ^ 27).wrapping_add(13);
+                                y.rotate_left(1)
+                            }
                         };
                     }
                 }
@@ -82,8 +87,82 @@ fn arg() -> impl Strategy<Value = String> {
     ]
 }
 
+/// An i2cset command after the data address (`[VALUE]... [MODE]`) and what it means.
+fn set_command() -> impl Strategy<Value = (SetSpec, Vec<String>)> {
+    (
+        prop::sample::select(vec![
+            Mode::Byte,
+            Mode::Word,
+            Mode::SmbusBlock,
+            Mode::I2cBlock,
+            Mode::Plain,
+        ]),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(any::<u16>(), 1..=BLOCK_MAX),
+    )
+        .prop_flat_map(|(mode, pec, explicit, raw)| {
+            let pec = pec && mode != Mode::I2cBlock;
+            let values: Vec<u16> = match mode {
+                Mode::Plain => vec![],
+                Mode::Word => vec![raw[0]],
+                Mode::Byte => vec![raw[0] & 0xff],
+                _ => raw.iter().map(|v| v & 0xff).collect(),
+            };
+            let spelled: Vec<BoxedStrategy<String>> =
+                values.iter().map(|&v| notation(v.into()).boxed()).collect();
+            (Just((mode, pec, explicit, values)), spelled)
+        })
+        .prop_map(|((mode, pec, explicit, values), mut args)| {
+            // The trailing mode may be left out only where i2cset implies it: b with one
+            // value and c without PEC.
+            let implied = match mode {
+                Mode::Byte => !pec,
+                Mode::Plain => !pec,
+                _ => false,
+            };
+            if explicit || !implied {
+                args.push(format!("{}{}", mode.letter(), if pec { "p" } else { "" }));
+            }
+            (SetSpec { mode, pec, values }, args)
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn i2cset_commands_round_trip_in_any_notation((want, args) in set_command()) {
+        prop_assert_eq!(parse_set(&args, None).unwrap(), want);
+    }
+
+    #[test]
+    fn any_i2cset_arguments_parse_or_fail_cleanly_and_accepted_ones_respect_the_limits(
+        args in prop::collection::vec(
+            prop_oneof![
+                "[bwsicWp]{1,2}",
+                "(0x)?[0-9a-fA-F]{1,5}",
+                ".{0,8}",
+            ],
+            0..40,
+        ),
+        mode in prop::option::of("[bwsicWpx]{1,2}"),
+    ) {
+        match parse_set(&args, mode.as_deref()) {
+            Ok(s) => match s.mode {
+                Mode::Plain => prop_assert!(s.values.is_empty()),
+                Mode::Byte => prop_assert!(s.values.len() == 1 && s.values[0] <= 0xff),
+                Mode::Word => prop_assert_eq!(s.values.len(), 1),
+                Mode::SmbusBlock | Mode::I2cBlock => {
+                    prop_assert!((1..=BLOCK_MAX).contains(&s.values.len()));
+                    prop_assert!(s.values.iter().all(|&v| v <= 0xff));
+                    prop_assert!(!(s.pec && s.mode == Mode::I2cBlock));
+                }
+                Mode::EvenWord => prop_assert!(false, "i2cset has no mode W"),
+            },
+            Err(e) => prop_assert!(!e.0.is_empty()),
+        }
+    }
 
     #[test]
     fn any_arguments_parse_or_fail_cleanly_and_accepted_ones_respect_the_limits(
