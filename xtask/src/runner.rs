@@ -485,31 +485,26 @@ fn supervise(cmd: &mut Command, deadline: Duration) -> Ended {
     ended
 }
 
-/// The signal that interrupted us (0: none yet), set by [`on_signal`].
-static SIGNALLED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
-
-/// The signal handler: only records the signal (async-signal-safe).
-extern "C" fn on_signal(sig: libc::c_int) {
-    SIGNALLED.store(sig, std::sync::atomic::Ordering::SeqCst);
-}
-
 /// On SIGINT, SIGTERM or SIGHUP: kill every process group we started, then exit 130. The
 /// groups are not our terminal's foreground group, so a Ctrl-C would not reach them.
 ///
-/// A handler, not a blocked mask read by `sigwait`: a blocked mask would be inherited by
-/// every program we start (std does not reset it), which then could not be stopped by
-/// those signals; a handler is reset to the default by `exec`.
-#[allow(unsafe_code)] // signal(2): the build tool's only unsafe, with kill_group
+/// A handler (signal-hook's, which only stores the signal's number), not a blocked mask
+/// read by `sigwait`: a blocked mask would be inherited by every program we start (std does
+/// not reset it), which then could not be stopped by those signals; a handler is reset to
+/// the default by `exec`.
 pub fn kill_groups_on_signals() {
-    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
-        unsafe {
-            libc::signal(s, on_signal as *const () as libc::sighandler_t);
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let signalled = Arc::new(AtomicUsize::new(0));
+    for s in [SIGINT, SIGTERM, SIGHUP] {
+        if let Err(e) = signal_hook::flag::register_usize(s, Arc::clone(&signalled), s as usize) {
+            eprintln!("xtask: cannot handle signal {s}: {e}");
         }
     }
-    std::thread::spawn(|| loop {
+    std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_millis(100));
-        let sig = SIGNALLED.load(std::sync::atomic::Ordering::SeqCst);
+        let sig = signalled.load(Ordering::SeqCst);
         if sig != 0 {
             for g in GROUPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
                 kill_group(*g);
@@ -521,11 +516,9 @@ pub fn kill_groups_on_signals() {
 }
 
 /// SIGKILL to a whole process group (gone already is fine).
-#[allow(unsafe_code)] // kill(2): no safe wrapper in std
 pub fn kill_group(pgid: i32) {
-    // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
-    unsafe {
-        libc::kill(-pgid, libc::SIGKILL);
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
 }
 
@@ -689,7 +682,7 @@ mod tests {
                 .trim();
             u64::from_str_radix(hex, 16).unwrap()
         };
-        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        for sig in [2, 15, 1] {
             let bit = 1u64 << (sig - 1);
             assert_eq!(mask("SigBlk:") & bit, 0, "signal {sig} blocked: {out}");
             assert_eq!(mask("SigIgn:") & bit, 0, "signal {sig} ignored: {out}");
