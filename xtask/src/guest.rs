@@ -21,7 +21,7 @@
 //! the binary fails naming the tests that had started and not finished.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -346,26 +346,42 @@ pub fn payload(
     Ok(a.finish())
 }
 
+/// What the console reader hands over: a whole line, or the text of a line not ended yet
+/// (a test's `test NAME ... ` before it finishes: when the guest hangs there, that is
+/// the test to name).
+pub enum Console {
+    /// A line, without its end.
+    Line(String),
+    /// The unfinished line so far.
+    Partial(String),
+}
+
 /// The lines of a guest's console (QEMU's stdout), read on a thread so the caller can wait
 /// for them with a deadline; carriage returns are dropped.
-pub fn console_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel::<String>();
+pub fn console_lines(mut stdout: impl Read + Send + 'static) -> mpsc::Receiver<Console> {
+    let (tx, rx) = mpsc::channel::<Console>();
     std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        let mut buf = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 4096];
+        let text = |b: &[u8]| String::from_utf8_lossy(b).replace('\r', "");
         loop {
-            buf.clear();
-            match r.read_until(b'\n', &mut buf) {
+            let n = match stdout.read(&mut buf) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .replace('\r', "");
-                    if tx.send(line).is_err() {
-                        break;
-                    }
+                Ok(n) => n,
+            };
+            pending.extend_from_slice(&buf[..n]);
+            while let Some(i) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=i).collect();
+                if tx.send(Console::Line(text(&line[..i]))).is_err() {
+                    return;
                 }
             }
+            if !pending.is_empty() && tx.send(Console::Partial(text(&pending))).is_err() {
+                return;
+            }
+        }
+        if !pending.is_empty() {
+            let _ = tx.send(Console::Line(text(&pending)));
         }
     });
     rx
@@ -377,23 +393,31 @@ pub fn console_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<Strin
 ///
 /// The console goes to stderr because stdout carries only the summary.
 pub fn follow_console(
-    lines: &mpsc::Receiver<String>,
+    lines: &mpsc::Receiver<Console>,
     deadline: Instant,
     mut on_line: impl FnMut(&str) -> Result,
 ) -> Result<Verdict> {
     let mut verdict = Verdict::default();
+    let mut partial = String::new();
     loop {
         let now = Instant::now();
         if now >= deadline {
             verdict.timed_out = true;
+            // The line the guest was in the middle of (`test NAME ... `) names the test.
+            if !partial.is_empty() {
+                eprintln!("{partial}");
+                verdict.line(&partial);
+            }
             return Ok(verdict);
         }
         match lines.recv_timeout(deadline - now) {
-            Ok(line) => {
+            Ok(Console::Line(line)) => {
+                partial.clear();
                 eprintln!("{line}");
                 on_line(&line)?;
                 verdict.line(&line);
             }
+            Ok(Console::Partial(p)) => partial = p,
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(verdict),
         }

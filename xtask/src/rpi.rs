@@ -816,7 +816,7 @@ impl Host {
 struct Machine {
     child: Child,
     stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
+    lines: mpsc::Receiver<guest::Console>,
     run: PathBuf,
 }
 
