@@ -40,7 +40,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 pub struct Cli {
     /// Board to use: detected from the device tree by default; `virtual` simulates every
     /// bus and chip (also from the UDRV_BOARD environment variable).
-    #[arg(long, global = true, env = "UDRV_BOARD", value_name = "NAME")]
+    #[arg(long, global = true, env = "UDRV_BOARD", value_name = "NAME", value_parser = board::name)]
     pub board: Option<String>,
     /// Print JSON instead of text (one object per line for streams).
     #[arg(long, global = true)]
@@ -172,7 +172,9 @@ fn main() -> ExitCode {
     if let Some(code) = udrv_rs485::extcap::main(std::env::args_os()) {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // An empty UDRV_BOARD names no board (as `udrv_boards::detect` takes it).
+    cli.board = cli.board.filter(|b| !b.trim().is_empty());
     let result = match &cli.cmd {
         Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
             Err(not_on_the_virtual_board(&cli.cmd))
