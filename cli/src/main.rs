@@ -69,8 +69,9 @@ enum Cmd {
     /// Read known chips through their drivers: `read bme280@i2c-1:0x76`; with
     /// `--board virtual` and no chip, every chip of the virtual board.
     Read(read::ReadArgs),
-    /// Identify known chips on an I2C bus from their ID registers (reads only; see
-    /// `udrv probe --help` for what is sent).
+    /// Identify known chips on an I2C bus from their ID registers (reads only; `udrv probe
+    /// --help` says what is sent to each chip).
+    #[command(long_about = probe::HELP)]
     Probe(probe::ProbeArgs),
     /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
     Capture(capture::CaptureArgs),
