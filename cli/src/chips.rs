@@ -424,7 +424,7 @@ fn identity(def: &ChipDef, id: Option<String>) -> Identity {
     match id {
         Some(t) => Identity::Identified(t),
         None => Identity::NotIdentified(format!(
-            "{} has no ID register: whatever answers is read as one",
+            "no ID register: whatever answers is read as {}",
             def.name
         )),
     }

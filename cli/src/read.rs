@@ -636,11 +636,7 @@ fn finish_replay(replay: &Replay, devices: &[Device]) -> Result<(), Failure> {
 fn note_not_identified(chips: &[(&Device, chips::Identity)]) {
     match chips {
         [] => {}
-        [(d, id)] => eprintln!(
-            "udrv: note: {} was not identified ({}); check that one is there",
-            d.label,
-            id.text()
-        ),
+        [(d, id)] => eprintln!("udrv: note: {} was not identified ({})", d.label, id.text()),
         _ => eprintln!(
             "udrv: note: not identified (no ID register; whatever answers is read as the chip \
              named): {}",
