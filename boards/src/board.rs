@@ -446,8 +446,14 @@ impl fmt::Display for BoardInfo {
                     b.pins
                 )?;
             } else {
+                // A bus with no line to enable it is on by default: missing, not disabled.
+                let state = if b.enable_line.is_some() {
+                    "disabled"
+                } else {
+                    "not found"
+                };
                 let hint = b.enable_hint();
-                writeln!(f, "{kind:<4}    {name:<wn$}  {ctl:<wc$}  disabled: {hint}")?;
+                writeln!(f, "{kind:<4}    {name:<wn$}  {ctl:<wc$}  {state}: {hint}")?;
             }
         }
         Ok(())

@@ -23,7 +23,9 @@ pub(crate) struct BusDef {
     pub matcher: BusMatch,
     /// A udev symlink naming it (`/dev/serial0`), checked first.
     pub symlink: Option<&'static str>,
-    /// The line that enables it.
+    /// The line that enables it. A BeagleBone overlay line names its U-Boot slot as `N`
+    /// (`uboot_overlay_addrN=BB-I2C1-00A0.dtbo`): [`status`] and [`statuses`] fill in a
+    /// free one.
     pub enable_line: Option<&'static str>,
     /// Which file that line goes in.
     pub enable_file: EnableFile,
@@ -92,8 +94,96 @@ fn enable_file(root: &Root, f: EnableFile) -> Option<String> {
     }
 }
 
-/// The bus's status.
+/// The key of a BeagleBone overlay line whose slot is still to be chosen.
+const OVERLAY_ANY_SLOT: &str = "uboot_overlay_addrN";
+
+/// The slots U-Boot's BeagleBone images leave for custom overlays
+/// (`uboot_overlay_addr4`-`7`; 0-3 are for capes that carry an EEPROM).
+const CUSTOM_SLOTS: std::ops::RangeInclusive<u32> = 4..=7;
+
+/// The overlay slots `uboot_overlay_addrK=` lines of `file` use (commented-out ones are
+/// free).
+fn used_overlay_slots(root: &Root, file: &str) -> Vec<u32> {
+    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .filter_map(|(k, _)| k.trim().strip_prefix("uboot_overlay_addr")?.parse().ok())
+        .collect()
+}
+
+/// The statuses of buses listed together (`board info`): each BeagleBone overlay still to
+/// be placed gets its own free slot (one overlay, one slot: SPI0's chip selects share
+/// theirs), so that following several suggestions keeps them all.
+pub(crate) fn statuses(root: &Root, defs: &[BusDef]) -> Vec<BusStatus> {
+    let mut v: Vec<BusStatus> = defs.iter().map(|d| raw_status(root, d)).collect();
+    number_overlay_slots(root, &mut v);
+    v
+}
+
+/// The bus's status (its overlay, if any, in the first free slot).
 pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
+    let mut v = [raw_status(root, def)];
+    number_overlay_slots(root, &mut v);
+    let [s] = v;
+    s
+}
+
+/// Puts each disabled bus's overlay line in a free slot (4-7, not used in the file),
+/// one slot per overlay; when none is left, the line keeps `N` and the note says so.
+fn number_overlay_slots(root: &Root, statuses: &mut [BusStatus]) {
+    let mut given: Vec<(String, u32)> = Vec::new();
+    let mut free: Vec<u32> = Vec::new();
+    let mut read = false;
+    for s in statuses.iter_mut() {
+        let Some(overlay) = s
+            .enable_line
+            .as_deref()
+            .and_then(|l| l.strip_prefix(OVERLAY_ANY_SLOT))
+            .and_then(|l| l.strip_prefix('='))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if s.enabled {
+            continue;
+        }
+        if !read {
+            let used = s
+                .enable_file
+                .as_deref()
+                .map_or_else(Vec::new, |f| used_overlay_slots(root, f));
+            free = CUSTOM_SLOTS.filter(|n| !used.contains(n)).collect();
+            free.reverse();
+            read = true;
+        }
+        let slot = match given.iter().find(|(o, _)| *o == overlay) {
+            Some((_, n)) => Some(*n),
+            None => free.pop(),
+        };
+        match slot {
+            Some(n) => {
+                given.push((overlay.clone(), n));
+                s.enable_line = Some(format!("uboot_overlay_addr{n}={overlay}"));
+            }
+            None => {
+                let full = "no custom overlay slot is left (uboot_overlay_addr4-7 are taken \
+                            by /boot/uEnv.txt or the overlays above): N is the slot of one you \
+                            do not need";
+                s.note = Some(match s.note.take() {
+                    Some(n) => format!("{full}; {n}"),
+                    None => full.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// The bus's status, its overlay slot (if any) not chosen yet.
+fn raw_status(root: &Root, def: &BusDef) -> BusStatus {
     let found = locate(root, def);
     let mut note = def.note.map(str::to_string);
     if found.is_none() && def.kind == BusKind::I2c {
@@ -113,12 +203,17 @@ pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
     let file = def
         .enable_line
         .and_then(|_| enable_file(root, def.enable_file));
+    let mut enable_line = def.enable_line.map(str::to_string);
     if let (None, Some(line), Some(f)) = (&found, def.enable_line, &file) {
-        if config_has(root, f, line) {
+        if let Some(has) = config_has(root, f, line) {
             note = Some(format!(
-                "{f} already has `{line}`: reboot if you just added it, and check that it \
+                "{f} already has `{has}`: reboot if you just added it, and check that it \
                  is not under a [section] for another model"
             ));
+            // An overlay already in a slot stays there.
+            if line.starts_with(OVERLAY_ANY_SLOT) {
+                enable_line = Some(has);
+            }
         }
     }
     BusStatus {
@@ -132,30 +227,36 @@ pub(crate) fn status(root: &Root, def: &BusDef) -> BusStatus {
             .map(|(p, _)| p.clone())
             .unwrap_or_else(|| PathBuf::from(format!("/dev/{}", def.matcher.usual))),
         found_by: found.as_ref().map(|(_, f)| f.by),
-        enable_line: def.enable_line.map(str::to_string),
+        enable_line,
         enable_file: file,
         note,
     }
 }
 
-/// Whether the config file under `root` has `line`, not commented out. Overlay lines
-/// match by key and `.dtbo` name (older BeagleBone images write
+/// The line of the config file under `root` that is `line`, not commented out. Overlay
+/// lines match by `.dtbo` name in any slot (older BeagleBone images write
 /// `uboot_overlay_addr4=/lib/firmware/BB-SPIDEV0-00A0.dtbo`).
-fn config_has(root: &Root, file: &str, line: &str) -> bool {
-    let Ok(text) = std::fs::read_to_string(root.join(file)) else {
-        return false;
-    };
+fn config_has(root: &Root, file: &str, line: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(file)).ok()?;
     let dtbo = line.split_once('=').filter(|(_, v)| v.ends_with(".dtbo"));
+    let same_key = |k: &str, lk: &str| {
+        lk == k
+            || (k == OVERLAY_ANY_SLOT
+                && lk
+                    .strip_prefix("uboot_overlay_addr")
+                    .is_some_and(|n| n.parse::<u32>().is_ok()))
+    };
     text.lines()
         .map(|l| l.trim())
         .filter(|l| !l.starts_with('#'))
-        .any(|l| {
-            l == line
+        .find(|l| {
+            *l == line
                 || dtbo.is_some_and(|(k, v)| {
                     l.split_once('=')
-                        .is_some_and(|(lk, lv)| lk.trim() == k && lv.trim().ends_with(v))
+                        .is_some_and(|(lk, lv)| same_key(k, lk.trim()) && lv.trim().ends_with(v))
                 })
         })
+        .map(str::to_string)
 }
 
 fn unknown(kind: BusKind, name: &str, defs: &[BusDef]) -> Error {

@@ -453,3 +453,83 @@ fn an_enable_line_already_in_the_config_says_to_reboot() {
     let e = b.uart("uart1").unwrap_err().to_string();
     assert!(!e.contains("already has"), "{e}");
 }
+
+/// The `uboot_overlay_addrN=NAME.dtbo` lines `board info` suggests with a slot number N,
+/// as (N, NAME).
+fn overlay_slots(info: &udrv_boards::BoardInfo) -> Vec<(u32, String)> {
+    let mut v: Vec<(u32, String)> = info
+        .buses
+        .iter()
+        .filter_map(|b| b.enable_line.as_deref())
+        .filter_map(|l| l.strip_prefix("uboot_overlay_addr"))
+        .filter_map(|l| l.split_once('='))
+        .filter_map(|(n, f)| Some((n.parse().ok()?, f.to_string())))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn beaglebone_info_never_says_disabled_for_what_is_always_on() {
+    let dir = scratch("bbinfo");
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(dir.path())).unwrap();
+    let text = b.info().to_string();
+    for line in text.lines() {
+        let contradicts = line.contains("disabled:")
+            && (line.contains("always on") || line.contains("by default"));
+        assert!(!contradicts, "{line}");
+    }
+    let uart0 = text.lines().find(|l| l.contains("UART0")).unwrap();
+    assert!(
+        uart0.contains("not found") && uart0.contains("always on"),
+        "{uart0}"
+    );
+    let i2c2 = text.lines().find(|l| l.contains("I2C2")).unwrap();
+    assert!(
+        i2c2.contains("not found") && i2c2.contains("on by default"),
+        "{i2c2}"
+    );
+}
+
+#[test]
+fn beaglebone_overlay_suggestions_take_distinct_free_slots() {
+    let dir = scratch("bbslots");
+    let root = dir.path();
+    let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
+    // Each overlay its own slot, so that following two suggestions keeps both: SPI0's two
+    // chip selects share one overlay, hence one slot.
+    let slots = overlay_slots(&b.info());
+    let numbers: Vec<u32> = slots.iter().map(|s| s.0).collect();
+    let mut distinct = numbers.clone();
+    distinct.dedup();
+    assert_eq!(numbers, distinct, "one overlay per slot: {slots:?}");
+    let files: Vec<&str> = slots.iter().map(|s| s.1.as_str()).collect();
+    let mut unique = files.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(files.len(), unique.len(), "one slot per overlay: {slots:?}");
+    assert_eq!(numbers.first(), Some(&4), "{slots:?}");
+    // Slots uEnv.txt already uses are skipped (commented-out ones are free).
+    fs::create_dir_all(root.join("boot")).unwrap();
+    fs::write(
+        root.join("boot/uEnv.txt"),
+        "#uboot_overlay_addr6=/lib/firmware/<file6>.dtbo\n\
+         uboot_overlay_addr4=/lib/firmware/BB-CAN1-00A0.dtbo\n",
+    )
+    .unwrap();
+    let slots = overlay_slots(&b.info());
+    assert!(slots.iter().all(|s| s.0 != 4), "{slots:?}");
+    assert_eq!(slots.first().map(|s| s.0), Some(5), "{slots:?}");
+    let e = b.spi(0, 0).unwrap_err().to_string();
+    assert!(
+        e.contains("uboot_overlay_addr5=BB-SPIDEV0-00A0.dtbo"),
+        "{e}"
+    );
+    // When the custom slots (4-7) run out, the rest say so instead of reusing one.
+    let text = b.info().to_string();
+    assert!(
+        text.contains("uboot_overlay_addr4-7"),
+        "more overlays than free slots: {text}"
+    );
+}

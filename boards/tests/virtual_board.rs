@@ -428,3 +428,70 @@ fn virtual_delay_moves_a_manual_clock_only() {
         "a real sleep"
     );
 }
+
+#[test]
+fn the_pin_table_shows_the_wired_lines_states() {
+    let b = board();
+    let state = |table: &udrv_boards::PinTable, name: &str| {
+        table
+            .rows
+            .iter()
+            .find(|r| r.pin.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .state
+            .clone()
+            .unwrap_or_else(|| panic!("{name} has no state"))
+    };
+    let t = b.pin_table(true);
+    // MCP23017 INTA (active low) idles high; the heater relay starts off.
+    let inta = state(&t, "GPIO17");
+    assert_eq!((inta.direction.as_str(), inta.value), ("in", Some(1)));
+    assert_eq!(inta.chip_label, udrv_boards::r#virtual::GPIO_LABEL);
+    assert_eq!(inta.offset, 17);
+    let relay = state(&t, "GPIO27");
+    assert_eq!((relay.direction.as_str(), relay.value), ("out", Some(0)));
+    // A level driven now shows in the next table.
+    let _on = b.output("GPIO27", true).unwrap();
+    assert_eq!(state(&b.pin_table(true), "GPIO27").value, Some(1));
+    // Without values: directions only.
+    assert_eq!(state(&b.pin_table(false), "GPIO27").value, None);
+    assert_eq!(state(&b.pin_table(false), "GPIO27").direction, "out");
+    // Unwired GPIO pins: inputs with nothing on them (no level); power pins: no state.
+    let free = state(&t, "GPIO26");
+    assert_eq!((free.direction.as_str(), free.value), ("in", None));
+    assert!(t
+        .rows
+        .iter()
+        .find(|r| r.pin.name == "3V3")
+        .unwrap()
+        .state
+        .is_none());
+    let text = t.render();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("in=1") && l.contains("GPIO17")),
+        "{text}"
+    );
+}
+
+#[test]
+fn spi_devices_answer_to_the_names_board_info_prints() {
+    let b = board();
+    for bus in b
+        .buses()
+        .iter()
+        .filter(|s| s.kind == udrv_boards::BusKind::Spi)
+    {
+        assert!(
+            b.spi_device_by_name(&bus.name).is_ok(),
+            "{} (board info's name) is no SPI device",
+            bus.name
+        );
+    }
+    assert!(b.spi_device_by_name("spi0.0").is_ok());
+    assert!(b.spi_device_by_name("0.0").is_ok());
+    assert!(matches!(
+        b.spi_device_by_name("spi7.0"),
+        Err(Error::UnknownBus { .. })
+    ));
+}

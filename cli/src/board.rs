@@ -21,6 +21,20 @@ pub enum Cmd {
     },
 }
 
+/// Checks a `--board` / `UDRV_BOARD` value as the command line is parsed, so that a name
+/// that names no board is a bad argument (exit status 2) whatever the command. Empty is
+/// accepted: it means no board (detection).
+pub fn name(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() || udrv_boards::BoardId::from_name(value).is_some() {
+        Ok(value.to_string())
+    } else {
+        Err(udrv_boards::Error::UnknownBoardName {
+            name: value.to_string(),
+        }
+        .to_string())
+    }
+}
+
 /// The filesystem root that detection reads (`/proc/device-tree`, `/sys`, `/dev`):
 /// `/`, or `UDRV_ROOT` for tests and for inspecting another system's files.
 fn root() -> Root {

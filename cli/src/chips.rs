@@ -7,6 +7,7 @@ use std::fmt::{self, Display};
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use embedded_hal::spi::SpiDevice;
+use serde_json::json;
 use udrv_drivers::{
     ads1x1x, at24, bh1750, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017,
     mcp23s17, mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q,
@@ -27,6 +28,10 @@ pub struct ChipDef {
     pub spi_hz: u32,
     /// What a read does to the chip (printed by `udrv read --list`).
     pub reads: &'static str,
+    /// The register (or command) that identifies the chip, read on every read: a read
+    /// of another chip fails. `None`: the chip has none, and whatever answers is read as
+    /// this chip ([`Identity::NotIdentified`]).
+    pub id_register: Option<&'static str>,
 }
 
 impl ChipDef {
@@ -77,6 +82,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 1_000_000,
         reads: "reads the ID and calibration, writes ctrl_hum/ctrl_meas/config (oversampling x1, \
                 forced mode) and reads the result",
+        id_register: Some("chip ID register 0xd0 (0x60 BME280, 0x58 BMP280)"),
     },
     ChipDef {
         name: "sht3x",
@@ -85,6 +91,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "sends the single-shot command 0x2400 (high repeatability) and reads 6 bytes",
+        id_register: None,
     },
     ChipDef {
         name: "shtc3",
@@ -95,6 +102,7 @@ pub const CHIPS: &[ChipDef] = &[
         reads: "sends wakeup 0x3517, the measurement command 0x7866 (normal mode, temperature \
                 first, no clock stretching), reads 6 bytes after 12.1 ms, then sends sleep \
                 0xb098",
+        id_register: Some("ID register, command 0xefc8"),
     },
     ChipDef {
         name: "bh1750",
@@ -104,6 +112,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 0,
         reads: "sends power on 0x01 and one-time H-resolution 0x20 (1 lx, MTreg 69), reads 2 \
                 bytes after 180 ms (the chip powers down by itself)",
+        id_register: None,
     },
     ChipDef {
         name: "lm75",
@@ -112,6 +121,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the temperature register (9-bit)",
+        id_register: None,
     },
     ChipDef {
         name: "tmp102",
@@ -120,6 +130,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the temperature register",
+        id_register: None,
     },
     ChipDef {
         name: "ads1115",
@@ -129,6 +140,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 0,
         reads: "writes the config register for one single-shot conversion per input \
                 (AIN0-AIN3 to GND, +-4.096 V) and reads each result",
+        id_register: None,
     },
     ChipDef {
         name: "ads1015",
@@ -137,6 +149,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "as ads1115, 12-bit",
+        id_register: None,
     },
     ChipDef {
         name: "ina219",
@@ -146,6 +159,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 0,
         reads: "reads the shunt and bus voltage registers (nothing written); the current is \
                 computed with a 0.1 ohm shunt",
+        id_register: None,
     },
     ChipDef {
         name: "ds3231",
@@ -154,6 +168,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the time and temperature registers",
+        id_register: None,
     },
     ChipDef {
         name: "ds1307",
@@ -162,6 +177,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the time registers and the control register (nothing written)",
+        id_register: None,
     },
     ChipDef {
         name: "ds1338",
@@ -170,6 +186,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "as ds1307, and the oscillator-stop flag",
+        id_register: None,
     },
     ChipDef {
         name: "dps310",
@@ -179,6 +196,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 0,
         reads: "reads the product ID and the coefficients, writes the configuration (1x, \
                 1/s), runs one temperature and one pressure measurement (command mode)",
+        id_register: Some("product ID register 0x0d (0x10)"),
     },
     ChipDef {
         name: "pca9548",
@@ -187,6 +205,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the control register: the enabled channels (nothing written)",
+        id_register: None,
     },
     ChipDef {
         name: "pca9546",
@@ -195,6 +214,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "as pca9548, 4 channels",
+        id_register: None,
     },
     ChipDef {
         name: "mcp23017",
@@ -203,6 +223,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads IODIR and GPIO of both ports",
+        id_register: None,
     },
     ChipDef {
         name: "mcp23s17",
@@ -213,6 +234,7 @@ pub const CHIPS: &[ChipDef] = &[
         reads: "sets SPI mode 0 at 1 MHz, reads IODIR and GPIO of both ports (control byte \
                 0x41: hardware address 0, which every MCP23S17 answers while IOCON.HAEN is \
                 off, as at power-on; with @spidevB.C:N, address N of chips with HAEN on)",
+        id_register: None,
     },
     ChipDef {
         name: "pca9554",
@@ -221,6 +243,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the input port and configuration registers",
+        id_register: None,
     },
     ChipDef {
         name: "pca9535",
@@ -229,6 +252,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the input port and configuration registers of both ports",
+        id_register: None,
     },
     ChipDef {
         name: "pca9685",
@@ -237,6 +261,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads MODE1, PRE_SCALE and the 16 channel registers",
+        id_register: None,
     },
     ChipDef {
         name: "at24c32",
@@ -245,6 +270,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the first 32 bytes (sets the address pointer to 0x0000)",
+        id_register: None,
     },
     ChipDef {
         name: "at24c02",
@@ -253,6 +279,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: false,
         spi_hz: 0,
         reads: "reads the first 32 bytes (sets the address pointer to 0x00)",
+        id_register: None,
     },
     ChipDef {
         name: "mcp3008",
@@ -262,6 +289,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 1_000_000,
         reads: "sets SPI mode 0 at 1 MHz, converts CH0-CH7 against AGND (3 bytes per channel), \
                 3.3 V reference",
+        id_register: None,
     },
     ChipDef {
         name: "mcp3208",
@@ -270,6 +298,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: true,
         spi_hz: 1_000_000,
         reads: "as mcp3008, 12-bit",
+        id_register: None,
     },
     ChipDef {
         name: "w25q32",
@@ -279,6 +308,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi_hz: 1_000_000,
         reads: "sets SPI mode 0 at 1 MHz, reads the JEDEC ID, status register 1 and the first \
                 16 bytes (nothing written)",
+        id_register: Some("JEDEC ID, command 0x9f (manufacturer, type, capacity)"),
     },
     ChipDef {
         name: "max31855",
@@ -287,6 +317,7 @@ pub const CHIPS: &[ChipDef] = &[
         spi: true,
         spi_hz: 4_000_000,
         reads: "sets SPI mode 0 at 4 MHz and reads its 32-bit word (MOSI is not connected)",
+        id_register: None,
     },
 ];
 
@@ -308,16 +339,94 @@ pub fn names() -> String {
 pub enum Value {
     /// A number printed with this many decimals.
     Number(f64, usize),
-    /// Text (a date, a hex dump, a port's bits).
+    /// Text (a date, a state).
     Text(String),
+    /// Numbers shown one way in text (`0b00000101 (inputs 0b11111111)`, `0x10`, a hex
+    /// dump) and given as numbers in JSON: `json` is the reading's whole JSON object
+    /// (`{"value": 5, "inputs_mask": 255}`).
+    Data {
+        /// The text form.
+        text: String,
+        /// The JSON object.
+        json: serde_json::Value,
+    },
 }
 
 impl Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Number(v, d) => write!(f, "{v:.d$}"),
-            Value::Text(t) => f.write_str(t),
+            Value::Text(t) | Value::Data { text: t, .. } => f.write_str(t),
         }
+    }
+}
+
+/// What a read found out about which chip answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// Its ID register (or command) says it is the chip named: what it read.
+    Identified(String),
+    /// The chip has no ID register: whatever answers is read as this chip (why).
+    NotIdentified(String),
+}
+
+impl Identity {
+    /// Whether the chip was identified.
+    pub fn is_identified(&self) -> bool {
+        matches!(self, Identity::Identified(_))
+    }
+
+    /// What identified it, or why nothing could.
+    pub fn text(&self) -> &str {
+        match self {
+            Identity::Identified(t) | Identity::NotIdentified(t) => t,
+        }
+    }
+}
+
+/// One read of a chip: its readings and what is known of its identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChipRead {
+    /// The readings.
+    pub readings: Vec<Reading>,
+    /// Whether (and how) the chip was identified.
+    pub identity: Identity,
+}
+
+/// Why a read failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// The chip's ID register (or command) gave another chip's answer: the message says
+    /// what was read.
+    WrongChip(String),
+    /// Anything else: the bus's message (naming the device and what to do) or the
+    /// driver's.
+    Failed(String),
+}
+
+impl Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::WrongChip(m) | ReadError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for ReadError {
+    fn from(m: String) -> ReadError {
+        ReadError::Failed(m)
+    }
+}
+
+/// The identity of a read of `def`: `id` (what its ID register said) or, for a chip
+/// without one, that it was not identified.
+fn identity(def: &ChipDef, id: Option<String>) -> Identity {
+    match id {
+        Some(t) => Identity::Identified(t),
+        None => Identity::NotIdentified(format!(
+            "no ID register: whatever answers is read as {}",
+            def.name
+        )),
     }
 }
 
@@ -346,6 +455,34 @@ fn text(quantity: impl Into<String>, t: String) -> Reading {
         value: Value::Text(t),
         unit: "",
     }
+}
+
+fn data(quantity: impl Into<String>, text: String, json: serde_json::Value) -> Reading {
+    Reading {
+        quantity: quantity.into(),
+        value: Value::Data { text, json },
+        unit: "",
+    }
+}
+
+/// A register value: `0x10` in text, a number in JSON.
+fn register(quantity: impl Into<String>, v: u8) -> Reading {
+    data(quantity, format!("{v:#04x}"), json!({ "value": v }))
+}
+
+/// An I/O port: its levels and which pins are inputs (`0b00000101 (inputs 0b11111111)`
+/// in text, `{"value": 5, "inputs_mask": 255}` in JSON).
+fn port(quantity: impl Into<String>, value: u8, inputs: u8) -> Reading {
+    data(
+        quantity,
+        format!("{value:#010b} (inputs {inputs:#010b})"),
+        json!({ "value": value, "inputs_mask": inputs }),
+    )
+}
+
+/// Memory bytes: a hex and ASCII dump in text, the bytes in JSON.
+fn dump(quantity: impl Into<String>, bytes: &[u8]) -> Reading {
+    data(quantity, hex_ascii(bytes), json!({ "value": bytes }))
 }
 
 /// A driver error as one line: the bus's own message (it names the device and says what
@@ -398,12 +535,16 @@ fn sensirion_readings(m: &sht3x::Measurement) -> Vec<Reading> {
 fn bme280_readings<IF>(
     s: &mut bme280::Bme280<IF>,
     delay: &mut impl DelayNs,
-) -> Result<Vec<Reading>, String>
+    id: &mut Option<String>,
+) -> Result<Vec<Reading>, ReadError>
 where
     IF: bme280::Interface,
     IF::Error: Display + fmt::Debug,
 {
-    s.init().map_err(ex)?;
+    s.init().map_err(|e| match e {
+        bme280::Error::WrongChipId(_) => ReadError::WrongChip(e.to_string()),
+        e => ReadError::Failed(ex(e)),
+    })?;
     s.set_config(bme280::Config::default()).map_err(ex)?;
     let m = s.measure_forced(delay).map_err(ex)?;
     let mut v = vec![num(
@@ -428,6 +569,12 @@ where
             "hPa",
         ));
     }
+    // The driver took the chip ID (0x60 or 0x58) and reads humidity only from a BME280.
+    *id = Some(if m.humidity.is_some() {
+        "chip ID register 0xd0 = 0x60: a BME280".to_string()
+    } else {
+        "chip ID register 0xd0 = 0x58: a BMP280 (no humidity)".to_string()
+    });
     Ok(v)
 }
 
@@ -446,19 +593,41 @@ fn hex_ascii(bytes: &[u8]) -> String {
     format!("{}  |{ascii}|", hex.join(" "))
 }
 
-/// Reads chip `def` at `address` on an I2C bus.
+/// Reads chip `def` at `address` on an I2C bus; a chip with an ID register
+/// ([`ChipDef::id_register`]) is identified by it, and a read of another chip fails with
+/// [`ReadError::WrongChip`].
 pub fn read_i2c<I>(
     def: &ChipDef,
     i2c: I,
     address: u8,
     delay: &mut impl DelayNs,
-) -> Result<Vec<Reading>, String>
+) -> Result<ChipRead, ReadError>
+where
+    I: I2c,
+    I::Error: Display + fmt::Debug,
+{
+    let mut id = None;
+    let readings = i2c_readings(def, i2c, address, delay, &mut id)?;
+    Ok(ChipRead {
+        readings,
+        identity: identity(def, id),
+    })
+}
+
+/// [`read_i2c`]'s readings; `id` gets what identified the chip.
+fn i2c_readings<I>(
+    def: &ChipDef,
+    i2c: I,
+    address: u8,
+    delay: &mut impl DelayNs,
+    id: &mut Option<String>,
+) -> Result<Vec<Reading>, ReadError>
 where
     I: I2c,
     I::Error: Display + fmt::Debug,
 {
     match def.name {
-        "bme280" => bme280_readings(&mut bme280::Bme280::new_i2c(i2c, address), delay),
+        "bme280" => bme280_readings(&mut bme280::Bme280::new_i2c(i2c, address), delay, id),
         "sht3x" => {
             let m = sht3x::Sht3x::new(i2c, address)
                 .measure(sht3x::Repeatability::High, delay)
@@ -471,6 +640,15 @@ where
             let mut s = shtc3::Shtc3::new(i2c);
             s.wakeup().map_err(ex)?;
             delay.delay_us(shtc3::WAKEUP_TIME_US);
+            // Its ID register (a command): another chip at 0x70 answers it wrong, or not
+            // with a valid CRC.
+            let who = s.read_id().map_err(|e| match e {
+                shtc3::Error::WrongId(_) | shtc3::Error::Crc => {
+                    ReadError::WrongChip(format!("{e} (the ID register, command 0xefc8)"))
+                }
+                e => ReadError::Failed(ex(e)),
+            })?;
+            *id = Some(format!("ID register {who:#06x}: an SHTC3"));
             let m = s.measure(shtc3::PowerMode::Normal, delay).map_err(ex)?;
             s.sleep().map_err(ex)?;
             Ok(sensirion_readings(&m))
@@ -591,14 +769,21 @@ where
                 when.push_str(" (oscillator stopped: time not valid)");
             }
             let control = rtc.control().map_err(ex)?;
-            Ok(vec![
-                text("time", when),
-                text("control", format!("{control:#04x}")),
-            ])
+            Ok(vec![text("time", when), register("control", control)])
         }
         "dps310" => {
             let mut d = dps310::Dps310::new(i2c, address);
-            let id = d.product_id().map_err(ex)?;
+            let product = d.product_id().map_err(ex)?;
+            // PROD_ID (bits 3-0) is 0, REV_ID (bits 7-4) is not (0x10).
+            if product & 0x0f != 0 || product >> 4 == 0 {
+                return Err(ReadError::WrongChip(format!(
+                    "DPS310: product ID register 0x0d reads {product:#04x}, not a DPS310's \
+                     (0x10): another chip answers at {address:#04x}"
+                )));
+            }
+            *id = Some(format!(
+                "product ID register 0x0d = {product:#04x}: a DPS310"
+            ));
             d.read_calibration().map_err(ex)?;
             let m = d.measure(delay).map_err(ex)?;
             Ok(vec![
@@ -614,7 +799,7 @@ where
                     2,
                     "hPa",
                 ),
-                text("product id", format!("{id:#04x}")),
+                register("product id", product),
             ])
         }
         "pca9548" | "pca9546" => {
@@ -626,17 +811,18 @@ where
             let c = pca954x::Pca954x::new(i2c, address, variant)
                 .channels()
                 .map_err(ex)?;
-            let on: Vec<String> = (0..variant.channels())
+            let on: Vec<u8> = (0..variant.channels())
                 .filter(|b| c & (1 << b) != 0)
-                .map(|b| b.to_string())
                 .collect();
-            Ok(vec![text(
+            let shown: Vec<String> = on.iter().map(u8::to_string).collect();
+            Ok(vec![data(
                 "channels",
                 if on.is_empty() {
                     "none".to_string()
                 } else {
-                    on.join(", ")
+                    shown.join(", ")
                 },
+                json!({ "value": on }),
             )])
         }
         "mcp23017" => mcp23x17_readings(mcp23017::Mcp23017::new(i2c, address)),
@@ -648,15 +834,9 @@ where
             };
             let inputs = io.read_inputs().map_err(ex)?;
             let dirs = io.read_reg(3).map_err(ex)?;
-            let mut v = vec![text(
-                "port0",
-                format!("{:#010b} (inputs {:#010b})", inputs & 0xff, dirs & 0xff),
-            )];
+            let mut v = vec![port("port0", inputs as u8, dirs as u8)];
             if io.pins() == 16 {
-                v.push(text(
-                    "port1",
-                    format!("{:#010b} (inputs {:#010b})", inputs >> 8, dirs >> 8),
-                ));
+                v.push(port("port1", (inputs >> 8) as u8, (dirs >> 8) as u8));
             }
             Ok(v)
         }
@@ -677,20 +857,25 @@ where
                 ),
             ];
             let mut on = Vec::new();
+            let mut duties = serde_json::Map::new();
             for ch in 0..16 {
                 let (on_count, off_count) = pwm.channel(ch).map_err(ex)?;
                 let duty = duty_percent(on_count, off_count);
                 if duty > 0.0 {
                     on.push(format!("ch{ch}={duty:.1}%"));
+                    // Rounded as the text shows it.
+                    let shown = format!("{duty:.1}").parse::<f64>().unwrap_or(duty);
+                    duties.insert(format!("ch{ch}"), json!(shown));
                 }
             }
-            v.push(text(
+            v.push(data(
                 "channels",
                 if on.is_empty() {
                     "all off".into()
                 } else {
                     on.join(" ")
                 },
+                json!({ "value": duties, "unit": "%" }),
             ));
             Ok(v)
         }
@@ -704,17 +889,14 @@ where
             at24::At24::new(i2c, address, variant)
                 .read(0, &mut buf)
                 .map_err(ex)?;
-            Ok(vec![
-                text("0x0000", hex_ascii(&buf[..16])),
-                text("0x0010", hex_ascii(&buf[16..])),
-            ])
+            Ok(vec![dump("0x0000", &buf[..16]), dump("0x0010", &buf[16..])])
         }
-        other => Err(format!("{other} has no I2C interface")),
+        other => Err(format!("{other} has no I2C interface").into()),
     }
 }
 
 /// The pins of an MCP23017 or MCP23S17: GPIO and IODIR of both ports.
-fn mcp23x17_readings<R>(mut io: mcp23017::Mcp23x17<R>) -> Result<Vec<Reading>, String>
+fn mcp23x17_readings<R>(mut io: mcp23017::Mcp23x17<R>) -> Result<Vec<Reading>, ReadError>
 where
     R: mcp23017::Registers,
     R::Error: Display + fmt::Debug,
@@ -722,14 +904,8 @@ where
     let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
     let gpio = io.read_gpio().map_err(ex)?;
     Ok(vec![
-        text(
-            "gpioa",
-            format!("{:#010b} (inputs {:#010b})", gpio & 0xff, dir & 0xff),
-        ),
-        text(
-            "gpiob",
-            format!("{:#010b} (inputs {:#010b})", gpio >> 8, dir >> 8),
-        ),
+        port("gpioa", gpio as u8, dir as u8),
+        port("gpiob", (gpio >> 8) as u8, (dir >> 8) as u8),
     ])
 }
 
@@ -749,19 +925,40 @@ fn duty_percent(on: u16, off: u16) -> f64 {
 
 /// Reads chip `def` on an SPI device; `hw` is the chip's hardware address (A2..A0) for
 /// chips that share a chip select that way ([`ChipDef::spi_hw_address`]), whose IOCON has
-/// HAEN set; `None`: address 0, which every such chip answers at power-on.
+/// HAEN set; `None`: address 0, which every such chip answers at power-on. Chips are
+/// identified as by [`read_i2c`].
 pub fn read_spi<S>(
     def: &ChipDef,
     spi: S,
     hw: Option<u8>,
     delay: &mut impl DelayNs,
-) -> Result<Vec<Reading>, String>
+) -> Result<ChipRead, ReadError>
+where
+    S: SpiDevice,
+    S::Error: Display + fmt::Debug,
+{
+    let mut id = None;
+    let readings = spi_readings(def, spi, hw, delay, &mut id)?;
+    Ok(ChipRead {
+        readings,
+        identity: identity(def, id),
+    })
+}
+
+/// [`read_spi`]'s readings; `id` gets what identified the chip.
+fn spi_readings<S>(
+    def: &ChipDef,
+    spi: S,
+    hw: Option<u8>,
+    delay: &mut impl DelayNs,
+    id: &mut Option<String>,
+) -> Result<Vec<Reading>, ReadError>
 where
     S: SpiDevice,
     S::Error: Display + fmt::Debug,
 {
     match def.name {
-        "bme280" => bme280_readings(&mut bme280::Bme280::new_spi(spi), delay),
+        "bme280" => bme280_readings(&mut bme280::Bme280::new_spi(spi), delay, id),
         "mcp3008" | "mcp3208" => {
             let variant = if def.name == "mcp3008" {
                 mcp3x08::Variant::Mcp3008
@@ -787,26 +984,31 @@ where
         }),
         "w25q32" => {
             let mut f = w25q::W25q::new(spi);
-            let id = f.jedec_id().map_err(ex)?;
+            let jedec = f.jedec_id().map_err(ex)?;
+            let bytes = [jedec.manufacturer, jedec.memory_type, jedec.capacity];
+            let shown = format!("{:02x} {:02x} {:02x}", bytes[0], bytes[1], bytes[2]);
+            // No manufacturer is 0x00 or 0xff: that is a line nothing drives, or a chip
+            // that does not know the command.
+            if matches!(jedec.manufacturer, 0x00 | 0xff) {
+                return Err(ReadError::WrongChip(format!(
+                    "W25Q: the JEDEC ID (command 0x9f) reads {shown}: no SPI NOR flash answers \
+                     on this chip select (check the device and the wiring)"
+                )));
+            }
+            *id = Some(format!("JEDEC ID {shown}"));
             let status = f.status().map_err(ex)?;
-            let size = id.capacity_bytes();
+            let size = jedec.capacity_bytes();
             let mut f = w25q::W25q::with_capacity(f.release(), size.unwrap_or(16));
             let mut buf = [0u8; 16];
             f.read(0, &mut buf).map_err(ex)?;
             Ok(vec![
-                text(
-                    "jedec id",
-                    format!(
-                        "{:02x} {:02x} {:02x}",
-                        id.manufacturer, id.memory_type, id.capacity
-                    ),
-                ),
-                text(
-                    "capacity",
-                    size.map_or("unknown".to_string(), |s| format!("{} KiB", s / 1024)),
-                ),
-                text("status", format!("{status:#04x}")),
-                text("0x000000", hex_ascii(&buf)),
+                data("jedec id", shown, json!({ "value": bytes })),
+                match size {
+                    Some(s) => num("capacity", (s / 1024) as f64, 0, "KiB"),
+                    None => text("capacity", "unknown".to_string()),
+                },
+                register("status", status),
+                dump("0x000000", &buf),
             ])
         }
         "max31855" => match max31855::Max31855::new(spi).read() {
@@ -835,11 +1037,11 @@ where
                 if f.short_to_vcc {
                     what.push("thermocouple shorted to VCC");
                 }
-                Err(format!("MAX31855 fault: {}", what.join(", ")))
+                Err(format!("MAX31855 fault: {}", what.join(", ")).into())
             }
-            Err(e) => Err(ex(e)),
+            Err(e) => Err(ex(e).into()),
         },
-        other => Err(format!("{other} has no SPI interface")),
+        other => Err(format!("{other} has no SPI interface").into()),
     }
 }
 
@@ -868,8 +1070,9 @@ mod tests {
         assert_eq!(find("bh1750").unwrap().address_list(), "0x23, 0x5c");
     }
 
-    fn value(r: &[Reading], quantity: &str) -> Value {
-        r.iter()
+    fn value(r: &ChipRead, quantity: &str) -> Value {
+        r.readings
+            .iter()
             .find(|r| r.quantity == quantity)
             .unwrap_or_else(|| panic!("no {quantity} in {r:?}"))
             .value
@@ -887,7 +1090,12 @@ mod tests {
         let r = read_i2c(def, bus, 0x5c, &mut NoDelay).unwrap();
         // 500 lx is a count of 600 at MTreg 69, and 600 / 1.2 = 500.0 lx.
         assert_eq!(value(&r, "illuminance"), Value::Number(500.0, 1));
-        assert_eq!(r[0].unit, "lx");
+        assert_eq!(r.readings[0].unit, "lx");
+        assert!(
+            !r.identity.is_identified(),
+            "a BH1750 has no ID: {:?}",
+            r.identity
+        );
         let m = m.lock();
         assert_eq!((m.measurements(), m.data(), m.mtreg()), (1, 600, 69));
         assert!(m.is_powered_down() && !m.is_continuous(), "one-time mode");
@@ -908,6 +1116,8 @@ mod tests {
         };
         assert!((t + 10.0).abs() < 0.005, "{t}");
         assert_eq!(value(&r, "humidity").to_string(), "33.3");
+        // Identified by its ID register (a command).
+        assert!(r.identity.is_identified(), "{:?}", r.identity);
         assert_eq!(m.lock().measurements(), (1, 0), "one, in normal mode");
         assert!(m.lock().is_asleep(), "put back to sleep");
         // A sleeping SHTC3 is woken by the next read.
@@ -922,12 +1132,12 @@ mod tests {
         m.lock().set_input(15, Some(true));
         let r = read_spi(find("mcp23s17").unwrap(), spi, None, &mut NoDelay).unwrap();
         assert_eq!(
-            value(&r, "gpioa"),
-            Value::Text("0b00000001 (inputs 0b11111111)".into())
+            value(&r, "gpioa").to_string(),
+            "0b00000001 (inputs 0b11111111)"
         );
         assert_eq!(
-            value(&r, "gpiob"),
-            Value::Text("0b10000000 (inputs 0b11111111)".into())
+            value(&r, "gpiob").to_string(),
+            "0b10000000 (inputs 0b11111111)"
         );
         // An MCP23S17 with HAEN on and other address pins ignores address 0: all 1s.
         let (spi, m) = udrv_drivers::sim::SimSpiDevice::new(Mcp23s17Model::new(5));
@@ -940,15 +1150,15 @@ mod tests {
         assert_eq!(m.lock().answers_address(), 5);
         let r = read_spi(find("mcp23s17").unwrap(), spi.clone(), None, &mut NoDelay).unwrap();
         assert_eq!(
-            value(&r, "gpioa"),
-            Value::Text("0b11111111 (inputs 0b11111111)".into())
+            value(&r, "gpioa").to_string(),
+            "0b11111111 (inputs 0b11111111)"
         );
         // Named by its address, it answers.
         m.lock().set_input(3, Some(true));
         let r = read_spi(find("mcp23s17").unwrap(), spi, Some(5), &mut NoDelay).unwrap();
         assert_eq!(
-            value(&r, "gpioa"),
-            Value::Text("0b00001000 (inputs 0b11111111)".into())
+            value(&r, "gpioa").to_string(),
+            "0b00001000 (inputs 0b11111111)"
         );
     }
 

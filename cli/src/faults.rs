@@ -14,6 +14,10 @@
 //!   first N bytes written reach the chip).
 //!
 //! Example: `UDRV_VIRTUAL_FAULTS='i2c@0x50:nack-data:partial=3:times=1'`.
+//!
+//! The plan is checked once, before any device is touched (a bad one is a usage error,
+//! exit status 2), and one plan serves the whole command: `after` and `times` count the
+//! operations of every chip and every round of a `udrv read`.
 
 use embedded_hal::i2c::NoAcknowledgeSource;
 use udrv_drivers::sim::fault::{Effect, Fault, Faults, Rule};

@@ -91,7 +91,10 @@ impl clap::builder::TypedValueParser for BoardName {
         arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+        let name = clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)?;
+        // An unknown board is a bad argument (exit 2), named with the boards udrv knows.
+        board::name(&name)
+            .map_err(|e| clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")))
     }
 
     fn possible_values(
@@ -123,8 +126,9 @@ enum Cmd {
     /// Read known chips through their drivers: `read bme280@i2c-1:0x76`; with
     /// `--board virtual` and no chip, every chip of the virtual board.
     Read(read::ReadArgs),
-    /// Identify known chips on an I2C bus from their ID registers (reads only; see
-    /// `udrv probe --help` for what is sent).
+    /// Identify known chips on an I2C bus from their ID registers (reads only; `udrv probe
+    /// --help` says what is sent to each chip).
+    #[command(long_about = probe::HELP)]
     Probe(probe::ProbeArgs),
     /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
     Capture(capture::CaptureArgs),
@@ -208,6 +212,9 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e.format(&mut Cli::command()), &args),
     };
+    let mut cli = cli;
+    // An empty UDRV_BOARD names no board (as `udrv_boards::detect` takes it).
+    cli.board = cli.board.filter(|b| !b.trim().is_empty());
     let result = match &cli.cmd {
         Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
             Err(not_on_the_virtual_board(&cli.cmd))

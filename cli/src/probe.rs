@@ -1,40 +1,6 @@
 //! `udrv probe BUS`: which known chips are on an I2C bus, judged from registers that
-//! identify them, without writing data to any chip.
-//!
-//! What is sent to each address (0x08-0x77, or 0x03-0x77 with `--all`):
-//!
-//! 1. Presence, as `i2cdetect` does: a read of one byte at 0x30-0x37 and 0x50-0x5f
-//!    (EEPROM ranges, where a quick write can start a write cycle), an empty write (SMBus
-//!    quick write) elsewhere. Addresses a kernel driver holds are skipped (`UU`).
-//! 2. At 0x20-0x27 and 0x38-0x3f, where PCF8574-style port expanders take any written byte
-//!    as output data (and a BH1750 at 0x23 as a command): one plain read of 22 bytes,
-//!    nothing written (an MCP23017 whose pointer is at 0 returns its register file, IOCON
-//!    at both 0x0a and 0x0b). At 0x5c, a BH1750's other address, where any byte written
-//!    is a command too: one plain read of 2 bytes (its result), nothing written.
-//! 3. At 0x50-0x57: the byte read in step 1 is all (EEPROMs). At 0x70-0x75, where PCA954x
-//!    I2C switches live and take any written byte as their channel selection: one plain
-//!    read of 4 bytes, nothing written (a switch repeats its control register). 0x76-0x77
-//!    also host switches, but BME280/BMP280/DPS310 sensors far more often: there the ID
-//!    reads of step 4 are sent unless the plain read looks like a switch with channels
-//!    enabled (the same non-zero byte repeated). A refused plain read at 0x70 is not a
-//!    switch (it always returns its control register) but fits an SHTC3, which answers
-//!    only commands; BH1750 and SHTC3 are listed as candidates, never identified (their
-//!    ID, if any, takes a command).
-//! 4. Elsewhere, register reads only, each one write of a register pointer followed by a
-//!    read (a repeated start), in this order, stopping at the first chip recognised:
-//!    * 0x76-0x77: pointer 0x0D, 1 byte (DPS310 product ID), then pointer 0xD0, 1 byte
-//!      (BME280/BMP280 chip ID).
-//!    * 0x68: pointers 0x00 (19 bytes: DS3231 time, alarms, control, status,
-//!      temperature).
-//!    * 0x40-0x4f: pointer 0x00, 2 bytes (INA219 configuration).
-//!    * 0x48-0x4b: pointers 0x02 and 0x03, 2 bytes each (ADS1x15 thresholds).
-//!    * 0x48-0x4f: pointers 0x01 (2 bytes), 0x02 and 0x03 (2 bytes each) (LM75/TMP102
-//!      configuration and thresholds).
-//!    * 0x40-0x7f except 0x5c: pointers 0x00, 0x01, 0xfe and 0xfa (1 byte each)
-//!      (PCA9685 MODE1, MODE2, PRE_SCALE, ALL_LED_ON_L).
-//!    * 0x40-0x4f: pointers 0x00, 0x02 and 0x05, 2 bytes each (an INA219 no longer at
-//!      its power-on configuration).
-//!    * 0x44-0x45: nothing more (an SHT3x needs a command to say anything).
+//! identify them, without writing data to any chip. What is sent to each address is
+//! [`HELP`], which `udrv probe --help` prints.
 
 use clap::Args;
 use embedded_hal::i2c::I2c;
@@ -44,6 +10,47 @@ use crate::i2c::syntax::is_reserved_address;
 use crate::out::json_line;
 use crate::read::{is_virtual, open_linux_i2c, virtual_board};
 use crate::{Cli, Failure, Outcome};
+
+/// `udrv probe --help`: what the probe sends, per chip.
+pub const HELP: &str = "\
+Identify known chips on an I2C bus from their registers. Only reads are sent: no register
+value and no command is ever written to a chip.
+
+At each address (0x08-0x77; 0x03-0x77 with --all), first presence, as i2cdetect does: a
+one-byte read at 0x30-0x37 and 0x50-0x5f (where a quick write can start an EEPROM write
+cycle), a quick write (the address alone, no data) elsewhere. Addresses a kernel driver
+holds are skipped (UU).
+
+Then, per chip (\"pointer P, N bytes\": a write of register pointer P, then a read of N
+bytes after a repeated start):
+  MCP23017, PCA9554/PCA9535 (0x20-0x27, 0x38-0x3f): one plain 22-byte read, nothing
+      written (a PCF8574 takes any byte written as output data); an MCP23017 returns its
+      register file (IOCON at both 0x0a and 0x0b).
+  BH1750 (0x23, 0x5c): plain reads only (22 bytes at 0x23, 2 at 0x5c), since any byte
+      written is a command: a candidate, never identified.
+  AT24 EEPROMs (0x50-0x57): the one-byte presence read only.
+  PCA9546/PCA9548 switches (0x70-0x77): one plain 4-byte read (a switch takes any byte
+      written as its channel selection; it repeats its control register); at 0x76-0x77
+      the register reads below follow unless it repeats a non-zero byte.
+  SHTC3 (0x70): nothing more: a refused plain read fits it (it answers only commands):
+      a candidate, never identified.
+  DPS310 (0x76-0x77): pointer 0x0d, 1 byte (product ID 0x10).
+  BME280/BMP280 (0x76-0x77): pointer 0xd0, 1 byte (chip ID 0x60 / 0x58).
+  DS3231 (0x68): pointer 0x00, 19 bytes (time, alarms, control, status, temperature).
+  INA219 (0x40-0x4f): pointer 0x00, 2 bytes (configuration, 0x399f at power-on); last,
+      if nothing matched: pointers 0x00, 0x02 and 0x05, 2 bytes each.
+  ADS1115/ADS1015 (0x48-0x4b): pointers 0x02 and 0x03, 2 bytes each (thresholds 0x8000
+      and 0x7fff at power-on).
+  LM75/TMP102 (0x48-0x4f): pointer 0x01, 2 bytes, pointers 0x02 and 0x03, 2 bytes each
+      (configuration, thresholds).
+  PCA9685 (0x40-0x7f except 0x5c): pointers 0x00, 0x01, 0xfe and 0xfa, 1 byte each
+      (MODE1, MODE2, PRE_SCALE, ALL_LED_ON_L); for each PCA9685 found, pointers 0x02-0x05,
+      1 byte each (SUBADR1-3, ALLCALLADR): the all-call and sub-call addresses MODE1
+      enables are listed as that chip's, not as more PCA9685s.
+  SHT3x (0x44-0x45): nothing more (it answers only commands): a candidate.
+At one address the register reads go in this order, stopping at the first chip
+recognised: DPS310, BME280, DS3231, INA219, ADS1115, LM75/TMP102, PCA9685, INA219
+(configured).";
 
 /// `udrv probe`
 #[derive(Args, Debug)]
@@ -68,6 +75,9 @@ pub struct Found {
     pub known: bool,
     /// What showed it.
     pub evidence: String,
+    /// For a PCA9685: the other addresses it answers (all-call, enabled sub-calls), each
+    /// with the registers that say so.
+    pub calls: Vec<(u8, String)>,
 }
 
 fn found(address: u8, chip: &str, known: bool, evidence: impl Into<String>) -> Found {
@@ -76,7 +86,32 @@ fn found(address: u8, chip: &str, known: bool, evidence: impl Into<String>) -> F
         chip: chip.to_string(),
         known,
         evidence: evidence.into(),
+        calls: Vec::new(),
     }
+}
+
+/// The addresses a PCA9685 at `a` answers besides its own, from MODE1 (bit 0 ALLCALL,
+/// bits 3-1 SUB1-SUB3) and ALLCALLADR / SUBADR1-3 (0x05, 0x02-0x04, the 7-bit address in
+/// bits 7-1).
+fn pca9685_calls<I: I2c>(i2c: &mut I, a: u8, mode1: u8) -> Vec<(u8, String)> {
+    let mut calls = Vec::new();
+    for (bit, r, what) in [
+        (0, 0x05, "all-call address (ALLCALLADR 0x05"),
+        (3, 0x02, "sub-call address 1 (SUBADR1 0x02"),
+        (2, 0x03, "sub-call address 2 (SUBADR2 0x03"),
+        (1, 0x04, "sub-call address 3 (SUBADR3 0x04"),
+    ] {
+        if mode1 & (1 << bit) == 0 {
+            continue;
+        }
+        if let Some(v) = reg(i2c, a, r, 1) {
+            calls.push((
+                v[0] >> 1,
+                format!("{what} = {:#04x}, MODE1 = {mode1:#04x})", v[0]),
+            ));
+        }
+    }
+    calls
 }
 
 /// Reads `n` bytes from register `reg` (pointer write, repeated start, read).
@@ -351,21 +386,18 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
         if let (Some(m1), Some(m2), Some(ps), Some(all)) = r {
             if m2[0] & 0xe0 == 0 && ps[0] >= 3 && all[0] == 0 && m1[0] & 0x0e != 0x0e {
                 let hz = 25_000_000.0 / (4096.0 * (ps[0] as f64 + 1.0));
-                let call = if a == 0x70 {
-                    " (the all-call address)"
-                } else {
-                    ""
-                };
-                return found(
+                let mut f = found(
                     a,
                     "pca9685",
                     true,
                     format!(
                         "MODE1 = {:#04x}, MODE2 = {:#04x} (bits 7-5 reserved 0), PRE_SCALE = \
-                         {:#04x} ({hz:.0} Hz), ALL_LED_ON_L reads 0{call}",
+                         {:#04x} ({hz:.0} Hz), ALL_LED_ON_L reads 0",
                         m1[0], m2[0], ps[0]
                     ),
                 );
+                f.calls = pca9685_calls(i2c, a, m1[0]);
+                return f;
             }
         }
     }
@@ -436,7 +468,60 @@ pub fn probe<I: I2c>(
             out.push(identify(i2c, a));
         }
     }
+    name_pca9685_calls(&mut out);
     out
+}
+
+/// Relabels the addresses that are a PCA9685's all-call or sub-call address (from the
+/// chip's own registers): the chip answering there again, not another chip.
+fn name_pca9685_calls(found: &mut [Found]) {
+    // (call address, the chip that answers it, why), from every PCA9685 found: a chip
+    // read at one of its call addresses lists that address as its own, not another's.
+    let calls: Vec<(u8, u8, String)> = found
+        .iter()
+        .filter(|f| f.chip == "pca9685")
+        .flat_map(|f| {
+            f.calls
+                .iter()
+                .filter(|(c, _)| *c != f.address)
+                .map(|(c, why)| (*c, f.address, why.clone()))
+        })
+        .collect();
+    let aliases: Vec<u8> = calls.iter().map(|c| c.0).collect();
+    for f in found.iter_mut() {
+        // Only a PCA9685 or a guess is relabelled: a chip identified otherwise stays.
+        let relabel = f.chip == "pca9685" || !f.known;
+        if !relabel || !aliases.contains(&f.address) {
+            continue;
+        }
+        // The chips that answer here, the other call addresses left out.
+        let mut owners: Vec<&(u8, u8, String)> = calls
+            .iter()
+            .filter(|c| c.0 == f.address && !aliases.contains(&c.1))
+            .collect();
+        if owners.is_empty() {
+            owners = calls.iter().filter(|c| c.0 == f.address).collect();
+        }
+        let kind = if owners[0].2.starts_with("all-call") {
+            "all-call"
+        } else {
+            "sub-call"
+        };
+        let who: Vec<String> = owners
+            .iter()
+            .map(|(_, at, why)| format!("the PCA9685 at {at:#04x}: its {why}"))
+            .collect();
+        *f = Found {
+            address: f.address,
+            chip: format!("(pca9685 {kind})"),
+            known: false,
+            evidence: format!(
+                "answered by {}; not a chip of its own (read the chip at its own address)",
+                who.join("; ")
+            ),
+            calls: Vec::new(),
+        };
+    }
 }
 
 /// Runs `udrv probe`.
@@ -476,7 +561,7 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
         outln!("no chips answered on {}", a.bus);
     } else {
         for f in &results {
-            outln!("{:#04x}  {:<16} {}", f.address, f.chip, f.evidence);
+            outln!("{:#04x}  {:<18} {}", f.address, f.chip, f.evidence);
         }
     }
     Ok(())
@@ -572,6 +657,31 @@ mod tests {
         }
         assert_eq!(sht.lock().measurements(), (0, 0));
         assert!(!sht.lock().is_asleep());
+    }
+
+    #[test]
+    fn pca9685_call_addresses_are_named_as_the_chip() {
+        use udrv_drivers::pca9685::model::Pca9685Model;
+        let mut bus = SimI2cBus::new();
+        let m = Pca9685Model::new(0x40).attach(&bus);
+        // Power-on: all-call at 0x70 on; turn sub-call 1 (SUBADR1 0x71) on too.
+        I2c::write(&mut bus, 0x40u8, &[0x00, 0x19]).unwrap();
+        assert_eq!(m.lock().register(0x00), 0x19);
+        let f = all(&mut bus);
+        let at = |a: u8| f.iter().find(|f| f.address == a).unwrap();
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert_eq!((at(0x40).chip.as_str(), at(0x40).known), ("pca9685", true));
+        let all_call = at(0x70);
+        assert_eq!(all_call.chip, "(pca9685 all-call)", "{all_call:?}");
+        assert!(!all_call.known);
+        assert!(
+            all_call.evidence.contains("0x40")
+                && all_call.evidence.contains("ALLCALLADR 0x05 = 0xe0"),
+            "{all_call:?}"
+        );
+        let sub = at(0x71);
+        assert_eq!(sub.chip, "(pca9685 sub-call)", "{sub:?}");
+        assert!(sub.evidence.contains("SUBADR1 0x02 = 0xe2"), "{sub:?}");
     }
 
     #[test]

@@ -14,9 +14,10 @@ use udrv_boards::{Board, BoardId};
 use udrv_core::i2c::I2cBus;
 use udrv_core::record::{Log, Replay, ReplayDevice};
 use udrv_core::spi::{self, SpidevDevice};
+use udrv_drivers::sim::fault::Faults;
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
-use crate::chips::{self, ChipDef, Reading};
+use crate::chips::{self, ChipDef, ChipRead, ReadError, Reading};
 use crate::i2c::syntax::parse_number;
 use crate::out::json_line;
 use crate::{Cli, Failure, Outcome};
@@ -25,9 +26,11 @@ use crate::{Cli, Failure, Outcome};
 #[derive(Args, Debug)]
 pub struct ReadArgs {
     /// Chips to read, as `CHIP@BUS[:ADDR]`: `bme280@i2c-1:0x76`, `lm75@1:0x48`,
-    /// `bme280@spidev0.0`. Without ADDR, the chip's usual address. Without any, on the
-    /// virtual board: every chip of the board (whose world follows the wall clock, or
-    /// the time in seconds that UDRV_VIRTUAL_TIME gives, for reproducible output).
+    /// `bme280@spidev0.0` (also `0.0`, or the board's `spi0.0`). Without ADDR, the chip's
+    /// usual address. Without any, on the virtual board: every chip of the board (whose
+    /// world follows the wall clock, or the time in seconds that UDRV_VIRTUAL_TIME gives,
+    /// for reproducible output). Chips with an ID register are checked by it; the others
+    /// are said not identified.
     #[arg(value_name = "CHIP@BUS[:ADDR]")]
     devices: Vec<String>,
     /// Read again every SECONDS (until interrupted, or -n rounds).
@@ -47,8 +50,8 @@ pub struct ReadArgs {
     record: Option<std::path::PathBuf>,
     /// Answer from a recording instead of the buses: no device is opened. Without chips,
     /// the chips the recording has are read. Every transaction must match the recording,
-    /// and each chip read must use up its recorded lines (read as many rounds, -n, as
-    /// were recorded).
+    /// and each chip read must use up its recorded lines: without -n, as many rounds are
+    /// read as were recorded.
     #[arg(long = "replay", value_name = "FILE")]
     replay: Option<std::path::PathBuf>,
 }
@@ -97,10 +100,25 @@ pub struct Device {
     pub label: String,
 }
 
-/// Whether a bus name names an SPI device.
+/// Whether a bus name (with any `:HW` address after it) names an SPI device: `spidevB.C`,
+/// `/dev/spidevB.C`, `B.C` or a board's `spiB.C`.
 fn is_spi(bus: &str) -> bool {
-    let b = bus.strip_prefix("/dev/").unwrap_or(bus);
-    b.starts_with("spidev")
+    crate::spi::is_spi_name(bus.split(':').next().unwrap_or(bus))
+}
+
+/// Whether `bus` is an I2C bus spelt as a number, `i2c-N` or a path, possibly with a
+/// switch channel after it: a `:` after such a bus can only start an address (adapter
+/// names may contain `:`, these spellings cannot).
+fn is_plain_i2c_bus(bus: &str) -> bool {
+    let bus = match parse_switch(bus) {
+        Ok((parent, Some(_))) => parent,
+        _ => bus,
+    };
+    parse_number(bus).is_ok()
+        || bus.starts_with('/')
+        || bus
+            .strip_prefix("i2c-")
+            .is_some_and(|n| n.parse::<u32>().is_ok())
 }
 
 /// Parses `CHIP@BUS[:ADDR]` and checks it against the chip's interfaces and addresses.
@@ -151,15 +169,19 @@ pub fn parse_device(spec: &str) -> Result<Device, Failure> {
             }
             None => (rest, None),
         };
-        let short = dev.strip_prefix("/dev/").unwrap_or(dev);
+        // `B.C` is `spidevB.C`, as `udrv spi transfer` takes it.
+        let dev = match crate::spi::parse_name(dev)? {
+            crate::spi::SpiName::Node(p) if !dev.starts_with('/') => {
+                p.to_string_lossy().trim_start_matches("/dev/").to_string()
+            }
+            _ => dev.to_string(),
+        };
+        let short = dev.strip_prefix("/dev/").unwrap_or(&dev);
         let suffix = hw.map_or(String::new(), |a| format!(":{a}"));
         return Ok(Device {
             def,
             label: format!("{}@{short}{suffix}", def.name),
-            target: Target::Spi {
-                device: dev.to_string(),
-                hw,
-            },
+            target: Target::Spi { device: dev, hw },
         });
     }
     if def.addresses.is_empty() {
@@ -184,6 +206,15 @@ pub fn parse_device(spec: &str) -> Result<Device, Failure> {
                     )))
                 }
             }
+        }
+        Some((b, a)) if is_plain_i2c_bus(b) || a.starts_with("0x") || a.starts_with("0X") => {
+            return Err(Failure::usage(format!(
+                "`{a}` in `{spec}` is not an address: give a 7-bit address such as {:#04x} \
+                 ({} answers at {})",
+                def.addresses[0],
+                def.name,
+                def.address_list()
+            )))
         }
         _ => (rest, def.addresses[0]),
     };
@@ -270,10 +301,7 @@ pub fn virtual_board() -> Result<VirtualBoard, Failure> {
 fn named_board(cli: &Cli) -> Result<Option<Box<dyn Board>>, Failure> {
     match cli.board.as_deref() {
         None => Ok(None),
-        Some(name) => {
-            let id: BoardId = name.parse().map_err(Failure::usage)?;
-            udrv_boards::board(id).map(Some).map_err(Failure::op)
-        }
+        Some(_) => crate::board::open(cli).map(Some),
     }
 }
 
@@ -294,14 +322,11 @@ pub fn open_linux_i2c(spec: &str, board: Option<&dyn Board>) -> Result<I2cBus, F
     r.map_err(Failure::op)
 }
 
-/// Opens a spidev node and sets what `def` needs: mode 0, 8-bit words, its clock (the
-/// node keeps whatever the last user set, e.g. 3-wire mode, otherwise).
-fn open_linux_spi(spec: &str, def: &ChipDef) -> Result<SpidevDevice, Failure> {
-    let path = if spec.starts_with('/') {
-        spec.to_string()
-    } else {
-        format!("/dev/{spec}")
-    };
+/// Opens a spidev node (a board's `spiB.C` through the board) and sets what `def` needs:
+/// mode 0, 8-bit words, its clock (the node keeps whatever the last user set, e.g. 3-wire
+/// mode, otherwise).
+fn open_linux_spi(spec: &str, def: &ChipDef, cli: &Cli) -> Result<SpidevDevice, Failure> {
+    let path = crate::spi::device_path(spec, cli)?;
     let config = spi::Config::new()
         .mode(spi::Mode::Mode0)
         .bits_per_word(8)
@@ -320,8 +345,15 @@ enum Opened {
 }
 
 impl Opened {
-    /// Reads chip `def`; with `rec`, every transaction also goes to that log as `name`.
-    fn read(&mut self, dev: &Device, rec: Option<&Log>) -> Result<Vec<Reading>, String> {
+    /// Reads chip `def`; with `rec`, every transaction also goes to that log as `name`;
+    /// `faults` (UDRV_VIRTUAL_FAULTS, one plan for the whole command) wrap the virtual
+    /// board's buses, never real ones.
+    fn read(
+        &mut self,
+        dev: &Device,
+        rec: Option<&Log>,
+        faults: Option<&Faults>,
+    ) -> Result<ChipRead, String> {
         let (def, name) = (dev.def, &record_name(dev));
         let hw = match dev.target {
             Target::Spi { hw, .. } => hw,
@@ -330,21 +362,21 @@ impl Opened {
         use udrv_drivers::sim::fault::{FaultyI2c, FaultySpi};
         let mut delay = StdDelay;
         let d = &mut delay;
-        // Faults for the virtual board's buses (UDRV_VIRTUAL_FAULTS); real buses never.
-        let faults = crate::faults::from_env().map_err(|f| f.message)?;
         match (self, faults) {
             (Opened::LinuxI2c(bus, a), _) => read_i2c(def, bus, *a, d, rec, name),
             (Opened::LinuxSpi(spi), _) => read_spi(def, spi, hw, d, rec, name),
             (Opened::SimI2c(bus, a), None) => read_i2c(def, bus.clone(), *a, d, rec, name),
             (Opened::SimI2c(bus, a), Some(f)) => {
-                read_i2c(def, FaultyI2c::new(bus.clone(), &f), *a, d, rec, name)
+                read_i2c(def, FaultyI2c::new(bus.clone(), f), *a, d, rec, name)
             }
             (Opened::SimSpi(spi), None) => read_spi(def, spi.clone(), hw, d, rec, name),
             (Opened::SimSpi(spi), Some(f)) => {
-                read_spi(def, FaultySpi::new(spi.clone(), &f), hw, d, rec, name)
+                read_spi(def, FaultySpi::new(spi.clone(), f), hw, d, rec, name)
             }
             (Opened::Replay(r, Some(a)), _) => read_i2c(def, r.clone(), *a, d, None, name),
-            (Opened::Replay(r, None), _) => chips::read_spi(def, r.clone(), hw, d),
+            (Opened::Replay(r, None), _) => {
+                chips::read_spi(def, r.clone(), hw, d).map_err(|e| e.to_string())
+            }
         }
     }
 }
@@ -358,7 +390,7 @@ fn read_i2c<B>(
     delay: &mut impl DelayNs,
     rec: Option<&Log>,
     name: &str,
-) -> Result<Vec<Reading>, String>
+) -> Result<ChipRead, String>
 where
     B: I2c,
     B::Error: std::fmt::Display,
@@ -369,24 +401,103 @@ where
     }
 }
 
-/// [`chips::read_i2c`], through the switch channel `at` names, if any.
+/// [`chips::read_i2c`], through the switch channel `at` names, if any. The switch is
+/// checked first: a PCA9546/PCA9548 answers a plain read with its control register (so
+/// nothing is written to another chip at its address), and reads back the channel written.
 fn behind_switch<B>(
     def: &ChipDef,
-    bus: B,
+    mut bus: B,
     at: I2cAt,
     delay: &mut impl DelayNs,
-) -> Result<Vec<Reading>, String>
+) -> Result<ChipRead, String>
 where
     B: I2c,
     B::Error: std::fmt::Display,
 {
     use udrv_drivers::pca954x::{Pca954x, Variant};
     let Some((sw, channel)) = at.switch else {
-        return chips::read_i2c(def, bus, at.address, delay);
+        return read_named(def, &mut bus, at.address, delay);
     };
-    let mut switch = Pca954x::new(bus, sw, Variant::Pca9548);
+    let mut switch = Pca954x::new(&mut bus, sw, Variant::Pca9548);
+    let mask = 1u8 << channel;
+    // The bus's own message for a bus error (it names the address and the errno).
+    let why = |e: udrv_drivers::pca954x::Error<B::Error>| match e {
+        udrv_drivers::pca954x::Error::Bus(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    let checked = match switch.channels() {
+        Err(e) => Err(format!("a plain read failed: {}", why(e))),
+        Ok(_) => match switch.select(channel).and_then(|()| switch.channels()) {
+            Ok(now) if now == mask => Ok(()),
+            Ok(now) => Err(format!(
+                "channel mask {mask:#04x} written, {now:#04x} read back"
+            )),
+            Err(e) => Err(why(e)),
+        },
+    };
+    if let Err(why) = checked {
+        return Err(not_a_switch(switch.release(), sw, &why));
+    }
     let channel = switch.channel(channel).map_err(|e| e.to_string())?;
-    chips::read_i2c(def, SwitchChannel(channel), at.address, delay)
+    read_named(def, &mut SwitchChannel(channel), at.address, delay)
+}
+
+/// Why the switch `sw` named in front of a chip is not one, naming what answers there.
+fn not_a_switch<B: I2c>(bus: &mut B, sw: u8, why: &str) -> String {
+    // A quick write (the address alone, no data) tells a chip that refuses reads from an
+    // address nothing answers; a switch ignores it.
+    if bus.write(sw, &[]).is_err() {
+        return format!(
+            "no PCA9546/PCA9548 switch at {sw:#04x}: nothing answers there ({why}); check \
+             the switch's address (0x70-0x77, its A2..A0 pins)"
+        );
+    }
+    format!(
+        "no PCA9546/PCA9548 switch at {sw:#04x} ({why}; a switch answers a plain read with \
+         its control register and reads back the channels written): {}",
+        what_answers(bus, sw)
+    )
+}
+
+/// [`chips::read_i2c`]; a chip with another chip's ID fails naming what answers at its
+/// address, as `udrv probe` sees it.
+fn read_named<I>(
+    def: &ChipDef,
+    bus: &mut I,
+    address: u8,
+    delay: &mut impl DelayNs,
+) -> Result<ChipRead, String>
+where
+    I: I2c,
+    I::Error: std::fmt::Display,
+{
+    match chips::read_i2c(def, &mut *bus, address, delay) {
+        Ok(r) => Ok(r),
+        Err(ReadError::WrongChip(m)) => Err(format!("{m}; {}", what_answers(bus, address))),
+        Err(ReadError::Failed(m)) => Err(m),
+    }
+}
+
+/// What answers at `address`, as `udrv probe` identifies it (register reads only).
+fn what_answers<I: I2c>(bus: &mut I, address: u8) -> String {
+    let f = crate::probe::identify(bus, address);
+    if f.known {
+        format!(
+            "`udrv probe` identifies what answers at {address:#04x} as {} ({})",
+            f.chip, f.evidence
+        )
+    } else if f.chip != "(unknown)" {
+        format!(
+            "`udrv probe` guesses that what answers at {address:#04x} is {} (`udrv probe \
+             BUS` says why)",
+            f.chip
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim_end_matches('?')
+        )
+    } else {
+        format!("`udrv probe` does not recognise what answers at {address:#04x}")
+    }
 }
 
 /// A switch channel as a bus whose errors read as the bus's own (which name the device
@@ -446,7 +557,7 @@ fn read_spi<S>(
     delay: &mut impl DelayNs,
     rec: Option<&Log>,
     name: &str,
-) -> Result<Vec<Reading>, String>
+) -> Result<ChipRead, String>
 where
     S: SpiDevice,
     S::Error: std::fmt::Display,
@@ -455,6 +566,7 @@ where
         Some(log) => chips::read_spi(def, log.record(name, dev), hw, delay),
         None => chips::read_spi(def, dev, hw, delay),
     }
+    .map_err(|e| e.to_string())
 }
 
 /// A device's name in a recording: its label, with any blank (adapter names may have
@@ -476,6 +588,7 @@ fn open(
     dev: &Device,
     virt: Option<&VirtualBoard>,
     board: Option<&dyn Board>,
+    cli: &Cli,
 ) -> Result<Opened, Failure> {
     match (&dev.target, virt) {
         (Target::I2c { bus, at }, Some(v)) => v
@@ -489,7 +602,9 @@ fn open(
         (Target::I2c { bus, at }, None) => {
             open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *at))
         }
-        (Target::Spi { device, .. }, None) => open_linux_spi(device, dev.def).map(Opened::LinuxSpi),
+        (Target::Spi { device, .. }, None) => {
+            open_linux_spi(device, dev.def, cli).map(Opened::LinuxSpi)
+        }
     }
 }
 
@@ -516,6 +631,24 @@ fn finish_replay(replay: &Replay, devices: &[Device]) -> Result<(), Failure> {
     }
 }
 
+/// Says (on standard error, once) which chips were read without being identified: the
+/// readings are theirs only if those chips are there.
+fn note_not_identified(chips: &[(&Device, chips::Identity)]) {
+    match chips {
+        [] => {}
+        [(d, id)] => eprintln!("udrv: note: {} was not identified ({})", d.label, id.text()),
+        _ => eprintln!(
+            "udrv: note: not identified (no ID register; whatever answers is read as the chip \
+             named): {}",
+            chips
+                .iter()
+                .map(|(d, _)| d.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// The text lines of one chip's readings: `bme280@i2c-1:0x76  temperature  23.45 °C`.
 pub fn format_text(label: &str, width: usize, readings: &[Reading]) -> String {
     let mut s = String::new();
@@ -527,8 +660,9 @@ pub fn format_text(label: &str, width: usize, readings: &[Reading]) -> String {
     s
 }
 
-/// The JSON object of one chip's readings.
-pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
+/// The JSON object of one chip's readings, and whether (how) the chip was identified.
+pub fn format_json(dev: &Device, read: &ChipRead) -> serde_json::Value {
+    let readings = &read.readings;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -543,6 +677,7 @@ pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
                 json!({"value": shown, "unit": r.unit})
             }
             chips::Value::Text(t) => json!({"value": t}),
+            chips::Value::Data { json, .. } => json.clone(),
         };
         values.insert(r.quantity.clone(), v);
     }
@@ -567,6 +702,8 @@ pub fn format_json(dev: &Device, readings: &[Reading]) -> serde_json::Value {
         "address": address,
         "switch": switch,
         "time": now,
+        "identified": read.identity.is_identified(),
+        "identification": read.identity.text(),
         "readings": values,
     })
 }
@@ -587,6 +724,7 @@ fn list(cli: &Cli) -> Outcome {
                 "addresses": c.addresses,
                 "spi": c.spi,
                 "reads": c.reads,
+                "id_register": c.id_register,
             }));
         } else {
             outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
@@ -645,6 +783,13 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
             .map(|s| parse_device(s))
             .collect::<Result<_, _>>()?
     };
+    // Faults for the virtual board (UDRV_VIRTUAL_FAULTS): checked once, here, and one
+    // plan for the whole command (its `after`/`times` count across chips and rounds).
+    let faults = if virt && replay.is_none() {
+        crate::faults::from_env()?
+    } else {
+        None
+    };
     // Arguments are valid: now open the buses (nothing has touched a device so far).
     let mut opened = Vec::new();
     if let Some(r) = &replay {
@@ -659,7 +804,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         let board = if virt { None } else { named_board(cli)? };
         let vboard = if virt { Some(virtual_board()?) } else { None };
         for d in &devices {
-            opened.push(open(d, vboard.as_ref(), board.as_deref())?);
+            opened.push(open(d, vboard.as_ref(), board.as_deref(), cli)?);
         }
     }
     let log = match &a.record {
@@ -671,19 +816,36 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         })?),
         None => None,
     };
-    let rounds = a
-        .count
-        .unwrap_or(if a.watch.is_some() { u64::MAX } else { 1 });
+    // A replay without -n reads as many rounds as were recorded: until the recorded lines
+    // of the chips read are used up (or a round uses none).
+    let replay_all = replay.is_some() && a.count.is_none();
+    let rounds = a.count.unwrap_or(if a.watch.is_some() || replay_all {
+        u64::MAX
+    } else {
+        1
+    });
+    let names: Vec<String> = devices.iter().map(record_name).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let interval = Duration::from_secs_f64(a.watch.unwrap_or(1.0));
     let width = devices.iter().map(|d| d.label.len()).max().unwrap_or(0);
     let mut failed = Vec::new();
     let mut round = 0;
     loop {
         let started = Instant::now();
+        let left = replay.as_ref().map(Replay::remaining);
+        let mut not_identified = Vec::new();
         for (d, o) in devices.iter().zip(opened.iter_mut()) {
-            match o.read(d, log.as_ref()) {
-                Ok(r) if cli.json => json_line(&format_json(d, &r)),
-                Ok(r) => out!("{}", format_text(&d.label, width, &r)),
+            match o.read(d, log.as_ref(), faults.as_ref()) {
+                Ok(r) => {
+                    if cli.json {
+                        json_line(&format_json(d, &r));
+                    } else {
+                        out!("{}", format_text(&d.label, width, &r.readings));
+                    }
+                    if !r.identity.is_identified() {
+                        not_identified.push((d, r.identity));
+                    }
+                }
                 Err(e) => {
                     if devices.len() == 1 && rounds == 1 {
                         return Err(Failure::op(format!("{}: {e}", d.label)));
@@ -695,9 +857,19 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
                 }
             }
         }
+        if round == 0 && !cli.json {
+            note_not_identified(&not_identified);
+        }
         round += 1;
         if round >= rounds {
             break;
+        }
+        if let (true, Some(r), Some(left)) = (replay_all, &replay, left) {
+            let used_up = r.finish_devices(&names).is_ok();
+            let progress = r.remaining() < left;
+            if used_up || !progress {
+                break;
+            }
         }
         if !cli.json {
             outln!();
@@ -770,6 +942,25 @@ mod tests {
                 hw: Some(5)
             }
         );
+        // SPI devices as `spi transfer` takes them: B.C, and a board's spiB.C.
+        let d = parse_device("mcp3008@0.1").unwrap();
+        assert_eq!(d.label, "mcp3008@spidev0.1");
+        assert_eq!(
+            d.target,
+            Target::Spi {
+                device: "spidev0.1".into(),
+                hw: None
+            }
+        );
+        let d = parse_device("mcp23s17@spi1.2:3").unwrap();
+        assert_eq!(d.label, "mcp23s17@spi1.2:3");
+        assert_eq!(
+            d.target,
+            Target::Spi {
+                device: "spi1.2".into(),
+                hw: Some(3)
+            }
+        );
         let d = parse_device("at24c32@my:adapter").unwrap();
         assert_eq!(
             d.target,
@@ -827,6 +1018,12 @@ mod tests {
             "mcp23s17@spidev0.0:8",
             "mcp23s17@spidev0.0:x",
             "lm75@:0x48",
+            // Not an address after a bus that cannot contain ':'.
+            "bme280@i2c-1:abc",
+            "bme280@1:0x7g",
+            "lm75@/dev/i2c-1:x48",
+            "lm75@i2c-1/0x73.2:zz",
+            "lm75@adapter:0xzz",
         ] {
             let e = parse_device(s).unwrap_err();
             assert_eq!(e.code, 2, "{s}: {}", e.message);
@@ -844,7 +1041,12 @@ mod tests {
             unit: "°C",
         }];
         assert!(format_text("shtc3", 5, &r).contains(" 22.11 °C"));
-        let v = format_json(&dev, &r);
+        let read = ChipRead {
+            readings: r,
+            identity: chips::Identity::Identified("ID register 0x0807".into()),
+        };
+        let v = format_json(&dev, &read);
+        assert_eq!(v["identified"], true);
         assert_eq!(v["readings"]["temperature"]["value"].as_f64(), Some(22.11));
     }
 

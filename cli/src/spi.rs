@@ -19,7 +19,8 @@ pub enum Cmd {
 /// `udrv spi transfer`
 #[derive(Args, Debug)]
 pub struct TransferArgs {
-    /// The spidev device: /dev/spidevB.C, spidevB.C, or B.C.
+    /// The spidev device: /dev/spidevB.C, spidevB.C, B.C, or the board's name for it
+    /// (`spi0.0`, as `udrv board info` lists them).
     device: String,
     /// Data to send, in hex: `de ad be ef`, `deadbeef`, `0xde,0xad`.
     data: Vec<String>,
@@ -92,13 +93,77 @@ pub fn parse_hex(args: &[String]) -> Result<Vec<u8>, Failure> {
     Ok(out)
 }
 
-fn device_path(spec: &str) -> PathBuf {
-    if spec.starts_with('/') {
-        PathBuf::from(spec)
-    } else if spec.starts_with("spidev") {
-        PathBuf::from(format!("/dev/{spec}"))
-    } else {
-        PathBuf::from(format!("/dev/spidev{spec}"))
+/// How an SPI device was named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpiName {
+    /// A device node: `/dev/spidevB.C` (also from `spidevB.C` and `B.C`), or any path.
+    Node(PathBuf),
+    /// The board's name for bus B, chip select C (`spiB.C`, as `udrv board info` lists
+    /// them): the board finds its node (whose numbers may differ on this kernel).
+    Board(u32, u32),
+}
+
+/// `B.C` as two numbers.
+fn bus_cs(s: &str) -> Option<(u32, u32)> {
+    let (b, c) = s.split_once('.')?;
+    Some((b.parse().ok()?, c.parse().ok()?))
+}
+
+/// Parses an SPI device name: `/dev/spidevB.C` (or any path), `spidevB.C`, `B.C`, `spiB.C`.
+pub fn parse_name(spec: &str) -> Result<SpiName, Failure> {
+    let s = spec.trim();
+    if s.starts_with('/') {
+        return Ok(SpiName::Node(PathBuf::from(s)));
+    }
+    if let Some((b, c)) = s.strip_prefix("spidev").and_then(bus_cs) {
+        return Ok(SpiName::Node(PathBuf::from(format!("/dev/spidev{b}.{c}"))));
+    }
+    if let Some((b, c)) = bus_cs(s) {
+        return Ok(SpiName::Node(PathBuf::from(format!("/dev/spidev{b}.{c}"))));
+    }
+    if let Some((b, c)) = s.strip_prefix("spi").and_then(bus_cs) {
+        return Ok(SpiName::Board(b, c));
+    }
+    Err(Failure::usage(format!(
+        "`{spec}` is not an SPI device: give /dev/spidevB.C, spidevB.C, B.C, or the board's          name for it such as spi0.0 (`udrv board info` lists them)"
+    )))
+}
+
+/// Whether `spec` names an SPI device in one of the spellings [`parse_name`] takes,
+/// other than a path outside `/dev/spidev*`.
+pub fn is_spi_name(spec: &str) -> bool {
+    match parse_name(spec) {
+        Ok(SpiName::Node(p)) => p.to_str().is_some_and(|p| p.starts_with("/dev/spidev")),
+        Ok(SpiName::Board(..)) => true,
+        Err(_) => false,
+    }
+}
+
+/// The device node of an SPI device name; a board's name (`spi0.0`) is looked up on the
+/// board `--board` names (or the detected one), which says how to enable a disabled bus.
+pub fn device_path(spec: &str, cli: &Cli) -> Result<PathBuf, Failure> {
+    match parse_name(spec)? {
+        SpiName::Node(p) => Ok(p),
+        SpiName::Board(b, c) => {
+            let board = crate::board::open(cli).map_err(|f| {
+                Failure::op(format!(
+                    "`{spec}` is a board's name for an SPI device, and {}; give --board, or                      name the device node (/dev/spidev{b}.{c})",
+                    f.message
+                ))
+            })?;
+            board.spi(b, c).map(|r| r.path).map_err(Failure::op)
+        }
+    }
+}
+
+/// The virtual board's name for an SPI device name (`spidevB.C`), for messages.
+fn virtual_name(spec: &str) -> String {
+    match parse_name(spec) {
+        Ok(SpiName::Board(b, c)) => format!("spidev{b}.{c}"),
+        Ok(SpiName::Node(p)) => p
+            .file_name()
+            .map_or_else(|| spec.to_string(), |n| n.to_string_lossy().into_owned()),
+        Err(_) => spec.to_string(),
     }
 }
 
@@ -139,7 +204,7 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
     if crate::read::is_virtual(cli) {
         return transfer_virtual(a, cli, &tx);
     }
-    let path = device_path(&a.device);
+    let path = device_path(&a.device, cli)?;
     let mut config = Config::new()
         .mode(match a.mode {
             0 => Mode::Mode0,
@@ -207,9 +272,8 @@ fn transfer_virtual(a: &TransferArgs, cli: &Cli, tx: &[u8]) -> Outcome {
              active low: drop the other settings",
         ));
     }
-    let name = device_path(&a.device)
-        .file_name()
-        .map_or_else(|| a.device.clone(), |n| n.to_string_lossy().into_owned());
+    parse_name(&a.device)?;
+    let name = virtual_name(&a.device);
     let board = crate::read::virtual_board()?;
     let mut dev = board.spi_device_by_name(&a.device).map_err(Failure::op)?;
     confirm(
@@ -260,11 +324,18 @@ mod tests {
 
     #[test]
     fn device_spellings() {
-        assert_eq!(device_path("0.1"), PathBuf::from("/dev/spidev0.1"));
-        assert_eq!(device_path("spidev1.0"), PathBuf::from("/dev/spidev1.0"));
-        assert_eq!(
-            device_path("/dev/spidev0.0"),
-            PathBuf::from("/dev/spidev0.0")
-        );
+        let node = |p: &str| Ok(SpiName::Node(PathBuf::from(p)));
+        let parse = |s: &str| parse_name(s).map_err(|f| f.message);
+        assert_eq!(parse("0.1"), node("/dev/spidev0.1"));
+        assert_eq!(parse("spidev1.0"), node("/dev/spidev1.0"));
+        assert_eq!(parse("/dev/spidev0.0"), node("/dev/spidev0.0"));
+        assert_eq!(parse("spi0.1"), Ok(SpiName::Board(0, 1)));
+        for bad in ["spidevspi0.0", "spi0", "i2c-1", "0.x", ""] {
+            assert_eq!(parse_name(bad).unwrap_err().code, 2, "{bad}");
+        }
+        assert!(is_spi_name("spi1.2") && is_spi_name("1.2") && is_spi_name("/dev/spidev0.0"));
+        assert!(!is_spi_name("1") && !is_spi_name("/dev/i2c-1") && !is_spi_name("i2c_arm"));
+        assert_eq!(virtual_name("spi1.1"), "spidev1.1");
+        assert_eq!(virtual_name("/dev/spidev0.1"), "spidev0.1");
     }
 }

@@ -109,8 +109,9 @@ fn beaglebone_pins_resolve_across_its_four_banks() {
 
 #[test]
 fn unknown_board_lists_the_supported_ones() {
+    // A bad argument: exit status 2, as the README says.
     let o = udrv(&["--board", "arduino", "board", "info"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
         e.contains("arduino") && e.contains("rpi4b") && e.contains("bbb"),

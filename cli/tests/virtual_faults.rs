@@ -104,3 +104,41 @@ fn a_bad_fault_spec_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("UDRV_VIRTUAL_FAULTS"));
 }
+
+#[test]
+fn a_bad_fault_spec_stops_read_once_before_any_chip() {
+    // Checked once up front, as `i2c get` does: one line, exit 2, nothing read.
+    for args in [
+        &["read"][..],
+        &["read", "lm75@i2c-1:0x4f"],
+        &["read", "-n", "2", "-w", "0.01"],
+    ] {
+        let o = udrv("garbage", args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert_eq!(e.lines().count(), 1, "{args:?}: {e}");
+        assert!(
+            e.contains("UDRV_VIRTUAL_FAULTS") && e.contains("garbage"),
+            "{e}"
+        );
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn one_fault_plan_lasts_the_whole_read() {
+    // `times=1`: one failure in the whole command (as in `i2c dump`), not one per chip
+    // or per round: the first round fails, the second reads.
+    let o = udrv(
+        "i2c@0x4f:nack-addr:times=1",
+        &["read", "-n", "2", "-w", "0.01", "lm75@i2c-1:0x4f"],
+    );
+    let e = stderr(&o);
+    assert_eq!(e.matches("ENXIO").count(), 1, "{e}");
+    assert_eq!(
+        stdout(&o).matches("lm75@i2c-1:0x4f  temperature").count(),
+        1,
+        "{}",
+        stdout(&o)
+    );
+}

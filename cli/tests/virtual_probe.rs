@@ -56,9 +56,17 @@ fn names_every_chip_of_the_virtual_bus() {
             assert_eq!(guess, c.chip, "{line}");
         }
     }
-    // The PCA9685 answers its all-call address too, moved to 0x6f (0x70 is the SHTC3's);
-    // nothing else is on the bus.
-    assert!(out.contains("0x6f  pca9685 "), "{out}");
+    // The PCA9685 answers its all-call address too, moved to 0x6f (0x70 is the SHTC3's):
+    // that is the chip at 0x41 again, not a second PCA9685; nothing else is on the bus.
+    let all_call = out
+        .lines()
+        .find(|l| l.starts_with("0x6f "))
+        .unwrap_or_else(|| panic!("0x6f not listed:\n{out}"));
+    assert!(!all_call.contains(" pca9685 "), "{all_call}");
+    assert!(
+        all_call.contains("(pca9685 all-call)") && all_call.contains("0x41"),
+        "{all_call}"
+    );
     let expected = on_bus().count() + 1;
     assert_eq!(out.lines().count(), expected, "{out}");
     assert!(
@@ -105,4 +113,58 @@ fn unknown_bus() {
     assert!(e.contains("i2c-9") && e.contains("i2c-1"), "{e}");
     let o = udrv(&["probe", "/dev/i2c-250"]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn all_call_and_sub_call_addresses_are_the_real_chips() {
+    let o = udrv(&["--board", "virtual", "--json", "probe", "1"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = v["found"].as_array().unwrap();
+    let pca: Vec<&serde_json::Value> = found.iter().filter(|f| f["chip"] == "pca9685").collect();
+    assert_eq!(pca.len(), 1, "one PCA9685 on the board: {pca:?}");
+    assert_eq!(pca[0]["address"], 0x41);
+    let alias = found.iter().find(|f| f["address"] == 0x6f).unwrap();
+    assert_eq!(alias["chip"], serde_json::Value::Null, "{alias}");
+    assert_eq!(alias["guess"], "(pca9685 all-call)", "{alias}");
+    assert!(
+        alias["evidence"].as_str().unwrap().contains("ALLCALLADR"),
+        "{alias}"
+    );
+}
+
+#[test]
+fn the_help_says_what_is_sent_to_each_chip() {
+    let o = udrv(&["probe", "--help"]);
+    assert!(o.status.success());
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(!help.contains("probe --help"), "refers to itself:\n{help}");
+    for needle in [
+        "BME280",
+        "0xd0",
+        "DPS310",
+        "0x0d",
+        "DS3231",
+        "INA219",
+        "ADS1115",
+        "LM75",
+        "TMP102",
+        "PCA9685",
+        "ALLCALLADR",
+        "MCP23017",
+        "PCA954",
+        "SHTC3",
+        "SHT3x",
+        "BH1750",
+        "AT24",
+    ] {
+        assert!(help.contains(needle), "{needle} missing:\n{help}");
+    }
+    // The short help of `udrv --help` points at it.
+    let o = udrv(&["--help"]);
+    let top = String::from_utf8_lossy(&o.stdout);
+    let line = top
+        .lines()
+        .find(|l| l.trim_start().starts_with("probe"))
+        .unwrap();
+    assert!(line.contains("probe --help"), "{line}");
 }

@@ -202,8 +202,8 @@ fn json_is_one_object_per_chip() {
         (Some("spidev1.2"), None)
     );
     assert_eq!(
-        io["readings"]["gpiob"]["value"],
-        "0b00000101 (inputs 0b11111111)"
+        io["readings"]["gpiob"],
+        serde_json::json!({"value": 0b0101, "inputs_mask": 0xff})
     );
 }
 
@@ -387,4 +387,128 @@ fn value_text(out: &str, quantity: &str) -> String {
             (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
         })
         .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
+}
+
+#[test]
+fn a_bad_address_or_an_spi_number_is_read_as_the_user_meant() {
+    // A non-number after a bus's ':' is a bad address, not part of the bus's name.
+    for spec in ["bme280@i2c-1:abc", "bme280@1:0x7g", "lm75@/dev/i2c-1:x48"] {
+        let o = udrv(&["--board", "virtual", "read", spec], Some(TIME));
+        assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("address") && !e.contains("no I2C bus"),
+            "{spec}: {e}"
+        );
+    }
+    // B.C is an SPI device, as in `spi transfer`.
+    let o = udrv(&["--board", "virtual", "read", "mcp3008@0.0"], Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("mcp3008@spidev0.0  ch0"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_wrong_switch_or_chip_is_named_not_read() {
+    // 0x70 is the SHTC3 on the virtual board, not a PCA9548: refused before anything is
+    // written to it, naming what answers there.
+    let o = udrv(
+        &["--board", "virtual", "read", "lm75@i2c-1/0x70.3:0x48"],
+        Some(TIME),
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}\n{}", stdout(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(e.contains("0x70") && e.contains("shtc3"), "{e}");
+    // Chips with an ID register: the wrong one fails, naming what answered.
+    for (spec, answered) in [
+        ("bme280@i2c-1:0x77", "dps310"),
+        ("dps310@i2c-1:0x76", "bme280"),
+    ] {
+        let o = udrv(&["--board", "virtual", "read", spec], Some(TIME));
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{spec}: {e}");
+        assert!(e.contains(answered), "{spec}: {e}");
+    }
+    // The W25Q32's JEDEC ID: an MCP3008 does not answer it.
+    let o = udrv(
+        &["--board", "virtual", "read", "w25q32@spidev0.0"],
+        Some(TIME),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("JEDEC"), "{}", stderr(&o));
+}
+
+#[test]
+fn chips_without_an_id_register_are_said_not_identified() {
+    // An LM75 read where the ADS1115 is (0x48, seen through the switch's channel 2, which
+    // joins the parent bus): nothing can tell, and the output says so.
+    let o = udrv(
+        &["--board", "virtual", "read", "lm75@i2c-1/0x73.2:0x48"],
+        Some(TIME),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("not identified") && e.contains("lm75@i2c-1/0x73.2:0x48"),
+        "{e}"
+    );
+    let o = udrv(
+        &[
+            "--board",
+            "virtual",
+            "--json",
+            "read",
+            "lm75@i2c-1:0x4f",
+            "bme280@1",
+        ],
+        Some(TIME),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["identified"], false, "{}", v[0]);
+    assert!(v[0]["identification"]
+        .as_str()
+        .unwrap()
+        .contains("no ID register"));
+    assert_eq!(v[1]["identified"], true, "{}", v[1]);
+    assert!(v[1]["identification"].as_str().unwrap().contains("0x60"));
+    // Identified chips print no note.
+    let o = udrv(&["--board", "virtual", "read", "bme280@1"], Some(TIME));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn expander_ports_are_numbers_in_json() {
+    let o = udrv(
+        &[
+            "--board",
+            "virtual",
+            "--json",
+            "read",
+            "mcp23s17@spidev1.2",
+            "pca9554@i2c-1:0x21",
+        ],
+        Some(TIME),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The DIP switch (0101) on GPB0-GPB3, every pin an input.
+    assert_eq!(
+        v[0]["readings"]["gpiob"],
+        serde_json::json!({"value": 0b0101, "inputs_mask": 0xff})
+    );
+    // PCA9554: DIP switches on IO4-IO7 (on pulls low: on, off, on, off), IO0-IO3 free.
+    let p = &v[1]["readings"]["port0"];
+    assert_eq!(p["inputs_mask"], 0xff, "{p}");
+    assert_eq!(p["value"].as_u64().unwrap() >> 4, 0b1010, "{p}");
 }

@@ -96,11 +96,15 @@ fn rounds_must_match_the_recording() {
         "lm75@i2c-1:0x4f",
     ]);
     assert!(live.status.success(), "{}", stderr(&live));
-    // Two rounds recorded: two replay, one leaves a line and says so.
+    // Two rounds recorded: without -n, the replay runs as many as were recorded.
+    let all = udrv(&["read", "--replay", path(&rec)]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    assert_eq!(stdout(&all), stdout(&live));
     let two = udrv(&["read", "--replay", path(&rec), "-n", "2"]);
     assert!(two.status.success(), "{}", stderr(&two));
     assert_eq!(stdout(&two), stdout(&live));
-    let one = udrv(&["read", "--replay", path(&rec)]);
+    // One, asked for: a line is left, and the error says so.
+    let one = udrv(&["read", "--replay", path(&rec), "-n", "1"]);
     assert_eq!(one.status.code(), Some(1));
     let e = stderr(&one);
     assert!(e.contains("never replayed") && e.contains("line 3"), "{e}");

@@ -115,3 +115,73 @@ fn gpio_and_uio_refuse_the_virtual_board() {
         assert!(stdout(&o).is_empty());
     }
 }
+
+#[test]
+fn the_spi_names_board_info_prints_work() {
+    // `board info` names the virtual board's SPI devices spiB.C: each one answers.
+    let o = udrv(&["--board", "virtual", "--json", "board", "info"], None);
+    let info: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let names: Vec<String> = info["buses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["kind"] == "Spi")
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"spi1.1".to_string()), "{names:?}");
+    for name in &names {
+        let o = udrv(
+            &[
+                "--board", "virtual", "spi", "transfer", "-y", name, "9f", "00",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+    }
+    let o = udrv(
+        &[
+            "--board", "virtual", "spi", "transfer", "-y", "spi1.1", "9f", "00", "00", "00",
+        ],
+        None,
+    );
+    assert_eq!(stdout(&o), "ff ef 40 16\n", "{}", stderr(&o));
+    // `udrv read` takes the same names, and B.C as `spi transfer` does.
+    for dev in ["spi0.0", "0.0", "spidev0.0"] {
+        let o = udrv(
+            &["--board", "virtual", "read", &format!("mcp3008@{dev}")],
+            None,
+        );
+        assert!(o.status.success(), "{dev}: {}", stderr(&o));
+        assert!(stdout(&o).contains(" ch2 "), "{dev}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn a_board_spi_name_resolves_through_the_board() {
+    // On a Raspberry Pi 4 with SPI off (an empty root: no spidev at all), `spi0.0` is the
+    // board's SPI0 CE0: the error says how to enable it, not that /dev/spidevspi0.0 is
+    // missing.
+    let root = tempfile::tempdir().unwrap();
+    for args in [
+        &["spi", "transfer", "-y", "spi0.0", "9f"][..],
+        &["read", "mcp3008@spi0.0"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .args(["--board", "rpi4b"])
+            .args(args)
+            .env("UDRV_ROOT", root.path())
+            .output()
+            .unwrap();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+        assert!(!e.contains("spidevspi"), "{args:?}: {e}");
+        assert!(
+            e.contains("spi0.0") && e.contains("dtparam=spi=on"),
+            "{args:?}: {e}"
+        );
+    }
+    // A name that is no SPI device in any spelling: a bad argument.
+    let o = udrv(&["spi", "transfer", "-y", "i2c-1", "9f"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("spidevB.C"), "{}", stderr(&o));
+}

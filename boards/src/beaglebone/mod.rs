@@ -406,7 +406,7 @@ impl Board for BeagleBone {
     }
 
     fn buses(&self) -> Vec<BusStatus> {
-        BUSES.iter().map(|d| bus::status(&self.root, d)).collect()
+        bus::statuses(&self.root, BUSES)
     }
 
     fn gpio_chips(&self) -> Vec<ChipStatus> {
@@ -463,9 +463,15 @@ const BUSES: &[BusDef] = &[
         pins: "SCL=P9_19, SDA=P9_20",
         matcher: m(I2C, "i2c-", "i2c-2", &["4819c000.i2c"], "OMAP I2C", ""),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-I2C2-00A0.dtbo"),
-        enable_file: EnableFile::UEnv,
-        note: Some("enabled by default (cape EEPROMs live on it)"),
+        // On in the board's base device tree (am335x-bone-common.dtsi): no overlay needed.
+        enable_line: None,
+        enable_file: EnableFile::None,
+        note: Some(
+            "on by default (cape EEPROMs live on it): if it is missing, an overlay in \
+             /boot/uEnv.txt that takes P9_19/P9_20 (such as BB-CAN0) turned it off; remove \
+             that line and reboot, or with the universal cape: config-pin P9_19 i2c; \
+             config-pin P9_20 i2c",
+        ),
         spi: None,
     },
     BusDef {
@@ -476,7 +482,7 @@ const BUSES: &[BusDef] = &[
         pins: "SCL=P9_17, SDA=P9_18",
         matcher: m(I2C, "i2c-", "i2c-1", &["4802a000.i2c"], "OMAP I2C", ""),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-I2C1-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-I2C1-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some("or, with the universal cape: config-pin P9_17 i2c; config-pin P9_18 i2c"),
         spi: None,
@@ -489,7 +495,7 @@ const BUSES: &[BusDef] = &[
         pins: "CS0=P9_17, D1=P9_18, D0=P9_21, SCLK=P9_22",
         matcher: m(SPI, "spidev", "spidev0.0", &["48030000.spi"], ".spi", ".0"),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-SPIDEV0-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-SPIDEV0-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some(SPI0_NOTE),
         spi: Some((0, 0)),
@@ -502,7 +508,7 @@ const BUSES: &[BusDef] = &[
         pins: "D1=P9_18, D0=P9_21, SCLK=P9_22 (CS1 not on the headers)",
         matcher: m(SPI, "spidev", "spidev0.1", &["48030000.spi"], ".spi", ".1"),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-SPIDEV0-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-SPIDEV0-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some(SPI0_NOTE),
         spi: Some((0, 1)),
@@ -515,7 +521,7 @@ const BUSES: &[BusDef] = &[
         pins: "CS0=P9_28, D0=P9_29, D1=P9_30, SCLK=P9_31",
         matcher: m(SPI, "spidev", "spidev1.0", &["481a0000.spi"], ".spi", ".0"),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr5=BB-SPIDEV1-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-SPIDEV1-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some(SPI1_NOTE),
         spi: Some((1, 0)),
@@ -528,7 +534,7 @@ const BUSES: &[BusDef] = &[
         pins: "CS1=P9_42, D0=P9_29, D1=P9_30, SCLK=P9_31",
         matcher: m(SPI, "spidev", "spidev1.1", &["481a0000.spi"], ".spi", ".1"),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr5=BB-SPIDEV1-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-SPIDEV1-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some(SPI1_NOTE),
         spi: Some((1, 1)),
@@ -543,7 +549,10 @@ const BUSES: &[BusDef] = &[
         symlink: None,
         enable_line: None,
         enable_file: EnableFile::None,
-        note: Some("always on; it carries the login console"),
+        note: Some(
+            "always on (it carries the login console): if it is missing, this kernel lacks \
+             the OMAP serial driver (8250_omap) or this is not a BeagleBone",
+        ),
         spi: None,
     },
     BusDef {
@@ -554,7 +563,7 @@ const BUSES: &[BusDef] = &[
         pins: "TXD=P9_24, RXD=P9_26",
         matcher: m(TTY, "tty", "ttyS1", &["48022000.serial"], "", ""),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-UART1-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-UART1-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some("or, with the universal cape: config-pin P9_24 uart; config-pin P9_26 uart"),
         spi: None,
@@ -567,7 +576,7 @@ const BUSES: &[BusDef] = &[
         pins: "TXD=P9_21, RXD=P9_22",
         matcher: m(TTY, "tty", "ttyS2", &["48024000.serial"], "", ""),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-UART2-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-UART2-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some("or, with the universal cape: config-pin P9_21 uart; config-pin P9_22 uart"),
         spi: None,
@@ -580,7 +589,7 @@ const BUSES: &[BusDef] = &[
         pins: "TXD=P9_13, RXD=P9_11",
         matcher: m(TTY, "tty", "ttyS4", &["481a8000.serial"], "", ""),
         symlink: None,
-        enable_line: Some("uboot_overlay_addr4=BB-UART4-00A0.dtbo"),
+        enable_line: Some("uboot_overlay_addrN=BB-UART4-00A0.dtbo"),
         enable_file: EnableFile::UEnv,
         note: Some("or, with the universal cape: config-pin P9_11 uart; config-pin P9_13 uart"),
         spi: None,

@@ -83,7 +83,9 @@ pub use env::{Conditions, Environment};
 pub use gpio::{LineRole, VirtualLine, VirtualOutput};
 pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
 
-use crate::board::{Board, BusKind, BusStatus, ChipStatus, I2cRef, SpiRef, UartRef};
+use crate::board::{
+    Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,
+};
 use crate::detect::{BoardId, Source};
 use crate::error::{Error, Result};
 use crate::pin::{GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reserved};
@@ -94,6 +96,10 @@ pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
 
 /// The label of the virtual board's GPIO "chip".
 pub const GPIO_LABEL: &str = "udrv-virtual";
+
+/// The "device node" `board info` and `board pins` give the virtual board's GPIO chip
+/// (there is no kernel device behind it).
+pub const GPIO_CHIP: &str = "virtual:gpiochip";
 
 /// Where the virtual board moves the PCA9685's all-call address at start, so that the
 /// SHTC3 can have 0x70 (see the [module documentation](self)).
@@ -623,11 +629,15 @@ impl VirtualBoard {
             })
     }
 
-    /// The SPI device named `spidevB.C`, `/dev/spidevB.C` or `B.C`.
+    /// The SPI device named `spidevB.C`, `/dev/spidevB.C`, `B.C` or `spiB.C` (the name
+    /// [`Board::buses`] gives it, as on a Raspberry Pi).
     pub fn spi_device_by_name(&self, name: &str) -> Result<SimSpiDevice> {
         let n = name.trim();
         let n = n.strip_prefix("/dev/").unwrap_or(n);
-        let n = n.strip_prefix("spidev").unwrap_or(n);
+        let n = n
+            .strip_prefix("spidev")
+            .or_else(|| n.strip_prefix("spi"))
+            .unwrap_or(n);
         let parsed = n
             .split_once('.')
             .and_then(|(b, c)| Some((b.parse().ok()?, c.parse().ok()?)));
@@ -890,11 +900,50 @@ impl Board for VirtualBoard {
         v
     }
 
+    /// The header with the virtual lines' states: wired lines with their direction and
+    /// (with `read_values`) their level now, unwired GPIO pins as inputs with nothing on
+    /// them (no level). Nobody holds a virtual line between programs: `used` is false.
+    fn pin_table(&self, read_values: bool) -> PinTable {
+        let rows = self
+            .header_pins()
+            .into_iter()
+            .map(|pin| {
+                let state = pin.gpio.as_ref().map(|g| {
+                    let wired = self.lines.get(pin.name.as_ref());
+                    LineState {
+                        chip: PathBuf::from(GPIO_CHIP),
+                        chip_label: GPIO_LABEL.to_string(),
+                        offset: g.offset,
+                        line_name: Some(pin.name.to_string()),
+                        direction: match wired.map(|l| l.role) {
+                            Some(LineRole::Output) => "out",
+                            _ => "in",
+                        }
+                        .to_string(),
+                        value: wired
+                            .filter(|_| read_values)
+                            .map(|l| u8::from(l.line.is_high())),
+                        used: false,
+                        consumer: None,
+                        bias: None,
+                        active_low: false,
+                    }
+                });
+                PinRow { pin, state }
+            })
+            .collect();
+        PinTable {
+            board: BoardId::Virtual,
+            model: self.model(),
+            rows,
+        }
+    }
+
     fn gpio_chips(&self) -> Vec<ChipStatus> {
         vec![ChipStatus {
             role: "GPIO (simulated)".into(),
             label: GPIO_LABEL.into(),
-            path: Some(PathBuf::from("virtual:gpiochip")),
+            path: Some(PathBuf::from(GPIO_CHIP)),
             lines: Some(28),
         }]
     }
