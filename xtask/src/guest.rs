@@ -41,6 +41,31 @@ pub struct TestBin {
     pub path: PathBuf,
 }
 
+/// The guest's names for test executables: the target's name, or `NAME-CRATEDIR` when two
+/// crates name a test file alike (core's and the CLI's `guest_badinput`): each gets its
+/// own file in `/kb/tests`, where the second would otherwise overwrite the first and run
+/// in its place (which hid the CLI's `guest_badinput` until this was found).
+pub fn named(bins: Vec<runner::TestBinary>) -> Vec<TestBin> {
+    let names: Vec<String> = bins.iter().map(|b| b.target.clone()).collect();
+    bins.into_iter()
+        .map(|b| {
+            let dir = b
+                .dir
+                .file_name()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_else(|| b.package.clone());
+            TestBin {
+                name: if names.iter().filter(|n| **n == b.target).count() > 1 {
+                    format!("{}-{dir}", b.target)
+                } else {
+                    b.target
+                },
+                path: b.exe,
+            }
+        })
+        .collect()
+}
+
 /// A binary that began in the guest (a `UDRV-TEST-BEGIN` marker) and has not ended yet.
 #[derive(Debug, Default)]
 struct Running {
@@ -740,6 +765,30 @@ mod tests {
         );
         v.filtered = true;
         assert!(v.problems().is_empty());
+    }
+
+    #[test]
+    fn binaries_named_alike_in_two_crates_get_their_own_names() {
+        let bin = |package: &str, dir: &str, target: &str| runner::TestBinary {
+            package: package.into(),
+            target: target.into(),
+            kind: "test".into(),
+            exe: PathBuf::from(format!("/t/{dir}/{target}")),
+            dir: PathBuf::from(format!("/w/{dir}")),
+            src: PathBuf::new(),
+        };
+        let names: Vec<String> = named(vec![
+            bin("udrv-core", "core", "guest_badinput"),
+            bin("udrv-cli", "cli", "guest_badinput"),
+            bin("udrv-cli", "cli", "guest_cli_i2c"),
+        ])
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+        assert_eq!(
+            names,
+            ["guest_badinput-core", "guest_badinput-cli", "guest_cli_i2c"]
+        );
     }
 
     #[test]

@@ -590,14 +590,12 @@ fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
     }
     note(format!("building static {TARGET} guest test binaries"));
     // Every selected target must have come out as exactly one executable.
-    let tests: Vec<TestBin> = crate::runner::list(&mut cmd, &selected, 1)?
-        .into_iter()
-        .filter(|b| b.kind == "test" && wanted(&b.target))
-        .map(|b| TestBin {
-            name: b.target,
-            path: b.exe,
-        })
-        .collect();
+    let tests: Vec<TestBin> = guest::named(
+        crate::runner::list(&mut cmd, &selected, 1)?
+            .into_iter()
+            .filter(|b| b.kind == "test" && wanted(&b.target))
+            .collect(),
+    );
     if tests.is_empty() {
         return Err(format!(
             "no rpi_* test binary was built for {:?}",

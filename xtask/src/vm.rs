@@ -322,19 +322,17 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     }
     note("building static guest test binaries");
     // Every selected target must have come out as exactly one executable.
-    let tests = crate::runner::list(&mut cmd, &selected, 1)?
-        .into_iter()
-        .filter(|b| {
-            b.kind == "test"
-                && selected
-                    .iter()
-                    .any(|(p, t)| *p == b.package && *t == b.target)
-        })
-        .map(|b| TestBin {
-            name: b.target,
-            path: b.exe,
-        })
-        .collect();
+    let tests = guest::named(
+        crate::runner::list(&mut cmd, &selected, 1)?
+            .into_iter()
+            .filter(|b| {
+                b.kind == "test"
+                    && selected
+                        .iter()
+                        .any(|(p, t)| *p == b.package && *t == b.target)
+            })
+            .collect(),
+    );
     let udrv = build_udrv(opts)?;
     Ok((tests, vec![udrv]))
 }
