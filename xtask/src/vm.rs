@@ -439,13 +439,28 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
             && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
         {
             if let Some(exe) = v["executable"].as_str() {
-                tests.push(TestBin {
-                    name: name.to_string(),
-                    path: PathBuf::from(exe),
-                });
+                // Two crates may name a test file alike (core's and the CLI's
+                // guest_badinput): each gets its own file in the guest, `NAME-CRATEDIR`,
+                // or the second would overwrite the first and run in its place.
+                let dir = v["manifest_path"]
+                    .as_str()
+                    .and_then(|m| Path::new(m).parent()?.file_name()?.to_str())
+                    .unwrap_or("x");
+                tests.push((name.to_string(), dir.to_string(), PathBuf::from(exe)));
             }
         }
     }
+    let tests = tests
+        .iter()
+        .map(|(name, dir, exe)| TestBin {
+            name: if tests.iter().filter(|t| &t.0 == name).count() > 1 {
+                format!("{name}-{dir}")
+            } else {
+                name.clone()
+            },
+            path: exe.clone(),
+        })
+        .collect();
     let udrv = build_udrv(opts)?;
     Ok((tests, vec![udrv]))
 }
