@@ -227,8 +227,140 @@ fn bbb_reserved_pins_are_refused_unless_asked_for() {
     assert!(e.contains("HDMI audio"), "{e}");
 }
 
+/// The Raspberry Pi 40-pin header as the Raspberry Pi documentation's pinout draws it
+/// ("GPIO and the 40-pin header"; also pinout.xyz): (odd pin, even pin) for rows 1-2 to
+/// 39-40, GPIOs by their BCM number. Typed here from the pinout, not from the board crate.
+const PI_PINOUT: [(&str, &str); 20] = [
+    ("3V3", "5V"),
+    ("GPIO2", "5V"),
+    ("GPIO3", "GND"),
+    ("GPIO4", "GPIO14"),
+    ("GND", "GPIO15"),
+    ("GPIO17", "GPIO18"),
+    ("GPIO27", "GND"),
+    ("GPIO22", "GPIO23"),
+    ("3V3", "GPIO24"),
+    ("GPIO10", "GND"),
+    ("GPIO9", "GPIO25"),
+    ("GPIO11", "GPIO8"),
+    ("GND", "GPIO7"),
+    ("GPIO0", "GPIO1"),
+    ("GPIO5", "GND"),
+    ("GPIO6", "GPIO12"),
+    ("GPIO13", "GND"),
+    ("GPIO19", "GPIO16"),
+    ("GPIO26", "GPIO20"),
+    ("GND", "GPIO21"),
+];
+
 #[test]
-fn the_tables_match_the_line_names_the_kernel_publishes() {
+fn pi_header_pins_follow_the_published_pinout() {
+    for (dir, x) in [("rpi4b", "PI4"), ("rpi5", "PI5")] {
+        let pi = match dir {
+            "rpi4b" => fixture_board!("rpi4b"),
+            _ => fixture_board!("rpi5"),
+        };
+        for (row, (odd, even)) in PI_PINOUT.iter().enumerate() {
+            for (number, what) in [(2 * row as u32 + 1, odd), (2 * row as u32 + 2, even)] {
+                match what.strip_prefix("GPIO") {
+                    Some(bcm) => {
+                        let bcm: u32 = bcm.parse().unwrap();
+                        let p = pi
+                            .pin(number)
+                            .unwrap_or_else(|e| panic!("{x} pin {number}: {e}"));
+                        assert_eq!(
+                            (p.chip.clone(), p.offset),
+                            (chip(x), bcm),
+                            "{x} pin {number}"
+                        );
+                        let q = pi.pin(*what).unwrap();
+                        assert_eq!((q.chip, q.offset), (chip(x), bcm), "{x} {what}");
+                    }
+                    None => {
+                        let e = pi.pin(number).unwrap_err().to_string();
+                        assert!(e.contains(&format!("is {what}")), "{x} pin {number}: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// BeagleBone Black header pins and their GPIO (bank, offset) as the BeagleBone Black
+/// System Reference Manual's P8 and P9 tables give them (`GPIO1_28` is bank 1, offset 28),
+/// typed here from the manual.
+const BBB_PINOUT: [(&str, u32, u32); 36] = [
+    ("P9_11", 0, 30),
+    ("P9_12", 1, 28),
+    ("P9_13", 0, 31),
+    ("P9_14", 1, 18),
+    ("P9_16", 1, 19),
+    ("P9_17", 0, 5),
+    ("P9_18", 0, 4),
+    ("P9_21", 0, 3),
+    ("P9_22", 0, 2),
+    ("P9_23", 1, 17),
+    ("P9_24", 0, 15),
+    ("P9_25", 3, 21),
+    ("P9_26", 0, 14),
+    ("P9_27", 3, 19),
+    ("P9_28", 3, 17),
+    ("P9_29", 3, 15),
+    ("P9_30", 3, 16),
+    ("P9_31", 3, 14),
+    ("P8_3", 1, 6),
+    ("P8_4", 1, 7),
+    ("P8_5", 1, 2),
+    ("P8_6", 1, 3),
+    ("P8_7", 2, 2),
+    ("P8_8", 2, 3),
+    ("P8_9", 2, 5),
+    ("P8_10", 2, 4),
+    ("P8_11", 1, 13),
+    ("P8_12", 1, 12),
+    ("P8_13", 0, 23),
+    ("P8_14", 0, 26),
+    ("P8_15", 1, 15),
+    ("P8_16", 1, 14),
+    ("P8_17", 0, 27),
+    ("P8_18", 2, 1),
+    ("P8_19", 0, 22),
+    ("P8_26", 1, 29),
+];
+
+#[test]
+fn bbb_header_pins_follow_the_reference_manual() {
+    let bb = fixture_board!("bbb");
+    let banks = ["BBB0", "BBB1", "BBB2", "BBB3"];
+    for (name, bank, offset) in BBB_PINOUT {
+        // pin_reserved: the manual's mapping holds for pins the board reserves too.
+        let p = bb
+            .pin_reserved(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (p.chip.clone(), p.offset),
+            (chip(banks[bank as usize]), offset),
+            "{name}"
+        );
+        assert_eq!(
+            p.chip_label,
+            format!("gpio-{}-{}", 32 * bank, 32 * bank + 31)
+        );
+        let alias = format!("GPIO{bank}_{offset}");
+        let a = bb.pin_reserved(alias.as_str()).unwrap();
+        assert_eq!((a.chip, a.offset), (p.chip, p.offset), "{alias}");
+    }
+}
+
+#[test]
+fn the_tables_match_the_fixtures_copy_of_the_device_tree_line_names() {
+    // fixtures.sh gives the gpio-sim chips the `gpio-line-names` of the vendors' device
+    // trees, and the board crate's tables hold the same names: both are copies of the
+    // same .dts files, so this only catches the two copies drifting apart (a typo in
+    // one). No kernel with these boards' device trees runs here; the Pi 3B's table is
+    // compared with the names Debian's real device tree gives the kernel in the Pi tier
+    // (core/tests/rpi_board_line_names.rs). See docs/testing.md, "Where expected values
+    // come from".
     use udrv_core::gpio::Chip;
     for (id, x) in [(BoardId::Rpi4B, "PI4"), (BoardId::Rpi5, "PI5")] {
         let pi = udrv_boards::RaspberryPi::new(id).unwrap();

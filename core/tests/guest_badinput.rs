@@ -48,48 +48,111 @@ fn the_wrong_kind_of_file_is_named_as_such() {
         assert_eq!(e.errno(), Some(libc::ENOTTY), "{e}");
         assert!(e.to_string().contains("not a spidev device node"), "{e}");
         let e = Uio::open_path(p).unwrap_err();
+        assert_eq!(e.errno(), Some(libc::ENOTTY), "{e}");
         assert!(e.to_string().contains("not a UIO device node"), "{e}");
     }
-    // A directory, and a path that does not exist.
-    let e = I2cBus::open_path("/dev").unwrap_err();
-    assert!(e.errno().is_some(), "{e}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"not a device\n",
+        "the file was not written"
+    );
+    // A directory: opening it for writing fails in the kernel with EISDIR, before any
+    // ioctl, for every kind of device; the message names the path and the errno.
+    let dir = PathBuf::from("/dev");
+    let errnos = [
+        (
+            "i2c",
+            I2cBus::open_path(&dir).map(drop).unwrap_err().errno(),
+        ),
+        ("gpio", Chip::open(&dir).map(drop).unwrap_err().errno()),
+        (
+            "spi",
+            SpidevDevice::open(&dir).map(drop).unwrap_err().errno(),
+        ),
+        ("uio", Uio::open_path(&dir).map(drop).unwrap_err().errno()),
+    ];
+    for (kind, errno) in errnos {
+        assert_eq!(errno, Some(libc::EISDIR), "{kind} on /dev");
+    }
+    let e = I2cBus::open_path(&dir).unwrap_err().to_string();
+    assert!(e.contains("/dev") && e.contains("EISDIR"), "{e}");
+    // Paths that do not exist: ENOENT, naming the path.
+    let e = I2cBus::open_path("/dev/i2c-999").unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENOENT), "{e}");
+    assert!(e.to_string().contains("/dev/i2c-999"), "{e}");
     let e = Chip::open("/dev/gpiochip999").unwrap_err();
     assert_eq!(e.errno(), Some(libc::ENOENT), "{e}");
     assert!(e.to_string().contains("/dev/gpiochip999"), "{e}");
+    let e = SpidevDevice::open("/dev/spidev9.9").unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENOENT), "{e}");
+    assert!(e.to_string().contains("/dev/spidev9.9"), "{e}");
     let e = Uio::open(99).unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENOENT), "{e}");
     assert!(e.to_string().contains("uio99"), "{e}");
 }
 
 #[test]
 fn i2c_addresses_out_of_range_are_refused_before_the_kernel() {
+    // Each refused address, cut to 7 bits (`& 0x7f`) or to a byte (`as u8`) as a careless
+    // conversion would, lands on one of the stub's chips (0x48, 0x50, 0x52) or on 0x00 /
+    // 0x7f; were any sent, that chip's register would change.
     let bus = stub();
-    let before: Vec<u8> = (0..8)
-        .map(|r| bus.smbus_read_byte_data(0x48, r).unwrap())
-        .collect();
-    for addr in [0x80u16, 0xff, 0x3ff, 0x400, u16::MAX] {
-        let e = bus.smbus_write_byte_data(addr, 0, 0x55).unwrap_err();
+    let chips = [0x48u16, 0x50, 0x52];
+    let reg = 0xE7u8; // used by no other guest test
+    for c in chips {
+        bus.smbus_write_byte_data(c, reg, 0xA5).unwrap();
+    }
+    let refused = [
+        0x80u16,
+        0xC8,
+        0xD0,
+        0xD2,
+        0xFF,
+        0x148,
+        0x150,
+        0x1D2,
+        0x3FF,
+        0x400,
+        0x450,
+        0x8048,
+        u16::MAX,
+    ];
+    for addr in refused {
+        let e = bus.smbus_write_byte_data(addr, reg, 0x5A).unwrap_err();
         assert!(
-            matches!(e, i2c::Error::InvalidAddress { .. }),
+            matches!(e, i2c::Error::InvalidAddress { addr: a, ten_bit: false, .. } if a == addr),
             "{addr:#x}: {e:?}"
         );
         assert!(
-            e.to_string().contains(&format!("{addr:#x}")) || e.to_string().contains("address"),
+            e.to_string().contains(&format!(
+                "{addr:#x} is not a valid 7-bit I2C address (at most 0x7f)"
+            )),
             "{e}"
+        );
+        assert_eq!(e.errno(), None, "no system call was made: {e}");
+    }
+    for c in chips {
+        assert_eq!(
+            bus.smbus_read_byte_data(c, reg).unwrap(),
+            0xA5,
+            "chip {c:#x}: a refused address reached it"
         );
     }
     // 10-bit addressing goes up to 0x3ff and no further, on an adapter that has it.
     let mut p = parport();
-    let e = p
-        .transaction(
-            embedded_hal::i2c::TenBitAddress::from(0x400u16),
-            &mut [Operation::Write(&[0])],
-        )
-        .unwrap_err();
-    assert!(matches!(e, i2c::Error::InvalidAddress { .. }), "{e:?}");
-    let after: Vec<u8> = (0..8)
-        .map(|r| bus.smbus_read_byte_data(0x48, r).unwrap())
-        .collect();
-    assert_eq!(before, after, "nothing was written");
+    for addr in [0x400u16, 0x450, u16::MAX] {
+        let e = p
+            .transaction(
+                embedded_hal::i2c::TenBitAddress::from(addr),
+                &mut [Operation::Write(&[0])],
+            )
+            .unwrap_err();
+        assert!(
+            matches!(e, i2c::Error::InvalidAddress { addr: a, ten_bit: true, .. } if a == addr),
+            "{addr:#x}: {e:?}"
+        );
+        assert!(e.to_string().contains("(at most 0x3ff)"), "{e}");
+    }
 }
 
 #[test]
@@ -106,15 +169,21 @@ fn absurd_i2c_lengths_are_refused_and_zero_lengths_work() {
             "{n}: the buffer was touched"
         );
     }
-    // Zero-length messages are legal I2C (a quick write probes an address).
+    // Zero-length messages are legal I2C (a quick write probes an address): the kernel
+    // carries them and answers success on the plain adapter...
     bus.write(0x50u8, &[]).unwrap();
     bus.transaction(
         0x50u8,
         &mut [Operation::Write(&[]), Operation::Read(&mut [])],
     )
-    .unwrap_or(());
+    .unwrap();
+    // ...and on the SMBus-only stub a zero-length write is a quick command that really
+    // reaches the adapter: a chip acknowledges, an empty address does not (ENODEV).
+    let mut stub = stub();
+    stub.write(0x50u8, &[]).unwrap();
+    let e = stub.write(0x49u8, &[]).unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENODEV), "{e}");
     // SMBus blocks carry at most 32 bytes.
-    let stub = stub();
     let e = stub
         .smbus_write_block_data(0x52, 0x40, &[0u8; 33])
         .unwrap_err();

@@ -12,8 +12,6 @@ mod common;
 use common::{env, stub};
 
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -43,42 +41,89 @@ fn rss_kib() -> u64 {
 /// with the number of operations.
 const RSS_SLACK_KIB: u64 = 1024;
 
+/// What one soak thread saw: the operations the kernel answered with success, the
+/// read-backs equal to the value just written, the first failure or mismatch, and the
+/// last value it wrote to each of its registers (`(address, register, value)`: four byte
+/// registers, then the word register).
+struct SmbusTally {
+    answered: u64,
+    matched: u64,
+    first_problem: Option<String>,
+    last_bytes: Vec<(u16, u8, u8)>,
+    last_word: Option<(u16, u8, u16)>,
+}
+
 #[test]
 fn a_million_smbus_operations_from_four_threads_read_back_what_was_written() {
     let bus = stub();
-    let done = Arc::new(AtomicU64::new(0));
     let per_thread = SMBUS_OPS / SMBUS_THREADS;
-    let run = |warmup: bool| -> Vec<thread::JoinHandle<u64>> {
+    let run = |warmup: bool| -> Vec<thread::JoinHandle<SmbusTally>> {
         (0..SMBUS_THREADS)
             .map(|t| {
                 let bus = bus.clone();
-                let done = done.clone();
                 let n = if warmup { per_thread / 20 } else { per_thread };
                 thread::spawn(move || {
                     // Each thread its own registers (0xC0 + 8t ..) on a chip of its own
                     // when there are enough chips.
                     let addr = [0x48u16, 0x50, 0x52, 0x48][t as usize % 4];
                     let base = 0xC0 + 8 * t as u8;
-                    let mut ops = 0u64;
+                    let mut tally = SmbusTally {
+                        answered: 0,
+                        matched: 0,
+                        first_problem: None,
+                        last_bytes: Vec::new(),
+                        last_word: None,
+                    };
+                    let mut last = [None::<u8>; 4];
+                    let problem = |tally: &mut SmbusTally, what: String| {
+                        if tally.first_problem.is_none() {
+                            tally.first_problem = Some(what);
+                        }
+                    };
                     let mut k = 0u32;
-                    while ops < n {
+                    // Each round is a write and a read: n operations in n / 2 rounds.
+                    while u64::from(k) < n / 2 {
                         let reg = base + (k % 4) as u8;
-                        if k % 8 == 7 {
+                        let (wrote, read) = if k % 8 == 7 {
                             let v = (k as u16).wrapping_mul(31) ^ (t as u16) << 12;
-                            bus.smbus_write_word_data(addr, base + 4, v).unwrap();
-                            let r = bus.smbus_read_word_data(addr, base + 4).unwrap();
-                            assert_eq!(r, v, "thread {t} word at {addr:#x}/{:#x}", base + 4);
+                            let w = bus.smbus_write_word_data(addr, base + 4, v);
+                            tally.last_word = Some((addr, base + 4, v));
+                            let r = bus.smbus_read_word_data(addr, base + 4);
+                            (w.map(|_| u32::from(v)), r.map(u32::from))
                         } else {
                             let v = (k as u8).wrapping_mul(7) ^ t as u8;
-                            bus.smbus_write_byte_data(addr, reg, v).unwrap();
-                            let r = bus.smbus_read_byte_data(addr, reg).unwrap();
-                            assert_eq!(r, v, "thread {t} byte at {addr:#x}/{reg:#x}");
+                            let w = bus.smbus_write_byte_data(addr, reg, v);
+                            last[(k % 4) as usize] = Some(v);
+                            let r = bus.smbus_read_byte_data(addr, reg);
+                            (w.map(|_| u32::from(v)), r.map(u32::from))
+                        };
+                        match (wrote, read) {
+                            (Ok(w), Ok(r)) => {
+                                tally.answered += 2;
+                                if r == w {
+                                    tally.matched += 1;
+                                } else {
+                                    let what = format!(
+                                        "thread {t} round {k}: wrote {w:#x}, read back {r:#x} \
+                                         at {addr:#x}"
+                                    );
+                                    problem(&mut tally, what);
+                                }
+                            }
+                            (w, r) => {
+                                tally.answered += u64::from(w.is_ok()) + u64::from(r.is_ok());
+                                let what = format!("thread {t} round {k}: {w:?} / {r:?}");
+                                problem(&mut tally, what);
+                            }
                         }
-                        ops += 2;
                         k += 1;
                     }
-                    done.fetch_add(ops, Ordering::Relaxed);
-                    ops
+                    tally.last_bytes = last
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| Some((addr, base + i as u8, (*v)?)))
+                        .collect();
+                    tally
                 })
             })
             .collect()
@@ -89,15 +134,38 @@ fn a_million_smbus_operations_from_four_threads_read_back_what_was_written() {
     }
     let before = rss_kib();
     let t0 = Instant::now();
-    let total: u64 = run(false).into_iter().map(|h| h.join().unwrap()).sum();
+    let tallies: Vec<SmbusTally> = run(false).into_iter().map(|h| h.join().unwrap()).collect();
     let secs = t0.elapsed().as_secs_f64();
     let after = rss_kib();
+    let answered: u64 = tallies.iter().map(|t| t.answered).sum();
+    let matched: u64 = tallies.iter().map(|t| t.matched).sum();
     println!(
-        "smbus soak: {total} operations from {SMBUS_THREADS} threads in {secs:.1} s \
-         ({:.0}/s); RSS {before} -> {after} KiB",
-        total as f64 / secs
+        "smbus soak: {answered} operations answered from {SMBUS_THREADS} threads in {secs:.1} s \
+         ({:.0}/s), {matched} read-backs equal to the write; RSS {before} -> {after} KiB",
+        answered as f64 / secs
     );
-    assert!(total >= SMBUS_OPS, "{total}");
+    let problems: Vec<&String> = tallies
+        .iter()
+        .filter_map(|t| t.first_problem.as_ref())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(answered, SMBUS_OPS, "operations the kernel answered");
+    assert_eq!(
+        matched,
+        SMBUS_OPS / 2,
+        "read-backs equal to the value written"
+    );
+    // The chips hold what each thread wrote last, read again now the threads are done.
+    for t in &tallies {
+        assert_eq!(t.last_bytes.len(), 4);
+        for &(addr, reg, v) in &t.last_bytes {
+            let r = bus.smbus_read_byte_data(addr, reg).unwrap();
+            assert_eq!(r, v, "{addr:#x} register {reg:#x} after the soak");
+        }
+        let (addr, reg, v) = t.last_word.expect("a word was written");
+        let r = bus.smbus_read_word_data(addr, reg).unwrap();
+        assert_eq!(r, v, "{addr:#x} word register {reg:#x} after the soak");
+    }
     assert!(
         after <= before + RSS_SLACK_KIB,
         "RSS grew {before} -> {after} KiB"
@@ -132,6 +200,10 @@ fn gpio_events_from_several_threads_arrive_each_once_in_order() {
                     .with_consumer("udrv-soak")
                     .request()
                     .unwrap();
+                // What the kernel delivered: events read, and the line sequence number
+                // it gave the last one (how many edges it numbered on this line).
+                let mut read = 0u32;
+                let mut numbered = 0u32;
                 for i in 0..per_thread {
                     let rising = i % 2 == 0;
                     sim_pull(line, rising);
@@ -148,6 +220,8 @@ fn gpio_events_from_several_threads_arrive_each_once_in_order() {
                     assert_eq!(e.offset, line);
                     assert_eq!(e.line_seqno, Some(i + 1), "line {line} event {i}");
                     assert_eq!(e.lost_before, Some(0), "line {line} event {i}");
+                    read += 1;
+                    numbered = e.line_seqno.unwrap();
                 }
                 assert_eq!(req.lost_events(), Some(0));
                 assert!(
@@ -155,19 +229,22 @@ fn gpio_events_from_several_threads_arrive_each_once_in_order() {
                     "an extra event"
                 );
                 sim_pull(line, false);
-                per_thread
+                (read, numbered)
             })
         })
         .collect();
-    let total: u32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let seen: Vec<(u32, u32)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let secs = t0.elapsed().as_secs_f64();
     let after = rss_kib();
+    let read: u32 = seen.iter().map(|s| s.0).sum();
+    let numbered: u32 = seen.iter().map(|s| s.1).sum();
     println!(
-        "gpio soak: {total} events on {GPIO_THREADS} lines in {secs:.1} s ({:.0}/s); \
-         RSS {before} -> {after} KiB",
-        f64::from(total) / secs
+        "gpio soak: {read} events read on {GPIO_THREADS} lines in {secs:.1} s ({:.0}/s), the \
+         kernel numbered {numbered}; RSS {before} -> {after} KiB",
+        f64::from(read) / secs
     );
-    assert!(total >= GPIO_EVENTS, "{total}");
+    // Each line's edges, numbered by the kernel 1, 2, ... without a gap, each read once.
+    assert_eq!(seen, vec![(per_thread, per_thread); GPIO_THREADS as usize]);
     assert!(
         after <= before + RSS_SLACK_KIB,
         "RSS grew {before} -> {after} KiB"

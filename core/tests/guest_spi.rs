@@ -3,7 +3,9 @@
 //! Fixture (xtask/guest/fixtures.sh): spidev bound to the device of the spi-lm70llp
 //! parallel-port master (a bit-banged controller: `SPI_CPOL | SPI_CPHA | SPI_3WIRE` mode
 //! bits, but only a mode 0 word routine; any word size up to 32 bits; nothing answers,
-//! so MISO reads 0x00).
+//! so MISO reads 0x00). The all-zero read-backs here show lengths, splitting and errors,
+//! not byte order: a lost, repeated or reordered byte is checked against a chip that
+//! answers, the Pi tier's W25Q flash (`core/tests/rpi_spi_order.rs`).
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
 mod common;

@@ -45,28 +45,24 @@ fn references(doc: &str) -> Vec<(String, String)> {
     v
 }
 
-/// Whether `src` defines `fn name(` (a whole word).
-fn defines(src: &str, name: &str) -> bool {
-    let pat = format!("fn {name}(");
-    src.match_indices(&pat).any(|(i, _)| {
-        i == 0 || !src.as_bytes()[i - 1].is_ascii_alphanumeric() && src.as_bytes()[i - 1] != b'_'
-    })
-}
-
-/// The test functions of a file: after `#[test]` / `#[tokio::test]`, and the functions of
-/// `proptest!` blocks.
+/// The test functions of a file: the functions right after `#[test]` or
+/// `#[tokio::test]` (other attributes such as `#[should_panic]` may come between), in
+/// plain code and in `proptest!` blocks (whose tests carry `#[test]` too). A helper, a
+/// commented-out test or a function that only mentions `#[test]` in a string is not one.
 fn tests_in(src: &str) -> Vec<String> {
     let mut v = Vec::new();
     let mut after_attr = false;
-    let mut in_proptest = false;
     for line in src.lines() {
         let t = line.trim_start();
-        if t.starts_with("proptest!") {
-            in_proptest = true;
+        if t.starts_with("//") {
+            continue;
         }
         if t.starts_with("#[test]") || t.starts_with("#[tokio::test") {
             after_attr = true;
             continue;
+        }
+        if t.starts_with("#[") {
+            continue; // another attribute between `#[test]` and its function
         }
         let name = t
             .strip_prefix("async fn ")
@@ -74,18 +70,29 @@ fn tests_in(src: &str) -> Vec<String> {
             .and_then(|r| r.split(['(', '<']).next())
             .map(str::to_string);
         if let Some(n) = name {
-            // Functions of a proptest! block are indented one level inside it.
-            let prop = in_proptest && line.starts_with("    fn ");
-            if after_attr || prop {
+            if after_attr {
                 v.push(n);
             }
-            after_attr = false;
         }
-        if in_proptest && line.starts_with('}') {
-            in_proptest = false;
+        if !t.is_empty() {
+            after_attr = false;
         }
     }
     v
+}
+
+/// The references of `doc` that do not name a test function (`#[test]` or
+/// `#[tokio::test]`) of their file; `read` gives a file's text by its path.
+fn missing_tests(doc: &str, read: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut missing = Vec::new();
+    for (path, func) in references(doc) {
+        match read(&path) {
+            Some(src) if tests_in(&src).contains(&func) => {}
+            Some(_) => missing.push(format!("{path}::{func} (no test function of that name)")),
+            None => missing.push(format!("{path}::{func} (no such file)")),
+        }
+    }
+    missing
 }
 
 fn doc() -> String {
@@ -97,14 +104,7 @@ fn every_test_named_in_reliability_md_exists() {
     let doc = doc();
     let refs = references(&doc);
     assert!(refs.len() > 60, "only {} test references found", refs.len());
-    let mut missing = Vec::new();
-    for (path, func) in &refs {
-        match std::fs::read_to_string(root().join(path)) {
-            Ok(src) if defines(&src, func) => {}
-            Ok(_) => missing.push(format!("{path}::{func} (no such function)")),
-            Err(_) => missing.push(format!("{path}::{func} (no such file)")),
-        }
-    }
+    let missing = missing_tests(&doc, |path| std::fs::read_to_string(root().join(path)).ok());
     assert!(
         missing.is_empty(),
         "docs/RELIABILITY.md names missing tests:\n{}",
@@ -162,8 +162,8 @@ fn every_reliability_test_is_in_the_table() {
 
 #[test]
 fn the_checker_finds_tests_and_references() {
-    let src = "#[test]\nfn a() {}\nfn helper() {}\nproptest! {\n    #[test]\n    fn b(x in 0..1) {}\n    fn c(\n        y in 0..1,\n    ) {}\n}\nfn d() {}\n#[tokio::test]\nasync fn e() {}\n";
-    assert_eq!(tests_in(src), ["a", "b", "c", "e"]);
+    let src = "#[test]\nfn a() {}\nfn helper() {}\nproptest! {\n    #[test]\n    fn b(x in 0..1) {}\n    fn c(\n        y in 0..1,\n    ) {}\n}\nfn d() {}\n#[tokio::test]\nasync fn e() {}\n#[test]\n#[should_panic]\nfn f() {}\n// #[test]\nfn g() {}\n#[test]\nconst X: u8 = 0;\nfn h() {}\n";
+    assert_eq!(tests_in(src), ["a", "b", "e", "f"]);
     assert_eq!(
         references("| x | `core/tests/a.rs::f_1`, `not::this`, `b.rs::g` |"),
         [
@@ -171,9 +171,26 @@ fn the_checker_finds_tests_and_references() {
             ("b.rs".to_string(), "g".to_string())
         ]
     );
-    assert!(
-        defines("fn foo(x: u8)", "foo")
-            && !defines("fn foobar()", "foo")
-            && !defines("fn xfoo()", "foo")
+}
+
+#[test]
+fn a_table_naming_a_helper_or_a_missing_function_fails() {
+    let file = "#[test]\nfn real_test() { helper() }\n\nfn helper() {}\n\n#[tokio::test]\nasync fn async_test() {}\n";
+    let read = |path: &str| (path == "x/tests/t.rs").then(|| file.to_string());
+    let ok = "| a | b | `x/tests/t.rs::real_test`, `x/tests/t.rs::async_test` |";
+    assert_eq!(missing_tests(ok, read), Vec::<String>::new());
+    // A helper is a function of the file but not a test: the table may not name it.
+    let helper = "| a | b | `x/tests/t.rs::real_test`, `x/tests/t.rs::helper` |";
+    assert_eq!(
+        missing_tests(helper, read),
+        ["x/tests/t.rs::helper (no test function of that name)"]
+    );
+    let gone = "| a | b | `x/tests/t.rs::nowhere`, `x/tests/u.rs::real_test` |";
+    assert_eq!(
+        missing_tests(gone, read),
+        [
+            "x/tests/t.rs::nowhere (no test function of that name)",
+            "x/tests/u.rs::real_test (no such file)"
+        ]
     );
 }

@@ -84,21 +84,55 @@ fn calib_bytes(c: &Calibration) -> (Vec<u8>, Vec<u8>) {
     (a, b)
 }
 
+/// The datasheet's double precision temperature formula (BME280 §8.1,
+/// `BME280_compensate_T_double`, the same as BMP280 §8.1), written here from the datasheet
+/// independently of the driver's integer code: (`t_fine` unrounded, °C).
+fn temperature_double(c: &Calibration, adc_t: i32) -> (f64, f64) {
+    let x = adc_t as f64;
+    let var1 = (x / 16384.0 - c.t1 as f64 / 1024.0) * c.t2 as f64;
+    let d = x / 131072.0 - c.t1 as f64 / 8192.0;
+    let var2 = d * d * c.t3 as f64;
+    (var1 + var2, (var1 + var2) / 5120.0)
+}
+
+/// The datasheet's double precision pressure formula (BME280 §8.1,
+/// `BME280_compensate_P_double`), in Pa.
+fn pressure_double(c: &Calibration, t_fine: i32, adc_p: i32) -> f64 {
+    let mut var1 = t_fine as f64 / 2.0 - 64000.0;
+    let mut var2 = var1 * var1 * c.p6 as f64 / 32768.0;
+    var2 += var1 * c.p5 as f64 * 2.0;
+    var2 = var2 / 4.0 + c.p4 as f64 * 65536.0;
+    var1 = (c.p3 as f64 * var1 * var1 / 524288.0 + c.p2 as f64 * var1) / 524288.0;
+    var1 = (1.0 + var1 / 32768.0) * c.p1 as f64;
+    assert!(var1 != 0.0, "the datasheet returns 0 here");
+    let mut p = 1048576.0 - adc_p as f64;
+    p = (p - var2 / 4096.0) * 6250.0 / var1;
+    var1 = c.p9 as f64 * p * p / 2147483648.0;
+    var2 = p * c.p8 as f64 / 32768.0;
+    p + (var1 + var2 + c.p7 as f64) / 16.0
+}
+
 #[test]
 fn datasheet_worked_example() {
-    // BMP280 datasheet §3.12, table "Compensation formula in 32 bit fixed point" worked
-    // example: adc_T = 519888 -> t_fine = 128422, T = 2508 (25.08 °C);
-    // adc_P = 415148 -> p = 25767236 (Q24.8) = 100653.27 Pa. That printed code is known
-    // to be 3 LSB (0.012 Pa) off what the published 64-bit formula computes (25767233);
-    // we check the formula's value against the figure within those 3 LSB, and the
-    // pascal value exactly.
+    // BMP280 datasheet §3.12, the worked example for these trimming parameters (the
+    // BME280 shares the T and P formulas): adc_T = 519888 -> var1 = 128793.1787,
+    // var2 = -370.8917052, t_fine = 128422, T = 25.08 °C; adc_P = 415148 ->
+    // p = 100653.27 Pa. The example's figures are the double precision formula's; the
+    // integer (Q24.8) result "may deviate slightly": 25767233 / 256 = 100653.254 Pa.
     let c = example_calibration();
+    let (tf_d, t_d) = temperature_double(&c, 519888);
+    assert!((tf_d - (128793.1787 - 370.8917052)).abs() < 1e-3, "{tf_d}");
+    assert!((t_d - 25.08).abs() < 0.005, "{t_d}");
+    assert!(
+        (pressure_double(&c, 128422, 415148) - 100653.27).abs() < 0.015,
+        "the formula above is the datasheet's"
+    );
+    // The driver's integer code against the datasheet's figures.
     let tf = compensation::t_fine(&c, 519888);
     assert_eq!(tf, 128422);
     assert_eq!(compensation::temperature(tf), 2508);
     let p = compensation::pressure(&c, tf, 415148);
-    assert!((p as i64 - 25767236).abs() <= 3, "{p}");
-    assert_eq!(p / 256, 100653);
+    assert!((p as f64 / 256.0 - 100653.27).abs() < 0.02, "{p}");
     let raw = RawData {
         pressure: 415148,
         temperature: 519888,
@@ -107,7 +141,37 @@ fn datasheet_worked_example() {
     let m = compensate::<()>(&c, &raw, true).unwrap();
     assert_eq!(m.temperature.as_millicelsius(), 25_080);
     assert_eq!(m.pressure.unwrap().as_pascal(), 100653);
+    assert!((m.pressure.unwrap().as_q24_8_pascal() as f64 / 256.0 - 100653.27).abs() < 0.02);
     assert_eq!(m.humidity, None, "0x8000 = skipped");
+}
+
+#[test]
+fn temperature_and_pressure_int_match_datasheet_double() {
+    // Over the sensor's range (adc_T 400 000..640 000 is about -13..63 °C with these
+    // parameters; adc_P 200 000..700 000 about 1300..490 hPa), the driver's integer
+    // formulas against the datasheet's double ones written above. The integer code
+    // truncates: t_fine within 2, T within one output step (0.01 °C), p within 0.02 Pa
+    // (5 Q24.8 steps; the datasheet gives the 64-bit integer code a resolution of
+    // 1/256 Pa).
+    let c = example_calibration();
+    for adc_t in (400_000..=640_000).step_by(8_000) {
+        let tf = compensation::t_fine(&c, adc_t);
+        let (tf_d, t_d) = temperature_double(&c, adc_t);
+        assert!(
+            (tf as f64 - tf_d).abs() <= 2.0,
+            "adc_T {adc_t}: {tf} vs {tf_d}"
+        );
+        let t = compensation::temperature(tf) as f64 / 100.0;
+        assert!((t - t_d).abs() <= 0.01, "adc_T {adc_t}: {t} vs {t_d}");
+        for adc_p in (200_000..=700_000).step_by(2_500) {
+            let p = compensation::pressure(&c, tf, adc_p) as f64 / 256.0;
+            let p_d = pressure_double(&c, tf, adc_p);
+            assert!(
+                (p - p_d).abs() <= 0.02,
+                "adc_T {adc_t} adc_P {adc_p}: int {p} double {p_d}"
+            );
+        }
+    }
 }
 
 /// The datasheet's floating point humidity formula (BME280 §8.1,
@@ -193,11 +257,13 @@ fn i2c_init_config_forced_measurement() {
     bme.set_config(cfg).unwrap();
     let meas = bme.measure_forced(&mut delay).unwrap();
     assert_eq!(meas.temperature.as_millicelsius(), 25_080);
-    assert_eq!(
-        meas.pressure.unwrap().as_q24_8_pascal(),
-        compensation::pressure(&c, 128422, 415148)
+    // The datasheet's example value (BMP280 §3.12: 100653.27 Pa) within 0.02 Pa.
+    let p = meas.pressure.unwrap();
+    assert!(
+        (p.as_q24_8_pascal() as f64 / 256.0 - 100653.27).abs() < 0.02,
+        "{p:?}"
     );
-    assert_eq!(meas.pressure.unwrap().as_pascal(), 100653);
+    assert_eq!(p.as_pascal(), 100653);
     assert_eq!(meas.humidity, None);
     delay.done();
     m.done();

@@ -32,6 +32,34 @@ fn conversion_formula_endpoints() {
     common::check_sensirion_conversion(65535.0, convert_temperature, convert_humidity);
 }
 
+/// Raw words and their values worked out by hand from the datasheet's formulas (§4.13:
+/// `T = -45 + 175 * S_T / (2^16 - 1)`, `RH = 100 * S_RH / (2^16 - 1)`), rounded to the
+/// nearest milli-unit: (S, T in m°C, RH in m%RH).
+/// - 0x0001: 175 / 65535 = 0.00267 -> -44.99733 °C; 100 / 65535 = 0.00153 %RH.
+/// - 0x1000 = 4096: 716800 / 65535 = 10.93767 -> -34.06233 °C; 409600 / 65535 = 6.25010.
+/// - 0x2000 = 8192: 1433600 / 65535 = 21.87533 -> -23.12467 °C; 819200 / 65535 = 12.50019.
+/// - 0x6666 = 26214 = 0.4 * 65535 exactly: -45 + 70 = 25 °C; 40 %RH.
+/// - 0x8000 = 32768: 5734400 / 65535 = 87.50134 -> 42.50134 °C; 3276800 / 65535 = 50.00076.
+/// - 0xA3D7 = 41943: 7340025 / 65535 = 112.00160 -> 67.00160 °C; 4194300 / 65535 = 64.00092.
+/// - 0xFFFF: -45 + 175 = 130 °C; 100 %RH.
+const HAND_VECTORS: [(u16, i32, u32); 7] = [
+    (0x0001, -44_997, 2),
+    (0x1000, -34_062, 6_250),
+    (0x2000, -23_125, 12_500),
+    (0x6666, 25_000, 40_000),
+    (0x8000, 42_501, 50_001),
+    (0xA3D7, 67_002, 64_001),
+    (0xFFFF, 130_000, 100_000),
+];
+
+#[test]
+fn conversion_hand_computed_vectors() {
+    for (s, t, h) in HAND_VECTORS {
+        assert_eq!(convert_temperature(s).as_millicelsius(), t, "S_T {s:#06x}");
+        assert_eq!(convert_humidity(s).as_millipercent(), h, "S_RH {s:#06x}");
+    }
+}
+
 #[test]
 fn single_shot_bytes() {
     let mut data = word(0x6666);
@@ -52,8 +80,9 @@ fn single_shot_bytes() {
     let mut delay = CheckedDelay::new(&[D::blocking_delay_us(15_500)]);
     let mut s = Sht3x::new(m.clone(), ADDR);
     let r = s.measure(Repeatability::High, &mut delay).unwrap();
-    assert_eq!(r.temperature, convert_temperature(0x6666));
-    assert_eq!(r.humidity.as_millipercent(), 50_001); // 100 * 32768 / 65535
+    // 0x6666 -> 25.000 °C, 0x8000 -> 50.001 %RH (HAND_VECTORS).
+    assert_eq!(r.temperature.as_millicelsius(), 25_000);
+    assert_eq!(r.humidity.as_millipercent(), 50_001);
     let r = block_on(s.measure_stretching_async(Repeatability::Medium)).unwrap();
     // 26214 / 65535 = 0.4 exactly: -45 + 175 * 0.4 = 25 °C
     assert_eq!(r.temperature.as_millicelsius(), 25_000);
@@ -91,7 +120,9 @@ fn periodic_heater_status_bytes() {
     s.start_periodic(Rate::Mps10, Repeatability::Medium)
         .unwrap();
     let r = s.fetch().unwrap();
-    assert_eq!(r.humidity, convert_humidity(0x2000));
+    // 0x1000 -> -34.062 °C, 0x2000 -> 12.500 %RH (HAND_VECTORS).
+    assert_eq!(r.temperature.as_millicelsius(), -34_062);
+    assert_eq!(r.humidity.as_millipercent(), 12_500);
     s.stop_periodic().unwrap();
     s.start_art().unwrap();
     s.set_heater(true).unwrap();
