@@ -31,7 +31,8 @@ pub struct Reads {
 }
 
 impl Reads {
-    /// The calling thread's counter: call it on the thread that runs the capture.
+    /// The calling thread's counter: call it on the thread that runs the capture (not on
+    /// the one that waits: reading `/proc` counts as reading too).
     pub fn this_thread() -> Reads {
         // `PID/task/TID`, relative to /proc.
         let me = std::fs::read_link("/proc/thread-self").expect("read /proc/thread-self");
