@@ -3,18 +3,32 @@
 //! is read back by the real `tshark`.
 
 mod common;
+#[path = "../../rs485/tests/common/reads.rs"]
+mod reads;
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{frame, wait_open};
+use common::frame;
+use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
-/// How long the capture gets to finish its set-up once it has the port open.
-const SETTLE: Duration = Duration::from_millis(100);
+/// Waits until the capture has created `out`, which it does once its port is open and set
+/// up (earlier bytes are discarded): frames sent from then on are captured.
+fn wait_started(out: &Path) {
+    let deadline = Instant::now() + READ_WAIT;
+    while !out.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "udrv capture did not create {} in {READ_WAIT:?}",
+            out.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
 /// A fresh directory for one test's capture file, removed when the test ends (pass or
 /// fail): keep it until the capture process is done with it.
@@ -88,10 +102,9 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let dir = scratch();
     let out = dir.path().join("sigint.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    wait_started(&out);
     drop(pty.slave.take());
-    send(&mut pty.master, &exchange());
-    std::thread::sleep(Duration::from_millis(200));
+    send_frames(&mut pty.master, &exchange(), &Reads::process(child.id()));
     let st = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -110,10 +123,13 @@ fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
     let dir = scratch();
     let out = dir.path().join("vanish.pcapng");
     let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    wait_started(&out);
     drop(pty.slave.take());
-    send(&mut pty.master, &exchange()[..2]);
-    std::thread::sleep(Duration::from_millis(200));
+    send_frames(
+        &mut pty.master,
+        &exchange()[..2],
+        &Reads::process(child.id()),
+    );
     drop(pty.master); // the adapter is unplugged
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -138,8 +154,9 @@ fn frame_count_limit_and_json_summary() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    wait_started(&out);
     drop(pty.slave.take());
+    // (The capture stops by itself after two frames: the third may find nobody reading.)
     send(&mut pty.master, &exchange());
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -4,16 +4,21 @@
 //! time the file must be readable by the real `tshark` (exit status 0, no "cut short")
 //! up to the last complete frame, and the exit status and message must say what happened.
 //! (SIGINT and an unplugged port are in `capture_cli.rs`.)
+//!
+//! Frames are sent once the capture says it is capturing, and a signal comes once the
+//! frames it must find are in the file: no step relies on time passing.
 
 mod common;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{frame, wait_open};
+use common::frame;
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
@@ -21,8 +26,9 @@ use udrv_core::serial::Pty;
 const SIGKILL: i32 = 9;
 const SIGXFSZ: i32 = 25;
 
-/// How long the capture gets to finish its set-up once it has the port open.
-const SETTLE: Duration = Duration::from_millis(100);
+/// How long any one wait may take before the test fails: a guard against a hung capture,
+/// far above what any step takes.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// A read-holding-registers request for register `n` (unit 0x11).
 fn request(n: u16) -> Vec<u8> {
@@ -35,23 +41,62 @@ fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-dur-").unwrap()
 }
 
+/// A running `udrv capture`, its stderr read line by line as it comes.
+struct Capture {
+    child: Child,
+    lines: Receiver<String>,
+    reader: JoinHandle<()>,
+    seen: Vec<String>,
+}
+
 /// `udrv capture PORT -w OUT ...`, started through `sh -c` with `pre` run first (to set
-/// a limit or a signal disposition that the `exec`'d capture inherits).
-fn spawn(port: &Path, out: &Path, format: &str, pre: &str) -> Child {
+/// a limit or a signal disposition that the `exec`'d capture inherits). Returns once the
+/// capture says it is capturing: the port is open and set up, the file's header written.
+fn spawn(port: &Path, out: &Path, format: &str, pre: &str) -> Capture {
     let cmd = format!(
         "{pre} exec \"$0\" capture \"$1\" -w \"$2\" --format {format} --line '115200 8N1' --linktype upper_pdu"
     );
-    Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .arg(env!("CARGO_BIN_EXE_udrv"))
         .arg(port)
         .arg(out)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn udrv capture")
+        .expect("spawn udrv capture");
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut cap = Capture {
+        child,
+        lines,
+        reader,
+        seen: Vec::new(),
+    };
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match cap.lines.recv_timeout(left) {
+            Ok(l) => {
+                let started = l.starts_with("capturing on ");
+                cap.seen.push(l);
+                if started {
+                    return cap;
+                }
+            }
+            Err(e) => panic!(
+                "udrv capture did not say `capturing on` ({e}); stderr: {:?}",
+                cap.seen
+            ),
+        }
+    }
 }
 
 /// Sends frames `from..to` with real silences between them.
@@ -83,26 +128,40 @@ fn tshark(file: &Path) -> (Vec<u16>, bool, String) {
 
 /// Waits until tshark sees `n` frames in the file (flushed per frame while live).
 fn wait_frames(file: &Path, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + WAIT;
     while tshark(file).0.len() < n {
         assert!(
             Instant::now() < deadline,
-            "the frames never reached {}",
-            file.display()
+            "{n} frames never reached {}: tshark reads {:?}",
+            file.display(),
+            tshark(file).0
         );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-fn finish(child: Child) -> (Output, String) {
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    (o, err)
+/// Waits (at most [`WAIT`], else kills it and fails) for the capture to exit: its status
+/// and all of its stderr.
+fn finish(mut cap: Capture) -> (ExitStatus, String) {
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = cap.child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = cap.child.kill();
+            panic!("udrv capture did not exit; stderr: {:?}", cap.seen);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    cap.reader.join().unwrap();
+    cap.seen.extend(cap.lines.try_iter());
+    (status, cap.seen.join("\n"))
 }
 
-fn kill(child: &Child, sig: &str) {
+fn kill(cap: &Capture, sig: &str) {
     assert!(Command::new("kill")
-        .args([sig, &child.id().to_string()])
+        .args([sig, &cap.child.id().to_string()])
         .status()
         .unwrap()
         .success());
@@ -114,15 +173,14 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
     for format in ["pcapng", "pcap"] {
         let mut pty = Pty::open().unwrap();
         let out = dir.path().join(format!("kill.{format}"));
-        let child = spawn(&pty.slave_path, &out, format, "");
-        wait_open(child.id(), &pty.slave_path, SETTLE);
+        let cap = spawn(&pty.slave_path, &out, format, "");
         drop(pty.slave.take());
         send(&mut pty.master, 0, 5);
         // Each live frame is flushed as it is cut: tshark sees them before the kill.
         wait_frames(&out, 4);
-        kill(&child, "-KILL");
-        let (o, _) = finish(child);
-        assert_eq!(o.status.signal(), Some(SIGKILL));
+        kill(&cap, "-KILL");
+        let (status, _) = finish(cap);
+        assert_eq!(status.signal(), Some(SIGKILL));
         // Reopened after the kill: every frame cut before it, cleanly.
         let (regs, clean, err) = tshark(&out);
         assert!(clean, "{format}: {err}");
@@ -136,15 +194,14 @@ fn sigterm_ends_the_capture_cleanly_and_says_so() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("term.pcapng");
-    let child = spawn(&pty.slave_path, &out, "pcapng", "");
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let cap = spawn(&pty.slave_path, &out, "pcapng", "");
     drop(pty.slave.take());
     send(&mut pty.master, 0, 3);
-    wait_frames(&out, 2);
-    std::thread::sleep(Duration::from_millis(100));
-    kill(&child, "-TERM");
-    let (o, err) = finish(child);
-    assert!(o.status.success(), "{:?}: {err}", o.status);
+    // All three are in the file (each is cut as it comes: a request's length is known).
+    wait_frames(&out, 3);
+    kill(&cap, "-TERM");
+    let (status, err) = finish(cap);
+    assert!(status.success(), "{status:?}: {err}");
     assert!(err.contains("SIGTERM") && err.contains("3 frames"), "{err}");
     let (regs, clean, terr) = tshark(&out);
     assert!(clean, "{terr}");
@@ -155,21 +212,20 @@ fn sigterm_ends_the_capture_cleanly_and_says_so() {
 /// 1 and a message naming the file and the error, and leaves a file tshark reads cleanly.
 fn capture_until_full(out: &Path, format: &str, pre: &str, expect: &str) {
     let mut pty = Pty::open().unwrap();
-    let child = spawn(&pty.slave_path, out, format, pre);
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let cap = spawn(&pty.slave_path, out, format, pre);
     drop(pty.slave.take());
     // 8 KiB of frames cannot fit in 4 KiB.
     send(&mut pty.master, 0, 400);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child_running(&child) {
+    let deadline = Instant::now() + WAIT;
+    while child_running(&cap.child) {
         assert!(
             Instant::now() < deadline,
             "the capture did not stop on a full disk"
         );
         send(&mut pty.master, 400, 401);
     }
-    let (o, err) = finish(child);
-    assert_eq!(o.status.code(), Some(1), "{:?}: {err}", o.status);
+    let (status, err) = finish(cap);
+    assert_eq!(status.code(), Some(1), "{status:?}: {err}");
     assert!(
         err.contains(&out.display().to_string()) && err.contains(expect),
         "{err}"
@@ -234,12 +290,11 @@ fn a_file_size_limit_that_kills_leaves_a_readable_file() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("xfsz.pcapng");
-    let child = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let cap = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
     drop(pty.slave.take());
     send(&mut pty.master, 0, 400);
-    let (o, _) = finish(child);
-    assert_eq!(o.status.signal(), Some(SIGXFSZ), "{:?}", o.status);
+    let (status, _) = finish(cap);
+    assert_eq!(status.signal(), Some(SIGXFSZ), "{status:?}");
     let (regs, _clean, err) = tshark(&out);
     // The earlier frames are all there, in order, whatever tshark says about the tail.
     assert!(regs.len() > 10, "{regs:?}: {err}");

@@ -4,27 +4,34 @@
 //! (udev on a replug), more frames come, SIGINT ends the capture; the one file must hold
 //! every frame in order with the gap commented, as the real `tshark` reads it. And a port
 //! that stays away ends the capture after the wait with a valid file and exit status 1.
+//!
+//! No step sleeps and hopes: the test waits for what the capture prints (`capturing on`,
+//! `went away`, `is back after`) and writes each frame once the capture has read the
+//! previous one (rs485's `tests/common/reads.rs`), every wait with a deadline that only
+//! stops a hung capture.
 
 mod common;
+#[path = "../../rs485/tests/common/reads.rs"]
+mod reads;
 #[path = "../../rs485/tests/common/unplug.rs"]
 mod unplug;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::{frame, wait_open};
+use common::frame;
+use reads::{send_frames, Reads};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 use unplug::{point, unplug};
 
-/// How long the capture gets to finish its set-up once it has the port open.
-const SETTLE: Duration = Duration::from_millis(100);
-/// How long any one wait may take before the test fails.
-const WAIT: Duration = Duration::from_secs(20);
+/// How long any one wait may take before the test fails: a guard against a hung capture,
+/// far above what any step takes.
+const WAIT: Duration = Duration::from_secs(60);
 
 fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-reconnect-").unwrap()
@@ -35,13 +42,11 @@ fn request(n: u16) -> Vec<u8> {
     frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
 }
 
-/// Sends requests for registers `from..to` with real silences between them.
-fn send(master: &mut std::fs::File, from: u16, to: u16) {
-    for n in from..to {
-        master.write_all(&request(n)).unwrap();
-        master.flush().unwrap();
-        thread::sleep(Duration::from_millis(15));
-    }
+/// Sends requests for registers `from..to`, each read by the capture (`reads`) before a
+/// silence and the next one.
+fn send(master: &mut std::fs::File, from: u16, to: u16, reads: &Reads) {
+    let frames: Vec<Vec<u8>> = (from..to).map(request).collect();
+    send_frames(master, &frames, reads);
 }
 
 /// A running `udrv capture`, its stderr read line by line as it comes.
@@ -153,22 +158,19 @@ fn an_unplugged_port_that_comes_back_is_captured_into_the_same_file() {
     let mut a = Pty::open().unwrap();
     point(&link, &a.slave_path);
     let mut cap = Capture::spawn(&link, &out, "--reconnect");
-    wait_open(cap.child.id(), &a.slave_path, SETTLE);
+    cap.line("capturing on"); // the port is open and set up
+    let reads = Reads::process(cap.child.id());
     drop(a.slave.take());
-    send(&mut a.master, 1, 4);
-    thread::sleep(Duration::from_millis(100));
+    send(&mut a.master, 1, 4, &reads);
     let mut b = Pty::open().unwrap();
     unplug(&link, a);
     let gone = cap.line("went away");
     assert!(gone.contains("waiting up to 3600 s"), "{gone}");
-    thread::sleep(Duration::from_millis(300));
     point(&link, &b.slave_path);
-    let back = cap.line("is back after");
+    let back = cap.line("is back after"); // opened and set up again
     assert!(back.contains(link.to_str().unwrap()), "{back}");
-    wait_open(cap.child.id(), &b.slave_path, SETTLE);
     drop(b.slave.take());
-    send(&mut b.master, 4, 7);
-    thread::sleep(Duration::from_millis(200));
+    send(&mut b.master, 4, 7, &reads);
     let st = Command::new("kill")
         .args(["-INT", &cap.child.id().to_string()])
         .status()
@@ -205,15 +207,20 @@ fn a_port_that_stays_away_ends_the_capture_after_the_wait() {
     let mut a = Pty::open().unwrap();
     point(&link, &a.slave_path);
     let mut cap = Capture::spawn(&link, &out, "--reconnect=1");
-    wait_open(cap.child.id(), &a.slave_path, SETTLE);
+    cap.line("capturing on");
+    let reads = Reads::process(cap.child.id());
     drop(a.slave.take());
-    send(&mut a.master, 1, 3);
-    thread::sleep(Duration::from_millis(100));
-    unplug(&link, a);
+    send(&mut a.master, 1, 3, &reads);
+    // Taken before the unplug, so the capture's wait cannot have begun earlier.
     let t0 = Instant::now();
+    unplug(&link, a);
     cap.line("waiting up to 1 s");
     let (status, err) = cap.wait();
-    assert!(t0.elapsed() >= Duration::from_millis(900), "{err}");
+    assert!(
+        t0.elapsed() >= Duration::from_secs(1),
+        "ended after {:?}, before the 1 s it was given: {err}",
+        t0.elapsed()
+    );
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains("did not come back within 1 s") && err.contains("valid"),

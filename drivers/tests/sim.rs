@@ -3,9 +3,14 @@
 //! `SimSpiDevice` operations, and `SimLine` levels, edges, subscriptions and waits.
 #![cfg(feature = "sim")]
 
+#[path = "../../core/tests/common/asleep.rs"]
+mod asleep;
+
+use asleep::{Sleeper, ASLEEP_WAIT};
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c, NoAcknowledgeSource, Operation};
 use embedded_hal::spi::{Operation as SpiOp, SpiDevice};
 use embedded_hal_async::digital::Wait;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use udrv_drivers::sim::*;
@@ -208,15 +213,27 @@ fn lines_report_levels_edges_and_wake_waiters() {
     line.set(true);
     assert_eq!(line.edges(), (1, 1));
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![false, true]);
-    // A blocking wait and an async wait, each woken by another thread.
+    // A blocking wait and an async wait, each woken by another thread once this one is
+    // asleep in it (not after a guessed delay: a late wait would see the wrong change).
     let l2 = line.clone();
+    let waiter = Sleeper::this_thread("the test thread");
+    let woken = Arc::new(AtomicBool::new(false));
+    let woken2 = woken.clone();
     let t = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(20));
+        // (Past the deadline the change comes anyway: the test then fails, not hangs.)
+        waiter.asleep_within(ASLEEP_WAIT);
         l2.set(false);
-        std::thread::sleep(Duration::from_millis(20));
+        while !woken2.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        waiter.asleep_within(ASLEEP_WAIT);
         l2.set(true);
     });
-    assert!(!line.wait_change(Duration::from_secs(5)));
+    assert!(
+        !line.wait_change(ASLEEP_WAIT * 2),
+        "the change to low woke the wait"
+    );
+    woken.store(true, Ordering::SeqCst);
     let mut w = line.clone();
     block_on(w.wait_for_rising_edge()).unwrap();
     t.join().unwrap();

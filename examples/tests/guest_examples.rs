@@ -17,6 +17,9 @@
 //! 0x10-0x9f of it, and write what they read first).
 #![cfg(udrv_guest)]
 
+#[path = "../../core/tests/common/asleep.rs"]
+mod asleep;
+
 use std::time::Duration;
 
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
@@ -143,13 +146,13 @@ fn peripherals_of_a_real_board() {
     rt.block_on(async {
         let mut int = pi.open_input(PinSpec::Physical(11)).unwrap();
         let pull = sim_file(17, "pull");
-        let t = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
+        // The edge comes once the runtime's thread is asleep: the wait is set up.
+        let t = asleep::when_asleep(move || {
             std::fs::write(pull, "pull-down").unwrap();
         });
-        tokio::time::timeout(Duration::from_secs(5), int.wait_for_falling_edge())
+        tokio::time::timeout(Duration::from_secs(60), int.wait_for_falling_edge())
             .await
-            .expect("the edge within 5 s")
+            .expect("the falling edge (waited 60 s)")
             .unwrap();
         t.join().unwrap();
     });

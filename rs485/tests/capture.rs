@@ -2,8 +2,13 @@
 //! exchange with real silences of several milliseconds. Every frame must come out once,
 //! in order, with its CRC status; the file must be valid whatever stopped the capture
 //! (the port vanishing, a stop flag, SIGTERM or SIGINT in a child process).
+//!
+//! Before the port goes or the capture is stopped, the test waits until the capture has
+//! read every byte sent (`common/reads.rs`), never for a guessed time.
 
 mod common;
+#[path = "common/reads.rs"]
+mod reads;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +22,7 @@ use std::time::Duration;
 use common::*;
 use pcap_parser::pcapng::Block;
 use pcap_parser::PcapNGCapture;
+use reads::{send_frames, write_read, Reads, GAP};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
@@ -29,12 +35,13 @@ fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-rs485-capture-").unwrap()
 }
 
-/// Tells the test thread when the capture has started.
-struct Started(mpsc::Sender<()>);
+/// Tells the test thread when the capture has started, with the read counter of the
+/// capture's thread (`started` is called on it).
+struct Started(mpsc::Sender<Reads>);
 
 impl Progress for Started {
     fn started(&mut self, _: &[Interface]) {
-        let _ = self.0.send(());
+        let _ = self.0.send(Reads::this_thread());
     }
 }
 
@@ -134,12 +141,12 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started
+    let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");
     drop(pty.slave.take());
     let frames = exchange();
-    send(&mut pty.master, &frames, Duration::from_millis(5));
+    send_frames(&mut pty.master, &frames, &reads);
     drop(pty); // hang-up: the port vanishes
     let summary = cap.join().unwrap().unwrap();
     assert!(
@@ -209,13 +216,13 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started
+    let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");
     let frames = exchange();
     for pair in frames.chunks(2) {
-        send(&mut a.master, &pair[..1], Duration::from_millis(4));
-        send(&mut b.master, &pair[1..], Duration::from_millis(4));
+        send_frames(&mut a.master, &pair[..1], &reads);
+        send_frames(&mut b.master, &pair[1..], &reads);
     }
     drop(a);
     let summary = cap.join().unwrap().unwrap();
@@ -299,12 +306,11 @@ fn rotation_by_size_writes_valid_files() {
     };
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started
+    let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");
     let frames = exchange();
-    send(&mut pty.master, &frames, Duration::from_millis(4));
-    thread::sleep(Duration::from_millis(50));
+    send_frames(&mut pty.master, &frames, &reads);
     stop.store(true, Ordering::SeqCst);
     let summary = cap.join().unwrap().unwrap();
     assert_eq!(summary.reason, StopReason::Stopped);
@@ -366,14 +372,14 @@ fn child_capture_until_signal() {
             };
             let (tx_started, rx_started) = mpsc::channel();
             let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-            rx_started
+            let reads = rx_started
                 .recv_timeout(Duration::from_secs(10))
                 .expect("capture did not start");
             let frames = exchange();
-            send(&mut pty.master, &frames[..7], Duration::from_millis(4));
+            send_frames(&mut pty.master, &frames[..7], &reads);
             // A response cut short when the stop comes: kept, flagged too short.
-            pty.master.write_all(&frames[7][..5]).unwrap();
-            thread::sleep(Duration::from_millis(20));
+            thread::sleep(GAP);
+            write_read(&mut pty.master, &frames[7][..5], &reads);
             stop.store(true, Ordering::SeqCst);
             let summary = cap.join().unwrap().unwrap();
             assert_eq!(summary.reason, StopReason::Stopped);
@@ -498,12 +504,11 @@ fn extcap_capture_into_a_fifo() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("tshark is needed: apt-get install -y tshark");
-    rx_started
+    let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");
     let frames = exchange();
-    send(&mut pty.master, &frames[..4], Duration::from_millis(4));
-    thread::sleep(Duration::from_millis(50));
+    send_frames(&mut pty.master, &frames[..4], &reads);
     drop(pty);
     let summary = cap.join().unwrap().unwrap();
     assert_eq!(summary.stats.frames, 4, "{summary:?}");
