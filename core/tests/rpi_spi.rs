@@ -27,7 +27,7 @@ fn write_enable(dev: &mut SpidevDevice) {
 }
 
 fn wait_ready(dev: &mut SpidevDevice) {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while status(dev) & 0x01 != 0 {
         assert!(Instant::now() < deadline, "flash stays busy");
     }
