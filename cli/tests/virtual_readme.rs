@@ -557,10 +557,10 @@ fn matches_shown(out: &[&str], shown: &[String]) -> bool {
     true
 }
 
-/// Runs a document's command as the test runs it: on the virtual board (`--board virtual`
-/// unless it names a board) at `time`, in `dir`, with no standard input, absolute paths
-/// outside `/dev` moved into `dir`, and a `read` that would go on forever bounded by `-n 1`.
-fn run_doc_command(c: &DocCommand, dir: &Path, time: &str) -> (Vec<String>, Output) {
+/// The arguments the test runs a document's command with, in `dir`: on the virtual board
+/// (`--board virtual` unless it names a board), absolute paths outside `/dev` moved into
+/// `dir`, and a `read` that would go on forever bounded by its own `-n 1`.
+fn test_args(c: &DocCommand, dir: &Path) -> Vec<String> {
     let mut args: Vec<String> = c
         .run
         .args
@@ -600,6 +600,13 @@ fn run_doc_command(c: &DocCommand, dir: &Path, time: &str) -> (Vec<String>, Outp
     if sub.as_deref() == Some("read") && has(&["-w", "--watch"]) && !has(&["-n", "--count"]) {
         args.extend(["-n".to_string(), "1".to_string()]);
     }
+    args
+}
+
+/// Runs a document's command as the test runs it (`test_args`) in `dir`, at `time`, with no
+/// standard input (a write that asks first is refused, never left waiting).
+fn run_doc_command(c: &DocCommand, dir: &Path, time: &str) -> (Vec<String>, Output) {
+    let args = test_args(c, dir);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_udrv"));
     cmd.args(&args)
         .current_dir(dir)
@@ -816,4 +823,40 @@ fn the_command_parser_reads_shell_as_sh_does() {
     ));
     assert!(!matches_shown(&["a", "b", "c"], &s(&["a", "...", "b"])));
     assert!(!matches_shown(&["a"], &s(&["a", "...", "a"])));
+}
+
+#[test]
+fn a_documented_read_that_repeats_runs_one_round() {
+    // `read -w SECONDS` alone reads until interrupted: the test bounds it with `-n 1`.
+    let c = DocCommand {
+        doc: "d".to_string(),
+        line: 1,
+        text: "udrv read -w 1 bme280@i2c-1:0x76".to_string(),
+        run: udrv_command("udrv read -w 1 bme280@i2c-1:0x76").unwrap(),
+        shown: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let want = "--board virtual read -w 1 bme280@i2c-1:0x76 -n 1";
+    assert_eq!(test_args(&c, dir.path()).join(" "), want);
+    let (_, o) = run_doc_command(&c, dir.path(), TIME);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+}
+
+#[test]
+fn paths_outside_dev_go_into_the_tests_folder() {
+    let line = "udrv man --dir /usr/share/man/man1 --x=/etc/y /dev/spidev0.0";
+    let c = DocCommand {
+        doc: "d".to_string(),
+        line: 1,
+        text: line.to_string(),
+        run: udrv_command(line).unwrap(),
+        shown: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    assert_eq!(
+        test_args(&c, dir.path()).join(" "),
+        format!("--board virtual man --dir {d}/usr/share/man/man1 --x={d}/etc/y /dev/spidev0.0")
+    );
 }
