@@ -184,9 +184,9 @@ struct Block {
     line: usize,
     /// Its lines, without the fence's indentation.
     lines: Vec<String>,
-    /// The document's text between the previous block (or a heading) and this one.
+    /// The document's text between the previous block and this one.
     before: String,
-    /// Whether a heading or another block lies between the previous block and this one.
+    /// Whether a heading lies between the previous block and this one.
     after_heading: bool,
 }
 
@@ -228,6 +228,7 @@ struct DocCommand {
 }
 
 impl DocCommand {
+    /// Where it is, for messages: `DOC:LINE: `the line``.
     fn place(&self) -> String {
         format!("{}:{}: `{}`", self.doc, self.line, self.text)
     }
