@@ -708,7 +708,26 @@ pub fn format_json(dev: &Device, read: &ChipRead) -> serde_json::Value {
     })
 }
 
+/// `udrv read --list`: the chips udrv reads. With `--json`, one document: an array of
+/// the chips (a list, not a stream).
 fn list(cli: &Cli) -> Outcome {
+    if cli.json {
+        let chips: Vec<serde_json::Value> = chips::CHIPS
+            .iter()
+            .map(|c| {
+                json!({
+                    "chip": c.name,
+                    "aliases": c.aliases,
+                    "addresses": c.addresses,
+                    "spi": c.spi,
+                    "reads": c.reads,
+                    "id_register": c.id_register,
+                })
+            })
+            .collect();
+        json_line(&serde_json::Value::Array(chips));
+        return Ok(());
+    }
     for c in chips::CHIPS {
         let mut buses = Vec::new();
         if !c.addresses.is_empty() {
@@ -717,18 +736,7 @@ fn list(cli: &Cli) -> Outcome {
         if c.spi {
             buses.push("SPI".to_string());
         }
-        if cli.json {
-            json_line(&json!({
-                "chip": c.name,
-                "aliases": c.aliases,
-                "addresses": c.addresses,
-                "spi": c.spi,
-                "reads": c.reads,
-                "id_register": c.id_register,
-            }));
-        } else {
-            outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
-        }
+        outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
     }
     Ok(())
 }

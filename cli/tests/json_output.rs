@@ -43,10 +43,7 @@ enum Shape {
 /// lead, not fixed here), by their arguments, with what is wrong. The test checks that
 /// they are still broken, so that whoever fixes one removes it from this list (and from
 /// the "Known deviations" of docs/cli-json.md).
-const KNOWN_BROKEN: &[(&str, &str)] = &[(
-    "read --list",
-    "cli/src/read.rs prints one object per chip per line; not a stream, so one array",
-)];
+const KNOWN_BROKEN: &[(&str, &str)] = &[];
 
 /// Commands whose output is not JSON by design: a shell script and roff.
 const NOT_JSON: &[&str] = &["completions", "man"];
