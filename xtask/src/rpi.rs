@@ -798,7 +798,17 @@ impl Host {
                 for f in arg(0)?.split(',') {
                     cmd.args(["-e", f]);
                 }
-                let out = util::output(&mut cmd)?;
+                // A minute at most: the guest waits for this answer.
+                let out = match crate::runner::exec(
+                    &mut cmd,
+                    Duration::from_secs(60),
+                    crate::runner::Stderr::File,
+                ) {
+                    (crate::runner::Ended::Exit(0), out, _) => out,
+                    (ended, _, err) => {
+                        return Err(format!("tshark {}: {}", util::describe(&ended), err.trim()))
+                    }
+                };
                 Ok(out.lines().collect::<Vec<_>>().join("|").replace('\t', ","))
             }
             "uart-clear" => {
