@@ -27,6 +27,12 @@ use crate::{Cli, Failure, Outcome};
 
 pub use lines::Scope;
 
+/// Chips and periods, as libgpiod's tools explain them after their options.
+const CHIPS_AND_PERIODS: &str =
+    "Chips: N, gpiochipN or /dev/gpiochipN (and, in udrv, a chip's label).\n\
+Periods: a whole number and a unit, us, ms, s or m (minutes); milliseconds without one \
+(10ms, 500us, 2s, 20).";
+
 /// `udrv gpio ...`
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
@@ -39,20 +45,36 @@ pub enum Cmd {
     #[command(disable_version_flag = true, infer_long_args = true)]
     Info(InfoArgs),
     /// Read values of GPIO lines (as gpioget).
-    #[command(disable_version_flag = true, infer_long_args = true)]
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
     Get(GetArgs),
     /// Set values of GPIO lines and hold them until killed (as gpioset 2.x): `-z` holds
     /// them from a background process and returns, `-t` toggles them, `-t 0` sets them
     /// and exits.
-    #[command(disable_version_flag = true, infer_long_args = true)]
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
     Set(SetArgs),
     /// Wait for edge events on GPIO lines and print them (as gpiomon), with kernel
     /// timestamps; lost events are reported on stderr.
-    #[command(disable_version_flag = true, infer_long_args = true)]
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
     Mon(MonArgs),
     /// Wait for changes to the info of GPIO lines (requested, released, reconfigured)
     /// and print them (as gpionotify).
-    #[command(disable_version_flag = true, infer_long_args = true)]
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
     Notify(NotifyArgs),
 }
 
