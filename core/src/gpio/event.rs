@@ -36,6 +36,14 @@ pub struct EdgeEvent {
     pub lost_before: Option<u32>,
 }
 
+/// Now, in nanoseconds on `CLOCK_MONOTONIC`: the clock of line-info change timestamps and
+/// (by default) of edge-event timestamps, to relate them to the wall clock as gpionotify
+/// does (`SystemTime::now()` read around this call).
+pub fn monotonic_now_ns() -> u64 {
+    let d = crate::sys::fs::clock_monotonic();
+    d.as_secs() * 1_000_000_000 + u64::from(d.subsec_nanos())
+}
+
 /// Turns request sequence numbers into "lost before" counts.
 ///
 /// The kernel numbers each request's events from 1 and, when its buffer is full, drops
@@ -101,6 +109,17 @@ impl EdgeEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_monotonic_clock_never_goes_back() {
+        let mut last = monotonic_now_ns();
+        assert!(last > 0);
+        for _ in 0..1000 {
+            let now = monotonic_now_ns();
+            assert!(now >= last, "{now} < {last}");
+            last = now;
+        }
+    }
 
     #[test]
     fn consecutive_numbers_lose_nothing() {

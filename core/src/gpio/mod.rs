@@ -68,7 +68,7 @@ use std::time::Duration;
 pub use chip::{Chip, ChipInfo, InfoChangeEvent, InfoChangeKind, LineInfo};
 pub use config::{Config, LineSettings};
 pub use error::{AbiLimit, Error, InvalidConfig, Operation, Result};
-pub use event::{EdgeEvent, EdgeKind};
+pub use event::{monotonic_now_ns, EdgeEvent, EdgeKind};
 pub use hal::Pin;
 pub use request::{EdgeEvents, Request, RequestBuilder};
 

@@ -26,6 +26,18 @@ pub(crate) unsafe trait Pod: Copy + 'static {
 // SAFETY: an integer.
 unsafe impl Pod for u32 {}
 
+/// `CLOCK_MONOTONIC` now: the clock of the kernel's GPIO event timestamps.
+pub(crate) fn clock_monotonic() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call;
+    // CLOCK_MONOTONIC always exists on Linux, so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// Sets `O_NONBLOCK` on `fd` (keeping its other status flags).
 pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: F_GETFL takes no argument and only reads the descriptor's flags.

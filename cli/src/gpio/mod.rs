@@ -1,0 +1,611 @@
+//! `udrv gpio`: detect, info, get, set, mon, notify, spelled as libgpiod 2.x's tools
+//! (gpiodetect, gpioinfo, gpioget, gpioset, gpiomon, gpionotify) are: the same options,
+//! the same periods (`-p 10ms`), the same output. udrv adds, never contradicts: `--json`,
+//! chips by label, lines as `CHIP:OFFSET`, `--abi-v1`, `mon --buffer` and lost-event
+//! reports. The README's "Differences from libgpiod's tools" lists what still differs.
+//!
+//! Lines are named the way users think of them: by the name the kernel publishes
+//! (`button`, `GPIO17`), by offset on a chip given with `-c` (`-c gpiochip0 17`), or as
+//! `CHIP:OFFSET` where CHIP is `gpiochip0`, `/dev/gpiochip0`, `0` or a chip label
+//! (`pinctrl-bcm2711:17`).
+
+mod events;
+mod format;
+mod lines;
+mod period;
+mod set;
+mod show;
+mod tz;
+
+use std::path::Path;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Subcommand, ValueEnum};
+use udrv_core::gpio::{self, Bias, Drive, EdgeDetection, EventClock, Request, RequestBuilder};
+
+use crate::{Cli, Failure, Outcome};
+
+pub use lines::Scope;
+
+/// Chips and periods, as libgpiod's tools explain them after their options.
+const CHIPS_AND_PERIODS: &str =
+    "Chips: N, gpiochipN or /dev/gpiochipN (and, in udrv, a chip's label).\n\
+Periods: a whole number and a unit, us, ms, s or m (minutes); milliseconds without one \
+(10ms, 500us, 2s, 20).";
+
+/// `udrv gpio ...`
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// List GPIO chips, their labels and number of lines (as gpiodetect): all, or the
+    /// chips given (N, gpiochipN, /dev/gpiochipN or a label).
+    #[command(disable_version_flag = true, infer_long_args = true)]
+    Detect(DetectArgs),
+    /// Print information about GPIO lines: every chip's, one chip's (-c) or the lines
+    /// named (as gpioinfo): name, direction, bias, drive, edges, consumer.
+    #[command(disable_version_flag = true, infer_long_args = true)]
+    Info(InfoArgs),
+    /// Read values of GPIO lines (as gpioget).
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
+    Get(GetArgs),
+    /// Set values of GPIO lines and hold them until killed (as gpioset 2.x): `-z` holds
+    /// them from a background process and returns, `-t` toggles them, `-t 0` sets them
+    /// and exits.
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
+    Set(SetArgs),
+    /// Wait for edge events on GPIO lines and print them (as gpiomon), with kernel
+    /// timestamps; lost events are reported on stderr.
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
+    Mon(MonArgs),
+    /// Wait for changes to the info of GPIO lines (requested, released, reconfigured)
+    /// and print them (as gpionotify).
+    #[command(
+        disable_version_flag = true,
+        infer_long_args = true,
+        after_help = CHIPS_AND_PERIODS
+    )]
+    Notify(NotifyArgs),
+}
+
+/// `-v`/`--version`, as every libgpiod tool takes it (`-V` too, as udrv's other
+/// commands).
+#[derive(Args, Debug)]
+pub struct Version {
+    /// Print version information and exit.
+    #[arg(short = 'v', short_alias = 'V', long = "version", action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+/// Options shared by get, set and mon.
+#[derive(Args, Debug)]
+pub struct LineOpts {
+    #[command(flatten)]
+    scope: Scope,
+    /// Treat the lines as active low.
+    #[arg(short = 'l', long = "active-low")]
+    active_low: bool,
+    /// Line bias: pull-up, pull-down or disabled (default: leave it unchanged).
+    #[arg(short = 'b', long = "bias", value_enum, value_name = "BIAS")]
+    bias: Option<BiasArg>,
+    /// Consumer name the kernel shows for the lines (default: udrv-get, udrv-set,
+    /// udrv-mon, so that gpioinfo tells udrv's requests from libgpiod's).
+    #[arg(short = 'C', long = "consumer", value_name = "NAME")]
+    consumer: Option<String>,
+    /// Use the GPIO uAPI v1 (default: v2 with fallback to v1 on old kernels).
+    #[arg(long = "abi-v1")]
+    abi_v1: bool,
+    #[command(flatten)]
+    version: Version,
+}
+
+/// `--bias` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BiasArg {
+    /// Pull-up resistor.
+    PullUp,
+    /// Pull-down resistor.
+    PullDown,
+    /// No pull.
+    Disabled,
+}
+
+/// `--drive` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DriveArg {
+    /// Drive high and low.
+    PushPull,
+    /// Drive low only.
+    OpenDrain,
+    /// Drive high only.
+    OpenSource,
+}
+
+/// `--edges` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EdgesArg {
+    /// Inactive to active.
+    Rising,
+    /// Active to inactive.
+    Falling,
+    /// Both.
+    Both,
+}
+
+/// `--event-clock` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    /// CLOCK_MONOTONIC (the default).
+    Monotonic,
+    /// CLOCK_REALTIME (printed as UTC unless --localtime).
+    Realtime,
+    /// A hardware timestamp engine.
+    Hte,
+}
+
+/// `notify --event` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InfoEventArg {
+    /// The line was requested.
+    Requested,
+    /// The line was released.
+    Released,
+    /// The line's configuration changed.
+    Reconfigured,
+}
+
+/// `-t`'s periods.
+#[derive(Clone, Debug)]
+pub struct Periods(pub Vec<Duration>);
+
+fn parse_periods(s: &str) -> Result<Periods, String> {
+    period::parse_list(s).map(Periods)
+}
+
+/// `udrv gpio detect`
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    version: Version,
+    /// Chips: N, gpiochipN, /dev/gpiochipN or (udrv) a label; all chips when absent.
+    #[arg(value_name = "CHIP")]
+    chips: Vec<String>,
+}
+
+/// `udrv gpio info`
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// Don't quote line or consumer names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    #[command(flatten)]
+    version: Version,
+    /// Lines: names, or offsets with -c; all lines when absent. (udrv: a chip given here,
+    /// without -c, lists that chip's lines.)
+    #[arg(value_name = "LINE")]
+    lines: Vec<String>,
+}
+
+/// `udrv gpio get`
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    #[command(flatten)]
+    opts: LineOpts,
+    /// Leave the line direction unchanged, not forced to input.
+    #[arg(short = 'a', long = "as-is")]
+    as_is: bool,
+    /// Wait this long between requesting the lines and reading the values.
+    #[arg(short = 'p', long = "hold-period", value_parser = period::parse, value_name = "PERIOD")]
+    hold_period: Option<Duration>,
+    /// Display line values as '0' (inactive) or '1' (active) (udrv: also -n).
+    #[arg(short = 'n', long = "numeric")]
+    numeric: bool,
+    /// Don't quote line names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    /// Lines: names, offsets with -c, or (udrv) CHIP:OFFSET.
+    #[arg(required = true, value_name = "LINE")]
+    lines: Vec<String>,
+}
+
+/// `udrv gpio set`
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    #[command(flatten)]
+    opts: LineOpts,
+    /// Output drive: push-pull (the default), open-drain or open-source.
+    #[arg(short = 'd', long = "drive", value_enum, value_name = "DRIVE")]
+    drive: Option<DriveArg>,
+    /// The minimum time to hold the lines at the requested values (each toggle period
+    /// is at least this long).
+    #[arg(short = 'p', long = "hold-period", value_parser = period::parse, value_name = "PERIOD")]
+    hold_period: Option<Duration>,
+    /// Toggle the lines after each period; when the last period is 0, exit after the
+    /// sequence, else repeat it. `-t 0` sets the lines and exits at once.
+    #[arg(short = 't', long = "toggle", value_parser = parse_periods, value_name = "PERIOD[,PERIOD]...")]
+    toggle: Option<Periods>,
+    /// Set the values, then return and hold them from a background process (until it is
+    /// killed).
+    #[arg(short = 'z', long = "daemonize")]
+    daemonize: bool,
+    /// Print "Setting line 'X'..." once the lines are set.
+    #[arg(long = "banner")]
+    banner: bool,
+    /// Don't quote line names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    /// Holding until killed is the default (as for gpioset 2.x); this was udrv's spelling
+    /// for it and is still accepted.
+    #[arg(long = "hold", hide = true)]
+    hold: bool,
+    /// Accepted and ignored: set does not ask for confirmation, as gpioset does not.
+    #[arg(short = 'y', long = "yes", hide = true)]
+    yes: bool,
+    /// LINE=VALUE pairs; VALUE is 1/0, active/inactive, on/off, true/false (udrv: also
+    /// high/low, in any case); LINE may be quoted ("LINE"=VALUE).
+    #[arg(required = true, value_name = "LINE=VALUE")]
+    assignments: Vec<String>,
+}
+
+/// `udrv gpio mon`
+#[derive(Args, Debug)]
+pub struct MonArgs {
+    #[command(flatten)]
+    opts: LineOpts,
+    /// Edges to report: rising, falling or both (with -l, rising is inactive to active).
+    #[arg(
+        short = 'e',
+        long = "edges",
+        value_enum,
+        default_value = "both",
+        value_name = "EDGES"
+    )]
+    edges: EdgesArg,
+    /// Clock of the event timestamps: monotonic (the default), realtime (printed as UTC)
+    /// or hte.
+    #[arg(short = 'E', long = "event-clock", value_enum, value_name = "CLOCK")]
+    event_clock: Option<ClockArg>,
+    /// Custom output format: %o offset, %l line name, %c chip name, %e event type (1
+    /// rising, 2 falling), %E rising/falling, %S timestamp in seconds, %U as UTC, %L as
+    /// local time, %% a percent sign; udrv adds %s and %n, the kernel's sequence numbers
+    /// (of the request, of the line).
+    #[arg(short = 'F', long = "format", value_name = "FMT")]
+    format: Option<String>,
+    /// Exit (status 0) when no event comes for this period.
+    #[arg(long = "idle-timeout", value_parser = period::parse, value_name = "PERIOD")]
+    idle_timeout: Option<Duration>,
+    /// Debounce the lines with this period (uAPI v2).
+    #[arg(short = 'p', long = "debounce-period", value_parser = period::parse, value_name = "PERIOD")]
+    debounce: Option<Duration>,
+    /// Exit after this many events (0: never).
+    #[arg(
+        short = 'n',
+        long = "num-events",
+        default_value_t = 0,
+        value_name = "NUM"
+    )]
+    num_events: u64,
+    /// Don't print the events.
+    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
+    quiet: bool,
+    /// Print timestamps as local time (and use the realtime clock unless -E says).
+    #[arg(long = "localtime", overrides_with = "utc")]
+    localtime: bool,
+    /// Print timestamps as UTC (and use the realtime clock unless -E says).
+    #[arg(long = "utc", overrides_with = "localtime")]
+    utc: bool,
+    /// Don't quote line names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    /// Print "Monitoring line 'X'..." once edge detection is on (on stdout as gpiomon;
+    /// with --json on stderr, keeping stdout JSON).
+    #[arg(long = "banner")]
+    banner: bool,
+    /// Kernel event buffer size in events (uAPI v2; default 16 per line).
+    #[arg(long = "buffer", value_name = "EVENTS")]
+    buffer: Option<u32>,
+    /// Lines: names, offsets with -c, or (udrv) CHIP:OFFSET.
+    #[arg(required = true, value_name = "LINE")]
+    lines: Vec<String>,
+}
+
+/// `udrv gpio notify`
+#[derive(Args, Debug)]
+pub struct NotifyArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// Events to report: requested, released or reconfigured (default: all).
+    #[arg(short = 'e', long = "event", value_enum, value_name = "EVENT")]
+    event: Option<InfoEventArg>,
+    /// Custom output format: %o offset, %l line name, %c chip name, %e event type (1
+    /// requested, 2 released, 3 reconfigured), %E its name, %a the line's attributes, %C
+    /// its consumer, %S timestamp in seconds, %U as UTC, %L as local time, %% a percent
+    /// sign.
+    #[arg(short = 'F', long = "format", value_name = "FMT")]
+    format: Option<String>,
+    /// Exit (status 0) when no event comes for this period.
+    #[arg(long = "idle-timeout", value_parser = period::parse, value_name = "PERIOD")]
+    idle_timeout: Option<Duration>,
+    /// Exit after this many events (0: never).
+    #[arg(
+        short = 'n',
+        long = "num-events",
+        default_value_t = 0,
+        value_name = "NUM"
+    )]
+    num_events: u64,
+    /// Don't print the events.
+    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
+    quiet: bool,
+    /// Convert the timestamps to local time.
+    #[arg(long = "localtime", overrides_with = "utc")]
+    localtime: bool,
+    /// Convert the timestamps to UTC.
+    #[arg(long = "utc", overrides_with = "localtime")]
+    utc: bool,
+    /// Don't quote line or consumer names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    /// Print "Watching line 'X'..." once the lines are watched (on stdout as gpionotify;
+    /// with --json on stderr).
+    #[arg(long = "banner")]
+    banner: bool,
+    #[command(flatten)]
+    version: Version,
+    /// Lines: names, offsets with -c, or (udrv) CHIP:OFFSET.
+    #[arg(required = true, value_name = "LINE")]
+    lines: Vec<String>,
+}
+
+/// Runs an `udrv gpio` command.
+pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
+    match cmd {
+        Cmd::Detect(a) => show::detect(&a.chips, cli),
+        Cmd::Info(a) => show::info(a, cli),
+        Cmd::Get(a) => show::get(a, cli),
+        Cmd::Set(a) => set::set(a, cli),
+        Cmd::Mon(a) => events::mon(a, cli),
+        Cmd::Notify(a) => events::notify(a, cli),
+    }
+}
+
+fn fail(e: gpio::Error) -> Failure {
+    Failure::op(e)
+}
+
+/// A request builder for `offsets` on `chip` with the shared options applied.
+fn builder(chip: &Path, offsets: &[u32], opts: &LineOpts, consumer: &str) -> RequestBuilder {
+    let mut b = Request::builder();
+    b.on_chip(chip)
+        .with_consumer(opts.consumer.as_deref().unwrap_or(consumer));
+    b.with_lines(offsets);
+    if opts.active_low {
+        b.as_active_low();
+    }
+    if let Some(bias) = opts.bias {
+        b.with_bias(match bias {
+            BiasArg::PullUp => Bias::PullUp,
+            BiasArg::PullDown => Bias::PullDown,
+            BiasArg::Disabled => Bias::Disabled,
+        });
+    }
+    if opts.abi_v1 {
+        b.with_abi(gpio::Abi::V1);
+    }
+    b
+}
+
+fn drive(d: DriveArg) -> Drive {
+    match d {
+        DriveArg::PushPull => Drive::PushPull,
+        DriveArg::OpenDrain => Drive::OpenDrain,
+        DriveArg::OpenSource => Drive::OpenSource,
+    }
+}
+
+fn edges(e: EdgesArg) -> EdgeDetection {
+    match e {
+        EdgesArg::Rising => EdgeDetection::Rising,
+        EdgesArg::Falling => EdgeDetection::Falling,
+        EdgesArg::Both => EdgeDetection::Both,
+    }
+}
+
+fn clock(c: ClockArg) -> EventClock {
+    match c {
+        ClockArg::Monotonic => EventClock::Monotonic,
+        ClockArg::Realtime => EventClock::Realtime,
+        ClockArg::Hte => EventClock::Hte,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cmd, clap::Error> {
+        let mut all = vec!["udrv", "gpio"];
+        all.extend_from_slice(args);
+        crate::Cli::try_parse_from(all).map(|c| match c.cmd {
+            crate::Cmd::Gpio(g) => g,
+            other => panic!("{other:?}"),
+        })
+    }
+
+    fn set(args: &[&str]) -> SetArgs {
+        match parse(args).unwrap() {
+            Cmd::Set(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn mon(args: &[&str]) -> MonArgs {
+        match parse(args).unwrap() {
+            Cmd::Mon(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn gpioset_spellings() {
+        let a = set(&[
+            "set",
+            "-c",
+            "gpiochip0",
+            "-b",
+            "pull-up",
+            "-d",
+            "open-drain",
+            "-l",
+            "-p",
+            "10ms",
+            "-t",
+            "100ms,0",
+            "-C",
+            "me",
+            "--banner",
+            "-s",
+            "--by-name",
+            "17=1",
+        ]);
+        assert_eq!(a.opts.scope.chip.as_deref(), Some("gpiochip0"));
+        assert!(matches!(a.opts.bias, Some(BiasArg::PullUp)));
+        assert!(matches!(a.drive, Some(DriveArg::OpenDrain)));
+        assert!(a.opts.active_low && a.banner && a.opts.scope.strict && a.opts.scope.by_name);
+        assert_eq!(a.hold_period, Some(Duration::from_millis(10)));
+        assert_eq!(
+            a.toggle.unwrap().0,
+            [Duration::from_millis(100), Duration::ZERO]
+        );
+        assert_eq!(a.opts.consumer.as_deref(), Some("me"));
+        assert_eq!(a.assignments, ["17=1"]);
+        assert!(set(&["set", "-z", "led=1"]).daemonize);
+        assert!(set(&["set", "--daemonize", "led=1"]).daemonize);
+        // getopt's unambiguous abbreviations of long options, and --opt=value.
+        let a = set(&["set", "--hold-p=2s", "--act", "--chip=0", "3=0"]);
+        assert_eq!(a.hold_period, Some(Duration::from_secs(2)));
+        assert!(a.opts.active_low);
+        // udrv's earlier spellings still parse.
+        let a = set(&["set", "-y", "--hold", "led=1"]);
+        assert!(a.yes && a.hold);
+    }
+
+    #[test]
+    fn gpiomon_spellings() {
+        let a = mon(&[
+            "mon",
+            "-e",
+            "rising",
+            "-n",
+            "2",
+            "-p",
+            "10ms",
+            "-F",
+            "%o %E",
+            "-E",
+            "realtime",
+            "--idle-timeout",
+            "1s",
+            "-q",
+            "--unquoted",
+            "--banner",
+            "irq",
+        ]);
+        assert!(matches!(a.edges, EdgesArg::Rising));
+        assert_eq!(a.num_events, 2);
+        assert_eq!(a.debounce, Some(Duration::from_millis(10)));
+        assert_eq!(a.format.as_deref(), Some("%o %E"));
+        assert_eq!(a.event_clock, Some(ClockArg::Realtime));
+        assert_eq!(a.idle_timeout, Some(Duration::from_secs(1)));
+        assert!(a.quiet && a.unquoted && a.banner);
+        assert_eq!(
+            mon(&[
+                "mon",
+                "--debounce-period",
+                "250us",
+                "--edges",
+                "falling",
+                "x"
+            ])
+            .debounce,
+            Some(Duration::from_micros(250))
+        );
+        assert!(mon(&["mon", "--silent", "x"]).quiet);
+        assert!(mon(&["mon", "--num", "3", "x"]).num_events == 3);
+        let a = mon(&["mon", "--utc", "--localtime", "x"]);
+        assert!(a.localtime && !a.utc, "the last of --utc/--localtime wins");
+    }
+
+    #[test]
+    fn get_info_detect_notify_spellings() {
+        let Cmd::Get(g) = parse(&[
+            "get",
+            "-a",
+            "-p",
+            "5ms",
+            "--numeric",
+            "--unquoted",
+            "-C",
+            "x",
+            "-c",
+            "1",
+            "0",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        assert!(g.as_is && g.numeric && g.unquoted);
+        assert_eq!(g.hold_period, Some(Duration::from_millis(5)));
+        let Cmd::Info(i) = parse(&["info", "-c", "0", "--unquoted", "-s", "3", "led"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(i.lines, ["3", "led"]);
+        let Cmd::Detect(d) = parse(&["detect", "0", "gpiochip1"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(d.chips, ["0", "gpiochip1"]);
+        let Cmd::Notify(n) = parse(&[
+            "notify", "-e", "released", "-n", "1", "-F", "%E %C", "--banner", "led",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(n.event, Some(InfoEventArg::Released));
+        assert_eq!(n.num_events, 1);
+    }
+
+    #[test]
+    fn bad_spellings_are_refused_before_any_device() {
+        for args in [
+            &["mon", "-p", "10u", "x"][..],
+            &["set", "-p", "1.5s", "x=1"],
+            &["set", "-t", "1s,,0", "x=1"],
+            &["set", "-b", "up", "x=1"],
+            &["mon", "-e", "up", "x"],
+            &["mon", "-E", "tai", "x"],
+            &["get"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+        for v in ["-v", "--version", "-V"] {
+            let e = parse(&["set", v]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion, "{v}");
+        }
+    }
+}
