@@ -367,6 +367,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "Wait for one rising edge on a line and print it.",
     ),
     (
+        "gpio notify",
+        "udrv gpio notify -e requested -n 1 GPIO17",
+        "Wait until a program requests a line and print who (as gpionotify).",
+    ),
+    (
         "spi",
         "udrv --board virtual spi transfer -y 1.1 9f 00 00 00",
         "Read the JEDEC ID of the virtual board's W25Q32 flash.",

@@ -253,14 +253,14 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
     // The README's pipe, no --linktype, no Wireshark preference.
-    let (udrv, tshark) =
+    let (mut udrv, tshark) =
         spawn_into_tshark(&["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"]);
-    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    let tap = common::wait_capturing(&mut udrv);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
     let u = udrv.wait_with_output().unwrap();
     let t = tshark.wait_with_output().unwrap();
-    let uerr = String::from_utf8_lossy(&u.stderr);
+    let uerr = tap.text();
     let terr = String::from_utf8_lossy(&t.stderr);
     assert!(u.status.success(), "udrv: {uerr}");
     assert!(t.status.success(), "tshark: {terr}");
@@ -276,7 +276,7 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
     let dir = scratch();
     let out = dir.path().join("user0.pcapng");
-    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
         .arg("capture")
         .arg(&pty.slave_path)
         .arg("-w")
@@ -287,10 +287,10 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let tap = common::wait_capturing(&mut child);
     send(&mut pty.master, &exchange()[..1]);
     let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = tap.text();
     assert!(o.status.success() && err.contains("USER0"), "{err}");
     assert_eq!(tshark_fields(&out), ["\t"]);
 }
@@ -299,7 +299,7 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
 fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
-    let (udrv, tshark) = spawn_into_tshark(&[
+    let (mut udrv, tshark) = spawn_into_tshark(&[
         "--json",
         "capture",
         &port,
@@ -312,12 +312,12 @@ fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
         "-w",
         "-",
     ]);
-    wait_open(udrv.id(), &pty.slave_path, SETTLE);
+    let tap = common::wait_capturing(&mut udrv);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
     let u = udrv.wait_with_output().unwrap();
     let t = tshark.wait_with_output().unwrap();
-    let uerr = String::from_utf8_lossy(&u.stderr);
+    let uerr = tap.text();
     let terr = String::from_utf8_lossy(&t.stderr);
     assert!(u.status.success(), "udrv: {uerr}");
     // The pcapng stream is intact: tshark reads it to its end without complaint.
@@ -382,7 +382,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     let dir = scratch();
     let live = dir.path().join("live.pcapng");
     let log = dir.path().join("live.udrvraw");
-    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
         .arg("capture")
         .arg(&pty.slave_path)
         .arg("-w")
@@ -395,11 +395,11 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
     let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", tap.text());
 
     let again = dir.path().join("again.pcapng");
     let o = udrv(&[
@@ -500,12 +500,12 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("one.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let mut child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
+    let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange()[..1]);
     let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = tap.text();
     assert!(o.status.success(), "{err}");
     assert!(
         err.contains("1 frame,") && !err.contains("1 frames"),
@@ -514,8 +514,8 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
 
     // A good frame, then a write request (8 bytes, as its response) cut off after 5.
     let out = dir.path().join("short.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_open(child.id(), &pty.slave_path, SETTLE);
+    let mut child = spawn_capture(&pty.slave_path, &out, &[]);
+    let tap = common::wait_capturing(&mut child);
     let frames = exchange();
     send(
         &mut pty.master,
@@ -528,7 +528,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
         .unwrap();
     assert!(st.success());
     let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = tap.text();
     assert!(o.status.success(), "{err}");
     assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
     assert_eq!(tshark_fields(&out).len(), 2);

@@ -137,6 +137,7 @@ fn cases(dir: &Path) -> Vec<(&'static str, Vec<String>, Shape)> {
         ),
         ("gpio detect", s(&["gpio", "detect"]), Refused),
         ("gpio info", s(&["gpio", "info"]), Refused),
+        ("gpio notify", s(&["gpio", "notify", "GPIO17"]), Refused),
         ("gpio get", s(&["gpio", "get", "GPIO17"]), Refused),
         ("gpio set", s(&["gpio", "set", "-y", "GPIO17=1"]), Refused),
         (

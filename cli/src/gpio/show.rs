@@ -64,22 +64,21 @@ pub fn detect(chips: &[String], cli: &Cli) -> Outcome {
     first_failures(failures)
 }
 
-fn info_json(chip: &Scanned, l: &LineInfo) {
-    json_line(&json!({
+/// One line of `gpio info --json`.
+fn info_value(chip: &Scanned, l: &LineInfo) -> serde_json::Value {
+    json!({
         "chip": chip.name, "path": chip.path, "label": chip.label, "offset": l.offset, "name": l.name,
         "consumer": l.consumer, "used": l.used,
         "direction": if l.direction == Direction::Output { "output" } else { "input" },
         "active_low": l.active_low,
         "attributes": line_attr_list(l),
-    }));
+    })
 }
 
 /// Prints one chip's lines as gpioinfo does without line arguments.
-fn list_chip(chip: &Scanned, a: &InfoArgs, cli: &Cli) {
+fn list_chip(chip: &Scanned, a: &InfoArgs, cli: &Cli, rows: &mut Vec<serde_json::Value>) {
     if cli.json {
-        for l in &chip.lines {
-            info_json(chip, l);
-        }
+        rows.extend(chip.lines.iter().map(|l| info_value(chip, l)));
         return;
     }
     outln!("{} - {} lines:", chip.name, chip.lines.len());
@@ -93,8 +92,18 @@ fn list_chip(chip: &Scanned, a: &InfoArgs, cli: &Cli) {
     }
 }
 
-/// `gpioinfo [-c CHIP] [LINE]...`
+/// `gpioinfo [-c CHIP] [LINE]...`. With `--json`, one document: the array of the lines
+/// shown (empty when there are none), printed before any error.
 pub fn info(a: &InfoArgs, cli: &Cli) -> Outcome {
+    let mut rows = Vec::new();
+    let outcome = info_rows(a, cli, &mut rows);
+    if cli.json {
+        json_line(&serde_json::Value::Array(rows));
+    }
+    outcome
+}
+
+fn info_rows(a: &InfoArgs, cli: &Cli, rows: &mut Vec<serde_json::Value>) -> Outcome {
     let mut failures = Vec::new();
     if a.lines.is_empty() {
         let paths = match &a.scope.chip {
@@ -103,7 +112,7 @@ pub fn info(a: &InfoArgs, cli: &Cli) -> Outcome {
         };
         for p in &paths {
             match Scanned::open(p, false) {
-                Ok(chip) => list_chip(&chip, a, cli),
+                Ok(chip) => list_chip(&chip, a, cli, rows),
                 // With -c, libgpiod stops at once; without, it goes on to the next chip.
                 Err(e) if a.scope.chip.is_some() => return Err(fail(e)),
                 Err(e) => failures.push(fail(e)),
@@ -145,7 +154,7 @@ pub fn info(a: &InfoArgs, cli: &Cli) -> Outcome {
             }
             printed.push((ci, l.offset));
             if cli.json {
-                info_json(chip, l);
+                rows.push(info_value(chip, l));
             } else {
                 outln!(
                     "{} {}\t{}\t{}",
@@ -165,7 +174,7 @@ pub fn info(a: &InfoArgs, cli: &Cli) -> Outcome {
         if a.scope.chip.is_none() {
             if let Ok(path) = resolve_chip(spec) {
                 match Scanned::open(&path, false) {
-                    Ok(chip) => list_chip(&chip, a, cli),
+                    Ok(chip) => list_chip(&chip, a, cli, rows),
                     Err(e) => failures.push(fail(e)),
                 }
                 continue;

@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -72,30 +71,6 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     let mut f = body.to_vec();
     f.extend_from_slice(&crc16(body).to_le_bytes());
     f
-}
-
-/// Waits (at most 30 s, else fails) until process `pid` has `port` open (its fd table
-/// links to it), then `settle` more for the capture loop to finish its set-up.
-pub fn wait_open(pid: u32, port: &Path, settle: Duration) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
-            .map(|fds| {
-                fds.flatten()
-                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == port))
-            })
-            .unwrap_or(false);
-        if open {
-            std::thread::sleep(settle);
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture never opened {}",
-            port.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// How long any event the kernel must send may take to reach `udrv watch` (TCG is slow,
@@ -226,4 +201,50 @@ impl Drop for Watch {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A capture's standard error, read on a thread from the moment it was taken.
+pub struct StderrTap {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl StderrTap {
+    /// Everything the process wrote on standard error, once it has closed it (exited).
+    pub fn text(self) -> String {
+        let _ = self.reader.join();
+        let t = self.text.lock().unwrap();
+        t.clone()
+    }
+}
+
+/// Takes `child`'s (piped) standard error and waits (60 s at most, a guard against a hang)
+/// until it says `capturing on`: the port is open and set up, so bytes sent from then on
+/// are captured. An event to wait for, not a time. The whole of standard error is in the
+/// returned tap.
+pub fn wait_capturing(child: &mut std::process::Child) -> StderrTap {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().expect("the capture's stderr is piped");
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let shared = std::sync::Arc::clone(&text);
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let started = line.contains("capturing on");
+            {
+                let mut t = shared.lock().unwrap();
+                t.push_str(&line);
+                t.push('\n');
+            }
+            if started {
+                let _ = tx.send(());
+            }
+        }
+    });
+    if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+        let t = text.lock().unwrap().clone();
+        panic!("udrv capture never said `capturing on` (60 s); its stderr: {t}");
+    }
+    StderrTap { text, reader }
 }
