@@ -284,15 +284,8 @@ fn outcome(name: &str, output: &str, ended: Ended) -> Outcome {
     Outcome {
         name: name.to_string(),
         ended,
+        unfinished: t.unfinished(),
         summaries: t.summaries,
-        unfinished: t
-            .started
-            .iter()
-            .filter(|s| !t.finished.contains(*s))
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
         unreported: Vec::new(),
         filtered: false,
         output: output.to_string(),

@@ -280,6 +280,19 @@ pub struct Libtest {
     pub started: Vec<String>,
 }
 
+impl Libtest {
+    /// The tests that started and never reported a result, each once, sorted.
+    pub fn unfinished(&self) -> Vec<String> {
+        self.started
+            .iter()
+            .filter(|s| !self.finished.contains(*s))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+}
+
 /// Parses libtest output (any line may carry a test's partial line before it).
 pub fn parse_libtest(output: &str) -> Libtest {
     let mut t = Libtest {
@@ -353,15 +366,8 @@ pub fn run(
     outcome.ended = ended;
     outcome.output = output;
     let t = parse_libtest(&outcome.output);
+    outcome.unfinished = t.unfinished();
     outcome.summaries = t.summaries;
-    outcome.unfinished = t
-        .started
-        .iter()
-        .filter(|s| !t.finished.contains(*s))
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let ended_early = !matches!(outcome.ended, Ended::Exit(_)) || outcome.summaries.is_empty();
     if ended_early {
         if let Some(list) = list_cmd {
