@@ -23,8 +23,9 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  test                    fmt check, clippy, docs, no_std, MSRV, host tests, cross tests,
-                          vmtest self-check, vmtest, the same two for --board rpi3b
+  test                    fmt check, clippy, docs, no_std, MSRV, host tests, cross-test
+                          self-check, cross tests, vmtest self-check, vmtest, the same two
+                          for --board rpi3b
   vmtest [options] [-- TEST-ARGS]
                           run the guest_* integration tests in a QEMU guest
       --only NAME         only test binaries whose name contains NAME (repeatable)
@@ -305,6 +306,10 @@ fn test_all() -> Result {
     step("no_std drivers", plain(build_no_std(&cargo_cmd)));
     step("msrv", step_command(&mut xtask(&["msrv"]), min(25)));
     step("host tests", host_tests(&root, &cargo));
+    step(
+        "cross-test selfcheck",
+        step_command(&mut xtask(&["cross-test", "--selfcheck"]), min(5)),
+    );
     step(
         "cross tests",
         step_command(&mut xtask(&["cross-test"]), min(35)),
