@@ -66,6 +66,25 @@ fn the_spellings_and_their_printed_form() {
 }
 
 #[test]
+fn spi_devices_in_every_spelling() {
+    // (These were `udrv spi`'s `is_spi_name` checks: `udrv read` asks the catalog now.)
+    let is_spi = |s: &str| SpiDevice::parse(s).is_some();
+    assert!(is_spi("spi1.2") && is_spi("1.2") && is_spi("/dev/spidev0.0"));
+    assert!(!is_spi("1") && !is_spi("/dev/i2c-1") && !is_spi("i2c_arm"));
+    assert_eq!(
+        SpiDevice::parse("/dev/spidev0.1"),
+        Some(SpiDevice::Spidev { bus: 0, cs: 1 })
+    );
+    assert_eq!(
+        SpiDevice::parse("spi0.1"),
+        Some(SpiDevice::Board { bus: 0, cs: 1 })
+    );
+    for bad in ["spidevspi0.0", "spi0", "i2c-1", "0.x", ""] {
+        assert_eq!(SpiDevice::parse(bad), None, "{bad}");
+    }
+}
+
+#[test]
 fn bad_specs_are_typed_errors() {
     use ChipKind as K;
     use SpecError as E;

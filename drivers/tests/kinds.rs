@@ -39,6 +39,7 @@ fn names_and_aliases_are_unique_and_found_in_any_case() {
     assert_eq!(all.len(), n, "a name or alias names two kinds");
     assert_eq!(ChipKind::find(" BMP280 "), Some(ChipKind::Bme280));
     assert_eq!(ChipKind::find("sht31"), Some(ChipKind::Sht3x));
+    assert_eq!(ChipKind::find("BH1750FVI"), Some(ChipKind::Bh1750));
     assert_eq!(ChipKind::find("bme680"), None);
 }
 
