@@ -912,6 +912,17 @@ mod tests {
     }
 
     #[test]
+    fn a_channel_of_a_chip_is_refused_naming_the_chip() {
+        let e = parse_device("mcp23017@i2c-1:0x20#B3").unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(
+            e.message.contains("reads whole chips") && e.message.contains("(mcp23017@i2c-1:0x20)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn json_numbers_are_the_texts() {
         let dev = parse_device("shtc3@i2c-1").unwrap();
         // 22115 m°C / 1000 is just below 22.115: the text shows 22.11, and so must JSON.
