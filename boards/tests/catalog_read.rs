@@ -1,84 +1,17 @@
-//! The catalog's reading of every chip kind, against the kind's simulated model: the
-//! quantities, channels and units it gives, their values, the raw bytes, whether the chip
-//! was identified, and the stamps (sequence numbers, time). One test per kind.
+//! The catalog's reading of every I2C chip kind (the SPI ones: `catalog_read_spi.rs`),
+//! against the kind's simulated model: the quantities, channels and units it gives, their
+//! values, the raw bytes, whether the chip was identified, and the stamps (sequence
+//! numbers, time). One test per kind.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod catalog_helpers;
 
-use embedded_hal::delay::DelayNs;
+use std::time::SystemTime;
+
+use catalog_helpers::*;
 use embedded_hal::i2c::I2c;
-use udrv_boards::catalog::{self, ChipRead, ChipSpec, Quantity, ReadError, Sequence};
-use udrv_drivers::sim::{SimI2cBus, SimSpiDevice, SpiTarget};
+use udrv_boards::catalog::{self, ChipRead, ChipSpec, Quantity, Sequence};
+use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 use udrv_drivers::{Current, Humidity, Illuminance, Pressure, Temperature, Voltage};
-
-/// No waiting: the models answer at once.
-struct NoDelay;
-impl DelayNs for NoDelay {
-    fn delay_ns(&mut self, _: u32) {}
-}
-
-const AT: Duration = Duration::from_secs(1_795_308_924);
-
-fn stamped(spec: &ChipSpec, r: &ChipRead, first: u64) {
-    for (i, x) in r.readings.iter().enumerate() {
-        assert_eq!(x.seq, first + i as u64, "{x:?}");
-        assert_eq!(x.time, UNIX_EPOCH + AT);
-        assert_eq!(x.chip(), spec.kind());
-        assert_eq!(&x.source.with_channel(None), spec);
-    }
-}
-
-/// Reads `spec` on `bus` (sequence from 1).
-fn i2c(spec: &str, bus: SimI2cBus) -> ChipRead {
-    let spec: ChipSpec = spec.parse().unwrap();
-    let mut seq = Sequence::new();
-    let r = catalog::read_i2c(&spec, bus, &mut NoDelay, &mut seq, UNIX_EPOCH + AT)
-        .unwrap_or_else(|e| panic!("{spec}: {e}"));
-    stamped(&spec, &r, 1);
-    assert_eq!(seq.last(), r.readings.len() as u64);
-    r
-}
-
-/// Reads `spec` on a device with `model`.
-fn spi<M: SpiTarget + 'static>(spec: &str, model: M) -> ChipRead {
-    let spec: ChipSpec = spec.parse().unwrap();
-    let (dev, _) = SimSpiDevice::new(model);
-    let mut seq = Sequence::new();
-    let r = catalog::read_spi(&spec, dev, &mut NoDelay, &mut seq, UNIX_EPOCH + AT)
-        .unwrap_or_else(|e| panic!("{spec}: {e}"));
-    stamped(&spec, &r, 1);
-    r
-}
-
-/// `temperature °C`, `voltage#ain0 V`: what the readings are, in order.
-fn shape(r: &ChipRead) -> Vec<String> {
-    r.readings
-        .iter()
-        .map(|x| {
-            let ch = x.channel().map(|c| format!("#{c}")).unwrap_or_default();
-            format!("{}{ch} {}", x.quantity, x.unit())
-                .trim()
-                .to_string()
-        })
-        .collect()
-}
-
-fn value(r: &ChipRead, q: Quantity, ch: Option<&str>) -> f64 {
-    r.get(q, ch)
-        .unwrap_or_else(|| panic!("no {q} {ch:?} in {:?}", shape(r)))
-        .value
-}
-
-fn near(got: f64, want: f64, tol: f64) {
-    assert!((got - want).abs() <= tol, "{got} vs {want} (±{tol})");
-}
-
-fn pins(r: &ChipRead) -> Vec<(String, f64)> {
-    r.readings
-        .iter()
-        .filter(|x| x.quantity == Quantity::DigitalState)
-        .map(|x| (x.channel().unwrap_or("").to_string(), x.value))
-        .collect()
-}
 
 const T: Temperature = Temperature(21_500);
 
@@ -322,23 +255,6 @@ fn pca9546() {
     switch("pca9546@i2c-1:0x71", 4);
 }
 
-/// `A0`..`B7` high where `high` says.
-fn mcp_pins(r: &ChipRead, high: &[&str]) {
-    let names: Vec<String> = ["A", "B"]
-        .iter()
-        .flat_map(|p| (0..8).map(move |n| format!("{p}{n}")))
-        .collect();
-    let want: Vec<(String, f64)> = names
-        .into_iter()
-        .map(|n| {
-            let v = if high.contains(&n.as_str()) { 1.0 } else { 0.0 };
-            (n, v)
-        })
-        .collect();
-    assert_eq!(pins(r), want);
-    assert_eq!(r.raw("iodir").unwrap().bytes, [0xff, 0xff], "all inputs");
-}
-
 #[test]
 fn mcp23017() {
     let bus = SimI2cBus::new();
@@ -346,14 +262,6 @@ fn mcp23017() {
     m.lock().set_input(0, Some(true));
     m.lock().set_input(11, Some(true));
     mcp_pins(&i2c("mcp23017@i2c-1", bus), &["A0", "B3"]);
-}
-
-#[test]
-fn mcp23s17() {
-    use udrv_drivers::mcp23s17::model::Mcp23s17Model;
-    let mut m = Mcp23s17Model::new(0);
-    m.set_input(15, Some(true));
-    mcp_pins(&spi("mcp23s17@spidev1.2", m), &["B7"]);
 }
 
 #[test]
@@ -433,87 +341,4 @@ fn at24c32() {
 fn at24c02() {
     use udrv_drivers::at24::model::At24Model;
     eeprom("at24c02@i2c-1:0x53", At24Model::new(256, 8, 1, 0x53));
-}
-
-fn adc(spec: &str, mut m: udrv_drivers::mcp3x08::model::Mcp3x08Model) {
-    m.set_input(2, Voltage(1_650_000));
-    let r = spi(spec, m);
-    let want: Vec<String> = (0..8).map(|c| format!("voltage#ch{c} V")).collect();
-    assert_eq!(shape(&r), want);
-    near(value(&r, Quantity::Voltage, Some("ch2")), 1.65, 0.0033);
-    assert_eq!(value(&r, Quantity::Voltage, Some("ch0")), 0.0);
-}
-
-#[test]
-fn mcp3008() {
-    use udrv_drivers::mcp3x08::model::Mcp3x08Model;
-    adc("mcp3008@spidev0.0", Mcp3x08Model::mcp3008(3_300_000));
-}
-
-#[test]
-fn mcp3208() {
-    use udrv_drivers::mcp3x08::model::Mcp3x08Model;
-    adc("mcp3208@0.1", Mcp3x08Model::mcp3208(3_300_000));
-}
-
-#[test]
-fn w25q32() {
-    let mut m = udrv_drivers::w25q::model::W25qModel::w25q32();
-    m.load(0, b"abc");
-    let r = spi("w25q32@spidev1.1", m);
-    assert_eq!(shape(&r), ["data_size B"]);
-    assert_eq!(value(&r, Quantity::DataSize, None), 4_194_304.0);
-    assert_eq!(r.raw("jedec_id").unwrap().bytes, [0xef, 0x40, 0x16]);
-    assert_eq!(&r.raw("memory").unwrap().bytes[..3], b"abc");
-    assert!(r.identity.is_identified());
-}
-
-#[test]
-fn max31855() {
-    let mut m = udrv_drivers::max31855::model::Max31855Model::new();
-    m.set_thermocouple(Temperature(180_250));
-    m.set_internal(Temperature(25_125));
-    let r = spi("max31855@spidev0.1", m);
-    assert_eq!(
-        shape(&r),
-        [
-            "temperature#thermocouple °C",
-            "temperature#cold_junction °C"
-        ]
-    );
-    assert_eq!(
-        value(&r, Quantity::Temperature, Some("thermocouple")),
-        180.25
-    );
-    assert_eq!(
-        value(&r, Quantity::Temperature, Some("cold_junction")),
-        25.125
-    );
-}
-
-#[test]
-fn a_spec_is_read_on_its_own_bus_and_sequences_go_on() {
-    let spec: ChipSpec = "mcp3008@spidev0.0".parse().unwrap();
-    let e = catalog::read_i2c(
-        &spec,
-        SimI2cBus::new(),
-        &mut NoDelay,
-        &mut Sequence::new(),
-        SystemTime::now(),
-    );
-    assert!(matches!(e, Err(ReadError::WrongBus(_))), "{e:?}");
-    // Two reads with one sequence: the second's numbers follow the first's.
-    let bus = SimI2cBus::new();
-    bus.attach(0x48, udrv_drivers::lm75::model::Lm75Model::lm75());
-    let spec: ChipSpec = "lm75@i2c-1".parse().unwrap();
-    let mut seq = Sequence::new();
-    for first in [1, 2] {
-        let r =
-            catalog::read_i2c(&spec, bus.clone(), &mut NoDelay, &mut seq, UNIX_EPOCH + AT).unwrap();
-        stamped(&spec, &r, first);
-    }
-    // Nothing at the address: the bus's error, one line.
-    let e =
-        catalog::read_i2c(&spec, SimI2cBus::new(), &mut NoDelay, &mut seq, UNIX_EPOCH).unwrap_err();
-    assert!(matches!(e, ReadError::Failed(_)) && !e.to_string().contains('\n'));
 }

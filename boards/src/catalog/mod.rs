@@ -42,18 +42,18 @@
 //! returns that are no quantity (IDs, configuration registers, memory) come back as
 //! [`Raw`] beside the readings.
 
+mod parts;
 mod quantity;
 mod read;
 mod reading;
 mod spec;
 
+pub use parts::{parse_number, Channel, I2cBus, SpiDevice, Switch};
 pub use quantity::{Quantity, QuantityInfo, UnknownQuantity};
 pub use read::{
     read_i2c, read_spi, ReadError, INA219_SHUNT_MICRO_OHM, MCP3X08_VREF_MICROVOLT,
     PCA9685_OSCILLATOR_HZ,
 };
 pub use reading::{ChipRead, Identity, Raw, Reading, Sequence};
-pub use spec::{
-    names, parse_number, Channel, ChipSpec, I2cBus, Location, SpecError, SpiDevice, Switch,
-};
+pub use spec::{names, ChipSpec, Location, SpecError};
 pub use udrv_drivers::kinds::{ChipKind, Identification, KindInfo, SpiInfo};

@@ -17,8 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use udrv_drivers::kinds::ChipKind;
 
+use super::parts::Channel;
 use super::quantity::Quantity;
-use super::spec::{Channel, ChipSpec};
+use super::spec::ChipSpec;
 
 /// One reading.
 #[derive(Clone, Debug, PartialEq)]

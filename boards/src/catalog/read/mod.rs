@@ -14,9 +14,10 @@ use udrv_drivers::{
     mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q,
 };
 
+use super::parts::Channel;
 use super::quantity::Quantity;
 use super::reading::{days_from_civil, ChipRead, Identity, Raw, Reading, Sequence};
-use super::spec::{Channel, ChipSpec, Location};
+use super::spec::{ChipSpec, Location};
 
 /// The shunt resistor udrv assumes in front of an INA219, in µΩ (0.1 Ω, the breakout
 /// boards' R100).
