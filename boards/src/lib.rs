@@ -4,6 +4,7 @@
 mod beaglebone;
 mod board;
 mod bus;
+pub mod catalog;
 pub mod detect;
 mod error;
 mod pin;

@@ -6,6 +6,8 @@ use clap::Args;
 use embedded_hal::i2c::I2c;
 use serde_json::json;
 
+use udrv_boards::catalog::ChipKind;
+
 use crate::i2c::syntax::is_reserved_address;
 use crate::out::json_line;
 use crate::read::{is_virtual, open_linux_i2c, virtual_board};
@@ -158,7 +160,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
         if !same && b[10] == b[11] && b[10] & 0x81 == 0 && (0x20..=0x27).contains(&a) {
             return found(
                 a,
-                "mcp23017",
+                ChipKind::Mcp23017.name(),
                 true,
                 format!(
                     "plain 22-byte read gave IODIRA/B = {}, IOCON = {:#04x} at both 0x0a and \
@@ -227,7 +229,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
     if (0x50..=0x57).contains(&a) {
         return found(
             a,
-            "at24c32",
+            ChipKind::At24c32.name(),
             true,
             "answers a one-byte read at 0x50-0x57, the 24Cxx EEPROM range (size unknown: \
              at24c32 and larger take 2 address bytes, at24c02 and smaller take 1)",
@@ -280,14 +282,26 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
     }
     if (0x76..=0x77).contains(&a) {
         if reg(i2c, a, 0x0d, 1).map(|b| b[0]) == Some(0x10) {
-            return found(a, "dps310", true, "product ID register 0x0d = 0x10");
+            return found(
+                a,
+                ChipKind::Dps310.name(),
+                true,
+                "product ID register 0x0d = 0x10",
+            );
         }
         match reg(i2c, a, 0xd0, 1).map(|b| b[0]) {
-            Some(0x60) => return found(a, "bme280", true, "chip ID register 0xd0 = 0x60"),
+            Some(0x60) => {
+                return found(
+                    a,
+                    ChipKind::Bme280.name(),
+                    true,
+                    "chip ID register 0xd0 = 0x60",
+                )
+            }
             Some(0x58) => {
                 return found(
                     a,
-                    "bme280",
+                    ChipKind::Bme280.name(),
                     true,
                     "chip ID register 0xd0 = 0x58: a BMP280 (read it as bme280: no humidity)",
                 )
@@ -313,7 +327,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
             if time_ok && r[0x0f] & 0x70 == 0 && r[0x12] & 0x3f == 0 {
                 return found(
                     a,
-                    "ds3231",
+                    ChipKind::Ds3231.name(),
                     true,
                     format!(
                         "registers 0x00-0x06 hold a valid BCD date, status 0x0f = {:#04x} and \
@@ -327,7 +341,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
     if (0x40..=0x4f).contains(&a) && word(i2c, a, 0x00) == Some(0x399f) {
         return found(
             a,
-            "ina219",
+            ChipKind::Ina219.name(),
             true,
             "configuration register 0x00 = 0x399f, the INA219's power-on value",
         );
@@ -336,7 +350,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
         if let (Some(0x8000), Some(0x7fff)) = (word(i2c, a, 0x02), word(i2c, a, 0x03)) {
             return found(
                 a,
-                "ads1115",
+                ChipKind::Ads1115.name(),
                 true,
                 "Lo_thresh 0x02 = 0x8000, Hi_thresh 0x03 = 0x7fff (power-on values of an \
                  ADS1115, or an ADS1015: read it as ads1015 then)",
@@ -352,11 +366,14 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
             if nine_bit && ordered {
                 let (name, why) = if conf[0] & 0x60 == 0x60 && lo & 0x0f == 0 {
                     (
-                        "tmp102",
+                        ChipKind::Tmp102.name(),
                         "configuration bits R1 R0 = 11 (read-only in a TMP102)",
                     )
                 } else if conf[0] & 0xe0 == 0 {
-                    ("lm75", "configuration bits 7-5 = 0 (reserved in an LM75)")
+                    (
+                        ChipKind::Lm75.name(),
+                        "configuration bits 7-5 = 0 (reserved in an LM75)",
+                    )
                 } else {
                     ("", "")
                 };
@@ -388,7 +405,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
                 let hz = 25_000_000.0 / (4096.0 * (ps[0] as f64 + 1.0));
                 let mut f = found(
                     a,
-                    "pca9685",
+                    ChipKind::Pca9685.name(),
                     true,
                     format!(
                         "MODE1 = {:#04x}, MODE2 = {:#04x} (bits 7-5 reserved 0), PRE_SCALE = \
@@ -407,7 +424,7 @@ pub fn identify<I: I2c>(i2c: &mut I, a: u8) -> Found {
             if cfg != 0 && cfg & 0x4000 == 0 && bus & 0x0004 == 0 && cal & 0x0001 == 0 {
                 return found(
                     a,
-                    "ina219",
+                    ChipKind::Ina219.name(),
                     true,
                     format!(
                         "configuration 0x00 = {cfg:#06x} (not the power-on 0x399f: less \
@@ -479,7 +496,7 @@ fn name_pca9685_calls(found: &mut [Found]) {
     // read at one of its call addresses lists that address as its own, not another's.
     let calls: Vec<(u8, u8, String)> = found
         .iter()
-        .filter(|f| f.chip == "pca9685")
+        .filter(|f| f.chip == ChipKind::Pca9685.name())
         .flat_map(|f| {
             f.calls
                 .iter()
@@ -490,7 +507,7 @@ fn name_pca9685_calls(found: &mut [Found]) {
     let aliases: Vec<u8> = calls.iter().map(|c| c.0).collect();
     for f in found.iter_mut() {
         // Only a PCA9685 or a guess is relabelled: a chip identified otherwise stays.
-        let relabel = f.chip == "pca9685" || !f.known;
+        let relabel = f.chip == ChipKind::Pca9685.name() || !f.known;
         if !relabel || !aliases.contains(&f.address) {
             continue;
         }

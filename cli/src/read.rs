@@ -9,6 +9,7 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use embedded_hal::spi::SpiDevice;
 use serde_json::json;
+use udrv_boards::catalog::{self, ChipKind, ChipSpec, Location, SpecError};
 use udrv_boards::r#virtual::{StdDelay, VirtualBoard, CHIPS as VIRTUAL_CHIPS};
 use udrv_boards::{Board, BoardId};
 use udrv_core::i2c::I2cBus;
@@ -17,7 +18,7 @@ use udrv_core::spi::{self, SpidevDevice};
 use udrv_drivers::sim::fault::Faults;
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
-use crate::chips::{self, ChipDef, ChipRead, ReadError, Reading};
+use crate::chips::{self, ChipRead, ReadError, Reading};
 use crate::i2c::syntax::parse_number;
 use crate::out::json_line;
 use crate::{Cli, Failure, Outcome};
@@ -92,184 +93,52 @@ pub type Switch = (u8, u8);
 /// One chip to read: what it is and where.
 #[derive(Clone, Debug)]
 pub struct Device {
-    /// The chip.
-    pub def: &'static ChipDef,
+    /// The chip's kind.
+    pub kind: ChipKind,
     /// Where.
     pub target: Target,
-    /// `bme280@i2c-1:0x76`: how the output names it.
+    /// `bme280@i2c-1:0x76`: how the output names it (the catalog's spec, printed).
     pub label: String,
 }
 
-/// Whether a bus name (with any `:HW` address after it) names an SPI device: `spidevB.C`,
-/// `/dev/spidevB.C`, `B.C` or a board's `spiB.C`.
-fn is_spi(bus: &str) -> bool {
-    crate::spi::is_spi_name(bus.split(':').next().unwrap_or(bus))
-}
-
-/// Whether `bus` is an I2C bus spelt as a number, `i2c-N` or a path, possibly with a
-/// switch channel after it: a `:` after such a bus can only start an address (adapter
-/// names may contain `:`, these spellings cannot).
-fn is_plain_i2c_bus(bus: &str) -> bool {
-    let bus = match parse_switch(bus) {
-        Ok((parent, Some(_))) => parent,
-        _ => bus,
-    };
-    parse_number(bus).is_ok()
-        || bus.starts_with('/')
-        || bus
-            .strip_prefix("i2c-")
-            .is_some_and(|n| n.parse::<u32>().is_ok())
-}
-
-/// Parses `CHIP@BUS[:ADDR]` and checks it against the chip's interfaces and addresses.
-pub fn parse_device(spec: &str) -> Result<Device, Failure> {
-    let (chip, rest) = spec.split_once('@').ok_or_else(|| {
-        Failure::usage(format!(
-            "`{spec}` is not CHIP@BUS[:ADDR] (e.g. bme280@i2c-1:0x76, bme280@spidev0.0)"
-        ))
+/// Parses `CHIP@BUS[:ADDR]` with the catalog ([`ChipSpec`]), which checks it against the
+/// chip's interfaces and addresses.
+pub fn parse_device(text: &str) -> Result<Device, Failure> {
+    let spec: ChipSpec = text.parse().map_err(|e| match e {
+        SpecError::UnknownChip(_) => Failure::usage(format!("{e} (see udrv read --list)")),
+        e => Failure::usage(e.to_string()),
     })?;
-    let def = chips::find(chip).ok_or_else(|| {
-        Failure::usage(format!(
-            "unknown chip `{chip}`; udrv read knows: {} (see udrv read --list)",
-            chips::names()
-        ))
-    })?;
-    if rest.is_empty() {
-        return Err(Failure::usage(format!("`{spec}` names no bus after @")));
-    }
-    if is_spi(rest) {
-        if !def.spi {
-            return Err(Failure::usage(format!(
-                "{} has no SPI interface; name an I2C bus (e.g. {}@i2c-1:{:#04x})",
-                def.name, def.name, def.addresses[0]
-            )));
-        }
-        // `spidev0.0:5`: the hardware address of a chip that shares its chip select.
-        let (dev, hw) = match rest.rsplit_once(':') {
-            Some((d, a)) => {
-                let hw = parse_number(a)
-                    .ok()
-                    .and_then(|v| u8::try_from(v).ok())
-                    .filter(|v| *v <= 7);
-                match hw {
-                    Some(v) if def.spi_hw_address() => (d, Some(v)),
-                    Some(_) => {
-                        return Err(Failure::usage(format!(
-                            "{} has no hardware address on SPI: name the device alone \
-                             ({}@{d})",
-                            def.name, def.name
-                        )))
-                    }
-                    None => {
-                        return Err(Failure::usage(format!(
-                            "`{a}` in `{spec}`: a hardware address is 0-7 (the A2..A0 pins)"
-                        )))
-                    }
-                }
-            }
-            None => (rest, None),
-        };
-        // `B.C` is `spidevB.C`, as `udrv spi transfer` takes it.
-        let dev = match crate::spi::parse_name(dev)? {
-            crate::spi::SpiName::Node(p) if !dev.starts_with('/') => {
-                p.to_string_lossy().trim_start_matches("/dev/").to_string()
-            }
-            _ => dev.to_string(),
-        };
-        let short = dev.strip_prefix("/dev/").unwrap_or(&dev);
-        let suffix = hw.map_or(String::new(), |a| format!(":{a}"));
-        return Ok(Device {
-            def,
-            label: format!("{}@{short}{suffix}", def.name),
-            target: Target::Spi { device: dev, hw },
-        });
-    }
-    if def.addresses.is_empty() {
+    if let Some(c) = spec.channel() {
         return Err(Failure::usage(format!(
-            "{} has no I2C interface; name an SPI device (e.g. {}@spidev0.0)",
-            def.name, def.name
+            "`{text}`: udrv read reads whole chips; name the chip without `#{c}` ({})",
+            spec.with_channel(None)
         )));
     }
-    // The address is what follows the last ':' when it is a number (adapter names may
-    // contain ':' too).
-    let (bus, address) = match rest.rsplit_once(':') {
-        Some((b, a)) if parse_number(a).is_ok() => {
-            let v = parse_number(a).unwrap_or(u64::MAX);
-            let ok = u8::try_from(v).ok().filter(|x| def.addresses.contains(x));
-            match ok {
-                Some(x) => (b, x),
-                None => {
-                    return Err(Failure::usage(format!(
-                        "{} answers only at {}, not at {a}",
-                        def.name,
-                        def.address_list()
-                    )))
-                }
-            }
-        }
-        Some((b, a)) if is_plain_i2c_bus(b) || a.starts_with("0x") || a.starts_with("0X") => {
-            return Err(Failure::usage(format!(
-                "`{a}` in `{spec}` is not an address: give a 7-bit address such as {:#04x} \
-                 ({} answers at {})",
-                def.addresses[0],
-                def.name,
-                def.address_list()
-            )))
-        }
-        _ => (rest, def.addresses[0]),
-    };
-    if bus.is_empty() {
-        return Err(Failure::usage(format!("`{spec}` names no bus after @")));
-    }
-    let (bus, switch) = parse_switch(bus)?;
-    if bus.is_empty() {
-        return Err(Failure::usage(format!(
-            "`{spec}` names no bus before the switch"
-        )));
-    }
-    if let Some((sw, _)) = switch {
-        if sw == address {
-            return Err(Failure::usage(format!(
-                "`{spec}`: the chip cannot have the switch's own address {sw:#04x}"
-            )));
-        }
-    }
-    let short = bus.strip_prefix("/dev/").unwrap_or(bus);
-    let shown = if short.parse::<u32>().is_ok() {
-        format!("i2c-{short}")
-    } else {
-        short.to_string()
-    };
-    let behind = switch.map_or(String::new(), |(a, c)| format!("/{a:#04x}.{c}"));
-    Ok(Device {
-        def,
-        label: format!("{}@{shown}{behind}:{address:#04x}", def.name),
-        target: Target::I2c {
+    let target = match spec.location() {
+        Location::I2c {
+            bus,
+            switch,
+            address,
+        } => Target::I2c {
             bus: bus.to_string(),
-            at: I2cAt { address, switch },
+            at: I2cAt {
+                address: *address,
+                switch: switch.map(|s| (s.address(), s.channel())),
+            },
         },
+        Location::Spi {
+            device,
+            hardware_address,
+        } => Target::Spi {
+            device: device.to_string(),
+            hw: *hardware_address,
+        },
+    };
+    Ok(Device {
+        kind: spec.kind(),
+        target,
+        label: spec.to_string(),
     })
-}
-
-/// Splits `i2c-1/0x70.3` into the bus and the switch (address 0x70-0x77, channel 0-7);
-/// a bus without a `/SWITCH.CHANNEL` end is returned whole.
-fn parse_switch(bus: &str) -> Result<(&str, Option<Switch>), Failure> {
-    let Some((parent, sw)) = bus.rsplit_once('/') else {
-        return Ok((bus, None));
-    };
-    let Some((a, c)) = sw.split_once('.') else {
-        return Ok((bus, None));
-    };
-    let (Ok(a), Ok(c)) = (parse_number(a), c.parse::<u8>()) else {
-        return Ok((bus, None));
-    };
-    match (u8::try_from(a), c) {
-        (Ok(a @ 0x70..=0x77), 0..=7) => Ok((parent, Some((a, c)))),
-        _ => Err(Failure::usage(format!(
-            "`{sw}`: a PCA9546/PCA9548 switch is SWITCH.CHANNEL with the switch at 0x70-0x77 \
-             and a channel 0-7 (e.g. i2c-1/0x70.3)"
-        ))),
-    }
 }
 
 /// Whether `--board` (or `UDRV_BOARD`) names the virtual board.
@@ -322,15 +191,15 @@ pub fn open_linux_i2c(spec: &str, board: Option<&dyn Board>) -> Result<I2cBus, F
     r.map_err(Failure::op)
 }
 
-/// Opens a spidev node (a board's `spiB.C` through the board) and sets what `def` needs:
+/// Opens a spidev node (a board's `spiB.C` through the board) and sets what `kind` needs:
 /// mode 0, 8-bit words, its clock (the node keeps whatever the last user set, e.g. 3-wire
 /// mode, otherwise).
-fn open_linux_spi(spec: &str, def: &ChipDef, cli: &Cli) -> Result<SpidevDevice, Failure> {
+fn open_linux_spi(spec: &str, kind: ChipKind, cli: &Cli) -> Result<SpidevDevice, Failure> {
     let path = crate::spi::device_path(spec, cli)?;
     let config = spi::Config::new()
         .mode(spi::Mode::Mode0)
         .bits_per_word(8)
-        .max_speed_hz(def.spi_hz);
+        .max_speed_hz(kind.spi().map_or(1_000_000, |s| s.max_hz));
     SpidevDevice::open_with(&path, &config).map_err(Failure::op)
 }
 
@@ -354,7 +223,7 @@ impl Opened {
         rec: Option<&Log>,
         faults: Option<&Faults>,
     ) -> Result<ChipRead, String> {
-        let (def, name) = (dev.def, &record_name(dev));
+        let (def, name) = (dev.kind, &record_name(dev));
         let hw = match dev.target {
             Target::Spi { hw, .. } => hw,
             Target::I2c { .. } => None,
@@ -384,7 +253,7 @@ impl Opened {
 /// [`chips::read_i2c`] at `at`, through a [`Recorder`](udrv_core::record::Recorder) when
 /// recording (the bus's traffic, switch selection included).
 fn read_i2c<B>(
-    def: &ChipDef,
+    def: ChipKind,
     bus: B,
     at: I2cAt,
     delay: &mut impl DelayNs,
@@ -405,7 +274,7 @@ where
 /// checked first: a PCA9546/PCA9548 answers a plain read with its control register (so
 /// nothing is written to another chip at its address), and reads back the channel written.
 fn behind_switch<B>(
-    def: &ChipDef,
+    def: ChipKind,
     mut bus: B,
     at: I2cAt,
     delay: &mut impl DelayNs,
@@ -462,7 +331,7 @@ fn not_a_switch<B: I2c>(bus: &mut B, sw: u8, why: &str) -> String {
 /// [`chips::read_i2c`]; a chip with another chip's ID fails naming what answers at its
 /// address, as `udrv probe` sees it.
 fn read_named<I>(
-    def: &ChipDef,
+    def: ChipKind,
     bus: &mut I,
     address: u8,
     delay: &mut impl DelayNs,
@@ -551,7 +420,7 @@ impl<B: I2c> I2c for SwitchChannel<'_, B> {
 
 /// [`chips::read_spi`], through a [`Recorder`](udrv_core::record::Recorder) when recording.
 fn read_spi<S>(
-    def: &ChipDef,
+    def: ChipKind,
     dev: S,
     hw: Option<u8>,
     delay: &mut impl DelayNs,
@@ -603,7 +472,7 @@ fn open(
             open_linux_i2c(bus, board).map(|b| Opened::LinuxI2c(b, *at))
         }
         (Target::Spi { device, .. }, None) => {
-            open_linux_spi(device, dev.def, cli).map(Opened::LinuxSpi)
+            open_linux_spi(device, dev.kind, cli).map(Opened::LinuxSpi)
         }
     }
 }
@@ -697,7 +566,7 @@ pub fn format_json(dev: &Device, read: &ChipRead) -> serde_json::Value {
     };
     json!({
         "device": dev.label,
-        "chip": dev.def.name,
+        "chip": dev.kind.name(),
         "bus": bus,
         "address": address,
         "switch": switch,
@@ -712,28 +581,32 @@ pub fn format_json(dev: &Device, read: &ChipRead) -> serde_json::Value {
 /// the chips (a list, not a stream).
 fn list(cli: &Cli) -> Outcome {
     if cli.json {
-        let chips: Vec<serde_json::Value> = chips::CHIPS
+        let chips: Vec<serde_json::Value> = ChipKind::ALL
             .iter()
-            .map(|c| {
+            .map(|k| {
+                let c = k.info();
                 json!({
                     "chip": c.name,
                     "aliases": c.aliases,
                     "addresses": c.addresses,
-                    "spi": c.spi,
+                    "spi": c.spi.is_some(),
                     "reads": c.reads,
-                    "id_register": c.id_register,
+                    "id_register": c.id_text,
                 })
             })
             .collect();
         json_line(&serde_json::Value::Array(chips));
         return Ok(());
     }
-    for c in chips::CHIPS {
+    for k in ChipKind::ALL {
+        let c = k.info();
         let mut buses = Vec::new();
         if !c.addresses.is_empty() {
-            buses.push(format!("I2C {}", c.address_list()));
+            let mut a = String::new();
+            let _ = udrv_drivers::kinds::write_addresses(&mut a, c.addresses);
+            buses.push(format!("I2C {a}"));
         }
-        if c.spi {
+        if c.spi.is_some() {
             buses.push("SPI".to_string());
         }
         outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
@@ -778,7 +651,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
             return Err(Failure::usage(format!(
                 "name a chip as CHIP@BUS[:ADDR], e.g. `udrv read bme280@i2c-1:0x76` (chips: \
                  {}); `udrv --board virtual read` reads every chip of the virtual board",
-                chips::names()
+                catalog::names()
             )));
         }
         VIRTUAL_CHIPS
@@ -946,7 +819,7 @@ mod tests {
         assert_eq!(
             d.target,
             Target::Spi {
-                device: "/dev/spidev0.0".into(),
+                device: "spidev0.0".into(),
                 hw: Some(5)
             }
         );
@@ -1036,6 +909,17 @@ mod tests {
             let e = parse_device(s).unwrap_err();
             assert_eq!(e.code, 2, "{s}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn a_channel_of_a_chip_is_refused_naming_the_chip() {
+        let e = parse_device("mcp23017@i2c-1:0x20#B3").unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(
+            e.message.contains("reads whole chips") && e.message.contains("(mcp23017@i2c-1:0x20)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

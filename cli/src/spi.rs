@@ -129,16 +129,6 @@ pub fn parse_name(spec: &str) -> Result<SpiName, Failure> {
     )))
 }
 
-/// Whether `spec` names an SPI device in one of the spellings [`parse_name`] takes,
-/// other than a path outside `/dev/spidev*`.
-pub fn is_spi_name(spec: &str) -> bool {
-    match parse_name(spec) {
-        Ok(SpiName::Node(p)) => p.to_str().is_some_and(|p| p.starts_with("/dev/spidev")),
-        Ok(SpiName::Board(..)) => true,
-        Err(_) => false,
-    }
-}
-
 /// The device node of an SPI device name; a board's name (`spi0.0`) is looked up on the
 /// board `--board` names (or the detected one), which says how to enable a disabled bus.
 pub fn device_path(spec: &str, cli: &Cli) -> Result<PathBuf, Failure> {
@@ -333,8 +323,6 @@ mod tests {
         for bad in ["spidevspi0.0", "spi0", "i2c-1", "0.x", ""] {
             assert_eq!(parse_name(bad).unwrap_err().code, 2, "{bad}");
         }
-        assert!(is_spi_name("spi1.2") && is_spi_name("1.2") && is_spi_name("/dev/spidev0.0"));
-        assert!(!is_spi_name("1") && !is_spi_name("/dev/i2c-1") && !is_spi_name("i2c_arm"));
         assert_eq!(virtual_name("spi1.1"), "spidev1.1");
         assert_eq!(virtual_name("/dev/spidev0.1"), "spidev0.1");
     }

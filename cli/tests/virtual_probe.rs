@@ -168,3 +168,29 @@ fn the_help_says_what_is_sent_to_each_chip() {
         .unwrap();
     assert!(line.contains("probe --help"), "{line}");
 }
+
+/// Every chip the virtual board attaches on its bus whose kind the catalog says `probe`
+/// identifies (an ID register, register values, a plain read) is named as that kind;
+/// the others are never claimed (a guess in parentheses at most).
+#[test]
+fn probe_identifies_every_attached_chip_the_catalog_says_it_can() {
+    let o = udrv(&["--board", "virtual", "--json", "probe", "i2c-1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = v["found"].as_array().unwrap();
+    let mut identifiable = 0;
+    for c in CHIPS.iter().filter(|c| c.bus == "i2c-1") {
+        let a = u64::from(c.address.unwrap());
+        let f = found
+            .iter()
+            .find(|f| f["address"] == a)
+            .unwrap_or_else(|| panic!("{} not found: {v}", c.spec()));
+        if c.kind().identification().probe_identifies() {
+            identifiable += 1;
+            assert_eq!(f["chip"], c.kind().name(), "{}: {f}", c.spec());
+        } else {
+            assert!(f["chip"].is_null(), "{} claimed: {f}", c.spec());
+        }
+    }
+    assert!(identifiable >= 9, "{identifiable}");
+}

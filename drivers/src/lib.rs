@@ -19,6 +19,7 @@ pub mod dps310;
 pub mod ds1307;
 pub mod ds3231;
 pub mod ina219;
+pub mod kinds;
 pub mod lm75;
 pub mod max31855;
 pub mod mcp23017;
@@ -36,4 +37,5 @@ pub mod w25q;
 #[cfg(feature = "sim")]
 pub mod sim;
 
+pub use kinds::ChipKind;
 pub use units::{Current, Humidity, Illuminance, Power, Pressure, Temperature, Voltage};

@@ -1,5 +1,6 @@
 //! What may sit at an I2C address, and identification by ID register where a chip has
-//! one, for a `probe`/`scan` command.
+//! one, for a `probe`/`scan` command. The address options come from the one chip list,
+//! [`kinds`](crate::kinds): [`Chip`] names the families a probe tells apart.
 //!
 //! Only the BME280/BMP280 among this crate's chips has an ID register (0xD0) that a
 //! register read reaches; the others can only be listed as candidates for their address
@@ -10,6 +11,8 @@
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
+
+use crate::kinds::ChipKind;
 
 /// A chip family this crate drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,7 +34,8 @@ pub enum Chip {
     Ads1x1x,
     /// INA219 (module `ina219`), 0x40..=0x4F.
     Ina219,
-    /// PCA9685 (module `pca9685`), 0x40..=0x7F except 0x70 (all-call).
+    /// PCA9685 (module `pca9685`), 0x40..=0x77 except 0x70 (all-call); see
+    /// [`ChipKind::Pca9685`].
     Pca9685,
     /// DS3231 (module `ds3231`), 0x68.
     Ds3231,
@@ -85,22 +89,30 @@ impl Chip {
         }
     }
 
-    /// Whether the chip can answer at `address` (its datasheet's address options).
-    pub fn can_be_at(self, address: u8) -> bool {
+    /// The kind of the one chip list ([`kinds`](crate::kinds)) whose address options the
+    /// family has (a family's chips share them: `Ads1x1x` is [`ChipKind::Ads1115`]'s).
+    pub fn kind(self) -> ChipKind {
         match self {
-            Chip::Lm75 => (0x48..=0x4F).contains(&address),
-            Chip::Tmp102 | Chip::Ads1x1x => (0x48..=0x4B).contains(&address),
-            Chip::At24 => (0x50..=0x57).contains(&address),
-            Chip::Bme280 | Chip::Bmp280 => address == 0x76 || address == 0x77,
-            Chip::Sht3x => address == 0x44 || address == 0x45,
-            Chip::Ina219 => (0x40..=0x4F).contains(&address),
-            Chip::Pca9685 => (0x40..=0x7F).contains(&address) && address != 0x70,
-            Chip::Ds3231 => address == 0x68,
-            Chip::Mcp23017 => (0x20..=0x27).contains(&address),
-            Chip::Pca95xx => (0x20..=0x27).contains(&address) || (0x38..=0x3F).contains(&address),
-            Chip::Bh1750 => address == 0x23 || address == 0x5C,
-            Chip::Shtc3 => address == crate::shtc3::ADDRESS,
+            Chip::Lm75 => ChipKind::Lm75,
+            Chip::Tmp102 => ChipKind::Tmp102,
+            Chip::At24 => ChipKind::At24c32,
+            Chip::Bme280 | Chip::Bmp280 => ChipKind::Bme280,
+            Chip::Sht3x => ChipKind::Sht3x,
+            Chip::Ads1x1x => ChipKind::Ads1115,
+            Chip::Ina219 => ChipKind::Ina219,
+            Chip::Pca9685 => ChipKind::Pca9685,
+            Chip::Ds3231 => ChipKind::Ds3231,
+            Chip::Mcp23017 => ChipKind::Mcp23017,
+            Chip::Pca95xx => ChipKind::Pca9554,
+            Chip::Bh1750 => ChipKind::Bh1750,
+            Chip::Shtc3 => ChipKind::Shtc3,
         }
+    }
+
+    /// Whether the chip can answer at `address` (its datasheet's address options, from
+    /// [`kind`](Self::kind)).
+    pub fn can_be_at(self, address: u8) -> bool {
+        self.kind().can_be_at(address)
     }
 
     /// The chips that can answer at `address`.

@@ -86,6 +86,7 @@ pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
 use crate::board::{
     Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,
 };
+use crate::catalog::{ChipKind, ChipSpec, Location, SpiDevice};
 use crate::detect::{BoardId, Source};
 use crate::error::{Error, Result};
 use crate::pin::{GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reserved};
@@ -126,12 +127,56 @@ pub struct VirtualChip {
 }
 
 impl VirtualChip {
-    /// `bme280@i2c-1:0x76`, `bme280@spidev1.0`: the `udrv read` argument.
+    /// `bme280@i2c-1:0x76`, `bme280@spidev1.0`: the `udrv read` argument, as the
+    /// catalog prints [`chip_spec`](Self::chip_spec).
     pub fn spec(&self) -> String {
-        match self.address {
+        self.chip_spec().to_string()
+    }
+
+    /// The chip's kind in the catalog.
+    ///
+    /// # Panics
+    /// Never for the chips of [`CHIPS`] (a test reads every one through the catalog).
+    pub fn kind(&self) -> ChipKind {
+        ChipKind::find(self.chip).expect("the virtual board's chips are catalog kinds")
+    }
+
+    /// The chip's spec in the catalog (kind, bus, switch channel, address).
+    ///
+    /// # Panics
+    /// Never for the chips of [`CHIPS`] (a test reads every one through the catalog).
+    pub fn chip_spec(&self) -> ChipSpec {
+        let text = match self.address {
             Some(a) => format!("{}@{}:{a:#04x}", self.chip, self.bus),
             None => format!("{}@{}", self.chip, self.bus),
-        }
+        };
+        text.parse()
+            .expect("the virtual board's chips have catalog specs")
+    }
+}
+
+/// The address of the chip `chip` on `bus` in [`CHIPS`]: the one place the virtual
+/// board's I2C addresses are written down.
+fn address_of(chip: &str, bus: &str) -> u8 {
+    CHIPS
+        .iter()
+        .find(|c| c.chip == chip && c.bus == bus)
+        .and_then(|c| c.address)
+        .expect("the chip is in CHIPS")
+}
+
+/// The SPI bus and chip select of the chip `chip` in [`CHIPS`].
+fn spi_of(chip: &str) -> (u32, u32) {
+    let spec = CHIPS
+        .iter()
+        .find(|c| c.chip == chip && c.address.is_none())
+        .map(VirtualChip::chip_spec);
+    match spec.as_ref().map(ChipSpec::location) {
+        Some(Location::Spi {
+            device: SpiDevice::Spidev { bus, cs },
+            ..
+        }) => (*bus, *cs),
+        _ => panic!("{chip} is on a spidev device in CHIPS"),
     }
 }
 
@@ -389,30 +434,58 @@ impl VirtualBoard {
     pub fn with_environment(env: Environment) -> Self {
         let env = Arc::new(env);
         let i2c1 = SimI2cBus::new();
-        let bme280 = attach_live(&i2c1, &env, 0x76, Bme280Model::new(), |c, m| {
-            m.set_temperature(c.temperature);
-            m.set_humidity(c.humidity);
-            m.set_pressure(c.pressure);
-        });
-        let sht3x = attach_live(&i2c1, &env, 0x44, Sht3xModel::new(), |c, m| {
-            m.set_temperature(offset(c.temperature, 300));
-            m.set_humidity(humidity_plus(c.humidity, 1_500));
-        });
-        let lm75 = attach_live(&i2c1, &env, 0x4f, Lm75Model::lm75(), |c, m| {
-            m.set_temperature(c.board_temperature)
-        });
-        let ads1115 = attach_live(&i2c1, &env, 0x48, Ads1x1xModel::ads1115(), |c, m| {
-            for (i, v) in c.adc.iter().enumerate() {
-                m.set_input(i, *v);
-            }
-        });
-        let ina219 = attach_live(&i2c1, &env, 0x40, Ina219Model::new(), |c, m| {
-            m.set_bus_voltage(c.bus_voltage);
-            m.set_current(c.current, INA219_SHUNT_MICRO_OHM);
-        });
+        let bme280 = attach_live(
+            &i2c1,
+            &env,
+            address_of("bme280", "i2c-1"),
+            Bme280Model::new(),
+            |c, m| {
+                m.set_temperature(c.temperature);
+                m.set_humidity(c.humidity);
+                m.set_pressure(c.pressure);
+            },
+        );
+        let sht3x = attach_live(
+            &i2c1,
+            &env,
+            address_of("sht3x", "i2c-1"),
+            Sht3xModel::new(),
+            |c, m| {
+                m.set_temperature(offset(c.temperature, 300));
+                m.set_humidity(humidity_plus(c.humidity, 1_500));
+            },
+        );
+        let lm75 = attach_live(
+            &i2c1,
+            &env,
+            address_of("lm75", "i2c-1"),
+            Lm75Model::lm75(),
+            |c, m| m.set_temperature(c.board_temperature),
+        );
+        let ads1115 = attach_live(
+            &i2c1,
+            &env,
+            address_of("ads1115", "i2c-1"),
+            Ads1x1xModel::ads1115(),
+            |c, m| {
+                for (i, v) in c.adc.iter().enumerate() {
+                    m.set_input(i, *v);
+                }
+            },
+        );
+        let ina219 = attach_live(
+            &i2c1,
+            &env,
+            address_of("ina219", "i2c-1"),
+            Ina219Model::new(),
+            |c, m| {
+                m.set_bus_voltage(c.bus_voltage);
+                m.set_current(c.current, INA219_SHUNT_MICRO_OHM);
+            },
+        );
         let mut rtc = Ds3231Model::new();
         set_rtc(&mut rtc, env.elapsed().as_secs());
-        let ds3231 = attach_live(&i2c1, &env, 0x68, rtc, |c, m| {
+        let ds3231 = attach_live(&i2c1, &env, address_of("ds3231", "i2c-1"), rtc, |c, m| {
             m.set_temperature(offset(c.temperature, 1_000));
             // The RTC counts the environment's seconds (so a manual clock moves it too).
             let target = c.uptime.as_secs();
@@ -421,29 +494,36 @@ impl VirtualBoard {
             }
         });
         let mcp23017 = SimHandle::new(Mcp23017Model::new());
-        i2c1.attach_handle(0x20, &mcp23017);
-        let pca9554 = i2c1.attach(0x21, Pca95xxModel::pca9554());
+        i2c1.attach_handle(address_of("mcp23017", "i2c-1"), &mcp23017);
+        let pca9554 = i2c1.attach(address_of("pca9554", "i2c-1"), Pca95xxModel::pca9554());
         for (n, on) in [(4, true), (5, false), (6, true), (7, false)] {
             // A DIP switch that is on pulls its pin to ground.
             pca9554.lock().set_input(n, on.then_some(false));
         }
-        let pca9685 = Pca9685Model::new(0x41).attach(&i2c1);
+        let pwm_at = address_of("pca9685", "i2c-1");
+        let pca9685 = Pca9685Model::new(pwm_at).attach(&i2c1);
         // ALLCALLADR holds the 8-bit form (address << 1); the SHTC3 replaces the PCA9685
         // at 0x70 below.
-        write_at_start(&mut *pca9685.lock(), 0x41, &[0x05, PCA9685_ALL_CALL << 1]);
+        write_at_start(&mut *pca9685.lock(), pwm_at, &[0x05, PCA9685_ALL_CALL << 1]);
         i2c1.attach_handle(PCA9685_ALL_CALL, &pca9685);
-        let mut eeprom = At24Model::new(4096, 32, 2, 0x50);
+        let mut eeprom = At24Model::new(4096, 32, 2, address_of("at24c32", "i2c-1"));
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
         let at24c32 = eeprom.attach(&i2c1);
-        let dps310 = attach_live(&i2c1, &env, 0x77, Dps310Model::new(), |c, m| {
-            m.set_temperature(offset(c.temperature, 500));
-            m.set_pressure(c.pressure);
-        });
-        let mux = Pca954xModel::attach(&i2c1, 0x73, 8);
+        let dps310 = attach_live(
+            &i2c1,
+            &env,
+            address_of("dps310", "i2c-1"),
+            Dps310Model::new(),
+            |c, m| {
+                m.set_temperature(offset(c.temperature, 500));
+                m.set_pressure(c.pressure);
+            },
+        );
+        let mux = Pca954xModel::attach(&i2c1, address_of("pca9548", "i2c-1"), 8);
         let lm75_ch2 = SimHandle::new(Lm75Model::lm75());
         mux.attach(
             2,
-            0x49,
+            address_of("lm75", "i2c-1/0x73.2"),
             live::Live {
                 model: lm75_ch2.clone(),
                 env: env.clone(),
@@ -453,7 +533,7 @@ impl VirtualBoard {
         let lm75_ch5 = SimHandle::new(Lm75Model::lm75());
         mux.attach(
             5,
-            0x49,
+            address_of("lm75", "i2c-1/0x73.5"),
             live::Live {
                 model: lm75_ch5.clone(),
                 env: env.clone(),
@@ -461,13 +541,23 @@ impl VirtualBoard {
             },
         );
         let pca9548 = mux.handle();
-        let bh1750 = attach_live(&i2c1, &env, 0x23, Bh1750Model::new(), |c, m| {
-            m.set_illuminance(c.illuminance)
-        });
-        let shtc3 = attach_live(&i2c1, &env, 0x70, Shtc3Model::new(), |c, m| {
-            m.set_temperature(offset(c.temperature, -200));
-            m.set_humidity(humidity_plus(c.humidity, -1_000));
-        });
+        let bh1750 = attach_live(
+            &i2c1,
+            &env,
+            address_of("bh1750", "i2c-1"),
+            Bh1750Model::new(),
+            |c, m| m.set_illuminance(c.illuminance),
+        );
+        let shtc3 = attach_live(
+            &i2c1,
+            &env,
+            address_of("shtc3", "i2c-1"),
+            Shtc3Model::new(),
+            |c, m| {
+                m.set_temperature(offset(c.temperature, -200));
+                m.set_humidity(humidity_plus(c.humidity, -1_000));
+            },
+        );
 
         let bme280_spi = SimHandle::new(Bme280Model::new());
         let outdoor = SimSpiDevice::new(live::Live {
@@ -484,7 +574,7 @@ impl VirtualBoard {
         let max31855 = SimHandle::new(Max31855Model::new());
         let mut spi = BTreeMap::new();
         spi.insert(
-            (0, 0),
+            spi_of("mcp3008"),
             SimSpiDevice::from_handle(&SimHandle::new(live::Live {
                 model: mcp3008.clone(),
                 env: env.clone(),
@@ -496,7 +586,7 @@ impl VirtualBoard {
             })),
         );
         spi.insert(
-            (0, 1),
+            spi_of("max31855"),
             SimSpiDevice::from_handle(&SimHandle::new(live::Live {
                 model: max31855.clone(),
                 env: env.clone(),
@@ -506,17 +596,17 @@ impl VirtualBoard {
                 },
             })),
         );
-        spi.insert((1, 0), outdoor);
+        spi.insert(spi_of("bme280"), outdoor);
         let w25q32 = SimHandle::new(W25qModel::w25q32());
         w25q32.lock().load(0, b"udrv virtual board\n");
-        spi.insert((1, 1), SimSpiDevice::from_handle(&w25q32));
+        spi.insert(spi_of("w25q32"), SimSpiDevice::from_handle(&w25q32));
         let mcp23s17 = SimHandle::new(Mcp23s17Model::new(0b000));
         for n in 0..4 {
             mcp23s17
                 .lock()
                 .set_input(8 + n, Some(MCP23S17_DIP & (1 << n) != 0));
         }
-        spi.insert((1, 2), SimSpiDevice::from_handle(&mcp23s17));
+        spi.insert(spi_of("mcp23s17"), SimSpiDevice::from_handle(&mcp23s17));
 
         let mut lines = BTreeMap::new();
         let mut input = |name, wired_to, line: SimLine| {
@@ -774,10 +864,11 @@ fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
         bcd(y % 100),
     ];
     // Through the chip's own bus interface: the model has no other way to set the time.
-    let _ = rtc.start(0x68, Direction::Write);
+    let at = address_of("ds3231", "i2c-1");
+    let _ = rtc.start(at, Direction::Write);
     let _ = rtc.write(&regs);
     rtc.stop();
-    let _ = rtc.start(0x68, Direction::Write);
+    let _ = rtc.start(at, Direction::Write);
     let _ = rtc.write(&[0x0F, 0x08]); // status: clear OSF, keep EN32kHz
     rtc.stop();
 }
