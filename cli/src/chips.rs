@@ -42,28 +42,8 @@ impl Display for Value {
     }
 }
 
-/// What a read found out about which chip answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Identity {
-    /// Its ID register (or command) says it is the chip named: what it read.
-    Identified(String),
-    /// The chip has no ID register: whatever answers is read as this chip (why).
-    NotIdentified(String),
-}
-
-impl Identity {
-    /// Whether the chip was identified.
-    pub fn is_identified(&self) -> bool {
-        matches!(self, Identity::Identified(_))
-    }
-
-    /// What identified it, or why nothing could.
-    pub fn text(&self) -> &str {
-        match self {
-            Identity::Identified(t) | Identity::NotIdentified(t) => t,
-        }
-    }
-}
+/// What a read found out about which chip answered: the catalog's type.
+pub use udrv_boards::catalog::Identity;
 
 /// One read of a chip: its readings and what is known of its identity.
 #[derive(Clone, Debug, PartialEq)]

@@ -897,7 +897,7 @@ pub fn cross_test(opts: &CrossOpts) -> Result {
     for (_, name) in &test_targets {
         cmd.args(["--test", name]);
     }
-    let mut expected: Vec<(String, String)> = runner::tested_targets(&util::workspace_root())?
+    let mut expected: Vec<(String, String)> = runner::tested_targets()?
         .into_iter()
         .filter(|(p, _)| p != "xtask")
         .filter(|(p, t)| {

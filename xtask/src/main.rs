@@ -360,7 +360,7 @@ fn host_tests(root: &std::path::Path, cargo: &str) -> (Counts, Result) {
     build
         .current_dir(root)
         .args(["test", "--workspace", "--all-features", "--no-run"]);
-    let expected = match runner::tested_targets(root) {
+    let expected = match runner::tested_targets() {
         Ok(t) => t,
         Err(e) => return (counts, Err(e)),
     };

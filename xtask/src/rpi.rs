@@ -546,34 +546,8 @@ fn guest_cargo() -> Result<Command> {
 
 /// Builds the `rpi_*` integration tests (all, or those matching `--only`).
 fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
-    let root = util::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let wanted = |name: &str| {
-        name.starts_with("rpi_")
-            && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
-    };
-    let meta = util::output(Command::new(&cargo).current_dir(&root).args([
-        "metadata",
-        "--no-deps",
-        "--format-version",
-        "1",
-    ]))?;
-    let meta: Value = serde_json::from_str(&meta).map_err(|e| format!("cargo metadata: {e}"))?;
-    let mut selected = Vec::new();
-    for pkg in meta["packages"].as_array().into_iter().flatten() {
-        for t in pkg["targets"].as_array().into_iter().flatten() {
-            let name = t["name"].as_str().unwrap_or_default();
-            let is_test = t["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "test"));
-            if is_test && wanted(name) {
-                selected.push((
-                    pkg["name"].as_str().unwrap_or_default().to_string(),
-                    name.to_string(),
-                ));
-            }
-        }
-    }
+    let wanted = |name: &str| name.starts_with("rpi_") && opts.selects(name);
+    let selected = crate::runner::select_targets(|kind, name, _| kind == "test" && wanted(name))?;
     if selected.is_empty() {
         return Err(format!(
             "no rpi_* guest test binary matches {:?}",

@@ -56,31 +56,37 @@ pub const BINARY_DEADLINE: Duration = Duration::from_secs(300);
 /// Seconds a build of test binaries may take (a backstop: cold builds take minutes).
 const BUILD_DEADLINE: Duration = Duration::from_secs(40 * 60);
 
-/// The `(package, target)` pairs `cargo test` builds test executables for by default:
-/// every target of the workspace's packages with `test = true` (xtask's own included).
-pub fn tested_targets(root: &std::path::Path) -> Result<Vec<(String, String)>> {
+/// The workspace's `(package, target)` pairs that `keep(kind, name, tested)` accepts,
+/// from `cargo metadata` (`tested`: the target's `test = true`).
+pub fn select_targets(keep: impl Fn(&str, &str, bool) -> bool) -> Result<Vec<(String, String)>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = util::output(Command::new(cargo).current_dir(root).args([
-        "metadata",
-        "--no-deps",
-        "--format-version",
-        "1",
-    ]))?;
+    let out = util::output(
+        Command::new(cargo)
+            .current_dir(util::workspace_root())
+            .args(["metadata", "--no-deps", "--format-version", "1"]),
+    )?;
     let v: serde_json::Value =
         serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
     let mut pairs = Vec::new();
     for p in v["packages"].as_array().into_iter().flatten() {
         for t in p["targets"].as_array().into_iter().flatten() {
             let kind = t["kind"][0].as_str().unwrap_or_default();
-            if t["test"] == true && matches!(kind, "lib" | "bin" | "test") {
+            let name = t["name"].as_str().unwrap_or_default();
+            if keep(kind, name, t["test"] == true) {
                 pairs.push((
                     p["name"].as_str().unwrap_or_default().to_string(),
-                    t["name"].as_str().unwrap_or_default().to_string(),
+                    name.to_string(),
                 ));
             }
         }
     }
     Ok(pairs)
+}
+
+/// The `(package, target)` pairs `cargo test` builds test executables for by default:
+/// every target of the workspace's packages with `test = true` (xtask's own included).
+pub fn tested_targets() -> Result<Vec<(String, String)>> {
+    select_targets(|kind, _, tested| tested && matches!(kind, "lib" | "bin" | "test"))
 }
 
 /// Runs `cargo` (a `test --no-run` command with its selection already given) with JSON

@@ -59,6 +59,13 @@ pub struct VmOpts {
     pub board: Option<String>,
 }
 
+impl VmOpts {
+    /// Whether a test target is among those `--only` names (all when none is given).
+    pub fn selects(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
+}
+
 /// A built (cached) kernel.
 pub struct Kernel {
     /// The bzImage.
@@ -280,32 +287,9 @@ fn build_guest_binaries(opts: &VmOpts) -> Result<(Vec<TestBin>, Vec<PathBuf>)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Select the guest test targets from the workspace metadata, so a run builds only
     // what it runs (and a broken test elsewhere does not stop `--only`).
-    let meta = util::output(Command::new(&cargo).current_dir(&root).args([
-        "metadata",
-        "--no-deps",
-        "--format-version",
-        "1",
-    ]))?;
-    let meta: serde_json::Value =
-        serde_json::from_str(&meta).map_err(|e| format!("cargo metadata: {e}"))?;
-    let mut selected = Vec::new();
-    for pkg in meta["packages"].as_array().into_iter().flatten() {
-        for t in pkg["targets"].as_array().into_iter().flatten() {
-            let name = t["name"].as_str().unwrap_or_default();
-            let is_test = t["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "test"));
-            if is_test
-                && name.starts_with("guest")
-                && (opts.only.is_empty() || opts.only.iter().any(|o| name.contains(o.as_str())))
-            {
-                selected.push((
-                    pkg["name"].as_str().unwrap_or_default().to_string(),
-                    name.to_string(),
-                ));
-            }
-        }
-    }
+    let selected = crate::runner::select_targets(|kind, name, _| {
+        kind == "test" && name.starts_with("guest") && opts.selects(name)
+    })?;
     if selected.is_empty() {
         return Err(format!("no guest test binary matches {:?}", opts.only));
     }
