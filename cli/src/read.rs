@@ -402,7 +402,10 @@ impl<B: I2c> embedded_hal::i2c::ErrorType for SwitchChannel<'_, B> {
     type Error = SwitchError<B::Error>;
 }
 
-impl<B: I2c> I2c for SwitchChannel<'_, B> {
+impl<B: I2c> I2c for SwitchChannel<'_, B>
+where
+    B::Error: std::fmt::Display,
+{
     fn transaction(
         &mut self,
         address: u8,

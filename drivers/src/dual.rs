@@ -59,15 +59,34 @@ macro_rules! dual_impl {
 
 /// `Display` and `core::error::Error` for a driver's `Error<E>`; the body formats `self`
 /// (named by the caller) into the formatter (also named by the caller).
+///
+/// Every driver error keeps its bus error: the body shows it with its own `Display` (not
+/// `{:?}`), and `source()` returns it. `Display` needs `E: Display`; `Error` needs
+/// `E: core::error::Error + 'static` (a bus error type that is not an `Error`, such as
+/// embedded-hal 1.0's `ErrorKind`, gives a driver error that displays but is no
+/// `Error`). `source()` is the `Bus(e)` variant's `e` unless the caller names the bus
+/// error of each variant with `source: |e| expr` (an `Option<&E>`).
 macro_rules! impl_error {
     ($err:ident, |$f:ident, $e:ident| $body:expr) => {
-        impl<E: core::fmt::Debug> core::fmt::Display for $err<E> {
+        impl_error!($err, source: |s| match s {
+            $err::Bus(b) => Some(b),
+            _ => None,
+        }, |$f, $e| $body);
+    };
+    ($err:ident, source: |$s:ident| $source:expr, |$f:ident, $e:ident| $body:expr) => {
+        impl<E: core::fmt::Display> core::fmt::Display for $err<E> {
             fn fmt(&self, $f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 let $e = self;
                 $body
             }
         }
 
-        impl<E: core::fmt::Debug> core::error::Error for $err<E> {}
+        impl<E: core::error::Error + 'static> core::error::Error for $err<E> {
+            fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+                let $s = self;
+                let bus: Option<&E> = $source;
+                bus.map(|b| b as &(dyn core::error::Error + 'static))
+            }
+        }
     };
 }

@@ -39,7 +39,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
     Error::Timeout => f.write_str(
         "ADS1x1x: the conversion did not finish in time (OS never read 1): check the data rate and the chip's supply",
     ),

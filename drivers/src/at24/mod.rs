@@ -48,9 +48,12 @@ pub enum Error<E> {
     },
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error, source: |s| match s {
+    Error::Bus(b) | Error::Incomplete { error: Some(b), .. } => Some(b),
+    _ => None,
+}, |f, e| {
     match e {
-        Error::Bus(b) => write!(f, "AT24: I2C error: {b:?}"),
+        Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
         Error::OutOfRange => f.write_str(
             "AT24: the access goes past the end of the memory: check the variant (size)",
         ),
@@ -69,7 +72,7 @@ impl_error!(Error, |f, e| {
             )?;
             }
             match error {
-            Some(b) => write!(f, "I2C error: {b:?}"),
+            Some(b) => write!(f, "I2C error: {b}"),
             None => f.write_str(
                 "the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
             ),

@@ -52,7 +52,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "BME280: bus error: {b:?}"),
+    Error::Bus(b) => write!(f, "BME280: bus error: {b}"),
     Error::WrongChipId(id) => write!(
         f,
         "BME280: chip ID 0x{id:02x} is neither a BME280 (0x60) nor a BMP280 (0x58): check the address (0x76 or 0x77)"

@@ -80,7 +80,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "DPS310: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
     Error::WrongChipId(id) => write!(
         f,
         "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 (another chip at this address?)"

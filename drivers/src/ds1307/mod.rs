@@ -74,7 +74,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "DS1307: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "DS1307: I2C error: {b}"),
     Error::InvalidInput =>
         f.write_str("DS1307: a date or time field is out of range (years 2000..=2099)"),
     Error::InvalidRegister =>

@@ -44,7 +44,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "DS3231: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "DS3231: I2C error: {b}"),
     Error::InvalidInput => f.write_str("DS3231: a date, time or alarm field is out of range"),
     Error::InvalidRegister =>
         f.write_str("DS3231: the time registers hold no valid date (never set?): set the time",),

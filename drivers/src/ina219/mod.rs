@@ -41,7 +41,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "INA219: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
     Error::NotCalibrated => f.write_str("INA219: call calibrate() before reading current or power"),
     Error::InvalidCalibration => f.write_str(
         "INA219: the calibration does not fit the register: use a larger current LSB",

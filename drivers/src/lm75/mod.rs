@@ -36,7 +36,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "LM75: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
     Error::InvalidInput =>
         f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)"),
     Error::Timeout => f.write_str(

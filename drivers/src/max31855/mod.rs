@@ -41,7 +41,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "MAX31855: SPI error: {b:?}"),
+    Error::Bus(b) => write!(f, "MAX31855: SPI error: {b}"),
     Error::Fault(faults, _) => {
         f.write_str("MAX31855: thermocouple fault:")?;
         if faults.open_circuit {

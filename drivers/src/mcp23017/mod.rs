@@ -47,7 +47,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "MCP23x17: bus error: {b:?}"),
+    Error::Bus(b) => write!(f, "MCP23x17: bus error: {b}"),
     Error::InvalidPin => f.write_str("MCP23x17: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
     Error::InterruptLine(k) => write!(f, "MCP23x17: waiting on the interrupt line failed: {k}"),
 });

@@ -28,7 +28,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "MCP3x08: SPI error: {b:?}"),
+    Error::Bus(b) => write!(f, "MCP3x08: SPI error: {b}"),
     Error::InvalidInput =>
         f.write_str("MCP3x08: channels are 0..8; differential pairs are 0/1, 2/3, 4/5, 6/7",),
 });

@@ -81,7 +81,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "PCA954x: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "PCA954x: I2C error: {b}"),
     Error::InvalidChannel(c) => write!(
         f,
         "PCA954x: no channel {c} (or mask 0x{c:02x}) on this switch"

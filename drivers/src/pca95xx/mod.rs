@@ -36,7 +36,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b}"),
     Error::InvalidPin => f.write_str("PCA95xx: pin beyond the chip's 8 (PCA9554) or 16 (PCA9535)"),
     Error::InterruptLine(k) => write!(f, "PCA95xx: waiting on the interrupt line failed: {k}"),
 });

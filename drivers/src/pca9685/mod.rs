@@ -37,7 +37,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "PCA9685: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "PCA9685: I2C error: {b}"),
     Error::InvalidChannel => f.write_str("PCA9685: channels are 0..16"),
     Error::InvalidValue => f.write_str("PCA9685: counts are 0..=4095 (duty 0..=4096)"),
     Error::InvalidFrequency => f.write_str("PCA9685: the frequency must be about 24..1526 Hz"),

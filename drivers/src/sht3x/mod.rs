@@ -34,7 +34,7 @@ pub enum Error<E> {
 }
 
 impl_error!(Error, |f, e| match e {
-    Error::Bus(b) => write!(f, "SHT3x: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "SHT3x: I2C error: {b}"),
     Error::Crc => f.write_str("SHT3x: CRC mismatch: check the wiring and pull-ups"),
     Error::NotReady => f.write_str(
         "SHT3x: no measurement ready (the sensor NACKed the read): wait longer or start one",

@@ -56,7 +56,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "SHTC3: I2C error: {b:?}"),
+    Error::Bus(b) => write!(f, "SHTC3: I2C error: {b}"),
     Error::Crc => f.write_str("SHTC3: CRC mismatch: check the wiring and pull-ups"),
     Error::NotReady => f.write_str(
         "SHTC3: no measurement ready (the sensor NACKed the read): wait longer, or wake it up first",

@@ -82,7 +82,7 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "W25Q: SPI error: {b:?}"),
+    Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
     Error::OutOfRange =>
         f.write_str("W25Q: the access goes past the end of the flash (capacity known? call init())"),
     Error::Misaligned => f.write_str("W25Q: erase address not aligned to the erase size"),
