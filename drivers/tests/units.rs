@@ -25,3 +25,20 @@ fn accessors() {
     assert!(Temperature(-1) < Temperature(0));
     assert_eq!(Temperature::default(), Temperature(0));
 }
+
+/// The SI accessors in `f64` (what readings carry): the stored integer over its scale,
+/// exactly as `f64` division rounds it (no `f32` step between).
+#[test]
+fn si_accessors_in_f64() {
+    assert_eq!(Temperature(-12_345).as_celsius_f64(), -12_345.0 / 1000.0);
+    assert_eq!(Temperature(21_500).as_celsius_f64(), 21.5);
+    assert_eq!(Humidity(46_333).as_percent_f64(), 46.333);
+    // Q24.8: 25 767 233 / 256 = 100 653.253 906 25 Pa, exact in f64 (not in f32).
+    assert_eq!(Pressure(25_767_233).as_pascal_f64(), 100_653.253_906_25);
+    assert_eq!(Voltage(-1_999_999).as_volts_f64(), -1.999999);
+    assert_eq!(Current(1_500_000).as_amps_f64(), 1.5);
+    assert_eq!(Power(119_800_000).as_watts_f64(), 119.8);
+    assert_eq!(Illuminance(28_066_667).as_lux_f64(), 28_066.667);
+    // An i32 beyond f32's 24-bit mantissa keeps its last digit in f64.
+    assert_eq!(Voltage(16_777_217).as_volts_f64(), 16.777217);
+}
