@@ -105,6 +105,105 @@ fn frequency_sleep_restart_bytes() {
     m.done();
 }
 
+#[test]
+fn datasheet_frequency_from_prescale() {
+    // §7.3.5 equation 1 solved for the update rate: osc / (4096 × (prescale + 1)).
+    // PRE_SCALE's reset value 1Eh with the 25 MHz internal oscillator (§7.3.5, the
+    // "200 Hz" default): 25 MHz / (4096 × 31) = 196.8876 Hz.
+    let f = PwmFrequency::new(0x1E, 25_000_000);
+    assert_eq!(f.as_millihertz(), 196_888, "rounded to the nearest mHz");
+    assert_eq!(f.as_hz_f64(), 25_000_000.0 / (4096.0 * 31.0));
+    // The register's extremes (§7.3.5): 03h gives the maximum, 1526 Hz (1525.879),
+    // FFh the minimum, 24 Hz (23.842).
+    assert_eq!(PwmFrequency::new(3, 25_000_000).as_millihertz(), 1_525_879);
+    assert_eq!(PwmFrequency::new(0xFF, 25_000_000).as_millihertz(), 23_842);
+    assert_eq!(
+        PwmFrequency::new(0xFF, 25_000_000).as_hz_f64(),
+        23.841_857_910_156_25
+    );
+    // An external clock on EXTCLK (§7.3.5: up to 50 MHz) scales it.
+    assert_eq!(PwmFrequency::new(0x1E, 50_000_000).as_millihertz(), 393_775);
+    // The driver reads PRE_SCALE and applies its oscillator (25 MHz unless told).
+    let ex = [
+        T::write_read(ADDR, vec![PRE_SCALE], vec![121]),
+        T::write_read(ADDR, vec![PRE_SCALE], vec![121]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut pwm = Pca9685::new(m.clone(), ADDR);
+    assert_eq!(pwm.oscillator_hz(), 25_000_000);
+    // prescale_for(50 Hz) is 121 (see frequency_sleep_restart_bytes): 50.029 Hz back.
+    assert_eq!(pwm.frequency().unwrap().as_millihertz(), 50_029);
+    let mut pwm = Pca9685::new(pwm.release(), ADDR).with_oscillator(50_000_000);
+    assert_eq!(
+        block_on(pwm.frequency_async()).unwrap(),
+        PwmFrequency::new(121, 50_000_000)
+    );
+    m.done();
+}
+
+#[test]
+fn datasheet_duty_from_registers() {
+    // §7.3.3 example 1: LED0_ON = 199h, LED0_OFF = 4CCh: high for 4CCh − 199h = 819
+    // counts of 4096 (the example's "20 %" duty, 19.995 % exactly).
+    let d = Duty::from_registers(0x199, 0x4CC);
+    assert_eq!(
+        d,
+        Duty::Pwm {
+            on: 0x199,
+            off: 0x4CC
+        }
+    );
+    assert_eq!(d.high_counts(), 819);
+    assert_eq!(d.as_percent_f64(), 819.0 * 100.0 / 4096.0);
+    // Example 2: LED4_ON = E65h, LED4_OFF = CCBh: the OFF count comes first, so the
+    // high time wraps: 4096 − E65h + CCBh = 3686 counts (the example's "90 %").
+    assert_eq!(Duty::from_registers(0xE65, 0xCCB).high_counts(), 3686);
+    // §7.3.3 table 7: bit 4 of LEDn_ON_H (bit 12 of the ON value) is full on, bit 4 of
+    // LEDn_OFF_H full off, and full off wins when both are set; the counts are
+    // ignored then.
+    assert_eq!(Duty::from_registers(0x1000, 0), Duty::FullOn);
+    assert_eq!(Duty::from_registers(0x1000, 0x0800).high_counts(), 4096);
+    assert_eq!(Duty::from_registers(0x1000, 0x1000), Duty::FullOff);
+    assert_eq!(Duty::from_registers(0x0123, 0x1456), Duty::FullOff);
+    assert_eq!(Duty::FullOff.high_counts(), 0);
+    assert_eq!(Duty::FullOn.as_percent_f64(), 100.0);
+    assert_eq!(Duty::from_registers(0, 2048).as_percent_f64(), 50.0);
+    // ON = OFF: the output turns on and off at the same count: low all period.
+    assert_eq!(Duty::from_registers(0x100, 0x100).high_counts(), 0);
+    // The driver reads a channel's four registers.
+    let ex = [
+        T::write_read(ADDR, vec![LED0_ON_L + 16], vec![0x65, 0x0E, 0xCB, 0x0C]),
+        T::write_read(ADDR, vec![LED0_ON_L + 60], vec![0, 0x10, 0, 0]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut pwm = Pca9685::new(m.clone(), ADDR);
+    assert_eq!(pwm.duty(4).unwrap().high_counts(), 3686);
+    assert_eq!(block_on(pwm.duty_async(15)).unwrap(), Duty::FullOn);
+    assert_eq!(pwm.duty(16), Err(Error::InvalidChannel));
+    m.done();
+}
+
+#[test]
+fn datasheet_mode1_bits() {
+    // §7.3.1 table 5: MODE1 bit 7 RESTART, 6 EXTCLK, 5 AI, 4 SLEEP, 0 ALLCALL; the
+    // power-on value is 11h: asleep, answering the all-call address.
+    let m = Mode1(0x11);
+    assert!(m.sleep() && m.all_call());
+    assert!(!m.restart() && !m.external_clock() && !m.auto_increment());
+    let m = Mode1(0xE0);
+    assert!(m.restart() && m.external_clock() && m.auto_increment());
+    assert!(!m.sleep() && !m.all_call());
+    let ex = [
+        T::write_read(ADDR, vec![MODE1], vec![0x11]),
+        T::write_read(ADDR, vec![MODE1], vec![0x21]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut pwm = Pca9685::new(m.clone(), ADDR);
+    assert!(pwm.is_asleep().unwrap());
+    assert!(!block_on(pwm.is_asleep_async()).unwrap());
+    m.done();
+}
+
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;

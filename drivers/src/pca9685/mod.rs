@@ -1,7 +1,9 @@
 //! NXP PCA9685 16-channel 12-bit PWM controller over I2C: per-channel on/off counts,
 //! full on / full off, all-channel writes, duty helper, prescale from a frequency
 //! (datasheet §7.3.5), sleep / wake / restart (§7.3.1.1), output driver options (MODE2),
-//! all-call and sub-addresses, software reset.
+//! all-call and sub-addresses, software reset; and what the registers say, decoded: the
+//! PWM frequency from PRE_SCALE and the oscillator ([`PwmFrequency`]), a channel's duty
+//! ([`Duty`]) and MODE1's bits ([`Mode1`]).
 //!
 //! ```no_run
 //! # fn demo<I: embedded_hal::i2c::I2c, D: embedded_hal::delay::DelayNs>(i2c: I, mut delay: D)
@@ -75,6 +77,120 @@ pub fn channel_bytes(on: u16, off: u16, full_on: bool, full_off: bool) -> [u8; 4
     [on_l, on_h, off_l, off_h]
 }
 
+/// The PWM frequency (the datasheet's update rate) that a PRE_SCALE value gives with an
+/// oscillator: `osc / (4096 × (prescale + 1))` (datasheet §7.3.5, equation 1 solved for
+/// the rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PwmFrequency {
+    /// The PRE_SCALE register.
+    pub prescale: u8,
+    /// The oscillator, Hz: the internal 25 MHz ([`OSC_HZ`]) or the clock on EXTCLK.
+    pub osc_hz: u32,
+}
+
+impl PwmFrequency {
+    /// The frequency `prescale` gives with an oscillator of `osc_hz`.
+    pub const fn new(prescale: u8, osc_hz: u32) -> Self {
+        Self { prescale, osc_hz }
+    }
+
+    /// 4096 × (prescale + 1): oscillator cycles per PWM period.
+    const fn divisor(self) -> u64 {
+        4096 * (self.prescale as u64 + 1)
+    }
+
+    /// The frequency in millihertz, rounded to the nearest.
+    pub const fn as_millihertz(self) -> u32 {
+        let den = self.divisor();
+        // At most u32::MAX × 1000 / 4096: fits a u32.
+        ((self.osc_hz as u64 * 2000 + den) / (2 * den)) as u32
+    }
+
+    /// The frequency in hertz as `f64`: the oscillator over the divisor, one division.
+    pub fn as_hz_f64(self) -> f64 {
+        self.osc_hz as f64 / (4096.0 * (self.prescale as f64 + 1.0))
+    }
+}
+
+/// A channel's output as its LEDn_ON and LEDn_OFF registers set it (datasheet §7.3.3,
+/// table 7): 13-bit values, bit 12 the full-on / full-off bit, bits 11..0 the count at
+/// which the output turns on / off in each 4096-count period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Duty {
+    /// LEDn_ON bit 12 set (LEDn_OFF bit 12 clear): always high.
+    FullOn,
+    /// LEDn_OFF bit 12 set: always low, whatever else is set (it takes precedence over
+    /// full on).
+    FullOff,
+    /// High from count `on` to count `off` (0..=4095 each), wrapping past 4095 when
+    /// `off` comes before `on`; `on == off` is low all period.
+    Pwm {
+        /// The count at which the output turns on.
+        on: u16,
+        /// The count at which the output turns off.
+        off: u16,
+    },
+}
+
+impl Duty {
+    /// Decode a channel's ON and OFF values, as [`Pca9685::channel`] returns them.
+    pub const fn from_registers(on: u16, off: u16) -> Self {
+        let full = (FULL as u16) << 8;
+        if off & full != 0 {
+            Duty::FullOff
+        } else if on & full != 0 {
+            Duty::FullOn
+        } else {
+            Duty::Pwm {
+                on: on & 0x0FFF,
+                off: off & 0x0FFF,
+            }
+        }
+    }
+
+    /// The counts of each 4096-count period the output is high: 0..=4096.
+    pub const fn high_counts(self) -> u16 {
+        match self {
+            Duty::FullOn => 4096,
+            Duty::FullOff => 0,
+            Duty::Pwm { on, off } => off.wrapping_sub(on) & 0x0FFF,
+        }
+    }
+
+    /// The duty cycle in percent as `f64`: `high_counts × 100 / 4096`.
+    pub fn as_percent_f64(self) -> f64 {
+        self.high_counts() as f64 * 100.0 / 4096.0
+    }
+}
+
+/// MODE1 (datasheet §7.3.1, table 5), its bits by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Mode1(pub u8);
+
+impl Mode1 {
+    /// RESTART (bit 7): PWM was running when the chip was put to sleep.
+    pub const fn restart(self) -> bool {
+        self.0 & RESTART != 0
+    }
+    /// EXTCLK (bit 6): the clock on EXTCLK drives the PWM, not the internal oscillator.
+    pub const fn external_clock(self) -> bool {
+        self.0 & EXTCLK != 0
+    }
+    /// AI (bit 5): register auto-increment.
+    pub const fn auto_increment(self) -> bool {
+        self.0 & AI != 0
+    }
+    /// SLEEP (bit 4): low-power mode, oscillator off, so are the outputs (set at
+    /// power-on).
+    pub const fn sleep(self) -> bool {
+        self.0 & SLEEP != 0
+    }
+    /// ALLCALL (bit 0): the chip answers the LED All Call address.
+    pub const fn all_call(self) -> bool {
+        self.0 & ALLCALL != 0
+    }
+}
+
 /// Output stage settings (MODE2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputConfig {
@@ -120,10 +236,16 @@ impl<I2C> Pca9685<I2C> {
     }
 
     /// Use an external clock of `hz` for frequency calculations (EXTCLK is set by
-    /// [`use_external_clock`](Self::use_external_clock)).
+    /// [`use_external_clock`](Self::use_external_clock)); without it, the internal
+    /// oscillator's 25 MHz ([`OSC_HZ`]).
     pub fn with_oscillator(mut self, hz: u32) -> Self {
         self.osc_hz = hz;
         self
+    }
+
+    /// The oscillator frequency calculations use, Hz.
+    pub fn oscillator_hz(&self) -> u32 {
+        self.osc_hz
     }
 
     /// Give the bus back.
@@ -159,6 +281,13 @@ dual_impl! {
         let mut b = [0];
         io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
         Ok(b[0])
+    }
+
+    /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
+    pub fn is_asleep / is_asleep_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+        Ok(Mode1(b[0]).sleep())
     }
 
     /// Enter low-power sleep (oscillator off, outputs off).
@@ -206,6 +335,14 @@ dual_impl! {
         let mut b = [0];
         io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
         Ok(b[0])
+    }
+
+    /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
+    /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
+    pub fn frequency / frequency_async [&mut self] () -> Result<PwmFrequency, Error<I2C::Error>> {
+        let mut b = [0];
+        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+        Ok(PwmFrequency::new(b[0], self.osc_hz))
     }
 
     /// Set a channel's on and off counts (0..=4095 each).
@@ -265,6 +402,15 @@ dual_impl! {
         let mut b = [0; 4];
         io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
         Ok((u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
+    }
+
+    /// A channel's output, decoded from its registers (needs auto-increment, as
+    /// [`channel`](Pca9685::channel)).
+    pub fn duty / duty_async [&mut self] (ch: u8) -> Result<Duty, Error<I2C::Error>> {
+        let reg = check(ch)?;
+        let mut b = [0; 4];
+        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+        Ok(Duty::from_registers(u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
     }
 
     /// Configure the output stage (MODE2).
