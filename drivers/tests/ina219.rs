@@ -63,6 +63,76 @@ fn datasheet_example_bytes() {
 }
 
 #[test]
+fn datasheet_example_from_the_shunt() {
+    // §8.5.1 table 3 (rev F; table 7 in rev G), without calibrating: the shunt register
+    // 07D0h is 2000 × 10 µV = 20 mV (§8.6.3.1: 10 µV LSB), over the example's 2 mΩ
+    // R_SHUNT 10 A (the example's current register 2710h at 1 mA per LSB); the bus
+    // register 5D98h is 11.98 V (§8.6.3.2: bits 15..3, 4 mV LSB); power = current × bus
+    // voltage = 119.8 W (the example's power register 1766h at 20 mW per LSB).
+    let ex = [
+        T::write_read(ADDR, vec![SHUNT], vec![0x07, 0xD0]),
+        T::write_read(ADDR, vec![BUS], vec![0x5D, 0x98]),
+        T::write_read(ADDR, vec![SHUNT], vec![0x07, 0xD0]),
+        T::write_read(ADDR, vec![BUS], vec![0x5D, 0x98]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut ina = Ina219::new(m.clone(), ADDR);
+    let r = ina.measure_with_shunt(2_000).unwrap();
+    assert_eq!(r.shunt.0, 20_000);
+    assert_eq!(r.bus.voltage.0, 11_980_000);
+    assert_eq!(r.current.0, 10_000_000, "10 A");
+    assert_eq!(r.power.0, 119_800_000, "119.8 W");
+    assert_eq!(ina.current_lsb(), None, "nothing calibrated");
+    let r = block_on(ina.measure_with_shunt_async(2_000)).unwrap();
+    assert_eq!((r.current.0, r.power.0), (10_000_000, 119_800_000));
+    m.done();
+}
+
+#[test]
+fn current_and_power_from_the_shunt() {
+    use udrv_drivers::{Power, Voltage};
+    // §8.6.3.1 shunt voltage register format, PGA /8: 7D00h = +320 mV, 8300h = −320 mV;
+    // over a 0.1 Ω shunt (100 000 µΩ): ±3.2 A.
+    let plus = Voltage(i16::from_be_bytes([0x7D, 0x00]) as i32 * 10);
+    let minus = Voltage(i16::from_be_bytes([0x83, 0x00]) as i32 * 10);
+    assert_eq!(shunt_current(plus, 100_000), Some(Current(3_200_000)));
+    assert_eq!(shunt_current(minus, 100_000), Some(Current(-3_200_000)));
+    // One LSB (10 µV) over 0.1 Ω is 100 µA; over 3 Ω, 3.33 µA rounds to 3, and −5 µV
+    // over 2 Ω (−2.5 µA) rounds half away from zero.
+    assert_eq!(shunt_current(Voltage(10), 100_000), Some(Current(100)));
+    assert_eq!(shunt_current(Voltage(10), 3_000_000), Some(Current(3)));
+    assert_eq!(shunt_current(Voltage(-5), 2_000_000), Some(Current(-3)));
+    // A 0 Ω shunt, or 320 mV over 0.1 mΩ (3200 A, past Current's ±2147 A).
+    assert_eq!(shunt_current(plus, 0), None);
+    assert_eq!(shunt_current(plus, 100), None);
+    // Power: 11.98 V × 10 A; 5 V × −1.5 A; 32 V × 3.2 A; beyond ±2147 W: none.
+    assert_eq!(
+        power_from(Voltage(11_980_000), Current(10_000_000)),
+        Some(Power(119_800_000))
+    );
+    assert_eq!(
+        power_from(Voltage(5_000_000), Current(-1_500_000)),
+        Some(Power(-7_500_000))
+    );
+    assert_eq!(
+        power_from(Voltage(32_000_000), Current(3_200_000)),
+        Some(Power(102_400_000))
+    );
+    assert_eq!(power_from(Voltage(26_000_000), Current(100_000_000)), None);
+    // The driver: a 0 Ω shunt is refused before the bus; 1 mΩ with 320 mV and 26 V is
+    // 320 A and 8320 W, out of range.
+    let ex = [
+        T::write_read(ADDR, vec![SHUNT], vec![0x7D, 0x00]),
+        T::write_read(ADDR, vec![BUS], vec![0xCB, 0x20]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut ina = Ina219::new(m.clone(), ADDR);
+    assert_eq!(ina.measure_with_shunt(0), Err(Error::InvalidShunt));
+    assert_eq!(ina.measure_with_shunt(1_000), Err(Error::OutOfRange));
+    m.done();
+}
+
+#[test]
 fn errors() {
     let ex = [
         T::write_read(ADDR, vec![BUS], vec![0x5D, 0x9B]),

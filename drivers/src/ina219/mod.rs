@@ -1,7 +1,9 @@
 //! TI INA219 current, bus voltage and power monitor over I2C: configuration (bus range,
 //! PGA shunt range, ADC resolution/averaging, modes), calibration from the current LSB
 //! and shunt resistance (datasheet §8.5.1), shunt / bus voltage, current and power in
-//! typed units, conversion-ready and math-overflow flags.
+//! typed units, conversion-ready and math-overflow flags; or, without calibrating (§8.5.3,
+//! the chip as a simple current shunt monitor), current and power computed from the
+//! shunt voltage and the shunt resistance ([`Ina219::measure_with_shunt`]).
 //!
 //! ```no_run
 //! # fn demo<I: embedded_hal::i2c::I2c>(i2c: I) -> Result<(), udrv_drivers::ina219::Error<I::Error>> {
@@ -37,6 +39,12 @@ pub enum Error<E> {
     InvalidCalibration,
     /// The chip flags a math overflow: current or power are out of range.
     Overflow,
+    /// A shunt resistance of 0 µΩ (nothing was sent).
+    InvalidShunt,
+    /// The current or power computed from the shunt voltage is beyond what [`Current`]
+    /// or [`Power`] hold (±2147 A, ±2147 W): a shunt below about 0.15 mΩ, or a power
+    /// above 2147 W.
+    OutOfRange,
 }
 
 impl_error!(Error, |f, e| {
@@ -48,6 +56,10 @@ impl_error!(Error, |f, e| {
     ),
     Error::Overflow => f.write_str(
         "INA219: math overflow: the current exceeds what the calibration can count; use a larger current LSB",
+    ),
+    Error::InvalidShunt => f.write_str("INA219: the shunt resistance is 0 µΩ: give the shunt's value in µΩ (0.1 Ω is 100000)"),
+    Error::OutOfRange => f.write_str(
+        "INA219: the current or power from the shunt voltage is beyond ±2147 A or ±2147 W: check the shunt resistance given",
     ),
 }
 });
@@ -194,6 +206,50 @@ pub fn calibration_value(current_lsb: Current, shunt_micro_ohm: u32) -> Option<u
     (1..=0xFFFE).contains(&cal).then_some(cal as u16 & 0xFFFE)
 }
 
+/// The current through a shunt of `shunt_micro_ohm` µΩ with `shunt` across it (Ohm's
+/// law), rounded to the nearest µA (half away from zero); `None` for a 0 µΩ shunt or a
+/// current beyond [`Current`]'s ±2147 A.
+pub fn shunt_current(shunt: Voltage, shunt_micro_ohm: u32) -> Option<Current> {
+    if shunt_micro_ohm == 0 {
+        return None;
+    }
+    let n = shunt.0 as i64 * 1_000_000;
+    let d = shunt_micro_ohm as i64;
+    let q = if n >= 0 {
+        (n + d / 2) / d
+    } else {
+        (n - d / 2) / d
+    };
+    i32::try_from(q).ok().map(Current)
+}
+
+/// The power of `current` at `bus` volts (what the chip's power register holds:
+/// current × bus voltage, datasheet §8.6.3.3), rounded to the nearest µW (half away
+/// from zero); `None` beyond [`Power`]'s ±2147 W.
+pub fn power_from(bus: Voltage, current: Current) -> Option<Power> {
+    let n = bus.0 as i64 * current.0 as i64;
+    let q = if n >= 0 {
+        (n + 500_000) / 1_000_000
+    } else {
+        (n - 500_000) / 1_000_000
+    };
+    i32::try_from(q).ok().map(Power)
+}
+
+/// What [`Ina219::measure_with_shunt`] reads, decoded with the shunt resistance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShuntMeasurement {
+    /// The shunt voltage (10 µV steps).
+    pub shunt: Voltage,
+    /// The bus voltage, with the CNVR and OVF flags (OVF is about the chip's own current
+    /// and power registers, which this measurement does not use).
+    pub bus: BusVoltage,
+    /// The current through the shunt: [`shunt_current`].
+    pub current: Current,
+    /// The power: the bus voltage × the current, [`power_from`].
+    pub power: Power,
+}
+
 /// An INA219.
 #[derive(Debug)]
 pub struct Ina219<I2C> {
@@ -285,6 +341,24 @@ dual_impl! {
         let mut b = [0; 2];
         io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
         Ok(decode_bus(u16::from_be_bytes(b)))
+    }
+
+    /// Shunt voltage, then bus voltage, read; current and power computed from them with
+    /// a shunt of `shunt_micro_ohm` µΩ (0.1 Ω is 100 000), as a current shunt monitor
+    /// needs no calibration (datasheet §8.5.3). Writes nothing: the configuration and any
+    /// calibration stay as they are.
+    pub fn measure_with_shunt / measure_with_shunt_async [&mut self] (shunt_micro_ohm: u32) -> Result<ShuntMeasurement, Error<I2C::Error>> {
+        if shunt_micro_ohm == 0 {
+            return Err(Error::InvalidShunt);
+        }
+        let (mut sv, mut bv) = ([0; 2], [0; 2]);
+        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut sv))?;
+        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+        let shunt = Voltage(i16::from_be_bytes(sv) as i32 * 10);
+        let bus = decode_bus(u16::from_be_bytes(bv));
+        let current = shunt_current(shunt, shunt_micro_ohm).ok_or(Error::OutOfRange)?;
+        let power = power_from(bus.voltage, current).ok_or(Error::OutOfRange)?;
+        Ok(ShuntMeasurement { shunt, bus, current, power })
     }
 
     /// Current (signed), from the current register.
