@@ -58,6 +58,78 @@ fn pca9535_bytes() {
     m.done();
 }
 
+#[test]
+fn datasheet_directions_and_levels_pca9554() {
+    // PCA9554 §6.2 (register 3, configuration): a bit set makes its pin an input, a bit
+    // cleared an output; FFh at power-on (all inputs). Pins IO0..IO7 (pinning table).
+    let ex = [
+        T::write_read(0x20, vec![0x03], vec![0xFF]),
+        T::write_read(0x20, vec![0x03], vec![0xF0]),
+        T::write_read(0x20, vec![0x00], vec![0x5A]),
+        T::write_read(0x20, vec![0x01], vec![0x05]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut io = Pca95xx::pca9554(m.clone(), 0x20);
+    let d = io.directions().unwrap();
+    assert_eq!((d.bits(), d.pins()), (0xFF, 8));
+    assert!(d.iter().all(|(_, dir)| dir == Direction::Input), "power-on");
+    let d = block_on(io.directions_async()).unwrap();
+    assert_eq!(d.get(3), Some(Direction::Output));
+    assert_eq!(d.get(4), Some(Direction::Input));
+    assert_eq!(d.get(8), None, "no such pin");
+    let names: Vec<String> = d.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(
+        names,
+        ["IO0", "IO1", "IO2", "IO3", "IO4", "IO5", "IO6", "IO7"]
+    );
+    // Register 0 (input port): the levels the pins read; register 1: the output latches.
+    let inputs = io.inputs().unwrap();
+    assert_eq!(inputs.bits(), 0x5A);
+    let high: Vec<u8> = inputs
+        .iter()
+        .filter(|&(_, h)| h)
+        .map(|(p, _)| p.index())
+        .collect();
+    assert_eq!(high, [1, 3, 4, 6]);
+    assert_eq!(inputs.is_high(0), Some(false));
+    assert_eq!(inputs.is_high(8), None);
+    let outputs = io.outputs().unwrap();
+    assert_eq!(
+        (outputs.is_high(0), outputs.is_high(1)),
+        (Some(true), Some(false))
+    );
+    m.done();
+}
+
+#[test]
+fn datasheet_directions_and_levels_pca9535() {
+    // PCA9535 §6.2: configuration registers 6 (port 0) and 7 (port 1), read as a pair,
+    // port 0 first; pins IO0_0..IO0_7, IO1_0..IO1_7 (pinning table).
+    let ex = [
+        T::write_read(0x27, vec![0x06], vec![0x00, 0xFF]),
+        T::write_read(0x27, vec![0x00], vec![0x34, 0xA5]),
+        T::write_read(0x27, vec![0x02], vec![0xFF, 0xFF]),
+    ];
+    let mut m = Mock::new(&ex);
+    let mut io = Pca95xx::pca9535(m.clone(), 0x27);
+    let d = io.directions().unwrap();
+    assert_eq!((d.bits(), d.pins()), (0xFF00, 16));
+    assert_eq!(d.get(7), Some(Direction::Output), "IO0_7");
+    assert_eq!(d.get(8), Some(Direction::Input), "IO1_0");
+    let pins: Vec<(String, Direction)> = d.iter().map(|(p, x)| (p.to_string(), x)).collect();
+    assert_eq!(pins.len(), 16);
+    assert_eq!(pins[0], ("IO0_0".to_string(), Direction::Output));
+    assert_eq!(pins[10], ("IO1_2".to_string(), Direction::Input));
+    assert_eq!(pins[15].0, "IO1_7");
+    let inputs = io.inputs().unwrap();
+    assert_eq!(inputs.bits(), 0xA534);
+    let ten = inputs.iter().nth(10).unwrap();
+    assert_eq!((ten.0.port(), ten.0.bit(), ten.1), (1, 2, true));
+    assert_eq!(inputs.is_high(15), Some(true));
+    assert_eq!(block_on(io.outputs_async()).unwrap().bits(), 0xFFFF);
+    m.done();
+}
+
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;
