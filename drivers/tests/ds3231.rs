@@ -23,6 +23,27 @@ fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
 }
 
 #[test]
+fn unix_seconds() {
+    // The chip's first date (datasheet table 1, timekeeping registers: years 00..99 of
+    // 2000..2099, month and date from 01) is 946 684 800 s after 1970-01-01 UTC.
+    assert_eq!(dt(2000, 1, 1, 6, 0, 0, 0).unix_seconds(), 946_684_800);
+    // 2026-01-02 03:04:05: 20 455 days and 11 045 s after the epoch.
+    assert_eq!(dt(2026, 1, 2, 5, 3, 4, 5).unix_seconds(), 1_767_323_045);
+    // A leap day (2024 is divisible by 4: the chip's leap-year rule, Gregorian too).
+    assert_eq!(dt(2024, 2, 29, 4, 12, 0, 0).unix_seconds(), 1_709_208_000);
+    // The last second before the century bit flips, and after (2100 is no Gregorian leap
+    // year: 2100-03-01 follows 2100-02-28).
+    assert_eq!(
+        dt(2099, 12, 31, 4, 23, 59, 59).unix_seconds(),
+        4_102_444_799
+    );
+    assert_eq!(
+        dt(2100, 3, 1, 1, 0, 0, 0).unix_seconds() - dt(2100, 2, 28, 7, 0, 0, 0).unix_seconds(),
+        86_400
+    );
+}
+
+#[test]
 fn register_formats() {
     // Datasheet "Temperature Registers": +25.25 °C = 00011001 01b (MSB 19h, LSB 40h).
     assert_eq!(decode_temperature(0x19, 0x40).as_millicelsius(), 25_250);
