@@ -342,3 +342,47 @@ fn at24c02() {
     use udrv_drivers::at24::model::At24Model;
     eeprom("at24c02@i2c-1:0x53", At24Model::new(256, 8, 1, 0x53));
 }
+
+/// A driver error reads as the bus's own message when the bus failed (the driver error's
+/// source: it names the device), and as the driver's message otherwise.
+#[test]
+fn errors_are_the_bus_message_or_the_drivers() {
+    use catalog::ReadError;
+    let spec: ChipSpec = "pca9685@i2c-1:0x40".parse().unwrap();
+    let read = |bus: SimI2cBus| {
+        catalog::read_i2c(
+            &spec,
+            bus,
+            &mut NoDelay,
+            &mut Sequence::new(),
+            SystemTime::now(),
+        )
+        .unwrap_err()
+    };
+    // Nothing at 0x40: the simulated bus's NACK, as the bus says it.
+    let e = read(SimI2cBus::new());
+    let bus_message = udrv_drivers::sim::SimI2cError {
+        address: 0x40,
+        kind: embedded_hal::i2c::ErrorKind::NoAcknowledge(
+            embedded_hal::i2c::NoAcknowledgeSource::Address,
+        ),
+    }
+    .to_string();
+    assert_eq!(e, ReadError::Failed(bus_message), "{e}");
+    // A BME280 that reads another chip's ID: the driver's message, naming the chip.
+    let bus = SimI2cBus::new();
+    bus.attach(0x76, udrv_drivers::lm75::model::Lm75Model::lm75());
+    let spec: ChipSpec = "bme280@i2c-1:0x76".parse().unwrap();
+    let e = catalog::read_i2c(
+        &spec,
+        bus,
+        &mut NoDelay,
+        &mut Sequence::new(),
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, ReadError::WrongChip(m) if m.starts_with("BME280: chip ID")),
+        "{e:?}"
+    );
+}

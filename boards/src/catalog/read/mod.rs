@@ -5,26 +5,25 @@
 mod i2c;
 mod spi;
 
+use std::error::Error;
 use std::fmt::{self, Display};
 use std::time::SystemTime;
 
 use embedded_hal::delay::DelayNs;
-use udrv_drivers::{
-    ads1x1x, at24, bh1750, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017,
-    mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q,
-};
+use udrv_drivers::{bme280, ds3231, mcp23017, pca9685, sht3x};
 
 use super::parts::Channel;
 use super::quantity::Quantity;
-use super::reading::{days_from_civil, ChipRead, Identity, Raw, Reading, Sequence};
+use super::reading::{ChipRead, Identity, Raw, Reading, Sequence};
 use super::spec::{ChipSpec, Location};
 
 /// The shunt resistor udrv assumes in front of an INA219, in µΩ (0.1 Ω, the breakout
 /// boards' R100).
 pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
 
-/// The PCA9685's internal oscillator, in Hz (datasheet §7.3.5: 25 MHz).
-pub const PCA9685_OSCILLATOR_HZ: u32 = 25_000_000;
+/// The oscillator udrv assumes a PCA9685 runs on, in Hz: its internal one (datasheet
+/// §7.3.5: 25 MHz), not a clock on EXTCLK.
+pub const PCA9685_OSCILLATOR_HZ: u32 = pca9685::registers::OSC_HZ;
 
 /// The reference udrv assumes for an MCP3008/MCP3208, in µV (3.3 V).
 pub const MCP3X08_VREF_MICROVOLT: u32 = 3_300_000;
@@ -61,32 +60,14 @@ impl From<String> for ReadError {
     }
 }
 
-/// A driver error as one line: the bus's own message (it names the device and says what
-/// to do), or the driver's message of what it found wrong.
-trait Explain {
-    fn explain(self) -> String;
-}
-
-macro_rules! explain {
-    ($($m:ident),*) => {$(
-        impl<E: Display + fmt::Debug> Explain for $m::Error<E> {
-            fn explain(self) -> String {
-                match self {
-                    $m::Error::Bus(e) => e.to_string(),
-                    other => other.to_string(),
-                }
-            }
-        }
-    )*};
-}
-
-explain!(
-    ads1x1x, at24, bh1750, bme280, dps310, ds1307, ds3231, ina219, lm75, max31855, mcp23017,
-    mcp3x08, pca954x, pca95xx, pca9685, sht3x, shtc3, w25q
-);
-
-fn ex<E: Explain>(e: E) -> ReadError {
-    ReadError::Failed(e.explain())
+/// A driver error as [`ReadError::Failed`], one line: when the bus failed, the bus's own
+/// message (the driver error's `source()`; it names the device and says what to do), else
+/// the driver's (it names the chip and says what to check).
+fn failed(e: impl Error) -> ReadError {
+    ReadError::Failed(match e.source() {
+        Some(bus) => bus.to_string(),
+        None => e.to_string(),
+    })
 }
 
 /// What a read collects: readings stamped as they come, raw bytes, the identity.
@@ -157,7 +138,7 @@ pub fn read_i2c<I>(
 ) -> Result<ChipRead, ReadError>
 where
     I: embedded_hal::i2c::I2c,
-    I::Error: Display + fmt::Debug,
+    I::Error: Error + 'static,
 {
     let Location::I2c { address, .. } = *spec.location() else {
         return Err(ReadError::WrongBus(spec.to_string()));
@@ -185,7 +166,7 @@ pub fn read_spi<S>(
 ) -> Result<ChipRead, ReadError>
 where
     S: embedded_hal::spi::SpiDevice,
-    S::Error: Display + fmt::Debug,
+    S::Error: Error + 'static,
 {
     let Location::Spi {
         hardware_address, ..
@@ -207,32 +188,13 @@ where
 
 /// An RTC's date as seconds since the Unix epoch, the date read as UTC.
 fn rtc_seconds(t: &ds3231::DateTime) -> f64 {
-    let days = days_from_civil(i64::from(t.year), u32::from(t.month), u32::from(t.day));
-    let s =
-        days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
-    s as f64
+    t.unix_seconds() as f64
 }
 
 /// An SHT3x's or SHTC3's measurement (the same Sensirion format).
 fn sensirion(out: &mut Out<'_>, m: &sht3x::Measurement) {
-    out.push(Quantity::Temperature, None, celsius(m.temperature));
-    out.push(
-        Quantity::Humidity,
-        None,
-        f64::from(m.humidity.as_millipercent()) / 1000.0,
-    );
-}
-
-fn celsius(t: udrv_drivers::Temperature) -> f64 {
-    f64::from(t.as_millicelsius()) / 1000.0
-}
-
-fn volts(v: udrv_drivers::Voltage) -> f64 {
-    f64::from(v.as_microvolts()) / 1e6
-}
-
-fn pascals(p: udrv_drivers::Pressure) -> f64 {
-    f64::from(p.as_q24_8_pascal()) / 256.0
+    out.push(Quantity::Temperature, None, m.temperature.as_celsius_f64());
+    out.push(Quantity::Humidity, None, m.humidity.as_percent_f64());
 }
 
 /// A BME280 or BMP280 (on either bus): the ID register says which.
@@ -243,24 +205,20 @@ fn bme280<IF>(
 ) -> Result<(), ReadError>
 where
     IF: bme280::Interface,
-    IF::Error: Display + fmt::Debug,
+    IF::Error: Error + 'static,
 {
     s.init().map_err(|e| match e {
         bme280::Error::WrongChipId(_) => ReadError::WrongChip(e.to_string()),
-        e => ex(e),
+        e => failed(e),
     })?;
-    s.set_config(bme280::Config::default()).map_err(ex)?;
-    let m = s.measure_forced(delay).map_err(ex)?;
-    out.push(Quantity::Temperature, None, celsius(m.temperature));
+    s.set_config(bme280::Config::default()).map_err(failed)?;
+    let m = s.measure_forced(delay).map_err(failed)?;
+    out.push(Quantity::Temperature, None, m.temperature.as_celsius_f64());
     if let Some(h) = m.humidity {
-        out.push(
-            Quantity::Humidity,
-            None,
-            f64::from(h.as_millipercent()) / 1000.0,
-        );
+        out.push(Quantity::Humidity, None, h.as_percent_f64());
     }
     if let Some(p) = m.pressure {
-        out.push(Quantity::Pressure, None, pascals(p));
+        out.push(Quantity::Pressure, None, p.as_pascal_f64());
     }
     // The driver took the chip ID (0x60 or 0x58) and reads humidity only from a BME280.
     out.id = Some(if m.humidity.is_some() {
@@ -275,10 +233,12 @@ where
 fn mcp23x17<R>(mut io: mcp23017::Mcp23x17<R>, out: &mut Out<'_>) -> Result<(), ReadError>
 where
     R: mcp23017::Registers,
-    R::Error: Display + fmt::Debug,
+    R::Error: Error + 'static,
 {
-    let dir = io.read_pair(mcp23017::registers::Reg::Iodir).map_err(ex)?;
-    let gpio = io.read_gpio().map_err(ex)?;
+    let dir = io
+        .read_pair(mcp23017::registers::Reg::Iodir)
+        .map_err(failed)?;
+    let gpio = io.read_gpio().map_err(failed)?;
     for n in 0..16 {
         let port = if n < 8 { 'A' } else { 'B' };
         out.pin(&format!("{port}{}", n % 8), gpio & (1 << n) != 0);

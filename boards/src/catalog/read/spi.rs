@@ -1,13 +1,13 @@
 //! How each SPI kind is read.
 
-use std::fmt::{self, Display};
+use std::error::Error;
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::spi::SpiDevice;
 use udrv_drivers::kinds::ChipKind;
 use udrv_drivers::{bme280, max31855, mcp23s17, mcp3x08, w25q};
 
-use super::{celsius, ex, mcp23x17, volts, Out, ReadError, MCP3X08_VREF_MICROVOLT};
+use super::{failed, mcp23x17, Out, ReadError, MCP3X08_VREF_MICROVOLT};
 use crate::catalog::quantity::Quantity;
 
 /// Reads `kind` on `spi` into `out`; `hw` is the hardware address (A2..A0) of a chip
@@ -22,7 +22,7 @@ pub(super) fn read<S>(
 ) -> Result<(), ReadError>
 where
     S: SpiDevice,
-    S::Error: Display + fmt::Debug,
+    S::Error: Error + 'static,
 {
     match kind {
         ChipKind::Bme280 => super::bme280(&mut bme280::Bme280::new_spi(spi), delay, out),
@@ -34,8 +34,14 @@ where
             };
             let mut adc = mcp3x08::Mcp3x08::new(spi, variant, MCP3X08_VREF_MICROVOLT);
             for ch in 0..8 {
-                let v = adc.read_voltage(mcp3x08::Input::Single(ch)).map_err(ex)?;
-                out.push(Quantity::Voltage, Some(&format!("ch{ch}")), volts(v));
+                let v = adc
+                    .read_voltage(mcp3x08::Input::Single(ch))
+                    .map_err(failed)?;
+                out.push(
+                    Quantity::Voltage,
+                    Some(&format!("ch{ch}")),
+                    v.as_volts_f64(),
+                );
             }
             Ok(())
         }
@@ -48,7 +54,7 @@ where
         ),
         ChipKind::W25q32 => {
             let mut f = w25q::W25q::new(spi);
-            let jedec = f.jedec_id().map_err(ex)?;
+            let jedec = f.jedec_id().map_err(failed)?;
             let bytes = [jedec.manufacturer, jedec.memory_type, jedec.capacity];
             // No manufacturer is 0x00 or 0xff: that is a line nothing drives, or a chip
             // that does not know the command.
@@ -63,11 +69,11 @@ where
                 "JEDEC ID {:02x} {:02x} {:02x}",
                 bytes[0], bytes[1], bytes[2]
             ));
-            let status = f.status().map_err(ex)?;
+            let status = f.status().map_err(failed)?;
             let size = jedec.capacity_bytes();
             let mut f = w25q::W25q::with_capacity(f.release(), size.unwrap_or(16));
             let mut buf = [0u8; 16];
-            f.read(0, &mut buf).map_err(ex)?;
+            f.read(0, &mut buf).map_err(failed)?;
             if let Some(s) = size {
                 out.push(Quantity::DataSize, None, s as f64);
             }
@@ -81,12 +87,12 @@ where
                 out.push(
                     Quantity::Temperature,
                     Some("thermocouple"),
-                    celsius(r.thermocouple),
+                    r.thermocouple.as_celsius_f64(),
                 );
                 out.push(
                     Quantity::Temperature,
                     Some("cold_junction"),
-                    celsius(r.internal),
+                    r.internal.as_celsius_f64(),
                 );
                 Ok(())
             }
@@ -106,7 +112,7 @@ where
                     what.join(", ")
                 )))
             }
-            Err(e) => Err(ex(e)),
+            Err(e) => Err(failed(e)),
         },
         other => Err(ReadError::Failed(format!("{other} has no SPI interface"))),
     }
