@@ -154,3 +154,21 @@ fn driver_errors_without_a_bus_error_have_no_source() {
     };
     assert!(e.source().is_none());
 }
+
+/// The fault-injecting buses' error keeps the wrapped bus's error the same way: its
+/// message and its `source()`.
+#[cfg(feature = "sim")]
+#[test]
+fn fault_errors_keep_the_wrapped_bus_error() {
+    use udrv_drivers::sim::fault::{Fault, FaultError};
+    keeps_bus_error("FaultError", FaultError::Bus(BusFault));
+    let e = FaultError::<BusFault>::Injected(Fault::Io);
+    assert!(e.to_string().contains("injected fault"), "{e}");
+    assert!(std::error::Error::source(&e).is_none());
+    // Through a driver: the driver's message shows the bus's, the chain leads to it.
+    let e = udrv_drivers::lm75::Error::Bus(FaultError::Bus(BusFault));
+    assert!(e.to_string().contains("i2c-9: no device"), "{e}");
+    let fault = std::error::Error::source(&e).expect("the fault bus's error");
+    let bus = fault.source().expect("the wrapped bus's error");
+    assert_eq!(bus.downcast_ref::<BusFault>(), Some(&BusFault));
+}

@@ -113,16 +113,24 @@ pub enum FaultError<E> {
     Bus(E),
 }
 
-impl<E: fmt::Debug> fmt::Display for FaultError<E> {
+impl<E: fmt::Display> fmt::Display for FaultError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FaultError::Injected(x) => write!(f, "injected fault: {x}"),
-            FaultError::Bus(e) => write!(f, "{e:?}"),
+            FaultError::Bus(e) => e.fmt(f),
         }
     }
 }
 
-impl<E: fmt::Debug> std::error::Error for FaultError<E> {}
+/// The wrapped bus's error is the `source()` of [`FaultError::Bus`].
+impl<E: std::error::Error + 'static> std::error::Error for FaultError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FaultError::Injected(_) => None,
+            FaultError::Bus(e) => Some(e),
+        }
+    }
+}
 
 impl<E: i2c::Error> i2c::Error for FaultError<E> {
     fn kind(&self) -> ErrorKind {
