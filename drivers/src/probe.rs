@@ -14,6 +14,11 @@ use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 use crate::kinds::ChipKind;
 
+mod identify;
+pub use identify::{
+    answers, identify, Call, Evidence, Finding, Guess, PLAIN_READ_KINDS, REGISTER_ORDER,
+};
+
 /// A chip family this crate drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
