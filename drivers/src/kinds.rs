@@ -114,6 +114,9 @@ pub enum Identification {
     Registers {
         /// The registers `probe` reads.
         pointers: &'static [u8],
+        /// How many bytes it reads at each pointer (a block of consecutive registers
+        /// when more than the register's width).
+        bytes: u8,
     },
     /// A plain read (no pointer written) of `bytes` bytes is what `probe` recognises:
     /// a register file in order, or the answer of an EEPROM's address range.

@@ -1,18 +1,30 @@
-//! What may sit at an I2C address, and identification by ID register where a chip has
-//! one, for a `probe`/`scan` command. The address options come from the one chip list,
-//! [`kinds`](crate::kinds): [`Chip`] names the families a probe tells apart.
+//! What may sit at an I2C address, and what answers there, for a `probe`/`scan` command.
+//! The address options come from the one chip list, [`kinds`](crate::kinds): [`Chip`]
+//! names the families a probe tells apart.
 //!
-//! Only the BME280/BMP280 among this crate's chips has an ID register (0xD0) that a
-//! register read reaches; the others can only be listed as candidates for their address
-//! range. [`Prober::identify`] never writes a register value or a command: it sends a
-//! register pointer and reads (the same as `i2cget`), and only at addresses where every
-//! candidate tolerates that. The SHTC3's ID takes a command; [`Prober::identify_shtc3`]
-//! sends it, on request only.
+//! Two levels:
+//!
+//! - [`answers`] and [`identify`] (blocking): what `udrv probe` does at each address,
+//!   driven by each kind's [`Identification`](crate::kinds::Identification): the
+//!   registers it names are read (a register pointer written, then a read: never a value
+//!   or a command) and matched, in [`REGISTER_ORDER`]; where a candidate takes any written
+//!   byte as data or a command (I/O expanders, the BH1750, I2C switches, EEPROMs) only
+//!   plain reads are sent. The result is a [`Finding`]: the kind or a [`Guess`], with the
+//!   values that showed it ([`Evidence`], in words by [`Finding::evidence_text`]).
+//! - [`Prober`] (blocking and async): presence, and the BME280/BMP280's ID register
+//!   (0xD0) at 0x76/0x77, the one address where every candidate tolerates that read.
+//!   The SHTC3's ID takes a command; [`Prober::identify_shtc3`] sends it, on request
+//!   only.
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 use crate::kinds::ChipKind;
+
+mod identify;
+pub use identify::{
+    answers, identify, Call, Evidence, Finding, Guess, PLAIN_READ_KINDS, REGISTER_ORDER,
+};
 
 /// A chip family this crate drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -113,3 +113,77 @@ fn identify_models_on_a_simulated_bus() {
         "absent: the bus error comes back"
     );
 }
+
+/// Every kind whose identification `probe` uses (register reads, a plain read) has a
+/// place in the probe: register-read kinds in `REGISTER_ORDER`, plain-read kinds in
+/// `PLAIN_READ_KINDS`, and nothing else is there.
+#[test]
+fn every_kind_probe_can_identify_has_a_place_in_it() {
+    use udrv_drivers::kinds::{ChipKind, Identification as I};
+    use udrv_drivers::probe::{PLAIN_READ_KINDS, REGISTER_ORDER};
+    for kind in ChipKind::ALL {
+        let id = kind.identification();
+        let registers = matches!(id, I::IdRegister { .. } | I::Registers { .. });
+        let plain = matches!(id, I::PlainRead { .. });
+        assert_eq!(id.probe_identifies(), registers || plain, "{kind}");
+        assert_eq!(REGISTER_ORDER.contains(&kind), registers, "{kind}: {id:?}");
+        assert_eq!(PLAIN_READ_KINDS.contains(&kind), plain, "{kind}: {id:?}");
+        if id.probe_identifies() {
+            assert!(kind.has_i2c(), "{kind}: probe scans I2C");
+        }
+        // What one identification reads fits the probe's buffer.
+        if let I::Registers { pointers, bytes } = id {
+            assert!(pointers.len() * usize::from(bytes) <= 32, "{kind}");
+        }
+    }
+    // An EEPROM's identification is the one-byte presence read probe makes in 0x50-0x57.
+    assert_eq!(
+        ChipKind::At24c32.identification(),
+        I::PlainRead { bytes: 1 }
+    );
+}
+
+/// What `identify` sends at 0x77 (a DPS310, a BME280 or a PCA9685 can answer there): a
+/// plain read (a switch's range), then the DPS310's and the BME280's ID registers, in
+/// that order, and nothing else once one matches.
+#[test]
+fn identify_reads_the_catalogs_registers_in_order() {
+    use udrv_drivers::kinds::ChipKind;
+    use udrv_drivers::probe::{identify, Evidence};
+    let ex = [
+        T::read(0x77, vec![0x00, 0x12, 0x00, 0x00]),
+        T::write_read(0x77, vec![0x0d], vec![0x00]),
+        T::write_read(0x77, vec![0xd0], vec![0x58]),
+    ];
+    let mut m = Mock::new(&ex);
+    let f = identify(&mut m, 0x77);
+    assert_eq!(f.kind(), Some(ChipKind::Bme280));
+    assert_eq!(
+        f.evidence,
+        Evidence::IdRegister {
+            kind: ChipKind::Bme280,
+            pointer: 0xd0,
+            value: 0x58
+        }
+    );
+    assert_eq!(
+        f.evidence_text().to_string(),
+        "chip ID register 0xd0 = 0x58: a BMP280 (read it as bme280: no humidity)"
+    );
+    m.done();
+    // An INA219's three registers (2 bytes each) at power-on: no further reads.
+    let ex = [
+        T::write(0x40, vec![]),
+        T::write_read(0x40, vec![0x00], vec![0x39, 0x9f]),
+        T::write_read(0x40, vec![0x02], vec![0x00, 0x00]),
+        T::write_read(0x40, vec![0x05], vec![0x00, 0x00]),
+    ];
+    let mut m = Mock::new(&ex);
+    assert!(udrv_drivers::probe::answers(&mut m, 0x40));
+    let f = identify(&mut m, 0x40);
+    assert_eq!(
+        (f.kind(), f.to_string()),
+        (Some(ChipKind::Ina219), "ina219".into())
+    );
+    m.done();
+}

@@ -43,6 +43,7 @@
 //! [`Raw`] beside the readings.
 
 mod parts;
+pub mod probe;
 mod quantity;
 mod read;
 mod reading;

@@ -106,6 +106,7 @@ pub(super) const KINDS: [KindInfo; 26] = [
         addresses: &A48_4F,
         identification: Id::Registers {
             pointers: &[0x01, 0x02, 0x03],
+            bytes: 2,
         },
         reads: "reads the temperature register (9-bit)",
         ..row(K::Lm75, "lm75", &["lm75a", "lm75b", "ds75"])
@@ -114,6 +115,7 @@ pub(super) const KINDS: [KindInfo; 26] = [
         addresses: &A48_4B,
         identification: Id::Registers {
             pointers: &[0x01, 0x02, 0x03],
+            bytes: 2,
         },
         reads: "reads the temperature register",
         ..row(K::Tmp102, "tmp102", &[])
@@ -122,6 +124,7 @@ pub(super) const KINDS: [KindInfo; 26] = [
         addresses: &A48_4B,
         identification: Id::Registers {
             pointers: &[0x02, 0x03],
+            bytes: 2,
         },
         reads: "writes the config register for one single-shot conversion per input \
                 (AIN0-AIN3 to GND, +-4.096 V) and reads each result",
@@ -136,6 +139,7 @@ pub(super) const KINDS: [KindInfo; 26] = [
         addresses: &A40_4F,
         identification: Id::Registers {
             pointers: &[0x00, 0x02, 0x05],
+            bytes: 2,
         },
         reads: "reads the shunt and bus voltage registers (nothing written); the current is \
                 computed with a 0.1 ohm shunt",
@@ -143,7 +147,10 @@ pub(super) const KINDS: [KindInfo; 26] = [
     },
     KindInfo {
         addresses: &[0x68],
-        identification: Id::Registers { pointers: &[0x00] },
+        identification: Id::Registers {
+            pointers: &[0x00],
+            bytes: 19,
+        },
         reads: "reads the time and temperature registers",
         ..row(K::Ds3231, "ds3231", &["ds3232"])
     },
@@ -208,6 +215,7 @@ pub(super) const KINDS: [KindInfo; 26] = [
         addresses: &PCA9685,
         identification: Id::Registers {
             pointers: &[0x00, 0x01, 0xfe, 0xfa],
+            bytes: 1,
         },
         reads: "reads MODE1, PRE_SCALE and the 16 channel registers",
         ..row(K::Pca9685, "pca9685", &[])
