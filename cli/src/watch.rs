@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use udrv_core::error::DeviceClass;
-use udrv_core::hotplug::{self, Action, Device, Event, Monitor};
+use udrv_core::hotplug::{self, Action, Device, Event, Monitor, Parent};
 use udrv_rs485::Timestamp;
 
 use crate::{Cli, Failure, Outcome};
@@ -268,44 +268,9 @@ fn wait(node: &Path, timeout: Option<Duration>) -> Outcome {
     )))
 }
 
-/// Where a device comes from: its parent device in sysfs (read when the event arrives;
-/// best effort, the device may be gone already).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Parent {
-    /// The parent's subsystem (`usb-serial`, `platform`, `i2c`, `usb`).
-    subsystem: Option<String>,
-    /// The parent's driver (`ftdi_sio`, `gpio-sim`, `cdc_acm`).
-    driver: Option<String>,
-    /// The parent's `name` attribute (I2C adapters: `SMBus stub driver`).
-    name: Option<String>,
-}
-
-impl Parent {
-    /// Looks up the parent of the device at `sysfs` (`/sys/devices/...`): its `device`
-    /// link (class devices), else the folder above it (bus devices).
-    fn of(sysfs: &Path) -> Option<Parent> {
-        let dir = std::fs::canonicalize(sysfs.join("device"))
-            .ok()
-            .or_else(|| sysfs.parent().map(Path::to_path_buf))?;
-        let link_name = |l: &str| {
-            std::fs::read_link(dir.join(l))
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        };
-        let p = Parent {
-            subsystem: link_name("subsystem"),
-            driver: link_name("driver"),
-            name: std::fs::read_to_string(dir.join("name"))
-                .ok()
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
-        };
-        (p != Parent::default()).then_some(p)
-    }
-
-    fn to_json(&self) -> serde_json::Value {
-        json!({"subsystem": self.subsystem, "driver": self.driver, "name": self.name})
-    }
+/// The parent's fields for JSON.
+fn parent_json(p: &Parent) -> serde_json::Value {
+    json!({"subsystem": p.subsystem, "driver": p.driver, "name": p.name})
 }
 
 /// Whether the device is still there to look at (its parent is worth reading).
@@ -407,7 +372,7 @@ fn format_json(ev: &Event, t: Timestamp, parent: Option<&Parent>) -> serde_json:
         "device": device.as_ref().map(device_json),
         "driver": ev.driver(),
         "seqnum": ev.seqnum(),
-        "parent": parent.map(Parent::to_json),
+        "parent": parent.map(parent_json),
     })
 }
 
@@ -822,46 +787,6 @@ mod tests {
     fn clock_is_utc_to_the_millisecond() {
         assert_eq!(clock(T), "12:03:04.512");
         assert_eq!(clock(Timestamp::from_nanos(999_999_999)), "00:00:00.999");
-    }
-
-    #[test]
-    fn a_parent_is_read_from_sysfs_like_folders() {
-        // A fake sysfs: a class device with a `device` link to its parent.
-        let dir = tempfile::tempdir().unwrap();
-        let parent = dir.path().join("devices/usb1/1-1:1.0/ttyUSB0");
-        let class = parent.join("tty/ttyUSB0");
-        std::fs::create_dir_all(&class).unwrap();
-        std::fs::create_dir_all(dir.path().join("bus/usb-serial/drivers/ftdi_sio")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("bus/usb-serial"), parent.join("subsystem"))
-            .unwrap();
-        std::os::unix::fs::symlink(
-            dir.path().join("bus/usb-serial/drivers/ftdi_sio"),
-            parent.join("driver"),
-        )
-        .unwrap();
-        std::os::unix::fs::symlink("../../../ttyUSB0", class.join("device")).unwrap();
-        assert_eq!(
-            Parent::of(&class),
-            Some(Parent {
-                subsystem: Some("usb-serial".into()),
-                driver: Some("ftdi_sio".into()),
-                name: None,
-            })
-        );
-        // A bus device: the folder above; a name attribute.
-        let adapter = dir.path().join("devices/i2c-3");
-        std::fs::create_dir_all(adapter.join("3-002c")).unwrap();
-        std::fs::write(adapter.join("name"), "SMBus stub driver\n").unwrap();
-        assert_eq!(
-            Parent::of(&adapter.join("3-002c")),
-            Some(Parent {
-                subsystem: None,
-                driver: None,
-                name: Some("SMBus stub driver".into()),
-            })
-        );
-        // Nothing known: None.
-        assert_eq!(Parent::of(&dir.path().join("devices/nothing/here")), None);
     }
 
     #[test]
