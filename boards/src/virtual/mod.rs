@@ -78,7 +78,7 @@ use udrv_drivers::sht3x::model::Sht3xModel;
 use udrv_drivers::shtc3::model::Shtc3Model;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
 use udrv_drivers::w25q::model::W25qModel;
-use udrv_drivers::{Humidity, Temperature};
+use udrv_drivers::{at24, ds3231, pca954x, pca9685, Humidity, Temperature};
 
 pub use chips::{VirtualChip, Wiring, CHIPS, I2C_BUS, OUTDOOR_CHANNEL, ROOM_CHANNEL, SWITCH};
 pub use env::{Conditions, Environment};
@@ -88,15 +88,16 @@ pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
 use crate::board::{
     Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,
 };
-use crate::catalog::ChipKind;
+use crate::catalog::{ChipKind, MCP3X08_VREF_MICROVOLT};
 use crate::detect::{BoardId, Source};
 use crate::error::{Error, Result};
 use crate::pin::{GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reserved};
 use crate::rpi::RaspberryPi;
 use chips::{behind, on_bus, on_spi};
 
-/// The shunt resistor in front of the virtual INA219, in µΩ (0.1 Ω).
-pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
+/// The shunt resistor in front of the virtual INA219, in µΩ: the one the catalog reads an
+/// INA219 with (0.1 Ω).
+pub use crate::catalog::INA219_SHUNT_MICRO_OHM;
 
 /// The label of the virtual board's GPIO "chip".
 pub const GPIO_LABEL: &str = "udrv-virtual";
@@ -309,9 +310,19 @@ impl VirtualBoard {
         let pca9685 = Pca9685Model::new(pwm_at).attach(&i2c1);
         // ALLCALLADR holds the 8-bit form (address << 1); the SHTC3 replaces the PCA9685
         // at 0x70 below.
-        write_at_start(&mut *pca9685.lock(), pwm_at, &[0x05, PCA9685_ALL_CALL << 1]);
+        write_at_start(
+            &mut *pca9685.lock(),
+            pwm_at,
+            &[pca9685::registers::ALLCALLADR, PCA9685_ALL_CALL << 1],
+        );
         i2c1.attach_handle(PCA9685_ALL_CALL, &pca9685);
-        let mut eeprom = At24Model::new(4096, 32, 2, on_bus(ChipKind::At24c32));
+        let geometry = at24::Variant::AT24C32;
+        let mut eeprom = At24Model::new(
+            geometry.size as usize,
+            usize::from(geometry.page_size),
+            usize::from(geometry.address_bytes),
+            on_bus(ChipKind::At24c32),
+        );
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
         let at24c32 = eeprom.attach(&i2c1);
         let dps310 = attach_live(
@@ -324,7 +335,11 @@ impl VirtualBoard {
                 m.set_pressure(c.pressure);
             },
         );
-        let mux = Pca954xModel::attach(&i2c1, on_bus(ChipKind::Pca9548), 8);
+        let mux = Pca954xModel::attach(
+            &i2c1,
+            on_bus(ChipKind::Pca9548),
+            pca954x::Variant::Pca9548.channels(),
+        );
         let lm75_ch2 = SimHandle::new(Lm75Model::lm75());
         mux.attach(
             ROOM_CHANNEL,
@@ -375,7 +390,7 @@ impl VirtualBoard {
             },
         })
         .0;
-        let mcp3008 = SimHandle::new(Mcp3x08Model::mcp3008(3_300_000));
+        let mcp3008 = SimHandle::new(Mcp3x08Model::mcp3008(MCP3X08_VREF_MICROVOLT));
         let max31855 = SimHandle::new(Max31855Model::new());
         let mut spi = BTreeMap::new();
         spi.insert(
@@ -662,13 +677,18 @@ fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
     let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
     let weekday = ((secs / 86_400 + 3) % 7) + 1; // 1970-01-01 was a Thursday; Monday = 1
     let regs = [
-        0x00,
+        ds3231::registers::SECONDS,
         bcd(sod % 60),
         bcd(sod / 60 % 60),
         bcd(sod / 3600),
         bcd(weekday),
         bcd(d),
-        bcd(mo) | if y >= 2100 { 0x80 } else { 0 },
+        bcd(mo)
+            | if y >= 2100 {
+                ds3231::registers::CENTURY
+            } else {
+                0
+            },
         bcd(y % 100),
     ];
     // Through the chip's own bus interface: the model has no other way to set the time.
@@ -677,7 +697,8 @@ fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
     let _ = rtc.write(&regs);
     rtc.stop();
     let _ = rtc.start(at, Direction::Write);
-    let _ = rtc.write(&[0x0F, 0x08]); // status: clear OSF, keep EN32kHz
+    // Status: clear OSF, keep EN32kHz.
+    let _ = rtc.write(&[ds3231::registers::STATUS, ds3231::registers::EN32KHZ]);
     rtc.stop();
 }
 
