@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::detect::BoardId;
+use crate::id::BoardId;
 
 /// Errors of the board layer. Every message says what to do next where there is something
 /// to do (a config line to add, an overlay to load, a name to use instead).

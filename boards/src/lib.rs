@@ -7,6 +7,7 @@ mod bus;
 pub mod catalog;
 pub mod detect;
 mod error;
+mod id;
 mod pin;
 mod rpi;
 mod sysfs;

@@ -120,7 +120,7 @@ fn every_chip_of_the_virtual_board_is_read_through_the_catalog() {
         let spec = c.chip_spec();
         assert_eq!(spec.kind(), c.kind());
         assert_eq!(spec.to_string(), c.spec());
-        assert_eq!(spec.address(), c.address, "{spec}");
+        assert_eq!(spec.address(), c.address(), "{spec}");
         let time = UNIX_EPOCH + Duration::from_secs(1000);
         let r = match spec.location() {
             catalog::Location::I2c {

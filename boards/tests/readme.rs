@@ -91,14 +91,14 @@ fn the_virtual_board_table_matches() {
         .collect();
     assert_eq!(rows.len(), CHIPS.len(), "one row per chip");
     for (r, c) in rows.iter().zip(CHIPS) {
-        let address = c.address.map_or("—".to_string(), |a| format!("{a:#04x}"));
+        let address = c.address().map_or("—".to_string(), |a| format!("{a:#04x}"));
         assert_eq!(
             r,
             &[
-                format!("`{}`", c.chip),
-                format!("`{}`", c.bus),
+                format!("`{}`", c.chip()),
+                format!("`{}`", c.bus()),
                 address,
-                c.what.to_string()
+                c.what().to_string()
             ],
             "{}",
             c.spec()

@@ -387,7 +387,8 @@ fn the_chip_list_matches_the_buses() {
     let bus = b.open_i2c("i2c-1").unwrap();
     let present = bus.addresses();
     for c in CHIPS {
-        match (c.address, c.bus.split_once('/')) {
+        let bus_name = c.bus();
+        match (c.address(), bus_name.split_once('/')) {
             // Behind a switch channel: the switch is on the bus, and the chip answers on
             // that channel once it is selected.
             (Some(a), Some((parent, sw))) => {
@@ -395,16 +396,16 @@ fn the_chip_list_matches_the_buses() {
                 let (s, ch) = sw.split_once('.').unwrap();
                 let s = u8::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
                 let ch: u8 = ch.parse().unwrap();
-                assert!(present.contains(&s), "switch {s:#04x} for {}", c.chip);
+                assert!(present.contains(&s), "switch {s:#04x} for {}", c.chip());
                 let mut i2c = bus.clone();
                 i2c.write(s, &[1 << ch]).unwrap();
                 let mut r = [0u8; 2];
                 i2c.write_read(a, &[0], &mut r)
-                    .unwrap_or_else(|e| panic!("{} at {a:#04x} behind {sw}: {e}", c.chip));
+                    .unwrap_or_else(|e| panic!("{} at {a:#04x} behind {sw}: {e}", c.chip()));
                 i2c.write(s, &[0]).unwrap();
             }
-            (Some(a), None) => assert!(present.contains(&a), "{} at {a:#04x}", c.chip),
-            (None, _) => assert!(b.spi_device_by_name(c.bus).is_ok(), "{}", c.bus),
+            (Some(a), None) => assert!(present.contains(&a), "{} at {a:#04x}", c.chip()),
+            (None, _) => assert!(b.spi_device_by_name(&bus_name).is_ok(), "{bus_name}"),
         }
     }
     assert_eq!(

@@ -70,8 +70,8 @@ fn detect_finds_exactly_the_documented_chips() {
     // The board's own table (what `udrv read` walks) agrees with its documentation.
     let mut table: Vec<u8> = CHIPS
         .iter()
-        .filter(|c| c.bus == "i2c-1")
-        .filter_map(|c| c.address)
+        .filter(|c| c.bus() == "i2c-1")
+        .filter_map(|c| c.address())
         .chain([0x6f])
         .collect();
     table.sort_unstable();

@@ -25,36 +25,36 @@ fn names_every_chip_of_the_virtual_bus() {
     let on_bus = || {
         CHIPS
             .iter()
-            .filter(|c| c.address.is_some() && c.bus == "i2c-1")
+            .filter(|c| c.address().is_some() && c.bus() == "i2c-1")
     };
     for c in on_bus() {
-        let Some(a) = c.address else { continue };
+        let Some(a) = c.address() else { continue };
         let line = out
             .lines()
             .find(|l| l.starts_with(&format!("{a:#04x} ")))
             .unwrap_or_else(|| panic!("{a:#04x} not found:\n{out}"));
         let guess = line.split_whitespace().nth(1).unwrap();
-        if c.chip == "sht3x" {
+        if c.chip() == "sht3x" {
             // Only commands make an SHT3x talk; probe sends none.
             assert_eq!(guess, "(sht3x?)", "{line}");
-        } else if c.chip == "bh1750" || c.chip == "shtc3" {
+        } else if c.chip() == "bh1750" || c.chip() == "shtc3" {
             // Command-driven too: candidates from plain reads, never identified.
-            assert_eq!(guess, format!("({}?)", c.chip), "{line}");
+            assert_eq!(guess, format!("({}?)", c.chip()), "{line}");
             assert!(
-                line.contains(&format!("udrv read {}@BUS", c.chip)),
+                line.contains(&format!("udrv read {}@BUS", c.chip())),
                 "{line}"
             );
-        } else if c.chip == "pca9548" {
+        } else if c.chip() == "pca9548" {
             // Only plain reads at 0x70-0x75: a switch takes any written byte as its
             // channel selection; it repeats its control register (no channel enabled).
             assert_eq!(guess, "(pca954x?)", "{line}");
             assert!(line.contains("channels enabled: none"), "{line}");
-        } else if c.chip == "pca9554" {
+        } else if c.chip() == "pca9554" {
             // Only plain reads at 0x20-0x27: a PCA9554 repeats its input port.
             assert_eq!(guess, "(I/O", "{line}");
             assert!(line.contains("PCA9554"), "{line}");
         } else {
-            assert_eq!(guess, c.chip, "{line}");
+            assert_eq!(guess, c.chip(), "{line}");
         }
     }
     // The PCA9685 answers its all-call address too, moved to 0x6f (0x70 is the SHTC3's):
@@ -180,8 +180,8 @@ fn probe_identifies_every_attached_chip_the_catalog_says_it_can() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let found = v["found"].as_array().unwrap();
     let mut identifiable = 0;
-    for c in CHIPS.iter().filter(|c| c.bus == "i2c-1") {
-        let a = u64::from(c.address.unwrap());
+    for c in CHIPS.iter().filter(|c| c.bus() == "i2c-1") {
+        let a = u64::from(c.address().unwrap());
         let f = found
             .iter()
             .find(|f| f["address"] == a)
@@ -237,8 +237,8 @@ fn probe_names_every_kind_with_identification_on_the_virtual_board() {
         }
         let attached: Vec<u8> = CHIPS
             .iter()
-            .filter(|c| c.bus == "i2c-1" && c.kind() == kind)
-            .filter_map(|c| c.address)
+            .filter(|c| c.bus() == "i2c-1" && c.kind() == kind)
+            .filter_map(|c| c.address())
             .collect();
         if listed(NOT_SENT_BY_PROBE, kind) {
             assert!(

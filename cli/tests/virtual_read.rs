@@ -144,9 +144,10 @@ fn json_is_one_object_per_chip() {
     assert_eq!(lines.len(), CHIPS.len());
     for (v, c) in lines.iter().zip(CHIPS) {
         assert_eq!(v["device"], c.spec());
-        assert_eq!(v["chip"], c.chip);
+        assert_eq!(v["chip"], c.chip());
         // A chip behind a switch channel: the bus, and the switch on its own.
-        let (bus, switch) = match c.bus.split_once('/') {
+        let bus_name = c.bus();
+        let (bus, switch) = match bus_name.split_once('/') {
             Some((bus, sw)) => {
                 let (a, ch) = sw.split_once('.').unwrap();
                 let a = u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap();
@@ -155,13 +156,13 @@ fn json_is_one_object_per_chip() {
                     serde_json::json!({"address": a, "channel": ch.parse::<u64>().unwrap()}),
                 )
             }
-            None => (c.bus, serde_json::Value::Null),
+            None => (bus_name.as_str(), serde_json::Value::Null),
         };
         assert_eq!(v["bus"], bus);
-        if c.address.is_some() {
+        if c.address().is_some() {
             assert_eq!(v["switch"], switch, "{}", c.spec());
         }
-        assert_eq!(v["address"].as_u64(), c.address.map(u64::from));
+        assert_eq!(v["address"].as_u64(), c.address().map(u64::from));
         assert!(v["readings"].as_object().is_some_and(|r| !r.is_empty()));
     }
     let bme = &lines[0]["readings"];

@@ -48,6 +48,7 @@
 //! assert!((10.0..40.0).contains(&m.temperature.as_celsius_f32()));
 //! ```
 
+mod chips;
 pub mod env;
 mod gpio;
 mod live;
@@ -77,8 +78,9 @@ use udrv_drivers::sht3x::model::Sht3xModel;
 use udrv_drivers::shtc3::model::Shtc3Model;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
 use udrv_drivers::w25q::model::W25qModel;
-use udrv_drivers::{Humidity, Temperature};
+use udrv_drivers::{at24, ds3231, pca954x, pca9685, Humidity, Temperature};
 
+pub use chips::{VirtualChip, Wiring, CHIPS, I2C_BUS, OUTDOOR_CHANNEL, ROOM_CHANNEL, SWITCH};
 pub use env::{Conditions, Environment};
 pub use gpio::{LineRole, VirtualLine, VirtualOutput};
 pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
@@ -86,14 +88,16 @@ pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
 use crate::board::{
     Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,
 };
-use crate::catalog::{ChipKind, ChipSpec, Location, SpiDevice};
+use crate::catalog::{ChipKind, MCP3X08_VREF_MICROVOLT};
 use crate::detect::{BoardId, Source};
 use crate::error::{Error, Result};
 use crate::pin::{GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reserved};
 use crate::rpi::RaspberryPi;
+use chips::{behind, on_bus, on_spi};
 
-/// The shunt resistor in front of the virtual INA219, in µΩ (0.1 Ω).
-pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
+/// The shunt resistor in front of the virtual INA219, in µΩ: the one the catalog reads an
+/// INA219 with (0.1 Ω).
+pub use crate::catalog::INA219_SHUNT_MICRO_OHM;
 
 /// The label of the virtual board's GPIO "chip".
 pub const GPIO_LABEL: &str = "udrv-virtual";
@@ -111,204 +115,6 @@ pub const MCP23S17_DIP: u8 = 0b0101;
 
 /// The first bytes of the virtual AT24C32: an identification record, as on a HAT EEPROM.
 pub const EEPROM_ID: &[u8] = b"udrv virtual board\0";
-
-/// One chip of the virtual board, for listings and `udrv --board virtual read`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VirtualChip {
-    /// The chip's name as `udrv read` spells it (`bme280`).
-    pub chip: &'static str,
-    /// The bus (`i2c-1`, `spidev1.0`); `i2c-1/0x73.2` for channel 2 of the switch at
-    /// 0x73 on `i2c-1`.
-    pub bus: &'static str,
-    /// The I2C address (`None` on SPI).
-    pub address: Option<u8>,
-    /// What it measures or does on this board.
-    pub what: &'static str,
-}
-
-impl VirtualChip {
-    /// `bme280@i2c-1:0x76`, `bme280@spidev1.0`: the `udrv read` argument, as the
-    /// catalog prints [`chip_spec`](Self::chip_spec).
-    pub fn spec(&self) -> String {
-        self.chip_spec().to_string()
-    }
-
-    /// The chip's kind in the catalog.
-    ///
-    /// # Panics
-    /// Never for the chips of [`CHIPS`] (a test reads every one through the catalog).
-    pub fn kind(&self) -> ChipKind {
-        ChipKind::find(self.chip).expect("the virtual board's chips are catalog kinds")
-    }
-
-    /// The chip's spec in the catalog (kind, bus, switch channel, address).
-    ///
-    /// # Panics
-    /// Never for the chips of [`CHIPS`] (a test reads every one through the catalog).
-    pub fn chip_spec(&self) -> ChipSpec {
-        let text = match self.address {
-            Some(a) => format!("{}@{}:{a:#04x}", self.chip, self.bus),
-            None => format!("{}@{}", self.chip, self.bus),
-        };
-        text.parse()
-            .expect("the virtual board's chips have catalog specs")
-    }
-}
-
-/// The address of the chip `chip` on `bus` in [`CHIPS`]: the one place the virtual
-/// board's I2C addresses are written down.
-fn address_of(chip: &str, bus: &str) -> u8 {
-    CHIPS
-        .iter()
-        .find(|c| c.chip == chip && c.bus == bus)
-        .and_then(|c| c.address)
-        .expect("the chip is in CHIPS")
-}
-
-/// The SPI bus and chip select of the chip `chip` in [`CHIPS`].
-fn spi_of(chip: &str) -> (u32, u32) {
-    let spec = CHIPS
-        .iter()
-        .find(|c| c.chip == chip && c.address.is_none())
-        .map(VirtualChip::chip_spec);
-    match spec.as_ref().map(ChipSpec::location) {
-        Some(Location::Spi {
-            device: SpiDevice::Spidev { bus, cs },
-            ..
-        }) => (*bus, *cs),
-        _ => panic!("{chip} is on a spidev device in CHIPS"),
-    }
-}
-
-/// Every chip of the virtual board, in the order `udrv --board virtual read` prints them.
-pub const CHIPS: &[VirtualChip] = &[
-    VirtualChip {
-        chip: "bme280",
-        bus: "i2c-1",
-        address: Some(0x76),
-        what: "room temperature, humidity, pressure",
-    },
-    VirtualChip {
-        chip: "sht3x",
-        bus: "i2c-1",
-        address: Some(0x44),
-        what: "room temperature and humidity, by the window",
-    },
-    VirtualChip {
-        chip: "lm75",
-        bus: "i2c-1",
-        address: Some(0x4f),
-        what: "board temperature",
-    },
-    VirtualChip {
-        chip: "ads1115",
-        bus: "i2c-1",
-        address: Some(0x48),
-        what: "AIN0 potentiometer, AIN1 light sensor, AIN2 1.25 V reference, AIN3 ground",
-    },
-    VirtualChip {
-        chip: "ina219",
-        bus: "i2c-1",
-        address: Some(0x40),
-        what: "5 V rail and load current (0.1 ohm shunt; the heater draws 1.5 A)",
-    },
-    VirtualChip {
-        chip: "ds3231",
-        bus: "i2c-1",
-        address: Some(0x68),
-        what: "real-time clock (set at start to the board's clock: UTC on the wall clock)",
-    },
-    VirtualChip {
-        chip: "mcp23017",
-        bus: "i2c-1",
-        address: Some(0x20),
-        what: "16 GPIOs, buttons on GPA0-GPA3 (INTA on GPIO17)",
-    },
-    VirtualChip {
-        chip: "pca9554",
-        bus: "i2c-1",
-        address: Some(0x21),
-        what: "8 GPIOs: DIP switches on IO4-IO7 (on, off, on, off), IO0-IO3 free (INT on GPIO24)",
-    },
-    VirtualChip {
-        chip: "pca9685",
-        bus: "i2c-1",
-        address: Some(0x41),
-        what: "16-channel PWM (all-call address moved to 0x6f: 0x70 is the SHTC3's)",
-    },
-    VirtualChip {
-        chip: "at24c32",
-        bus: "i2c-1",
-        address: Some(0x50),
-        what: "4 KiB EEPROM (an ID record at 0x0000)",
-    },
-    VirtualChip {
-        chip: "dps310",
-        bus: "i2c-1",
-        address: Some(0x77),
-        what: "barometer (room)",
-    },
-    VirtualChip {
-        chip: "pca9548",
-        bus: "i2c-1",
-        address: Some(0x73),
-        what: "I2C switch: LM75 @0x49 on channel 2 (room) and on channel 5 (outdoors)",
-    },
-    VirtualChip {
-        chip: "lm75",
-        bus: "i2c-1/0x73.2",
-        address: Some(0x49),
-        what: "room temperature, behind channel 2 of the PCA9548",
-    },
-    VirtualChip {
-        chip: "lm75",
-        bus: "i2c-1/0x73.5",
-        address: Some(0x49),
-        what: "outdoor temperature, behind channel 5 of the PCA9548",
-    },
-    VirtualChip {
-        chip: "bh1750",
-        bus: "i2c-1",
-        address: Some(0x23),
-        what: "ambient light in the room (30-800 lx)",
-    },
-    VirtualChip {
-        chip: "shtc3",
-        bus: "i2c-1",
-        address: Some(0x70),
-        what: "room temperature and humidity, by the door",
-    },
-    VirtualChip {
-        chip: "mcp3008",
-        bus: "spidev0.0",
-        address: None,
-        what: "10-bit ADC, 3.3 V reference: joystick X/Y on CH0/CH1, 1.65 V on CH2",
-    },
-    VirtualChip {
-        chip: "max31855",
-        bus: "spidev0.1",
-        address: None,
-        what: "type-K thermocouple in an oven (160-200 °C)",
-    },
-    VirtualChip {
-        chip: "bme280",
-        bus: "spidev1.0",
-        address: None,
-        what: "outdoor temperature, humidity, pressure",
-    },
-    VirtualChip {
-        chip: "w25q32",
-        bus: "spidev1.1",
-        address: None,
-        what: "4 MiB SPI NOR flash (a text at 0x000000)",
-    },
-    VirtualChip {
-        chip: "mcp23s17",
-        bus: "spidev1.2",
-        address: None,
-        what: "16 GPIOs over SPI (A2..A0 low): a DIP switch on GPB0-GPB3 set to 0101",
-    },
-];
 
 /// Handles to the virtual board's chip models: read their state, or (with the
 /// environment not live, see [`Environment::set_live`]) set their physical inputs.
@@ -437,7 +243,7 @@ impl VirtualBoard {
         let bme280 = attach_live(
             &i2c1,
             &env,
-            address_of("bme280", "i2c-1"),
+            on_bus(ChipKind::Bme280),
             Bme280Model::new(),
             |c, m| {
                 m.set_temperature(c.temperature);
@@ -448,7 +254,7 @@ impl VirtualBoard {
         let sht3x = attach_live(
             &i2c1,
             &env,
-            address_of("sht3x", "i2c-1"),
+            on_bus(ChipKind::Sht3x),
             Sht3xModel::new(),
             |c, m| {
                 m.set_temperature(offset(c.temperature, 300));
@@ -458,14 +264,14 @@ impl VirtualBoard {
         let lm75 = attach_live(
             &i2c1,
             &env,
-            address_of("lm75", "i2c-1"),
+            on_bus(ChipKind::Lm75),
             Lm75Model::lm75(),
             |c, m| m.set_temperature(c.board_temperature),
         );
         let ads1115 = attach_live(
             &i2c1,
             &env,
-            address_of("ads1115", "i2c-1"),
+            on_bus(ChipKind::Ads1115),
             Ads1x1xModel::ads1115(),
             |c, m| {
                 for (i, v) in c.adc.iter().enumerate() {
@@ -476,7 +282,7 @@ impl VirtualBoard {
         let ina219 = attach_live(
             &i2c1,
             &env,
-            address_of("ina219", "i2c-1"),
+            on_bus(ChipKind::Ina219),
             Ina219Model::new(),
             |c, m| {
                 m.set_bus_voltage(c.bus_voltage);
@@ -485,7 +291,7 @@ impl VirtualBoard {
         );
         let mut rtc = Ds3231Model::new();
         set_rtc(&mut rtc, env.elapsed().as_secs());
-        let ds3231 = attach_live(&i2c1, &env, address_of("ds3231", "i2c-1"), rtc, |c, m| {
+        let ds3231 = attach_live(&i2c1, &env, on_bus(ChipKind::Ds3231), rtc, |c, m| {
             m.set_temperature(offset(c.temperature, 1_000));
             // The RTC counts the environment's seconds (so a manual clock moves it too).
             let target = c.uptime.as_secs();
@@ -494,36 +300,50 @@ impl VirtualBoard {
             }
         });
         let mcp23017 = SimHandle::new(Mcp23017Model::new());
-        i2c1.attach_handle(address_of("mcp23017", "i2c-1"), &mcp23017);
-        let pca9554 = i2c1.attach(address_of("pca9554", "i2c-1"), Pca95xxModel::pca9554());
+        i2c1.attach_handle(on_bus(ChipKind::Mcp23017), &mcp23017);
+        let pca9554 = i2c1.attach(on_bus(ChipKind::Pca9554), Pca95xxModel::pca9554());
         for (n, on) in [(4, true), (5, false), (6, true), (7, false)] {
             // A DIP switch that is on pulls its pin to ground.
             pca9554.lock().set_input(n, on.then_some(false));
         }
-        let pwm_at = address_of("pca9685", "i2c-1");
+        let pwm_at = on_bus(ChipKind::Pca9685);
         let pca9685 = Pca9685Model::new(pwm_at).attach(&i2c1);
         // ALLCALLADR holds the 8-bit form (address << 1); the SHTC3 replaces the PCA9685
         // at 0x70 below.
-        write_at_start(&mut *pca9685.lock(), pwm_at, &[0x05, PCA9685_ALL_CALL << 1]);
+        write_at_start(
+            &mut *pca9685.lock(),
+            pwm_at,
+            &[pca9685::registers::ALLCALLADR, PCA9685_ALL_CALL << 1],
+        );
         i2c1.attach_handle(PCA9685_ALL_CALL, &pca9685);
-        let mut eeprom = At24Model::new(4096, 32, 2, address_of("at24c32", "i2c-1"));
+        let geometry = at24::Variant::AT24C32;
+        let mut eeprom = At24Model::new(
+            geometry.size as usize,
+            usize::from(geometry.page_size),
+            usize::from(geometry.address_bytes),
+            on_bus(ChipKind::At24c32),
+        );
         eeprom.memory_mut()[..EEPROM_ID.len()].copy_from_slice(EEPROM_ID);
         let at24c32 = eeprom.attach(&i2c1);
         let dps310 = attach_live(
             &i2c1,
             &env,
-            address_of("dps310", "i2c-1"),
+            on_bus(ChipKind::Dps310),
             Dps310Model::new(),
             |c, m| {
                 m.set_temperature(offset(c.temperature, 500));
                 m.set_pressure(c.pressure);
             },
         );
-        let mux = Pca954xModel::attach(&i2c1, address_of("pca9548", "i2c-1"), 8);
+        let mux = Pca954xModel::attach(
+            &i2c1,
+            on_bus(ChipKind::Pca9548),
+            pca954x::Variant::Pca9548.channels(),
+        );
         let lm75_ch2 = SimHandle::new(Lm75Model::lm75());
         mux.attach(
-            2,
-            address_of("lm75", "i2c-1/0x73.2"),
+            ROOM_CHANNEL,
+            behind(ChipKind::Lm75, ROOM_CHANNEL),
             live::Live {
                 model: lm75_ch2.clone(),
                 env: env.clone(),
@@ -532,8 +352,8 @@ impl VirtualBoard {
         );
         let lm75_ch5 = SimHandle::new(Lm75Model::lm75());
         mux.attach(
-            5,
-            address_of("lm75", "i2c-1/0x73.5"),
+            OUTDOOR_CHANNEL,
+            behind(ChipKind::Lm75, OUTDOOR_CHANNEL),
             live::Live {
                 model: lm75_ch5.clone(),
                 env: env.clone(),
@@ -544,14 +364,14 @@ impl VirtualBoard {
         let bh1750 = attach_live(
             &i2c1,
             &env,
-            address_of("bh1750", "i2c-1"),
+            on_bus(ChipKind::Bh1750),
             Bh1750Model::new(),
             |c, m| m.set_illuminance(c.illuminance),
         );
         let shtc3 = attach_live(
             &i2c1,
             &env,
-            address_of("shtc3", "i2c-1"),
+            on_bus(ChipKind::Shtc3),
             Shtc3Model::new(),
             |c, m| {
                 m.set_temperature(offset(c.temperature, -200));
@@ -570,11 +390,11 @@ impl VirtualBoard {
             },
         })
         .0;
-        let mcp3008 = SimHandle::new(Mcp3x08Model::mcp3008(3_300_000));
+        let mcp3008 = SimHandle::new(Mcp3x08Model::mcp3008(MCP3X08_VREF_MICROVOLT));
         let max31855 = SimHandle::new(Max31855Model::new());
         let mut spi = BTreeMap::new();
         spi.insert(
-            spi_of("mcp3008"),
+            on_spi(ChipKind::Mcp3008),
             SimSpiDevice::from_handle(&SimHandle::new(live::Live {
                 model: mcp3008.clone(),
                 env: env.clone(),
@@ -586,7 +406,7 @@ impl VirtualBoard {
             })),
         );
         spi.insert(
-            spi_of("max31855"),
+            on_spi(ChipKind::Max31855),
             SimSpiDevice::from_handle(&SimHandle::new(live::Live {
                 model: max31855.clone(),
                 env: env.clone(),
@@ -596,17 +416,20 @@ impl VirtualBoard {
                 },
             })),
         );
-        spi.insert(spi_of("bme280"), outdoor);
+        spi.insert(on_spi(ChipKind::Bme280), outdoor);
         let w25q32 = SimHandle::new(W25qModel::w25q32());
         w25q32.lock().load(0, b"udrv virtual board\n");
-        spi.insert(spi_of("w25q32"), SimSpiDevice::from_handle(&w25q32));
+        spi.insert(on_spi(ChipKind::W25q32), SimSpiDevice::from_handle(&w25q32));
         let mcp23s17 = SimHandle::new(Mcp23s17Model::new(0b000));
         for n in 0..4 {
             mcp23s17
                 .lock()
                 .set_input(8 + n, Some(MCP23S17_DIP & (1 << n) != 0));
         }
-        spi.insert(spi_of("mcp23s17"), SimSpiDevice::from_handle(&mcp23s17));
+        spi.insert(
+            on_spi(ChipKind::Mcp23s17),
+            SimSpiDevice::from_handle(&mcp23s17),
+        );
 
         let mut lines = BTreeMap::new();
         let mut input = |name, wired_to, line: SimLine| {
@@ -854,22 +677,28 @@ fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
     let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
     let weekday = ((secs / 86_400 + 3) % 7) + 1; // 1970-01-01 was a Thursday; Monday = 1
     let regs = [
-        0x00,
+        ds3231::registers::SECONDS,
         bcd(sod % 60),
         bcd(sod / 60 % 60),
         bcd(sod / 3600),
         bcd(weekday),
         bcd(d),
-        bcd(mo) | if y >= 2100 { 0x80 } else { 0 },
+        bcd(mo)
+            | if y >= 2100 {
+                ds3231::registers::CENTURY
+            } else {
+                0
+            },
         bcd(y % 100),
     ];
     // Through the chip's own bus interface: the model has no other way to set the time.
-    let at = address_of("ds3231", "i2c-1");
+    let at = on_bus(ChipKind::Ds3231);
     let _ = rtc.start(at, Direction::Write);
     let _ = rtc.write(&regs);
     rtc.stop();
     let _ = rtc.start(at, Direction::Write);
-    let _ = rtc.write(&[0x0F, 0x08]); // status: clear OSF, keep EN32kHz
+    // Status: clear OSF, keep EN32kHz.
+    let _ = rtc.write(&[ds3231::registers::STATUS, ds3231::registers::EN32KHZ]);
     rtc.stop();
 }
 
@@ -962,11 +791,16 @@ impl Board for VirtualBoard {
             note: Some(
                 CHIPS
                     .iter()
-                    .filter(|c| c.bus == bus || c.bus.starts_with(&format!("{bus}/")))
-                    .map(|c| match (c.address, c.bus.split_once('/')) {
-                        (Some(a), Some((_, ch))) => format!("{} @{a:#04x} (behind {ch})", c.chip),
-                        (Some(a), None) => format!("{} @{a:#04x}", c.chip),
-                        (None, _) => c.chip.to_string(),
+                    .filter(|c| c.bus().split('/').next() == Some(bus))
+                    .map(|c| match c.wiring() {
+                        Wiring::Switched { channel, address } => {
+                            format!(
+                                "{} @{address:#04x} (behind {SWITCH:#04x}.{channel})",
+                                c.chip()
+                            )
+                        }
+                        Wiring::I2c { address } => format!("{} @{address:#04x}", c.chip()),
+                        Wiring::Spi { .. } => c.chip().to_string(),
                     })
                     .collect::<Vec<_>>()
                     .join(", "),

@@ -1,4 +1,4 @@
-//! Property tests of the i2c-tools syntax parsers (`syntax.rs`): arbitrary arguments never
+//! Property tests of the i2c-tools syntax parsers (`syntax/`): arbitrary arguments never
 //! panic and every accepted transfer or i2cset command respects the limits; random
 //! transfers and i2cset commands written out in any number notation, with fill suffixes
 //! and trailing modes, parse back to themselves.

@@ -11,7 +11,9 @@
 //!   [`Monitor::with_subsystem`] (`i2c-dev`, `spidev`, `gpio`, `tty`, `uio`, any other).
 //! - Each [`Event`] has an [`Action`] (`Add`, `Remove`, `Bind`, ...), the subsystem, the
 //!   sysfs devpath, the device node (`/dev/...`) and every property; [`Event::device`]
-//!   names the udrv [`Device`] (I2C bus number from `DEVNAME=i2c-3`, GPIO chip, ...).
+//!   names the udrv [`Device`] (I2C bus number from `DEVNAME=i2c-3`, GPIO chip, ...);
+//!   [`Parent::of`] its [`Event::sysfs_path`] says where it comes from (the parent's
+//!   subsystem, driver and name in sysfs).
 //! - Blocking: [`Monitor::next`], [`Monitor::next_timeout`], [`Monitor::try_next`],
 //!   [`Monitor::iter`]; [`Monitor::wait_for`] waits for a matching event and
 //!   [`Monitor::wait_for_node`] for a device node to be there.
@@ -58,6 +60,7 @@
 
 mod error;
 mod event;
+mod parent;
 
 #[cfg(feature = "tokio")]
 mod asynch;
@@ -72,6 +75,7 @@ use crate::sys::uevent;
 
 pub use error::{Error, Operation, Result};
 pub use event::{Action, Device, Event};
+pub use parent::Parent;
 
 #[cfg(feature = "tokio")]
 pub use asynch::{AsyncMonitor, EventStream};
