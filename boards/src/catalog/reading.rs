@@ -219,14 +219,5 @@ impl ChipRead {
     }
 }
 
-/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar (Howard
-/// Hinnant's `days_from_civil`).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar.
+pub(crate) use udrv_drivers::calendar::days_from_civil;
