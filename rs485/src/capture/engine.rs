@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use udrv_core::serial::LineSettings;
@@ -15,11 +15,31 @@ use udrv_core::serial::LineSettings;
 use super::writer::Writer;
 use super::{Error, StopReason};
 use crate::framer::{Framer, FramerKind};
-use crate::rawlog::{PortEvent, RawLogWriter};
+use crate::rawlog::{PortEvent, RawLogHeader, RawLogWriter};
 use crate::time::Timestamp;
 
 /// The raw log being recorded, and its path for errors.
 pub(crate) type RawLog = (RawLogWriter<BufWriter<File>>, PathBuf);
+
+/// Creates the raw log at `path` for a capture of `names` with `line`, timestamps good to
+/// `resolution`.
+pub(crate) fn create_raw_log(
+    path: &Path,
+    line: LineSettings,
+    names: &[String],
+    resolution: Duration,
+) -> Result<RawLog, Error> {
+    let header = RawLogHeader {
+        line,
+        ports: names.to_vec(),
+        resolution,
+    };
+    let log = RawLogWriter::create(path, &header).map_err(|source| Error::RawLog {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok((log, path.to_path_buf()))
+}
 
 /// Framers, raw log and writer. Each input method returns `Some` when the capture must
 /// stop (the frame limit reached, the output's reader gone).

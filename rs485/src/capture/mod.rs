@@ -65,7 +65,6 @@ pub use progress::{plural, Progress, Stats, StderrProgress};
 use crate::frame::{Direction, Frame};
 use crate::framer::{FramerKind, Timing};
 use crate::pcap::{Format, FrameSink, Interface, LinkType};
-use crate::rawlog::{RawLogHeader, RawLogWriter};
 use crate::rotate::Rotation;
 use engine::Engine;
 use live::Live;
@@ -267,75 +266,19 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
         resolution,
         live,
     } = source.setup().clone();
-    let timing = Timing::modbus(&line, resolution);
-    if config.framer == FramerKind::ModbusRtu && resolution.as_nanos() as u64 > timing.t35_ns {
-        warn(
-            progress,
-            format!(
-                "timestamps are only good to {:.1} ms, coarser than t3.5 = {:.2} ms at {line}: \
-                 frames are cut by function code and CRC, silences are not trusted to flag \
-                 gap errors (set the adapter's latency timer to 1 ms to do better)",
-                resolution.as_secs_f64() * 1e3,
-                timing.t35_ns as f64 / 1e6
-            ),
-        );
+    if let Some(msg) = coarse_timestamps(config, &line, resolution) {
+        warn(progress, msg);
     }
-
-    let link = config
-        .link_type
-        .clone()
-        .unwrap_or_else(|| config.framer.default_link_type());
-    // (A replayed log's ports take the directions of the ports named, if any.)
-    let directions: Vec<Direction> = (0..names.len())
-        .map(|i| {
-            config
-                .ports
-                .get(i)
-                .map(|p| p.direction)
-                .unwrap_or(Direction::Unknown)
-        })
-        .collect();
     if config.format == Format::Pcap && names.len() > 1 {
         warn(
             progress,
             "pcap records neither ports nor directions: use pcapng for a 4-wire tap".into(),
         );
     }
-    let interfaces: Vec<Interface> = names
-        .iter()
-        .zip(&directions)
-        .map(|(name, dir)| Interface {
-            name: name.clone(),
-            description: format!(
-                "RS485 {line}, framer {}{}",
-                config.framer,
-                match dir {
-                    Direction::Inbound => ", inbound",
-                    Direction::Outbound => ", outbound",
-                    Direction::Unknown => "",
-                }
-            ),
-            link_type: link.clone(),
-            speed_bps: Some(line.baud as u64),
-        })
-        .collect();
-
+    let (interfaces, directions) = interfaces(config, &names, &line);
     let (sink, out_path) = open_output(config, &interfaces, live)?;
     let raw = match &config.raw_log {
-        Some(path) => {
-            let header = RawLogHeader {
-                line,
-                ports: names.clone(),
-                resolution,
-            };
-            Some((
-                RawLogWriter::create(path, &header).map_err(|source| Error::RawLog {
-                    path: path.clone(),
-                    source,
-                })?,
-                path.clone(),
-            ))
-        }
+        Some(path) => Some(engine::create_raw_log(path, line, &names, resolution)?),
         None => None,
     };
     let writer = Writer {
@@ -383,17 +326,7 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     let line_errors = source.line_errors();
     for (spec, c) in config.ports.iter().zip(&line_errors) {
         if let Some(c) = c.filter(|c| c.has_errors()) {
-            let msg = format!(
-                "{}: the driver counted {} framing, {} parity, {} overrun, {} buffer overrun \
-                 errors and {} breaks during the capture",
-                spec.path.display(),
-                c.frame,
-                c.parity,
-                c.overrun,
-                c.buf_overrun,
-                c.brk
-            );
-            w.warn(msg);
+            w.warn(line_error_warning(spec, &c));
         }
     }
     let summary = Summary {
@@ -406,6 +339,81 @@ pub fn run(config: &CaptureConfig, progress: &mut dyn Progress) -> Result<Summar
     };
     w.progress.finished(&summary);
     Ok(summary)
+}
+
+/// The warning for Modbus RTU when timestamps are too coarse to see t3.5 silences.
+fn coarse_timestamps(
+    config: &CaptureConfig,
+    line: &LineSettings,
+    resolution: Duration,
+) -> Option<String> {
+    let timing = Timing::modbus(line, resolution);
+    (config.framer == FramerKind::ModbusRtu && resolution.as_nanos() as u64 > timing.t35_ns).then(
+        || {
+            format!(
+                "timestamps are only good to {:.1} ms, coarser than t3.5 = {:.2} ms at {line}: \
+                 frames are cut by function code and CRC, silences are not trusted to flag \
+                 gap errors (set the adapter's latency timer to 1 ms to do better)",
+                resolution.as_secs_f64() * 1e3,
+                timing.t35_ns as f64 / 1e6
+            )
+        },
+    )
+}
+
+/// One pcap(ng) interface per port named in `names`, and each port's direction (a
+/// replayed log's ports take the directions of the ports `config` names, if any).
+fn interfaces(
+    config: &CaptureConfig,
+    names: &[String],
+    line: &LineSettings,
+) -> (Vec<Interface>, Vec<Direction>) {
+    let link = config
+        .link_type
+        .clone()
+        .unwrap_or_else(|| config.framer.default_link_type());
+    let directions: Vec<Direction> = (0..names.len())
+        .map(|i| {
+            config
+                .ports
+                .get(i)
+                .map(|p| p.direction)
+                .unwrap_or(Direction::Unknown)
+        })
+        .collect();
+    let interfaces = names
+        .iter()
+        .zip(&directions)
+        .map(|(name, dir)| Interface {
+            name: name.clone(),
+            description: format!(
+                "RS485 {line}, framer {}{}",
+                config.framer,
+                match dir {
+                    Direction::Inbound => ", inbound",
+                    Direction::Outbound => ", outbound",
+                    Direction::Unknown => "",
+                }
+            ),
+            link_type: link.clone(),
+            speed_bps: Some(line.baud as u64),
+        })
+        .collect();
+    (interfaces, directions)
+}
+
+/// The warning for a port whose driver counted line errors during the capture.
+fn line_error_warning(spec: &PortSpec, c: &serial::Counters) -> String {
+    format!(
+        "{}: the driver counted {} framing, {} parity, {} overrun, {} buffer overrun \
+         errors and {} breaks during the capture",
+        spec.path.display(),
+        c.frame,
+        c.parity,
+        c.overrun,
+        c.buf_overrun,
+        c.brk
+    )
 }
 
 /// Writes `frames` to `sink` with no engine around them: for programs that frame bytes
