@@ -9,7 +9,7 @@ use udrv_core::serial;
 use super::plural;
 
 /// Errors that prevent or end a capture. A port vanishing is not one: that is a
-/// [`StopReason`].
+/// [`StopReason`](super::StopReason).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

@@ -31,7 +31,7 @@ pub struct Stats {
     pub bad_encoding: u64,
     /// Bytes read from the ports (or the log).
     pub bytes: u64,
-    /// Ports that vanished and were opened again ([`CaptureConfig::reconnect`]).
+    /// Ports that vanished and were opened again ([`CaptureConfig::reconnect`](super::CaptureConfig::reconnect)).
     pub reconnects: u32,
 }
 
