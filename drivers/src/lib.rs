@@ -15,6 +15,7 @@ pub mod ads1x1x;
 pub mod at24;
 pub mod bh1750;
 pub mod bme280;
+pub mod calendar;
 pub mod dps310;
 pub mod ds1307;
 pub mod ds3231;

@@ -69,28 +69,10 @@ impl fmt::Display for Timestamp {
     }
 }
 
-/// Seconds since the epoch to (year, month, day, hour, minute, second) in UTC
-/// (Howard Hinnant's days-from-civil inverse).
+/// Seconds since the epoch to (year, month, day, hour, minute, second) in UTC.
 fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-    )
+    // Seconds since 1970 fit an i64 until the year 292 277 026 596.
+    udrv_drivers::calendar::civil_from_unix(secs as i64)
 }
 
 #[cfg(test)]

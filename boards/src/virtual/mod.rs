@@ -703,18 +703,10 @@ fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`).
+/// ([`udrv_drivers::calendar::civil_from_days`]).
 fn civil_from_days(z: i64) -> (u64, u64, u64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as u64, m as u64, d as u64)
+    let (y, m, d) = udrv_drivers::calendar::civil_from_days(z);
+    (y as u64, m.into(), d.into())
 }
 
 impl Board for VirtualBoard {

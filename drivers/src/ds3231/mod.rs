@@ -121,15 +121,8 @@ impl DateTime {
     /// zone), in the Gregorian calendar. (The DS3231 counts 2100 as a leap year, which
     /// it is not: a chip date of 2100-02-29 gives the second of 2100-03-01.)
     pub const fn unix_seconds(&self) -> i64 {
-        // Howard Hinnant's days_from_civil: years from March, so the leap day is last.
-        let m = self.month as i64;
-        let y = self.year as i64 - if m <= 2 { 1 } else { 0 };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + self.day as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
+        let days =
+            crate::calendar::days_from_civil(self.year as i64, self.month as u32, self.day as u32);
         days * 86_400 + self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64
     }
 

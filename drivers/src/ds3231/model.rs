@@ -22,29 +22,12 @@ fn from_bcd(b: u8) -> u8 {
 }
 
 /// Seconds since 1970-01-01 UTC to (year, month, day, ISO weekday 1 = Monday, hour,
-/// minute, second), in the proleptic Gregorian calendar (days-to-civil algorithm).
+/// minute, second), in the proleptic Gregorian calendar ([`crate::calendar`]).
 pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8, u8) {
-    let days = (secs / 86_400) as i64;
-    let sod = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    // 1970-01-01 was a Thursday (ISO 4).
-    let wd = (days + 3).rem_euclid(7) + 1;
+    let (y, m, d, h, mi, s) = crate::calendar::civil_from_unix(secs as i64);
+    let wd = crate::calendar::iso_weekday((secs / 86_400) as i64);
     (
-        y as u16,
-        m as u8,
-        d as u8,
-        wd as u8,
-        (sod / 3600) as u8,
-        (sod / 60 % 60) as u8,
-        (sod % 60) as u8,
+        y as u16, m as u8, d as u8, wd as u8, h as u8, mi as u8, s as u8,
     )
 }
 
