@@ -1,8 +1,8 @@
 //! `udrv watch`'s output: one text line or one JSON object per event.
 
 use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
 use udrv_core::hotplug::{Action, Device, Event, Parent};
-use udrv_rs485::Timestamp;
 
 /// The parent's fields for JSON.
 pub(super) fn parent_json(p: &Parent) -> serde_json::Value {
@@ -53,14 +53,21 @@ pub(super) fn display_name(ev: &Event) -> String {
 }
 
 /// `HH:MM:SS.mmm` (UTC) of a wall-clock time.
-pub(super) fn clock(t: Timestamp) -> String {
-    // Timestamp's RFC 3339 form: `2026-11-22T00:15:35.123456789Z`.
-    t.to_string().get(11..23).unwrap_or_default().to_string()
+pub(super) fn clock(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let day = since.as_secs() % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        day / 3600,
+        day / 60 % 60,
+        day % 60,
+        since.subsec_millis()
+    )
 }
 
 /// One event as a text line:
 /// `12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)`.
-pub(super) fn format_text(ev: &Event, t: Timestamp, parent: Option<&Parent>) -> String {
+pub(super) fn format_text(ev: &Event, t: SystemTime, parent: Option<&Parent>) -> String {
     let kind = ev
         .device()
         .map(|d| d.class().name().to_string())
@@ -96,10 +103,10 @@ pub(super) fn device_json(d: &Device) -> serde_json::Value {
 }
 
 /// One event as a JSON object.
-pub(super) fn format_json(ev: &Event, t: Timestamp, parent: Option<&Parent>) -> serde_json::Value {
+pub(super) fn format_json(ev: &Event, t: SystemTime, parent: Option<&Parent>) -> serde_json::Value {
     let device = ev.device();
     json!({
-        "time": t.as_nanos() as f64 / 1e9,
+        "time": t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64(),
         "action": ev.action.as_str(),
         "subsystem": ev.subsystem,
         "devpath": ev.devpath,

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use udrv_core::error::DeviceClass;
 use udrv_core::hotplug::{self, Monitor, Parent};
-use udrv_rs485::Timestamp;
 
 use crate::{Cli, Failure, Outcome};
 
@@ -184,7 +183,7 @@ fn stream(
             }
             Err(e) => return Err(Failure::op(e)),
         };
-        let t = Timestamp::now();
+        let t = std::time::SystemTime::now();
         let parent = present(&ev.action)
             .then(|| Parent::of(&ev.sysfs_path()))
             .flatten();

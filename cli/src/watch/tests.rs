@@ -4,6 +4,7 @@ use super::format::clock;
 use super::*;
 use clap::Parser;
 use serde_json::json;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use udrv_core::hotplug::Event;
 
 fn args(v: &[&str]) -> Cli {
@@ -40,7 +41,13 @@ fn ev(action: &str, devpath: &str, pairs: &[(&str, &str)]) -> Event {
 }
 
 /// 2026-11-22 12:03:04.512 UTC.
-const T: Timestamp = Timestamp::from_nanos(1_795_348_984_512_345_678);
+fn t() -> SystemTime {
+    at(1_795_348_984_512_345_678)
+}
+
+fn at(nanos: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(nanos)
+}
 
 #[test]
 fn the_default_filter_is_every_udrv_kind() {
@@ -192,7 +199,7 @@ fn a_serial_adapter_line_names_node_and_origin() {
         name: None,
     };
     assert_eq!(
-        format_text(&e, T, Some(&parent)),
+        format_text(&e, t(), Some(&parent)),
         "12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)"
     );
     // Without a parent (gone already, or a remove): no detail, no trailing blanks.
@@ -202,7 +209,7 @@ fn a_serial_adapter_line_names_node_and_origin() {
         &[("SUBSYSTEM", "tty"), ("DEVNAME", "ttyUSB0")],
     );
     assert_eq!(
-        format_text(&e, T, None),
+        format_text(&e, t(), None),
         "12:03:04.512  remove  serial  /dev/ttyUSB0"
     );
 }
@@ -221,7 +228,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         name: Some("SMBus stub driver".into()),
     };
     assert_eq!(
-        format_text(&e, T, Some(&parent)),
+        format_text(&e, t(), Some(&parent)),
         "12:03:04.512  bind    i2c     i2c-3:0x2c  (driver dummy)"
     );
     // An adapter without a driver is named by its name attribute.
@@ -231,7 +238,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         &[("SUBSYSTEM", "i2c-dev"), ("DEVNAME", "i2c-3")],
     );
     assert_eq!(
-        format_text(&e, T, Some(&parent)),
+        format_text(&e, t(), Some(&parent)),
         "12:03:04.512  add     i2c     /dev/i2c-3  (i2c \"SMBus stub driver\")"
     );
     // An SPI device and a GPIO chip.
@@ -241,7 +248,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         &[("SUBSYSTEM", "spi")],
     );
     assert_eq!(
-        format_text(&e, T, None),
+        format_text(&e, t(), None),
         "12:03:04.512  unbind  spi     spi1.3"
     );
     let e = ev(
@@ -255,7 +262,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         name: None,
     };
     assert_eq!(
-        format_text(&e, T, Some(&sim)),
+        format_text(&e, t(), Some(&sim)),
         "12:03:04.512  add     gpio    /dev/gpiochip2  (platform gpio-sim)"
     );
     // Not a udrv device (--all): the subsystem as the kind, the devpath as the name.
@@ -265,7 +272,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         &[("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_interface")],
     );
     assert_eq!(
-        format_text(&e, T, None),
+        format_text(&e, t(), None),
         "12:03:04.512  add     usb     /devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0"
     );
     let e = ev(
@@ -274,7 +281,7 @@ fn bind_shows_the_driver_and_other_kinds_their_names() {
         &[("SUBSYSTEM", "platform-long")],
     );
     assert_eq!(
-        format_text(&e, T, None),
+        format_text(&e, t(), None),
         "12:03:04.512  frobnicate platform-long /devices/virtual/misc/x"
     );
 }
@@ -286,7 +293,7 @@ fn json_lines_carry_the_device_fields() {
         "/devices/platform/i2c-stub/i2c-3/3-002c",
         &[("SUBSYSTEM", "i2c"), ("DRIVER", "dummy"), ("SEQNUM", "77")],
     );
-    let v = format_json(&e, T, None);
+    let v = format_json(&e, t(), None);
     assert_eq!(v["action"], "bind");
     assert_eq!(v["subsystem"], "i2c");
     assert_eq!(v["devpath"], "/devices/platform/i2c-stub/i2c-3/3-002c");
@@ -313,7 +320,7 @@ fn json_lines_carry_the_device_fields() {
         driver: Some("spidev".into()),
         name: None,
     };
-    let v = format_json(&e, T, Some(&p));
+    let v = format_json(&e, t(), Some(&p));
     assert_eq!(v["devname"], "/dev/spidev1.0");
     assert_eq!(v["class"], "spi");
     assert_eq!(v["driver"], serde_json::Value::Null);
@@ -331,7 +338,7 @@ fn json_lines_carry_the_device_fields() {
     assert!(!v.to_string().contains('\n'));
 
     let e = ev("add", "/devices/x/usb1/1-1", &[("SUBSYSTEM", "usb")]);
-    let v = format_json(&e, T, None);
+    let v = format_json(&e, t(), None);
     assert_eq!(v["class"], serde_json::Value::Null);
     assert_eq!(v["device"], serde_json::Value::Null);
     for (path, ty) in [
@@ -339,15 +346,15 @@ fn json_lines_carry_the_device_fields() {
         ("/devices/x/uio/uio2", "uio"),
     ] {
         let sub = if ty == "uio" { "uio" } else { "gpio" };
-        let v = format_json(&ev("add", path, &[("SUBSYSTEM", sub)]), T, None);
+        let v = format_json(&ev("add", path, &[("SUBSYSTEM", sub)]), t(), None);
         assert_eq!(v["device"]["type"], ty, "{v}");
     }
 }
 
 #[test]
 fn clock_is_utc_to_the_millisecond() {
-    assert_eq!(clock(T), "12:03:04.512");
-    assert_eq!(clock(Timestamp::from_nanos(999_999_999)), "00:00:00.999");
+    assert_eq!(clock(t()), "12:03:04.512");
+    assert_eq!(clock(at(999_999_999)), "00:00:00.999");
 }
 
 #[test]
