@@ -42,12 +42,15 @@
 //! returns that are no quantity (IDs, configuration registers, memory) come back as
 //! [`Raw`] beside the readings.
 
+mod open;
 mod parts;
 mod quantity;
 mod read;
 mod reading;
 mod spec;
+mod switch;
 
+pub use open::{Buses, ChipBus, ChipReader, OpenError};
 pub use parts::{parse_number, Channel, I2cBus, SpiDevice, Switch};
 pub use quantity::{Quantity, QuantityInfo, UnknownQuantity};
 pub use read::{
@@ -56,4 +59,5 @@ pub use read::{
 };
 pub use reading::{ChipRead, Identity, Raw, Reading, Sequence};
 pub use spec::{names, ChipSpec, Location, SpecError};
+pub use switch::{read_i2c_bus, AnyI2c, ChipError, WhatAnswers};
 pub use udrv_drivers::kinds::{ChipKind, Identification, KindInfo, SpiInfo};

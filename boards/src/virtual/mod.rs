@@ -52,6 +52,7 @@ pub mod env;
 mod gpio;
 mod live;
 mod peripherals;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -82,6 +83,7 @@ use udrv_drivers::{Humidity, Temperature};
 pub use env::{Conditions, Environment};
 pub use gpio::{LineRole, VirtualLine, VirtualOutput};
 pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
+pub use settings::{SettingsError, VirtualSettings, ENV_VIRTUAL_FAULTS, ENV_VIRTUAL_TIME};
 
 use crate::board::{
     Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,

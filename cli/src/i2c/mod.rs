@@ -219,7 +219,7 @@ fn adapter_json(bus: Option<u32>, path: &str, name: &str, funcs: Option<Funcs>) 
 }
 
 fn list(cli: &Cli) -> Outcome {
-    if crate::read::is_virtual(cli) {
+    if crate::open::is_virtual(cli) {
         let bus = Bus::open("i2c-1", cli)?;
         let funcs = Some(bus.funcs());
         if cli.json {
