@@ -5,23 +5,20 @@
 //! command opens the buses, records or replays them, and formats the readings
 //! ([`format`]).
 
+mod bus;
 mod format;
 
-use std::fmt::Display;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use embedded_hal::i2c::I2c;
-use embedded_hal::spi::SpiDevice;
 use serde_json::json;
 use udrv_boards::catalog::{
-    self, AnyI2c, Buses, ChipBus, ChipError, ChipKind, ChipRead, ChipSpec, Identity, Location,
-    Sequence, SpecError, SpiDevice as SpecSpi,
+    self, Buses, ChipBus, ChipKind, ChipRead, ChipSpec, Identity, Location, Sequence, SpecError,
 };
-use udrv_boards::r#virtual::{StdDelay, VirtualBoard, CHIPS as VIRTUAL_CHIPS};
-use udrv_boards::Board;
-use udrv_core::record::{Log, Replay, ReplayDevice};
-use udrv_drivers::sim::fault::{Faults, FaultyI2c, FaultySpi};
+use udrv_boards::r#virtual::CHIPS as VIRTUAL_CHIPS;
+use udrv_core::record::{Log, Replay};
+
+use bus::{linux_board, record_name, Opened, Reading};
 
 use crate::open::is_virtual;
 use crate::out::json_line;
@@ -86,150 +83,6 @@ pub fn parse_device(text: &str) -> Result<Device, Failure> {
     Ok(Device {
         label: spec.to_string(),
         spec,
-    })
-}
-
-/// What answers at `address`, as `udrv probe` identifies it (register reads only): how a
-/// read that finds another chip, or no switch, says what is there.
-fn what_answers(bus: &mut AnyI2c<'_>, address: u8) -> String {
-    let f = crate::probe::identify(&mut &mut *bus, address);
-    if f.known {
-        format!(
-            "`udrv probe` identifies what answers at {address:#04x} as {} ({})",
-            f.chip, f.evidence
-        )
-    } else if f.chip != "(unknown)" {
-        format!(
-            "`udrv probe` guesses that what answers at {address:#04x} is {} (`udrv probe \
-             BUS` says why)",
-            f.chip
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .trim_end_matches('?')
-        )
-    } else {
-        format!("`udrv probe` does not recognise what answers at {address:#04x}")
-    }
-}
-
-/// A device opened for reading.
-enum Opened {
-    /// A bus of this machine or of the virtual board.
-    Bus(ChipBus),
-    /// A recorded device (`--replay`).
-    Replay(ReplayDevice),
-}
-
-/// How a round reads: the recording to write, the virtual board's faults (one plan for
-/// the whole command, never on real buses), the readings' numbers, and the board whose
-/// clock stamps them (the virtual board's world; else the system's).
-struct Reading<'a> {
-    log: Option<&'a Log>,
-    faults: Option<&'a Faults>,
-    seq: Sequence,
-    board: Option<&'a VirtualBoard>,
-}
-
-impl Reading<'_> {
-    /// The time by the clock of the board read.
-    fn now(&self) -> SystemTime {
-        match self.board {
-            Some(b) => UNIX_EPOCH + b.environment().elapsed(),
-            None => SystemTime::now(),
-        }
-    }
-
-    /// Reads `dev` on `o`, through a [`Recorder`](udrv_core::record::Recorder) when
-    /// recording and through the faults on the virtual board.
-    fn read(&mut self, dev: &Device, o: &mut Opened) -> Result<ChipRead, ChipError> {
-        let name = &record_name(dev);
-        let is_i2c = matches!(dev.spec.location(), Location::I2c { .. });
-        match (o, self.faults) {
-            (Opened::Bus(ChipBus::LinuxI2c(b)), _) => self.i2c(dev, b, name),
-            (Opened::Bus(ChipBus::LinuxSpi(s)), _) => self.spi(dev, s, name),
-            (Opened::Bus(ChipBus::VirtualI2c(b)), None) => self.i2c(dev, b.clone(), name),
-            (Opened::Bus(ChipBus::VirtualI2c(b)), Some(f)) => {
-                self.i2c(dev, FaultyI2c::new(b.clone(), f), name)
-            }
-            (Opened::Bus(ChipBus::VirtualSpi(s)), None) => self.spi(dev, s.clone(), name),
-            (Opened::Bus(ChipBus::VirtualSpi(s)), Some(f)) => {
-                self.spi(dev, FaultySpi::new(s.clone(), f), name)
-            }
-            (Opened::Replay(r), _) => {
-                let (time, seq) = (self.now(), &mut self.seq);
-                let d = &mut StdDelay;
-                if is_i2c {
-                    let w = Some(what_answers as catalog::WhatAnswers);
-                    catalog::read_i2c_bus(&dev.spec, r.clone(), d, seq, time, w)
-                } else {
-                    Ok(catalog::read_spi(&dev.spec, r.clone(), d, seq, time)?)
-                }
-            }
-        }
-    }
-
-    fn i2c<B: I2c>(&mut self, dev: &Device, bus: B, name: &str) -> Result<ChipRead, ChipError>
-    where
-        B::Error: Display,
-    {
-        let (time, seq, d) = (self.now(), &mut self.seq, &mut StdDelay);
-        let w = Some(what_answers as catalog::WhatAnswers);
-        match self.log {
-            Some(log) => catalog::read_i2c_bus(&dev.spec, log.record(name, bus), d, seq, time, w),
-            None => catalog::read_i2c_bus(&dev.spec, bus, d, seq, time, w),
-        }
-    }
-
-    fn spi<S: SpiDevice>(&mut self, dev: &Device, s: S, name: &str) -> Result<ChipRead, ChipError>
-    where
-        S::Error: Display,
-    {
-        let (time, seq, d) = (self.now(), &mut self.seq, &mut StdDelay);
-        Ok(match self.log {
-            Some(log) => catalog::read_spi(&dev.spec, log.record(name, s), d, seq, time),
-            None => catalog::read_spi(&dev.spec, s, d, seq, time),
-        }?)
-    }
-}
-
-/// A device's name in a recording: its label, with any blank (adapter names may have
-/// them) turned into `_`, as the record format's names are one word.
-fn record_name(dev: &Device) -> String {
-    dev.label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '#' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The board for Linux buses: the one `--board` names; else, when a chip is on a board's
-/// name for an SPI device (`spi0.0`), the detected board, which finds its node.
-fn linux_board(cli: &Cli, devices: &[Device]) -> Result<Option<Box<dyn Board>>, Failure> {
-    if let Some(b) = crate::open::named_board(cli)? {
-        return Ok(Some(b));
-    }
-    let board_spi = devices.iter().find_map(|d| match d.spec.location() {
-        Location::Spi {
-            device: SpecSpi::Board { bus, cs },
-            ..
-        } => Some((d, *bus, *cs)),
-        _ => None,
-    });
-    let Some((d, b, c)) = board_spi else {
-        return Ok(None);
-    };
-    crate::open::board(cli).map(Some).map_err(|f| {
-        let name = format!("spi{b}.{c}");
-        Failure::op(format!(
-            "`{name}` ({}) is a board's name for an SPI device, and {}; give --board, or \
-             name the device node (/dev/spidev{b}.{c})",
-            d.label, f.message
-        ))
     })
 }
 
