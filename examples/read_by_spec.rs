@@ -64,7 +64,10 @@ fn main() {
                     r.value,
                     r.unit()
                 );
-                println!("{}", serde_json::to_string(r).expect("a reading serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string(r).expect("a reading serializes")
+                );
             }
         }
         Err(e) => {
@@ -91,7 +94,9 @@ mod tests {
         assert_eq!(r.len(), 8, "{r:?}");
         let seqs: Vec<u64> = r.iter().map(|r| r.seq).collect();
         assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
-        assert!(r.iter().all(|r| r.time == UNIX_EPOCH + Duration::from_secs(1000)));
+        assert!(r
+            .iter()
+            .all(|r| r.time == UNIX_EPOCH + Duration::from_secs(1000)));
         let room = f64::from(c.temperature.as_millicelsius()) / 1000.0;
         assert_eq!(r[0].quantity, Quantity::Temperature);
         assert!((r[0].value - room).abs() < 0.02, "{} vs {room}", r[0].value);

@@ -517,7 +517,11 @@ fn expander_ports_are_numbers_in_json() {
 fn json_data_is_the_catalogs_serialization_of_the_readings() {
     use std::time::UNIX_EPOCH;
     use udrv_boards::catalog::{Buses, ChipReader, Reading, Sequence};
-    let specs = ["bme280@i2c-1", "lm75@i2c-1/0x73.2:0x49", "mcp23s17@spidev1.2"];
+    let specs = [
+        "bme280@i2c-1",
+        "lm75@i2c-1/0x73.2:0x49",
+        "mcp23s17@spidev1.2",
+    ];
     let mut args = vec!["--board", "virtual", "--json", "read"];
     args.extend(specs);
     let o = udrv(&args, Some(TIME));
@@ -536,7 +540,9 @@ fn json_data_is_the_catalogs_serialization_of_the_readings() {
         let mut chip = ChipReader::open(spec.parse().unwrap(), Buses::Virtual(&board)).unwrap();
         let read = chip.read(&mut seq, chip.now()).unwrap();
         assert_eq!(chip.now(), UNIX_EPOCH + Duration::from_secs_f64(TIME));
-        let data = v["data"].as_array().unwrap_or_else(|| panic!("no data in {v}"));
+        let data = v["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no data in {v}"));
         assert!(!data.is_empty(), "{v}");
         assert_eq!(
             v["data"],

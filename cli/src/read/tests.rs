@@ -125,6 +125,14 @@ fn shown_i2c(spec: &str, bus: udrv_drivers::sim::SimI2cBus) -> (ChipRead, Vec<Li
     (r, l)
 }
 
+/// The address of the I2C chip `spec` names.
+fn address(spec: &str) -> u8 {
+    match parse_device(spec).unwrap().spec.location() {
+        Location::I2c { address, .. } => *address,
+        Location::Spi { .. } => panic!("{spec} is on SPI"),
+    }
+}
+
 fn value(lines: &[Line], name: &str) -> Value {
     lines
         .iter()
@@ -139,9 +147,10 @@ fn bh1750_one_time_h_resolution() {
     use udrv_drivers::bh1750::model::Bh1750Model;
     use udrv_drivers::Illuminance;
     let bus = udrv_drivers::sim::SimI2cBus::new();
-    let m = bus.attach(0x5c, Bh1750Model::new());
+    let spec = "bh1750@i2c-1:0x5c";
+    let m = bus.attach(address(spec), Bh1750Model::new());
     m.lock().set_illuminance(Illuminance(500_000));
-    let (r, l) = shown_i2c("bh1750@i2c-1:0x5c", bus);
+    let (r, l) = shown_i2c(spec, bus);
     // 500 lx is a count of 600 at MTreg 69, and 600 / 1.2 = 500.0 lx.
     assert_eq!(value(&l, "illuminance"), Value::Number(500.0, 1));
     assert_eq!(l[0].unit, "lx");
@@ -160,7 +169,7 @@ fn shtc3_normal_mode_then_sleep() {
     use udrv_drivers::shtc3::model::Shtc3Model;
     use udrv_drivers::{Humidity, Temperature};
     let bus = udrv_drivers::sim::SimI2cBus::new();
-    let m = bus.attach(0x70, Shtc3Model::new());
+    let m = bus.attach(address("shtc3@i2c-1"), Shtc3Model::new());
     m.lock().set_temperature(Temperature(-10_000));
     m.lock().set_humidity(Humidity(33_300));
     let (r, l) = shown_i2c("shtc3@i2c-1", bus.clone());
