@@ -18,7 +18,7 @@ use udrv_boards::catalog::{
 use udrv_boards::r#virtual::CHIPS as VIRTUAL_CHIPS;
 use udrv_core::record::{Log, Replay};
 
-use bus::{linux_board, record_name, Opened, Reading};
+use bus::{linux_board, record_name, Opened, Reader};
 
 use crate::open::is_virtual;
 use crate::out::json_line;
@@ -303,7 +303,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let interval = Duration::from_secs_f64(a.watch.unwrap_or(1.0));
     let width = devices.iter().map(|d| d.label.len()).max().unwrap_or(0);
-    let mut reading = Reading {
+    let mut reading = Reader {
         log: log.as_ref(),
         faults: settings.as_ref().and_then(|s| s.faults()),
         seq: Sequence::new(),

@@ -52,14 +52,14 @@ pub(super) enum Opened {
 /// How a round reads: the recording to write, the virtual board's faults (one plan for
 /// the whole command, never on real buses), the readings' numbers, and the board whose
 /// clock stamps them (the virtual board's world; else the system's).
-pub(super) struct Reading<'a> {
+pub(super) struct Reader<'a> {
     pub(super) log: Option<&'a Log>,
     pub(super) faults: Option<&'a Faults>,
     pub(super) seq: Sequence,
     pub(super) board: Option<&'a VirtualBoard>,
 }
 
-impl Reading<'_> {
+impl Reader<'_> {
     /// The time by the clock of the board read.
     fn now(&self) -> SystemTime {
         match self.board {

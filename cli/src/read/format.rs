@@ -161,14 +161,13 @@ pub fn lines(kind: ChipKind, read: &ChipRead) -> Vec<Line> {
             Q::DigitalState | Q::DutyCycle => {}
             _ => out.push(shown(kind, r)),
         }
-        if r.quantity == Q::Frequency {
-            out.extend(pwm(read));
-        }
     }
     if kind == K::W25q32 && read.get(Q::DataSize, None).is_none() {
         out.insert(1, text("capacity", "unknown".to_string()));
     }
     match kind {
+        // After its frequency: its state and its channels' duty cycles.
+        K::Pca9685 => out.extend(pwm(read)),
         K::Pca9548 | K::Pca9546 => out.push(switch_channels(&pins)),
         K::Mcp23017 | K::Mcp23s17 => {
             out.extend(ports(&pins, read.raw("iodir"), "gpio", &["a", "b"]))

@@ -233,3 +233,50 @@ fn mcp23s17_pins_like_mcp23017() {
         "x  gpioa         0b00001000 (inputs 0b11111111)\n"
     );
 }
+
+#[test]
+fn pca9685_frequency_state_and_duty_cycles() {
+    use udrv_drivers::pca9685::{model::Pca9685Model, Pca9685};
+    let spec = "pca9685@i2c-1:0x41";
+    let bus = udrv_drivers::sim::SimI2cBus::new();
+    Pca9685Model::new(address(spec)).attach(&bus);
+    let mut pwm = Pca9685::new(bus.clone(), address(spec));
+    pwm.set_prescale(121).unwrap();
+    pwm.wake().unwrap();
+    pwm.set_channel(0, 0, 2048).unwrap();
+    pwm.set_channel_full_on(3).unwrap();
+    let (_, l) = shown_i2c(spec, bus);
+    // 25 MHz / (4096 * 122) = 50.03 Hz.
+    assert_eq!(
+        text_lines("p", 1, &l),
+        "p  frequency     50.0 Hz\n\
+         p  state         running\n\
+         p  channels      ch0=50.0% ch3=100.0%\n"
+    );
+    assert_eq!(
+        format::json_readings(&l)["channels"],
+        serde_json::json!({"value": {"ch0": 50.0, "ch3": 100.0}, "unit": "%"})
+    );
+}
+
+#[test]
+fn an_rtc_at_first_power_up_says_its_time_is_not_valid() {
+    use udrv_drivers::ds1307::model::Ds1307Model;
+    let spec = "ds1338@i2c-1";
+    let bus = udrv_drivers::sim::SimI2cBus::new();
+    bus.attach(address(spec), Ds1307Model::ds1338());
+    let (r, l) = shown_i2c(spec, bus);
+    let control = r.raw("control").unwrap().bytes[0];
+    assert_eq!(
+        text_lines("d", 1, &l),
+        format!(
+            "d  time          2000-01-01 00:00:00 (clock halted: set the time to start it) \
+             (oscillator stopped: time not valid)\n\
+             d  control       {control:#04x}\n"
+        )
+    );
+    assert_eq!(
+        format::json_readings(&l)["control"],
+        serde_json::json!({ "value": control })
+    );
+}
