@@ -2,7 +2,6 @@
 //! others), and the header drawn as a table.
 
 use clap::Subcommand;
-use udrv_boards::{Board, Root};
 
 use crate::out::json_line;
 use crate::{Cli, Failure, Outcome};
@@ -35,23 +34,9 @@ pub fn name(value: &str) -> Result<String, String> {
     }
 }
 
-/// The filesystem root that detection reads (`/proc/device-tree`, `/sys`, `/dev`):
-/// `/`, or `UDRV_ROOT` for tests and for inspecting another system's files.
-fn root() -> Root {
-    match std::env::var_os("UDRV_ROOT") {
-        Some(p) => Root::new(p),
-        None => Root::system(),
-    }
-}
-
-/// Opens the board named by `--board`/`UDRV_BOARD`, else the detected one.
-pub fn open(cli: &Cli) -> Result<Box<dyn Board>, Failure> {
-    udrv_boards::open_with(&root(), cli.board.as_deref()).map_err(Failure::op)
-}
-
 /// Runs an `udrv board` command.
 pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
-    let board = open(cli)?;
+    let board = crate::open::board(cli)?;
     match cmd {
         Cmd::Info => {
             let info = board.info();

@@ -19,11 +19,10 @@ macro_rules! out {
 
 mod board;
 mod capture;
-mod chips;
-mod faults;
 mod gpio;
 mod i2c;
 mod man;
+mod open;
 mod out;
 mod probe;
 mod read;
@@ -216,7 +215,7 @@ fn main() -> ExitCode {
     // An empty UDRV_BOARD names no board (as `udrv_boards::detect` takes it).
     cli.board = cli.board.filter(|b| !b.trim().is_empty());
     let result = match &cli.cmd {
-        Cmd::Gpio(_) | Cmd::Uio(_) if read::is_virtual(&cli) => {
+        Cmd::Gpio(_) | Cmd::Uio(_) if open::is_virtual(&cli) => {
             Err(not_on_the_virtual_board(&cli.cmd))
         }
         Cmd::I2c(c) => i2c::run(c, &cli),

@@ -6,12 +6,11 @@
 use clap::Args;
 use serde_json::json;
 
-pub use udrv_boards::catalog::probe::identify;
 use udrv_boards::catalog::probe::probe_bus;
 
 use crate::i2c::syntax::is_reserved_address;
+use crate::open::{is_virtual, linux_i2c as open_linux_i2c, named_board, virtual_board};
 use crate::out::json_line;
-use crate::read::{is_virtual, open_linux_i2c, virtual_board};
 use crate::{Cli, Failure, Outcome};
 
 /// `udrv probe --help`: what the probe sends, per chip.
@@ -36,12 +35,7 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
         let mut bus = virtual_board()?.i2c_bus(&a.bus).map_err(Failure::op)?;
         probe_bus(&mut bus, addresses, |_| None)
     } else {
-        let board = match cli.board.as_deref() {
-            Some(name) => Some(
-                udrv_boards::board(name.parse().map_err(Failure::usage)?).map_err(Failure::op)?,
-            ),
-            None => None,
-        };
+        let board = named_board(cli)?;
         let mut bus = open_linux_i2c(&a.bus, board.as_deref())?;
         let users: Vec<Option<String>> = (0..0x80u16)
             .map(|x| bus.address_user(x).ok().flatten())

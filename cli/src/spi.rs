@@ -135,7 +135,7 @@ pub fn device_path(spec: &str, cli: &Cli) -> Result<PathBuf, Failure> {
     match parse_name(spec)? {
         SpiName::Node(p) => Ok(p),
         SpiName::Board(b, c) => {
-            let board = crate::board::open(cli).map_err(|f| {
+            let board = crate::open::board(cli).map_err(|f| {
                 Failure::op(format!(
                     "`{spec}` is a board's name for an SPI device, and {}; give --board, or                      name the device node (/dev/spidev{b}.{c})",
                     f.message
@@ -191,7 +191,7 @@ fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
             a.bits
         )));
     }
-    if crate::read::is_virtual(cli) {
+    if crate::open::is_virtual(cli) {
         return transfer_virtual(a, cli, &tx);
     }
     let path = device_path(&a.device, cli)?;
@@ -264,15 +264,16 @@ fn transfer_virtual(a: &TransferArgs, cli: &Cli, tx: &[u8]) -> Outcome {
     }
     parse_name(&a.device)?;
     let name = virtual_name(&a.device);
-    let board = crate::read::virtual_board()?;
+    let settings = crate::open::virtual_settings()?;
+    let board = settings.board();
     let mut dev = board.spi_device_by_name(&a.device).map_err(Failure::op)?;
     confirm(
         a.yes,
         &format!("clock {} bytes out on the virtual board's {name}", tx.len()),
     )?;
     let mut rx = vec![0u8; tx.len()];
-    let r = match crate::faults::from_env()? {
-        Some(f) => FaultySpi::new(dev, &f)
+    let r = match settings.faults() {
+        Some(f) => FaultySpi::new(dev, f)
             .transfer(&mut rx, tx)
             .map_err(|e| e.to_string()),
         None => dev.transfer(&mut rx, tx).map_err(|e| e.to_string()),

@@ -130,3 +130,39 @@ fn an_empty_udrv_board_is_unset() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("name a chip"), "{}", stderr(&o));
 }
+
+#[test]
+fn every_command_takes_the_virtual_boards_settings_alike() {
+    // The virtual board's settings are read in one place: a bad UDRV_VIRTUAL_TIME or
+    // UDRV_VIRTUAL_FAULTS is a bad argument (exit status 2, one line naming the variable)
+    // for every command on the virtual board, `board` as much as `read`.
+    for (var, value) in [
+        ("UDRV_VIRTUAL_TIME", "-1"),
+        ("UDRV_VIRTUAL_FAULTS", "i2c:melt"),
+    ] {
+        for args in [
+            &["board", "info"][..],
+            &["board", "pins"],
+            &["read", "lm75@1:0x4f"],
+            &["i2c", "detect", "-y", "1"],
+            &["probe", "1"],
+            &["spi", "transfer", "-y", "0.0", "00"],
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
+                .args(["--board", "virtual"])
+                .args(args)
+                .env_remove("UDRV_VIRTUAL_TIME")
+                .env_remove("UDRV_VIRTUAL_FAULTS")
+                .env(var, value)
+                .output()
+                .expect("run udrv");
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{var}={value} {args:?}: {e}");
+            assert!(
+                e.contains(var) && e.lines().count() == 1,
+                "{var}={value} {args:?}: {e}"
+            );
+            assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+        }
+    }
+}

@@ -513,3 +513,55 @@ fn expander_ports_are_numbers_in_json() {
     assert_eq!(p["inputs_mask"], 0xff, "{p}");
     assert_eq!(p["value"].as_u64().unwrap() >> 4, 0b1010, "{p}");
 }
+
+#[test]
+fn json_data_is_the_catalogs_serialization_of_the_readings() {
+    use std::time::UNIX_EPOCH;
+    use udrv_boards::catalog::{Buses, ChipReader, Reading, Sequence};
+    let specs = [
+        "bme280@i2c-1",
+        "lm75@i2c-1/0x73.2:0x49",
+        "mcp23s17@spidev1.2",
+    ];
+    let mut args = vec!["--board", "virtual", "--json", "read"];
+    args.extend(specs);
+    let o = udrv(&args, Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), specs.len());
+    // The same chips read by spec through the library, on the virtual board at the same
+    // time, numbered by one sequence as one `udrv read` numbers them, stamped by the
+    // board's clock.
+    let board = VirtualBoard::at(Duration::from_secs_f64(TIME));
+    let mut seq = Sequence::new();
+    for (v, spec) in lines.iter().zip(specs) {
+        let mut chip = ChipReader::open(spec.parse().unwrap(), Buses::Virtual(&board)).unwrap();
+        let read = chip.read(&mut seq, chip.now()).unwrap();
+        assert_eq!(chip.now(), UNIX_EPOCH + Duration::from_secs_f64(TIME));
+        let data = v["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no data in {v}"));
+        assert!(!data.is_empty(), "{v}");
+        assert_eq!(
+            v["data"],
+            serde_json::to_value(&read.readings).unwrap(),
+            "{spec}"
+        );
+        // Each element is one reading, as the service will publish it.
+        for d in data {
+            let r: Reading = serde_json::from_value(d.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(&r).unwrap(), d);
+            assert_eq!(d["device"], v["device"]);
+        }
+    }
+    // The numbers go on across chips: one sequence for the whole command.
+    let seqs: Vec<u64> = lines
+        .iter()
+        .flat_map(|v| v["data"].as_array().unwrap().iter())
+        .map(|d| d["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+}

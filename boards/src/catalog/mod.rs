@@ -28,7 +28,9 @@
 //! readings ([`Reading`]: quantity, unit, number, where, when, sequence number) with
 //! their one serialization, and how each kind is read ([`read_i2c`], [`read_spi`]). A
 //! library user gets it without the CLI; the virtual board takes its chips from it; the
-//! service will read chips through it. No new crate: a catalog crate would sit between
+//! service will read chips through it ([`ChipReader`]: a chip's bus opened once by its
+//! spec, on this machine or on the virtual board, and read as often as asked, through its
+//! switch channel when it has one: [`read_i2c_bus`]). No new crate: a catalog crate would sit between
 //! `udrv-drivers` and `udrv-boards` and add a layer without adding a boundary.
 //!
 //! # Readings as data
@@ -42,13 +44,16 @@
 //! returns that are no quantity (IDs, configuration registers, memory) come back as
 //! [`Raw`] beside the readings.
 
+mod open;
 mod parts;
 pub mod probe;
 mod quantity;
 mod read;
 mod reading;
 mod spec;
+mod switch;
 
+pub use open::{Buses, ChipBus, ChipReader, OpenError};
 pub use parts::{parse_number, Channel, I2cBus, SpiDevice, Switch};
 pub use quantity::{Quantity, QuantityInfo, UnknownQuantity};
 pub use read::{
@@ -57,4 +62,5 @@ pub use read::{
 };
 pub use reading::{ChipRead, Identity, Raw, Reading, Sequence};
 pub use spec::{names, ChipSpec, Location, SpecError};
+pub use switch::{read_i2c_bus, AnyI2c, ChipError, WhatAnswers};
 pub use udrv_drivers::kinds::{ChipKind, Identification, KindInfo, SpiInfo};

@@ -24,7 +24,7 @@ pub use udrv_drivers::probe::{
     identify as identify_finding, Call, Evidence, Guess, PLAIN_READ_KINDS, REGISTER_ORDER,
 };
 
-use super::ChipKind;
+use super::{AnyI2c, ChipKind};
 
 /// What `udrv probe` sends, per chip (`udrv probe --help`).
 pub const HELP: &str = "\
@@ -183,5 +183,29 @@ fn name_pca9685_calls(found: &mut [(Found, Option<Finding>)]) {
             ),
         };
         *finding = None;
+    }
+}
+
+/// What answers at `address`, as `udrv probe` identifies it (register reads only): how a
+/// read that finds another chip, or no switch, says what is there (a
+/// [`WhatAnswers`](super::WhatAnswers); [`ChipReader`](super::ChipReader) uses it).
+pub fn what_answers(bus: &mut AnyI2c<'_>, address: u8) -> String {
+    let f = identify(&mut &mut *bus, address);
+    if f.known {
+        format!(
+            "`udrv probe` identifies what answers at {address:#04x} as {} ({})",
+            f.chip, f.evidence
+        )
+    } else if f.chip != "(unknown)" {
+        format!(
+            "`udrv probe` guesses that what answers at {address:#04x} is {} (`udrv probe \
+             BUS` says why)",
+            f.chip
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim_end_matches('?')
+        )
+    } else {
+        format!("`udrv probe` does not recognise what answers at {address:#04x}")
     }
 }

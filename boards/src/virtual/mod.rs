@@ -53,6 +53,7 @@ pub mod env;
 mod gpio;
 mod live;
 mod peripherals;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -84,6 +85,7 @@ pub use chips::{VirtualChip, Wiring, CHIPS, I2C_BUS, OUTDOOR_CHANNEL, ROOM_CHANN
 pub use env::{Conditions, Environment};
 pub use gpio::{LineRole, VirtualLine, VirtualOutput};
 pub use peripherals::{Peripherals, StdDelay, VirtualDelay};
+pub use settings::{SettingsError, VirtualSettings, ENV_VIRTUAL_FAULTS, ENV_VIRTUAL_TIME};
 
 use crate::board::{
     Board, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef, UartRef,

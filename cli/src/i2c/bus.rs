@@ -68,25 +68,26 @@ impl Bus {
     /// `i2c_arm` with `--board`, or an adapter name), on the virtual board when `--board
     /// virtual` is given.
     pub fn open(spec: &str, cli: &Cli) -> Result<Bus, Failure> {
-        if crate::read::is_virtual(cli) {
-            let board = crate::read::virtual_board()?;
+        if crate::open::is_virtual(cli) {
+            let settings = crate::open::virtual_settings()?;
+            let board = settings.board();
             let bus = board.i2c_bus(spec).map_err(Failure::op)?;
             return Ok(Bus::Virtual {
                 _board: Box::new(board),
                 bus,
-                faults: crate::faults::from_env()?,
+                faults: settings.faults().cloned(),
                 // The board's only bus, whichever of its names (`1`, `i2c_arm`) opened it.
                 name: "i2c-1".to_string(),
             });
         }
         let board = match cli.board.as_deref() {
             Some(name) => Some(
-                crate::board::open(cli)
+                crate::open::board(cli)
                     .map_err(|e| Failure::op(format!("--board {name}: {}", e.message)))?,
             ),
             None => None,
         };
-        crate::read::open_linux_i2c(spec, board.as_deref()).map(Bus::Linux)
+        crate::open::linux_i2c(spec, board.as_deref()).map(Bus::Linux)
     }
 
     /// The device node, or `virtual:NAME`.

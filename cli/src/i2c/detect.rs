@@ -47,7 +47,7 @@ pub(super) fn adapter_json(
 }
 
 pub(super) fn list(cli: &Cli) -> Outcome {
-    if crate::read::is_virtual(cli) {
+    if crate::open::is_virtual(cli) {
         let bus = Bus::open("i2c-1", cli)?;
         let funcs = Some(bus.funcs());
         if cli.json {
