@@ -69,11 +69,11 @@ pub async fn run<P: Peripherals>(
     out: &mut impl Write,
 ) -> Result<Vec<Press>, Box<dyn std::error::Error>>
 where
-    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Debug,
-    <P::Input as embedded_hal::digital::ErrorType>::Error: std::fmt::Debug,
+    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Display,
+    <P::Input as embedded_hal::digital::ErrorType>::Error: std::fmt::Display,
 {
     let mut io = Mcp23017::new(p.open_i2c(&s.bus)?, s.address);
-    let chip = |e| format!("MCP23017 at {:#04x}: {e:?}", s.address);
+    let chip = |e| format!("MCP23017 at {:#04x}: {e}", s.address);
     io.set_directions(0xffff).map_err(chip)?;
     io.set_pullups(BUTTONS).map_err(chip)?;
     // Interrupt on any change of a button pin (compared with its previous value).
@@ -90,7 +90,7 @@ where
         // INTA is active low: wait for it without polling the chip...
         int.wait_for_low()
             .await
-            .map_err(|e| format!("{}: {e:?}", s.int_pin))?;
+            .map_err(|e| format!("{}: {e}", s.int_pin))?;
         // ...then read which pin changed and its level when it did (this read releases
         // INTA). The I2C read is a short blocking call.
         let ev = io.take_interrupt().map_err(chip)?;

@@ -40,13 +40,13 @@ pub fn run<I, D>(
 ) -> Result<(I, Report), Box<dyn std::error::Error>>
 where
     I: I2c,
-    I::Error: std::fmt::Debug,
+    I::Error: std::fmt::Display,
     D: DelayNs,
 {
     let mut sensor = Lm75::new(i2c, lm75);
     let t = sensor
         .temperature()
-        .map_err(|e| format!("LM75 at {lm75:#04x}: {e:?}"))?;
+        .map_err(|e| format!("LM75 at {lm75:#04x}: {e}"))?;
     writeln!(out, "LM75   @{lm75:#04x}: {:.1} °C", t.as_celsius_f32())?;
     let mut i2c = sensor.release();
     let mut report = Report {
@@ -59,7 +59,7 @@ where
             .init()
             .and_then(|()| s.set_config(bme280::Config::default()))
             .and_then(|()| s.measure_forced(delay))
-            .map_err(|e| format!("BME280 at {a:#04x}: {e:?}"))?;
+            .map_err(|e| format!("BME280 at {a:#04x}: {e}"))?;
         let (c, hpa) = (
             m.temperature.as_celsius_f32(),
             m.pressure.map_or(f32::NAN, |p| p.as_hectopascal_f32()),

@@ -56,17 +56,17 @@ pub fn read<B: I2c>(
     delay: &mut impl DelayNs,
 ) -> Result<Readings, String>
 where
-    B::Error: std::fmt::Debug,
+    B::Error: std::fmt::Display,
 {
     let mut bme = Bme280::new_i2c(bme_bus, at.bme280);
-    bme.init().map_err(|e| format!("BME280: {e:?}"))?;
+    bme.init().map_err(|e| format!("BME280: {e}"))?;
     bme.set_config(bme280::Config::default())
-        .map_err(|e| format!("BME280: {e:?}"))?;
+        .map_err(|e| format!("BME280: {e}"))?;
     let m = bme
         .measure_forced(delay)
-        .map_err(|e| format!("BME280: {e:?}"))?;
+        .map_err(|e| format!("BME280: {e}"))?;
     let mut lm = Lm75::new(lm_bus, at.lm75);
-    let t = lm.temperature().map_err(|e| format!("LM75: {e:?}"))?;
+    let t = lm.temperature().map_err(|e| format!("LM75: {e}"))?;
     Ok(Readings {
         temperature: m.temperature.as_millicelsius(),
         humidity: m.humidity.map_or(0, |h| h.as_millipercent()),
@@ -83,7 +83,7 @@ pub fn record<P: Peripherals>(
     log: &Path,
 ) -> Result<Readings, Box<dyn std::error::Error>>
 where
-    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Debug,
+    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Display,
 {
     let log = Log::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     // One name per device in the log; the replay hands out devices by these names.

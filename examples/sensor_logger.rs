@@ -27,8 +27,8 @@ pub struct Settings {
     pub bme280: u8,
     /// The INA219's address, if there is one.
     pub ina219: Option<u8>,
-    /// The INA219's shunt resistor, in ohms.
-    pub shunt_ohms: f64,
+    /// The INA219's shunt resistor, in µΩ.
+    pub shunt_micro_ohm: u32,
     /// Rows to log.
     pub rows: u64,
     /// Time between rows.
@@ -38,6 +38,18 @@ pub struct Settings {
 fn address(s: &str) -> Result<u8, UsageError> {
     let t = s.trim_start_matches("0x");
     u8::from_str_radix(t, 16).map_err(|_| UsageError(format!("{s}: give an address like 0x76")))
+}
+
+/// A shunt in ohms as µΩ, as the INA219 driver takes it.
+fn shunt(ohms: f64) -> Result<u32, UsageError> {
+    let micro = (ohms * 1e6).round();
+    if ohms.is_finite() && micro >= 1.0 && micro <= f64::from(u32::MAX) {
+        Ok(micro as u32)
+    } else {
+        Err(UsageError(format!(
+            "--shunt {ohms}: give the shunt resistor in ohms, e.g. 0.1"
+        )))
+    }
 }
 
 impl Settings {
@@ -52,7 +64,7 @@ impl Settings {
             } else {
                 Some(address(&ina)?)
             },
-            shunt_ohms: o.get("shunt", 0.1)?,
+            shunt_micro_ohm: shunt(o.get("shunt", 0.1)?)?,
             rows: o.count.unwrap_or(5),
             interval: o.interval,
         })
@@ -68,14 +80,14 @@ pub fn run<P: Peripherals>(
     out: &mut impl Write,
 ) -> Result<(), Box<dyn std::error::Error>>
 where
-    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Debug,
+    <P::I2c as embedded_hal::i2c::ErrorType>::Error: std::fmt::Display,
 {
     let bus = p.open_i2c(&s.bus)?;
     let mut bme = Bme280::new_i2c(bus, s.bme280);
     bme.init()
-        .map_err(|e| format!("BME280 at {:#04x}: {e:?}", s.bme280))?;
+        .map_err(|e| format!("BME280 at {:#04x}: {e}", s.bme280))?;
     bme.set_config(bme280::Config::default())
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| format!("BME280 at {:#04x}: {e}", s.bme280))?;
     let mut ina = match s.ina219 {
         Some(a) => Some((Ina219::new(p.open_i2c(&s.bus)?, a), a)),
         None => None,
@@ -92,27 +104,24 @@ where
         }
         let m = bme
             .measure_forced(&mut delay)
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| format!("BME280 at {:#04x}: {e}", s.bme280))?;
         write!(
             out,
             "{:.1},{:.2},{:.1},{:.2}",
             row as f64 * s.interval.as_secs_f64(),
-            m.temperature.as_millicelsius() as f64 / 1000.0,
-            m.humidity
-                .map_or(f64::NAN, |h| h.as_millipercent() as f64 / 1000.0),
-            m.pressure
-                .map_or(f64::NAN, |p| p.as_q24_8_pascal() as f64 / 25_600.0),
+            m.temperature.as_celsius_f64(),
+            m.humidity.map_or(f64::NAN, |h| h.as_percent_f64()),
+            m.pressure.map_or(f64::NAN, |p| p.as_pascal_f64() / 100.0),
         )?;
         if let Some((ina, a)) = ina.as_mut() {
-            let bus_v = ina
-                .bus_voltage()
-                .map_err(|e| format!("INA219 at {a:#04x}: {e:?}"))?;
-            let shunt = ina.shunt_voltage().map_err(|e| format!("{e:?}"))?;
+            let m = ina
+                .measure_with_shunt(s.shunt_micro_ohm)
+                .map_err(|e| format!("INA219 at {a:#04x}: {e}"))?;
             write!(
                 out,
                 ",{:.3},{:.4}",
-                bus_v.voltage.as_microvolts() as f64 / 1e6,
-                shunt.as_microvolts() as f64 / 1e6 / s.shunt_ohms
+                m.bus.voltage.as_volts_f64(),
+                m.current.as_amps_f64()
             )?;
         }
         writeln!(out)?;
