@@ -214,8 +214,7 @@ pub(crate) fn line_state(r: &PinRef, read_value: bool) -> Result<LineState> {
 }
 
 /// A bus kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum BusKind {
     /// I2C (i2c-dev).
     I2c,
@@ -243,8 +242,7 @@ impl fmt::Display for BusKind {
 }
 
 /// An I2C bus found by role.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct I2cRef {
     /// The role asked for (`i2c_arm`).
     pub role: String,
@@ -268,8 +266,7 @@ impl I2cRef {
 }
 
 /// An SPI device (bus + chip select) found by number.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SpiRef {
     /// The bus as the board documents it (`0` for SPI0).
     pub bus: u32,
@@ -292,8 +289,7 @@ impl SpiRef {
 }
 
 /// A UART found by role.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct UartRef {
     /// The role asked for (`primary`).
     pub role: String,
@@ -316,8 +312,7 @@ impl UartRef {
 }
 
 /// One bus in `board info`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BusStatus {
     /// I2C, SPI or UART.
     pub kind: BusKind,
@@ -370,8 +365,7 @@ impl BusStatus {
 }
 
 /// A GPIO chip the board expects.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ChipStatus {
     /// What the chip is (`GPIO (BCM2711)`, `GPIO bank 1`).
     pub role: String,
@@ -384,8 +378,7 @@ pub struct ChipStatus {
 }
 
 /// `board info`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BoardInfo {
     /// The board.
     pub id: BoardId,
@@ -461,8 +454,7 @@ impl fmt::Display for BoardInfo {
 }
 
 /// The current state of a GPIO line, for `board pins`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LineState {
     /// The chip's device node.
     pub chip: PathBuf,
@@ -505,8 +497,7 @@ impl LineState {
 }
 
 /// One pin in `board pins`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PinRow {
     /// The pin.
     pub pin: HeaderPin,
@@ -515,8 +506,7 @@ pub struct PinRow {
 }
 
 /// `board pins`: the headers as data, and a two-column text rendering.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PinTable {
     /// The board.
     pub board: BoardId,

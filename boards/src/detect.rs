@@ -24,8 +24,7 @@ impl std::str::FromStr for BoardId {
 }
 
 /// Where the board identity came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Source {
     /// An explicit choice (`--board`, or the `UDRV_BOARD` variable).
     Override {
@@ -37,8 +36,7 @@ pub enum Source {
 }
 
 /// The result of detection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Detected {
     /// The board.
     pub id: BoardId,

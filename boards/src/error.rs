@@ -23,6 +23,12 @@ pub enum Error {
         /// The name given.
         name: String,
     },
+    /// The board is one this build leaves out (the virtual board without the `virtual`
+    /// feature).
+    NotBuiltIn {
+        /// The board.
+        id: BoardId,
+    },
     /// The pin asked for is power or ground ("pin 6 is GND, not a GPIO").
     NotAGpio {
         /// The board.
@@ -131,6 +137,12 @@ impl fmt::Display for Error {
                 f,
                 "unknown board \"{name}\"; supported boards: {}",
                 BoardId::supported_list()
+            ),
+            Error::NotBuiltIn { id } => write!(
+                f,
+                "board \"{}\" is not in this build: build udrv-boards with its feature \
+                 `virtual` (on by default)",
+                id.name()
             ),
             Error::NotAGpio {
                 board,

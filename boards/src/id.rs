@@ -7,8 +7,7 @@
 use std::fmt;
 
 /// A supported board model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[non_exhaustive]
 pub enum BoardId {
     /// Raspberry Pi 3 Model B (BCM2837, `pinctrl-bcm2835`).
@@ -35,8 +34,7 @@ pub enum BoardId {
 }
 
 /// A board family: boards of one family share tables and resolution rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Family {
     /// Raspberry Pi with the 40-pin header.
     RaspberryPi,

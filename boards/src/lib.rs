@@ -5,12 +5,14 @@ mod beaglebone;
 mod board;
 mod bus;
 pub mod catalog;
+mod delay;
 pub mod detect;
 mod error;
 mod id;
 mod pin;
 mod rpi;
 mod sysfs;
+#[cfg(feature = "virtual")]
 pub mod r#virtual;
 
 pub use beaglebone::BeagleBone;
@@ -18,6 +20,7 @@ pub use board::{
     Board, BoardInfo, BusKind, BusStatus, ChipStatus, I2cRef, LineState, PinRow, PinTable, SpiRef,
     UartRef,
 };
+pub use delay::StdDelay;
 pub use detect::{detect, detect_in, detect_with, BoardId, Detected, Family, Source, ENV_BOARD};
 pub use error::{Error, Result};
 pub use pin::{ChipFoundBy, GpioLine, HeaderPin, PinKind, PinRef, PinSpec, Reservation, Reserved};
@@ -49,7 +52,10 @@ pub fn board_for(detected: Detected, root: Root) -> Result<Box<dyn Board>> {
         )),
         // The virtual board: simulated chips, environment on the wall clock (as the CLI
         // uses it). `root` does not apply.
+        #[cfg(feature = "virtual")]
         Family::Virtual => Ok(Box::new(r#virtual::VirtualBoard::wall_clock())),
+        #[cfg(not(feature = "virtual"))]
+        Family::Virtual => Err(Error::NotBuiltIn { id }),
     }
 }
 

@@ -10,8 +10,7 @@ use udrv_core::gpio::{self, LineInfo, Pin, Request, RequestBuilder, Value};
 use crate::error::Result;
 
 /// What a header pin is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum PinKind {
     /// A GPIO line (possibly with alternate functions).
     Gpio,
@@ -24,8 +23,7 @@ pub enum PinKind {
 }
 
 /// A GPIO line as the board's kernel publishes it: the chip by label, never by number.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct GpioLine {
     /// The chip's label (`pinctrl-bcm2711`, `gpio-32-63`).
     pub chip_label: Cow<'static, str>,
@@ -40,8 +38,7 @@ pub struct GpioLine {
 }
 
 /// A pin the board uses for something else by default.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Reservation {
     /// What holds it (`HDMI`, `eMMC`).
     pub by: Cow<'static, str>,
@@ -50,8 +47,7 @@ pub struct Reservation {
 }
 
 /// One pin of a header, from the board's tables.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct HeaderPin {
     /// The header (`J8` on a Raspberry Pi, `P8`/`P9` on a BeagleBone).
     pub header: Cow<'static, str>,
@@ -137,8 +133,7 @@ pub enum Reserved {
 }
 
 /// How the GPIO chip of a [`PinRef`] was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum ChipFoundBy {
     /// The chip's label.
     Label,
@@ -153,8 +148,7 @@ pub enum ChipFoundBy {
 /// Open it with [`request_input`](Self::request_input),
 /// [`request_output`](Self::request_output) or [`request`](Self::request) (the core's
 /// builder, for bias, edges, debounce...).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PinRef {
     /// The pin, as the tables describe it.
     pub pin: HeaderPin,

@@ -104,8 +104,7 @@ pub(crate) struct BusMatch {
 }
 
 /// How a bus was found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum FoundBy {
     /// By the adapter's name or the controller's sysfs device path (renumbering-proof).
     Sysfs,

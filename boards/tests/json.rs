@@ -1,6 +1,4 @@
-//! With feature `serde`, `board info` and `board pins` serialise to the JSON the CLI
-//! prints (run by `cargo test --all-features`).
-#![cfg(feature = "serde")]
+//! `board info` and `board pins` serialise to the JSON the CLI prints.
 
 use tempfile::TempDir;
 use udrv_boards::{BeagleBone, Board, BoardId, RaspberryPi, Root};

@@ -184,6 +184,35 @@ fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
     ]))
 }
 
+/// The library crates as a dependent gets them: with their default features (the host
+/// tests turn every feature on), and with them off.
+fn default_features(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
+    // The drivers' own tests without `sim` (no chip models, as on a microcontroller).
+    util::run(&mut cargo_cmd(&["test", "--quiet", "-p", "udrv-drivers"]))?;
+    util::run(&mut cargo_cmd(&[
+        "check",
+        "--quiet",
+        "--all-targets",
+        "-p",
+        "udrv-core",
+        "-p",
+        "udrv-boards",
+        "-p",
+        "udrv-rs485",
+    ]))?;
+    // Without tokio; a real board's program without the virtual board's chip models.
+    for krate in ["udrv-core", "udrv-boards"] {
+        util::run(&mut cargo_cmd(&[
+            "check",
+            "--quiet",
+            "-p",
+            krate,
+            "--no-default-features",
+        ]))?;
+    }
+    Ok(())
+}
+
 /// The workspace's declared `rust-version` (the MSRV of the library crates and the CLI).
 fn workspace_msrv(root: &std::path::Path) -> Result<String> {
     let manifest = root.join("Cargo.toml");
@@ -304,6 +333,7 @@ fn test_all() -> Result {
         ),
     );
     step("no_std drivers", plain(build_no_std(&cargo_cmd)));
+    step("default features", plain(default_features(&cargo_cmd)));
     step("msrv", step_command(&mut xtask(&["msrv"]), min(25)));
     step("host tests", host_tests(&root, &cargo));
     step(

@@ -18,10 +18,11 @@
 //! ```
 
 use std::fmt::{self, Display};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use udrv_core::i2c::I2cBus as LinuxI2c;
 use udrv_core::spi::{self as core_spi, SpidevDevice};
+#[cfg(feature = "virtual")]
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
 use super::parts::{I2cBus, SpiDevice};
@@ -30,7 +31,9 @@ use super::reading::{ChipRead, Sequence};
 use super::spec::{ChipSpec, Location};
 use super::switch::{read_i2c_bus, ChipError, WhatAnswers};
 use crate::board::Board;
-use crate::r#virtual::{StdDelay, VirtualBoard};
+#[cfg(feature = "virtual")]
+use crate::r#virtual::VirtualBoard;
+use crate::StdDelay;
 
 /// Where a chip's bus is opened.
 #[derive(Clone, Copy)]
@@ -39,6 +42,7 @@ pub enum Buses<'a> {
     /// names; with a board, also the board's names for buses (`i2c_arm`, `spi0.0`).
     Linux(Option<&'a dyn Board>),
     /// The virtual board's simulated buses.
+    #[cfg(feature = "virtual")]
     Virtual(&'a VirtualBoard),
 }
 
@@ -46,6 +50,7 @@ impl fmt::Debug for Buses<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Buses::Linux(b) => write!(f, "Linux({:?})", b.map(|b| b.id())),
+            #[cfg(feature = "virtual")]
             Buses::Virtual(_) => f.write_str("Virtual"),
         }
     }
@@ -59,8 +64,10 @@ pub enum ChipBus {
     /// A Linux spidev device, set up for the chip: mode 0, 8-bit words, its clock.
     LinuxSpi(SpidevDevice),
     /// One of the virtual board's I2C buses.
+    #[cfg(feature = "virtual")]
     VirtualI2c(SimI2cBus),
     /// One of the virtual board's SPI devices.
+    #[cfg(feature = "virtual")]
     VirtualSpi(SimSpiDevice),
 }
 
@@ -119,10 +126,12 @@ impl ChipBus {
     /// channel gets the bus the switch is on; nothing is sent to any chip.
     pub fn open(spec: &ChipSpec, on: Buses<'_>) -> Result<ChipBus, OpenError> {
         match (spec.location(), on) {
+            #[cfg(feature = "virtual")]
             (Location::I2c { bus, .. }, Buses::Virtual(v)) => v
                 .i2c_bus(&bus.to_string())
                 .map(ChipBus::VirtualI2c)
                 .map_err(OpenError::Board),
+            #[cfg(feature = "virtual")]
             (Location::Spi { device, .. }, Buses::Virtual(v)) => v
                 .spi_device_by_name(&device.to_string())
                 .map(ChipBus::VirtualSpi)
@@ -182,6 +191,7 @@ pub struct ChipReader {
     bus: ChipBus,
     what_answers: Option<WhatAnswers>,
     /// The virtual board read on, for its clock.
+    #[cfg(feature = "virtual")]
     board: Option<VirtualBoard>,
 }
 
@@ -189,15 +199,15 @@ impl ChipReader {
     /// Opens the bus `spec` names on `on` ([`ChipBus::open`]).
     pub fn open(spec: ChipSpec, on: Buses<'_>) -> Result<ChipReader, OpenError> {
         let bus = ChipBus::open(&spec, on)?;
-        let board = match on {
-            Buses::Virtual(v) => Some(v.clone()),
-            Buses::Linux(_) => None,
-        };
         Ok(ChipReader {
             spec,
             bus,
             what_answers: Some(super::probe::what_answers),
-            board,
+            #[cfg(feature = "virtual")]
+            board: match on {
+                Buses::Virtual(v) => Some(v.clone()),
+                Buses::Linux(_) => None,
+            },
         })
     }
 
@@ -223,10 +233,11 @@ impl ChipReader {
     /// a manual clock, the time it is set to; `VirtualBoard::new`'s starts at the Unix
     /// epoch), else the system's.
     pub fn now(&self) -> SystemTime {
-        match &self.board {
-            Some(b) => UNIX_EPOCH + b.environment().elapsed(),
-            None => SystemTime::now(),
+        #[cfg(feature = "virtual")]
+        if let Some(b) = &self.board {
+            return std::time::UNIX_EPOCH + b.environment().elapsed();
         }
+        SystemTime::now()
     }
 
     /// Reads the chip: readings numbered from `seq`, stamped `time`.
@@ -234,8 +245,10 @@ impl ChipReader {
         let (spec, w, d) = (&self.spec, self.what_answers, &mut StdDelay);
         match &mut self.bus {
             ChipBus::LinuxI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
+            #[cfg(feature = "virtual")]
             ChipBus::VirtualI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
             ChipBus::LinuxSpi(s) => Ok(read_spi(spec, s, d, seq, time)?),
+            #[cfg(feature = "virtual")]
             ChipBus::VirtualSpi(s) => Ok(read_spi(spec, s, d, seq, time)?),
         }
     }

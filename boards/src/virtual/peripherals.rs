@@ -78,15 +78,7 @@ pub trait Peripherals {
     }
 }
 
-/// A delay on the host's clock (`std::thread::sleep`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StdDelay;
-
-impl DelayNs for StdDelay {
-    fn delay_ns(&mut self, ns: u32) {
-        std::thread::sleep(Duration::from_nanos(ns.into()));
-    }
-}
+pub use crate::delay::StdDelay;
 
 /// The virtual board's delay: sleeps on the real clock, or moves a manual clock.
 #[derive(Clone, Debug)]
