@@ -165,7 +165,7 @@ fn step_command(cmd: &mut Command, deadline: Duration) -> (Counts, Result) {
 static STEP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Debian packages the host tests need.
-const HOST_PACKAGES: &[&str] = &["tshark", "tcpdump"];
+const HOST_PACKAGES: &[&str] = &["tshark", "tcpdump", "mosquitto", "mosquitto-clients"];
 
 /// The drivers crate must build for a bare-metal target (no_std, no Linux).
 fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
