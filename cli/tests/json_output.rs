@@ -187,7 +187,10 @@ fn cases(dir: &Path) -> Vec<(&'static str, Vec<String>, Shape)> {
             s(&[
                 "serve",
                 "--config",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/serve-virtual.toml"),
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/serve-virtual.toml"
+                ),
                 "--count",
                 "3",
             ]),

@@ -18,7 +18,6 @@ const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
 /// A child process in its own process group, killed (group and all) at its deadline or
 /// when dropped.
 struct Proc {
-    name: String,
     child: Child,
     done: Arc<AtomicBool>,
     stdout: PathBuf,
@@ -58,7 +57,6 @@ impl Proc {
             kill_group(pid, "-KILL");
         });
         Proc {
-            name: name.to_string(),
             child,
             done,
             stdout,
