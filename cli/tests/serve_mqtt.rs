@@ -1,3 +1,4 @@
+#![cfg(feature = "serve")]
 //! `udrv serve` against a real MQTT broker: Debian's mosquitto (installed by `cargo xtask`'s
 //! host packages), started here on 127.0.0.1 and a free port with a generated
 //! configuration, with and without TLS and a password file; mosquitto_sub subscribes.

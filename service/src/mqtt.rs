@@ -374,10 +374,8 @@ impl Run {
         let q = self.queue();
         if !q.is_empty() {
             log(&format!(
-                "mqtt {broker}: stopped with {} records queued in {}; they are sent on the \
-                 next start",
-                q.len(),
-                self.settings.mqtt.host
+                "mqtt {broker}: stopped with {} records queued; they are sent on the next start",
+                q.len()
             ));
         }
     }
