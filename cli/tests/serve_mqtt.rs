@@ -449,16 +449,21 @@ fn discovery_states_and_availability_reach_a_subscriber() {
         ha_schema_check(&py, d, &disc);
     } else {
         eprintln!(
-            "Home Assistant's venv (~/.cache/udrv/ha-venv) is not there: discovery checked \
+            "Home Assistant's venv (ha-venv in udrv's cache) is not there: discovery checked \
              against the documented schema only"
         );
     }
 }
 
-/// The Python of a venv with Home Assistant installed, if there is one.
+/// The Python of a venv with Home Assistant installed, if there is one: `UDRV_HA_PYTHON`
+/// (`cargo xtask test` makes the venv and sets it), else the venv in udrv's cache.
 fn ha_python() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let py = Path::new(&home).join(".cache/udrv/ha-venv/bin/python");
+    let cache = std::env::var_os("UDRV_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("udrv")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/udrv")))?;
+    let py = std::env::var_os("UDRV_HA_PYTHON")
+        .map_or_else(|| cache.join("ha-venv/bin/python"), PathBuf::from);
     let ok = Command::new(&py)
         .args(["-c", "import homeassistant.components.mqtt"])
         .stderr(Stdio::null())
