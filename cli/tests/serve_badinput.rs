@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
 
 fn udrv(args: &[&str]) -> Output {
@@ -117,8 +119,9 @@ fn an_unreachable_broker_is_reported_once_and_readings_are_queued() {
     fs::write(
         &f,
         format!(
-            "board = \"away\"\ninterval = 0.2\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[json]\n\
-             [mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n",
+            "board = \"away\"\ninterval = 0.05\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[json]\n\
+             [mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n\
+             max_bytes = 4096\n",
             queue.display()
         ),
     )
@@ -152,9 +155,20 @@ fn an_unreachable_broker_is_reported_once_and_readings_are_queued() {
         text(&o.stdout)
     );
     assert!(err.contains("records queued"), "{err}");
-    // The queue keeps them for the next run.
-    let q = udrv_service::queue::Queue::open(&queue, 1 << 20).unwrap();
-    assert_eq!(q.len(), queued);
+    // The queue keeps them for the next run, up to its bound: the oldest dropped, counted.
+    let q = udrv_service::queue::Queue::open(&queue, 4096).unwrap();
+    assert!(q.dropped() > 0, "{err}");
+    assert_eq!(q.len() as u64 + q.dropped(), queued as u64);
+    let newest: Value = serde_json::from_slice(
+        q.records()
+            .last()
+            .unwrap()
+            .splitn(2, |b| *b == b'\n')
+            .nth(1)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(newest["seq"], queued as u64, "the newest are kept");
 }
 
 #[test]

@@ -366,6 +366,9 @@ fn discovery_states_and_availability_reach_a_subscriber() {
         .unwrap_or_else(|| panic!("{brd:?}\n{}", dump()));
     assert!(brd[off..].contains(&"online".to_string()), "{brd:?}");
     assert_eq!(of("udrv/t1/room/availability"), ["online"]);
+    // The queue's counts: nothing dropped.
+    let q: Value = serde_json::from_str(of("udrv/t1/queue").last().unwrap()).unwrap();
+    assert_eq!(q["dropped"], 0, "{q}");
     assert!(s.stderr().contains("chip brd:"), "{}", s.stderr());
     assert!(s
         .stderr()

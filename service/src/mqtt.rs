@@ -508,12 +508,15 @@ impl Run {
                 if (empty && sent_kinds.is_empty() && in_flight == 0) || Instant::now() >= by {
                     // A clean goodbye: the will is not sent then, so say it.
                     client.publish(&topics.status(), b"offline".to_vec(), true)?;
+                    // Wait (briefly) for its acknowledgement: it is the last publish sent.
                     let until = Instant::now() + Duration::from_millis(500);
+                    let mut last = None;
                     while Instant::now() < until {
-                        if let Ok(Ev::Acked(_)) = events.recv_timeout(Duration::from_millis(50)) {
-                            if by_pkid.is_empty() {
-                                break;
-                            }
+                        match events.recv_timeout(Duration::from_millis(50)) {
+                            Ok(Ev::Sent(p)) => last = Some(p),
+                            Ok(Ev::Acked(p)) if Some(p) == last => break,
+                            Ok(Ev::Failed(_)) | Err(RecvTimeoutError::Disconnected) => break,
+                            _ => {}
                         }
                     }
                     client.disconnect();

@@ -386,3 +386,33 @@ fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[R
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_board_name_derives_from_the_machine_id_unless_the_file_names_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let a = id("a", "0123456789abcdef0123456789abcdef\n");
+        let b = id("b", "fedcba9876543210fedcba9876543210\n");
+        let unnamed = Config::parse("[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n").unwrap();
+        let name_a = board_name(&unnamed, &a).unwrap();
+        assert_eq!(name_a, board_name(&unnamed, &a).unwrap(), "stable");
+        assert_ne!(name_a, board_name(&unnamed, &b).unwrap(), "distinct");
+        assert!(name_a.starts_with('m') && name_a.len() == 13, "{name_a}");
+        assert!(!name_a.contains("0123456789ab"), "not the ID itself");
+        let named =
+            Config::parse("board = \"kitchen\"\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n").unwrap();
+        assert_eq!(board_name(&named, &a).unwrap(), "kitchen");
+        let e = board_name(&unnamed, &dir.path().join("none")).unwrap_err();
+        assert!(e.contains("name the board in the configuration"), "{e}");
+        let e = board_name(&unnamed, &id("c", "not an id\n")).unwrap_err();
+        assert!(e.contains("not a machine ID"), "{e}");
+    }
+}
