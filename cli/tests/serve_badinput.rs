@@ -348,3 +348,34 @@ fn bad_bounds_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/udrv.toml: cannot read the configuration"));
 }
+
+#[test]
+fn a_chip_that_gives_none_of_the_quantities_asked_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("udrv.toml");
+    fs::write(
+        &f,
+        "board = \"q\"\ninterval = 0.1\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\nquantities = \
+         [\"voltage\"]\n[[chip]]\nspec = \"sht3x@i2c-1:0x44\"\nquantities = [\"humidity\"]\n",
+    )
+    .unwrap();
+    let o = udrv(&[
+        "--board",
+        "virtual",
+        "serve",
+        "--config",
+        f.to_str().unwrap(),
+        "--count",
+        "3",
+    ]);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let said: Vec<&str> = err.lines().filter(|l| l.contains("gives none")).collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(said[0].contains("chip lm75_0x4f (lm75@i2c-1:0x4f) gives none of the quantities asked; it gives: temperature"), "{err}");
+    let out = text(&o.stdout);
+    assert!(
+        out.lines().all(|l| l.contains("\"quantity\":\"humidity\"")),
+        "{out}"
+    );
+}

@@ -348,7 +348,11 @@ impl Run {
                     self.save();
                     return;
                 }
-                Err(e) => {
+                Err((e, had_connected)) => {
+                    if had_connected {
+                        backoff = Duration::from_millis(500);
+                        last_error.clear();
+                    }
                     self.connected.store(false, Ordering::Relaxed);
                     client.disconnect();
                     self.save();
@@ -364,9 +368,6 @@ impl Run {
                     }
                     self.wait(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(30));
-                    if self.connected.load(Ordering::Relaxed) {
-                        backoff = Duration::from_millis(500);
-                    }
                 }
             }
         }
@@ -380,10 +381,27 @@ impl Run {
         }
     }
 
-    /// One connection: `Ok` when stopped cleanly, the reason it ended otherwise.
-    fn session(&self, client: &Client, events: &Receiver<Ev>, broker: &str) -> Result<(), String> {
-        let topics = &self.settings.topics;
+    /// One connection: `Ok` when stopped cleanly, else the reason it ended and whether
+    /// the broker had accepted it.
+    fn session(
+        &self,
+        client: &Client,
+        events: &Receiver<Ev>,
+        broker: &str,
+    ) -> Result<(), (String, bool)> {
         let mut connected = false;
+        self.session_inner(client, events, broker, &mut connected)
+            .map_err(|e| (e, connected))
+    }
+
+    fn session_inner(
+        &self,
+        client: &Client,
+        events: &Receiver<Ev>,
+        broker: &str,
+        connected: &mut bool,
+    ) -> Result<(), String> {
+        let topics = &self.settings.topics;
         let mut sent_kinds: VecDeque<Kind> = VecDeque::new();
         let mut by_pkid: HashMap<u16, Kind> = HashMap::new();
         let mut next = 0u64;
@@ -397,7 +415,7 @@ impl Run {
         loop {
             match events.recv_timeout(Duration::from_millis(20)) {
                 Ok(Ev::Connected) => {
-                    connected = true;
+                    *connected = true;
                     self.connected.store(true, Ordering::Relaxed);
                     pending = self.queue().len();
                     log(&format!(
@@ -433,7 +451,7 @@ impl Run {
                 Err(RecvTimeoutError::Disconnected) => return Err("connection ended".into()),
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            if !connected {
+            if !*connected {
                 if Instant::now() > connect_by {
                     return Err("no answer in 30 s".into());
                 }

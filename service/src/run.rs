@@ -92,6 +92,8 @@ struct Slot {
     chip: crate::config::Chip,
     next: Instant,
     failures: u32,
+    /// Whether it was said that the chip gives none of the quantities asked.
+    warned: bool,
 }
 
 /// The outputs of one configuration.
@@ -176,6 +178,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 chip: c.clone(),
                 next: Instant::now(),
                 failures: 0,
+                warned: false,
             })
             .collect();
         let exit = 'run: loop {
@@ -225,6 +228,8 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     if slot.next < Instant::now() {
                         slot.next = Instant::now() + slot.chip.interval;
                     }
+                    let r_all: Vec<udrv_boards::catalog::Quantity> =
+                        r.readings.iter().map(|x| x.quantity).collect();
                     let mut readings: Vec<Reading> = r
                         .readings
                         .into_iter()
@@ -242,6 +247,19 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                                 .map_err(|e| ServeError::Failed(e.to_string()))?,
                             None => plain.next_seq(),
                         };
+                    }
+                    if readings.is_empty() && !slot.warned {
+                        slot.warned = true;
+                        let gives: Vec<String> = r_all
+                            .iter()
+                            .map(|q| q.name().to_string())
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
+                        log(&format!(
+                            "chip {name} ({spec}) gives none of the quantities asked; it gives: {}",
+                            gives.join(", ")
+                        ));
                     }
                     taken += readings.len() as u64;
                     deliver(&mut out, &board, &name, &spec, &readings);
