@@ -179,6 +179,33 @@ fn make_certs(dir: &Path) -> Certs {
     }
 }
 
+/// A client certificate signed by the test CA: (certificate, key).
+fn client_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let p = |n: &str| dir.join(n);
+    run(Command::new("openssl")
+        .args(["req", "-subj", "/CN=udrv-board", "-newkey", "ec"])
+        .args(["-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .arg("-keyout")
+        .arg(p("client.key"))
+        .arg("-out")
+        .arg(p("client.csr")));
+    // X.509 v3 (with extensions): rustls takes no v1 certificate.
+    fs::write(p("client.cnf"), "extendedKeyUsage=clientAuth\n").unwrap();
+    run(Command::new("openssl")
+        .args(["x509", "-req", "-days", "2", "-CAcreateserial"])
+        .arg("-extfile")
+        .arg(p("client.cnf"))
+        .arg("-in")
+        .arg(p("client.csr"))
+        .arg("-CA")
+        .arg(p("ca.pem"))
+        .arg("-CAkey")
+        .arg(p("ca.key"))
+        .arg("-out")
+        .arg(p("client.pem")));
+    (p("client.pem"), p("client.key"))
+}
+
 /// A mosquitto configuration on 127.0.0.1:`port`, sessions kept on disk in `dir`.
 fn broker_conf(dir: &Path, port: u16, tls: Option<&Certs>, users: Option<&Path>) -> PathBuf {
     let mut c = format!(
@@ -707,4 +734,81 @@ fn readings_queued_while_the_broker_is_away_arrive_in_order_after_a_sigkill() {
         dups.len(),
         dups
     );
+}
+
+#[test]
+fn tls_with_a_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let certs = make_certs(d);
+    let (cert, key) = client_cert(d);
+    let conf = broker_conf(d, port, Some(&certs), None);
+    // The broker asks every client for a certificate signed by the CA.
+    let mut text = fs::read_to_string(&conf).unwrap();
+    text += "require_certificate true\n";
+    fs::write(&conf, text).unwrap();
+    let _broker = broker("mosquitto", &conf, d, port);
+    let (c, k, ca) = (
+        cert.to_str().unwrap(),
+        key.to_str().unwrap(),
+        certs.ca.to_str().unwrap(),
+    );
+    let sub = subscriber(d, port, &["--cafile", ca, "--cert", c, "--key", k]);
+    let config = |name: &str, client: bool| {
+        let path = d.join(format!("{name}.toml"));
+        let client = if client {
+            format!("cert_file = \"{c}\"\nkey_file = \"{k}\"\n")
+        } else {
+            String::new()
+        };
+        fs::write(
+            &path,
+            format!(
+                "board = \"{name}\"\ninterval = 0.2\n[[chip]]\nname = \"light\"\nspec = \
+                 \"bh1750@i2c-1:0x23\"\n[mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 ca_file = \"{ca}\"\n{client}[queue]\ndir = \"{}\"\n",
+                d.join(format!("queue-{name}")).display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let mut s = serve(
+        "udrv-serve",
+        d,
+        &config("cert", true),
+        &["--count", "3"],
+        &[],
+    );
+    assert!(s.wait().success(), "{}", s.stderr());
+    wait_for(
+        "the state of a service with a client certificate",
+        Duration::from_secs(10),
+        || {
+            messages(&sub)
+                .iter()
+                .any(|(t, _)| t == "udrv/cert/light/state")
+        },
+        || format!("{}\n{}", sub.stdout(), s.stderr()),
+    );
+    // Without its certificate the broker refuses the service: one line, the readings queued.
+    let mut n = serve(
+        "udrv-nocert",
+        d,
+        &config("nocert", false),
+        &["--duration", "1.5"],
+        &[],
+    );
+    assert!(n.wait().success(), "{}", n.stderr());
+    let err = n.stderr();
+    let failed: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("readings are queued and sent"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert!(err.contains("(the broker is away)"), "{err}");
+    assert!(!messages(&sub)
+        .iter()
+        .any(|(t, _)| t.starts_with("udrv/nocert/")));
 }
