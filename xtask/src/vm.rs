@@ -112,8 +112,11 @@ pub fn ensure_packages(packages: &[&str]) -> Result {
     let policy = std::path::Path::new("/usr/sbin/policy-rc.d");
     let ours = !policy.exists();
     if ours {
-        std::fs::write(policy, "#!/bin/sh\n# written by cargo xtask while it installs packages\nexit 101\n")
-            .map_err(|e| format!("{}: {e}", policy.display()))?;
+        std::fs::write(
+            policy,
+            "#!/bin/sh\n# written by cargo xtask while it installs packages\nexit 101\n",
+        )
+        .map_err(|e| format!("{}: {e}", policy.display()))?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| format!("{}: {e}", policy.display()))?;
