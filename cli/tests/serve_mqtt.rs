@@ -812,3 +812,58 @@ fn tls_with_a_client_certificate() {
         .iter()
         .any(|(t, _)| t.starts_with("udrv/nocert/")));
 }
+
+#[test]
+fn sigterm_delivers_every_reading_taken_before_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let _broker = broker("mosquitto", &broker_conf(d, port, None, None), d, port);
+    let sub = subscriber(d, port, &[]);
+    let config = d.join("udrv.toml");
+    let lines = d.join("readings.jsonl");
+    fs::write(
+        &config,
+        format!(
+            "board = \"term\"\ninterval = 0.02\n[[chip]]\nspec = \"mcp23017@i2c-1:0x20\"\n\
+             [[chip]]\nspec = \"ads1115@i2c-1:0x48\"\n[json]\npath = \"{}\"\n[mqtt]\nhost = \
+             \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n",
+            lines.display(),
+            d.join("queue").display()
+        ),
+    )
+    .unwrap();
+    let mut s = serve("udrv-serve", d, &config, &[], &[]);
+    let taken = || {
+        fs::read_to_string(&lines)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["seq"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect::<Vec<u64>>()
+    };
+    wait_for(
+        "readings",
+        Duration::from_secs(10),
+        || taken().len() >= 300,
+        || s.stderr(),
+    );
+    s.signal("-TERM");
+    assert!(s.wait().success(), "{}", s.stderr());
+    let taken = taken();
+    wait_for(
+        "every reading taken, at the subscriber",
+        Duration::from_secs(10),
+        || {
+            let got = state_seqs(&messages(&sub));
+            taken.iter().all(|t| got.contains(t))
+        },
+        || s.stderr(),
+    );
+    assert!(s.stderr().contains("SIGTERM"), "{}", s.stderr());
+    let q = udrv_service::queue::Queue::open(&d.join("queue"), 1 << 24).unwrap();
+    assert!(q.is_empty(), "{} records left in the queue", q.len());
+}
