@@ -270,12 +270,18 @@ fn subscriber(dir: &Path, port: u16, extra: &[&str]) -> Proc {
     )
 }
 
-/// The messages a subscriber printed: (topic, payload).
+/// The messages a subscriber printed: (topic, payload); mosquitto_sub prints an empty
+/// payload (a retained message cleared) as `(null)`.
 fn messages(sub: &Proc) -> Vec<(String, String)> {
     sub.stdout()
         .lines()
         .filter_map(|l| l.split_once(' '))
-        .map(|(t, p)| (t.to_string(), p.to_string()))
+        .map(|(t, p)| {
+            (
+                t.to_string(),
+                if p == "(null)" { "" } else { p }.to_string(),
+            )
+        })
         .collect()
 }
 
@@ -866,4 +872,64 @@ fn sigterm_delivers_every_reading_taken_before_it_stops() {
     assert!(s.stderr().contains("SIGTERM"), "{}", s.stderr());
     let q = udrv_service::queue::Queue::open(&d.join("queue"), 1 << 24).unwrap();
     assert!(q.is_empty(), "{} records left in the queue", q.len());
+}
+
+#[test]
+fn a_reload_clears_the_retained_topics_of_removed_chips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let _broker = broker("mosquitto", &broker_conf(d, port, None, None), d, port);
+    let sub = subscriber(d, port, &[]);
+    let config = d.join("udrv.toml");
+    let file = |chips: &str| {
+        format!(
+            "board = \"rl\"\ninterval = 0.1\n{chips}[mqtt]\nhost = \"127.0.0.1\"\nport = \
+             {port}\n[queue]\ndir = \"{}\"\n",
+            d.join("queue").display()
+        )
+    };
+    let room = "[[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n";
+    let brd = "[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n";
+    fs::write(&config, file(&format!("{room}{brd}"))).unwrap();
+    let mut s = serve("udrv-serve", d, &config, &[], &[]);
+    let brd_config = "homeassistant/sensor/udrv_rl/brd_temperature/config";
+    let has = |topic: &str, empty: bool| {
+        messages(&sub)
+            .iter()
+            .any(|(t, p)| t == topic && p.is_empty() == empty)
+    };
+    wait_for(
+        "brd's discovery",
+        Duration::from_secs(10),
+        || has(brd_config, false),
+        || s.stderr(),
+    );
+    fs::write(&config, file(room)).unwrap();
+    s.signal("-HUP");
+    wait_for(
+        "brd's discovery and availability cleared",
+        Duration::from_secs(10),
+        || has(brd_config, true) && has("udrv/rl/brd/availability", true),
+        || format!("{}\n{}", sub.stdout(), s.stderr()),
+    );
+    s.signal("-TERM");
+    assert!(s.wait().success(), "{}", s.stderr());
+    // A subscriber that comes now finds room's documents retained, none of brd's.
+    let late = Command::new("mosquitto_sub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "homeassistant/#",
+            "-v",
+        ])
+        .args(["-W", "1"])
+        .output()
+        .unwrap();
+    let late = String::from_utf8_lossy(&late.stdout);
+    assert!(late.contains("udrv_rl/room_temperature/config"), "{late}");
+    assert!(!late.contains("brd"), "{late}");
 }

@@ -245,6 +245,7 @@ impl Publisher {
         topics: Topics,
         queue: Arc<Mutex<Queue>>,
         shared: Arc<Mutex<Shared>>,
+        clear: Vec<String>,
     ) -> Result<Publisher, String> {
         let settings = Settings::new(mqtt, topics)?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -252,6 +253,7 @@ impl Publisher {
         let connected = Arc::new(AtomicBool::new(false));
         let run = Run {
             settings,
+            clear,
             queue,
             shared,
             stop: stop.clone(),
@@ -294,6 +296,8 @@ enum Kind {
 
 struct Run {
     settings: Settings,
+    /// Retained topics to clear (of chips a reload removed), on every connection.
+    clear: Vec<String>,
     queue: Arc<Mutex<Queue>>,
     shared: Arc<Mutex<Shared>>,
     stop: Arc<AtomicBool>,
@@ -407,7 +411,7 @@ impl Run {
         let mut next = 0u64;
         let mut in_flight = 0usize;
         let mut published: BTreeMap<String, ChipView> = BTreeMap::new();
-        let mut published_queue: Option<(u64, bool)> = None;
+        let mut published_dropped: Option<u64> = None;
         let mut last_save = Instant::now();
         let connect_by = Instant::now() + Duration::from_secs(30);
         let mut pending = 0usize;
@@ -429,6 +433,10 @@ impl Run {
                     next = self.queue().first_id();
                     client.publish(&topics.status(), b"online".to_vec(), true)?;
                     sent_kinds.push_back(Kind::Other);
+                    for t in &self.clear {
+                        client.publish(t, Vec::new(), true)?;
+                        sent_kinds.push_back(Kind::Other);
+                    }
                 }
                 Ok(Ev::Sent(pkid)) => {
                     if let Some(k) = sent_kinds.pop_front() {
@@ -489,16 +497,16 @@ impl Run {
                 }
                 published.insert(name.clone(), view.clone());
             }
-            // The queue's counts.
-            let counts = {
+            // The queue's counts, when the dropped count moves (and on connecting).
+            let (dropped, queued) = {
                 let q = self.queue();
-                (q.dropped(), q.is_empty())
+                (q.dropped(), q.len())
             };
-            if published_queue != Some(counts) {
-                let doc = json!({"dropped": counts.0, "queued": self.queue().len()});
+            if published_dropped != Some(dropped) {
+                let doc = json!({"dropped": dropped, "queued": queued});
                 client.publish(&topics.queue(), doc.to_string().into_bytes(), true)?;
                 sent_kinds.push_back(Kind::Other);
-                published_queue = Some(counts);
+                published_dropped = Some(dropped);
             }
             // Queued records, in order.
             {

@@ -138,6 +138,9 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
     // Sequence numbers: kept across restarts in the queue's folder when there is one.
     let mut seq: Option<SeqStore> = None;
     let mut plain = Sequence::new();
+    // Retained topics of chips a reload removed: cleared on the broker by the next
+    // publisher.
+    let mut clear: Vec<String> = Vec::new();
     loop {
         let board = board_name(&config, &opts.machine_id).map_err(ServeError::Failed)?;
         if config.mqtt.is_some() && seq.is_none() {
@@ -152,7 +155,8 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 SeqStore::open(&config.queue.dir).map_err(|e| ServeError::Failed(e.to_string()))?,
             );
         }
-        let mut out = open_outputs(&config, &board).map_err(ServeError::Failed)?;
+        let mut out = open_outputs(&config, &board, std::mem::take(&mut clear))
+            .map_err(ServeError::Failed)?;
         log(&format!(
             "board {board}: reading {} chips{}{}",
             config.chips.len(),
@@ -297,13 +301,16 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 if c.queue.dir != config.queue.dir {
                     seq = None;
                 }
+                if let Some(m) = &config.mqtt {
+                    clear = removed_topics(&out.shared, m, &board, &c);
+                }
                 config = *c;
             }
         }
     }
 }
 
-fn open_outputs(config: &Config, board: &str) -> Result<Outputs, String> {
+fn open_outputs(config: &Config, board: &str, clear: Vec<String>) -> Result<Outputs, String> {
     let json: Option<Box<dyn Write + Send>> = match &config.json {
         None => None,
         Some(j) => match &j.path {
@@ -342,7 +349,7 @@ fn open_outputs(config: &Config, board: &str) -> Result<Outputs, String> {
                 discovery: m.discovery_prefix.clone(),
                 board: board.to_string(),
             };
-            let p = Publisher::start(m, topics, q.clone(), shared.clone())?;
+            let p = Publisher::start(m, topics, q.clone(), shared.clone(), clear)?;
             (Some(q), Some(p))
         }
     };
@@ -352,6 +359,34 @@ fn open_outputs(config: &Config, board: &str) -> Result<Outputs, String> {
         publisher,
         shared,
     })
+}
+
+/// The retained topics (discovery, availability) of the chips `new` no longer has.
+fn removed_topics(
+    shared: &Arc<Mutex<Shared>>,
+    m: &crate::config::Mqtt,
+    board: &str,
+    new: &Config,
+) -> Vec<String> {
+    let topics = Topics {
+        base: format!("{}/{board}", m.base_topic),
+        discovery: m.discovery_prefix.clone(),
+        board: board.to_string(),
+    };
+    let s = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut gone = Vec::new();
+    for (name, view) in &s.chips {
+        if new.chips.iter().any(|c| &c.name == name) {
+            continue;
+        }
+        gone.push(topics.availability(name));
+        for e in &view.entities {
+            if let Some((t, _)) = topics.discovery(name, &view.spec, e) {
+                gone.push(t);
+            }
+        }
+    }
+    gone
 }
 
 /// One chip read's readings to every output.
