@@ -153,6 +153,8 @@ impl Settings {
         let client = match m.protocol {
             Protocol::V311 => {
                 let mut o = rumqttc::MqttOptions::new(&self.client_id, &m.host, m.port);
+                // A queued record may be up to 1 MiB (rumqttc's default limit is 10 KiB).
+                o.set_max_packet_size(2 << 20, 2 << 20);
                 o.set_keep_alive(m.keep_alive)
                     .set_clean_session(true)
                     .set_transport(transport)
