@@ -26,6 +26,8 @@ mod open;
 mod out;
 mod probe;
 mod read;
+#[cfg(feature = "serve")]
+mod serve;
 mod spi;
 mod uio;
 mod watch;
@@ -129,6 +131,11 @@ enum Cmd {
     /// --help` says what is sent to each chip).
     #[command(long_about = probe::HELP)]
     Probe(probe::ProbeArgs),
+    /// Run the board as a service: chips read on a schedule into JSON lines and MQTT
+    /// (Home Assistant discovery), through an on-disk queue (`--config FILE`, `--check
+    /// FILE`).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
     /// Capture a serial (RS485) line into pcap/pcapng, cut into protocol frames.
     Capture(capture::CaptureArgs),
     /// Print devices appearing and going (I2C, SPI, GPIO, UIO, serial; kernel uevents, no
@@ -225,6 +232,8 @@ fn main() -> ExitCode {
         Cmd::Board(c) => board::run(c, &cli),
         Cmd::Read(a) => read::run(a, &cli),
         Cmd::Probe(a) => probe::run(a, &cli),
+        #[cfg(feature = "serve")]
+        Cmd::Serve(a) => serve::run(a, &cli),
         Cmd::Capture(a) => capture::run(a, &cli),
         Cmd::Watch(a) => watch::run(a, &cli),
         Cmd::Completions { shell } => {

@@ -181,6 +181,21 @@ fn cases(dir: &Path) -> Vec<(&'static str, Vec<String>, Shape)> {
             s(&["capture", "--replay", raw.to_str().unwrap(), "-w", "-"]),
             SameAs(plain),
         ),
+        // The example configuration: JSON lines of readings (the catalog's serialization).
+        (
+            "serve",
+            s(&[
+                "serve",
+                "--config",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/serve-virtual.toml"
+                ),
+                "--count",
+                "3",
+            ]),
+            Lines(3),
+        ),
         // No device comes or goes here: zero lines is a valid stream.
         ("watch", s(&["watch", "--timeout", "0.2"]), Lines(0)),
     ]

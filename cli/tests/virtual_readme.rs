@@ -131,15 +131,29 @@ const NOT_RUN: &[(&str, &str)] = &[
 /// Files the documents' commands read that no earlier command of theirs writes: (name, why).
 /// The test writes each into the folder the commands run in (`provide`); each must be named
 /// by a command that runs (`the_lists_match_the_documents`).
-const PROVIDED: &[(&str, &str)] = &[(
-    "bus.udrvraw",
-    "the raw log `capture --raw-log` writes on a real port: one Modbus exchange, written \
+const PROVIDED: &[(&str, &str)] = &[
+    (
+        "examples/serve-virtual.toml",
+        "the example configuration of `udrv serve`, in the source tree beside the README",
+    ),
+    (
+        "bus.udrvraw",
+        "the raw log `capture --raw-log` writes on a real port: one Modbus exchange, written \
      here in the format rs485/README.md gives",
-)];
+    ),
+];
 
 /// Writes the file `name` of `PROVIDED` into `dir`.
 fn provide(dir: &Path, name: &str) {
     match name {
+        "examples/serve-virtual.toml" => {
+            std::fs::create_dir_all(dir.join("examples")).unwrap();
+            std::fs::write(
+                dir.join(name),
+                include_str!("../../examples/serve-virtual.toml"),
+            )
+            .unwrap();
+        }
         "bus.udrvraw" => {
             // rs485/README.md's "Raw log format", little-endian.
             let port = b"/dev/ttyUSB0";

@@ -165,7 +165,55 @@ fn step_command(cmd: &mut Command, deadline: Duration) -> (Counts, Result) {
 static STEP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Debian packages the host tests need.
-const HOST_PACKAGES: &[&str] = &["tshark", "tcpdump"];
+const HOST_PACKAGES: &[&str] = &[
+    "tshark",
+    "tcpdump",
+    "mosquitto",
+    "mosquitto-clients",
+    "python3-venv",
+];
+
+/// Home Assistant's release for Debian 12's Python 3.11 (2024.4 needs 3.12): the service's
+/// tests check their discovery documents against its own schemas.
+const HOME_ASSISTANT: &str = "homeassistant==2024.3.3";
+
+/// A venv with Home Assistant in the cache (`ha-venv`), made once: best effort, as the
+/// service's tests fall back to the documented schema (and say so) without it.
+fn ensure_ha_venv() -> Result {
+    let venv = util::cache_dir()?.join("ha-venv");
+    let python = venv.join("bin/python");
+    let ready = |py: &std::path::Path| {
+        Command::new(py)
+            .args(["-c", "import homeassistant.components.mqtt"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready(&python) {
+        note(format!(
+            "installing {HOME_ASSISTANT} into {}",
+            venv.display()
+        ));
+        let made =
+            util::run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).and_then(|()| {
+                util::run(Command::new(venv.join("bin/pip")).args([
+                    "install",
+                    "-q",
+                    HOME_ASSISTANT,
+                ]))
+            });
+        if let Err(e) = made {
+            note(format!(
+                "Home Assistant's venv could not be made ({e}): the service's tests check \
+                 discovery against the documented schema only"
+            ));
+            return Ok(());
+        }
+    }
+    // The tests find it here (cli/tests/serve_mqtt.rs).
+    std::env::set_var("UDRV_HA_PYTHON", &python);
+    Ok(())
+}
 
 /// The drivers crate must build for a bare-metal target (no_std, no Linux).
 fn build_no_std(cargo_cmd: &dyn Fn(&[&str]) -> Command) -> Result {
@@ -304,6 +352,7 @@ fn test_all() -> Result {
 
     // Real readers the host tests use (tshark decodes our pcap files, tcpdump reads them).
     step("host packages", plain(vm::ensure_packages(HOST_PACKAGES)));
+    step("home assistant venv", plain(ensure_ha_venv()));
     step(
         "fmt",
         step_command(&mut cargo_cmd(&["fmt", "--all", "--check"]), min(5)),

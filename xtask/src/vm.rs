@@ -106,12 +106,31 @@ pub fn ensure_packages(packages: &[&str]) -> Result {
     }
     note(format!("installing {}", missing.join(" ")));
     util::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    util::run(
+    // Packages with a daemon (mosquitto) must not start it: the tests start their own on
+    // a free port. invoke-rc.d and deb-systemd-invoke ask policy-rc.d, and 101 means
+    // "not allowed" (Debian policy, /usr/share/doc/init-system-helpers/README.policy-rc.d).
+    let policy = std::path::Path::new("/usr/sbin/policy-rc.d");
+    let ours = !policy.exists();
+    if ours {
+        std::fs::write(
+            policy,
+            "#!/bin/sh\n# written by cargo xtask while it installs packages\nexit 101\n",
+        )
+        .map_err(|e| format!("{}: {e}", policy.display()))?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("{}: {e}", policy.display()))?;
+    }
+    let r = util::run(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")
             .args(["install", "-y", "-qq", "--no-install-recommends"])
             .args(&missing),
-    )
+    );
+    if ours {
+        let _ = std::fs::remove_file(policy);
+    }
+    r
 }
 
 /// The kernel, built on first use and cached by the hash of the config fragment.

@@ -215,6 +215,22 @@ pub(super) const EXAMPLES: &[(&str, &str, &str)] = &[
         "Identify the chips on a Raspberry Pi's header I2C bus, by its role.",
     ),
     (
+        "serve",
+        "udrv serve --check /etc/udrv/udrv.toml",
+        "Check the configuration: every mistake with its line and column, status 2 if any.",
+    ),
+    (
+        "serve",
+        "UDRV_BOARD=virtual udrv serve --config examples/serve-virtual.toml --count 20",
+        "The example configuration on the virtual board (from a udrv source tree): 20 \
+         readings as JSON lines.",
+    ),
+    (
+        "serve",
+        "udrv serve",
+        "Run as the service with /etc/udrv/udrv.toml until SIGTERM; SIGHUP reloads the file.",
+    ),
+    (
         "capture",
         "udrv capture /dev/ttyUSB0 -l '9600 8N1' -w bus.pcapng",
         "Capture a Modbus RTU line at 9600 8N1 into a file for Wireshark.",

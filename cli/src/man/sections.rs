@@ -59,6 +59,13 @@ pub(super) fn environment_section(roff: &mut Roff) {
                 .to_string(),
         ),
         (
+            "UDRV_MACHINE_ID_FILE".to_string(),
+            "udrv serve: the machine ID file the board's name derives from when the \
+             configuration names none (default /etc/machine-id; the name is m and 12 hex \
+             digits of an HMAC of the ID, not the ID itself)."
+                .to_string(),
+        ),
+        (
             "UDRV_ROOT".to_string(),
             "The directory that board detection and udrv board read instead of / \
              (proc/device-tree, sys, dev under it): to inspect another system's files."

@@ -1,0 +1,777 @@
+//! The configuration file (`/etc/udrv/udrv.toml`): what `udrv serve` reads, which chips,
+//! how often, and where the readings go. `examples/serve-virtual.toml` is a commented
+//! example.
+//!
+//! [`Config::parse`] reports every mistake it finds, not just the first: syntax errors
+//! (the TOML parser recovers and goes on), then each section and each `[[chip]]` on its
+//! own (an unknown key or a value of the wrong type is reported and the key set aside,
+//! so the rest of the table is still checked), then what the values mean (specs,
+//! quantities, intervals, duplicate names, files). Each [`Problem`] has a line and a
+//! column.
+
+use std::collections::BTreeSet;
+use std::fmt::{self, Display};
+use std::ops::Range;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+use udrv_boards::catalog::{ChipSpec, Quantity};
+
+/// Where `udrv serve` looks for its configuration without `--config`.
+pub const DEFAULT_PATH: &str = "/etc/udrv/udrv.toml";
+
+/// The queue's size bound without `max_bytes` (16 MiB).
+pub const DEFAULT_QUEUE_BYTES: u64 = 16 << 20;
+
+/// A configuration, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The board's name (`board = ...`); `None`: derived from the machine ID.
+    pub board: Option<String>,
+    /// The chips to read.
+    pub chips: Vec<Chip>,
+    /// JSON lines of readings, if wanted.
+    pub json: Option<JsonOut>,
+    /// MQTT, if wanted.
+    pub mqtt: Option<Mqtt>,
+    /// The on-disk queue in front of MQTT.
+    pub queue: Queue,
+}
+
+/// One chip to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chip {
+    /// Its name: MQTT topics and Home Assistant unique ids take it.
+    pub name: String,
+    /// Which chip, where.
+    pub spec: ChipSpec,
+    /// How often it is read.
+    pub interval: Duration,
+    /// The quantities published; `None`: all it gives.
+    pub quantities: Option<Vec<Quantity>>,
+}
+
+/// JSON lines output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonOut {
+    /// The file the lines are appended to; `None`: standard output.
+    pub path: Option<PathBuf>,
+}
+
+/// The MQTT version spoken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// MQTT 3.1.1.
+    V311,
+    /// MQTT 5.
+    V5,
+}
+
+/// TLS to the broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tls {
+    /// The CA certificate(s) (PEM) the broker's certificate must chain to.
+    pub ca_file: PathBuf,
+    /// A client certificate (PEM) and its key (PEM), if the broker asks for one.
+    pub client: Option<(PathBuf, PathBuf)>,
+}
+
+/// The MQTT output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mqtt {
+    /// The broker's host name or address.
+    pub host: String,
+    /// Its port (1883, or 8883 with TLS, by default).
+    pub port: u16,
+    /// MQTT 3.1.1 or 5.
+    pub protocol: Protocol,
+    /// The client id (`udrv-BOARD` by default).
+    pub client_id: Option<String>,
+    /// Topics start with this, then the board's name (`udrv/kitchen/...`).
+    pub base_topic: String,
+    /// Home Assistant's discovery prefix (`homeassistant`); `None`: no discovery.
+    pub discovery_prefix: Option<String>,
+    /// The user name, if the broker wants one.
+    pub username: Option<String>,
+    /// The file holding the password (not world-readable).
+    pub password_file: Option<PathBuf>,
+    /// TLS, if used.
+    pub tls: Option<Tls>,
+    /// The MQTT keep-alive.
+    pub keep_alive: Duration,
+}
+
+/// The on-disk queue between the readings and MQTT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queue {
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its bound: past it the oldest readings are dropped (and counted).
+    pub max_bytes: u64,
+}
+
+/// One mistake in a configuration file: where and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column (in characters), from 1.
+    pub column: usize,
+    /// What is wrong and what to give.
+    pub message: String,
+}
+
+impl Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Why a configuration file was refused: every mistake found, or the file unreadable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// Its mistakes (empty when the file could not be read).
+    pub problems: Vec<Problem>,
+    /// Why it could not be read, if so.
+    pub unreadable: Option<String>,
+}
+
+impl Display for ConfigError {
+    /// One line per mistake: `FILE:LINE:COLUMN: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(why) = &self.unreadable {
+            return write!(f, "{}: {why}", self.path.display());
+        }
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{p}", self.path.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// The file's sections as serde reads them: every key known, every value typed.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChipToml {
+    name: Option<Spanned<String>>,
+    spec: Spanned<String>,
+    interval: Option<Spanned<f64>>,
+    quantities: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonToml {
+    path: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MqttToml {
+    host: Spanned<String>,
+    port: Option<Spanned<u32>>,
+    protocol: Option<Spanned<String>>,
+    client_id: Option<Spanned<String>>,
+    base_topic: Option<Spanned<String>>,
+    discovery_prefix: Option<Spanned<String>>,
+    discovery: Option<bool>,
+    username: Option<String>,
+    password_file: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    cert_file: Option<Spanned<String>>,
+    key_file: Option<Spanned<String>>,
+    keep_alive: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueToml {
+    dir: Option<String>,
+    max_bytes: Option<Spanned<u64>>,
+}
+
+/// Collects problems with their positions in `text`.
+struct Problems<'t> {
+    text: &'t str,
+    list: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let at = span.start.min(self.text.len());
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        self.list.push(Problem {
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    fn toml(&mut self, e: &toml::de::Error, fallback: Range<usize>, what: &str) {
+        let span = e.span().unwrap_or(fallback);
+        let msg = e.message().trim().replace('\n', " ");
+        self.add(span, format!("{what}{msg}"));
+    }
+}
+
+/// Deserializes a table as `T`; each key serde refuses (unknown, wrong type) is reported
+/// and set aside, and the rest tried again, so that every such mistake is reported.
+fn section<T: DeserializeOwned>(
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+    p: &mut Problems<'_>,
+) -> Option<T> {
+    let span = value.span();
+    let DeValue::Table(table) = value.get_ref() else {
+        p.add(
+            span,
+            format!(
+                "{what}must be a table, not a {}",
+                value.get_ref().type_str()
+            ),
+        );
+        return None;
+    };
+    let mut table: DeTable<'_> = table.clone();
+    loop {
+        let v = Spanned::new(span.clone(), DeValue::Table(table.clone()));
+        match T::deserialize(ValueDeserializer::from(v)) {
+            Ok(t) => return Some(t),
+            Err(e) => {
+                p.toml(&e, span.clone(), what);
+                // The key the error is about: its name or its value contains the span.
+                let at = e.span().map(|s| s.start);
+                let key = at.and_then(|at| {
+                    table
+                        .iter()
+                        .find(|(k, v)| k.span().contains(&at) || v.span().contains(&at))
+                        .map(|(k, _)| k.clone())
+                });
+                match key {
+                    Some(k) => {
+                        table.remove(&k);
+                    }
+                    None => return None,
+                }
+            }
+        }
+    }
+}
+
+/// A name for topics and unique ids: letters, digits, `_` and `-`.
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A chip's name when it has none: `bme280_0x76`, `mcp3008_spidev0_0`.
+fn default_name(spec: &ChipSpec) -> String {
+    let text = spec.to_string();
+    let (kind, at) = text.split_once('@').unwrap_or((&text, ""));
+    let place = match spec.address() {
+        Some(a) if !at.contains('/') => format!("{a:#04x}"),
+        _ => at.to_string(),
+    };
+    let place: String = place
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{kind}_{place}")
+}
+
+fn interval(v: &Spanned<f64>, p: &mut Problems<'_>, what: &str) -> Option<Duration> {
+    let x = *v.get_ref();
+    if !(x.is_finite() && x > 0.0 && x <= 86_400.0 * 365.0) {
+        p.add(
+            v.span(),
+            format!("{what}interval {x}: give a positive number of seconds (e.g. 10 or 0.5)"),
+        );
+        return None;
+    }
+    Some(Duration::from_secs_f64(x))
+}
+
+/// Checks that a secret file exists and is not world-readable.
+pub fn check_secret_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        format!(
+            "{}: cannot read the password file: {e} (give a file readable by the user udrv \
+             runs as)",
+            path.display()
+        )
+    })?;
+    if meta.permissions().mode() & 0o004 != 0 {
+        return Err(format!(
+            "{}: the password file is world-readable (mode {:o}): refused; `chmod o-rwx {}` \
+             (and make it owned by the user udrv runs as)",
+            path.display(),
+            meta.permissions().mode() & 0o777,
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+fn file_exists(v: &Spanned<String>, what: &str, p: &mut Problems<'_>) -> PathBuf {
+    let path = PathBuf::from(v.get_ref());
+    if let Err(e) = std::fs::metadata(&path) {
+        p.add(v.span(), format!("[mqtt] {what} `{}`: {e}", path.display()));
+    }
+    path
+}
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            problems: Vec::new(),
+            unreadable: Some(format!(
+                "cannot read the configuration: {e} (give it with --config FILE; \
+                 examples/serve-virtual.toml is an example)"
+            )),
+        })?;
+        Config::parse(&text).map_err(|problems| ConfigError {
+            path: path.to_path_buf(),
+            problems,
+            unreadable: None,
+        })
+    }
+
+    /// Checks a configuration's text: the configuration, or every mistake found.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let mut p = Problems {
+            text,
+            list: Vec::new(),
+        };
+        let (top, syntax) = DeTable::parse_recoverable(text);
+        for e in &syntax {
+            p.toml(e, 0..0, "");
+        }
+        let mut board = None;
+        let mut default_interval = Duration::from_secs(10);
+        let mut chip_values = Vec::new();
+        let mut chips_span = 0..0;
+        let mut json = None;
+        let mut mqtt_toml: Option<(MqttToml, Range<usize>)> = None;
+        let mut queue_toml = None;
+        for (key, value) in top.get_ref() {
+            match key.get_ref().as_ref() {
+                "board" => match value.get_ref().as_str() {
+                    Some(b) if is_name(b) => board = Some(b.to_string()),
+                    Some(b) => p.add(
+                        value.span(),
+                        format!(
+                            "board `{b}`: a board's name is 1-64 letters, digits, `_` or `-` \
+                             (it is in every topic and unique id)"
+                        ),
+                    ),
+                    None => p.add(
+                        value.span(),
+                        format!(
+                            "board must be a string (e.g. board = \"kitchen\"), not a {}",
+                            value.get_ref().type_str()
+                        ),
+                    ),
+                },
+                "interval" => {
+                    let x = match value.get_ref() {
+                        DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+                        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+                        _ => None,
+                    };
+                    match x {
+                        Some(x) => {
+                            if let Some(d) = interval(&Spanned::new(value.span(), x), &mut p, "") {
+                                default_interval = d;
+                            }
+                        }
+                        None => p.add(
+                            value.span(),
+                            format!(
+                                "interval must be a number of seconds (e.g. interval = 10), not \
+                                 a {}",
+                                value.get_ref().type_str()
+                            ),
+                        ),
+                    }
+                }
+                "chip" => {
+                    chips_span = value.span();
+                    match value.get_ref() {
+                        DeValue::Array(a) => chip_values.extend(a.iter().cloned()),
+                        other => p.add(
+                            value.span(),
+                            format!(
+                                "chip must be an array of tables ([[chip]]), not a {}",
+                                other.type_str()
+                            ),
+                        ),
+                    }
+                }
+                "json" => json = section::<JsonToml>(value, "[json] ", &mut p),
+                "mqtt" => {
+                    mqtt_toml =
+                        section::<MqttToml>(value, "[mqtt] ", &mut p).map(|m| (m, value.span()))
+                }
+                "queue" => queue_toml = section::<QueueToml>(value, "[queue] ", &mut p),
+                other => p.add(
+                    key.span(),
+                    format!(
+                        "unknown key `{other}`; the file has: board, interval, [[chip]], \
+                         [json], [mqtt], [queue]"
+                    ),
+                ),
+            }
+        }
+        // The chips.
+        let mut chips = Vec::new();
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut specs: BTreeSet<String> = BTreeSet::new();
+        for (i, v) in chip_values.iter().enumerate() {
+            let what = format!("[[chip]] {}: ", i + 1);
+            let Some(c) = section::<ChipToml>(v, &what, &mut p) else {
+                continue;
+            };
+            let spec = match c.spec.get_ref().parse::<ChipSpec>() {
+                Ok(s) if s.channel().is_some() => {
+                    p.add(
+                        c.spec.span(),
+                        format!(
+                            "{what}spec `{}`: name the chip without #channel (a read reads the \
+                             whole chip; choose with `quantities`)",
+                            c.spec.get_ref()
+                        ),
+                    );
+                    None
+                }
+                Ok(s) => Some(s),
+                Err(e) => {
+                    p.add(c.spec.span(), format!("{what}spec: {e}"));
+                    None
+                }
+            };
+            let name = match (&c.name, &spec) {
+                (Some(n), _) if !is_name(n.get_ref()) => {
+                    p.add(
+                        n.span(),
+                        format!(
+                            "{what}name `{}`: a chip's name is 1-64 letters, digits, `_` or `-` \
+                             (it is in topics and unique ids)",
+                            n.get_ref()
+                        ),
+                    );
+                    None
+                }
+                (Some(n), _) => Some((n.get_ref().clone(), n.span())),
+                (None, Some(s)) => Some((default_name(s), c.spec.span())),
+                (None, None) => None,
+            };
+            if let Some((n, span)) = &name {
+                if !names.insert(n.clone()) {
+                    p.add(
+                        span.clone(),
+                        format!("{what}duplicate chip name `{n}`: give each chip its own `name`"),
+                    );
+                }
+            }
+            if let Some(s) = &spec {
+                if !specs.insert(s.to_string()) {
+                    p.add(
+                        c.spec.span(),
+                        format!("{what}the chip {s} is listed twice: list it once"),
+                    );
+                }
+            }
+            let iv = match &c.interval {
+                Some(v) => interval(v, &mut p, &what),
+                None => Some(default_interval),
+            };
+            let mut quantities = None;
+            if let Some(qs) = &c.quantities {
+                let mut list = Vec::new();
+                for q in qs {
+                    match q.get_ref().parse::<Quantity>() {
+                        Ok(q) => list.push(q),
+                        Err(e) => p.add(q.span(), format!("{what}{e}")),
+                    }
+                }
+                if qs.is_empty() {
+                    p.add(
+                        chips_span.clone(),
+                        format!("{what}quantities = []: publishes nothing; leave it out for all"),
+                    );
+                }
+                quantities = Some(list);
+            }
+            if let (Some((name, _)), Some(spec), Some(interval)) = (name, spec, iv) {
+                chips.push(Chip {
+                    name,
+                    spec,
+                    interval,
+                    quantities,
+                });
+            }
+        }
+        if chip_values.is_empty() && p.list.is_empty() {
+            p.add(
+                0..0,
+                "no chips: add a [[chip]] table with spec = \"CHIP@BUS:ADDR\" (e.g. spec = \
+                 \"bme280@i2c-1:0x76\")",
+            );
+        }
+        // The outputs.
+        let json = json.map(|j| JsonOut {
+            path: j.path.filter(|p| p != "-").map(PathBuf::from),
+        });
+        let mqtt = mqtt_toml.and_then(|(m, span)| mqtt(m, span, &mut p));
+        let queue = Queue {
+            dir: queue_toml
+                .as_ref()
+                .and_then(|q| q.dir.clone())
+                .map_or_else(|| PathBuf::from("/var/lib/udrv/queue"), PathBuf::from),
+            max_bytes: match queue_toml.as_ref().and_then(|q| q.max_bytes.as_ref()) {
+                Some(m) if *m.get_ref() < 4096 => {
+                    p.add(
+                        m.span(),
+                        format!(
+                            "[queue] max_bytes {}: give at least 4096 (bytes)",
+                            m.get_ref()
+                        ),
+                    );
+                    DEFAULT_QUEUE_BYTES
+                }
+                Some(m) => *m.get_ref(),
+                None => DEFAULT_QUEUE_BYTES,
+            },
+        };
+        if !p.list.is_empty() {
+            p.list.sort_by_key(|x| (x.line, x.column));
+            return Err(p.list);
+        }
+        // Without outputs, JSON lines on standard output.
+        let json = match (&json, &mqtt) {
+            (None, None) => Some(JsonOut { path: None }),
+            _ => json,
+        };
+        Ok(Config {
+            board,
+            chips,
+            json,
+            mqtt,
+            queue,
+        })
+    }
+}
+
+fn mqtt(m: MqttToml, span: Range<usize>, p: &mut Problems<'_>) -> Option<Mqtt> {
+    let before = p.list.len();
+    let host = m.host.get_ref().trim().to_string();
+    if host.is_empty() {
+        p.add(
+            m.host.span(),
+            "[mqtt] host is empty: give the broker's host name or address",
+        );
+    }
+    let protocol = match m.protocol.as_ref().map(|s| s.get_ref().as_str()) {
+        None | Some("3.1.1") | Some("3") | Some("4") => Protocol::V311,
+        Some("5") | Some("5.0") => Protocol::V5,
+        Some(other) => {
+            let s = m.protocol.as_ref().map_or(span.clone(), Spanned::span);
+            p.add(
+                s,
+                format!("[mqtt] protocol `{other}`: give \"3.1.1\" or \"5\""),
+            );
+            Protocol::V311
+        }
+    };
+    let tls = match (&m.ca_file, &m.cert_file, &m.key_file) {
+        (None, None, None) => None,
+        (Some(ca), cert, key) => {
+            let ca_file = file_exists(ca, "ca_file", p);
+            let client = match (cert, key) {
+                (Some(c), Some(k)) => Some((
+                    file_exists(c, "cert_file", p),
+                    file_exists(k, "key_file", p),
+                )),
+                (None, None) => None,
+                (Some(c), None) => {
+                    p.add(c.span(), "[mqtt] cert_file without key_file: give both");
+                    None
+                }
+                (None, Some(k)) => {
+                    p.add(k.span(), "[mqtt] key_file without cert_file: give both");
+                    None
+                }
+            };
+            Some(Tls { ca_file, client })
+        }
+        (None, Some(s), _) | (None, None, Some(s)) => {
+            p.add(
+                s.span(),
+                "[mqtt] a client certificate needs TLS: give ca_file (the CA that signed the \
+                 broker's certificate) too",
+            );
+            None
+        }
+    };
+    let port = match &m.port {
+        Some(v) if *v.get_ref() == 0 || *v.get_ref() > 65535 => {
+            p.add(
+                v.span(),
+                format!("[mqtt] port {}: give 1-65535", v.get_ref()),
+            );
+            0
+        }
+        Some(v) => *v.get_ref() as u16,
+        None if tls.is_some() => 8883,
+        None => 1883,
+    };
+    let base_topic = m
+        .base_topic
+        .as_ref()
+        .map_or_else(|| "udrv".to_string(), |t| t.get_ref().clone());
+    if let Some(t) = &m.base_topic {
+        if base_topic.is_empty() || base_topic.contains(['+', '#']) || base_topic.ends_with('/') {
+            p.add(
+                t.span(),
+                format!(
+                    "[mqtt] base_topic `{base_topic}`: give topic levels without +, # or a \
+                     trailing / (e.g. \"udrv\")"
+                ),
+            );
+        }
+    }
+    let discovery_prefix = match (m.discovery, &m.discovery_prefix) {
+        (Some(false), _) => None,
+        (_, Some(d)) if !is_name(d.get_ref()) => {
+            p.add(
+                d.span(),
+                format!(
+                    "[mqtt] discovery_prefix `{}`: one topic level of letters, digits, _ or -",
+                    d.get_ref()
+                ),
+            );
+            None
+        }
+        (_, Some(d)) => Some(d.get_ref().clone()),
+        (_, None) => Some("homeassistant".to_string()),
+    };
+    if let Some(c) = &m.client_id {
+        if c.get_ref().is_empty() || c.get_ref().len() > 64 {
+            p.add(c.span(), "[mqtt] client_id: give 1-64 characters");
+        }
+    }
+    let password_file = m.password_file.as_ref().map(|f| {
+        let path = PathBuf::from(f.get_ref());
+        if let Err(e) = check_secret_file(&path) {
+            p.add(f.span(), format!("[mqtt] password_file: {e}"));
+        }
+        if m.username.is_none() {
+            p.add(f.span(), "[mqtt] password_file without username: give both");
+        }
+        path
+    });
+    let keep_alive = match &m.keep_alive {
+        Some(v) if !(v.get_ref().is_finite() && *v.get_ref() >= 5.0 && *v.get_ref() <= 65535.0) => {
+            p.add(
+                v.span(),
+                format!("[mqtt] keep_alive {}: give 5-65535 seconds", v.get_ref()),
+            );
+            Duration::from_secs(30)
+        }
+        Some(v) => Duration::from_secs_f64(*v.get_ref()),
+        None => Duration::from_secs(30),
+    };
+    if p.list.len() != before {
+        return None;
+    }
+    Some(Mqtt {
+        host,
+        port,
+        protocol,
+        client_id: m.client_id.map(Spanned::into_inner),
+        base_topic,
+        discovery_prefix,
+        username: m.username,
+        password_file,
+        tls,
+        keep_alive,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        Config::parse(text)
+            .expect_err("the text has mistakes")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_file_reads() {
+        let c = Config::parse(
+            "board = \"kitchen\"\ninterval = 2\n[[chip]]\nspec = \"bme280@i2c-1:0x76\"\n\
+             quantities = [\"temperature\"]\n[[chip]]\nname = \"oven\"\nspec = \
+             \"max31855@spidev0.1\"\ninterval = 0.5\n",
+        )
+        .unwrap();
+        assert_eq!(c.board.as_deref(), Some("kitchen"));
+        assert_eq!(c.chips[0].name, "bme280_0x76");
+        assert_eq!(c.chips[0].interval, Duration::from_secs(2));
+        assert_eq!(c.chips[0].quantities, Some(vec![Quantity::Temperature]));
+        assert_eq!(c.chips[1].interval, Duration::from_millis(500));
+        assert_eq!(c.json, Some(JsonOut { path: None }));
+        assert!(c.mqtt.is_none());
+    }
+
+    #[test]
+    fn every_mistake_is_reported_with_its_place() {
+        let text = "board = \"kitchen\"\nbored = 1\n[[chip]]\nname = \"a\"\nspec = \
+                    \"bme280@i2c-1:0x76\"\ninterval = \"5\"\nintervall = 5\n[[chip]]\nname = \
+                    \"a\"\nspec = \"bme281@i2c-1:0x76\"\n[[chip]]\nspec = \"lm75@i2c-1:0x48\"\n\
+                    interval = 0\nquantities = [\"temprature\"]\n";
+        let got = problems(text);
+        let want = [
+            "2:1: unknown key `bored`",
+            "6:12: [[chip]] 1: invalid type: string \"5\"",
+            "7:1: [[chip]] 1: unknown field `intervall`",
+            "9:8: [[chip]] 2: duplicate chip name `a`",
+            "10:8: [[chip]] 2: spec: unknown chip `bme281`",
+            "13:12: [[chip]] 3: interval 0: give a positive number",
+            "14:15: [[chip]] 3: unknown quantity `temprature`",
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "{g:?} should start with {w:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_all_reported() {
+        let got = problems("board = \n[[chip]]\nspec = \"lm75@i2c-1:0x48\"\nx = = 2\n");
+        assert!(got.len() >= 2, "{got:#?}");
+        assert!(got[0].starts_with("1:"), "{got:#?}");
+    }
+}

@@ -1,0 +1,471 @@
+//! The reading loop: chips read on their schedules, readings to the outputs, failing
+//! chips retried with backoff, SIGHUP reloads, SIGTERM flushes and stops.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use udrv_boards::catalog::{Reading, Sequence};
+
+use crate::config::{Config, ConfigError};
+use crate::log;
+use crate::mqtt::Publisher;
+use crate::queue::{Queue, SeqStore};
+use crate::source::{BoardChoice, Source};
+use crate::state::{state_document, Shared, Topics};
+
+/// How long SIGTERM (or the end of `--count`/`--duration`) waits for queued readings to
+/// reach the broker.
+pub const FLUSH: Duration = Duration::from_secs(5);
+
+/// What `udrv serve` is asked to do.
+#[derive(Debug)]
+pub struct Options {
+    /// The configuration file.
+    pub config: PathBuf,
+    /// The board to read.
+    pub board: BoardChoice,
+    /// Stop after at least this many readings (the read that reaches it is whole).
+    pub count: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// The machine ID file the board's name derives from when the configuration names
+    /// none (`/etc/machine-id`).
+    pub machine_id: PathBuf,
+}
+
+/// Why `udrv serve` stopped with an error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration file has mistakes (or cannot be read).
+    Config(ConfigError),
+    /// Something it needs cannot be had (one line: what, and what to do).
+    Failed(String),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Config(e) => e.fmt(f),
+            ServeError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// The board's name: the configuration's, or `m` and 12 hex digits derived from the
+/// machine ID (an HMAC of it, as systemd advises, not the ID itself).
+pub fn board_name(config: &Config, machine_id: &Path) -> Result<String, String> {
+    if let Some(b) = &config.board {
+        return Ok(b.clone());
+    }
+    let id = std::fs::read_to_string(machine_id).map_err(|e| {
+        format!(
+            "{}: cannot read the machine ID ({e}): name the board in the configuration \
+             (board = \"kitchen\")",
+            machine_id.display()
+        )
+    })?;
+    let id = id.trim();
+    if id.len() != 32 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{}: not a machine ID (32 hex digits): name the board in the configuration \
+             (board = \"kitchen\")",
+            machine_id.display()
+        ));
+    }
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, id.as_bytes());
+    let tag = ring::hmac::sign(&key, b"udrv board name");
+    let hex: String = tag.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("m{hex}"))
+}
+
+/// A chip's place in the schedule.
+struct Slot {
+    chip: crate::config::Chip,
+    next: Instant,
+    failures: u32,
+    /// Whether it was said that the chip gives none of the quantities asked.
+    warned: bool,
+}
+
+/// The outputs of one configuration.
+struct Outputs {
+    json: Option<Box<dyn Write + Send>>,
+    queue: Option<Arc<Mutex<Queue>>>,
+    publisher: Option<Publisher>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+/// The service's signals, as flags.
+struct Signals {
+    hup: Arc<AtomicBool>,
+    term: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn register() -> Result<Signals, String> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let hup = Arc::new(AtomicBool::new(false));
+        let term = Arc::new(AtomicBool::new(false));
+        let r = signal_hook::flag::register(SIGHUP, hup.clone())
+            .and_then(|_| signal_hook::flag::register(SIGTERM, term.clone()))
+            .and_then(|_| signal_hook::flag::register(SIGINT, term.clone()));
+        r.map_err(|e| format!("cannot handle signals: {e}"))?;
+        Ok(Signals { hup, term })
+    }
+}
+
+enum Exit {
+    Stop,
+    Reload(Box<Config>),
+}
+
+/// Runs the service until SIGTERM (or `count`/`duration`).
+pub fn serve(opts: &Options) -> Result<(), ServeError> {
+    let mut config = Config::load(&opts.config).map_err(ServeError::Config)?;
+    let signals = Signals::register().map_err(ServeError::Failed)?;
+    let source = Source::open(&opts.board).map_err(ServeError::Failed)?;
+    let started = Instant::now();
+    let mut taken = 0u64;
+    // Sequence numbers: kept across restarts in the queue's folder when there is one.
+    let mut seq: Option<SeqStore> = None;
+    let mut plain = Sequence::new();
+    // Retained topics of chips a reload removed: cleared on the broker by the next
+    // publisher.
+    let mut clear: Vec<String> = Vec::new();
+    loop {
+        let board = board_name(&config, &opts.machine_id).map_err(ServeError::Failed)?;
+        if config.mqtt.is_some() && seq.is_none() {
+            std::fs::create_dir_all(&config.queue.dir).map_err(|e| {
+                ServeError::Failed(format!(
+                    "{}: cannot create the queue folder: {e} (make it writable by the user \
+                     udrv runs as, or set [queue] dir)",
+                    config.queue.dir.display()
+                ))
+            })?;
+            seq = Some(
+                SeqStore::open(&config.queue.dir).map_err(|e| ServeError::Failed(e.to_string()))?,
+            );
+        }
+        let mut out = open_outputs(&config, &board, std::mem::take(&mut clear))
+            .map_err(ServeError::Failed)?;
+        log(&format!(
+            "board {board}: reading {} chips{}{}",
+            config.chips.len(),
+            if config.json.is_some() {
+                "; JSON lines"
+            } else {
+                ""
+            },
+            match &config.mqtt {
+                Some(m) => format!(
+                    "; MQTT {}:{} (queue {})",
+                    m.host,
+                    m.port,
+                    config.queue.dir.display()
+                ),
+                None => String::new(),
+            }
+        ));
+        let mut slots: Vec<Slot> = config
+            .chips
+            .iter()
+            .map(|c| Slot {
+                chip: c.clone(),
+                next: Instant::now(),
+                failures: 0,
+                warned: false,
+            })
+            .collect();
+        let exit = 'run: loop {
+            // Signals and bounds.
+            if signals.term.swap(false, Ordering::Relaxed) {
+                log("SIGTERM: delivering what is queued, then stopping");
+                break 'run Exit::Stop;
+            }
+            if signals.hup.swap(false, Ordering::Relaxed) {
+                match Config::load(&opts.config) {
+                    Ok(c) => {
+                        log(&format!("SIGHUP: {} reloaded", opts.config.display()));
+                        break 'run Exit::Reload(Box::new(c));
+                    }
+                    Err(e) => {
+                        for line in e.to_string().lines() {
+                            log(line);
+                        }
+                        log("SIGHUP: the new configuration is refused; the old one goes on");
+                    }
+                }
+            }
+            if opts.count.is_some_and(|n| taken >= n)
+                || opts.duration.is_some_and(|d| started.elapsed() >= d)
+            {
+                break 'run Exit::Stop;
+            }
+            // The next chip due.
+            let Some(i) = (0..slots.len()).min_by_key(|i| slots[*i].next) else {
+                break 'run Exit::Stop;
+            };
+            let now = Instant::now();
+            if slots[i].next > now {
+                std::thread::sleep((slots[i].next - now).min(Duration::from_millis(50)));
+                continue;
+            }
+            let slot = &mut slots[i];
+            let read = source.read(&slot.chip.spec, &mut Sequence::new());
+            let (spec, name) = (slot.chip.spec.to_string(), slot.chip.name.clone());
+            match read {
+                Ok(r) => {
+                    if slot.failures > 0 {
+                        log(&format!("chip {name} ({spec}) answers again"));
+                    }
+                    slot.failures = 0;
+                    slot.next += slot.chip.interval;
+                    if slot.next < Instant::now() {
+                        slot.next = Instant::now() + slot.chip.interval;
+                    }
+                    let r_all: Vec<udrv_boards::catalog::Quantity> =
+                        r.readings.iter().map(|x| x.quantity).collect();
+                    let mut readings: Vec<Reading> = r
+                        .readings
+                        .into_iter()
+                        .filter(|x| {
+                            slot.chip
+                                .quantities
+                                .as_ref()
+                                .is_none_or(|q| q.contains(&x.quantity))
+                        })
+                        .collect();
+                    for x in &mut readings {
+                        x.seq = match &mut seq {
+                            Some(s) => s
+                                .next_seq()
+                                .map_err(|e| ServeError::Failed(e.to_string()))?,
+                            None => plain.next_seq(),
+                        };
+                    }
+                    if readings.is_empty() && !slot.warned {
+                        slot.warned = true;
+                        let gives: Vec<String> = r_all
+                            .iter()
+                            .map(|q| q.name().to_string())
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
+                        log(&format!(
+                            "chip {name} ({spec}) gives none of the quantities asked; it gives: {}",
+                            gives.join(", ")
+                        ));
+                    }
+                    taken += readings.len() as u64;
+                    deliver(&mut out, &board, &name, &spec, &readings);
+                }
+                Err(e) => {
+                    slot.failures += 1;
+                    let k = slot.failures.min(16) - 1;
+                    let cap = slot.chip.interval.max(Duration::from_secs(300));
+                    let wait = (slot.chip.interval * 2u32.pow(k)).min(cap);
+                    slot.next = Instant::now() + wait;
+                    log(&format!(
+                        "chip {name}: {e}; retrying in {:.1} s (failure {})",
+                        wait.as_secs_f64(),
+                        slot.failures
+                    ));
+                    let mut s = out.shared.lock().unwrap_or_else(|e| e.into_inner());
+                    let v = s.chips.entry(name.clone()).or_default();
+                    v.spec = spec;
+                    v.online = Some(false);
+                }
+            }
+        };
+        if let Some(p) = out.publisher.take() {
+            p.stop(match exit {
+                Exit::Stop => FLUSH,
+                Exit::Reload(_) => Duration::ZERO,
+            });
+        }
+        if let Some(q) = &out.queue {
+            let _ = q.lock().unwrap_or_else(|e| e.into_inner()).save();
+        }
+        match exit {
+            Exit::Stop => return Ok(()),
+            Exit::Reload(c) => {
+                if c.queue.dir != config.queue.dir {
+                    seq = None;
+                }
+                if let Some(m) = &config.mqtt {
+                    clear = removed_topics(&out.shared, m, &board, &c);
+                }
+                config = *c;
+            }
+        }
+    }
+}
+
+fn open_outputs(config: &Config, board: &str, clear: Vec<String>) -> Result<Outputs, String> {
+    let json: Option<Box<dyn Write + Send>> = match &config.json {
+        None => None,
+        Some(j) => match &j.path {
+            None => Some(Box::new(std::io::stdout())),
+            Some(p) => Some(Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| {
+                        format!(
+                            "{}: cannot open the JSON lines file: {e} (check the folder exists \
+                             and is writable)",
+                            p.display()
+                        )
+                    })?,
+            )),
+        },
+    };
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let (queue, publisher) = match &config.mqtt {
+        None => (None, None),
+        Some(m) => {
+            let q = Queue::open(&config.queue.dir, config.queue.max_bytes)
+                .map_err(|e| e.to_string())?;
+            if !q.is_empty() {
+                log(&format!(
+                    "queue {}: {} records from an earlier run to deliver",
+                    config.queue.dir.display(),
+                    q.len()
+                ));
+            }
+            let q = Arc::new(Mutex::new(q));
+            let topics = Topics {
+                base: format!("{}/{board}", m.base_topic),
+                discovery: m.discovery_prefix.clone(),
+                board: board.to_string(),
+            };
+            let p = Publisher::start(m, topics, q.clone(), shared.clone(), clear)?;
+            (Some(q), Some(p))
+        }
+    };
+    Ok(Outputs {
+        json,
+        queue,
+        publisher,
+        shared,
+    })
+}
+
+/// The retained topics (discovery, availability) of the chips `new` no longer has.
+fn removed_topics(
+    shared: &Arc<Mutex<Shared>>,
+    m: &crate::config::Mqtt,
+    board: &str,
+    new: &Config,
+) -> Vec<String> {
+    let topics = Topics {
+        base: format!("{}/{board}", m.base_topic),
+        discovery: m.discovery_prefix.clone(),
+        board: board.to_string(),
+    };
+    let s = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut gone = Vec::new();
+    for (name, view) in &s.chips {
+        if new.chips.iter().any(|c| &c.name == name) {
+            continue;
+        }
+        gone.push(topics.availability(name));
+        for e in &view.entities {
+            if let Some((t, _)) = topics.discovery(name, &view.spec, e) {
+                gone.push(t);
+            }
+        }
+    }
+    gone
+}
+
+/// One chip read's readings to every output.
+fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[Reading]) {
+    if let Some(w) = &mut out.json {
+        let mut text = String::new();
+        for r in readings {
+            if let Ok(line) = serde_json::to_string(r) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        if w.write_all(text.as_bytes())
+            .and_then(|()| w.flush())
+            .is_err()
+        {
+            log("JSON lines: the output is closed; JSON lines stop");
+            out.json = None;
+        }
+    }
+    {
+        let mut s = out.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let v = s.chips.entry(chip.to_string()).or_default();
+        v.spec = spec.to_string();
+        v.online = Some(true);
+        for r in readings {
+            v.entities
+                .insert((r.quantity, r.channel().map(str::to_string)));
+        }
+    }
+    if let Some(q) = &out.queue {
+        if readings.is_empty() {
+            return;
+        }
+        let doc = state_document(board, chip, readings);
+        let mut rec = chip.as_bytes().to_vec();
+        rec.push(b'\n');
+        rec.extend_from_slice(doc.to_string().as_bytes());
+        let (first, last) = (readings[0].seq, readings[readings.len() - 1].seq);
+        let pushed = q.lock().unwrap_or_else(|e| e.into_inner()).push(&rec);
+        match pushed {
+            Ok(_) => {
+                if !out.publisher.as_ref().is_some_and(Publisher::is_connected) {
+                    log(&format!(
+                        "queued {chip} seq {first}-{last} (the broker is away)"
+                    ));
+                }
+            }
+            Err(e) => log(&format!("queue: {e}; chip {chip} seq {first}-{last} lost")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_board_name_derives_from_the_machine_id_unless_the_file_names_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let a = id("a", "0123456789abcdef0123456789abcdef\n");
+        let b = id("b", "fedcba9876543210fedcba9876543210\n");
+        let unnamed = Config::parse("[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n").unwrap();
+        let name_a = board_name(&unnamed, &a).unwrap();
+        assert_eq!(name_a, board_name(&unnamed, &a).unwrap(), "stable");
+        assert_ne!(name_a, board_name(&unnamed, &b).unwrap(), "distinct");
+        assert!(name_a.starts_with('m') && name_a.len() == 13, "{name_a}");
+        assert!(!name_a.contains("0123456789ab"), "not the ID itself");
+        let named =
+            Config::parse("board = \"kitchen\"\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n").unwrap();
+        assert_eq!(board_name(&named, &a).unwrap(), "kitchen");
+        let e = board_name(&unnamed, &dir.path().join("none")).unwrap_err();
+        assert!(e.contains("name the board in the configuration"), "{e}");
+        let e = board_name(&unnamed, &id("c", "not an id\n")).unwrap_err();
+        assert!(e.contains("not a machine ID"), "{e}");
+    }
+}
