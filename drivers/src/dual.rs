@@ -1,59 +1,134 @@
 //! One source, two APIs: the blocking and the async methods of every driver are generated
 //! from a single body by [`dual_impl!`].
 //!
-//! Inside a body, every bus call is wrapped in `io!(..)`; the macro expands `io!(e)` to `e`
-//! in the blocking `impl` (bounded by `embedded_hal` traits) and to `e.await` in the async
-//! one (bounded by `embedded_hal_async` traits). Method names come in pairs,
-//! `fn name / name_async [receiver] (args) -> Ret { body }`, because an inherent `impl`
-//! cannot hold two methods of one name even under different bounds (a bus such as
-//! `udrv-core`'s or embedded-hal-mock's implements both traits).
+//! # How a dual `impl` is written
 //!
-//! A body calls another method of the same pair list with
-//! `call!(self.name / name_async(args))`: `self.name(args)` in the blocking `impl`,
-//! `self.name_async(args).await` in the async one.
+//! ```text
+//! dual_impl!({
+//!     #[asynch(I2C: AsyncI2c)]
+//!     impl<I2C> Sht3x<I2C>
+//!     where
+//!         I2C: I2c,
+//!     {
+//!         /// Measure once, waiting the datasheet's maximum time.
+//!         #[asynch(measure_async, D: AsyncDelayNs)]
+//!         pub fn measure<D>(&mut self, delay: &mut D) -> Result<Measurement, Error<I2C::Error>>
+//!         where
+//!             D: DelayNs,
+//!         {
+//!             call!(self.start / start_async())?;
+//!             io!(delay.delay_ms(16));
+//!             call!(self.fetch / fetch_async())
+//!         }
+//!     }
+//! });
+//! ```
+//!
+//! The block is an ordinary `impl` with the **blocking** bounds, and it comes out twice:
+//!
+//! * as written (minus the `#[asynch]` attributes): the blocking methods;
+//! * as an `impl` whose `where` clause is the one `#[asynch(..)]` on the `impl` lists, holding
+//!   for each method an `async fn` named by the first word of its `#[asynch(..)]`, whose
+//!   `where` clause is the rest of it, with the doc comment plus "Async version of ...".
+//!
+//! The generic parameters' inline bounds (`impl<I2C, MODE: sealed::Mode>`, `fn f<T: Copy>`)
+//! are shared by both; the bounds that differ (the bus, `DelayNs`, `Wait`) go in the `where`
+//! clauses, the blocking ones in Rust's `where` and the async ones in `#[asynch(..)]`. An
+//! inherent `impl` cannot hold two methods of one name even under different bounds (a bus
+//! such as `udrv-core`'s or embedded-hal-mock's implements both traits), hence the two names.
+//!
+//! In a body, every call that waits (bus, delay) is wrapped in `io!(..)`: `e` in the blocking
+//! method, `e.await` in the async one. A body calls another dual method with
+//! `call!(self.name / name_async(args))`: `self.name(args)` in the blocking method,
+//! `self.name_async(args).await` in the async one. Both are ordinary expressions.
+//!
+//! # Formatting
+//!
+//! The invocation is `dual_impl!({ .. });` with parentheses around a block on purpose:
+//! rustfmt formats the arguments of a parenthesised macro call when they parse as an
+//! expression, and a block holding an `impl` item is one, so every body, signature and
+//! attribute inside is formatted like any other code (`cargo fmt` reindents them; a
+//! `dual_impl! { .. }` call with braces is left exactly as typed). The forms the macro
+//! accepts are plain Rust for that reason: the method pair is named by an attribute, the
+//! async bounds are an attribute, `io!`/`call!` are expressions.
+//!
+//! Limits (compile errors if broken, not silent): each `#[asynch(..)]` comes after the doc
+//! comment and before any other attribute; bounds are one path each (`D: DelayNs`, not
+//! `D: A + B`); generic parameters are types, no lifetimes or consts; an `impl` holds methods
+//! only.
+//!
+//! # Why a `macro_rules!` macro and not a crate
+//!
+//! Evaluated (2026-12): `maybe-async` compiles *either* the blocking *or* the async code,
+//! chosen by a feature, which makes features non-additive (a workspace merges them; the house
+//! style keeps both APIs always available), so it does not fit. `bisync` generates two modules
+//! with two copies of every type (`blocking::Lm75`, `asynchronous::Lm75`), which would change
+//! every public path and every test. `maybe-async-cfg` can emit both with renamed methods but
+//! is a proc macro (syn, quote and proc-macro2 built for every user, also on `no_std` targets)
+//! configured per item with a string language of its own, for what forty lines of
+//! `macro_rules!` do here without a dependency; embassy's drivers write the two by hand. This
+//! macro needs nothing beyond the MSRV (1.85), works in `no_std`, and its input is formatted
+//! by rustfmt like the rest of the crate.
 
-/// Generate a blocking and an async `impl` block from one list of method bodies.
+/// Generate a blocking and an async `impl` block from one `impl` (see the module docs).
 macro_rules! dual_impl {
-    (
-        impl[$($gen:tt)*] $ty:ty {
-            blocking: [$($bb:tt)*],
-            asynch: [$($ab:tt)*] $(,)?
-        }
+    ({
         $(
-            $(#[$m:meta])*
-            pub fn $name:ident / $aname:ident [$($recv:tt)*] ( $($arg:ident : $argty:ty),* $(,)? ) -> $ret:ty $body:block
+            #[asynch($($ap:ident : $apb:path),* $(,)?)]
+            impl<$($g:ident $(: $gb:path)?),* $(,)?> $ty:ty
+            $(where $($bp:ident : $bpb:path),* $(,)?)?
+            {
+                $(
+                    $(#[doc = $doc:literal])*
+                    #[asynch($aname:ident $(, $mp:ident : $mpb:path)* $(,)?)]
+                    $(#[$m:meta])*
+                    $vis:vis fn $name:ident $(<$($mg:ident $(: $mgb:path)?),* $(,)?>)? ($($args:tt)*)
+                    $(-> $ret:ty)?
+                    $(where $($wp:ident : $wpb:path),* $(,)?)?
+                    $body:block
+                )*
+            }
         )*
-    ) => {
-        impl<$($gen)*> $ty where $($bb)* {
-            $(
-                $(#[$m])*
-                pub fn $name($($recv)*, $($arg: $argty),*) -> $ret {
-                    #[allow(unused_macros)]
-                    macro_rules! io { ($e:expr) => { $e }; }
-                    #[allow(unused_macros)]
-                    macro_rules! call {
-                        ($s:ident . $b:ident / $a:ident $args:tt) => { $s.$b $args };
+    }) => {
+        $(
+            impl<$($g $(: $gb)?),*> $ty $(where $($bp: $bpb),*)? {
+                $(
+                    $(#[doc = $doc])*
+                    $(#[$m])*
+                    $vis fn $name $(<$($mg $(: $mgb)?),*>)? ($($args)*) $(-> $ret)?
+                    $(where $($wp: $wpb),*)?
+                    {
+                        #[allow(unused_macros)]
+                        macro_rules! io { ($e:expr) => { $e }; }
+                        #[allow(unused_macros)]
+                        macro_rules! call {
+                            ($s:ident . $b:ident / $a:ident $params:tt) => { $s.$b $params };
+                        }
+                        $body
                     }
-                    $body
-                }
-            )*
-        }
-        impl<$($gen)*> $ty where $($ab)* {
-            $(
-                $(#[$m])*
-                ///
-                #[doc = concat!("Async version of [`", stringify!($name), "`](Self::", stringify!($name), ").")]
-                pub async fn $aname($($recv)*, $($arg: $argty),*) -> $ret {
-                    #[allow(unused_macros)]
-                    macro_rules! io { ($e:expr) => { $e.await }; }
-                    #[allow(unused_macros)]
-                    macro_rules! call {
-                        ($s:ident . $b:ident / $a:ident $args:tt) => { $s.$a $args.await };
+                )*
+            }
+
+            impl<$($g $(: $gb)?),*> $ty where $($ap: $apb),* {
+                $(
+                    $(#[doc = $doc])*
+                    ///
+                    #[doc = concat!("Async version of [`", stringify!($name), "`](Self::", stringify!($name), ").")]
+                    $(#[$m])*
+                    $vis async fn $aname $(<$($mg $(: $mgb)?),*>)? ($($args)*) $(-> $ret)?
+                    where $($mp: $mpb),*
+                    {
+                        #[allow(unused_macros)]
+                        macro_rules! io { ($e:expr) => { $e.await }; }
+                        #[allow(unused_macros)]
+                        macro_rules! call {
+                            ($s:ident . $b:ident / $a:ident $params:tt) => { $s.$a $params.await };
+                        }
+                        $body
                     }
-                    $body
-                }
-            )*
-        }
+                )*
+            }
+        )*
     };
 }
 

@@ -289,139 +289,157 @@ impl<I2C, MODE: sealed::Mode> Ads1x1x<I2C, MODE> {
     }
 }
 
-dual_impl! {
-    impl[I2C, MODE: sealed::Mode] Ads1x1x<I2C, MODE> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read the configuration register.
-    pub fn read_config / read_config_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b))
-    }
-
-    /// Read the conversion register as is (left-justified for the ADS1015).
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<i16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-        Ok(i16::from_be_bytes(b))
-    }
-
-    /// Set the full-scale range (PGA).
-    pub fn set_full_scale / set_full_scale_async [&mut self] (fs: FullScale) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Set the data rate.
-    pub fn set_data_rate / set_data_rate_async [&mut self] (dr: DataRate) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Enable the comparator on the ALERT/RDY pin.
-    pub fn set_comparator / set_comparator_async [&mut self] (comp: Comparator) -> Result<(), Error<I2C::Error>> {
-        let mut c = self.config & !(COMP_WINDOW | COMP_POL_HIGH | COMP_LAT | COMP_QUE_MASK);
-        if comp.mode == ComparatorMode::Window {
-            c |= COMP_WINDOW;
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C, MODE: sealed::Mode> Ads1x1x<I2C, MODE>
+    where
+        I2C: I2c,
+    {
+        /// Read the configuration register.
+        #[asynch(read_config_async)]
+        pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b))
         }
-        if comp.active_high {
-            c |= COMP_POL_HIGH;
+
+        /// Read the conversion register as is (left-justified for the ADS1015).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<i16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            Ok(i16::from_be_bytes(b))
         }
-        if comp.latching {
-            c |= COMP_LAT;
+
+        /// Set the full-scale range (PGA).
+        #[asynch(set_full_scale_async)]
+        pub fn set_full_scale(&mut self, fs: FullScale) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
         }
-        c |= comp.queue as u16;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
 
-    /// Disable the comparator (ALERT/RDY high impedance).
-    pub fn disable_comparator / disable_comparator_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let c = self.config | COMP_QUE_MASK;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
+        /// Set the data rate.
+        #[asynch(set_data_rate_async)]
+        pub fn set_data_rate(&mut self, dr: DataRate) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
 
-    /// Set the comparator thresholds as raw codes.
-    pub fn set_thresholds_raw / set_thresholds_raw_async [&mut self] (low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
-        let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
-        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-        Ok(())
-    }
+        /// Enable the comparator on the ALERT/RDY pin.
+        #[asynch(set_comparator_async)]
+        pub fn set_comparator(&mut self, comp: Comparator) -> Result<(), Error<I2C::Error>> {
+            let mut c = self.config & !(COMP_WINDOW | COMP_POL_HIGH | COMP_LAT | COMP_QUE_MASK);
+            if comp.mode == ComparatorMode::Window {
+                c |= COMP_WINDOW;
+            }
+            if comp.active_high {
+                c |= COMP_POL_HIGH;
+            }
+            if comp.latching {
+                c |= COMP_LAT;
+            }
+            c |= comp.queue as u16;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
 
-    /// Set the comparator thresholds as voltages at the current full-scale range.
-    pub fn set_thresholds / set_thresholds_async [&mut self] (low: Voltage, high: Voltage) -> Result<(), Error<I2C::Error>> {
-        let fs = self.full_scale();
-        let (l, h) = (
-            from_voltage(low, self.variant, fs).to_be_bytes(),
-            from_voltage(high, self.variant, fs).to_be_bytes(),
-        );
-        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-        Ok(())
-    }
+        /// Disable the comparator (ALERT/RDY high impedance).
+        #[asynch(disable_comparator_async)]
+        pub fn disable_comparator(&mut self) -> Result<(), Error<I2C::Error>> {
+            let c = self.config | COMP_QUE_MASK;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
 
-    /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
-    /// (datasheet §9.3.8), comparator enabled with queue one.
-    pub fn use_alert_as_ready / use_alert_as_ready_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
-        let c = self.config & !COMP_QUE_MASK;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-}
+        /// Set the comparator thresholds as raw codes.
+        #[asynch(set_thresholds_raw_async)]
+        pub fn set_thresholds_raw(&mut self, low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
+            let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
+            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            Ok(())
+        }
 
-dual_impl! {
-    impl[I2C] Ads1x1x<I2C, OneShot> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+        /// Set the comparator thresholds as voltages at the current full-scale range.
+        #[asynch(set_thresholds_async)]
+        pub fn set_thresholds(
+            &mut self,
+            low: Voltage,
+            high: Voltage,
+        ) -> Result<(), Error<I2C::Error>> {
+            let fs = self.full_scale();
+            let (l, h) = (
+                from_voltage(low, self.variant, fs).to_be_bytes(),
+                from_voltage(high, self.variant, fs).to_be_bytes(),
+            );
+            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            Ok(())
+        }
 
-    /// Start a single conversion of `channel` (sets MUX and OS).
-    pub fn start / start_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT | MODE_SINGLE;
-        let b = (c | OS).to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Whether the conversion is done (OS reads 1).
-    pub fn is_ready / is_ready_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b) & OS != 0)
-    }
-
-    /// Switch to continuous conversions (of the channel last used). On error the
-    /// one-shot driver comes back with it.
-    pub fn into_continuous / into_continuous_async [self] () -> ModeChange<I2C, Continuous, OneShot, I2C::Error> {
-        let mut this = self;
-        let c = this.config & !MODE_SINGLE;
-        let b = c.to_be_bytes();
-        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
-            Ok(()) => Ok(this.with_mode(c)),
-            Err(e) => Err((Error::Bus(e), this)),
+        /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
+        /// (datasheet §9.3.8), comparator enabled with queue one.
+        #[asynch(use_alert_as_ready_async)]
+        pub fn use_alert_as_ready(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
+            let c = self.config & !COMP_QUE_MASK;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
         }
     }
-}
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, OneShot>
+    where
+        I2C: I2c,
+    {
+        /// Start a single conversion of `channel` (sets MUX and OS).
+        #[asynch(start_async)]
+        pub fn start(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT | MODE_SINGLE;
+            let b = (c | OS).to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
+
+        /// Whether the conversion is done (OS reads 1).
+        #[asynch(is_ready_async)]
+        pub fn is_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b) & OS != 0)
+        }
+
+        /// Switch to continuous conversions (of the channel last used). On error the
+        /// one-shot driver comes back with it.
+        #[asynch(into_continuous_async)]
+        pub fn into_continuous(self) -> ModeChange<I2C, Continuous, OneShot, I2C::Error> {
+            let mut this = self;
+            let c = this.config & !MODE_SINGLE;
+            let b = c.to_be_bytes();
+            match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+                Ok(()) => Ok(this.with_mode(c)),
+                Err(e) => Err((Error::Bus(e), this)),
+            }
+        }
+    }
+});
 
 impl<I2C: I2c> Ads1x1x<I2C, OneShot> {
     /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
@@ -481,36 +499,40 @@ impl<I2C> Ads1x1x<I2C, OneShot> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ads1x1x<I2C, Continuous> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, Continuous>
+    where
+        I2C: I2c,
+    {
+        /// The latest conversion as a voltage.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Voltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            Ok(self.to_voltage(i16::from_be_bytes(b)))
+        }
 
-    /// The latest conversion as a voltage.
-    pub fn read / read_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-        Ok(self.to_voltage(i16::from_be_bytes(b)))
-    }
+        /// Select another input (takes effect from the next conversion).
+        #[asynch(set_channel_async)]
+        pub fn set_channel(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
 
-    /// Select another input (takes effect from the next conversion).
-    pub fn set_channel / set_channel_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Back to single-shot (power-down) mode.
-    pub fn into_one_shot / into_one_shot_async [self] () -> ModeChange<I2C, OneShot, Continuous, I2C::Error> {
-        let mut this = self;
-        let c = this.config | MODE_SINGLE;
-        let b = c.to_be_bytes();
-        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
-            Ok(()) => Ok(this.with_mode(c)),
-            Err(e) => Err((Error::Bus(e), this)),
+        /// Back to single-shot (power-down) mode.
+        #[asynch(into_one_shot_async)]
+        pub fn into_one_shot(self) -> ModeChange<I2C, OneShot, Continuous, I2C::Error> {
+            let mut this = self;
+            let c = this.config | MODE_SINGLE;
+            let b = c.to_be_bytes();
+            match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+                Ok(()) => Ok(this.with_mode(c)),
+                Err(e) => Err((Error::Bus(e), this)),
+            }
         }
     }
-}
+});

@@ -243,55 +243,103 @@ fn page_write_failed<E: embedded_hal::i2c::Error>(
     }
 }
 
-dual_impl! {
-    impl[I2C] At24<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read `buf.len()` bytes from `mem` (random read, then sequential read).
-    pub fn read / read_async [&mut self] (mem: u32, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, buf.len())?;
-        let block = self.variant.block_size();
-        let mut done = 0;
-        while done < buf.len() {
-            let at = mem + done as u32;
-            let n = ((block - at % block) as usize).min(buf.len() - done);
-            let (dev, a, alen) = self.variant.addressing(self.address, at);
-            io!(self.i2c.write_read(dev, &a[..alen], &mut buf[done..done + n]))?;
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Read from the chip's current address counter (current address read).
-    pub fn read_current / read_current_async [&mut self] (buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.read(self.address, buf))?;
-        Ok(())
-    }
-
-    /// Write `data` at `mem`: one page write per page touched, each followed by
-    /// acknowledge polling until the write cycle ends.
-    pub fn write / write_async [&mut self] (mem: u32, data: &[u8]) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = mem + done as u32;
-            let n = self.variant.page_chunk(at, data.len() - done);
-            let (dev, a, alen) = self.variant.addressing(self.address, at);
-            let (written, len) = (done as u32, n as u32);
-            if let Err(e) = io!(self.i2c.transaction(
-                dev,
-                &mut [Operation::Write(&a[..alen]), Operation::Write(&data[done..done + n])]
-            )) {
-                return Err(page_write_failed(mem, written, len, e));
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> At24<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read `buf.len()` bytes from `mem` (random read, then sequential read).
+        #[asynch(read_async)]
+        pub fn read(&mut self, mem: u32, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, buf.len())?;
+            let block = self.variant.block_size();
+            let mut done = 0;
+            while done < buf.len() {
+                let at = mem + done as u32;
+                let n = ((block - at % block) as usize).min(buf.len() - done);
+                let (dev, a, alen) = self.variant.addressing(self.address, at);
+                io!(self
+                    .i2c
+                    .write_read(dev, &a[..alen], &mut buf[done..done + n]))?;
+                done += n;
             }
-            // The page is sent: until a poll is acknowledged it may or may not be stored.
-            let incomplete = |error| Error::Incomplete { at, written, uncertain: len, error };
+            Ok(())
+        }
+
+        /// Read from the chip's current address counter (current address read).
+        #[asynch(read_current_async)]
+        pub fn read_current(&mut self, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.read(self.address, buf))?;
+            Ok(())
+        }
+
+        /// Write `data` at `mem`: one page write per page touched, each followed by
+        /// acknowledge polling until the write cycle ends.
+        #[asynch(write_async)]
+        pub fn write(&mut self, mem: u32, data: &[u8]) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, data.len())?;
+            let mut done = 0;
+            while done < data.len() {
+                let at = mem + done as u32;
+                let n = self.variant.page_chunk(at, data.len() - done);
+                let (dev, a, alen) = self.variant.addressing(self.address, at);
+                let (written, len) = (done as u32, n as u32);
+                if let Err(e) = io!(self.i2c.transaction(
+                    dev,
+                    &mut [
+                        Operation::Write(&a[..alen]),
+                        Operation::Write(&data[done..done + n])
+                    ]
+                )) {
+                    return Err(page_write_failed(mem, written, len, e));
+                }
+                // The page is sent: until a poll is acknowledged it may or may not be stored.
+                let incomplete = |error| Error::Incomplete {
+                    at,
+                    written,
+                    uncertain: len,
+                    error,
+                };
+                let mut polls = 0;
+                loop {
+                    match io!(self.i2c.write(dev, &[])) {
+                        Ok(()) => break,
+                        Err(e) if is_nack(e.kind()) => {
+                            polls += 1;
+                            if polls >= self.max_polls {
+                                return Err(incomplete(None));
+                            }
+                        }
+                        Err(e) => return Err(incomplete(Some(e))),
+                    }
+                }
+                done += n;
+            }
+            Ok(())
+        }
+
+        /// Write one byte.
+        #[asynch(write_byte_async)]
+        pub fn write_byte(&mut self, mem: u32, value: u8) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, 1)?;
+            let (dev, a, alen) = self.variant.addressing(self.address, mem);
+            let mut buf = [0; 3];
+            buf[..alen].copy_from_slice(&a[..alen]);
+            buf[alen] = value;
+            if let Err(e) = io!(self.i2c.write(dev, &buf[..=alen])) {
+                return Err(page_write_failed(mem, 0, 1, e));
+            }
+            let incomplete = |error| Error::Incomplete {
+                at: mem,
+                written: 0,
+                uncertain: 1,
+                error,
+            };
             let mut polls = 0;
             loop {
                 match io!(self.i2c.write(dev, &[])) {
-                    Ok(()) => break,
+                    Ok(()) => return Ok(()),
                     Err(e) if is_nack(e.kind()) => {
                         polls += 1;
                         if polls >= self.max_polls {
@@ -301,43 +349,16 @@ dual_impl! {
                     Err(e) => return Err(incomplete(Some(e))),
                 }
             }
-            done += n;
         }
-        Ok(())
-    }
 
-    /// Write one byte.
-    pub fn write_byte / write_byte_async [&mut self] (mem: u32, value: u8) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, 1)?;
-        let (dev, a, alen) = self.variant.addressing(self.address, mem);
-        let mut buf = [0; 3];
-        buf[..alen].copy_from_slice(&a[..alen]);
-        buf[alen] = value;
-        if let Err(e) = io!(self.i2c.write(dev, &buf[..=alen])) {
-            return Err(page_write_failed(mem, 0, 1, e));
-        }
-        let incomplete = |error| Error::Incomplete { at: mem, written: 0, uncertain: 1, error };
-        let mut polls = 0;
-        loop {
-            match io!(self.i2c.write(dev, &[])) {
-                Ok(()) => return Ok(()),
-                Err(e) if is_nack(e.kind()) => {
-                    polls += 1;
-                    if polls >= self.max_polls {
-                        return Err(incomplete(None));
-                    }
-                }
-                Err(e) => return Err(incomplete(Some(e))),
-            }
+        /// Read one byte.
+        #[asynch(read_byte_async)]
+        pub fn read_byte(&mut self, mem: u32) -> Result<u8, Error<I2C::Error>> {
+            self.check(mem, 1)?;
+            let (dev, a, alen) = self.variant.addressing(self.address, mem);
+            let mut b = [0];
+            io!(self.i2c.write_read(dev, &a[..alen], &mut b))?;
+            Ok(b[0])
         }
     }
-
-    /// Read one byte.
-    pub fn read_byte / read_byte_async [&mut self] (mem: u32) -> Result<u8, Error<I2C::Error>> {
-        self.check(mem, 1)?;
-        let (dev, a, alen) = self.variant.addressing(self.address, mem);
-        let mut b = [0];
-        io!(self.i2c.write_read(dev, &a[..alen], &mut b))?;
-        Ok(b[0])
-    }
-}
+});

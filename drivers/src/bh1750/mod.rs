@@ -145,79 +145,102 @@ impl<I2C> Bh1750<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Bh1750<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Send one opcode.
-    pub fn command / command_async [&mut self] (opcode: u8) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[opcode])).map_err(bus)
-    }
-
-    /// Power on (waiting for a measurement command).
-    pub fn power_on / power_on_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::POWER_ON])).map_err(bus)
-    }
-
-    /// Power down (stops continuous measurement; the last result stays readable).
-    pub fn power_down / power_down_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::POWER_DOWN])).map_err(bus)
-    }
-
-    /// Reset the data register to 0. The chip ignores this while powered down: call
-    /// [`power_on`](Self::power_on) first.
-    pub fn reset / reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::RESET])).map_err(bus)
-    }
-
-    /// Start continuous measurements; the first result is ready after
-    /// [`max_time_us`](Self::max_time_us), then [`read`](Self::read) returns the latest.
-    pub fn start_continuous / start_continuous_async [&mut self] (resolution: Resolution) -> Result<(), Error<I2C::Error>> {
-        let op = commands::CONTINUOUS[resolution as usize];
-        io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
-        self.resolution = resolution;
-        Ok(())
-    }
-
-    /// Start one measurement; the chip powers down once it is done. Read it with
-    /// [`read`](Self::read) after [`max_time_us`](Self::max_time_us).
-    pub fn start_one_time / start_one_time_async [&mut self] (resolution: Resolution) -> Result<(), Error<I2C::Error>> {
-        let op = commands::ONE_TIME[resolution as usize];
-        io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
-        self.resolution = resolution;
-        Ok(())
-    }
-
-    /// Set the measurement time register (31..=254, power-on 69): sensitivity and
-    /// measurement time scale with it (`mtreg / 69`), the range inversely. Two opcodes,
-    /// high bits then low bits; it applies from the next measurement command.
-    pub fn set_measurement_time / set_measurement_time_async [&mut self] (mtreg: u8) -> Result<(), Error<I2C::Error>> {
-        if !(MTREG_MIN..=MTREG_MAX).contains(&mtreg) {
-            return Err(Error::InvalidMeasurementTime(mtreg));
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Bh1750<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send one opcode.
+        #[asynch(command_async)]
+        pub fn command(&mut self, opcode: u8) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[opcode])).map_err(bus)
         }
-        io!(self.i2c.write(self.address, &[commands::MTREG_HIGH | mtreg >> 5])).map_err(bus)?;
-        io!(self.i2c.write(self.address, &[commands::MTREG_LOW | (mtreg & 0x1F)])).map_err(bus)?;
-        self.mtreg = mtreg;
-        Ok(())
-    }
 
-    /// Read the 16-bit result register (the raw count).
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
-        Ok(u16::from_be_bytes(b))
-    }
+        /// Power on (waiting for a measurement command).
+        #[asynch(power_on_async)]
+        pub fn power_on(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::POWER_ON])).map_err(bus)
+        }
 
-    /// Read the result as an illuminance, converted for the resolution of the last
-    /// measurement started and the current measurement time register.
-    pub fn read / read_async [&mut self] () -> Result<Illuminance, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
-        Ok(illuminance(u16::from_be_bytes(b), self.resolution, self.mtreg))
+        /// Power down (stops continuous measurement; the last result stays readable).
+        #[asynch(power_down_async)]
+        pub fn power_down(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::POWER_DOWN])).map_err(bus)
+        }
+
+        /// Reset the data register to 0. The chip ignores this while powered down: call
+        /// [`power_on`](Self::power_on) first.
+        #[asynch(reset_async)]
+        pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::RESET])).map_err(bus)
+        }
+
+        /// Start continuous measurements; the first result is ready after
+        /// [`max_time_us`](Self::max_time_us), then [`read`](Self::read) returns the latest.
+        #[asynch(start_continuous_async)]
+        pub fn start_continuous(
+            &mut self,
+            resolution: Resolution,
+        ) -> Result<(), Error<I2C::Error>> {
+            let op = commands::CONTINUOUS[resolution as usize];
+            io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
+            self.resolution = resolution;
+            Ok(())
+        }
+
+        /// Start one measurement; the chip powers down once it is done. Read it with
+        /// [`read`](Self::read) after [`max_time_us`](Self::max_time_us).
+        #[asynch(start_one_time_async)]
+        pub fn start_one_time(&mut self, resolution: Resolution) -> Result<(), Error<I2C::Error>> {
+            let op = commands::ONE_TIME[resolution as usize];
+            io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
+            self.resolution = resolution;
+            Ok(())
+        }
+
+        /// Set the measurement time register (31..=254, power-on 69): sensitivity and
+        /// measurement time scale with it (`mtreg / 69`), the range inversely. Two opcodes,
+        /// high bits then low bits; it applies from the next measurement command.
+        #[asynch(set_measurement_time_async)]
+        pub fn set_measurement_time(&mut self, mtreg: u8) -> Result<(), Error<I2C::Error>> {
+            if !(MTREG_MIN..=MTREG_MAX).contains(&mtreg) {
+                return Err(Error::InvalidMeasurementTime(mtreg));
+            }
+            io!(self
+                .i2c
+                .write(self.address, &[commands::MTREG_HIGH | mtreg >> 5]))
+            .map_err(bus)?;
+            io!(self
+                .i2c
+                .write(self.address, &[commands::MTREG_LOW | (mtreg & 0x1F)]))
+            .map_err(bus)?;
+            self.mtreg = mtreg;
+            Ok(())
+        }
+
+        /// Read the 16-bit result register (the raw count).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
+            Ok(u16::from_be_bytes(b))
+        }
+
+        /// Read the result as an illuminance, converted for the resolution of the last
+        /// measurement started and the current measurement time register.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Illuminance, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
+            Ok(illuminance(
+                u16::from_be_bytes(b),
+                self.resolution,
+                self.mtreg,
+            ))
+        }
     }
-}
+});
 
 impl<I2C: I2c> Bh1750<I2C> {
     /// One measurement: start it, wait its maximum time, read it (the chip is powered

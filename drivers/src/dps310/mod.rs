@@ -401,116 +401,135 @@ fn raw24(b: &[u8]) -> i32 {
     )
 }
 
-dual_impl! {
-    impl[I2C] Dps310<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read the product and revision ID register (0Dh: REV_ID in bits 7:4, PROD_ID in
-    /// bits 3:0; 10h on the chips the datasheet describes).
-    pub fn product_id / product_id_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// The start-up without the product ID check: needs COEF_RDY, reads
-    /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
-    /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
-    /// CFG_REG).
-    pub fn read_calibration / read_calibration_async [&mut self] () -> Result<Calibration, Error<I2C::Error>> {
-        let mut s = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
-        if s[0] & COEF_RDY == 0 {
-            return Err(Error::NotReady);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Dps310<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the product and revision ID register (0Dh: REV_ID in bits 7:4, PROD_ID in
+        /// bits 3:0; 10h on the chips the datasheet describes).
+        #[asynch(product_id_async)]
+        pub fn product_id(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
+            Ok(b[0])
         }
-        let mut r = [0; 18];
-        io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
-        let mut src = [0];
-        io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
-        let cal = Calibration::from_registers(&r);
-        self.cal = Some(cal);
-        self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
-        let (prs, tmp) = self.cfg_bytes();
-        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-        let mut c = [0];
-        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
-        Ok(cal)
-    }
 
-    /// Write the oversampling and rates (PRS_CFG, TMP_CFG) and the matching result shifts
-    /// (CFG_REG, read-modify-write).
-    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
-        self.config = config;
-        let (prs, tmp) = self.cfg_bytes();
-        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-        let mut c = [0];
-        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
-        Ok(())
-    }
-
-    /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
-    /// MEAS_CTRL (bits 2:0).
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
-    /// (its status bits are read-only on the chip, so writing them back changes nothing).
-    pub fn set_mode / set_mode_async [&mut self] (mode: Mode) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        io!(self.i2c.write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
-        Ok(())
-    }
-
-    /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
-    pub fn ready / ready_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
-    }
-
-    /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
-    pub fn read_raw_temperature / read_raw_temperature_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
-        let mut b = [0; 3];
-        io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
-        Ok(raw24(&b))
-    }
-
-    /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
-    pub fn read_raw_pressure / read_raw_pressure_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
-        let mut b = [0; 3];
-        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
-        Ok(raw24(&b))
-    }
-
-    /// Read both results in one burst (00h..05h) and compensate them (background mode,
-    /// or after both command measurements).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        if self.cal.is_none() {
-            return Err(Error::NotInitialized);
+        /// The start-up without the product ID check: needs COEF_RDY, reads
+        /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
+        /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
+        /// CFG_REG).
+        #[asynch(read_calibration_async)]
+        pub fn read_calibration(&mut self) -> Result<Calibration, Error<I2C::Error>> {
+            let mut s = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
+            if s[0] & COEF_RDY == 0 {
+                return Err(Error::NotReady);
+            }
+            let mut r = [0; 18];
+            io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
+            let mut src = [0];
+            io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+            let cal = Calibration::from_registers(&r);
+            self.cal = Some(cal);
+            self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
+            let (prs, tmp) = self.cfg_bytes();
+            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+            let mut c = [0];
+            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+            io!(self.i2c.write(
+                self.address,
+                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
+            ))?;
+            Ok(cal)
         }
-        let mut b = [0; 6];
-        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
-        let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
-        self.compensate(t, p)
-    }
 
-    /// Soft reset (SOFT_RST = 1001 in 0Ch): the configuration returns to its defaults and
-    /// the coefficients must be read again once COEF_RDY is set.
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[RESET, SOFT_RST]))?;
-        self.cal = None;
-        self.config = Config::default();
-        Ok(())
+        /// Write the oversampling and rates (PRS_CFG, TMP_CFG) and the matching result shifts
+        /// (CFG_REG, read-modify-write).
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
+            self.config = config;
+            let (prs, tmp) = self.cfg_bytes();
+            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+            let mut c = [0];
+            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+            io!(self.i2c.write(
+                self.address,
+                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
+            ))?;
+            Ok(())
+        }
+
+        /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
+        /// MEAS_CTRL (bits 2:0).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            Ok(b[0])
+        }
+
+        /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
+        /// (its status bits are read-only on the chip, so writing them back changes nothing).
+        #[asynch(set_mode_async)]
+        pub fn set_mode(&mut self, mode: Mode) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            io!(self
+                .i2c
+                .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+            Ok(())
+        }
+
+        /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
+        #[asynch(ready_async)]
+        pub fn ready(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
+        }
+
+        /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
+        #[asynch(read_raw_temperature_async)]
+        pub fn read_raw_temperature(&mut self) -> Result<i32, Error<I2C::Error>> {
+            let mut b = [0; 3];
+            io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
+            Ok(raw24(&b))
+        }
+
+        /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
+        #[asynch(read_raw_pressure_async)]
+        pub fn read_raw_pressure(&mut self) -> Result<i32, Error<I2C::Error>> {
+            let mut b = [0; 3];
+            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            Ok(raw24(&b))
+        }
+
+        /// Read both results in one burst (00h..05h) and compensate them (background mode,
+        /// or after both command measurements).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            if self.cal.is_none() {
+                return Err(Error::NotInitialized);
+            }
+            let mut b = [0; 6];
+            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
+            self.compensate(t, p)
+        }
+
+        /// Soft reset (SOFT_RST = 1001 in 0Ch): the configuration returns to its defaults and
+        /// the coefficients must be read again once COEF_RDY is set.
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[RESET, SOFT_RST]))?;
+            self.cal = None;
+            self.config = Config::default();
+            Ok(())
+        }
     }
-}
+});
 
 macro_rules! measure_body {
     ($self:ident, $delay:ident, $($aw:tt)*) => {{

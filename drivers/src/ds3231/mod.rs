@@ -383,163 +383,196 @@ impl<I2C> Ds3231<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ds3231<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ds3231<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
+        #[asynch(datetime_async)]
+        pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
+            let mut r = [0; 7];
+            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
+        }
 
-    /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
-    pub fn datetime / datetime_async [&mut self] () -> Result<DateTime, Error<I2C::Error>> {
-        let mut r = [0; 7];
-        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
-        DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
-    }
-
-    /// Set the date and time (24-hour mode); writing the seconds restarts the
-    /// one-second countdown.
-    pub fn set_datetime / set_datetime_async [&mut self] (dt: &DateTime) -> Result<(), Error<I2C::Error>> {
-        let dt = DateTime::new(dt.year, dt.month, dt.day, dt.weekday, dt.hour, dt.minute, dt.second)
+        /// Set the date and time (24-hour mode); writing the seconds restarts the
+        /// one-second countdown.
+        #[asynch(set_datetime_async)]
+        pub fn set_datetime(&mut self, dt: &DateTime) -> Result<(), Error<I2C::Error>> {
+            let dt = DateTime::new(
+                dt.year, dt.month, dt.day, dt.weekday, dt.hour, dt.minute, dt.second,
+            )
             .ok_or(Error::InvalidInput)?;
-        let r = dt.to_registers();
-        io!(self.i2c.write(ADDRESS, &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]))?;
-        Ok(())
-    }
-
-    /// Program alarm 1 (its interrupt enable is separate).
-    pub fn set_alarm1 / set_alarm1_async [&mut self] (alarm: Alarm1) -> Result<(), Error<I2C::Error>> {
-        let r = encode_alarm1(&alarm).ok_or(Error::InvalidInput)?;
-        io!(self.i2c.write(ADDRESS, &[ALARM1, r[0], r[1], r[2], r[3]]))?;
-        Ok(())
-    }
-
-    /// Program alarm 2.
-    pub fn set_alarm2 / set_alarm2_async [&mut self] (alarm: Alarm2) -> Result<(), Error<I2C::Error>> {
-        let r = encode_alarm2(&alarm).ok_or(Error::InvalidInput)?;
-        io!(self.i2c.write(ADDRESS, &[ALARM2, r[0], r[1], r[2]]))?;
-        Ok(())
-    }
-
-    /// Read the control register.
-    pub fn control / control_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Read the status register.
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
-    /// interrupts; the pin goes low while an enabled alarm's flag is set.
-    pub fn set_alarm_interrupts / set_alarm_interrupts_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
-        if alarm1 {
-            c |= A1IE;
+            let r = dt.to_registers();
+            io!(self.i2c.write(
+                ADDRESS,
+                &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+            ))?;
+            Ok(())
         }
-        if alarm2 {
-            c |= A2IE;
+
+        /// Program alarm 1 (its interrupt enable is separate).
+        #[asynch(set_alarm1_async)]
+        pub fn set_alarm1(&mut self, alarm: Alarm1) -> Result<(), Error<I2C::Error>> {
+            let r = encode_alarm1(&alarm).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(ADDRESS, &[ALARM1, r[0], r[1], r[2], r[3]]))?;
+            Ok(())
         }
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
 
-    /// Read the (alarm 1, alarm 2) flags.
-    pub fn alarm_flags / alarm_flags_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok((b[0] & A1F != 0, b[0] & A2F != 0))
-    }
-
-    /// Clear the chosen alarm flags (releases INT); other flags are kept.
-    pub fn clear_alarm_flags / clear_alarm_flags_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        // Flags can only be written to 0; writing 1 keeps them as they are.
-        let mut s = b[0] | A1F | A2F;
-        if alarm1 {
-            s &= !A1F;
+        /// Program alarm 2.
+        #[asynch(set_alarm2_async)]
+        pub fn set_alarm2(&mut self, alarm: Alarm2) -> Result<(), Error<I2C::Error>> {
+            let r = encode_alarm2(&alarm).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(ADDRESS, &[ALARM2, r[0], r[1], r[2]]))?;
+            Ok(())
         }
-        if alarm2 {
-            s &= !A2F;
+
+        /// Read the control register.
+        #[asynch(control_async)]
+        pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0])
         }
-        io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
-        Ok(())
-    }
 
-    /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
-    /// the pin).
-    pub fn set_square_wave / set_square_wave_async [&mut self] (freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
-
-    /// Enable or disable the 32 kHz output.
-    pub fn set_32khz_output / set_32khz_output_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
-        if on {
-            s |= EN32KHZ;
+        /// Read the status register.
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok(b[0])
         }
-        io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
-        Ok(())
-    }
 
-    /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
-    /// not to be trusted until set.
-    pub fn oscillator_stopped / oscillator_stopped_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok(b[0] & OSF != 0)
-    }
-
-    /// Clear the oscillator-stop flag.
-    pub fn clear_oscillator_stopped / clear_oscillator_stopped_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        io!(self.i2c.write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
-        Ok(())
-    }
-
-    /// Read the temperature (updated every 64 s, or on demand with
-    /// [`convert_temperature`](Self::convert_temperature)).
-    pub fn temperature / temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
-        Ok(decode_temperature(b[0], b[1]))
-    }
-
-    /// Start a temperature conversion (CONV), unless one is running (BSY).
-    pub fn convert_temperature / convert_temperature_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        if b[1] & BSY != 0 || b[0] & CONV != 0 {
-            return Err(Error::Busy);
+        /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
+        /// interrupts; the pin goes low while an enabled alarm's flag is set.
+        #[asynch(set_alarm_interrupts_async)]
+        pub fn set_alarm_interrupts(
+            &mut self,
+            alarm1: bool,
+            alarm2: bool,
+        ) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
+            if alarm1 {
+                c |= A1IE;
+            }
+            if alarm2 {
+                c |= A2IE;
+            }
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
         }
-        io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] | CONV]))?;
-        Ok(())
-    }
 
-    /// Whether a commanded temperature conversion is still running (CONV reads 1).
-    pub fn is_converting / is_converting_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0] & CONV != 0)
-    }
+        /// Read the (alarm 1, alarm 2) flags.
+        #[asynch(alarm_flags_async)]
+        pub fn alarm_flags(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok((b[0] & A1F != 0, b[0] & A2F != 0))
+        }
 
-    /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
-    pub fn set_aging_offset / set_aging_offset_async [&mut self] (offset: i8) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &[AGING, offset as u8]))?;
-        Ok(())
+        /// Clear the chosen alarm flags (releases INT); other flags are kept.
+        #[asynch(clear_alarm_flags_async)]
+        pub fn clear_alarm_flags(
+            &mut self,
+            alarm1: bool,
+            alarm2: bool,
+        ) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            // Flags can only be written to 0; writing 1 keeps them as they are.
+            let mut s = b[0] | A1F | A2F;
+            if alarm1 {
+                s &= !A1F;
+            }
+            if alarm2 {
+                s &= !A2F;
+            }
+            io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
+            Ok(())
+        }
+
+        /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
+        /// the pin).
+        #[asynch(set_square_wave_async)]
+        pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
+        }
+
+        /// Enable or disable the 32 kHz output.
+        #[asynch(set_32khz_output_async)]
+        pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+            if on {
+                s |= EN32KHZ;
+            }
+            io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
+            Ok(())
+        }
+
+        /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
+        /// not to be trusted until set.
+        #[asynch(oscillator_stopped_async)]
+        pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok(b[0] & OSF != 0)
+        }
+
+        /// Clear the oscillator-stop flag.
+        #[asynch(clear_oscillator_stopped_async)]
+        pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            io!(self
+                .i2c
+                .write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
+            Ok(())
+        }
+
+        /// Read the temperature (updated every 64 s, or on demand with
+        /// [`convert_temperature`](Self::convert_temperature)).
+        #[asynch(temperature_async)]
+        pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
+            Ok(decode_temperature(b[0], b[1]))
+        }
+
+        /// Start a temperature conversion (CONV), unless one is running (BSY).
+        #[asynch(convert_temperature_async)]
+        pub fn convert_temperature(&mut self) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            if b[1] & BSY != 0 || b[0] & CONV != 0 {
+                return Err(Error::Busy);
+            }
+            io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] | CONV]))?;
+            Ok(())
+        }
+
+        /// Whether a commanded temperature conversion is still running (CONV reads 1).
+        #[asynch(is_converting_async)]
+        pub fn is_converting(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0] & CONV != 0)
+        }
+
+        /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
+        #[asynch(set_aging_offset_async)]
+        pub fn set_aging_offset(&mut self, offset: i8) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &[AGING, offset as u8]))?;
+            Ok(())
+        }
     }
-}
+});

@@ -283,115 +283,146 @@ impl<I2C> Ina219<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ina219<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Write the configuration (in a triggered mode this starts a conversion).
-    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
-        let b = config.bits().to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        Ok(())
-    }
-
-    /// Read the configuration register.
-    pub fn config_register / config_register_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b))
-    }
-
-    /// Reset all registers to their power-on values (forgets the calibration).
-    pub fn reset / reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let b = RST.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.current_lsb = None;
-        Ok(())
-    }
-
-    /// Program the calibration register for `current_lsb` and a shunt of
-    /// `shunt_micro_ohm` µΩ; the power LSB is then 20 × `current_lsb`.
-    pub fn calibrate / calibrate_async [&mut self] (current_lsb: Current, shunt_micro_ohm: u32) -> Result<(), Error<I2C::Error>> {
-        let cal = calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
-        let b = cal.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
-        self.current_lsb = Some(current_lsb);
-        Ok(())
-    }
-
-    /// Program a raw calibration value together with the current LSB it gives.
-    pub fn set_calibration_raw / set_calibration_raw_async [&mut self] (cal: u16, current_lsb: Current) -> Result<(), Error<I2C::Error>> {
-        let b = cal.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
-        self.current_lsb = Some(current_lsb);
-        Ok(())
-    }
-
-    /// Shunt voltage (10 µV LSB, signed).
-    pub fn shunt_voltage / shunt_voltage_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
-        Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
-    }
-
-    /// Bus voltage with the CNVR and OVF flags.
-    pub fn bus_voltage / bus_voltage_async [&mut self] () -> Result<BusVoltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
-        Ok(decode_bus(u16::from_be_bytes(b)))
-    }
-
-    /// Shunt voltage, then bus voltage, read; current and power computed from them with
-    /// a shunt of `shunt_micro_ohm` µΩ (0.1 Ω is 100 000), as a current shunt monitor
-    /// needs no calibration (datasheet §8.5.3). Writes nothing: the configuration and any
-    /// calibration stay as they are.
-    pub fn measure_with_shunt / measure_with_shunt_async [&mut self] (shunt_micro_ohm: u32) -> Result<ShuntMeasurement, Error<I2C::Error>> {
-        if shunt_micro_ohm == 0 {
-            return Err(Error::InvalidShunt);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ina219<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write the configuration (in a triggered mode this starts a conversion).
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
+            let b = config.bits().to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            Ok(())
         }
-        let (mut sv, mut bv) = ([0; 2], [0; 2]);
-        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut sv))?;
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
-        let shunt = Voltage(i16::from_be_bytes(sv) as i32 * 10);
-        let bus = decode_bus(u16::from_be_bytes(bv));
-        let current = shunt_current(shunt, shunt_micro_ohm).ok_or(Error::OutOfRange)?;
-        let power = power_from(bus.voltage, current).ok_or(Error::OutOfRange)?;
-        Ok(ShuntMeasurement { shunt, bus, current, power })
-    }
 
-    /// Current (signed), from the current register.
-    pub fn current / current_async [&mut self] () -> Result<Current, Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
-        Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
-    }
-
-    /// Power, from the power register (reading it clears CNVR).
-    pub fn power / power_async [&mut self] () -> Result<Power, Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
-        Ok(Power((u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32))
-    }
-
-    /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
-    pub fn measure / measure_async [&mut self] () -> Result<(Voltage, Current, Power), Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let (mut bv, mut c, mut p) = ([0; 2], [0; 2], [0; 2]);
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
-        let bus = decode_bus(u16::from_be_bytes(bv));
-        if bus.overflow {
-            return Err(Error::Overflow);
+        /// Read the configuration register.
+        #[asynch(config_register_async)]
+        pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b))
         }
-        io!(self.i2c.write_read(self.address, &[CURRENT], &mut c))?;
-        io!(self.i2c.write_read(self.address, &[POWER], &mut p))?;
-        Ok((
-            bus.voltage,
-            Current((i16::from_be_bytes(c) as i64 * lsb) as i32),
-            Power((u16::from_be_bytes(p) as i64 * 20 * lsb).min(i32::MAX as i64) as i32),
-        ))
+
+        /// Reset all registers to their power-on values (forgets the calibration).
+        #[asynch(reset_async)]
+        pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            let b = RST.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.current_lsb = None;
+            Ok(())
+        }
+
+        /// Program the calibration register for `current_lsb` and a shunt of
+        /// `shunt_micro_ohm` µΩ; the power LSB is then 20 × `current_lsb`.
+        #[asynch(calibrate_async)]
+        pub fn calibrate(
+            &mut self,
+            current_lsb: Current,
+            shunt_micro_ohm: u32,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cal =
+                calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
+            let b = cal.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            self.current_lsb = Some(current_lsb);
+            Ok(())
+        }
+
+        /// Program a raw calibration value together with the current LSB it gives.
+        #[asynch(set_calibration_raw_async)]
+        pub fn set_calibration_raw(
+            &mut self,
+            cal: u16,
+            current_lsb: Current,
+        ) -> Result<(), Error<I2C::Error>> {
+            let b = cal.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            self.current_lsb = Some(current_lsb);
+            Ok(())
+        }
+
+        /// Shunt voltage (10 µV LSB, signed).
+        #[asynch(shunt_voltage_async)]
+        pub fn shunt_voltage(&mut self) -> Result<Voltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
+            Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
+        }
+
+        /// Bus voltage with the CNVR and OVF flags.
+        #[asynch(bus_voltage_async)]
+        pub fn bus_voltage(&mut self) -> Result<BusVoltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
+            Ok(decode_bus(u16::from_be_bytes(b)))
+        }
+
+        /// Shunt voltage, then bus voltage, read; current and power computed from them with
+        /// a shunt of `shunt_micro_ohm` µΩ (0.1 Ω is 100 000), as a current shunt monitor
+        /// needs no calibration (datasheet §8.5.3). Writes nothing: the configuration and any
+        /// calibration stay as they are.
+        #[asynch(measure_with_shunt_async)]
+        pub fn measure_with_shunt(
+            &mut self,
+            shunt_micro_ohm: u32,
+        ) -> Result<ShuntMeasurement, Error<I2C::Error>> {
+            if shunt_micro_ohm == 0 {
+                return Err(Error::InvalidShunt);
+            }
+            let (mut sv, mut bv) = ([0; 2], [0; 2]);
+            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut sv))?;
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+            let shunt = Voltage(i16::from_be_bytes(sv) as i32 * 10);
+            let bus = decode_bus(u16::from_be_bytes(bv));
+            let current = shunt_current(shunt, shunt_micro_ohm).ok_or(Error::OutOfRange)?;
+            let power = power_from(bus.voltage, current).ok_or(Error::OutOfRange)?;
+            Ok(ShuntMeasurement {
+                shunt,
+                bus,
+                current,
+                power,
+            })
+        }
+
+        /// Current (signed), from the current register.
+        #[asynch(current_async)]
+        pub fn current(&mut self) -> Result<Current, Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
+            Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
+        }
+
+        /// Power, from the power register (reading it clears CNVR).
+        #[asynch(power_async)]
+        pub fn power(&mut self) -> Result<Power, Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
+            Ok(Power(
+                (u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32,
+            ))
+        }
+
+        /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
+        #[asynch(measure_async)]
+        pub fn measure(&mut self) -> Result<(Voltage, Current, Power), Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let (mut bv, mut c, mut p) = ([0; 2], [0; 2], [0; 2]);
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+            let bus = decode_bus(u16::from_be_bytes(bv));
+            if bus.overflow {
+                return Err(Error::Overflow);
+            }
+            io!(self.i2c.write_read(self.address, &[CURRENT], &mut c))?;
+            io!(self.i2c.write_read(self.address, &[POWER], &mut p))?;
+            Ok((
+                bus.voltage,
+                Current((i16::from_be_bytes(c) as i64 * lsb) as i32),
+                Power((u16::from_be_bytes(p) as i64 * 20 * lsb).min(i32::MAX as i64) as i32),
+            ))
+        }
     }
-}
+});

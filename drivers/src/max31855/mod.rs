@@ -119,36 +119,40 @@ impl<SPI> Max31855<SPI> {
     }
 }
 
-dual_impl! {
-    impl[SPI] Max31855<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
-
-    /// Read the raw 32-bit word.
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<u32, Error<SPI::Error>> {
-        let mut b = [0; 4];
-        io!(self.spi.read(&mut b))?;
-        Ok(u32::from_be_bytes(b))
-    }
-
-    /// Read both temperatures, or the faults.
-    pub fn read / read_async [&mut self] () -> Result<Reading, Error<SPI::Error>> {
-        let mut b = [0; 4];
-        io!(self.spi.read(&mut b))?;
-        decode(u32::from_be_bytes(b))
-    }
-
-    /// Read only the first 16 bits (thermocouple temperature and the fault flag),
-    /// ending the transfer early as the datasheet allows.
-    pub fn thermocouple / thermocouple_async [&mut self] () -> Result<Temperature, Error<SPI::Error>> {
-        let mut b = [0; 2];
-        io!(self.spi.read(&mut b))?;
-        let word = (u16::from_be_bytes(b) as u32) << 16;
-        if word & (1 << 16) != 0 {
-            // Fault details are in the lower half: read the whole word for them.
-            return Err(Error::Fault(Faults::default(), Temperature(0)));
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> Max31855<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Read the raw 32-bit word.
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<u32, Error<SPI::Error>> {
+            let mut b = [0; 4];
+            io!(self.spi.read(&mut b))?;
+            Ok(u32::from_be_bytes(b))
         }
-        Ok(decode_thermocouple(word))
+
+        /// Read both temperatures, or the faults.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Reading, Error<SPI::Error>> {
+            let mut b = [0; 4];
+            io!(self.spi.read(&mut b))?;
+            decode(u32::from_be_bytes(b))
+        }
+
+        /// Read only the first 16 bits (thermocouple temperature and the fault flag),
+        /// ending the transfer early as the datasheet allows.
+        #[asynch(thermocouple_async)]
+        pub fn thermocouple(&mut self) -> Result<Temperature, Error<SPI::Error>> {
+            let mut b = [0; 2];
+            io!(self.spi.read(&mut b))?;
+            let word = (u16::from_be_bytes(b) as u32) << 16;
+            if word & (1 << 16) != 0 {
+                // Fault details are in the lower half: read the whole word for them.
+                return Err(Error::Fault(Faults::default(), Temperature(0)));
+            }
+            Ok(decode_thermocouple(word))
+        }
     }
-}
+});

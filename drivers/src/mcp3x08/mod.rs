@@ -136,25 +136,28 @@ impl<SPI> Mcp3x08<SPI> {
     }
 }
 
-dual_impl! {
-    impl[SPI] Mcp3x08<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> Mcp3x08<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Convert `input` and return the code (0..1024 or 0..4096).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self, input: Input) -> Result<u16, Error<SPI::Error>> {
+            let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+            let mut rx = tx;
+            io!(self.spi.transfer_in_place(&mut rx))?;
+            Ok(result(self.variant, &rx))
+        }
 
-    /// Convert `input` and return the code (0..1024 or 0..4096).
-    pub fn read_raw / read_raw_async [&mut self] (input: Input) -> Result<u16, Error<SPI::Error>> {
-        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
-        let mut rx = tx;
-        io!(self.spi.transfer_in_place(&mut rx))?;
-        Ok(result(self.variant, &rx))
+        /// Convert `input` and return the voltage.
+        #[asynch(read_voltage_async)]
+        pub fn read_voltage(&mut self, input: Input) -> Result<Voltage, Error<SPI::Error>> {
+            let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+            let mut rx = tx;
+            io!(self.spi.transfer_in_place(&mut rx))?;
+            Ok(self.to_voltage(result(self.variant, &rx)))
+        }
     }
-
-    /// Convert `input` and return the voltage.
-    pub fn read_voltage / read_voltage_async [&mut self] (input: Input) -> Result<Voltage, Error<SPI::Error>> {
-        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
-        let mut rx = tx;
-        io!(self.spi.transfer_in_place(&mut rx))?;
-        Ok(self.to_voltage(result(self.variant, &rx)))
-    }
-}
+});

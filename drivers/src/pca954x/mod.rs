@@ -172,57 +172,67 @@ impl<I2C: ErrorType> Pca954x<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca954x<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Enable exactly the channels whose bits are set in `mask` (0 disconnects all); the
-    /// switch applies it at the STOP.
-    pub fn set_channels / set_channels_async [&mut self] (mask: u8) -> Result<(), Error<I2C::Error>> {
-        self.check_mask(mask)?;
-        self.selected = None;
-        io!(self.i2c.write(self.address, &[mask]))?;
-        self.selected = Some(mask);
-        Ok(())
-    }
-
-    /// Read the control register (the enabled channels).
-    pub fn channels / channels_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.read(self.address, &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Select one channel alone (written only if not already the selection).
-    pub fn select / select_async [&mut self] (channel: u8) -> Result<(), Error<I2C::Error>> {
-        self.check_channel(channel)?;
-        let mask = 1 << channel;
-        if self.selected != Some(mask) {
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca954x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Enable exactly the channels whose bits are set in `mask` (0 disconnects all); the
+        /// switch applies it at the STOP.
+        #[asynch(set_channels_async)]
+        pub fn set_channels(&mut self, mask: u8) -> Result<(), Error<I2C::Error>> {
+            self.check_mask(mask)?;
             self.selected = None;
             io!(self.i2c.write(self.address, &[mask]))?;
             self.selected = Some(mask);
+            Ok(())
         }
-        Ok(())
-    }
 
-    /// Select `channel`, then run `operations` on `address` behind it.
-    pub fn transaction_on / transaction_on_async [&mut self] (channel: u8, address: u8, operations: &mut [Operation<'_>]) -> Result<(), Error<I2C::Error>> {
-        if address == self.address {
-            return Err(Error::SwitchAddress);
+        /// Read the control register (the enabled channels).
+        #[asynch(channels_async)]
+        pub fn channels(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.read(self.address, &mut b))?;
+            Ok(b[0])
         }
-        self.check_channel(channel)?;
-        let mask = 1 << channel;
-        if self.selected != Some(mask) {
-            self.selected = None;
-            io!(self.i2c.write(self.address, &[mask]))?;
-            self.selected = Some(mask);
+
+        /// Select one channel alone (written only if not already the selection).
+        #[asynch(select_async)]
+        pub fn select(&mut self, channel: u8) -> Result<(), Error<I2C::Error>> {
+            self.check_channel(channel)?;
+            let mask = 1 << channel;
+            if self.selected != Some(mask) {
+                self.selected = None;
+                io!(self.i2c.write(self.address, &[mask]))?;
+                self.selected = Some(mask);
+            }
+            Ok(())
         }
-        io!(self.i2c.transaction(address, operations))?;
-        Ok(())
+
+        /// Select `channel`, then run `operations` on `address` behind it.
+        #[asynch(transaction_on_async)]
+        pub fn transaction_on(
+            &mut self,
+            channel: u8,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Error<I2C::Error>> {
+            if address == self.address {
+                return Err(Error::SwitchAddress);
+            }
+            self.check_channel(channel)?;
+            let mask = 1 << channel;
+            if self.selected != Some(mask) {
+                self.selected = None;
+                io!(self.i2c.write(self.address, &[mask]))?;
+                self.selected = Some(mask);
+            }
+            io!(self.i2c.transaction(address, operations))?;
+            Ok(())
+        }
     }
-}
+});
 
 /// One channel of a switch borrowed mutably ([`Pca954x::channel`]): an I2C bus.
 #[derive(Debug)]

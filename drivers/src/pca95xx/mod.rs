@@ -219,106 +219,147 @@ impl<I2C> Pca95xx<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca95xx<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca95xx<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write one register function (both ports of a PCA9535 in one transfer).
+        #[asynch(write_reg_async)]
+        pub fn write_reg(&mut self, function: u8, value: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = value.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self
+                .i2c
+                .write(self.address, &[self.cmd(function), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Write one register function (both ports of a PCA9535 in one transfer).
-    pub fn write_reg / write_reg_async [&mut self] (function: u8, value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(function), a, b][..n]))?;
-        Ok(())
-    }
+        /// Read one register function.
+        #[asynch(read_reg_async)]
+        pub fn read_reg(&mut self, function: u8) -> Result<u16, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(function)], &mut v[..n]))?;
+            Ok(u16::from_le_bytes(v))
+        }
 
-    /// Read one register function.
-    pub fn read_reg / read_reg_async [&mut self] (function: u8) -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(function)], &mut v[..n]))?;
-        Ok(u16::from_le_bytes(v))
-    }
+        /// Read the pin levels (with polarity inversion applied); clears the interrupt.
+        #[asynch(read_inputs_async)]
+        pub fn read_inputs(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
+            Ok(u16::from_le_bytes(v))
+        }
 
-    /// Read the pin levels (with polarity inversion applied); clears the interrupt.
-    pub fn read_inputs / read_inputs_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
-        Ok(u16::from_le_bytes(v))
-    }
+        /// The pins' directions (the configuration register, read).
+        #[asynch(directions_async)]
+        pub fn directions(&mut self) -> Result<Directions, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(CONFIG)], &mut v[..n]))?;
+            Ok(Directions {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The pins' directions (the configuration register, read).
-    pub fn directions / directions_async [&mut self] () -> Result<Directions, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(CONFIG)], &mut v[..n]))?;
-        Ok(Directions { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// The pins' levels (the input register, read: polarity inversion applied; clears
+        /// the interrupt).
+        #[asynch(inputs_async)]
+        pub fn inputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
+            Ok(Levels {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The pins' levels (the input register, read: polarity inversion applied; clears
-    /// the interrupt).
-    pub fn inputs / inputs_async [&mut self] () -> Result<Levels, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
-        Ok(Levels { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// The output latches (the output register, read: what the pins configured as
+        /// outputs drive).
+        #[asynch(outputs_async)]
+        pub fn outputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(OUTPUT)], &mut v[..n]))?;
+            Ok(Levels {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The output latches (the output register, read: what the pins configured as
-    /// outputs drive).
-    pub fn outputs / outputs_async [&mut self] () -> Result<Levels, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(OUTPUT)], &mut v[..n]))?;
-        Ok(Levels { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// Write the output latches.
+        #[asynch(write_outputs_async)]
+        pub fn write_outputs(&mut self, value: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = value.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            self.output = value;
+            Ok(())
+        }
 
-    /// Write the output latches.
-    pub fn write_outputs / write_outputs_async [&mut self] (value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
-        self.output = value;
-        Ok(())
-    }
+        /// Set one output, keeping the others as last written.
+        #[asynch(set_pin_async)]
+        pub fn set_pin(&mut self, p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
+            let m = self.pin(p)?;
+            let v = if high {
+                self.output | m
+            } else {
+                self.output & !m
+            };
+            let [a, b] = v.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            self.output = v;
+            Ok(())
+        }
 
-    /// Set one output, keeping the others as last written.
-    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
-        let m = self.pin(p)?;
-        let v = if high { self.output | m } else { self.output & !m };
-        let [a, b] = v.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
-        self.output = v;
-        Ok(())
-    }
+        /// Set the directions: bit set = input (power-on: all inputs).
+        #[asynch(set_directions_async)]
+        pub fn set_directions(&mut self, inputs: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = inputs.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Set the directions: bit set = input (power-on: all inputs).
-    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inputs.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
-        Ok(())
-    }
+        /// Invert the reading of the chosen pins.
+        #[asynch(set_polarity_async)]
+        pub fn set_polarity(&mut self, inverted: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = inverted.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self
+                .i2c
+                .write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Invert the reading of the chosen pins.
-    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inverted.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
-        Ok(())
+        /// Read one pin's level.
+        #[asynch(is_high_async)]
+        pub fn is_high(&mut self, p: u8) -> Result<bool, Error<I2C::Error>> {
+            let m = self.pin(p)?;
+            let mut b = [0];
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
+            Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
+        }
     }
-
-    /// Read one pin's level.
-    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<I2C::Error>> {
-        let m = self.pin(p)?;
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
-        Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
-    }
-}
+});
 
 impl<I2C: AsyncI2c> Pca95xx<I2C> {
     /// Wait for the INT line (open drain, active low) and read the inputs, which clears

@@ -262,202 +262,231 @@ fn check<E>(ch: u8) -> Result<u8, Error<E>> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca9685<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Write MODE1 = auto-increment + all-call, awake (the oscillator needs 500 µs
-    /// before PWM is accurate).
-    pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 = AI | ALLCALL;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// Read MODE1.
-    pub fn mode1 / mode1_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
-    pub fn is_asleep / is_asleep_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        Ok(Mode1(b[0]).sleep())
-    }
-
-    /// Enter low-power sleep (oscillator off, outputs off).
-    pub fn sleep / sleep_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 |= SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// Leave sleep (clear SLEEP; RESTART is not touched).
-    pub fn wake / wake_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 &= !SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// If MODE1 shows RESTART (PWM was running when put to sleep), write RESTART to
-    /// resume all channels; returns whether it did. Call at least 500 µs after
-    /// [`wake`](Self::wake) (datasheet §7.3.1.1).
-    pub fn restart / restart_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        if b[0] & RESTART == 0 {
-            return Ok(false);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca9685<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write MODE1 = auto-increment + all-call, awake (the oscillator needs 500 µs
+        /// before PWM is accurate).
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 = AI | ALLCALL;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
-        Ok(true)
-    }
 
-    /// Set PRE_SCALE directly; the chip must sleep for the write to take (this method
-    /// puts it to sleep and leaves it asleep: call [`wake`](Self::wake) and
-    /// [`restart`](Self::restart) afterwards).
-    pub fn set_prescale / set_prescale_async [&mut self] (prescale: u8) -> Result<(), Error<I2C::Error>> {
-        if prescale < 3 {
-            return Err(Error::InvalidFrequency);
+        /// Read MODE1.
+        #[asynch(mode1_async)]
+        pub fn mode1(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            Ok(b[0])
         }
-        self.mode1 = (self.mode1 | SLEEP) & !RESTART;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        io!(self.i2c.write(self.address, &[PRE_SCALE, prescale]))?;
-        Ok(())
-    }
 
-    /// Read PRE_SCALE.
-    pub fn prescale / prescale_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
-    /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
-    pub fn frequency / frequency_async [&mut self] () -> Result<PwmFrequency, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-        Ok(PwmFrequency::new(b[0], self.osc_hz))
-    }
-
-    /// Set a channel's on and off counts (0..=4095 each).
-    pub fn set_channel / set_channel_async [&mut self] (ch: u8, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        if on > 4095 || off > 4095 {
-            return Err(Error::InvalidValue);
+        /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
+        #[asynch(is_asleep_async)]
+        pub fn is_asleep(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            Ok(Mode1(b[0]).sleep())
         }
-        let b = channel_bytes(on, off, false, false);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
 
-    /// Set a channel fully on (no PWM).
-    pub fn set_channel_full_on / set_channel_full_on_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = channel_bytes(0, 0, true, false);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set a channel fully off.
-    pub fn set_channel_full_off / set_channel_full_off_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = channel_bytes(0, 0, false, true);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set a duty cycle in 1/4096: 0 is full off, 4096 full on, otherwise on at 0 and
-    /// off at `duty`.
-    pub fn set_duty / set_duty_async [&mut self] (ch: u8, duty: u16) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = match duty {
-            0 => channel_bytes(0, 0, false, true),
-            4096 => channel_bytes(0, 0, true, false),
-            d if d < 4096 => channel_bytes(0, d, false, false),
-            _ => return Err(Error::InvalidValue),
-        };
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set all channels at once (ALL_LED registers).
-    pub fn set_all / set_all_async [&mut self] (on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
-        if on > 4095 || off > 4095 {
-            return Err(Error::InvalidValue);
+        /// Enter low-power sleep (oscillator off, outputs off).
+        #[asynch(sleep_async)]
+        pub fn sleep(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 |= SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        let b = channel_bytes(on, off, false, false);
-        io!(self.i2c.write(self.address, &[ALL_LED_ON_L, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
 
-    /// Read a channel's (on, off) registers as 13-bit values (bit 12 = full on/off).
-    pub fn channel / channel_async [&mut self] (ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let mut b = [0; 4];
-        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
-        Ok((u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
-    }
-
-    /// A channel's output, decoded from its registers (needs auto-increment, as
-    /// [`channel`](Pca9685::channel)).
-    pub fn duty / duty_async [&mut self] (ch: u8) -> Result<Duty, Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let mut b = [0; 4];
-        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
-        Ok(Duty::from_registers(u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
-    }
-
-    /// Configure the output stage (MODE2).
-    pub fn set_output_config / set_output_config_async [&mut self] (cfg: OutputConfig) -> Result<(), Error<I2C::Error>> {
-        let mut m2 = 0;
-        if cfg.invert {
-            m2 |= INVRT;
+        /// Leave sleep (clear SLEEP; RESTART is not touched).
+        #[asynch(wake_async)]
+        pub fn wake(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 &= !SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        if cfg.change_on_ack {
-            m2 |= OCH;
-        }
-        if cfg.totem_pole {
-            m2 |= OUTDRV;
-        }
-        io!(self.i2c.write(self.address, &[MODE2, m2]))?;
-        Ok(())
-    }
 
-    /// Respond to the 7-bit all-call address `addr` (power-on 0x70), or stop responding.
-    pub fn set_all_call / set_all_call_async [&mut self] (addr: Option<u8>) -> Result<(), Error<I2C::Error>> {
-        if let Some(a) = addr {
-            io!(self.i2c.write(self.address, &[ALLCALLADR, a << 1]))?;
-            self.mode1 |= ALLCALL;
-        } else {
-            self.mode1 &= !ALLCALL;
+        /// If MODE1 shows RESTART (PWM was running when put to sleep), write RESTART to
+        /// resume all channels; returns whether it did. Call at least 500 µs after
+        /// [`wake`](Self::wake) (datasheet §7.3.1.1).
+        #[asynch(restart_async)]
+        pub fn restart(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            if b[0] & RESTART == 0 {
+                return Ok(false);
+            }
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
+            Ok(true)
         }
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
 
-    /// Software reset of every PCA9685 on the bus (SWRST to general call 0x00); call
-    /// [`init`](Self::init) afterwards.
-    pub fn software_reset / software_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(0x00, &[SWRST]))?;
-        self.mode1 = SLEEP | ALLCALL;
-        Ok(())
-    }
+        /// Set PRE_SCALE directly; the chip must sleep for the write to take (this method
+        /// puts it to sleep and leaves it asleep: call [`wake`](Self::wake) and
+        /// [`restart`](Self::restart) afterwards).
+        #[asynch(set_prescale_async)]
+        pub fn set_prescale(&mut self, prescale: u8) -> Result<(), Error<I2C::Error>> {
+            if prescale < 3 {
+                return Err(Error::InvalidFrequency);
+            }
+            self.mode1 = (self.mode1 | SLEEP) & !RESTART;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            io!(self.i2c.write(self.address, &[PRE_SCALE, prescale]))?;
+            Ok(())
+        }
 
-    /// Select the external clock on EXTCLK (sticky until reset; set while asleep).
-    pub fn use_external_clock / use_external_clock_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 |= SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        self.mode1 |= EXTCLK;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
+        /// Read PRE_SCALE.
+        #[asynch(prescale_async)]
+        pub fn prescale(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+            Ok(b[0])
+        }
+
+        /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
+        /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
+        #[asynch(frequency_async)]
+        pub fn frequency(&mut self) -> Result<PwmFrequency, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+            Ok(PwmFrequency::new(b[0], self.osc_hz))
+        }
+
+        /// Set a channel's on and off counts (0..=4095 each).
+        #[asynch(set_channel_async)]
+        pub fn set_channel(&mut self, ch: u8, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            if on > 4095 || off > 4095 {
+                return Err(Error::InvalidValue);
+            }
+            let b = channel_bytes(on, off, false, false);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set a channel fully on (no PWM).
+        #[asynch(set_channel_full_on_async)]
+        pub fn set_channel_full_on(&mut self, ch: u8) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = channel_bytes(0, 0, true, false);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set a channel fully off.
+        #[asynch(set_channel_full_off_async)]
+        pub fn set_channel_full_off(&mut self, ch: u8) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = channel_bytes(0, 0, false, true);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set a duty cycle in 1/4096: 0 is full off, 4096 full on, otherwise on at 0 and
+        /// off at `duty`.
+        #[asynch(set_duty_async)]
+        pub fn set_duty(&mut self, ch: u8, duty: u16) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = match duty {
+                0 => channel_bytes(0, 0, false, true),
+                4096 => channel_bytes(0, 0, true, false),
+                d if d < 4096 => channel_bytes(0, d, false, false),
+                _ => return Err(Error::InvalidValue),
+            };
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set all channels at once (ALL_LED registers).
+        #[asynch(set_all_async)]
+        pub fn set_all(&mut self, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+            if on > 4095 || off > 4095 {
+                return Err(Error::InvalidValue);
+            }
+            let b = channel_bytes(on, off, false, false);
+            io!(self
+                .i2c
+                .write(self.address, &[ALL_LED_ON_L, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Read a channel's (on, off) registers as 13-bit values (bit 12 = full on/off).
+        #[asynch(channel_async)]
+        pub fn channel(&mut self, ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let mut b = [0; 4];
+            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            Ok((
+                u16::from_le_bytes([b[0], b[1]]),
+                u16::from_le_bytes([b[2], b[3]]),
+            ))
+        }
+
+        /// A channel's output, decoded from its registers (needs auto-increment, as
+        /// [`channel`](Pca9685::channel)).
+        #[asynch(duty_async)]
+        pub fn duty(&mut self, ch: u8) -> Result<Duty, Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let mut b = [0; 4];
+            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            Ok(Duty::from_registers(
+                u16::from_le_bytes([b[0], b[1]]),
+                u16::from_le_bytes([b[2], b[3]]),
+            ))
+        }
+
+        /// Configure the output stage (MODE2).
+        #[asynch(set_output_config_async)]
+        pub fn set_output_config(&mut self, cfg: OutputConfig) -> Result<(), Error<I2C::Error>> {
+            let mut m2 = 0;
+            if cfg.invert {
+                m2 |= INVRT;
+            }
+            if cfg.change_on_ack {
+                m2 |= OCH;
+            }
+            if cfg.totem_pole {
+                m2 |= OUTDRV;
+            }
+            io!(self.i2c.write(self.address, &[MODE2, m2]))?;
+            Ok(())
+        }
+
+        /// Respond to the 7-bit all-call address `addr` (power-on 0x70), or stop responding.
+        #[asynch(set_all_call_async)]
+        pub fn set_all_call(&mut self, addr: Option<u8>) -> Result<(), Error<I2C::Error>> {
+            if let Some(a) = addr {
+                io!(self.i2c.write(self.address, &[ALLCALLADR, a << 1]))?;
+                self.mode1 |= ALLCALL;
+            } else {
+                self.mode1 &= !ALLCALL;
+            }
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
+        }
+
+        /// Software reset of every PCA9685 on the bus (SWRST to general call 0x00); call
+        /// [`init`](Self::init) afterwards.
+        #[asynch(software_reset_async)]
+        pub fn software_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(0x00, &[SWRST]))?;
+            self.mode1 = SLEEP | ALLCALL;
+            Ok(())
+        }
+
+        /// Select the external clock on EXTCLK (sticky until reset; set while asleep).
+        #[asynch(use_external_clock_async)]
+        pub fn use_external_clock(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 |= SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            self.mode1 |= EXTCLK;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
+        }
     }
-}
+});
 
 impl<I2C: I2c> Pca9685<I2C> {
     /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.

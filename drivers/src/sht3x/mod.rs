@@ -210,117 +210,161 @@ fn not_ready<E: embedded_hal::i2c::Error>(e: E) -> Error<E> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Sht3x<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Sht3x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send a 16-bit command.
+        #[asynch(command_async)]
+        pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Send a 16-bit command.
-    pub fn command / command_async [&mut self] (cmd: u16) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Start a single-shot measurement without clock stretching; read it with
+        /// [`read_measurement`](Self::read_measurement) after
+        /// [`Repeatability::max_duration_us`].
+        #[asynch(start_single_shot_async)]
+        pub fn start_single_shot(&mut self, r: Repeatability) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::SINGLE_NO_STRETCH[r as usize];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start a single-shot measurement without clock stretching; read it with
-    /// [`read_measurement`](Self::read_measurement) after
-    /// [`Repeatability::max_duration_us`].
-    pub fn start_single_shot / start_single_shot_async [&mut self] (r: Repeatability) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::SINGLE_NO_STRETCH[r as usize];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
+        /// the read header because it is still measuring).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+            decode(&d)
+        }
 
-    /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
-    /// the read header because it is still measuring).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
-        decode(&d)
-    }
+        /// Single shot with clock stretching: the sensor holds SCL low until done (the bus
+        /// adapter must allow it, and its timeout must exceed the measurement duration).
+        #[asynch(measure_stretching_async)]
+        pub fn measure_stretching(
+            &mut self,
+            r: Repeatability,
+        ) -> Result<Measurement, Error<I2C::Error>> {
+            let cmd = commands::SINGLE_STRETCH[r as usize];
+            let mut d = [0; 6];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
+            decode(&d)
+        }
 
-    /// Single shot with clock stretching: the sensor holds SCL low until done (the bus
-    /// adapter must allow it, and its timeout must exceed the measurement duration).
-    pub fn measure_stretching / measure_stretching_async [&mut self] (r: Repeatability) -> Result<Measurement, Error<I2C::Error>> {
-        let cmd = commands::SINGLE_STRETCH[r as usize];
-        let mut d = [0; 6];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
-        decode(&d)
-    }
+        /// Start periodic measurements.
+        #[asynch(start_periodic_async)]
+        pub fn start_periodic(
+            &mut self,
+            rate: Rate,
+            r: Repeatability,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::PERIODIC[rate as usize][r as usize];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start periodic measurements.
-    pub fn start_periodic / start_periodic_async [&mut self] (rate: Rate, r: Repeatability) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::PERIODIC[rate as usize][r as usize];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Start accelerated response time mode (periodic at 4 Hz).
+        #[asynch(start_art_async)]
+        pub fn start_art(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start accelerated response time mode (periodic at 4 Hz).
-    pub fn start_art / start_art_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
-    }
+        /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
+        /// the last fetch).
+        #[asynch(fetch_async)]
+        pub fn fetch(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self
+                .i2c
+                .write(self.address, &commands::FETCH_DATA.to_be_bytes()))
+            .map_err(bus)?;
+            io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+            decode(&d)
+        }
 
-    /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
-    /// the last fetch).
-    pub fn fetch / fetch_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.write(self.address, &commands::FETCH_DATA.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
-        decode(&d)
-    }
+        /// Stop periodic measurements (break command).
+        #[asynch(stop_periodic_async)]
+        pub fn stop_periodic(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
+        }
 
-    /// Stop periodic measurements (break command).
-    pub fn stop_periodic / stop_periodic_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
-    }
+        /// Switch the heater on or off.
+        #[asynch(set_heater_async)]
+        pub fn set_heater(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
+            let cmd = if on {
+                commands::HEATER_ENABLE
+            } else {
+                commands::HEATER_DISABLE
+            };
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Switch the heater on or off.
-    pub fn set_heater / set_heater_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
-        let cmd = if on { commands::HEATER_ENABLE } else { commands::HEATER_DISABLE };
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Read the status register (CRC checked).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<Status, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            io!(self
+                .i2c
+                .write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d))
+            .map_err(bus)?;
+            Ok(Status(checked_word(&d)?))
+        }
 
-    /// Read the status register (CRC checked).
-    pub fn status / status_async [&mut self] () -> Result<Status, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        io!(self.i2c.write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d)).map_err(bus)?;
-        Ok(Status(checked_word(&d)?))
-    }
+        /// Clear the status flags.
+        #[asynch(clear_status_async)]
+        pub fn clear_status(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self
+                .i2c
+                .write(self.address, &commands::CLEAR_STATUS.to_be_bytes()))
+            .map_err(bus)
+        }
 
-    /// Clear the status flags.
-    pub fn clear_status / clear_status_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::CLEAR_STATUS.to_be_bytes())).map_err(bus)
-    }
+        /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
+        /// sensor flags a wrong CRC in status bit 0 ([`Status::write_crc_failed`]).
+        #[asynch(set_alert_limit_async)]
+        pub fn set_alert_limit(
+            &mut self,
+            limit: AlertLimit,
+            t: Temperature,
+            h: Humidity,
+        ) -> Result<(), Error<I2C::Error>> {
+            let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
+            let w = encode_limit(t, h).to_be_bytes();
+            let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
+            io!(self.i2c.write(self.address, &frame)).map_err(bus)
+        }
 
-    /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
-    /// sensor flags a wrong CRC in status bit 0 ([`Status::write_crc_failed`]).
-    pub fn set_alert_limit / set_alert_limit_async [&mut self] (limit: AlertLimit, t: Temperature, h: Humidity) -> Result<(), Error<I2C::Error>> {
-        let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
-        let w = encode_limit(t, h).to_be_bytes();
-        let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
-        io!(self.i2c.write(self.address, &frame)).map_err(bus)
-    }
+        /// Read an alert limit's raw word (CRC checked).
+        #[asynch(alert_limit_raw_async)]
+        pub fn alert_limit_raw(&mut self, limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            checked_word(&d)
+        }
 
-    /// Read an alert limit's raw word (CRC checked).
-    pub fn alert_limit_raw / alert_limit_raw_async [&mut self] (limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
-        checked_word(&d)
-    }
+        /// Read an alert limit as the temperature and humidity it stands for
+        /// ([`decode_limit`]; CRC checked).
+        #[asynch(alert_limit_async)]
+        pub fn alert_limit(&mut self, limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            Ok(decode_limit(checked_word(&d)?))
+        }
 
-    /// Read an alert limit as the temperature and humidity it stands for
-    /// ([`decode_limit`]; CRC checked).
-    pub fn alert_limit / alert_limit_async [&mut self] (limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
-        Ok(decode_limit(checked_word(&d)?))
+        /// Soft reset.
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self
+                .i2c
+                .write(self.address, &commands::SOFT_RESET.to_be_bytes()))
+            .map_err(bus)
+        }
     }
-
-    /// Soft reset.
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
-    }
-}
+});
 
 impl<I2C: I2c> Sht3x<I2C> {
     /// Single shot without clock stretching: start, wait the maximum duration, read.

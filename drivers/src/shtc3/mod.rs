@@ -177,72 +177,93 @@ impl<I2C> Shtc3<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Shtc3<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Shtc3<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send a 16-bit command.
+        #[asynch(command_async)]
+        pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Send a 16-bit command.
-    pub fn command / command_async [&mut self] (cmd: u16) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Leave sleep mode; the sensor takes up to [`WAKEUP_TIME_US`] before the next
+        /// command.
+        #[asynch(wakeup_async)]
+        pub fn wakeup(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(bus)
+        }
 
-    /// Leave sleep mode; the sensor takes up to [`WAKEUP_TIME_US`] before the next
-    /// command.
-    pub fn wakeup / wakeup_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(bus)
-    }
+        /// Enter sleep mode.
+        #[asynch(sleep_async)]
+        pub fn sleep(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(bus)
+        }
 
-    /// Enter sleep mode.
-    pub fn sleep / sleep_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(bus)
-    }
+        /// Soft reset (the sensor ends idle after up to [`WAKEUP_TIME_US`]).
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
+        }
 
-    /// Soft reset (the sensor ends idle after up to [`WAKEUP_TIME_US`]).
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
-    }
+        /// Read the ID register (CRC checked) and check the SHTC3's bits: the value, or
+        /// [`Error::WrongId`] with the value when the bits do not match.
+        #[asynch(read_id_async)]
+        pub fn read_id(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            let id = word(&d)?;
+            if is_shtc3_id(id) {
+                Ok(id)
+            } else {
+                Err(Error::WrongId(id))
+            }
+        }
 
-    /// Read the ID register (CRC checked) and check the SHTC3's bits: the value, or
-    /// [`Error::WrongId`] with the value when the bits do not match.
-    pub fn read_id / read_id_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
-        let id = word(&d)?;
-        if is_shtc3_id(id) { Ok(id) } else { Err(Error::WrongId(id)) }
-    }
+        /// Start a measurement without clock stretching; read it with
+        /// [`read_measurement`](Self::read_measurement) after
+        /// [`PowerMode::max_duration_us`].
+        #[asynch(start_measurement_async)]
+        pub fn start_measurement(
+            &mut self,
+            mode: PowerMode,
+            order: Order,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::MEASURE_NO_STRETCH[mode as usize][order as usize];
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            self.order = order;
+            Ok(())
+        }
 
-    /// Start a measurement without clock stretching; read it with
-    /// [`read_measurement`](Self::read_measurement) after
-    /// [`PowerMode::max_duration_us`].
-    pub fn start_measurement / start_measurement_async [&mut self] (mode: PowerMode, order: Order) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::MEASURE_NO_STRETCH[mode as usize][order as usize];
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
-        self.order = order;
-        Ok(())
-    }
+        /// Read a finished measurement ([`Error::NotReady`] if the sensor NACKs the read
+        /// header because it is still measuring).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(not_ready)?;
+            decode(&d, self.order)
+        }
 
-    /// Read a finished measurement ([`Error::NotReady`] if the sensor NACKs the read
-    /// header because it is still measuring).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(not_ready)?;
-        decode(&d, self.order)
+        /// Measure with clock stretching: the sensor holds SCL low until done (the bus
+        /// adapter must allow it, and its timeout must exceed the measurement duration).
+        #[asynch(measure_stretching_async)]
+        pub fn measure_stretching(
+            &mut self,
+            mode: PowerMode,
+            order: Order,
+        ) -> Result<Measurement, Error<I2C::Error>> {
+            let cmd = commands::MEASURE_STRETCH[mode as usize][order as usize];
+            let mut d = [0; 6];
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            self.order = order;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            decode(&d, order)
+        }
     }
-
-    /// Measure with clock stretching: the sensor holds SCL low until done (the bus
-    /// adapter must allow it, and its timeout must exceed the measurement duration).
-    pub fn measure_stretching / measure_stretching_async [&mut self] (mode: PowerMode, order: Order) -> Result<Measurement, Error<I2C::Error>> {
-        let cmd = commands::MEASURE_STRETCH[mode as usize][order as usize];
-        let mut d = [0; 6];
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
-        self.order = order;
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
-        decode(&d, order)
-    }
-}
+});
 
 impl<I2C: I2c> Shtc3<I2C> {
     /// Measure without clock stretching (temperature first): start, wait the maximum

@@ -219,145 +219,199 @@ pub fn page_chunk(addr: u32, len: usize) -> usize {
     ((PAGE_SIZE - addr % PAGE_SIZE) as usize).min(len)
 }
 
-dual_impl! {
-    impl[SPI] W25q<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
-
-    /// Read the JEDEC ID (9Fh).
-    pub fn jedec_id / jedec_id_async [&mut self] () -> Result<JedecId, Error<SPI::Error>> {
-        let mut id = [0; 3];
-        io!(self.spi.transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
-        Ok(JedecId { manufacturer: id[0], memory_type: id[1], capacity: id[2] })
-    }
-
-    /// Read the JEDEC ID and take the capacity from it. A chip still busy with a program
-    /// or erase (after an error part-way through one) ignores the instruction and the ID
-    /// reads FFh ([`Error::UnsupportedId`]): [`wait_idle`](Self::wait_idle) first.
-    pub fn init / init_async [&mut self] () -> Result<JedecId, Error<SPI::Error>> {
-        let mut id = [0; 3];
-        io!(self.spi.transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
-        let id = JedecId { manufacturer: id[0], memory_type: id[1], capacity: id[2] };
-        self.capacity = id.capacity_bytes().ok_or(Error::UnsupportedId(id))?;
-        Ok(id)
-    }
-
-    /// Read status register 1 (05h).
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        Ok(s[0])
-    }
-
-    /// Read status register 2 (35h).
-    pub fn status2 / status2_async [&mut self] () -> Result<u8, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
-        Ok(s[0])
-    }
-
-    /// Whether an erase or program is in progress (BUSY).
-    pub fn is_busy / is_busy_async [&mut self] () -> Result<bool, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        Ok(s[0] & BUSY != 0)
-    }
-
-    /// Write Enable (06h), then check that WEL reads 1.
-    pub fn write_enable / write_enable_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> W25q<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Read the JEDEC ID (9Fh).
+        #[asynch(jedec_id_async)]
+        pub fn jedec_id(&mut self) -> Result<JedecId, Error<SPI::Error>> {
+            let mut id = [0; 3];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
+            Ok(JedecId {
+                manufacturer: id[0],
+                memory_type: id[1],
+                capacity: id[2],
+            })
         }
-        Ok(())
-    }
 
-    /// Write Disable (04h).
-    pub fn write_disable / write_disable_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_DISABLE]))?;
-        Ok(())
-    }
-
-    /// Read Data (03h): `buf.len()` bytes from `addr`, in one transaction.
-    pub fn read / read_async [&mut self] (addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, buf.len())?;
-        io!(self.spi.transaction(&mut [Operation::Write(&cmd_addr(READ_DATA, addr)), Operation::Read(buf)]))?;
-        Ok(())
-    }
-
-    /// Fast Read (0Bh: the address, then one dummy byte — 8 clocks — before the data).
-    pub fn fast_read / fast_read_async [&mut self] (addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, buf.len())?;
-        let c = cmd_addr(FAST_READ, addr);
-        io!(self.spi.transaction(&mut [Operation::Write(&[c[0], c[1], c[2], c[3], 0]), Operation::Read(buf)]))?;
-        Ok(())
-    }
-
-    /// Write Enable, then Page Program (02h) `data` at `addr`, which must stay inside one
-    /// 256-byte page (else [`Error::OutOfRange`]); does not wait for the end of the cycle
-    /// (see [`program`](Self::program)).
-    pub fn start_page_program / start_page_program_async [&mut self] (addr: u32, data: &[u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        if data.is_empty() {
-            return Ok(());
+        /// Read the JEDEC ID and take the capacity from it. A chip still busy with a program
+        /// or erase (after an error part-way through one) ignores the instruction and the ID
+        /// reads FFh ([`Error::UnsupportedId`]): [`wait_idle`](Self::wait_idle) first.
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<JedecId, Error<SPI::Error>> {
+            let mut id = [0; 3];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
+            let id = JedecId {
+                manufacturer: id[0],
+                memory_type: id[1],
+                capacity: id[2],
+            };
+            self.capacity = id.capacity_bytes().ok_or(Error::UnsupportedId(id))?;
+            Ok(id)
         }
-        if page_chunk(addr, data.len()) != data.len() {
-            return Err(Error::OutOfRange);
-        }
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
-        }
-        io!(self.spi.transaction(&mut [Operation::Write(&cmd_addr(PAGE_PROGRAM, addr)), Operation::Write(data)]))?;
-        Ok(())
-    }
 
-    /// Write Enable, then erase the sector or block at `addr` (aligned to its size); does
-    /// not wait.
-    pub fn start_erase / start_erase_async [&mut self] (size: EraseSize, addr: u32) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, size.bytes() as usize)?;
-        if addr % size.bytes() != 0 {
-            return Err(Error::Misaligned);
+        /// Read status register 1 (05h).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            Ok(s[0])
         }
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
+
+        /// Read status register 2 (35h).
+        #[asynch(status2_async)]
+        pub fn status2(&mut self) -> Result<u8, Error<SPI::Error>> {
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
+            Ok(s[0])
         }
-        io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
-        Ok(())
-    }
 
-    /// Write Enable, then Chip Erase (C7h); does not wait.
-    pub fn start_chip_erase / start_chip_erase_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
+        /// Whether an erase or program is in progress (BUSY).
+        #[asynch(is_busy_async)]
+        pub fn is_busy(&mut self) -> Result<bool, Error<SPI::Error>> {
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            Ok(s[0] & BUSY != 0)
         }
-        io!(self.spi.write(&[CHIP_ERASE]))?;
-        Ok(())
-    }
 
-    /// Power-down (B9h): only Release Power-down is obeyed until then.
-    pub fn power_down / power_down_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[POWER_DOWN]))?;
-        Ok(())
-    }
+        /// Write Enable (06h), then check that WEL reads 1.
+        #[asynch(write_enable_async)]
+        pub fn write_enable(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            Ok(())
+        }
 
-    /// Release Power-down (ABh); the chip needs tRES1 (3 µs) before the next instruction.
-    pub fn release_power_down / release_power_down_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[RELEASE_POWER_DOWN]))?;
-        Ok(())
+        /// Write Disable (04h).
+        #[asynch(write_disable_async)]
+        pub fn write_disable(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_DISABLE]))?;
+            Ok(())
+        }
+
+        /// Read Data (03h): `buf.len()` bytes from `addr`, in one transaction.
+        #[asynch(read_async)]
+        pub fn read(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, buf.len())?;
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&cmd_addr(READ_DATA, addr)),
+                Operation::Read(buf)
+            ]))?;
+            Ok(())
+        }
+
+        /// Fast Read (0Bh: the address, then one dummy byte — 8 clocks — before the data).
+        #[asynch(fast_read_async)]
+        pub fn fast_read(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, buf.len())?;
+            let c = cmd_addr(FAST_READ, addr);
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&[c[0], c[1], c[2], c[3], 0]),
+                Operation::Read(buf)
+            ]))?;
+            Ok(())
+        }
+
+        /// Write Enable, then Page Program (02h) `data` at `addr`, which must stay inside one
+        /// 256-byte page (else [`Error::OutOfRange`]); does not wait for the end of the cycle
+        /// (see [`program`](Self::program)).
+        #[asynch(start_page_program_async)]
+        pub fn start_page_program(
+            &mut self,
+            addr: u32,
+            data: &[u8],
+        ) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, data.len())?;
+            if data.is_empty() {
+                return Ok(());
+            }
+            if page_chunk(addr, data.len()) != data.len() {
+                return Err(Error::OutOfRange);
+            }
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&cmd_addr(PAGE_PROGRAM, addr)),
+                Operation::Write(data)
+            ]))?;
+            Ok(())
+        }
+
+        /// Write Enable, then erase the sector or block at `addr` (aligned to its size); does
+        /// not wait.
+        #[asynch(start_erase_async)]
+        pub fn start_erase(&mut self, size: EraseSize, addr: u32) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, size.bytes() as usize)?;
+            if addr % size.bytes() != 0 {
+                return Err(Error::Misaligned);
+            }
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
+            Ok(())
+        }
+
+        /// Write Enable, then Chip Erase (C7h); does not wait.
+        #[asynch(start_chip_erase_async)]
+        pub fn start_chip_erase(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.write(&[CHIP_ERASE]))?;
+            Ok(())
+        }
+
+        /// Power-down (B9h): only Release Power-down is obeyed until then.
+        #[asynch(power_down_async)]
+        pub fn power_down(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[POWER_DOWN]))?;
+            Ok(())
+        }
+
+        /// Release Power-down (ABh); the chip needs tRES1 (3 µs) before the next instruction.
+        #[asynch(release_power_down_async)]
+        pub fn release_power_down(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[RELEASE_POWER_DOWN]))?;
+            Ok(())
+        }
     }
-}
+});
 
 /// The waiting operations, written once for both APIs (`$($aw)*` is empty or `.await`).
 macro_rules! wait_idle_body {
