@@ -441,46 +441,36 @@ dual_impl!({
     }
 });
 
-impl<I2C: I2c> Ads1x1x<I2C, OneShot> {
-    /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
-    /// OS every 100 µs (at most 100 times) and read the result.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        channel: Channel,
-        delay: &mut D,
-    ) -> Result<Voltage, Error<I2C::Error>> {
-        self.start(channel)?;
-        delay.delay_us(self.conversion_time_us());
-        for _ in 0..100 {
-            if self.is_ready()? {
-                let raw = self.read_raw()?;
-                return Ok(self.to_voltage(raw));
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, OneShot>
+    where
+        I2C: I2c,
+    {
+        /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
+        /// OS every 100 µs (at most 100 times) and read the result.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            channel: Channel,
+            delay: &mut D,
+        ) -> Result<Voltage, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start / start_async(channel))?;
+            io!(delay.delay_us(self.conversion_time_us()));
+            for _ in 0..100 {
+                if call!(self.is_ready / is_ready_async())? {
+                    let raw = call!(self.read_raw / read_raw_async())?;
+                    return Ok(self.to_voltage(raw));
+                }
+                io!(delay.delay_us(100));
             }
-            delay.delay_us(100);
+            Err(Error::Timeout)
         }
-        Err(Error::Timeout)
     }
-}
-
-impl<I2C: AsyncI2c> Ads1x1x<I2C, OneShot> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        channel: Channel,
-        delay: &mut D,
-    ) -> Result<Voltage, Error<I2C::Error>> {
-        self.start_async(channel).await?;
-        delay.delay_us(self.conversion_time_us()).await;
-        for _ in 0..100 {
-            if self.is_ready_async().await? {
-                let raw = self.read_raw_async().await?;
-                return Ok(self.to_voltage(raw));
-            }
-            delay.delay_us(100).await;
-        }
-        Err(Error::Timeout)
-    }
-}
+});
 
 impl<I2C> Ads1x1x<I2C, OneShot> {
     /// One conversion period plus 10 % (the internal oscillator's tolerance), in µs.

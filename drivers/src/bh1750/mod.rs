@@ -242,29 +242,26 @@ dual_impl!({
     }
 });
 
-impl<I2C: I2c> Bh1750<I2C> {
-    /// One measurement: start it, wait its maximum time, read it (the chip is powered
-    /// down after).
-    pub fn measure_one_time<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        resolution: Resolution,
-        delay: &mut D,
-    ) -> Result<Illuminance, Error<I2C::Error>> {
-        self.start_one_time(resolution)?;
-        delay.delay_us(self.max_time_us(resolution));
-        self.read()
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Bh1750<I2C>
+    where
+        I2C: I2c,
+    {
+        /// One measurement: start it, wait its maximum time, read it (the chip is powered
+        /// down after).
+        #[asynch(measure_one_time_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_one_time<D>(
+            &mut self,
+            resolution: Resolution,
+            delay: &mut D,
+        ) -> Result<Illuminance, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_one_time / start_one_time_async(resolution))?;
+            io!(delay.delay_us(self.max_time_us(resolution)));
+            call!(self.read / read_async())
+        }
     }
-}
-
-impl<I2C: AsyncI2c> Bh1750<I2C> {
-    /// Async version of [`measure_one_time`](Self::measure_one_time).
-    pub async fn measure_one_time_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        resolution: Resolution,
-        delay: &mut D,
-    ) -> Result<Illuminance, Error<I2C::Error>> {
-        self.start_one_time_async(resolution).await?;
-        delay.delay_us(self.max_time_us(resolution)).await;
-        self.read_async().await
-    }
-}
+});

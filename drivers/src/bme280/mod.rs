@@ -327,39 +327,28 @@ dual_impl!({
     }
 });
 
-impl<IF: Interface> Bme280<IF> {
-    /// Start a forced measurement, wait the datasheet's maximum measurement time, poll
-    /// `measuring` (1 ms steps, at most 100), then read it.
-    pub fn measure_forced<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<IF::Error>> {
-        self.set_mode(Mode::Forced)?;
-        delay.delay_us(self.config.max_measurement_time_us());
-        for _ in 0..100 {
-            if !self.is_measuring()? {
-                return self.read_measurement();
+dual_impl!({
+    #[asynch(IF: AsyncInterface)]
+    impl<IF> Bme280<IF>
+    where
+        IF: Interface,
+    {
+        /// Start a forced measurement, wait the datasheet's maximum measurement time, poll
+        /// `measuring` (1 ms steps, at most 100), then read it.
+        #[asynch(measure_forced_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_forced<D>(&mut self, delay: &mut D) -> Result<Measurement, Error<IF::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.set_mode / set_mode_async(Mode::Forced))?;
+            io!(delay.delay_us(self.config.max_measurement_time_us()));
+            for _ in 0..100 {
+                if !call!(self.is_measuring / is_measuring_async())? {
+                    return call!(self.read_measurement / read_measurement_async());
+                }
+                io!(delay.delay_ms(1));
             }
-            delay.delay_ms(1);
+            Err(Error::Timeout)
         }
-        Err(Error::Timeout)
     }
-}
-
-impl<IF: AsyncInterface> Bme280<IF> {
-    /// Async version of [`measure_forced`](Self::measure_forced).
-    pub async fn measure_forced_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<IF::Error>> {
-        self.set_mode_async(Mode::Forced).await?;
-        delay.delay_us(self.config.max_measurement_time_us()).await;
-        for _ in 0..100 {
-            if !self.is_measuring_async().await? {
-                return self.read_measurement_async().await;
-            }
-            delay.delay_ms(1).await;
-        }
-        Err(Error::Timeout)
-    }
-}
+});

@@ -531,82 +531,70 @@ dual_impl!({
     }
 });
 
-macro_rules! measure_body {
-    ($self:ident, $delay:ident, $($aw:tt)*) => {{
-        if $self.cal.is_none() {
-            return Err(Error::NotInitialized);
-        }
-        let mut raw = [0i32; 2];
-        for (i, (mode, os)) in [
-            (Mode::CommandTemperature, $self.config.temperature_oversampling),
-            (Mode::CommandPressure, $self.config.pressure_oversampling),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let mut b = [0];
-            $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
-            $self.i2c.write($self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8])$($aw)*?;
-            $delay.delay_us(os.measurement_time_us())$($aw)*;
-            let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
-            let mut polls = 0;
-            loop {
-                $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
-                if b[0] & flag != 0 {
-                    break;
-                }
-                polls += 1;
-                if polls * 1000 > os.measurement_time_us() + 10_000 {
-                    return Err(Error::Timeout);
-                }
-                $delay.delay_ms(1)$($aw)*;
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Dps310<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Check the product ID (PROD_ID 0 in register 0Dh, else [`Error::WrongChipId`]),
+        /// then [`read_calibration`](Self::read_calibration).
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
+            let id = call!(self.product_id / product_id_async())?;
+            if id & 0x0F != PROD_ID {
+                return Err(Error::WrongChipId(id));
             }
-            let mut r = [0; 3];
-            let at = if i == 0 { TMP_B2 } else { PSR_B2 };
-            $self.i2c.write_read($self.address, &[at], &mut r)$($aw)*?;
-            raw[i] = raw24(&r);
+            call!(self.read_calibration / read_calibration_async()).map(|_| ())
         }
-        $self.compensate(raw[0], raw[1])
-    }};
-}
 
-impl<I2C: I2c> Dps310<I2C> {
-    /// Check the product ID (PROD_ID 0 in register 0Dh, else [`Error::WrongChipId`]),
-    /// then [`read_calibration`](Self::read_calibration).
-    pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
-        let id = self.product_id()?;
-        if id & 0x0F != PROD_ID {
-            return Err(Error::WrongChipId(id));
+        /// One temperature then one pressure measurement in command mode: each waits its
+        /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
+        /// after 10 ms more).
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(&mut self, delay: &mut D) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            if self.cal.is_none() {
+                return Err(Error::NotInitialized);
+            }
+            let mut raw = [0i32; 2];
+            for (i, (mode, os)) in [
+                (
+                    Mode::CommandTemperature,
+                    self.config.temperature_oversampling,
+                ),
+                (Mode::CommandPressure, self.config.pressure_oversampling),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut b = [0];
+                io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+                io!(self
+                    .i2c
+                    .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+                io!(delay.delay_us(os.measurement_time_us()));
+                let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
+                let mut polls = 0;
+                loop {
+                    io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+                    if b[0] & flag != 0 {
+                        break;
+                    }
+                    polls += 1;
+                    if polls * 1000 > os.measurement_time_us() + 10_000 {
+                        return Err(Error::Timeout);
+                    }
+                    io!(delay.delay_ms(1));
+                }
+                let mut r = [0; 3];
+                let at = if i == 0 { TMP_B2 } else { PSR_B2 };
+                io!(self.i2c.write_read(self.address, &[at], &mut r))?;
+                raw[i] = raw24(&r);
+            }
+            self.compensate(raw[0], raw[1])
         }
-        self.read_calibration().map(|_| ())
     }
-
-    /// One temperature then one pressure measurement in command mode: each waits its
-    /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
-    /// after 10 ms more).
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        measure_body!(self, delay,)
-    }
-}
-
-impl<I2C: AsyncI2c> Dps310<I2C> {
-    /// Async version of [`init`](Self::init).
-    pub async fn init_async(&mut self) -> Result<(), Error<I2C::Error>> {
-        let id = self.product_id_async().await?;
-        if id & 0x0F != PROD_ID {
-            return Err(Error::WrongChipId(id));
-        }
-        self.read_calibration_async().await.map(|_| ())
-    }
-
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        measure_body!(self, delay, .await)
-    }
-}
+});

@@ -416,40 +416,32 @@ pub const ONE_SHOT_POLLS: u32 = 8;
 /// Interval between two polls of the OS bit, in microseconds.
 pub const ONE_SHOT_POLL_US: u32 = 5_000;
 
-impl<I2C: I2c> Tmp102<I2C> {
-    /// One-shot measurement: start a conversion in shutdown mode ([`one_shot`](Self::one_shot)),
-    /// poll the OS bit until it reads 1 ([`Error::Timeout`] after [`ONE_SHOT_POLLS`] polls),
-    /// read the temperature.
-    pub fn measure_one_shot<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        config: Tmp102Config,
-        delay: &mut D,
-    ) -> Result<Temperature, Error<I2C::Error>> {
-        self.one_shot(config)?;
-        for _ in 0..ONE_SHOT_POLLS {
-            if self.conversion_ready()? {
-                return self.temperature();
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Tmp102<I2C>
+    where
+        I2C: I2c,
+    {
+        /// One-shot measurement: start a conversion in shutdown mode ([`one_shot`](Self::one_shot)),
+        /// poll the OS bit until it reads 1 ([`Error::Timeout`] after [`ONE_SHOT_POLLS`] polls),
+        /// read the temperature.
+        #[asynch(measure_one_shot_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_one_shot<D>(
+            &mut self,
+            config: Tmp102Config,
+            delay: &mut D,
+        ) -> Result<Temperature, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.one_shot / one_shot_async(config))?;
+            for _ in 0..ONE_SHOT_POLLS {
+                if call!(self.conversion_ready / conversion_ready_async())? {
+                    return call!(self.temperature / temperature_async());
+                }
+                io!(delay.delay_us(ONE_SHOT_POLL_US));
             }
-            delay.delay_us(ONE_SHOT_POLL_US);
+            Err(Error::Timeout)
         }
-        Err(Error::Timeout)
     }
-}
-
-impl<I2C: AsyncI2c> Tmp102<I2C> {
-    /// Async version of [`measure_one_shot`](Self::measure_one_shot).
-    pub async fn measure_one_shot_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        config: Tmp102Config,
-        delay: &mut D,
-    ) -> Result<Temperature, Error<I2C::Error>> {
-        self.one_shot_async(config).await?;
-        for _ in 0..ONE_SHOT_POLLS {
-            if self.conversion_ready_async().await? {
-                return self.temperature_async().await;
-            }
-            delay.delay_us(ONE_SHOT_POLL_US).await;
-        }
-        Err(Error::Timeout)
-    }
-}
+});

@@ -488,34 +488,24 @@ dual_impl!({
     }
 });
 
-impl<I2C: I2c> Pca9685<I2C> {
-    /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.
-    pub fn set_frequency<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        hz: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<I2C::Error>> {
-        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
-        self.set_prescale(p)?;
-        self.wake()?;
-        delay.delay_us(500);
-        self.restart()?;
-        Ok(())
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca9685<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.
+        #[asynch(set_frequency_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn set_frequency<D>(&mut self, hz: u32, delay: &mut D) -> Result<(), Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
+            call!(self.set_prescale / set_prescale_async(p))?;
+            call!(self.wake / wake_async())?;
+            io!(delay.delay_us(500));
+            call!(self.restart / restart_async())?;
+            Ok(())
+        }
     }
-}
-
-impl<I2C: AsyncI2c> Pca9685<I2C> {
-    /// Async version of [`set_frequency`](Self::set_frequency).
-    pub async fn set_frequency_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        hz: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<I2C::Error>> {
-        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
-        self.set_prescale_async(p).await?;
-        self.wake_async().await?;
-        delay.delay_us(500).await;
-        self.restart_async().await?;
-        Ok(())
-    }
-}
+});

@@ -366,28 +366,25 @@ dual_impl!({
     }
 });
 
-impl<I2C: I2c> Sht3x<I2C> {
-    /// Single shot without clock stretching: start, wait the maximum duration, read.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        r: Repeatability,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_single_shot(r)?;
-        delay.delay_us(r.max_duration_us());
-        self.read_measurement()
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Sht3x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Single shot without clock stretching: start, wait the maximum duration, read.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            r: Repeatability,
+            delay: &mut D,
+        ) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_single_shot / start_single_shot_async(r))?;
+            io!(delay.delay_us(r.max_duration_us()));
+            call!(self.read_measurement / read_measurement_async())
+        }
     }
-}
-
-impl<I2C: AsyncI2c> Sht3x<I2C> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        r: Repeatability,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_single_shot_async(r).await?;
-        delay.delay_us(r.max_duration_us()).await;
-        self.read_measurement_async().await
-    }
-}
+});

@@ -265,30 +265,26 @@ dual_impl!({
     }
 });
 
-impl<I2C: I2c> Shtc3<I2C> {
-    /// Measure without clock stretching (temperature first): start, wait the maximum
-    /// duration, read.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        mode: PowerMode,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_measurement(mode, Order::TemperatureFirst)?;
-        delay.delay_us(mode.max_duration_us());
-        self.read_measurement()
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Shtc3<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Measure without clock stretching (temperature first): start, wait the maximum
+        /// duration, read.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            mode: PowerMode,
+            delay: &mut D,
+        ) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_measurement / start_measurement_async(mode, Order::TemperatureFirst))?;
+            io!(delay.delay_us(mode.max_duration_us()));
+            call!(self.read_measurement / read_measurement_async())
+        }
     }
-}
-
-impl<I2C: AsyncI2c> Shtc3<I2C> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        mode: PowerMode,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_measurement_async(mode, Order::TemperatureFirst)
-            .await?;
-        delay.delay_us(mode.max_duration_us()).await;
-        self.read_measurement_async().await
-    }
-}
+});

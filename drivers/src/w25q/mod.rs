@@ -413,144 +413,99 @@ dual_impl!({
     }
 });
 
-/// The waiting operations, written once for both APIs (`$($aw)*` is empty or `.await`).
-macro_rules! wait_idle_body {
-    ($self:ident, $delay:ident, $max_us:expr, $step_us:expr, $($aw:tt)*) => {{
-        let mut waited: u32 = 0;
-        loop {
-            let mut s = [0];
-            $self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)])$($aw)*?;
-            if s[0] & BUSY == 0 {
-                break Ok(());
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> W25q<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Poll BUSY every `step_us` until it clears, for at most `max_us`.
+        #[asynch(wait_idle_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn wait_idle<D>(
+            &mut self,
+            delay: &mut D,
+            max_us: u32,
+            step_us: u32,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            let mut waited: u32 = 0;
+            loop {
+                let mut s = [0];
+                io!(self.spi.transaction(&mut [
+                    Operation::Write(&[READ_STATUS1]),
+                    Operation::Read(&mut s)
+                ]))?;
+                if s[0] & BUSY == 0 {
+                    break Ok(());
+                }
+                if waited >= max_us {
+                    break Err(Error::Timeout);
+                }
+                io!(delay.delay_us(step_us));
+                waited = waited.saturating_add(step_us);
             }
-            if waited >= $max_us {
-                break Err(Error::Timeout);
+        }
+
+        /// Program `data` at `addr`: one page program per 256-byte page touched, each
+        /// followed by BUSY polling (every 100 µs, at most tPP). The bytes must be erased.
+        #[asynch(program_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn program<D>(
+            &mut self,
+            addr: u32,
+            data: &[u8],
+            delay: &mut D,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            self.check(addr, data.len())?;
+            let mut done = 0;
+            while done < data.len() {
+                let at = addr + done as u32;
+                let n = page_chunk(at, data.len() - done);
+                call!(
+                    self.start_page_program / start_page_program_async(at, &data[done..done + n])
+                )?;
+                call!(self.wait_idle / wait_idle_async(delay, PAGE_PROGRAM_MAX_US, 100))?;
+                done += n;
             }
-            $delay.delay_us($step_us)$($aw)*;
-            waited = waited.saturating_add($step_us);
+            Ok(())
         }
-    }};
-}
 
-impl<SPI: SpiDevice> W25q<SPI> {
-    /// Poll BUSY every `step_us` until it clears, for at most `max_us`.
-    pub fn wait_idle<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-        max_us: u32,
-        step_us: u32,
-    ) -> Result<(), Error<SPI::Error>> {
-        wait_idle_body!(self, delay, max_us, step_us,)
-    }
-
-    /// Program `data` at `addr`: one page program per 256-byte page touched, each
-    /// followed by BUSY polling (every 100 µs, at most tPP). The bytes must be erased.
-    pub fn program<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        data: &[u8],
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = addr + done as u32;
-            let n = page_chunk(at, data.len() - done);
-            self.start_page_program(at, &data[done..done + n])?;
-            self.wait_idle(delay, PAGE_PROGRAM_MAX_US, 100)?;
-            done += n;
+        /// Erase the sector or block at `addr` and wait (polling every millisecond).
+        #[asynch(erase_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase<D>(
+            &mut self,
+            size: EraseSize,
+            addr: u32,
+            delay: &mut D,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_erase / start_erase_async(size, addr))?;
+            call!(self.wait_idle / wait_idle_async(delay, size.max_time_us(), 1000))
         }
-        Ok(())
-    }
 
-    /// Erase the sector or block at `addr` and wait (polling every millisecond).
-    pub fn erase<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        size: EraseSize,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_erase(size, addr)?;
-        self.wait_idle(delay, size.max_time_us(), 1000)
-    }
-
-    /// Erase the 4 KiB sector at `addr` (aligned) and wait.
-    pub fn erase_sector<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.erase(EraseSize::Sector4K, addr, delay)
-    }
-
-    /// Erase the whole chip and wait (polling every 10 ms).
-    pub fn erase_chip<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_chip_erase()?;
-        self.wait_idle(delay, CHIP_ERASE_MAX_US, 10_000)
-    }
-}
-
-impl<SPI: AsyncSpiDevice> W25q<SPI> {
-    /// Async version of [`wait_idle`](Self::wait_idle).
-    pub async fn wait_idle_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-        max_us: u32,
-        step_us: u32,
-    ) -> Result<(), Error<SPI::Error>> {
-        wait_idle_body!(self, delay, max_us, step_us, .await)
-    }
-
-    /// Async version of [`program`](Self::program).
-    pub async fn program_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        data: &[u8],
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = addr + done as u32;
-            let n = page_chunk(at, data.len() - done);
-            self.start_page_program_async(at, &data[done..done + n])
-                .await?;
-            self.wait_idle_async(delay, PAGE_PROGRAM_MAX_US, 100)
-                .await?;
-            done += n;
+        /// Erase the 4 KiB sector at `addr` (aligned) and wait.
+        #[asynch(erase_sector_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase_sector<D>(&mut self, addr: u32, delay: &mut D) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.erase / erase_async(EraseSize::Sector4K, addr, delay))
         }
-        Ok(())
-    }
 
-    /// Async version of [`erase`](Self::erase).
-    pub async fn erase_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        size: EraseSize,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_erase_async(size, addr).await?;
-        self.wait_idle_async(delay, size.max_time_us(), 1000).await
+        /// Erase the whole chip and wait (polling every 10 ms).
+        #[asynch(erase_chip_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase_chip<D>(&mut self, delay: &mut D) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_chip_erase / start_chip_erase_async())?;
+            call!(self.wait_idle / wait_idle_async(delay, CHIP_ERASE_MAX_US, 10_000))
+        }
     }
-
-    /// Async version of [`erase_sector`](Self::erase_sector).
-    pub async fn erase_sector_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.erase_async(EraseSize::Sector4K, addr, delay).await
-    }
-
-    /// Async version of [`erase_chip`](Self::erase_chip).
-    pub async fn erase_chip_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_chip_erase_async().await?;
-        self.wait_idle_async(delay, CHIP_ERASE_MAX_US, 10_000).await
-    }
-}
+});
