@@ -38,9 +38,10 @@
 //! such as `udrv-core`'s or embedded-hal-mock's implements both traits), hence the two names.
 //!
 //! In a body, every call that waits (bus, delay) is wrapped in `io!(..)`: `e` in the blocking
-//! method, `e.await` in the async one. A body calls another dual method with
-//! `call!(self.name / name_async(args))`: `self.name(args)` in the blocking method,
-//! `self.name_async(args).await` in the async one. Both are ordinary expressions.
+//! method, `e.await` in the async one. A body calls another dual method (or any method with
+//! an `_async` twin, on any receiver) with `call!(self.name / name_async(args))`:
+//! `self.name(args)` in the blocking method, `self.name_async(args).await` in the async one.
+//! Both are ordinary expressions.
 //!
 //! # Formatting
 //!
@@ -51,6 +52,12 @@
 //! `dual_impl! { .. }` call with braces is left exactly as typed). The forms the macro
 //! accepts are plain Rust for that reason: the method pair is named by an attribute, the
 //! async bounds are an attribute, `io!`/`call!` are expressions.
+//!
+//! A transport trait with a blocking and an async twin (`Registers` / `AsyncRegisters`) is
+//! implemented from one `impl` the same way: `#[asynch(impl AsyncTrait, I2C: AsyncI2c)]` on
+//! `impl<I2C> Trait for T<I2C> where I2C: I2c { .. }` gives the second `impl` with the same
+//! method names, `async`, and the same associated types (`io!` as above; one trait `impl` per
+//! invocation, methods without generic parameters).
 //!
 //! Limits (compile errors if broken, not silent): each `#[asynch(..)]` comes after the doc
 //! comment and before any other attribute; bounds are one path each (`D: DelayNs`, not
@@ -72,6 +79,44 @@
 
 /// Generate a blocking and an async `impl` block from one `impl` (see the module docs).
 macro_rules! dual_impl {
+    // A trait implemented twice: `#[asynch(impl AsyncTrait, bounds..)]` on `impl Trait for T`.
+    ({
+        #[asynch(impl $atr:ident $(, $ap:ident : $apb:path)* $(,)?)]
+        impl<$($g:ident $(: $gb:path)?),* $(,)?> $tr:ident for $ty:ty
+        $(where $($bp:ident : $bpb:path),* $(,)?)?
+        {
+            $(type $assoc:ident = $aty:ty;)*
+            $(
+                $(#[$m:meta])*
+                fn $name:ident ($($args:tt)*) $(-> $ret:ty)? $body:block
+            )*
+        }
+    }) => {
+        impl<$($g $(: $gb)?),*> $tr for $ty $(where $($bp: $bpb),*)? {
+            $(type $assoc = $aty;)*
+            $(
+                $(#[$m])*
+                fn $name($($args)*) $(-> $ret)? {
+                    #[allow(unused_imports)]
+                    use $crate::dual::{dual_call_blocking as call, dual_io_blocking as io};
+                    $body
+                }
+            )*
+        }
+
+        impl<$($g $(: $gb)?),*> $atr for $ty where $($ap: $apb),* {
+            $(type $assoc = $aty;)*
+            $(
+                $(#[$m])*
+                async fn $name($($args)*) $(-> $ret)? {
+                    #[allow(unused_imports)]
+                    use $crate::dual::{dual_call_async as call, dual_io_async as io};
+                    $body
+                }
+            )*
+        }
+    };
+    // Inherent methods in pairs.
     ({
         $(
             #[asynch($($ap:ident : $apb:path),* $(,)?)]
@@ -98,12 +143,8 @@ macro_rules! dual_impl {
                     $vis fn $name $(<$($mg $(: $mgb)?),*>)? ($($args)*) $(-> $ret)?
                     $(where $($wp: $wpb),*)?
                     {
-                        #[allow(unused_macros)]
-                        macro_rules! io { ($e:expr) => { $e }; }
-                        #[allow(unused_macros)]
-                        macro_rules! call {
-                            ($s:ident . $b:ident / $a:ident $params:tt) => { $s.$b $params };
-                        }
+                        #[allow(unused_imports)]
+                        use $crate::dual::{dual_call_blocking as call, dual_io_blocking as io};
                         $body
                     }
                 )*
@@ -118,12 +159,8 @@ macro_rules! dual_impl {
                     $vis async fn $aname $(<$($mg $(: $mgb)?),*>)? ($($args)*) $(-> $ret)?
                     where $($mp: $mpb),*
                     {
-                        #[allow(unused_macros)]
-                        macro_rules! io { ($e:expr) => { $e.await }; }
-                        #[allow(unused_macros)]
-                        macro_rules! call {
-                            ($s:ident . $b:ident / $a:ident $params:tt) => { $s.$a $params.await };
-                        }
+                        #[allow(unused_imports)]
+                        use $crate::dual::{dual_call_async as call, dual_io_async as io};
                         $body
                     }
                 )*
@@ -131,6 +168,56 @@ macro_rules! dual_impl {
         )*
     };
 }
+
+/// `io!(e)` in a blocking body: `e`.
+macro_rules! dual_io_blocking {
+    ($e:expr) => {
+        $e
+    };
+}
+
+/// `io!(e)` in an async body: `e.await`.
+macro_rules! dual_io_async {
+    ($e:expr) => {
+        $e.await
+    };
+}
+
+/// `call!(recv.name / name_async(args))` in a blocking body: `recv.name(args)`. The receiver
+/// is any chain of tokens (`self`, `self.mux`, a local); it is collected one token at a time
+/// up to `name / name_async (args)`.
+macro_rules! dual_call_blocking {
+    (@recv [$($recv:tt)*] $b:ident / $a:ident $params:tt) => {
+        $($recv)* $b $params
+    };
+    (@recv [$($recv:tt)*] $t:tt $($rest:tt)*) => {
+        dual_call_blocking!(@recv [$($recv)* $t] $($rest)*)
+    };
+    (@recv [$($recv:tt)*]) => {
+        compile_error!("call! takes `receiver.name / name_async(args)`")
+    };
+    ($($t:tt)*) => {
+        dual_call_blocking!(@recv [] $($t)*)
+    };
+}
+
+/// `call!(recv.name / name_async(args))` in an async body: `recv.name_async(args).await`.
+macro_rules! dual_call_async {
+    (@recv [$($recv:tt)*] $b:ident / $a:ident $params:tt) => {
+        $($recv)* $a $params.await
+    };
+    (@recv [$($recv:tt)*] $t:tt $($rest:tt)*) => {
+        dual_call_async!(@recv [$($recv)* $t] $($rest)*)
+    };
+    (@recv [$($recv:tt)*]) => {
+        compile_error!("call! takes `receiver.name / name_async(args)`")
+    };
+    ($($t:tt)*) => {
+        dual_call_async!(@recv [] $($t)*)
+    };
+}
+
+pub(crate) use {dual_call_async, dual_call_blocking, dual_io_async, dual_io_blocking};
 
 /// `Display` and `core::error::Error` for a driver's `Error<E>`; the body formats `self`
 /// (named by the caller) into the formatter (also named by the caller).

@@ -99,32 +99,39 @@ pub trait AsyncInterface {
     async fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error>;
 }
 
-macro_rules! interfaces {
-    ($tr:ident, $i2c:ident, $spi:ident $(, $asy:tt $aw:tt)?) => {
-        impl<I2C: $i2c> $tr for I2cInterface<I2C> {
-            type Error = I2C::Error;
-            $($asy)? fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-                self.i2c.write_read(self.address, &[reg], buf)$(.$aw)?
-            }
-            $($asy)? fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
-                self.i2c.write(self.address, &[reg, value])$(.$aw)?
-            }
+dual_impl!({
+    #[asynch(impl AsyncInterface, I2C: AsyncI2c)]
+    impl<I2C> Interface for I2cInterface<I2C>
+    where
+        I2C: I2c,
+    {
+        type Error = I2C::Error;
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self.i2c.write_read(self.address, &[reg], buf))
         }
-        impl<SPI: $spi> $tr for SpiInterface<SPI> {
-            type Error = SPI::Error;
-            $($asy)? fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-                self.spi
-                    .transaction(&mut [Operation::Write(&[reg | SPI_READ]), Operation::Read(buf)])
-                    $(.$aw)?
-            }
-            $($asy)? fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
-                self.spi.write(&[reg & !SPI_READ, value])$(.$aw)?
-            }
+        fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
+            io!(self.i2c.write(self.address, &[reg, value]))
         }
-    };
-}
-interfaces!(Interface, I2c, SpiDevice);
-interfaces!(AsyncInterface, AsyncI2c, AsyncSpiDevice, async await);
+    }
+});
+
+dual_impl!({
+    #[asynch(impl AsyncInterface, SPI: AsyncSpiDevice)]
+    impl<SPI> Interface for SpiInterface<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        type Error = SPI::Error;
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[reg | SPI_READ]), Operation::Read(buf)]))
+        }
+        fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
+            io!(self.spi.write(&[reg & !SPI_READ, value]))
+        }
+    }
+});
 
 /// A BME280 (or BMP280).
 #[derive(Debug)]

@@ -160,37 +160,27 @@ impl<I2C: ErrorType> RegisterBus for I2cRegisters<I2C> {
     type Error = I2C::Error;
 }
 
-impl<I2C: I2c> Registers for I2cRegisters<I2C> {
-    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        match i2c_frame(reg, data) {
-            Some((b, n)) => self.i2c.write(self.address, &b[..n]),
-            None => {
-                let reg = [reg];
-                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
-                self.i2c.transaction(self.address, ops)
+dual_impl!({
+    #[asynch(impl AsyncRegisters, I2C: AsyncI2c)]
+    impl<I2C> Registers for I2cRegisters<I2C>
+    where
+        I2C: I2c,
+    {
+        fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+            match i2c_frame(reg, data) {
+                Some((b, n)) => io!(self.i2c.write(self.address, &b[..n])),
+                None => {
+                    let reg = [reg];
+                    let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
+                    io!(self.i2c.transaction(self.address, ops))
+                }
             }
         }
-    }
-    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        self.i2c.write_read(self.address, &[reg], buf)
-    }
-}
-
-impl<I2C: AsyncI2c> AsyncRegisters for I2cRegisters<I2C> {
-    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        match i2c_frame(reg, data) {
-            Some((b, n)) => self.i2c.write(self.address, &b[..n]).await,
-            None => {
-                let reg = [reg];
-                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
-                self.i2c.transaction(self.address, ops).await
-            }
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self.i2c.write_read(self.address, &[reg], buf))
         }
     }
-    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        self.i2c.write_read(self.address, &[reg], buf).await
-    }
-}
+});
 
 /// An MCP23x17 behind any register transport: the logic of [`Mcp23017`] and
 /// [`Mcp23s17`](crate::mcp23s17::Mcp23s17).

@@ -60,33 +60,26 @@ impl<SPI: ErrorType> RegisterBus for SpiRegisters<SPI> {
     }
 }
 
-impl<SPI: SpiDevice> Registers for SpiRegisters<SPI> {
-    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(false), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Write(data)])
+dual_impl!({
+    #[asynch(impl AsyncRegisters, SPI: AsyncSpiDevice)]
+    impl<SPI> Registers for SpiRegisters<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+            let head = [self.control_byte(false), reg];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&head), Operation::Write(data)]))
+        }
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            let head = [self.control_byte(true), reg];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&head), Operation::Read(buf)]))
+        }
     }
-    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(true), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Read(buf)])
-    }
-}
-
-impl<SPI: AsyncSpiDevice> AsyncRegisters for SpiRegisters<SPI> {
-    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(false), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Write(data)])
-            .await
-    }
-    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(true), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Read(buf)])
-            .await
-    }
-}
+});
 
 /// An MCP23S17 (over SPI).
 pub type Mcp23s17<SPI> = Mcp23x17<SpiRegisters<SPI>>;

@@ -245,27 +245,21 @@ impl<I2C: ErrorType> ErrorType for Channel<'_, I2C> {
     type Error = Error<I2C::Error>;
 }
 
-impl<I2C: I2c> I2c for Channel<'_, I2C> {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        self.mux.transaction_on(self.channel, address, operations)
+dual_impl!({
+    #[asynch(impl AsyncI2c, I2C: AsyncI2c)]
+    impl<I2C> I2c for Channel<'_, I2C>
+    where
+        I2C: I2c,
+    {
+        fn transaction(
+            &mut self,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Self::Error> {
+            call!(self.mux.transaction_on / transaction_on_async(self.channel, address, operations))
+        }
     }
-}
-
-impl<I2C: AsyncI2c> AsyncI2c for Channel<'_, I2C> {
-    async fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        self.mux
-            .transaction_on_async(self.channel, address, operations)
-            .await
-    }
-}
+});
 
 /// One channel of a switch shared through a `RefCell` (one thread, `no_std`).
 #[derive(Debug, Clone, Copy)]
@@ -294,31 +288,25 @@ impl<I2C: ErrorType> ErrorType for RefCellChannel<'_, I2C> {
     type Error = Error<I2C::Error>;
 }
 
-impl<I2C: I2c> I2c for RefCellChannel<'_, I2C> {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
-        mux.transaction_on(self.channel, address, operations)
+dual_impl!({
+    #[asynch(impl AsyncI2c, I2C: AsyncI2c)]
+    impl<I2C> I2c for RefCellChannel<'_, I2C>
+    where
+        I2C: I2c,
+    {
+        // The borrow is held across the transaction on purpose (the switch must stay on this
+        // channel until it ends); another channel trying meanwhile gets `Error::Busy`.
+        #[allow(clippy::await_holding_refcell_ref)]
+        fn transaction(
+            &mut self,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Self::Error> {
+            let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
+            call!(mux.transaction_on / transaction_on_async(self.channel, address, operations))
+        }
     }
-}
-
-impl<I2C: AsyncI2c> AsyncI2c for RefCellChannel<'_, I2C> {
-    // The borrow is held across the transaction on purpose (the switch must stay on this
-    // channel until it ends); another channel trying meanwhile gets `Error::Busy`.
-    #[allow(clippy::await_holding_refcell_ref)]
-    async fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
-        mux.transaction_on_async(self.channel, address, operations)
-            .await
-    }
-}
+});
 
 /// One channel of a switch shared through a `std::sync::Mutex` (several threads; feature
 /// `std`; blocking only: a `std` mutex held across an `.await` could block the executor —
