@@ -227,15 +227,9 @@ pub(crate) use {dual_call_async, dual_call_blocking, dual_io_async, dual_io_bloc
 /// `E: core::error::Error + 'static` (a bus error type that is not an `Error`, such as
 /// embedded-hal 1.0's `ErrorKind`, gives a driver error that displays but is no
 /// `Error`). `source()` is the `Bus(e)` variant's `e` unless the caller names the bus
-/// error of each variant with `source: |e| expr` (an `Option<&E>`).
+/// error of each variant with a second closure `|s| expr` (an `Option<&E>`).
 macro_rules! impl_error {
-    ($err:ident, |$f:ident, $e:ident| $body:expr) => {
-        impl_error!($err, source: |s| match s {
-            $err::Bus(b) => Some(b),
-            _ => None,
-        }, |$f, $e| $body);
-    };
-    ($err:ident, source: |$s:ident| $source:expr, |$f:ident, $e:ident| $body:expr) => {
+    ($err:ident, |$f:ident, $e:ident| $body:expr, |$s:ident| $source:expr $(,)?) => {
         impl<E: core::fmt::Display> core::fmt::Display for $err<E> {
             fn fmt(&self, $f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 let $e = self;
@@ -250,5 +244,11 @@ macro_rules! impl_error {
                 bus.map(|b| b as &(dyn core::error::Error + 'static))
             }
         }
+    };
+    ($err:ident, |$f:ident, $e:ident| $body:expr $(,)?) => {
+        impl_error!($err, |$f, $e| $body, |s| match s {
+            $err::Bus(b) => Some(b),
+            _ => None,
+        });
     };
 }

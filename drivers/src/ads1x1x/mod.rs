@@ -39,11 +39,12 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
-    Error::Timeout => f.write_str(
-        "ADS1x1x: the conversion did not finish in time (OS never read 1): check the data rate and the chip's supply",
-    ),
-}
+        Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
+        Error::Timeout => f.write_str(
+            "ADS1x1x: the conversion did not finish in time (OS never read \
+            1): check the data rate and the chip's supply",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {

@@ -48,38 +48,45 @@ pub enum Error<E> {
     },
 }
 
-impl_error!(Error, source: |s| match s {
-    Error::Bus(b) | Error::Incomplete { error: Some(b), .. } => Some(b),
-    _ => None,
-}, |f, e| {
-    match e {
-        Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
-        Error::OutOfRange => f.write_str(
-            "AT24: the access goes past the end of the memory: check the variant (size)",
-        ),
-        Error::Incomplete {
-            at,
-            written,
-            uncertain,
-            error,
-        } => {
-            write!(f, "AT24: write incomplete: {written} byte(s) written; ")?;
-            if *uncertain > 0 {
-                write!(
-                f,
-                "{uncertain} byte(s) at 0x{at:04x}..0x{:04x} may or may not have been written; ",
-                at + uncertain
-            )?;
-            }
-            match error {
-            Some(b) => write!(f, "I2C error: {b}"),
-            None => f.write_str(
-                "the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
+impl_error!(
+    Error,
+    |f, e| {
+        match e {
+            Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
+            Error::OutOfRange => f.write_str(
+                "AT24: the access goes past the end of the memory: check the \
+                variant (size)",
             ),
+            Error::Incomplete {
+                at,
+                written,
+                uncertain,
+                error,
+            } => {
+                write!(f, "AT24: write incomplete: {written} byte(s) written; ")?;
+                if *uncertain > 0 {
+                    write!(
+                        f,
+                        "{uncertain} byte(s) at 0x{at:04x}..0x{:04x} may or may not have \
+                        been written; ",
+                        at + uncertain
+                    )?;
+                }
+                match error {
+                    Some(b) => write!(f, "I2C error: {b}"),
+                    None => f.write_str(
+                        "the write cycle did not end (the chip kept NACKing acknowledge \
+                        polls): check WP and raise with_max_polls",
+                    ),
+                }
+            }
         }
-        }
+    },
+    |s| match s {
+        Error::Bus(b) | Error::Incomplete { error: Some(b), .. } => Some(b),
+        _ => None,
     }
-});
+);
 
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {

@@ -53,7 +53,8 @@ impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "BH1750: I2C error: {b}"),
     Error::InvalidMeasurementTime(v) => write!(
         f,
-        "BH1750: measurement time register {v} out of range: use 31..=254 (69 is the default)"
+        "BH1750: measurement time register {v} out of range: use 31..=254 \
+        (69 is the default)"
     ),
 });
 

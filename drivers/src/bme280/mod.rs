@@ -52,17 +52,23 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "BME280: bus error: {b}"),
-    Error::WrongChipId(id) => write!(
-        f,
-        "BME280: chip ID 0x{id:02x} is neither a BME280 (0x60) nor a BMP280 (0x58): check the address (0x76 or 0x77)"
-    ),
-    Error::NotInitialized => f.write_str("BME280: call init() first (it reads the calibration)"),
-    Error::NoTemperature => f.write_str(
-        "BME280: temperature oversampling is 'skipped': set it to compensate pressure and humidity",
-    ),
-    Error::Timeout => f.write_str("BME280: the measurement (or NVM copy) did not finish in time"),
-}
+        Error::Bus(b) => write!(f, "BME280: bus error: {b}"),
+        Error::WrongChipId(id) => write!(
+            f,
+            "BME280: chip ID 0x{id:02x} is neither a BME280 (0x60) nor a \
+            BMP280 (0x58): check the address (0x76 or 0x77)"
+        ),
+        Error::NotInitialized => {
+            f.write_str("BME280: call init() first (it reads the calibration)")
+        }
+        Error::NoTemperature => f.write_str(
+            "BME280: temperature oversampling is 'skipped': set it to \
+            compensate pressure and humidity",
+        ),
+        Error::Timeout => {
+            f.write_str("BME280: the measurement (or NVM copy) did not finish in time")
+        }
+    }
 });
 
 /// Register access over I2C: the chip's address and the bus.

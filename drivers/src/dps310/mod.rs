@@ -80,16 +80,17 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
-    Error::WrongChipId(id) => write!(
-        f,
-        "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 (another chip at this address?)"
-    ),
-    Error::NotReady => f.write_str("DPS310: coefficients not ready yet: retry after 40 ms"),
-    Error::NotInitialized => f.write_str("DPS310: call init() or read_calibration() first"),
-    Error::Timeout => f.write_str("DPS310: the measurement did not complete in time"),
-    Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
-}
+        Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
+        Error::WrongChipId(id) => write!(
+            f,
+            "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 \
+            (another chip at this address?)"
+        ),
+        Error::NotReady => f.write_str("DPS310: coefficients not ready yet: retry after 40 ms"),
+        Error::NotInitialized => f.write_str("DPS310: call init() or read_calibration() first"),
+        Error::Timeout => f.write_str("DPS310: the measurement did not complete in time"),
+        Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
+    }
 });
 
 impl<E> From<E> for Error<E> {

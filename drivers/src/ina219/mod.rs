@@ -49,19 +49,27 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
-    Error::NotCalibrated => f.write_str("INA219: call calibrate() before reading current or power"),
-    Error::InvalidCalibration => f.write_str(
-        "INA219: the calibration does not fit the register: use a larger current LSB",
-    ),
-    Error::Overflow => f.write_str(
-        "INA219: math overflow: the current exceeds what the calibration can count; use a larger current LSB",
-    ),
-    Error::InvalidShunt => f.write_str("INA219: the shunt resistance is 0 µΩ: give the shunt's value in µΩ (0.1 Ω is 100000)"),
-    Error::OutOfRange => f.write_str(
-        "INA219: the current or power from the shunt voltage is beyond ±2147 A or ±2147 W: check the shunt resistance given",
-    ),
-}
+        Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
+        Error::NotCalibrated => {
+            f.write_str("INA219: call calibrate() before reading current or power")
+        }
+        Error::InvalidCalibration => f.write_str(
+            "INA219: the calibration does not fit the register: use a larger \
+            current LSB",
+        ),
+        Error::Overflow => f.write_str(
+            "INA219: math overflow: the current exceeds what the calibration \
+            can count; use a larger current LSB",
+        ),
+        Error::InvalidShunt => f.write_str(
+            "INA219: the shunt resistance is 0 µΩ: give the shunt's value in \
+            µΩ (0.1 Ω is 100000)",
+        ),
+        Error::OutOfRange => f.write_str(
+            "INA219: the current or power from the shunt voltage is beyond \
+            ±2147 A or ±2147 W: check the shunt resistance given",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {

@@ -36,13 +36,15 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
-    Error::InvalidInput =>
-        f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)"),
-    Error::Timeout => f.write_str(
-        "TMP102: the one-shot conversion never reported ready: check that the chip is a TMP102 in shutdown mode",
-    ),
-}
+        Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
+        Error::InvalidInput => {
+            f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)")
+        }
+        Error::Timeout => f.write_str(
+            "TMP102: the one-shot conversion never reported ready: check that \
+            the chip is a TMP102 in shutdown mode",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {

@@ -37,7 +37,8 @@ impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "SHT3x: I2C error: {b}"),
     Error::Crc => f.write_str("SHT3x: CRC mismatch: check the wiring and pull-ups"),
     Error::NotReady => f.write_str(
-        "SHT3x: no measurement ready (the sensor NACKed the read): wait longer or start one",
+        "SHT3x: no measurement ready (the sensor NACKed the read): wait \
+        longer or start one",
     ),
 });
 

@@ -56,17 +56,18 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "SHTC3: I2C error: {b}"),
-    Error::Crc => f.write_str("SHTC3: CRC mismatch: check the wiring and pull-ups"),
-    Error::NotReady => f.write_str(
-        "SHTC3: no measurement ready (the sensor NACKed the read): wait longer, or wake it up first",
-    ),
-    Error::WrongId(id) => write!(
-        f,
-        "SHTC3: ID register {id:#06x} lacks the SHTC3 pattern (bits 11 and 5..0 = 1, 000111): \
-         another chip at 0x70?"
-    ),
-}
+        Error::Bus(b) => write!(f, "SHTC3: I2C error: {b}"),
+        Error::Crc => f.write_str("SHTC3: CRC mismatch: check the wiring and pull-ups"),
+        Error::NotReady => f.write_str(
+            "SHTC3: no measurement ready (the sensor NACKed the read): wait \
+            longer, or wake it up first",
+        ),
+        Error::WrongId(id) => write!(
+            f,
+            "SHTC3: ID register {id:#06x} lacks the SHTC3 pattern (bits 11 and 5..0 = 1, 000111): \
+            another chip at 0x70?"
+        ),
+    }
 });
 
 fn bus<E>(e: E) -> Error<E> {

@@ -82,20 +82,26 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
-    Error::OutOfRange =>
-        f.write_str("W25Q: the access goes past the end of the flash (capacity known? call init())"),
-    Error::Misaligned => f.write_str("W25Q: erase address not aligned to the erase size"),
-    Error::WriteEnableFailed => f.write_str(
-        "W25Q: write enable did not set WEL (chip absent, powered down or busy? check wiring and /WP)"
-    ),
-    Error::Timeout => f.write_str("W25Q: the chip stayed busy past the datasheet's maximum time"),
-    Error::UnsupportedId(id) => write!(
-        f,
-        "W25Q: JEDEC ID {:02x} {:02x} {:02x}: not a 3-byte-address 25-series flash (is MISO connected?)",
-        id.manufacturer, id.memory_type, id.capacity
-    ),
-}
+        Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
+        Error::OutOfRange => f.write_str(
+            "W25Q: the access goes past the end of the flash (capacity known? \
+            call init())",
+        ),
+        Error::Misaligned => f.write_str("W25Q: erase address not aligned to the erase size"),
+        Error::WriteEnableFailed => f.write_str(
+            "W25Q: write enable did not set WEL (chip absent, powered down or \
+            busy? check wiring and /WP)",
+        ),
+        Error::Timeout => {
+            f.write_str("W25Q: the chip stayed busy past the datasheet's maximum time")
+        }
+        Error::UnsupportedId(id) => write!(
+            f,
+            "W25Q: JEDEC ID {:02x} {:02x} {:02x}: not a 3-byte-address \
+            25-series flash (is MISO connected?)",
+            id.manufacturer, id.memory_type, id.capacity
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {
