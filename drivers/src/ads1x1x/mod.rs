@@ -24,7 +24,7 @@ use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
+mod registers;
 use registers::*;
 
 /// Errors of the ADS1x1x driver.

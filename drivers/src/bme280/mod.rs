@@ -19,7 +19,7 @@
 //! ```
 
 pub mod compensation;
-pub mod registers;
+mod registers;
 mod types;
 
 #[cfg(feature = "sim")]

@@ -36,17 +36,8 @@ pub const ADDRESS: u8 = 0x68;
 /// Bytes of battery-backed RAM (08h..=3Fh).
 pub const RAM_SIZE: usize = 56;
 
-const SECONDS: u8 = 0x00;
-const CONTROL: u8 = 0x07;
-const RAM: u8 = 0x08;
-/// Seconds: clock halt.
-const CH: u8 = 0b1000_0000;
-/// Control: output level when the square wave is off.
-const OUT: u8 = 0b1000_0000;
-/// Control (DS1338): oscillator stop flag.
-const OSF: u8 = 0b0010_0000;
-/// Control: square wave enable.
-const SQWE: u8 = 0b0001_0000;
+mod registers;
+use registers::*;
 
 /// Which chip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

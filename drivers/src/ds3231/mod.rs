@@ -23,7 +23,7 @@ use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
+mod registers;
 use registers::*;
 
 /// The fixed I2C address.

@@ -9,7 +9,7 @@
 //! # Ok(()) }
 //! ```
 
-pub mod registers;
+mod registers;
 mod types;
 
 #[cfg(feature = "sim")]

@@ -24,17 +24,14 @@
 #[cfg(feature = "sim")]
 pub mod model;
 
-pub use crate::mcp23017::registers::{self, Reg};
+pub mod registers;
 pub use crate::mcp23017::{
     AsyncRegisters, Error, InterruptEvent, Iocon, Mcp23x17, RegisterBus, Registers,
 };
 use embedded_hal::spi::{ErrorType, Operation, SpiDevice};
 use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
-
-/// The fixed bits of the control byte (`0100`).
-pub const OPCODE: u8 = 0b0100_0000;
-/// The control byte's read bit (R/W = 1).
-pub const READ: u8 = 0b0000_0001;
+pub use registers::Reg;
+use registers::{OPCODE, READ};
 
 /// The MCP23S17's transport: one SPI device (chip select), the chip's A2..A0 address and
 /// whether HAEN is on.

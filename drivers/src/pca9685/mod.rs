@@ -21,7 +21,8 @@ pub mod model;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
+mod registers;
+pub use registers::OSC_HZ;
 use registers::*;
 
 /// Errors of the PCA9685 driver.

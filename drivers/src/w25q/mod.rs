@@ -41,25 +41,9 @@ pub const PAGE_SIZE: u32 = 256;
 /// Sector (smallest erase) size.
 pub const SECTOR_SIZE: u32 = 4096;
 
-const WRITE_ENABLE: u8 = 0x06;
-const WRITE_DISABLE: u8 = 0x04;
-const READ_STATUS1: u8 = 0x05;
-const READ_STATUS2: u8 = 0x35;
-const READ_DATA: u8 = 0x03;
-const FAST_READ: u8 = 0x0B;
-const PAGE_PROGRAM: u8 = 0x02;
-const SECTOR_ERASE: u8 = 0x20;
-const BLOCK_ERASE_32K: u8 = 0x52;
-const BLOCK_ERASE_64K: u8 = 0xD8;
-const CHIP_ERASE: u8 = 0xC7;
-const POWER_DOWN: u8 = 0xB9;
-const RELEASE_POWER_DOWN: u8 = 0xAB;
-const JEDEC_ID: u8 = 0x9F;
-
-/// Status register 1: erase or write in progress.
-pub const BUSY: u8 = 0b0000_0001;
-/// Status register 1: write enable latch.
-pub const WEL: u8 = 0b0000_0010;
+mod registers;
+use registers::*;
+pub use registers::{BUSY, WEL};
 
 /// Errors of the W25Qxx driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
