@@ -19,11 +19,10 @@
 //! ```
 
 pub mod compensation;
-mod registers;
-mod types;
-
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
 
 pub use types::*;
 

@@ -9,11 +9,10 @@
 //! # Ok(()) }
 //! ```
 
-mod registers;
-mod types;
-
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
 
 pub use types::*;
 

@@ -20,10 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod commands;
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
 
-pub mod commands;
+pub use types::*;
 
 pub use crate::sensirion::{crc8, Measurement};
 use crate::{Humidity, Temperature};
@@ -86,33 +88,6 @@ fn not_ready<E: embedded_hal::i2c::Error>(e: E) -> Error<E> {
         ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address) => Error::NotReady,
         _ => Error::Bus(e),
     }
-}
-
-/// Measurement mode (datasheet table 9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PowerMode {
-    /// Normal mode: max 12.1 ms.
-    #[default]
-    Normal = 0,
-    /// Low-power mode: max 0.8 ms, more noise.
-    LowPower = 1,
-}
-
-impl PowerMode {
-    /// Maximum measurement duration in microseconds (datasheet table 5).
-    pub fn max_duration_us(self) -> u32 {
-        [12_100, 800][self as usize]
-    }
-}
-
-/// Which quantity the sensor sends first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    /// Temperature, then relative humidity.
-    #[default]
-    TemperatureFirst = 0,
-    /// Relative humidity, then temperature.
-    HumidityFirst = 1,
 }
 
 /// Temperature from the raw value, `T = -45 + 175 × S / 2^16` (datasheet §5.11), rounded
