@@ -24,6 +24,10 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -36,17 +40,7 @@ pub const ADDRESS: u8 = 0x68;
 /// Bytes of battery-backed RAM (08h..=3Fh).
 pub const RAM_SIZE: usize = 56;
 
-mod registers;
 use registers::*;
-
-/// Which chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// DS1307 (5 V; no oscillator-stop flag).
-    Ds1307,
-    /// DS1338 (3.3 V; oscillator-stop flag in the control register).
-    Ds1338,
-}
 
 /// Errors of the DS1307/DS1338 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,20 +72,6 @@ impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// Square-wave frequency on SQW/OUT (RS1:RS0, DS1307 table 3 "Square-Wave Output
-/// Frequency").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SquareWave {
-    /// 1 Hz.
-    Hz1 = 0,
-    /// 4.096 kHz.
-    Hz4096 = 1,
-    /// 8.192 kHz.
-    Hz8192 = 2,
-    /// 32.768 kHz.
-    Hz32768 = 3,
 }
 
 /// The 7 time registers for `dt` (24-hour mode, CH = 0 so the clock runs); `None` for a
