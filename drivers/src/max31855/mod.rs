@@ -13,21 +13,13 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use crate::Temperature;
 use embedded_hal::spi::SpiDevice;
 use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
-
-/// The fault bits (datasheet table 2, D2..D0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Faults {
-    /// D0: thermocouple open (no connection).
-    pub open_circuit: bool,
-    /// D1: thermocouple shorted to GND.
-    pub short_to_gnd: bool,
-    /// D2: thermocouple shorted to VCC.
-    pub short_to_vcc: bool,
-}
 
 /// Errors of the MAX31855 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,15 +53,6 @@ impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// A reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reading {
-    /// Cold-junction compensated thermocouple temperature (0.25 °C steps).
-    pub thermocouple: Temperature,
-    /// Internal (cold junction) temperature (0.0625 °C steps, rounded to the m°C).
-    pub internal: Temperature,
 }
 
 /// Decode the 14-bit thermocouple field (D31..D18), two's complement, 0.25 °C.

@@ -23,8 +23,8 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
-
 pub mod registers;
+
 pub use crate::mcp23017::{
     AsyncRegisters, Error, InterruptEvent, Iocon, Mcp23x17, RegisterBus, Registers,
 };

@@ -37,6 +37,9 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use core::cell::RefCell;
 use embedded_hal::i2c::{ErrorKind, ErrorType, I2c, Operation};
@@ -44,25 +47,6 @@ use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 /// The address with A2..A0 low; A2..A0 add 0..7.
 pub const BASE_ADDRESS: u8 = 0x70;
-
-/// Which switch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// PCA9546A: 4 channels.
-    Pca9546,
-    /// PCA9548A: 8 channels.
-    Pca9548,
-}
-
-impl Variant {
-    /// Number of channels.
-    pub const fn channels(self) -> u8 {
-        match self {
-            Variant::Pca9546 => 4,
-            Variant::Pca9548 => 8,
-        }
-    }
-}
 
 /// Errors of the PCA954x driver and of its channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
