@@ -1,5 +1,5 @@
 //! One source, two APIs: the blocking and the async methods of every driver are generated
-//! from a single body by [`dual_impl!`].
+//! from a single body by `dual_impl!`.
 //!
 //! # How a dual `impl` is written
 //!
@@ -56,8 +56,8 @@
 //! A transport trait with a blocking and an async twin (`Registers` / `AsyncRegisters`) is
 //! implemented from one `impl` the same way: `#[asynch(impl AsyncTrait, I2C: AsyncI2c)]` on
 //! `impl<I2C> Trait for T<I2C> where I2C: I2c { .. }` gives the second `impl` with the same
-//! method names, `async`, and the same associated types (`io!` as above; one trait `impl` per
-//! invocation, methods without generic parameters).
+//! method names, `async`, and the same associated types (`io!` and `call!` as above; one trait
+//! `impl` per invocation, methods without generic parameters).
 //!
 //! Limits (compile errors if broken, not silent): each `#[asynch(..)]` comes after the doc
 //! comment and before any other attribute; bounds are one path each (`D: DelayNs`, not
@@ -66,16 +66,18 @@
 //!
 //! # Why a `macro_rules!` macro and not a crate
 //!
-//! Evaluated (2026-12): `maybe-async` compiles *either* the blocking *or* the async code,
-//! chosen by a feature, which makes features non-additive (a workspace merges them; the house
-//! style keeps both APIs always available), so it does not fit. `bisync` generates two modules
-//! with two copies of every type (`blocking::Lm75`, `asynchronous::Lm75`), which would change
-//! every public path and every test. `maybe-async-cfg` can emit both with renamed methods but
-//! is a proc macro (syn, quote and proc-macro2 built for every user, also on `no_std` targets)
-//! configured per item with a string language of its own, for what forty lines of
-//! `macro_rules!` do here without a dependency; embassy's drivers write the two by hand. This
-//! macro needs nothing beyond the MSRV (1.85), works in `no_std`, and its input is formatted
-//! by rustfmt like the rest of the crate.
+//! Evaluated (2026-12, from their documentation): `maybe-async` (0.2.10) compiles *either*
+//! the blocking *or* the async code, chosen by a feature (`is_sync`), which makes features
+//! non-additive (a workspace merges them; the house style keeps both APIs always available),
+//! so it does not fit. `bisync` (0.3.0) includes one source file twice, as a `blocking` and an
+//! `asynchronous` module, with two copies of every type (`blocking::Lm75`,
+//! `asynchronous::Lm75`), which would change every public path and every test.
+//! `maybe-async-cfg` (0.2.5) can emit both, with renamed items, from features it is told, but
+//! it is a proc macro (syn, quote and proc-macro2 built for every user, `no_std` targets
+//! included) configured per item in a small language of its own, for what about a hundred
+//! lines of `macro_rules!` do here without a dependency; embassy's drivers write the two by
+//! hand. This macro needs nothing beyond the MSRV (1.85), works in `no_std`, and its input is
+//! formatted by rustfmt like the rest of the crate (checked by `tests/formatting.rs`).
 
 /// Generate a blocking and an async `impl` block from one `impl` (see the module docs).
 macro_rules! dual_impl {
