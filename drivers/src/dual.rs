@@ -221,6 +221,31 @@ macro_rules! dual_call_async {
 
 pub(crate) use {dual_call_async, dual_call_blocking, dual_io_async, dual_io_blocking};
 
+/// Wait until an interrupt line reads low, blocking: an `InputPin` cannot wait, so this
+/// polls it in a busy loop. The error is the pin's, as its kind.
+pub(crate) fn wait_low<P: embedded_hal::digital::InputPin>(
+    line: &mut P,
+) -> Result<(), embedded_hal::digital::ErrorKind> {
+    while line
+        .is_high()
+        .map_err(|e| embedded_hal::digital::Error::kind(&e))?
+    {
+        core::hint::spin_loop();
+    }
+    Ok(())
+}
+
+/// Wait until an interrupt line reads low, async ([`Wait::wait_for_low`]).
+///
+/// [`Wait::wait_for_low`]: embedded_hal_async::digital::Wait::wait_for_low
+pub(crate) async fn wait_low_async<P: embedded_hal_async::digital::Wait>(
+    line: &mut P,
+) -> Result<(), embedded_hal::digital::ErrorKind> {
+    line.wait_for_low()
+        .await
+        .map_err(|e| embedded_hal::digital::Error::kind(&e))
+}
+
 /// `Display` and `core::error::Error` for a driver's `Error<E>`; the body formats `self`
 /// (named by the caller) into the formatter (also named by the caller).
 ///

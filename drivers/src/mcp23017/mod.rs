@@ -377,35 +377,28 @@ dual_impl!({
     }
 });
 
-impl<R: Registers> Mcp23x17<R> {
-    /// Block until `int_line` (an input wired to INTA/INTB, active low by default) is
-    /// low, then read and clear the interrupt. This polls the line in a busy loop: prefer
-    /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait.
-    pub fn next_interrupt<P: embedded_hal::digital::InputPin>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<R::Error>> {
-        while int_line
-            .is_high()
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?
+dual_impl!({
+    #[asynch(R: AsyncRegisters)]
+    impl<R> Mcp23x17<R>
+    where
+        R: Registers,
+    {
+        /// Wait until `int_line` (an input wired to INTA/INTB, active low by default) is
+        /// low, then read and clear the interrupt. The blocking method polls the line in a
+        /// busy loop (an `InputPin` cannot wait): prefer
+        /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait,
+        /// where a pin change arrives as an async event.
+        #[asynch(next_interrupt_async, P: embedded_hal_async::digital::Wait)]
+        pub fn next_interrupt<P>(
+            &mut self,
+            int_line: &mut P,
+        ) -> Result<InterruptEvent, Error<R::Error>>
+        where
+            P: embedded_hal::digital::InputPin,
         {
-            core::hint::spin_loop();
+            call!(crate::dual::wait_low / wait_low_async(int_line))
+                .map_err(Error::InterruptLine)?;
+            call!(self.take_interrupt / take_interrupt_async())
         }
-        self.take_interrupt()
     }
-}
-
-impl<R: AsyncRegisters> Mcp23x17<R> {
-    /// Wait for `int_line` (wired to INTA/INTB, active low by default) to be low, then
-    /// read and clear the interrupt: a pin change arrives as an async event.
-    pub async fn next_interrupt_async<P: embedded_hal_async::digital::Wait>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<R::Error>> {
-        int_line
-            .wait_for_low()
-            .await
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
-        self.take_interrupt_async().await
-    }
-}
+});
