@@ -253,17 +253,23 @@ dual_impl!({
     }
 });
 
-impl<I2C: AsyncI2c> Pca95xx<I2C> {
-    /// Wait for the INT line (open drain, active low) and read the inputs, which clears
-    /// it: an input change arrives as an async event.
-    pub async fn next_change_async<P: embedded_hal_async::digital::Wait>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<u16, Error<I2C::Error>> {
-        int_line
-            .wait_for_low()
-            .await
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
-        self.read_inputs_async().await
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca95xx<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Wait for the INT line (open drain, active low) and read the inputs, which clears
+        /// it: an input change arrives as an async event. The blocking method polls the line
+        /// in a busy loop (an `InputPin` cannot wait).
+        #[asynch(next_change_async, P: embedded_hal_async::digital::Wait)]
+        pub fn next_change<P>(&mut self, int_line: &mut P) -> Result<u16, Error<I2C::Error>>
+        where
+            P: embedded_hal::digital::InputPin,
+        {
+            call!(crate::dual::wait_low / wait_low_async(int_line))
+                .map_err(Error::InterruptLine)?;
+            call!(self.read_inputs / read_inputs_async())
+        }
     }
-}
+});
