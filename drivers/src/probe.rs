@@ -165,45 +165,49 @@ fn chip_for_id(id: u8) -> Option<Chip> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Prober<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Prober<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Whether something acknowledges `address` (a zero-length write, SMBus quick
+        /// write; any bus error counts as absent).
+        #[asynch(is_present_async)]
+        pub fn is_present(&mut self, address: u8) -> bool {
+            io!(self.i2c.write(address, &[])).is_ok()
+        }
 
-    /// Whether something acknowledges `address` (a zero-length write, SMBus quick
-    /// write; any bus error counts as absent).
-    pub fn is_present / is_present_async [&mut self] (address: u8) -> bool {
-        io!(self.i2c.write(address, &[])).is_ok()
-    }
+        /// Read the ID register of the chips that have one at `address`: `Ok(Some(chip))`
+        /// when it matches, `Ok(None)` when the address has no ID-register chip or the value
+        /// is unknown, `Err` when the bus fails (for example nothing answers).
+        #[asynch(identify_async)]
+        pub fn identify(&mut self, address: u8) -> Result<Option<Chip>, I2C::Error> {
+            let Some(reg) = id_register(address) else {
+                return Ok(None);
+            };
+            let mut id = [0];
+            io!(self.i2c.write_read(address, &[reg], &mut id))?;
+            Ok(chip_for_id(id[0]))
+        }
 
-    /// Read the ID register of the chips that have one at `address`: `Ok(Some(chip))`
-    /// when it matches, `Ok(None)` when the address has no ID-register chip or the value
-    /// is unknown, `Err` when the bus fails (for example nothing answers).
-    pub fn identify / identify_async [&mut self] (address: u8) -> Result<Option<Chip>, I2C::Error> {
-        let Some(reg) = id_register(address) else {
-            return Ok(None);
-        };
-        let mut id = [0];
-        io!(self.i2c.write_read(address, &[reg], &mut id))?;
-        Ok(chip_for_id(id[0]))
+        /// Whether an SHTC3 answers at 0x70: send its read-ID command (0xEFC8), read the ID
+        /// and its CRC; `Ok(Some(Chip::Shtc3))` when the CRC matches and the ID has the
+        /// SHTC3's bits, `Ok(None)` otherwise, `Err` when the bus fails (nothing answers, or
+        /// the SHTC3 sleeps: it NACKs until woken up).
+        ///
+        /// Unlike [`identify`](Self::identify) this **writes a command**: a PCA9546A/PCA9548A
+        /// I2C switch (module `pca954x`, 0x70 by default) takes the written bytes as its
+        /// control register and connects channels. Call it only on a bus where no switch can
+        /// sit at 0x70.
+        #[asynch(identify_shtc3_async)]
+        pub fn identify_shtc3(&mut self) -> Result<Option<Chip>, I2C::Error> {
+            use crate::shtc3::{commands::READ_ID, is_shtc3_id, ADDRESS};
+            let mut d = [0; 3];
+            io!(self.i2c.write(ADDRESS, &READ_ID.to_be_bytes()))?;
+            io!(self.i2c.read(ADDRESS, &mut d))?;
+            let id = crate::sensirion::checked_word(&d);
+            Ok(id.filter(|&id| is_shtc3_id(id)).map(|_| Chip::Shtc3))
+        }
     }
-
-    /// Whether an SHTC3 answers at 0x70: send its read-ID command (0xEFC8), read the ID
-    /// and its CRC; `Ok(Some(Chip::Shtc3))` when the CRC matches and the ID has the
-    /// SHTC3's bits, `Ok(None)` otherwise, `Err` when the bus fails (nothing answers, or
-    /// the SHTC3 sleeps: it NACKs until woken up).
-    ///
-    /// Unlike [`identify`](Self::identify) this **writes a command**: a PCA9546A/PCA9548A
-    /// I2C switch (module `pca954x`, 0x70 by default) takes the written bytes as its
-    /// control register and connects channels. Call it only on a bus where no switch can
-    /// sit at 0x70.
-    pub fn identify_shtc3 / identify_shtc3_async [&mut self] () -> Result<Option<Chip>, I2C::Error> {
-        use crate::shtc3::{commands::READ_ID, is_shtc3_id, ADDRESS};
-        let mut d = [0; 3];
-        io!(self.i2c.write(ADDRESS, &READ_ID.to_be_bytes()))?;
-        io!(self.i2c.read(ADDRESS, &mut d))?;
-        let id = crate::sensirion::checked_word(&d);
-        Ok(id.filter(|&id| is_shtc3_id(id)).map(|_| Chip::Shtc3))
-    }
-}
+});

@@ -30,8 +30,8 @@ fn read(control: u8, reg: u8, data: &[u8]) -> [S<u8>; 4] {
 
 #[test]
 fn control_byte() {
-    // Figure 1-3: 0 1 0 0 A2 A1 A0 R/W, R/W = 1 to read; HAEN is IOCON bit 3 (§3.5.6).
-    assert_eq!((OPCODE, READ), (0b0100_0000, 0b0000_0001));
+    // Figure 1-3: 0 1 0 0 A2 A1 A0 R/W, R/W = 1 to read (the bytes below); HAEN is IOCON
+    // bit 3 (§3.5.6).
     assert_eq!(registers::HAEN, 0b0000_1000);
     let io = Mcp23s17::new((), 0b101);
     assert_eq!(

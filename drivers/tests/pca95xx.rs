@@ -195,4 +195,28 @@ mod sim {
         assert_eq!(v & 0x0F, 0x06);
         assert!(line.is_high());
     }
+
+    #[test]
+    fn pca9535_blocking_change_reads_the_inputs_that_pulled_int_low() {
+        let bus = SimI2cBus::new();
+        let chip = bus.attach(0x20, Pca95xxModel::pca9535());
+        let mut line = chip.lock().int_pin();
+        let mut io = Pca95xx::pca9535(bus.clone(), 0x20);
+        assert_eq!(
+            io.read_inputs().unwrap(),
+            0x0000,
+            "no pull-ups: floating reads low"
+        );
+        assert!(line.is_high());
+        let c = chip.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            c.lock().set_input(9, Some(true));
+        });
+        // Polls the line (an InputPin) until the input change pulls it low.
+        let v = io.next_change(&mut line).unwrap();
+        t.join().unwrap();
+        assert_eq!(v, 1 << 9, "P11 (pin 9) driven high, the rest floating low");
+        assert!(line.is_high(), "reading the inputs clears INT");
+    }
 }

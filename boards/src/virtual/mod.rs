@@ -65,7 +65,7 @@ use udrv_drivers::at24::model::At24Model;
 use udrv_drivers::bh1750::model::Bh1750Model;
 use udrv_drivers::bme280::model::Bme280Model;
 use udrv_drivers::dps310::model::Dps310Model;
-use udrv_drivers::ds3231::model::Ds3231Model;
+use udrv_drivers::ds3231::model::{civil_from_unix, Ds3231Model};
 use udrv_drivers::ina219::model::Ina219Model;
 use udrv_drivers::lm75::model::Lm75Model;
 use udrv_drivers::max31855::model::Max31855Model;
@@ -79,7 +79,7 @@ use udrv_drivers::sht3x::model::Sht3xModel;
 use udrv_drivers::shtc3::model::Shtc3Model;
 use udrv_drivers::sim::{I2cTarget, SimHandle, SimI2cBus, SimLine, SimSpiDevice};
 use udrv_drivers::w25q::model::W25qModel;
-use udrv_drivers::{at24, ds3231, pca954x, pca9685, Humidity, Temperature};
+use udrv_drivers::{at24, pca954x, pca9685, Humidity, Temperature};
 
 pub use chips::{VirtualChip, Wiring, CHIPS, I2C_BUS, OUTDOOR_CHANNEL, ROOM_CHANNEL, SWITCH};
 pub use env::{Conditions, Environment};
@@ -315,7 +315,7 @@ impl VirtualBoard {
         write_at_start(
             &mut *pca9685.lock(),
             pwm_at,
-            &[pca9685::registers::ALLCALLADR, PCA9685_ALL_CALL << 1],
+            &[pca9685::ALLCALLADR, PCA9685_ALL_CALL << 1],
         );
         i2c1.attach_handle(PCA9685_ALL_CALL, &pca9685);
         let geometry = at24::Variant::AT24C32;
@@ -672,43 +672,9 @@ pub fn rtc_start(env_seconds: u64) -> u64 {
 /// Sets the DS3231's registers to [`rtc_start`] and clears its oscillator-stopped flag,
 /// as a battery-backed RTC set once would be.
 fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
-    use udrv_drivers::sim::Direction;
-    let secs = rtc_start(env_seconds);
-    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-    let sod = secs % 86_400;
-    let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
-    let weekday = ((secs / 86_400 + 3) % 7) + 1; // 1970-01-01 was a Thursday; Monday = 1
-    let regs = [
-        ds3231::registers::SECONDS,
-        bcd(sod % 60),
-        bcd(sod / 60 % 60),
-        bcd(sod / 3600),
-        bcd(weekday),
-        bcd(d),
-        bcd(mo)
-            | if y >= 2100 {
-                ds3231::registers::CENTURY
-            } else {
-                0
-            },
-        bcd(y % 100),
-    ];
-    // Through the chip's own bus interface: the model has no other way to set the time.
-    let at = on_bus(ChipKind::Ds3231);
-    let _ = rtc.start(at, Direction::Write);
-    let _ = rtc.write(&regs);
-    rtc.stop();
-    let _ = rtc.start(at, Direction::Write);
-    // Status: clear OSF, keep EN32kHz.
-    let _ = rtc.write(&[ds3231::registers::STATUS, ds3231::registers::EN32KHZ]);
-    rtc.stop();
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// ([`udrv_drivers::calendar::civil_from_days`]).
-fn civil_from_days(z: i64) -> (u64, u64, u64) {
-    let (y, m, d) = udrv_drivers::calendar::civil_from_days(z);
-    (y as u64, m.into(), d.into())
+    let (y, mo, d, wd, h, mi, s) = civil_from_unix(rtc_start(env_seconds));
+    rtc.set_time(y, mo, d, wd, h, mi, s);
+    rtc.clear_oscillator_stopped();
 }
 
 impl Board for VirtualBoard {
@@ -882,18 +848,5 @@ impl VirtualBoard {
             ..g
         });
         p
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
     }
 }

@@ -18,13 +18,16 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use crate::Voltage;
 use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::*;
 
 /// Errors of the ADS1x1x driver.
@@ -39,140 +42,18 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
-    Error::Timeout => f.write_str(
-        "ADS1x1x: the conversion did not finish in time (OS never read 1): check the data rate and the chip's supply",
-    ),
-}
+        Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
+        Error::Timeout => f.write_str(
+            "ADS1x1x: the conversion did not finish in time (OS never read \
+            1): check the data rate and the chip's supply",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// Which chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// 16-bit, 8..860 SPS.
-    Ads1115,
-    /// 12-bit, 128..3300 SPS (result left-justified).
-    Ads1015,
-}
-
-/// Input multiplexer setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Channel {
-    /// AIN0 - AIN1 (power-on default).
-    #[default]
-    DiffA0A1 = 0,
-    /// AIN0 - AIN3.
-    DiffA0A3 = 1,
-    /// AIN1 - AIN3.
-    DiffA1A3 = 2,
-    /// AIN2 - AIN3.
-    DiffA2A3 = 3,
-    /// AIN0 - GND.
-    SingleA0 = 4,
-    /// AIN1 - GND.
-    SingleA1 = 5,
-    /// AIN2 - GND.
-    SingleA2 = 6,
-    /// AIN3 - GND.
-    SingleA3 = 7,
-}
-
-/// Programmable gain amplifier: full-scale range (datasheet table 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FullScale {
-    /// ±6.144 V.
-    V6_144 = 0,
-    /// ±4.096 V.
-    V4_096 = 1,
-    /// ±2.048 V (power-on default).
-    #[default]
-    V2_048 = 2,
-    /// ±1.024 V.
-    V1_024 = 3,
-    /// ±0.512 V.
-    V0_512 = 4,
-    /// ±0.256 V.
-    V0_256 = 5,
-}
-
-impl FullScale {
-    /// The full-scale voltage in microvolts.
-    pub fn microvolts(self) -> i32 {
-        [6_144_000, 4_096_000, 2_048_000, 1_024_000, 512_000, 256_000][self as usize]
-    }
-}
-
-/// Data rate (samples per second); the meaning of each code depends on the variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DataRate {
-    /// ADS1115 8 SPS, ADS1015 128 SPS.
-    R0 = 0,
-    /// ADS1115 16 SPS, ADS1015 250 SPS.
-    R1 = 1,
-    /// ADS1115 32 SPS, ADS1015 490 SPS.
-    R2 = 2,
-    /// ADS1115 64 SPS, ADS1015 920 SPS.
-    R3 = 3,
-    /// ADS1115 128 SPS (default), ADS1015 1600 SPS (default).
-    #[default]
-    R4 = 4,
-    /// ADS1115 250 SPS, ADS1015 2400 SPS.
-    R5 = 5,
-    /// ADS1115 475 SPS, ADS1015 3300 SPS.
-    R6 = 6,
-    /// ADS1115 860 SPS, ADS1015 3300 SPS.
-    R7 = 7,
-}
-
-impl DataRate {
-    /// Samples per second for `variant` (datasheet table 8, DR field).
-    pub fn sps(self, variant: Variant) -> u32 {
-        match variant {
-            Variant::Ads1115 => [8, 16, 32, 64, 128, 250, 475, 860][self as usize],
-            Variant::Ads1015 => [128, 250, 490, 920, 1600, 2400, 3300, 3300][self as usize],
-        }
-    }
-}
-
-/// Comparator behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ComparatorMode {
-    /// Asserts above the high threshold, releases below the low threshold.
-    #[default]
-    Traditional,
-    /// Asserts outside the window [low, high].
-    Window,
-}
-
-/// Comparator queue: conversions beyond a threshold before ALERT asserts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ComparatorQueue {
-    /// One conversion.
-    #[default]
-    One = 0,
-    /// Two conversions.
-    Two = 1,
-    /// Four conversions.
-    Four = 2,
-}
-
-/// Comparator / ALERT-RDY configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Comparator {
-    /// Traditional or window.
-    pub mode: ComparatorMode,
-    /// ALERT/RDY active high (default active low).
-    pub active_high: bool,
-    /// Latch the alert until the conversion register is read.
-    pub latching: bool,
-    /// Queue length.
-    pub queue: ComparatorQueue,
 }
 
 /// The result of a mode change: the driver in its new mode, or the error and the
@@ -289,180 +170,188 @@ impl<I2C, MODE: sealed::Mode> Ads1x1x<I2C, MODE> {
     }
 }
 
-dual_impl! {
-    impl[I2C, MODE: sealed::Mode] Ads1x1x<I2C, MODE> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read the configuration register.
-    pub fn read_config / read_config_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b))
-    }
-
-    /// Read the conversion register as is (left-justified for the ADS1015).
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<i16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-        Ok(i16::from_be_bytes(b))
-    }
-
-    /// Set the full-scale range (PGA).
-    pub fn set_full_scale / set_full_scale_async [&mut self] (fs: FullScale) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Set the data rate.
-    pub fn set_data_rate / set_data_rate_async [&mut self] (dr: DataRate) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Enable the comparator on the ALERT/RDY pin.
-    pub fn set_comparator / set_comparator_async [&mut self] (comp: Comparator) -> Result<(), Error<I2C::Error>> {
-        let mut c = self.config & !(COMP_WINDOW | COMP_POL_HIGH | COMP_LAT | COMP_QUE_MASK);
-        if comp.mode == ComparatorMode::Window {
-            c |= COMP_WINDOW;
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C, MODE: sealed::Mode> Ads1x1x<I2C, MODE>
+    where
+        I2C: I2c,
+    {
+        /// Read the configuration register.
+        #[asynch(read_config_async)]
+        pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b))
         }
-        if comp.active_high {
-            c |= COMP_POL_HIGH;
+
+        /// Read the conversion register as is (left-justified for the ADS1015).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<i16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            Ok(i16::from_be_bytes(b))
         }
-        if comp.latching {
-            c |= COMP_LAT;
+
+        /// Set the full-scale range (PGA).
+        #[asynch(set_full_scale_async)]
+        pub fn set_full_scale(&mut self, fs: FullScale) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
         }
-        c |= comp.queue as u16;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
 
-    /// Disable the comparator (ALERT/RDY high impedance).
-    pub fn disable_comparator / disable_comparator_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let c = self.config | COMP_QUE_MASK;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Set the comparator thresholds as raw codes.
-    pub fn set_thresholds_raw / set_thresholds_raw_async [&mut self] (low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
-        let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
-        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-        Ok(())
-    }
-
-    /// Set the comparator thresholds as voltages at the current full-scale range.
-    pub fn set_thresholds / set_thresholds_async [&mut self] (low: Voltage, high: Voltage) -> Result<(), Error<I2C::Error>> {
-        let fs = self.full_scale();
-        let (l, h) = (
-            from_voltage(low, self.variant, fs).to_be_bytes(),
-            from_voltage(high, self.variant, fs).to_be_bytes(),
-        );
-        io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-        Ok(())
-    }
-
-    /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
-    /// (datasheet §9.3.8), comparator enabled with queue one.
-    pub fn use_alert_as_ready / use_alert_as_ready_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
-        io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
-        let c = self.config & !COMP_QUE_MASK;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-}
-
-dual_impl! {
-    impl[I2C] Ads1x1x<I2C, OneShot> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Start a single conversion of `channel` (sets MUX and OS).
-    pub fn start / start_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT | MODE_SINGLE;
-        let b = (c | OS).to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Whether the conversion is done (OS reads 1).
-    pub fn is_ready / is_ready_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b) & OS != 0)
-    }
-
-    /// Switch to continuous conversions (of the channel last used). On error the
-    /// one-shot driver comes back with it.
-    pub fn into_continuous / into_continuous_async [self] () -> ModeChange<I2C, Continuous, OneShot, I2C::Error> {
-        let mut this = self;
-        let c = this.config & !MODE_SINGLE;
-        let b = c.to_be_bytes();
-        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
-            Ok(()) => Ok(this.with_mode(c)),
-            Err(e) => Err((Error::Bus(e), this)),
+        /// Set the data rate.
+        #[asynch(set_data_rate_async)]
+        pub fn set_data_rate(&mut self, dr: DataRate) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
         }
-    }
-}
 
-impl<I2C: I2c> Ads1x1x<I2C, OneShot> {
-    /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
-    /// OS every 100 µs (at most 100 times) and read the result.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        channel: Channel,
-        delay: &mut D,
-    ) -> Result<Voltage, Error<I2C::Error>> {
-        self.start(channel)?;
-        delay.delay_us(self.conversion_time_us());
-        for _ in 0..100 {
-            if self.is_ready()? {
-                let raw = self.read_raw()?;
-                return Ok(self.to_voltage(raw));
+        /// Enable the comparator on the ALERT/RDY pin.
+        #[asynch(set_comparator_async)]
+        pub fn set_comparator(&mut self, comp: Comparator) -> Result<(), Error<I2C::Error>> {
+            let mut c = self.config & !(COMP_WINDOW | COMP_POL_HIGH | COMP_LAT | COMP_QUE_MASK);
+            if comp.mode == ComparatorMode::Window {
+                c |= COMP_WINDOW;
             }
-            delay.delay_us(100);
-        }
-        Err(Error::Timeout)
-    }
-}
-
-impl<I2C: AsyncI2c> Ads1x1x<I2C, OneShot> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        channel: Channel,
-        delay: &mut D,
-    ) -> Result<Voltage, Error<I2C::Error>> {
-        self.start_async(channel).await?;
-        delay.delay_us(self.conversion_time_us()).await;
-        for _ in 0..100 {
-            if self.is_ready_async().await? {
-                let raw = self.read_raw_async().await?;
-                return Ok(self.to_voltage(raw));
+            if comp.active_high {
+                c |= COMP_POL_HIGH;
             }
-            delay.delay_us(100).await;
+            if comp.latching {
+                c |= COMP_LAT;
+            }
+            c |= comp.queue as u16;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
         }
-        Err(Error::Timeout)
+
+        /// Disable the comparator (ALERT/RDY high impedance).
+        #[asynch(disable_comparator_async)]
+        pub fn disable_comparator(&mut self) -> Result<(), Error<I2C::Error>> {
+            let c = self.config | COMP_QUE_MASK;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
+
+        /// Set the comparator thresholds as raw codes.
+        #[asynch(set_thresholds_raw_async)]
+        pub fn set_thresholds_raw(&mut self, low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
+            let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
+            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            Ok(())
+        }
+
+        /// Set the comparator thresholds as voltages at the current full-scale range.
+        #[asynch(set_thresholds_async)]
+        pub fn set_thresholds(
+            &mut self,
+            low: Voltage,
+            high: Voltage,
+        ) -> Result<(), Error<I2C::Error>> {
+            let fs = self.full_scale();
+            let (l, h) = (
+                from_voltage(low, self.variant, fs).to_be_bytes(),
+                from_voltage(high, self.variant, fs).to_be_bytes(),
+            );
+            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            Ok(())
+        }
+
+        /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
+        /// (datasheet §9.3.8), comparator enabled with queue one.
+        #[asynch(use_alert_as_ready_async)]
+        pub fn use_alert_as_ready(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
+            io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
+            let c = self.config & !COMP_QUE_MASK;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
     }
-}
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, OneShot>
+    where
+        I2C: I2c,
+    {
+        /// Start a single conversion of `channel` (sets MUX and OS).
+        #[asynch(start_async)]
+        pub fn start(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT | MODE_SINGLE;
+            let b = (c | OS).to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
+
+        /// Whether the conversion is done (OS reads 1).
+        #[asynch(is_ready_async)]
+        pub fn is_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b) & OS != 0)
+        }
+
+        /// Switch to continuous conversions (of the channel last used). On error the
+        /// one-shot driver comes back with it.
+        #[asynch(into_continuous_async)]
+        pub fn into_continuous(self) -> ModeChange<I2C, Continuous, OneShot, I2C::Error> {
+            let mut this = self;
+            let c = this.config & !MODE_SINGLE;
+            let b = c.to_be_bytes();
+            match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+                Ok(()) => Ok(this.with_mode(c)),
+                Err(e) => Err((Error::Bus(e), this)),
+            }
+        }
+    }
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, OneShot>
+    where
+        I2C: I2c,
+    {
+        /// Convert `channel` once: start, wait one conversion period (1/DR + 10 %), then poll
+        /// OS every 100 µs (at most 100 times) and read the result.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            channel: Channel,
+            delay: &mut D,
+        ) -> Result<Voltage, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start / start_async(channel))?;
+            io!(delay.delay_us(self.conversion_time_us()));
+            for _ in 0..100 {
+                if call!(self.is_ready / is_ready_async())? {
+                    let raw = call!(self.read_raw / read_raw_async())?;
+                    return Ok(self.to_voltage(raw));
+                }
+                io!(delay.delay_us(100));
+            }
+            Err(Error::Timeout)
+        }
+    }
+});
 
 impl<I2C> Ads1x1x<I2C, OneShot> {
     /// One conversion period plus 10 % (the internal oscillator's tolerance), in µs.
@@ -481,36 +370,40 @@ impl<I2C> Ads1x1x<I2C, OneShot> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ads1x1x<I2C, Continuous> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ads1x1x<I2C, Continuous>
+    where
+        I2C: I2c,
+    {
+        /// The latest conversion as a voltage.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Voltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            Ok(self.to_voltage(i16::from_be_bytes(b)))
+        }
 
-    /// The latest conversion as a voltage.
-    pub fn read / read_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-        Ok(self.to_voltage(i16::from_be_bytes(b)))
-    }
+        /// Select another input (takes effect from the next conversion).
+        #[asynch(set_channel_async)]
+        pub fn set_channel(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
+            let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
+            let b = c.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.config = c;
+            Ok(())
+        }
 
-    /// Select another input (takes effect from the next conversion).
-    pub fn set_channel / set_channel_async [&mut self] (channel: Channel) -> Result<(), Error<I2C::Error>> {
-        let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
-        let b = c.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.config = c;
-        Ok(())
-    }
-
-    /// Back to single-shot (power-down) mode.
-    pub fn into_one_shot / into_one_shot_async [self] () -> ModeChange<I2C, OneShot, Continuous, I2C::Error> {
-        let mut this = self;
-        let c = this.config | MODE_SINGLE;
-        let b = c.to_be_bytes();
-        match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
-            Ok(()) => Ok(this.with_mode(c)),
-            Err(e) => Err((Error::Bus(e), this)),
+        /// Back to single-shot (power-down) mode.
+        #[asynch(into_one_shot_async)]
+        pub fn into_one_shot(self) -> ModeChange<I2C, OneShot, Continuous, I2C::Error> {
+            let mut this = self;
+            let c = this.config | MODE_SINGLE;
+            let b = c.to_be_bytes();
+            match io!(this.i2c.write(this.address, &[CONFIG, b[0], b[1]])) {
+                Ok(()) => Ok(this.with_mode(c)),
+                Err(e) => Err((Error::Bus(e), this)),
+            }
         }
     }
-}
+});

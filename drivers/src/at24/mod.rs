@@ -14,6 +14,9 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c, NoAcknowledgeSource, Operation};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -48,117 +51,49 @@ pub enum Error<E> {
     },
 }
 
-impl_error!(Error, source: |s| match s {
-    Error::Bus(b) | Error::Incomplete { error: Some(b), .. } => Some(b),
-    _ => None,
-}, |f, e| {
-    match e {
-        Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
-        Error::OutOfRange => f.write_str(
-            "AT24: the access goes past the end of the memory: check the variant (size)",
-        ),
-        Error::Incomplete {
-            at,
-            written,
-            uncertain,
-            error,
-        } => {
-            write!(f, "AT24: write incomplete: {written} byte(s) written; ")?;
-            if *uncertain > 0 {
-                write!(
-                f,
-                "{uncertain} byte(s) at 0x{at:04x}..0x{:04x} may or may not have been written; ",
-                at + uncertain
-            )?;
-            }
-            match error {
-            Some(b) => write!(f, "I2C error: {b}"),
-            None => f.write_str(
-                "the write cycle did not end (the chip kept NACKing acknowledge polls): check WP and raise with_max_polls",
+impl_error!(
+    Error,
+    |f, e| {
+        match e {
+            Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
+            Error::OutOfRange => f.write_str(
+                "AT24: the access goes past the end of the memory: check the \
+                variant (size)",
             ),
+            Error::Incomplete {
+                at,
+                written,
+                uncertain,
+                error,
+            } => {
+                write!(f, "AT24: write incomplete: {written} byte(s) written; ")?;
+                if *uncertain > 0 {
+                    write!(
+                        f,
+                        "{uncertain} byte(s) at 0x{at:04x}..0x{:04x} may or may not have \
+                        been written; ",
+                        at + uncertain
+                    )?;
+                }
+                match error {
+                    Some(b) => write!(f, "I2C error: {b}"),
+                    None => f.write_str(
+                        "the write cycle did not end (the chip kept NACKing acknowledge \
+                        polls): check WP and raise with_max_polls",
+                    ),
+                }
+            }
         }
-        }
+    },
+    |s| match s {
+        Error::Bus(b) | Error::Incomplete { error: Some(b), .. } => Some(b),
+        _ => None,
     }
-});
+);
 
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
-    }
-}
-
-/// The geometry of one EEPROM type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Variant {
-    /// Size in bytes (a power of two).
-    pub size: u32,
-    /// Page size in bytes (a power of two): a write must stay inside one page.
-    pub page_size: u16,
-    /// Memory address bytes sent after the device address (1 or 2); address bits above
-    /// them go into the low bits of the device address.
-    pub address_bytes: u8,
-}
-
-impl Variant {
-    /// 128 bytes, 8-byte pages.
-    pub const AT24C01: Self = Self::new(128, 8, 1);
-    /// 256 bytes, 8-byte pages.
-    pub const AT24C02: Self = Self::new(256, 8, 1);
-    /// 512 bytes, 16-byte pages, A8 in the device address.
-    pub const AT24C04: Self = Self::new(512, 16, 1);
-    /// 1 KiB, 16-byte pages, A9..A8 in the device address.
-    pub const AT24C08: Self = Self::new(1024, 16, 1);
-    /// 2 KiB, 16-byte pages, A10..A8 in the device address.
-    pub const AT24C16: Self = Self::new(2048, 16, 1);
-    /// 4 KiB, 32-byte pages.
-    pub const AT24C32: Self = Self::new(4096, 32, 2);
-    /// 8 KiB, 32-byte pages.
-    pub const AT24C64: Self = Self::new(8192, 32, 2);
-    /// 16 KiB, 64-byte pages.
-    pub const AT24C128: Self = Self::new(16384, 64, 2);
-    /// 32 KiB, 64-byte pages.
-    pub const AT24C256: Self = Self::new(32768, 64, 2);
-    /// 64 KiB, 128-byte pages.
-    pub const AT24C512: Self = Self::new(65536, 128, 2);
-    /// 128 KiB, 256-byte pages, A16 in the device address.
-    pub const AT24CM01: Self = Self::new(131072, 256, 2);
-
-    /// A custom geometry.
-    pub const fn new(size: u32, page_size: u16, address_bytes: u8) -> Self {
-        Self {
-            size,
-            page_size,
-            address_bytes,
-        }
-    }
-
-    /// Bytes reachable with one device address (256 or 65 536, or less for small chips).
-    pub const fn block_size(&self) -> u32 {
-        let b = 1u32 << (8 * self.address_bytes as u32);
-        if b < self.size {
-            b
-        } else {
-            self.size
-        }
-    }
-
-    /// Device address and memory address bytes for `mem`.
-    pub fn addressing(&self, base: u8, mem: u32) -> (u8, [u8; 2], usize) {
-        let n = self.address_bytes as usize;
-        let hi = (mem >> (8 * n as u32)) as u8;
-        let bytes = if n == 1 {
-            [mem as u8, 0]
-        } else {
-            [(mem >> 8) as u8, mem as u8]
-        };
-        (base | hi, bytes, n)
-    }
-
-    /// Length of the first chunk of a write of `len` bytes at `mem` that stays in a page.
-    pub fn page_chunk(&self, mem: u32, len: usize) -> usize {
-        let page = u32::from(self.page_size);
-        let room = (page - mem % page) as usize;
-        room.min(len)
     }
 }
 
@@ -243,55 +178,103 @@ fn page_write_failed<E: embedded_hal::i2c::Error>(
     }
 }
 
-dual_impl! {
-    impl[I2C] At24<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read `buf.len()` bytes from `mem` (random read, then sequential read).
-    pub fn read / read_async [&mut self] (mem: u32, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, buf.len())?;
-        let block = self.variant.block_size();
-        let mut done = 0;
-        while done < buf.len() {
-            let at = mem + done as u32;
-            let n = ((block - at % block) as usize).min(buf.len() - done);
-            let (dev, a, alen) = self.variant.addressing(self.address, at);
-            io!(self.i2c.write_read(dev, &a[..alen], &mut buf[done..done + n]))?;
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Read from the chip's current address counter (current address read).
-    pub fn read_current / read_current_async [&mut self] (buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.read(self.address, buf))?;
-        Ok(())
-    }
-
-    /// Write `data` at `mem`: one page write per page touched, each followed by
-    /// acknowledge polling until the write cycle ends.
-    pub fn write / write_async [&mut self] (mem: u32, data: &[u8]) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = mem + done as u32;
-            let n = self.variant.page_chunk(at, data.len() - done);
-            let (dev, a, alen) = self.variant.addressing(self.address, at);
-            let (written, len) = (done as u32, n as u32);
-            if let Err(e) = io!(self.i2c.transaction(
-                dev,
-                &mut [Operation::Write(&a[..alen]), Operation::Write(&data[done..done + n])]
-            )) {
-                return Err(page_write_failed(mem, written, len, e));
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> At24<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read `buf.len()` bytes from `mem` (random read, then sequential read).
+        #[asynch(read_async)]
+        pub fn read(&mut self, mem: u32, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, buf.len())?;
+            let block = self.variant.block_size();
+            let mut done = 0;
+            while done < buf.len() {
+                let at = mem + done as u32;
+                let n = ((block - at % block) as usize).min(buf.len() - done);
+                let (dev, a, alen) = self.variant.addressing(self.address, at);
+                io!(self
+                    .i2c
+                    .write_read(dev, &a[..alen], &mut buf[done..done + n]))?;
+                done += n;
             }
-            // The page is sent: until a poll is acknowledged it may or may not be stored.
-            let incomplete = |error| Error::Incomplete { at, written, uncertain: len, error };
+            Ok(())
+        }
+
+        /// Read from the chip's current address counter (current address read).
+        #[asynch(read_current_async)]
+        pub fn read_current(&mut self, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.read(self.address, buf))?;
+            Ok(())
+        }
+
+        /// Write `data` at `mem`: one page write per page touched, each followed by
+        /// acknowledge polling until the write cycle ends.
+        #[asynch(write_async)]
+        pub fn write(&mut self, mem: u32, data: &[u8]) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, data.len())?;
+            let mut done = 0;
+            while done < data.len() {
+                let at = mem + done as u32;
+                let n = self.variant.page_chunk(at, data.len() - done);
+                let (dev, a, alen) = self.variant.addressing(self.address, at);
+                let (written, len) = (done as u32, n as u32);
+                if let Err(e) = io!(self.i2c.transaction(
+                    dev,
+                    &mut [
+                        Operation::Write(&a[..alen]),
+                        Operation::Write(&data[done..done + n])
+                    ]
+                )) {
+                    return Err(page_write_failed(mem, written, len, e));
+                }
+                // The page is sent: until a poll is acknowledged it may or may not be stored.
+                let incomplete = |error| Error::Incomplete {
+                    at,
+                    written,
+                    uncertain: len,
+                    error,
+                };
+                let mut polls = 0;
+                loop {
+                    match io!(self.i2c.write(dev, &[])) {
+                        Ok(()) => break,
+                        Err(e) if is_nack(e.kind()) => {
+                            polls += 1;
+                            if polls >= self.max_polls {
+                                return Err(incomplete(None));
+                            }
+                        }
+                        Err(e) => return Err(incomplete(Some(e))),
+                    }
+                }
+                done += n;
+            }
+            Ok(())
+        }
+
+        /// Write one byte.
+        #[asynch(write_byte_async)]
+        pub fn write_byte(&mut self, mem: u32, value: u8) -> Result<(), Error<I2C::Error>> {
+            self.check(mem, 1)?;
+            let (dev, a, alen) = self.variant.addressing(self.address, mem);
+            let mut buf = [0; 3];
+            buf[..alen].copy_from_slice(&a[..alen]);
+            buf[alen] = value;
+            if let Err(e) = io!(self.i2c.write(dev, &buf[..=alen])) {
+                return Err(page_write_failed(mem, 0, 1, e));
+            }
+            let incomplete = |error| Error::Incomplete {
+                at: mem,
+                written: 0,
+                uncertain: 1,
+                error,
+            };
             let mut polls = 0;
             loop {
                 match io!(self.i2c.write(dev, &[])) {
-                    Ok(()) => break,
+                    Ok(()) => return Ok(()),
                     Err(e) if is_nack(e.kind()) => {
                         polls += 1;
                         if polls >= self.max_polls {
@@ -301,43 +284,16 @@ dual_impl! {
                     Err(e) => return Err(incomplete(Some(e))),
                 }
             }
-            done += n;
         }
-        Ok(())
-    }
 
-    /// Write one byte.
-    pub fn write_byte / write_byte_async [&mut self] (mem: u32, value: u8) -> Result<(), Error<I2C::Error>> {
-        self.check(mem, 1)?;
-        let (dev, a, alen) = self.variant.addressing(self.address, mem);
-        let mut buf = [0; 3];
-        buf[..alen].copy_from_slice(&a[..alen]);
-        buf[alen] = value;
-        if let Err(e) = io!(self.i2c.write(dev, &buf[..=alen])) {
-            return Err(page_write_failed(mem, 0, 1, e));
-        }
-        let incomplete = |error| Error::Incomplete { at: mem, written: 0, uncertain: 1, error };
-        let mut polls = 0;
-        loop {
-            match io!(self.i2c.write(dev, &[])) {
-                Ok(()) => return Ok(()),
-                Err(e) if is_nack(e.kind()) => {
-                    polls += 1;
-                    if polls >= self.max_polls {
-                        return Err(incomplete(None));
-                    }
-                }
-                Err(e) => return Err(incomplete(Some(e))),
-            }
+        /// Read one byte.
+        #[asynch(read_byte_async)]
+        pub fn read_byte(&mut self, mem: u32) -> Result<u8, Error<I2C::Error>> {
+            self.check(mem, 1)?;
+            let (dev, a, alen) = self.variant.addressing(self.address, mem);
+            let mut b = [0];
+            io!(self.i2c.write_read(dev, &a[..alen], &mut b))?;
+            Ok(b[0])
         }
     }
-
-    /// Read one byte.
-    pub fn read_byte / read_byte_async [&mut self] (mem: u32) -> Result<u8, Error<I2C::Error>> {
-        self.check(mem, 1)?;
-        let (dev, a, alen) = self.variant.addressing(self.address, mem);
-        let mut b = [0];
-        io!(self.i2c.write_read(dev, &a[..alen], &mut b))?;
-        Ok(b[0])
-    }
-}
+});

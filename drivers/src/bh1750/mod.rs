@@ -19,10 +19,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod commands;
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
 
-pub mod commands;
+pub use types::*;
 
 use crate::Illuminance;
 use embedded_hal::i2c::I2c;
@@ -53,37 +55,13 @@ impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "BH1750: I2C error: {b}"),
     Error::InvalidMeasurementTime(v) => write!(
         f,
-        "BH1750: measurement time register {v} out of range: use 31..=254 (69 is the default)"
+        "BH1750: measurement time register {v} out of range: use 31..=254 \
+        (69 is the default)"
     ),
 });
 
 fn bus<E>(e: E) -> Error<E> {
     Error::Bus(e)
-}
-
-/// Measurement resolution (datasheet p. 5 and p. 7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Resolution {
-    /// H-resolution mode: 1 lx steps at the default MTreg, typically 120 ms.
-    #[default]
-    High = 0,
-    /// H-resolution mode 2: 0.5 lx steps, typically 120 ms.
-    High2 = 1,
-    /// L-resolution mode: 4 lx steps, typically 16 ms.
-    Low = 2,
-}
-
-impl Resolution {
-    /// The maximum measurement time in microseconds at measurement time register `mtreg`:
-    /// 180 ms (H modes) or 24 ms (L mode) at the default 69 (datasheet p. 2), scaled by
-    /// `mtreg / 69` and rounded up.
-    pub fn max_time_us(self, mtreg: u8) -> u32 {
-        let base: u32 = match self {
-            Resolution::High | Resolution::High2 => 180_000,
-            Resolution::Low => 24_000,
-        };
-        (base * u32::from(mtreg)).div_ceil(u32::from(MTREG_DEFAULT))
-    }
 }
 
 /// Illuminance from a raw count: `count / 1.2 × 69 / mtreg` lux, halved in H-resolution
@@ -145,103 +123,123 @@ impl<I2C> Bh1750<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Bh1750<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Send one opcode.
-    pub fn command / command_async [&mut self] (opcode: u8) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[opcode])).map_err(bus)
-    }
-
-    /// Power on (waiting for a measurement command).
-    pub fn power_on / power_on_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::POWER_ON])).map_err(bus)
-    }
-
-    /// Power down (stops continuous measurement; the last result stays readable).
-    pub fn power_down / power_down_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::POWER_DOWN])).map_err(bus)
-    }
-
-    /// Reset the data register to 0. The chip ignores this while powered down: call
-    /// [`power_on`](Self::power_on) first.
-    pub fn reset / reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[commands::RESET])).map_err(bus)
-    }
-
-    /// Start continuous measurements; the first result is ready after
-    /// [`max_time_us`](Self::max_time_us), then [`read`](Self::read) returns the latest.
-    pub fn start_continuous / start_continuous_async [&mut self] (resolution: Resolution) -> Result<(), Error<I2C::Error>> {
-        let op = commands::CONTINUOUS[resolution as usize];
-        io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
-        self.resolution = resolution;
-        Ok(())
-    }
-
-    /// Start one measurement; the chip powers down once it is done. Read it with
-    /// [`read`](Self::read) after [`max_time_us`](Self::max_time_us).
-    pub fn start_one_time / start_one_time_async [&mut self] (resolution: Resolution) -> Result<(), Error<I2C::Error>> {
-        let op = commands::ONE_TIME[resolution as usize];
-        io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
-        self.resolution = resolution;
-        Ok(())
-    }
-
-    /// Set the measurement time register (31..=254, power-on 69): sensitivity and
-    /// measurement time scale with it (`mtreg / 69`), the range inversely. Two opcodes,
-    /// high bits then low bits; it applies from the next measurement command.
-    pub fn set_measurement_time / set_measurement_time_async [&mut self] (mtreg: u8) -> Result<(), Error<I2C::Error>> {
-        if !(MTREG_MIN..=MTREG_MAX).contains(&mtreg) {
-            return Err(Error::InvalidMeasurementTime(mtreg));
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Bh1750<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send one opcode.
+        #[asynch(command_async)]
+        pub fn command(&mut self, opcode: u8) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[opcode])).map_err(bus)
         }
-        io!(self.i2c.write(self.address, &[commands::MTREG_HIGH | mtreg >> 5])).map_err(bus)?;
-        io!(self.i2c.write(self.address, &[commands::MTREG_LOW | (mtreg & 0x1F)])).map_err(bus)?;
-        self.mtreg = mtreg;
-        Ok(())
-    }
 
-    /// Read the 16-bit result register (the raw count).
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
-        Ok(u16::from_be_bytes(b))
-    }
+        /// Power on (waiting for a measurement command).
+        #[asynch(power_on_async)]
+        pub fn power_on(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::POWER_ON])).map_err(bus)
+        }
 
-    /// Read the result as an illuminance, converted for the resolution of the last
-    /// measurement started and the current measurement time register.
-    pub fn read / read_async [&mut self] () -> Result<Illuminance, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
-        Ok(illuminance(u16::from_be_bytes(b), self.resolution, self.mtreg))
-    }
-}
+        /// Power down (stops continuous measurement; the last result stays readable).
+        #[asynch(power_down_async)]
+        pub fn power_down(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::POWER_DOWN])).map_err(bus)
+        }
 
-impl<I2C: I2c> Bh1750<I2C> {
-    /// One measurement: start it, wait its maximum time, read it (the chip is powered
-    /// down after).
-    pub fn measure_one_time<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        resolution: Resolution,
-        delay: &mut D,
-    ) -> Result<Illuminance, Error<I2C::Error>> {
-        self.start_one_time(resolution)?;
-        delay.delay_us(self.max_time_us(resolution));
-        self.read()
-    }
-}
+        /// Reset the data register to 0. The chip ignores this while powered down: call
+        /// [`power_on`](Self::power_on) first.
+        #[asynch(reset_async)]
+        pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[commands::RESET])).map_err(bus)
+        }
 
-impl<I2C: AsyncI2c> Bh1750<I2C> {
-    /// Async version of [`measure_one_time`](Self::measure_one_time).
-    pub async fn measure_one_time_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        resolution: Resolution,
-        delay: &mut D,
-    ) -> Result<Illuminance, Error<I2C::Error>> {
-        self.start_one_time_async(resolution).await?;
-        delay.delay_us(self.max_time_us(resolution)).await;
-        self.read_async().await
+        /// Start continuous measurements; the first result is ready after
+        /// [`max_time_us`](Self::max_time_us), then [`read`](Self::read) returns the latest.
+        #[asynch(start_continuous_async)]
+        pub fn start_continuous(
+            &mut self,
+            resolution: Resolution,
+        ) -> Result<(), Error<I2C::Error>> {
+            let op = commands::CONTINUOUS[resolution as usize];
+            io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
+            self.resolution = resolution;
+            Ok(())
+        }
+
+        /// Start one measurement; the chip powers down once it is done. Read it with
+        /// [`read`](Self::read) after [`max_time_us`](Self::max_time_us).
+        #[asynch(start_one_time_async)]
+        pub fn start_one_time(&mut self, resolution: Resolution) -> Result<(), Error<I2C::Error>> {
+            let op = commands::ONE_TIME[resolution as usize];
+            io!(self.i2c.write(self.address, &[op])).map_err(bus)?;
+            self.resolution = resolution;
+            Ok(())
+        }
+
+        /// Set the measurement time register (31..=254, power-on 69): sensitivity and
+        /// measurement time scale with it (`mtreg / 69`), the range inversely. Two opcodes,
+        /// high bits then low bits; it applies from the next measurement command.
+        #[asynch(set_measurement_time_async)]
+        pub fn set_measurement_time(&mut self, mtreg: u8) -> Result<(), Error<I2C::Error>> {
+            if !(MTREG_MIN..=MTREG_MAX).contains(&mtreg) {
+                return Err(Error::InvalidMeasurementTime(mtreg));
+            }
+            io!(self
+                .i2c
+                .write(self.address, &[commands::MTREG_HIGH | mtreg >> 5]))
+            .map_err(bus)?;
+            io!(self
+                .i2c
+                .write(self.address, &[commands::MTREG_LOW | (mtreg & 0x1F)]))
+            .map_err(bus)?;
+            self.mtreg = mtreg;
+            Ok(())
+        }
+
+        /// Read the 16-bit result register (the raw count).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
+            Ok(u16::from_be_bytes(b))
+        }
+
+        /// Read the result as an illuminance, converted for the resolution of the last
+        /// measurement started and the current measurement time register.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Illuminance, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.read(self.address, &mut b)).map_err(bus)?;
+            Ok(illuminance(
+                u16::from_be_bytes(b),
+                self.resolution,
+                self.mtreg,
+            ))
+        }
     }
-}
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Bh1750<I2C>
+    where
+        I2C: I2c,
+    {
+        /// One measurement: start it, wait its maximum time, read it (the chip is powered
+        /// down after).
+        #[asynch(measure_one_time_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_one_time<D>(
+            &mut self,
+            resolution: Resolution,
+            delay: &mut D,
+        ) -> Result<Illuminance, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_one_time / start_one_time_async(resolution))?;
+            io!(delay.delay_us(self.max_time_us(resolution)));
+            call!(self.read / read_async())
+        }
+    }
+});

@@ -19,11 +19,10 @@
 //! ```
 
 pub mod compensation;
-pub mod registers;
-mod types;
-
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
 
 pub use types::*;
 
@@ -52,17 +51,23 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "BME280: bus error: {b}"),
-    Error::WrongChipId(id) => write!(
-        f,
-        "BME280: chip ID 0x{id:02x} is neither a BME280 (0x60) nor a BMP280 (0x58): check the address (0x76 or 0x77)"
-    ),
-    Error::NotInitialized => f.write_str("BME280: call init() first (it reads the calibration)"),
-    Error::NoTemperature => f.write_str(
-        "BME280: temperature oversampling is 'skipped': set it to compensate pressure and humidity",
-    ),
-    Error::Timeout => f.write_str("BME280: the measurement (or NVM copy) did not finish in time"),
-}
+        Error::Bus(b) => write!(f, "BME280: bus error: {b}"),
+        Error::WrongChipId(id) => write!(
+            f,
+            "BME280: chip ID 0x{id:02x} is neither a BME280 (0x60) nor a \
+            BMP280 (0x58): check the address (0x76 or 0x77)"
+        ),
+        Error::NotInitialized => {
+            f.write_str("BME280: call init() first (it reads the calibration)")
+        }
+        Error::NoTemperature => f.write_str(
+            "BME280: temperature oversampling is 'skipped': set it to \
+            compensate pressure and humidity",
+        ),
+        Error::Timeout => {
+            f.write_str("BME280: the measurement (or NVM copy) did not finish in time")
+        }
+    }
 });
 
 /// Register access over I2C: the chip's address and the bus.
@@ -99,32 +104,39 @@ pub trait AsyncInterface {
     async fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error>;
 }
 
-macro_rules! interfaces {
-    ($tr:ident, $i2c:ident, $spi:ident $(, $asy:tt $aw:tt)?) => {
-        impl<I2C: $i2c> $tr for I2cInterface<I2C> {
-            type Error = I2C::Error;
-            $($asy)? fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-                self.i2c.write_read(self.address, &[reg], buf)$(.$aw)?
-            }
-            $($asy)? fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
-                self.i2c.write(self.address, &[reg, value])$(.$aw)?
-            }
+dual_impl!({
+    #[asynch(impl AsyncInterface, I2C: AsyncI2c)]
+    impl<I2C> Interface for I2cInterface<I2C>
+    where
+        I2C: I2c,
+    {
+        type Error = I2C::Error;
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self.i2c.write_read(self.address, &[reg], buf))
         }
-        impl<SPI: $spi> $tr for SpiInterface<SPI> {
-            type Error = SPI::Error;
-            $($asy)? fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-                self.spi
-                    .transaction(&mut [Operation::Write(&[reg | SPI_READ]), Operation::Read(buf)])
-                    $(.$aw)?
-            }
-            $($asy)? fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
-                self.spi.write(&[reg & !SPI_READ, value])$(.$aw)?
-            }
+        fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
+            io!(self.i2c.write(self.address, &[reg, value]))
         }
-    };
-}
-interfaces!(Interface, I2c, SpiDevice);
-interfaces!(AsyncInterface, AsyncI2c, AsyncSpiDevice, async await);
+    }
+});
+
+dual_impl!({
+    #[asynch(impl AsyncInterface, SPI: AsyncSpiDevice)]
+    impl<SPI> Interface for SpiInterface<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        type Error = SPI::Error;
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[reg | SPI_READ]), Operation::Read(buf)]))
+        }
+        fn write_reg(&mut self, reg: u8, value: u8) -> Result<(), Self::Error> {
+            io!(self.spi.write(&[reg & !SPI_READ, value]))
+        }
+    }
+});
 
 /// A BME280 (or BMP280).
 #[derive(Debug)]
@@ -216,135 +228,139 @@ pub fn compensate<E>(
     })
 }
 
-dual_impl! {
-    impl[IF] Bme280<IF> {
-        blocking: [IF: Interface],
-        asynch: [IF: AsyncInterface],
-    }
+dual_impl!({
+    #[asynch(IF: AsyncInterface)]
+    impl<IF> Bme280<IF>
+    where
+        IF: Interface,
+    {
+        /// Read the chip ID register.
+        #[asynch(chip_id_async)]
+        pub fn chip_id(&mut self) -> Result<u8, Error<IF::Error>> {
+            let mut id = [0];
+            io!(self.iface.read_regs(ID, &mut id)).map_err(Error::Bus)?;
+            Ok(id[0])
+        }
 
-    /// Read the chip ID register.
-    pub fn chip_id / chip_id_async [&mut self] () -> Result<u8, Error<IF::Error>> {
-        let mut id = [0];
-        io!(self.iface.read_regs(ID, &mut id)).map_err(Error::Bus)?;
-        Ok(id[0])
-    }
+        /// Check the chip ID (0x60 BME280, 0x58 BMP280), wait while the chip copies its
+        /// NVM (status `im_update`, about 2 ms after power-on or reset; at most 10 000
+        /// polls) and read the calibration.
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<(), Error<IF::Error>> {
+            let mut id = [0];
+            io!(self.iface.read_regs(ID, &mut id)).map_err(Error::Bus)?;
+            self.humidity = match id[0] {
+                CHIP_ID_BME280 => true,
+                CHIP_ID_BMP280 => false,
+                other => return Err(Error::WrongChipId(other)),
+            };
+            let mut polls = 0;
+            loop {
+                let mut s = [0];
+                io!(self.iface.read_regs(STATUS, &mut s)).map_err(Error::Bus)?;
+                if s[0] & STATUS_IM_UPDATE == 0 {
+                    break;
+                }
+                polls += 1;
+                if polls >= 10_000 {
+                    return Err(Error::Timeout);
+                }
+            }
+            let mut a = [0; 26];
+            let mut b = [0; 7];
+            io!(self.iface.read_regs(CALIB00, &mut a)).map_err(Error::Bus)?;
+            if self.humidity {
+                io!(self.iface.read_regs(CALIB26, &mut b)).map_err(Error::Bus)?;
+            }
+            self.calibration = Some(Calibration::from_registers(&a, &b));
+            Ok(())
+        }
 
-    /// Check the chip ID (0x60 BME280, 0x58 BMP280), wait while the chip copies its
-    /// NVM (status `im_update`, about 2 ms after power-on or reset; at most 10 000
-    /// polls) and read the calibration.
-    pub fn init / init_async [&mut self] () -> Result<(), Error<IF::Error>> {
-        let mut id = [0];
-        io!(self.iface.read_regs(ID, &mut id)).map_err(Error::Bus)?;
-        self.humidity = match id[0] {
-            CHIP_ID_BME280 => true,
-            CHIP_ID_BMP280 => false,
-            other => return Err(Error::WrongChipId(other)),
-        };
-        let mut polls = 0;
-        loop {
+        /// Soft reset (all settings back to power-on, sleep mode).
+        #[asynch(reset_async)]
+        pub fn reset(&mut self) -> Result<(), Error<IF::Error>> {
+            io!(self.iface.write_reg(RESET, RESET_MAGIC)).map_err(Error::Bus)?;
+            self.config = Config::default();
+            Ok(())
+        }
+
+        /// Write the settings, leaving the chip in sleep mode (the datasheet guarantees
+        /// `config` writes only in sleep mode; `ctrl_hum` takes effect with `ctrl_meas`).
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Config) -> Result<(), Error<IF::Error>> {
+            self.config = config;
+            io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep)))
+                .map_err(Error::Bus)?;
+            if self.humidity {
+                // ctrl_hum exists on the BME280 only.
+                io!(self.iface.write_reg(CTRL_HUM, config.humidity as u8)).map_err(Error::Bus)?;
+            }
+            io!(self.iface.write_reg(
+                CONFIG,
+                (config.standby as u8) << 5 | (config.filter as u8) << 2
+            ))
+            .map_err(Error::Bus)?;
+            io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep)))
+                .map_err(Error::Bus)?;
+            Ok(())
+        }
+
+        /// Set the mode (forced starts one measurement).
+        #[asynch(set_mode_async)]
+        pub fn set_mode(&mut self, mode: Mode) -> Result<(), Error<IF::Error>> {
+            io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(mode))).map_err(Error::Bus)?;
+            Ok(())
+        }
+
+        /// Whether a conversion is running (status bit `measuring`).
+        #[asynch(is_measuring_async)]
+        pub fn is_measuring(&mut self) -> Result<bool, Error<IF::Error>> {
             let mut s = [0];
             io!(self.iface.read_regs(STATUS, &mut s)).map_err(Error::Bus)?;
-            if s[0] & STATUS_IM_UPDATE == 0 {
-                break;
+            Ok(s[0] & STATUS_MEASURING != 0)
+        }
+
+        /// Burst-read the data registers 0xF7..=0xFE (one read keeps them consistent).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<RawData, Error<IF::Error>> {
+            let mut d = [0; 8];
+            io!(self.iface.read_regs(PRESS_MSB, &mut d)).map_err(Error::Bus)?;
+            Ok(RawData::from_registers(&d))
+        }
+
+        /// Read and compensate the latest measurement.
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<IF::Error>> {
+            let c = self.calibration.ok_or(Error::NotInitialized)?;
+            let mut d = [0; 8];
+            io!(self.iface.read_regs(PRESS_MSB, &mut d)).map_err(Error::Bus)?;
+            compensate(&c, &RawData::from_registers(&d), self.humidity)
+        }
+    }
+});
+
+dual_impl!({
+    #[asynch(IF: AsyncInterface)]
+    impl<IF> Bme280<IF>
+    where
+        IF: Interface,
+    {
+        /// Start a forced measurement, wait the datasheet's maximum measurement time, poll
+        /// `measuring` (1 ms steps, at most 100), then read it.
+        #[asynch(measure_forced_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_forced<D>(&mut self, delay: &mut D) -> Result<Measurement, Error<IF::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.set_mode / set_mode_async(Mode::Forced))?;
+            io!(delay.delay_us(self.config.max_measurement_time_us()));
+            for _ in 0..100 {
+                if !call!(self.is_measuring / is_measuring_async())? {
+                    return call!(self.read_measurement / read_measurement_async());
+                }
+                io!(delay.delay_ms(1));
             }
-            polls += 1;
-            if polls >= 10_000 {
-                return Err(Error::Timeout);
-            }
+            Err(Error::Timeout)
         }
-        let mut a = [0; 26];
-        let mut b = [0; 7];
-        io!(self.iface.read_regs(CALIB00, &mut a)).map_err(Error::Bus)?;
-        if self.humidity {
-            io!(self.iface.read_regs(CALIB26, &mut b)).map_err(Error::Bus)?;
-        }
-        self.calibration = Some(Calibration::from_registers(&a, &b));
-        Ok(())
     }
-
-    /// Soft reset (all settings back to power-on, sleep mode).
-    pub fn reset / reset_async [&mut self] () -> Result<(), Error<IF::Error>> {
-        io!(self.iface.write_reg(RESET, RESET_MAGIC)).map_err(Error::Bus)?;
-        self.config = Config::default();
-        Ok(())
-    }
-
-    /// Write the settings, leaving the chip in sleep mode (the datasheet guarantees
-    /// `config` writes only in sleep mode; `ctrl_hum` takes effect with `ctrl_meas`).
-    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<IF::Error>> {
-        self.config = config;
-        io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep))).map_err(Error::Bus)?;
-        if self.humidity {
-            // ctrl_hum exists on the BME280 only.
-            io!(self.iface.write_reg(CTRL_HUM, config.humidity as u8)).map_err(Error::Bus)?;
-        }
-        io!(self.iface.write_reg(CONFIG, (config.standby as u8) << 5 | (config.filter as u8) << 2)).map_err(Error::Bus)?;
-        io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(Mode::Sleep))).map_err(Error::Bus)?;
-        Ok(())
-    }
-
-    /// Set the mode (forced starts one measurement).
-    pub fn set_mode / set_mode_async [&mut self] (mode: Mode) -> Result<(), Error<IF::Error>> {
-        io!(self.iface.write_reg(CTRL_MEAS, self.ctrl_meas(mode))).map_err(Error::Bus)?;
-        Ok(())
-    }
-
-    /// Whether a conversion is running (status bit `measuring`).
-    pub fn is_measuring / is_measuring_async [&mut self] () -> Result<bool, Error<IF::Error>> {
-        let mut s = [0];
-        io!(self.iface.read_regs(STATUS, &mut s)).map_err(Error::Bus)?;
-        Ok(s[0] & STATUS_MEASURING != 0)
-    }
-
-    /// Burst-read the data registers 0xF7..=0xFE (one read keeps them consistent).
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<RawData, Error<IF::Error>> {
-        let mut d = [0; 8];
-        io!(self.iface.read_regs(PRESS_MSB, &mut d)).map_err(Error::Bus)?;
-        Ok(RawData::from_registers(&d))
-    }
-
-    /// Read and compensate the latest measurement.
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<IF::Error>> {
-        let c = self.calibration.ok_or(Error::NotInitialized)?;
-        let mut d = [0; 8];
-        io!(self.iface.read_regs(PRESS_MSB, &mut d)).map_err(Error::Bus)?;
-        compensate(&c, &RawData::from_registers(&d), self.humidity)
-    }
-}
-
-impl<IF: Interface> Bme280<IF> {
-    /// Start a forced measurement, wait the datasheet's maximum measurement time, poll
-    /// `measuring` (1 ms steps, at most 100), then read it.
-    pub fn measure_forced<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<IF::Error>> {
-        self.set_mode(Mode::Forced)?;
-        delay.delay_us(self.config.max_measurement_time_us());
-        for _ in 0..100 {
-            if !self.is_measuring()? {
-                return self.read_measurement();
-            }
-            delay.delay_ms(1);
-        }
-        Err(Error::Timeout)
-    }
-}
-
-impl<IF: AsyncInterface> Bme280<IF> {
-    /// Async version of [`measure_forced`](Self::measure_forced).
-    pub async fn measure_forced_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<IF::Error>> {
-        self.set_mode_async(Mode::Forced).await?;
-        delay.delay_us(self.config.max_measurement_time_us()).await;
-        for _ in 0..100 {
-            if !self.is_measuring_async().await? {
-                return self.read_measurement_async().await;
-            }
-            delay.delay_ms(1).await;
-        }
-        Err(Error::Timeout)
-    }
-}
+});

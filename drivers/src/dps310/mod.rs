@@ -19,6 +19,10 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use crate::{Pressure, Temperature};
 use embedded_hal::i2c::I2c;
@@ -29,32 +33,7 @@ pub const ADDRESS: u8 = 0x77;
 /// Address with SDO to GND.
 pub const ADDRESS_ALT: u8 = 0x76;
 
-/// Register map (datasheet §7 "Register Map").
-mod reg {
-    pub const PSR_B2: u8 = 0x00;
-    pub const TMP_B2: u8 = 0x03;
-    pub const PRS_CFG: u8 = 0x06;
-    pub const MEAS_CFG: u8 = 0x08;
-    pub const CFG_REG: u8 = 0x09;
-    pub const RESET: u8 = 0x0C;
-    pub const PRODUCT_ID: u8 = 0x0D;
-    pub const COEF: u8 = 0x10;
-    pub const COEF_SRCE: u8 = 0x28;
-    /// TMP_CFG: use the external (MEMS) temperature sensor.
-    pub const TMP_EXT: u8 = 0b1000_0000;
-    /// MEAS_CFG status bits.
-    pub const COEF_RDY: u8 = 0b1000_0000;
-    pub const TMP_RDY: u8 = 0b0010_0000;
-    pub const PRS_RDY: u8 = 0b0001_0000;
-    /// CFG_REG: result shifts (needed above 8 times oversampling).
-    pub const T_SHIFT: u8 = 0b0000_1000;
-    pub const P_SHIFT: u8 = 0b0000_0100;
-    /// RESET: SOFT_RST = 1001.
-    pub const SOFT_RST: u8 = 0b0000_1001;
-    /// COEF_SRCE: the coefficients belong to the external sensor.
-    pub const TMP_COEF_SRCE: u8 = 0b1000_0000;
-}
-use reg::*;
+use registers::*;
 
 /// The product ID register's PROD_ID field (bits 3:0) on a DPS310.
 pub const PROD_ID: u8 = 0x0;
@@ -80,16 +59,17 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
-    Error::WrongChipId(id) => write!(
-        f,
-        "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 (another chip at this address?)"
-    ),
-    Error::NotReady => f.write_str("DPS310: coefficients not ready yet: retry after 40 ms"),
-    Error::NotInitialized => f.write_str("DPS310: call init() or read_calibration() first"),
-    Error::Timeout => f.write_str("DPS310: the measurement did not complete in time"),
-    Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
-}
+        Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
+        Error::WrongChipId(id) => write!(
+            f,
+            "DPS310: product ID register holds 0x{id:02x}, not PROD_ID 0 \
+            (another chip at this address?)"
+        ),
+        Error::NotReady => f.write_str("DPS310: coefficients not ready yet: retry after 40 ms"),
+        Error::NotInitialized => f.write_str("DPS310: call init() or read_calibration() first"),
+        Error::Timeout => f.write_str("DPS310: the measurement did not complete in time"),
+        Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
+    }
 });
 
 impl<E> From<E> for Error<E> {
@@ -98,170 +78,9 @@ impl<E> From<E> for Error<E> {
     }
 }
 
-/// Oversampling rate (PM_PRC / TMP_PRC, datasheet §8.3 and §8.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum Oversampling {
-    /// Single measurement.
-    #[default]
-    X1 = 0,
-    /// 2 times.
-    X2 = 1,
-    /// 4 times.
-    X4 = 2,
-    /// 8 times.
-    X8 = 3,
-    /// 16 times (needs the result shift, set by the driver).
-    X16 = 4,
-    /// 32 times (result shift).
-    X32 = 5,
-    /// 64 times (result shift).
-    X64 = 6,
-    /// 128 times (result shift).
-    X128 = 7,
-}
-
-impl Oversampling {
-    /// The compensation scale factor kP / kT (datasheet §4.9.3, table 9 "Compensation
-    /// Scale Factors").
-    pub const fn scale_factor(self) -> i64 {
-        match self {
-            Oversampling::X1 => 524_288,
-            Oversampling::X2 => 1_572_864,
-            Oversampling::X4 => 3_670_016,
-            Oversampling::X8 => 7_864_320,
-            Oversampling::X16 => 253_952,
-            Oversampling::X32 => 516_096,
-            Oversampling::X64 => 1_040_384,
-            Oversampling::X128 => 2_088_960,
-        }
-    }
-
-    /// The measurement time in µs (datasheet table 16 "Pressure measurement time": 3.6,
-    /// 5.2, 8.4, 14.8, 27.6, 53.2, 104.4, 206.8 ms; temperature takes as long).
-    pub const fn measurement_time_us(self) -> u32 {
-        match self {
-            Oversampling::X1 => 3_600,
-            Oversampling::X2 => 5_200,
-            Oversampling::X4 => 8_400,
-            Oversampling::X8 => 14_800,
-            Oversampling::X16 => 27_600,
-            Oversampling::X32 => 53_200,
-            Oversampling::X64 => 104_400,
-            Oversampling::X128 => 206_800,
-        }
-    }
-
-    /// Whether the result needs P_SHIFT / T_SHIFT (more than 8 times).
-    pub const fn needs_shift(self) -> bool {
-        self as u8 > Oversampling::X8 as u8
-    }
-
-    /// From the 4-bit register field.
-    pub fn from_bits(b: u8) -> Option<Self> {
-        use Oversampling::*;
-        [X1, X2, X4, X8, X16, X32, X64, X128]
-            .get(b as usize)
-            .copied()
-    }
-}
-
-/// Measurement rate in background mode (PM_RATE / TMP_RATE, bits 6:4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Rate {
-    /// 1 per second.
-    #[default]
-    Hz1 = 0,
-    /// 2 per second.
-    Hz2 = 1,
-    /// 4 per second.
-    Hz4 = 2,
-    /// 8 per second.
-    Hz8 = 3,
-    /// 16 per second.
-    Hz16 = 4,
-    /// 32 per second.
-    Hz32 = 5,
-    /// 64 per second.
-    Hz64 = 6,
-    /// 128 per second.
-    Hz128 = 7,
-}
-
-/// Pressure and temperature configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Config {
-    /// Pressure oversampling.
-    pub pressure_oversampling: Oversampling,
-    /// Pressure rate in background mode.
-    pub pressure_rate: Rate,
-    /// Temperature oversampling.
-    pub temperature_oversampling: Oversampling,
-    /// Temperature rate in background mode.
-    pub temperature_rate: Rate,
-}
-
-/// Operating mode (MEAS_CTRL, bits 2:0 of MEAS_CFG).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Standby (000).
-    Idle = 0b000,
-    /// One pressure measurement (001).
-    CommandPressure = 0b001,
-    /// One temperature measurement (010).
-    CommandTemperature = 0b010,
-    /// Continuous pressure (101).
-    BackgroundPressure = 0b101,
-    /// Continuous temperature (110).
-    BackgroundTemperature = 0b110,
-    /// Continuous pressure and temperature (111).
-    BackgroundBoth = 0b111,
-}
-
-/// The calibration coefficients (datasheet §8.11, registers 10h..21h, two's complement).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Calibration {
-    /// c0, 12 bits.
-    pub c0: i32,
-    /// c1, 12 bits.
-    pub c1: i32,
-    /// c00, 20 bits.
-    pub c00: i32,
-    /// c10, 20 bits.
-    pub c10: i32,
-    /// c01, 16 bits.
-    pub c01: i32,
-    /// c11, 16 bits.
-    pub c11: i32,
-    /// c20, 16 bits.
-    pub c20: i32,
-    /// c21, 16 bits.
-    pub c21: i32,
-    /// c30, 16 bits.
-    pub c30: i32,
-}
-
 /// Sign-extend the low `bits` bits of `v`.
 pub const fn sign_extend(v: u32, bits: u32) -> i32 {
     ((v << (32 - bits)) as i32) >> (32 - bits)
-}
-
-impl Calibration {
-    /// Unpack registers 10h..=21h.
-    pub fn from_registers(r: &[u8; 18]) -> Self {
-        let b = |i: usize| u32::from(r[i]);
-        let w = |i: usize| i32::from(i16::from_be_bytes([r[i], r[i + 1]]));
-        Self {
-            c0: sign_extend((b(0) << 4) | (b(1) >> 4), 12),
-            c1: sign_extend(((b(1) & 0x0F) << 8) | b(2), 12),
-            c00: sign_extend((b(3) << 12) | (b(4) << 4) | (b(5) >> 4), 20),
-            c10: sign_extend(((b(5) & 0x0F) << 16) | (b(6) << 8) | b(7), 20),
-            c01: w(8),
-            c11: w(10),
-            c20: w(12),
-            c21: w(14),
-            c30: w(16),
-        }
-    }
 }
 
 fn div_round(n: i128, d: i128) -> i128 {
@@ -309,15 +128,6 @@ pub fn compensate_pressure(
         + c(cal.c21) * t * p * p * kp;
     let q = div_round(num * 256, kp * kp * kp * kt);
     u32::try_from(q).ok().map(Pressure)
-}
-
-/// A compensated measurement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Measurement {
-    /// Temperature.
-    pub temperature: Temperature,
-    /// Pressure.
-    pub pressure: Pressure,
 }
 
 /// A DPS310.
@@ -401,193 +211,200 @@ fn raw24(b: &[u8]) -> i32 {
     )
 }
 
-dual_impl! {
-    impl[I2C] Dps310<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read the product and revision ID register (0Dh: REV_ID in bits 7:4, PROD_ID in
-    /// bits 3:0; 10h on the chips the datasheet describes).
-    pub fn product_id / product_id_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// The start-up without the product ID check: needs COEF_RDY, reads
-    /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
-    /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
-    /// CFG_REG).
-    pub fn read_calibration / read_calibration_async [&mut self] () -> Result<Calibration, Error<I2C::Error>> {
-        let mut s = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
-        if s[0] & COEF_RDY == 0 {
-            return Err(Error::NotReady);
-        }
-        let mut r = [0; 18];
-        io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
-        let mut src = [0];
-        io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
-        let cal = Calibration::from_registers(&r);
-        self.cal = Some(cal);
-        self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
-        let (prs, tmp) = self.cfg_bytes();
-        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-        let mut c = [0];
-        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
-        Ok(cal)
-    }
-
-    /// Write the oversampling and rates (PRS_CFG, TMP_CFG) and the matching result shifts
-    /// (CFG_REG, read-modify-write).
-    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
-        self.config = config;
-        let (prs, tmp) = self.cfg_bytes();
-        io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-        let mut c = [0];
-        io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-        io!(self.i2c.write(self.address, &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]))?;
-        Ok(())
-    }
-
-    /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
-    /// MEAS_CTRL (bits 2:0).
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
-    /// (its status bits are read-only on the chip, so writing them back changes nothing).
-    pub fn set_mode / set_mode_async [&mut self] (mode: Mode) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        io!(self.i2c.write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
-        Ok(())
-    }
-
-    /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
-    pub fn ready / ready_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-        Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
-    }
-
-    /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
-    pub fn read_raw_temperature / read_raw_temperature_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
-        let mut b = [0; 3];
-        io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
-        Ok(raw24(&b))
-    }
-
-    /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
-    pub fn read_raw_pressure / read_raw_pressure_async [&mut self] () -> Result<i32, Error<I2C::Error>> {
-        let mut b = [0; 3];
-        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
-        Ok(raw24(&b))
-    }
-
-    /// Read both results in one burst (00h..05h) and compensate them (background mode,
-    /// or after both command measurements).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        if self.cal.is_none() {
-            return Err(Error::NotInitialized);
-        }
-        let mut b = [0; 6];
-        io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
-        let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
-        self.compensate(t, p)
-    }
-
-    /// Soft reset (SOFT_RST = 1001 in 0Ch): the configuration returns to its defaults and
-    /// the coefficients must be read again once COEF_RDY is set.
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[RESET, SOFT_RST]))?;
-        self.cal = None;
-        self.config = Config::default();
-        Ok(())
-    }
-}
-
-macro_rules! measure_body {
-    ($self:ident, $delay:ident, $($aw:tt)*) => {{
-        if $self.cal.is_none() {
-            return Err(Error::NotInitialized);
-        }
-        let mut raw = [0i32; 2];
-        for (i, (mode, os)) in [
-            (Mode::CommandTemperature, $self.config.temperature_oversampling),
-            (Mode::CommandPressure, $self.config.pressure_oversampling),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Dps310<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the product and revision ID register (0Dh: REV_ID in bits 7:4, PROD_ID in
+        /// bits 3:0; 10h on the chips the datasheet describes).
+        #[asynch(product_id_async)]
+        pub fn product_id(&mut self) -> Result<u8, Error<I2C::Error>> {
             let mut b = [0];
-            $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
-            $self.i2c.write($self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8])$($aw)*?;
-            $delay.delay_us(os.measurement_time_us())$($aw)*;
-            let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
-            let mut polls = 0;
-            loop {
-                $self.i2c.write_read($self.address, &[MEAS_CFG], &mut b)$($aw)*?;
-                if b[0] & flag != 0 {
-                    break;
-                }
-                polls += 1;
-                if polls * 1000 > os.measurement_time_us() + 10_000 {
-                    return Err(Error::Timeout);
-                }
-                $delay.delay_ms(1)$($aw)*;
+            io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
+            Ok(b[0])
+        }
+
+        /// The start-up without the product ID check: needs COEF_RDY, reads
+        /// the coefficients (10h..21h) and their sensor (COEF_SRCE), then writes the
+        /// configuration (PRS_CFG, TMP_CFG with TMP_EXT = TMP_COEF_SRCE, the shifts in
+        /// CFG_REG).
+        #[asynch(read_calibration_async)]
+        pub fn read_calibration(&mut self) -> Result<Calibration, Error<I2C::Error>> {
+            let mut s = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
+            if s[0] & COEF_RDY == 0 {
+                return Err(Error::NotReady);
             }
-            let mut r = [0; 3];
-            let at = if i == 0 { TMP_B2 } else { PSR_B2 };
-            $self.i2c.write_read($self.address, &[at], &mut r)$($aw)*?;
-            raw[i] = raw24(&r);
+            let mut r = [0; 18];
+            io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
+            let mut src = [0];
+            io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+            let cal = Calibration::from_registers(&r);
+            self.cal = Some(cal);
+            self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
+            let (prs, tmp) = self.cfg_bytes();
+            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+            let mut c = [0];
+            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+            io!(self.i2c.write(
+                self.address,
+                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
+            ))?;
+            Ok(cal)
         }
-        $self.compensate(raw[0], raw[1])
-    }};
-}
 
-impl<I2C: I2c> Dps310<I2C> {
-    /// Check the product ID (PROD_ID 0 in register 0Dh, else [`Error::WrongChipId`]),
-    /// then [`read_calibration`](Self::read_calibration).
-    pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
-        let id = self.product_id()?;
-        if id & 0x0F != PROD_ID {
-            return Err(Error::WrongChipId(id));
+        /// Write the oversampling and rates (PRS_CFG, TMP_CFG) and the matching result shifts
+        /// (CFG_REG, read-modify-write).
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
+            self.config = config;
+            let (prs, tmp) = self.cfg_bytes();
+            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
+            let mut c = [0];
+            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+            io!(self.i2c.write(
+                self.address,
+                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
+            ))?;
+            Ok(())
         }
-        self.read_calibration().map(|_| ())
-    }
 
-    /// One temperature then one pressure measurement in command mode: each waits its
-    /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
-    /// after 10 ms more).
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        measure_body!(self, delay,)
-    }
-}
-
-impl<I2C: AsyncI2c> Dps310<I2C> {
-    /// Async version of [`init`](Self::init).
-    pub async fn init_async(&mut self) -> Result<(), Error<I2C::Error>> {
-        let id = self.product_id_async().await?;
-        if id & 0x0F != PROD_ID {
-            return Err(Error::WrongChipId(id));
+        /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
+        /// MEAS_CTRL (bits 2:0).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            Ok(b[0])
         }
-        self.read_calibration_async().await.map(|_| ())
-    }
 
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        measure_body!(self, delay, .await)
+        /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
+        /// (its status bits are read-only on the chip, so writing them back changes nothing).
+        #[asynch(set_mode_async)]
+        pub fn set_mode(&mut self, mode: Mode) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            io!(self
+                .i2c
+                .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+            Ok(())
+        }
+
+        /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
+        #[asynch(ready_async)]
+        pub fn ready(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+            Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
+        }
+
+        /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
+        #[asynch(read_raw_temperature_async)]
+        pub fn read_raw_temperature(&mut self) -> Result<i32, Error<I2C::Error>> {
+            let mut b = [0; 3];
+            io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
+            Ok(raw24(&b))
+        }
+
+        /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
+        #[asynch(read_raw_pressure_async)]
+        pub fn read_raw_pressure(&mut self) -> Result<i32, Error<I2C::Error>> {
+            let mut b = [0; 3];
+            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            Ok(raw24(&b))
+        }
+
+        /// Read both results in one burst (00h..05h) and compensate them (background mode,
+        /// or after both command measurements).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            if self.cal.is_none() {
+                return Err(Error::NotInitialized);
+            }
+            let mut b = [0; 6];
+            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
+            self.compensate(t, p)
+        }
+
+        /// Soft reset (SOFT_RST = 1001 in 0Ch): the configuration returns to its defaults and
+        /// the coefficients must be read again once COEF_RDY is set.
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &[RESET, SOFT_RST]))?;
+            self.cal = None;
+            self.config = Config::default();
+            Ok(())
+        }
     }
-}
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Dps310<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Check the product ID (PROD_ID 0 in register 0Dh, else [`Error::WrongChipId`]),
+        /// then [`read_calibration`](Self::read_calibration).
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
+            let id = call!(self.product_id / product_id_async())?;
+            if id & 0x0F != PROD_ID {
+                return Err(Error::WrongChipId(id));
+            }
+            call!(self.read_calibration / read_calibration_async()).map(|_| ())
+        }
+
+        /// One temperature then one pressure measurement in command mode: each waits its
+        /// datasheet time, then polls its ready flag every millisecond ([`Error::Timeout`]
+        /// after 10 ms more).
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(&mut self, delay: &mut D) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            if self.cal.is_none() {
+                return Err(Error::NotInitialized);
+            }
+            let mut raw = [0i32; 2];
+            for (i, (mode, os)) in [
+                (
+                    Mode::CommandTemperature,
+                    self.config.temperature_oversampling,
+                ),
+                (Mode::CommandPressure, self.config.pressure_oversampling),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut b = [0];
+                io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+                io!(self
+                    .i2c
+                    .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+                io!(delay.delay_us(os.measurement_time_us()));
+                let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
+                let mut polls = 0;
+                loop {
+                    io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
+                    if b[0] & flag != 0 {
+                        break;
+                    }
+                    polls += 1;
+                    if polls * 1000 > os.measurement_time_us() + 10_000 {
+                        return Err(Error::Timeout);
+                    }
+                    io!(delay.delay_ms(1));
+                }
+                let mut r = [0; 3];
+                let at = if i == 0 { TMP_B2 } else { PSR_B2 };
+                io!(self.i2c.write_read(self.address, &[at], &mut r))?;
+                raw[i] = raw24(&r);
+            }
+            self.compensate(raw[0], raw[1])
+        }
+    }
+});

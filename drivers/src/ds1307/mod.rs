@@ -24,6 +24,10 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -36,26 +40,7 @@ pub const ADDRESS: u8 = 0x68;
 /// Bytes of battery-backed RAM (08h..=3Fh).
 pub const RAM_SIZE: usize = 56;
 
-const SECONDS: u8 = 0x00;
-const CONTROL: u8 = 0x07;
-const RAM: u8 = 0x08;
-/// Seconds: clock halt.
-const CH: u8 = 0b1000_0000;
-/// Control: output level when the square wave is off.
-const OUT: u8 = 0b1000_0000;
-/// Control (DS1338): oscillator stop flag.
-const OSF: u8 = 0b0010_0000;
-/// Control: square wave enable.
-const SQWE: u8 = 0b0001_0000;
-
-/// Which chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// DS1307 (5 V; no oscillator-stop flag).
-    Ds1307,
-    /// DS1338 (3.3 V; oscillator-stop flag in the control register).
-    Ds1338,
-}
+use registers::*;
 
 /// Errors of the DS1307/DS1338 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,20 +72,6 @@ impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// Square-wave frequency on SQW/OUT (RS1:RS0, DS1307 table 3 "Square-Wave Output
-/// Frequency").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SquareWave {
-    /// 1 Hz.
-    Hz1 = 0,
-    /// 4.096 kHz.
-    Hz4096 = 1,
-    /// 8.192 kHz.
-    Hz8192 = 2,
-    /// 32.768 kHz.
-    Hz32768 = 3,
 }
 
 /// The 7 time registers for `dt` (24-hour mode, CH = 0 so the clock runs); `None` for a
@@ -176,109 +147,124 @@ impl<I2C> Ds1307<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ds1307<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Read the date and time: one burst read of 00h..06h (the chip copies the running
-    /// time into its user buffer at the START, so the seven bytes are consistent).
-    pub fn datetime / datetime_async [&mut self] () -> Result<DateTime, Error<I2C::Error>> {
-        let mut r = [0; 7];
-        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
-        decode_datetime(&r).ok_or(Error::InvalidRegister)
-    }
-
-    /// Set the date and time (24-hour mode) in one burst write; CH is written 0, so this
-    /// also starts a halted clock. Writing the seconds resets the one-second countdown.
-    pub fn set_datetime / set_datetime_async [&mut self] (dt: &DateTime) -> Result<(), Error<I2C::Error>> {
-        let r = encode_datetime(dt).ok_or(Error::InvalidInput)?;
-        io!(self.i2c.write(ADDRESS, &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]))?;
-        Ok(())
-    }
-
-    /// Whether the oscillator runs (CH = 0).
-    pub fn is_running / is_running_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-        Ok(b[0] & CH == 0)
-    }
-
-    /// Stop (`false`, CH = 1) or start (`true`, CH = 0) the oscillator; the seconds are
-    /// kept (a read-modify-write of register 00h).
-    pub fn set_running / set_running_async [&mut self] (run: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-        let s = if run { b[0] & !CH } else { b[0] | CH };
-        io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
-        Ok(())
-    }
-
-    /// Read the control register (07h).
-    pub fn control / control_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).
-    pub fn set_square_wave / set_square_wave_async [&mut self] (freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-        let c = SQWE | freq as u8 | self.keep_osf();
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
-
-    /// Stop the square wave and drive SQW/OUT to a fixed level (SQWE = 0, OUT = `high`;
-    /// the pin is open drain: high needs a pull-up).
-    pub fn set_output_level / set_output_level_async [&mut self] (high: bool) -> Result<(), Error<I2C::Error>> {
-        let c = if high { OUT } else { 0 } | self.keep_osf();
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
-
-    /// DS1338: whether the oscillator stopped at some point (first power-up, power loss
-    /// without battery, CH set): the time is not to be trusted until set.
-    pub fn oscillator_stopped / oscillator_stopped_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        if self.variant != Variant::Ds1338 {
-            return Err(Error::Unsupported);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ds1307<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the date and time: one burst read of 00h..06h (the chip copies the running
+        /// time into its user buffer at the START, so the seven bytes are consistent).
+        #[asynch(datetime_async)]
+        pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
+            let mut r = [0; 7];
+            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            decode_datetime(&r).ok_or(Error::InvalidRegister)
         }
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0] & OSF != 0)
-    }
 
-    /// DS1338: clear the oscillator-stop flag (the other control bits are kept).
-    pub fn clear_oscillator_stopped / clear_oscillator_stopped_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        if self.variant != Variant::Ds1338 {
-            return Err(Error::Unsupported);
+        /// Set the date and time (24-hour mode) in one burst write; CH is written 0, so this
+        /// also starts a halted clock. Writing the seconds resets the one-second countdown.
+        #[asynch(set_datetime_async)]
+        pub fn set_datetime(&mut self, dt: &DateTime) -> Result<(), Error<I2C::Error>> {
+            let r = encode_datetime(dt).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(
+                ADDRESS,
+                &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+            ))?;
+            Ok(())
         }
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] & !OSF]))?;
-        Ok(())
-    }
 
-    /// Read `buf.len()` bytes of RAM from `offset` (0..56).
-    pub fn read_ram / read_ram_async [&mut self] (offset: usize, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
-        let reg = Self::ram_range(offset, buf.len())?;
-        if buf.is_empty() {
-            return Ok(());
+        /// Whether the oscillator runs (CH = 0).
+        #[asynch(is_running_async)]
+        pub fn is_running(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
+            Ok(b[0] & CH == 0)
         }
-        io!(self.i2c.write_read(ADDRESS, &[reg], buf))?;
-        Ok(())
-    }
 
-    /// Write `data` into RAM at `offset` (0..56), in one burst.
-    pub fn write_ram / write_ram_async [&mut self] (offset: usize, data: &[u8]) -> Result<(), Error<I2C::Error>> {
-        let reg = Self::ram_range(offset, data.len())?;
-        if data.is_empty() {
-            return Ok(());
+        /// Stop (`false`, CH = 1) or start (`true`, CH = 0) the oscillator; the seconds are
+        /// kept (a read-modify-write of register 00h).
+        #[asynch(set_running_async)]
+        pub fn set_running(&mut self, run: bool) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
+            let s = if run { b[0] & !CH } else { b[0] | CH };
+            io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
+            Ok(())
         }
-        let mut buf = [0u8; RAM_SIZE + 1];
-        buf[0] = reg;
-        buf[1..=data.len()].copy_from_slice(data);
-        io!(self.i2c.write(ADDRESS, &buf[..=data.len()]))?;
-        Ok(())
+
+        /// Read the control register (07h).
+        #[asynch(control_async)]
+        pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0])
+        }
+
+        /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).
+        #[asynch(set_square_wave_async)]
+        pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
+            let c = SQWE | freq as u8 | self.keep_osf();
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
+        }
+
+        /// Stop the square wave and drive SQW/OUT to a fixed level (SQWE = 0, OUT = `high`;
+        /// the pin is open drain: high needs a pull-up).
+        #[asynch(set_output_level_async)]
+        pub fn set_output_level(&mut self, high: bool) -> Result<(), Error<I2C::Error>> {
+            let c = if high { OUT } else { 0 } | self.keep_osf();
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
+        }
+
+        /// DS1338: whether the oscillator stopped at some point (first power-up, power loss
+        /// without battery, CH set): the time is not to be trusted until set.
+        #[asynch(oscillator_stopped_async)]
+        pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
+            if self.variant != Variant::Ds1338 {
+                return Err(Error::Unsupported);
+            }
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0] & OSF != 0)
+        }
+
+        /// DS1338: clear the oscillator-stop flag (the other control bits are kept).
+        #[asynch(clear_oscillator_stopped_async)]
+        pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
+            if self.variant != Variant::Ds1338 {
+                return Err(Error::Unsupported);
+            }
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] & !OSF]))?;
+            Ok(())
+        }
+
+        /// Read `buf.len()` bytes of RAM from `offset` (0..56).
+        #[asynch(read_ram_async)]
+        pub fn read_ram(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), Error<I2C::Error>> {
+            let reg = Self::ram_range(offset, buf.len())?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            io!(self.i2c.write_read(ADDRESS, &[reg], buf))?;
+            Ok(())
+        }
+
+        /// Write `data` into RAM at `offset` (0..56), in one burst.
+        #[asynch(write_ram_async)]
+        pub fn write_ram(&mut self, offset: usize, data: &[u8]) -> Result<(), Error<I2C::Error>> {
+            let reg = Self::ram_range(offset, data.len())?;
+            if data.is_empty() {
+                return Ok(());
+            }
+            let mut buf = [0u8; RAM_SIZE + 1];
+            buf[0] = reg;
+            buf[1..=data.len()].copy_from_slice(data);
+            io!(self.i2c.write(ADDRESS, &buf[..=data.len()]))?;
+            Ok(())
+        }
     }
-}
+});

@@ -18,12 +18,15 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::*;
 
 /// The fixed I2C address.
@@ -57,25 +60,6 @@ impl<E> From<E> for Error<E> {
     }
 }
 
-/// A calendar date and 24-hour time, years 2000..=2199.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime {
-    /// Year, 2000..=2199.
-    pub year: u16,
-    /// Month, 1..=12.
-    pub month: u8,
-    /// Day of month, 1..=31 (checked against the month, leap years as the chip has them).
-    pub day: u8,
-    /// Day of week, 1..=7 (user-defined but sequential, as the datasheet says).
-    pub weekday: u8,
-    /// Hour, 0..=23.
-    pub hour: u8,
-    /// Minute, 0..=59.
-    pub minute: u8,
-    /// Second, 0..=59.
-    pub second: u8,
-}
-
 /// Days in a month as the DS3231 counts them (leap year when the year is divisible by 4;
 /// right for 2000..=2099).
 pub fn days_in_month(year: u16, month: u8) -> u8 {
@@ -84,74 +68,6 @@ pub fn days_in_month(year: u16, month: u8) -> u8 {
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
-    }
-}
-
-impl DateTime {
-    /// A checked date and time.
-    pub fn new(
-        year: u16,
-        month: u8,
-        day: u8,
-        weekday: u8,
-        hour: u8,
-        minute: u8,
-        second: u8,
-    ) -> Option<Self> {
-        let ok = (2000..=2199).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month)
-            && (1..=7).contains(&weekday)
-            && hour < 24
-            && minute < 60
-            && second < 60;
-        ok.then_some(Self {
-            year,
-            month,
-            day,
-            weekday,
-            hour,
-            minute,
-            second,
-        })
-    }
-
-    /// Seconds since 1970-01-01 00:00:00 UTC, the date read as UTC (the chip has no time
-    /// zone), in the Gregorian calendar. (The DS3231 counts 2100 as a leap year, which
-    /// it is not: a chip date of 2100-02-29 gives the second of 2100-03-01.)
-    pub const fn unix_seconds(&self) -> i64 {
-        let days =
-            crate::calendar::days_from_civil(self.year as i64, self.month as u32, self.day as u32);
-        days * 86_400 + self.hour as i64 * 3600 + self.minute as i64 * 60 + self.second as i64
-    }
-
-    /// The 7 time registers (24-hour mode, century bit for 2100..=2199).
-    pub fn to_registers(&self) -> [u8; 7] {
-        let century = if self.year >= 2100 { CENTURY } else { 0 };
-        [
-            bcd(self.second),
-            bcd(self.minute),
-            bcd(self.hour),
-            self.weekday,
-            bcd(self.day),
-            bcd(self.month) | century,
-            bcd((self.year % 100) as u8),
-        ]
-    }
-
-    /// Parse the 7 time registers (either hour mode).
-    pub fn from_registers(r: &[u8; 7]) -> Option<Self> {
-        let year = 2000 + u16::from(from_bcd(r[6])?) + if r[5] & CENTURY != 0 { 100 } else { 0 };
-        Self::new(
-            year,
-            from_bcd(r[5] & 0x1F)?,
-            from_bcd(r[4])?,
-            r[3] & 0x07,
-            decode_hour(r[2])?,
-            from_bcd(r[1])?,
-            from_bcd(r[0])?,
-        )
     }
 }
 
@@ -178,94 +94,6 @@ pub fn decode_hour(r: u8) -> Option<u8> {
         let h = from_bcd(r & 0x3F)?;
         (h < 24).then_some(h)
     }
-}
-
-/// Alarm 1 match modes (datasheet table 2, A1M4..A1M1 and DY/DT).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alarm1 {
-    /// Once per second (1111).
-    EverySecond,
-    /// When seconds match (1110).
-    Seconds {
-        /// 0..=59
-        second: u8,
-    },
-    /// When minutes and seconds match (1100).
-    MinutesSeconds {
-        /// 0..=59
-        minute: u8,
-        /// 0..=59
-        second: u8,
-    },
-    /// When hours, minutes and seconds match (1000).
-    HoursMinutesSeconds {
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-        /// 0..=59
-        second: u8,
-    },
-    /// When date, hours, minutes and seconds match (0000, DY/DT = 0).
-    Date {
-        /// 1..=31
-        date: u8,
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-        /// 0..=59
-        second: u8,
-    },
-    /// When day of week, hours, minutes and seconds match (0000, DY/DT = 1).
-    Weekday {
-        /// 1..=7
-        weekday: u8,
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-        /// 0..=59
-        second: u8,
-    },
-}
-
-/// Alarm 2 match modes (datasheet table 2, A2M4..A2M2 and DY/DT). Alarm 2 has no
-/// seconds register: it fires at second 00.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alarm2 {
-    /// Once per minute, at 00 seconds (111).
-    EveryMinute,
-    /// When minutes match (110).
-    Minutes {
-        /// 0..=59
-        minute: u8,
-    },
-    /// When hours and minutes match (100).
-    HoursMinutes {
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-    },
-    /// When date, hours and minutes match (000, DY/DT = 0).
-    Date {
-        /// 1..=31
-        date: u8,
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-    },
-    /// When day of week, hours and minutes match (000, DY/DT = 1).
-    Weekday {
-        /// 1..=7
-        weekday: u8,
-        /// 0..=23
-        hour: u8,
-        /// 0..=59
-        minute: u8,
-    },
 }
 
 fn field(v: u8, max: u8, min: u8) -> Option<u8> {
@@ -338,19 +166,6 @@ pub fn encode_alarm2(a: &Alarm2) -> Option<[u8; 3]> {
     })
 }
 
-/// Square-wave frequency on INT/SQW (RS2:RS1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SquareWave {
-    /// 1 Hz.
-    Hz1 = 0,
-    /// 1.024 kHz.
-    Hz1024 = 1,
-    /// 4.096 kHz.
-    Hz4096 = 2,
-    /// 8.192 kHz.
-    Hz8192 = 3,
-}
-
 /// Decode the temperature registers: a 10-bit two's complement value in 0.25 °C, the
 /// integer part in the MSB and the fraction in bits 7:6 of the LSB.
 pub fn decode_temperature(msb: u8, lsb: u8) -> Temperature {
@@ -376,163 +191,196 @@ impl<I2C> Ds3231<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ds3231<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ds3231<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
+        #[asynch(datetime_async)]
+        pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
+            let mut r = [0; 7];
+            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
+        }
 
-    /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
-    pub fn datetime / datetime_async [&mut self] () -> Result<DateTime, Error<I2C::Error>> {
-        let mut r = [0; 7];
-        io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
-        DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
-    }
-
-    /// Set the date and time (24-hour mode); writing the seconds restarts the
-    /// one-second countdown.
-    pub fn set_datetime / set_datetime_async [&mut self] (dt: &DateTime) -> Result<(), Error<I2C::Error>> {
-        let dt = DateTime::new(dt.year, dt.month, dt.day, dt.weekday, dt.hour, dt.minute, dt.second)
+        /// Set the date and time (24-hour mode); writing the seconds restarts the
+        /// one-second countdown.
+        #[asynch(set_datetime_async)]
+        pub fn set_datetime(&mut self, dt: &DateTime) -> Result<(), Error<I2C::Error>> {
+            let dt = DateTime::new(
+                dt.year, dt.month, dt.day, dt.weekday, dt.hour, dt.minute, dt.second,
+            )
             .ok_or(Error::InvalidInput)?;
-        let r = dt.to_registers();
-        io!(self.i2c.write(ADDRESS, &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]))?;
-        Ok(())
-    }
-
-    /// Program alarm 1 (its interrupt enable is separate).
-    pub fn set_alarm1 / set_alarm1_async [&mut self] (alarm: Alarm1) -> Result<(), Error<I2C::Error>> {
-        let r = encode_alarm1(&alarm).ok_or(Error::InvalidInput)?;
-        io!(self.i2c.write(ADDRESS, &[ALARM1, r[0], r[1], r[2], r[3]]))?;
-        Ok(())
-    }
-
-    /// Program alarm 2.
-    pub fn set_alarm2 / set_alarm2_async [&mut self] (alarm: Alarm2) -> Result<(), Error<I2C::Error>> {
-        let r = encode_alarm2(&alarm).ok_or(Error::InvalidInput)?;
-        io!(self.i2c.write(ADDRESS, &[ALARM2, r[0], r[1], r[2]]))?;
-        Ok(())
-    }
-
-    /// Read the control register.
-    pub fn control / control_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Read the status register.
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
-    /// interrupts; the pin goes low while an enabled alarm's flag is set.
-    pub fn set_alarm_interrupts / set_alarm_interrupts_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
-        if alarm1 {
-            c |= A1IE;
+            let r = dt.to_registers();
+            io!(self.i2c.write(
+                ADDRESS,
+                &[SECONDS, r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+            ))?;
+            Ok(())
         }
-        if alarm2 {
-            c |= A2IE;
+
+        /// Program alarm 1 (its interrupt enable is separate).
+        #[asynch(set_alarm1_async)]
+        pub fn set_alarm1(&mut self, alarm: Alarm1) -> Result<(), Error<I2C::Error>> {
+            let r = encode_alarm1(&alarm).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(ADDRESS, &[ALARM1, r[0], r[1], r[2], r[3]]))?;
+            Ok(())
         }
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
 
-    /// Read the (alarm 1, alarm 2) flags.
-    pub fn alarm_flags / alarm_flags_async [&mut self] () -> Result<(bool, bool), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok((b[0] & A1F != 0, b[0] & A2F != 0))
-    }
-
-    /// Clear the chosen alarm flags (releases INT); other flags are kept.
-    pub fn clear_alarm_flags / clear_alarm_flags_async [&mut self] (alarm1: bool, alarm2: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        // Flags can only be written to 0; writing 1 keeps them as they are.
-        let mut s = b[0] | A1F | A2F;
-        if alarm1 {
-            s &= !A1F;
+        /// Program alarm 2.
+        #[asynch(set_alarm2_async)]
+        pub fn set_alarm2(&mut self, alarm: Alarm2) -> Result<(), Error<I2C::Error>> {
+            let r = encode_alarm2(&alarm).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(ADDRESS, &[ALARM2, r[0], r[1], r[2]]))?;
+            Ok(())
         }
-        if alarm2 {
-            s &= !A2F;
+
+        /// Read the control register.
+        #[asynch(control_async)]
+        pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0])
         }
-        io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
-        Ok(())
-    }
 
-    /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
-    /// the pin).
-    pub fn set_square_wave / set_square_wave_async [&mut self] (freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
-        io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-        Ok(())
-    }
-
-    /// Enable or disable the 32 kHz output.
-    pub fn set_32khz_output / set_32khz_output_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
-        if on {
-            s |= EN32KHZ;
+        /// Read the status register.
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok(b[0])
         }
-        io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
-        Ok(())
-    }
 
-    /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
-    /// not to be trusted until set.
-    pub fn oscillator_stopped / oscillator_stopped_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        Ok(b[0] & OSF != 0)
-    }
-
-    /// Clear the oscillator-stop flag.
-    pub fn clear_oscillator_stopped / clear_oscillator_stopped_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-        io!(self.i2c.write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
-        Ok(())
-    }
-
-    /// Read the temperature (updated every 64 s, or on demand with
-    /// [`convert_temperature`](Self::convert_temperature)).
-    pub fn temperature / temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
-        Ok(decode_temperature(b[0], b[1]))
-    }
-
-    /// Start a temperature conversion (CONV), unless one is running (BSY).
-    pub fn convert_temperature / convert_temperature_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        if b[1] & BSY != 0 || b[0] & CONV != 0 {
-            return Err(Error::Busy);
+        /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
+        /// interrupts; the pin goes low while an enabled alarm's flag is set.
+        #[asynch(set_alarm_interrupts_async)]
+        pub fn set_alarm_interrupts(
+            &mut self,
+            alarm1: bool,
+            alarm2: bool,
+        ) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
+            if alarm1 {
+                c |= A1IE;
+            }
+            if alarm2 {
+                c |= A2IE;
+            }
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
         }
-        io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] | CONV]))?;
-        Ok(())
-    }
 
-    /// Whether a commanded temperature conversion is still running (CONV reads 1).
-    pub fn is_converting / is_converting_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-        Ok(b[0] & CONV != 0)
-    }
+        /// Read the (alarm 1, alarm 2) flags.
+        #[asynch(alarm_flags_async)]
+        pub fn alarm_flags(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok((b[0] & A1F != 0, b[0] & A2F != 0))
+        }
 
-    /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
-    pub fn set_aging_offset / set_aging_offset_async [&mut self] (offset: i8) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &[AGING, offset as u8]))?;
-        Ok(())
+        /// Clear the chosen alarm flags (releases INT); other flags are kept.
+        #[asynch(clear_alarm_flags_async)]
+        pub fn clear_alarm_flags(
+            &mut self,
+            alarm1: bool,
+            alarm2: bool,
+        ) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            // Flags can only be written to 0; writing 1 keeps them as they are.
+            let mut s = b[0] | A1F | A2F;
+            if alarm1 {
+                s &= !A1F;
+            }
+            if alarm2 {
+                s &= !A2F;
+            }
+            io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
+            Ok(())
+        }
+
+        /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
+        /// the pin).
+        #[asynch(set_square_wave_async)]
+        pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
+            Ok(())
+        }
+
+        /// Enable or disable the 32 kHz output.
+        #[asynch(set_32khz_output_async)]
+        pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+            if on {
+                s |= EN32KHZ;
+            }
+            io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
+            Ok(())
+        }
+
+        /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
+        /// not to be trusted until set.
+        #[asynch(oscillator_stopped_async)]
+        pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            Ok(b[0] & OSF != 0)
+        }
+
+        /// Clear the oscillator-stop flag.
+        #[asynch(clear_oscillator_stopped_async)]
+        pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            io!(self
+                .i2c
+                .write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
+            Ok(())
+        }
+
+        /// Read the temperature (updated every 64 s, or on demand with
+        /// [`convert_temperature`](Self::convert_temperature)).
+        #[asynch(temperature_async)]
+        pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
+            Ok(decode_temperature(b[0], b[1]))
+        }
+
+        /// Start a temperature conversion (CONV), unless one is running (BSY).
+        #[asynch(convert_temperature_async)]
+        pub fn convert_temperature(&mut self) -> Result<(), Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            if b[1] & BSY != 0 || b[0] & CONV != 0 {
+                return Err(Error::Busy);
+            }
+            io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] | CONV]))?;
+            Ok(())
+        }
+
+        /// Whether a commanded temperature conversion is still running (CONV reads 1).
+        #[asynch(is_converting_async)]
+        pub fn is_converting(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            Ok(b[0] & CONV != 0)
+        }
+
+        /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
+        #[asynch(set_aging_offset_async)]
+        pub fn set_aging_offset(&mut self, offset: i8) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &[AGING, offset as u8]))?;
+            Ok(())
+        }
     }
-}
+});

@@ -19,12 +19,15 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+pub(crate) mod registers;
+mod types;
+
+pub use types::*;
 
 use crate::{Current, Power, Voltage};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::*;
 
 /// Errors of the INA219 driver.
@@ -49,139 +52,33 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
-    Error::NotCalibrated => f.write_str("INA219: call calibrate() before reading current or power"),
-    Error::InvalidCalibration => f.write_str(
-        "INA219: the calibration does not fit the register: use a larger current LSB",
-    ),
-    Error::Overflow => f.write_str(
-        "INA219: math overflow: the current exceeds what the calibration can count; use a larger current LSB",
-    ),
-    Error::InvalidShunt => f.write_str("INA219: the shunt resistance is 0 µΩ: give the shunt's value in µΩ (0.1 Ω is 100000)"),
-    Error::OutOfRange => f.write_str(
-        "INA219: the current or power from the shunt voltage is beyond ±2147 A or ±2147 W: check the shunt resistance given",
-    ),
-}
+        Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
+        Error::NotCalibrated => {
+            f.write_str("INA219: call calibrate() before reading current or power")
+        }
+        Error::InvalidCalibration => f.write_str(
+            "INA219: the calibration does not fit the register: use a larger \
+            current LSB",
+        ),
+        Error::Overflow => f.write_str(
+            "INA219: math overflow: the current exceeds what the calibration \
+            can count; use a larger current LSB",
+        ),
+        Error::InvalidShunt => f.write_str(
+            "INA219: the shunt resistance is 0 µΩ: give the shunt's value in \
+            µΩ (0.1 Ω is 100000)",
+        ),
+        Error::OutOfRange => f.write_str(
+            "INA219: the current or power from the shunt voltage is beyond \
+            ±2147 A or ±2147 W: check the shunt resistance given",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// Bus voltage full-scale range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BusRange {
-    /// 16 V.
-    V16,
-    /// 32 V (power-on default).
-    #[default]
-    V32,
-}
-
-/// PGA gain: shunt voltage full-scale range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ShuntRange {
-    /// ±40 mV (gain 1).
-    Mv40 = 0,
-    /// ±80 mV (gain /2).
-    Mv80 = 1,
-    /// ±160 mV (gain /4).
-    Mv160 = 2,
-    /// ±320 mV (gain /8, power-on default).
-    #[default]
-    Mv320 = 3,
-}
-
-/// ADC resolution or averaging (BADC / SADC field values, datasheet table 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Adc {
-    /// 9 bits, 84 µs.
-    Bits9 = 0b0000,
-    /// 10 bits, 148 µs.
-    Bits10 = 0b0001,
-    /// 11 bits, 276 µs.
-    Bits11 = 0b0010,
-    /// 12 bits, 532 µs (power-on default).
-    #[default]
-    Bits12 = 0b0011,
-    /// 12 bits, 2 samples averaged, 1.06 ms.
-    Avg2 = 0b1001,
-    /// 4 samples, 2.13 ms.
-    Avg4 = 0b1010,
-    /// 8 samples, 4.26 ms.
-    Avg8 = 0b1011,
-    /// 16 samples, 8.51 ms.
-    Avg16 = 0b1100,
-    /// 32 samples, 17.02 ms.
-    Avg32 = 0b1101,
-    /// 64 samples, 34.05 ms.
-    Avg64 = 0b1110,
-    /// 128 samples, 68.10 ms.
-    Avg128 = 0b1111,
-}
-
-/// Operating mode (datasheet table 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Power-down.
-    PowerDown = 0,
-    /// Shunt voltage, triggered.
-    ShuntTriggered = 1,
-    /// Bus voltage, triggered.
-    BusTriggered = 2,
-    /// Shunt and bus, triggered.
-    ShuntBusTriggered = 3,
-    /// ADC off.
-    AdcOff = 4,
-    /// Shunt voltage, continuous.
-    ShuntContinuous = 5,
-    /// Bus voltage, continuous.
-    BusContinuous = 6,
-    /// Shunt and bus, continuous (power-on default).
-    #[default]
-    ShuntBusContinuous = 7,
-}
-
-/// The configuration register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Config {
-    /// Bus voltage range.
-    pub bus_range: BusRange,
-    /// Shunt voltage range.
-    pub shunt_range: ShuntRange,
-    /// Bus ADC.
-    pub bus_adc: Adc,
-    /// Shunt ADC.
-    pub shunt_adc: Adc,
-    /// Mode.
-    pub mode: Mode,
-}
-
-impl Config {
-    /// The register value (`Config::default()` is 0x399F, the power-on value).
-    pub fn bits(&self) -> u16 {
-        let mut v = (self.shunt_range as u16) << PG_SHIFT
-            | (self.bus_adc as u16) << BADC_SHIFT
-            | (self.shunt_adc as u16) << SADC_SHIFT
-            | self.mode as u16;
-        if self.bus_range == BusRange::V32 {
-            v |= BRNG;
-        }
-        v
-    }
-}
-
-/// A bus voltage reading with its flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BusVoltage {
-    /// The voltage (4 mV steps).
-    pub voltage: Voltage,
-    /// CNVR: a conversion finished since the last power read or config write.
-    pub conversion_ready: bool,
-    /// OVF: current or power calculations overflowed.
-    pub overflow: bool,
 }
 
 /// Decode the bus voltage register.
@@ -236,20 +133,6 @@ pub fn power_from(bus: Voltage, current: Current) -> Option<Power> {
     i32::try_from(q).ok().map(Power)
 }
 
-/// What [`Ina219::measure_with_shunt`] reads, decoded with the shunt resistance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShuntMeasurement {
-    /// The shunt voltage (10 µV steps).
-    pub shunt: Voltage,
-    /// The bus voltage, with the CNVR and OVF flags (OVF is about the chip's own current
-    /// and power registers, which this measurement does not use).
-    pub bus: BusVoltage,
-    /// The current through the shunt: [`shunt_current`].
-    pub current: Current,
-    /// The power: the bus voltage × the current, [`power_from`].
-    pub power: Power,
-}
-
 /// An INA219.
 #[derive(Debug)]
 pub struct Ina219<I2C> {
@@ -283,115 +166,146 @@ impl<I2C> Ina219<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Ina219<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Write the configuration (in a triggered mode this starts a conversion).
-    pub fn set_config / set_config_async [&mut self] (config: Config) -> Result<(), Error<I2C::Error>> {
-        let b = config.bits().to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        Ok(())
-    }
-
-    /// Read the configuration register.
-    pub fn config_register / config_register_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-        Ok(u16::from_be_bytes(b))
-    }
-
-    /// Reset all registers to their power-on values (forgets the calibration).
-    pub fn reset / reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        let b = RST.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
-        self.current_lsb = None;
-        Ok(())
-    }
-
-    /// Program the calibration register for `current_lsb` and a shunt of
-    /// `shunt_micro_ohm` µΩ; the power LSB is then 20 × `current_lsb`.
-    pub fn calibrate / calibrate_async [&mut self] (current_lsb: Current, shunt_micro_ohm: u32) -> Result<(), Error<I2C::Error>> {
-        let cal = calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
-        let b = cal.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
-        self.current_lsb = Some(current_lsb);
-        Ok(())
-    }
-
-    /// Program a raw calibration value together with the current LSB it gives.
-    pub fn set_calibration_raw / set_calibration_raw_async [&mut self] (cal: u16, current_lsb: Current) -> Result<(), Error<I2C::Error>> {
-        let b = cal.to_be_bytes();
-        io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
-        self.current_lsb = Some(current_lsb);
-        Ok(())
-    }
-
-    /// Shunt voltage (10 µV LSB, signed).
-    pub fn shunt_voltage / shunt_voltage_async [&mut self] () -> Result<Voltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
-        Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
-    }
-
-    /// Bus voltage with the CNVR and OVF flags.
-    pub fn bus_voltage / bus_voltage_async [&mut self] () -> Result<BusVoltage, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
-        Ok(decode_bus(u16::from_be_bytes(b)))
-    }
-
-    /// Shunt voltage, then bus voltage, read; current and power computed from them with
-    /// a shunt of `shunt_micro_ohm` µΩ (0.1 Ω is 100 000), as a current shunt monitor
-    /// needs no calibration (datasheet §8.5.3). Writes nothing: the configuration and any
-    /// calibration stay as they are.
-    pub fn measure_with_shunt / measure_with_shunt_async [&mut self] (shunt_micro_ohm: u32) -> Result<ShuntMeasurement, Error<I2C::Error>> {
-        if shunt_micro_ohm == 0 {
-            return Err(Error::InvalidShunt);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Ina219<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write the configuration (in a triggered mode this starts a conversion).
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
+            let b = config.bits().to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            Ok(())
         }
-        let (mut sv, mut bv) = ([0; 2], [0; 2]);
-        io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut sv))?;
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
-        let shunt = Voltage(i16::from_be_bytes(sv) as i32 * 10);
-        let bus = decode_bus(u16::from_be_bytes(bv));
-        let current = shunt_current(shunt, shunt_micro_ohm).ok_or(Error::OutOfRange)?;
-        let power = power_from(bus.voltage, current).ok_or(Error::OutOfRange)?;
-        Ok(ShuntMeasurement { shunt, bus, current, power })
-    }
 
-    /// Current (signed), from the current register.
-    pub fn current / current_async [&mut self] () -> Result<Current, Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
-        Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
-    }
-
-    /// Power, from the power register (reading it clears CNVR).
-    pub fn power / power_async [&mut self] () -> Result<Power, Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
-        Ok(Power((u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32))
-    }
-
-    /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
-    pub fn measure / measure_async [&mut self] () -> Result<(Voltage, Current, Power), Error<I2C::Error>> {
-        let lsb = self.lsb()?;
-        let (mut bv, mut c, mut p) = ([0; 2], [0; 2], [0; 2]);
-        io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
-        let bus = decode_bus(u16::from_be_bytes(bv));
-        if bus.overflow {
-            return Err(Error::Overflow);
+        /// Read the configuration register.
+        #[asynch(config_register_async)]
+        pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            Ok(u16::from_be_bytes(b))
         }
-        io!(self.i2c.write_read(self.address, &[CURRENT], &mut c))?;
-        io!(self.i2c.write_read(self.address, &[POWER], &mut p))?;
-        Ok((
-            bus.voltage,
-            Current((i16::from_be_bytes(c) as i64 * lsb) as i32),
-            Power((u16::from_be_bytes(p) as i64 * 20 * lsb).min(i32::MAX as i64) as i32),
-        ))
+
+        /// Reset all registers to their power-on values (forgets the calibration).
+        #[asynch(reset_async)]
+        pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            let b = RST.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            self.current_lsb = None;
+            Ok(())
+        }
+
+        /// Program the calibration register for `current_lsb` and a shunt of
+        /// `shunt_micro_ohm` µΩ; the power LSB is then 20 × `current_lsb`.
+        #[asynch(calibrate_async)]
+        pub fn calibrate(
+            &mut self,
+            current_lsb: Current,
+            shunt_micro_ohm: u32,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cal =
+                calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
+            let b = cal.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            self.current_lsb = Some(current_lsb);
+            Ok(())
+        }
+
+        /// Program a raw calibration value together with the current LSB it gives.
+        #[asynch(set_calibration_raw_async)]
+        pub fn set_calibration_raw(
+            &mut self,
+            cal: u16,
+            current_lsb: Current,
+        ) -> Result<(), Error<I2C::Error>> {
+            let b = cal.to_be_bytes();
+            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            self.current_lsb = Some(current_lsb);
+            Ok(())
+        }
+
+        /// Shunt voltage (10 µV LSB, signed).
+        #[asynch(shunt_voltage_async)]
+        pub fn shunt_voltage(&mut self) -> Result<Voltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
+            Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
+        }
+
+        /// Bus voltage with the CNVR and OVF flags.
+        #[asynch(bus_voltage_async)]
+        pub fn bus_voltage(&mut self) -> Result<BusVoltage, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
+            Ok(decode_bus(u16::from_be_bytes(b)))
+        }
+
+        /// Shunt voltage, then bus voltage, read; current and power computed from them with
+        /// a shunt of `shunt_micro_ohm` µΩ (0.1 Ω is 100 000), as a current shunt monitor
+        /// needs no calibration (datasheet §8.5.3). Writes nothing: the configuration and any
+        /// calibration stay as they are.
+        #[asynch(measure_with_shunt_async)]
+        pub fn measure_with_shunt(
+            &mut self,
+            shunt_micro_ohm: u32,
+        ) -> Result<ShuntMeasurement, Error<I2C::Error>> {
+            if shunt_micro_ohm == 0 {
+                return Err(Error::InvalidShunt);
+            }
+            let (mut sv, mut bv) = ([0; 2], [0; 2]);
+            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut sv))?;
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+            let shunt = Voltage(i16::from_be_bytes(sv) as i32 * 10);
+            let bus = decode_bus(u16::from_be_bytes(bv));
+            let current = shunt_current(shunt, shunt_micro_ohm).ok_or(Error::OutOfRange)?;
+            let power = power_from(bus.voltage, current).ok_or(Error::OutOfRange)?;
+            Ok(ShuntMeasurement {
+                shunt,
+                bus,
+                current,
+                power,
+            })
+        }
+
+        /// Current (signed), from the current register.
+        #[asynch(current_async)]
+        pub fn current(&mut self) -> Result<Current, Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
+            Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
+        }
+
+        /// Power, from the power register (reading it clears CNVR).
+        #[asynch(power_async)]
+        pub fn power(&mut self) -> Result<Power, Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
+            Ok(Power(
+                (u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32,
+            ))
+        }
+
+        /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
+        #[asynch(measure_async)]
+        pub fn measure(&mut self) -> Result<(Voltage, Current, Power), Error<I2C::Error>> {
+            let lsb = self.lsb()?;
+            let (mut bv, mut c, mut p) = ([0; 2], [0; 2], [0; 2]);
+            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut bv))?;
+            let bus = decode_bus(u16::from_be_bytes(bv));
+            if bus.overflow {
+                return Err(Error::Overflow);
+            }
+            io!(self.i2c.write_read(self.address, &[CURRENT], &mut c))?;
+            io!(self.i2c.write_read(self.address, &[POWER], &mut p))?;
+            Ok((
+                bus.voltage,
+                Current((i16::from_be_bytes(c) as i64 * lsb) as i32),
+                Power((u16::from_be_bytes(p) as i64 * 20 * lsb).min(i32::MAX as i64) as i32),
+            ))
+        }
     }
-}
+});

@@ -9,11 +9,10 @@
 //! # Ok(()) }
 //! ```
 
-pub mod registers;
-mod types;
-
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
 
 pub use types::*;
 
@@ -36,13 +35,15 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
-    Error::InvalidInput =>
-        f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)"),
-    Error::Timeout => f.write_str(
-        "TMP102: the one-shot conversion never reported ready: check that the chip is a TMP102 in shutdown mode",
-    ),
-}
+        Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
+        Error::InvalidInput => {
+            f.write_str("LM75: the threshold does not fit the register (-128..127.5 °C)")
+        }
+        Error::Timeout => f.write_str(
+            "TMP102: the one-shot conversion never reported ready: check that \
+            the chip is a TMP102 in shutdown mode",
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {
@@ -153,67 +154,82 @@ pub fn lm75_config_from_byte(b: u8) -> Lm75Config {
     }
 }
 
-dual_impl! {
-    impl[I2C] Lm75<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Lm75<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the temperature register as it is (left-justified, two's complement).
+        #[asynch(raw_temperature_async)]
+        pub fn raw_temperature(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            Ok(u16::from_be_bytes(b))
+        }
 
-    /// Read the temperature register as it is (left-justified, two's complement).
-    pub fn raw_temperature / raw_temperature_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-        Ok(u16::from_be_bytes(b))
-    }
+        /// Read the temperature at the configured resolution.
+        #[asynch(temperature_async)]
+        pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            Ok(decode_temperature(u16::from_be_bytes(b), self.bits()))
+        }
 
-    /// Read the temperature at the configured resolution.
-    pub fn temperature / temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-        Ok(decode_temperature(u16::from_be_bytes(b), self.bits()))
-    }
+        /// Write the configuration register.
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Lm75Config) -> Result<(), Error<I2C::Error>> {
+            io!(self
+                .i2c
+                .write(self.address, &[CONF, lm75_config_byte(&config)]))?;
+            Ok(())
+        }
 
-    /// Write the configuration register.
-    pub fn set_config / set_config_async [&mut self] (config: Lm75Config) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &[CONF, lm75_config_byte(&config)]))?;
-        Ok(())
-    }
+        /// Read the configuration register.
+        #[asynch(config_async)]
+        pub fn config(&mut self) -> Result<Lm75Config, Error<I2C::Error>> {
+            let mut b = [0; 1];
+            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            Ok(lm75_config_from_byte(b[0]))
+        }
 
-    /// Read the configuration register.
-    pub fn config / config_async [&mut self] () -> Result<Lm75Config, Error<I2C::Error>> {
-        let mut b = [0; 1];
-        io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-        Ok(lm75_config_from_byte(b[0]))
-    }
+        /// Set the overtemperature threshold T_OS (9 bits, 0.5 °C steps, rounded).
+        #[asynch(set_os_temperature_async)]
+        pub fn set_os_temperature(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
+            let v = encode_temperature(t, 9)
+                .ok_or(Error::InvalidInput)?
+                .to_be_bytes();
+            io!(self.i2c.write(self.address, &[TOS, v[0], v[1]]))?;
+            Ok(())
+        }
 
-    /// Set the overtemperature threshold T_OS (9 bits, 0.5 °C steps, rounded).
-    pub fn set_os_temperature / set_os_temperature_async [&mut self] (t: Temperature) -> Result<(), Error<I2C::Error>> {
-        let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?.to_be_bytes();
-        io!(self.i2c.write(self.address, &[TOS, v[0], v[1]]))?;
-        Ok(())
-    }
+        /// Set the hysteresis threshold T_HYST (9 bits, 0.5 °C steps, rounded).
+        #[asynch(set_hysteresis_async)]
+        pub fn set_hysteresis(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
+            let v = encode_temperature(t, 9)
+                .ok_or(Error::InvalidInput)?
+                .to_be_bytes();
+            io!(self.i2c.write(self.address, &[THYST, v[0], v[1]]))?;
+            Ok(())
+        }
 
-    /// Set the hysteresis threshold T_HYST (9 bits, 0.5 °C steps, rounded).
-    pub fn set_hysteresis / set_hysteresis_async [&mut self] (t: Temperature) -> Result<(), Error<I2C::Error>> {
-        let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?.to_be_bytes();
-        io!(self.i2c.write(self.address, &[THYST, v[0], v[1]]))?;
-        Ok(())
-    }
+        /// Read T_OS.
+        #[asynch(os_temperature_async)]
+        pub fn os_temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[TOS], &mut b))?;
+            Ok(decode_temperature(u16::from_be_bytes(b), 9))
+        }
 
-    /// Read T_OS.
-    pub fn os_temperature / os_temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[TOS], &mut b))?;
-        Ok(decode_temperature(u16::from_be_bytes(b), 9))
+        /// Read T_HYST.
+        #[asynch(hysteresis_async)]
+        pub fn hysteresis(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[THYST], &mut b))?;
+            Ok(decode_temperature(u16::from_be_bytes(b), 9))
+        }
     }
-
-    /// Read T_HYST.
-    pub fn hysteresis / hysteresis_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[THYST], &mut b))?;
-        Ok(decode_temperature(u16::from_be_bytes(b), 9))
-    }
-}
+});
 
 /// A TMP102 temperature sensor.
 #[derive(Debug)]
@@ -301,82 +317,99 @@ pub fn tmp102_config_from_word(w: u16) -> Tmp102Config {
     }
 }
 
-dual_impl! {
-    impl[I2C] Tmp102<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Tmp102<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Read the temperature (12 or 13 bits, as the chip flags in bit 0).
+        #[asynch(temperature_async)]
+        pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            Ok(tmp102_decode(u16::from_be_bytes(b)))
+        }
 
-    /// Read the temperature (12 or 13 bits, as the chip flags in bit 0).
-    pub fn temperature / temperature_async [&mut self] () -> Result<Temperature, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-        Ok(tmp102_decode(u16::from_be_bytes(b)))
-    }
+        /// Write the configuration register.
+        #[asynch(set_config_async)]
+        pub fn set_config(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
+            let w = tmp102_config_word(&config).to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
+            self.extended = config.extended;
+            Ok(())
+        }
 
-    /// Write the configuration register.
-    pub fn set_config / set_config_async [&mut self] (config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
-        let w = tmp102_config_word(&config).to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
-        self.extended = config.extended;
-        Ok(())
-    }
+        /// Read the configuration register.
+        #[asynch(config_async)]
+        pub fn config(&mut self) -> Result<Tmp102Config, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let c = tmp102_config_from_word(u16::from_be_bytes(b));
+            self.extended = c.extended;
+            Ok(c)
+        }
 
-    /// Read the configuration register.
-    pub fn config / config_async [&mut self] () -> Result<Tmp102Config, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-        let c = tmp102_config_from_word(u16::from_be_bytes(b));
-        self.extended = c.extended;
-        Ok(c)
-    }
+        /// Whether the ALERT condition is active (the AL bit, read relative to POL).
+        #[asynch(alert_active_async)]
+        pub fn alert_active(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let w = u16::from_be_bytes(b);
+            Ok((w & tmp102_conf::AL != 0) == (w & tmp102_conf::POL != 0))
+        }
 
-    /// Whether the ALERT condition is active (the AL bit, read relative to POL).
-    pub fn alert_active / alert_active_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-        let w = u16::from_be_bytes(b);
-        Ok((w & tmp102_conf::AL != 0) == (w & tmp102_conf::POL != 0))
-    }
+        /// In shutdown mode, start one conversion (sets OS, keeps the rest of `config`).
+        #[asynch(one_shot_async)]
+        pub fn one_shot(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
+            let w = (tmp102_config_word(&config) | tmp102_conf::OS | tmp102_conf::SD).to_be_bytes();
+            io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
+            Ok(())
+        }
 
-    /// In shutdown mode, start one conversion (sets OS, keeps the rest of `config`).
-    pub fn one_shot / one_shot_async [&mut self] (config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
-        let w = (tmp102_config_word(&config) | tmp102_conf::OS | tmp102_conf::SD).to_be_bytes();
-        io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
-        Ok(())
-    }
+        /// Whether the last one-shot conversion is done: the OS bit, which reads 0 while a
+        /// one-shot conversion runs and 1 once it has finished (TMP102 datasheet §7.5.3, "One-Shot/
+        /// Conversion Ready"). Meaningful in shutdown mode after [`one_shot`](Self::one_shot).
+        #[asynch(conversion_ready_async)]
+        pub fn conversion_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0; 2];
+            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            Ok(u16::from_be_bytes(b) & tmp102_conf::OS != 0)
+        }
 
-    /// Whether the last one-shot conversion is done: the OS bit, which reads 0 while a
-    /// one-shot conversion runs and 1 once it has finished (TMP102 datasheet §7.5.3, "One-Shot/
-    /// Conversion Ready"). Meaningful in shutdown mode after [`one_shot`](Self::one_shot).
-    pub fn conversion_ready / conversion_ready_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0; 2];
-        io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-        Ok(u16::from_be_bytes(b) & tmp102_conf::OS != 0)
-    }
+        /// Set the high (T_HIGH) and low (T_LOW) thresholds.
+        #[asynch(set_thresholds_async)]
+        pub fn set_thresholds(
+            &mut self,
+            low: Temperature,
+            high: Temperature,
+        ) -> Result<(), Error<I2C::Error>> {
+            let shift = self.shift();
+            let lo = encode(low, shift, 16)
+                .ok_or(Error::InvalidInput)?
+                .to_be_bytes();
+            let hi = encode(high, shift, 16)
+                .ok_or(Error::InvalidInput)?
+                .to_be_bytes();
+            io!(self.i2c.write(self.address, &[THYST, lo[0], lo[1]]))?;
+            io!(self.i2c.write(self.address, &[TOS, hi[0], hi[1]]))?;
+            Ok(())
+        }
 
-    /// Set the high (T_HIGH) and low (T_LOW) thresholds.
-    pub fn set_thresholds / set_thresholds_async [&mut self] (low: Temperature, high: Temperature) -> Result<(), Error<I2C::Error>> {
-        let shift = self.shift();
-        let lo = encode(low, shift, 16).ok_or(Error::InvalidInput)?.to_be_bytes();
-        let hi = encode(high, shift, 16).ok_or(Error::InvalidInput)?.to_be_bytes();
-        io!(self.i2c.write(self.address, &[THYST, lo[0], lo[1]]))?;
-        io!(self.i2c.write(self.address, &[TOS, hi[0], hi[1]]))?;
-        Ok(())
+        /// Read (T_LOW, T_HIGH).
+        #[asynch(thresholds_async)]
+        pub fn thresholds(&mut self) -> Result<(Temperature, Temperature), Error<I2C::Error>> {
+            let shift = self.shift();
+            let (mut lo, mut hi) = ([0; 2], [0; 2]);
+            io!(self.i2c.write_read(self.address, &[THYST], &mut lo))?;
+            io!(self.i2c.write_read(self.address, &[TOS], &mut hi))?;
+            Ok((
+                decode(u16::from_be_bytes(lo), shift, 16),
+                decode(u16::from_be_bytes(hi), shift, 16),
+            ))
+        }
     }
-
-    /// Read (T_LOW, T_HIGH).
-    pub fn thresholds / thresholds_async [&mut self] () -> Result<(Temperature, Temperature), Error<I2C::Error>> {
-        let shift = self.shift();
-        let (mut lo, mut hi) = ([0; 2], [0; 2]);
-        io!(self.i2c.write_read(self.address, &[THYST], &mut lo))?;
-        io!(self.i2c.write_read(self.address, &[TOS], &mut hi))?;
-        Ok((
-            decode(u16::from_be_bytes(lo), shift, 16),
-            decode(u16::from_be_bytes(hi), shift, 16),
-        ))
-    }
-}
+});
 
 /// TMP102 one-shot polling: the OS bit is read every [`ONE_SHOT_POLL_US`] up to this many
 /// times (40 ms in all, over the datasheet's 35 ms maximum conversion time).
@@ -384,40 +417,32 @@ pub const ONE_SHOT_POLLS: u32 = 8;
 /// Interval between two polls of the OS bit, in microseconds.
 pub const ONE_SHOT_POLL_US: u32 = 5_000;
 
-impl<I2C: I2c> Tmp102<I2C> {
-    /// One-shot measurement: start a conversion in shutdown mode ([`one_shot`](Self::one_shot)),
-    /// poll the OS bit until it reads 1 ([`Error::Timeout`] after [`ONE_SHOT_POLLS`] polls),
-    /// read the temperature.
-    pub fn measure_one_shot<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        config: Tmp102Config,
-        delay: &mut D,
-    ) -> Result<Temperature, Error<I2C::Error>> {
-        self.one_shot(config)?;
-        for _ in 0..ONE_SHOT_POLLS {
-            if self.conversion_ready()? {
-                return self.temperature();
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Tmp102<I2C>
+    where
+        I2C: I2c,
+    {
+        /// One-shot measurement: start a conversion in shutdown mode ([`one_shot`](Self::one_shot)),
+        /// poll the OS bit until it reads 1 ([`Error::Timeout`] after [`ONE_SHOT_POLLS`] polls),
+        /// read the temperature.
+        #[asynch(measure_one_shot_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure_one_shot<D>(
+            &mut self,
+            config: Tmp102Config,
+            delay: &mut D,
+        ) -> Result<Temperature, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.one_shot / one_shot_async(config))?;
+            for _ in 0..ONE_SHOT_POLLS {
+                if call!(self.conversion_ready / conversion_ready_async())? {
+                    return call!(self.temperature / temperature_async());
+                }
+                io!(delay.delay_us(ONE_SHOT_POLL_US));
             }
-            delay.delay_us(ONE_SHOT_POLL_US);
+            Err(Error::Timeout)
         }
-        Err(Error::Timeout)
     }
-}
-
-impl<I2C: AsyncI2c> Tmp102<I2C> {
-    /// Async version of [`measure_one_shot`](Self::measure_one_shot).
-    pub async fn measure_one_shot_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        config: Tmp102Config,
-        delay: &mut D,
-    ) -> Result<Temperature, Error<I2C::Error>> {
-        self.one_shot_async(config).await?;
-        for _ in 0..ONE_SHOT_POLLS {
-            if self.conversion_ready_async().await? {
-                return self.temperature_async().await;
-            }
-            delay.delay_us(ONE_SHOT_POLL_US).await;
-        }
-        Err(Error::Timeout)
-    }
-}
+});

@@ -13,21 +13,13 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use crate::Temperature;
 use embedded_hal::spi::SpiDevice;
 use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
-
-/// The fault bits (datasheet table 2, D2..D0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Faults {
-    /// D0: thermocouple open (no connection).
-    pub open_circuit: bool,
-    /// D1: thermocouple shorted to GND.
-    pub short_to_gnd: bool,
-    /// D2: thermocouple shorted to VCC.
-    pub short_to_vcc: bool,
-}
 
 /// Errors of the MAX31855 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,15 +53,6 @@ impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// A reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reading {
-    /// Cold-junction compensated thermocouple temperature (0.25 °C steps).
-    pub thermocouple: Temperature,
-    /// Internal (cold junction) temperature (0.0625 °C steps, rounded to the m°C).
-    pub internal: Temperature,
 }
 
 /// Decode the 14-bit thermocouple field (D31..D18), two's complement, 0.25 °C.
@@ -119,36 +102,40 @@ impl<SPI> Max31855<SPI> {
     }
 }
 
-dual_impl! {
-    impl[SPI] Max31855<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
-
-    /// Read the raw 32-bit word.
-    pub fn read_raw / read_raw_async [&mut self] () -> Result<u32, Error<SPI::Error>> {
-        let mut b = [0; 4];
-        io!(self.spi.read(&mut b))?;
-        Ok(u32::from_be_bytes(b))
-    }
-
-    /// Read both temperatures, or the faults.
-    pub fn read / read_async [&mut self] () -> Result<Reading, Error<SPI::Error>> {
-        let mut b = [0; 4];
-        io!(self.spi.read(&mut b))?;
-        decode(u32::from_be_bytes(b))
-    }
-
-    /// Read only the first 16 bits (thermocouple temperature and the fault flag),
-    /// ending the transfer early as the datasheet allows.
-    pub fn thermocouple / thermocouple_async [&mut self] () -> Result<Temperature, Error<SPI::Error>> {
-        let mut b = [0; 2];
-        io!(self.spi.read(&mut b))?;
-        let word = (u16::from_be_bytes(b) as u32) << 16;
-        if word & (1 << 16) != 0 {
-            // Fault details are in the lower half: read the whole word for them.
-            return Err(Error::Fault(Faults::default(), Temperature(0)));
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> Max31855<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Read the raw 32-bit word.
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self) -> Result<u32, Error<SPI::Error>> {
+            let mut b = [0; 4];
+            io!(self.spi.read(&mut b))?;
+            Ok(u32::from_be_bytes(b))
         }
-        Ok(decode_thermocouple(word))
+
+        /// Read both temperatures, or the faults.
+        #[asynch(read_async)]
+        pub fn read(&mut self) -> Result<Reading, Error<SPI::Error>> {
+            let mut b = [0; 4];
+            io!(self.spi.read(&mut b))?;
+            decode(u32::from_be_bytes(b))
+        }
+
+        /// Read only the first 16 bits (thermocouple temperature and the fault flag),
+        /// ending the transfer early as the datasheet allows.
+        #[asynch(thermocouple_async)]
+        pub fn thermocouple(&mut self) -> Result<Temperature, Error<SPI::Error>> {
+            let mut b = [0; 2];
+            io!(self.spi.read(&mut b))?;
+            let word = (u16::from_be_bytes(b) as u32) << 16;
+            if word & (1 << 16) != 0 {
+                // Fault details are in the lower half: read the whole word for them.
+                return Err(Error::Fault(Faults::default(), Temperature(0)));
+            }
+            Ok(decode_thermocouple(word))
+        }
     }
-}
+});

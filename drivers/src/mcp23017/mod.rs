@@ -27,11 +27,14 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+pub mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::{ErrorType, I2c, Operation};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::{address, Reg};
 
 /// Errors of the MCP23017 and MCP23S17 drivers.
@@ -56,58 +59,6 @@ impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
     }
-}
-
-/// The IOCON configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Iocon {
-    /// Register bank 1 (ports separated) instead of 0 (interleaved, power-on).
-    pub bank1: bool,
-    /// INTA and INTB both report either port.
-    pub mirror: bool,
-    /// Disable address auto-increment.
-    pub no_sequential: bool,
-    /// Disable SDA slew rate control.
-    pub no_slew: bool,
-    /// HAEN: the MCP23S17 answers only opcodes carrying its A2..A0 pins' address (off at
-    /// power-on: the pins are ignored and the address is 0). The MCP23017 always uses its
-    /// pins and ignores this bit.
-    pub hardware_address: bool,
-    /// INT pins open drain (overrides `int_active_high`).
-    pub int_open_drain: bool,
-    /// INT pins active high (push-pull).
-    pub int_active_high: bool,
-}
-
-impl Iocon {
-    /// The register value.
-    pub fn bits(&self) -> u8 {
-        use registers::*;
-        let mut v = 0;
-        for (on, bit) in [
-            (self.bank1, BANK),
-            (self.mirror, MIRROR),
-            (self.no_sequential, SEQOP),
-            (self.no_slew, DISSLW),
-            (self.hardware_address, HAEN),
-            (self.int_open_drain, ODR),
-            (self.int_active_high, INTPOL),
-        ] {
-            if on {
-                v |= bit;
-            }
-        }
-        v
-    }
-}
-
-/// What an interrupt reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InterruptEvent {
-    /// INTF: the pin(s) that caused it.
-    pub flags: u16,
-    /// INTCAP: the port values captured when it happened.
-    pub captured: u16,
 }
 
 /// What a transport of MCP23x17 register transfers has whether blocking or async.
@@ -160,37 +111,27 @@ impl<I2C: ErrorType> RegisterBus for I2cRegisters<I2C> {
     type Error = I2C::Error;
 }
 
-impl<I2C: I2c> Registers for I2cRegisters<I2C> {
-    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        match i2c_frame(reg, data) {
-            Some((b, n)) => self.i2c.write(self.address, &b[..n]),
-            None => {
-                let reg = [reg];
-                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
-                self.i2c.transaction(self.address, ops)
+dual_impl!({
+    #[asynch(impl AsyncRegisters, I2C: AsyncI2c)]
+    impl<I2C> Registers for I2cRegisters<I2C>
+    where
+        I2C: I2c,
+    {
+        fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+            match i2c_frame(reg, data) {
+                Some((b, n)) => io!(self.i2c.write(self.address, &b[..n])),
+                None => {
+                    let reg = [reg];
+                    let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
+                    io!(self.i2c.transaction(self.address, ops))
+                }
             }
         }
-    }
-    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        self.i2c.write_read(self.address, &[reg], buf)
-    }
-}
-
-impl<I2C: AsyncI2c> AsyncRegisters for I2cRegisters<I2C> {
-    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        match i2c_frame(reg, data) {
-            Some((b, n)) => self.i2c.write(self.address, &b[..n]).await,
-            None => {
-                let reg = [reg];
-                let ops = &mut [Operation::Write(&reg), Operation::Write(data)];
-                self.i2c.transaction(self.address, ops).await
-            }
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            io!(self.i2c.write_read(self.address, &[reg], buf))
         }
     }
-    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        self.i2c.write_read(self.address, &[reg], buf).await
-    }
-}
+});
 
 /// An MCP23x17 behind any register transport: the logic of [`Mcp23017`] and
 /// [`Mcp23s17`](crate::mcp23s17::Mcp23s17).
@@ -263,174 +204,201 @@ fn pin<E>(p: u8) -> Result<u16, Error<E>> {
     }
 }
 
-dual_impl! {
-    impl[R] Mcp23x17<R> {
-        blocking: [R: Registers],
-        asynch: [R: AsyncRegisters],
-    }
-
-    /// Write a register of one port (0 = A, 1 = B).
-    pub fn write_register / write_register_async [&mut self] (reg: Reg, port: u8, value: u8) -> Result<(), Error<R::Error>> {
-        io!(self.regs.write_regs(self.a(reg, port), &[value]))?;
-        Ok(())
-    }
-
-    /// Read a register of one port.
-    pub fn read_register / read_register_async [&mut self] (reg: Reg, port: u8) -> Result<u8, Error<R::Error>> {
-        let mut b = [0];
-        io!(self.regs.read_regs(self.a(reg, port), &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Write a register pair (A in the low byte): one sequential write in bank 0,
-    /// two writes otherwise.
-    pub fn write_pair / write_pair_async [&mut self] (reg: Reg, value: u16) -> Result<(), Error<R::Error>> {
-        let v = value.to_le_bytes();
-        if self.paired() {
-            io!(self.regs.write_regs(self.a(reg, 0), &v))?;
-        } else {
-            io!(self.regs.write_regs(self.a(reg, 0), &v[..1]))?;
-            io!(self.regs.write_regs(self.a(reg, 1), &v[1..]))?;
+dual_impl!({
+    #[asynch(R: AsyncRegisters)]
+    impl<R> Mcp23x17<R>
+    where
+        R: Registers,
+    {
+        /// Write a register of one port (0 = A, 1 = B).
+        #[asynch(write_register_async)]
+        pub fn write_register(
+            &mut self,
+            reg: Reg,
+            port: u8,
+            value: u8,
+        ) -> Result<(), Error<R::Error>> {
+            io!(self.regs.write_regs(self.a(reg, port), &[value]))?;
+            Ok(())
         }
-        Ok(())
-    }
 
-    /// Read a register pair (A in the low byte).
-    pub fn read_pair / read_pair_async [&mut self] (reg: Reg) -> Result<u16, Error<R::Error>> {
-        let mut v = [0; 2];
-        if self.paired() {
-            io!(self.regs.read_regs(self.a(reg, 0), &mut v))?;
-        } else {
-            io!(self.regs.read_regs(self.a(reg, 0), &mut v[..1]))?;
-            io!(self.regs.read_regs(self.a(reg, 1), &mut v[1..]))?;
+        /// Read a register of one port.
+        #[asynch(read_register_async)]
+        pub fn read_register(&mut self, reg: Reg, port: u8) -> Result<u8, Error<R::Error>> {
+            let mut b = [0];
+            io!(self.regs.read_regs(self.a(reg, port), &mut b))?;
+            Ok(b[0])
         }
-        Ok(u16::from_le_bytes(v))
-    }
 
-    /// Write IOCON (switching the bank changes every register address, and the
-    /// MCP23S17's HAEN its opcode: the driver follows).
-    pub fn set_iocon / set_iocon_async [&mut self] (iocon: Iocon) -> Result<(), Error<R::Error>> {
-        let bits = iocon.bits();
-        io!(self.regs.write_regs(self.a(Reg::Iocon, 0), &[bits]))?;
-        self.bank1 = iocon.bank1;
-        self.sequential = !iocon.no_sequential;
-        self.regs.iocon_written(bits);
-        Ok(())
-    }
-
-    /// Set the directions: bit set = input (IODIR; power-on all inputs).
-    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<R::Error>> {
-        call!(self.write_pair / write_pair_async(Reg::Iodir, inputs))
-    }
-
-    /// Enable the 100 kΩ pull-ups (GPPU).
-    pub fn set_pullups / set_pullups_async [&mut self] (mask: u16) -> Result<(), Error<R::Error>> {
-        call!(self.write_pair / write_pair_async(Reg::Gppu, mask))
-    }
-
-    /// Invert the reading of input pins (IPOL).
-    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<R::Error>> {
-        call!(self.write_pair / write_pair_async(Reg::Ipol, inverted))
-    }
-
-    /// Read both ports (GPIO; clears a pending interrupt of each port read).
-    pub fn read_gpio / read_gpio_async [&mut self] () -> Result<u16, Error<R::Error>> {
-        call!(self.read_pair / read_pair_async(Reg::Gpio))
-    }
-
-    /// Write both output latches (OLAT).
-    pub fn write_gpio / write_gpio_async [&mut self] (value: u16) -> Result<(), Error<R::Error>> {
-        call!(self.write_pair / write_pair_async(Reg::Olat, value))?;
-        self.olat = value;
-        Ok(())
-    }
-
-    /// Set one output pin, keeping the others as last written.
-    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<R::Error>> {
-        let m = pin(p)?;
-        let v = if high { self.olat | m } else { self.olat & !m };
-        let port = p / 8;
-        let byte = v.to_le_bytes()[port as usize];
-        io!(self.regs.write_regs(self.a(Reg::Olat, port), &[byte]))?;
-        self.olat = v;
-        Ok(())
-    }
-
-    /// Read one pin's level (through GPIO, with IPOL applied; this clears a pending
-    /// interrupt of that port, like any GPIO read).
-    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<R::Error>> {
-        let m = pin(p)?;
-        let mut b = [0];
-        io!(self.regs.read_regs(self.a(Reg::Gpio, p / 8), &mut b))?;
-        Ok(u16::from(b[0]) << (8 * (p / 8)) & m != 0)
-    }
-
-    /// Configure interrupts: `enable` (GPINTEN), `compare` (INTCON: set = against
-    /// `defval`, clear = on any change), `defval` (DEFVAL).
-    pub fn set_interrupts / set_interrupts_async [&mut self] (enable: u16, compare: u16, defval: u16) -> Result<(), Error<R::Error>> {
-        for (reg, v) in [(Reg::Defval, defval), (Reg::Intcon, compare), (Reg::Gpinten, enable)] {
-            call!(self.write_pair / write_pair_async(reg, v))?;
-        }
-        Ok(())
-    }
-
-    /// Read INTF (which pins caused the pending interrupts).
-    pub fn interrupt_flags / interrupt_flags_async [&mut self] () -> Result<u16, Error<R::Error>> {
-        call!(self.read_pair / read_pair_async(Reg::Intf))
-    }
-
-    /// Read INTF then INTCAP (which clears the interrupts).
-    pub fn take_interrupt / take_interrupt_async [&mut self] () -> Result<InterruptEvent, Error<R::Error>> {
-        let (mut f, mut c) = ([0; 2], [0; 2]);
-        if self.paired() {
-            // INTFA, INTFB, INTCAPA, INTCAPB are consecutive in bank 0.
-            let mut all = [0; 4];
-            io!(self.regs.read_regs(self.a(Reg::Intf, 0), &mut all))?;
-            f.copy_from_slice(&all[..2]);
-            c.copy_from_slice(&all[2..]);
-        } else {
-            for port in 0..2u8 {
-                let p = port as usize;
-                io!(self.regs.read_regs(self.a(Reg::Intf, port), &mut f[p..p + 1]))?;
-                io!(self.regs.read_regs(self.a(Reg::Intcap, port), &mut c[p..p + 1]))?;
+        /// Write a register pair (A in the low byte): one sequential write in bank 0,
+        /// two writes otherwise.
+        #[asynch(write_pair_async)]
+        pub fn write_pair(&mut self, reg: Reg, value: u16) -> Result<(), Error<R::Error>> {
+            let v = value.to_le_bytes();
+            if self.paired() {
+                io!(self.regs.write_regs(self.a(reg, 0), &v))?;
+            } else {
+                io!(self.regs.write_regs(self.a(reg, 0), &v[..1]))?;
+                io!(self.regs.write_regs(self.a(reg, 1), &v[1..]))?;
             }
+            Ok(())
         }
-        Ok(InterruptEvent {
-            flags: u16::from_le_bytes(f),
-            captured: u16::from_le_bytes(c),
-        })
-    }
-}
 
-impl<R: Registers> Mcp23x17<R> {
-    /// Block until `int_line` (an input wired to INTA/INTB, active low by default) is
-    /// low, then read and clear the interrupt. This polls the line in a busy loop: prefer
-    /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait.
-    pub fn next_interrupt<P: embedded_hal::digital::InputPin>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<R::Error>> {
-        while int_line
-            .is_high()
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?
+        /// Read a register pair (A in the low byte).
+        #[asynch(read_pair_async)]
+        pub fn read_pair(&mut self, reg: Reg) -> Result<u16, Error<R::Error>> {
+            let mut v = [0; 2];
+            if self.paired() {
+                io!(self.regs.read_regs(self.a(reg, 0), &mut v))?;
+            } else {
+                io!(self.regs.read_regs(self.a(reg, 0), &mut v[..1]))?;
+                io!(self.regs.read_regs(self.a(reg, 1), &mut v[1..]))?;
+            }
+            Ok(u16::from_le_bytes(v))
+        }
+
+        /// Write IOCON (switching the bank changes every register address, and the
+        /// MCP23S17's HAEN its opcode: the driver follows).
+        #[asynch(set_iocon_async)]
+        pub fn set_iocon(&mut self, iocon: Iocon) -> Result<(), Error<R::Error>> {
+            let bits = iocon.bits();
+            io!(self.regs.write_regs(self.a(Reg::Iocon, 0), &[bits]))?;
+            self.bank1 = iocon.bank1;
+            self.sequential = !iocon.no_sequential;
+            self.regs.iocon_written(bits);
+            Ok(())
+        }
+
+        /// Set the directions: bit set = input (IODIR; power-on all inputs).
+        #[asynch(set_directions_async)]
+        pub fn set_directions(&mut self, inputs: u16) -> Result<(), Error<R::Error>> {
+            call!(self.write_pair / write_pair_async(Reg::Iodir, inputs))
+        }
+
+        /// Enable the 100 kΩ pull-ups (GPPU).
+        #[asynch(set_pullups_async)]
+        pub fn set_pullups(&mut self, mask: u16) -> Result<(), Error<R::Error>> {
+            call!(self.write_pair / write_pair_async(Reg::Gppu, mask))
+        }
+
+        /// Invert the reading of input pins (IPOL).
+        #[asynch(set_polarity_async)]
+        pub fn set_polarity(&mut self, inverted: u16) -> Result<(), Error<R::Error>> {
+            call!(self.write_pair / write_pair_async(Reg::Ipol, inverted))
+        }
+
+        /// Read both ports (GPIO; clears a pending interrupt of each port read).
+        #[asynch(read_gpio_async)]
+        pub fn read_gpio(&mut self) -> Result<u16, Error<R::Error>> {
+            call!(self.read_pair / read_pair_async(Reg::Gpio))
+        }
+
+        /// Write both output latches (OLAT).
+        #[asynch(write_gpio_async)]
+        pub fn write_gpio(&mut self, value: u16) -> Result<(), Error<R::Error>> {
+            call!(self.write_pair / write_pair_async(Reg::Olat, value))?;
+            self.olat = value;
+            Ok(())
+        }
+
+        /// Set one output pin, keeping the others as last written.
+        #[asynch(set_pin_async)]
+        pub fn set_pin(&mut self, p: u8, high: bool) -> Result<(), Error<R::Error>> {
+            let m = pin(p)?;
+            let v = if high { self.olat | m } else { self.olat & !m };
+            let port = p / 8;
+            let byte = v.to_le_bytes()[port as usize];
+            io!(self.regs.write_regs(self.a(Reg::Olat, port), &[byte]))?;
+            self.olat = v;
+            Ok(())
+        }
+
+        /// Read one pin's level (through GPIO, with IPOL applied; this clears a pending
+        /// interrupt of that port, like any GPIO read).
+        #[asynch(is_high_async)]
+        pub fn is_high(&mut self, p: u8) -> Result<bool, Error<R::Error>> {
+            let m = pin(p)?;
+            let mut b = [0];
+            io!(self.regs.read_regs(self.a(Reg::Gpio, p / 8), &mut b))?;
+            Ok(u16::from(b[0]) << (8 * (p / 8)) & m != 0)
+        }
+
+        /// Configure interrupts: `enable` (GPINTEN), `compare` (INTCON: set = against
+        /// `defval`, clear = on any change), `defval` (DEFVAL).
+        #[asynch(set_interrupts_async)]
+        pub fn set_interrupts(
+            &mut self,
+            enable: u16,
+            compare: u16,
+            defval: u16,
+        ) -> Result<(), Error<R::Error>> {
+            for (reg, v) in [
+                (Reg::Defval, defval),
+                (Reg::Intcon, compare),
+                (Reg::Gpinten, enable),
+            ] {
+                call!(self.write_pair / write_pair_async(reg, v))?;
+            }
+            Ok(())
+        }
+
+        /// Read INTF (which pins caused the pending interrupts).
+        #[asynch(interrupt_flags_async)]
+        pub fn interrupt_flags(&mut self) -> Result<u16, Error<R::Error>> {
+            call!(self.read_pair / read_pair_async(Reg::Intf))
+        }
+
+        /// Read INTF then INTCAP (which clears the interrupts).
+        #[asynch(take_interrupt_async)]
+        pub fn take_interrupt(&mut self) -> Result<InterruptEvent, Error<R::Error>> {
+            let (mut f, mut c) = ([0; 2], [0; 2]);
+            if self.paired() {
+                // INTFA, INTFB, INTCAPA, INTCAPB are consecutive in bank 0.
+                let mut all = [0; 4];
+                io!(self.regs.read_regs(self.a(Reg::Intf, 0), &mut all))?;
+                f.copy_from_slice(&all[..2]);
+                c.copy_from_slice(&all[2..]);
+            } else {
+                for port in 0..2u8 {
+                    let p = port as usize;
+                    io!(self
+                        .regs
+                        .read_regs(self.a(Reg::Intf, port), &mut f[p..p + 1]))?;
+                    io!(self
+                        .regs
+                        .read_regs(self.a(Reg::Intcap, port), &mut c[p..p + 1]))?;
+                }
+            }
+            Ok(InterruptEvent {
+                flags: u16::from_le_bytes(f),
+                captured: u16::from_le_bytes(c),
+            })
+        }
+    }
+});
+
+dual_impl!({
+    #[asynch(R: AsyncRegisters)]
+    impl<R> Mcp23x17<R>
+    where
+        R: Registers,
+    {
+        /// Wait until `int_line` (an input wired to INTA/INTB, active low by default) is
+        /// low, then read and clear the interrupt. The blocking method polls the line in a
+        /// busy loop (an `InputPin` cannot wait): prefer
+        /// [`next_interrupt_async`](Self::next_interrupt_async) with a line that can wait,
+        /// where a pin change arrives as an async event.
+        #[asynch(next_interrupt_async, P: embedded_hal_async::digital::Wait)]
+        pub fn next_interrupt<P>(
+            &mut self,
+            int_line: &mut P,
+        ) -> Result<InterruptEvent, Error<R::Error>>
+        where
+            P: embedded_hal::digital::InputPin,
         {
-            core::hint::spin_loop();
+            call!(crate::dual::wait_low / wait_low_async(int_line))
+                .map_err(Error::InterruptLine)?;
+            call!(self.take_interrupt / take_interrupt_async())
         }
-        self.take_interrupt()
     }
-}
-
-impl<R: AsyncRegisters> Mcp23x17<R> {
-    /// Wait for `int_line` (wired to INTA/INTB, active low by default) to be low, then
-    /// read and clear the interrupt: a pin change arrives as an async event.
-    pub async fn next_interrupt_async<P: embedded_hal_async::digital::Wait>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<InterruptEvent, Error<R::Error>> {
-        int_line
-            .wait_for_low()
-            .await
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
-        self.take_interrupt_async().await
-    }
-}
+});

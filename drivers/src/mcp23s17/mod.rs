@@ -23,18 +23,15 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+pub mod registers;
 
-pub use crate::mcp23017::registers::{self, Reg};
 pub use crate::mcp23017::{
     AsyncRegisters, Error, InterruptEvent, Iocon, Mcp23x17, RegisterBus, Registers,
 };
 use embedded_hal::spi::{ErrorType, Operation, SpiDevice};
 use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
-
-/// The fixed bits of the control byte (`0100`).
-pub const OPCODE: u8 = 0b0100_0000;
-/// The control byte's read bit (R/W = 1).
-pub const READ: u8 = 0b0000_0001;
+pub use registers::Reg;
+use registers::{OPCODE, READ};
 
 /// The MCP23S17's transport: one SPI device (chip select), the chip's A2..A0 address and
 /// whether HAEN is on.
@@ -60,33 +57,26 @@ impl<SPI: ErrorType> RegisterBus for SpiRegisters<SPI> {
     }
 }
 
-impl<SPI: SpiDevice> Registers for SpiRegisters<SPI> {
-    fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(false), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Write(data)])
+dual_impl!({
+    #[asynch(impl AsyncRegisters, SPI: AsyncSpiDevice)]
+    impl<SPI> Registers for SpiRegisters<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
+            let head = [self.control_byte(false), reg];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&head), Operation::Write(data)]))
+        }
+        fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
+            let head = [self.control_byte(true), reg];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&head), Operation::Read(buf)]))
+        }
     }
-    fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(true), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Read(buf)])
-    }
-}
-
-impl<SPI: AsyncSpiDevice> AsyncRegisters for SpiRegisters<SPI> {
-    async fn write_regs(&mut self, reg: u8, data: &[u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(false), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Write(data)])
-            .await
-    }
-    async fn read_regs(&mut self, reg: u8, buf: &mut [u8]) -> Result<(), Self::Error> {
-        let head = [self.control_byte(true), reg];
-        self.spi
-            .transaction(&mut [Operation::Write(&head), Operation::Read(buf)])
-            .await
-    }
-}
+});
 
 /// An MCP23S17 (over SPI).
 pub type Mcp23s17<SPI> = Mcp23x17<SpiRegisters<SPI>>;

@@ -12,6 +12,9 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use crate::Voltage;
 use embedded_hal::spi::SpiDevice;
@@ -36,54 +39,6 @@ impl_error!(Error, |f, e| match e {
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
-    }
-}
-
-/// Which chip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// 10-bit.
-    Mcp3008,
-    /// 12-bit.
-    Mcp3208,
-}
-
-impl Variant {
-    /// Resolution in bits.
-    pub fn bits(self) -> u8 {
-        match self {
-            Variant::Mcp3008 => 10,
-            Variant::Mcp3208 => 12,
-        }
-    }
-}
-
-/// The input to convert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// CHn against AGND (0..=7).
-    Single(u8),
-    /// Pseudo-differential: `plus` against `minus`, an adjacent pair (0/1, 1/0, 2/3, ...).
-    Diff {
-        /// IN+ channel.
-        plus: u8,
-        /// IN− channel.
-        minus: u8,
-    },
-}
-
-impl Input {
-    /// The SGL/DIFF bit and D2..D0 (datasheet table 5-2 / 5-1).
-    pub fn config_bits(self) -> Option<(bool, u8)> {
-        match self {
-            Input::Single(ch) if ch < 8 => Some((true, ch)),
-            Input::Diff { plus, minus }
-                if plus < 8 && minus < 8 && plus / 2 == minus / 2 && plus != minus =>
-            {
-                Some((false, plus))
-            }
-            _ => None,
-        }
     }
 }
 
@@ -136,25 +91,28 @@ impl<SPI> Mcp3x08<SPI> {
     }
 }
 
-dual_impl! {
-    impl[SPI] Mcp3x08<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> Mcp3x08<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Convert `input` and return the code (0..1024 or 0..4096).
+        #[asynch(read_raw_async)]
+        pub fn read_raw(&mut self, input: Input) -> Result<u16, Error<SPI::Error>> {
+            let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+            let mut rx = tx;
+            io!(self.spi.transfer_in_place(&mut rx))?;
+            Ok(result(self.variant, &rx))
+        }
 
-    /// Convert `input` and return the code (0..1024 or 0..4096).
-    pub fn read_raw / read_raw_async [&mut self] (input: Input) -> Result<u16, Error<SPI::Error>> {
-        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
-        let mut rx = tx;
-        io!(self.spi.transfer_in_place(&mut rx))?;
-        Ok(result(self.variant, &rx))
+        /// Convert `input` and return the voltage.
+        #[asynch(read_voltage_async)]
+        pub fn read_voltage(&mut self, input: Input) -> Result<Voltage, Error<SPI::Error>> {
+            let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
+            let mut rx = tx;
+            io!(self.spi.transfer_in_place(&mut rx))?;
+            Ok(self.to_voltage(result(self.variant, &rx)))
+        }
     }
-
-    /// Convert `input` and return the voltage.
-    pub fn read_voltage / read_voltage_async [&mut self] (input: Input) -> Result<Voltage, Error<SPI::Error>> {
-        let tx = command(self.variant, input).ok_or(Error::InvalidInput)?;
-        let mut rx = tx;
-        io!(self.spi.transfer_in_place(&mut rx))?;
-        Ok(self.to_voltage(result(self.variant, &rx)))
-    }
-}
+});

@@ -37,6 +37,9 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use core::cell::RefCell;
 use embedded_hal::i2c::{ErrorKind, ErrorType, I2c, Operation};
@@ -44,25 +47,6 @@ use embedded_hal_async::i2c::I2c as AsyncI2c;
 
 /// The address with A2..A0 low; A2..A0 add 0..7.
 pub const BASE_ADDRESS: u8 = 0x70;
-
-/// Which switch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// PCA9546A: 4 channels.
-    Pca9546,
-    /// PCA9548A: 8 channels.
-    Pca9548,
-}
-
-impl Variant {
-    /// Number of channels.
-    pub const fn channels(self) -> u8 {
-        match self {
-            Variant::Pca9546 => 4,
-            Variant::Pca9548 => 8,
-        }
-    }
-}
 
 /// Errors of the PCA954x driver and of its channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,57 +156,67 @@ impl<I2C: ErrorType> Pca954x<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca954x<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Enable exactly the channels whose bits are set in `mask` (0 disconnects all); the
-    /// switch applies it at the STOP.
-    pub fn set_channels / set_channels_async [&mut self] (mask: u8) -> Result<(), Error<I2C::Error>> {
-        self.check_mask(mask)?;
-        self.selected = None;
-        io!(self.i2c.write(self.address, &[mask]))?;
-        self.selected = Some(mask);
-        Ok(())
-    }
-
-    /// Read the control register (the enabled channels).
-    pub fn channels / channels_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.read(self.address, &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Select one channel alone (written only if not already the selection).
-    pub fn select / select_async [&mut self] (channel: u8) -> Result<(), Error<I2C::Error>> {
-        self.check_channel(channel)?;
-        let mask = 1 << channel;
-        if self.selected != Some(mask) {
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca954x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Enable exactly the channels whose bits are set in `mask` (0 disconnects all); the
+        /// switch applies it at the STOP.
+        #[asynch(set_channels_async)]
+        pub fn set_channels(&mut self, mask: u8) -> Result<(), Error<I2C::Error>> {
+            self.check_mask(mask)?;
             self.selected = None;
             io!(self.i2c.write(self.address, &[mask]))?;
             self.selected = Some(mask);
+            Ok(())
         }
-        Ok(())
-    }
 
-    /// Select `channel`, then run `operations` on `address` behind it.
-    pub fn transaction_on / transaction_on_async [&mut self] (channel: u8, address: u8, operations: &mut [Operation<'_>]) -> Result<(), Error<I2C::Error>> {
-        if address == self.address {
-            return Err(Error::SwitchAddress);
+        /// Read the control register (the enabled channels).
+        #[asynch(channels_async)]
+        pub fn channels(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.read(self.address, &mut b))?;
+            Ok(b[0])
         }
-        self.check_channel(channel)?;
-        let mask = 1 << channel;
-        if self.selected != Some(mask) {
-            self.selected = None;
-            io!(self.i2c.write(self.address, &[mask]))?;
-            self.selected = Some(mask);
+
+        /// Select one channel alone (written only if not already the selection).
+        #[asynch(select_async)]
+        pub fn select(&mut self, channel: u8) -> Result<(), Error<I2C::Error>> {
+            self.check_channel(channel)?;
+            let mask = 1 << channel;
+            if self.selected != Some(mask) {
+                self.selected = None;
+                io!(self.i2c.write(self.address, &[mask]))?;
+                self.selected = Some(mask);
+            }
+            Ok(())
         }
-        io!(self.i2c.transaction(address, operations))?;
-        Ok(())
+
+        /// Select `channel`, then run `operations` on `address` behind it.
+        #[asynch(transaction_on_async)]
+        pub fn transaction_on(
+            &mut self,
+            channel: u8,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Error<I2C::Error>> {
+            if address == self.address {
+                return Err(Error::SwitchAddress);
+            }
+            self.check_channel(channel)?;
+            let mask = 1 << channel;
+            if self.selected != Some(mask) {
+                self.selected = None;
+                io!(self.i2c.write(self.address, &[mask]))?;
+                self.selected = Some(mask);
+            }
+            io!(self.i2c.transaction(address, operations))?;
+            Ok(())
+        }
     }
-}
+});
 
 /// One channel of a switch borrowed mutably ([`Pca954x::channel`]): an I2C bus.
 #[derive(Debug)]
@@ -235,27 +229,21 @@ impl<I2C: ErrorType> ErrorType for Channel<'_, I2C> {
     type Error = Error<I2C::Error>;
 }
 
-impl<I2C: I2c> I2c for Channel<'_, I2C> {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        self.mux.transaction_on(self.channel, address, operations)
+dual_impl!({
+    #[asynch(impl AsyncI2c, I2C: AsyncI2c)]
+    impl<I2C> I2c for Channel<'_, I2C>
+    where
+        I2C: I2c,
+    {
+        fn transaction(
+            &mut self,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Self::Error> {
+            call!(self.mux.transaction_on / transaction_on_async(self.channel, address, operations))
+        }
     }
-}
-
-impl<I2C: AsyncI2c> AsyncI2c for Channel<'_, I2C> {
-    async fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        self.mux
-            .transaction_on_async(self.channel, address, operations)
-            .await
-    }
-}
+});
 
 /// One channel of a switch shared through a `RefCell` (one thread, `no_std`).
 #[derive(Debug, Clone, Copy)]
@@ -284,31 +272,25 @@ impl<I2C: ErrorType> ErrorType for RefCellChannel<'_, I2C> {
     type Error = Error<I2C::Error>;
 }
 
-impl<I2C: I2c> I2c for RefCellChannel<'_, I2C> {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
-        mux.transaction_on(self.channel, address, operations)
+dual_impl!({
+    #[asynch(impl AsyncI2c, I2C: AsyncI2c)]
+    impl<I2C> I2c for RefCellChannel<'_, I2C>
+    where
+        I2C: I2c,
+    {
+        // The borrow is held across the transaction on purpose (the switch must stay on this
+        // channel until it ends); another channel trying meanwhile gets `Error::Busy`.
+        #[allow(clippy::await_holding_refcell_ref)]
+        fn transaction(
+            &mut self,
+            address: u8,
+            operations: &mut [Operation<'_>],
+        ) -> Result<(), Self::Error> {
+            let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
+            call!(mux.transaction_on / transaction_on_async(self.channel, address, operations))
+        }
     }
-}
-
-impl<I2C: AsyncI2c> AsyncI2c for RefCellChannel<'_, I2C> {
-    // The borrow is held across the transaction on purpose (the switch must stay on this
-    // channel until it ends); another channel trying meanwhile gets `Error::Busy`.
-    #[allow(clippy::await_holding_refcell_ref)]
-    async fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), Self::Error> {
-        let mut mux = self.mux.try_borrow_mut().map_err(|_| Error::Busy)?;
-        mux.transaction_on_async(self.channel, address, operations)
-            .await
-    }
-}
+});
 
 /// One channel of a switch shared through a `std::sync::Mutex` (several threads; feature
 /// `std`; blocking only: a `std` mutex held across an `.await` could block the executor —

@@ -19,11 +19,14 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+pub mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::*;
 
 /// Errors of the PCA95xx driver.
@@ -50,120 +53,9 @@ impl<E> From<E> for Error<E> {
     }
 }
 
-/// A pin's direction (the configuration register: a bit set is an input, with its
-/// output driver off, a bit cleared an output; all inputs at power-on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// An input (high impedance).
-    Input,
-    /// An output, driving its output register's level.
-    Output,
-}
-
-/// A pin of a PCA9554 (IO0..IO7) or PCA9535 (IO0_0..IO0_7, IO1_0..IO1_7: port, bit); its
-/// `Display` is the datasheet's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Pin {
-    index: u8,
-    ports: u8,
-}
-
-impl Pin {
-    /// The pin's number, 0..8 or 0..16 (bit of the 16-bit values, port 0 low).
-    pub const fn index(self) -> u8 {
-        self.index
-    }
-    /// Its port, 0 or 1.
-    pub const fn port(self) -> u8 {
-        self.index / 8
-    }
-    /// Its bit in the port, 0..8.
-    pub const fn bit(self) -> u8 {
-        self.index % 8
-    }
-}
-
-impl core::fmt::Display for Pin {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.ports == 1 {
-            write!(f, "IO{}", self.index)
-        } else {
-            write!(f, "IO{}_{}", self.port(), self.bit())
-        }
-    }
-}
-
 /// The pins of a chip with `ports` ports, each with its bit of `bits`.
 fn pins_of(bits: u16, ports: u8) -> impl Iterator<Item = (Pin, bool)> {
     (0..8 * ports).map(move |index| (Pin { index, ports }, bits & (1 << index) != 0))
-}
-
-/// The pins' directions: the configuration register, decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Directions {
-    bits: u16,
-    ports: u8,
-}
-
-impl Directions {
-    /// The register value (bit set: input; port 0 in the low byte).
-    pub const fn bits(self) -> u16 {
-        self.bits
-    }
-    /// The number of pins (8 or 16).
-    pub const fn pins(self) -> u8 {
-        8 * self.ports
-    }
-    /// Pin `pin`'s direction; `None` past the chip's pins.
-    pub fn get(self, pin: u8) -> Option<Direction> {
-        (pin < self.pins()).then(|| {
-            if self.bits & (1 << pin) != 0 {
-                Direction::Input
-            } else {
-                Direction::Output
-            }
-        })
-    }
-    /// Every pin with its direction, IO0 first.
-    pub fn iter(self) -> impl Iterator<Item = (Pin, Direction)> {
-        pins_of(self.bits, self.ports).map(|(p, input)| {
-            (
-                p,
-                if input {
-                    Direction::Input
-                } else {
-                    Direction::Output
-                },
-            )
-        })
-    }
-}
-
-/// The pins' levels: the input register (what the pins read, polarity inversion
-/// applied) or the output register (what the outputs drive), decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Levels {
-    bits: u16,
-    ports: u8,
-}
-
-impl Levels {
-    /// The register value (bit set: high; port 0 in the low byte).
-    pub const fn bits(self) -> u16 {
-        self.bits
-    }
-    /// The number of pins (8 or 16).
-    pub const fn pins(self) -> u8 {
-        8 * self.ports
-    }
-    /// Whether pin `pin` is high; `None` past the chip's pins.
-    pub fn is_high(self, pin: u8) -> Option<bool> {
-        (pin < self.pins()).then(|| self.bits & (1 << pin) != 0)
-    }
-    /// Every pin with its level (high: `true`), IO0 first.
-    pub fn iter(self) -> impl Iterator<Item = (Pin, bool)> {
-        pins_of(self.bits, self.ports)
-    }
 }
 
 /// A PCA9554 or PCA9535.
@@ -219,118 +111,165 @@ impl<I2C> Pca95xx<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca95xx<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca95xx<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write one register function (both ports of a PCA9535 in one transfer).
+        #[asynch(write_reg_async)]
+        pub fn write_reg(&mut self, function: u8, value: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = value.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self
+                .i2c
+                .write(self.address, &[self.cmd(function), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Write one register function (both ports of a PCA9535 in one transfer).
-    pub fn write_reg / write_reg_async [&mut self] (function: u8, value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(function), a, b][..n]))?;
-        Ok(())
-    }
+        /// Read one register function.
+        #[asynch(read_reg_async)]
+        pub fn read_reg(&mut self, function: u8) -> Result<u16, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(function)], &mut v[..n]))?;
+            Ok(u16::from_le_bytes(v))
+        }
 
-    /// Read one register function.
-    pub fn read_reg / read_reg_async [&mut self] (function: u8) -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(function)], &mut v[..n]))?;
-        Ok(u16::from_le_bytes(v))
-    }
+        /// Read the pin levels (with polarity inversion applied); clears the interrupt.
+        #[asynch(read_inputs_async)]
+        pub fn read_inputs(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
+            Ok(u16::from_le_bytes(v))
+        }
 
-    /// Read the pin levels (with polarity inversion applied); clears the interrupt.
-    pub fn read_inputs / read_inputs_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
-        Ok(u16::from_le_bytes(v))
-    }
+        /// The pins' directions (the configuration register, read).
+        #[asynch(directions_async)]
+        pub fn directions(&mut self) -> Result<Directions, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(CONFIG)], &mut v[..n]))?;
+            Ok(Directions {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The pins' directions (the configuration register, read).
-    pub fn directions / directions_async [&mut self] () -> Result<Directions, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(CONFIG)], &mut v[..n]))?;
-        Ok(Directions { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// The pins' levels (the input register, read: polarity inversion applied; clears
+        /// the interrupt).
+        #[asynch(inputs_async)]
+        pub fn inputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
+            Ok(Levels {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The pins' levels (the input register, read: polarity inversion applied; clears
-    /// the interrupt).
-    pub fn inputs / inputs_async [&mut self] () -> Result<Levels, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
-        Ok(Levels { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// The output latches (the output register, read: what the pins configured as
+        /// outputs drive).
+        #[asynch(outputs_async)]
+        pub fn outputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
+            let mut v = [0; 2];
+            let n = self.ports as usize;
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(OUTPUT)], &mut v[..n]))?;
+            Ok(Levels {
+                bits: u16::from_le_bytes(v),
+                ports: self.ports,
+            })
+        }
 
-    /// The output latches (the output register, read: what the pins configured as
-    /// outputs drive).
-    pub fn outputs / outputs_async [&mut self] () -> Result<Levels, Error<I2C::Error>> {
-        let mut v = [0; 2];
-        let n = self.ports as usize;
-        io!(self.i2c.write_read(self.address, &[self.cmd(OUTPUT)], &mut v[..n]))?;
-        Ok(Levels { bits: u16::from_le_bytes(v), ports: self.ports })
-    }
+        /// Write the output latches.
+        #[asynch(write_outputs_async)]
+        pub fn write_outputs(&mut self, value: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = value.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            self.output = value;
+            Ok(())
+        }
 
-    /// Write the output latches.
-    pub fn write_outputs / write_outputs_async [&mut self] (value: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = value.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
-        self.output = value;
-        Ok(())
-    }
+        /// Set one output, keeping the others as last written.
+        #[asynch(set_pin_async)]
+        pub fn set_pin(&mut self, p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
+            let m = self.pin(p)?;
+            let v = if high {
+                self.output | m
+            } else {
+                self.output & !m
+            };
+            let [a, b] = v.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            self.output = v;
+            Ok(())
+        }
 
-    /// Set one output, keeping the others as last written.
-    pub fn set_pin / set_pin_async [&mut self] (p: u8, high: bool) -> Result<(), Error<I2C::Error>> {
-        let m = self.pin(p)?;
-        let v = if high { self.output | m } else { self.output & !m };
-        let [a, b] = v.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
-        self.output = v;
-        Ok(())
-    }
+        /// Set the directions: bit set = input (power-on: all inputs).
+        #[asynch(set_directions_async)]
+        pub fn set_directions(&mut self, inputs: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = inputs.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Set the directions: bit set = input (power-on: all inputs).
-    pub fn set_directions / set_directions_async [&mut self] (inputs: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inputs.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
-        Ok(())
-    }
+        /// Invert the reading of the chosen pins.
+        #[asynch(set_polarity_async)]
+        pub fn set_polarity(&mut self, inverted: u16) -> Result<(), Error<I2C::Error>> {
+            let [a, b] = inverted.to_le_bytes();
+            let n = 1 + self.ports as usize;
+            io!(self
+                .i2c
+                .write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
+            Ok(())
+        }
 
-    /// Invert the reading of the chosen pins.
-    pub fn set_polarity / set_polarity_async [&mut self] (inverted: u16) -> Result<(), Error<I2C::Error>> {
-        let [a, b] = inverted.to_le_bytes();
-        let n = 1 + self.ports as usize;
-        io!(self.i2c.write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
-        Ok(())
+        /// Read one pin's level.
+        #[asynch(is_high_async)]
+        pub fn is_high(&mut self, p: u8) -> Result<bool, Error<I2C::Error>> {
+            let m = self.pin(p)?;
+            let mut b = [0];
+            io!(self
+                .i2c
+                .write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
+            Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
+        }
     }
+});
 
-    /// Read one pin's level.
-    pub fn is_high / is_high_async [&mut self] (p: u8) -> Result<bool, Error<I2C::Error>> {
-        let m = self.pin(p)?;
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
-        Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca95xx<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Wait for the INT line (open drain, active low) and read the inputs, which clears
+        /// it: an input change arrives as an async event. The blocking method polls the line
+        /// in a busy loop (an `InputPin` cannot wait).
+        #[asynch(next_change_async, P: embedded_hal_async::digital::Wait)]
+        pub fn next_change<P>(&mut self, int_line: &mut P) -> Result<u16, Error<I2C::Error>>
+        where
+            P: embedded_hal::digital::InputPin,
+        {
+            call!(crate::dual::wait_low / wait_low_async(int_line))
+                .map_err(Error::InterruptLine)?;
+            call!(self.read_inputs / read_inputs_async())
+        }
     }
-}
-
-impl<I2C: AsyncI2c> Pca95xx<I2C> {
-    /// Wait for the INT line (open drain, active low) and read the inputs, which clears
-    /// it: an input change arrives as an async event.
-    pub async fn next_change_async<P: embedded_hal_async::digital::Wait>(
-        &mut self,
-        int_line: &mut P,
-    ) -> Result<u16, Error<I2C::Error>> {
-        int_line
-            .wait_for_low()
-            .await
-            .map_err(|e| Error::InterruptLine(embedded_hal::digital::Error::kind(&e)))?;
-        self.read_inputs_async().await
-    }
-}
+});

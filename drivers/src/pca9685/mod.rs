@@ -17,12 +17,16 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
-pub mod registers;
 use registers::*;
+pub use registers::{ALLCALLADR, OSC_HZ};
 
 /// Errors of the PCA9685 driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,141 +81,6 @@ pub fn channel_bytes(on: u16, off: u16, full_on: bool, full_off: bool) -> [u8; 4
     [on_l, on_h, off_l, off_h]
 }
 
-/// The PWM frequency (the datasheet's update rate) that a PRE_SCALE value gives with an
-/// oscillator: `osc / (4096 × (prescale + 1))` (datasheet §7.3.5, equation 1 solved for
-/// the rate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PwmFrequency {
-    /// The PRE_SCALE register.
-    pub prescale: u8,
-    /// The oscillator, Hz: the internal 25 MHz ([`OSC_HZ`]) or the clock on EXTCLK.
-    pub osc_hz: u32,
-}
-
-impl PwmFrequency {
-    /// The frequency `prescale` gives with an oscillator of `osc_hz`.
-    pub const fn new(prescale: u8, osc_hz: u32) -> Self {
-        Self { prescale, osc_hz }
-    }
-
-    /// 4096 × (prescale + 1): oscillator cycles per PWM period.
-    const fn divisor(self) -> u64 {
-        4096 * (self.prescale as u64 + 1)
-    }
-
-    /// The frequency in millihertz, rounded to the nearest.
-    pub const fn as_millihertz(self) -> u32 {
-        let den = self.divisor();
-        // At most u32::MAX × 1000 / 4096: fits a u32.
-        ((self.osc_hz as u64 * 2000 + den) / (2 * den)) as u32
-    }
-
-    /// The frequency in hertz as `f64`: the oscillator over the divisor, one division.
-    pub fn as_hz_f64(self) -> f64 {
-        self.osc_hz as f64 / (4096.0 * (self.prescale as f64 + 1.0))
-    }
-}
-
-/// A channel's output as its LEDn_ON and LEDn_OFF registers set it (datasheet §7.3.3,
-/// table 7): 13-bit values, bit 12 the full-on / full-off bit, bits 11..0 the count at
-/// which the output turns on / off in each 4096-count period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Duty {
-    /// LEDn_ON bit 12 set (LEDn_OFF bit 12 clear): always high.
-    FullOn,
-    /// LEDn_OFF bit 12 set: always low, whatever else is set (it takes precedence over
-    /// full on).
-    FullOff,
-    /// High from count `on` to count `off` (0..=4095 each), wrapping past 4095 when
-    /// `off` comes before `on`; `on == off` is low all period.
-    Pwm {
-        /// The count at which the output turns on.
-        on: u16,
-        /// The count at which the output turns off.
-        off: u16,
-    },
-}
-
-impl Duty {
-    /// Decode a channel's ON and OFF values, as [`Pca9685::channel`] returns them.
-    pub const fn from_registers(on: u16, off: u16) -> Self {
-        let full = (FULL as u16) << 8;
-        if off & full != 0 {
-            Duty::FullOff
-        } else if on & full != 0 {
-            Duty::FullOn
-        } else {
-            Duty::Pwm {
-                on: on & 0x0FFF,
-                off: off & 0x0FFF,
-            }
-        }
-    }
-
-    /// The counts of each 4096-count period the output is high: 0..=4096.
-    pub const fn high_counts(self) -> u16 {
-        match self {
-            Duty::FullOn => 4096,
-            Duty::FullOff => 0,
-            Duty::Pwm { on, off } => off.wrapping_sub(on) & 0x0FFF,
-        }
-    }
-
-    /// The duty cycle in percent as `f64`: `high_counts × 100 / 4096`.
-    pub fn as_percent_f64(self) -> f64 {
-        self.high_counts() as f64 * 100.0 / 4096.0
-    }
-}
-
-/// MODE1 (datasheet §7.3.1, table 5), its bits by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Mode1(pub u8);
-
-impl Mode1 {
-    /// RESTART (bit 7): PWM was running when the chip was put to sleep.
-    pub const fn restart(self) -> bool {
-        self.0 & RESTART != 0
-    }
-    /// EXTCLK (bit 6): the clock on EXTCLK drives the PWM, not the internal oscillator.
-    pub const fn external_clock(self) -> bool {
-        self.0 & EXTCLK != 0
-    }
-    /// AI (bit 5): register auto-increment.
-    pub const fn auto_increment(self) -> bool {
-        self.0 & AI != 0
-    }
-    /// SLEEP (bit 4): low-power mode, oscillator off, so are the outputs (set at
-    /// power-on).
-    pub const fn sleep(self) -> bool {
-        self.0 & SLEEP != 0
-    }
-    /// ALLCALL (bit 0): the chip answers the LED All Call address.
-    pub const fn all_call(self) -> bool {
-        self.0 & ALLCALL != 0
-    }
-}
-
-/// Output stage settings (MODE2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OutputConfig {
-    /// Invert the outputs.
-    pub invert: bool,
-    /// Totem pole (default) instead of open drain.
-    pub totem_pole: bool,
-    /// Outputs change on each ACK instead of at STOP.
-    pub change_on_ack: bool,
-}
-
-impl Default for OutputConfig {
-    fn default() -> Self {
-        Self {
-            invert: false,
-            totem_pole: true,
-            change_on_ack: false,
-        }
-    }
-}
-
 /// A PCA9685.
 #[derive(Debug)]
 pub struct Pca9685<I2C> {
@@ -262,231 +131,250 @@ fn check<E>(ch: u8) -> Result<u8, Error<E>> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Pca9685<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
-
-    /// Write MODE1 = auto-increment + all-call, awake (the oscillator needs 500 µs
-    /// before PWM is accurate).
-    pub fn init / init_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 = AI | ALLCALL;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// Read MODE1.
-    pub fn mode1 / mode1_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
-    pub fn is_asleep / is_asleep_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        Ok(Mode1(b[0]).sleep())
-    }
-
-    /// Enter low-power sleep (oscillator off, outputs off).
-    pub fn sleep / sleep_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 |= SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// Leave sleep (clear SLEEP; RESTART is not touched).
-    pub fn wake / wake_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 &= !SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-
-    /// If MODE1 shows RESTART (PWM was running when put to sleep), write RESTART to
-    /// resume all channels; returns whether it did. Call at least 500 µs after
-    /// [`wake`](Self::wake) (datasheet §7.3.1.1).
-    pub fn restart / restart_async [&mut self] () -> Result<bool, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-        if b[0] & RESTART == 0 {
-            return Ok(false);
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca9685<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Write MODE1 = auto-increment + all-call, awake (the oscillator needs 500 µs
+        /// before PWM is accurate).
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 = AI | ALLCALL;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
-        Ok(true)
-    }
 
-    /// Set PRE_SCALE directly; the chip must sleep for the write to take (this method
-    /// puts it to sleep and leaves it asleep: call [`wake`](Self::wake) and
-    /// [`restart`](Self::restart) afterwards).
-    pub fn set_prescale / set_prescale_async [&mut self] (prescale: u8) -> Result<(), Error<I2C::Error>> {
-        if prescale < 3 {
-            return Err(Error::InvalidFrequency);
+        /// Read MODE1.
+        #[asynch(mode1_async)]
+        pub fn mode1(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            Ok(b[0])
         }
-        self.mode1 = (self.mode1 | SLEEP) & !RESTART;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        io!(self.i2c.write(self.address, &[PRE_SCALE, prescale]))?;
-        Ok(())
-    }
 
-    /// Read PRE_SCALE.
-    pub fn prescale / prescale_async [&mut self] () -> Result<u8, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-        Ok(b[0])
-    }
-
-    /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
-    /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
-    pub fn frequency / frequency_async [&mut self] () -> Result<PwmFrequency, Error<I2C::Error>> {
-        let mut b = [0];
-        io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-        Ok(PwmFrequency::new(b[0], self.osc_hz))
-    }
-
-    /// Set a channel's on and off counts (0..=4095 each).
-    pub fn set_channel / set_channel_async [&mut self] (ch: u8, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        if on > 4095 || off > 4095 {
-            return Err(Error::InvalidValue);
+        /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
+        #[asynch(is_asleep_async)]
+        pub fn is_asleep(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            Ok(Mode1(b[0]).sleep())
         }
-        let b = channel_bytes(on, off, false, false);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
 
-    /// Set a channel fully on (no PWM).
-    pub fn set_channel_full_on / set_channel_full_on_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = channel_bytes(0, 0, true, false);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set a channel fully off.
-    pub fn set_channel_full_off / set_channel_full_off_async [&mut self] (ch: u8) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = channel_bytes(0, 0, false, true);
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set a duty cycle in 1/4096: 0 is full off, 4096 full on, otherwise on at 0 and
-    /// off at `duty`.
-    pub fn set_duty / set_duty_async [&mut self] (ch: u8, duty: u16) -> Result<(), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let b = match duty {
-            0 => channel_bytes(0, 0, false, true),
-            4096 => channel_bytes(0, 0, true, false),
-            d if d < 4096 => channel_bytes(0, d, false, false),
-            _ => return Err(Error::InvalidValue),
-        };
-        io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
-
-    /// Set all channels at once (ALL_LED registers).
-    pub fn set_all / set_all_async [&mut self] (on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
-        if on > 4095 || off > 4095 {
-            return Err(Error::InvalidValue);
+        /// Enter low-power sleep (oscillator off, outputs off).
+        #[asynch(sleep_async)]
+        pub fn sleep(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 |= SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        let b = channel_bytes(on, off, false, false);
-        io!(self.i2c.write(self.address, &[ALL_LED_ON_L, b[0], b[1], b[2], b[3]]))?;
-        Ok(())
-    }
 
-    /// Read a channel's (on, off) registers as 13-bit values (bit 12 = full on/off).
-    pub fn channel / channel_async [&mut self] (ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let mut b = [0; 4];
-        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
-        Ok((u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
-    }
-
-    /// A channel's output, decoded from its registers (needs auto-increment, as
-    /// [`channel`](Pca9685::channel)).
-    pub fn duty / duty_async [&mut self] (ch: u8) -> Result<Duty, Error<I2C::Error>> {
-        let reg = check(ch)?;
-        let mut b = [0; 4];
-        io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
-        Ok(Duty::from_registers(u16::from_le_bytes([b[0], b[1]]), u16::from_le_bytes([b[2], b[3]])))
-    }
-
-    /// Configure the output stage (MODE2).
-    pub fn set_output_config / set_output_config_async [&mut self] (cfg: OutputConfig) -> Result<(), Error<I2C::Error>> {
-        let mut m2 = 0;
-        if cfg.invert {
-            m2 |= INVRT;
+        /// Leave sleep (clear SLEEP; RESTART is not touched).
+        #[asynch(wake_async)]
+        pub fn wake(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 &= !SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
         }
-        if cfg.change_on_ack {
-            m2 |= OCH;
+
+        /// If MODE1 shows RESTART (PWM was running when put to sleep), write RESTART to
+        /// resume all channels; returns whether it did. Call at least 500 µs after
+        /// [`wake`](Self::wake) (datasheet §7.3.1.1).
+        #[asynch(restart_async)]
+        pub fn restart(&mut self) -> Result<bool, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
+            if b[0] & RESTART == 0 {
+                return Ok(false);
+            }
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
+            Ok(true)
         }
-        if cfg.totem_pole {
-            m2 |= OUTDRV;
+
+        /// Set PRE_SCALE directly; the chip must sleep for the write to take (this method
+        /// puts it to sleep and leaves it asleep: call [`wake`](Self::wake) and
+        /// [`restart`](Self::restart) afterwards).
+        #[asynch(set_prescale_async)]
+        pub fn set_prescale(&mut self, prescale: u8) -> Result<(), Error<I2C::Error>> {
+            if prescale < 3 {
+                return Err(Error::InvalidFrequency);
+            }
+            self.mode1 = (self.mode1 | SLEEP) & !RESTART;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            io!(self.i2c.write(self.address, &[PRE_SCALE, prescale]))?;
+            Ok(())
         }
-        io!(self.i2c.write(self.address, &[MODE2, m2]))?;
-        Ok(())
-    }
 
-    /// Respond to the 7-bit all-call address `addr` (power-on 0x70), or stop responding.
-    pub fn set_all_call / set_all_call_async [&mut self] (addr: Option<u8>) -> Result<(), Error<I2C::Error>> {
-        if let Some(a) = addr {
-            io!(self.i2c.write(self.address, &[ALLCALLADR, a << 1]))?;
-            self.mode1 |= ALLCALL;
-        } else {
-            self.mode1 &= !ALLCALL;
+        /// Read PRE_SCALE.
+        #[asynch(prescale_async)]
+        pub fn prescale(&mut self) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+            Ok(b[0])
         }
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
 
-    /// Software reset of every PCA9685 on the bus (SWRST to general call 0x00); call
-    /// [`init`](Self::init) afterwards.
-    pub fn software_reset / software_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(0x00, &[SWRST]))?;
-        self.mode1 = SLEEP | ALLCALL;
-        Ok(())
-    }
+        /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
+        /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
+        #[asynch(frequency_async)]
+        pub fn frequency(&mut self) -> Result<PwmFrequency, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
+            Ok(PwmFrequency::new(b[0], self.osc_hz))
+        }
 
-    /// Select the external clock on EXTCLK (sticky until reset; set while asleep).
-    pub fn use_external_clock / use_external_clock_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        self.mode1 |= SLEEP;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        self.mode1 |= EXTCLK;
-        io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
-        Ok(())
-    }
-}
+        /// Set a channel's on and off counts (0..=4095 each).
+        #[asynch(set_channel_async)]
+        pub fn set_channel(&mut self, ch: u8, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            if on > 4095 || off > 4095 {
+                return Err(Error::InvalidValue);
+            }
+            let b = channel_bytes(on, off, false, false);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
 
-impl<I2C: I2c> Pca9685<I2C> {
-    /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.
-    pub fn set_frequency<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        hz: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<I2C::Error>> {
-        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
-        self.set_prescale(p)?;
-        self.wake()?;
-        delay.delay_us(500);
-        self.restart()?;
-        Ok(())
-    }
-}
+        /// Set a channel fully on (no PWM).
+        #[asynch(set_channel_full_on_async)]
+        pub fn set_channel_full_on(&mut self, ch: u8) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = channel_bytes(0, 0, true, false);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
 
-impl<I2C: AsyncI2c> Pca9685<I2C> {
-    /// Async version of [`set_frequency`](Self::set_frequency).
-    pub async fn set_frequency_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        hz: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<I2C::Error>> {
-        let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
-        self.set_prescale_async(p).await?;
-        self.wake_async().await?;
-        delay.delay_us(500).await;
-        self.restart_async().await?;
-        Ok(())
+        /// Set a channel fully off.
+        #[asynch(set_channel_full_off_async)]
+        pub fn set_channel_full_off(&mut self, ch: u8) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = channel_bytes(0, 0, false, true);
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set a duty cycle in 1/4096: 0 is full off, 4096 full on, otherwise on at 0 and
+        /// off at `duty`.
+        #[asynch(set_duty_async)]
+        pub fn set_duty(&mut self, ch: u8, duty: u16) -> Result<(), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let b = match duty {
+                0 => channel_bytes(0, 0, false, true),
+                4096 => channel_bytes(0, 0, true, false),
+                d if d < 4096 => channel_bytes(0, d, false, false),
+                _ => return Err(Error::InvalidValue),
+            };
+            io!(self.i2c.write(self.address, &[reg, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Set all channels at once (ALL_LED registers).
+        #[asynch(set_all_async)]
+        pub fn set_all(&mut self, on: u16, off: u16) -> Result<(), Error<I2C::Error>> {
+            if on > 4095 || off > 4095 {
+                return Err(Error::InvalidValue);
+            }
+            let b = channel_bytes(on, off, false, false);
+            io!(self
+                .i2c
+                .write(self.address, &[ALL_LED_ON_L, b[0], b[1], b[2], b[3]]))?;
+            Ok(())
+        }
+
+        /// Read a channel's (on, off) registers as 13-bit values (bit 12 = full on/off).
+        #[asynch(channel_async)]
+        pub fn channel(&mut self, ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let mut b = [0; 4];
+            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            Ok((
+                u16::from_le_bytes([b[0], b[1]]),
+                u16::from_le_bytes([b[2], b[3]]),
+            ))
+        }
+
+        /// A channel's output, decoded from its registers (needs auto-increment, as
+        /// [`channel`](Pca9685::channel)).
+        #[asynch(duty_async)]
+        pub fn duty(&mut self, ch: u8) -> Result<Duty, Error<I2C::Error>> {
+            let reg = check(ch)?;
+            let mut b = [0; 4];
+            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            Ok(Duty::from_registers(
+                u16::from_le_bytes([b[0], b[1]]),
+                u16::from_le_bytes([b[2], b[3]]),
+            ))
+        }
+
+        /// Configure the output stage (MODE2).
+        #[asynch(set_output_config_async)]
+        pub fn set_output_config(&mut self, cfg: OutputConfig) -> Result<(), Error<I2C::Error>> {
+            let mut m2 = 0;
+            if cfg.invert {
+                m2 |= INVRT;
+            }
+            if cfg.change_on_ack {
+                m2 |= OCH;
+            }
+            if cfg.totem_pole {
+                m2 |= OUTDRV;
+            }
+            io!(self.i2c.write(self.address, &[MODE2, m2]))?;
+            Ok(())
+        }
+
+        /// Respond to the 7-bit all-call address `addr` (power-on 0x70), or stop responding.
+        #[asynch(set_all_call_async)]
+        pub fn set_all_call(&mut self, addr: Option<u8>) -> Result<(), Error<I2C::Error>> {
+            if let Some(a) = addr {
+                io!(self.i2c.write(self.address, &[ALLCALLADR, a << 1]))?;
+                self.mode1 |= ALLCALL;
+            } else {
+                self.mode1 &= !ALLCALL;
+            }
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
+        }
+
+        /// Software reset of every PCA9685 on the bus (SWRST to general call 0x00); call
+        /// [`init`](Self::init) afterwards.
+        #[asynch(software_reset_async)]
+        pub fn software_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(0x00, &[SWRST]))?;
+            self.mode1 = SLEEP | ALLCALL;
+            Ok(())
+        }
+
+        /// Select the external clock on EXTCLK (sticky until reset; set while asleep).
+        #[asynch(use_external_clock_async)]
+        pub fn use_external_clock(&mut self) -> Result<(), Error<I2C::Error>> {
+            self.mode1 |= SLEEP;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            self.mode1 |= EXTCLK;
+            io!(self.i2c.write(self.address, &[MODE1, self.mode1]))?;
+            Ok(())
+        }
     }
-}
+});
+
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Pca9685<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Set the PWM frequency: sleep, write the prescale, wake, wait 500 µs, restart.
+        #[asynch(set_frequency_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn set_frequency<D>(&mut self, hz: u32, delay: &mut D) -> Result<(), Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            let p = prescale_for(hz, self.osc_hz).ok_or(Error::InvalidFrequency)?;
+            call!(self.set_prescale / set_prescale_async(p))?;
+            call!(self.wake / wake_async())?;
+            io!(delay.delay_us(500));
+            call!(self.restart / restart_async())?;
+            Ok(())
+        }
+    }
+});

@@ -788,7 +788,7 @@ impl Display for EvidenceText<'_> {
                 mode2,
                 prescale,
             } => {
-                let osc = crate::pca9685::registers::OSC_HZ as f64;
+                let osc = crate::pca9685::OSC_HZ as f64;
                 let hz = osc / (4096.0 * (prescale as f64 + 1.0));
                 write!(
                     f,

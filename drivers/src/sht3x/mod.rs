@@ -12,14 +12,16 @@
 //! # Ok(()) }
 //! ```
 
+pub mod commands;
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
+
+pub use types::*;
 
 use crate::{Humidity, Temperature};
 use embedded_hal::i2c::{ErrorKind, I2c};
 use embedded_hal_async::i2c::I2c as AsyncI2c;
-
-pub mod commands;
 
 /// Errors of the SHT3x driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,81 +39,13 @@ impl_error!(Error, |f, e| match e {
     Error::Bus(b) => write!(f, "SHT3x: I2C error: {b}"),
     Error::Crc => f.write_str("SHT3x: CRC mismatch: check the wiring and pull-ups"),
     Error::NotReady => f.write_str(
-        "SHT3x: no measurement ready (the sensor NACKed the read): wait longer or start one",
+        "SHT3x: no measurement ready (the sensor NACKed the read): wait \
+        longer or start one",
     ),
 });
 
 fn bus<E>(e: E) -> Error<E> {
     Error::Bus(e)
-}
-
-/// Measurement repeatability (duration and noise trade-off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Repeatability {
-    /// High: max 15.5 ms.
-    #[default]
-    High = 0,
-    /// Medium: max 6.5 ms.
-    Medium = 1,
-    /// Low: max 4.5 ms.
-    Low = 2,
-}
-
-impl Repeatability {
-    /// Maximum measurement duration in microseconds (datasheet table 4, low VDD).
-    pub fn max_duration_us(self) -> u32 {
-        [15_500, 6_500, 4_500][self as usize]
-    }
-}
-
-/// Periodic measurement rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rate {
-    /// 0.5 measurements per second.
-    Mps0_5 = 0,
-    /// 1 per second.
-    Mps1 = 1,
-    /// 2 per second.
-    Mps2 = 2,
-    /// 4 per second.
-    Mps4 = 3,
-    /// 10 per second.
-    Mps10 = 4,
-}
-
-/// The status register (datasheet §4.11, table 18).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Status(pub u16);
-
-impl Status {
-    /// At least one alert pending (bit 15).
-    pub fn alert_pending(self) -> bool {
-        self.0 & 0x8000 != 0
-    }
-    /// Heater on (bit 13).
-    pub fn heater_on(self) -> bool {
-        self.0 & 0x2000 != 0
-    }
-    /// Humidity tracking alert (bit 11).
-    pub fn humidity_alert(self) -> bool {
-        self.0 & 0x0800 != 0
-    }
-    /// Temperature tracking alert (bit 10).
-    pub fn temperature_alert(self) -> bool {
-        self.0 & 0x0400 != 0
-    }
-    /// A reset (power-on, soft, general call) happened since the last clear (bit 4).
-    pub fn reset_detected(self) -> bool {
-        self.0 & 0x0010 != 0
-    }
-    /// The last command was not processed (bit 1).
-    pub fn command_failed(self) -> bool {
-        self.0 & 0x0002 != 0
-    }
-    /// The last write's checksum was wrong (bit 0).
-    pub fn write_crc_failed(self) -> bool {
-        self.0 & 0x0001 != 0
-    }
 }
 
 pub use crate::sensirion::{crc8, Measurement};
@@ -139,21 +73,6 @@ pub fn decode<E>(d: &[u8; 6]) -> Result<Measurement, Error<E>> {
         temperature: convert_temperature(checked_word(&d[0..3])?),
         humidity: convert_humidity(checked_word(&d[3..6])?),
     })
-}
-
-/// One of the four alert limits ("Alert Mode of SHT3x-DIS" application note, §2 and
-/// table 2). The ALERT pin goes high when a periodic measurement reaches a *set* limit
-/// and low again once it is back past the matching *clear* limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertLimit {
-    /// High alert set (default 60 °C, 80 %RH).
-    HighSet = 0,
-    /// High alert clear (default 58 °C, 79 %RH).
-    HighClear = 1,
-    /// Low alert clear (default -9 °C, 22 %RH).
-    LowClear = 2,
-    /// Low alert set (default -10 °C, 20 %RH).
-    LowSet = 3,
 }
 
 /// Raw 16-bit temperature for `t` (inverse of §4.13, rounded, clamped to -45..130 °C).
@@ -210,140 +129,181 @@ fn not_ready<E: embedded_hal::i2c::Error>(e: E) -> Error<E> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Sht3x<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Sht3x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send a 16-bit command.
+        #[asynch(command_async)]
+        pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Send a 16-bit command.
-    pub fn command / command_async [&mut self] (cmd: u16) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Start a single-shot measurement without clock stretching; read it with
+        /// [`read_measurement`](Self::read_measurement) after
+        /// [`Repeatability::max_duration_us`].
+        #[asynch(start_single_shot_async)]
+        pub fn start_single_shot(&mut self, r: Repeatability) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::SINGLE_NO_STRETCH[r as usize];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start a single-shot measurement without clock stretching; read it with
-    /// [`read_measurement`](Self::read_measurement) after
-    /// [`Repeatability::max_duration_us`].
-    pub fn start_single_shot / start_single_shot_async [&mut self] (r: Repeatability) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::SINGLE_NO_STRETCH[r as usize];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
+        /// the read header because it is still measuring).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+            decode(&d)
+        }
 
-    /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
-    /// the read header because it is still measuring).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
-        decode(&d)
-    }
+        /// Single shot with clock stretching: the sensor holds SCL low until done (the bus
+        /// adapter must allow it, and its timeout must exceed the measurement duration).
+        #[asynch(measure_stretching_async)]
+        pub fn measure_stretching(
+            &mut self,
+            r: Repeatability,
+        ) -> Result<Measurement, Error<I2C::Error>> {
+            let cmd = commands::SINGLE_STRETCH[r as usize];
+            let mut d = [0; 6];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
+            decode(&d)
+        }
 
-    /// Single shot with clock stretching: the sensor holds SCL low until done (the bus
-    /// adapter must allow it, and its timeout must exceed the measurement duration).
-    pub fn measure_stretching / measure_stretching_async [&mut self] (r: Repeatability) -> Result<Measurement, Error<I2C::Error>> {
-        let cmd = commands::SINGLE_STRETCH[r as usize];
-        let mut d = [0; 6];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
-        decode(&d)
-    }
+        /// Start periodic measurements.
+        #[asynch(start_periodic_async)]
+        pub fn start_periodic(
+            &mut self,
+            rate: Rate,
+            r: Repeatability,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::PERIODIC[rate as usize][r as usize];
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start periodic measurements.
-    pub fn start_periodic / start_periodic_async [&mut self] (rate: Rate, r: Repeatability) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::PERIODIC[rate as usize][r as usize];
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Start accelerated response time mode (periodic at 4 Hz).
+        #[asynch(start_art_async)]
+        pub fn start_art(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
+        }
 
-    /// Start accelerated response time mode (periodic at 4 Hz).
-    pub fn start_art / start_art_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
-    }
+        /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
+        /// the last fetch).
+        #[asynch(fetch_async)]
+        pub fn fetch(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self
+                .i2c
+                .write(self.address, &commands::FETCH_DATA.to_be_bytes()))
+            .map_err(bus)?;
+            io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
+            decode(&d)
+        }
 
-    /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
-    /// the last fetch).
-    pub fn fetch / fetch_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.write(self.address, &commands::FETCH_DATA.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
-        decode(&d)
-    }
+        /// Stop periodic measurements (break command).
+        #[asynch(stop_periodic_async)]
+        pub fn stop_periodic(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
+        }
 
-    /// Stop periodic measurements (break command).
-    pub fn stop_periodic / stop_periodic_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
-    }
+        /// Switch the heater on or off.
+        #[asynch(set_heater_async)]
+        pub fn set_heater(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
+            let cmd = if on {
+                commands::HEATER_ENABLE
+            } else {
+                commands::HEATER_DISABLE
+            };
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Switch the heater on or off.
-    pub fn set_heater / set_heater_async [&mut self] (on: bool) -> Result<(), Error<I2C::Error>> {
-        let cmd = if on { commands::HEATER_ENABLE } else { commands::HEATER_DISABLE };
-        io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Read the status register (CRC checked).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<Status, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            io!(self
+                .i2c
+                .write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d))
+            .map_err(bus)?;
+            Ok(Status(checked_word(&d)?))
+        }
 
-    /// Read the status register (CRC checked).
-    pub fn status / status_async [&mut self] () -> Result<Status, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        io!(self.i2c.write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d)).map_err(bus)?;
-        Ok(Status(checked_word(&d)?))
-    }
+        /// Clear the status flags.
+        #[asynch(clear_status_async)]
+        pub fn clear_status(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self
+                .i2c
+                .write(self.address, &commands::CLEAR_STATUS.to_be_bytes()))
+            .map_err(bus)
+        }
 
-    /// Clear the status flags.
-    pub fn clear_status / clear_status_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::CLEAR_STATUS.to_be_bytes())).map_err(bus)
-    }
+        /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
+        /// sensor flags a wrong CRC in status bit 0 ([`Status::write_crc_failed`]).
+        #[asynch(set_alert_limit_async)]
+        pub fn set_alert_limit(
+            &mut self,
+            limit: AlertLimit,
+            t: Temperature,
+            h: Humidity,
+        ) -> Result<(), Error<I2C::Error>> {
+            let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
+            let w = encode_limit(t, h).to_be_bytes();
+            let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
+            io!(self.i2c.write(self.address, &frame)).map_err(bus)
+        }
 
-    /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
-    /// sensor flags a wrong CRC in status bit 0 ([`Status::write_crc_failed`]).
-    pub fn set_alert_limit / set_alert_limit_async [&mut self] (limit: AlertLimit, t: Temperature, h: Humidity) -> Result<(), Error<I2C::Error>> {
-        let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
-        let w = encode_limit(t, h).to_be_bytes();
-        let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
-        io!(self.i2c.write(self.address, &frame)).map_err(bus)
-    }
+        /// Read an alert limit's raw word (CRC checked).
+        #[asynch(alert_limit_raw_async)]
+        pub fn alert_limit_raw(&mut self, limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            checked_word(&d)
+        }
 
-    /// Read an alert limit's raw word (CRC checked).
-    pub fn alert_limit_raw / alert_limit_raw_async [&mut self] (limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
-        checked_word(&d)
-    }
+        /// Read an alert limit as the temperature and humidity it stands for
+        /// ([`decode_limit`]; CRC checked).
+        #[asynch(alert_limit_async)]
+        pub fn alert_limit(&mut self, limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            let c = commands::ALERT_READ[limit as usize].to_be_bytes();
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            Ok(decode_limit(checked_word(&d)?))
+        }
 
-    /// Read an alert limit as the temperature and humidity it stands for
-    /// ([`decode_limit`]; CRC checked).
-    pub fn alert_limit / alert_limit_async [&mut self] (limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-        io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
-        Ok(decode_limit(checked_word(&d)?))
+        /// Soft reset.
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self
+                .i2c
+                .write(self.address, &commands::SOFT_RESET.to_be_bytes()))
+            .map_err(bus)
+        }
     }
+});
 
-    /// Soft reset.
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(self.address, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Sht3x<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Single shot without clock stretching: start, wait the maximum duration, read.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            r: Repeatability,
+            delay: &mut D,
+        ) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_single_shot / start_single_shot_async(r))?;
+            io!(delay.delay_us(r.max_duration_us()));
+            call!(self.read_measurement / read_measurement_async())
+        }
     }
-}
-
-impl<I2C: I2c> Sht3x<I2C> {
-    /// Single shot without clock stretching: start, wait the maximum duration, read.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        r: Repeatability,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_single_shot(r)?;
-        delay.delay_us(r.max_duration_us());
-        self.read_measurement()
-    }
-}
-
-impl<I2C: AsyncI2c> Sht3x<I2C> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        r: Repeatability,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_single_shot_async(r).await?;
-        delay.delay_us(r.max_duration_us()).await;
-        self.read_measurement_async().await
-    }
-}
+});

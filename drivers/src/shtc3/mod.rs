@@ -20,10 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod commands;
 #[cfg(feature = "sim")]
 pub mod model;
+mod types;
 
-pub mod commands;
+pub use types::*;
 
 pub use crate::sensirion::{crc8, Measurement};
 use crate::{Humidity, Temperature};
@@ -56,17 +58,18 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "SHTC3: I2C error: {b}"),
-    Error::Crc => f.write_str("SHTC3: CRC mismatch: check the wiring and pull-ups"),
-    Error::NotReady => f.write_str(
-        "SHTC3: no measurement ready (the sensor NACKed the read): wait longer, or wake it up first",
-    ),
-    Error::WrongId(id) => write!(
-        f,
-        "SHTC3: ID register {id:#06x} lacks the SHTC3 pattern (bits 11 and 5..0 = 1, 000111): \
-         another chip at 0x70?"
-    ),
-}
+        Error::Bus(b) => write!(f, "SHTC3: I2C error: {b}"),
+        Error::Crc => f.write_str("SHTC3: CRC mismatch: check the wiring and pull-ups"),
+        Error::NotReady => f.write_str(
+            "SHTC3: no measurement ready (the sensor NACKed the read): wait \
+            longer, or wake it up first",
+        ),
+        Error::WrongId(id) => write!(
+            f,
+            "SHTC3: ID register {id:#06x} lacks the SHTC3 pattern (bits 11 and 5..0 = 1, 000111): \
+            another chip at 0x70?"
+        ),
+    }
 });
 
 fn bus<E>(e: E) -> Error<E> {
@@ -85,33 +88,6 @@ fn not_ready<E: embedded_hal::i2c::Error>(e: E) -> Error<E> {
         ErrorKind::NoAcknowledge(NoAcknowledgeSource::Address) => Error::NotReady,
         _ => Error::Bus(e),
     }
-}
-
-/// Measurement mode (datasheet table 9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PowerMode {
-    /// Normal mode: max 12.1 ms.
-    #[default]
-    Normal = 0,
-    /// Low-power mode: max 0.8 ms, more noise.
-    LowPower = 1,
-}
-
-impl PowerMode {
-    /// Maximum measurement duration in microseconds (datasheet table 5).
-    pub fn max_duration_us(self) -> u32 {
-        [12_100, 800][self as usize]
-    }
-}
-
-/// Which quantity the sensor sends first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    /// Temperature, then relative humidity.
-    #[default]
-    TemperatureFirst = 0,
-    /// Relative humidity, then temperature.
-    HumidityFirst = 1,
 }
 
 /// Temperature from the raw value, `T = -45 + 175 × S / 2^16` (datasheet §5.11), rounded
@@ -177,97 +153,114 @@ impl<I2C> Shtc3<I2C> {
     }
 }
 
-dual_impl! {
-    impl[I2C] Shtc3<I2C> {
-        blocking: [I2C: I2c],
-        asynch: [I2C: AsyncI2c],
-    }
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Shtc3<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Send a 16-bit command.
+        #[asynch(command_async)]
+        pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)
+        }
 
-    /// Send a 16-bit command.
-    pub fn command / command_async [&mut self] (cmd: u16) -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)
-    }
+        /// Leave sleep mode; the sensor takes up to [`WAKEUP_TIME_US`] before the next
+        /// command.
+        #[asynch(wakeup_async)]
+        pub fn wakeup(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(bus)
+        }
 
-    /// Leave sleep mode; the sensor takes up to [`WAKEUP_TIME_US`] before the next
-    /// command.
-    pub fn wakeup / wakeup_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(bus)
-    }
+        /// Enter sleep mode.
+        #[asynch(sleep_async)]
+        pub fn sleep(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(bus)
+        }
 
-    /// Enter sleep mode.
-    pub fn sleep / sleep_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(bus)
-    }
+        /// Soft reset (the sensor ends idle after up to [`WAKEUP_TIME_US`]).
+        #[asynch(soft_reset_async)]
+        pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
+            io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
+        }
 
-    /// Soft reset (the sensor ends idle after up to [`WAKEUP_TIME_US`]).
-    pub fn soft_reset / soft_reset_async [&mut self] () -> Result<(), Error<I2C::Error>> {
-        io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
-    }
+        /// Read the ID register (CRC checked) and check the SHTC3's bits: the value, or
+        /// [`Error::WrongId`] with the value when the bits do not match.
+        #[asynch(read_id_async)]
+        pub fn read_id(&mut self) -> Result<u16, Error<I2C::Error>> {
+            let mut d = [0; 3];
+            io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            let id = word(&d)?;
+            if is_shtc3_id(id) {
+                Ok(id)
+            } else {
+                Err(Error::WrongId(id))
+            }
+        }
 
-    /// Read the ID register (CRC checked) and check the SHTC3's bits: the value, or
-    /// [`Error::WrongId`] with the value when the bits do not match.
-    pub fn read_id / read_id_async [&mut self] () -> Result<u16, Error<I2C::Error>> {
-        let mut d = [0; 3];
-        io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(bus)?;
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
-        let id = word(&d)?;
-        if is_shtc3_id(id) { Ok(id) } else { Err(Error::WrongId(id)) }
-    }
+        /// Start a measurement without clock stretching; read it with
+        /// [`read_measurement`](Self::read_measurement) after
+        /// [`PowerMode::max_duration_us`].
+        #[asynch(start_measurement_async)]
+        pub fn start_measurement(
+            &mut self,
+            mode: PowerMode,
+            order: Order,
+        ) -> Result<(), Error<I2C::Error>> {
+            let cmd = commands::MEASURE_NO_STRETCH[mode as usize][order as usize];
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            self.order = order;
+            Ok(())
+        }
 
-    /// Start a measurement without clock stretching; read it with
-    /// [`read_measurement`](Self::read_measurement) after
-    /// [`PowerMode::max_duration_us`].
-    pub fn start_measurement / start_measurement_async [&mut self] (mode: PowerMode, order: Order) -> Result<(), Error<I2C::Error>> {
-        let cmd = commands::MEASURE_NO_STRETCH[mode as usize][order as usize];
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
-        self.order = order;
-        Ok(())
-    }
+        /// Read a finished measurement ([`Error::NotReady`] if the sensor NACKs the read
+        /// header because it is still measuring).
+        #[asynch(read_measurement_async)]
+        pub fn read_measurement(&mut self) -> Result<Measurement, Error<I2C::Error>> {
+            let mut d = [0; 6];
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(not_ready)?;
+            decode(&d, self.order)
+        }
 
-    /// Read a finished measurement ([`Error::NotReady`] if the sensor NACKs the read
-    /// header because it is still measuring).
-    pub fn read_measurement / read_measurement_async [&mut self] () -> Result<Measurement, Error<I2C::Error>> {
-        let mut d = [0; 6];
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(not_ready)?;
-        decode(&d, self.order)
+        /// Measure with clock stretching: the sensor holds SCL low until done (the bus
+        /// adapter must allow it, and its timeout must exceed the measurement duration).
+        #[asynch(measure_stretching_async)]
+        pub fn measure_stretching(
+            &mut self,
+            mode: PowerMode,
+            order: Order,
+        ) -> Result<Measurement, Error<I2C::Error>> {
+            let cmd = commands::MEASURE_STRETCH[mode as usize][order as usize];
+            let mut d = [0; 6];
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            self.order = order;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            decode(&d, order)
+        }
     }
+});
 
-    /// Measure with clock stretching: the sensor holds SCL low until done (the bus
-    /// adapter must allow it, and its timeout must exceed the measurement duration).
-    pub fn measure_stretching / measure_stretching_async [&mut self] (mode: PowerMode, order: Order) -> Result<Measurement, Error<I2C::Error>> {
-        let cmd = commands::MEASURE_STRETCH[mode as usize][order as usize];
-        let mut d = [0; 6];
-        io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
-        self.order = order;
-        io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
-        decode(&d, order)
+dual_impl!({
+    #[asynch(I2C: AsyncI2c)]
+    impl<I2C> Shtc3<I2C>
+    where
+        I2C: I2c,
+    {
+        /// Measure without clock stretching (temperature first): start, wait the maximum
+        /// duration, read.
+        #[asynch(measure_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn measure<D>(
+            &mut self,
+            mode: PowerMode,
+            delay: &mut D,
+        ) -> Result<Measurement, Error<I2C::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_measurement / start_measurement_async(mode, Order::TemperatureFirst))?;
+            io!(delay.delay_us(mode.max_duration_us()));
+            call!(self.read_measurement / read_measurement_async())
+        }
     }
-}
-
-impl<I2C: I2c> Shtc3<I2C> {
-    /// Measure without clock stretching (temperature first): start, wait the maximum
-    /// duration, read.
-    pub fn measure<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        mode: PowerMode,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_measurement(mode, Order::TemperatureFirst)?;
-        delay.delay_us(mode.max_duration_us());
-        self.read_measurement()
-    }
-}
-
-impl<I2C: AsyncI2c> Shtc3<I2C> {
-    /// Async version of [`measure`](Self::measure).
-    pub async fn measure_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        mode: PowerMode,
-        delay: &mut D,
-    ) -> Result<Measurement, Error<I2C::Error>> {
-        self.start_measurement_async(mode, Order::TemperatureFirst)
-            .await?;
-        delay.delay_us(mode.max_duration_us()).await;
-        self.read_measurement_async().await
-    }
-}
+});

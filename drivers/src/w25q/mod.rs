@@ -32,6 +32,10 @@
 
 #[cfg(feature = "sim")]
 pub mod model;
+mod registers;
+mod types;
+
+pub use types::*;
 
 use embedded_hal::spi::{Operation, SpiDevice};
 use embedded_hal_async::spi::SpiDevice as AsyncSpiDevice;
@@ -41,25 +45,8 @@ pub const PAGE_SIZE: u32 = 256;
 /// Sector (smallest erase) size.
 pub const SECTOR_SIZE: u32 = 4096;
 
-const WRITE_ENABLE: u8 = 0x06;
-const WRITE_DISABLE: u8 = 0x04;
-const READ_STATUS1: u8 = 0x05;
-const READ_STATUS2: u8 = 0x35;
-const READ_DATA: u8 = 0x03;
-const FAST_READ: u8 = 0x0B;
-const PAGE_PROGRAM: u8 = 0x02;
-const SECTOR_ERASE: u8 = 0x20;
-const BLOCK_ERASE_32K: u8 = 0x52;
-const BLOCK_ERASE_64K: u8 = 0xD8;
-const CHIP_ERASE: u8 = 0xC7;
-const POWER_DOWN: u8 = 0xB9;
-const RELEASE_POWER_DOWN: u8 = 0xAB;
-const JEDEC_ID: u8 = 0x9F;
-
-/// Status register 1: erase or write in progress.
-pub const BUSY: u8 = 0b0000_0001;
-/// Status register 1: write enable latch.
-pub const WEL: u8 = 0b0000_0010;
+use registers::*;
+pub use registers::{BUSY, WEL};
 
 /// Errors of the W25Qxx driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,86 +69,31 @@ pub enum Error<E> {
 
 impl_error!(Error, |f, e| {
     match e {
-    Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
-    Error::OutOfRange =>
-        f.write_str("W25Q: the access goes past the end of the flash (capacity known? call init())"),
-    Error::Misaligned => f.write_str("W25Q: erase address not aligned to the erase size"),
-    Error::WriteEnableFailed => f.write_str(
-        "W25Q: write enable did not set WEL (chip absent, powered down or busy? check wiring and /WP)"
-    ),
-    Error::Timeout => f.write_str("W25Q: the chip stayed busy past the datasheet's maximum time"),
-    Error::UnsupportedId(id) => write!(
-        f,
-        "W25Q: JEDEC ID {:02x} {:02x} {:02x}: not a 3-byte-address 25-series flash (is MISO connected?)",
-        id.manufacturer, id.memory_type, id.capacity
-    ),
-}
+        Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
+        Error::OutOfRange => f.write_str(
+            "W25Q: the access goes past the end of the flash (capacity known? \
+            call init())",
+        ),
+        Error::Misaligned => f.write_str("W25Q: erase address not aligned to the erase size"),
+        Error::WriteEnableFailed => f.write_str(
+            "W25Q: write enable did not set WEL (chip absent, powered down or \
+            busy? check wiring and /WP)",
+        ),
+        Error::Timeout => {
+            f.write_str("W25Q: the chip stayed busy past the datasheet's maximum time")
+        }
+        Error::UnsupportedId(id) => write!(
+            f,
+            "W25Q: JEDEC ID {:02x} {:02x} {:02x}: not a 3-byte-address \
+            25-series flash (is MISO connected?)",
+            id.manufacturer, id.memory_type, id.capacity
+        ),
+    }
 });
 
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Bus(e)
-    }
-}
-
-/// The three bytes of the JEDEC ID instruction (9Fh).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JedecId {
-    /// Manufacturer (EFh: Winbond).
-    pub manufacturer: u8,
-    /// Memory type (40h: W25Q..IQ/JV in SPI mode, 60h: ..DW, 70h: ..JV-IM/JM).
-    pub memory_type: u8,
-    /// Capacity code: the size is 2^code bytes (16h: 4 MiB W25Q32, 17h: 8 MiB W25Q64).
-    pub capacity: u8,
-}
-
-impl JedecId {
-    /// The size in bytes, for capacity codes 10h..=18h (64 KiB .. 16 MiB, reachable with
-    /// 3-byte addresses).
-    pub fn capacity_bytes(&self) -> Option<u32> {
-        (0x10..=0x18)
-            .contains(&self.capacity)
-            .then(|| 1u32 << self.capacity)
-    }
-}
-
-/// What an erase covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EraseSize {
-    /// 4 KiB sector (20h).
-    Sector4K,
-    /// 32 KiB block (52h).
-    Block32K,
-    /// 64 KiB block (D8h).
-    Block64K,
-}
-
-impl EraseSize {
-    /// Bytes erased.
-    pub const fn bytes(self) -> u32 {
-        match self {
-            EraseSize::Sector4K => 4096,
-            EraseSize::Block32K => 32 * 1024,
-            EraseSize::Block64K => 64 * 1024,
-        }
-    }
-
-    const fn instruction(self) -> u8 {
-        match self {
-            EraseSize::Sector4K => SECTOR_ERASE,
-            EraseSize::Block32K => BLOCK_ERASE_32K,
-            EraseSize::Block64K => BLOCK_ERASE_64K,
-        }
-    }
-
-    /// The maximum erase time in µs (W25Q32JV §9.6 "AC Electrical Characteristics": tSE
-    /// 400 ms, tBE1 1.6 s, tBE2 2 s).
-    pub const fn max_time_us(self) -> u32 {
-        match self {
-            EraseSize::Sector4K => 400_000,
-            EraseSize::Block32K => 1_600_000,
-            EraseSize::Block64K => 2_000_000,
-        }
     }
 }
 
@@ -219,284 +151,293 @@ pub fn page_chunk(addr: u32, len: usize) -> usize {
     ((PAGE_SIZE - addr % PAGE_SIZE) as usize).min(len)
 }
 
-dual_impl! {
-    impl[SPI] W25q<SPI> {
-        blocking: [SPI: SpiDevice],
-        asynch: [SPI: AsyncSpiDevice],
-    }
-
-    /// Read the JEDEC ID (9Fh).
-    pub fn jedec_id / jedec_id_async [&mut self] () -> Result<JedecId, Error<SPI::Error>> {
-        let mut id = [0; 3];
-        io!(self.spi.transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
-        Ok(JedecId { manufacturer: id[0], memory_type: id[1], capacity: id[2] })
-    }
-
-    /// Read the JEDEC ID and take the capacity from it. A chip still busy with a program
-    /// or erase (after an error part-way through one) ignores the instruction and the ID
-    /// reads FFh ([`Error::UnsupportedId`]): [`wait_idle`](Self::wait_idle) first.
-    pub fn init / init_async [&mut self] () -> Result<JedecId, Error<SPI::Error>> {
-        let mut id = [0; 3];
-        io!(self.spi.transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
-        let id = JedecId { manufacturer: id[0], memory_type: id[1], capacity: id[2] };
-        self.capacity = id.capacity_bytes().ok_or(Error::UnsupportedId(id))?;
-        Ok(id)
-    }
-
-    /// Read status register 1 (05h).
-    pub fn status / status_async [&mut self] () -> Result<u8, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        Ok(s[0])
-    }
-
-    /// Read status register 2 (35h).
-    pub fn status2 / status2_async [&mut self] () -> Result<u8, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
-        Ok(s[0])
-    }
-
-    /// Whether an erase or program is in progress (BUSY).
-    pub fn is_busy / is_busy_async [&mut self] () -> Result<bool, Error<SPI::Error>> {
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        Ok(s[0] & BUSY != 0)
-    }
-
-    /// Write Enable (06h), then check that WEL reads 1.
-    pub fn write_enable / write_enable_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> W25q<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Read the JEDEC ID (9Fh).
+        #[asynch(jedec_id_async)]
+        pub fn jedec_id(&mut self) -> Result<JedecId, Error<SPI::Error>> {
+            let mut id = [0; 3];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
+            Ok(JedecId {
+                manufacturer: id[0],
+                memory_type: id[1],
+                capacity: id[2],
+            })
         }
-        Ok(())
-    }
 
-    /// Write Disable (04h).
-    pub fn write_disable / write_disable_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_DISABLE]))?;
-        Ok(())
-    }
-
-    /// Read Data (03h): `buf.len()` bytes from `addr`, in one transaction.
-    pub fn read / read_async [&mut self] (addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, buf.len())?;
-        io!(self.spi.transaction(&mut [Operation::Write(&cmd_addr(READ_DATA, addr)), Operation::Read(buf)]))?;
-        Ok(())
-    }
-
-    /// Fast Read (0Bh: the address, then one dummy byte — 8 clocks — before the data).
-    pub fn fast_read / fast_read_async [&mut self] (addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, buf.len())?;
-        let c = cmd_addr(FAST_READ, addr);
-        io!(self.spi.transaction(&mut [Operation::Write(&[c[0], c[1], c[2], c[3], 0]), Operation::Read(buf)]))?;
-        Ok(())
-    }
-
-    /// Write Enable, then Page Program (02h) `data` at `addr`, which must stay inside one
-    /// 256-byte page (else [`Error::OutOfRange`]); does not wait for the end of the cycle
-    /// (see [`program`](Self::program)).
-    pub fn start_page_program / start_page_program_async [&mut self] (addr: u32, data: &[u8]) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        if data.is_empty() {
-            return Ok(());
+        /// Read the JEDEC ID and take the capacity from it. A chip still busy with a program
+        /// or erase (after an error part-way through one) ignores the instruction and the ID
+        /// reads FFh ([`Error::UnsupportedId`]): [`wait_idle`](Self::wait_idle) first.
+        #[asynch(init_async)]
+        pub fn init(&mut self) -> Result<JedecId, Error<SPI::Error>> {
+            let mut id = [0; 3];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[JEDEC_ID]), Operation::Read(&mut id)]))?;
+            let id = JedecId {
+                manufacturer: id[0],
+                memory_type: id[1],
+                capacity: id[2],
+            };
+            self.capacity = id.capacity_bytes().ok_or(Error::UnsupportedId(id))?;
+            Ok(id)
         }
-        if page_chunk(addr, data.len()) != data.len() {
-            return Err(Error::OutOfRange);
-        }
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
-        }
-        io!(self.spi.transaction(&mut [Operation::Write(&cmd_addr(PAGE_PROGRAM, addr)), Operation::Write(data)]))?;
-        Ok(())
-    }
 
-    /// Write Enable, then erase the sector or block at `addr` (aligned to its size); does
-    /// not wait.
-    pub fn start_erase / start_erase_async [&mut self] (size: EraseSize, addr: u32) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, size.bytes() as usize)?;
-        if addr % size.bytes() != 0 {
-            return Err(Error::Misaligned);
-        }
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
-        }
-        io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
-        Ok(())
-    }
-
-    /// Write Enable, then Chip Erase (C7h); does not wait.
-    pub fn start_chip_erase / start_chip_erase_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[WRITE_ENABLE]))?;
-        let mut s = [0];
-        io!(self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-        if s[0] & (WEL | BUSY) != WEL {
-            return Err(Error::WriteEnableFailed);
-        }
-        io!(self.spi.write(&[CHIP_ERASE]))?;
-        Ok(())
-    }
-
-    /// Power-down (B9h): only Release Power-down is obeyed until then.
-    pub fn power_down / power_down_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[POWER_DOWN]))?;
-        Ok(())
-    }
-
-    /// Release Power-down (ABh); the chip needs tRES1 (3 µs) before the next instruction.
-    pub fn release_power_down / release_power_down_async [&mut self] () -> Result<(), Error<SPI::Error>> {
-        io!(self.spi.write(&[RELEASE_POWER_DOWN]))?;
-        Ok(())
-    }
-}
-
-/// The waiting operations, written once for both APIs (`$($aw)*` is empty or `.await`).
-macro_rules! wait_idle_body {
-    ($self:ident, $delay:ident, $max_us:expr, $step_us:expr, $($aw:tt)*) => {{
-        let mut waited: u32 = 0;
-        loop {
+        /// Read status register 1 (05h).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
             let mut s = [0];
-            $self.spi.transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)])$($aw)*?;
-            if s[0] & BUSY == 0 {
-                break Ok(());
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            Ok(s[0])
+        }
+
+        /// Read status register 2 (35h).
+        #[asynch(status2_async)]
+        pub fn status2(&mut self) -> Result<u8, Error<SPI::Error>> {
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
+            Ok(s[0])
+        }
+
+        /// Whether an erase or program is in progress (BUSY).
+        #[asynch(is_busy_async)]
+        pub fn is_busy(&mut self) -> Result<bool, Error<SPI::Error>> {
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            Ok(s[0] & BUSY != 0)
+        }
+
+        /// Write Enable (06h), then check that WEL reads 1.
+        #[asynch(write_enable_async)]
+        pub fn write_enable(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
             }
-            if waited >= $max_us {
-                break Err(Error::Timeout);
+            Ok(())
+        }
+
+        /// Write Disable (04h).
+        #[asynch(write_disable_async)]
+        pub fn write_disable(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_DISABLE]))?;
+            Ok(())
+        }
+
+        /// Read Data (03h): `buf.len()` bytes from `addr`, in one transaction.
+        #[asynch(read_async)]
+        pub fn read(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, buf.len())?;
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&cmd_addr(READ_DATA, addr)),
+                Operation::Read(buf)
+            ]))?;
+            Ok(())
+        }
+
+        /// Fast Read (0Bh: the address, then one dummy byte — 8 clocks — before the data).
+        #[asynch(fast_read_async)]
+        pub fn fast_read(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, buf.len())?;
+            let c = cmd_addr(FAST_READ, addr);
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&[c[0], c[1], c[2], c[3], 0]),
+                Operation::Read(buf)
+            ]))?;
+            Ok(())
+        }
+
+        /// Write Enable, then Page Program (02h) `data` at `addr`, which must stay inside one
+        /// 256-byte page (else [`Error::OutOfRange`]); does not wait for the end of the cycle
+        /// (see [`program`](Self::program)).
+        #[asynch(start_page_program_async)]
+        pub fn start_page_program(
+            &mut self,
+            addr: u32,
+            data: &[u8],
+        ) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, data.len())?;
+            if data.is_empty() {
+                return Ok(());
             }
-            $delay.delay_us($step_us)$($aw)*;
-            waited = waited.saturating_add($step_us);
+            if page_chunk(addr, data.len()) != data.len() {
+                return Err(Error::OutOfRange);
+            }
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.transaction(&mut [
+                Operation::Write(&cmd_addr(PAGE_PROGRAM, addr)),
+                Operation::Write(data)
+            ]))?;
+            Ok(())
         }
-    }};
-}
 
-impl<SPI: SpiDevice> W25q<SPI> {
-    /// Poll BUSY every `step_us` until it clears, for at most `max_us`.
-    pub fn wait_idle<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-        max_us: u32,
-        step_us: u32,
-    ) -> Result<(), Error<SPI::Error>> {
-        wait_idle_body!(self, delay, max_us, step_us,)
-    }
-
-    /// Program `data` at `addr`: one page program per 256-byte page touched, each
-    /// followed by BUSY polling (every 100 µs, at most tPP). The bytes must be erased.
-    pub fn program<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        data: &[u8],
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = addr + done as u32;
-            let n = page_chunk(at, data.len() - done);
-            self.start_page_program(at, &data[done..done + n])?;
-            self.wait_idle(delay, PAGE_PROGRAM_MAX_US, 100)?;
-            done += n;
+        /// Write Enable, then erase the sector or block at `addr` (aligned to its size); does
+        /// not wait.
+        #[asynch(start_erase_async)]
+        pub fn start_erase(&mut self, size: EraseSize, addr: u32) -> Result<(), Error<SPI::Error>> {
+            self.check(addr, size.bytes() as usize)?;
+            if addr % size.bytes() != 0 {
+                return Err(Error::Misaligned);
+            }
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
+            Ok(())
         }
-        Ok(())
-    }
 
-    /// Erase the sector or block at `addr` and wait (polling every millisecond).
-    pub fn erase<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        size: EraseSize,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_erase(size, addr)?;
-        self.wait_idle(delay, size.max_time_us(), 1000)
-    }
-
-    /// Erase the 4 KiB sector at `addr` (aligned) and wait.
-    pub fn erase_sector<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.erase(EraseSize::Sector4K, addr, delay)
-    }
-
-    /// Erase the whole chip and wait (polling every 10 ms).
-    pub fn erase_chip<D: embedded_hal::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_chip_erase()?;
-        self.wait_idle(delay, CHIP_ERASE_MAX_US, 10_000)
-    }
-}
-
-impl<SPI: AsyncSpiDevice> W25q<SPI> {
-    /// Async version of [`wait_idle`](Self::wait_idle).
-    pub async fn wait_idle_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-        max_us: u32,
-        step_us: u32,
-    ) -> Result<(), Error<SPI::Error>> {
-        wait_idle_body!(self, delay, max_us, step_us, .await)
-    }
-
-    /// Async version of [`program`](Self::program).
-    pub async fn program_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        data: &[u8],
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.check(addr, data.len())?;
-        let mut done = 0;
-        while done < data.len() {
-            let at = addr + done as u32;
-            let n = page_chunk(at, data.len() - done);
-            self.start_page_program_async(at, &data[done..done + n])
-                .await?;
-            self.wait_idle_async(delay, PAGE_PROGRAM_MAX_US, 100)
-                .await?;
-            done += n;
+        /// Write Enable, then Chip Erase (C7h); does not wait.
+        #[asynch(start_chip_erase_async)]
+        pub fn start_chip_erase(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[WRITE_ENABLE]))?;
+            let mut s = [0];
+            io!(self
+                .spi
+                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+            if s[0] & (WEL | BUSY) != WEL {
+                return Err(Error::WriteEnableFailed);
+            }
+            io!(self.spi.write(&[CHIP_ERASE]))?;
+            Ok(())
         }
-        Ok(())
-    }
 
-    /// Async version of [`erase`](Self::erase).
-    pub async fn erase_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        size: EraseSize,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_erase_async(size, addr).await?;
-        self.wait_idle_async(delay, size.max_time_us(), 1000).await
-    }
+        /// Power-down (B9h): only Release Power-down is obeyed until then.
+        #[asynch(power_down_async)]
+        pub fn power_down(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[POWER_DOWN]))?;
+            Ok(())
+        }
 
-    /// Async version of [`erase_sector`](Self::erase_sector).
-    pub async fn erase_sector_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        addr: u32,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.erase_async(EraseSize::Sector4K, addr, delay).await
+        /// Release Power-down (ABh); the chip needs tRES1 (3 µs) before the next instruction.
+        #[asynch(release_power_down_async)]
+        pub fn release_power_down(&mut self) -> Result<(), Error<SPI::Error>> {
+            io!(self.spi.write(&[RELEASE_POWER_DOWN]))?;
+            Ok(())
+        }
     }
+});
 
-    /// Async version of [`erase_chip`](Self::erase_chip).
-    pub async fn erase_chip_async<D: embedded_hal_async::delay::DelayNs>(
-        &mut self,
-        delay: &mut D,
-    ) -> Result<(), Error<SPI::Error>> {
-        self.start_chip_erase_async().await?;
-        self.wait_idle_async(delay, CHIP_ERASE_MAX_US, 10_000).await
+dual_impl!({
+    #[asynch(SPI: AsyncSpiDevice)]
+    impl<SPI> W25q<SPI>
+    where
+        SPI: SpiDevice,
+    {
+        /// Poll BUSY every `step_us` until it clears, for at most `max_us`.
+        #[asynch(wait_idle_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn wait_idle<D>(
+            &mut self,
+            delay: &mut D,
+            max_us: u32,
+            step_us: u32,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            let mut waited: u32 = 0;
+            loop {
+                let mut s = [0];
+                io!(self.spi.transaction(&mut [
+                    Operation::Write(&[READ_STATUS1]),
+                    Operation::Read(&mut s)
+                ]))?;
+                if s[0] & BUSY == 0 {
+                    break Ok(());
+                }
+                if waited >= max_us {
+                    break Err(Error::Timeout);
+                }
+                io!(delay.delay_us(step_us));
+                waited = waited.saturating_add(step_us);
+            }
+        }
+
+        /// Program `data` at `addr`: one page program per 256-byte page touched, each
+        /// followed by BUSY polling (every 100 µs, at most tPP). The bytes must be erased.
+        #[asynch(program_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn program<D>(
+            &mut self,
+            addr: u32,
+            data: &[u8],
+            delay: &mut D,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            self.check(addr, data.len())?;
+            let mut done = 0;
+            while done < data.len() {
+                let at = addr + done as u32;
+                let n = page_chunk(at, data.len() - done);
+                call!(
+                    self.start_page_program / start_page_program_async(at, &data[done..done + n])
+                )?;
+                call!(self.wait_idle / wait_idle_async(delay, PAGE_PROGRAM_MAX_US, 100))?;
+                done += n;
+            }
+            Ok(())
+        }
+
+        /// Erase the sector or block at `addr` and wait (polling every millisecond).
+        #[asynch(erase_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase<D>(
+            &mut self,
+            size: EraseSize,
+            addr: u32,
+            delay: &mut D,
+        ) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_erase / start_erase_async(size, addr))?;
+            call!(self.wait_idle / wait_idle_async(delay, size.max_time_us(), 1000))
+        }
+
+        /// Erase the 4 KiB sector at `addr` (aligned) and wait.
+        #[asynch(erase_sector_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase_sector<D>(&mut self, addr: u32, delay: &mut D) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.erase / erase_async(EraseSize::Sector4K, addr, delay))
+        }
+
+        /// Erase the whole chip and wait (polling every 10 ms).
+        #[asynch(erase_chip_async, D: embedded_hal_async::delay::DelayNs)]
+        pub fn erase_chip<D>(&mut self, delay: &mut D) -> Result<(), Error<SPI::Error>>
+        where
+            D: embedded_hal::delay::DelayNs,
+        {
+            call!(self.start_chip_erase / start_chip_erase_async())?;
+            call!(self.wait_idle / wait_idle_async(delay, CHIP_ERASE_MAX_US, 10_000))
+        }
     }
-}
+});

@@ -23,7 +23,7 @@ pub const INA219_SHUNT_MICRO_OHM: u32 = 100_000;
 
 /// The oscillator udrv assumes a PCA9685 runs on, in Hz: its internal one (datasheet
 /// §7.3.5: 25 MHz), not a clock on EXTCLK.
-pub const PCA9685_OSCILLATOR_HZ: u32 = pca9685::registers::OSC_HZ;
+pub const PCA9685_OSCILLATOR_HZ: u32 = pca9685::OSC_HZ;
 
 /// The reference udrv assumes for an MCP3008/MCP3208, in µV (3.3 V).
 pub const MCP3X08_VREF_MICROVOLT: u32 = 3_300_000;
