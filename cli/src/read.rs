@@ -3,7 +3,7 @@
 //! every chip of the board. The chips are read through the catalog
 //! (`udrv_boards::catalog`: specs, buses, switch channels, readings as data); this
 //! command opens the buses, records or replays them, and formats the readings
-//! ([`format`]).
+//! ([`format`](mod@format)).
 
 mod bus;
 mod format;

@@ -117,7 +117,7 @@ const CROSS_SKIP_TARGETS: &[(&str, &str, &str)] = &[
 /// Tests left out under qemu-user by their exact libtest name, each with the reason.
 const CROSS_SKIPS: &[(&str, &str)] = &[
     (
-        "serial::tests::pty_carries_bytes_and_refuses_rs485",
+        "serial::port::tests::pty_carries_bytes_and_refuses_rs485",
         NO_TERMIOS2,
     ),
     (
@@ -767,6 +767,45 @@ pub fn parse_cross(args: &[String]) -> Result<CrossOpts> {
 }
 
 /// The target a cross-built executable is for, from its path (`target/cross/<triple>/`).
+/// Every test [`CROSS_SKIPS`] names must still exist (as `--exact` matches it): a test
+/// renamed or moved to another module would otherwise run again under qemu-user, unnoticed
+/// until it fails there. The names come from the first target's binaries' `--list`.
+fn check_cross_skips(bins: &[runner::TestBinary], targets: &[&Target]) -> Result {
+    let Some(first) = targets.first() else {
+        return Ok(());
+    };
+    let mut listed = std::collections::BTreeSet::new();
+    for b in bins
+        .iter()
+        .filter(|b| target_of(targets, &b.exe).is_some_and(|t| t.triple == first.triple))
+    {
+        let mut c = emulator(first);
+        c.arg(&b.exe)
+            .args(["--list", "--format", "terse"])
+            .current_dir(&b.dir)
+            .env("CARGO_MANIFEST_DIR", &b.dir);
+        for line in util::output(&mut c)?.lines() {
+            if let Some(name) = line.strip_suffix(": test") {
+                listed.insert(name.to_string());
+            }
+        }
+    }
+    let stale: Vec<&str> = CROSS_SKIPS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !listed.contains(*name))
+        .collect();
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "CROSS_SKIPS in xtask/src/dist.rs names tests that no test binary lists (renamed or \
+             moved?): {}; give their current names",
+            stale.join(", ")
+        ))
+    }
+}
+
 fn target_of<'a>(targets: &[&'a Target], exe: &Path) -> Option<&'a Target> {
     targets
         .iter()
@@ -908,6 +947,7 @@ pub fn cross_test(opts: &CrossOpts) -> Result {
     expected.sort();
     note("building the test binaries for the ARM targets");
     let bins = runner::list(&mut cmd, &expected, targets.len())?;
+    check_cross_skips(&bins, &targets)?;
     let mut runs = Vec::new();
     for b in &bins {
         let Some(t) = target_of(&targets, &b.exe) else {
