@@ -241,8 +241,8 @@ fn section<T: DeserializeOwned>(
         p.add(
             span,
             format!(
-                "{what}must be a table, not a {}",
-                value.get_ref().type_str()
+                "{what}must be a table, not {}",
+                with_article(value.get_ref().type_str())
             ),
         );
         return None;
@@ -386,8 +386,8 @@ impl Config {
                     None => p.add(
                         value.span(),
                         format!(
-                            "board must be a string (e.g. board = \"kitchen\"), not a {}",
-                            value.get_ref().type_str()
+                            "board must be a string (e.g. board = \"kitchen\"), not {}",
+                            with_article(value.get_ref().type_str())
                         ),
                     ),
                 },
@@ -407,8 +407,8 @@ impl Config {
                             value.span(),
                             format!(
                                 "interval must be a number of seconds (e.g. interval = 10), not \
-                                 a {}",
-                                value.get_ref().type_str()
+                                 {}",
+                                with_article(value.get_ref().type_str())
                             ),
                         ),
                     }
@@ -420,8 +420,8 @@ impl Config {
                         other => p.add(
                             value.span(),
                             format!(
-                                "chip must be an array of tables ([[chip]]), not a {}",
-                                other.type_str()
+                                "chip must be an array of tables ([[chip]]), not {}",
+                                with_article(other.type_str())
                             ),
                         ),
                     }
@@ -715,6 +715,14 @@ fn mqtt(m: MqttToml, span: Range<usize>, p: &mut Problems<'_>) -> Option<Mqtt> {
         tls,
         keep_alive,
     })
+}
+
+/// A TOML type's name with its article: "an integer", "a string".
+fn with_article(name: &str) -> String {
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {name}"),
+        _ => format!("a {name}"),
+    }
 }
 
 #[cfg(test)]
