@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::procs::{free_port, http, url_encode, wait_for, Proc};
+use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
 use serde_json::Value;
 use udrv_boards::catalog::Quantity;
 
@@ -86,6 +86,7 @@ fn bus_address(device: &str) -> (String, Option<String>) {
 
 #[test]
 fn prometheus_scrapes_the_readings_and_the_services_counts() {
+    assert_no_distribution_daemon("prometheus", "prometheus");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (metrics_port, prom_port, no_db) = (free_port(), free_port(), free_port());

@@ -166,3 +166,19 @@ pub fn http(
         .ok_or_else(|| format!("no status: {head:?}"))?;
     Ok((code, body.to_string()))
 }
+
+/// Panics if the distribution's own daemon `prog` runs (as its package's user `user`):
+/// installing the package must not have started it (`cargo xtask` keeps it from starting
+/// with a policy-rc.d), and the tests start their own.
+pub fn assert_no_distribution_daemon(user: &str, prog: &str) {
+    let o = Command::new("pgrep")
+        .args(["-u", user, "-x", prog])
+        .output()
+        .unwrap_or_else(|e| panic!("pgrep: {e}"));
+    assert!(
+        o.stdout.is_empty(),
+        "the distribution's {prog} runs (as {user}, pid {}): stop it and disable it \
+         (systemctl disable --now {prog}); the tests start their own on free ports",
+        String::from_utf8_lossy(&o.stdout).trim()
+    );
+}
