@@ -203,12 +203,11 @@ fn influxdb_gets_every_reading_also_across_a_restart_of_the_database() {
     )
     .unwrap();
     let mut s = serve("udrv-serve", d, &config, &[]);
-    let context = || format!("{}\n{}", server.stderr(), s.stderr());
     wait_for(
         "points in InfluxDB",
         Duration::from_secs(30),
         || max_seq(&db.points("udrv")) >= 10,
-        &context,
+        || format!("{}\n{}", server.stderr(), s.stderr()),
     );
     // The database stops; readings go on and are queued.
     let mut server = server;

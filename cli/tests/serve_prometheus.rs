@@ -113,6 +113,17 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
         ),
     )
     .unwrap();
+    let o = udrv(&["serve", "--check", config.to_str().unwrap()]);
+    assert!(
+        text(&o.stdout).contains(&format!(
+            "good: 6 chips; JSON lines to {}, InfluxDB 127.0.0.1:{no_db} database udrv, \
+             Prometheus http://127.0.0.1:{metrics_port}/metrics",
+            readings.display()
+        )),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
     let mut s = serve(
         "udrv-serve",
         d,
