@@ -462,6 +462,73 @@ mod tests {
         }
     }
 
+    /// `request` sent to [`answer`]: the answer's text.
+    fn ask(registry: &Registry, request: &[u8]) -> String {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        c.write_all(request).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let (conn, _) = l.accept().unwrap();
+        answer(conn, registry);
+        let mut text = String::new();
+        c.read_to_string(&mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn the_endpoint_answers_metrics_and_refuses_the_rest() {
+        let m = Metrics::default();
+        let spec: ChipSpec = "lm75@i2c-1:0x48".parse().unwrap();
+        m.read(
+            "t",
+            &spec,
+            &[reading(
+                "lm75@i2c-1:0x48",
+                None,
+                Quantity::Temperature,
+                20.0,
+            )],
+        );
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(Scrape(m)));
+        let get = ask(&registry, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(get.starts_with("HTTP/1.1 200 OK\r\n"), "{get}");
+        assert!(
+            get.contains("Content-Type: text/plain; version=0.0.4"),
+            "{get}"
+        );
+        assert!(
+            get.contains("\r\n\r\n# HELP udrv_temperature_celsius "),
+            "{get}"
+        );
+        let om = ask(
+            &registry,
+            b"GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text;version=1.0.0\r\n\r\n",
+        );
+        assert!(
+            om.contains("Content-Type: application/openmetrics-text") && om.ends_with("# EOF\n"),
+            "{om}"
+        );
+        let head = ask(&registry, b"HEAD /metrics HTTP/1.1\r\n\r\n");
+        assert!(
+            head.starts_with("HTTP/1.1 200 OK\r\n") && head.ends_with("\r\n\r\n"),
+            "{head}"
+        );
+        for (request, status) in [
+            (&b"GET /other HTTP/1.1\r\n\r\n"[..], "404 Not Found"),
+            (
+                b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+                "405 Method Not Allowed",
+            ),
+            (b"\x00\x01 not http\r\n\r\n", "400 Bad Request"),
+        ] {
+            let a = ask(&registry, request);
+            assert!(a.starts_with(&format!("HTTP/1.1 {status}\r\n")), "{a}");
+        }
+        // A request cut short: no answer, and the server goes on.
+        assert_eq!(ask(&registry, b"GET /metr"), "");
+    }
+
     #[test]
     fn places_as_labels() {
         let p = |s: &str| place(&s.parse().unwrap());
