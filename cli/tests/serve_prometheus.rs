@@ -259,14 +259,27 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     assert!((0.0..=1.0).contains(&room("udrv_humidity_ratio")));
     // The world at UDRV_VIRTUAL_TIME: the first chip's first read is what `udrv read`
     // gives at that time.
-    let o = Command::new(UDRV)
-        .args(["--board", "virtual", "read", "--json", "bme280@i2c-1:0x76"])
+    let o = Command::new("timeout")
+        .args([
+            "60",
+            UDRV,
+            "--board",
+            "virtual",
+            "read",
+            "--json",
+            "bme280@i2c-1:0x76",
+        ])
         .env("UDRV_VIRTUAL_TIME", TIME)
         .env_remove("UDRV_VIRTUAL_FAULTS")
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        o.status.success(),
+        "udrv read ({:?}; 124: hung past 60 s): {}",
+        o.status,
+        text(&o.stderr)
+    );
     let read: Value = serde_json::from_str(text(&o.stdout).lines().next().unwrap()).unwrap();
     for r in read["data"].as_array().unwrap() {
         let q: Quantity = r["quantity"].as_str().unwrap().parse().unwrap();
@@ -317,8 +330,8 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     // promtool on the endpoint's text (Prometheus text format, as curl gets it).
     let (code, body) = http(metrics_port, "GET", "/metrics", "", b"").unwrap();
     assert_eq!(code, 200);
-    let mut lint = Command::new("promtool")
-        .args(["check", "metrics"])
+    let mut lint = Command::new("timeout")
+        .args(["60", "promtool", "check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -333,7 +346,8 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     let o = lint.wait_with_output().unwrap();
     assert!(
         o.status.success() && o.stdout.is_empty() && o.stderr.is_empty(),
-        "promtool check metrics: {}{}\n{body}",
+        "promtool check metrics ({:?}; 124: hung past 60 s): {}{}\n{body}",
+        o.status,
         text(&o.stdout),
         text(&o.stderr)
     );
