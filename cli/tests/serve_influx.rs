@@ -33,10 +33,16 @@ struct Influx {
     conf: PathBuf,
     port: u16,
     dir: PathBuf,
+    /// The user and password queries give, once authentication is on.
+    creds: Option<(String, String)>,
 }
 
 impl Influx {
     fn new(dir: &Path) -> Influx {
+        Influx::with_auth(dir, false)
+    }
+
+    fn with_auth(dir: &Path, auth: bool) -> Influx {
         let (port, rpc) = (free_port(), free_port());
         let data = dir.join("influxdb");
         let conf = dir.join("influxdb.conf");
@@ -49,7 +55,8 @@ impl Influx {
                  [monitor]\n  store-enabled = false\n\
                  [subscriber]\n  enabled = false\n\
                  [continuous_queries]\n  enabled = false\n\
-                 [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n",
+                 [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
+                 \x20 auth-enabled = {auth}\n",
                 d = data.display()
             ),
         )
@@ -58,6 +65,7 @@ impl Influx {
             conf,
             port,
             dir: dir.to_path_buf(),
+            creds: None,
         }
     }
 
@@ -85,7 +93,14 @@ impl Influx {
         let (code, body) = http(
             self.port,
             "POST",
-            &format!("/query?db={db}&epoch=ns&q={}", url_encode(q)),
+            &format!(
+                "/query?db={db}&epoch=ns&q={}{}",
+                url_encode(q),
+                self.creds
+                    .as_ref()
+                    .map(|(u, p)| format!("&u={}&p={}", url_encode(u), url_encode(p)))
+                    .unwrap_or_default()
+            ),
             "",
             b"",
         )
@@ -377,4 +392,89 @@ fn an_unreachable_database_is_one_line_and_the_readings_are_queued() {
         "{last}"
     );
     assert!(last.contains(&format!(",seq={read}i ")), "{last}");
+}
+
+#[test]
+fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut db = Influx::with_auth(d, true);
+    let _server = db.start("influxd");
+    // The first user may be made without credentials; then they are needed.
+    db.query(
+        "",
+        "CREATE USER admin WITH PASSWORD 's3cret' WITH ALL PRIVILEGES",
+    );
+    db.creds = Some(("admin".into(), "s3cret".into()));
+    let password = d.join("influxdb-password");
+    let set_password = |p: &str| {
+        fs::write(&password, format!("{p}\n")).unwrap();
+        fs::set_permissions(&password, fs::Permissions::from_mode(0o600)).unwrap();
+    };
+    set_password("wrong");
+    let readings = d.join("readings.jsonl");
+    let config = d.join("udrv.toml");
+    fs::write(
+        &config,
+        format!(
+            "board = \"auth\"\ninterval = 0.05\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n\
+             [json]\npath = \"{}\"\n\
+             [influxdb]\nurl = \"http://127.0.0.1:{}\"\ndatabase = \"udrv\"\nusername = \"admin\"\n\
+             password_file = \"{}\"\n[queue]\ndir = \"{}\"\n",
+            readings.display(),
+            db.port,
+            password.display(),
+            d.join("queue").display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new("timeout")
+            .args(["60", UDRV, "--board", "virtual", "serve", "--config"])
+            .arg(&config)
+            .args(args)
+            .env_remove("UDRV_VIRTUAL_FAULTS")
+            .env_remove("UDRV_VIRTUAL_TIME")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{:?}: {err}", o.status);
+        err
+    };
+    let one_line = |err: &str, what: &str| {
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains(&format!("influxdb http://127.0.0.1:{}: ", db.port)))
+            .filter(|l| l.contains("readings are queued"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(lines[0].contains(what), "{err}");
+    };
+    // A wrong password: refused, said once, the readings queued.
+    let err = run(&["--duration", "1.5"]);
+    one_line(&err, "check [influxdb] username and password_file");
+    // The right password, but no database yet.
+    set_password("s3cret");
+    let err = run(&["--duration", "1.5"]);
+    one_line(&err, "database `udrv` not found: create it");
+    // The database made: what both runs queued is written, then the new readings.
+    db.query("", "CREATE DATABASE udrv");
+    let err = run(&["--count", "5"]);
+    assert!(
+        err.contains("queued records from an earlier run to write"),
+        "{err}"
+    );
+    assert!(!err.contains("readings are queued"), "{err}");
+    let json = json_lines(&readings);
+    let mut seqs: Vec<u64> = db
+        .points("udrv")
+        .iter()
+        .map(|p| p["seq"].as_u64().unwrap())
+        .collect();
+    seqs.sort_unstable();
+    let want: Vec<u64> = json.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert!(want.len() >= 10, "{json:?}");
+    assert_eq!(seqs, want, "every reading of the three runs, once");
 }

@@ -208,10 +208,14 @@ impl Settings {
         } else {
             format!("{}:{}", i.host, i.port)
         };
+        // `Expect: 100-continue`: a server that refuses the write before reading its body
+        // (authentication, a missing database) answers at once and the body is not sent;
+        // sent anyway, it would be left unread and the server's close would reset the
+        // connection, losing its answer.
         let mut req = format!(
             "POST /write?db={}&precision=ns HTTP/1.1\r\nHost: {host}\r\nUser-Agent: udrv/{}\r\n\
              Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
-             Connection: close\r\n",
+             Expect: 100-continue\r\nConnection: close\r\n",
             i.database,
             env!("CARGO_PKG_VERSION"),
             body.len()
@@ -221,9 +225,48 @@ impl Settings {
         }
         req.push_str("\r\n");
         s.write_all(req.as_bytes()).map_err(io)?;
-        s.write_all(body).map_err(io)?;
+        // The interim answer, or a final one; a server that says nothing within a second
+        // (one that ignores Expect) gets the body anyway.
+        s.set_read_timeout(Some(Duration::from_secs(1)))
+            .map_err(io)?;
         let mut answer = Vec::new();
-        s.take(64 << 10).read_to_end(&mut answer).map_err(io)?;
+        let mut chunk = [0u8; 4096];
+        let head_end = |a: &[u8]| a.windows(4).position(|w| w == b"\r\n\r\n");
+        while head_end(&answer).is_none() {
+            match s.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        let interim = answer.starts_with(b"HTTP/1.1 100") || answer.starts_with(b"HTTP/1.0 100");
+        if answer.is_empty() || interim {
+            if let Some(end) = head_end(&answer) {
+                answer.drain(..end + 4);
+            }
+            s.write_all(body).map_err(io)?;
+        }
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(io)?;
+        // The rest, to the close; a reset after the answer came keeps the answer.
+        let mut rest = Vec::new();
+        match (&mut s).take(64 << 10).read_to_end(&mut rest) {
+            Ok(_) => answer.extend_from_slice(&rest),
+            Err(e) => {
+                answer.extend_from_slice(&rest);
+                if head_end(&answer).is_none() {
+                    return Err(e.to_string());
+                }
+            }
+        }
         let text = String::from_utf8_lossy(&answer);
         let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let code = head
