@@ -38,14 +38,10 @@ pub fn run(a: &ServeArgs, cli: &Cli) -> Outcome {
         return match Config::load(path) {
             Ok(c) => {
                 outln!(
-                    "{}: good: {} chips{}{}",
+                    "{}: good: {} chips; {}",
                     path.display(),
                     c.chips.len(),
-                    if c.json.is_some() { ", JSON lines" } else { "" },
-                    match &c.mqtt {
-                        Some(m) => format!(", MQTT {}:{}", m.host, m.port),
-                        None => String::new(),
-                    }
+                    c.outputs()
                 );
                 Ok(())
             }

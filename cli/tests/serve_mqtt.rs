@@ -5,120 +5,17 @@
 //! Every child runs in its own process group under a deadline that kills the group and
 //! names what hung. Host only: these tests start servers and the udrv binary.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
+use common::procs::{free_port, wait_for, Proc};
 use serde_json::Value;
 
 const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
-
-/// A child process in its own process group, killed (group and all) at its deadline or
-/// when dropped.
-struct Proc {
-    child: Child,
-    done: Arc<AtomicBool>,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-fn kill_group(pid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .args([signal, "--", &format!("-{pid}")])
-        .stderr(Stdio::null())
-        .status();
-}
-
-impl Proc {
-    fn start(name: &str, cmd: &mut Command, dir: &Path, deadline: Duration) -> Proc {
-        use std::os::unix::process::CommandExt;
-        let stdout = dir.join(format!("{name}.out"));
-        let stderr = dir.join(format!("{name}.err"));
-        let child = cmd
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(fs::File::create(&stdout).unwrap())
-            .stderr(fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        let done = Arc::new(AtomicBool::new(false));
-        let (pid, d, n) = (child.id(), done.clone(), name.to_string());
-        std::thread::spawn(move || {
-            let end = Instant::now() + deadline;
-            while Instant::now() < end {
-                if d.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            eprintln!("HUNG: {n} (pid {pid}) ran past its deadline of {deadline:?}: killed");
-            kill_group(pid, "-KILL");
-        });
-        Proc {
-            child,
-            done,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status();
-    }
-
-    fn wait(&mut self) -> ExitStatus {
-        let s = self.child.wait().unwrap();
-        self.done.store(true, Ordering::Relaxed);
-        s
-    }
-
-    fn stdout(&self) -> String {
-        fs::read_to_string(&self.stdout).unwrap_or_default()
-    }
-
-    fn stderr(&self) -> String {
-        fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if !self.done.load(Ordering::Relaxed) {
-            kill_group(self.child.id(), "-KILL");
-            let _ = self.child.wait();
-            self.done.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
-/// Waits until `ok` holds; panics naming `what` (and showing `context`) at the deadline.
-fn wait_for(
-    what: &str,
-    deadline: Duration,
-    mut ok: impl FnMut() -> bool,
-    context: impl Fn() -> String,
-) {
-    let end = Instant::now() + deadline;
-    while !ok() {
-        if Instant::now() > end {
-            panic!("never saw {what} within {deadline:?}\n{}", context());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Files for TLS: a CA, a server certificate for 127.0.0.1 signed by it.
 struct Certs {

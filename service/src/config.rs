@@ -39,8 +39,14 @@ pub struct Config {
     pub json: Option<JsonOut>,
     /// MQTT, if wanted.
     pub mqtt: Option<Mqtt>,
-    /// The on-disk queue in front of MQTT.
+    /// The on-disk queue in front of MQTT and InfluxDB.
     pub queue: Queue,
+    /// The Prometheus `/metrics` endpoint, if wanted.
+    pub prometheus: Option<Prometheus>,
+    /// InfluxDB 1.x over HTTP, if wanted.
+    pub influxdb: Option<Influx>,
+    /// Line protocol on standard output (Telegraf's `execd`) or to a file, if wanted.
+    pub line_protocol: Option<LineOut>,
 }
 
 /// One chip to read.
@@ -113,6 +119,43 @@ pub struct Queue {
     pub dir: PathBuf,
     /// Its bound: past it the oldest readings are dropped (and counted).
     pub max_bytes: u64,
+}
+
+/// Where `[prometheus]` listens without `listen`: this machine only.
+pub const DEFAULT_PROMETHEUS_LISTEN: &str = "127.0.0.1:9875";
+
+/// The Prometheus `/metrics` endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prometheus {
+    /// The address and port it listens on (`127.0.0.1:9875` by default).
+    pub listen: std::net::SocketAddr,
+}
+
+/// InfluxDB 1.x: line protocol sent with HTTP `POST /write`, through its own on-disk
+/// queue (the folder `influxdb` in `[queue] dir`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Influx {
+    /// The server's host name or address (from `url`).
+    pub host: String,
+    /// Its HTTP port (from `url`; 8086 by default).
+    pub port: u16,
+    /// The database written to.
+    pub database: String,
+    /// The user name, if the server wants one.
+    pub username: Option<String>,
+    /// The file holding the password (not world-readable).
+    pub password_file: Option<PathBuf>,
+    /// Tags added to every point (`site = "north wing"`), sorted by key.
+    pub tags: Vec<(String, String)>,
+}
+
+/// Line protocol written to standard output (for Telegraf's `execd` input) or a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineOut {
+    /// The file the lines are appended to; `None`: standard output.
+    pub path: Option<PathBuf>,
+    /// Tags added to every point, sorted by key.
+    pub tags: Vec<(String, String)>,
 }
 
 /// One mistake in a configuration file: where and what.
@@ -194,6 +237,29 @@ struct MqttToml {
     cert_file: Option<Spanned<String>>,
     key_file: Option<Spanned<String>>,
     keep_alive: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrometheusToml {
+    listen: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InfluxToml {
+    url: Spanned<String>,
+    database: Spanned<String>,
+    username: Option<String>,
+    password_file: Option<Spanned<String>>,
+    tags: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineToml {
+    path: Option<String>,
+    tags: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +438,7 @@ impl Config {
         let mut json = None;
         let mut mqtt_toml: Option<(MqttToml, Range<usize>)> = None;
         let mut queue_toml = None;
+        let mut outputs = OutputTomls::default();
         for (key, value) in top.get_ref() {
             match key.get_ref().as_ref() {
                 "board" => match value.get_ref().as_str() {
@@ -432,11 +499,14 @@ impl Config {
                         section::<MqttToml>(value, "[mqtt] ", &mut p).map(|m| (m, value.span()))
                 }
                 "queue" => queue_toml = section::<QueueToml>(value, "[queue] ", &mut p),
+                "prometheus" | "influxdb" | "line_protocol" => {
+                    outputs.read(key.get_ref(), value, &mut p)
+                }
                 other => p.add(
                     key.span(),
                     format!(
                         "unknown key `{other}`; the file has: board, interval, [[chip]], \
-                         [json], [mqtt], [queue]"
+                         [json], [mqtt], [queue], [prometheus], [influxdb], [line_protocol]"
                     ),
                 ),
             }
@@ -542,6 +612,7 @@ impl Config {
             path: j.path.filter(|p| p != "-").map(PathBuf::from),
         });
         let mqtt = mqtt_toml.and_then(|(m, span)| mqtt(m, span, &mut p));
+        let (prometheus, influxdb, line_protocol) = outputs.check(json.as_ref(), &mut p);
         let queue = Queue {
             dir: queue_toml
                 .as_ref()
@@ -567,8 +638,10 @@ impl Config {
             return Err(p.list);
         }
         // Without outputs, JSON lines on standard output.
-        let json = match (&json, &mqtt) {
-            (None, None) => Some(JsonOut { path: None }),
+        let none =
+            mqtt.is_none() && prometheus.is_none() && influxdb.is_none() && line_protocol.is_none();
+        let json = match &json {
+            None if none => Some(JsonOut { path: None }),
             _ => json,
         };
         Ok(Config {
@@ -577,8 +650,238 @@ impl Config {
             json,
             mqtt,
             queue,
+            prometheus,
+            influxdb,
+            line_protocol,
         })
     }
+
+    /// Whether an output needs the on-disk queue (MQTT, InfluxDB): its folder then also
+    /// keeps the sequence numbers.
+    pub fn needs_queue(&self) -> bool {
+        self.mqtt.is_some() || self.influxdb.is_some()
+    }
+
+    /// The outputs, for a line: `JSON lines, MQTT broker:1883, Prometheus 127.0.0.1:9875`.
+    pub fn outputs(&self) -> String {
+        let mut o = Vec::new();
+        if let Some(j) = &self.json {
+            o.push(match &j.path {
+                Some(p) => format!("JSON lines to {}", p.display()),
+                None => "JSON lines".to_string(),
+            });
+        }
+        if let Some(m) = &self.mqtt {
+            o.push(format!("MQTT {}:{}", m.host, m.port));
+        }
+        if let Some(i) = &self.influxdb {
+            o.push(format!(
+                "InfluxDB {}:{} database {}",
+                i.host, i.port, i.database
+            ));
+        }
+        if let Some(l) = &self.line_protocol {
+            o.push(match &l.path {
+                Some(p) => format!("line protocol to {}", p.display()),
+                None => "line protocol".to_string(),
+            });
+        }
+        if let Some(pr) = &self.prometheus {
+            o.push(format!("Prometheus http://{}/metrics", pr.listen));
+        }
+        o.join(", ")
+    }
+}
+
+/// The Prometheus and InfluxDB sections as read, before their values are checked.
+#[derive(Default)]
+struct OutputTomls {
+    prometheus: Option<(PrometheusToml, Range<usize>)>,
+    influxdb: Option<InfluxToml>,
+    line_protocol: Option<(LineToml, Range<usize>)>,
+}
+
+impl OutputTomls {
+    fn read(&mut self, key: &str, value: &Spanned<DeValue<'_>>, p: &mut Problems<'_>) {
+        let span = value.span();
+        match key {
+            "prometheus" => {
+                self.prometheus =
+                    section::<PrometheusToml>(value, "[prometheus] ", p).map(|t| (t, span))
+            }
+            "influxdb" => self.influxdb = section::<InfluxToml>(value, "[influxdb] ", p),
+            _ => {
+                self.line_protocol =
+                    section::<LineToml>(value, "[line_protocol] ", p).map(|t| (t, span))
+            }
+        }
+    }
+
+    fn check(
+        self,
+        json: Option<&JsonOut>,
+        p: &mut Problems<'_>,
+    ) -> (Option<Prometheus>, Option<Influx>, Option<LineOut>) {
+        let prometheus = self.prometheus.map(|(t, _)| {
+            let listen = match &t.listen {
+                None => DEFAULT_PROMETHEUS_LISTEN.parse().ok(),
+                Some(l) => match l.get_ref().parse::<std::net::SocketAddr>() {
+                    Ok(a) if a.port() == 0 => {
+                        p.add(
+                            l.span(),
+                            format!(
+                                "[prometheus] listen `{}`: give a port (1-65535)",
+                                l.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                    Ok(a) => Some(a),
+                    Err(_) => {
+                        p.add(
+                            l.span(),
+                            format!(
+                                "[prometheus] listen `{}`: give an IP address and a port \
+                                 (\"{DEFAULT_PROMETHEUS_LISTEN}\" for this machine only, \
+                                 \"0.0.0.0:9875\" for every interface, \"[::1]:9875\")",
+                                l.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                },
+            };
+            Prometheus {
+                listen: listen
+                    .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 9875))),
+            }
+        });
+        let influxdb = self.influxdb.and_then(|t| influx(t, p));
+        let line_protocol = self.line_protocol.map(|(t, span)| {
+            let path = t.path.filter(|x| x != "-").map(PathBuf::from);
+            if path.is_none() && json.is_some_and(|j| j.path.is_none()) {
+                p.add(
+                    span,
+                    "[line_protocol] and [json] both write to standard output: give one of \
+                     them a path (path = \"/var/log/udrv/readings.jsonl\")",
+                );
+            }
+            LineOut {
+                path,
+                tags: tags(t.tags.as_ref(), "[line_protocol]", p),
+            }
+        });
+        (prometheus, influxdb, line_protocol)
+    }
+}
+
+/// Extra tags: keys and values as the line protocol takes them (no newline, no trailing
+/// backslash, not empty), not shadowing the tags every point has.
+fn tags(
+    t: Option<&Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
+    what: &str,
+    p: &mut Problems<'_>,
+) -> Vec<(String, String)> {
+    let Some(t) = t else { return Vec::new() };
+    let mut out = Vec::new();
+    for (k, v) in t.get_ref() {
+        let bad = |s: &str| s.is_empty() || s.contains(['\n', '\r']) || s.ends_with('\\');
+        if bad(k) || k.starts_with('_') || crate::influx::TAGS.contains(&k.as_str()) {
+            p.add(
+                t.span(),
+                format!(
+                    "{what} tags: key `{k}`: give a name not starting with `_`, without newline \
+                     or trailing backslash, other than the tags every point has ({})",
+                    crate::influx::TAGS.join(", ")
+                ),
+            );
+        } else if bad(v.get_ref()) {
+            p.add(
+                v.span(),
+                format!(
+                    "{what} tags: {k} = {:?}: give a value that is not empty, without newline \
+                     or trailing backslash",
+                    v.get_ref()
+                ),
+            );
+        } else {
+            out.push((k.clone(), v.get_ref().clone()));
+        }
+    }
+    out
+}
+
+fn influx(t: InfluxToml, p: &mut Problems<'_>) -> Option<Influx> {
+    let before = p.list.len();
+    let url = t.url.get_ref().trim();
+    let (host, port) = match url.strip_prefix("http://") {
+        Some(rest) => {
+            let rest = rest.trim_end_matches('/');
+            let (h, port) = match rest.rsplit_once(':') {
+                Some((h, n)) if !h.ends_with(']') || h.starts_with('[') => {
+                    (h, n.parse::<u16>().ok().filter(|n| *n > 0))
+                }
+                _ => (rest, Some(8086)),
+            };
+            let h = h.trim_start_matches('[').trim_end_matches(']');
+            if h.is_empty() || h.contains(['/', '?', '@', ' ']) || port.is_none() {
+                p.add(
+                    t.url.span(),
+                    format!(
+                        "[influxdb] url `{url}`: give http://HOST[:PORT] (e.g. \
+                         \"http://127.0.0.1:8086\"), without a path"
+                    ),
+                );
+            }
+            (h.to_string(), port.unwrap_or(8086))
+        }
+        None => {
+            p.add(
+                t.url.span(),
+                format!(
+                    "[influxdb] url `{url}`: give http://HOST[:PORT] (e.g. \
+                     \"http://127.0.0.1:8086\"; https is not supported yet: put a local \
+                     relay such as Telegraf in front)"
+                ),
+            );
+            (String::new(), 8086)
+        }
+    };
+    let database = t.database.get_ref().clone();
+    if !is_name(&database) {
+        p.add(
+            t.database.span(),
+            format!(
+                "[influxdb] database `{database}`: 1-64 letters, digits, `_` or `-` (create it \
+                 with CREATE DATABASE)"
+            ),
+        );
+    }
+    let password_file = t.password_file.as_ref().map(|f| {
+        let path = PathBuf::from(f.get_ref());
+        if let Err(e) = check_secret_file(&path) {
+            p.add(f.span(), format!("[influxdb] password_file: {e}"));
+        }
+        if t.username.is_none() {
+            p.add(
+                f.span(),
+                "[influxdb] password_file without username: give both",
+            );
+        }
+        path
+    });
+    let tags = tags(t.tags.as_ref(), "[influxdb]", p);
+    if p.list.len() != before {
+        return None;
+    }
+    Some(Influx {
+        host,
+        port,
+        database,
+        username: t.username,
+        password_file,
+        tags,
+    })
 }
 
 fn mqtt(m: MqttToml, span: Range<usize>, p: &mut Problems<'_>) -> Option<Mqtt> {
@@ -769,6 +1072,38 @@ mod tests {
             "10:8: [[chip]] 2: spec: unknown chip `bme281`",
             "13:12: [[chip]] 3: interval 0: give a positive number",
             "14:15: [[chip]] 3: unknown quantity `temprature`",
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "{g:?} should start with {w:?}");
+        }
+    }
+
+    #[test]
+    fn the_fleet_outputs_are_checked_with_their_places() {
+        let c = Config::parse(
+            "[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[prometheus]\n[influxdb]\nurl = \
+             \"http://db.lan\"\ndatabase = \"udrv\"\ntags = { site = \"north wing, room=3\" }\n\
+             [line_protocol]\n",
+        )
+        .unwrap();
+        assert_eq!(c.prometheus.unwrap().listen.to_string(), "127.0.0.1:9875");
+        let i = c.influxdb.unwrap();
+        assert_eq!((i.host.as_str(), i.port), ("db.lan", 8086));
+        assert_eq!(i.tags, [("site".into(), "north wing, room=3".into())]);
+        assert_eq!(c.line_protocol.unwrap().path, None);
+        assert_eq!(c.json, None, "an output given: no JSON lines by default");
+        let got = problems(
+            "[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[prometheus]\nlisten = \"localhost:99999\"\n\
+             [influxdb]\nurl = \"https://db.lan\"\ndatabase = \"my db\"\ntags = { board = \"x\" }\n\
+             [json]\n[line_protocol]\n",
+        );
+        let want = [
+            "4:10: [prometheus] listen `localhost:99999`: give an IP address and a port",
+            "6:7: [influxdb] url `https://db.lan`: give http://HOST[:PORT]",
+            "7:12: [influxdb] database `my db`",
+            "8:8: [influxdb] tags: key `board`",
+            "10:1: [line_protocol] and [json] both write to standard output",
         ];
         assert_eq!(got.len(), want.len(), "{got:#?}");
         for (g, w) in got.iter().zip(want) {

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod config;
+mod influx;
 mod mqtt;
+mod prometheus;
 pub mod queue;
 mod run;
 mod source;

@@ -7,11 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use udrv_boards::catalog::{Reading, Sequence};
+use udrv_boards::catalog::{ChipSpec, Reading, Sequence};
 
 use crate::config::{Config, ConfigError};
+use crate::influx::Writer;
 use crate::log;
 use crate::mqtt::Publisher;
+use crate::prometheus::{Metrics, Server};
 use crate::queue::{Queue, SeqStore};
 use crate::source::{BoardChoice, Source};
 use crate::state::{state_document, Shared, Topics};
@@ -141,9 +143,11 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
     // Retained topics of chips a reload removed: cleared on the broker by the next
     // publisher.
     let mut clear: Vec<String> = Vec::new();
+    // Prometheus' series and counts: kept across reloads.
+    let metrics = Metrics::default();
     loop {
         let board = board_name(&config, &opts.machine_id).map_err(ServeError::Failed)?;
-        if config.mqtt.is_some() && seq.is_none() {
+        if config.needs_queue() && seq.is_none() {
             std::fs::create_dir_all(&config.queue.dir).map_err(|e| {
                 ServeError::Failed(format!(
                     "{}: cannot create the queue folder: {e} (make it writable by the user \
@@ -156,6 +160,8 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             );
         }
         let mut out = open_outputs(&config, &board, std::mem::take(&mut clear))
+            .map_err(ServeError::Failed)?;
+        let mut more = MoreOutputs::open(&config, &board, &metrics, out.queue.as_ref())
             .map_err(ServeError::Failed)?;
         log(&format!(
             "board {board}: reading {} chips{}{}",
@@ -267,6 +273,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     }
                     taken += readings.len() as u64;
                     deliver(&mut out, &board, &name, &spec, &readings);
+                    more.deliver(&board, &name, &slot.chip.spec, &readings);
                 }
                 Err(e) => {
                     slot.failures += 1;
@@ -274,6 +281,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     let cap = slot.chip.interval.max(Duration::from_secs(300));
                     let wait = (slot.chip.interval * 2u32.pow(k)).min(cap);
                     slot.next = Instant::now() + wait;
+                    metrics.error(&name, &slot.chip.spec, &e);
                     log(&format!(
                         "chip {name}: {e}; retrying in {:.1} s (failure {})",
                         wait.as_secs_f64(),
@@ -295,6 +303,10 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
         if let Some(q) = &out.queue {
             let _ = q.lock().unwrap_or_else(|e| e.into_inner()).save();
         }
+        more.stop(match exit {
+            Exit::Stop => FLUSH,
+            Exit::Reload(_) => Duration::ZERO,
+        });
         match exit {
             Exit::Stop => return Ok(()),
             Exit::Reload(c) => {
@@ -436,6 +448,132 @@ fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[R
                 }
             }
             Err(e) => log(&format!("queue: {e}; chip {chip} seq {first}-{last} lost")),
+        }
+    }
+}
+
+/// Tags added to every point.
+type Tags = Vec<(String, String)>;
+
+/// The outputs for fleets beside JSON lines and MQTT: Prometheus' endpoint, InfluxDB
+/// through its own queue, line protocol for Telegraf.
+struct MoreOutputs {
+    metrics: Metrics,
+    server: Option<Server>,
+    influx: Option<(Arc<Mutex<Queue>>, Writer, Tags)>,
+    lines: Option<(Box<dyn Write + Send>, Tags)>,
+}
+
+impl MoreOutputs {
+    /// Opens the outputs `config` asks for; `mqtt_queue` is shown in the metrics.
+    fn open(
+        config: &Config,
+        board: &str,
+        metrics: &Metrics,
+        mqtt_queue: Option<&Arc<Mutex<Queue>>>,
+    ) -> Result<MoreOutputs, String> {
+        let names: Vec<String> = config.chips.iter().map(|c| c.name.clone()).collect();
+        metrics.keep_chips(&names);
+        let mut queues = Vec::new();
+        if let Some(q) = mqtt_queue {
+            queues.push(("mqtt", q.clone()));
+        }
+        let lines: Option<(Box<dyn Write + Send>, _)> = match &config.line_protocol {
+            None => None,
+            Some(l) => {
+                let w: Box<dyn Write + Send> = match &l.path {
+                    None => Box::new(std::io::stdout()),
+                    Some(p) => Box::new(
+                        std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(p)
+                            .map_err(|e| {
+                                format!(
+                                    "{}: cannot open the line protocol file: {e} (check the \
+                                     folder exists and is writable)",
+                                    p.display()
+                                )
+                            })?,
+                    ),
+                };
+                Some((w, l.tags.clone()))
+            }
+        };
+        let influx = match &config.influxdb {
+            None => None,
+            Some(i) => {
+                let dir = config.queue.dir.join("influxdb");
+                let q = Queue::open(&dir, config.queue.max_bytes).map_err(|e| e.to_string())?;
+                let q = Arc::new(Mutex::new(q));
+                let w = Writer::start(i, q.clone())?;
+                log(&format!(
+                    "InfluxDB http://{}:{} database {} (queue {})",
+                    i.host,
+                    i.port,
+                    i.database,
+                    dir.display()
+                ));
+                queues.push(("influxdb", q.clone()));
+                Some((q, w, i.tags.clone()))
+            }
+        };
+        metrics.set_queues(queues);
+        let server = match &config.prometheus {
+            None => None,
+            Some(p) => {
+                let s = Server::start(p.listen, board, metrics)?;
+                log(&format!("Prometheus: http://{}/metrics", p.listen));
+                Some(s)
+            }
+        };
+        Ok(MoreOutputs {
+            metrics: metrics.clone(),
+            server,
+            influx,
+            lines,
+        })
+    }
+
+    /// One chip read's readings to these outputs.
+    fn deliver(&mut self, board: &str, chip: &str, spec: &ChipSpec, readings: &[Reading]) {
+        self.metrics.read(chip, spec, readings);
+        if let Some((w, tags)) = &mut self.lines {
+            let text = crate::influx::lines(board, chip, readings, tags);
+            if w.write_all(text.as_bytes())
+                .and_then(|()| w.flush())
+                .is_err()
+            {
+                log("line protocol: the output is closed; line protocol stops");
+                self.lines = None;
+            }
+        }
+        if let Some((q, _, tags)) = &self.influx {
+            let text = crate::influx::lines(board, chip, readings, tags);
+            if text.is_empty() {
+                return;
+            }
+            let pushed = q
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(text.as_bytes());
+            if let Err(e) = pushed {
+                let (first, last) = (readings[0].seq, readings[readings.len() - 1].seq);
+                log(&format!(
+                    "influxdb queue: {e}; chip {chip} seq {first}-{last} lost"
+                ));
+            }
+        }
+    }
+
+    /// Stops them: InfluxDB gets up to `flush` to take what is queued.
+    fn stop(self, flush: Duration) {
+        if let Some(s) = self.server {
+            s.stop();
+        }
+        if let Some((q, w, _)) = self.influx {
+            w.stop(flush);
+            let _ = q.lock().unwrap_or_else(|e| e.into_inner()).save();
         }
     }
 }

@@ -171,6 +171,10 @@ const HOST_PACKAGES: &[&str] = &[
     "mosquitto",
     "mosquitto-clients",
     "python3-venv",
+    // Prometheus (and promtool) and InfluxDB 1.x: the service's tests start their own on
+    // free ports (policy-rc.d keeps the packages' daemons from starting).
+    "prometheus",
+    "influxdb",
 ];
 
 /// Home Assistant's release for Debian 12's Python 3.11 (2024.4 needs 3.12): the service's

@@ -5,6 +5,8 @@
 //! unused is not dead code.
 #![allow(dead_code)]
 
+pub mod procs;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
