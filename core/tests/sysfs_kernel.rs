@@ -231,7 +231,7 @@ fn hwmon_bad_input_is_one_clear_error() {
 
 /// IIO: a BME280 on i2c-1 at 0x76 (processed channels, bmp280 driver), the dummy
 /// device's channels and values (iio_simple_dummy.c: raw 73, offset 7, scale 0.001333;
-/// differential raw 33 and -34, shared scale 0.001344; accel_x raw 34) and a trigger.
+/// differential raw 33 and -34, shared scale 0.000001344 (IIO_VAL_INT_PLUS_NANO); accel_x raw 34) and a trigger.
 fn iio_tree() -> Tree {
     let t = Tree::new();
     let bme = i2c_client(&t, 0x76, "bmp280");
@@ -254,7 +254,7 @@ fn iio_tree() -> Tree {
         ("in_voltage0_scale", "0.001333"),
         ("in_voltage1-voltage2_raw", "33"),
         ("in_voltage3-voltage4_raw", "-34"),
-        ("in_voltage-voltage_scale", "0.001344"),
+        ("in_voltage-voltage_scale", "0.000001344"),
         ("in_accel_x_raw", "34"),
         ("in_accel_x_calibbias", "-7"),
         ("in_sampling_frequency", "3.033"),
@@ -288,8 +288,8 @@ fn iio_reads_channels_with_offset_and_scale_applied() {
     let r = dummy.read(&dummy.channel("voltage0").unwrap()).unwrap();
     assert_eq!((r.raw, r.offset, r.scale), (Some(73), 7.0, 0.001333));
     assert!((r.value - 80.0 * 0.001333).abs() < 1e-12, "{r:?}");
-    assert!((v(&dummy, "voltage1-voltage2") - 33.0 * 0.001344).abs() < 1e-12);
-    assert!((v(&dummy, "voltage3-voltage4") + 34.0 * 0.001344).abs() < 1e-12);
+    assert!((v(&dummy, "voltage1-voltage2") - 33.0 * 0.000001344).abs() < 1e-15);
+    assert!((v(&dummy, "voltage3-voltage4") + 34.0 * 0.000001344).abs() < 1e-15);
     // No scale, no offset: the raw value as it is.
     assert_eq!(v(&dummy, "accel_x"), 34.0);
     let e = dummy.channel("temp").unwrap_err();
