@@ -29,7 +29,10 @@ fn bus() -> String {
 fn set_be(reg: u8, value: u16) {
     let b = bus();
     let (reg, word) = (format!("{reg:#04x}"), format!("{:#x}", value.swap_bytes()));
-    let o = run("busybox", &["i2cset", "-f", "-y", &b, "0x48", &reg, &word, "w"]);
+    let o = run(
+        "busybox",
+        &["i2cset", "-f", "-y", &b, "0x48", &reg, &word, "w"],
+    );
     assert!(o.status.success(), "i2cset: {}", stderr(&o));
 }
 
@@ -206,4 +209,51 @@ fn the_iio_dummy_device_reads_by_value_with_scale_and_offset() {
     );
     let o = udrv(&["iio", "list"]);
     assert!(stdout(&o).contains("udrv0"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_iio_dummy_device_reads_by_buffer_on_the_hrtimer_trigger() {
+    // A software trigger (iio-trig-hrtimer) and a dummy device, made through configfs
+    // (Documentation/iio/iio_configfs.rst).
+    let trig = "/sys/kernel/config/iio/triggers/hrtimer/udrvtrig";
+    let dir = "/sys/kernel/config/iio/devices/dummy/udrvbuf";
+    let _ = fs::remove_dir(dir);
+    let _ = fs::remove_dir(trig);
+    fs::create_dir(trig).expect("mkdir configfs hrtimer trigger");
+    fs::create_dir(dir).expect("mkdir configfs iio dummy device");
+    struct Remove([&'static str; 2]);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            for d in self.0 {
+                let _ = fs::remove_dir(d);
+            }
+        }
+    }
+    let _remove = Remove([dir, trig]);
+    let t = fs::read_dir("/sys/bus/iio/devices")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| fs::read_to_string(p.join("name")).is_ok_and(|n| n.trim() == "udrvtrig"))
+        .expect("the trigger under /sys/bus/iio/devices");
+    fs::write(t.join("sampling_frequency"), "200").unwrap();
+    let root = SysRoot::system();
+    let dev = udrv_core::iio::IioDevice::open(&root, "udrvbuf").unwrap();
+    let mut buf = {
+        let b = dev.buffer(&["voltage0", "accel_x"], true, "udrvtrig", 16);
+        b.expect("buffer started")
+    };
+    // u13/16 at 0, s16/16 at 2, the 64-bit timestamp aligned at 8.
+    assert_eq!(buf.scan_size(), 16);
+    let mut last = 0;
+    for _ in 0..3 {
+        let s = buf.read_scan().unwrap();
+        let names: Vec<&str> = s.iter().map(|v| v.channel.as_str()).collect();
+        assert_eq!(names, ["voltage0", "accel_x", "timestamp"]);
+        // iio_simple_dummy_buffer.c: fakedata[] = { 7, -33, -2, 344 }.
+        assert_eq!((s[0].raw, s[1].raw), (7, 344), "{s:?}");
+        assert!((s[0].value - 14.0 * 0.001333).abs() < 1e-12, "{s:?}");
+        assert!(s[2].raw > last, "timestamps go forward: {s:?}");
+        last = s[2].raw;
+    }
 }

@@ -569,3 +569,69 @@ fn kernel_refusals_name_the_device_the_errno_and_what_to_do() {
 fn libc_ebusy() -> i32 {
     16
 }
+
+#[test]
+fn iio_buffer_scans_are_unpacked_by_their_scan_types() {
+    let t = iio_tree();
+    let d = "/sys/devices/iio:device1";
+    // scan_elements as the dummy driver declares them (iio_simple_dummy.c scan_type).
+    for (n, index, ty) in [
+        ("in_voltage0", 0, "le:u13/16>>0"),
+        ("in_voltage1-voltage2", 1, "le:s12/16>>0"),
+        ("in_accel_x", 3, "le:s16/16>>0"),
+        ("in_timestamp", 4, "le:s64/64>>0"),
+    ] {
+        t.attr(&format!("{d}/scan_elements/{n}_en"), "0");
+        t.attr(&format!("{d}/scan_elements/{n}_index"), &index.to_string());
+        t.attr(&format!("{d}/scan_elements/{n}_type"), ty);
+    }
+    t.attr(&format!("{d}/buffer/enable"), "0");
+    t.attr(&format!("{d}/buffer/length"), "0");
+    t.attr(&format!("{d}/trigger/current_trigger"), "");
+    // Two scans of voltage0 (7), accel_x (-2) and the timestamp, 16 bytes each.
+    let mut scans = Vec::new();
+    for ts in [1_000i64, 2_000] {
+        scans.extend(7u16.to_le_bytes());
+        scans.extend((-2i16).to_le_bytes());
+        scans.extend([0xee; 4]); // padding to the timestamp's alignment
+        scans.extend(ts.to_le_bytes());
+    }
+    fs::create_dir_all(t.path("/dev")).unwrap();
+    fs::write(t.path("/dev/iio:device1"), &scans).unwrap();
+    let dev = iio::IioDevice::open(&t.root(), "dummy0").unwrap();
+    let mut b = dev
+        .buffer(&["accel_x", "voltage0"], true, "dummytrig", 8)
+        .unwrap();
+    let read = |a: &str| fs::read_to_string(t.path(&format!("{d}/{a}"))).unwrap();
+    assert_eq!(read("scan_elements/in_voltage0_en"), "1");
+    assert_eq!(read("scan_elements/in_voltage1-voltage2_en"), "0");
+    assert_eq!(
+        (read("trigger/current_trigger"), read("buffer/length")),
+        ("dummytrig".into(), "8".into())
+    );
+    assert_eq!((read("buffer/enable"), b.scan_size()), ("1".into(), 16));
+    for ts in [1_000, 2_000] {
+        let s = b.read_scan().unwrap();
+        let v: Vec<(&str, i64)> = s.iter().map(|x| (x.channel.as_str(), x.raw)).collect();
+        assert_eq!(v, [("voltage0", 7), ("accel_x", -2), ("timestamp", ts)]);
+        assert!((s[0].value - 14.0 * 0.001333).abs() < 1e-12, "{s:?}");
+    }
+    // The end of the data: an error naming the device node, no panic.
+    let e = b.read_scan().unwrap_err().to_string();
+    assert!(
+        e.contains("iio:device1 (dummy0)") && e.contains("dev/iio:device1"),
+        "{e}"
+    );
+    drop(b);
+    assert_eq!(read("buffer/enable"), "0");
+    // A scan type the kernel would not write.
+    t.attr(
+        &format!("{d}/scan_elements/in_accel_x_type"),
+        "le:s99/16>>0",
+    );
+    let e = dev
+        .buffer(&["accel_x"], false, "dummytrig", 8)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`le:s99/16>>0`, not a scan type"), "{e}");
+}

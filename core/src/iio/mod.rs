@@ -24,10 +24,14 @@
 //! # Ok::<(), udrv_core::iio::Error>(())
 //! ```
 
+mod buffer;
+
 use std::fmt;
 use std::path::Path;
 
 use crate::sysfs::{driver_of, i2c_client_of, AttrError, Dev, Problem, SysRoot};
+
+pub use buffer::{Buffer, ScanType, ScanValue};
 
 /// Errors of the [`iio`](self) module.
 #[derive(Debug)]
