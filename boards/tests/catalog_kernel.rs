@@ -97,6 +97,18 @@ fn tree() -> tempfile::TempDir {
             ("in_humidityrelative_input", "45123"),
         ],
     );
+    // An accelerometer (no quantity udrv has) at 0x1d: adxl345, IIO.
+    let acc = client(r, 0x1d, "adxl345_i2c", "adxl345");
+    iio(
+        r,
+        1,
+        &acc,
+        &[
+            ("name", "adxl345"),
+            ("in_accel_x_raw", "12"),
+            ("in_accel_scale", "0.038"),
+        ],
+    );
     hwmon(
         r,
         0,
@@ -144,6 +156,7 @@ fn kernel_chips_are_found_by_their_i2c_client() {
     assert_eq!(
         all,
         [
+            (1, 0x1d, "adxl345_i2c".into(), "iio:device1".into()),
             (1, 0x40, "ina2xx".into(), "hwmon3".into()),
             (1, 0x48, "lm75".into(), "hwmon2".into()),
             (1, 0x76, "bmp280".into(), "iio:device0".into()),
@@ -231,6 +244,24 @@ fn a_spec_of_another_kind_or_a_failing_attribute_is_one_clear_error() {
         .to_string();
     assert!(
         e.contains("hwmon2 (lm75)") && e.contains("temp1_input"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_kernel_chip_with_no_quantity_udrv_has_says_where_to_look() {
+    let t = tree();
+    let root = SysRoot::new(t.path());
+    let acc = KernelChip::find(&root, 1, 0x1d).unwrap();
+    assert_eq!(acc.kind(), None);
+    // Any spec at that address reads through the driver; nothing maps: one clear error.
+    let e = acc
+        .read(&spec("lm75@i2c-1:0x48"), &mut Sequence::new(), UNIX_EPOCH)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the kernel driver `adxl345_i2c` (iio:device1) gives no value")
+            && e.contains("`udrv iio read iio:device1`"),
         "{e}"
     );
 }

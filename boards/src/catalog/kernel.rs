@@ -218,6 +218,18 @@ impl KernelChip {
                 v
             }
         };
+        if values.is_empty() {
+            let (cmd, id) = match &self.interface {
+                KernelInterface::Hwmon(h) => ("ls /sys/class/hwmon/", h.id()),
+                KernelInterface::Iio(d) => ("udrv iio read ", d.id()),
+            };
+            return Err(ReadError::Failed(format!(
+                "{} gives no value udrv has a quantity for (no temperature, humidity, \
+                 pressure, voltage, current, power or illuminance); see what it gives with \
+                 `{cmd}{id}`",
+                self.describe()
+            )));
+        }
         let mut readings = Vec::new();
         for (q, kernel_name, label, value) in &values {
             let once = values.iter().filter(|v| v.0 == *q).count() == 1;

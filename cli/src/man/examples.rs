@@ -158,7 +158,11 @@ pub(super) const EXAMPLES: &[(&str, &str, &str)] = &[
         "udrv uio wait -n 3 -t 5000 uio0",
         "Wait for three interrupts, giving up after 5 s without one.",
     ),
-    ("iio", "udrv iio list", "The IIO devices kernel drivers drive."),
+    (
+        "iio",
+        "udrv iio list",
+        "The IIO devices kernel drivers drive.",
+    ),
     (
         "iio list",
         "udrv --json iio list",
