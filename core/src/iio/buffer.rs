@@ -5,7 +5,9 @@
 //! aligned to its storage size, as `_type` (`le:s12/16>>4`) says how to unpack it.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use super::{Channel, Error, IioDevice};
@@ -99,7 +101,9 @@ pub struct ScanValue {
     pub value: f64,
 }
 
-/// A running buffer: disabled again when dropped.
+/// A running buffer: disabled again when dropped. Scans are read blocking
+/// ([`read_scan`](Self::read_scan)) or, with the `tokio` feature, awaited on tokio's
+/// reactor ([`read_scan_async`](Self::read_scan_async)).
 #[derive(Debug)]
 pub struct Buffer {
     dev: IioDevice,
@@ -107,6 +111,8 @@ pub struct Buffer {
     elements: Vec<(Element, f64, f64)>,
     record: usize,
     node: PathBuf,
+    #[cfg(feature = "tokio")]
+    reactor: Option<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>,
 }
 
 impl IioDevice {
@@ -194,13 +200,19 @@ impl IioDevice {
             with_scale.push((e, offset, scale));
         }
         let node = dev_node(&self.dev.dir, &self.id);
-        let file = File::open(&node).map_err(|e| Error::Attr(self.dev_io(&node, e)))?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&node)
+            .map_err(|e| Error::Attr(self.dev_io(&node, e)))?;
         Ok(Buffer {
             dev: self.clone(),
             file,
             elements: with_scale,
             record,
             node,
+            #[cfg(feature = "tokio")]
+            reactor: None,
         })
     }
 
@@ -227,26 +239,71 @@ impl Buffer {
 
     /// Reads one scan (blocking until the trigger fires).
     pub fn read_scan(&mut self) -> Result<Vec<ScanValue>, Error> {
+        loop {
+            if let Some(scan) = self.try_read_scan()? {
+                return Ok(scan);
+            }
+            crate::sys::fs::poll_readable(self.file.as_fd(), None).map_err(|e| self.io(e))?;
+        }
+    }
+
+    /// Awaits one scan on tokio's reactor (no thread blocks).
+    #[cfg(feature = "tokio")]
+    pub async fn read_scan_async(&mut self) -> Result<Vec<ScanValue>, Error> {
+        if self.reactor.is_none() {
+            let fd = crate::sys::fs::async_fd(self.file.as_fd()).map_err(|e| self.io(e))?;
+            self.reactor = Some(fd);
+        }
+        loop {
+            if let Some(scan) = self.try_read_scan()? {
+                return Ok(scan);
+            }
+            let reactor = self.reactor.as_ref().expect("registered above");
+            let mut guard = reactor.readable().await.map_err(|e| self.io(e))?;
+            guard.clear_ready();
+        }
+    }
+
+    fn io(&self, e: io::Error) -> Error {
+        Error::Attr(self.dev.dev_io(&self.node, e))
+    }
+
+    /// One scan if one is there (`None`: none yet).
+    fn try_read_scan(&mut self) -> Result<Option<Vec<ScanValue>>, Error> {
         let mut buf = vec![0u8; self.record];
-        self.file
-            .read_exact(&mut buf)
-            .map_err(|e| Error::Attr(self.dev.dev_io(&self.node, e)))?;
-        Ok(self
-            .elements
-            .iter()
-            .map(|(e, offset, scale)| {
-                let size = e.ty.storage as usize / 8;
-                let raw = e.ty.unpack(&buf[e.offset..e.offset + size]);
-                ScanValue {
-                    channel: e
-                        .channel
-                        .as_ref()
-                        .map_or("timestamp".to_string(), |c| c.name.clone()),
-                    raw,
-                    value: (raw as f64 + offset) * scale,
-                }
-            })
-            .collect())
+        let n = match self.file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(None),
+            Err(e) => return Err(self.io(e)),
+        };
+        if n != self.record {
+            return Err(self.io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{n} bytes where a scan has {} (the buffer was disabled, or the device \
+                     is gone)",
+                    self.record
+                ),
+            )));
+        }
+        Ok(Some(
+            self.elements
+                .iter()
+                .map(|(e, offset, scale)| {
+                    let size = e.ty.storage as usize / 8;
+                    let raw = e.ty.unpack(&buf[e.offset..e.offset + size]);
+                    ScanValue {
+                        channel: e
+                            .channel
+                            .as_ref()
+                            .map_or("timestamp".to_string(), |c| c.name.clone()),
+                        raw,
+                        value: (raw as f64 + offset) * scale,
+                    }
+                })
+                .collect(),
+        ))
     }
 }
 
