@@ -40,10 +40,23 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
     match cmd {
         Cmd::Info => {
             let info = board.info();
+            // What the kernel drives (not on the virtual board: its chips are simulated).
+            let kernel = (!crate::open::is_virtual(cli))
+                .then(|| crate::iio::kernel_driven(&udrv_core::sysfs::SysRoot::from_env()));
             if cli.json {
-                json_line(&serde_json::to_value(&info).map_err(Failure::op)?);
+                let mut v = serde_json::to_value(&info).map_err(Failure::op)?;
+                if let (Some(o), Some((_, k))) = (v.as_object_mut(), kernel) {
+                    o.insert("kernel_driven".into(), k);
+                }
+                json_line(&v);
             } else {
                 out!("{info}");
+                if let Some((lines, _)) = kernel.filter(|(l, _)| !l.is_empty()) {
+                    outln!("Kernel drivers drive:");
+                    for l in lines {
+                        outln!("  {l}");
+                    }
+                }
             }
         }
         Cmd::Pins { no_values } => {

@@ -21,15 +21,18 @@ mod board;
 mod capture;
 mod gpio;
 mod i2c;
+mod iio;
 mod man;
 mod open;
 mod out;
 mod probe;
+mod pwm;
 mod read;
 #[cfg(feature = "serve")]
 mod serve;
 mod spi;
 mod uio;
+mod w1;
 mod watch;
 
 use std::process::ExitCode;
@@ -121,6 +124,15 @@ enum Cmd {
     /// UIO devices: list, info, wait for interrupts.
     #[command(subcommand)]
     Uio(uio::Cmd),
+    /// IIO devices a kernel driver drives: list, read (scale and offset applied).
+    #[command(subcommand)]
+    Iio(iio::Cmd),
+    /// 1-Wire devices: list, read thermometers (DS18B20 and relatives, CRC-checked).
+    #[command(subcommand)]
+    W1(w1::Cmd),
+    /// PWM outputs a kernel driver drives: list, set a channel's frequency and duty.
+    #[command(subcommand)]
+    Pwm(pwm::Cmd),
     /// The board: model, buses and how to enable them, the header pins.
     #[command(subcommand)]
     Board(board::Cmd),
@@ -195,6 +207,12 @@ fn not_on_the_virtual_board(cmd: &Cmd) -> Failure {
             "its GPIO lines are simulated inside udrv: `udrv --board virtual board pins` shows \
              them with their levels, the examples drive them",
         ),
+        Cmd::Iio(_) => ("iio", "it has no kernel-driven devices"),
+        Cmd::W1(_) => ("w1", "it has no kernel-driven devices"),
+        Cmd::Pwm(_) => (
+            "pwm",
+            "it has no kernel-driven devices (its PCA9685 is read with `udrv read`)",
+        ),
         _ => ("uio", "it has no UIO devices"),
     };
     Failure::usage(format!(
@@ -222,13 +240,18 @@ fn main() -> ExitCode {
     // An empty UDRV_BOARD names no board (as `udrv_boards::detect` takes it).
     cli.board = cli.board.filter(|b| !b.trim().is_empty());
     let result = match &cli.cmd {
-        Cmd::Gpio(_) | Cmd::Uio(_) if open::is_virtual(&cli) => {
+        Cmd::Gpio(_) | Cmd::Uio(_) | Cmd::Iio(_) | Cmd::W1(_) | Cmd::Pwm(_)
+            if open::is_virtual(&cli) =>
+        {
             Err(not_on_the_virtual_board(&cli.cmd))
         }
         Cmd::I2c(c) => i2c::run(c, &cli),
         Cmd::Gpio(c) => gpio::run(c, &cli),
         Cmd::Spi(c) => spi::run(c, &cli),
         Cmd::Uio(c) => uio::run(c, &cli),
+        Cmd::Iio(c) => iio::run(c, &cli),
+        Cmd::W1(c) => w1::run(c, &cli),
+        Cmd::Pwm(c) => pwm::run(c, &cli),
         Cmd::Board(c) => board::run(c, &cli),
         Cmd::Read(a) => read::run(a, &cli),
         Cmd::Probe(a) => probe::run(a, &cli),

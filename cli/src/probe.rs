@@ -6,7 +6,9 @@
 use clap::Args;
 use serde_json::json;
 
-use udrv_boards::catalog::probe::probe_bus;
+use udrv_boards::catalog::probe::{probe_bus, Found};
+use udrv_boards::catalog::KernelChip;
+use udrv_core::sysfs::SysRoot;
 
 use crate::i2c::syntax::is_reserved_address;
 use crate::open::{is_virtual, linux_i2c as open_linux_i2c, named_board, virtual_board};
@@ -40,7 +42,11 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
         let users: Vec<Option<String>> = (0..0x80u16)
             .map(|x| bus.address_user(x).ok().flatten())
             .collect();
-        probe_bus(&mut bus, addresses, |x| users[x as usize].clone())
+        let mut found = probe_bus(&mut bus, addresses, |x| users[x as usize].clone());
+        if let Some(n) = bus.number() {
+            name_kernel_chips(&mut found, n);
+        }
+        found
     };
     if cli.json {
         let list: Vec<serde_json::Value> = results
@@ -63,4 +69,23 @@ pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// Names what a kernel driver reads at the addresses it holds (hwmon, IIO): the device,
+/// its interface and the `udrv read` spec that reads it through the driver.
+fn name_kernel_chips(found: &mut [Found], bus: u32) {
+    let root = SysRoot::system();
+    for f in found.iter_mut().filter(|f| f.chip == "(kernel driver)") {
+        let Some(k) = KernelChip::find(&root, bus, f.address as u16) else {
+            continue;
+        };
+        f.chip = format!("({} via kernel)", k.name());
+        f.kind = k.kind();
+        f.evidence.push_str(&format!(
+            "; read through {}{}",
+            k.describe(),
+            k.spec()
+                .map_or(String::new(), |s| format!(": `udrv read {s}`"))
+        ));
+    }
 }

@@ -279,6 +279,13 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
         };
         for d in &devices {
             let bus = ChipBus::open(&d.spec, buses).map_err(Failure::op)?;
+            if let (ChipBus::Kernel(k), false) = (&bus, cli.json) {
+                eprintln!(
+                    "udrv: note: {} is held by {}: read through it",
+                    d.label,
+                    k.describe()
+                );
+            }
             opened.push(Opened::Bus(bus));
         }
     }

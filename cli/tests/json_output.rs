@@ -153,6 +153,16 @@ fn cases(dir: &Path) -> Vec<(&'static str, Vec<String>, Shape)> {
         ("uio list", s(&["uio", "list"]), Refused),
         ("uio info", s(&["uio", "info", "uio0"]), Refused),
         ("uio wait", s(&["uio", "wait", "uio0"]), Refused),
+        ("iio list", s(&["iio", "list"]), Refused),
+        ("iio read", s(&["iio", "read", "0"]), Refused),
+        ("w1 list", s(&["w1", "list"]), Refused),
+        ("w1 read", s(&["w1", "read"]), Refused),
+        ("pwm list", s(&["pwm", "list"]), Refused),
+        (
+            "pwm set",
+            s(&["pwm", "set", "0/0", "--freq", "50", "--duty", "5"]),
+            Refused,
+        ),
         ("board info", s(&["board", "info"]), Document),
         ("board pins", s(&["board", "pins"]), Document),
         // Every chip of the board: a stream, one object per chip and round.

@@ -85,6 +85,7 @@ impl Source {
                         read_spi(spec, s, d, seq, time).map_err(Into::into)
                     }
                     (ChipBus::LinuxI2c(b), _) => read_i2c_bus(spec, b, d, seq, time, what),
+                    (ChipBus::Kernel(k), _) => k.read(spec, seq, time).map_err(Into::into),
                     (ChipBus::LinuxSpi(s), _) => {
                         read_spi(spec, s, d, seq, time).map_err(Into::into)
                     }
@@ -98,6 +99,7 @@ impl Source {
                     ChipBus::open(spec, Buses::Linux(board.as_deref())).map_err(|e| explain(&e))?;
                 let r = match bus {
                     ChipBus::LinuxI2c(b) => read_i2c_bus(spec, b, d, seq, time, what),
+                    ChipBus::Kernel(k) => k.read(spec, seq, time).map_err(Into::into),
                     ChipBus::LinuxSpi(s) => read_spi(spec, s, d, seq, time).map_err(Into::into),
                     ChipBus::VirtualI2c(b) => read_i2c_bus(spec, b, d, seq, time, what),
                     ChipBus::VirtualSpi(s) => read_spi(spec, s, d, seq, time).map_err(Into::into),

@@ -44,6 +44,7 @@
 //! returns that are no quantity (IDs, configuration registers, memory) come back as
 //! [`Raw`] beside the readings.
 
+mod kernel;
 mod open;
 mod parts;
 pub mod probe;
@@ -53,6 +54,7 @@ mod reading;
 mod spec;
 mod switch;
 
+pub use kernel::{iio_quantity, KernelChip, KernelInterface};
 pub use open::{Buses, ChipBus, ChipReader, OpenError};
 pub use parts::{parse_number, Channel, I2cBus, SpiDevice, Switch};
 pub use quantity::{Quantity, QuantityInfo, UnknownQuantity};

@@ -22,9 +22,11 @@ use std::time::SystemTime;
 
 use udrv_core::i2c::I2cBus as LinuxI2c;
 use udrv_core::spi::{self as core_spi, SpidevDevice};
+use udrv_core::sysfs::SysRoot;
 #[cfg(feature = "virtual")]
 use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
 
+use super::kernel::KernelChip;
 use super::parts::{I2cBus, SpiDevice};
 use super::read::read_spi;
 use super::reading::{ChipRead, Sequence};
@@ -63,6 +65,9 @@ pub enum ChipBus {
     LinuxI2c(LinuxI2c),
     /// A Linux spidev device, set up for the chip: mode 0, 8-bit words, its clock.
     LinuxSpi(SpidevDevice),
+    /// A chip on a Linux I2C bus that a kernel driver holds and drives through hwmon or
+    /// IIO: read through that driver ([`KernelChip`]).
+    Kernel(KernelChip),
     /// One of the virtual board's I2C buses.
     #[cfg(feature = "virtual")]
     VirtualI2c(SimI2cBus),
@@ -136,8 +141,22 @@ impl ChipBus {
                 .spi_device_by_name(&device.to_string())
                 .map(ChipBus::VirtualSpi)
                 .map_err(OpenError::Board),
-            (Location::I2c { bus, .. }, Buses::Linux(board)) => {
-                open_linux_i2c(bus, board).map(ChipBus::LinuxI2c)
+            (
+                Location::I2c {
+                    bus,
+                    switch,
+                    address,
+                },
+                Buses::Linux(board),
+            ) => {
+                let i2c = open_linux_i2c(bus, board)?;
+                // An address a kernel driver holds and reads through hwmon or IIO is read
+                // through that driver.
+                let kernel = match (switch, i2c.number()) {
+                    (None, Some(n)) => KernelChip::find(&SysRoot::system(), n, *address as u16),
+                    _ => None,
+                };
+                Ok(kernel.map_or(ChipBus::LinuxI2c(i2c), ChipBus::Kernel))
             }
             (Location::Spi { device, .. }, Buses::Linux(board)) => {
                 let path = match (device, board) {
@@ -245,6 +264,7 @@ impl ChipReader {
         let (spec, w, d) = (&self.spec, self.what_answers, &mut StdDelay);
         match &mut self.bus {
             ChipBus::LinuxI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
+            ChipBus::Kernel(k) => Ok(k.read(spec, seq, time)?),
             #[cfg(feature = "virtual")]
             ChipBus::VirtualI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
             ChipBus::LinuxSpi(s) => Ok(read_spi(spec, s, d, seq, time)?),

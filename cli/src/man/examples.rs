@@ -159,6 +159,43 @@ pub(super) const EXAMPLES: &[(&str, &str, &str)] = &[
         "Wait for three interrupts, giving up after 5 s without one.",
     ),
     (
+        "iio",
+        "udrv iio list",
+        "The IIO devices kernel drivers drive.",
+    ),
+    (
+        "iio list",
+        "udrv --json iio list",
+        "The IIO devices, their chips' I2C addresses and channels, as a JSON array.",
+    ),
+    (
+        "iio read",
+        "udrv iio read bme280 temp pressure",
+        "A BME280's temperature (°C) and pressure (Pa) through the kernel's bmp280 driver.",
+    ),
+    ("w1", "udrv w1 list", "The 1-Wire devices the kernel found."),
+    (
+        "w1 list",
+        "udrv --json w1 list",
+        "The 1-Wire devices as a JSON array.",
+    ),
+    (
+        "w1 read",
+        "udrv w1 read 28-00000a1b2c3d",
+        "A DS18B20's temperature, its CRC checked.",
+    ),
+    ("pwm", "udrv pwm list", "The PWM chips and their channels."),
+    (
+        "pwm list",
+        "udrv --json pwm list",
+        "The PWM chips and their channels as JSON.",
+    ),
+    (
+        "pwm set",
+        "udrv pwm set pwmchip0/1 --freq 50 --duty 7.5",
+        "A servo pulse: 50 Hz, 1.5 ms, on channel 1 of pwmchip0.",
+    ),
+    (
         "board",
         "udrv --board virtual board pins",
         "The virtual board's header.",

@@ -52,6 +52,10 @@ impl Reader<'_> {
         match (o, self.faults) {
             (Opened::Bus(ChipBus::LinuxI2c(b)), _) => self.i2c(dev, b, name),
             (Opened::Bus(ChipBus::LinuxSpi(s)), _) => self.spi(dev, s, name),
+            (Opened::Bus(ChipBus::Kernel(k)), _) => {
+                let (time, seq) = (self.now(), &mut self.seq);
+                Ok(k.read(&dev.spec, seq, time)?)
+            }
             (Opened::Bus(ChipBus::VirtualI2c(b)), None) => self.i2c(dev, b.clone(), name),
             (Opened::Bus(ChipBus::VirtualI2c(b)), Some(f)) => {
                 self.i2c(dev, FaultyI2c::new(b.clone(), f), name)

@@ -1,0 +1,259 @@
+//! Chips the real kernel drives, in the x86 guest:
+//!
+//! - the kernel's `lm75` hwmon driver bound to the i2c-stub's chip at 0x48 (`new_device`),
+//!   its reading compared with udrv's own LM75 driver reading the same registers before
+//!   the kernel took the address (equal within the kernel driver's 0.5 °C resolution:
+//!   drivers/hwmon/lm75.c reads a plain `lm75` with 9 bits), and `udrv read` / `udrv
+//!   probe` of the address the kernel now holds;
+//! - the kernel's IIO dummy device (drivers/iio/dummy/iio_simple_dummy.c, created through
+//!   configfs) read by value, its scale and offset applied.
+//!
+//! The stub's 0x48 is shared with other guest tests: the lm75 module is unloaded at the
+//! end (which removes the client however it was made), so the address is free again.
+#![cfg(udrv_guest)]
+
+mod common;
+
+use std::fs;
+use std::process::Output;
+
+use common::{env, run, stderr, stdout};
+use udrv_core::sysfs::SysRoot;
+
+fn bus() -> String {
+    env("UDRV_I2C_STUB_BUS")
+}
+
+/// `i2cset -f -y BUS 0x48 REG WORD w`, the big-endian chip register as the stub holds
+/// it (forced: the chip's temperature changes while the kernel holds the address).
+fn set_be(reg: u8, value: u16) {
+    let b = bus();
+    let (reg, word) = (format!("{reg:#04x}"), format!("{:#x}", value.swap_bytes()));
+    let o = run(
+        "busybox",
+        &["i2cset", "-f", "-y", &b, "0x48", &reg, &word, "w"],
+    );
+    assert!(o.status.success(), "i2cset: {}", stderr(&o));
+}
+
+fn udrv(args: &[&str]) -> Output {
+    std::process::Command::new("udrv")
+        .args(args)
+        .env_remove("UDRV_BOARD")
+        .env_remove("UDRV_ROOT")
+        .output()
+        .unwrap()
+}
+
+/// The temperature `udrv --json read` gives.
+fn udrv_temperature(spec: &str) -> f64 {
+    let o = udrv(&["--json", "read", spec]);
+    assert!(o.status.success(), "udrv read {spec}: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    v["data"][0]["value"].as_f64().unwrap()
+}
+
+/// Unloads lm75 when dropped (removing the client at 0x48, however the test ends).
+struct Lm75Module;
+
+impl Drop for Lm75Module {
+    fn drop(&mut self) {
+        let b = bus();
+        let _ = fs::write(
+            format!("/sys/bus/i2c/devices/i2c-{b}/delete_device"),
+            "0x48",
+        );
+        let _ = run("busybox", &["rmmod", "lm75"]);
+    }
+}
+
+#[test]
+fn the_kernels_lm75_reads_as_udrvs_driver_and_udrv_read_goes_through_it() {
+    let b = bus();
+    let spec = format!("lm75@i2c-{b}:0x48");
+    // Limits as an LM75 holds them at power-up (80 °C, 75 °C), so the register file is
+    // an LM75's; the temperature: 25.0 °C, which 9 bits hold exactly.
+    set_be(0x03, 0x5000);
+    set_be(0x02, 0x4b00);
+    set_be(0x00, 0x1900);
+    let own = udrv_temperature(&spec);
+    assert_eq!(own, 25.0);
+    let own_text = udrv(&["read", &spec]);
+    assert!(own_text.status.success(), "{}", stderr(&own_text));
+    let _unload = Lm75Module;
+    let o = run("busybox", &["modprobe", "lm75"]);
+    assert!(o.status.success(), "modprobe lm75: {}", stderr(&o));
+    let client = format!("/sys/bus/i2c/devices/{b}-0048");
+    if fs::metadata(format!("{client}/driver")).is_err() {
+        fs::write(
+            format!("/sys/bus/i2c/devices/i2c-{b}/new_device"),
+            "lm75 0x48",
+        )
+        .expect("new_device lm75 0x48");
+    }
+    let driver = fs::read_link(format!("{client}/driver")).expect("lm75 bound");
+    assert!(driver.ends_with("lm75"), "{driver:?}");
+
+    // udrv-core's hwmon reader finds it under the client and reads it.
+    let root = SysRoot::system();
+    let hw = udrv_core::hwmon::list(&root)
+        .into_iter()
+        .find(|h| h.i2c_client() == Some((b.parse().unwrap(), 0x48)))
+        .expect("a hwmon device under the i2c client");
+    assert_eq!((hw.name(), hw.driver().as_deref()), ("lm75", Some("lm75")));
+    let kernel = hw.read_all().unwrap()[0].value;
+    assert_eq!(kernel, own);
+
+    // `udrv read` of the address the kernel holds: through the driver, the same text as
+    // udrv's driver printed, the driver named on standard error.
+    let o = udrv(&["read", &spec]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&own_text));
+    assert!(stdout(&o).contains("25.0 °C"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!("held by the kernel driver `lm75` ({})", hw.id())),
+        "{}",
+        stderr(&o)
+    );
+    // A temperature finer than 9 bits: the kernel's is within its 0.5 °C step of udrv's.
+    set_be(0x00, 0xe6e0); // -25.125 °C with 11 bits
+    let through_kernel = udrv_temperature(&spec);
+    assert!(
+        (through_kernel - -25.125).abs() <= 0.5 && through_kernel != 0.0,
+        "{through_kernel}"
+    );
+    assert_eq!(through_kernel, hw.read_all().unwrap()[0].value);
+    // Another kind at that address: refused, naming the driver and the spec to give.
+    let o = udrv(&["read", &format!("tmp102@i2c-{b}:0x48")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("read `lm75@i2c-{b}:0x48`")),
+        "{}",
+        stderr(&o)
+    );
+    // `udrv probe` says what reads the address.
+    let o = udrv(&["probe", &b]);
+    let line = stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("0x48"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(
+        line.contains("(lm75 via kernel)") && line.contains(&format!("udrv read {spec}")),
+        "{}",
+        stdout(&o)
+    );
+
+    // Unbound again: udrv's driver reads the register itself.
+    drop(_unload);
+    set_be(0x00, 0x1900);
+    assert_eq!(udrv_temperature(&spec), 25.0);
+}
+
+#[test]
+fn the_iio_dummy_device_reads_by_value_with_scale_and_offset() {
+    let dir = "/sys/kernel/config/iio/devices/dummy/udrv0";
+    let _ = fs::remove_dir(dir);
+    fs::create_dir(dir).expect("mkdir configfs iio dummy device");
+    struct Remove(&'static str);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir(self.0);
+        }
+    }
+    let _remove = Remove(dir);
+    let root = SysRoot::system();
+    let dev = udrv_core::iio::IioDevice::open(&root, "udrv0").expect("the dummy device");
+    let names: Vec<String> = dev.channels().into_iter().map(|c| c.name).collect();
+    for c in [
+        "voltage0",
+        "voltage1-voltage2",
+        "voltage3-voltage4",
+        "accel_x",
+    ] {
+        assert!(names.iter().any(|n| n == c), "{c} not in {names:?}");
+    }
+    // What the kernel shows, read here without udrv.
+    let attr = |a: &str| -> f64 {
+        fs::read_to_string(dev.path().join(a))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let expected =
+        (attr("in_voltage0_raw") + attr("in_voltage0_offset")) * attr("in_voltage0_scale");
+    let v = dev.read(&dev.channel("voltage0").unwrap()).unwrap();
+    assert_eq!(
+        v.raw,
+        Some(73),
+        "iio_simple_dummy.c: single_ended_adc_val = 73"
+    );
+    assert!((v.value - expected).abs() < 1e-12, "{v:?} vs {expected}");
+    assert!((v.value - 80.0 * 0.001333).abs() < 1e-9, "{v:?}");
+    let diff = dev
+        .read(&dev.channel("voltage3-voltage4").unwrap())
+        .unwrap();
+    assert_eq!(diff.raw, Some(-34));
+    // IIO_VAL_INT_PLUS_NANO: 0.000001344.
+    assert!((diff.scale - 0.000001344).abs() < 1e-15, "{diff:?}");
+
+    // The CLI: the same value, in volts (the catalog's unit for voltage).
+    let o = udrv(&["--json", "iio", "read", "udrv0", "voltage0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(j["unit"], "V");
+    assert!(
+        (j["value"].as_f64().unwrap() - expected * 1e-3).abs() < 1e-15,
+        "{j}"
+    );
+    let o = udrv(&["iio", "list"]);
+    assert!(stdout(&o).contains("udrv0"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_iio_dummy_device_reads_by_buffer_on_the_hrtimer_trigger() {
+    // A software trigger (iio-trig-hrtimer) and a dummy device, made through configfs
+    // (Documentation/iio/iio_configfs.rst).
+    let trig = "/sys/kernel/config/iio/triggers/hrtimer/udrvtrig";
+    let dir = "/sys/kernel/config/iio/devices/dummy/udrvbuf";
+    let _ = fs::remove_dir(dir);
+    let _ = fs::remove_dir(trig);
+    fs::create_dir(trig).expect("mkdir configfs hrtimer trigger");
+    fs::create_dir(dir).expect("mkdir configfs iio dummy device");
+    struct Remove([&'static str; 2]);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            for d in self.0 {
+                let _ = fs::remove_dir(d);
+            }
+        }
+    }
+    let _remove = Remove([dir, trig]);
+    let t = fs::read_dir("/sys/bus/iio/devices")
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| fs::read_to_string(p.join("name")).is_ok_and(|n| n.trim() == "udrvtrig"))
+        .expect("the trigger under /sys/bus/iio/devices");
+    fs::write(t.join("sampling_frequency"), "200").unwrap();
+    let root = SysRoot::system();
+    let dev = udrv_core::iio::IioDevice::open(&root, "udrvbuf").unwrap();
+    let mut buf = {
+        let b = dev.buffer(&["voltage0", "accel_x"], true, "udrvtrig", 16);
+        b.expect("buffer started")
+    };
+    // u13/16 at 0, s16/16 at 2, the 64-bit timestamp aligned at 8.
+    assert_eq!(buf.scan_size(), 16);
+    let mut last = 0;
+    for _ in 0..3 {
+        let s = buf.read_scan().unwrap();
+        let names: Vec<&str> = s.iter().map(|v| v.channel.as_str()).collect();
+        assert_eq!(names, ["voltage0", "accel_x", "timestamp"]);
+        // iio_simple_dummy_buffer.c: fakedata[] = { 7, -33, -2, 344 }.
+        assert_eq!((s[0].raw, s[1].raw), (7, 344), "{s:?}");
+        assert!((s[0].value - 14.0 * 0.001333).abs() < 1e-12, "{s:?}");
+        assert!(s[2].raw > last, "timestamps go forward: {s:?}");
+        last = s[2].raw;
+    }
+}

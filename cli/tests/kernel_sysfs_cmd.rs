@@ -1,0 +1,295 @@
+//! `udrv iio`, `udrv w1`, `udrv pwm` and `udrv board info`'s list of what the kernel
+//! drives, run as the built binary on a sysfs tree under `UDRV_ROOT`, laid out as the
+//! kernel's documentation defines it (Documentation/ABI/testing/sysfs-bus-iio,
+//! Documentation/hwmon/sysfs-interface.rst, Documentation/w1/slaves/w1_therm.rst,
+//! Documentation/ABI/testing/sysfs-class-pwm). The real kernel's devices are read in
+//! `cli/tests/guest_kernel_drivers.rs`.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{stderr, stdout};
+
+fn attr(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, format!("{text}\n")).unwrap();
+}
+
+fn link(root: &Path, rel: &str, target: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::create_dir_all(root.join(target)).unwrap();
+    let depth = Path::new(rel).components().count() - 1;
+    symlink(format!("{}{target}", "../".repeat(depth)), p).unwrap();
+}
+
+/// The Raspberry Pi 4 fixture (its device tree) with, in its /sys: an LM75 on i2c-1 at
+/// 0x48 bound to lm75 (hwmon2), a BME280 at 0x76 bound to bmp280 (iio:device0), the IIO
+/// dummy device (iio:device1), two DS18B20s (one whose CRC failed) and pwmchip0.
+fn fixture() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let rpi = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../boards/tests/fixtures/rpi4b"
+    );
+    let ok = Command::new("cp")
+        .args(["-r", &format!("{rpi}/."), &r.display().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let i2c = "sys/devices/platform/soc/fe804000.i2c/i2c-1";
+    for (addr, driver, name) in [(0x48, "lm75", "lm75"), (0x76, "bmp280", "bme280")] {
+        let dir = format!("{i2c}/1-{addr:04x}");
+        attr(r, &format!("{dir}/name"), name);
+        link(
+            r,
+            &format!("{dir}/driver"),
+            &format!("sys/bus/i2c/drivers/{driver}"),
+        );
+    }
+    let hw = format!("{i2c}/1-0048/hwmon/hwmon2");
+    attr(r, &format!("{hw}/name"), "lm75");
+    attr(r, &format!("{hw}/temp1_input"), "23500");
+    link(r, &format!("{hw}/device"), &format!("{i2c}/1-0048"));
+    link(r, "sys/class/hwmon/hwmon2", &hw);
+    let bme = format!("{i2c}/1-0076/iio:device0");
+    for (a, v) in [
+        ("name", "bme280"),
+        ("in_temp_input", "23450"),
+        ("in_pressure_input", "101.325"),
+        ("in_humidityrelative_input", "45123"),
+    ] {
+        attr(r, &format!("{bme}/{a}"), v);
+    }
+    link(r, "sys/bus/iio/devices/iio:device0", &bme);
+    let dummy = "sys/devices/iio:device1";
+    for (a, v) in [
+        ("name", "dummy0"),
+        ("in_voltage0_raw", "73"),
+        ("in_voltage0_offset", "7"),
+        ("in_voltage0_scale", "0.001333"),
+        ("in_accel_x_raw", "34"),
+    ] {
+        attr(r, &format!("{dummy}/{a}"), v);
+    }
+    link(r, "sys/bus/iio/devices/iio:device1", dummy);
+    let m = "sys/devices/w1_bus_master1";
+    for (id, slave) in [
+        (
+            "28-00000a1b2c3d",
+            "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=23125",
+        ),
+        (
+            "28-00000a1b2c3e",
+            "72 01 4b 46 7f ff 0e 10 56 : crc=57 NO\n72 01 4b 46 7f ff 0e 10 56 t=23125",
+        ),
+    ] {
+        attr(r, &format!("{m}/{id}/w1_slave"), slave);
+        attr(r, &format!("{m}/{id}/resolution"), "12");
+        link(r, &format!("sys/bus/w1/devices/{id}"), &format!("{m}/{id}"));
+    }
+    let c = "sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0";
+    attr(r, &format!("{c}/npwm"), "2");
+    attr(r, &format!("{c}/export"), "");
+    for (a, v) in [
+        ("period", "1000000"),
+        ("duty_cycle", "0"),
+        ("polarity", "normal"),
+        ("enable", "0"),
+    ] {
+        attr(r, &format!("{c}/pwm1/{a}"), v);
+    }
+    link(r, "sys/class/pwm/pwmchip0", c);
+    t
+}
+
+fn udrv(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(args)
+        .env("UDRV_ROOT", root)
+        .env_remove("UDRV_BOARD")
+        .output()
+        .unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn iio_list_and_read_apply_scale_and_offset() {
+    let t = fixture();
+    let o = udrv(t.path(), &["iio", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("iio:device0") && out.contains("i2c-1 0x76 (driver bmp280)"),
+        "{out}"
+    );
+    assert!(out.contains("accel_x, voltage0"), "{out}");
+    let o = udrv(t.path(), &["--json", "iio", "read", "bme280"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    let p = v.iter().find(|x| x["channel"] == "pressure").unwrap();
+    assert_eq!(
+        (p["quantity"].as_str(), p["unit"].as_str()),
+        (Some("pressure"), Some("Pa"))
+    );
+    assert!(
+        (p["value"].as_f64().unwrap() - 101_325.0).abs() < 1e-6,
+        "{p}"
+    );
+    let o = udrv(t.path(), &["--json", "iio", "read", "1", "voltage0"]);
+    let v = json_lines(&o);
+    assert_eq!(v[0]["raw"], 73);
+    assert!(
+        (v[0]["value"].as_f64().unwrap() - 80.0 * 0.001333e-3).abs() < 1e-15,
+        "{}",
+        v[0]
+    );
+    // A bad scale: one line naming the device and the attribute, exit status 1.
+    attr(t.path(), "sys/devices/iio:device1/in_voltage0_scale", "0");
+    let o = udrv(t.path(), &["iio", "read", "dummy0", "voltage0"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("iio:device1 (dummy0)") && e.contains("in_voltage0_scale"),
+        "{e}"
+    );
+    let o = udrv(t.path(), &["iio", "read", "dummy0", "temp"]);
+    assert!(
+        stderr(&o).contains("has no channel `temp`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn w1_list_and_read_check_the_crc() {
+    let t = fixture();
+    let o = udrv(t.path(), &["w1", "list"]);
+    assert!(
+        stdout(&o).contains("28-00000a1b2c3d  DS18B20   thermometer"),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["w1", "read", "28-00000a1b2c3d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "28-00000a1b2c3d  temperature 23.125 °C (12-bit)\n"
+    );
+    // Both: the good one read, the bad one's CRC failure said, exit status 1.
+    let o = udrv(t.path(), &["--json", "w1", "read"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json_lines(&o);
+    assert_eq!((v.len(), v[0]["value"].as_f64()), (1, Some(23.125)));
+    assert!(
+        stderr(&o).contains("28-00000a1b2c3e: the kernel's CRC check"),
+        "{}",
+        stderr(&o)
+    );
+    let o = udrv(
+        t.path(),
+        &["w1", "read", "--resolution", "13", "28-00000a1b2c3d"],
+    );
+    assert!(
+        stderr(&o).contains("give 9, 10, 11 or 12"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn pwm_set_writes_period_duty_and_enable() {
+    let t = fixture();
+    let c = t
+        .path()
+        .join("sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0/pwm1");
+    let read = |a: &str| fs::read_to_string(c.join(a)).unwrap();
+    let o = udrv(
+        t.path(),
+        &["pwm", "set", "pwmchip0/1", "--freq", "50", "--duty", "7.5"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        (read("period"), read("duty_cycle"), read("enable")),
+        ("20000000".into(), "1500000".into(), "1".into())
+    );
+    let o = udrv(t.path(), &["--json", "pwm", "list"]);
+    let v = json_lines(&o);
+    assert_eq!(v[0][0]["channels"][1]["duty_ns"], 1_500_000);
+    assert_eq!(v[0][0]["channels"][0]["exported"], false);
+    for (args, code, text) in [
+        (
+            &["pwm", "set", "0/1", "--freq", "50", "--duty", "120"][..],
+            2,
+            "from 0 to 100",
+        ),
+        (
+            &["pwm", "set", "GPIO18", "--freq", "50", "--duty", "5"][..],
+            2,
+            "board's PWM table",
+        ),
+        (
+            &["pwm", "set", "0/5", "--freq", "50", "--duty", "5"][..],
+            1,
+            "has no channel 5",
+        ),
+        (
+            &["pwm", "set", "4/0", "--freq", "50", "--duty", "5"][..],
+            1,
+            "no pwmchip4",
+        ),
+        (
+            &["pwm", "set", "0/1", "--freq", "0", "--duty", "5"][..],
+            2,
+            "above 0 Hz",
+        ),
+    ] {
+        let o = udrv(t.path(), args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(text), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn board_info_lists_what_the_kernel_drives() {
+    let t = fixture();
+    let o = udrv(t.path(), &["board", "info"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Kernel drivers drive:"), "{out}");
+    assert!(
+        out.contains("i2c-1 0x48  lm75 (lm75, hwmon2): udrv read lm75@i2c-1:0x48"),
+        "{out}"
+    );
+    assert!(
+        out.contains("i2c-1 0x76  bme280 (bmp280, iio:device0): udrv read bme280@i2c-1:0x76"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1-Wire 28-00000a1b2c3d  DS18B20") && out.contains("pwmchip0  2 channels"),
+        "{out}"
+    );
+    let o = udrv(t.path(), &["--json", "board", "info"]);
+    let v = json_lines(&o);
+    assert_eq!(v[0]["kernel_driven"]["i2c"][0]["spec"], "lm75@i2c-1:0x48");
+    // Not on the virtual board.
+    let o = udrv(t.path(), &["--board", "virtual", "iio", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("does not run on the virtual board"),
+        "{}",
+        stderr(&o)
+    );
+}
