@@ -528,10 +528,16 @@ fn guest_cargo() -> Result<Command> {
     if !installed.lines().any(|l| l.trim() == TARGET) {
         util::run(Command::new("rustup").args(["target", "add", TARGET]))?;
     }
+    // C code in dependencies (ring, for the service's TLS) is compiled with Debian's
+    // aarch64 cross compiler: there is no aarch64 musl gcc, and ring's C needs no libc
+    // headers the musl target lacks.
+    vm::ensure_packages(&["gcc-aarch64-linux-gnu"])?;
     let root = util::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
+        .env("CC_aarch64_unknown_linux_musl", "aarch64-linux-gnu-gcc")
+        .env("AR_aarch64_unknown_linux_musl", "aarch64-linux-gnu-ar")
         // `udrv_guest` too: crates declare their guest-only dev-dependencies (udrv-core
         // for the drivers' tests) under `cfg(udrv_guest)`. Only `rpi_*` targets are built,
         // so the x86 tier's `guest_*` tests stay out.
