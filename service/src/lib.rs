@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod config;
+mod log;
 mod mqtt;
+mod notify;
 pub mod queue;
 mod run;
 mod source;
@@ -11,7 +13,8 @@ pub use config::{Config, ConfigError, Problem};
 pub use run::{board_name, serve, Options, ServeError, FLUSH};
 pub use source::BoardChoice;
 
-/// One line on standard error, as the service reports (`udrv serve: ...`).
+/// One line on standard error, as the service reports (`udrv serve: ...`, or with the
+/// journal's `<6>` prefix when standard error is the journal: see [`log`](mod@log)).
 pub(crate) fn log(message: &str) {
-    eprintln!("udrv serve: {message}");
+    log::write(log::Priority::Info, message);
 }
