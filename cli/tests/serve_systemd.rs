@@ -274,3 +274,68 @@ fn log_lines_carry_journal_priorities_only_when_stderr_is_the_journal() {
         assert!(plain.contains("udrv serve: chip brd: "), "{plain}");
     }
 }
+
+/// packaging/udrv.service as the package installs it: `systemd-analyze verify` says
+/// nothing (its command found: the built udrv in place of /usr/bin/udrv; its man page
+/// found: the pages `udrv man --dir` writes, on MANPATH), and `systemd-analyze security
+/// --offline=true` rates its exposure "OK" or better (Debian's systemd, installed as a
+/// host package by `cargo xtask`; systemd need not be running).
+#[test]
+fn the_unit_verifies_and_its_exposure_is_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let man = dir.path().join("man");
+    let o = Command::new(UDRV)
+        .args(["man", "--dir"])
+        .arg(man.join("man1"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let unit =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/udrv.service"))
+            .unwrap();
+    assert!(unit.contains("ExecStart=/usr/bin/udrv serve "), "{unit}");
+    let file = dir.path().join("udrv.service");
+    fs::write(&file, unit.replace("/usr/bin/udrv", UDRV)).unwrap();
+    let o = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&file)
+        .env("MANPATH", &man)
+        .output()
+        .expect("systemd-analyze (Debian's systemd) is not installed");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success() && said.trim().is_empty(), "{said}");
+    let o = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&o.stdout);
+    let overall = report
+        .lines()
+        .find_map(|l| l.split("Overall exposure level for udrv.service: ").nth(1))
+        .unwrap_or_else(|| panic!("{report}{}", String::from_utf8_lossy(&o.stderr)));
+    let mut words = overall.split_whitespace();
+    let score: f64 = words.next().unwrap().parse().unwrap();
+    let level = words.next().unwrap();
+    eprintln!("systemd-analyze security: {score} {level}");
+    assert!(
+        ["PERFECT", "SAFE", "OK"].contains(&level),
+        "exposure {score} {level}:\n{report}"
+    );
+    // What the unit must keep whatever the score.
+    for line in [
+        "Type=notify",
+        "WatchdogSec=",
+        "User=udrv",
+        "SupplementaryGroups=i2c spi gpio",
+        "ProtectSystem=strict",
+        "StateDirectory=udrv",
+        "NoNewPrivileges=yes",
+    ] {
+        assert!(unit.lines().any(|l| l.starts_with(line)), "{line}\n{unit}");
+    }
+}
