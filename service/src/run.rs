@@ -325,7 +325,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
 fn went_offline(slot: &Slot, name: &str, error: &str, cap: Duration) {
     if slot.failures == 1 {
         crate::log::warn(&format!(
-            "chip {name}: {error}; offline, retrying with backoff (every {:.1} s at most), \
+            "chip {name}: {error}; offline, retrying with backoff (up to {:.0} s apart), \
              and at once when a bus or SPI device appears",
             cap.as_secs_f64()
         ));
