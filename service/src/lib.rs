@@ -2,7 +2,9 @@
 
 pub mod config;
 mod influx;
+mod log;
 mod mqtt;
+mod notify;
 mod prometheus;
 pub mod queue;
 mod run;
@@ -13,7 +15,8 @@ pub use config::{Config, ConfigError, Problem};
 pub use run::{board_name, serve, Options, ServeError, FLUSH};
 pub use source::BoardChoice;
 
-/// One line on standard error, as the service reports (`udrv serve: ...`).
+/// One line on standard error, as the service reports (`udrv serve: ...`, or with the
+/// journal's `<6>` prefix when standard error is the journal: see [`log`](mod@log)).
 pub(crate) fn log(message: &str) {
-    eprintln!("udrv serve: {message}");
+    log::write(log::Priority::Info, message);
 }

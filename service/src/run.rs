@@ -13,6 +13,7 @@ use crate::config::{Config, ConfigError};
 use crate::influx::Writer;
 use crate::log;
 use crate::mqtt::Publisher;
+use crate::notify::Notify;
 use crate::prometheus::{Metrics, Server};
 use crate::queue::{Queue, SeqStore};
 use crate::source::{BoardChoice, Source};
@@ -135,6 +136,8 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
     let mut config = Config::load(&opts.config).map_err(ServeError::Config)?;
     let signals = Signals::register().map_err(ServeError::Failed)?;
     let source = Source::open(&opts.board).map_err(ServeError::Failed)?;
+    let mut notify = Notify::from_env();
+    let mut plugged = Plugged::open(&opts.board);
     let started = Instant::now();
     let mut taken = 0u64;
     // Sequence numbers: kept across restarts in the queue's folder when there is one.
@@ -163,7 +166,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             .map_err(ServeError::Failed)?;
         let mut more = MoreOutputs::open(&config, &board, &metrics, out.queue.as_ref())
             .map_err(ServeError::Failed)?;
-        log(&format!(
+        let status = format!(
             "board {board}: reading {} chips{}{}",
             config.chips.len(),
             if config.json.is_some() {
@@ -180,7 +183,9 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 ),
                 None => String::new(),
             }
-        ));
+        );
+        log(&status);
+        notify.ready(&status);
         let mut slots: Vec<Slot> = config
             .chips
             .iter()
@@ -192,12 +197,16 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             })
             .collect();
         let exit = 'run: loop {
+            notify.watchdog();
+            plugged.retry_on_return(&mut slots);
             // Signals and bounds.
             if signals.term.swap(false, Ordering::Relaxed) {
                 log("SIGTERM: delivering what is queued, then stopping");
+                notify.stopping();
                 break 'run Exit::Stop;
             }
             if signals.hup.swap(false, Ordering::Relaxed) {
+                notify.reloading();
                 match Config::load(&opts.config) {
                     Ok(c) => {
                         log(&format!("SIGHUP: {} reloaded", opts.config.display()));
@@ -205,15 +214,19 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     }
                     Err(e) => {
                         for line in e.to_string().lines() {
-                            log(line);
+                            crate::log::error(line);
                         }
-                        log("SIGHUP: the new configuration is refused; the old one goes on");
+                        crate::log::error(
+                            "SIGHUP: the new configuration is refused; the old one goes on",
+                        );
+                        notify.ready(&status);
                     }
                 }
             }
             if opts.count.is_some_and(|n| taken >= n)
                 || opts.duration.is_some_and(|d| started.elapsed() >= d)
             {
+                notify.stopping();
                 break 'run Exit::Stop;
             }
             // The next chip due.
@@ -231,7 +244,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             match read {
                 Ok(r) => {
                     if slot.failures > 0 {
-                        log(&format!("chip {name} ({spec}) answers again"));
+                        log(&format!("chip {name} ({spec}) answers again: online"));
                     }
                     slot.failures = 0;
                     slot.next += slot.chip.interval;
@@ -282,11 +295,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     let wait = (slot.chip.interval * 2u32.pow(k)).min(cap);
                     slot.next = Instant::now() + wait;
                     metrics.error(&name, &slot.chip.spec, &e);
-                    log(&format!(
-                        "chip {name}: {e}; retrying in {:.1} s (failure {})",
-                        wait.as_secs_f64(),
-                        slot.failures
-                    ));
+                    went_offline(slot, &name, &e, cap);
                     let mut s = out.shared.lock().unwrap_or_else(|e| e.into_inner());
                     let v = s.chips.entry(name.clone()).or_default();
                     v.spec = spec;
@@ -318,6 +327,84 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 }
                 config = *c;
             }
+        }
+    }
+}
+
+/// A chip's failed read in the log: one warning when it goes offline (its first
+/// failure), none for the retries that fail too; [`serve`] says one line when it answers
+/// again.
+fn went_offline(slot: &Slot, name: &str, error: &str, cap: Duration) {
+    if slot.failures == 1 {
+        crate::log::warn(&format!(
+            "chip {name}: {error}; offline, retrying with backoff (up to {:.0} s apart), \
+             and at once when a bus or SPI device appears",
+            cap.as_secs_f64()
+        ));
+    }
+}
+
+/// The kernel's hot-plug events (`udrv_core::hotplug`) on a Linux board: when an I2C
+/// bus or SPI device node appears (a USB adapter plugged back), the chips that are
+/// offline are read again at once instead of at the end of their backoff.
+struct Plugged(Option<udrv_core::hotplug::Monitor>);
+
+impl Plugged {
+    /// Listens on the Linux board; nothing on the virtual one. Without the netlink socket
+    /// (a sandbox that forbids it) backoff alone brings chips back: said once.
+    fn open(board: &BoardChoice) -> Plugged {
+        use udrv_core::error::DeviceClass;
+        use udrv_core::hotplug::Monitor;
+        if !matches!(board, BoardChoice::Linux { .. }) {
+            return Plugged(None);
+        }
+        match Monitor::open() {
+            Ok(m) => Plugged(Some(
+                m.with_class(DeviceClass::I2c).with_class(DeviceClass::Spi),
+            )),
+            Err(e) => {
+                log(&format!(
+                    "hot-plug events: {e}; buses that come back are found by the retries alone \
+                     (allow AF_NETLINK to have them at once)"
+                ));
+                Plugged(None)
+            }
+        }
+    }
+
+    /// Reads what the kernel announced; a new I2C bus or SPI device node makes every chip
+    /// that is offline due now.
+    fn retry_on_return(&mut self, slots: &mut [Slot]) {
+        use udrv_core::hotplug::Action;
+        let Some(m) = &mut self.0 else { return };
+        let mut back: Vec<String> = Vec::new();
+        loop {
+            match m.try_next() {
+                Ok(None) => break,
+                Ok(Some(ev)) => {
+                    if let (Action::Add, Some(node)) = (&ev.action, &ev.devname) {
+                        back.push(node.display().to_string());
+                    }
+                }
+                // Events were dropped (a burst): look again at every chip.
+                Err(_) => back.push("(events dropped)".into()),
+            }
+        }
+        if back.is_empty() {
+            return;
+        }
+        let offline: Vec<&mut Slot> = slots.iter_mut().filter(|s| s.failures > 0).collect();
+        if offline.is_empty() {
+            return;
+        }
+        log(&format!(
+            "{} appeared: reading the {} offline chips now",
+            back.join(", "),
+            offline.len()
+        ));
+        let now = Instant::now();
+        for s in offline {
+            s.next = now;
         }
     }
 }
@@ -447,7 +534,9 @@ fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[R
                     ));
                 }
             }
-            Err(e) => log(&format!("queue: {e}; chip {chip} seq {first}-{last} lost")),
+            Err(e) => {
+                crate::log::error(&format!("queue: {e}; chip {chip} seq {first}-{last} lost"))
+            }
         }
     }
 }

@@ -637,7 +637,7 @@ fn deb_check(version: &str) -> (u64, u64) {
     match r {
         Ok(file) => {
             println!(
-                "ok      {} holds the man pages and completions",
+                "ok      {} holds the man pages, completions and the service's unit",
                 file.display()
             );
             (1, 0)
@@ -689,8 +689,9 @@ fn deb(
 }
 
 /// The paths every package must hold: the binary, the completions, the udev rule, the
-/// extcap link, and as `/usr/share/man/man1/NAME.1.gz` each man page `udrv man --dir`
-/// wrote (`pages`) and at least [`MAN_PAGES_AT_LEAST`].
+/// extcap link, the service's unit, user script and example configuration, and as
+/// `/usr/share/man/man1/NAME.1.gz` each man page `udrv man --dir` wrote (`pages`) and at
+/// least [`MAN_PAGES_AT_LEAST`].
 fn check_deb_listing(listing: &str, t: &Target, pages: &[String]) -> Result {
     let triplet = t
         .sysroot
@@ -704,6 +705,9 @@ fn check_deb_listing(listing: &str, t: &Target, pages: &[String]) -> Result {
         "./usr/share/fish/vendor_completions.d/udrv.fish",
         "./usr/lib/udev/rules.d/60-udrv.rules",
         "./usr/lib/udrv/groups.sh",
+        "./usr/lib/udrv/user.sh",
+        "./usr/lib/systemd/system/udrv.service",
+        "./usr/share/doc/udrv/examples/udrv.toml",
         &extcap,
     ]
     .iter()
@@ -1202,6 +1206,67 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
+    /// The unit runs as the user user.sh creates, in groups groups.sh creates (systemd
+    /// refuses to start a unit whose SupplementaryGroups= do not exist); user.sh creates
+    /// the group and the user, once: run with stand-ins for getent (nothing exists yet),
+    /// groupadd and useradd on PATH.
+    #[test]
+    fn the_unit_runs_as_the_user_and_groups_the_scripts_create() {
+        let root = util::workspace_root().join("packaging");
+        let unit = util::read(&root.join("udrv.service")).unwrap();
+        let value = |key: &str| {
+            unit.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap_or_else(|| panic!("udrv.service has no {key}"))
+                .to_string()
+        };
+        assert_eq!(value("User="), "udrv");
+        assert_eq!(value("Group="), "udrv");
+        let groups = util::read(&root.join("groups.sh")).unwrap();
+        for g in value("SupplementaryGroups=").split_whitespace() {
+            assert!(
+                groups.contains(&format!(" {g} ")),
+                "groups.sh does not create {g}"
+            );
+        }
+        let dir = std::env::temp_dir().join(format!("udrv-user-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log");
+        let log_call = format!("echo \"$(basename \"$0\") $*\" >> {}", log.display());
+        for (name, body) in [
+            ("getent", "exit 2"),
+            ("groupadd", log_call.as_str()),
+            ("useradd", log_call.as_str()),
+        ] {
+            let path = dir.join(name);
+            fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            Command::new("chmod")
+                .arg("755")
+                .arg(&path)
+                .status()
+                .unwrap();
+        }
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+        let status = Command::new("sh")
+            .arg(root.join("user.sh"))
+            .env("PATH", path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let calls = fs::read_to_string(&log).unwrap();
+        assert_eq!(
+            calls.lines().collect::<Vec<_>>(),
+            [
+                "groupadd --system udrv",
+                "useradd --system --gid udrv --no-create-home --home-dir /var/lib/udrv \
+                 --shell /usr/sbin/nologin --comment udrv serve udrv"
+            ],
+            "{calls}"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn newest_glibc_reads_readelf_version_needs() {
         let sample = "  0x0010:   Name: GLIBC_2.17  Flags: none  Version: 3\n\
@@ -1221,7 +1286,10 @@ mod tests {
                      -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/zsh/vendor-completions/_udrv\n\
                      -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/fish/vendor_completions.d/udrv.fish\n\
                      -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/lib/udev/rules.d/60-udrv.rules\n\
-                     -rwxr-xr-x root/root 1 2024-01-01 00:00 ./usr/lib/udrv/groups.sh\n"
+                     -rwxr-xr-x root/root 1 2024-01-01 00:00 ./usr/lib/udrv/groups.sh\n\
+                     -rwxr-xr-x root/root 1 2024-01-01 00:00 ./usr/lib/udrv/user.sh\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/lib/systemd/system/udrv.service\n\
+                     -rw-r--r-- root/root 1 2024-01-01 00:00 ./usr/share/doc/udrv/examples/udrv.toml\n"
             .to_string();
         for p in pages {
             l.push_str(&format!(
@@ -1258,6 +1326,15 @@ mod tests {
                 .unwrap_err()
                 .contains("60-udrv.rules")
         );
+        for part in ["udrv.service", "examples/udrv.toml", "udrv/user.sh"] {
+            let without: Vec<&str> = full.lines().filter(|l| !l.ends_with(part)).collect();
+            assert!(
+                check_deb_listing(&without.join("\n"), &AARCH64, &owned(PAGES))
+                    .unwrap_err()
+                    .contains(part),
+                "{part}"
+            );
+        }
         for completion in ["completions/udrv", "_udrv", "udrv.fish"] {
             let without: Vec<&str> = full.lines().filter(|l| !l.ends_with(completion)).collect();
             assert!(

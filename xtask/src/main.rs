@@ -175,6 +175,10 @@ const HOST_PACKAGES: &[&str] = &[
     // free ports (policy-rc.d keeps the packages' daemons from starting).
     "prometheus",
     "influxdb",
+    // systemd-analyze checks the service's unit (systemd need not run), with man-db for
+    // its man-page check.
+    "systemd",
+    "man-db",
 ];
 
 /// Home Assistant's release for Debian 12's Python 3.11 (2024.4 needs 3.12): the service's

@@ -1,0 +1,136 @@
+//! `udrv serve` while a bus goes away and comes back, in the guest (`cargo xtask vmtest
+//! --only guest_serve_hotplug`): an LM75 on the i2c-stub fixture at 0x48 read into JSON
+//! lines; `rmmod i2c-stub` takes the adapter and its `/dev/i2c-N` away (as unplugging a
+//! USB I2C adapter does), `modprobe i2c-stub` brings it back. The service says the chip
+//! is offline (one line), hears the kernel announce the bus again (udrv-core's hot-plug
+//! monitor) and reads it at once, says it is back (one line), and goes on without a
+//! restart. The fixture is restored as fixtures.sh left it (same parameters, `dummy` at
+//! 0x53) for the test binaries after this one.
+//!
+//! No test asserts how long anything took: every wait has a deadline that only guards
+//! against a hang and names what it waited for.
+#![cfg(udrv_guest)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn sh(cmd: &str) {
+    let o = Command::new("sh").args(["-c", cmd]).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn wait_for(what: &str, dump: impl Fn() -> String, done: impl Fn() -> bool) {
+    let end = Instant::now() + WAIT;
+    while !done() {
+        assert!(
+            Instant::now() < end,
+            "no {what} within {WAIT:?}\n{}",
+            dump()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+#[test]
+fn the_service_reads_on_when_its_bus_goes_away_and_comes_back() {
+    let bus = std::env::var("UDRV_I2C_STUB_BUS")
+        .expect("UDRV_I2C_STUB_BUS is not set: the i2c-stub fixture failed (see the console)");
+    // 25.5 °C: 0x1980 big-endian, an SMBus word low byte first.
+    let set_temperature = format!("busybox i2cset -y {bus} 0x48 0x00 0x8019 w");
+    sh(&set_temperature);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("udrv.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "board = \"guest\"\ninterval = 0.1\n[[chip]]\nname = \"t\"\n\
+             spec = \"lm75@i2c-{bus}:0x48\"\n"
+        ),
+    )
+    .unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = Command::new("udrv")
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("UDRV_BOARD")
+        .env_remove("JOURNAL_STREAM")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let dump = || format!("stdout:\n{}\nstderr:\n{}", read(&out), read(&err));
+    let lines = || read(&out).lines().count();
+    wait_for("3 readings", dump, || lines() >= 3);
+
+    sh("rmmod i2c-stub");
+    let node = format!("/dev/i2c-{bus}");
+    assert!(!Path::new(&node).exists(), "{node} is still there");
+    wait_for("the chip said offline", dump, || {
+        read(&err).contains("offline")
+    });
+    // Away long enough for the retries to back off (after 0.1, 0.3, 0.7, 1.5, 3.1 s the
+    // next is at 6.3 s): the bus comes back between two of them, so what reads it at
+    // once is the kernel's announcement (the line counted below).
+    std::thread::sleep(Duration::from_secs(4));
+    let before = lines();
+
+    sh("modprobe i2c-stub chip_addr=0x48,0x50,0x52,0x53 functionality=0x0f7f0000");
+    let name = read(Path::new(&format!("/sys/class/i2c-dev/i2c-{bus}/name")));
+    assert!(
+        name.contains("SMBus stub"),
+        "i2c-stub came back on another bus than i2c-{bus} ({name:?}): the spec names that one"
+    );
+    sh(&format!(
+        "echo dummy 0x53 > /sys/bus/i2c/devices/i2c-{bus}/new_device"
+    ));
+    sh(&set_temperature);
+    wait_for("the chip said back", dump, || {
+        read(&err).contains("answers again")
+    });
+    wait_for("25.5 °C read after the bus came back", dump, || {
+        read(&out)
+            .lines()
+            .skip(before)
+            .any(|l| serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v["value"] == 25.5))
+    });
+    sh(&format!("kill -TERM {}", child.id()));
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{}", dump());
+
+    let e = read(&err);
+    let count = |s: &str| e.lines().filter(|l| l.contains(s)).count();
+    assert_eq!(count("offline, retrying"), 1, "{e}");
+    assert_eq!(
+        count("chip t (lm75@i2c-"),
+        1,
+        "one line when it is back\n{e}"
+    );
+    assert_eq!(
+        count(&format!("{node} appeared: reading the 1 offline chips now")),
+        1,
+        "the kernel's announcement made the retry\n{e}"
+    );
+    // Every line is a reading of the chip, numbered on without a restart.
+    let seqs: Vec<u64> = read(&out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["device"], format!("lm75@i2c-{bus}:0x48"));
+            v["seq"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
