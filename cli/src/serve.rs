@@ -37,8 +37,17 @@ pub fn run(a: &ServeArgs, cli: &Cli) -> Outcome {
     if let Some(path) = &a.check {
         return match Config::load(path) {
             Ok(c) => {
+                let lines = if c.lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} lines (clients on {})",
+                        c.lines.len(),
+                        c.socket.path.display()
+                    )
+                };
                 outln!(
-                    "{}: good: {} chips; {}",
+                    "{}: good: {} chips{lines}; {}",
                     path.display(),
                     c.chips.len(),
                     c.outputs()

@@ -1173,7 +1173,10 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 Some((LineAt::Name(l.get_ref().trim().to_string()), l.span()))
             }
             (Some(l), None, None) => {
-                p.add(l.span(), format!("{what}line is empty: give the line's name"));
+                p.add(
+                    l.span(),
+                    format!("{what}line is empty: give the line's name"),
+                );
                 None
             }
             (None, Some(c), Some(o)) => Some((
@@ -1280,7 +1283,10 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
             Some(s) if *s.get_ref() > 1 => {
                 p.add(
                     s.span(),
-                    format!("{what}start = {}: give 0 (inactive) or 1 (active)", s.get_ref()),
+                    format!(
+                        "{what}start = {}: give 0 (inactive) or 1 (active)",
+                        s.get_ref()
+                    ),
                 );
                 false
             }

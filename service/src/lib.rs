@@ -1,11 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+pub mod client;
 pub mod config;
 mod influx;
+mod lines;
 mod mqtt;
 mod prometheus;
 pub mod queue;
 mod run;
+mod socket;
 mod source;
 mod state;
 
