@@ -84,6 +84,7 @@ impl Server {
     }
 
     /// The socket's path.
+    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

@@ -13,6 +13,8 @@ mod events;
 mod format;
 mod lines;
 mod period;
+#[cfg(feature = "serve")]
+mod service;
 mod set;
 mod show;
 mod tz;
@@ -379,6 +381,19 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
         Cmd::Mon(a) => events::mon(a, cli),
         Cmd::Notify(a) => events::notify(a, cli),
     }
+}
+
+/// The line settings a command may not give for lines `udrv serve` holds (its
+/// `[[line]]` decides them).
+#[cfg(feature = "serve")]
+fn service_settings(opts: &LineOpts) -> Outcome {
+    if opts.active_low || opts.bias.is_some() || opts.abi_v1 || opts.consumer.is_some() {
+        return Err(Failure::usage(
+            "udrv serve holds these lines and its [[line]] settings apply: leave out -l, -b, \
+             -C and --abi-v1",
+        ));
+    }
+    Ok(())
 }
 
 fn fail(e: gpio::Error) -> Failure {

@@ -1,0 +1,118 @@
+//! `udrv gpio get/set` through `udrv serve` when it owns the lines: the service's socket
+//! (`UDRV_SERVE_SOCKET`, else `/run/udrv/serve.sock`) is asked which lines it holds; a
+//! line named as the service names it (`heater`), as its configuration gives it
+//! (`GPIO27`) or by chip and offset (`gpiochip0:27`, `-c 0 27`) goes through it, with
+//! one line on stderr saying so. `set` then returns at once: the service holds the value.
+//! Without a service answering, the commands go to the device as before.
+
+use serde_json::json;
+use udrv_core::gpio::Value;
+use udrv_service::client::{self, Client, LineState};
+
+use super::lines::Scope;
+use crate::out::json_line;
+use crate::{Failure, Outcome};
+
+/// The service's client and, for each line asked, its name there.
+pub(super) struct Through {
+    client: Client,
+    names: Vec<String>,
+}
+
+/// `gpiochip0` for `/dev/gpiochip0`, `gpiochip0` and `0`.
+fn chip_name(c: &str) -> String {
+    let c = c.strip_prefix("/dev/").unwrap_or(c);
+    if c.chars().all(|x| x.is_ascii_digit()) {
+        format!("gpiochip{c}")
+    } else {
+        c.to_string()
+    }
+}
+
+fn matches(spec: &str, scope: &Scope, l: &LineState) -> bool {
+    let place = |chip: &str, offset: &str| {
+        l.chip.as_deref().map(chip_name) == Some(chip_name(chip))
+            && l.offset.map(|o| o.to_string()).as_deref() == Some(offset)
+    };
+    if let Some(c) = &scope.chip {
+        if !scope.by_name && spec.chars().all(|x| x.is_ascii_digit()) {
+            return place(c, spec) || l.line == format!("{c}:{spec}");
+        }
+        return l.line == spec;
+    }
+    if spec == l.name || spec == l.line {
+        return true;
+    }
+    match spec.rsplit_once(':') {
+        Some((chip, offset)) => place(chip, offset),
+        None => false,
+    }
+}
+
+/// Asks the service which of `specs` it holds: `None` when no service answers or it
+/// holds none of them; an error when it holds some but not all.
+pub(super) fn owned(specs: &[String], scope: &Scope) -> Result<Option<Through>, Failure> {
+    let path = client::socket_path();
+    let Ok(mut c) = Client::connect(&path) else {
+        return Ok(None);
+    };
+    let held = c.list().map_err(Failure::op)?;
+    let names: Vec<Option<&LineState>> = specs
+        .iter()
+        .map(|s| held.iter().find(|l| matches(s, scope, l)))
+        .collect();
+    if names.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if let Some(i) = names.iter().position(Option::is_none) {
+        let theirs: Vec<&str> = names.iter().flatten().map(|l| l.name.as_str()).collect();
+        return Err(Failure::usage(format!(
+            "udrv serve holds {} but not {}: ask for the service's lines and the others in \
+             separate commands",
+            theirs.join(", "),
+            specs[i]
+        )));
+    }
+    let names: Vec<String> = names
+        .into_iter()
+        .flatten()
+        .map(|l| l.name.clone())
+        .collect();
+    eprintln!(
+        "udrv: through udrv serve ({}), which holds {}",
+        path.display(),
+        names.join(", ")
+    );
+    Ok(Some(Through { client: c, names }))
+}
+
+impl Through {
+    /// The values, in the order asked.
+    pub(super) fn get(&mut self) -> Result<Vec<Value>, Failure> {
+        let mut out = Vec::new();
+        for n in &self.names {
+            out.push(Value::from(self.client.get(n).map_err(Failure::op)?));
+        }
+        Ok(out)
+    }
+
+    /// Sets the lines (the service holds them); JSON as `set` prints it with `--json`.
+    pub(super) fn set(&mut self, specs: &[String], values: &[Value], json: bool) -> Outcome {
+        for (n, v) in self.names.iter().zip(values) {
+            self.client.set(n, v.is_active()).map_err(Failure::op)?;
+        }
+        if json {
+            json_line(&json!({
+                "set": specs.iter().zip(&self.names).zip(values).map(|((s, n), v)| json!({
+                    "line": s, "service": n, "active": v.is_active(),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// The service's names of the lines, in the order asked.
+    pub(super) fn names(&self) -> &[String] {
+        &self.names
+    }
+}
