@@ -1,4 +1,5 @@
-//! Local clients of `udrv serve`: the protocol of its Unix socket and a client for it.
+//! Local clients of `udrv serve`: the protocol of its Unix socket and clients for it,
+//! blocking ([`Client`]) and async on tokio ([`AsyncClient`]).
 //!
 //! The protocol is line-delimited JSON, one object a line, each line at most
 //! [`MAX_MESSAGE`] bytes. The service speaks first, a hello naming the protocol's
@@ -256,6 +257,128 @@ impl Client {
             name: name.into(),
             value: u8::from(value),
         })
+        .map(|_| ())
+    }
+}
+
+/// An async (tokio) client of the service's socket: [`Client`]'s requests, awaited.
+pub struct AsyncClient {
+    reader: tokio::io::BufReader<tokio::net::unix::OwnedReadHalf>,
+    writer: tokio::net::unix::OwnedWriteHalf,
+    hello: Hello,
+}
+
+/// Reads one line of at most [`MAX_MESSAGE`] bytes (as [`read_line`], awaited).
+async fn read_line_async<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    buf.clear();
+    let n = (&mut *r)
+        .take(MAX_MESSAGE as u64 + 1)
+        .read_until(b'\n', buf)
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if buf.last() != Some(&b'\n') {
+        if buf.len() > MAX_MESSAGE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a message longer than {MAX_MESSAGE} bytes"),
+            ));
+        }
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    buf.pop();
+    Ok(true)
+}
+
+impl AsyncClient {
+    /// Connects to the socket at `path` and reads the service's hello (a different
+    /// protocol version is refused).
+    pub async fn connect(path: &Path) -> Result<AsyncClient, ClientError> {
+        let s = tokio::net::UnixStream::connect(path)
+            .await
+            .map_err(ClientError::Connect)?;
+        let (r, writer) = s.into_split();
+        let mut reader = tokio::io::BufReader::new(r);
+        let mut buf = Vec::new();
+        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
+        if !read_line_async(&mut reader, &mut buf)
+            .await
+            .map_err(|e| proto(&e))?
+        {
+            return Err(proto(&"the service closed the connection before its hello"));
+        }
+        let hello: Hello = serde_json::from_slice(&buf)
+            .map_err(|e| proto(&format!("not the service's hello ({e})")))?;
+        if hello.udrv_serve != VERSION {
+            return Err(proto(&format!(
+                "the service speaks protocol {}, this client {VERSION}: use the same udrv \
+                 version for both",
+                hello.udrv_serve
+            )));
+        }
+        Ok(AsyncClient {
+            reader,
+            writer,
+            hello,
+        })
+    }
+
+    /// The service's hello.
+    pub fn hello(&self) -> &Hello {
+        &self.hello
+    }
+
+    /// Sends `req` and awaits the answer (a refusal is [`ClientError::Refused`]).
+    pub async fn request(&mut self, req: &Request) -> Result<Reply, ClientError> {
+        use tokio::io::AsyncWriteExt;
+        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
+        let mut text = serde_json::to_vec(req).map_err(|e| proto(&e))?;
+        text.push(b'\n');
+        self.writer.write_all(&text).await.map_err(|e| proto(&e))?;
+        let mut buf = Vec::new();
+        if !read_line_async(&mut self.reader, &mut buf)
+            .await
+            .map_err(|e| proto(&e))?
+        {
+            return Err(proto(&"the service closed the connection"));
+        }
+        let reply: Reply =
+            serde_json::from_slice(&buf).map_err(|e| proto(&format!("not an answer ({e})")))?;
+        if !reply.ok {
+            return Err(ClientError::Refused(
+                reply.error.unwrap_or_else(|| "no reason given".into()),
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// Every line the service holds.
+    pub async fn list(&mut self) -> Result<Vec<LineState>, ClientError> {
+        Ok(self
+            .request(&Request::List {})
+            .await?
+            .lines
+            .unwrap_or_default())
+    }
+
+    /// The logical value of line `name`.
+    pub async fn get(&mut self, name: &str) -> Result<bool, ClientError> {
+        let r = self.request(&Request::Get { name: name.into() }).await?;
+        Ok(r.value == Some(1))
+    }
+
+    /// Sets output `name` to `value`; the service holds it.
+    pub async fn set(&mut self, name: &str, value: bool) -> Result<(), ClientError> {
+        self.request(&Request::Set {
+            name: name.into(),
+            value: u8::from(value),
+        })
+        .await
         .map(|_| ())
     }
 }

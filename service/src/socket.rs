@@ -330,6 +330,23 @@ mod tests {
         assert!(Client::connect(server.path()).unwrap().list().is_ok());
     }
 
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_async_client_gets_and_sets() {
+        use crate::client::AsyncClient;
+        let dir = tempfile::tempdir().unwrap();
+        let (board, _lines, server) = serve(dir.path());
+        let mut c = AsyncClient::connect(server.path()).await.unwrap();
+        assert_eq!(c.hello().lines, 2);
+        c.set("heater", true).await.unwrap();
+        assert!(board.level("GPIO27").unwrap());
+        assert!(c.get("heater").await.unwrap());
+        assert_eq!(c.list().await.unwrap().len(), 2);
+        match c.set("int", true).await {
+            Err(ClientError::Refused(m)) => assert!(m.contains("is an input"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn the_socket_goes_with_the_server() {
         let dir = tempfile::tempdir().unwrap();
