@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::lines::LineState;
+pub use crate::lines::{LineState, CONSUMER};
 
 /// The protocol's version, in the service's hello.
 pub const VERSION: u32 = 1;

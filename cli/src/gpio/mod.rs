@@ -397,6 +397,21 @@ fn service_settings(opts: &LineOpts) -> Outcome {
 }
 
 fn fail(e: gpio::Error) -> Failure {
+    // The kernel's consumer name: a line udrv serve holds while its socket did not answer.
+    #[cfg(feature = "serve")]
+    if let gpio::Error::Io {
+        holder: Some((_, consumer)),
+        ..
+    } = &e
+    {
+        if consumer == udrv_service::client::CONSUMER {
+            return Failure::op(format!(
+                "{e}: udrv serve holds the line, but does not answer on {}: set \
+                 UDRV_SERVE_SOCKET to its [socket] path",
+                udrv_service::client::socket_path().display()
+            ));
+        }
+    }
     Failure::op(e)
 }
 
