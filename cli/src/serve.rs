@@ -41,8 +41,9 @@ pub fn run(a: &ServeArgs, cli: &Cli) -> Outcome {
                     String::new()
                 } else {
                     format!(
-                        ", {} lines (clients on {})",
+                        ", {} line{} (clients on {})",
                         c.lines.len(),
+                        if c.lines.len() == 1 { "" } else { "s" },
                         c.socket.path.display()
                     )
                 };

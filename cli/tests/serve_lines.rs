@@ -214,7 +214,7 @@ fn check_reports_line_mistakes_with_their_places() {
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("good: 0 chips, 1 lines (clients on /run/udrv/serve.sock)"),
+        text(&o.stdout).contains("good: 0 chips, 1 line (clients on /run/udrv/serve.sock)"),
         "{}",
         text(&o.stdout)
     );
