@@ -141,7 +141,8 @@ fn gpio_get_and_set_go_through_the_service_that_owns_the_lines() {
             vec!["gpio", "get", "-b", "pull-up", "int"],
             "leave out -l, -b",
         ),
-        (vec!["gpio", "mon", "int"], "udrv serve holds int"),
+        (vec!["gpio", "mon", "int"], "has no kernel edge events"),
+        (vec!["gpio", "mon", "heater"], "is an output"),
     ] {
         let o = gpio(&socket, &args);
         assert!(!o.status.success(), "{args:?}");

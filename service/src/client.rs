@@ -11,6 +11,7 @@
 //! | `{"op":"list"}` | `{"ok":true,"lines":[{"name":"heater","line":"GPIO27","output":true,"value":0}]}` |
 //! | `{"op":"get","name":"heater"}` | `{"ok":true,"value":1}` |
 //! | `{"op":"set","name":"heater","value":1}` | `{"ok":true,"value":1}` |
+//! | `{"op":"watch","name":"door"}` | `{"ok":true}`, then an [`Event`] a line per edge: `{"name":"door","edge":"rising","timestamp_ns":..,"seqno":..,"line_seqno":..,"lost":0}` |
 //! | anything else | `{"ok":false,"error":"..."}` (a line over the limit also closes the connection) |
 //!
 //! Why lines of JSON rather than length-prefixed frames: a person can talk to the socket
@@ -70,6 +71,12 @@ pub enum Request {
         /// The line's name in the service's configuration.
         name: String,
     },
+    /// Watches an input: answered `{"ok":true}`, then one [`Event`] a line for every edge
+    /// from then on, until the client goes (the connection takes no more requests).
+    Watch {
+        /// The input's name in the service's configuration.
+        name: String,
+    },
     /// Sets an output (the service holds the value and keeps it in its state folder).
     Set {
         /// The output's name in the service's configuration.
@@ -77,6 +84,25 @@ pub enum Request {
         /// 1 (active) or 0.
         value: u8,
     },
+}
+
+/// An edge of a watched input, as the kernel recorded it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The input's name.
+    pub name: String,
+    /// `rising` (inactive to active) or `falling`.
+    pub edge: String,
+    /// The kernel's timestamp (CLOCK_MONOTONIC), nanoseconds.
+    pub timestamp_ns: u64,
+    /// The kernel's sequence number of the event in the service's request.
+    pub seqno: Option<u32>,
+    /// The kernel's sequence number of the event on its line.
+    pub line_seqno: Option<u32>,
+    /// Edges lost just before this one: this client's queue was full (it fell behind), or
+    /// the kernel's buffer was.
+    pub lost: u64,
 }
 
 /// The service's answer to a request.
@@ -259,6 +285,32 @@ impl Client {
         })
         .map(|_| ())
     }
+
+    /// Watches input `name`: the connection then gives its edges ([`Client::next_event`]).
+    pub fn watch(mut self, name: &str) -> Result<Watch, ClientError> {
+        self.request(&Request::Watch { name: name.into() })?;
+        let _ = self.reader.get_ref().set_read_timeout(None);
+        Ok(Watch { client: self })
+    }
+}
+
+/// A watched input's edges ([`Client::watch`]).
+pub struct Watch {
+    client: Client,
+}
+
+impl Watch {
+    /// The next edge (waiting for it); `None` when the service has gone.
+    pub fn next_event(&mut self) -> Result<Option<Event>, ClientError> {
+        let mut buf = Vec::new();
+        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
+        if !read_line(&mut self.client.reader, &mut buf).map_err(|e| proto(&e))? {
+            return Ok(None);
+        }
+        serde_json::from_slice(&buf)
+            .map(Some)
+            .map_err(|e| proto(&format!("not an event ({e})")))
+    }
 }
 
 /// An async (tokio) client of the service's socket: [`Client`]'s requests, awaited.
@@ -398,6 +450,12 @@ mod tests {
             })
         );
         assert_eq!(decode_request(br#"{"op":"list"}"#), Ok(Request::List {}));
+        assert_eq!(
+            decode_request(br#"{"op":"watch","name":"door"}"#),
+            Ok(Request::Watch {
+                name: "door".into()
+            })
+        );
         for bad in [
             &br#"{"op":"get","name":"a","extra":1}"#[..],
             br#"{"op":"list","name":"a"}"#,

@@ -9,13 +9,18 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use udrv_boards::r#virtual::{VirtualBoard, VirtualOutput};
-use udrv_core::gpio::{self, Request, Value};
+use udrv_core::gpio::{self, EdgeDetection, EdgeKind, Request, Value};
 use udrv_drivers::sim::SimLine;
 
+use crate::client::Event;
 use crate::config::{Config, Line, LineAt};
 use crate::log;
 use crate::socket::Server;
@@ -32,8 +37,34 @@ enum Handle {
     VirtualOut(VirtualOutput),
     /// An input of the virtual board.
     VirtualIn(SimLine),
-    /// A kernel line request.
-    Linux(Request, u32),
+    /// A kernel line request (inputs with edge detection on both edges).
+    Linux(Arc<Request>, u32),
+}
+
+/// How many edges wait for a watching client before it is counted as behind.
+pub const WATCH_QUEUE: usize = 1024;
+
+/// A client watching an input: its queue, and the edges it lost since the last one it got.
+struct Watcher {
+    tx: SyncSender<Event>,
+    lost: u64,
+}
+
+/// An input's edge reader: a thread reading the kernel's edge events and giving each to
+/// every watcher.
+struct Reader {
+    watchers: Arc<Mutex<Vec<Watcher>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 struct Held {
@@ -41,6 +72,8 @@ struct Held {
     handle: Handle,
     /// The chip's device node and the offset (Linux), for clients that name the line so.
     place: Option<(PathBuf, u32)>,
+    /// The edge reader of a kernel input.
+    reader: Option<Reader>,
 }
 
 /// What the service tells a client about one of its lines.
@@ -131,12 +164,17 @@ impl Lines {
                 _ => l.start,
             };
             let (handle, place) = request(l, value, board)?;
+            let reader = match &handle {
+                Handle::Linux(r, _) if !l.output => Some(reader(&l.name, r.clone())?),
+                _ => None,
+            };
             self.held.insert(
                 l.name.clone(),
                 Held {
                     decl: l.clone(),
                     handle,
                     place,
+                    reader,
                 },
             );
         }
@@ -187,6 +225,29 @@ impl Lines {
         }
         self.saved.insert(name.to_string(), u8::from(value));
         self.save()
+    }
+
+    /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
+    /// the queue is full the edges are counted and the count given with the next edge.
+    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Event>, String> {
+        let h = self.find(name)?;
+        let Some(r) = &h.reader else {
+            return Err(if h.decl.output {
+                format!("line {name} is an output: watch the service's inputs")
+            } else {
+                format!(
+                    "line {name} ({}) has no kernel edge events (the virtual board's lines \
+                     have none): read it with get",
+                    h.decl.at
+                )
+            });
+        };
+        let (tx, rx) = sync_channel(WATCH_QUEUE);
+        r.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Watcher { tx, lost: 0 });
+        Ok(rx)
     }
 
     /// Every line and its value.
@@ -295,6 +356,59 @@ impl Owned {
     }
 }
 
+/// Starts the edge reader of input `name`.
+fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
+    let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (w, flag, line) = (watchers.clone(), stop.clone(), name.to_string());
+    let thread = std::thread::Builder::new()
+        .name(format!("udrv-serve-edges-{name}"))
+        .spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let ev = match req.wait_edge_event(Duration::from_millis(100)) {
+                    Ok(Some(ev)) => ev,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        log(&format!("line {line}: {e}; its watchers get no more edges"));
+                        return;
+                    }
+                };
+                let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
+                let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
+                ws.retain_mut(|x| {
+                    let e = Event {
+                        name: line.clone(),
+                        edge: match ev.kind {
+                            EdgeKind::Rising => "rising".into(),
+                            EdgeKind::Falling => "falling".into(),
+                        },
+                        timestamp_ns: ev.timestamp_ns,
+                        seqno: ev.seqno,
+                        line_seqno: ev.line_seqno,
+                        lost: x.lost + kernel_lost,
+                    };
+                    match x.tx.try_send(e) {
+                        Ok(()) => {
+                            x.lost = 0;
+                            true
+                        }
+                        Err(TrySendError::Full(_)) => {
+                            x.lost += 1;
+                            true
+                        }
+                        Err(TrySendError::Disconnected(_)) => false,
+                    }
+                });
+            }
+        })
+        .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
+    Ok(Reader {
+        watchers,
+        stop,
+        thread: Some(thread),
+    })
+}
+
 /// The device node of a chip given as `gpiochip0`, `/dev/gpiochip0`, `0` or a label.
 fn chip_path(chip: &str) -> Result<PathBuf, String> {
     if chip.starts_with('/') {
@@ -359,7 +473,7 @@ fn request(
                     b.with_drive(d);
                 }
             } else {
-                b.as_input();
+                b.with_edge_detection(EdgeDetection::Both);
             }
             if l.active_low {
                 b.as_active_low();
@@ -368,7 +482,7 @@ fn request(
                 b.with_bias(bias);
             }
             let r = b.request().map_err(|e| what(&e))?;
-            Ok((Handle::Linux(r, offset), Some((chip, offset))))
+            Ok((Handle::Linux(Arc::new(r), offset), Some((chip, offset))))
         }
     }
 }

@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::client::{decode_request, read_line, Hello, Reply, Request, VERSION};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use crate::client::{decode_request, read_line, Event, Hello, Reply, Request, VERSION};
 use crate::config::Socket;
 use crate::lines::Lines;
 
@@ -193,9 +196,45 @@ fn client(conn: UnixStream, lines: &Mutex<Lines>) -> std::io::Result<()> {
         }
         let reply = match decode_request(&buf) {
             Err(e) => Reply::error(e),
+            Ok(Request::Watch { name }) => {
+                let rx = lines.lock().unwrap_or_else(|e| e.into_inner()).watch(&name);
+                match rx {
+                    Ok(rx) => {
+                        send(
+                            &mut w,
+                            &Reply {
+                                ok: true,
+                                ..Reply::default()
+                            },
+                        )?;
+                        return stream(&rx, &mut w, r.get_ref());
+                    }
+                    Err(e) => Reply::error(e),
+                }
+            }
             Ok(req) => answer(&req, lines),
         };
         send(&mut w, &reply)?;
+    }
+}
+
+/// A watching client's edges, until it goes (found by a write failing, or between edges
+/// by the end of its stream) or the line is released.
+fn stream(rx: &Receiver<Event>, w: &mut UnixStream, peer: &UnixStream) -> std::io::Result<()> {
+    loop {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(ev) => send(w, &ev)?,
+            Err(RecvTimeoutError::Timeout) => {
+                peer.set_nonblocking(true)?;
+                // What a watching client sends is not read as requests: dropped here.
+                let gone = matches!(std::io::Read::read(&mut &*peer, &mut [0u8; 64]), Ok(0));
+                peer.set_nonblocking(false)?;
+                if gone {
+                    return Ok(());
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
     }
 }
 
@@ -217,6 +256,7 @@ fn answer(req: &Request, lines: &Mutex<Lines>) -> Reply {
             Ok(()) => value(*v == 1),
             Err(e) => Reply::error(e),
         },
+        Request::Watch { .. } => Reply::error("watch is answered by the connection"),
     }
 }
 
@@ -270,6 +310,14 @@ mod tests {
         match c.set("int", true) {
             Err(ClientError::Refused(m)) => assert!(m.contains("is an input"), "{m}"),
             other => panic!("{other:?}"),
+        }
+        // Watch: outputs have no edges, the virtual board's inputs no kernel events.
+        for (name, want) in [("heater", "is an output"), ("int", "no kernel edge events")] {
+            match Client::connect(server.path()).unwrap().watch(name) {
+                Err(ClientError::Refused(m)) => assert!(m.contains(want), "{m}"),
+                Err(e) => panic!("{e}"),
+                Ok(_) => panic!("watch {name} accepted"),
+            }
         }
         match c.get("nope") {
             Err(ClientError::Refused(m)) => assert!(m.contains("no line `nope`"), "{m}"),

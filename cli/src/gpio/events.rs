@@ -70,12 +70,8 @@ fn line_at(r: &Resolved, chip: usize, offset: u32) -> Option<&lines::Line> {
 pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     #[cfg(feature = "serve")]
     if let Some(t) = super::service::owned(&a.lines, &a.opts.scope)? {
-        // The socket has no `watch` yet: say so rather than fail on a busy line.
-        return Err(crate::Failure::usage(format!(
-            "udrv serve holds {}: watching its lines through it is not there yet; ask it \
-             with `udrv gpio get`, or take the line out of its [[line]]s and reload it",
-            t.names().join(", ")
-        )));
+        super::service_settings(&a.opts)?;
+        return t.mon(&a.lines, a, cli.json);
     }
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     // gpiomon's defaults: --utc/--localtime alone mean the realtime clock; -E realtime

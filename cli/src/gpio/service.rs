@@ -111,6 +111,109 @@ impl Through {
         Ok(())
     }
 
+    /// `mon` through the service: one watch per line, edges printed as they come (the
+    /// default format as gpiomon's, or `--json`), the edges a client lost said on stderr.
+    pub(super) fn mon(self, specs: &[String], a: &super::MonArgs, json: bool) -> Outcome {
+        use super::format::{event_time, Stamp};
+        use super::EdgesArg;
+        if a.format.is_some()
+            || a.event_clock.is_some()
+            || a.localtime
+            || a.utc
+            || a.debounce.is_some()
+            || a.buffer.is_some()
+        {
+            return Err(Failure::usage(
+                "udrv serve holds these lines and watches them with its own settings \
+                 (CLOCK_MONOTONIC, both edges): leave out -F, -E, --localtime, --utc, -p and \
+                 --buffer",
+            ));
+        }
+        let path = client::socket_path();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for (spec, name) in specs.iter().zip(&self.names) {
+            let mut w = Client::connect(&path)
+                .and_then(|c| c.watch(name))
+                .map_err(Failure::op)?;
+            let (tx, spec) = (tx.clone(), spec.clone());
+            std::thread::spawn(move || loop {
+                let e = w.next_event();
+                let end = !matches!(e, Ok(Some(_)));
+                if tx.send((spec.clone(), e)).is_err() || end {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        if a.banner {
+            let text = format!("Monitoring {}...", super::format::banner_lines(specs));
+            if json {
+                eprintln!("udrv: {text}");
+            } else {
+                outln!("{text}");
+            }
+        }
+        let mut seen = 0u64;
+        loop {
+            let got = match a.idle_timeout {
+                Some(t) => match rx.recv_timeout(t) {
+                    Ok(x) => x,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Ok(()),
+                    Err(_) => return Err(Failure::op("udrv serve: the service went away")),
+                },
+                None => rx
+                    .recv()
+                    .map_err(|_| Failure::op("udrv serve: the service went away"))?,
+            };
+            let e = match got.1 {
+                Ok(Some(e)) => e,
+                Ok(None) => return Err(Failure::op("udrv serve: the service went away")),
+                Err(e) => return Err(Failure::op(e)),
+            };
+            if e.lost > 0 {
+                eprintln!(
+                    "udrv: {} edges of {} lost before this one: this client fell behind the \
+                     service",
+                    e.lost, got.0
+                );
+            }
+            let wanted = match a.edges {
+                EdgesArg::Both => true,
+                EdgesArg::Rising => e.edge == "rising",
+                EdgesArg::Falling => e.edge == "falling",
+            };
+            if !wanted {
+                continue;
+            }
+            if a.quiet {
+            } else if json {
+                json_line(&json!({
+                    "timestamp_ns": e.timestamp_ns, "edge": e.edge, "line": got.0,
+                    "service": e.name, "seqno": e.seqno, "line_seqno": e.line_seqno,
+                    "lost_before": e.lost,
+                }));
+            } else if a.unquoted {
+                outln!(
+                    "{}\t{}\t{}",
+                    event_time(e.timestamp_ns, Stamp::Raw),
+                    e.edge,
+                    got.0
+                );
+            } else {
+                outln!(
+                    "{}\t{}\t\"{}\"",
+                    event_time(e.timestamp_ns, Stamp::Raw),
+                    e.edge,
+                    got.0
+                );
+            }
+            seen += 1;
+            if a.num_events != 0 && seen >= a.num_events {
+                return Ok(());
+            }
+        }
+    }
+
     /// The service's names of the lines, in the order asked.
     pub(super) fn names(&self) -> &[String] {
         &self.names
