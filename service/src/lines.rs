@@ -356,6 +356,22 @@ impl Owned {
     }
 }
 
+/// Gives an edge (`event(lost)`, `lost` the edges this watcher missed just before) to
+/// every watcher: one whose queue is full counts it as lost, one that has gone is removed.
+fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
+    ws.retain_mut(|x| match x.tx.try_send(event(x.lost)) {
+        Ok(()) => {
+            x.lost = 0;
+            true
+        }
+        Err(TrySendError::Full(_)) => {
+            x.lost += 1;
+            true
+        }
+        Err(TrySendError::Disconnected(_)) => false,
+    });
+}
+
 /// Starts the edge reader of input `name`.
 fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
     let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
@@ -375,29 +391,16 @@ fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
                 };
                 let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
                 let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
-                ws.retain_mut(|x| {
-                    let e = Event {
-                        name: line.clone(),
-                        edge: match ev.kind {
-                            EdgeKind::Rising => "rising".into(),
-                            EdgeKind::Falling => "falling".into(),
-                        },
-                        timestamp_ns: ev.timestamp_ns,
-                        seqno: ev.seqno,
-                        line_seqno: ev.line_seqno,
-                        lost: x.lost + kernel_lost,
-                    };
-                    match x.tx.try_send(e) {
-                        Ok(()) => {
-                            x.lost = 0;
-                            true
-                        }
-                        Err(TrySendError::Full(_)) => {
-                            x.lost += 1;
-                            true
-                        }
-                        Err(TrySendError::Disconnected(_)) => false,
-                    }
+                fan_out(&mut ws, |lost| Event {
+                    name: line.clone(),
+                    edge: match ev.kind {
+                        EdgeKind::Rising => "rising".into(),
+                        EdgeKind::Falling => "falling".into(),
+                    },
+                    timestamp_ns: ev.timestamp_ns,
+                    seqno: ev.seqno,
+                    line_seqno: ev.line_seqno,
+                    lost: lost + kernel_lost,
                 });
             }
         })
@@ -561,6 +564,47 @@ mod tests {
         );
         assert_eq!(lines.len(), 3);
         assert!(lines.set("int", true).unwrap_err().contains("is an input"));
+    }
+
+    #[test]
+    fn every_watcher_gets_every_edge_and_one_that_stops_reading_is_told_what_it_lost() {
+        let (ta, ra) = sync_channel(WATCH_QUEUE);
+        let (tb, rb) = sync_channel(WATCH_QUEUE);
+        let (tc, rc) = sync_channel(WATCH_QUEUE);
+        let mut ws = vec![
+            Watcher { tx: ta, lost: 0 },
+            Watcher { tx: tb, lost: 0 },
+            Watcher { tx: tc, lost: 0 },
+        ];
+        drop(rc); // c has gone: removed at the first edge
+        let edge = |n: u64| {
+            move |lost| Event {
+                name: "door".into(),
+                edge: "rising".into(),
+                timestamp_ns: n,
+                seqno: Some(n as u32),
+                line_seqno: Some(n as u32),
+                lost,
+            }
+        };
+        let extra = 5;
+        let mut got_a = Vec::new();
+        for n in 1..=(WATCH_QUEUE as u64 + extra) {
+            fan_out(&mut ws, edge(n));
+            got_a.push(ra.try_recv().unwrap());
+        }
+        assert_eq!(ws.len(), 2);
+        assert!(got_a.iter().all(|e| e.lost == 0));
+        let seqs: Vec<u64> = got_a.iter().map(|e| e.timestamp_ns).collect();
+        assert_eq!(seqs, (1..=WATCH_QUEUE as u64 + extra).collect::<Vec<_>>());
+        // b read nothing: it has the first WATCH_QUEUE edges, then is told of the rest.
+        let got_b: Vec<Event> = rb.try_iter().collect();
+        assert_eq!(got_b.len(), WATCH_QUEUE);
+        assert!(got_b.iter().all(|e| e.lost == 0));
+        fan_out(&mut ws, edge(9999));
+        let next = rb.try_recv().unwrap();
+        assert_eq!((next.timestamp_ns, next.lost), (9999, extra));
+        assert_eq!(ra.try_recv().unwrap().lost, 0);
     }
 
     #[test]
