@@ -37,8 +37,9 @@ enum Handle {
     VirtualOut(VirtualOutput),
     /// An input of the virtual board.
     VirtualIn(SimLine),
-    /// A kernel line request (inputs with edge detection on both edges).
-    Linux(Arc<Request>, u32),
+    /// A kernel line request and its offset; inputs with edge detection on both edges
+    /// (`true`) unless their chip has none.
+    Linux(Arc<Request>, u32, bool),
 }
 
 /// How many edges wait for a watching client before it is counted as behind.
@@ -165,7 +166,7 @@ impl Lines {
             };
             let (handle, place) = request(l, value, board)?;
             let reader = match &handle {
-                Handle::Linux(r, _) if !l.output => Some(reader(&l.name, r.clone())?),
+                Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
                 _ => None,
             };
             self.held.insert(
@@ -201,7 +202,7 @@ impl Lines {
         Ok(match &h.handle {
             Handle::VirtualOut(o) => o.is_set_high() != h.decl.active_low,
             Handle::VirtualIn(i) => i.is_high() != h.decl.active_low,
-            Handle::Linux(r, offset) => r
+            Handle::Linux(r, offset, _) => r
                 .value(*offset)
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?
                 .is_active(),
@@ -219,7 +220,7 @@ impl Lines {
         match &h.handle {
             Handle::VirtualOut(o) => o.set(value != h.decl.active_low),
             Handle::VirtualIn(_) => unreachable!("outputs are held as outputs"),
-            Handle::Linux(r, offset) => r
+            Handle::Linux(r, offset, _) => r
                 .set_value(*offset, Value::from(value))
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?,
         }
@@ -236,8 +237,8 @@ impl Lines {
                 format!("line {name} is an output: watch the service's inputs")
             } else {
                 format!(
-                    "line {name} ({}) has no kernel edge events (the virtual board's lines \
-                     have none): read it with get",
+                    "line {name} ({}) has no kernel edge events (its chip gives none, or \
+                     it is the virtual board's): read it with get",
                     h.decl.at
                 )
             });
@@ -484,8 +485,24 @@ fn request(
             if let Some(bias) = l.bias {
                 b.with_bias(bias);
             }
-            let r = b.request().map_err(|e| what(&e))?;
-            Ok((Handle::Linux(Arc::new(r), offset), Some((chip, offset))))
+            let (r, edges) = match b.request() {
+                Ok(r) => (r, !l.output),
+                // A chip without interrupts: an input without edge events (watch refused).
+                Err(e) if !l.output && !e.is_busy() => {
+                    b.without_edge_detection().as_input();
+                    let r = b.request().map_err(|_| what(&e))?;
+                    log(&format!(
+                        "line {} ({}): no edge events ({e}); it can be read, not watched",
+                        l.name, l.at
+                    ));
+                    (r, false)
+                }
+                Err(e) => return Err(what(&e)),
+            };
+            Ok((
+                Handle::Linux(Arc::new(r), offset, edges),
+                Some((chip, offset)),
+            ))
         }
     }
 }
