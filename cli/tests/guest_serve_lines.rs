@@ -62,7 +62,8 @@ fn the_service_holds_a_gpio_sim_line_clients_go_through_it_and_a_restart_restore
     std::fs::write(
         &config,
         format!(
-            "board = \"guest\"\n[state]\ndir = \"{0}/state\"\n[socket]\npath = \"{1}\"\n[[line]]\n\
+            "board = \"guest\"\n[state]\ndir = \"{0}/state\"\n[socket]\npath = \"{1}\"\n\
+             group = \"65534\"\n[[line]]\n\
              name = \"fan\"\nline = \"spare\"\ndirection = \"output\"\nstart = 1\n\
              restore = true\n[[line]]\nname = \"door\"\nline = \"button\"\n\
              direction = \"input\"\n",
@@ -141,6 +142,31 @@ fn the_service_holds_a_gpio_sim_line_clients_go_through_it_and_a_restart_restore
     let chip = env("UDRV_GPIO_SIM_CHIP");
     let o = gpio(&socket, &["gpio", "get", "-n", "-c", &chip, "7"]);
     assert_eq!(stdout(&o), "0\n", "{}", stderr(&o));
+
+    // The socket's group is the access control: uid 65534 in group 65534 may use it, in
+    // another group it is refused (and told so, not sent to the busy device).
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let as_user = |gid: u32| {
+        Command::new("udrv")
+            .args(["gpio", "get", "-n", "fan"])
+            .env("UDRV_SERVE_SOCKET", &socket)
+            .uid(65534)
+            .gid(gid)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = as_user(65534);
+    assert_eq!(stdout(&o), "0\n", "in the group: {}", stderr(&o));
+    let o = as_user(4321);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot connect to udrv serve") && stderr(&o).contains("group"),
+        "{}",
+        stderr(&o)
+    );
 
     // A client that does not find the socket: told by the kernel's consumer name.
     let o = gpio(

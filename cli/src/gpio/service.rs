@@ -53,8 +53,17 @@ fn matches(spec: &str, scope: &Scope, l: &LineState) -> bool {
 /// holds none of them; an error when it holds some but not all.
 pub(super) fn owned(specs: &[String], scope: &Scope) -> Result<Option<Through>, Failure> {
     let path = client::socket_path();
-    let Ok(mut c) = Client::connect(&path) else {
-        return Ok(None);
+    let mut c = match Client::connect(&path) {
+        Ok(c) => c,
+        // The service is there but this user may not use it: say so, not "busy".
+        Err(e) => {
+            if matches!(&e, client::ClientError::Connect(io)
+                if io.kind() == std::io::ErrorKind::PermissionDenied)
+            {
+                return Err(Failure::op(format!("{e} ({})", path.display())));
+            }
+            return Ok(None);
+        }
     };
     let held = c.list().map_err(Failure::op)?;
     let names: Vec<Option<&LineState>> = specs
