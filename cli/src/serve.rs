@@ -37,8 +37,18 @@ pub fn run(a: &ServeArgs, cli: &Cli) -> Outcome {
     if let Some(path) = &a.check {
         return match Config::load(path) {
             Ok(c) => {
+                let lines = if c.lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} line{} (clients on {})",
+                        c.lines.len(),
+                        if c.lines.len() == 1 { "" } else { "s" },
+                        c.socket.path.display()
+                    )
+                };
                 outln!(
-                    "{}: good: {} chips; {}",
+                    "{}: good: {} chips{lines}; {}",
                     path.display(),
                     c.chips.len(),
                     c.outputs()

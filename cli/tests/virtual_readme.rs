@@ -137,6 +137,11 @@ const PROVIDED: &[(&str, &str)] = &[
         "the example configuration of `udrv serve`, in the source tree beside the README",
     ),
     (
+        "etc/udrv/udrv.toml",
+        "the service's configuration, which the README copies with `sudo cp` from the \
+         package's example (the same file as examples/serve-virtual.toml)",
+    ),
+    (
         "bus.udrvraw",
         "the raw log `capture --raw-log` writes on a real port: one Modbus exchange, written \
      here in the format rs485/README.md gives",
@@ -148,6 +153,14 @@ fn provide(dir: &Path, name: &str) {
     match name {
         "examples/serve-virtual.toml" => {
             std::fs::create_dir_all(dir.join("examples")).unwrap();
+            std::fs::write(
+                dir.join(name),
+                include_str!("../../examples/serve-virtual.toml"),
+            )
+            .unwrap();
+        }
+        "etc/udrv/udrv.toml" => {
+            std::fs::create_dir_all(dir.join("etc/udrv")).unwrap();
             std::fs::write(
                 dir.join(name),
                 include_str!("../../examples/serve-virtual.toml"),
@@ -731,9 +744,9 @@ fn the_lists_match_the_documents() {
     }
     for (name, why) in PROVIDED {
         assert!(
-            commands
-                .iter()
-                .any(|c| not_run(&c.run.args).is_none() && c.run.args.iter().any(|a| a == name)),
+            commands.iter().any(|c| not_run(&c.run.args).is_none()
+                    // An absolute path (`/etc/udrv/udrv.toml`) runs inside the folder.
+                    && c.run.args.iter().any(|a| a.trim_start_matches('/') == *name)),
             "PROVIDED writes {name} ({why}), but no command that runs names it: remove it"
         );
     }

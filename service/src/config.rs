@@ -47,6 +47,74 @@ pub struct Config {
     pub influxdb: Option<Influx>,
     /// Line protocol on standard output (Telegraf's `execd`) or to a file, if wanted.
     pub line_protocol: Option<LineOut>,
+    /// The GPIO lines the service requests and holds (`[[line]]`).
+    pub lines: Vec<Line>,
+    /// The local clients' socket (`[socket]`).
+    pub socket: Socket,
+    /// The folder of the service's state: the last level set of each output
+    /// (`[state] dir`, `/var/lib/udrv/state` by default).
+    pub state_dir: PathBuf,
+}
+
+/// Where `[socket] path` is without one.
+pub const DEFAULT_SOCKET: &str = "/run/udrv/serve.sock";
+
+/// Where `[state] dir` is without one.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/udrv/state";
+
+/// Which GPIO line a `[[line]]` is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LineAt {
+    /// By the name the board or kernel gives it (`GPIO27`, `relay`).
+    Name(String),
+    /// By chip (`gpiochip0`, `/dev/gpiochip0`, `0` or a label) and offset.
+    Offset {
+        /// The chip.
+        chip: String,
+        /// The line's offset on it.
+        offset: u32,
+    },
+}
+
+impl Display for LineAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LineAt::Name(n) => f.write_str(n),
+            LineAt::Offset { chip, offset } => write!(f, "{chip}:{offset}"),
+        }
+    }
+}
+
+/// A GPIO line the service requests at start and holds while it runs (`[[line]]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Its name: clients (`udrv gpio set heater=1`, the socket) use it.
+    pub name: String,
+    /// Which line.
+    pub at: LineAt,
+    /// Whether the service drives it (`direction = "output"`) or reads it.
+    pub output: bool,
+    /// Active-low: `1` (active) is the low level.
+    pub active_low: bool,
+    /// The pull resistor, if set.
+    pub bias: Option<udrv_core::gpio::Bias>,
+    /// The output drive, if set (outputs only).
+    pub drive: Option<udrv_core::gpio::Drive>,
+    /// The value at start (outputs; `false` unless `start = 1`).
+    pub start: bool,
+    /// Whether the last value set is applied at start instead of `start` (outputs).
+    pub restore: bool,
+}
+
+/// The local clients' Unix socket: its permissions and group are the access control.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Socket {
+    /// Its path (`/run/udrv/serve.sock` by default).
+    pub path: PathBuf,
+    /// Its permission bits (`0o660` by default: the owner and the group).
+    pub mode: u32,
+    /// The group it is given, if any (the group whose members may use it).
+    pub group: Option<String>,
 }
 
 /// One chip to read.
@@ -264,6 +332,35 @@ struct LineToml {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct GpioLineToml {
+    name: Spanned<String>,
+    line: Option<Spanned<String>>,
+    chip: Option<Spanned<String>>,
+    offset: Option<Spanned<u32>>,
+    direction: Spanned<String>,
+    active_low: Option<bool>,
+    bias: Option<Spanned<String>>,
+    drive: Option<Spanned<String>>,
+    start: Option<Spanned<u8>>,
+    restore: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SocketToml {
+    path: Option<Spanned<String>>,
+    mode: Option<Spanned<u32>>,
+    group: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateToml {
+    dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct QueueToml {
     dir: Option<String>,
     max_bytes: Option<Spanned<u64>>,
@@ -439,6 +536,9 @@ impl Config {
         let mut mqtt_toml: Option<(MqttToml, Range<usize>)> = None;
         let mut queue_toml = None;
         let mut outputs = OutputTomls::default();
+        let mut line_values = Vec::new();
+        let mut socket_toml = None;
+        let mut state_toml = None;
         for (key, value) in top.get_ref() {
             match key.get_ref().as_ref() {
                 "board" => match value.get_ref().as_str() {
@@ -499,6 +599,18 @@ impl Config {
                         section::<MqttToml>(value, "[mqtt] ", &mut p).map(|m| (m, value.span()))
                 }
                 "queue" => queue_toml = section::<QueueToml>(value, "[queue] ", &mut p),
+                "line" => match value.get_ref() {
+                    DeValue::Array(a) => line_values.extend(a.iter().cloned()),
+                    other => p.add(
+                        value.span(),
+                        format!(
+                            "line must be an array of tables ([[line]]), not {}",
+                            with_article(other.type_str())
+                        ),
+                    ),
+                },
+                "socket" => socket_toml = section::<SocketToml>(value, "[socket] ", &mut p),
+                "state" => state_toml = section::<StateToml>(value, "[state] ", &mut p),
                 "prometheus" | "influxdb" | "line_protocol" => {
                     outputs.read(key.get_ref(), value, &mut p)
                 }
@@ -506,7 +618,8 @@ impl Config {
                     key.span(),
                     format!(
                         "unknown key `{other}`; the file has: board, interval, [[chip]], \
-                         [json], [mqtt], [queue], [prometheus], [influxdb], [line_protocol]"
+                         [json], [mqtt], [queue], [prometheus], [influxdb], [line_protocol], \
+                         [[line]], [socket], [state]"
                     ),
                 ),
             }
@@ -600,13 +713,18 @@ impl Config {
                 });
             }
         }
-        if chip_values.is_empty() && p.list.is_empty() {
+        let lines = gpio_lines(&line_values, &mut p);
+        if chip_values.is_empty() && line_values.is_empty() && p.list.is_empty() {
             p.add(
                 0..0,
-                "no chips: add a [[chip]] table with spec = \"CHIP@BUS:ADDR\" (e.g. spec = \
-                 \"bme280@i2c-1:0x76\")",
+                "no chips and no lines: add a [[chip]] table with spec = \"CHIP@BUS:ADDR\" \
+                 (e.g. spec = \"bme280@i2c-1:0x76\") or a [[line]] table",
             );
         }
+        let socket = socket_section(socket_toml, &mut p);
+        let state_dir = state_toml
+            .and_then(|s| s.dir)
+            .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from);
         // The outputs.
         let json = json.map(|j| JsonOut {
             path: j.path.filter(|p| p != "-").map(PathBuf::from),
@@ -653,6 +771,9 @@ impl Config {
             prometheus,
             influxdb,
             line_protocol,
+            lines,
+            socket,
+            state_dir,
         })
     }
 
@@ -1020,6 +1141,230 @@ fn mqtt(m: MqttToml, span: Range<usize>, p: &mut Problems<'_>) -> Option<Mqtt> {
     })
 }
 
+/// The `[[line]]` tables: each checked on its own, then names and lines for duplicates.
+fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line> {
+    use udrv_core::gpio::{Bias, Drive};
+    let mut out = Vec::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut ats: BTreeSet<String> = BTreeSet::new();
+    for (i, v) in values.iter().enumerate() {
+        let what = format!("[[line]] {}: ", i + 1);
+        let before = p.list.len();
+        let Some(t) = section::<GpioLineToml>(v, &what, p) else {
+            continue;
+        };
+        let name = t.name.get_ref().clone();
+        if !is_name(&name) {
+            p.add(
+                t.name.span(),
+                format!(
+                    "{what}name `{name}`: a line's name is 1-64 letters, digits, `_` or `-` \
+                     (clients and topics use it)"
+                ),
+            );
+        } else if !names.insert(name.clone()) {
+            p.add(
+                t.name.span(),
+                format!("{what}duplicate line name `{name}`: give each line its own `name`"),
+            );
+        }
+        let at = match (&t.line, &t.chip, &t.offset) {
+            (Some(l), None, None) if !l.get_ref().trim().is_empty() => {
+                Some((LineAt::Name(l.get_ref().trim().to_string()), l.span()))
+            }
+            (Some(l), None, None) => {
+                p.add(
+                    l.span(),
+                    format!("{what}line is empty: give the line's name"),
+                );
+                None
+            }
+            (None, Some(c), Some(o)) => Some((
+                LineAt::Offset {
+                    chip: c.get_ref().clone(),
+                    offset: *o.get_ref(),
+                },
+                c.span(),
+            )),
+            (Some(l), _, _) => {
+                p.add(
+                    l.span(),
+                    format!(
+                        "{what}give the line either by name (line = \"GPIO27\") or by chip and \
+                         offset (chip = \"gpiochip0\", offset = 27), not both"
+                    ),
+                );
+                None
+            }
+            (None, Some(c), None) => {
+                p.add(c.span(), format!("{what}chip without offset: give both"));
+                None
+            }
+            (None, None, Some(o)) => {
+                p.add(o.span(), format!("{what}offset without chip: give both"));
+                None
+            }
+            (None, None, None) => {
+                p.add(
+                    t.name.span(),
+                    format!(
+                        "{what}which line? give line = \"GPIO27\" (its name) or chip = \
+                         \"gpiochip0\" and offset = 27"
+                    ),
+                );
+                None
+            }
+        };
+        if let Some((at, span)) = &at {
+            if !ats.insert(at.to_string()) {
+                p.add(
+                    span.clone(),
+                    format!("{what}the line {at} is declared twice: declare it once"),
+                );
+            }
+        }
+        let output = match t.direction.get_ref().as_str() {
+            "output" | "out" => true,
+            "input" | "in" => false,
+            other => {
+                p.add(
+                    t.direction.span(),
+                    format!("{what}direction `{other}`: give \"output\" or \"input\""),
+                );
+                true
+            }
+        };
+        let bias = t.bias.as_ref().and_then(|b| match b.get_ref().as_str() {
+            "pull-up" => Some(Bias::PullUp),
+            "pull-down" => Some(Bias::PullDown),
+            "disabled" => Some(Bias::Disabled),
+            other => {
+                p.add(
+                    b.span(),
+                    format!(
+                        "{what}bias `{other}`: give \"pull-up\", \"pull-down\" or \"disabled\""
+                    ),
+                );
+                None
+            }
+        });
+        let drive = t.drive.as_ref().and_then(|d| {
+            let drive = match d.get_ref().as_str() {
+                "push-pull" => Drive::PushPull,
+                "open-drain" => Drive::OpenDrain,
+                "open-source" => Drive::OpenSource,
+                other => {
+                    p.add(
+                        d.span(),
+                        format!(
+                            "{what}drive `{other}`: give \"push-pull\", \"open-drain\" or \
+                             \"open-source\""
+                        ),
+                    );
+                    return None;
+                }
+            };
+            if !output {
+                p.add(
+                    d.span(),
+                    format!("{what}drive on an input: drive is for outputs; leave it out"),
+                );
+            }
+            Some(drive)
+        });
+        let start = match &t.start {
+            Some(s) if !output => {
+                p.add(
+                    s.span(),
+                    format!("{what}start on an input: the service sets outputs only"),
+                );
+                false
+            }
+            Some(s) if *s.get_ref() > 1 => {
+                p.add(
+                    s.span(),
+                    format!(
+                        "{what}start = {}: give 0 (inactive) or 1 (active)",
+                        s.get_ref()
+                    ),
+                );
+                false
+            }
+            Some(s) => *s.get_ref() == 1,
+            None => false,
+        };
+        let restore = match &t.restore {
+            Some(r) if !output && *r.get_ref() => {
+                p.add(
+                    r.span(),
+                    format!("{what}restore on an input: only outputs have a level to restore"),
+                );
+                false
+            }
+            Some(r) => *r.get_ref(),
+            None => false,
+        };
+        if p.list.len() != before {
+            continue;
+        }
+        if let Some((at, _)) = at {
+            out.push(Line {
+                name,
+                at,
+                output,
+                active_low: t.active_low.unwrap_or(false),
+                bias,
+                drive,
+                start,
+                restore,
+            });
+        }
+    }
+    out
+}
+
+/// `[socket]`: the path (absolute), the mode (at most 0o777, the owner able to use it).
+fn socket_section(t: Option<SocketToml>, p: &mut Problems<'_>) -> Socket {
+    let mut s = Socket {
+        path: PathBuf::from(DEFAULT_SOCKET),
+        mode: 0o660,
+        group: None,
+    };
+    let Some(t) = t else { return s };
+    if let Some(path) = &t.path {
+        if !path.get_ref().starts_with('/') {
+            p.add(
+                path.span(),
+                format!(
+                    "[socket] path `{}`: give an absolute path (e.g. \"{DEFAULT_SOCKET}\")",
+                    path.get_ref()
+                ),
+            );
+        }
+        s.path = PathBuf::from(path.get_ref());
+    }
+    if let Some(m) = &t.mode {
+        if *m.get_ref() > 0o777 || *m.get_ref() & 0o600 != 0o600 {
+            p.add(
+                m.span(),
+                format!(
+                    "[socket] mode {:o}: give permission bits the owner can use, e.g. 0o660 \
+                     (owner and group) or 0o600 (owner only)",
+                    m.get_ref()
+                ),
+            );
+        }
+        s.mode = *m.get_ref() & 0o777;
+    }
+    if let Some(g) = &t.group {
+        if g.get_ref().is_empty() {
+            p.add(g.span(), "[socket] group is empty: give a group name");
+        }
+        s.group = Some(g.get_ref().clone());
+    }
+    s
+}
+
 /// A TOML type's name with its article: "an integer", "a string".
 fn with_article(name: &str) -> String {
     match name.chars().next() {
@@ -1104,6 +1449,59 @@ mod tests {
             "7:12: [influxdb] database `my db`",
             "8:8: [influxdb] tags: key `board`",
             "10:1: [line_protocol] and [json] both write to standard output",
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "{g:?} should start with {w:?}");
+        }
+    }
+
+    #[test]
+    fn declared_lines_are_read_and_their_mistakes_placed() {
+        let c = Config::parse(
+            "[[line]]\nname = \"heater\"\nline = \"GPIO27\"\ndirection = \"output\"\nstart = 1\n\
+             restore = true\ndrive = \"open-drain\"\n[[line]]\nname = \"door\"\nchip = \
+             \"gpiochip0\"\noffset = 17\ndirection = \"input\"\nbias = \"pull-up\"\n\
+             active_low = true\n[socket]\npath = \"/tmp/u.sock\"\nmode = 0o600\n[state]\n\
+             dir = \"/tmp/st\"\n",
+        )
+        .unwrap();
+        assert!(c.chips.is_empty());
+        assert_eq!(c.lines.len(), 2);
+        let h = &c.lines[0];
+        assert_eq!(h.at, LineAt::Name("GPIO27".into()));
+        assert!(h.output && h.start && h.restore && !h.active_low);
+        assert_eq!(h.drive, Some(udrv_core::gpio::Drive::OpenDrain));
+        let d = &c.lines[1];
+        assert_eq!(d.at.to_string(), "gpiochip0:17");
+        assert!(!d.output && d.active_low && !d.start);
+        assert_eq!(d.bias, Some(udrv_core::gpio::Bias::PullUp));
+        assert_eq!(c.socket.path, PathBuf::from("/tmp/u.sock"));
+        assert_eq!(c.socket.mode, 0o600);
+        assert_eq!(c.state_dir, PathBuf::from("/tmp/st"));
+
+        let got = problems(
+            "[[line]]\nname = \"a\"\nline = \"GPIO27\"\ndirection = \"output\"\n\
+             [[line]]\nname = \"a\"\nline = \"GPIO27\"\ndirection = \"sideways\"\n\
+             [[line]]\nname = \"b\"\nchip = \"gpiochip0\"\ndirection = \"input\"\n\
+             start = 1\n[[line]]\nname = \"c\"\nline = \"GPIO5\"\ndirection = \"input\"\n\
+             drive = \"open-drain\"\nrestore = true\nbias = \"up\"\n[[line]]\nname = \"d\"\n\
+             line = \"GPIO6\"\ndirection = \"output\"\nstart = 2\nlevel = 1\n[socket]\n\
+             path = \"rel.sock\"\nmode = 0o066\n",
+        );
+        let want = [
+            "6:8: [[line]] 2: duplicate line name `a`",
+            "7:8: [[line]] 2: the line GPIO27 is declared twice",
+            "8:13: [[line]] 2: direction `sideways`",
+            "11:8: [[line]] 3: chip without offset",
+            "13:9: [[line]] 3: start on an input",
+            "18:9: [[line]] 4: drive on an input",
+            "19:11: [[line]] 4: restore on an input",
+            "20:8: [[line]] 4: bias `up`",
+            "25:9: [[line]] 5: start = 2: give 0 (inactive) or 1 (active)",
+            "26:1: [[line]] 5: unknown field `level`",
+            "28:8: [socket] path `rel.sock`: give an absolute path",
+            "29:8: [socket] mode 66",
         ];
         assert_eq!(got.len(), want.len(), "{got:#?}");
         for (g, w) in got.iter().zip(want) {

@@ -1,13 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+pub mod client;
 pub mod config;
 mod influx;
+mod lines;
 mod log;
 mod mqtt;
 mod notify;
 mod prometheus;
 pub mod queue;
 mod run;
+mod socket;
 mod source;
 mod state;
 

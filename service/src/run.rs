@@ -138,6 +138,9 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
     let source = Source::open(&opts.board).map_err(ServeError::Failed)?;
     let mut notify = Notify::from_env();
     let mut plugged = Plugged::open(&opts.board);
+    // The [[line]]s: held from here to the end, across reloads.
+    let mut owned =
+        crate::lines::Owned::start(&config, &source.line_board()).map_err(ServeError::Failed)?;
     let started = Instant::now();
     let mut taken = 0u64;
     // Sequence numbers: kept across restarts in the queue's folder when there is one.
@@ -231,7 +234,12 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             }
             // The next chip due.
             let Some(i) = (0..slots.len()).min_by_key(|i| slots[*i].next) else {
-                break 'run Exit::Stop;
+                if config.lines.is_empty() {
+                    break 'run Exit::Stop;
+                }
+                // Only lines: the socket's threads serve them.
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
             };
             let now = Instant::now();
             if slots[i].next > now {
@@ -326,6 +334,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     clear = removed_topics(&out.shared, m, &board, &c);
                 }
                 config = *c;
+                owned.reload(&config, &source.line_board());
             }
         }
     }

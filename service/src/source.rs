@@ -61,6 +61,14 @@ impl Source {
         }
     }
 
+    /// The board's GPIO lines, as the service's `[[line]]`s take them.
+    pub(crate) fn line_board(&self) -> crate::lines::LineBoard<'_> {
+        match self {
+            Source::Virtual(b, _) => crate::lines::LineBoard::Virtual(b),
+            Source::Linux(_) => crate::lines::LineBoard::Linux,
+        }
+    }
+
     /// Reads the chip `spec` names through the catalog (the bus opened by
     /// [`ChipBus::open`] for each read, so a bus that went away and came back is found
     /// again; a switch channel checked before it is used); readings numbered from `seq`.

@@ -68,6 +68,11 @@ fn line_at(r: &Resolved, chip: usize, offset: u32) -> Option<&lines::Line> {
 
 /// `gpiomon [OPTIONS] LINE...`
 pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
+    #[cfg(feature = "serve")]
+    if let Some(t) = super::service::owned(&a.lines, &a.opts.scope)? {
+        super::service_settings(&a.opts)?;
+        return t.mon(&a.lines, a, cli.json);
+    }
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     // gpiomon's defaults: --utc/--localtime alone mean the realtime clock; -E realtime
     // alone means UTC.

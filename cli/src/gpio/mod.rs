@@ -13,6 +13,8 @@ mod events;
 mod format;
 mod lines;
 mod period;
+#[cfg(feature = "serve")]
+mod service;
 mod set;
 mod show;
 mod tz;
@@ -381,7 +383,35 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
     }
 }
 
+/// The line settings a command may not give for lines `udrv serve` holds (its
+/// `[[line]]` decides them).
+#[cfg(feature = "serve")]
+fn service_settings(opts: &LineOpts) -> Outcome {
+    if opts.active_low || opts.bias.is_some() || opts.abi_v1 || opts.consumer.is_some() {
+        return Err(Failure::usage(
+            "udrv serve holds these lines and its [[line]] settings apply: leave out -l, -b, \
+             -C and --abi-v1",
+        ));
+    }
+    Ok(())
+}
+
 fn fail(e: gpio::Error) -> Failure {
+    // The kernel's consumer name: a line udrv serve holds while its socket did not answer.
+    #[cfg(feature = "serve")]
+    if let gpio::Error::Io {
+        holder: Some((_, consumer)),
+        ..
+    } = &e
+    {
+        if consumer == udrv_service::client::CONSUMER {
+            return Failure::op(format!(
+                "{e}: udrv serve holds the line, but does not answer on {}: set \
+                 UDRV_SERVE_SOCKET to its [socket] path",
+                udrv_service::client::socket_path().display()
+            ));
+        }
+    }
     Failure::op(e)
 }
 

@@ -4,8 +4,9 @@
 //! holds them from a background process and returns; `-t` toggles them; a `-t` list
 //! ending in 0 exits after the sequence (`-t 0`: at once).
 //!
-//! (When a service owns a line, `set` will ask it instead and return at once, the service
-//! holding the level; without one, this is gpioset's behaviour.)
+//! When `udrv serve` owns the lines, `set` asks it instead and returns at once, the
+//! service holding the level (see `service.rs`); without one, this is gpioset's
+//! behaviour.
 //!
 //! `-z` starts udrv again as the holder (a new process group, no terminal, standard
 //! streams on /dev/null, working directory `/`) instead of forking: the caller returns
@@ -80,6 +81,23 @@ fn run(a: &SetArgs, cli: &Cli, holder: bool) -> Outcome {
         let (line, v) = parse_assignment(asg)?;
         specs.push(line);
         values.push(v);
+    }
+    #[cfg(feature = "serve")]
+    if !holder {
+        if let Some(mut t) = super::service::owned(&specs, &a.opts.scope)? {
+            super::service_settings(&a.opts)?;
+            if a.drive.is_some() || a.toggle.is_some() {
+                return Err(Failure::usage(
+                    "udrv serve holds these lines: its [[line]] sets their drive, and it \
+                     holds a value rather than toggling it: leave out -d and -t",
+                ));
+            }
+            t.set(&specs, &values, cli.json)?;
+            if a.banner {
+                outln!("Setting {}...", banner_lines(&specs));
+            }
+            return Ok(());
+        }
     }
     let r = lines::resolve(&specs, &a.opts.scope, a.opts.abi_v1)?;
     if a.daemonize && !holder {

@@ -225,6 +225,34 @@ fn info_rows(a: &InfoArgs, cli: &Cli, rows: &mut Vec<serde_json::Value>) -> Outc
 
 /// `gpioget [OPTIONS] LINE...`
 pub fn get(a: &GetArgs, cli: &Cli) -> Outcome {
+    #[cfg(feature = "serve")]
+    if let Some(mut t) = super::service::owned(&a.lines, &a.opts.scope)? {
+        super::service_settings(&a.opts)?;
+        let values = t.get()?;
+        if cli.json {
+            let v: Vec<_> = a
+                .lines
+                .iter()
+                .zip(t.names())
+                .zip(&values)
+                .map(|((l, n), v)| json!({"line": l, "service": n, "active": v.is_active()}))
+                .collect();
+            json_line(&json!(v));
+        } else {
+            let v: Vec<String> = a
+                .lines
+                .iter()
+                .zip(&values)
+                .map(|(l, v)| match (a.numeric, a.unquoted) {
+                    (true, _) => (if v.is_active() { "1" } else { "0" }).to_string(),
+                    (false, true) => format!("{l}={v}"),
+                    (false, false) => format!("\"{l}\"={v}"),
+                })
+                .collect();
+            outln!("{}", v.join(" "));
+        }
+        return Ok(());
+    }
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     let mut values = vec![None; r.lines.len()];
     for (ci, chip) in r.chips.iter().enumerate() {

@@ -1,0 +1,640 @@
+//! The GPIO lines the service owns (`[[line]]`): requested at start (consumer
+//! [`CONSUMER`], so that `gpioinfo` and `udrv gpio info` name the service) and held for
+//! as long as it runs. An output's last value set is kept in `lines.json` in the state
+//! folder, written atomically (a temporary file, fsync, rename, fsync of the folder), and
+//! applied at start instead of `start` when the line has `restore = true`. A reload
+//! (SIGHUP) keeps every line whose declaration did not change at its value; lines no
+//! longer declared are released, new ones requested.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use udrv_boards::r#virtual::{VirtualBoard, VirtualOutput};
+use udrv_core::gpio::{self, EdgeDetection, EdgeKind, Request, Value};
+use udrv_drivers::sim::SimLine;
+
+use crate::client::Event;
+use crate::config::{Config, Line, LineAt};
+use crate::log;
+use crate::socket::Server;
+
+/// The consumer name the kernel shows for the lines the service holds.
+pub const CONSUMER: &str = "udrv-serve";
+
+/// The state file's name in the state folder.
+pub const STATE_FILE: &str = "lines.json";
+
+/// How a line is held.
+enum Handle {
+    /// An output of the virtual board (its level is the logical value, XOR active-low).
+    VirtualOut(VirtualOutput),
+    /// An input of the virtual board.
+    VirtualIn(SimLine),
+    /// A kernel line request and its offset; inputs with edge detection on both edges
+    /// (`true`) unless their chip has none.
+    Linux(Arc<Request>, u32, bool),
+}
+
+/// How many edges wait for a watching client before it is counted as behind.
+pub const WATCH_QUEUE: usize = 1024;
+
+/// A client watching an input: its queue, and the edges it lost since the last one it got.
+struct Watcher {
+    tx: SyncSender<Event>,
+    lost: u64,
+}
+
+/// An input's edge reader: a thread reading the kernel's edge events and giving each to
+/// every watcher.
+struct Reader {
+    watchers: Arc<Mutex<Vec<Watcher>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Held {
+    decl: Line,
+    handle: Handle,
+    /// The chip's device node and the offset (Linux), for clients that name the line so.
+    place: Option<(PathBuf, u32)>,
+    /// The edge reader of a kernel input.
+    reader: Option<Reader>,
+}
+
+/// What the service tells a client about one of its lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineState {
+    /// Its name in the configuration.
+    pub name: String,
+    /// The line as declared (`GPIO27`, `gpiochip0:27`).
+    pub line: String,
+    /// The chip's device node, when it is a kernel line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<String>,
+    /// Its offset on that chip, when it is a kernel line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+    /// Whether the service drives it.
+    pub output: bool,
+    /// Its logical value now (1: active).
+    pub value: u8,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    version: u32,
+    values: BTreeMap<String, u8>,
+}
+
+/// The lines the service holds, and the last values set.
+pub(crate) struct Lines {
+    held: BTreeMap<String, Held>,
+    state_dir: PathBuf,
+    saved: BTreeMap<String, u8>,
+}
+
+/// The board the lines are on.
+pub(crate) enum LineBoard<'a> {
+    Virtual(&'a VirtualBoard),
+    Linux,
+}
+
+impl Lines {
+    /// Reads the state folder's last values (a file that cannot be read is reported in
+    /// one line and the start values used).
+    pub(crate) fn new(state_dir: &Path) -> Lines {
+        let saved = match std::fs::read(state_dir.join(STATE_FILE)) {
+            Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
+                Ok(s) => s.values,
+                Err(e) => {
+                    log(&format!(
+                        "{}: not a state file ({e}); the lines start at their start values",
+                        state_dir.join(STATE_FILE).display()
+                    ));
+                    BTreeMap::new()
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => {
+                log(&format!(
+                    "{}: cannot read the state ({e}); the lines start at their start values",
+                    state_dir.join(STATE_FILE).display()
+                ));
+                BTreeMap::new()
+            }
+        };
+        Lines {
+            held: BTreeMap::new(),
+            state_dir: state_dir.to_path_buf(),
+            saved,
+        }
+    }
+
+    /// Holds the lines `config` declares: those held with the same declaration are kept
+    /// as they are, the others released, the new ones requested. The first line that
+    /// cannot be had is the error (the ones before it are held).
+    pub(crate) fn apply(&mut self, config: &Config, board: &LineBoard<'_>) -> Result<(), String> {
+        self.state_dir = config.state_dir.clone();
+        let keep: Vec<&Line> = config.lines.iter().collect();
+        self.held
+            .retain(|name, h| keep.iter().any(|l| &l.name == name && *l == &h.decl));
+        for l in &config.lines {
+            if self.held.contains_key(&l.name) {
+                continue;
+            }
+            let value = match self.saved.get(&l.name) {
+                Some(v) if l.restore => *v == 1,
+                _ => l.start,
+            };
+            let (handle, place) = request(l, value, board)?;
+            let reader = match &handle {
+                Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
+                _ => None,
+            };
+            self.held.insert(
+                l.name.clone(),
+                Held {
+                    decl: l.clone(),
+                    handle,
+                    place,
+                    reader,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The number of lines held.
+    pub(crate) fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    fn find(&self, name: &str) -> Result<&Held, String> {
+        self.held.get(name).ok_or_else(|| {
+            format!(
+                "no line `{name}` in the service's configuration; its lines: {}",
+                self.held.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    /// The logical value of line `name` now.
+    pub(crate) fn get(&self, name: &str) -> Result<bool, String> {
+        let h = self.find(name)?;
+        Ok(match &h.handle {
+            Handle::VirtualOut(o) => o.is_set_high() != h.decl.active_low,
+            Handle::VirtualIn(i) => i.is_high() != h.decl.active_low,
+            Handle::Linux(r, offset, _) => r
+                .value(*offset)
+                .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?
+                .is_active(),
+        })
+    }
+
+    /// Sets output `name` to `value`, then keeps the value in the state folder.
+    pub(crate) fn set(&mut self, name: &str, value: bool) -> Result<(), String> {
+        let h = self.find(name)?;
+        if !h.decl.output {
+            return Err(format!(
+                "line {name} is an input in the service's configuration: it cannot be set"
+            ));
+        }
+        match &h.handle {
+            Handle::VirtualOut(o) => o.set(value != h.decl.active_low),
+            Handle::VirtualIn(_) => unreachable!("outputs are held as outputs"),
+            Handle::Linux(r, offset, _) => r
+                .set_value(*offset, Value::from(value))
+                .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?,
+        }
+        self.saved.insert(name.to_string(), u8::from(value));
+        self.save()
+    }
+
+    /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
+    /// the queue is full the edges are counted and the count given with the next edge.
+    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Event>, String> {
+        let h = self.find(name)?;
+        let Some(r) = &h.reader else {
+            return Err(if h.decl.output {
+                format!("line {name} is an output: watch the service's inputs")
+            } else {
+                format!(
+                    "line {name} ({}) has no kernel edge events (its chip gives none, or \
+                     it is the virtual board's): read it with get",
+                    h.decl.at
+                )
+            });
+        };
+        let (tx, rx) = sync_channel(WATCH_QUEUE);
+        r.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Watcher { tx, lost: 0 });
+        Ok(rx)
+    }
+
+    /// Every line and its value.
+    pub(crate) fn list(&self) -> Vec<LineState> {
+        self.held
+            .iter()
+            .map(|(name, h)| LineState {
+                name: name.clone(),
+                line: h.decl.at.to_string(),
+                chip: h.place.as_ref().map(|(c, _)| c.display().to_string()),
+                offset: h.place.as_ref().map(|(_, o)| *o),
+                output: h.decl.output,
+                value: self.get(name).map_or(0, u8::from),
+            })
+            .collect()
+    }
+
+    /// Writes the last values: a temporary file, fsync, rename over the old one, fsync
+    /// of the folder (a crash leaves the old file or the new one, never a torn one).
+    fn save(&self) -> Result<(), String> {
+        let doc = StateFile {
+            version: 1,
+            values: self.saved.clone(),
+        };
+        let dir = &self.state_dir;
+        let fail = |e: std::io::Error| {
+            format!(
+                "{}: cannot keep the line values ({e}); make the folder writable by the user \
+                 udrv runs as, or set [state] dir",
+                dir.display()
+            )
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let tmp = dir.join(format!(".{STATE_FILE}.tmp"));
+        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+        let text = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+        f.write_all(&text).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+        drop(f);
+        std::fs::rename(&tmp, dir.join(STATE_FILE)).map_err(fail)?;
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// The lines and the socket of a running service.
+pub(crate) struct Owned {
+    lines: Arc<Mutex<Lines>>,
+    server: Option<Server>,
+}
+
+impl Owned {
+    /// Requests the lines `config` declares and, when there are any, opens the socket.
+    pub(crate) fn start(config: &Config, board: &LineBoard<'_>) -> Result<Owned, String> {
+        let mut lines = Lines::new(&config.state_dir);
+        lines.apply(config, board)?;
+        let lines = Arc::new(Mutex::new(lines));
+        let mut o = Owned {
+            lines,
+            server: None,
+        };
+        o.open_socket(config)?;
+        Ok(o)
+    }
+
+    fn open_socket(&mut self, config: &Config) -> Result<(), String> {
+        if config.lines.is_empty() {
+            self.server = None;
+            return Ok(());
+        }
+        if self
+            .server
+            .as_ref()
+            .is_some_and(|s| s.socket == config.socket)
+        {
+            return Ok(());
+        }
+        self.server = None;
+        let s = Server::start(&config.socket, self.lines.clone())?;
+        log(&format!(
+            "holding {} lines (consumer {CONSUMER}); clients on {}",
+            config.lines.len(),
+            config.socket.path.display()
+        ));
+        self.server = Some(s);
+        Ok(())
+    }
+
+    /// A reload: lines kept, released or requested as [`Lines::apply`] says, the socket
+    /// moved if its settings changed. What cannot be had is said in one line; the rest
+    /// goes on.
+    pub(crate) fn reload(&mut self, config: &Config, board: &LineBoard<'_>) {
+        let r = self
+            .lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply(config, board);
+        if let Err(e) = r {
+            log(&format!("SIGHUP: {e}; the other lines are held"));
+        }
+        if let Err(e) = self.open_socket(config) {
+            log(&format!("SIGHUP: {e}; no socket for clients"));
+        }
+    }
+}
+
+/// Gives an edge (`event(lost)`, `lost` the edges this watcher missed just before) to
+/// every watcher: one whose queue is full counts it as lost, one that has gone is removed.
+fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
+    ws.retain_mut(|x| match x.tx.try_send(event(x.lost)) {
+        Ok(()) => {
+            x.lost = 0;
+            true
+        }
+        Err(TrySendError::Full(_)) => {
+            x.lost += 1;
+            true
+        }
+        Err(TrySendError::Disconnected(_)) => false,
+    });
+}
+
+/// Starts the edge reader of input `name`.
+fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
+    let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (w, flag, line) = (watchers.clone(), stop.clone(), name.to_string());
+    let thread = std::thread::Builder::new()
+        .name(format!("udrv-serve-edges-{name}"))
+        .spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let ev = match req.wait_edge_event(Duration::from_millis(100)) {
+                    Ok(Some(ev)) => ev,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        log(&format!("line {line}: {e}; its watchers get no more edges"));
+                        return;
+                    }
+                };
+                let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
+                let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
+                fan_out(&mut ws, |lost| Event {
+                    name: line.clone(),
+                    edge: match ev.kind {
+                        EdgeKind::Rising => "rising".into(),
+                        EdgeKind::Falling => "falling".into(),
+                    },
+                    timestamp_ns: ev.timestamp_ns,
+                    seqno: ev.seqno,
+                    line_seqno: ev.line_seqno,
+                    lost: lost + kernel_lost,
+                });
+            }
+        })
+        .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
+    Ok(Reader {
+        watchers,
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// The device node of a chip given as `gpiochip0`, `/dev/gpiochip0`, `0` or a label.
+fn chip_path(chip: &str) -> Result<PathBuf, String> {
+    if chip.starts_with('/') {
+        return Ok(PathBuf::from(chip));
+    }
+    if chip.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(PathBuf::from(format!("/dev/gpiochip{chip}")));
+    }
+    if chip.starts_with("gpiochip") && Path::new("/dev").join(chip).exists() {
+        return Ok(Path::new("/dev").join(chip));
+    }
+    gpio::find_chip(chip)
+        .map(|c| c.path)
+        .map_err(|e| format!("chip {chip}: {e}"))
+}
+
+/// Requests line `l` at `value` (outputs).
+fn request(
+    l: &Line,
+    value: bool,
+    board: &LineBoard<'_>,
+) -> Result<(Handle, Option<(PathBuf, u32)>), String> {
+    let what = |e: &dyn std::fmt::Display| {
+        format!(
+            "[[line]] {} ({}): {e}; check the line in the configuration (`udrv gpio info` lists \
+             the lines and who holds them)",
+            l.name, l.at
+        )
+    };
+    match board {
+        LineBoard::Virtual(b) => {
+            let LineAt::Name(n) = &l.at else {
+                return Err(what(
+                    &"the virtual board's lines go by name (line = \"GPIO27\")",
+                ));
+            };
+            if l.output {
+                let o = b
+                    .output(n.as_str(), value != l.active_low)
+                    .map_err(|e| what(&e))?;
+                Ok((Handle::VirtualOut(o), None))
+            } else {
+                let i = b.input(n.as_str()).map_err(|e| what(&e))?;
+                Ok((Handle::VirtualIn(i), None))
+            }
+        }
+        LineBoard::Linux => {
+            let (chip, offset) = match &l.at {
+                LineAt::Name(n) => {
+                    let f = gpio::find_line(n).map_err(|e| what(&e))?;
+                    (f.chip, f.offset)
+                }
+                LineAt::Offset { chip, offset } => {
+                    (chip_path(chip).map_err(|e| what(&e))?, *offset)
+                }
+            };
+            let mut b = Request::builder();
+            b.on_chip(&chip).with_line(offset).with_consumer(CONSUMER);
+            if l.output {
+                b.as_output(Value::from(value));
+                if let Some(d) = l.drive {
+                    b.with_drive(d);
+                }
+            } else {
+                b.with_edge_detection(EdgeDetection::Both);
+            }
+            if l.active_low {
+                b.as_active_low();
+            }
+            if let Some(bias) = l.bias {
+                b.with_bias(bias);
+            }
+            let (r, edges) = match b.request() {
+                Ok(r) => (r, !l.output),
+                // A chip without interrupts: an input without edge events (watch refused).
+                Err(e) if !l.output && !e.is_busy() => {
+                    b.without_edge_detection().as_input();
+                    let r = b.request().map_err(|_| what(&e))?;
+                    log(&format!(
+                        "line {} ({}): no edge events ({e}); it can be read, not watched",
+                        l.name, l.at
+                    ));
+                    (r, false)
+                }
+                Err(e) => return Err(what(&e)),
+            };
+            Ok((
+                Handle::Linux(Arc::new(r), offset, edges),
+                Some((chip, offset)),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(dir: &Path, extra: &str) -> Config {
+        Config::parse(&format!(
+            "[state]\ndir = \"{}\"\n[[line]]\nname = \"heater\"\nline = \"GPIO27\"\n\
+             direction = \"output\"\nrestore = true\n[[line]]\nname = \"led\"\nline = \
+             \"GPIO22\"\ndirection = \"output\"\nstart = 1\nactive_low = true\n{extra}",
+            dir.display()
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn outputs_start_hold_and_restore_through_the_state_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), "");
+        let board = VirtualBoard::new();
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert!(!board.level("GPIO27").unwrap(), "heater starts at 0");
+        assert!(
+            !board.level("GPIO22").unwrap(),
+            "led: active 1 is the low level"
+        );
+        assert!(lines.get("led").unwrap());
+        lines.set("heater", true).unwrap();
+        assert!(board.level("GPIO27").unwrap());
+        lines.set("led", false).unwrap();
+        assert!(board.level("GPIO22").unwrap());
+        let e = lines.set("fan", true).unwrap_err();
+        assert!(
+            e.contains("no line `fan`") && e.contains("heater, led"),
+            "{e}"
+        );
+        let text = std::fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
+        assert!(text.contains("\"heater\": 1"), "{text}");
+        drop(lines);
+        // A new service on a new board: heater restored, led (restore = false) at start.
+        let board = VirtualBoard::new();
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert!(board.level("GPIO27").unwrap(), "heater restored to 1");
+        assert!(lines.get("led").unwrap(), "led back at its start value");
+    }
+
+    #[test]
+    fn a_reload_keeps_unchanged_lines_at_their_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = VirtualBoard::new();
+        let mut lines = Lines::new(dir.path());
+        lines
+            .apply(&config(dir.path(), ""), &LineBoard::Virtual(&board))
+            .unwrap();
+        lines.set("led", false).unwrap();
+        lines.set("heater", true).unwrap();
+        // The led's declaration changes (start = 0 now, restore = false): requested anew.
+        let text = format!(
+            "[state]\ndir = \"{}\"\n[[line]]\nname = \"heater\"\nline = \"GPIO27\"\n\
+             direction = \"output\"\nrestore = true\n[[line]]\nname = \"led\"\nline = \
+             \"GPIO22\"\ndirection = \"output\"\nactive_low = true\n[[line]]\nname = \"int\"\n\
+             line = \"GPIO17\"\ndirection = \"input\"\n",
+            dir.path().display()
+        );
+        let c2 = Config::parse(&text).unwrap();
+        lines.apply(&c2, &LineBoard::Virtual(&board)).unwrap();
+        assert!(lines.get("heater").unwrap(), "kept at the value set");
+        assert!(
+            !lines.get("led").unwrap(),
+            "re-declared: at its new start value"
+        );
+        assert_eq!(lines.len(), 3);
+        assert!(lines.set("int", true).unwrap_err().contains("is an input"));
+    }
+
+    #[test]
+    fn every_watcher_gets_every_edge_and_one_that_stops_reading_is_told_what_it_lost() {
+        let (ta, ra) = sync_channel(WATCH_QUEUE);
+        let (tb, rb) = sync_channel(WATCH_QUEUE);
+        let (tc, rc) = sync_channel(WATCH_QUEUE);
+        let mut ws = vec![
+            Watcher { tx: ta, lost: 0 },
+            Watcher { tx: tb, lost: 0 },
+            Watcher { tx: tc, lost: 0 },
+        ];
+        drop(rc); // c has gone: removed at the first edge
+        let edge = |n: u64| {
+            move |lost| Event {
+                name: "door".into(),
+                edge: "rising".into(),
+                timestamp_ns: n,
+                seqno: Some(n as u32),
+                line_seqno: Some(n as u32),
+                lost,
+            }
+        };
+        let extra = 5;
+        let mut got_a = Vec::new();
+        for n in 1..=(WATCH_QUEUE as u64 + extra) {
+            fan_out(&mut ws, edge(n));
+            got_a.push(ra.try_recv().unwrap());
+        }
+        assert_eq!(ws.len(), 2);
+        assert!(got_a.iter().all(|e| e.lost == 0));
+        let seqs: Vec<u64> = got_a.iter().map(|e| e.timestamp_ns).collect();
+        assert_eq!(seqs, (1..=WATCH_QUEUE as u64 + extra).collect::<Vec<_>>());
+        // b read nothing: it has the first WATCH_QUEUE edges, then is told of the rest.
+        let got_b: Vec<Event> = rb.try_iter().collect();
+        assert_eq!(got_b.len(), WATCH_QUEUE);
+        assert!(got_b.iter().all(|e| e.lost == 0));
+        fan_out(&mut ws, edge(9999));
+        let next = rb.try_recv().unwrap();
+        assert_eq!((next.timestamp_ns, next.lost), (9999, extra));
+        assert_eq!(ra.try_recv().unwrap().lost, 0);
+    }
+
+    #[test]
+    fn an_unknown_line_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(
+            dir.path(),
+            "[[line]]\nname = \"x\"\nline = \"GPIO99\"\ndirection = \"input\"\n",
+        );
+        let board = VirtualBoard::new();
+        let e = Lines::new(dir.path())
+            .apply(&c, &LineBoard::Virtual(&board))
+            .unwrap_err();
+        assert!(e.contains("[[line]] x (GPIO99)"), "{e}");
+    }
+}
