@@ -156,6 +156,29 @@ struct State {
     slots: Vec<Slot>,
     /// The slot to re-aim next when all `MAX_FILES` are in use.
     victim: usize,
+    /// For each 7-bit address, 1 + the index of the slot aimed at it (0: none), so that
+    /// finding the file is one load however many chips share the bus.
+    by_addr: [u8; 128],
+}
+
+impl State {
+    /// Records slot `i`'s new target, keeping `by_addr` in step.
+    fn set_target(&mut self, i: usize, target: Option<Target>) {
+        if let Some(old) = self.slots[i].target {
+            self.by_addr[usize::from(old.addr & 0x7f)] = 0;
+        }
+        if let Some(new) = target {
+            self.by_addr[usize::from(new.addr & 0x7f)] = i as u8 + 1;
+        }
+        self.slots[i].target = target;
+    }
+
+    /// The slot aimed at `addr`, if any.
+    #[inline]
+    fn slot_of(&self, addr: u16) -> Option<usize> {
+        let k = *self.by_addr.get(usize::from(addr))?;
+        (k != 0).then(|| usize::from(k) - 1)
+    }
 }
 
 impl Default for State {
@@ -168,6 +191,7 @@ impl Default for State {
                 pec: Some(false),
             }],
             victim: 0,
+            by_addr: [0; 128],
         }
     }
 }
@@ -394,10 +418,7 @@ impl I2cBus {
         self.check_addr(addr, false)?;
         let mut st = self.state();
         // Always asks the kernel (a driver may have bound since the address was selected).
-        let i = st
-            .slots
-            .iter()
-            .position(|s| matches!(s.target, Some(t) if t.addr == addr));
+        let i = st.slot_of(addr);
         let aimed = match i {
             Some(i) => self.aim(&mut st, i, addr, false).map(drop),
             None => self.new_slot(&mut st, addr, false).map(drop),
@@ -625,16 +646,24 @@ impl I2cBus {
         self.shared.fd.as_fd()
     }
 
+    #[inline]
     fn state(&self) -> MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(|poisoned| {
-            // A panic while holding the lock may have left the mirror stale: forget it.
-            let mut g = poisoned.into_inner();
-            for s in &mut g.slots {
-                s.target = None;
-                s.pec = None;
-            }
-            g
-        })
+        match self.shared.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => Self::unpoison(poisoned),
+        }
+    }
+
+    /// A panic while holding the lock may have left the mirror stale: forget it.
+    #[cold]
+    #[inline(never)]
+    fn unpoison(poisoned: std::sync::PoisonError<MutexGuard<'_, State>>) -> MutexGuard<'_, State> {
+        let mut g = poisoned.into_inner();
+        for i in 0..g.slots.len() {
+            g.set_target(i, None);
+            g.slots[i].pec = None;
+        }
+        g
     }
 
     #[cold]
@@ -717,22 +746,23 @@ impl I2cBus {
     /// non-forcing one.
     #[inline]
     fn ready(&self, st: &State, addr: u16) -> Option<usize> {
-        st.slots.iter().position(|s| {
-            matches!(s.target, Some(t) if t.addr == addr && (self.force || !t.forced))
-                && s.pec == Some(self.pec)
-        })
+        let i = st.slot_of(addr)?;
+        let s = &st.slots[i];
+        (matches!(s.target, Some(t) if self.force || !t.forced) && s.pec == Some(self.pec))
+            .then_some(i)
     }
 
     /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`).
     fn aim(&self, st: &mut State, i: usize, addr: u16, force: bool) -> io::Result<usize> {
         let r = sys::set_slave(self.slot_fd(st, i), addr, force);
-        st.slots[i].target = match r {
+        let target = match r {
             Ok(()) => Some(Target {
                 addr,
                 forced: force,
             }),
             Err(_) => None,
         };
+        st.set_target(i, target);
         r.map(|()| i)
     }
 
@@ -763,10 +793,7 @@ impl I2cBus {
     /// The slot whose file is aimed at `addr` (7-bit) with this handle's force policy,
     /// aiming one if none is: the busy check of `I2C_SLAVE` happens once per file.
     fn select(&self, st: &mut State, addr: u16) -> Result<usize> {
-        let found = st
-            .slots
-            .iter()
-            .position(|s| matches!(s.target, Some(t) if t.addr == addr));
+        let found = st.slot_of(addr);
         let r = match found {
             Some(i) => match st.slots[i].target {
                 Some(t) if self.force || !t.forced => Ok(i),
