@@ -108,6 +108,13 @@ mod guest {
         ops: u32,
     }
 
+    /// Rounds of the fast cases (about a microsecond per operation under TCG): many short
+    /// rounds, so that the host's other work preempting the emulator lands inside few
+    /// rounds, and the median of the per-round ratios ignores those.
+    pub(crate) const ROUNDS: usize = 201;
+    /// Operations per side and round of the fast cases (about a millisecond).
+    pub(crate) const OPS: u32 = 1_000;
+
     fn median(v: &mut [Duration]) -> Duration {
         v.sort();
         v[v.len() / 2]
@@ -189,8 +196,8 @@ mod guest {
         let bus = I2cBus::open(stub).unwrap();
         cases.push(measure(
             "SMBus read byte data (i2c-stub)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 for _ in 0..n {
@@ -205,8 +212,8 @@ mod guest {
         let lock = std::sync::Mutex::new(0u16);
         cases.push(measure(
             "  (raw SMBus read + an uncontended Mutex)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 for _ in 0..n {
@@ -223,8 +230,8 @@ mod guest {
         let mut hal_bus = bus.clone();
         cases.push(measure(
             "embedded-hal write_read 1+1 as SMBus (i2c-stub)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 let mut b = [0u8; 1];
@@ -380,7 +387,7 @@ mod guest {
     /// The same operations through the libraries a user would otherwise pick, alternating
     /// with udrv round after round in the same boot.
     mod peers {
-        use super::{env, measure, refused, report, Case};
+        use super::{env, measure, refused, report, Case, OPS, ROUNDS};
 
         use std::time::{Duration, Instant};
 
@@ -400,8 +407,8 @@ mod guest {
             let mut dev = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x48).unwrap();
             cases.push(measure(
                 "SMBus read byte data (i2c-stub) vs i2cdev",
-                41,
-                5_000,
+                ROUNDS,
+                OPS,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
@@ -418,8 +425,8 @@ mod guest {
             let mut dev2 = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x50).unwrap();
             cases.push(measure(
                 "SMBus read byte data, 0x48 and 0x50 in turn (i2c-stub) vs i2cdev",
-                41,
-                2_500,
+                ROUNDS,
+                OPS / 2,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
@@ -572,8 +579,8 @@ mod guest {
             };
             cases.push(measure(
                 "GPIO toggle a line vs gpiocdev (v2)",
-                21,
-                5_000,
+                ROUNDS,
+                OPS,
                 |n| {
                     for k in 0..n {
                         let v = if k & 1 == 0 {
@@ -588,8 +595,8 @@ mod guest {
             ));
             cases.push(measure(
                 "GPIO toggle a line vs gpio-cdev (v1)",
-                21,
-                5_000,
+                ROUNDS,
+                OPS,
                 |n| {
                     for k in 0..n {
                         v1.set_value(u8::from(k & 1 == 0)).unwrap();
@@ -599,8 +606,8 @@ mod guest {
             ));
             cases.push(measure(
                 "GPIO read a line vs gpiocdev (v2)",
-                21,
-                5_000,
+                ROUNDS,
+                OPS,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(v2.value(11).unwrap());
@@ -610,8 +617,8 @@ mod guest {
             ));
             cases.push(measure(
                 "GPIO read a line vs gpio-cdev (v1)",
-                21,
-                5_000,
+                ROUNDS,
+                OPS,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(v1.get_value().unwrap());
