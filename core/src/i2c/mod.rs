@@ -821,7 +821,7 @@ impl I2cBus {
     /// to a mask test, a search of the (few) files for the address, the lock and one ioctl:
     /// each file keeps its `I2C_SLAVE` target and PEC setting (mirrored here), so they are
     /// only sent when a file is opened or re-aimed, and everything that builds an
-    /// error lives out of line ([`Self::smbus_refused`], [`Self::prepare`], [`Self::io`]).
+    /// error lives out of line ([`Self::smbus_refused`], [`Self::smbus_first`], [`Self::io`]).
     #[inline]
     fn smbus(
         &self,
@@ -835,15 +835,36 @@ impl I2cBus {
         if !self.shared.funcs.contains(op.needs()) || addr > 0x7f {
             return Err(self.smbus_refused(op, addr));
         }
-        let mut st = self.state();
-        let i = match self.ready(&st, addr) {
-            Some(i) => i,
-            None => self.prepare(&mut st, addr)?,
+        let st = self.state();
+        let Some(i) = self.ready(&st, addr) else {
+            drop(st);
+            return self.smbus_first(op, addr, read_write, cmd, size, data);
         };
-        match sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data) {
+        let r = sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data);
+        drop(st);
+        match r {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io(op, Some(addr), e)),
         }
+    }
+
+    /// [`Self::smbus`] when no file is aimed at `addr` with this handle's settings yet:
+    /// aims one, under the lock, then runs the command. Kept out of line so that the usual
+    /// call carries none of its state.
+    #[inline(never)]
+    fn smbus_first(
+        &self,
+        op: Op,
+        addr: u16,
+        read_write: u8,
+        cmd: u8,
+        size: u32,
+        data: Option<&mut sys::i2c_smbus_data>,
+    ) -> Result<()> {
+        let mut st = self.state();
+        let i = self.prepare(&mut st, addr)?;
+        sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data)
+            .map_err(|e| self.io(op, Some(addr), e))
     }
 
     /// Why [`Self::smbus`] refused before touching the bus: a missing capability (reported
@@ -862,7 +883,6 @@ impl I2cBus {
     }
 
     /// A file aimed at this handle's address with its PEC setting: the slot's index.
-    #[inline(never)]
     fn prepare(&self, st: &mut State, addr: u16) -> Result<usize> {
         let i = self.select(st, addr)?;
         if st.slots[i].pec != Some(self.pec) {
