@@ -7,9 +7,11 @@
 //! `#[repr(C)]` structs here (this benchmark is the one place outside `core/src/sys` with
 //! `unsafe`; it is not part of the library).
 //!
-//! On the host this program only says how to run it.
+//! On the host this program is built (and linted) but only says how to run it.
 
-#[cfg(udrv_guest)]
+// Built on the host too (so `cargo clippy --all-targets` checks it, peers included), run
+// only in the guest.
+#[cfg_attr(not(udrv_guest), allow(dead_code))]
 #[allow(unsafe_code)]
 mod guest {
     use std::fs::{File, OpenOptions};
@@ -102,10 +104,18 @@ mod guest {
 
     struct Case {
         name: &'static str,
+        /// The baseline: the raw loop, or the peer library.
         raw: Vec<Duration>,
         udrv: Vec<Duration>,
         ops: u32,
     }
+
+    /// Rounds of the fast cases (about a microsecond per operation under TCG): many short
+    /// rounds, so that the host's other work preempting the emulator lands inside few
+    /// rounds, and the median of the per-round ratios ignores those.
+    pub(crate) const ROUNDS: usize = 201;
+    /// Operations per side and round of the fast cases (about a millisecond).
+    pub(crate) const OPS: u32 = 1_000;
 
     fn median(v: &mut [Duration]) -> Duration {
         v.sort();
@@ -139,10 +149,12 @@ mod guest {
         c
     }
 
-    /// The ratio is the median of the per-round ratios (each round runs the raw loop and
-    /// udrv's back to back, so drift of the emulator's speed cancels out within a round).
-    fn report(cases: &mut [Case]) {
-        println!("BENCH case | raw ns/op | udrv ns/op | ratio udrv/raw (median of rounds)");
+    /// The ratio is the median of the per-round ratios (each round runs the baseline and
+    /// udrv back to back, so drift of the emulator's speed cancels out within a round);
+    /// the spread is the interquartile range of the per-round ratios. `BENCH table` lines start
+    /// a table (`cargo xtask vmbench` prints each as Markdown).
+    fn report(title: &str, base: &str, cases: &mut [Case]) {
+        println!("BENCH table {title} | case | {base} ns/op | udrv ns/op | udrv / {base} (median of rounds) | rounds' ratios, middle half");
         for c in cases.iter_mut() {
             let mut ratios: Vec<f64> = c
                 .raw
@@ -152,10 +164,20 @@ mod guest {
                 .collect();
             ratios.sort_by(f64::total_cmp);
             let ratio = ratios[ratios.len() / 2];
+            // The middle half of the rounds (a preempted round can be 50x off).
+            let (lo, hi) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
             let raw = median(&mut c.raw).as_nanos() as f64 / f64::from(c.ops);
             let ours = median(&mut c.udrv).as_nanos() as f64 / f64::from(c.ops);
-            println!("BENCH {} | {raw:.0} | {ours:.0} | {ratio:.3}", c.name);
+            println!(
+                "BENCH {} | {raw:.0} | {ours:.0} | {ratio:.3} | {lo:.3}-{hi:.3}",
+                c.name
+            );
         }
+    }
+
+    /// A row the peer cannot do: what it answers instead.
+    fn refused(name: &str, answer: &str) {
+        println!("BENCH {name} | - | - | - | the peer answers: {answer}");
     }
 
     pub fn run() {
@@ -177,8 +199,8 @@ mod guest {
         let bus = I2cBus::open(stub).unwrap();
         cases.push(measure(
             "SMBus read byte data (i2c-stub)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 for _ in 0..n {
@@ -193,8 +215,8 @@ mod guest {
         let lock = std::sync::Mutex::new(0u16);
         cases.push(measure(
             "  (raw SMBus read + an uncontended Mutex)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 for _ in 0..n {
@@ -211,8 +233,8 @@ mod guest {
         let mut hal_bus = bus.clone();
         cases.push(measure(
             "embedded-hal write_read 1+1 as SMBus (i2c-stub)",
-            41,
-            5_000,
+            ROUNDS,
+            OPS,
             |n| raw_smbus_reads(fd, n),
             |n| {
                 let mut b = [0u8; 1];
@@ -359,7 +381,386 @@ mod guest {
             ops: BATCH,
         });
 
-        report(&mut cases);
+        report("udrv against raw ioctl loops", "raw", &mut cases);
+        // The peers request gpio-sim line 15 themselves.
+        drop(req);
+        peers::run();
+    }
+
+    /// The same operations through the libraries a user would otherwise pick, alternating
+    /// with udrv round after round in the same boot.
+    mod peers {
+        use super::{env, measure, refused, report, Case, OPS, ROUNDS};
+
+        use std::time::{Duration, Instant};
+
+        use embedded_hal::i2c::I2c;
+        use embedded_hal::spi::SpiDevice;
+        use i2cdev::core::I2CDevice;
+        use udrv_core::gpio::{EdgeDetection, Request, Value};
+        use udrv_core::i2c::I2cBus;
+
+        pub fn run() {
+            let mut cases = Vec::new();
+            let stub: u32 = env("UDRV_I2C_STUB_BUS").parse().unwrap();
+            let stub_path = format!("/dev/i2c-{stub}");
+            let bus = I2cBus::open(stub).unwrap();
+
+            // SMBus read byte data: i2cdev's LinuxI2CDevice (a file per device).
+            let mut dev = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x48).unwrap();
+            cases.push(measure(
+                "SMBus read byte data (i2c-stub) vs i2cdev",
+                ROUNDS,
+                OPS,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                    }
+                },
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                    }
+                },
+            ));
+
+            // Two chips read in turn: i2cdev with one LinuxI2CDevice each.
+            let mut dev2 = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x50).unwrap();
+            cases.push(measure(
+                "SMBus read byte data, 0x48 and 0x50 in turn (i2c-stub) vs i2cdev",
+                ROUNDS,
+                OPS / 2,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                        std::hint::black_box(dev2.smbus_read_byte_data(0).unwrap());
+                    }
+                },
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                        std::hint::black_box(bus.smbus_read_byte_data(0x50, 0).unwrap());
+                    }
+                },
+            ));
+
+            // embedded-hal write_read on the SMBus-only stub: linux-embedded-hal sends
+            // I2C_RDWR, which the stub does not have.
+            let mut leh_stub = linux_embedded_hal::I2cdev::new(&stub_path).unwrap();
+            let mut b = [0u8; 1];
+            match leh_stub.write_read(0x48u8, &[0], &mut b) {
+                Ok(()) => println!("BENCH note: linux-embedded-hal write_read on i2c-stub worked"),
+                Err(e) => refused(
+                    "embedded-hal write_read 1+1 (i2c-stub) vs linux-embedded-hal",
+                    &format!("{e:?}").replace('|', "/"),
+                ),
+            }
+
+            // embedded-hal write_read on the plain I2C adapter (bit-banged: milliseconds).
+            let pp: u32 = env("UDRV_I2C_PARPORT_BUS").parse().unwrap();
+            let pp_path = format!("/dev/i2c-{pp}");
+            let mut leh = linux_embedded_hal::I2cdev::new(&pp_path).unwrap();
+            let mut pbus = I2cBus::open(pp).unwrap();
+            cases.push(measure(
+                "embedded-hal write_read 1+2 (i2c-parport) vs linux-embedded-hal",
+                5,
+                40,
+                |n| {
+                    let mut buf = [0u8; 2];
+                    for _ in 0..n {
+                        leh.write_read(0x50u8, &[0], &mut buf).unwrap();
+                    }
+                },
+                |n| {
+                    let mut buf = [0u8; 2];
+                    for _ in 0..n {
+                        pbus.write_read(0x50u8, &[0], &mut buf).unwrap();
+                    }
+                },
+            ));
+            cases.push(measure(
+                "embedded-hal write_read 1+2, 0x50 and 0x51 in turn (i2c-parport) vs linux-embedded-hal",
+                5,
+                20,
+                |n| {
+                    let mut buf = [0u8; 2];
+                    for _ in 0..n {
+                        leh.write_read(0x50u8, &[0], &mut buf).unwrap();
+                        leh.write_read(0x51u8, &[0], &mut buf).unwrap();
+                    }
+                },
+                |n| {
+                    let mut buf = [0u8; 2];
+                    for _ in 0..n {
+                        pbus.write_read(0x50u8, &[0], &mut buf).unwrap();
+                        pbus.write_read(0x51u8, &[0], &mut buf).unwrap();
+                    }
+                },
+            ));
+
+            // SPI: a 32-byte full-duplex transfer.
+            let spi_path = env("UDRV_SPIDEV");
+            let mut ours = udrv_core::spi::SpidevDevice::open(&spi_path).unwrap();
+            // spi-lm70llp starts in 3-wire mode, where a full-duplex transfer is invalid.
+            ours.configure(&udrv_core::spi::Config::new()).unwrap();
+            let mut leh_spi = linux_embedded_hal::SpidevDevice::open(&spi_path).unwrap();
+            let tx = [0x5au8; 32];
+            cases.push(measure(
+                "SPI 32-byte transfer (lm70llp) vs linux-embedded-hal SpidevDevice",
+                5,
+                40,
+                |n| {
+                    let mut rx = [0u8; 32];
+                    for _ in 0..n {
+                        leh_spi.transfer(&mut rx, &tx).unwrap();
+                    }
+                },
+                |n| {
+                    let mut rx = [0u8; 32];
+                    for _ in 0..n {
+                        ours.transfer(&mut rx, &tx).unwrap();
+                    }
+                },
+            ));
+            drop(leh_spi);
+            let spidev = spidev::Spidev::open(&spi_path).unwrap();
+            cases.push(measure(
+                "SPI 32-byte transfer (lm70llp) vs spidev",
+                5,
+                40,
+                |n| {
+                    let mut rx = [0u8; 32];
+                    for _ in 0..n {
+                        let mut t = spidev::SpidevTransfer::read_write(&tx, &mut rx);
+                        spidev.transfer(&mut t).unwrap();
+                    }
+                },
+                |n| {
+                    let mut rx = [0u8; 32];
+                    for _ in 0..n {
+                        ours.transfer(&mut rx, &tx).unwrap();
+                    }
+                },
+            ));
+
+            gpio(&mut cases);
+            report("udrv against the peers", "peer", &mut cases);
+        }
+
+        /// GPIO rows: each library requests its own gpio-sim line (a line has one owner).
+        fn gpio(cases: &mut Vec<Case>) {
+            let chip = env("UDRV_GPIO_SIM_CHIP");
+            let ours = Request::builder()
+                .on_chip(&chip)
+                .with_line(10)
+                .as_output(Value::Inactive)
+                .with_consumer("bench-udrv")
+                .request()
+                .unwrap();
+            let v2 = gpiocdev::Request::builder()
+                .on_chip(&chip)
+                .with_line(11)
+                .as_output(gpiocdev::line::Value::Inactive)
+                .with_consumer("bench-gpiocdev")
+                .request()
+                .unwrap();
+            let mut v1chip = gpio_cdev::Chip::new(&chip).unwrap();
+            let v1 = v1chip
+                .get_line(12)
+                .unwrap()
+                .request(gpio_cdev::LineRequestFlags::OUTPUT, 0, "bench-gpio-cdev")
+                .unwrap();
+            let toggle_ours = |n: u32| {
+                for k in 0..n {
+                    ours.set_value(10, Value::from(k & 1 == 0)).unwrap();
+                }
+            };
+            let read_ours = |n: u32| {
+                for _ in 0..n {
+                    std::hint::black_box(ours.value(10).unwrap());
+                }
+            };
+            cases.push(measure(
+                "GPIO toggle a line vs gpiocdev (v2)",
+                ROUNDS,
+                OPS,
+                |n| {
+                    for k in 0..n {
+                        let v = if k & 1 == 0 {
+                            gpiocdev::line::Value::Active
+                        } else {
+                            gpiocdev::line::Value::Inactive
+                        };
+                        v2.set_value(11, v).unwrap();
+                    }
+                },
+                toggle_ours,
+            ));
+            cases.push(measure(
+                "GPIO toggle a line vs gpio-cdev (v1)",
+                ROUNDS,
+                OPS,
+                |n| {
+                    for k in 0..n {
+                        v1.set_value(u8::from(k & 1 == 0)).unwrap();
+                    }
+                },
+                toggle_ours,
+            ));
+            cases.push(measure(
+                "GPIO read a line vs gpiocdev (v2)",
+                ROUNDS,
+                OPS,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(v2.value(11).unwrap());
+                    }
+                },
+                read_ours,
+            ));
+            cases.push(measure(
+                "GPIO read a line vs gpio-cdev (v1)",
+                ROUNDS,
+                OPS,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(v1.get_value().unwrap());
+                    }
+                },
+                read_ours,
+            ));
+            drop((ours, v2, v1));
+
+            // Edge events: 1000 edges queued (not timed) by flipping the sim pull of line
+            // 15, then read one by one through each library's usual call; each side
+            // requests the line for its round and releases it. 10 rounds = 10k events.
+            let pull = format!("{}/sim_gpio15/pull", env("UDRV_GPIO_SIM_SYSFS"));
+            let mut up = false;
+            let mut queue = |n: u32| {
+                for _ in 0..n {
+                    up = !up;
+                    std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
+                }
+            };
+            const BATCH: u32 = 1000;
+            let udrv_round = |queue: &mut dyn FnMut(u32)| {
+                let req = Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(EdgeDetection::Both)
+                    .with_event_buffer_size(1024)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                queue(BATCH);
+                let t = Instant::now();
+                for _ in 0..BATCH {
+                    std::hint::black_box(req.read_edge_event().unwrap());
+                }
+                t.elapsed()
+            };
+            let mut v2_case = Case {
+                name: "read 10k gpio-sim edge events vs gpiocdev (v2)",
+                raw: Vec::new(),
+                udrv: Vec::new(),
+                ops: BATCH,
+            };
+            let mut buf_case = Case {
+                name: "read 10k gpio-sim edge events vs gpiocdev (v2), 16-event buffer",
+                raw: Vec::new(),
+                udrv: Vec::new(),
+                ops: BATCH,
+            };
+            const V1_BURSTS: u32 = 62;
+            let mut v1_case = Case {
+                name: "read 10k gpio-sim edge events (bursts of 16) vs gpio-cdev (v1)",
+                raw: Vec::new(),
+                udrv: Vec::new(),
+                ops: V1_BURSTS * 16,
+            };
+            for _ in 0..10 {
+                let req = gpiocdev::Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                    .with_kernel_event_buffer_size(1024)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                queue(BATCH);
+                let t = Instant::now();
+                for _ in 0..BATCH {
+                    std::hint::black_box(req.read_edge_event().unwrap());
+                }
+                v2_case.raw.push(t.elapsed());
+                drop(req);
+                v2_case.udrv.push(udrv_round(&mut queue));
+
+                // gpiocdev's batched reads (udrv reads up to 16 events per system call).
+                let req = gpiocdev::Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                    .with_kernel_event_buffer_size(1024)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                let mut buf = req.new_edge_event_buffer(16);
+                queue(BATCH);
+                let t = Instant::now();
+                for _ in 0..BATCH {
+                    std::hint::black_box(buf.read_event().unwrap());
+                }
+                buf_case.raw.push(t.elapsed());
+                drop(buf);
+                drop(req);
+                buf_case.udrv.push(udrv_round(&mut queue));
+
+                // uAPI v1 keeps at most 16 events per request in the kernel: both sides
+                // read 62 bursts of 16 (queued untimed), the same way.
+                let mut events = gpio_cdev::Chip::new(&chip)
+                    .unwrap()
+                    .get_line(15)
+                    .unwrap()
+                    .events(
+                        gpio_cdev::LineRequestFlags::INPUT,
+                        gpio_cdev::EventRequestFlags::BOTH_EDGES,
+                        "bench",
+                    )
+                    .unwrap();
+                let mut took = Duration::ZERO;
+                for _ in 0..V1_BURSTS {
+                    queue(16);
+                    let t = Instant::now();
+                    for _ in 0..16 {
+                        std::hint::black_box(events.get_event().unwrap());
+                    }
+                    took += t.elapsed();
+                }
+                v1_case.raw.push(took);
+                drop(events);
+                let req = Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(EdgeDetection::Both)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                let mut took = Duration::ZERO;
+                for _ in 0..V1_BURSTS {
+                    queue(16);
+                    let t = Instant::now();
+                    for _ in 0..16 {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }
+                    took += t.elapsed();
+                }
+                v1_case.udrv.push(took);
+            }
+            cases.push(v2_case);
+            cases.push(buf_case);
+            cases.push(v1_case);
+        }
     }
 }
 

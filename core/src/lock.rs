@@ -23,16 +23,112 @@
 use std::fmt;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::sys;
 
 /// An exclusive cross-process lock on a bus device node, held until dropped.
 pub struct BusLock {
-    file: File,
+    holder: Holder,
     path: PathBuf,
+}
+
+/// What a [`BusLock`] holds: its own file ([`BusLock::lock`]) or its turn at a bus's
+/// [`Gate`] (`I2cBus::lock`).
+enum Holder {
+    Own(File),
+    Gate(Arc<Gate>),
+}
+
+/// A bus's lock within one process: one descriptor of its own (opened on first use, kept)
+/// for the `flock`, and a mutex so that the threads take turns.
+///
+/// `flock` locks belong to an open file description, which every thread using the bus
+/// shares: a second `LOCK_EX` through it succeeds at once and one unlock releases it for
+/// everyone. So the threads are excluded by `held` (no system call), and the one `flock`
+/// excludes the other processes. The descriptor is separate from the files transactions
+/// use, which never take `flock` and so never lock each other out.
+pub(crate) struct Gate {
+    path: PathBuf,
+    file: OnceLock<File>,
+    held: Mutex<bool>,
+    freed: Condvar,
+}
+
+impl Gate {
+    /// The gate of the bus node at `path` (opens nothing yet).
+    pub(crate) fn new(path: &Path) -> Arc<Gate> {
+        Arc::new(Gate {
+            path: path.to_path_buf(),
+            file: OnceLock::new(),
+            held: Mutex::new(false),
+            freed: Condvar::new(),
+        })
+    }
+
+    fn held(&self) -> MutexGuard<'_, bool> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The descriptor, opened on first use. Only called by the thread whose turn it is.
+    fn fd(&self) -> io::Result<BorrowedFd<'_>> {
+        if self.file.get().is_none() {
+            let _ = self.file.set(BusLock::open(&self.path)?);
+        }
+        Ok(self.file.get().expect("set above").as_fd())
+    }
+
+    /// This thread's turn is over.
+    fn release(&self) {
+        *self.held() = false;
+        self.freed.notify_one();
+    }
+
+    /// After the turn is taken: the `flock`, blocking or not. The turn is given back
+    /// unless the lock was taken.
+    fn flock(gate: &Arc<Gate>, wait: bool) -> io::Result<Option<BusLock>> {
+        let got = gate.fd().and_then(|fd| sys::flock(fd, true, wait));
+        match got {
+            Ok(true) => Ok(Some(BusLock {
+                holder: Holder::Gate(gate.clone()),
+                path: gate.path.clone(),
+            })),
+            Ok(false) => {
+                gate.release();
+                Ok(None)
+            }
+            Err(e) => {
+                gate.release();
+                Err(e)
+            }
+        }
+    }
+
+    /// Waits for this process's other threads, then for other processes.
+    pub(crate) fn lock(gate: &Arc<Gate>) -> io::Result<BusLock> {
+        let mut held = gate.held();
+        while *held {
+            held = gate.freed.wait(held).unwrap_or_else(|p| p.into_inner());
+        }
+        *held = true;
+        drop(held);
+        Ok(Self::flock(gate, true)?.expect("a blocking flock returns only when taken"))
+    }
+
+    /// `Ok(None)` when another thread of this process or another process holds it.
+    pub(crate) fn try_lock(gate: &Arc<Gate>) -> io::Result<Option<BusLock>> {
+        {
+            let mut held = gate.held();
+            if *held {
+                return Ok(None);
+            }
+            *held = true;
+        }
+        Self::flock(gate, false)
+    }
 }
 
 impl fmt::Debug for BusLock {
@@ -57,7 +153,7 @@ impl BusLock {
         let file = Self::open(path)?;
         sys::flock(file.as_fd(), true, true)?;
         Ok(BusLock {
-            file,
+            holder: Holder::Own(file),
             path: path.to_path_buf(),
         })
     }
@@ -68,7 +164,7 @@ impl BusLock {
         let file = Self::open(path)?;
         if sys::flock(file.as_fd(), true, false)? {
             Ok(Some(BusLock {
-                file,
+                holder: Holder::Own(file),
                 path: path.to_path_buf(),
             }))
         } else {
@@ -85,7 +181,7 @@ impl BusLock {
         loop {
             if sys::flock(file.as_fd(), true, false)? {
                 return Ok(BusLock {
-                    file,
+                    holder: Holder::Own(file),
                     path: path.to_path_buf(),
                 });
             }
@@ -113,9 +209,20 @@ impl BusLock {
 
 impl Drop for BusLock {
     fn drop(&mut self) {
-        // Closing the file releases the lock too; unlocking first makes it immediate even
-        // if a forked child inherited the descriptor.
-        let _ = sys::funlock(self.file.as_fd());
+        match &self.holder {
+            // Closing the file releases the lock too; unlocking first makes it immediate
+            // even if a forked child inherited the descriptor.
+            Holder::Own(file) => {
+                let _ = sys::funlock(file.as_fd());
+            }
+            // The gate's descriptor stays open: unlock, then give the turn back.
+            Holder::Gate(gate) => {
+                if let Some(file) = gate.file.get() {
+                    let _ = sys::funlock(file.as_fd());
+                }
+                gate.release();
+            }
+        }
     }
 }
 

@@ -40,7 +40,7 @@ tasks:
   cross-test [--target TRIPLE]... [--selfcheck]
                           the host tests for aarch64 and armv7 under qemu-user, and udrv;
                           each test binary with a 5-minute deadline (--selfcheck: prove it)
-  vmbench                 udrv-core's per-operation cost vs raw libc loops, in the guest
+  vmbench                 udrv-core's per-operation cost vs raw libc loops and peer crates, in the guest
   msrv                    the workspace builds with its declared rust-version (rustup)
   host-tests              the host tests as `test` runs them: each test binary on its own
                           with a 5-minute deadline, then the doctests

@@ -514,8 +514,9 @@ pub(crate) fn script_run(body: &str, tools: &[guest::TestBin], deadline: u64) ->
     )
 }
 
-/// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops, side by
-/// side in one boot (`core/benches/guest_bench.rs`). Prints a Markdown table.
+/// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops and against
+/// the peer libraries (i2cdev, linux-embedded-hal, spidev, gpio-cdev, gpiocdev), side by
+/// side in one boot (`core/benches/guest_bench.rs`). Prints Markdown tables.
 pub fn vmbench(opts: &VmOpts) -> Result {
     ensure_packages(PACKAGES)?;
     let kernel = kernel()?;
@@ -568,9 +569,15 @@ pub fn vmbench(opts: &VmOpts) -> Result {
     if v.bench.is_empty() {
         return Err("guest_bench printed no BENCH lines".into());
     }
-    println!("\n| case | raw ns/op | udrv ns/op | udrv / raw |\n|---|---|---|---|");
+    // `table TITLE | col | col ...` starts a table; the other lines are its rows.
     for l in &v.bench {
-        println!("| {l} |");
+        if let Some(head) = l.strip_prefix("table ") {
+            let (title, cols) = head.split_once(" | ").unwrap_or((head, ""));
+            let n = cols.split(" | ").count();
+            println!("\n{title}:\n\n| {cols} |\n|{}", "---|".repeat(n));
+        } else {
+            println!("| {l} |");
+        }
     }
     Ok(())
 }

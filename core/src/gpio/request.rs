@@ -360,7 +360,22 @@ impl Request {
 
     /// The logical value of one line.
     pub fn value(&self, offset: u32) -> Result<Value> {
-        Ok(self.get_values(&[offset])?[0])
+        // One line: no Vec (polling loops call it at full speed).
+        let i = self.index(offset)?;
+        let fd = self.fd.as_fd();
+        let on = match self.kind {
+            Kind::V2 => {
+                v2::get_values(fd, 1 << i)
+                    .map_err(|e| self.err(Operation::GetValues, &[offset], e))?
+                    & (1 << i)
+                    != 0
+            }
+            Kind::V1Handle | Kind::V1Event(_) => {
+                v1::get_values(fd).map_err(|e| self.err(Operation::GetValues, &[offset], e))?[i]
+                    != 0
+            }
+        };
+        Ok(Value::from(on))
     }
 
     /// The logical values of all lines, in request order.
@@ -398,26 +413,27 @@ impl Request {
         self.set_values(&[(offset, value)])
     }
 
-    /// Sets several output lines in one system call.
+    /// Sets several output lines in one system call. Allocates nothing (bit-banging
+    /// loops call it at full speed), except to build an error.
     pub fn set_values(&self, values: &[(u32, Value)]) -> Result<()> {
-        let offsets: Vec<u32> = values.iter().map(|(o, _)| *o).collect();
-        let idx: Vec<usize> = offsets
-            .iter()
-            .map(|&o| self.index(o))
-            .collect::<Result<_>>()?;
+        // The lines' indexes in the request, as a mask, and the active ones among them.
+        let mut mask = 0u64;
+        let mut bits = 0u64;
+        for &(o, v) in values {
+            let i = self.index(o)?;
+            mask |= 1 << i;
+            if v.is_active() {
+                bits |= 1 << i;
+            } else {
+                bits &= !(1 << i);
+            }
+        }
+        let offsets = || values.iter().map(|(o, _)| *o).collect::<Vec<u32>>();
         let fd = self.fd.as_fd();
         match self.kind {
             Kind::V2 => {
-                let mut bits = 0u64;
-                let mut mask = 0u64;
-                for (&i, (_, v)) in idx.iter().zip(values) {
-                    mask |= 1 << i;
-                    if v.is_active() {
-                        bits |= 1 << i;
-                    }
-                }
                 v2::set_values(fd, bits, mask)
-                    .map_err(|e| self.err(Operation::SetValues, &offsets, e))?;
+                    .map_err(|e| self.err(Operation::SetValues, &offsets(), e))?;
                 let mut st = self.lock();
                 for (o, v) in values {
                     st.config.set_value(*o, *v);
@@ -432,11 +448,13 @@ impl Request {
                 for (i, (_, s)) in st.config.lines().enumerate() {
                     all[i] = u8::from(s.value == Some(Value::Active));
                 }
-                for (&i, (_, v)) in idx.iter().zip(values) {
-                    all[i] = u8::from(v.is_active());
+                for (i, a) in all.iter_mut().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        *a = u8::from(bits & (1 << i) != 0);
+                    }
                 }
                 v1::set_values(fd, &all)
-                    .map_err(|e| self.err(Operation::SetValues, &offsets, e))?;
+                    .map_err(|e| self.err(Operation::SetValues, &offsets(), e))?;
                 for (o, v) in values {
                     st.config.set_value(*o, *v);
                 }

@@ -12,8 +12,10 @@
 //! - embedded-hal-async [`I2c`](embedded_hal_async::i2c::I2c) with feature `tokio`
 //!   ([`asynch::AsyncI2cBus`]).
 //!
-//! A handle is cheap to clone and `Send + Sync`: clones share the file descriptor, and a
-//! mutex makes selecting the target address and the transfer one atomic step. Give each
+//! A handle is cheap to clone and `Send + Sync`: clones share the bus's files (one per
+//! device address, opened when the address is first used, its `I2C_SLAVE` address set
+//! once, so chips taking turns on one bus cost one system call per transaction), and a
+//! mutex makes each transfer one atomic step. Give each
 //! driver its own clone (`Driver::new(bus.clone(), addr)`).
 //!
 //! Addresses held by a kernel driver are refused with [`Error::AddressBusy`] naming the
@@ -125,27 +127,71 @@ fn adapters_in(class: &Path, dev: &Path) -> io::Result<Vec<Adapter>> {
     Ok(out)
 }
 
-/// The target address last set on the shared file descriptor.
+/// The target address set on one of the bus's files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Target {
     addr: u16,
     forced: bool,
 }
 
-/// Kernel state of the shared file descriptor, mirrored to skip redundant ioctls
-/// (`None`: unknown).
+/// At most this many files per bus (the first one included): beyond it, the least
+/// recently aimed file is pointed at the new address (`I2C_SLAVE` again), so a scan of
+/// every address does not hold 112 descriptors.
+const MAX_FILES: usize = 8;
+
+/// One open file of the bus and the kernel state mirrored for it (`None`: unknown).
+/// i2c-dev keeps the `I2C_SLAVE` address and the PEC flag per open file, so a file per
+/// device address lets several chips on one bus take turns without re-selecting.
 #[derive(Debug)]
-struct State {
+struct Slot {
+    /// The file; `None` for the bus's main file (`Shared::fd`).
+    own: Option<OwnedFd>,
     target: Option<Target>,
     pec: Option<bool>,
+}
+
+/// The files of the bus, one per recently used address.
+#[derive(Debug)]
+struct State {
+    slots: Vec<Slot>,
+    /// The slot to re-aim next when all `MAX_FILES` are in use.
+    victim: usize,
+    /// For each 7-bit address, 1 + the index of the slot aimed at it (0: none), so that
+    /// finding the file is one load however many chips share the bus.
+    by_addr: [u8; 128],
+}
+
+impl State {
+    /// Records slot `i`'s new target, keeping `by_addr` in step.
+    fn set_target(&mut self, i: usize, target: Option<Target>) {
+        if let Some(old) = self.slots[i].target {
+            self.by_addr[usize::from(old.addr & 0x7f)] = 0;
+        }
+        if let Some(new) = target {
+            self.by_addr[usize::from(new.addr & 0x7f)] = i as u8 + 1;
+        }
+        self.slots[i].target = target;
+    }
+
+    /// The slot aimed at `addr`, if any.
+    #[inline]
+    fn slot_of(&self, addr: u16) -> Option<usize> {
+        let k = *self.by_addr.get(usize::from(addr))?;
+        (k != 0).then(|| usize::from(k) - 1)
+    }
 }
 
 impl Default for State {
     fn default() -> Self {
         // A freshly opened i2c-dev fd has no address and PEC off.
         State {
-            target: None,
-            pec: Some(false),
+            slots: vec![Slot {
+                own: None,
+                target: None,
+                pec: Some(false),
+            }],
+            victim: 0,
+            by_addr: [0; 128],
         }
     }
 }
@@ -157,11 +203,12 @@ struct Shared {
     name: String,
     funcs: Funcs,
     state: Mutex<State>,
+    gate: Arc<crate::lock::Gate>,
 }
 
 /// An open I2C bus (`/dev/i2c-N`): cheap to clone, shareable across threads.
 ///
-/// Clones share the file descriptor and the adapter; each clone has its own
+/// Clones share the bus's files and the adapter; each clone has its own
 /// [`force`](Self::set_force) and [`PEC`](Self::set_pec) settings, so two drivers on one
 /// bus can differ. Adapter-wide settings ([`set_timeout`](Self::set_timeout),
 /// [`set_retries`](Self::set_retries)) affect every user of the adapter.
@@ -240,11 +287,12 @@ impl I2cBus {
         Ok(I2cBus {
             shared: Arc::new(Shared {
                 fd,
-                path,
+                path: path.clone(),
                 bus,
                 name,
                 funcs,
                 state: Mutex::new(State::default()),
+                gate: crate::lock::Gate::new(&path),
             }),
             force: false,
             pec: false,
@@ -369,34 +417,39 @@ impl I2cBus {
     pub fn address_user(&self, addr: u16) -> Result<Option<String>> {
         self.check_addr(addr, false)?;
         let mut st = self.state();
-        match sys::set_slave(self.fd(), addr, false) {
-            Ok(()) => {
-                st.target = Some(Target {
-                    addr,
-                    forced: false,
-                });
-                Ok(None)
-            }
+        // Always asks the kernel (a driver may have bound since the address was selected).
+        let i = st.slot_of(addr);
+        let aimed = match i {
+            Some(i) => self.aim(&mut st, i, addr, false).map(drop),
+            None => self.new_slot(&mut st, addr, false).map(drop),
+        };
+        match aimed {
+            Ok(()) => Ok(None),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(Some(
                 self.driver_at(addr).unwrap_or_else(|| "unknown".into()),
             )),
-            Err(e) => {
-                st.target = None;
-                Err(self.io(Op::SetAddress, Some(addr), e))
-            }
+            Err(e) => Err(self.io(Op::SetAddress, Some(addr), e)),
         }
     }
 
     /// Takes the cross-process lock of this bus ([`crate::lock::BusLock`] on its device
-    /// node), blocking until no other process holds it. Hold the guard across a sequence
-    /// of transactions that other programs must not interleave with.
+    /// node), blocking until no other holder has it: another process, or another thread
+    /// of this one using this bus or a clone of it. Hold the guard across a sequence of
+    /// transactions that other programs must not interleave with.
+    ///
+    /// The bus locks through one descriptor of its own, opened on first use and kept,
+    /// plus a process-local mutex: `flock` locks belong to an open file description,
+    /// which every thread shares, so the mutex makes the threads take turns and the one
+    /// `flock` excludes the other processes (and `flock /dev/i2c-N` in shell scripts).
+    /// The transactions' own files never take `flock`, so they cannot lock each other out.
     pub fn lock(&self) -> Result<crate::lock::BusLock> {
-        crate::lock::BusLock::lock(self.path()).map_err(|e| self.io(Op::Lock, None, e))
+        crate::lock::Gate::lock(&self.shared.gate).map_err(|e| self.io(Op::Lock, None, e))
     }
 
-    /// Takes the cross-process lock if it is free (`Ok(None)` when another holds it).
+    /// Takes the cross-process lock if it is free (`Ok(None)` when another process or
+    /// another thread of this one holds it).
     pub fn try_lock(&self) -> Result<Option<crate::lock::BusLock>> {
-        crate::lock::BusLock::try_lock(self.path()).map_err(|e| self.io(Op::Lock, None, e))
+        crate::lock::Gate::try_lock(&self.shared.gate).map_err(|e| self.io(Op::Lock, None, e))
     }
 
     // ---- SMBus -------------------------------------------------------------------------
@@ -593,16 +646,24 @@ impl I2cBus {
         self.shared.fd.as_fd()
     }
 
+    #[inline]
     fn state(&self) -> MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(|poisoned| {
-            // A panic while holding the lock may have left the mirror stale: forget it.
-            let mut g = poisoned.into_inner();
-            *g = State {
-                target: None,
-                pec: None,
-            };
-            g
-        })
+        match self.shared.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => Self::unpoison(poisoned),
+        }
+    }
+
+    /// A panic while holding the lock may have left the mirror stale: forget it.
+    #[cold]
+    #[inline(never)]
+    fn unpoison(poisoned: std::sync::PoisonError<MutexGuard<'_, State>>) -> MutexGuard<'_, State> {
+        let mut g = poisoned.into_inner();
+        for i in 0..g.slots.len() {
+            g.set_target(i, None);
+            g.slots[i].pec = None;
+        }
+        g
     }
 
     #[cold]
@@ -672,22 +733,76 @@ impl I2cBus {
         Some(link.file_name()?.to_string_lossy().into_owned())
     }
 
-    /// Points the shared fd at `addr` (7-bit) unless it already is, with this handle's
-    /// force policy. A target set by a forcing clone is not reused by a non-forcing one.
-    fn select(&self, st: &mut State, addr: u16) -> Result<()> {
-        if let Some(t) = st.target {
-            if t.addr == addr && (self.force || !t.forced) {
-                return Ok(());
-            }
+    /// The file of slot `i`.
+    fn slot_fd<'a>(&'a self, st: &'a State, i: usize) -> BorrowedFd<'a> {
+        match &st.slots[i].own {
+            Some(fd) => fd.as_fd(),
+            None => self.shared.fd.as_fd(),
         }
-        match sys::set_slave(self.fd(), addr, self.force) {
-            Ok(()) => {
-                st.target = Some(Target {
-                    addr,
-                    forced: self.force,
-                });
-                Ok(())
-            }
+    }
+
+    /// The slot whose file is aimed at `addr` with this handle's force policy and PEC
+    /// setting, if there is one. A target set by a forcing clone is not reused by a
+    /// non-forcing one.
+    #[inline]
+    fn ready(&self, st: &State, addr: u16) -> Option<usize> {
+        let i = st.slot_of(addr)?;
+        let s = &st.slots[i];
+        (matches!(s.target, Some(t) if self.force || !t.forced) && s.pec == Some(self.pec))
+            .then_some(i)
+    }
+
+    /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`).
+    fn aim(&self, st: &mut State, i: usize, addr: u16, force: bool) -> io::Result<usize> {
+        let r = sys::set_slave(self.slot_fd(st, i), addr, force);
+        let target = match r {
+            Ok(()) => Some(Target {
+                addr,
+                forced: force,
+            }),
+            Err(_) => None,
+        };
+        st.set_target(i, target);
+        r.map(|()| i)
+    }
+
+    /// A file for `addr`: a new one while there are fewer than [`MAX_FILES`] (the main
+    /// file first, while it has no address), else the least recently aimed one, re-aimed.
+    fn new_slot(&self, st: &mut State, addr: u16, force: bool) -> io::Result<usize> {
+        if let Some(i) = st.slots.iter().position(|s| s.target.is_none()) {
+            return self.aim(st, i, addr, force);
+        }
+        if st.slots.len() < MAX_FILES {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&self.shared.path)?;
+            st.slots.push(Slot {
+                own: Some(OwnedFd::from(file)),
+                target: None,
+                pec: Some(false),
+            });
+            let i = st.slots.len() - 1;
+            return self.aim(st, i, addr, force);
+        }
+        let i = st.victim % st.slots.len();
+        st.victim = i + 1;
+        self.aim(st, i, addr, force)
+    }
+
+    /// The slot whose file is aimed at `addr` (7-bit) with this handle's force policy,
+    /// aiming one if none is: the busy check of `I2C_SLAVE` happens once per file.
+    fn select(&self, st: &mut State, addr: u16) -> Result<usize> {
+        let found = st.slot_of(addr);
+        let r = match found {
+            Some(i) => match st.slots[i].target {
+                Some(t) if self.force || !t.forced => Ok(i),
+                _ => self.aim(st, i, addr, self.force),
+            },
+            None => self.new_slot(st, addr, self.force),
+        };
+        match r {
+            Ok(i) => Ok(i),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) && !self.force => {
                 Err(Error::AddressBusy {
                     path: self.shared.path.clone(),
@@ -695,10 +810,7 @@ impl I2cBus {
                     driver: self.driver_at(addr),
                 })
             }
-            Err(e) => {
-                st.target = None;
-                Err(self.io(Op::SetAddress, Some(addr), e))
-            }
+            Err(e) => Err(self.io(Op::SetAddress, Some(addr), e)),
         }
     }
 
@@ -706,9 +818,10 @@ impl I2cBus {
     /// PEC and the ioctl.
     ///
     /// Every register access of every driver comes through here, so the usual call is kept
-    /// to a mask test, a compare, the lock and one ioctl: the `I2C_SLAVE` target and the PEC
-    /// setting are mirrored and only sent when they change, and everything that builds an
-    /// error lives out of line ([`Self::smbus_refused`], [`Self::prepare`], [`Self::io`]).
+    /// to a mask test, a search of the (few) files for the address, the lock and one ioctl:
+    /// each file keeps its `I2C_SLAVE` target and PEC setting (mirrored here), so they are
+    /// only sent when a file is opened or re-aimed, and everything that builds an
+    /// error lives out of line ([`Self::smbus_refused`], [`Self::smbus_first`], [`Self::io`]).
     #[inline]
     fn smbus(
         &self,
@@ -722,15 +835,36 @@ impl I2cBus {
         if !self.shared.funcs.contains(op.needs()) || addr > 0x7f {
             return Err(self.smbus_refused(op, addr));
         }
-        let mut st = self.state();
-        let selected = matches!(st.target, Some(t) if t.addr == addr && (self.force || !t.forced));
-        if !selected || st.pec != Some(self.pec) {
-            self.prepare(&mut st, addr)?;
-        }
-        match sys::smbus(self.fd(), read_write, cmd, size, data) {
+        let st = self.state();
+        let Some(i) = self.ready(&st, addr) else {
+            drop(st);
+            return self.smbus_first(op, addr, read_write, cmd, size, data);
+        };
+        let r = sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data);
+        drop(st);
+        match r {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io(op, Some(addr), e)),
         }
+    }
+
+    /// [`Self::smbus`] when no file is aimed at `addr` with this handle's settings yet:
+    /// aims one, under the lock, then runs the command. Kept out of line so that the usual
+    /// call carries none of its state.
+    #[inline(never)]
+    fn smbus_first(
+        &self,
+        op: Op,
+        addr: u16,
+        read_write: u8,
+        cmd: u8,
+        size: u32,
+        data: Option<&mut sys::i2c_smbus_data>,
+    ) -> Result<()> {
+        let mut st = self.state();
+        let i = self.prepare(&mut st, addr)?;
+        sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data)
+            .map_err(|e| self.io(op, Some(addr), e))
     }
 
     /// Why [`Self::smbus`] refused before touching the bus: a missing capability (reported
@@ -748,16 +882,16 @@ impl I2cBus {
         }
     }
 
-    /// Brings the shared file descriptor to this handle's address and PEC setting.
-    #[inline(never)]
-    fn prepare(&self, st: &mut State, addr: u16) -> Result<()> {
-        self.select(st, addr)?;
-        if st.pec != Some(self.pec) {
-            st.pec = None;
-            sys::set_pec(self.fd(), self.pec).map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
-            st.pec = Some(self.pec);
+    /// A file aimed at this handle's address with its PEC setting: the slot's index.
+    fn prepare(&self, st: &mut State, addr: u16) -> Result<usize> {
+        let i = self.select(st, addr)?;
+        if st.slots[i].pec != Some(self.pec) {
+            st.slots[i].pec = None;
+            sys::set_pec(self.slot_fd(st, i), self.pec)
+                .map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
+            st.slots[i].pec = Some(self.pec);
         }
-        Ok(())
+        Ok(i)
     }
 }
 
