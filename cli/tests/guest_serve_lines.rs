@@ -3,7 +3,8 @@
 //! changes it through the service, a direct request gets the kernel's busy error naming
 //! the service as consumer, and after SIGKILL (the kernel frees the line) a new service
 //! restores the last value set.
-#![cfg(all(udrv_guest, feature = "serve"))]
+#![cfg(udrv_guest)]
+#![cfg(feature = "serve")]
 
 mod common;
 

@@ -286,7 +286,7 @@ impl Client {
         .map(|_| ())
     }
 
-    /// Watches input `name`: the connection then gives its edges ([`Client::next_event`]).
+    /// Watches input `name`: the connection then gives its edges ([`Watch::next_event`]).
     pub fn watch(mut self, name: &str) -> Result<Watch, ClientError> {
         self.request(&Request::Watch { name: name.into() })?;
         let _ = self.reader.get_ref().set_read_timeout(None);
