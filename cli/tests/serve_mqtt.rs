@@ -56,19 +56,7 @@ fn make_certs(dir: &Path) -> Certs {
         .arg(p("server.key"))
         .arg("-out")
         .arg(p("server.csr")));
-    fs::write(p("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    run(Command::new("openssl")
-        .args(["x509", "-req", "-days", "2", "-CAcreateserial"])
-        .arg("-in")
-        .arg(p("server.csr"))
-        .arg("-CA")
-        .arg(p("ca.pem"))
-        .arg("-CAkey")
-        .arg(p("ca.key"))
-        .arg("-extfile")
-        .arg(p("ext.cnf"))
-        .arg("-out")
-        .arg(p("server.pem")));
+    sign(dir, "server", "subjectAltName=IP:127.0.0.1\n");
     Certs {
         ca: p("ca.pem"),
         cert: p("server.pem"),
@@ -86,21 +74,27 @@ fn client_cert(dir: &Path) -> (PathBuf, PathBuf) {
         .arg(p("client.key"))
         .arg("-out")
         .arg(p("client.csr")));
-    // X.509 v3 (with extensions): rustls takes no v1 certificate.
-    fs::write(p("client.cnf"), "extendedKeyUsage=clientAuth\n").unwrap();
+    sign(dir, "client", "extendedKeyUsage=clientAuth\n");
+    (p("client.pem"), p("client.key"))
+}
+
+/// Signs `NAME.csr` in `dir` with the test CA into `NAME.pem`, with the X.509 v3
+/// extensions `ext` (rustls takes no v1 certificate).
+fn sign(dir: &Path, name: &str, ext: &str) {
+    let p = |n: &str| dir.join(n);
+    fs::write(p(&format!("{name}.cnf")), ext).unwrap();
     run(Command::new("openssl")
         .args(["x509", "-req", "-days", "2", "-CAcreateserial"])
         .arg("-extfile")
-        .arg(p("client.cnf"))
+        .arg(p(&format!("{name}.cnf")))
         .arg("-in")
-        .arg(p("client.csr"))
+        .arg(p(&format!("{name}.csr")))
         .arg("-CA")
         .arg(p("ca.pem"))
         .arg("-CAkey")
         .arg(p("ca.key"))
         .arg("-out")
-        .arg(p("client.pem")));
-    (p("client.pem"), p("client.key"))
+        .arg(p(&format!("{name}.pem"))));
 }
 
 /// A mosquitto configuration on 127.0.0.1:`port`, sessions kept on disk in `dir`.

@@ -212,22 +212,14 @@ dual_impl!({
         /// Whether an erase or program is in progress (BUSY).
         #[asynch(is_busy_async)]
         pub fn is_busy(&mut self) -> Result<bool, Error<SPI::Error>> {
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            Ok(s[0] & BUSY != 0)
+            Ok(call!(self.status / status_async())? & BUSY != 0)
         }
 
         /// Write Enable (06h), then check that WEL reads 1.
         #[asynch(write_enable_async)]
         pub fn write_enable(&mut self) -> Result<(), Error<SPI::Error>> {
             io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
+            if call!(self.status / status_async())? & (WEL | BUSY) != WEL {
                 return Err(Error::WriteEnableFailed);
             }
             Ok(())
@@ -279,14 +271,7 @@ dual_impl!({
             if page_chunk(addr, data.len()) != data.len() {
                 return Err(Error::OutOfRange);
             }
-            io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
-                return Err(Error::WriteEnableFailed);
-            }
+            call!(self.write_enable / write_enable_async())?;
             io!(self.spi.transaction(&mut [
                 Operation::Write(&cmd_addr(PAGE_PROGRAM, addr)),
                 Operation::Write(data)
