@@ -10,6 +10,7 @@ pub mod detect;
 mod error;
 mod id;
 mod pin;
+pub mod pwm;
 mod rpi;
 mod sysfs;
 #[cfg(feature = "virtual")]

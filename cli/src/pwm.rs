@@ -1,10 +1,13 @@
 //! `udrv pwm`: PWM outputs a kernel driver drives (`/sys/class/pwm`), listed and set
-//! ([`udrv_core::pwm`]). A channel is named `pwmchipN/M` (also `N/M`); header pin names
-//! need each board's table of which pin is which chip's channel, which is not here yet.
+//! ([`udrv_core::pwm`]). A channel is named `pwmchipN/M` (also `N/M`), or by the header pin
+//! it drives (`GPIO18`, physical `12`, `P9_14`): the board's table
+//! ([`udrv_boards::pwm`]) names the controller, found by its device, and the channel.
 //! `UDRV_ROOT` reads another root's `/sys`.
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
+use udrv_boards::pwm::PwmError;
+use udrv_boards::PinSpec;
 use udrv_core::pwm::{self, Polarity, PwmChip};
 use udrv_core::sysfs::SysRoot;
 
@@ -19,7 +22,8 @@ pub enum Cmd {
     List,
     /// Set a channel's frequency and duty cycle and enable it (exported first if needed).
     Set {
-        /// The channel: `pwmchipN/M` or `N/M`.
+        /// The channel: `pwmchipN/M`, `N/M`, or the header pin it drives (`GPIO18`, `12`,
+        /// `P9_14`; the board detected or `--board`).
         #[arg(value_name = "PIN")]
         pin: String,
         /// The frequency in Hz.
@@ -61,33 +65,61 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
     }
 }
 
-/// `pwmchip0/1`, `0/1` → (0, 1).
-fn parse_pin(pin: &str) -> Result<(u32, u32), Failure> {
-    let bad = || {
-        Failure::usage(format!(
-            "`{pin}`: name the channel as pwmchipN/CHANNEL (`pwmchip0/1`, also `0/1`; `udrv \
-             pwm list` shows them); header pin names need the board's PWM table, which udrv \
-             does not have yet"
-        ))
-    };
-    let (chip, ch) = pin.split_once('/').ok_or_else(bad)?;
+/// `pwmchip0/1`, `0/1` → (0, 1); `None` when it is not of that form.
+fn parse_channel(pin: &str) -> Option<(u32, u32)> {
+    let (chip, ch) = pin.split_once('/')?;
     let chip = chip.strip_prefix("pwmchip").unwrap_or(chip);
-    Ok((
-        chip.parse().map_err(|_| bad())?,
-        ch.parse().map_err(|_| bad())?,
-    ))
+    Some((chip.parse().ok()?, ch.parse().ok()?))
+}
+
+/// The chip and channel `pin` names: `pwmchipN/M`, or a header pin through the board's
+/// PWM table (its controller found in `/sys/class/pwm` by device).
+fn resolve(root: &SysRoot, pin: &str, cli: &Cli) -> Result<(u32, u32), Failure> {
+    if let Some(c) = parse_channel(pin) {
+        return Ok(c);
+    }
+    if pin.contains('/') {
+        return Err(Failure::usage(format!(
+            "`{pin}`: name the channel as pwmchipN/CHANNEL (`pwmchip0/1`, also `0/1`; `udrv \
+             pwm list` shows them) or by its header pin (`GPIO18`, `P9_14`)"
+        )));
+    }
+    let board = crate::open::board(cli).map_err(|f| {
+        Failure::op(format!(
+            "{pin}: a header pin needs the board's PWM table, and {}; name the channel as \
+             pwmchipN/CHANNEL instead (`udrv pwm list`)",
+            f.message
+        ))
+    })?;
+    let spec = match pin.parse::<u32>() {
+        Ok(n) => PinSpec::Physical(n),
+        Err(_) => PinSpec::Name(pin),
+    };
+    let p = udrv_boards::pwm::pin_pwm(&*board, spec).map_err(|e| match e {
+        PwmError::NoChannel { .. } | PwmError::Board(_) => Failure::usage(e),
+        PwmError::NotEnabled(_) => Failure::op(e),
+    })?;
+    let chip = p.chip(root).map_err(Failure::op)?;
+    Ok((chip, p.channel))
 }
 
 fn list(root: &SysRoot, cli: &Cli) -> Outcome {
     let chips = pwm::chips(root);
+    // The header pins of each channel, when the board is known.
+    let board = crate::open::board(cli).ok().map(|b| b.id());
     let mut all = Vec::new();
     for n in &chips {
         let chip = PwmChip::open(root, *n).map_err(Failure::op)?;
         let npwm = chip.npwm().map_err(Failure::op)?;
+        let device = udrv_boards::pwm::chip_device(root, *n);
+        let pins = |c: u32| match (board, &device) {
+            (Some(b), Some(d)) => udrv_boards::pwm::pins_of(b, d, c),
+            _ => Vec::new(),
+        };
         let mut chans = Vec::new();
         for c in 0..npwm {
             if !chip.is_exported(c) {
-                chans.push(json!({"channel": c, "exported": false}));
+                chans.push(json!({"channel": c, "pins": pins(c), "exported": false}));
                 continue;
             }
             let ch = chip.channel(c).map_err(Failure::op)?;
@@ -96,12 +128,13 @@ fn list(root: &SysRoot, cli: &Cli) -> Outcome {
             let pol = ch.polarity().map_err(Failure::op)?;
             let on = ch.enabled().map_err(Failure::op)?;
             chans.push(json!({
-                "channel": c, "exported": true, "period_ns": period, "duty_ns": duty,
+                "channel": c, "pins": pins(c), "exported": true, "period_ns": period,
+                "duty_ns": duty,
                 "polarity": if pol == Polarity::Normal { "normal" } else { "inversed" },
                 "enabled": on,
             }));
         }
-        all.push(json!({"chip": n, "npwm": npwm, "channels": chans}));
+        all.push(json!({"chip": n, "device": device, "npwm": npwm, "channels": chans}));
     }
     if cli.json {
         json_line(&json!(all));
@@ -114,10 +147,25 @@ fn list(root: &SysRoot, cli: &Cli) -> Outcome {
         );
     }
     for c in &all {
-        outln!("pwmchip{}  {} channels", c["chip"], c["npwm"]);
+        let device = c["device"]
+            .as_str()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        outln!("pwmchip{}{device}  {} channels", c["chip"], c["npwm"]);
         for ch in c["channels"].as_array().into_iter().flatten() {
+            let pins: Vec<&str> = ch["pins"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str())
+                .collect();
+            let pins = if pins.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", pins.join(", "))
+            };
             if ch["exported"] == json!(false) {
-                outln!("  {}  not exported", ch["channel"]);
+                outln!("  {}  not exported{pins}", ch["channel"]);
                 continue;
             }
             let (p, d) = (
@@ -131,7 +179,7 @@ fn list(root: &SysRoot, cli: &Cli) -> Outcome {
                 0.0
             };
             outln!(
-                "  {}  {freq:.3} Hz  {pct:.2} %  (period {p} ns, duty {d} ns)  {}  {}",
+                "  {}  {freq:.3} Hz  {pct:.2} %  (period {p} ns, duty {d} ns)  {}  {}{pins}",
                 ch["channel"],
                 ch["polarity"].as_str().unwrap_or("?"),
                 if ch["enabled"] == json!(true) {
@@ -154,7 +202,6 @@ fn set(
     enable: bool,
     cli: &Cli,
 ) -> Outcome {
-    let (chip_n, ch_n) = parse_pin(pin)?;
     if !(freq.is_finite() && freq > 0.0) {
         return Err(Failure::usage(format!(
             "--freq {freq}: give a frequency above 0 Hz"
@@ -174,6 +221,7 @@ fn set(
     }
     let period = period as u64;
     let duty_ns = (period as f64 * duty / 100.0).round() as u64;
+    let (chip_n, ch_n) = resolve(root, pin, cli)?;
     let chip = PwmChip::open(root, chip_n).map_err(Failure::op)?;
     let mut ch = chip.channel(ch_n).map_err(Failure::op)?;
     if let Some(p) = polarity {

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{stderr, stdout};
+use serde_json::json;
 
 fn attr(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -106,7 +107,33 @@ fn fixture() -> tempfile::TempDir {
         attr(r, &format!("{c}/pwm1/{a}"), v);
     }
     link(r, "sys/class/pwm/pwmchip0", c);
+    link(
+        r,
+        &format!("{c}/device"),
+        "sys/devices/platform/soc/fe20c000.pwm",
+    );
     t
+}
+
+/// A PWM chip `pwmchipN` of `channels` channels whose device is `dev` (a path under
+/// `sys/devices`), laid out as the kernel does (class link, `device` link, `export`).
+fn pwm_chip(r: &Path, n: u32, dev: &str, channels: u32) -> std::path::PathBuf {
+    let c = format!("{dev}/pwm/pwmchip{n}");
+    attr(r, &format!("{c}/npwm"), &channels.to_string());
+    attr(r, &format!("{c}/export"), "");
+    for ch in 0..channels {
+        for (a, v) in [
+            ("period", "0"),
+            ("duty_cycle", "0"),
+            ("polarity", "normal"),
+            ("enable", "0"),
+        ] {
+            attr(r, &format!("{c}/pwm{ch}/{a}"), v);
+        }
+    }
+    link(r, &format!("sys/class/pwm/pwmchip{n}"), &c);
+    link(r, &format!("{c}/device"), dev);
+    r.join(c)
 }
 
 fn udrv(root: &Path, args: &[&str]) -> Output {
@@ -229,6 +256,16 @@ fn pwm_set_writes_period_duty_and_enable() {
     let v = json_lines(&o);
     assert_eq!(v[0][0]["channels"][1]["duty_ns"], 1_500_000);
     assert_eq!(v[0][0]["channels"][0]["exported"], false);
+    // The Pi 4's table: which header pins each channel drives.
+    assert_eq!(v[0][0]["device"], "fe20c000.pwm");
+    assert_eq!(v[0][0]["channels"][1]["pins"], json!(["GPIO13", "GPIO19"]));
+    let o = udrv(t.path(), &["pwm", "list"]);
+    assert!(
+        stdout(&o)
+            .contains("pwmchip0 (fe20c000.pwm)  2 channels\n  0  not exported  [GPIO12, GPIO18]"),
+        "{}",
+        stdout(&o)
+    );
     for (args, code, text) in [
         (
             &["pwm", "set", "0/1", "--freq", "50", "--duty", "120"][..],
@@ -236,9 +273,20 @@ fn pwm_set_writes_period_duty_and_enable() {
             "from 0 to 100",
         ),
         (
-            &["pwm", "set", "GPIO18", "--freq", "50", "--duty", "5"][..],
+            &["pwm", "set", "GPIO17", "--freq", "50", "--duty", "5"][..],
             2,
-            "board's PWM table",
+            "no PWM controller drives this pin on the Raspberry Pi 4 Model B; the pins with \
+             one: GPIO12, GPIO13, GPIO18, GPIO19",
+        ),
+        (
+            &["pwm", "set", "GPIO99", "--freq", "50", "--duty", "5"][..],
+            2,
+            "GPIO99",
+        ),
+        (
+            &["pwm", "set", "pwmchip0/x", "--freq", "50", "--duty", "5"][..],
+            2,
+            "name the channel as pwmchipN/CHANNEL",
         ),
         (
             &["pwm", "set", "0/5", "--freq", "50", "--duty", "5"][..],
@@ -260,6 +308,73 @@ fn pwm_set_writes_period_duty_and_enable() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(text), "{args:?}: {}", stderr(&o));
     }
+}
+
+/// Header pins name their channel through the board's table: the controller is found by
+/// its device, whatever its `pwmchipN` number (the Pi 5's moved between kernels).
+#[test]
+fn pwm_set_by_header_pin_finds_the_controller_by_device() {
+    let t = fixture();
+    // Pi 4: GPIO13 and physical pin 33 (GPIO13) are PWM0 channel 1 = pwmchip0/pwm1.
+    let c = t
+        .path()
+        .join("sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0/pwm1");
+    for pin in ["GPIO13", "33"] {
+        fs::write(c.join("duty_cycle"), "0\n").unwrap();
+        let o = udrv(
+            t.path(),
+            &["pwm", "set", pin, "--freq", "1000", "--duty", "25"],
+        );
+        assert!(o.status.success(), "{pin}: {}", stderr(&o));
+        assert_eq!(fs::read_to_string(c.join("duty_cycle")).unwrap(), "250000");
+    }
+
+    // Pi 5: the fan's PWM1 is pwmchip0, the header's PWM0 pwmchip2; GPIO18 is its channel 2.
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    attr(
+        r,
+        "proc/device-tree/model",
+        "Raspberry Pi 5 Model B Rev 1.0",
+    );
+    let rp1 = "sys/devices/platform/axi/1000120000.pcie/1f00000000.rp1";
+    let fan = pwm_chip(r, 0, &format!("{rp1}/1f0009c000.pwm"), 4);
+    let header = pwm_chip(r, 2, &format!("{rp1}/1f00098000.pwm"), 4);
+    let o = udrv(r, &["pwm", "set", "GPIO18", "--freq", "50", "--duty", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(header.join("pwm2/period")).unwrap(),
+        "20000000"
+    );
+    assert_eq!(fs::read_to_string(header.join("pwm2/enable")).unwrap(), "1");
+    assert_eq!(fs::read_to_string(fan.join("pwm2/period")).unwrap(), "0\n");
+
+    // The header's controller not enabled: what to put in config.txt.
+    fs::remove_file(r.join("sys/class/pwm/pwmchip2")).unwrap();
+    let o = udrv(r, &["pwm", "set", "GPIO12", "--freq", "50", "--duty", "10"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "GPIO12: PWM0 channel 0 (1f00098000.pwm) is not in /sys/class/pwm: the kernel has \
+             not enabled it; add `dtoverlay=pwm,pin=12,func=4` to config.txt and reboot"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    // BeagleBone Black: P9_14 is eHRPWM1A, channel 0 of 48302200.pwm.
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    attr(r, "proc/device-tree/model", "TI AM335x BeagleBone Black");
+    let ocp = "sys/devices/platform/ocp";
+    pwm_chip(r, 0, &format!("{ocp}/48300000.epwmss/48300200.pwm"), 2);
+    let ehrpwm1 = pwm_chip(r, 3, &format!("{ocp}/48302000.epwmss/48302200.pwm"), 2);
+    let o = udrv(r, &["pwm", "set", "P9_14", "--freq", "50", "--duty", "50"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(ehrpwm1.join("pwm0/duty_cycle")).unwrap(),
+        "10000000"
+    );
 }
 
 #[test]
