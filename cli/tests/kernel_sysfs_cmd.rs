@@ -21,6 +21,13 @@ fn attr(root: &Path, rel: &str, text: &str) {
     fs::write(p, format!("{text}\n")).unwrap();
 }
 
+/// Attributes `(name, text)` in the folder `dir` (relative to `root`).
+fn attrs(root: &Path, dir: &str, pairs: &[(&str, &str)]) {
+    for (a, v) in pairs {
+        attr(root, &format!("{dir}/{a}"), v);
+    }
+}
+
 fn link(root: &Path, rel: &str, target: &str) {
     let p = root.join(rel);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -60,25 +67,29 @@ fn fixture() -> tempfile::TempDir {
     link(r, &format!("{hw}/device"), &format!("{i2c}/1-0048"));
     link(r, "sys/class/hwmon/hwmon2", &hw);
     let bme = format!("{i2c}/1-0076/iio:device0");
-    for (a, v) in [
-        ("name", "bme280"),
-        ("in_temp_input", "23450"),
-        ("in_pressure_input", "101.325"),
-        ("in_humidityrelative_input", "45123"),
-    ] {
-        attr(r, &format!("{bme}/{a}"), v);
-    }
+    attrs(
+        r,
+        &bme,
+        &[
+            ("name", "bme280"),
+            ("in_temp_input", "23450"),
+            ("in_pressure_input", "101.325"),
+            ("in_humidityrelative_input", "45123"),
+        ],
+    );
     link(r, "sys/bus/iio/devices/iio:device0", &bme);
     let dummy = "sys/devices/iio:device1";
-    for (a, v) in [
-        ("name", "dummy0"),
-        ("in_voltage0_raw", "73"),
-        ("in_voltage0_offset", "7"),
-        ("in_voltage0_scale", "0.001333"),
-        ("in_accel_x_raw", "34"),
-    ] {
-        attr(r, &format!("{dummy}/{a}"), v);
-    }
+    attrs(
+        r,
+        &dummy,
+        &[
+            ("name", "dummy0"),
+            ("in_voltage0_raw", "73"),
+            ("in_voltage0_offset", "7"),
+            ("in_voltage0_scale", "0.001333"),
+            ("in_accel_x_raw", "34"),
+        ],
+    );
     link(r, "sys/bus/iio/devices/iio:device1", dummy);
     let m = "sys/devices/w1_bus_master1";
     for (id, slave) in [
@@ -95,46 +106,33 @@ fn fixture() -> tempfile::TempDir {
         attr(r, &format!("{m}/{id}/resolution"), "12");
         link(r, &format!("sys/bus/w1/devices/{id}"), &format!("{m}/{id}"));
     }
-    let c = "sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0";
-    attr(r, &format!("{c}/npwm"), "2");
-    attr(r, &format!("{c}/export"), "");
-    for (a, v) in [
-        ("period", "1000000"),
-        ("duty_cycle", "0"),
-        ("polarity", "normal"),
-        ("enable", "0"),
-    ] {
-        attr(r, &format!("{c}/pwm1/{a}"), v);
-    }
-    link(r, "sys/class/pwm/pwmchip0", c);
-    link(
-        r,
-        &format!("{c}/device"),
-        "sys/devices/platform/soc/fe20c000.pwm",
-    );
+    pwm_chip(r, 0, "sys/devices/platform/soc/fe20c000.pwm", 2, &[1]);
     t
 }
 
 /// A PWM chip `pwmchipN` of `channels` channels whose device is `dev` (a path under
-/// `sys/devices`), laid out as the kernel does (class link, `device` link, `export`).
-fn pwm_chip(r: &Path, n: u32, dev: &str, channels: u32) -> std::path::PathBuf {
+/// `sys/devices`), laid out as the kernel does (class link, `device` link, `export`), with
+/// the channels `exported` exported.
+fn pwm_chip(r: &Path, n: u32, dev: &str, channels: u32, exported: &[u32]) -> std::path::PathBuf {
     let c = format!("{dev}/pwm/pwmchip{n}");
     attr(r, &format!("{c}/npwm"), &channels.to_string());
     attr(r, &format!("{c}/export"), "");
-    for ch in 0..channels {
-        for (a, v) in [
+    for ch in exported {
+        let fresh = [
             ("period", "0"),
             ("duty_cycle", "0"),
             ("polarity", "normal"),
             ("enable", "0"),
-        ] {
-            attr(r, &format!("{c}/pwm{ch}/{a}"), v);
-        }
+        ];
+        attrs(r, &format!("{c}/pwm{ch}"), &fresh);
     }
     link(r, &format!("sys/class/pwm/pwmchip{n}"), &c);
     link(r, &format!("{c}/device"), dev);
     r.join(c)
 }
+
+/// The fixture's exported channel: the Pi 4's PWM0 channel 1.
+const PI4_PWM1: &str = "sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0/pwm1";
 
 fn udrv(root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_udrv"))
@@ -239,9 +237,7 @@ fn w1_list_and_read_check_the_crc() {
 #[test]
 fn pwm_set_writes_period_duty_and_enable() {
     let t = fixture();
-    let c = t
-        .path()
-        .join("sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0/pwm1");
+    let c = t.path().join(PI4_PWM1);
     let read = |a: &str| fs::read_to_string(c.join(a)).unwrap();
     let o = udrv(
         t.path(),
@@ -316,9 +312,7 @@ fn pwm_set_writes_period_duty_and_enable() {
 fn pwm_set_by_header_pin_finds_the_controller_by_device() {
     let t = fixture();
     // Pi 4: GPIO13 and physical pin 33 (GPIO13) are PWM0 channel 1 = pwmchip0/pwm1.
-    let c = t
-        .path()
-        .join("sys/devices/platform/soc/fe20c000.pwm/pwm/pwmchip0/pwm1");
+    let c = t.path().join(PI4_PWM1);
     for pin in ["GPIO13", "33"] {
         fs::write(c.join("duty_cycle"), "0\n").unwrap();
         let o = udrv(
@@ -338,8 +332,8 @@ fn pwm_set_by_header_pin_finds_the_controller_by_device() {
         "Raspberry Pi 5 Model B Rev 1.0",
     );
     let rp1 = "sys/devices/platform/axi/1000120000.pcie/1f00000000.rp1";
-    let fan = pwm_chip(r, 0, &format!("{rp1}/1f0009c000.pwm"), 4);
-    let header = pwm_chip(r, 2, &format!("{rp1}/1f00098000.pwm"), 4);
+    let fan = pwm_chip(r, 0, &format!("{rp1}/1f0009c000.pwm"), 4, &[2]);
+    let header = pwm_chip(r, 2, &format!("{rp1}/1f00098000.pwm"), 4, &[2]);
     let o = udrv(r, &["pwm", "set", "GPIO18", "--freq", "50", "--duty", "10"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -367,8 +361,20 @@ fn pwm_set_by_header_pin_finds_the_controller_by_device() {
     let r = t.path();
     attr(r, "proc/device-tree/model", "TI AM335x BeagleBone Black");
     let ocp = "sys/devices/platform/ocp";
-    pwm_chip(r, 0, &format!("{ocp}/48300000.epwmss/48300200.pwm"), 2);
-    let ehrpwm1 = pwm_chip(r, 3, &format!("{ocp}/48302000.epwmss/48302200.pwm"), 2);
+    pwm_chip(
+        r,
+        0,
+        &format!("{ocp}/48300000.epwmss/48300200.pwm"),
+        2,
+        &[0],
+    );
+    let ehrpwm1 = pwm_chip(
+        r,
+        3,
+        &format!("{ocp}/48302000.epwmss/48302200.pwm"),
+        2,
+        &[0],
+    );
     let o = udrv(r, &["pwm", "set", "P9_14", "--freq", "50", "--duty", "50"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
