@@ -81,7 +81,7 @@ fn fixture() -> tempfile::TempDir {
     let dummy = "sys/devices/iio:device1";
     attrs(
         r,
-        &dummy,
+        dummy,
         &[
             ("name", "dummy0"),
             ("in_voltage0_raw", "73"),
