@@ -4,7 +4,8 @@
 //!   its reading compared with udrv's own LM75 driver reading the same registers before
 //!   the kernel took the address (equal within the kernel driver's 0.5 °C resolution:
 //!   drivers/hwmon/lm75.c reads a plain `lm75` with 9 bits), and `udrv read` / `udrv
-//!   probe` of the address the kernel now holds;
+//!   probe` of the address the kernel now holds, and `udrv serve` reading it into JSON
+//!   lines through the same driver;
 //! - the kernel's IIO dummy device (drivers/iio/dummy/iio_simple_dummy.c, created through
 //!   configfs) read by value, its scale and offset applied.
 //!
@@ -16,7 +17,9 @@ mod common;
 
 use std::fs;
 use std::process::Output;
+use std::time::Duration;
 
+use common::procs::{wait_for, Proc};
 use common::{env, run, stderr, stdout};
 use udrv_core::sysfs::SysRoot;
 
@@ -143,6 +146,37 @@ fn the_kernels_lm75_reads_as_udrvs_driver_and_udrv_read_goes_through_it() {
         "{}",
         stdout(&o)
     );
+
+    // `udrv serve` reads it through the kernel's driver as well (the catalog's one path):
+    // JSON lines with the kernel's value.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("udrv.toml");
+    let toml =
+        format!("board = \"guest\"\ninterval = 0.1\n[[chip]]\nname = \"t\"\nspec = \"{spec}\"\n");
+    fs::write(&config, toml).unwrap();
+    let mut cmd = std::process::Command::new("udrv");
+    cmd.args(["serve", "--config"]).arg(&config);
+    cmd.env_remove("UDRV_BOARD").env_remove("JOURNAL_STREAM");
+    let mut serve = Proc::start("serve", &mut cmd, dir.path(), Duration::from_secs(120));
+    let readings = |p: &Proc| -> Vec<serde_json::Value> {
+        let out = p.stdout();
+        out.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let dump = || format!("{}\n{}", serve.stdout(), serve.stderr());
+    wait_for(
+        "3 readings from udrv serve",
+        Duration::from_secs(60),
+        || readings(&serve).len() >= 3,
+        dump,
+    );
+    serve.signal("-TERM");
+    assert!(serve.wait().success(), "{}", serve.stderr());
+    for v in readings(&serve) {
+        assert_eq!(v["device"], spec.as_str(), "{v}");
+        assert_eq!(v["value"], through_kernel, "{v}");
+    }
 
     // Unbound again: udrv's driver reads the register itself.
     drop(_unload);
