@@ -84,6 +84,8 @@ const MODULES: &[&str] = &[
     "at24",
     "lm75",
     "i2c-mux-pca954x",
+    // The kernel's DPS310 driver (IIO), bound by rpi_kernel_drivers to QEMU's dps310.
+    "dps310",
 ];
 
 /// QEMU devices on the Pi's buses (see the table in the module docs).

@@ -54,6 +54,15 @@ const KERNEL_NAMES: &[(&str, ChipKind)] = &[
     ("lm75a", ChipKind::Lm75),
     ("lm75b", ChipKind::Lm75),
     ("ds75", ChipKind::Lm75),
+    // TI's LM75-compatible sensors under the kernel's lm75 driver (drivers/hwmon/lm75.c).
+    ("tmp75", ChipKind::Lm75),
+    ("tmp100", ChipKind::Lm75),
+    ("tmp101", ChipKind::Lm75),
+    ("tmp105", ChipKind::Lm75),
+    ("tmp175", ChipKind::Lm75),
+    ("tmp275", ChipKind::Lm75),
+    // The TMP102's register format (drivers/hwmon/lm75.c's `tmp112`).
+    ("tmp112", ChipKind::Tmp102),
     ("bmp280", ChipKind::Bme280),
     ("sht30", ChipKind::Sht3x),
     ("sht31", ChipKind::Sht3x),
