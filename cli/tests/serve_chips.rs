@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::procs::{serve_holding, udrv_client};
+use common::procs::{serve_holding, udrv_client, Proc};
 use udrv_service::client::Client;
 
 const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
@@ -21,24 +21,33 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A service on the virtual board holding the pins `config` declares; its socket.
+fn start(dir: &Path) -> (Proc, PathBuf) {
+    let (f, socket) = config(dir);
+    let service = serve_holding(UDRV, &VIRTUAL, &f, &socket, dir);
+    (service, socket)
+}
+
+const VIRTUAL: [&str; 2] = ["--board", "virtual"];
+
+/// The pins the service holds: an MCP23017 pin, a PCA9554 pin, a PCA9685 channel.
+const PINS: &str = "[[line]]\nname = \"relay\"\nline = \"mcp23017@i2c-1:0x20/B3\"\n\
+                    direction = \"output\"\nrestore = true\n\
+                    [[line]]\nname = \"lamp\"\nline = \"pca9554@i2c-1:0x21/2\"\n\
+                    direction = \"output\"\nrestore = true\n\
+                    [[line]]\nname = \"fan\"\nline = \"pca9685@i2c-1:0x41/3\"\n\
+                    direction = \"output\"\nstart = 0.5\nrestore = true\n";
+
+/// The configuration file (its state and socket in `dir`) and the socket.
 fn config(dir: &Path) -> (PathBuf, PathBuf) {
     let socket = dir.join("run/serve.sock");
+    let places = format!(
+        "[state]\ndir = \"{}/state\"\n[socket]\npath = \"{}\"\n",
+        dir.display(),
+        socket.display()
+    );
     let f = dir.join("udrv.toml");
-    fs::write(
-        &f,
-        format!(
-            "[state]\ndir = \"{0}/state\"\n[socket]\npath = \"{1}\"\n\
-             [[line]]\nname = \"relay\"\nline = \"mcp23017@i2c-1:0x20/B3\"\n\
-             direction = \"output\"\nrestore = true\n\
-             [[line]]\nname = \"lamp\"\nline = \"pca9554@i2c-1:0x21/2\"\n\
-             direction = \"output\"\nrestore = true\n\
-             [[line]]\nname = \"fan\"\nline = \"pca9685@i2c-1:0x41/3\"\n\
-             direction = \"output\"\nstart = 0.5\nrestore = true\n",
-            dir.display(),
-            socket.display()
-        ),
-    )
-    .unwrap();
+    fs::write(&f, places + PINS).unwrap();
     (f, socket)
 }
 
@@ -50,10 +59,7 @@ fn ok(o: &Output) -> String {
 #[test]
 fn chip_pins_are_set_and_read_through_the_service_and_restored_after_a_kill() {
     let dir = tempfile::tempdir().unwrap();
-    let (f, socket) = config(dir.path());
-    let args = ["--board", "virtual"];
-    let service = serve_holding(UDRV, &args, &f, &socket, dir.path());
-
+    let (service, socket) = start(dir.path());
     assert_eq!(
         ok(&udrv_client(
             UDRV,
@@ -94,7 +100,7 @@ fn chip_pins_are_set_and_read_through_the_service_and_restored_after_a_kill() {
     // SIGKILL, then a new service on a new virtual board: every value is back.
     service.signal("-KILL");
     drop(service);
-    let service = serve_holding(UDRV, &args, &f, &socket, dir.path());
+    let (service, _) = start(dir.path());
     assert_eq!(
         ok(&udrv_client(
             UDRV,
@@ -111,10 +117,8 @@ fn chip_pins_are_set_and_read_through_the_service_and_restored_after_a_kill() {
 #[test]
 fn raw_writes_to_a_held_chip_are_refused_naming_its_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    let (f, socket) = config(dir.path());
-    let args = ["--board", "virtual"];
-    let _service = serve_holding(UDRV, &args, &f, &socket, dir.path());
-    let client = |a: &[&str]| udrv_client(UDRV, &socket, &[&args[..], a].concat());
+    let (_service, socket) = start(dir.path());
+    let client = |a: &[&str]| udrv_client(UDRV, &socket, &[&VIRTUAL[..], a].concat());
     for a in [
         &["i2c", "set", "-y", "1", "0x20", "0x15", "0xff"][..],
         &["i2c", "transfer", "-y", "1", "w2@0x41", "0x06", "0x00"],
@@ -138,26 +142,25 @@ fn raw_writes_to_a_held_chip_are_refused_naming_its_outputs() {
 fn check_places_mistaken_chip_pins() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.toml");
-    fs::write(
-        &f,
-        "[[line]]\nname = \"a\"\nline = \"mcp23017@i2c-1:0x20/B9\"\ndirection = \"output\"\n\
-         [[line]]\nname = \"b\"\nline = \"relay9000@i2c-1:0x20/1\"\ndirection = \"output\"\n\
-         [[line]]\nname = \"c\"\nline = \"pca9685@i2c-1:0x40/2\"\ndirection = \"input\"\n",
-    )
-    .unwrap();
-    let o = std::process::Command::new(UDRV)
-        .args(["serve", "--check"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    // A pin the chip lacks, a kind udrv does not know, a PWM channel as an input.
+    let bad = [
+        ("a", "mcp23017@i2c-1:0x20/B9", "output"),
+        ("b", "relay9000@i2c-1:0x20/1", "output"),
+        ("c", "pca9685@i2c-1:0x40/2", "input"),
+    ]
+    .map(|(n, l, d)| format!("[[line]]\nname = \"{n}\"\nline = \"{l}\"\ndirection = \"{d}\"\n"));
+    fs::write(&f, bad.concat()).unwrap();
+    let o = udrv_client(
+        UDRV,
+        dir.path(),
+        &["serve", "--check", &f.display().to_string()],
+    );
     let err = text(&o.stderr);
-    let file = f.display();
-    for w in [
+    let placed = [
         "3:8: [[line]] 1: `B9` is not a pin of the mcp23017: give A0..A7 or B0..B7",
         "7:8: [[line]] 2: unknown chip `relay9000`",
         "12:13: [[line]] 3: a PCA9685 channel is a PWM output",
-    ] {
-        assert!(err.contains(&format!("{file}:{w}")), "{w}: {err}");
-    }
+    ]
+    .map(|w| err.contains(&format!("{}:{w}", f.display())));
+    assert_eq!((o.status.code(), placed), (Some(2), [true; 3]), "{err}");
 }

@@ -72,7 +72,7 @@ pub(crate) struct Watcher {
 
 /// An input's edge reader: a thread reading the kernel's edge events and giving each to
 /// every watcher.
-struct Reader {
+pub(crate) struct Reader {
     watchers: Arc<Mutex<Vec<Watcher>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -537,36 +537,50 @@ pub(crate) fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
 /// Starts the edge reader of input `name`.
 fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
     let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
+    let (w, line) = (watchers.clone(), name.to_string());
+    edge_reader(&format!("line {name}"), watchers, req, move |ev| {
+        let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
+        let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
+        fan_out(&mut ws, |lost| Event {
+            name: line.clone(),
+            edge: match ev.kind {
+                EdgeKind::Rising => "rising".into(),
+                EdgeKind::Falling => "falling".into(),
+            },
+            timestamp_ns: ev.timestamp_ns,
+            seqno: ev.seqno,
+            line_seqno: ev.line_seqno,
+            lost: lost + kernel_lost,
+        });
+    })
+}
+
+/// A thread giving each edge event of `req` to `each` until the [`Reader`] (with
+/// `watchers`) is dropped; a failed read ends it with one line naming `what` (`line
+/// door`).
+pub(crate) fn edge_reader(
+    what: &str,
+    watchers: Arc<Mutex<Vec<Watcher>>>,
+    req: Arc<Request>,
+    mut each: impl FnMut(&gpio::EdgeEvent) + Send + 'static,
+) -> Result<Reader, String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let (w, flag, line) = (watchers.clone(), stop.clone(), name.to_string());
+    let (flag, who) = (stop.clone(), what.to_string());
     let thread = std::thread::Builder::new()
-        .name(format!("udrv-serve-edges-{name}"))
+        .name(format!("udrv-serve-edges-{}", what.replace(' ', "-")))
         .spawn(move || {
             while !flag.load(Ordering::SeqCst) {
-                let ev = match req.wait_edge_event(Duration::from_millis(100)) {
-                    Ok(Some(ev)) => ev,
-                    Ok(None) => continue,
+                match req.wait_edge_event(Duration::from_millis(100)) {
+                    Ok(Some(ev)) => each(&ev),
+                    Ok(None) => {}
                     Err(e) => {
-                        log(&format!("line {line}: {e}; its watchers get no more edges"));
+                        log(&format!("{who}: {e}; its watchers get no more edges"));
                         return;
                     }
-                };
-                let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
-                let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
-                fan_out(&mut ws, |lost| Event {
-                    name: line.clone(),
-                    edge: match ev.kind {
-                        EdgeKind::Rising => "rising".into(),
-                        EdgeKind::Falling => "falling".into(),
-                    },
-                    timestamp_ns: ev.timestamp_ns,
-                    seqno: ev.seqno,
-                    line_seqno: ev.line_seqno,
-                    lost: lost + kernel_lost,
-                });
+                }
             }
         })
-        .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
+        .map_err(|e| format!("{what}: cannot start its edge reader: {e}"))?;
     Ok(Reader {
         watchers,
         stop,

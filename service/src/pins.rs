@@ -12,10 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use embedded_hal::i2c::{Error as _, ErrorKind, ErrorType, I2c, Operation};
 use udrv_boards::catalog::{Buses, ChipBus, ChipKind, ChipSpec};
@@ -27,7 +24,7 @@ use udrv_drivers::pca95xx::Pca95xx;
 use udrv_drivers::pca9685::{Duty, Pca9685};
 
 use crate::client::Event;
-use crate::lines::{fan_out, Watcher, CONSUMER};
+use crate::lines::{edge_reader, fan_out, Reader, Watcher, CONSUMER};
 use crate::log;
 
 /// A chip's I2C bus as the service opened it: this machine's, or the virtual board's.
@@ -78,22 +75,12 @@ struct IrqPin {
 
 type IrqPins = Arc<Mutex<BTreeMap<u8, IrqPin>>>;
 
-/// The thread reading a chip's interrupt line.
+/// The thread reading a chip's interrupt line (stopped and joined when dropped).
 struct Irq {
     /// The line as declared (`GPIO17`).
     line: String,
     pins: IrqPins,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Drop for Irq {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _thread: Reader,
 }
 
 /// One chip whose pins the service holds: opened once, its pins share its lock.
@@ -109,29 +96,30 @@ fn failed(spec: &ChipSpec, e: &dyn Display) -> String {
     format!("{spec}: {e}; check that the chip answers (`udrv probe`) and its wiring")
 }
 
+/// `v` with bit `bit` set (`on`) or cleared.
+fn with_bit(v: u16, bit: u8, on: bool) -> u16 {
+    if on {
+        v | 1 << bit
+    } else {
+        v & !(1 << bit)
+    }
+}
+
 /// Sets or clears bit `pin % 8` of `reg`, read from the chip first (the other pins keep
 /// theirs).
-fn mcp_rmw(
-    m: &mut Mcp23017<&mut PinBus>,
-    reg: Reg,
-    pin: u8,
-    on: bool,
-) -> Result<(), udrv_drivers::mcp23017::Error<BusError>> {
-    let (port, bit) = (pin / 8, 1u8 << (pin % 8));
-    let v = m.read_register(reg, port)?;
-    m.write_register(reg, port, if on { v | bit } else { v & !bit })
+fn mcp_rmw(m: &mut Mcp23017<&mut PinBus>, reg: Reg, pin: u8, on: bool) -> McpResult {
+    let v = m.read_register(reg, pin / 8)?;
+    m.write_register(reg, pin / 8, with_bit(v.into(), pin % 8, on) as u8)
 }
 
 /// As [`mcp_rmw`], on a PCA95xx register function.
-fn pca_rmw(
-    p: &mut Pca95xx<&mut PinBus>,
-    function: u8,
-    pin: u8,
-    on: bool,
-) -> Result<(), udrv_drivers::pca95xx::Error<BusError>> {
+fn pca_rmw(p: &mut Pca95xx<&mut PinBus>, function: u8, pin: u8, on: bool) -> PcaResult {
     let v = p.read_reg(function)?;
-    p.write_reg(function, if on { v | 1 << pin } else { v & !(1 << pin) })
+    p.write_reg(function, with_bit(v, pin, on))
 }
+
+type McpResult = Result<(), udrv_drivers::mcp23017::Error<BusError>>;
+type PcaResult = Result<(), udrv_drivers::pca95xx::Error<BusError>>;
 
 impl PinChip {
     /// Opens the bus of the chip `spec` names on `on` (a chip a kernel driver holds is
@@ -327,67 +315,43 @@ impl PinChip {
             .request()
             .map_err(|e| format!("{spec}: its interrupt line {line}: {e}"))?;
         let pins: IrqPins = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (dev, p, flag, address) = (self.dev.clone(), pins.clone(), stop.clone(), self.address);
+        let (dev, p, address) = (self.dev.clone(), pins.clone(), self.address);
         // A pending interrupt from before would hold INT low: no falling edge would come.
         let _ = Mcp23017::new(&mut *self.bus(), address).take_interrupt();
-        let thread = std::thread::Builder::new()
-            .name(format!("udrv-serve-int-{address:#04x}"))
-            .spawn(move || {
-                while !flag.load(Ordering::SeqCst) {
-                    let ev = match req.wait_edge_event(Duration::from_millis(100)) {
-                        Ok(Some(ev)) => ev,
-                        Ok(None) => continue,
-                        Err(e) => {
-                            log(&format!(
-                                "{spec}: its interrupt line: {e}; its pins' watchers get no \
-                                 more edges"
-                            ));
-                            return;
-                        }
-                    };
-                    if ev.kind != EdgeKind::Falling {
-                        continue;
-                    }
-                    let mut bus = dev.lock().unwrap_or_else(|e| e.into_inner());
-                    let got = Mcp23017::new(&mut *bus, address).take_interrupt();
-                    drop(bus);
-                    let got = match got {
-                        Ok(g) => g,
-                        Err(e) => {
-                            log(&failed(&spec, &e));
-                            continue;
-                        }
-                    };
-                    let pins = p.lock().unwrap_or_else(|e| e.into_inner());
-                    for (pin, ip) in pins.iter() {
-                        if got.flags & (1 << pin) == 0 {
-                            continue;
-                        }
-                        let high = got.captured & (1 << pin) != 0;
-                        let edge = if high != ip.active_low {
-                            "rising"
-                        } else {
-                            "falling"
-                        };
-                        let mut ws = ip.watchers.lock().unwrap_or_else(|e| e.into_inner());
-                        fan_out(&mut ws, |lost| Event {
-                            name: ip.name.clone(),
-                            edge: edge.into(),
-                            timestamp_ns: ev.timestamp_ns,
-                            seqno: ev.seqno,
-                            line_seqno: ev.line_seqno,
-                            lost: lost + u64::from(ev.lost_before.unwrap_or(0)),
-                        });
-                    }
-                }
-            })
-            .map_err(|e| format!("{}: cannot start its interrupt reader: {e}", self.spec))?;
+        let what = format!("{spec}'s interrupt line {line}");
+        let thread = edge_reader(&what, Arc::default(), Arc::new(req), move |ev| {
+            if ev.kind != EdgeKind::Falling {
+                return;
+            }
+            let got = Mcp23017::new(&mut *dev.lock().unwrap_or_else(|e| e.into_inner()), address)
+                .take_interrupt();
+            let got = match got {
+                Ok(g) => g,
+                Err(e) => return log(&failed(&spec, &e)),
+            };
+            let pins = p.lock().unwrap_or_else(|e| e.into_inner());
+            for (pin, ip) in pins.iter().filter(|(pin, _)| got.flags & (1 << **pin) != 0) {
+                let high = got.captured & (1 << pin) != 0;
+                let edge = if high != ip.active_low {
+                    "rising"
+                } else {
+                    "falling"
+                };
+                let mut ws = ip.watchers.lock().unwrap_or_else(|e| e.into_inner());
+                fan_out(&mut ws, |lost| Event {
+                    name: ip.name.clone(),
+                    edge: edge.into(),
+                    timestamp_ns: ev.timestamp_ns,
+                    seqno: ev.seqno,
+                    line_seqno: ev.line_seqno,
+                    lost: lost + u64::from(ev.lost_before.unwrap_or(0)),
+                });
+            }
+        })?;
         Ok(Irq {
             line: line.to_string(),
             pins,
-            stop,
-            thread: Some(thread),
+            _thread: thread,
         })
     }
 }

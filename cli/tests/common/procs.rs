@@ -214,11 +214,8 @@ pub fn serve_holding(udrv: &str, args: &[&str], config: &Path, socket: &Path, di
 /// `udrv args...` (the binary `udrv`) as a client of the service on `socket`, under a
 /// deadline of a minute.
 pub fn udrv_client(udrv: &str, socket: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("timeout")
-        .args(["60", udrv])
-        .args(args)
-        .env("UDRV_SERVE_SOCKET", socket)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {udrv}: {e}"))
+    let mut cmd = Command::new("timeout");
+    cmd.args(["60", udrv]).args(args).stdin(Stdio::null());
+    let run = cmd.env("UDRV_SERVE_SOCKET", socket).output();
+    run.unwrap_or_else(|e| panic!("cannot run {udrv}: {e}"))
 }
