@@ -1763,7 +1763,10 @@ mod tests {
              direction = \"input\"\n[[line]]\nname = \"d\"\nline = \"pca9685@i2c-1:0x40/4\"\n\
              direction = \"output\"\nstart = 1.5\n[[line]]\nname = \"e\"\nline = \
              \"bme280@i2c-1:0x76/1\"\ndirection = \"output\"\n[[line]]\nname = \"f\"\n\
-             line = \"pca9554@i2c-1:0x21/2\"\ndirection = \"input\"\ninterrupt = \"GPIO4\"\n",
+             line = \"pca9554@i2c-1:0x21/2\"\ndirection = \"input\"\ninterrupt = \"GPIO4\"\n\
+             [[line]]\nname = \"g\"\nline = \"mcp23017@i2c-1:0x20/A2\"\ndirection = \"input\"\n\
+             interrupt = \"GPIO4\"\n[[line]]\nname = \"h\"\nline = \"mcp23017@i2c-1:0x20/A3\"\n\
+             direction = \"input\"\ninterrupt = \"GPIO5\"\n",
         );
         let want = [
             "3:8: [[line]] 1: `B9` is not a pin of the mcp23017: give A0..A7 or B0..B7",
@@ -1772,6 +1775,8 @@ mod tests {
             "17:9: [[line]] 4: start = 1.5: a PWM channel's duty is 0.0..=1.0",
             "20:8: [[line]] 5: bme280 has no pins the service can hold",
             "26:13: [[line]] 6: interrupt on this line: it is for an MCP23017's input pins",
+            "36:13: [[line]] 8: interrupt = \"GPIO5\" but g of the same mcp23017@i2c-1:0x20 \
+             has \"GPIO4\"",
         ];
         let placed = got.iter().zip(want).all(|(g, w)| g.starts_with(w));
         assert!(placed && got.len() == want.len(), "{got:#?}");

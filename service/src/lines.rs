@@ -394,6 +394,12 @@ impl Lines {
         let Some(r) = &h.reader else {
             return Err(if h.decl.output {
                 format!("line {name} is an output: watch the service's inputs")
+            } else if let Handle::Pin(_) = h.handle {
+                format!(
+                    "line {name} ({}) is read on get: to watch it, declare the GPIO line wired \
+                     to the chip's INT pin (interrupt = \"GPIO17\")",
+                    h.decl.at
+                )
             } else {
                 format!(
                     "line {name} ({}) has no kernel edge events (its chip gives none, or \
@@ -827,7 +833,8 @@ mod tests {
              name = \"siren\"\nline = \"mcp23017@i2c-1:0x20/B0\"\ndirection = \"output\"\n\
              [[line]]\nname = \"lamp\"\nline = \"pca9554@i2c-1:0x21/2\"\ndirection = \
              \"output\"\nstart = 1\n[[line]]\nname = \"fan\"\nline = \"pca9685@i2c-1:0x41/3\"\n\
-             direction = \"output\"\nstart = 0.5\nrestore = true\n",
+             direction = \"output\"\nstart = 0.5\nrestore = true\n[[line]]\nname = \"button\"\n\
+             line = \"mcp23017@i2c-1:0x20/A1\"\ndirection = \"input\"\nbias = \"pull-up\"\n",
             dir.path().display()
         ))
         .unwrap();
@@ -871,6 +878,20 @@ mod tests {
             .set_duty("fan", 1.5)
             .unwrap_err()
             .contains("give 0.0..=1.0"));
+        // An input pin without an interrupt line: read on get (with its pull-up), not
+        // watched.
+        let mut gppu = [0];
+        bus.write_read(0x20, &[0x0c], &mut gppu).unwrap();
+        assert_eq!(gppu[0], 0x02);
+        for level in [true, false] {
+            board.chips().mcp23017.lock().set_input(1, Some(level));
+            assert_eq!(lines.get("button").unwrap(), level);
+        }
+        let e = lines.watch("button").unwrap_err();
+        assert!(
+            e.contains("is read on get") && e.contains("interrupt ="),
+            "{e}"
+        );
         drop(lines);
         // Restarted on a new board: the duty and the level kept in the state folder.
         let board = VirtualBoard::new();
