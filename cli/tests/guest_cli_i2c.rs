@@ -177,7 +177,7 @@ fn json_output_parses() {
     assert_eq!(v["address"], 0x52);
     let o = run("udrv", &["--json", "i2c", "detect", "-y", &bus]);
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
-    assert_eq!(v["present"], serde_json::json!([0x48, 0x50, 0x52]));
+    assert_eq!(v["present"], serde_json::json!([0x20, 0x48, 0x50, 0x52]));
 }
 
 /// Every bad argument: exit status 2 (or 1 for a missing bus), a message that names the

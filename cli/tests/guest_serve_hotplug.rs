@@ -87,7 +87,7 @@ fn the_service_reads_on_when_its_bus_goes_away_and_comes_back() {
     std::thread::sleep(Duration::from_secs(4));
     let before = lines();
 
-    sh("modprobe i2c-stub chip_addr=0x48,0x50,0x52,0x53 functionality=0x0f7f0000");
+    sh("modprobe i2c-stub chip_addr=0x20,0x48,0x50,0x52,0x53 functionality=0x0f7f0000");
     let name = read(Path::new(&format!("/sys/class/i2c-dev/i2c-{bus}/name")));
     assert!(
         name.contains("SMBus stub"),

@@ -11,6 +11,7 @@
 //! | `{"op":"list"}` | `{"ok":true,"lines":[{"name":"heater","line":"GPIO27","output":true,"value":0}]}` |
 //! | `{"op":"get","name":"heater"}` | `{"ok":true,"value":1}` |
 //! | `{"op":"set","name":"heater","value":1}` | `{"ok":true,"value":1}` |
+//! | `{"op":"set","name":"fan","duty":0.25}` (a PWM channel) | `{"ok":true,"value":1,"duty":0.25}` |
 //! | `{"op":"watch","name":"door"}` | `{"ok":true}`, then an [`Event`] a line per edge: `{"name":"door","edge":"rising","timestamp_ns":..,"seqno":..,"line_seqno":..,"lost":0}` |
 //! | anything else | `{"ok":false,"error":"..."}` (a line over the limit also closes the connection) |
 //!
@@ -61,7 +62,7 @@ pub struct Hello {
 }
 
 /// A client's request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Request {
     /// Every line the service holds, with its value.
@@ -77,13 +78,38 @@ pub enum Request {
         /// The input's name in the service's configuration.
         name: String,
     },
-    /// Sets an output (the service holds the value and keeps it in its state folder).
+    /// Sets an output (the service holds the value and keeps it in its state folder):
+    /// a level (`value`) or, for a PWM channel, a duty (`duty`); one of the two.
     Set {
         /// The output's name in the service's configuration.
         name: String,
         /// 1 (active) or 0.
-        value: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<u8>,
+        /// A PWM channel's duty, 0.0..=1.0.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duty: Option<f64>,
     },
+}
+
+impl Request {
+    /// `set` of a level.
+    pub fn set(name: &str, value: bool) -> Request {
+        Request::Set {
+            name: name.into(),
+            value: Some(u8::from(value)),
+            duty: None,
+        }
+    }
+
+    /// `set` of a PWM channel's duty.
+    pub fn set_duty(name: &str, duty: f64) -> Request {
+        Request::Set {
+            name: name.into(),
+            value: None,
+            duty: Some(duty),
+        }
+    }
 }
 
 /// An edge of a watched input, as the kernel recorded it.
@@ -106,7 +132,7 @@ pub struct Event {
 }
 
 /// The service's answer to a request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
     /// Whether the request was done.
@@ -114,6 +140,9 @@ pub struct Reply {
     /// The value (get, set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<u8>,
+    /// The duty of a PWM channel (get, set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<f64>,
     /// The lines (list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<LineState>>,
@@ -134,7 +163,8 @@ impl Reply {
 }
 
 /// Decodes one request line (without or with its newline): strict JSON, no unknown
-/// operation or field, `value` 0 or 1, at most [`MAX_MESSAGE`] bytes.
+/// operation or field, `value` 0 or 1 or `duty` 0.0..=1.0 (one of them), at most
+/// [`MAX_MESSAGE`] bytes.
 pub fn decode_request(line: &[u8]) -> Result<Request, String> {
     if line.len() > MAX_MESSAGE {
         return Err(format!(
@@ -148,10 +178,32 @@ pub fn decode_request(line: &[u8]) -> Result<Request, String> {
              \"heater\"}}"
         )
     })?;
-    if let Request::Set { value, .. } = &r {
-        if *value > 1 {
-            return Err(format!("value {value}: give 0 or 1"));
+    match &r {
+        Request::Set {
+            value: Some(v),
+            duty: None,
+            ..
+        } if *v > 1 => return Err(format!("value {v}: give 0 or 1")),
+        Request::Set {
+            value: None,
+            duty: Some(d),
+            ..
+        } if !(0.0..=1.0).contains(d) => return Err(format!("duty {d}: give 0.0..=1.0")),
+        Request::Set {
+            value: Some(_),
+            duty: Some(_),
+            ..
         }
+        | Request::Set {
+            value: None,
+            duty: None,
+            ..
+        } => {
+            return Err(
+                "set: give either \"value\" (0 or 1) or \"duty\" (0.0..=1.0, a PWM channel)".into(),
+            )
+        }
+        _ => {}
     }
     Ok(r)
 }
@@ -279,11 +331,20 @@ impl Client {
 
     /// Sets output `name` to `value`; the service holds it.
     pub fn set(&mut self, name: &str, value: bool) -> Result<(), ClientError> {
-        self.request(&Request::Set {
-            name: name.into(),
-            value: u8::from(value),
+        self.request(&Request::set(name, value)).map(|_| ())
+    }
+
+    /// Sets PWM channel `name` to `duty` (0.0..=1.0); the service holds it.
+    pub fn set_duty(&mut self, name: &str, duty: f64) -> Result<(), ClientError> {
+        self.request(&Request::set_duty(name, duty)).map(|_| ())
+    }
+
+    /// The duty of PWM channel `name` (0.0..=1.0).
+    pub fn duty(&mut self, name: &str) -> Result<f64, ClientError> {
+        let r = self.request(&Request::Get { name: name.into() })?;
+        r.duty.ok_or_else(|| {
+            ClientError::Refused(format!("line {name} is not a PWM channel: it has no duty"))
         })
-        .map(|_| ())
     }
 
     /// Watches input `name`: the connection then gives its edges ([`Watch::next_event`]).
@@ -426,12 +487,14 @@ impl AsyncClient {
 
     /// Sets output `name` to `value`; the service holds it.
     pub async fn set(&mut self, name: &str, value: bool) -> Result<(), ClientError> {
-        self.request(&Request::Set {
-            name: name.into(),
-            value: u8::from(value),
-        })
-        .await
-        .map(|_| ())
+        self.request(&Request::set(name, value)).await.map(|_| ())
+    }
+
+    /// Sets PWM channel `name` to `duty` (0.0..=1.0); the service holds it.
+    pub async fn set_duty(&mut self, name: &str, duty: f64) -> Result<(), ClientError> {
+        self.request(&Request::set_duty(name, duty))
+            .await
+            .map(|_| ())
     }
 }
 
@@ -444,10 +507,11 @@ mod tests {
     fn the_decoder_is_strict() {
         assert_eq!(
             decode_request(br#"{"op":"set","name":"heater","value":1}"#),
-            Ok(Request::Set {
-                name: "heater".into(),
-                value: 1
-            })
+            Ok(Request::set("heater", true))
+        );
+        assert_eq!(
+            decode_request(br#"{"op":"set","name":"fan","duty":0.25}"#),
+            Ok(Request::set_duty("fan", 0.25))
         );
         assert_eq!(decode_request(br#"{"op":"list"}"#), Ok(Request::List {}));
         assert_eq!(
@@ -463,6 +527,9 @@ mod tests {
             br#"{"op":"set","name":"a","value":2}"#,
             br#"{"op":"set","name":"a","value":-1}"#,
             br#"{"op":"set","name":"a"}"#,
+            br#"{"op":"set","name":"a","duty":1.5}"#,
+            br#"{"op":"set","name":"a","duty":-0.1}"#,
+            br#"{"op":"set","name":"a","value":1,"duty":0.5}"#,
             br#"{"name":"a"}"#,
             b"[1,2]",
             b"\xff\xfe",
@@ -508,8 +575,10 @@ mod tests {
             let mut cut = base.to_vec();
             cut.truncate(i);
             for v in [m, cut, [base, base].concat()] {
-                if let Ok(Request::Set { value, .. }) = decode_request(&v) {
-                    prop_assert!(value <= 1);
+                if let Ok(Request::Set { value, duty, .. }) = decode_request(&v) {
+                    prop_assert!(value.is_some() != duty.is_some());
+                    prop_assert!(value.unwrap_or(0) <= 1);
+                    prop_assert!(duty.unwrap_or(0.0).clamp(0.0, 1.0) == duty.unwrap_or(0.0));
                 }
             }
         }

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
-use udrv_boards::catalog::{ChipSpec, Quantity};
+use udrv_boards::catalog::{ChipKind, ChipSpec, Location, Quantity};
 
 /// Where `udrv serve` looks for its configuration without `--config`.
 pub const DEFAULT_PATH: &str = "/etc/udrv/udrv.toml";
@@ -74,6 +74,89 @@ pub enum LineAt {
         /// The line's offset on it.
         offset: u32,
     },
+    /// A pin of an I/O expander (`mcp23017@i2c-1:0x20/B3`, `pca9554@i2c-1:0x21/3`) or a
+    /// PWM channel (`pca9685@i2c-1:0x40/3`): [`parse_chip_pin`].
+    Pin {
+        /// The chip, without the pin.
+        spec: ChipSpec,
+        /// The pin (MCP23017: 0..=7 are A0..A7, 8..=15 B0..B7) or channel.
+        pin: u8,
+    },
+}
+
+/// The chips whose pins the service can hold, and how many pins each has.
+fn pin_count(kind: ChipKind) -> Option<u8> {
+    match kind {
+        ChipKind::Mcp23017 | ChipKind::Pca9535 | ChipKind::Pca9685 => Some(16),
+        ChipKind::Pca9554 => Some(8),
+        _ => None,
+    }
+}
+
+/// How the chip names pin `pin`: `B3` on an MCP23017, `3` on the others.
+pub fn pin_name(kind: ChipKind, pin: u8) -> String {
+    match kind {
+        ChipKind::Mcp23017 => format!("{}{}", if pin < 8 { 'A' } else { 'B' }, pin % 8),
+        _ => pin.to_string(),
+    }
+}
+
+/// Reads a chip pin as `[[line]] line` gives it: the chip's spec (the catalog's
+/// `CHIP@BUS[:ADDR]`), `/`, then the pin as the chip names it: `A0`..`B7` (or `GPA0`,
+/// or `0`..`15`) on an MCP23017, `0`..`7` on a PCA9554, `0`..`15` on a PCA9535 and a
+/// PCA9685 (a PWM channel; `LED3` too). The error says what to give.
+pub fn parse_chip_pin(text: &str) -> Result<(ChipSpec, u8), String> {
+    let (spec_text, pin_text) = match text.rsplit_once('/') {
+        Some((s, p)) if !p.contains([':', '.']) => (s, p),
+        _ => match text.rsplit_once('#') {
+            Some((s, p)) => (s, p),
+            None => {
+                return Err(format!(
+                    "`{text}` names no pin: give the chip's spec, `/` and the pin \
+                     (mcp23017@i2c-1:0x20/B3, pca9685@i2c-1:0x40/3)"
+                ))
+            }
+        },
+    };
+    let spec: ChipSpec = spec_text.parse().map_err(|e| format!("{e}"))?;
+    let kind = spec.kind();
+    let Some(count) = pin_count(kind) else {
+        return Err(format!(
+            "{kind} has no pins the service can hold: give a pin of an MCP23017, PCA9554, \
+             PCA9535 or a PCA9685 channel"
+        ));
+    };
+    if let Location::I2c {
+        switch: Some(_), ..
+    } = spec.location()
+    {
+        return Err(format!(
+            "`{text}`: the service holds pins of chips on a bus, not behind a switch channel"
+        ));
+    }
+    let upper = pin_text.to_ascii_uppercase();
+    let pin = match kind {
+        ChipKind::Mcp23017 => {
+            let port = upper.strip_prefix("GP").unwrap_or(&upper);
+            match port.split_at_checked(1) {
+                Some(("A", n)) => n.parse::<u8>().ok().filter(|n| *n < 8),
+                Some(("B", n)) => n.parse::<u8>().ok().filter(|n| *n < 8).map(|n| n + 8),
+                _ => upper.parse::<u8>().ok(),
+            }
+        }
+        ChipKind::Pca9685 => upper.strip_prefix("LED").unwrap_or(&upper).parse().ok(),
+        _ => upper.parse().ok(),
+    }
+    .filter(|p| *p < count);
+    let pin = pin.ok_or_else(|| {
+        let names = match kind {
+            ChipKind::Mcp23017 => "A0..A7 or B0..B7".to_string(),
+            ChipKind::Pca9685 => "a channel 0..15".to_string(),
+            _ => format!("0..{}", count - 1),
+        };
+        format!("`{pin_text}` is not a pin of the {kind}: give {names}")
+    })?;
+    Ok((spec, pin))
 }
 
 impl Display for LineAt {
@@ -81,12 +164,13 @@ impl Display for LineAt {
         match self {
             LineAt::Name(n) => f.write_str(n),
             LineAt::Offset { chip, offset } => write!(f, "{chip}:{offset}"),
+            LineAt::Pin { spec, pin } => write!(f, "{spec}/{}", pin_name(spec.kind(), *pin)),
         }
     }
 }
 
 /// A GPIO line the service requests at start and holds while it runs (`[[line]]`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Line {
     /// Its name: clients (`udrv gpio set heater=1`, the socket) use it.
     pub name: String,
@@ -104,6 +188,18 @@ pub struct Line {
     pub start: bool,
     /// Whether the last value set is applied at start instead of `start` (outputs).
     pub restore: bool,
+    /// The duty at start of a PWM channel (`start = 0.25`; 0.0..=1.0, 0 unless given).
+    pub start_duty: f64,
+    /// The GPIO line wired to an MCP23017's INTA/INTB (`interrupt = "GPIO17"` or
+    /// `"gpiochip0:17"`): the input pin's edges come from it, no polling.
+    pub interrupt: Option<LineAt>,
+}
+
+impl Line {
+    /// Whether it is a PWM channel (a PCA9685's): set with a duty, not a level.
+    pub fn is_pwm(&self) -> bool {
+        matches!(&self.at, LineAt::Pin { spec, .. } if spec.kind() == ChipKind::Pca9685)
+    }
 }
 
 /// The local clients' Unix socket: its permissions and group are the access control.
@@ -341,8 +437,9 @@ struct GpioLineToml {
     active_low: Option<bool>,
     bias: Option<Spanned<String>>,
     drive: Option<Spanned<String>>,
-    start: Option<Spanned<u8>>,
+    start: Option<Spanned<f64>>,
     restore: Option<Spanned<bool>>,
+    interrupt: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -1147,6 +1244,7 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
     let mut out = Vec::new();
     let mut names: BTreeSet<String> = BTreeSet::new();
     let mut ats: BTreeSet<String> = BTreeSet::new();
+    let mut interrupts: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for (i, v) in values.iter().enumerate() {
         let what = format!("[[line]] {}: ", i + 1);
         let before = p.list.len();
@@ -1169,6 +1267,15 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
             );
         }
         let at = match (&t.line, &t.chip, &t.offset) {
+            (Some(l), None, None) if l.get_ref().contains('@') => {
+                match parse_chip_pin(l.get_ref().trim()) {
+                    Ok((spec, pin)) => Some((LineAt::Pin { spec, pin }, l.span())),
+                    Err(e) => {
+                        p.add(l.span(), format!("{what}{e}"));
+                        None
+                    }
+                }
+            }
             (Some(l), None, None) if !l.get_ref().trim().is_empty() => {
                 Some((LineAt::Name(l.get_ref().trim().to_string()), l.span()))
             }
@@ -1272,7 +1379,46 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
             }
             Some(drive)
         });
+        let pin = match &at {
+            Some((LineAt::Pin { spec, .. }, _)) => Some(spec.kind()),
+            _ => None,
+        };
+        let pwm = pin == Some(ChipKind::Pca9685);
+        chip_pin_checks(&t, pin, output, &what, p);
+        // The pins of one MCP23017 share its interrupt line (INTA and INTB mirrored).
+        if let (Some((LineAt::Pin { spec, .. }, _)), Some(i)) = (&at, &t.interrupt) {
+            let int = interrupt_line(i.get_ref()).to_string();
+            match interrupts.get(&spec.to_string()) {
+                Some((other, first)) if *other != int => p.add(
+                    i.span(),
+                    format!(
+                        "{what}interrupt = \"{int}\" but {first} of the same {spec} has \
+                         \"{other}\": the pins of one chip share its INT line (INTA and INTB \
+                         mirrored); give the same line"
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    interrupts.insert(spec.to_string(), (int, name.clone()));
+                }
+            }
+        }
+        let start_duty = match &t.start {
+            Some(s) if pwm && !(0.0..=1.0).contains(s.get_ref()) => {
+                p.add(
+                    s.span(),
+                    format!(
+                        "{what}start = {}: a PWM channel's duty is 0.0..=1.0",
+                        s.get_ref()
+                    ),
+                );
+                0.0
+            }
+            Some(s) if pwm => *s.get_ref(),
+            _ => 0.0,
+        };
         let start = match &t.start {
+            Some(_) if pwm => start_duty > 0.0,
             Some(s) if !output => {
                 p.add(
                     s.span(),
@@ -1280,7 +1426,7 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 );
                 false
             }
-            Some(s) if *s.get_ref() > 1 => {
+            Some(s) if *s.get_ref() != 0.0 && *s.get_ref() != 1.0 => {
                 p.add(
                     s.span(),
                     format!(
@@ -1290,7 +1436,7 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 );
                 false
             }
-            Some(s) => *s.get_ref() == 1,
+            Some(s) => *s.get_ref() == 1.0,
             None => false,
         };
         let restore = match &t.restore {
@@ -1317,10 +1463,79 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 drive,
                 start,
                 restore,
+                start_duty,
+                interrupt: t.interrupt.as_ref().map(|i| interrupt_line(i.get_ref())),
             });
         }
     }
     out
+}
+
+/// `GPIO17` (a name) or `gpiochip0:17` (chip and offset).
+fn interrupt_line(text: &str) -> LineAt {
+    match text.rsplit_once(':') {
+        Some((chip, o)) if o.parse::<u32>().is_ok() => LineAt::Offset {
+            chip: chip.to_string(),
+            offset: o.parse().unwrap_or(0),
+        },
+        _ => LineAt::Name(text.to_string()),
+    }
+}
+
+/// What a chip pin (`kind`, `None` for a GPIO line) may be given: an MCP23017's inputs
+/// a pull-up and an interrupt line, a PCA9685 channel is an output; no drive.
+fn chip_pin_checks(
+    t: &GpioLineToml,
+    kind: Option<ChipKind>,
+    output: bool,
+    what: &str,
+    p: &mut Problems<'_>,
+) {
+    if let Some(i) = &t.interrupt {
+        if kind != Some(ChipKind::Mcp23017) || output {
+            p.add(
+                i.span(),
+                format!(
+                    "{what}interrupt on {}: it is for an MCP23017's input pins (the GPIO \
+                     line wired to its INTA/INTB)",
+                    if output { "an output" } else { "this line" }
+                ),
+            );
+        } else if i.get_ref().trim().is_empty() {
+            p.add(
+                i.span(),
+                format!("{what}interrupt is empty: give the GPIO line (\"GPIO17\")"),
+            );
+        }
+    }
+    let Some(kind) = kind else { return };
+    if kind == ChipKind::Pca9685 && !output {
+        p.add(
+            t.direction.span(),
+            format!(
+                "{what}a PCA9685 channel is a PWM output: give direction = \"output\" \
+                 (set its duty)"
+            ),
+        );
+    }
+    if let Some(d) = &t.drive {
+        p.add(
+            d.span(),
+            format!("{what}drive on a chip pin: the {kind} sets its own drive; leave it out"),
+        );
+    }
+    if let Some(b) = &t.bias {
+        let pull_up = kind == ChipKind::Mcp23017 && !output && b.get_ref() == "pull-up";
+        if !pull_up {
+            p.add(
+                b.span(),
+                format!(
+                    "{what}bias on a {kind} pin: only an MCP23017's inputs have one \
+                     (\"pull-up\"); leave it out"
+                ),
+            );
+        }
+    }
 }
 
 /// `[socket]`: the path (absolute), the mode (at most 0o777, the owner able to use it).
@@ -1507,6 +1722,64 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!(g.starts_with(w), "{g:?} should start with {w:?}");
         }
+    }
+
+    #[test]
+    fn chip_pins_are_read_and_their_mistakes_placed() {
+        let c = Config::parse(
+            "[[line]]\nname = \"relay\"\nline = \"mcp23017@i2c-1:0x20/B3\"\n\
+             direction = \"output\"\n[[line]]\nname = \"fan\"\nline = \
+             \"pca9685@i2c-1:0x41/3\"\ndirection = \"output\"\nstart = 0.25\n\
+             [[line]]\nname = \"button\"\nline = \"mcp23017@1:0x20/GPA1\"\ndirection = \
+             \"input\"\nbias = \"pull-up\"\ninterrupt = \"gpiochip1:3\"\n[[line]]\n\
+             name = \"lamp\"\nline = \"pca9554@i2c-1:0x21/7\"\ndirection = \"output\"\n",
+        )
+        .unwrap();
+        let at: Vec<String> = c.lines.iter().map(|l| l.at.to_string()).collect();
+        assert_eq!(
+            at,
+            [
+                "mcp23017@i2c-1:0x20/B3",
+                "pca9685@i2c-1:0x41/3",
+                "mcp23017@i2c-1:0x20/A1",
+                "pca9554@i2c-1:0x21/7"
+            ]
+        );
+        assert!(matches!(c.lines[0].at, LineAt::Pin { pin: 11, .. }));
+        assert!(!c.lines[0].is_pwm() && c.lines[1].is_pwm());
+        assert_eq!(c.lines[1].start_duty, 0.25);
+        assert_eq!(
+            c.lines[2].interrupt,
+            Some(LineAt::Offset {
+                chip: "gpiochip1".into(),
+                offset: 3
+            })
+        );
+
+        let got = problems(
+            "[[line]]\nname = \"a\"\nline = \"mcp23017@i2c-1:0x20/B9\"\n\
+             direction = \"output\"\n[[line]]\nname = \"b\"\nline = \"foo@i2c-1:0x20/1\"\n\
+             direction = \"output\"\n[[line]]\nname = \"c\"\nline = \"pca9685@i2c-1:0x40/2\"\n\
+             direction = \"input\"\n[[line]]\nname = \"d\"\nline = \"pca9685@i2c-1:0x40/4\"\n\
+             direction = \"output\"\nstart = 1.5\n[[line]]\nname = \"e\"\nline = \
+             \"bme280@i2c-1:0x76/1\"\ndirection = \"output\"\n[[line]]\nname = \"f\"\n\
+             line = \"pca9554@i2c-1:0x21/2\"\ndirection = \"input\"\ninterrupt = \"GPIO4\"\n\
+             [[line]]\nname = \"g\"\nline = \"mcp23017@i2c-1:0x20/A2\"\ndirection = \"input\"\n\
+             interrupt = \"GPIO4\"\n[[line]]\nname = \"h\"\nline = \"mcp23017@i2c-1:0x20/A3\"\n\
+             direction = \"input\"\ninterrupt = \"GPIO5\"\n",
+        );
+        let want = [
+            "3:8: [[line]] 1: `B9` is not a pin of the mcp23017: give A0..A7 or B0..B7",
+            "7:8: [[line]] 2: unknown chip `foo`",
+            "12:13: [[line]] 3: a PCA9685 channel is a PWM output",
+            "17:9: [[line]] 4: start = 1.5: a PWM channel's duty is 0.0..=1.0",
+            "20:8: [[line]] 5: bme280 has no pins the service can hold",
+            "26:13: [[line]] 6: interrupt on this line: it is for an MCP23017's input pins",
+            "36:13: [[line]] 8: interrupt = \"GPIO5\" but g of the same mcp23017@i2c-1:0x20 \
+             has \"GPIO4\"",
+        ];
+        let placed = got.iter().zip(want).all(|(g, w)| g.starts_with(w));
+        assert!(placed && got.len() == want.len(), "{got:#?}");
     }
 
     #[test]

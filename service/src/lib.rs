@@ -7,6 +7,7 @@ mod lines;
 mod log;
 mod mqtt;
 mod notify;
+mod pins;
 mod prometheus;
 pub mod queue;
 mod run;

@@ -11,11 +11,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use udrv_boards::catalog::Buses;
 use udrv_boards::r#virtual::{VirtualBoard, VirtualOutput};
 use udrv_core::gpio::{self, EdgeDetection, EdgeKind, Request, Value};
 use udrv_drivers::sim::SimLine;
@@ -23,6 +24,7 @@ use udrv_drivers::sim::SimLine;
 use crate::client::Event;
 use crate::config::{Config, Line, LineAt};
 use crate::log;
+use crate::pins::PinChip;
 use crate::socket::Server;
 
 /// The consumer name the kernel shows for the lines the service holds.
@@ -40,20 +42,37 @@ enum Handle {
     /// A kernel line request and its offset; inputs with edge detection on both edges
     /// (`true`) unless their chip has none.
     Linux(Arc<Request>, u32, bool),
+    /// A pin of a chip (an expander's pin, a PWM channel): the chip, shared by its pins.
+    Pin(PinHandle),
+}
+
+/// A chip pin held: its chip and the pin; released, it stops giving the pin's edges.
+struct PinHandle {
+    chip: Arc<PinChip>,
+    pin: u8,
+    interrupt: bool,
+}
+
+impl Drop for PinHandle {
+    fn drop(&mut self) {
+        if self.interrupt {
+            self.chip.forget(self.pin);
+        }
+    }
 }
 
 /// How many edges wait for a watching client before it is counted as behind.
 pub const WATCH_QUEUE: usize = 1024;
 
 /// A client watching an input: its queue, and the edges it lost since the last one it got.
-struct Watcher {
+pub(crate) struct Watcher {
     tx: SyncSender<Event>,
     lost: u64,
 }
 
 /// An input's edge reader: a thread reading the kernel's edge events and giving each to
 /// every watcher.
-struct Reader {
+pub(crate) struct Reader {
     watchers: Arc<Mutex<Vec<Watcher>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -78,7 +97,7 @@ struct Held {
 }
 
 /// What the service tells a client about one of its lines.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineState {
     /// Its name in the configuration.
@@ -95,6 +114,9 @@ pub struct LineState {
     pub output: bool,
     /// Its logical value now (1: active).
     pub value: u8,
+    /// Its duty now, when it is a PWM channel (0.0..=1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -102,6 +124,9 @@ pub struct LineState {
 struct StateFile {
     version: u32,
     values: BTreeMap<String, u8>,
+    /// The PWM channels' duties (absent from files written before there were any).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    duties: BTreeMap<String, f64>,
 }
 
 /// The lines the service holds, and the last values set.
@@ -109,6 +134,9 @@ pub(crate) struct Lines {
     held: BTreeMap<String, Held>,
     state_dir: PathBuf,
     saved: BTreeMap<String, u8>,
+    duties: BTreeMap<String, f64>,
+    /// The chips whose pins are held, by spec: opened once, shared by their pins.
+    chips: BTreeMap<String, Weak<PinChip>>,
 }
 
 /// The board the lines are on.
@@ -121,30 +149,32 @@ impl Lines {
     /// Reads the state folder's last values (a file that cannot be read is reported in
     /// one line and the start values used).
     pub(crate) fn new(state_dir: &Path) -> Lines {
-        let saved = match std::fs::read(state_dir.join(STATE_FILE)) {
+        let (saved, duties) = match std::fs::read(state_dir.join(STATE_FILE)) {
             Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
-                Ok(s) => s.values,
+                Ok(s) => (s.values, s.duties),
                 Err(e) => {
                     log(&format!(
                         "{}: not a state file ({e}); the lines start at their start values",
                         state_dir.join(STATE_FILE).display()
                     ));
-                    BTreeMap::new()
+                    Default::default()
                 }
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
             Err(e) => {
                 log(&format!(
                     "{}: cannot read the state ({e}); the lines start at their start values",
                     state_dir.join(STATE_FILE).display()
                 ));
-                BTreeMap::new()
+                Default::default()
             }
         };
         Lines {
             held: BTreeMap::new(),
             state_dir: state_dir.to_path_buf(),
             saved,
+            duties,
+            chips: BTreeMap::new(),
         }
     }
 
@@ -164,10 +194,23 @@ impl Lines {
                 Some(v) if l.restore => *v == 1,
                 _ => l.start,
             };
-            let (handle, place) = request(l, value, board)?;
-            let reader = match &handle {
-                Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
-                _ => None,
+            let (handle, place, reader) = match &l.at {
+                LineAt::Pin { spec, pin } => {
+                    let duty = match self.duties.get(&l.name) {
+                        Some(d) if l.restore => *d,
+                        _ => l.start_duty,
+                    };
+                    let (h, r) = self.hold_pin(l, spec, *pin, value, duty, board)?;
+                    (h, None, r)
+                }
+                _ => {
+                    let (handle, place) = request(l, value, board)?;
+                    let reader = match &handle {
+                        Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
+                        _ => None,
+                    };
+                    (handle, place, reader)
+                }
             };
             self.held.insert(
                 l.name.clone(),
@@ -180,6 +223,72 @@ impl Lines {
             );
         }
         Ok(())
+    }
+
+    /// Holds chip pin `l` (`spec`, `pin`): its chip opened (once for all its pins), the
+    /// pin made an output at `value` (a PWM channel at `duty`) or an input, its
+    /// interrupt line read when it has one.
+    fn hold_pin(
+        &mut self,
+        l: &Line,
+        spec: &udrv_boards::catalog::ChipSpec,
+        pin: u8,
+        value: bool,
+        duty: f64,
+        board: &LineBoard<'_>,
+    ) -> Result<(Handle, Option<Reader>), String> {
+        let what = |e: &dyn std::fmt::Display| format!("[[line]] {} ({}): {e}", l.name, l.at);
+        let key = spec.to_string();
+        let chip = match self.chips.get(&key).and_then(Weak::upgrade) {
+            Some(c) => c,
+            None => {
+                let on = match board {
+                    LineBoard::Virtual(b) => Buses::Virtual(b),
+                    LineBoard::Linux => Buses::Linux(None),
+                };
+                let c = Arc::new(PinChip::open(spec, on).map_err(|e| what(&e))?);
+                self.chips.insert(key, Arc::downgrade(&c));
+                c
+            }
+        };
+        let pull_up = l.bias == Some(gpio::Bias::PullUp);
+        let output = l.output.then_some(value != l.active_low);
+        chip.setup(pin, output, pull_up).map_err(|e| what(&e))?;
+        if l.is_pwm() {
+            chip.set_duty(pin, physical_duty(l, duty))
+                .map_err(|e| what(&e))?;
+        }
+        let mut reader = None;
+        if let Some(int) = &l.interrupt {
+            if let LineBoard::Virtual(_) = board {
+                return Err(what(
+                    &"an interrupt line is a kernel GPIO line: the virtual board has none; \
+                      leave interrupt out (the pin is read on get)",
+                ));
+            }
+            let place = line_place(int).map_err(|e| what(&e))?;
+            let r = Reader {
+                watchers: Arc::default(),
+                stop: Arc::new(AtomicBool::new(false)),
+                thread: None,
+            };
+            chip.interrupt(
+                &int.to_string(),
+                place,
+                pin,
+                &l.name,
+                l.active_low,
+                r.watchers.clone(),
+            )
+            .map_err(|e| what(&e))?;
+            reader = Some(r);
+        }
+        let handle = PinHandle {
+            chip,
+            pin,
+            interrupt: reader.is_some(),
+        };
+        Ok((Handle::Pin(handle), reader))
     }
 
     /// The number of lines held.
@@ -206,7 +315,50 @@ impl Lines {
                 .value(*offset)
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?
                 .is_active(),
+            Handle::Pin(_) if h.decl.is_pwm() => self.duty(name)? > 0.0,
+            Handle::Pin(p) => {
+                p.chip
+                    .read(p.pin, h.decl.output)
+                    .map_err(|e| format!("line {name}: {e}"))?
+                    != h.decl.active_low
+            }
         })
+    }
+
+    /// The duty of PWM channel `name` now (0.0..=1.0, read from the chip).
+    pub(crate) fn duty(&self, name: &str) -> Result<f64, String> {
+        let h = self.find(name)?;
+        match &h.handle {
+            Handle::Pin(p) if h.decl.is_pwm() => {
+                let d = p
+                    .chip
+                    .duty(p.pin)
+                    .map_err(|e| format!("line {name}: {e}"))?;
+                Ok(if h.decl.active_low { 1.0 - d } else { d })
+            }
+            _ => Err(not_pwm(name)),
+        }
+    }
+
+    /// Sets PWM channel `name` to `duty` (0.0..=1.0), then keeps it in the state folder.
+    pub fn set_duty(&mut self, name: &str, duty: f64) -> Result<(), String> {
+        let h = self.find(name)?;
+        let Handle::Pin(p) = &h.handle else {
+            return Err(not_pwm(name));
+        };
+        if !h.decl.is_pwm() {
+            return Err(not_pwm(name));
+        }
+        if !(0.0..=1.0).contains(&duty) {
+            return Err(format!(
+                "line {name}: duty {duty}: give 0.0..=1.0 (0.25 is a quarter)"
+            ));
+        }
+        p.chip
+            .set_duty(p.pin, physical_duty(&h.decl, duty))
+            .map_err(|e| format!("line {name}: {e}"))?;
+        self.duties.insert(name.to_string(), duty);
+        self.save()
     }
 
     /// Sets output `name` to `value`, then keeps the value in the state folder.
@@ -217,7 +369,14 @@ impl Lines {
                 "line {name} is an input in the service's configuration: it cannot be set"
             ));
         }
+        if h.decl.is_pwm() {
+            return self.set_duty(name, if value { 1.0 } else { 0.0 });
+        }
         match &h.handle {
+            Handle::Pin(p) => p
+                .chip
+                .write(p.pin, value != h.decl.active_low)
+                .map_err(|e| format!("line {name}: {e}"))?,
             Handle::VirtualOut(o) => o.set(value != h.decl.active_low),
             Handle::VirtualIn(_) => unreachable!("outputs are held as outputs"),
             Handle::Linux(r, offset, _) => r
@@ -235,6 +394,12 @@ impl Lines {
         let Some(r) = &h.reader else {
             return Err(if h.decl.output {
                 format!("line {name} is an output: watch the service's inputs")
+            } else if let Handle::Pin(_) = h.handle {
+                format!(
+                    "line {name} ({}) is read on get: to watch it, declare the GPIO line wired \
+                     to the chip's INT pin (interrupt = \"GPIO17\")",
+                    h.decl.at
+                )
             } else {
                 format!(
                     "line {name} ({}) has no kernel edge events (its chip gives none, or \
@@ -262,6 +427,7 @@ impl Lines {
                 offset: h.place.as_ref().map(|(_, o)| *o),
                 output: h.decl.output,
                 value: self.get(name).map_or(0, u8::from),
+                duty: h.decl.is_pwm().then(|| self.duty(name).unwrap_or(0.0)),
             })
             .collect()
     }
@@ -272,6 +438,7 @@ impl Lines {
         let doc = StateFile {
             version: 1,
             values: self.saved.clone(),
+            duties: self.duties.clone(),
         };
         let dir = &self.state_dir;
         let fail = |e: std::io::Error| {
@@ -359,7 +526,7 @@ impl Owned {
 
 /// Gives an edge (`event(lost)`, `lost` the edges this watcher missed just before) to
 /// every watcher: one whose queue is full counts it as lost, one that has gone is removed.
-fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
+pub(crate) fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
     ws.retain_mut(|x| match x.tx.try_send(event(x.lost)) {
         Ok(()) => {
             x.lost = 0;
@@ -376,36 +543,50 @@ fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
 /// Starts the edge reader of input `name`.
 fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
     let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
+    let (w, line) = (watchers.clone(), name.to_string());
+    edge_reader(&format!("line {name}"), watchers, req, move |ev| {
+        let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
+        let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
+        fan_out(&mut ws, |lost| Event {
+            name: line.clone(),
+            edge: match ev.kind {
+                EdgeKind::Rising => "rising".into(),
+                EdgeKind::Falling => "falling".into(),
+            },
+            timestamp_ns: ev.timestamp_ns,
+            seqno: ev.seqno,
+            line_seqno: ev.line_seqno,
+            lost: lost + kernel_lost,
+        });
+    })
+}
+
+/// A thread giving each edge event of `req` to `each` until the [`Reader`] (with
+/// `watchers`) is dropped; a failed read ends it with one line naming `what` (`line
+/// door`).
+pub(crate) fn edge_reader(
+    what: &str,
+    watchers: Arc<Mutex<Vec<Watcher>>>,
+    req: Arc<Request>,
+    mut each: impl FnMut(&gpio::EdgeEvent) + Send + 'static,
+) -> Result<Reader, String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let (w, flag, line) = (watchers.clone(), stop.clone(), name.to_string());
+    let (flag, who) = (stop.clone(), what.to_string());
     let thread = std::thread::Builder::new()
-        .name(format!("udrv-serve-edges-{name}"))
+        .name(format!("udrv-serve-edges-{}", what.replace(' ', "-")))
         .spawn(move || {
             while !flag.load(Ordering::SeqCst) {
-                let ev = match req.wait_edge_event(Duration::from_millis(100)) {
-                    Ok(Some(ev)) => ev,
-                    Ok(None) => continue,
+                match req.wait_edge_event(Duration::from_millis(100)) {
+                    Ok(Some(ev)) => each(&ev),
+                    Ok(None) => {}
                     Err(e) => {
-                        log(&format!("line {line}: {e}; its watchers get no more edges"));
+                        log(&format!("{who}: {e}; its watchers get no more edges"));
                         return;
                     }
-                };
-                let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
-                let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
-                fan_out(&mut ws, |lost| Event {
-                    name: line.clone(),
-                    edge: match ev.kind {
-                        EdgeKind::Rising => "rising".into(),
-                        EdgeKind::Falling => "falling".into(),
-                    },
-                    timestamp_ns: ev.timestamp_ns,
-                    seqno: ev.seqno,
-                    line_seqno: ev.line_seqno,
-                    lost: lost + kernel_lost,
-                });
+                }
             }
         })
-        .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
+        .map_err(|e| format!("{what}: cannot start its edge reader: {e}"))?;
     Ok(Reader {
         watchers,
         stop,
@@ -427,6 +608,32 @@ fn chip_path(chip: &str) -> Result<PathBuf, String> {
     gpio::find_chip(chip)
         .map(|c| c.path)
         .map_err(|e| format!("chip {chip}: {e}"))
+}
+
+/// The chip's device node and the offset of GPIO line `at`.
+fn line_place(at: &LineAt) -> Result<(PathBuf, u32), String> {
+    match at {
+        LineAt::Name(n) => gpio::find_line(n)
+            .map(|f| (f.chip, f.offset))
+            .map_err(|e| e.to_string()),
+        LineAt::Offset { chip, offset } => Ok((chip_path(chip)?, *offset)),
+        LineAt::Pin { .. } => {
+            Err("a chip pin is not a GPIO line: give GPIO17 or gpiochip0:17".into())
+        }
+    }
+}
+
+/// The duty written to the chip for `duty` of `l` (inverted when active-low).
+fn physical_duty(l: &Line, duty: f64) -> f64 {
+    if l.active_low {
+        1.0 - duty
+    } else {
+        duty
+    }
+}
+
+fn not_pwm(name: &str) -> String {
+    format!("line {name} is not a PWM channel: set it with a level (udrv gpio set {name}=1)")
 }
 
 /// Requests line `l` at `value` (outputs).
@@ -460,15 +667,7 @@ fn request(
             }
         }
         LineBoard::Linux => {
-            let (chip, offset) = match &l.at {
-                LineAt::Name(n) => {
-                    let f = gpio::find_line(n).map_err(|e| what(&e))?;
-                    (f.chip, f.offset)
-                }
-                LineAt::Offset { chip, offset } => {
-                    (chip_path(chip).map_err(|e| what(&e))?, *offset)
-                }
-            };
+            let (chip, offset) = line_place(&l.at).map_err(|e| what(&e))?;
             let mut b = Request::builder();
             b.on_chip(&chip).with_line(offset).with_consumer(CONSUMER);
             if l.output {
@@ -622,6 +821,107 @@ mod tests {
         let next = rb.try_recv().unwrap();
         assert_eq!((next.timestamp_ns, next.lost), (9999, extra));
         assert_eq!(ra.try_recv().unwrap().lost, 0);
+    }
+
+    #[test]
+    fn chip_pins_share_their_chip_and_keep_the_other_pins_bits() {
+        use embedded_hal::i2c::I2c;
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::parse(&format!(
+            "[state]\ndir = \"{}\"\n[[line]]\nname = \"relay\"\nline = \
+             \"mcp23017@i2c-1:0x20/B3\"\ndirection = \"output\"\nrestore = true\n[[line]]\n\
+             name = \"siren\"\nline = \"mcp23017@i2c-1:0x20/B0\"\ndirection = \"output\"\n\
+             [[line]]\nname = \"lamp\"\nline = \"pca9554@i2c-1:0x21/2\"\ndirection = \
+             \"output\"\nstart = 1\n[[line]]\nname = \"fan\"\nline = \"pca9685@i2c-1:0x41/3\"\n\
+             direction = \"output\"\nstart = 0.5\nrestore = true\n[[line]]\nname = \"button\"\n\
+             line = \"mcp23017@i2c-1:0x20/A1\"\ndirection = \"input\"\nbias = \"pull-up\"\n",
+            dir.path().display()
+        ))
+        .unwrap();
+        let board = VirtualBoard::new();
+        let mut bus = board.i2c_bus("i2c-1").unwrap();
+        let olat_b = |bus: &mut udrv_drivers::sim::SimI2cBus| {
+            let mut b = [0];
+            bus.write_read(0x20, &[0x15], &mut b).unwrap();
+            b[0]
+        };
+        // Another program set B7 before the service started: the service keeps it.
+        bus.write(0x20, &[0x15, 0x80]).unwrap();
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert_eq!(lines.chips.len(), 2 + 1, "one chip opened per spec");
+        assert_eq!(olat_b(&mut bus), 0x80);
+        lines.set("relay", true).unwrap();
+        assert_eq!(olat_b(&mut bus), 0x88, "B3 set, B7 kept");
+        // Between two sets, the latch changes behind the service (B1): the next set reads
+        // the chip again rather than writing a value it remembers.
+        bus.write(0x20, &[0x15, 0x8a]).unwrap();
+        lines.set("siren", true).unwrap();
+        assert_eq!(olat_b(&mut bus), 0x8b);
+        assert!(lines.get("relay").unwrap() && lines.get("siren").unwrap());
+        let mut iodir = [0];
+        bus.write_read(0x20, &[0x01], &mut iodir).unwrap();
+        assert_eq!(iodir[0], 0xf6, "B0 and B3 are outputs, the rest inputs");
+        // The PCA9554's pin 2 at its start level; the PCA9685 channel at its duty.
+        let mut out = [0];
+        bus.write_read(0x21, &[0x01], &mut out).unwrap();
+        assert_eq!(out[0] & 0x04, 0x04);
+        assert!(lines.get("lamp").unwrap());
+        assert_eq!(lines.duty("fan").unwrap(), 0.5);
+        lines.set_duty("fan", 0.25).unwrap();
+        assert_eq!(board.chips().pca9685.lock().output(3), Some((0, 1024)));
+        assert!(lines
+            .set_duty("relay", 0.5)
+            .unwrap_err()
+            .contains("not a PWM channel"));
+        assert!(lines
+            .set_duty("fan", 1.5)
+            .unwrap_err()
+            .contains("give 0.0..=1.0"));
+        // An input pin without an interrupt line: read on get (with its pull-up), not
+        // watched.
+        let mut gppu = [0];
+        bus.write_read(0x20, &[0x0c], &mut gppu).unwrap();
+        assert_eq!(gppu[0], 0x02);
+        for level in [true, false] {
+            board.chips().mcp23017.lock().set_input(1, Some(level));
+            assert_eq!(lines.get("button").unwrap(), level);
+        }
+        let e = lines.watch("button").unwrap_err();
+        assert!(
+            e.contains("is read on get") && e.contains("interrupt ="),
+            "{e}"
+        );
+        drop(lines);
+        // Restarted on a new board: the duty and the level kept in the state folder.
+        let board = VirtualBoard::new();
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert_eq!(lines.duty("fan").unwrap(), 0.25);
+        assert!(lines.get("relay").unwrap());
+        assert!(
+            !lines.get("siren").unwrap(),
+            "restore = false: at its start level"
+        );
+    }
+
+    #[test]
+    fn a_state_file_without_duties_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(STATE_FILE),
+            "{\"version\":1,\"values\":{\"heater\":1}}",
+        )
+        .unwrap();
+        let board = VirtualBoard::new();
+        let mut lines = Lines::new(dir.path());
+        lines
+            .apply(&config(dir.path(), ""), &LineBoard::Virtual(&board))
+            .unwrap();
+        assert!(
+            board.level("GPIO27").unwrap(),
+            "heater restored from a version 1 file"
+        );
     }
 
     #[test]

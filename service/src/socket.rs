@@ -251,12 +251,35 @@ fn answer(req: &Request, lines: &Mutex<Lines>) -> Reply {
             lines: Some(l.list()),
             ..Reply::default()
         },
-        Request::Get { name } => l.get(name).map_or_else(Reply::error, value),
-        Request::Set { name, value: v } => match l.set(name, *v == 1) {
-            Ok(()) => value(*v == 1),
+        Request::Get { name } => l
+            .get(name)
+            .map_or_else(Reply::error, |v| with_duty(&l, name, value(v))),
+        Request::Set {
+            name,
+            value: Some(v),
+            ..
+        } => match l.set(name, *v == 1) {
+            Ok(()) => with_duty(&l, name, value(*v == 1)),
             Err(e) => Reply::error(e),
         },
+        Request::Set {
+            name,
+            duty: Some(d),
+            ..
+        } => match l.set_duty(name, *d) {
+            Ok(()) => with_duty(&l, name, value(*d > 0.0)),
+            Err(e) => Reply::error(e),
+        },
+        Request::Set { .. } => Reply::error("set: give \"value\" or \"duty\""),
         Request::Watch { .. } => Reply::error("watch is answered by the connection"),
+    }
+}
+
+/// `reply` with the duty of `name` when it is a PWM channel.
+fn with_duty(l: &Lines, name: &str, reply: Reply) -> Reply {
+    Reply {
+        duty: l.duty(name).ok(),
+        ..reply
     }
 }
 

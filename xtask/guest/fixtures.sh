@@ -1,7 +1,7 @@
 #!/bin/sh
 # Sets up the devices the guest tests run against, then writes their locations as shell
 # variables to /kb/fixtures.env (the tests read them from the environment):
-#   UDRV_I2C_STUB_BUS      i2c-stub bus number (SMBus-only adapter), chips at 0x48 0x50 0x52
+#   UDRV_I2C_STUB_BUS      i2c-stub bus number (SMBus-only adapter), chips at 0x20 0x48 0x50 0x52
 #                          and 0x53; SMBus block data enabled (funcs 0x0f7f0000)
 #   UDRV_I2C_STUB_DRIVER_ADDR  an address on that bus held by a kernel driver (`dummy`)
 #   UDRV_I2C_PARPORT_BUS   i2c-parport bus number (plain I2C: I2C_RDWR, 10-bit)
@@ -22,8 +22,9 @@ say() { echo "export $1='$2'" >> $ENV; }
 
 # --- I2C: SMBus stub --------------------------------------------------------------------
 # functionality: the stub's default plus SMBus block data (off by default in the stub).
+# 0x20 is an MCP23017's address (guest_serve_chips writes its registers).
 # 0x53 gets i2c-core's own `dummy` driver bound, so I2C_SLAVE there gives EBUSY (a "UU").
-if modprobe i2c-stub chip_addr=0x48,0x50,0x52,0x53 functionality=0x0f7f0000; then
+if modprobe i2c-stub chip_addr=0x20,0x48,0x50,0x52,0x53 functionality=0x0f7f0000; then
   for d in /sys/class/i2c-dev/i2c-*; do
     if grep -q 'SMBus stub' $d/name; then
       N=${d##*/i2c-}; say UDRV_I2C_STUB_BUS $N

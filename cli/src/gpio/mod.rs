@@ -256,7 +256,8 @@ pub struct SetArgs {
     #[arg(short = 'y', long = "yes", hide = true)]
     yes: bool,
     /// LINE=VALUE pairs; VALUE is 1/0, active/inactive, on/off, true/false (udrv: also
-    /// high/low, in any case); LINE may be quoted ("LINE"=VALUE).
+    /// high/low, in any case); LINE may be quoted ("LINE"=VALUE). A PWM channel udrv serve
+    /// holds takes a duty in percent (fan=25%).
     #[arg(required = true, value_name = "LINE=VALUE")]
     assignments: Vec<String>,
 }

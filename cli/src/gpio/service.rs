@@ -3,6 +3,8 @@
 //! line named as the service names it (`heater`), as its configuration gives it
 //! (`GPIO27`) or by chip and offset (`gpiochip0:27`, `-c 0 27`) goes through it, with
 //! one line on stderr saying so. `set` then returns at once: the service holds the value.
+//! A PWM channel the service holds (a PCA9685's) takes a duty in percent: `udrv gpio set
+//! fan=25%` (`fan=1` is full on, `fan=0` off).
 //! Without a service answering, the commands go to the device as before.
 
 use serde_json::json;
@@ -93,6 +95,61 @@ pub(super) fn owned(specs: &[String], scope: &Scope) -> Result<Option<Through>, 
         names.join(", ")
     );
     Ok(Some(Through { client: c, names }))
+}
+
+/// `udrv gpio set fan=25%`: the duties of PWM channels the service holds (a PCA9685's),
+/// in percent. `Ok(false)` when no assignment is a duty (the levels go on as before).
+pub(super) fn set_duties(
+    assignments: &[String],
+    scope: &Scope,
+    json: bool,
+) -> Result<bool, Failure> {
+    fn duty(a: &str) -> Option<(&str, &str)> {
+        a.rsplit_once('=').filter(|(_, v)| v.ends_with('%'))
+    }
+    if !assignments.iter().any(|a| duty(a).is_some()) {
+        return Ok(false);
+    }
+    let mut specs = Vec::new();
+    let mut duties = Vec::new();
+    for a in assignments {
+        let Some((line, v)) = duty(a) else {
+            return Err(Failure::usage(format!(
+                "`{a}`: give the levels and the duties (NAME=25%) in separate commands"
+            )));
+        };
+        let pct: f64 = v
+            .trim_end_matches('%')
+            .parse()
+            .ok()
+            .filter(|p: &f64| (0.0..=100.0).contains(p))
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "`{v}` in `{a}` is not a duty: give 0%..100% (fan=25%)"
+                ))
+            })?;
+        specs.push(line.trim_matches('"').to_string());
+        duties.push(pct / 100.0);
+    }
+    let Some(mut t) = owned(&specs, scope)? else {
+        return Err(Failure::usage(format!(
+            "{}: a duty (NAME=25%) is for a PWM channel udrv serve holds, and no service \
+             on {} holds it; set a PWM output with `udrv pwm set`",
+            specs.join(", "),
+            client::socket_path().display()
+        )));
+    };
+    for (n, d) in t.names.iter().zip(&duties) {
+        t.client.set_duty(n, *d).map_err(Failure::op)?;
+    }
+    if json {
+        json_line(&json!({
+            "set": specs.iter().zip(&t.names).zip(&duties).map(|((s, n), d)| json!({
+                "line": s, "service": n, "duty": d,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(true)
 }
 
 impl Through {

@@ -75,6 +75,10 @@ pub fn set(a: &SetArgs, cli: &Cli) -> Outcome {
 }
 
 fn run(a: &SetArgs, cli: &Cli, holder: bool) -> Outcome {
+    #[cfg(feature = "serve")]
+    if !holder && super::service::set_duties(&a.assignments, &a.opts.scope, cli.json)? {
+        return Ok(());
+    }
     let mut specs = Vec::new();
     let mut values = Vec::new();
     for asg in &a.assignments {

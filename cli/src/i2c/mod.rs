@@ -9,6 +9,8 @@ mod dump;
 #[cfg(test)]
 mod fuzz;
 mod get;
+#[cfg(feature = "serve")]
+mod held;
 mod set;
 mod transfer;
 

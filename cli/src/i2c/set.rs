@@ -31,6 +31,8 @@ pub(super) fn set(a: &SetArgs, cli: &Cli) -> Outcome {
     let mode = spec.mode;
     let word = mode.is_word();
     let mut bus = Bus::open(&a.bus, cli)?;
+    #[cfg(feature = "serve")]
+    super::held::refuse_held(&bus, &a.bus, &[addr])?;
     let what = match mode {
         Mode::Plain => format!("send byte {reg:#04x} (a short write)"),
         Mode::Byte | Mode::Word => {

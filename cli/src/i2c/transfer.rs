@@ -20,6 +20,15 @@ pub(super) fn transfer(a: &TransferArgs, cli: &Cli) -> Outcome {
         )));
     }
     let mut bus = Bus::open(&a.bus, cli)?;
+    #[cfg(feature = "serve")]
+    {
+        let writes: Vec<u16> = msgs
+            .iter()
+            .filter(|m| m.dir == Dir::Write)
+            .map(|m| m.addr)
+            .collect();
+        super::held::refuse_held(&bus, &a.bus, &writes)?;
+    }
     if msgs.iter().any(|m| m.dir == Dir::Write) {
         confirm(
             a.common.yes,

@@ -182,3 +182,40 @@ pub fn assert_no_distribution_daemon(user: &str, prog: &str) {
         String::from_utf8_lossy(&o.stdout).trim()
     );
 }
+
+/// `udrv serve` holding declared lines (the chips brief's set-up, kept apart from the
+/// others'): `udrv ARGS... serve --config CONFIG` started as `name` by the binary
+/// `udrv` (a path, or `udrv` from PATH in the guest), waited for until its socket at
+/// `socket` speaks the protocol's hello.
+pub fn serve_holding(udrv: &str, args: &[&str], config: &Path, socket: &Path, dir: &Path) -> Proc {
+    let mut cmd = Command::new(udrv);
+    cmd.args(args)
+        .args(["serve", "--config"])
+        .arg(config)
+        .env_remove("UDRV_VIRTUAL_FAULTS")
+        .env_remove("UDRV_VIRTUAL_TIME");
+    let p = Proc::start("serve", &mut cmd, dir, Duration::from_secs(600));
+    wait_for(
+        "the service's socket answering",
+        Duration::from_secs(60),
+        || {
+            let Ok(s) = std::os::unix::net::UnixStream::connect(socket) else {
+                return false;
+            };
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(s), &mut line).is_ok()
+                && line.contains("udrv_serve")
+        },
+        || p.stderr(),
+    );
+    p
+}
+
+/// `udrv args...` (the binary `udrv`) as a client of the service on `socket`, under a
+/// deadline of a minute.
+pub fn udrv_client(udrv: &str, socket: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new("timeout");
+    cmd.args(["60", udrv]).args(args).stdin(Stdio::null());
+    let run = cmd.env("UDRV_SERVE_SOCKET", socket).output();
+    run.unwrap_or_else(|e| panic!("cannot run {udrv}: {e}"))
+}
