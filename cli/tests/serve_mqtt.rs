@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::procs::{free_port, wait_for, Proc};
 use common::serve::{
-    broker, broker_conf, ha_schema_check, messages, mosquitto, retained, subscriber, write_config,
-    Certs, Udrv,
+    broker, broker_conf, ha_schema_check, messages, mosquitto, retained, secret, subscriber, users,
+    write_config, Certs, Udrv,
 };
 use serde_json::Value;
 
@@ -263,32 +263,19 @@ fn discovery_states_and_availability_reach_a_subscriber() {
     ha_schema_check(d, &disc);
 }
 
-/// A password file for mosquitto with `user`/`password`.
-fn users(dir: &Path, user: &str, password: &str) -> PathBuf {
-    let path = dir.join("users");
-    run(Command::new("mosquitto_passwd")
-        .args(["-b", "-c"])
-        .arg(&path)
-        .args([user, password]));
-    path
-}
-
-/// The udrv side's password file, mode `mode`.
-fn secret(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-    path
-}
-
 #[test]
 fn tls_with_a_password_over_mqtt_5_and_a_wrong_password_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let port = free_port();
     let certs = make_certs(d);
-    let conf = broker_conf(d, port, Some(&certs), Some(&users(d, "udrv", "s3cret")), "");
+    let conf = broker_conf(
+        d,
+        port,
+        Some(&certs),
+        Some(&users(d, &[("udrv", "s3cret")])),
+        "",
+    );
     let _broker = broker("mosquitto", &conf, d, port);
     let sub = subscriber(
         d,

@@ -154,8 +154,10 @@ impl Lines {
     pub(crate) fn apply(&mut self, config: &Config, board: &LineBoard<'_>) -> Result<(), String> {
         self.state_dir = config.state_dir.clone();
         let keep: Vec<&Line> = config.lines.iter().collect();
-        self.held
-            .retain(|name, h| keep.iter().any(|l| &l.name == name && *l == &h.decl));
+        self.held.retain(|name, h| {
+            keep.iter()
+                .any(|l| &l.name == name && held_alike(l, &h.decl))
+        });
         for l in &config.lines {
             if self.held.contains_key(&l.name) {
                 continue;
@@ -228,6 +230,13 @@ impl Lines {
         self.save()
     }
 
+    /// Sets PWM channel `name` to `duty` (0.0 to 1.0).
+    // Placeholder: the "chips" branch brings PWM channels and replaces this.
+    pub(crate) fn set_duty(&mut self, name: &str, duty: f64) -> Result<(), String> {
+        let _ = duty;
+        Err(format!("line {name} is not a PWM channel: it takes levels"))
+    }
+
     /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
     /// the queue is full the edges are counted and the count given with the next edge.
     pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Event>, String> {
@@ -296,6 +305,14 @@ impl Lines {
     }
 }
 
+/// Whether declarations `a` and `b` hold the line alike: they differ at most in what
+/// MQTT commands may do (`writable`, `rate`), which a reload changes without releasing it.
+fn held_alike(a: &Line, b: &Line) -> bool {
+    let mut b = b.clone();
+    (b.writable, b.rate) = (a.writable, a.rate);
+    *a == b
+}
+
 /// The lines and the socket of a running service.
 pub(crate) struct Owned {
     lines: Arc<Mutex<Lines>>,
@@ -314,6 +331,11 @@ impl Owned {
         };
         o.open_socket(config)?;
         Ok(o)
+    }
+
+    /// The lines held, shared.
+    pub(crate) fn lines(&self) -> Arc<Mutex<Lines>> {
+        self.lines.clone()
     }
 
     fn open_socket(&mut self, config: &Config) -> Result<(), String> {
@@ -581,6 +603,21 @@ mod tests {
         );
         assert_eq!(lines.len(), 3);
         assert!(lines.set("int", true).unwrap_err().contains("is an input"));
+    }
+
+    #[test]
+    fn a_reload_that_makes_an_output_writable_keeps_it_at_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = VirtualBoard::new();
+        let mut c = config(dir.path(), "");
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        // The led starts at 1 and is not restored: requested anew, it would be 1 again.
+        lines.set("led", false).unwrap();
+        c.lines[1].writable = true;
+        c.lines[1].rate = 1;
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert!(!lines.get("led").unwrap(), "kept, not requested anew");
     }
 
     #[test]

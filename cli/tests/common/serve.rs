@@ -250,3 +250,46 @@ pub fn refused(o: &Output) -> (String, String) {
     assert_eq!(o.status.code(), Some(2), "{err}");
     (err.lines().next().unwrap_or_default().to_string(), err)
 }
+
+/// Publishes `payloads` to `topic` on the broker at 127.0.0.1:`port`, in order, from one
+/// connection (`mosquitto_pub -l`, QoS 1, with the options `extra`), and waits for it to
+/// end.
+pub fn publish(port: u16, extra: &[&str], topic: &str, payloads: &[&str]) {
+    use std::io::Write;
+    let mut p = Command::new("timeout")
+        .args(["60", "mosquitto_pub", "-h", "127.0.0.1"])
+        .args(["-p", &port.to_string(), "-t", topic, "-q", "1", "-l"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut text = payloads.join("\n");
+    text.push('\n');
+    p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let status = p.wait().unwrap();
+    assert!(status.success(), "mosquitto_pub -t {topic}: {status:?}");
+}
+
+/// A password file for mosquitto with these users and passwords.
+pub fn users(dir: &Path, list: &[(&str, &str)]) -> PathBuf {
+    let path = dir.join("users");
+    for (i, (user, password)) in list.iter().enumerate() {
+        let mut cmd = Command::new("mosquitto_passwd");
+        cmd.arg("-b");
+        if i == 0 {
+            cmd.arg("-c");
+        }
+        let o = cmd.arg(&path).args([user, password]).output().unwrap();
+        assert!(o.status.success(), "mosquitto_passwd: {}", text(&o.stderr));
+    }
+    path
+}
+
+/// A file `name` in `dir` holding `text`, mode `mode` (a password file).
+pub fn secret(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
