@@ -104,13 +104,22 @@ fn a_command_switches_a_writable_output_and_bad_ones_are_answered_and_change_not
     let (port, _broker, sub) = mosquitto(d);
     let input = "[[line]]\nname = \"int\"\nline = \"GPIO17\"\ndirection = \"input\"\n";
     let (config, socket) = config(d, port, &format!("{}{input}", outputs(5)), "");
+    // A retained command, there before the service: the broker replays it when the
+    // service subscribes, and it is refused (it may be old).
+    publish(port, &["-r"], "udrv/cmd/line/heater/set", &["ON"]);
     let s = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     let state = "udrv/cmd/line/heater/state";
     wait_states(&sub, &s, state, &["OFF"]);
+    let r = wait_replies(&sub, &s, 1);
+    assert_eq!(r[0]["ok"], false, "{r:?}");
+    assert!(r[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("a retained command"));
     assert!(!heater(&socket));
     publish(port, &[], "udrv/cmd/line/heater/set", &["ON"]);
-    let r = wait_replies(&sub, &s, 1);
-    assert_eq!(r[0]["ok"], true, "{r:?}");
+    let r = wait_replies(&sub, &s, 2);
+    assert_eq!(r[1]["ok"], true, "{r:?}");
     assert!(heater(&socket), "the command switched the heater on");
     wait_states(&sub, &s, state, &["OFF", "ON"]);
     // Bad commands: each answered, none changes anything.
@@ -128,8 +137,8 @@ fn a_command_switches_a_writable_output_and_bad_ones_are_answered_and_change_not
     for (name, payload, _) in &bad {
         publish(port, &[], &format!("udrv/cmd/line/{name}/set"), &[payload]);
     }
-    let r = wait_replies(&sub, &s, 1 + bad.len());
-    for ((name, _, why), reply) in bad.iter().zip(&r[1..]) {
+    let r = wait_replies(&sub, &s, 2 + bad.len());
+    for ((name, _, why), reply) in bad.iter().zip(&r[2..]) {
         assert_eq!(reply["ok"], false, "{reply}");
         assert_eq!(reply["line"], *name, "{reply}");
         let e = reply["error"].as_str().unwrap();
@@ -142,13 +151,14 @@ fn a_command_switches_a_writable_output_and_bad_ones_are_answered_and_change_not
     // Every command logged in one line: topic, payload, outcome.
     let err = s.stderr();
     let logged: Vec<&str> = err.lines().filter(|l| l.contains("mqtt command")).collect();
-    assert_eq!(logged.len(), 1 + bad.len(), "{err}");
+    assert_eq!(logged.len(), 2 + bad.len(), "{err}");
+    assert!(logged[0].contains("heater/set \"ON\": refused: line heater: a retained"));
     assert!(
-        logged[0].contains("udrv/cmd/line/heater/set \"ON\": applied"),
+        logged[1].contains("udrv/cmd/line/heater/set \"ON\": applied"),
         "{}",
-        logged[0]
+        logged[1]
     );
-    assert!(logged[3].contains("udrv/cmd/line/fan/set \"ON\": refused: no line `fan`"));
+    assert!(logged[4].contains("udrv/cmd/line/fan/set \"ON\": refused: no line `fan`"));
     // Discovery: the writable heater a switch, the read-only LED and the input binary
     // sensors, all retained and accepted by Home Assistant.
     let disc: Vec<(String, Value)> = messages(&sub)

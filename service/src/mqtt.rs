@@ -39,8 +39,9 @@ enum Ev {
     Connected,
     Sent(u16),
     Acked(u16),
-    /// A message on a topic subscribed to (a command): topic and payload.
-    Command(String, Vec<u8>),
+    /// A message on a topic subscribed to (a command): topic, payload, and whether it is
+    /// a retained one the broker replays at subscription.
+    Command(String, Vec<u8>, bool),
     Failed(String),
 }
 
@@ -198,7 +199,7 @@ impl Settings {
                             Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
                             Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::Acked(a.pkid),
                             Ok(Event::Incoming(Incoming::Publish(p))) => {
-                                Ev::Command(p.topic, p.payload.to_vec())
+                                Ev::Command(p.topic, p.payload.to_vec(), p.retain)
                             }
                             Ok(Event::Outgoing(Outgoing::Publish(p))) => Ev::Sent(p),
                             Ok(_) => continue,
@@ -240,6 +241,7 @@ impl Settings {
                             Ok(Event::Incoming(Incoming::Publish(p))) => Ev::Command(
                                 String::from_utf8_lossy(&p.topic).into_owned(),
                                 p.payload.to_vec(),
+                                p.retain,
                             ),
                             Ok(Event::Outgoing(rumqttc::Outgoing::Publish(p))) => Ev::Sent(p),
                             Ok(_) => continue,
@@ -508,9 +510,9 @@ impl Run {
                         client.subscribe(&format!("{}/line/+/set", topics.base))?;
                     }
                 }
-                Ok(Ev::Command(topic, payload)) => {
+                Ok(Ev::Command(topic, payload, replayed)) => {
                     if let Some(c) = &self.control {
-                        for (t, p, retain) in c.command(topics, &topic, &payload) {
+                        for (t, p, retain) in c.command(topics, &topic, &payload, replayed) {
                             client.publish(&t, p, retain)?;
                             sent_kinds.push_back(Kind::Other);
                         }
@@ -783,19 +785,28 @@ impl Control {
 
     /// Handles the command `payload` on `topic`: checked, rate-limited, applied, logged;
     /// what to publish (topic, payload, retained): the reply, and the new state when it
-    /// was applied.
+    /// was applied. A retained command the broker `replayed` at subscription is refused:
+    /// it may be old (publish commands without retain).
     fn command(
         &self,
         topics: &Topics,
         topic: &str,
         payload: &[u8],
+        replayed: bool,
     ) -> Vec<(String, Vec<u8>, bool)> {
         let name = topic
             .strip_prefix(&format!("{}/line/", topics.base))
             .and_then(|t| t.strip_suffix("/set"))
             .unwrap_or("");
         let decl = self.decl(name);
-        let applied = parse_command(decl, name, payload).and_then(|c| {
+        let command = match parse_command(decl, name, payload) {
+            Ok(_) if replayed => Err(format!(
+                "line {name}: a retained command, replayed by the broker: ignored (it may be \
+                 old); publish commands without retain, and clear this one"
+            )),
+            c => c,
+        };
+        let applied = command.and_then(|c| {
             let l = decl.expect("a command parses only for a declared line");
             let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
             let b = buckets.entry(name.to_string()).or_insert(Bucket {
