@@ -595,8 +595,8 @@ struct Inputs {
     rx: std::sync::mpsc::Receiver<Change>,
     /// The polled inputs and their last values.
     polled: Vec<(String, bool)>,
-    /// Whether any input has edge events.
-    watched: bool,
+    /// How many inputs have edge events.
+    watched: usize,
 }
 
 impl Inputs {
@@ -611,14 +611,14 @@ impl Inputs {
             tx,
             rx,
             polled: Vec::new(),
-            watched: false,
+            watched: 0,
         };
         let virtual_board = matches!(board, crate::lines::LineBoard::Virtual(_));
         for l in config.lines.iter().filter(|l| !l.output) {
             let watch = i.lock().watch(&l.name);
             match watch {
                 Ok(events) => {
-                    i.watched = true;
+                    i.watched += 1;
                     let tx = i.tx.clone();
                     let spawned = std::thread::Builder::new()
                         .name(format!("udrv-serve-input-{}", l.name))
@@ -654,6 +654,19 @@ impl Inputs {
                 Err(e) => log(&format!("{e}; its changes are not published")),
             }
         }
+        let mut names: Vec<&str> = i.polled.iter().map(|(n, _)| n.as_str()).collect();
+        if i.watched > 0 || !names.is_empty() {
+            names.sort_unstable();
+            log(&format!(
+                "publishing input changes: {} by edge events{}",
+                i.watched,
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} polled (the virtual board's)", names.join(", "))
+                }
+            ));
+        }
         i
     }
 
@@ -663,7 +676,7 @@ impl Inputs {
 
     /// Waits up to `d` for an edge, delivering the changes there are.
     fn pause(&mut self, d: Duration, out: &mut Outputs, board: &str) {
-        if self.watched {
+        if self.watched > 0 {
             if let Ok(c) = self.rx.recv_timeout(d) {
                 deliver_change(out, board, c);
             }
