@@ -2,7 +2,8 @@
 //! Remote control of `udrv serve`'s declared lines through a real MQTT broker (Debian's
 //! mosquitto, started on 127.0.0.1 and a free port; mosquitto_pub sends the commands,
 //! mosquitto_sub watches every topic): a command switches a writable virtual-board output
-//! (read back through the service's socket and echoed on its state topic); malformed
+//! (read back through the service's socket and echoed on its state topic, as a change a
+//! local client makes through the socket is); malformed
 //! payloads, unknown names, read-only outputs and inputs are answered on the reply topic
 //! and change nothing; a burst beyond an output's rate is answered "rate limited", counted
 //! by replies, not by clock; the discovery documents of the switch and binary sensors are
@@ -159,6 +160,12 @@ fn a_command_switches_a_writable_output_and_bad_ones_are_answered_and_change_not
         logged[1]
     );
     assert!(logged[4].contains("udrv/cmd/line/fan/set \"ON\": refused: no line `fan`"));
+    // A local client sets it through the socket: the new state is published too.
+    Client::connect(&socket)
+        .unwrap()
+        .set("heater", false)
+        .unwrap();
+    wait_states(&sub, &s, state, &["OFF", "ON", "OFF"]);
     // Discovery: the writable heater a switch, the read-only LED and the input binary
     // sensors, all retained and accepted by Home Assistant.
     let disc: Vec<(String, Value)> = messages(&sub)

@@ -304,6 +304,7 @@ impl Publisher {
                 edges: edges_rx,
                 buckets: Mutex::default(),
                 duties: Mutex::default(),
+                echoed: Mutex::default(),
             }),
         };
         let thread = std::thread::Builder::new()
@@ -368,6 +369,8 @@ struct Control {
     buckets: Mutex<HashMap<String, Bucket>>,
     /// The duty (percent) last set on each PWM channel.
     duties: Mutex<HashMap<String, f64>>,
+    /// The state last published of each line.
+    echoed: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 impl Run {
@@ -481,6 +484,7 @@ impl Run {
         let connect_by = Instant::now() + Duration::from_secs(30);
         let mut pending = 0usize;
         let mut delivered_after_reconnect = 0u64;
+        let mut outputs_seen = Instant::now();
         loop {
             match events.recv_timeout(Duration::from_millis(20)) {
                 Ok(Ev::Connected) => {
@@ -581,11 +585,18 @@ impl Run {
                 }
                 published.insert(name.clone(), view.clone());
             }
-            // Inputs' edges, in order.
+            // Inputs' edges, in order; outputs set by local clients, looked at every 200 ms.
             if let Some(c) = &self.control {
                 while let Ok((name, value)) = c.edges.try_recv() {
                     client.publish(&line_topic(topics, &name, "state"), on_off(value), true)?;
                     sent_kinds.push_back(Kind::Other);
+                }
+                if outputs_seen.elapsed() > Duration::from_millis(200) {
+                    outputs_seen = Instant::now();
+                    for (t, p) in c.output_changes(topics) {
+                        client.publish(&t, p, true)?;
+                        sent_kinds.push_back(Kind::Other);
+                    }
                 }
             }
             // The queue's counts, when the dropped count moves (and on connecting).
@@ -771,12 +782,32 @@ impl Control {
     /// state. Edges that came before are dropped: the states are read now.
     fn at_connect(&self, topics: &Topics) -> Vec<(String, Vec<u8>)> {
         while self.edges.try_recv().is_ok() {}
+        self.echoed().clear();
         let mut out = Vec::new();
         for l in &self.decls {
             if let Some((t, doc)) = line_discovery(topics, l) {
                 out.push((t, doc.to_string().into_bytes()));
             }
             if let Some(p) = self.state(l) {
+                self.echoed().insert(l.name.clone(), p.clone());
+                out.push((line_topic(topics, &l.name, "state"), p));
+            }
+        }
+        out
+    }
+
+    fn echoed(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.echoed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The states of the outputs that changed since they were last published (a local
+    /// client set them through the socket): (topic, state).
+    fn output_changes(&self, topics: &Topics) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for l in self.decls.iter().filter(|l| l.output && !l.is_pwm()) {
+            let Some(p) = self.state(l) else { continue };
+            if self.echoed().get(&l.name) != Some(&p) {
+                self.echoed().insert(l.name.clone(), p.clone());
                 out.push((line_topic(topics, &l.name, "state"), p));
             }
         }
@@ -845,6 +876,7 @@ impl Control {
         match applied {
             Ok(l) => {
                 if let Some(p) = self.state(l) {
+                    self.echoed().insert(name.to_string(), p.clone());
                     out.push((line_topic(topics, name, "state"), p, true));
                 }
             }
