@@ -1,16 +1,21 @@
 """Checks udrv's Home Assistant discovery documents against Home Assistant's own MQTT
-discovery schemas (run by cli/tests/serve_mqtt.rs with the Python of a venv that has the
-`homeassistant` package): each document must validate, and no key may be one Home
-Assistant drops as unknown. Usage: ha_discovery_check.py DOCS.json
+discovery schemas (run by cli/tests/serve_mqtt.rs and serve_commands.rs with the Python
+of a venv that has the `homeassistant` package): each document must validate, and no key
+may be one Home Assistant drops as unknown. Usage: ha_discovery_check.py DOCS.json
 (a JSON array of {"topic": ..., "doc": ...})."""
 
 import json
 import sys
 
-from homeassistant.components.mqtt import binary_sensor, sensor
+from homeassistant.components.mqtt import binary_sensor, number, sensor, switch
 from homeassistant.const import __version__
 
-SCHEMAS = {"sensor": sensor.DISCOVERY_SCHEMA, "binary_sensor": binary_sensor.DISCOVERY_SCHEMA}
+SCHEMAS = {
+    "sensor": sensor.DISCOVERY_SCHEMA,
+    "binary_sensor": binary_sensor.DISCOVERY_SCHEMA,
+    "switch": switch.DISCOVERY_SCHEMA,
+    "number": number.DISCOVERY_SCHEMA,
+}
 
 items = json.load(open(sys.argv[1], encoding="utf-8"))
 bad = 0

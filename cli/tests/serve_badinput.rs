@@ -4,28 +4,20 @@
 //! at run time (an unreachable broker, a configuration reloaded with mistakes) is
 //! reported in one line while the rest goes on. Host only: starts the udrv binary.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::serve::{refused, text, write_config, Udrv};
 use serde_json::Value;
 
-const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
+const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
 
 fn udrv(args: &[&str]) -> Output {
-    Command::new("timeout")
-        .args(["60", UDRV])
-        .args(args)
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    UDRV.run(args)
 }
 
 #[test]
@@ -73,16 +65,14 @@ fn a_world_readable_password_file_is_refused() {
     let pw = dir.path().join("password");
     fs::write(&pw, "s3cret\n").unwrap();
     fs::set_permissions(&pw, fs::Permissions::from_mode(0o644)).unwrap();
-    let f = dir.path().join("udrv.toml");
-    fs::write(
-        &f,
-        format!(
+    let f = write_config(
+        dir.path(),
+        &format!(
             "[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[mqtt]\nhost = \"localhost\"\nusername = \
              \"u\"\npassword_file = \"{}\"\n",
             pw.display()
         ),
-    )
-    .unwrap();
+    );
     for args in [
         vec!["serve", "--check", f.to_str().unwrap()],
         vec![
@@ -93,15 +83,13 @@ fn a_world_readable_password_file_is_refused() {
             f.to_str().unwrap(),
         ],
     ] {
-        let o = udrv(&args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
-        let err = text(&o.stderr);
+        let (first, err) = refused(&udrv(&args));
         assert!(
-            err.lines().next().unwrap().contains(&format!(
+            first.contains(&format!(
                 "{}: the password file is world-readable (mode 644): refused; `chmod o-rwx",
                 pw.display()
             )),
-            "{err}"
+            "{args:?}: {err}"
         );
     }
 }
@@ -109,32 +97,18 @@ fn a_world_readable_password_file_is_refused() {
 #[test]
 fn an_unreachable_broker_is_reported_once_and_readings_are_queued() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let f = dir.path().join("udrv.toml");
+    let port = common::procs::free_port();
     let queue = dir.path().join("queue");
-    fs::write(
-        &f,
-        format!(
+    let f = write_config(
+        dir.path(),
+        &format!(
             "board = \"away\"\ninterval = 0.05\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[json]\n\
              [mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n\
              max_bytes = 4096\n",
             queue.display()
         ),
-    )
-    .unwrap();
-    let o = udrv(&[
-        "--board",
-        "virtual",
-        "serve",
-        "--config",
-        f.to_str().unwrap(),
-        "--duration",
-        "1.5",
-    ]);
+    );
+    let o = UDRV.serve_once(&f, &["--duration", "1.5"]);
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
     let refused: Vec<&str> = err
@@ -180,16 +154,14 @@ fn a_queue_folder_it_cannot_write_is_one_clear_line() {
     let queue = d.join("queue");
     fs::create_dir(&queue).unwrap();
     fs::set_permissions(&queue, fs::Permissions::from_mode(0o555)).unwrap();
-    let f = d.join("udrv.toml");
-    fs::write(
-        &f,
-        format!(
+    let f = write_config(
+        d,
+        &format!(
             "board = \"ro\"\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[mqtt]\nhost = \
              \"127.0.0.1\"\n[queue]\ndir = \"{}\"\n",
             queue.display()
         ),
-    )
-    .unwrap();
+    );
     fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
     // Root writes anywhere: the service runs as nobody here, as it would as a service user.
     let root = text(&Command::new("id").arg("-u").output().unwrap().stdout).trim() == "0";
@@ -202,12 +174,12 @@ fn a_queue_folder_it_cannot_write_is_one_clear_line() {
             "--",
             "timeout",
             "60",
-            UDRV,
+            UDRV.0,
         ]);
         c
     } else {
         let mut c = Command::new("timeout");
-        c.args(["60", UDRV]);
+        c.args(["60", UDRV.0]);
         c
     };
     let o = cmd
@@ -233,12 +205,8 @@ fn a_queue_folder_it_cannot_write_is_one_clear_line() {
     );
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool, context: impl Fn() -> String) {
-    let end = Instant::now() + Duration::from_secs(20);
-    while !ok() {
-        assert!(Instant::now() < end, "never saw {what}\n{}", context());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn wait_for(what: &str, ok: impl FnMut() -> bool, context: impl Fn() -> String) {
+    common::procs::wait_for(what, Duration::from_secs(20), ok, context);
 }
 
 fn lines_of(path: &Path, device: &str) -> usize {
@@ -264,7 +232,7 @@ fn sighup_reloads_a_good_file_keeps_the_old_one_for_a_bad_one_and_sigterm_stops(
     };
     fs::write(&f, file("lm75@i2c-1:0x4f")).unwrap();
     let err_path = d.join("stderr");
-    let mut child = Command::new(UDRV)
+    let mut child = Command::new(UDRV.0)
         .args(["--board", "virtual", "serve", "--config"])
         .arg(&f)
         .process_group(0)
@@ -352,22 +320,12 @@ fn bad_bounds_are_usage_errors() {
 #[test]
 fn a_chip_that_gives_none_of_the_quantities_asked_is_said_once() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("udrv.toml");
-    fs::write(
-        &f,
+    let f = write_config(
+        dir.path(),
         "board = \"q\"\ninterval = 0.1\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\nquantities = \
          [\"voltage\"]\n[[chip]]\nspec = \"sht3x@i2c-1:0x44\"\nquantities = [\"humidity\"]\n",
-    )
-    .unwrap();
-    let o = udrv(&[
-        "--board",
-        "virtual",
-        "serve",
-        "--config",
-        f.to_str().unwrap(),
-        "--count",
-        "3",
-    ]);
+    );
+    let o = UDRV.serve_once(&f, &["--count", "3"]);
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
     let said: Vec<&str> = err.lines().filter(|l| l.contains("gives none")).collect();

@@ -15,17 +15,14 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
+use common::serve::{text, write_config, Udrv};
 use serde_json::Value;
 
-const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
 
 /// An InfluxDB of the test's own: data under `dir`, HTTP on `http_port`, RPC on another
 /// free port, both on 127.0.0.1.
@@ -38,8 +35,12 @@ struct Influx {
 }
 
 impl Influx {
-    fn new(dir: &Path) -> Influx {
-        Influx::with_auth(dir, false)
+    /// One without authentication, started (as `influxd`), with the database `db` made.
+    fn running(dir: &Path, db: &str) -> (Influx, Proc) {
+        let influx = Influx::with_auth(dir, false);
+        let server = influx.start("influxd");
+        influx.query("", &format!("CREATE DATABASE {db}"));
+        (influx, server)
     }
 
     fn with_auth(dir: &Path, auth: bool) -> Influx {
@@ -135,21 +136,6 @@ impl Influx {
     }
 }
 
-fn serve(name: &str, dir: &Path, config: &Path, args: &[&str]) -> Proc {
-    Proc::start(
-        name,
-        Command::new(UDRV)
-            .args(["--board", "virtual", "serve", "--config"])
-            .arg(config)
-            .args(args)
-            .env("UDRV_MACHINE_ID_FILE", dir.join("no-machine-id"))
-            .env_remove("UDRV_VIRTUAL_FAULTS")
-            .env_remove("UDRV_VIRTUAL_TIME"),
-        dir,
-        Duration::from_secs(120),
-    )
-}
-
 /// The readings of a JSON lines file.
 fn json_lines(path: &Path) -> Vec<Value> {
     fs::read_to_string(path)
@@ -197,14 +183,11 @@ fn influxdb_gets_every_reading_also_across_a_restart_of_the_database() {
     assert_no_distribution_daemon("influxdb", "influxd");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let db = Influx::new(d);
-    let server = db.start("influxd");
-    db.query("", "CREATE DATABASE udrv");
+    let (db, server) = Influx::running(d, "udrv");
     let readings = d.join("readings.jsonl");
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"fleet\"\ninterval = 0.1\n\
              [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
              [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
@@ -215,9 +198,8 @@ fn influxdb_gets_every_reading_also_across_a_restart_of_the_database() {
             db.port,
             d.join("queue").display()
         ),
-    )
-    .unwrap();
-    let mut s = serve("udrv-serve", d, &config, &[]);
+    );
+    let mut s = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     wait_for(
         "points in InfluxDB",
         Duration::from_secs(30),
@@ -285,31 +267,19 @@ fn influxdb_gets_every_reading_also_across_a_restart_of_the_database() {
 fn line_protocol_on_standard_output_is_what_influxdb_parses() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let db = Influx::new(d);
-    let _server = db.start("influxd");
-    db.query("", "CREATE DATABASE telegraf");
+    let (db, _server) = Influx::running(d, "telegraf");
     let readings = d.join("readings.jsonl");
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"fleet\"\ninterval = 0.05\n\
              [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
              [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
              [json]\npath = \"{}\"\n[line_protocol]\n{TAGS}\n",
             readings.display()
         ),
-    )
-    .unwrap();
-    let o = Command::new("timeout")
-        .args(["60", UDRV, "--board", "virtual", "serve", "--config"])
-        .arg(&config)
-        .args(["--count", "20"])
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    );
+    let o = UDRV.serve_once(&config, &["--count", "20"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let lines = text(&o.stdout);
     let json = json_lines(&readings);
@@ -345,27 +315,17 @@ fn line_protocol_on_standard_output_is_what_influxdb_parses() {
 fn an_unreachable_database_is_one_line_and_the_readings_are_queued() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let f = dir.path().join("udrv.toml");
     let queue = dir.path().join("queue");
-    fs::write(
-        &f,
-        format!(
+    let f = write_config(
+        dir.path(),
+        &format!(
             "board = \"away\"\ninterval = 0.05\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[json]\n\
              [influxdb]\nurl = \"http://127.0.0.1:{port}\"\ndatabase = \"udrv\"\n\
              [queue]\ndir = \"{}\"\n",
             queue.display()
         ),
-    )
-    .unwrap();
-    let o = Command::new("timeout")
-        .args(["60", UDRV, "--board", "virtual", "serve", "--config"])
-        .arg(&f)
-        .args(["--duration", "1.5"])
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    );
+    let o = UDRV.serve_once(&f, &["--duration", "1.5"]);
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
     let away: Vec<&str> = err
@@ -414,10 +374,9 @@ fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
     };
     set_password("wrong");
     let readings = d.join("readings.jsonl");
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"auth\"\ninterval = 0.05\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n\
              [json]\npath = \"{}\"\n\
              [influxdb]\nurl = \"http://127.0.0.1:{}\"\ndatabase = \"udrv\"\nusername = \"admin\"\n\
@@ -427,18 +386,9 @@ fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
             password.display(),
             d.join("queue").display()
         ),
-    )
-    .unwrap();
+    );
     let run = |args: &[&str]| {
-        let o = Command::new("timeout")
-            .args(["60", UDRV, "--board", "virtual", "serve", "--config"])
-            .arg(&config)
-            .args(args)
-            .env_remove("UDRV_VIRTUAL_FAULTS")
-            .env_remove("UDRV_VIRTUAL_TIME")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let o = UDRV.serve_once(&config, args);
         let err = text(&o.stderr);
         assert!(o.status.success(), "{:?}: {err}", o.status);
         err
@@ -483,14 +433,11 @@ fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
 fn a_service_killed_while_the_database_is_away_loses_nothing_it_queued() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let db = Influx::new(d);
-    let server = db.start("influxd");
-    db.query("", "CREATE DATABASE udrv");
+    let (db, server) = Influx::running(d, "udrv");
     let readings = d.join("readings.jsonl");
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"killed\"\ninterval = 0.05\n\
              [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
              [json]\npath = \"{}\"\n\
@@ -500,9 +447,8 @@ fn a_service_killed_while_the_database_is_away_loses_nothing_it_queued() {
             db.port,
             d.join("queue").display()
         ),
-    )
-    .unwrap();
-    let first = serve("udrv-serve", d, &config, &[]);
+    );
+    let first = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     wait_for(
         "points in InfluxDB",
         Duration::from_secs(30),
@@ -525,7 +471,7 @@ fn a_service_killed_while_the_database_is_away_loses_nothing_it_queued() {
         .iter()
         .map(|r| r["seq"].as_u64().unwrap())
         .collect();
-    let mut second = serve("udrv-serve-again", d, &config, &[]);
+    let mut second = UDRV.serve("udrv-serve-again", d, &config, &[], &[]);
     wait_for(
         "the new service's readings",
         Duration::from_secs(30),

@@ -9,20 +9,17 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::procs::{free_port, wait_for, Proc};
+use common::serve::{
+    broker, broker_conf, ha_schema_check, messages, mosquitto, retained, secret, subscriber, users,
+    write_config, Certs, Udrv,
+};
 use serde_json::Value;
 
-const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
-
-/// Files for TLS: a CA, a server certificate for 127.0.0.1 signed by it.
-struct Certs {
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-}
+const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
 
 fn run(cmd: &mut Command) {
     let o = cmd.output().unwrap();
@@ -97,99 +94,6 @@ fn sign(dir: &Path, name: &str, ext: &str) {
         .arg(p(&format!("{name}.pem"))));
 }
 
-/// A mosquitto configuration on 127.0.0.1:`port`, sessions kept on disk in `dir`.
-fn broker_conf(dir: &Path, port: u16, tls: Option<&Certs>, users: Option<&Path>) -> PathBuf {
-    let mut c = format!(
-        "user root\nper_listener_settings false\npersistence true\npersistence_location {}/\n\
-         max_queued_messages 100000\nlog_dest stderr\nlog_type all\nlistener {port} 127.0.0.1\n",
-        dir.display()
-    );
-    if let Some(t) = tls {
-        c += &format!(
-            "cafile {}\ncertfile {}\nkeyfile {}\n",
-            t.ca.display(),
-            t.cert.display(),
-            t.key.display()
-        );
-    }
-    match users {
-        Some(u) => c += &format!("allow_anonymous false\npassword_file {}\n", u.display()),
-        None => c += "allow_anonymous true\n",
-    }
-    let path = dir.join("mosquitto.conf");
-    fs::write(&path, c).unwrap();
-    path
-}
-
-fn broker(name: &str, conf: &Path, dir: &Path, port: u16) -> Proc {
-    let b = Proc::start(
-        name,
-        Command::new("mosquitto").arg("-c").arg(conf),
-        dir,
-        Duration::from_secs(120),
-    );
-    wait_for(
-        &format!("mosquitto listening on {port}"),
-        Duration::from_secs(10),
-        || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-        || b.stderr(),
-    );
-    b
-}
-
-/// mosquitto_sub on every topic, QoS 1, a session the broker keeps (`-c -i`), printing
-/// `topic payload` lines.
-fn subscriber(dir: &Path, port: u16, extra: &[&str]) -> Proc {
-    Proc::start(
-        "mosquitto_sub",
-        Command::new("mosquitto_sub")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-t",
-                "#",
-                "-v",
-                "-q",
-                "1",
-            ])
-            .args(["-c", "-i", "udrv-test-sub"])
-            .args(extra),
-        dir,
-        Duration::from_secs(120),
-    )
-}
-
-/// The messages a subscriber printed: (topic, payload); mosquitto_sub prints an empty
-/// payload (a retained message cleared) as `(null)`.
-fn messages(sub: &Proc) -> Vec<(String, String)> {
-    sub.stdout()
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(t, p)| {
-            (
-                t.to_string(),
-                if p == "(null)" { "" } else { p }.to_string(),
-            )
-        })
-        .collect()
-}
-
-fn serve(name: &str, dir: &Path, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Proc {
-    let mut cmd = Command::new(UDRV);
-    cmd.args(["--board", "virtual", "serve", "--config"])
-        .arg(config)
-        .args(args)
-        .env("UDRV_MACHINE_ID_FILE", dir.join("no-machine-id"))
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Proc::start(name, &mut cmd, dir, Duration::from_secs(120))
-}
-
 /// The sequence numbers of the readings in the state documents received, in order.
 fn state_seqs(msgs: &[(String, String)]) -> Vec<u64> {
     let mut seqs = Vec::new();
@@ -233,23 +137,19 @@ fn check_discovery_document(topic: &str, doc: &Value, state_topics: &[String]) {
 fn discovery_states_and_availability_reach_a_subscriber() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = free_port();
-    let _broker = broker("mosquitto", &broker_conf(d, port, None, None), d, port);
-    let sub = subscriber(d, port, &[]);
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let (port, _broker, sub) = mosquitto(d);
+    let config = write_config(
+        d,
+        &format!(
             "board = \"t1\"\ninterval = 0.2\n[[chip]]\nname = \"room\"\nspec = \
              \"bme280@i2c-1:0x76\"\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n\
              [[chip]]\nname = \"io\"\nspec = \"pca9554@i2c-1:0x21\"\ninterval = 1\n\
              [mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n",
             d.join("queue").display()
         ),
-    )
-    .unwrap();
+    );
     // The LM75 stops answering for three operations after six: offline, then back.
-    let mut s = serve(
+    let mut s = UDRV.serve(
         "udrv-serve",
         d,
         &config,
@@ -358,83 +258,9 @@ fn discovery_states_and_availability_reach_a_subscriber() {
         .unwrap();
     assert!(io.0.starts_with("homeassistant/binary_sensor/"), "{}", io.0);
     // Retained: a subscriber that comes later still gets discovery and availability.
-    let late = Command::new("mosquitto_sub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "homeassistant/#",
-            "-v",
-        ])
-        .args(["-W", "2", "-C", &n.to_string()])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&late.stdout).lines().count(), n);
-    if let Some(py) = ha_python() {
-        ha_schema_check(&py, d, &disc);
-    } else {
-        eprintln!(
-            "Home Assistant's venv (ha-venv in udrv's cache) is not there: discovery checked \
-             against the documented schema only"
-        );
-    }
-}
-
-/// The Python of a venv with Home Assistant installed, if there is one: `UDRV_HA_PYTHON`
-/// (`cargo xtask test` makes the venv and sets it), else the venv in udrv's cache.
-fn ha_python() -> Option<PathBuf> {
-    let cache = std::env::var_os("UDRV_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("udrv")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/udrv")))?;
-    let py = std::env::var_os("UDRV_HA_PYTHON")
-        .map_or_else(|| cache.join("ha-venv/bin/python"), PathBuf::from);
-    let ok = Command::new(&py)
-        .args(["-c", "import homeassistant.components.mqtt"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then_some(py)
-}
-
-/// Checks the discovery documents against Home Assistant's own MQTT discovery schemas.
-fn ha_schema_check(py: &Path, dir: &Path, disc: &[(String, Value)]) {
-    let file = dir.join("discovery.json");
-    let list: Vec<Value> = disc
-        .iter()
-        .map(|(t, d)| serde_json::json!({"topic": t, "doc": d}))
-        .collect();
-    fs::write(&file, serde_json::to_string(&list).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ha_discovery_check.py");
-    let o = Command::new(py).arg(script).arg(&file).output().unwrap();
-    assert!(
-        o.status.success(),
-        "Home Assistant refuses discovery documents:\n{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
-}
-
-/// A password file for mosquitto with `user`/`password`.
-fn users(dir: &Path, user: &str, password: &str) -> PathBuf {
-    let path = dir.join("users");
-    run(Command::new("mosquitto_passwd")
-        .args(["-b", "-c"])
-        .arg(&path)
-        .args([user, password]));
-    path
-}
-
-/// The udrv side's password file, mode `mode`.
-fn secret(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-    path
+    let late = retained(port, "homeassistant/#", "2", Some(n));
+    assert_eq!(late.lines().count(), n);
+    ha_schema_check(d, &disc);
 }
 
 #[test]
@@ -443,7 +269,13 @@ fn tls_with_a_password_over_mqtt_5_and_a_wrong_password_is_reported() {
     let d = dir.path();
     let port = free_port();
     let certs = make_certs(d);
-    let conf = broker_conf(d, port, Some(&certs), Some(&users(d, "udrv", "s3cret")));
+    let conf = broker_conf(
+        d,
+        port,
+        Some(&certs),
+        Some(&users(d, &[("udrv", "s3cret")])),
+        "",
+    );
     let _broker = broker("mosquitto", &conf, d, port);
     let sub = subscriber(
         d,
@@ -477,7 +309,7 @@ fn tls_with_a_password_over_mqtt_5_and_a_wrong_password_is_reported() {
         .unwrap();
         path
     };
-    let mut s = serve(
+    let mut s = UDRV.serve(
         "udrv-serve",
         d,
         &config("tls", &good),
@@ -497,7 +329,7 @@ fn tls_with_a_password_over_mqtt_5_and_a_wrong_password_is_reported() {
         || format!("{}\n{}", sub.stdout(), s.stderr()),
     );
     // A wrong password: one clear line, and the chips are still read (JSON lines go on).
-    let mut w = serve(
+    let mut w = UDRV.serve(
         "udrv-wrong",
         d,
         &config("wrong", &wrong),
@@ -527,21 +359,19 @@ fn readings_queued_while_the_broker_is_away_arrive_in_order_after_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let port = free_port();
-    let conf = broker_conf(d, port, None, None);
+    let conf = broker_conf(d, port, None, None, "");
     let mut b = broker("mosquitto", &conf, d, port);
     let sub = subscriber(d, port, &[]);
-    let config = d.join("udrv.toml");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"q1\"\ninterval = 0.1\n[[chip]]\nname = \"room\"\nspec = \
              \"bme280@i2c-1:0x76\"\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n\
              [mqtt]\nhost = \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n",
             d.join("queue").display()
         ),
-    )
-    .unwrap();
-    let mut s1 = serve("udrv-serve-1", d, &config, &[], &[]);
+    );
+    let mut s1 = UDRV.serve("udrv-serve-1", d, &config, &[], &[]);
     let states = |sub: &Proc| state_seqs(&messages(sub));
     wait_for(
         "states",
@@ -560,7 +390,7 @@ fn readings_queued_while_the_broker_is_away_arrive_in_order_after_a_sigkill() {
     );
     s1.signal("-KILL");
     s1.wait();
-    let mut s2 = serve("udrv-serve-2", d, &config, &[], &[]);
+    let mut s2 = UDRV.serve("udrv-serve-2", d, &config, &[], &[]);
     wait_for(
         "the second run's queued readings",
         Duration::from_secs(10),
@@ -640,11 +470,8 @@ fn tls_with_a_client_certificate() {
     let port = free_port();
     let certs = make_certs(d);
     let (cert, key) = client_cert(d);
-    let conf = broker_conf(d, port, Some(&certs), None);
     // The broker asks every client for a certificate signed by the CA.
-    let mut text = fs::read_to_string(&conf).unwrap();
-    text += "require_certificate true\n";
-    fs::write(&conf, text).unwrap();
+    let conf = broker_conf(d, port, Some(&certs), None, "require_certificate true\n");
     let _broker = broker("mosquitto", &conf, d, port);
     let (c, k, ca) = (
         cert.to_str().unwrap(),
@@ -671,7 +498,7 @@ fn tls_with_a_client_certificate() {
         .unwrap();
         path
     };
-    let mut s = serve(
+    let mut s = UDRV.serve(
         "udrv-serve",
         d,
         &config("cert", true),
@@ -690,7 +517,7 @@ fn tls_with_a_client_certificate() {
         || format!("{}\n{}", sub.stdout(), s.stderr()),
     );
     // Without its certificate the broker refuses the service: one line, the readings queued.
-    let mut n = serve(
+    let mut n = UDRV.serve(
         "udrv-nocert",
         d,
         &config("nocert", false),
@@ -714,23 +541,19 @@ fn tls_with_a_client_certificate() {
 fn sigterm_delivers_every_reading_taken_before_it_stops() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = free_port();
-    let _broker = broker("mosquitto", &broker_conf(d, port, None, None), d, port);
-    let sub = subscriber(d, port, &[]);
-    let config = d.join("udrv.toml");
+    let (port, _broker, sub) = mosquitto(d);
     let lines = d.join("readings.jsonl");
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"term\"\ninterval = 0.02\n[[chip]]\nspec = \"mcp23017@i2c-1:0x20\"\n\
              [[chip]]\nspec = \"ads1115@i2c-1:0x48\"\n[json]\npath = \"{}\"\n[mqtt]\nhost = \
              \"127.0.0.1\"\nport = {port}\n[queue]\ndir = \"{}\"\n",
             lines.display(),
             d.join("queue").display()
         ),
-    )
-    .unwrap();
-    let mut s = serve("udrv-serve", d, &config, &[], &[]);
+    );
+    let mut s = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     let taken = || {
         fs::read_to_string(&lines)
             .unwrap_or_default()
@@ -769,9 +592,7 @@ fn sigterm_delivers_every_reading_taken_before_it_stops() {
 fn a_reload_clears_the_retained_topics_of_removed_chips() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = free_port();
-    let _broker = broker("mosquitto", &broker_conf(d, port, None, None), d, port);
-    let sub = subscriber(d, port, &[]);
+    let (port, _broker, sub) = mosquitto(d);
     let config = d.join("udrv.toml");
     let file = |chips: &str| {
         format!(
@@ -783,7 +604,7 @@ fn a_reload_clears_the_retained_topics_of_removed_chips() {
     let room = "[[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n";
     let brd = "[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n";
     fs::write(&config, file(&format!("{room}{brd}"))).unwrap();
-    let mut s = serve("udrv-serve", d, &config, &[], &[]);
+    let mut s = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     let brd_config = "homeassistant/sensor/udrv_rl/brd_temperature/config";
     let has = |topic: &str, empty: bool| {
         messages(&sub)
@@ -807,20 +628,7 @@ fn a_reload_clears_the_retained_topics_of_removed_chips() {
     s.signal("-TERM");
     assert!(s.wait().success(), "{}", s.stderr());
     // A subscriber that comes now finds room's documents retained, none of brd's.
-    let late = Command::new("mosquitto_sub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "homeassistant/#",
-            "-v",
-        ])
-        .args(["-W", "1"])
-        .output()
-        .unwrap();
-    let late = String::from_utf8_lossy(&late.stdout);
+    let late = retained(port, "homeassistant/#", "1", None);
     assert!(late.contains("udrv_rl/room_temperature/config"), "{late}");
     assert!(!late.contains("brd"), "{late}");
 }

@@ -19,31 +19,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
+use common::serve::{refused, text, write_config, Udrv};
 use serde_json::Value;
 use udrv_boards::catalog::Quantity;
 
-const UDRV: &str = env!("CARGO_BIN_EXE_udrv");
+const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
 
 /// The virtual board's clock for these tests (2026-11-22).
 const TIME: &str = "1795308924";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn serve(name: &str, dir: &Path, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Proc {
-    let mut cmd = Command::new(UDRV);
-    cmd.args(["--board", "virtual", "serve", "--config"])
-        .arg(config)
-        .args(args)
-        .env("UDRV_MACHINE_ID_FILE", dir.join("no-machine-id"))
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    Proc::start(name, &mut cmd, dir, Duration::from_secs(120))
-}
 
 /// Prometheus' instant query: each series' labels (with `__name__`) and value.
 fn query(port: u16, q: &str) -> Vec<(BTreeMap<String, String>, f64)> {
@@ -91,12 +74,11 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     let d = dir.path();
     let (metrics_port, prom_port, no_db) = (free_port(), free_port(), free_port());
     let readings = d.join("readings.jsonl");
-    let config = d.join("udrv.toml");
     // Every chip read once (interval an hour) but `brd`, which fails once and is read
     // again; InfluxDB is away, so its queue fills.
-    fs::write(
-        &config,
-        format!(
+    let config = write_config(
+        d,
+        &format!(
             "board = \"fleet\"\ninterval = 3600\n\
              [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
              [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
@@ -111,8 +93,7 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
             readings.display(),
             d.join("queue").display()
         ),
-    )
-    .unwrap();
+    );
     let o = udrv(&["serve", "--check", config.to_str().unwrap()]);
     assert!(
         text(&o.stdout).contains(&format!(
@@ -124,7 +105,7 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
         text(&o.stdout),
         text(&o.stderr)
     );
-    let mut s = serve(
+    let mut s = UDRV.serve(
         "udrv-serve",
         d,
         &config,
@@ -262,7 +243,7 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     let o = Command::new("timeout")
         .args([
             "60",
-            UDRV,
+            UDRV.0,
             "--board",
             "virtual",
             "read",
@@ -368,37 +349,25 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
 }
 
 fn udrv(args: &[&str]) -> std::process::Output {
-    Command::new("timeout")
-        .args(["60", UDRV])
-        .args(args)
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    UDRV.run(args)
 }
 
 fn config_with_listen(dir: &Path, listen: &str) -> std::path::PathBuf {
-    let f = dir.join("udrv.toml");
-    fs::write(
-        &f,
-        format!(
+    write_config(
+        dir,
+        &format!(
             "board = \"b\"\n[[chip]]\nspec = \"lm75@i2c-1:0x4f\"\n[prometheus]\nlisten = \"{listen}\"\n"
         ),
     )
-    .unwrap();
-    f
 }
 
 #[test]
 fn a_listen_address_that_is_no_address_is_refused_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let f = config_with_listen(dir.path(), "localhost:metrics");
-    let o = udrv(&["serve", "--check", f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    let err = text(&o.stderr);
+    let (first, err) = refused(&udrv(&["serve", "--check", f.to_str().unwrap()]));
     assert!(
-        err.lines().next().unwrap().starts_with(&format!(
+        first.starts_with(&format!(
             "udrv: {}:5:10: [prometheus] listen `localhost:metrics`: give an IP address and a port",
             f.display()
         )),
@@ -423,15 +392,7 @@ fn an_address_this_machine_lacks_or_a_port_in_use_is_one_clear_line() {
         ),
     ] {
         let f = config_with_listen(dir.path(), &listen);
-        let o = udrv(&[
-            "--board",
-            "virtual",
-            "serve",
-            "--config",
-            f.to_str().unwrap(),
-            "--count",
-            "1",
-        ]);
+        let o = UDRV.serve_once(&f, &["--count", "1"]);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
         let last = err.lines().last().unwrap();

@@ -193,7 +193,16 @@ pub struct Line {
     /// The GPIO line wired to an MCP23017's INTA/INTB (`interrupt = "GPIO17"` or
     /// `"gpiochip0:17"`): the input pin's edges come from it, no polling.
     pub interrupt: Option<LineAt>,
+    /// Whether MQTT commands may set it (`writable = true`, outputs only; default false:
+    /// its state is published, commands to it refused).
+    pub writable: bool,
+    /// How many MQTT commands per second it takes (`rate`, a bucket of this many that
+    /// refills at this many a second); more are answered "rate limited".
+    pub rate: u32,
 }
+
+/// How many MQTT commands per second an output takes without `rate`.
+pub const DEFAULT_RATE: u32 = 5;
 
 impl Line {
     /// Whether it is a PWM channel (a PCA9685's): set with a duty, not a level.
@@ -440,6 +449,8 @@ struct GpioLineToml {
     start: Option<Spanned<f64>>,
     restore: Option<Spanned<bool>>,
     interrupt: Option<Spanned<String>>,
+    writable: Option<Spanned<bool>>,
+    rate: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -1439,16 +1450,48 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
             Some(s) => *s.get_ref() == 1.0,
             None => false,
         };
-        let restore = match &t.restore {
-            Some(r) if !output && *r.get_ref() => {
+        let for_outputs =
+            |flag: &Option<Spanned<bool>>, why: String, p: &mut Problems<'_>| match flag {
+                Some(f) if !output && *f.get_ref() => {
+                    p.add(f.span(), why);
+                    false
+                }
+                Some(f) => *f.get_ref(),
+                None => false,
+            };
+        let restore = for_outputs(
+            &t.restore,
+            format!("{what}restore on an input: only outputs have a level to restore"),
+            p,
+        );
+        let writable = for_outputs(
+            &t.writable,
+            format!("{what}writable on an input: only outputs take commands"),
+            p,
+        );
+        let rate = match &t.rate {
+            Some(r) if !writable => {
                 p.add(
                     r.span(),
-                    format!("{what}restore on an input: only outputs have a level to restore"),
+                    format!(
+                        "{what}rate without writable = true: only writable outputs take \
+                         commands; add writable = true or leave rate out"
+                    ),
                 );
-                false
+                DEFAULT_RATE
+            }
+            Some(r) if !(1..=1000).contains(r.get_ref()) => {
+                p.add(
+                    r.span(),
+                    format!(
+                        "{what}rate = {}: give 1 to 1000 commands per second",
+                        r.get_ref()
+                    ),
+                );
+                DEFAULT_RATE
             }
             Some(r) => *r.get_ref(),
-            None => false,
+            None => DEFAULT_RATE,
         };
         if p.list.len() != before {
             continue;
@@ -1465,6 +1508,8 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 restore,
                 start_duty,
                 interrupt: t.interrupt.as_ref().map(|i| interrupt_line(i.get_ref())),
+                writable,
+                rate,
             });
         }
     }
@@ -1598,6 +1643,14 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    /// Each problem starts as its counterpart in `want`, and there are as many.
+    fn assert_starts(got: &[String], want: &[&str]) {
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "{g:?} should start with {w:?}");
+        }
     }
 
     #[test]
@@ -1780,6 +1833,35 @@ mod tests {
         ];
         let placed = got.iter().zip(want).all(|(g, w)| g.starts_with(w));
         assert!(placed && got.len() == want.len(), "{got:#?}");
+    }
+
+    #[test]
+    fn writable_outputs_and_their_rate_are_read_and_mistakes_placed() {
+        let c = Config::parse(
+            "[[line]]\nname = \"heater\"\nline = \"GPIO27\"\ndirection = \"output\"\n\
+             writable = true\nrate = 2\n[[line]]\nname = \"led\"\nline = \"GPIO22\"\n\
+             direction = \"output\"\nwritable = true\n[[line]]\nname = \"relay\"\nline = \
+             \"GPIO23\"\ndirection = \"output\"\n",
+        )
+        .unwrap();
+        let l = &c.lines;
+        assert!(l[0].writable && l[0].rate == 2);
+        assert!(l[1].writable && l[1].rate == DEFAULT_RATE);
+        assert!(!l[2].writable, "read-only unless declared writable");
+        let got = problems(
+            "[[line]]\nname = \"a\"\nline = \"GPIO17\"\ndirection = \"input\"\n\
+             writable = true\n[[line]]\nname = \"b\"\nline = \"GPIO27\"\n\
+             direction = \"output\"\nrate = 3\n[[line]]\nname = \"c\"\nline = \"GPIO22\"\n\
+             direction = \"output\"\nwritable = true\nrate = 0\n",
+        );
+        assert_starts(
+            &got,
+            &[
+                "5:12: [[line]] 1: writable on an input",
+                "10:8: [[line]] 2: rate without writable = true",
+                "16:8: [[line]] 3: rate = 0: give 1 to 1000",
+            ],
+        );
     }
 
     #[test]

@@ -184,8 +184,10 @@ impl Lines {
     pub(crate) fn apply(&mut self, config: &Config, board: &LineBoard<'_>) -> Result<(), String> {
         self.state_dir = config.state_dir.clone();
         let keep: Vec<&Line> = config.lines.iter().collect();
-        self.held
-            .retain(|name, h| keep.iter().any(|l| &l.name == name && *l == &h.decl));
+        self.held.retain(|name, h| {
+            keep.iter()
+                .any(|l| &l.name == name && held_alike(l, &h.decl))
+        });
         for l in &config.lines {
             if self.held.contains_key(&l.name) {
                 continue;
@@ -463,6 +465,14 @@ impl Lines {
     }
 }
 
+/// Whether declarations `a` and `b` hold the line alike: they differ at most in what
+/// MQTT commands may do (`writable`, `rate`), which a reload changes without releasing it.
+fn held_alike(a: &Line, b: &Line) -> bool {
+    let mut b = b.clone();
+    (b.writable, b.rate) = (a.writable, a.rate);
+    *a == b
+}
+
 /// The lines and the socket of a running service.
 pub(crate) struct Owned {
     lines: Arc<Mutex<Lines>>,
@@ -481,6 +491,11 @@ impl Owned {
         };
         o.open_socket(config)?;
         Ok(o)
+    }
+
+    /// The lines held, shared.
+    pub(crate) fn lines(&self) -> Arc<Mutex<Lines>> {
+        self.lines.clone()
     }
 
     fn open_socket(&mut self, config: &Config) -> Result<(), String> {
@@ -780,6 +795,21 @@ mod tests {
         );
         assert_eq!(lines.len(), 3);
         assert!(lines.set("int", true).unwrap_err().contains("is an input"));
+    }
+
+    #[test]
+    fn a_reload_that_makes_an_output_writable_keeps_it_at_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = VirtualBoard::new();
+        let mut c = config(dir.path(), "");
+        let mut lines = Lines::new(dir.path());
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        // The led starts at 1 and is not restored: requested anew, it would be 1 again.
+        lines.set("led", false).unwrap();
+        c.lines[1].writable = true;
+        c.lines[1].rate = 1;
+        lines.apply(&c, &LineBoard::Virtual(&board)).unwrap();
+        assert!(!lines.get("led").unwrap(), "kept, not requested anew");
     }
 
     #[test]

@@ -5,6 +5,15 @@
 //!
 //! Each connection is a new client: nothing rumqttc would resend on its own, so what is
 //! sent again after a reconnect is exactly what the queue still holds (in order).
+//!
+//! The declared lines (`[[line]]`) go through the same connection, under
+//! `BASE/BOARD/line/NAME/`: `state` (retained: `ON`/`OFF`, a PWM channel's duty in percent),
+//! published at every connection and after every change (a command applied, an input's
+//! edge); `set`, the commands the service subscribes to, taken only for outputs declared
+//! `writable = true`. Every command is answered on `BASE/BOARD/reply` (not retained:
+//! `{"topic", "payload", "line", "ok", "error"}`), logged in one line, and rate-limited
+//! per output (`rate`). Home Assistant discovers writable outputs as `switch` (levels) or
+//! `number` (PWM duty), inputs and read-only outputs as `binary_sensor`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,9 +23,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rumqttc::{v5, QoS};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::config::{self, Mqtt, Protocol};
+use crate::config::{self, Line, Mqtt, Protocol};
+use crate::lines::Lines;
 use crate::log;
 use crate::queue::Queue;
 use crate::state::{ChipView, Shared, Topics};
@@ -29,6 +39,9 @@ enum Ev {
     Connected,
     Sent(u16),
     Acked(u16),
+    /// A message on a topic subscribed to (a command): topic, payload, and whether it is
+    /// a retained one the broker replays at subscription.
+    Command(String, Vec<u8>, bool),
     Failed(String),
 }
 
@@ -46,6 +59,17 @@ impl Client {
                 .map_err(|e| e.to_string()),
             Client::V5(c) => c
                 .publish(topic, v5::mqttbytes::QoS::AtLeastOnce, retain, payload)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn subscribe(&self, filter: &str) -> Result<(), String> {
+        match self {
+            Client::V4(c) => c
+                .subscribe(filter, QoS::AtLeastOnce)
+                .map_err(|e| e.to_string()),
+            Client::V5(c) => c
+                .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
                 .map_err(|e| e.to_string()),
         }
     }
@@ -174,6 +198,9 @@ impl Settings {
                         let e = match ev {
                             Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
                             Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::Acked(a.pkid),
+                            Ok(Event::Incoming(Incoming::Publish(p))) => {
+                                Ev::Command(p.topic, p.payload.to_vec(), p.retain)
+                            }
                             Ok(Event::Outgoing(Outgoing::Publish(p))) => Ev::Sent(p),
                             Ok(_) => continue,
                             Err(rumqttc::ConnectionError::ConnectionRefused(c)) => {
@@ -211,6 +238,11 @@ impl Settings {
                         let e = match ev {
                             Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
                             Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::Acked(a.pkid),
+                            Ok(Event::Incoming(Incoming::Publish(p))) => Ev::Command(
+                                String::from_utf8_lossy(&p.topic).into_owned(),
+                                p.payload.to_vec(),
+                                p.retain,
+                            ),
                             Ok(Event::Outgoing(rumqttc::Outgoing::Publish(p))) => Ev::Sent(p),
                             Ok(_) => continue,
                             Err(v5::ConnectionError::ConnectionRefused(c)) => {
@@ -233,6 +265,8 @@ impl Settings {
 
 /// The publisher's handle, for the reading loop.
 pub(crate) struct Publisher {
+    /// Inputs' edges for the line states: (name, value).
+    edges: mpsc::Sender<(String, bool)>,
     stop: Arc<AtomicBool>,
     flush_by: Arc<Mutex<Option<Instant>>>,
     connected: Arc<AtomicBool>,
@@ -240,16 +274,19 @@ pub(crate) struct Publisher {
 }
 
 impl Publisher {
-    /// Starts publishing `queue` to the broker `mqtt` names (errors: a password file or
-    /// TLS files that cannot be used).
+    /// Starts publishing `queue` to the broker `mqtt` names, with the states of the
+    /// declared lines `lines` and their commands (errors: a password file or TLS files
+    /// that cannot be used).
     pub(crate) fn start(
         mqtt: &Mqtt,
         topics: Topics,
         queue: Arc<Mutex<Queue>>,
         shared: Arc<Mutex<Shared>>,
         clear: Vec<String>,
+        lines: Option<(Vec<Line>, Arc<Mutex<Lines>>)>,
     ) -> Result<Publisher, String> {
         let settings = Settings::new(mqtt, topics)?;
+        let (edges, edges_rx) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let flush_by = Arc::new(Mutex::new(None));
         let connected = Arc::new(AtomicBool::new(false));
@@ -261,17 +298,30 @@ impl Publisher {
             stop: stop.clone(),
             flush_by: flush_by.clone(),
             connected: connected.clone(),
+            control: lines.map(|(decls, lines)| Control {
+                decls,
+                lines,
+                edges: edges_rx,
+                buckets: Mutex::default(),
+                echoed: Mutex::default(),
+            }),
         };
         let thread = std::thread::Builder::new()
             .name("udrv-mqtt".into())
             .spawn(move || run.run())
             .map_err(|e| format!("cannot start the MQTT thread: {e}"))?;
         Ok(Publisher {
+            edges,
             stop,
             flush_by,
             connected,
             thread: Some(thread),
         })
+    }
+
+    /// Input `name` changed to `value` (an edge): its state is published.
+    pub(crate) fn line_changed(&self, name: &str, value: bool) {
+        let _ = self.edges.send((name.to_string(), value));
     }
 
     /// Whether the broker is connected now.
@@ -305,6 +355,19 @@ struct Run {
     stop: Arc<AtomicBool>,
     flush_by: Arc<Mutex<Option<Instant>>>,
     connected: Arc<AtomicBool>,
+    /// The declared lines, when there are any.
+    control: Option<Control>,
+}
+
+/// The declared lines as MQTT shows them and commands them.
+struct Control {
+    decls: Vec<Line>,
+    lines: Arc<Mutex<Lines>>,
+    edges: Receiver<(String, bool)>,
+    /// Each writable output's rate limit.
+    buckets: Mutex<HashMap<String, Bucket>>,
+    /// The state last published of each line.
+    echoed: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 impl Run {
@@ -418,6 +481,7 @@ impl Run {
         let connect_by = Instant::now() + Duration::from_secs(30);
         let mut pending = 0usize;
         let mut delivered_after_reconnect = 0u64;
+        let mut outputs_seen = Instant::now();
         loop {
             match events.recv_timeout(Duration::from_millis(20)) {
                 Ok(Ev::Connected) => {
@@ -438,6 +502,21 @@ impl Run {
                     for t in &self.clear {
                         client.publish(t, Vec::new(), true)?;
                         sent_kinds.push_back(Kind::Other);
+                    }
+                    if let Some(c) = &self.control {
+                        for (t, p) in c.at_connect(topics) {
+                            client.publish(&t, p, true)?;
+                            sent_kinds.push_back(Kind::Other);
+                        }
+                        client.subscribe(&format!("{}/line/+/set", topics.base))?;
+                    }
+                }
+                Ok(Ev::Command(topic, payload, replayed)) => {
+                    if let Some(c) = &self.control {
+                        for (t, p, retain) in c.command(topics, &topic, &payload, replayed) {
+                            client.publish(&t, p, retain)?;
+                            sent_kinds.push_back(Kind::Other);
+                        }
                     }
                 }
                 Ok(Ev::Sent(pkid)) => {
@@ -462,6 +541,10 @@ impl Run {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if !*connected {
+                // Edges while away: the states are published whole at the connection.
+                if let Some(c) = &self.control {
+                    while c.edges.try_recv().is_ok() {}
+                }
                 if Instant::now() > connect_by {
                     return Err("no answer in 30 s".into());
                 }
@@ -498,6 +581,20 @@ impl Run {
                     }
                 }
                 published.insert(name.clone(), view.clone());
+            }
+            // Inputs' edges, in order; outputs set by local clients, looked at every 200 ms.
+            if let Some(c) = &self.control {
+                while let Ok((name, value)) = c.edges.try_recv() {
+                    client.publish(&line_topic(topics, &name, "state"), on_off(value), true)?;
+                    sent_kinds.push_back(Kind::Other);
+                }
+                if outputs_seen.elapsed() > Duration::from_millis(200) {
+                    outputs_seen = Instant::now();
+                    for (t, p) in c.output_changes(topics) {
+                        client.publish(&t, p, true)?;
+                        sent_kinds.push_back(Kind::Other);
+                    }
+                }
             }
             // The queue's counts, when the dropped count moves (and on connecting).
             let (dropped, queued) = {
@@ -552,5 +649,378 @@ impl Run {
                 }
             }
         }
+    }
+}
+
+/// `BASE/BOARD/line/NAME/LEAF`: a declared line's `state` or `set` topic.
+pub(crate) fn line_topic(topics: &Topics, name: &str, leaf: &str) -> String {
+    format!("{}/line/{name}/{leaf}", topics.base)
+}
+
+/// The topic every command is answered on.
+pub(crate) fn reply_topic(topics: &Topics) -> String {
+    format!("{}/reply", topics.base)
+}
+
+/// A level as a state payload.
+fn on_off(value: bool) -> Vec<u8> {
+    if value { "ON" } else { "OFF" }.into()
+}
+
+/// The largest command payload taken (a level or a duty is a few bytes).
+const MAX_COMMAND: usize = 64;
+
+/// What a command asks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Command {
+    /// A level: `ON`/`OFF` (or `1`/`0`).
+    Level(bool),
+    /// A PWM duty in percent, 0 to 100.
+    Duty(f64),
+}
+
+/// The command `payload` for line `decl` (named `name` in the topic), checked: an unknown
+/// name, an input, an output not declared writable, a malformed payload or a duty out of
+/// range is the error, said so that the sender knows what to do.
+fn parse_command(decl: Option<&Line>, name: &str, payload: &[u8]) -> Result<Command, String> {
+    let Some(l) = decl else {
+        return Err(format!(
+            "no line `{name}` in the service's configuration: command one of its writable \
+             outputs"
+        ));
+    };
+    if !l.output {
+        return Err(format!("line {name} is an input: it takes no commands"));
+    }
+    if !l.writable {
+        return Err(format!(
+            "line {name} is read-only: declare it with writable = true to command it over MQTT"
+        ));
+    }
+    let text = std::str::from_utf8(payload)
+        .ok()
+        .filter(|_| payload.len() <= MAX_COMMAND)
+        .map(str::trim);
+    if l.is_pwm() {
+        parse_duty(name, payload).map(Command::Duty)
+    } else {
+        match text {
+            Some("ON" | "1") => Ok(Command::Level(true)),
+            Some("OFF" | "0") => Ok(Command::Level(false)),
+            _ => Err(format!(
+                "line {name}: payload {:?} is not a level: give ON or OFF (or 1 or 0)",
+                shown(payload)
+            )),
+        }
+    }
+}
+
+/// A command's payload as the log and the reply show it (its first bytes).
+fn shown(payload: &[u8]) -> String {
+    String::from_utf8_lossy(&payload[..payload.len().min(MAX_COMMAND)]).into_owned()
+}
+
+/// A duty command for PWM channel `name`: a number of percent, 0 to 100 (`25`, `25%`).
+fn parse_duty(name: &str, payload: &[u8]) -> Result<f64, String> {
+    let duty = std::str::from_utf8(payload)
+        .ok()
+        .filter(|_| payload.len() <= MAX_COMMAND)
+        .and_then(|t| t.trim().trim_end_matches('%').parse::<f64>().ok());
+    match duty {
+        Some(d) if (0.0..=100.0).contains(&d) => Ok(d),
+        Some(d) => Err(format!(
+            "line {name}: duty {d} is out of range: give 0 to 100 (percent)"
+        )),
+        None => Err(format!(
+            "line {name}: payload {:?} is not a duty: give a number from 0 to 100 (percent)",
+            shown(payload)
+        )),
+    }
+}
+
+/// A token bucket: `rate` commands at once, refilled at `rate` a second.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// Takes one token if there is one.
+    fn take(&mut self, rate: u32, now: Instant) -> bool {
+        let rate = f64::from(rate);
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * rate;
+        self.tokens = (self.tokens + refill).min(rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Control {
+    fn decl(&self, name: &str) -> Option<&Line> {
+        self.decls.iter().find(|l| l.name == name)
+    }
+
+    /// A line's state payload now (`None`: it cannot be read): `ON`/`OFF`, or a PWM
+    /// channel's duty in percent as the chip holds it, to 0.1 %.
+    fn state(&self, l: &Line) -> Option<Vec<u8>> {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        if l.is_pwm() {
+            let d = lines.duty(&l.name).ok()?;
+            return Some(((d * 1000.0).round() / 10.0).to_string().into_bytes());
+        }
+        lines.get(&l.name).ok().map(on_off)
+    }
+
+    /// What a connection publishes first (retained): each line's discovery document and
+    /// state. Edges that came before are dropped: the states are read now.
+    fn at_connect(&self, topics: &Topics) -> Vec<(String, Vec<u8>)> {
+        while self.edges.try_recv().is_ok() {}
+        self.echoed().clear();
+        let mut out = Vec::new();
+        for l in &self.decls {
+            if let Some((t, doc)) = line_discovery(topics, l) {
+                out.push((t, doc.to_string().into_bytes()));
+            }
+            if let Some(p) = self.state(l) {
+                self.echoed().insert(l.name.clone(), p.clone());
+                out.push((line_topic(topics, &l.name, "state"), p));
+            }
+        }
+        out
+    }
+
+    fn echoed(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.echoed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The states of the outputs that changed since they were last published (a local
+    /// client set them through the socket): (topic, state).
+    fn output_changes(&self, topics: &Topics) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for l in self.decls.iter().filter(|l| l.output) {
+            let Some(p) = self.state(l) else { continue };
+            if self.echoed().get(&l.name) != Some(&p) {
+                self.echoed().insert(l.name.clone(), p.clone());
+                out.push((line_topic(topics, &l.name, "state"), p));
+            }
+        }
+        out
+    }
+
+    /// Handles the command `payload` on `topic`: checked, rate-limited, applied, logged;
+    /// what to publish (topic, payload, retained): the reply, and the new state when it
+    /// was applied. A retained command the broker `replayed` at subscription is refused:
+    /// it may be old (publish commands without retain).
+    fn command(
+        &self,
+        topics: &Topics,
+        topic: &str,
+        payload: &[u8],
+        replayed: bool,
+    ) -> Vec<(String, Vec<u8>, bool)> {
+        let name = topic
+            .strip_prefix(&format!("{}/line/", topics.base))
+            .and_then(|t| t.strip_suffix("/set"))
+            .unwrap_or("");
+        let decl = self.decl(name);
+        let command = match parse_command(decl, name, payload) {
+            Ok(_) if replayed => Err(format!(
+                "line {name}: a retained command, replayed by the broker: ignored (it may be \
+                 old); publish commands without retain, and clear this one"
+            )),
+            c => c,
+        };
+        let applied = command.and_then(|c| {
+            let l = decl.expect("a command parses only for a declared line");
+            let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+            let b = buckets.entry(name.to_string()).or_insert(Bucket {
+                tokens: f64::from(l.rate),
+                at: Instant::now(),
+            });
+            if !b.take(l.rate, Instant::now()) {
+                return Err(format!(
+                    "line {name}: rate limited (rate = {} commands per second): nothing changed",
+                    l.rate
+                ));
+            }
+            drop(buckets);
+            let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+            match c {
+                Command::Level(v) => lines.set(name, v)?,
+                Command::Duty(d) => lines.set_duty(name, d / 100.0)?,
+            }
+            Ok(l)
+        });
+        let shown = shown(payload);
+        let outcome = match &applied {
+            Ok(_) => "applied".to_string(),
+            Err(e) => format!("refused: {e}"),
+        };
+        log(&format!("mqtt command {topic} {shown:?}: {outcome}"));
+        let mut reply =
+            json!({"topic": topic, "payload": shown, "line": name, "ok": applied.is_ok()});
+        let mut out = Vec::new();
+        match applied {
+            Ok(l) => {
+                if let Some(p) = self.state(l) {
+                    self.echoed().insert(name.to_string(), p.clone());
+                    out.push((line_topic(topics, name, "state"), p, true));
+                }
+            }
+            Err(e) => reply["error"] = e.into(),
+        }
+        out.insert(
+            0,
+            (reply_topic(topics), reply.to_string().into_bytes(), false),
+        );
+        out
+    }
+}
+
+/// The Home Assistant component of a declared line: `switch` for a writable level output,
+/// `number` for a writable PWM channel, `sensor` (percent) for a read-only one,
+/// `binary_sensor` for an input or a read-only level output.
+fn line_component(l: &Line) -> &'static str {
+    match (l.output && l.writable, l.is_pwm()) {
+        (true, false) => "switch",
+        (true, true) => "number",
+        (false, true) => "sensor",
+        (false, false) => "binary_sensor",
+    }
+}
+
+/// Every retained topic a declared line `name` may have had (for a reload that removes it).
+pub(crate) fn line_retained_topics(topics: &Topics, name: &str) -> Vec<String> {
+    let mut out = vec![line_topic(topics, name, "state")];
+    if let Some(prefix) = &topics.discovery {
+        for c in ["switch", "number", "sensor", "binary_sensor"] {
+            out.push(format!(
+                "{prefix}/{c}/udrv_{}/line_{name}/config",
+                topics.board
+            ));
+        }
+    }
+    out
+}
+
+/// The discovery topic and document of declared line `l` (when discovery is on).
+fn line_discovery(topics: &Topics, l: &Line) -> Option<(String, Value)> {
+    let prefix = topics.discovery.as_ref()?;
+    let component = line_component(l);
+    let topic = format!(
+        "{prefix}/{component}/udrv_{}/line_{}/config",
+        topics.board, l.name
+    );
+    let mut doc = json!({
+        "name": l.name,
+        "unique_id": format!("udrv_{}_line_{}", topics.board, l.name),
+        "state_topic": line_topic(topics, &l.name, "state"),
+        "availability": [{"topic": topics.status()}],
+        "device": {
+            "identifiers": [format!("udrv_{}", topics.board)],
+            "name": format!("udrv {}", topics.board),
+            "manufacturer": "udrv",
+            "model": "udrv serve",
+            "sw_version": env!("CARGO_PKG_VERSION"),
+        },
+        "origin": {"name": "udrv", "sw_version": env!("CARGO_PKG_VERSION")},
+    });
+    match component {
+        "switch" => {
+            doc["command_topic"] = line_topic(topics, &l.name, "set").into();
+        }
+        "number" => {
+            doc["command_topic"] = line_topic(topics, &l.name, "set").into();
+            doc["min"] = 0.into();
+            doc["max"] = 100.into();
+            doc["step"] = 0.1.into();
+            doc["unit_of_measurement"] = "%".into();
+            doc["mode"] = "slider".into();
+        }
+        "sensor" => {
+            doc["unit_of_measurement"] = "%".into();
+            doc["state_class"] = "measurement".into();
+        }
+        _ => {}
+    }
+    Some((topic, doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines() -> Vec<Line> {
+        crate::config::Config::parse(
+            "[[line]]\nname = \"heater\"\nline = \"GPIO27\"\ndirection = \"output\"\n\
+             writable = true\n[[line]]\nname = \"led\"\nline = \"GPIO22\"\n\
+             direction = \"output\"\n[[line]]\nname = \"door\"\nline = \"GPIO17\"\n\
+             direction = \"input\"\n",
+        )
+        .unwrap()
+        .lines
+    }
+
+    #[test]
+    fn commands_are_checked_before_anything_is_done() {
+        let l = lines();
+        let parse = |name: &str, payload: &[u8]| {
+            parse_command(l.iter().find(|x| x.name == name), name, payload)
+        };
+        assert_eq!(parse("heater", b"ON"), Ok(Command::Level(true)));
+        assert_eq!(parse("heater", b"0\n"), Ok(Command::Level(false)));
+        let e = parse("heater", b"on please").unwrap_err();
+        assert!(
+            e.contains("\"on please\" is not a level: give ON or OFF"),
+            "{e}"
+        );
+        let e = parse("heater", &[b'1'; 100]).unwrap_err();
+        assert!(e.contains("is not a level"), "{e}");
+        let e = parse("heater", &[0xff, 0xfe]).unwrap_err();
+        assert!(e.contains("is not a level"), "{e}");
+        assert!(parse("led", b"ON").unwrap_err().contains("read-only"));
+        assert!(parse("door", b"ON").unwrap_err().contains("is an input"));
+        assert!(parse("fan", b"ON").unwrap_err().contains("no line `fan`"));
+    }
+
+    #[test]
+    fn a_duty_is_a_percentage_from_0_to_100() {
+        assert_eq!(parse_duty("fan", b"25"), Ok(25.0));
+        assert_eq!(parse_duty("fan", b" 99.5% "), Ok(99.5));
+        assert_eq!(parse_duty("fan", b"0"), Ok(0.0));
+        for bad in [&b"100.1"[..], b"-1"] {
+            let e = parse_duty("fan", bad).unwrap_err();
+            assert!(e.contains("out of range: give 0 to 100 (percent)"), "{e}");
+        }
+        for bad in [&b"NaN"[..], b"half", b""] {
+            let e = parse_duty("fan", bad).unwrap_err();
+            assert!(
+                e.contains("is not a duty") || e.contains("out of range"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_bucket_takes_its_size_at_once_then_refills_at_the_rate() {
+        let t0 = Instant::now();
+        let mut b = Bucket {
+            tokens: 3.0,
+            at: t0,
+        };
+        let took: Vec<bool> = (0..10).map(|_| b.take(3, t0)).collect();
+        assert_eq!(took.iter().filter(|x| **x).count(), 3, "{took:?}");
+        // A third of a second later: one more (3 a second), no more.
+        let t1 = t0 + Duration::from_millis(334);
+        assert!(b.take(3, t1));
+        assert!(!b.take(3, t1));
+        // Long idle: full again, never more than the bucket's size.
+        let t2 = t1 + Duration::from_secs(100);
+        assert_eq!((0..10).filter(|_| b.take(3, t2)).count(), 3);
     }
 }

@@ -165,8 +165,9 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                 SeqStore::open(&config.queue.dir).map_err(|e| ServeError::Failed(e.to_string()))?,
             );
         }
-        let mut out = open_outputs(&config, &board, std::mem::take(&mut clear))
+        let mut out = open_outputs(&config, &board, std::mem::take(&mut clear), &owned)
             .map_err(ServeError::Failed)?;
+        let mut inputs = Inputs::start(&config, &owned, &source.line_board());
         let mut more = MoreOutputs::open(&config, &board, &metrics, out.queue.as_ref())
             .map_err(ServeError::Failed)?;
         let status = format!(
@@ -238,12 +239,13 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     break 'run Exit::Stop;
                 }
                 // Only lines: the socket's threads serve them.
-                std::thread::sleep(Duration::from_millis(50));
+                inputs.pause(Duration::from_millis(50), &mut out, &board);
                 continue;
             };
             let now = Instant::now();
             if slots[i].next > now {
-                std::thread::sleep((slots[i].next - now).min(Duration::from_millis(50)));
+                let d = (slots[i].next - now).min(Duration::from_millis(50));
+                inputs.pause(d, &mut out, &board);
                 continue;
             }
             let slot = &mut slots[i];
@@ -331,7 +333,7 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
                     seq = None;
                 }
                 if let Some(m) = &config.mqtt {
-                    clear = removed_topics(&out.shared, m, &board, &c);
+                    clear = removed_topics(&out.shared, m, &board, &config, &c);
                 }
                 config = *c;
                 owned.reload(&config, &source.line_board());
@@ -418,7 +420,12 @@ impl Plugged {
     }
 }
 
-fn open_outputs(config: &Config, board: &str, clear: Vec<String>) -> Result<Outputs, String> {
+fn open_outputs(
+    config: &Config,
+    board: &str,
+    clear: Vec<String>,
+    owned: &crate::lines::Owned,
+) -> Result<Outputs, String> {
     let json: Option<Box<dyn Write + Send>> = match &config.json {
         None => None,
         Some(j) => match &j.path {
@@ -457,7 +464,8 @@ fn open_outputs(config: &Config, board: &str, clear: Vec<String>) -> Result<Outp
                 discovery: m.discovery_prefix.clone(),
                 board: board.to_string(),
             };
-            let p = Publisher::start(m, topics, q.clone(), shared.clone(), clear)?;
+            let lines = (!config.lines.is_empty()).then(|| (config.lines.clone(), owned.lines()));
+            let p = Publisher::start(m, topics, q.clone(), shared.clone(), clear, lines)?;
             (Some(q), Some(p))
         }
     };
@@ -469,11 +477,13 @@ fn open_outputs(config: &Config, board: &str, clear: Vec<String>) -> Result<Outp
     })
 }
 
-/// The retained topics (discovery, availability) of the chips `new` no longer has.
+/// The retained topics (discovery, availability, state) of the chips and lines `new` no
+/// longer has (`old` had them).
 fn removed_topics(
     shared: &Arc<Mutex<Shared>>,
     m: &crate::config::Mqtt,
     board: &str,
+    old: &Config,
     new: &Config,
 ) -> Vec<String> {
     let topics = Topics {
@@ -483,6 +493,11 @@ fn removed_topics(
     };
     let s = shared.lock().unwrap_or_else(|e| e.into_inner());
     let mut gone = Vec::new();
+    for l in &old.lines {
+        if !new.lines.iter().any(|n| n.name == l.name) {
+            gone.extend(crate::mqtt::line_retained_topics(&topics, &l.name));
+        }
+    }
     for (name, view) in &s.chips {
         if new.chips.iter().any(|c| &c.name == name) {
             continue;
@@ -499,7 +514,7 @@ fn removed_topics(
 
 /// One chip read's readings to every output.
 fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[Reading]) {
-    if let Some(w) = &mut out.json {
+    if out.json.is_some() {
         let mut text = String::new();
         for r in readings {
             if let Ok(line) = serde_json::to_string(r) {
@@ -507,13 +522,7 @@ fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[R
                 text.push('\n');
             }
         }
-        if w.write_all(text.as_bytes())
-            .and_then(|()| w.flush())
-            .is_err()
-        {
-            log("JSON lines: the output is closed; JSON lines stop");
-            out.json = None;
-        }
+        write_json(out, &text);
     }
     {
         let mut s = out.shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -546,6 +555,193 @@ fn deliver(out: &mut Outputs, board: &str, chip: &str, spec: &str, readings: &[R
             Err(e) => {
                 crate::log::error(&format!("queue: {e}; chip {chip} seq {first}-{last} lost"))
             }
+        }
+    }
+}
+
+/// A change of a declared input, as a JSON line (`"line"` where readings have `"chip"`).
+#[derive(serde::Serialize)]
+struct Change {
+    /// The board's name.
+    board: String,
+    /// The input's name.
+    line: String,
+    /// Its logical value after the change (1: active).
+    value: u8,
+    /// `rising` (to active) or `falling`.
+    edge: String,
+    /// When the service saw it, in seconds since the Unix epoch.
+    time: f64,
+    /// `edge` (the kernel's edge event) or `poll` (the virtual board's inputs).
+    source: &'static str,
+    /// The kernel's timestamp (CLOCK_MONOTONIC, ns), for edge events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp_ns: Option<u64>,
+    /// The kernel's sequence number of the edge on its line, for edge events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line_seqno: Option<u32>,
+    /// Edges lost just before this one (the service fell behind, or the kernel's buffer).
+    lost: u64,
+}
+
+/// The declared inputs' changes, to the JSON lines and to MQTT as they happen: inputs
+/// with edge events (kernel lines, and whatever else [`crate::lines::Lines::watch`]
+/// gives edges for) through them; the virtual board's inputs, which have none, by a poll
+/// at every pass of the reading loop (at most 50 ms apart). A kernel input without edge
+/// events is said once and not published.
+struct Inputs {
+    lines: Arc<Mutex<crate::lines::Lines>>,
+    tx: std::sync::mpsc::Sender<Change>,
+    rx: std::sync::mpsc::Receiver<Change>,
+    /// The polled inputs and their last values.
+    polled: Vec<(String, bool)>,
+    /// How many inputs have edge events.
+    watched: usize,
+}
+
+impl Inputs {
+    fn start(
+        config: &Config,
+        owned: &crate::lines::Owned,
+        board: &crate::lines::LineBoard<'_>,
+    ) -> Inputs {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut i = Inputs {
+            lines: owned.lines(),
+            tx,
+            rx,
+            polled: Vec::new(),
+            watched: 0,
+        };
+        let virtual_board = matches!(board, crate::lines::LineBoard::Virtual(_));
+        for l in config.lines.iter().filter(|l| !l.output) {
+            let watch = i.lock().watch(&l.name);
+            match watch {
+                Ok(events) => {
+                    i.watched += 1;
+                    let tx = i.tx.clone();
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("udrv-serve-input-{}", l.name))
+                        .spawn(move || {
+                            for e in events.iter() {
+                                let change = Change {
+                                    board: String::new(),
+                                    line: e.name,
+                                    value: u8::from(e.edge == "rising"),
+                                    edge: e.edge,
+                                    time: unix_now(),
+                                    source: "edge",
+                                    timestamp_ns: Some(e.timestamp_ns),
+                                    line_seqno: e.line_seqno,
+                                    lost: e.lost,
+                                };
+                                if tx.send(change).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    if let Err(e) = spawned {
+                        log(&format!(
+                            "line {}: {e}; its changes are not published",
+                            l.name
+                        ));
+                    }
+                }
+                Err(_) if virtual_board => {
+                    let v = i.lock().get(&l.name).unwrap_or(false);
+                    i.polled.push((l.name.clone(), v));
+                }
+                Err(e) => log(&format!("{e}; its changes are not published")),
+            }
+        }
+        let mut names: Vec<&str> = i.polled.iter().map(|(n, _)| n.as_str()).collect();
+        if i.watched > 0 || !names.is_empty() {
+            names.sort_unstable();
+            log(&format!(
+                "publishing input changes: {} by edge events{}",
+                i.watched,
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} polled (the virtual board's)", names.join(", "))
+                }
+            ));
+        }
+        i
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, crate::lines::Lines> {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits up to `d` for an edge, delivering the changes there are.
+    fn pause(&mut self, d: Duration, out: &mut Outputs, board: &str) {
+        if self.watched > 0 {
+            if let Ok(c) = self.rx.recv_timeout(d) {
+                deliver_change(out, board, c);
+            }
+        } else {
+            std::thread::sleep(d);
+        }
+        while let Ok(c) = self.rx.try_recv() {
+            deliver_change(out, board, c);
+        }
+        let mut changed = Vec::new();
+        {
+            let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+            for (name, last) in &mut self.polled {
+                if let Ok(v) = lines.get(name) {
+                    if v != *last {
+                        *last = v;
+                        changed.push((name.clone(), v));
+                    }
+                }
+            }
+        }
+        for (name, v) in changed {
+            let c = Change {
+                board: String::new(),
+                line: name,
+                value: u8::from(v),
+                edge: if v { "rising" } else { "falling" }.into(),
+                time: unix_now(),
+                source: "poll",
+                timestamp_ns: None,
+                line_seqno: None,
+                lost: 0,
+            };
+            deliver_change(out, board, c);
+        }
+    }
+}
+
+/// Now, in seconds since the Unix epoch.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// An input's change to the JSON lines and MQTT.
+fn deliver_change(out: &mut Outputs, board: &str, mut c: Change) {
+    c.board = board.to_string();
+    if let Some(p) = &out.publisher {
+        p.line_changed(&c.line, c.value == 1);
+    }
+    if let Ok(line) = serde_json::to_string(&c) {
+        write_json(out, &format!("{line}\n"));
+    }
+}
+
+/// Text to the JSON lines output, if there is one; closed, it stops.
+fn write_json(out: &mut Outputs, text: &str) {
+    if let Some(w) = &mut out.json {
+        if w.write_all(text.as_bytes())
+            .and_then(|()| w.flush())
+            .is_err()
+        {
+            log("JSON lines: the output is closed; JSON lines stop");
+            out.json = None;
         }
     }
 }

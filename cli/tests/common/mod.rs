@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod procs;
+pub mod serve;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
