@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::procs::{serve_holding, udrv_client};
+use common::procs::{serve_holding, udrv_client, wait_for};
 use common::{env, run, stderr, stdout};
 use udrv_service::client::{Client, Event};
 
@@ -84,7 +84,8 @@ fn config(dir: &Path, socket: &Path) -> std::path::PathBuf {
              [[line]]\nname = \"relay\"\nline = \"mcp23017@i2c-{bus}:0x20/B3\"\n\
              direction = \"output\"\nstart = 1\n\
              [[line]]\nname = \"button\"\nline = \"mcp23017@i2c-{bus}:0x20/A1\"\n\
-             direction = \"input\"\nbias = \"pull-up\"\ninterrupt = \"{2}:{INT}\"\n",
+             direction = \"input\"\nbias = \"pull-up\"\ninterrupt = \"{2}:{INT}\"\n\
+             [json]\n",
             dir.display(),
             socket.display(),
             env("UDRV_GPIO_SIM_CHIP"),
@@ -158,6 +159,36 @@ fn an_mcp23017_on_i2c_stub_is_held_and_its_interrupt_gives_the_pin_that_changed(
     assert!(
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "one event an edge"
+    );
+    // The service publishes the same edges as its change records (JSON lines, as MQTT
+    // states): the pin that changed, from the interrupt, not a poll.
+    let changes = || -> Vec<serde_json::Value> {
+        let out = service.stdout();
+        let all = out.lines().filter_map(|l| serde_json::from_str(l).ok());
+        all.filter(|v: &serde_json::Value| v["line"] == "button")
+            .collect()
+    };
+    wait_for(
+        "two change records of button",
+        Duration::from_secs(30),
+        || changes().len() >= 2,
+        || service.stdout(),
+    );
+    let c = changes();
+    let edges: Vec<(&str, &str, i64)> = c
+        .iter()
+        .map(|v| {
+            (
+                v["edge"].as_str().unwrap_or("?"),
+                v["source"].as_str().unwrap_or("?"),
+                v["value"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        edges,
+        [("rising", "edge", 1), ("falling", "edge", 0)],
+        "{c:?}"
     );
     // `get` reads the port.
     i2cset(0x12, 0x02);
