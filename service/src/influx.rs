@@ -24,7 +24,6 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -33,7 +32,7 @@ use udrv_boards::catalog::Reading;
 
 use crate::config::{self, Influx};
 use crate::log;
-use crate::queue::Queue;
+use crate::queue::{Outbox, Queue};
 
 /// The tags every point has (the configuration's own may not take these names).
 pub(crate) const TAGS: [&str; 6] = ["address", "board", "bus", "channel", "chip", "name"];
@@ -284,8 +283,7 @@ impl Settings {
 
 /// The writer's handle, for the reading loop.
 pub(crate) struct Writer {
-    stop: Arc<AtomicBool>,
-    flush_by: Arc<Mutex<Option<Instant>>>,
+    outbox: Outbox,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -294,29 +292,24 @@ impl Writer {
     /// cannot be used).
     pub(crate) fn start(influx: &Influx, queue: Arc<Mutex<Queue>>) -> Result<Writer, String> {
         let settings = Settings::new(influx)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flush_by = Arc::new(Mutex::new(None));
+        let outbox = Outbox::new(queue);
         let run = Run {
             settings,
-            queue,
-            stop: stop.clone(),
-            flush_by: flush_by.clone(),
+            outbox: outbox.clone(),
         };
         let thread = std::thread::Builder::new()
             .name("udrv-influxdb".into())
             .spawn(move || run.run())
             .map_err(|e| format!("cannot start the InfluxDB thread: {e}"))?;
         Ok(Writer {
-            stop,
-            flush_by,
+            outbox,
             thread: Some(thread),
         })
     }
 
     /// Stops: writes what is queued for up to `flush` first.
     pub(crate) fn stop(mut self, flush: Duration) {
-        *self.flush_by.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + flush);
-        self.stop.store(true, Ordering::Relaxed);
+        self.outbox.stop(flush);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -329,33 +322,13 @@ const BATCH_BYTES: usize = 1 << 20;
 
 struct Run {
     settings: Settings,
-    queue: Arc<Mutex<Queue>>,
-    stop: Arc<AtomicBool>,
-    flush_by: Arc<Mutex<Option<Instant>>>,
+    outbox: Outbox,
 }
 
 impl Run {
-    fn stopping(&self) -> Option<Instant> {
-        if self.stop.load(Ordering::Relaxed) {
-            *self.flush_by.lock().unwrap_or_else(|e| e.into_inner())
-        } else {
-            None
-        }
-    }
-
-    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn save(&self) {
-        if let Err(e) = self.queue().save() {
-            log(&format!("queue: {e}"));
-        }
-    }
-
     /// The next records to write: the id of the last and the body.
     fn batch(&self) -> Option<(u64, usize, Vec<u8>)> {
-        let q = self.queue();
+        let q = self.outbox.queue();
         let first = q.first_id();
         let mut body = Vec::new();
         let mut last = None;
@@ -378,21 +351,21 @@ impl Run {
         let mut failing: Option<String> = None;
         let mut last_save = Instant::now();
         let mut retry_at = Instant::now();
-        let pending = self.queue().len();
+        let pending = self.outbox.queue().len();
         if pending > 0 {
             log(&format!(
                 "influxdb {server}: {pending} queued records from an earlier run to write"
             ));
         }
         loop {
-            let stopping = self.stopping();
+            let stopping = self.outbox.stopping();
             if let Some(by) = stopping {
-                if self.queue().is_empty() || Instant::now() >= by {
+                if self.outbox.queue().is_empty() || Instant::now() >= by {
                     break;
                 }
             }
             if last_save.elapsed() > Duration::from_millis(300) {
-                self.save();
+                self.outbox.save();
                 last_save = Instant::now();
             }
             if Instant::now() < retry_at {
@@ -405,7 +378,7 @@ impl Run {
             };
             match self.settings.write(&body) {
                 Answer::Written => {
-                    self.queue().ack_through(last);
+                    self.outbox.queue().ack_through(last);
                     if failing.take().is_some() {
                         log(&format!(
                             "influxdb {server}: answers again; writing the queued records"
@@ -414,7 +387,7 @@ impl Run {
                     backoff = Duration::from_millis(500);
                 }
                 Answer::Refused(why) => {
-                    self.queue().ack_through(last);
+                    self.outbox.queue().ack_through(last);
                     log(&format!(
                         "influxdb {server}: refused {n} records' points ({why}); they are \
                          dropped (check [influxdb] tags)"
@@ -436,8 +409,8 @@ impl Run {
                 }
             }
         }
-        self.save();
-        let q = self.queue();
+        self.outbox.save();
+        let q = self.outbox.queue();
         if !q.is_empty() {
             log(&format!(
                 "influxdb {server}: stopped with {} records queued; they are written on the \

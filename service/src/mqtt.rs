@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use crate::config::{self, Line, Mqtt, Protocol};
 use crate::lines::Lines;
 use crate::log;
-use crate::queue::Queue;
+use crate::queue::{Outbox, Queue};
 use crate::state::{ChipView, Shared, Topics};
 
 /// How many queued records may wait for their acknowledgement at once.
@@ -267,8 +267,7 @@ impl Settings {
 pub(crate) struct Publisher {
     /// Inputs' edges for the line states: (name, value).
     edges: mpsc::Sender<(String, bool)>,
-    stop: Arc<AtomicBool>,
-    flush_by: Arc<Mutex<Option<Instant>>>,
+    outbox: Outbox,
     connected: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -287,16 +286,13 @@ impl Publisher {
     ) -> Result<Publisher, String> {
         let settings = Settings::new(mqtt, topics)?;
         let (edges, edges_rx) = mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flush_by = Arc::new(Mutex::new(None));
+        let outbox = Outbox::new(queue);
         let connected = Arc::new(AtomicBool::new(false));
         let run = Run {
             settings,
             clear,
-            queue,
+            outbox: outbox.clone(),
             shared,
-            stop: stop.clone(),
-            flush_by: flush_by.clone(),
             connected: connected.clone(),
             control: lines.map(|(decls, lines)| Control {
                 decls,
@@ -312,8 +308,7 @@ impl Publisher {
             .map_err(|e| format!("cannot start the MQTT thread: {e}"))?;
         Ok(Publisher {
             edges,
-            stop,
-            flush_by,
+            outbox,
             connected,
             thread: Some(thread),
         })
@@ -331,8 +326,7 @@ impl Publisher {
 
     /// Stops: delivers what is queued for up to `flush` first, then says `offline`.
     pub(crate) fn stop(mut self, flush: Duration) {
-        *self.flush_by.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + flush);
-        self.stop.store(true, Ordering::Relaxed);
+        self.outbox.stop(flush);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -350,10 +344,8 @@ struct Run {
     settings: Settings,
     /// Retained topics to clear (of chips a reload removed), on every connection.
     clear: Vec<String>,
-    queue: Arc<Mutex<Queue>>,
+    outbox: Outbox,
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
-    flush_by: Arc<Mutex<Option<Instant>>>,
     connected: Arc<AtomicBool>,
     /// The declared lines, when there are any.
     control: Option<Control>,
@@ -371,50 +363,21 @@ struct Control {
 }
 
 impl Run {
-    fn stopping(&self) -> Option<Instant> {
-        if self.stop.load(Ordering::Relaxed) {
-            *self.flush_by.lock().unwrap_or_else(|e| e.into_inner())
-        } else {
-            None
-        }
-    }
-
-    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn save(&self) {
-        if let Err(e) = self.queue().save() {
-            log(&format!("queue: {e}"));
-        }
-    }
-
-    /// Waits `d`, or less when stopping.
-    fn wait(&self, d: Duration) {
-        let end = Instant::now() + d;
-        while Instant::now() < end {
-            if self.stopping().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
     fn run(self) {
         let m = &self.settings.mqtt;
         let broker = format!("{}:{}", m.host, m.port);
         let mut backoff = Duration::from_millis(500);
         let mut last_error = String::new();
         loop {
-            if let Some(by) = self.stopping() {
-                if self.queue().is_empty() || Instant::now() >= by {
+            if let Some(by) = self.outbox.stopping() {
+                if self.outbox.queue().is_empty() || Instant::now() >= by {
                     break;
                 }
             }
             let (client, events) = self.settings.connect();
             match self.session(&client, &events, &broker) {
                 Ok(()) => {
-                    self.save();
+                    self.outbox.save();
                     return;
                 }
                 Err((e, had_connected)) => {
@@ -424,7 +387,7 @@ impl Run {
                     }
                     self.connected.store(false, Ordering::Relaxed);
                     client.disconnect();
-                    self.save();
+                    self.outbox.save();
                     if e != last_error {
                         log(&format!(
                             "mqtt {broker}: {e}; readings are queued and sent when it answers \
@@ -432,16 +395,16 @@ impl Run {
                         ));
                         last_error = e;
                     }
-                    if self.stopping().is_some() {
+                    if self.outbox.stopping().is_some() {
                         break;
                     }
-                    self.wait(backoff);
+                    self.outbox.wait(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }
             }
         }
-        self.save();
-        let q = self.queue();
+        self.outbox.save();
+        let q = self.outbox.queue();
         if !q.is_empty() {
             log(&format!(
                 "mqtt {broker}: stopped with {} records queued; they are sent on the next start",
@@ -487,7 +450,7 @@ impl Run {
                 Ok(Ev::Connected) => {
                     *connected = true;
                     self.connected.store(true, Ordering::Relaxed);
-                    pending = self.queue().len();
+                    pending = self.outbox.queue().len();
                     log(&format!(
                         "mqtt {broker}: connected{}",
                         if pending > 0 {
@@ -496,7 +459,7 @@ impl Run {
                             String::new()
                         }
                     ));
-                    next = self.queue().first_id();
+                    next = self.outbox.queue().first_id();
                     client.publish(&topics.status(), b"online".to_vec(), true)?;
                     sent_kinds.push_back(Kind::Other);
                     for t in &self.clear {
@@ -526,7 +489,7 @@ impl Run {
                 }
                 Ok(Ev::Acked(pkid)) => {
                     if let Some(Kind::Record(id)) = by_pkid.remove(&pkid) {
-                        self.queue().ack_through(id);
+                        self.outbox.queue().ack_through(id);
                         in_flight = in_flight.saturating_sub(1);
                         delivered_after_reconnect += 1;
                         if pending > 0 && delivered_after_reconnect == pending as u64 {
@@ -548,7 +511,7 @@ impl Run {
                 if Instant::now() > connect_by {
                     return Err("no answer in 30 s".into());
                 }
-                if let Some(by) = self.stopping() {
+                if let Some(by) = self.outbox.stopping() {
                     if Instant::now() >= by {
                         return Err("stopped before the broker answered".into());
                     }
@@ -598,7 +561,7 @@ impl Run {
             }
             // The queue's counts, when the dropped count moves (and on connecting).
             let (dropped, queued) = {
-                let q = self.queue();
+                let q = self.outbox.queue();
                 (q.dropped(), q.len())
             };
             if published_dropped != Some(dropped) {
@@ -609,7 +572,7 @@ impl Run {
             }
             // Queued records, in order.
             {
-                let q = self.queue();
+                let q = self.outbox.queue();
                 next = next.max(q.first_id());
                 while in_flight < WINDOW && next < q.next_id() {
                     let Some(rec) = q.get(next) else { break };
@@ -625,11 +588,11 @@ impl Run {
                 }
             }
             if last_save.elapsed() > Duration::from_millis(300) {
-                self.save();
+                self.outbox.save();
                 last_save = Instant::now();
             }
-            if let Some(by) = self.stopping() {
-                let empty = self.queue().is_empty();
+            if let Some(by) = self.outbox.stopping() {
+                let empty = self.outbox.queue().is_empty();
                 if (empty && sent_kinds.is_empty() && in_flight == 0) || Instant::now() >= by {
                     // A clean goodbye: the will is not sent then, so say it.
                     client.publish(&topics.status(), b"offline".to_vec(), true)?;

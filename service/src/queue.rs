@@ -24,11 +24,74 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 8] = b"UDRVQ001";
 const HEADER: u64 = 16;
 /// The largest record: a longer length is a torn or corrupt tail.
 const MAX_RECORD: u32 = 1 << 20;
+
+/// What an output's sending thread shares with the service: its queue, and once it is
+/// told to stop, the instant by which to have delivered what is queued (MQTT and
+/// InfluxDB alike).
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    queue: Arc<Mutex<Queue>>,
+    stop: Arc<AtomicBool>,
+    flush_by: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Outbox {
+    /// The outbox of `queue`, not stopping.
+    pub(crate) fn new(queue: Arc<Mutex<Queue>>) -> Outbox {
+        Outbox {
+            queue,
+            stop: Default::default(),
+            flush_by: Default::default(),
+        }
+    }
+
+    /// Tells the thread to stop once the queue is delivered, or `flush` from now.
+    pub(crate) fn stop(&self, flush: Duration) {
+        let by = Instant::now() + flush;
+        *self.flush_by.lock().unwrap_or_else(|e| e.into_inner()) = Some(by);
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// When stopping: the instant by which to have delivered.
+    pub(crate) fn stopping(&self) -> Option<Instant> {
+        if self.stop.load(Ordering::Relaxed) {
+            *self.flush_by.lock().unwrap_or_else(|e| e.into_inner())
+        } else {
+            None
+        }
+    }
+
+    /// The queue, locked.
+    pub(crate) fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Saves the queue's state, saying in one line when it cannot.
+    pub(crate) fn save(&self) {
+        if let Err(e) = self.queue().save() {
+            crate::log(&format!("queue: {e}"));
+        }
+    }
+
+    /// Waits `d`, or less when stopping.
+    pub(crate) fn wait(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            if self.stopping().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
 
 /// The queue (see the [module documentation](self)).
 #[derive(Debug)]
