@@ -12,7 +12,7 @@
 //! DS1338 ("the first time power is applied"). The time advances with
 //! [`Ds1307Model::advance`], or with the host's clock after [`Ds1307Model::run_realtime`].
 
-use crate::sim::{Direction, I2cTarget, SimError};
+use crate::sim::{Direction, RegisterFile, RegisterPointer, SimError};
 use std::time::Instant;
 
 fn to_bcd(v: u8) -> u8 {
@@ -27,8 +27,7 @@ fn from_bcd(b: u8) -> u8 {
 #[derive(Debug)]
 pub struct Ds1307Model {
     regs: [u8; 64],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     ds1338: bool,
     realtime: Option<Instant>,
     ticks: u64,
@@ -56,8 +55,7 @@ impl Ds1307Model {
         }
         Self {
             regs,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             ds1338,
             realtime: None,
             ticks: 0,
@@ -204,8 +202,31 @@ impl Ds1307Model {
         r[5] = 1;
         r[6] = to_bcd((year + 1) % 100);
     }
+}
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+impl RegisterFile for Ds1307Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        Ok(byte & 0x3F)
+    }
+
+    fn next_register(&self, register: u8) -> u8 {
+        (register + 1) & 0x3F
+    }
+
+    fn on_start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
+        self.catch_up();
+        Ok(())
+    }
+
+    fn read_register(&mut self, register: u8) -> u8 {
+        self.regs[register as usize]
+    }
+
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0 => {
                 let was_running = self.running();
@@ -230,34 +251,5 @@ impl Ds1307Model {
             7 => self.regs[7] = v & 0x93,
             r => self.regs[r as usize] = v,
         }
-    }
-}
-
-impl I2cTarget for Ds1307Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.catch_up();
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b & 0x3F;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = (self.pointer + 1) & 0x3F;
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.regs[self.pointer as usize];
-            self.pointer = (self.pointer + 1) & 0x3F;
-        }
-        Ok(())
     }
 }

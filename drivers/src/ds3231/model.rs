@@ -9,7 +9,7 @@
 //! Time advances with [`Ds3231Model::advance`] (deterministic, for tests) or, after
 //! [`Ds3231Model::run_realtime`], from the host's monotonic clock on every bus access.
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::{Direction, RegisterFile, RegisterPointer, SimError, SimLine};
 use crate::Temperature;
 use std::time::Instant;
 
@@ -35,8 +35,7 @@ pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8, u8) {
 #[derive(Debug)]
 pub struct Ds3231Model {
     regs: [u8; 0x13],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     int_pin: SimLine,
     realtime: Option<Instant>,
     conv_reads: u8,
@@ -62,8 +61,7 @@ impl Ds3231Model {
         regs[0x0F] = 0x88;
         let mut m = Self {
             regs,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             int_pin: SimLine::new(true),
             realtime: None,
             conv_reads: 0,
@@ -290,8 +288,27 @@ impl Ds3231Model {
             self.int_pin.set(!active);
         }
     }
+}
 
-    fn read_reg(&mut self, r: u8) -> u8 {
+impl RegisterFile for Ds3231Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        Ok(byte % 0x13)
+    }
+
+    fn next_register(&self, register: u8) -> u8 {
+        (register + 1) % 0x13
+    }
+
+    fn on_start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
+        self.catch_up();
+        Ok(())
+    }
+
+    fn read_register(&mut self, r: u8) -> u8 {
         match r {
             0x0E if self.conv_reads > 0 => {
                 self.conv_reads -= 1;
@@ -306,7 +323,7 @@ impl Ds3231Model {
         }
     }
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0x00 => {
                 self.regs[0] = v & 0x7F;
@@ -332,34 +349,5 @@ impl Ds3231Model {
             0x11 | 0x12 => {} // temperature is read-only
             r => self.regs[r as usize] = v,
         }
-    }
-}
-
-impl I2cTarget for Ds3231Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.catch_up();
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b % 0x13;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = (self.pointer + 1) % 0x13;
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.read_reg(self.pointer);
-            self.pointer = (self.pointer + 1) % 0x13;
-        }
-        Ok(())
     }
 }
