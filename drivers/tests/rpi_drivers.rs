@@ -11,9 +11,12 @@
 //! configuration register: 9 bits at power-on), as two's complement registers do.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
 #[path = "../../xtask/guest-rpi/host.rs"]
 mod host;
 
+use common::guest::rpi_bus as bus;
 use std::time::{Duration, Instant};
 
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c};
@@ -21,14 +24,6 @@ use udrv_core::i2c::I2cBus;
 use udrv_drivers::at24::{At24, Error as At24Error, Variant};
 use udrv_drivers::lm75::{Lm75, Resolution, Tmp102};
 use udrv_drivers::Temperature;
-
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
 
 /// The tmp105's configuration register, written directly (R1:R0 = resolution).
 fn tmp105_config(bus: &mut I2cBus, addr: u8, config: u8) {

@@ -20,6 +20,9 @@
 //! bound that a slow emulated Pi on a loaded host could miss.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
+use common::guest::rpi_bus as bus;
 use std::time::{Duration, Instant};
 
 use embedded_hal::i2c::I2c;
@@ -27,14 +30,6 @@ use udrv_core::i2c::I2cBus;
 use udrv_drivers::ds1307::{DateTime, Ds1307, SquareWave, Variant};
 
 const ADDR: u8 = 0x68;
-
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
 
 fn rtc() -> Ds1307<I2cBus> {
     Ds1307::new(bus(), Variant::Ds1338)

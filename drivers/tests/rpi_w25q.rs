@@ -17,16 +17,12 @@
 //! * Power-down (B9h) is an unknown instruction: the chip keeps answering.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
+use common::guest::Sleep;
 use embedded_hal::spi::{Operation, SpiDevice};
 use udrv_core::spi::SpidevDevice;
 use udrv_drivers::w25q::{EraseSize, W25q, WEL};
-
-struct Sleep;
-impl embedded_hal::delay::DelayNs for Sleep {
-    fn delay_ns(&mut self, ns: u32) {
-        std::thread::sleep(std::time::Duration::from_nanos(ns.into()));
-    }
-}
 
 fn flash(cs: u32) -> W25q<SpidevDevice> {
     let dev = SpidevDevice::open(format!("/dev/spidev0.{cs}")).expect("open spidev");

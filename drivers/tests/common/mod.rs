@@ -66,3 +66,26 @@ pub fn later(f: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
         f()
     })
 }
+
+/// The DPS310's compensation (datasheet §4.9.1 and §4.9.2) evaluated in f64 straight from
+/// the datasheet's text: (temperature in °C, pressure in Pa) from the raw results and
+/// their scale factors kP, kT.
+pub fn dps310_reference(
+    c: &udrv_drivers::dps310::Calibration,
+    praw: i32,
+    kp: f64,
+    traw: i32,
+    kt: f64,
+) -> (f64, f64) {
+    let t_sc = traw as f64 / kt;
+    let p_sc = praw as f64 / kp;
+    let t = c.c0 as f64 * 0.5 + c.c1 as f64 * t_sc;
+    let p = c.c00 as f64
+        + p_sc * (c.c10 as f64 + p_sc * (c.c20 as f64 + p_sc * c.c30 as f64))
+        + t_sc * c.c01 as f64
+        + t_sc * p_sc * (c.c11 as f64 + p_sc * c.c21 as f64);
+    (t, p)
+}
+
+#[cfg(udrv_guest)]
+pub mod guest;
