@@ -45,10 +45,7 @@ fn main() {
         ],
     };
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let target = opts.open_board_or_exit();
     let buses = match &target {
         Target::Virtual(b) => Buses::Virtual(b),
         Target::Real(b) => Buses::Linux(Some(&**b)),

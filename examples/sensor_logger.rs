@@ -16,7 +16,7 @@ use std::time::Duration;
 use udrv_boards::r#virtual::Peripherals;
 use udrv_drivers::bme280::{self, Bme280};
 use udrv_drivers::ina219::Ina219;
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{exit_on_error, or_exit, with_board, Options, UsageError, EXIT_USAGE};
 
 /// What the logger does.
 #[derive(Clone, Debug)]
@@ -132,19 +132,10 @@ where
 
 fn main() {
     let opts = Options::from_env(&["bme280", "ina219", "shunt"]);
-    let settings = Settings::from_options(&opts).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let settings = or_exit(Settings::from_options(&opts), EXIT_USAGE);
+    let target = opts.open_board_or_exit();
     let result = with_board!(target, p => run(p, &settings, &mut std::io::stdout()));
-    if let Err(e) = result {
-        eprintln!("sensor_logger: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("sensor_logger", result);
 }
 
 #[cfg(test)]

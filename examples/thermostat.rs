@@ -20,7 +20,7 @@ use embedded_hal::digital::OutputPin;
 use udrv_boards::r#virtual::Peripherals;
 use udrv_boards::PinSpec;
 use udrv_drivers::bme280::{self, Bme280};
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{exit_on_error, or_exit, with_board, Options, UsageError, EXIT_USAGE};
 
 /// The control law: what the heater should be, given the temperature and its state now.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -152,19 +152,10 @@ where
 
 fn main() {
     let opts = Options::from_env(&["setpoint", "hysteresis", "relay", "bme280"]);
-    let settings = Settings::from_options(&opts).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let settings = or_exit(Settings::from_options(&opts), EXIT_USAGE);
+    let target = opts.open_board_or_exit();
     let r = with_board!(target, p => run(p, &settings, &mut std::io::stdout()));
-    if let Err(e) = r {
-        eprintln!("thermostat: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("thermostat", r);
 }
 
 #[cfg(test)]
