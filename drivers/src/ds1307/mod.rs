@@ -153,6 +153,14 @@ dual_impl!({
     where
         I2C: I2c,
     {
+        /// The value of register `reg`.
+        #[asynch(read_register_async)]
+        fn read_register(&mut self, reg: u8) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[reg], &mut b))?;
+            Ok(b[0])
+        }
+
         /// Read the date and time: one burst read of 00h..06h (the chip copies the running
         /// time into its user buffer at the START, so the seven bytes are consistent).
         #[asynch(datetime_async)]
@@ -177,18 +185,16 @@ dual_impl!({
         /// Whether the oscillator runs (CH = 0).
         #[asynch(is_running_async)]
         pub fn is_running(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-            Ok(b[0] & CH == 0)
+            let b = call!(self.read_register / read_register_async(SECONDS))?;
+            Ok(b & CH == 0)
         }
 
         /// Stop (`false`, CH = 1) or start (`true`, CH = 0) the oscillator; the seconds are
         /// kept (a read-modify-write of register 00h).
         #[asynch(set_running_async)]
         pub fn set_running(&mut self, run: bool) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-            let s = if run { b[0] & !CH } else { b[0] | CH };
+            let b = call!(self.read_register / read_register_async(SECONDS))?;
+            let s = if run { b & !CH } else { b | CH };
             io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
             Ok(())
         }
@@ -196,9 +202,7 @@ dual_impl!({
         /// Read the control register (07h).
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0])
+            call!(self.read_register / read_register_async(CONTROL))
         }
 
         /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).
@@ -225,9 +229,8 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0] & OSF != 0)
+            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            Ok(b & OSF != 0)
         }
 
         /// DS1338: clear the oscillator-stop flag (the other control bits are kept).
@@ -236,9 +239,8 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] & !OSF]))?;
+            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            io!(self.i2c.write(ADDRESS, &[CONTROL, b & !OSF]))?;
             Ok(())
         }
 

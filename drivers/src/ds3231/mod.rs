@@ -197,6 +197,14 @@ dual_impl!({
     where
         I2C: I2c,
     {
+        /// The value of register `reg`.
+        #[asynch(read_register_async)]
+        fn read_register(&mut self, reg: u8) -> Result<u8, Error<I2C::Error>> {
+            let mut b = [0];
+            io!(self.i2c.write_read(ADDRESS, &[reg], &mut b))?;
+            Ok(b[0])
+        }
+
         /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
         #[asynch(datetime_async)]
         pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
@@ -240,17 +248,13 @@ dual_impl!({
         /// Read the control register.
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0])
+            call!(self.read_register / read_register_async(CONTROL))
         }
 
         /// Read the status register.
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok(b[0])
+            call!(self.read_register / read_register_async(STATUS))
         }
 
         /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
@@ -261,9 +265,8 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
+            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let mut c = (b & !(A1IE | A2IE | CONV)) | INTCN;
             if alarm1 {
                 c |= A1IE;
             }
@@ -277,9 +280,8 @@ dual_impl!({
         /// Read the (alarm 1, alarm 2) flags.
         #[asynch(alarm_flags_async)]
         pub fn alarm_flags(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok((b[0] & A1F != 0, b[0] & A2F != 0))
+            let b = call!(self.read_register / read_register_async(STATUS))?;
+            Ok((b & A1F != 0, b & A2F != 0))
         }
 
         /// Clear the chosen alarm flags (releases INT); other flags are kept.
@@ -289,10 +291,9 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            let b = call!(self.read_register / read_register_async(STATUS))?;
             // Flags can only be written to 0; writing 1 keeps them as they are.
-            let mut s = b[0] | A1F | A2F;
+            let mut s = b | A1F | A2F;
             if alarm1 {
                 s &= !A1F;
             }
@@ -307,9 +308,8 @@ dual_impl!({
         /// the pin).
         #[asynch(set_square_wave_async)]
         pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let c = (b & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
             io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
             Ok(())
         }
@@ -317,9 +317,8 @@ dual_impl!({
         /// Enable or disable the 32 kHz output.
         #[asynch(set_32khz_output_async)]
         pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let mut s = (b | A1F | A2F | OSF) & !(EN32KHZ | BSY);
             if on {
                 s |= EN32KHZ;
             }
@@ -331,19 +330,17 @@ dual_impl!({
         /// not to be trusted until set.
         #[asynch(oscillator_stopped_async)]
         pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok(b[0] & OSF != 0)
+            let b = call!(self.read_register / read_register_async(STATUS))?;
+            Ok(b & OSF != 0)
         }
 
         /// Clear the oscillator-stop flag.
         #[asynch(clear_oscillator_stopped_async)]
         pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
+            let b = call!(self.read_register / read_register_async(STATUS))?;
             io!(self
                 .i2c
-                .write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
+                .write(ADDRESS, &[STATUS, (b | A1F | A2F) & !(OSF | BSY)]))?;
             Ok(())
         }
 
@@ -371,9 +368,8 @@ dual_impl!({
         /// Whether a commanded temperature conversion is still running (CONV reads 1).
         #[asynch(is_converting_async)]
         pub fn is_converting(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0] & CONV != 0)
+            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            Ok(b & CONV != 0)
         }
 
         /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).
