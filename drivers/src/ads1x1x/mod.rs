@@ -23,6 +23,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async};
 use crate::Voltage;
 use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
@@ -179,16 +180,16 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(read_config_async)]
         pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
             Ok(u16::from_be_bytes(b))
         }
 
         /// Read the conversion register as is (left-justified for the ADS1015).
         #[asynch(read_raw_async)]
         pub fn read_raw(&mut self) -> Result<i16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONVERSION))?;
             Ok(i16::from_be_bytes(b))
         }
 
@@ -302,8 +303,8 @@ dual_impl!({
         /// Whether the conversion is done (OS reads 1).
         #[asynch(is_ready_async)]
         pub fn is_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
             Ok(u16::from_be_bytes(b) & OS != 0)
         }
 
@@ -379,8 +380,8 @@ dual_impl!({
         /// The latest conversion as a voltage.
         #[asynch(read_async)]
         pub fn read(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONVERSION))?;
             Ok(self.to_voltage(i16::from_be_bytes(b)))
         }
 

@@ -29,6 +29,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
@@ -153,20 +154,11 @@ dual_impl!({
     where
         I2C: I2c,
     {
-        /// The value of register `reg`.
-        #[asynch(read_register_async)]
-        fn read_register(&mut self, reg: u8) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[reg], &mut b))?;
-            Ok(b[0])
-        }
-
         /// Read the date and time: one burst read of 00h..06h (the chip copies the running
         /// time into its user buffer at the START, so the seven bytes are consistent).
         #[asynch(datetime_async)]
         pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
-            let mut r = [0; 7];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            let r: [u8; 7] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, SECONDS))?;
             decode_datetime(&r).ok_or(Error::InvalidRegister)
         }
 
@@ -185,7 +177,7 @@ dual_impl!({
         /// Whether the oscillator runs (CH = 0).
         #[asynch(is_running_async)]
         pub fn is_running(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(SECONDS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, SECONDS))?;
             Ok(b & CH == 0)
         }
 
@@ -193,7 +185,7 @@ dual_impl!({
         /// kept (a read-modify-write of register 00h).
         #[asynch(set_running_async)]
         pub fn set_running(&mut self, run: bool) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(SECONDS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, SECONDS))?;
             let s = if run { b & !CH } else { b | CH };
             io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
             Ok(())
@@ -202,7 +194,7 @@ dual_impl!({
         /// Read the control register (07h).
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(self.read_register / read_register_async(CONTROL))
+            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)).map_err(Error::from)
         }
 
         /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).
@@ -229,7 +221,7 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
             Ok(b & OSF != 0)
         }
 
@@ -239,7 +231,7 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
             io!(self.i2c.write(ADDRESS, &[CONTROL, b & !OSF]))?;
             Ok(())
         }

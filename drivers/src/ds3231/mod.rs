@@ -23,6 +23,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -197,19 +198,10 @@ dual_impl!({
     where
         I2C: I2c,
     {
-        /// The value of register `reg`.
-        #[asynch(read_register_async)]
-        fn read_register(&mut self, reg: u8) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[reg], &mut b))?;
-            Ok(b[0])
-        }
-
         /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
         #[asynch(datetime_async)]
         pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
-            let mut r = [0; 7];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            let r: [u8; 7] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, SECONDS))?;
             DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
         }
 
@@ -248,13 +240,13 @@ dual_impl!({
         /// Read the control register.
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(self.read_register / read_register_async(CONTROL))
+            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)).map_err(Error::from)
         }
 
         /// Read the status register.
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(self.read_register / read_register_async(STATUS))
+            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS)).map_err(Error::from)
         }
 
         /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
@@ -265,7 +257,7 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
             let mut c = (b & !(A1IE | A2IE | CONV)) | INTCN;
             if alarm1 {
                 c |= A1IE;
@@ -280,7 +272,7 @@ dual_impl!({
         /// Read the (alarm 1, alarm 2) flags.
         #[asynch(alarm_flags_async)]
         pub fn alarm_flags(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
             Ok((b & A1F != 0, b & A2F != 0))
         }
 
@@ -291,7 +283,7 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
             // Flags can only be written to 0; writing 1 keeps them as they are.
             let mut s = b | A1F | A2F;
             if alarm1 {
@@ -308,7 +300,7 @@ dual_impl!({
         /// the pin).
         #[asynch(set_square_wave_async)]
         pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
             let c = (b & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
             io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
             Ok(())
@@ -317,7 +309,7 @@ dual_impl!({
         /// Enable or disable the 32 kHz output.
         #[asynch(set_32khz_output_async)]
         pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
             let mut s = (b | A1F | A2F | OSF) & !(EN32KHZ | BSY);
             if on {
                 s |= EN32KHZ;
@@ -330,14 +322,14 @@ dual_impl!({
         /// not to be trusted until set.
         #[asynch(oscillator_stopped_async)]
         pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
             Ok(b & OSF != 0)
         }
 
         /// Clear the oscillator-stop flag.
         #[asynch(clear_oscillator_stopped_async)]
         pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(STATUS))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
             io!(self
                 .i2c
                 .write(ADDRESS, &[STATUS, (b | A1F | A2F) & !(OSF | BSY)]))?;
@@ -348,16 +340,14 @@ dual_impl!({
         /// [`convert_temperature`](Self::convert_temperature)).
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, TEMP_MSB))?;
             Ok(decode_temperature(b[0], b[1]))
         }
 
         /// Start a temperature conversion (CONV), unless one is running (BSY).
         #[asynch(convert_temperature_async)]
         pub fn convert_temperature(&mut self) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, CONTROL))?;
             if b[1] & BSY != 0 || b[0] & CONV != 0 {
                 return Err(Error::Busy);
             }
@@ -368,7 +358,7 @@ dual_impl!({
         /// Whether a commanded temperature conversion is still running (CONV reads 1).
         #[asynch(is_converting_async)]
         pub fn is_converting(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let b = call!(self.read_register / read_register_async(CONTROL))?;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
             Ok(b & CONV != 0)
         }
 

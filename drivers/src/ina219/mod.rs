@@ -24,6 +24,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async};
 use crate::{Current, Power, Voltage};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -183,8 +184,8 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_register_async)]
         pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
             Ok(u16::from_be_bytes(b))
         }
 
@@ -229,16 +230,16 @@ dual_impl!({
         /// Shunt voltage (10 µV LSB, signed).
         #[asynch(shunt_voltage_async)]
         pub fn shunt_voltage(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, SHUNT_VOLTAGE))?;
             Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
         }
 
         /// Bus voltage with the CNVR and OVF flags.
         #[asynch(bus_voltage_async)]
         pub fn bus_voltage(&mut self) -> Result<BusVoltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, BUS_VOLTAGE))?;
             Ok(decode_bus(u16::from_be_bytes(b)))
         }
 
@@ -273,8 +274,8 @@ dual_impl!({
         #[asynch(current_async)]
         pub fn current(&mut self) -> Result<Current, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CURRENT))?;
             Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
         }
 
@@ -282,8 +283,8 @@ dual_impl!({
         #[asynch(power_async)]
         pub fn power(&mut self) -> Result<Power, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, POWER))?;
             Ok(Power(
                 (u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32,
             ))

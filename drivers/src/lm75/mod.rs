@@ -16,6 +16,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -163,16 +164,14 @@ dual_impl!({
         /// Read the temperature register as it is (left-justified, two's complement).
         #[asynch(raw_temperature_async)]
         pub fn raw_temperature(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, TEMP))?;
             Ok(u16::from_be_bytes(b))
         }
 
         /// Read the temperature at the configured resolution.
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, TEMP))?;
             Ok(decode_temperature(u16::from_be_bytes(b), self.bits()))
         }
 
@@ -188,8 +187,7 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_async)]
         pub fn config(&mut self) -> Result<Lm75Config, Error<I2C::Error>> {
-            let mut b = [0; 1];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let b: [u8; 1] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONF))?;
             Ok(lm75_config_from_byte(b[0]))
         }
 
@@ -216,16 +214,15 @@ dual_impl!({
         /// Read T_OS.
         #[asynch(os_temperature_async)]
         pub fn os_temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TOS], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, TOS))?;
             Ok(decode_temperature(u16::from_be_bytes(b), 9))
         }
 
         /// Read T_HYST.
         #[asynch(hysteresis_async)]
         pub fn hysteresis(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[THYST], &mut b))?;
+            let b: [u8; 2] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, THYST))?;
             Ok(decode_temperature(u16::from_be_bytes(b), 9))
         }
     }
@@ -326,8 +323,7 @@ dual_impl!({
         /// Read the temperature (12 or 13 bits, as the chip flags in bit 0).
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, TEMP))?;
             Ok(tmp102_decode(u16::from_be_bytes(b)))
         }
 
@@ -343,8 +339,7 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_async)]
         pub fn config(&mut self) -> Result<Tmp102Config, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONF))?;
             let c = tmp102_config_from_word(u16::from_be_bytes(b));
             self.extended = c.extended;
             Ok(c)
@@ -353,8 +348,7 @@ dual_impl!({
         /// Whether the ALERT condition is active (the AL bit, read relative to POL).
         #[asynch(alert_active_async)]
         pub fn alert_active(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONF))?;
             let w = u16::from_be_bytes(b);
             Ok((w & tmp102_conf::AL != 0) == (w & tmp102_conf::POL != 0))
         }
@@ -372,8 +366,7 @@ dual_impl!({
         /// Conversion Ready"). Meaningful in shutdown mode after [`one_shot`](Self::one_shot).
         #[asynch(conversion_ready_async)]
         pub fn conversion_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONF))?;
             Ok(u16::from_be_bytes(b) & tmp102_conf::OS != 0)
         }
 
