@@ -33,6 +33,7 @@
 
 pub mod fault;
 pub mod registers;
+pub(crate) mod rtc;
 
 pub use registers::{RegisterFile, RegisterPointer};
 
