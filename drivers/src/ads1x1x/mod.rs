@@ -41,7 +41,7 @@ pub enum Error<E> {
     Timeout,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
         Error::Timeout => f.write_str(
@@ -50,12 +50,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The result of a mode change: the driver in its new mode, or the error and the
 /// driver still in its old mode.

@@ -58,7 +58,7 @@ pub enum Error<E> {
     OutOfRange,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
         Error::WrongChipId(id) => write!(
@@ -72,12 +72,6 @@ impl_error!(Error, |f, e| {
         Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Sign-extend the low `bits` bits of `v`.
 pub const fn sign_extend(v: u32, bits: u32) -> i32 {

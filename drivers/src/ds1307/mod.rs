@@ -59,7 +59,7 @@ pub enum Error<E> {
     Unsupported,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "DS1307: I2C error: {b}"),
     Error::InvalidInput =>
         f.write_str("DS1307: a date or time field is out of range (years 2000..=2099)"),
@@ -68,12 +68,6 @@ impl_error!(Error, |f, e| match e {
     Error::OutOfRange => f.write_str("DS1307: the RAM has 56 bytes (offsets 0..56)"),
     Error::Unsupported => f.write_str("DS1307: the oscillator-stop flag exists on the DS1338 only"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The 7 time registers for `dt` (24-hour mode, CH = 0 so the clock runs); `None` for a
 /// year outside 2000..=2099.

@@ -47,19 +47,13 @@ pub enum Error<E> {
     Busy,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "DS3231: I2C error: {b}"),
     Error::InvalidInput => f.write_str("DS3231: a date, time or alarm field is out of range"),
     Error::InvalidRegister =>
         f.write_str("DS3231: the time registers hold no valid date (never set?): set the time",),
     Error::Busy => f.write_str("DS3231: a temperature conversion is already running"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Days in a month as the DS3231 counts them (leap year when the year is divisible by 4;
 /// right for 2000..=2099).

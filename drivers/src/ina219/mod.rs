@@ -51,7 +51,7 @@ pub enum Error<E> {
     OutOfRange,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
         Error::NotCalibrated => {
@@ -75,12 +75,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Decode the bus voltage register.
 pub fn decode_bus(raw: u16) -> BusVoltage {

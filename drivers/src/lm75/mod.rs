@@ -34,7 +34,7 @@ pub enum Error<E> {
     Timeout,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
         Error::InvalidInput => {
@@ -46,12 +46,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Decode a left-justified two's complement temperature register with `bits` significant
 /// bits (LM75B datasheet table 7, TMP102 table 8-2): one LSB is `2^-(bits - 8)` °C

@@ -41,17 +41,11 @@ pub enum Error<E> {
     InterruptLine(embedded_hal::digital::ErrorKind),
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b}"),
     Error::InvalidPin => f.write_str("PCA95xx: pin beyond the chip's 8 (PCA9554) or 16 (PCA9535)"),
     Error::InterruptLine(k) => write!(f, "PCA95xx: waiting on the interrupt line failed: {k}"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The pins of a chip with `ports` ports, each with its bit of `bits`.
 fn pins_of(bits: u16, ports: u8) -> impl Iterator<Item = (Pin, bool)> {

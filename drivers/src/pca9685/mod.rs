@@ -43,18 +43,12 @@ pub enum Error<E> {
     InvalidFrequency,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA9685: I2C error: {b}"),
     Error::InvalidChannel => f.write_str("PCA9685: channels are 0..16"),
     Error::InvalidValue => f.write_str("PCA9685: counts are 0..=4095 (duty 0..=4096)"),
     Error::InvalidFrequency => f.write_str("PCA9685: the frequency must be about 24..1526 Hz"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Prescale for an update rate: `round(osc / (4096 × rate)) − 1` (datasheet eq. 1),
 /// `None` outside the register's 3..=255.

@@ -67,7 +67,7 @@ pub enum Error<E> {
     UnsupportedId(JedecId),
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
         Error::OutOfRange => f.write_str(
@@ -90,12 +90,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Maximum page program time tPP (3 ms), in µs.
 pub const PAGE_PROGRAM_MAX_US: u32 = 3_000;
