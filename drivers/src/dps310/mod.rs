@@ -226,26 +226,17 @@ dual_impl!({
         /// CFG_REG).
         #[asynch(read_calibration_async)]
         pub fn read_calibration(&mut self) -> Result<Calibration, Error<I2C::Error>> {
-            let mut s = [0];
-            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
-            if s[0] & COEF_RDY == 0 {
+            let s = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
+            if s & COEF_RDY == 0 {
                 return Err(Error::NotReady);
             }
             let r: [u8; 18] =
                 call!(read_regs / read_regs_async(&mut self.i2c, self.address, COEF))?;
-            let mut src = [0];
-            io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+            let src = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, COEF_SRCE))?;
             let cal = Calibration::from_registers(&r);
             self.cal = Some(cal);
-            self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
-            let (prs, tmp) = self.cfg_bytes();
-            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-            let mut c = [0];
-            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-            io!(self.i2c.write(
-                self.address,
-                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
-            ))?;
+            self.tmp_ext = src & TMP_COEF_SRCE != 0;
+            call!(self.set_config / set_config_async(self.config))?;
             Ok(cal)
         }
 
@@ -256,11 +247,10 @@ dual_impl!({
             self.config = config;
             let (prs, tmp) = self.cfg_bytes();
             io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-            let mut c = [0];
-            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
+            let c = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, CFG_REG))?;
             io!(self.i2c.write(
                 self.address,
-                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
+                &[CFG_REG, (c & !(P_SHIFT | T_SHIFT)) | self.shifts()]
             ))?;
             Ok(())
         }

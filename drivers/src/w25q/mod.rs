@@ -183,24 +183,26 @@ dual_impl!({
             Ok(id)
         }
 
-        /// Read status register 1 (05h).
-        #[asynch(status_async)]
-        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
+        /// Read the status register that instruction `read` reads.
+        #[asynch(read_status_async)]
+        fn read_status(&mut self, read: u8) -> Result<u8, Error<SPI::Error>> {
             let mut s = [0];
             io!(self
                 .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+                .transaction(&mut [Operation::Write(&[read]), Operation::Read(&mut s)]))?;
             Ok(s[0])
+        }
+
+        /// Read status register 1 (05h).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
+            call!(self.read_status / read_status_async(READ_STATUS1))
         }
 
         /// Read status register 2 (35h).
         #[asynch(status2_async)]
         pub fn status2(&mut self) -> Result<u8, Error<SPI::Error>> {
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
-            Ok(s[0])
+            call!(self.read_status / read_status_async(READ_STATUS2))
         }
 
         /// Whether an erase or program is in progress (BUSY).
