@@ -211,13 +211,11 @@ fn mock_async_measure_and_timeout() {
 mod sim {
     use super::*;
     use udrv_drivers::dps310::model::Dps310Model;
-    use udrv_drivers::sim::SimI2cBus;
     use udrv_drivers::{Pressure, Temperature};
 
     #[test]
     fn driver_reads_the_models_conditions_at_every_oversampling() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let mut dps = Dps310::new(bus, ADDR);
         dps.init().unwrap();
         use Oversampling::*;
@@ -258,8 +256,7 @@ mod sim {
 
     #[test]
     fn background_mode_and_ready_flags() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let mut dps = Dps310::new(bus, ADDR);
         dps.init().unwrap();
         assert_eq!(dps.ready().unwrap(), (false, false));
@@ -299,8 +296,7 @@ mod sim {
 
     #[test]
     fn other_coefficients_other_raw_values_same_conditions() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let c = Calibration::from_registers(&COEF_BYTES);
         h.lock()
             .set_coefficients((c.c0, c.c1, c.c00, c.c10, c.c01, c.c11, c.c20, c.c21, c.c30));

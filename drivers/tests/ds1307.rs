@@ -125,8 +125,7 @@ mod sim {
     use udrv_drivers::sim::SimI2cBus;
 
     fn setup(model: Ds1307Model) -> (SimI2cBus, udrv_drivers::sim::SimHandle<Ds1307Model>) {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, model);
+        let (bus, h) = common::sim_bus(ADDR, model);
         (bus, h)
     }
 

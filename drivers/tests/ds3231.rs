@@ -234,8 +234,7 @@ mod sim {
     use udrv_drivers::Temperature;
 
     fn setup() -> (SimHandle<Ds3231Model>, Ds3231<SimI2cBus>, SimI2cBus) {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ds3231Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Ds3231Model::new());
         (chip, Ds3231::new(bus.clone()), bus)
     }
 

@@ -89,3 +89,17 @@ pub fn dps310_reference(
 
 #[cfg(udrv_guest)]
 pub mod guest;
+
+/// A simulated I2C bus with `model` attached at `address`, and the model's handle.
+#[cfg(feature = "sim")]
+pub fn sim_bus<M: udrv_drivers::sim::I2cTarget + 'static>(
+    address: u8,
+    model: M,
+) -> (
+    udrv_drivers::sim::SimI2cBus,
+    udrv_drivers::sim::SimHandle<M>,
+) {
+    let bus = udrv_drivers::sim::SimI2cBus::new();
+    let chip = bus.attach(address, model);
+    (bus, chip)
+}
