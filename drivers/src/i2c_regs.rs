@@ -1,7 +1,8 @@
 //! The register read most I2C drivers do (write the register address, then read the
 //! register and the ones after it in one transaction with a repeated START), written
 //! once with its async twin for `call!` in `dual_impl!` bodies:
-//! `call!(read_regs / read_regs_async(&mut self.i2c, address, REG))`.
+//! `call!(read_regs / read_regs_async(&mut self.i2c, address, REG))`; and the write of a
+//! 16-bit register.
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -38,4 +39,43 @@ pub(crate) async fn read_u8_async<I: AsyncI2c>(
     reg: u8,
 ) -> Result<u8, I::Error> {
     read_regs_async(i2c, address, reg).await.map(|[b]| b)
+}
+
+/// Write the 16-bit register `reg` on (the chip at) `address`, most significant byte
+/// first.
+pub(crate) fn write_be16<I: I2c>(
+    i2c: &mut I,
+    address: u8,
+    reg: u8,
+    value: u16,
+) -> Result<(), I::Error> {
+    let [hi, lo] = value.to_be_bytes();
+    i2c.write(address, &[reg, hi, lo])
+}
+
+/// Async version of [`write_be16`].
+pub(crate) async fn write_be16_async<I: AsyncI2c>(
+    i2c: &mut I,
+    address: u8,
+    reg: u8,
+    value: u16,
+) -> Result<(), I::Error> {
+    let [hi, lo] = value.to_be_bytes();
+    i2c.write(address, &[reg, hi, lo]).await
+}
+
+/// The 16-bit register `reg` on (the chip at) `address`, most significant byte first.
+pub(crate) fn read_be16<I: I2c>(i2c: &mut I, address: u8, reg: u8) -> Result<u16, I::Error> {
+    read_regs(i2c, address, reg).map(u16::from_be_bytes)
+}
+
+/// Async version of [`read_be16`].
+pub(crate) async fn read_be16_async<I: AsyncI2c>(
+    i2c: &mut I,
+    address: u8,
+    reg: u8,
+) -> Result<u16, I::Error> {
+    read_regs_async(i2c, address, reg)
+        .await
+        .map(u16::from_be_bytes)
 }

@@ -23,7 +23,7 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_regs, read_regs_async};
+use crate::i2c_regs::{read_be16, read_be16_async, write_be16, write_be16_async};
 use crate::Voltage;
 use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
@@ -174,25 +174,22 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(read_config_async)]
         pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
-            Ok(u16::from_be_bytes(b))
+            call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))
+                .map_err(Error::from)
         }
 
         /// Read the conversion register as is (left-justified for the ADS1015).
         #[asynch(read_raw_async)]
         pub fn read_raw(&mut self) -> Result<i16, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONVERSION))?;
-            Ok(i16::from_be_bytes(b))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONVERSION))?;
+            Ok(w as i16)
         }
 
         /// Set the full-scale range (PGA).
         #[asynch(set_full_scale_async)]
         pub fn set_full_scale(&mut self, fs: FullScale) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }
@@ -201,8 +198,7 @@ dual_impl!({
         #[asynch(set_data_rate_async)]
         pub fn set_data_rate(&mut self, dr: DataRate) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }
@@ -221,8 +217,7 @@ dual_impl!({
                 c |= COMP_LAT;
             }
             c |= comp.queue as u16;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }
@@ -231,8 +226,7 @@ dual_impl!({
         #[asynch(disable_comparator_async)]
         pub fn disable_comparator(&mut self) -> Result<(), Error<I2C::Error>> {
             let c = self.config | COMP_QUE_MASK;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }
@@ -240,9 +234,12 @@ dual_impl!({
         /// Set the comparator thresholds as raw codes.
         #[asynch(set_thresholds_raw_async)]
         pub fn set_thresholds_raw(&mut self, low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
-            let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
-            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            call!(
+                write_be16 / write_be16_async(&mut self.i2c, self.address, LO_THRESH, low as u16)
+            )?;
+            call!(
+                write_be16 / write_be16_async(&mut self.i2c, self.address, HI_THRESH, high as u16)
+            )?;
             Ok(())
         }
 
@@ -254,13 +251,11 @@ dual_impl!({
             high: Voltage,
         ) -> Result<(), Error<I2C::Error>> {
             let fs = self.full_scale();
-            let (l, h) = (
-                from_voltage(low, self.variant, fs).to_be_bytes(),
-                from_voltage(high, self.variant, fs).to_be_bytes(),
+            let (low, high) = (
+                from_voltage(low, self.variant, fs),
+                from_voltage(high, self.variant, fs),
             );
-            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-            Ok(())
+            call!(self.set_thresholds_raw / set_thresholds_raw_async(low, high))
         }
 
         /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
@@ -270,8 +265,7 @@ dual_impl!({
             io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
             io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
             let c = self.config & !COMP_QUE_MASK;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }
@@ -297,9 +291,8 @@ dual_impl!({
         /// Whether the conversion is done (OS reads 1).
         #[asynch(is_ready_async)]
         pub fn is_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
-            Ok(u16::from_be_bytes(b) & OS != 0)
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))?;
+            Ok(w & OS != 0)
         }
 
         /// Switch to continuous conversions (of the channel last used). On error the
@@ -374,17 +367,15 @@ dual_impl!({
         /// The latest conversion as a voltage.
         #[asynch(read_async)]
         pub fn read(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONVERSION))?;
-            Ok(self.to_voltage(i16::from_be_bytes(b)))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONVERSION))?;
+            Ok(self.to_voltage(w as i16))
         }
 
         /// Select another input (takes effect from the next conversion).
         #[asynch(set_channel_async)]
         pub fn set_channel(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
             self.config = c;
             Ok(())
         }

@@ -24,7 +24,7 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_regs, read_regs_async};
+use crate::i2c_regs::{read_be16, read_be16_async, write_be16, write_be16_async};
 use crate::{Current, Power, Voltage};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -170,24 +170,23 @@ dual_impl!({
         /// Write the configuration (in a triggered mode this starts a conversion).
         #[asynch(set_config_async)]
         pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
-            let b = config.bits().to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(
+                write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, config.bits())
+            )?;
             Ok(())
         }
 
         /// Read the configuration register.
         #[asynch(config_register_async)]
         pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONFIG))?;
-            Ok(u16::from_be_bytes(b))
+            call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))
+                .map_err(Error::from)
         }
 
         /// Reset all registers to their power-on values (forgets the calibration).
         #[asynch(reset_async)]
         pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
-            let b = RST.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, RST))?;
             self.current_lsb = None;
             Ok(())
         }
@@ -202,8 +201,7 @@ dual_impl!({
         ) -> Result<(), Error<I2C::Error>> {
             let cal =
                 calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
-            let b = cal.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CALIBRATION, cal))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }
@@ -215,8 +213,7 @@ dual_impl!({
             cal: u16,
             current_lsb: Current,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = cal.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CALIBRATION, cal))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }
@@ -224,17 +221,15 @@ dual_impl!({
         /// Shunt voltage (10 µV LSB, signed).
         #[asynch(shunt_voltage_async)]
         pub fn shunt_voltage(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, SHUNT_VOLTAGE))?;
-            Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, SHUNT_VOLTAGE))?;
+            Ok(Voltage((w as i16) as i32 * 10))
         }
 
         /// Bus voltage with the CNVR and OVF flags.
         #[asynch(bus_voltage_async)]
         pub fn bus_voltage(&mut self) -> Result<BusVoltage, Error<I2C::Error>> {
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, BUS_VOLTAGE))?;
-            Ok(decode_bus(u16::from_be_bytes(b)))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, BUS_VOLTAGE))?;
+            Ok(decode_bus(w))
         }
 
         /// Shunt voltage, then bus voltage, read; current and power computed from them with
@@ -268,20 +263,16 @@ dual_impl!({
         #[asynch(current_async)]
         pub fn current(&mut self) -> Result<Current, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, CURRENT))?;
-            Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CURRENT))?;
+            Ok(Current(((w as i16) as i64 * lsb) as i32))
         }
 
         /// Power, from the power register (reading it clears CNVR).
         #[asynch(power_async)]
         pub fn power(&mut self) -> Result<Power, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let b: [u8; 2] =
-                call!(read_regs / read_regs_async(&mut self.i2c, self.address, POWER))?;
-            Ok(Power(
-                (u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32,
-            ))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, POWER))?;
+            Ok(Power((w as i64 * 20 * lsb).min(i32::MAX as i64) as i32))
         }
 
         /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.
