@@ -174,8 +174,9 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(read_config_async)]
         pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
-            call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))
-                .map_err(Error::from)
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG)
+            )?)
         }
 
         /// Read the conversion register as is (left-justified for the ADS1015).

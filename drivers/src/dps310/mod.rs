@@ -216,8 +216,9 @@ dual_impl!({
         /// bits 3:0; 10h on the chips the datasheet describes).
         #[asynch(product_id_async)]
         pub fn product_id(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, self.address, PRODUCT_ID))
-                .map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, PRODUCT_ID)
+            )?)
         }
 
         /// The start-up without the product ID check: needs COEF_RDY, reads
@@ -259,8 +260,9 @@ dual_impl!({
         /// MEAS_CTRL (bits 2:0).
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))
-                .map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG)
+            )?)
         }
 
         /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL

@@ -188,7 +188,9 @@ dual_impl!({
         /// Read the control register (07h).
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)).map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)
+            )?)
         }
 
         /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).

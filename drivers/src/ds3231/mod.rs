@@ -234,13 +234,17 @@ dual_impl!({
         /// Read the control register.
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)).map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)
+            )?)
         }
 
         /// Read the status register.
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS)).map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS)
+            )?)
         }
 
         /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'

@@ -179,8 +179,9 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_register_async)]
         pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
-            call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))
-                .map_err(Error::from)
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG)
+            )?)
         }
 
         /// Reset all registers to their power-on values (forgets the calibration).

@@ -170,8 +170,9 @@ dual_impl!({
         /// Read the temperature register as it is (left-justified, two's complement).
         #[asynch(raw_temperature_async)]
         pub fn raw_temperature(&mut self) -> Result<u16, Error<I2C::Error>> {
-            call!(read_be16 / read_be16_async(&mut self.i2c, self.address, TEMP))
-                .map_err(Error::from)
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, TEMP)
+            )?)
         }
 
         /// Read the temperature at the configured resolution.

@@ -144,7 +144,9 @@ dual_impl!({
         /// Read MODE1.
         #[asynch(mode1_async)]
         pub fn mode1(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MODE1)).map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, MODE1)
+            )?)
         }
 
         /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
@@ -200,8 +202,9 @@ dual_impl!({
         /// Read PRE_SCALE.
         #[asynch(prescale_async)]
         pub fn prescale(&mut self) -> Result<u8, Error<I2C::Error>> {
-            call!(read_u8 / read_u8_async(&mut self.i2c, self.address, PRE_SCALE))
-                .map_err(Error::from)
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, PRE_SCALE)
+            )?)
         }
 
         /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
