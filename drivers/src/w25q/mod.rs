@@ -283,14 +283,7 @@ dual_impl!({
             if addr % size.bytes() != 0 {
                 return Err(Error::Misaligned);
             }
-            io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
-                return Err(Error::WriteEnableFailed);
-            }
+            call!(self.write_enable / write_enable_async())?;
             io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
             Ok(())
         }
@@ -298,14 +291,7 @@ dual_impl!({
         /// Write Enable, then Chip Erase (C7h); does not wait.
         #[asynch(start_chip_erase_async)]
         pub fn start_chip_erase(&mut self) -> Result<(), Error<SPI::Error>> {
-            io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
-                return Err(Error::WriteEnableFailed);
-            }
+            call!(self.write_enable / write_enable_async())?;
             io!(self.spi.write(&[CHIP_ERASE]))?;
             Ok(())
         }
@@ -345,12 +331,7 @@ dual_impl!({
         {
             let mut waited: u32 = 0;
             loop {
-                let mut s = [0];
-                io!(self.spi.transaction(&mut [
-                    Operation::Write(&[READ_STATUS1]),
-                    Operation::Read(&mut s)
-                ]))?;
-                if s[0] & BUSY == 0 {
+                if call!(self.status / status_async())? & BUSY == 0 {
                     break Ok(());
                 }
                 if waited >= max_us {
