@@ -199,13 +199,7 @@ dual_impl!({
             if address == self.address {
                 return Err(Error::SwitchAddress);
             }
-            self.check_channel(channel)?;
-            let mask = 1 << channel;
-            if self.selected != Some(mask) {
-                self.selected = None;
-                io!(self.i2c.write(self.address, &[mask]))?;
-                self.selected = Some(mask);
-            }
+            call!(self.select / select_async(channel))?;
             io!(self.i2c.transaction(address, operations))?;
             Ok(())
         }
