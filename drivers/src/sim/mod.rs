@@ -35,7 +35,7 @@ pub mod fault;
 pub mod registers;
 pub(crate) mod rtc;
 
-pub use registers::{RegisterFile, RegisterPointer};
+pub use registers::{RegisterFile, RegisterPointer, WordPointer};
 
 use core::fmt;
 use core::future::poll_fn;

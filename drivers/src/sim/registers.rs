@@ -99,3 +99,58 @@ impl<M: RegisterFile> I2cTarget for M {
         self.on_stop();
     }
 }
+
+/// Where a chip with 16-bit registers behind a pointer register (LM75, TMP102, ADS1x1x,
+/// INA219) is in a transfer: after a write START the first byte sets the pointer and the
+/// following ones are the addressed register's bytes, most significant first; a read
+/// returns the addressed register's bytes, over again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WordPointer {
+    /// The register the pointer addresses.
+    pub register: u8,
+    index: usize,
+}
+
+impl WordPointer {
+    /// A START: the next byte is the first of the phase.
+    pub fn start(&mut self) {
+        self.index = 0;
+    }
+
+    /// Whether no byte has moved since the START.
+    pub fn at_start(&self) -> bool {
+        self.index == 0
+    }
+
+    /// Written bytes: the pointer takes the first byte after a START (masked with
+    /// `mask`); the rest come out as (register, position from 1, byte) for the model to
+    /// store.
+    pub fn write<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        mask: u8,
+    ) -> impl Iterator<Item = (u8, usize, u8)> + 'a {
+        let mut data = bytes;
+        if self.index == 0 {
+            if let Some((&p, rest)) = bytes.split_first() {
+                self.register = p & mask;
+                self.index = 1;
+                data = rest;
+            }
+        }
+        let (register, first) = (self.register, self.index);
+        self.index += data.len();
+        data.iter()
+            .enumerate()
+            .map(move |(k, &b)| (register, first + k, b))
+    }
+
+    /// Fill `buf` from the addressed register's value `bytes`, of which the first `len`
+    /// repeat (an 8-bit register reads as its one byte over again).
+    pub fn read(&mut self, buf: &mut [u8], bytes: [u8; 2], len: usize) {
+        for b in buf.iter_mut() {
+            *b = bytes[self.index % len];
+            self.index += 1;
+        }
+    }
+}
