@@ -22,6 +22,7 @@
 
 mod common;
 
+use common::dt;
 use common::guest::rpi_bus as bus;
 use std::time::{Duration, Instant};
 
@@ -33,10 +34,6 @@ const ADDR: u8 = 0x68;
 
 fn rtc() -> Ds1307<I2cBus> {
     Ds1307::new(bus(), Variant::Ds1338)
-}
-
-fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
-    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
 }
 
 /// Days since 1970-01-01 of a date (proleptic Gregorian).

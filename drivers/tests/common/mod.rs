@@ -103,3 +103,8 @@ pub fn sim_bus<M: udrv_drivers::sim::I2cTarget + 'static>(
     let chip = bus.attach(address, model);
     (bus, chip)
 }
+
+/// A checked date and time of the DS3231 / DS1307 drivers (panics if out of range).
+pub fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> udrv_drivers::ds3231::DateTime {
+    udrv_drivers::ds3231::DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
+}
