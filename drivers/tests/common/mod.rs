@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+use udrv_drivers::ds3231::DateTime;
 
 struct Unpark(std::thread::Thread);
 impl Wake for Unpark {
@@ -105,6 +106,6 @@ pub fn sim_bus<M: udrv_drivers::sim::I2cTarget + 'static>(
 }
 
 /// A checked date and time of the DS3231 / DS1307 drivers (panics if out of range).
-pub fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> udrv_drivers::ds3231::DateTime {
-    udrv_drivers::ds3231::DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
+pub fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
+    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
 }
