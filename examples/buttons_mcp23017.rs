@@ -21,7 +21,7 @@ use embedded_hal_async::digital::Wait;
 use udrv_boards::r#virtual::{Peripherals, VirtualBoard};
 use udrv_boards::PinSpec;
 use udrv_drivers::mcp23017::Mcp23017;
-use udrv_examples::{exit_on_error, or_exit, with_board, Options, UsageError, EXIT_USAGE};
+use udrv_examples::{exit_on_error, with_board, Options, UsageError};
 
 /// The buttons: GPA0-GPA3.
 pub const BUTTONS: u16 = 0x000f;
@@ -134,8 +134,8 @@ pub fn finger(board: &VirtualBoard, count: u64, hold: Duration) -> std::thread::
 }
 
 fn main() {
-    let opts = Options::from_env(&["address", "int"]);
-    let settings = or_exit(Settings::from_options(&opts), EXIT_USAGE);
+    let (opts, settings) =
+        Options::with_settings_from_env(&["address", "int"], Settings::from_options);
     let target = opts.open_board_or_exit();
     // The GPIO edge of a real board is awaited on tokio's reactor.
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -102,6 +102,18 @@ impl Options {
         or_exit(Options::parse(std::env::args().skip(1), extra), EXIT_USAGE)
     }
 
+    /// The process's arguments and the example's settings `parse` makes of them, or (on
+    /// a bad option) the message printed on stderr and the process ended with
+    /// [`EXIT_USAGE`].
+    pub fn with_settings_from_env<S>(
+        extra: &[&str],
+        parse: impl FnOnce(&Options) -> Result<S, UsageError>,
+    ) -> (Options, S) {
+        let opts = Options::from_env(extra);
+        let settings = or_exit(parse(&opts), EXIT_USAGE);
+        (opts, settings)
+    }
+
     /// An example option parsed as `T`, or `default` when not given.
     pub fn get<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, UsageError> {
         match self.extra.get(name) {
