@@ -109,3 +109,11 @@ pub fn sim_bus<M: udrv_drivers::sim::I2cTarget + 'static>(
 pub fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
     DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
 }
+
+/// `len` test bytes that differ from their neighbours: byte `i` is `i × step + seed`
+/// (wrapping).
+pub fn pattern(len: usize, step: u8, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(step).wrapping_add(seed))
+        .collect()
+}
