@@ -79,3 +79,26 @@ pub(crate) async fn read_be16_async<I: AsyncI2c>(
         .await
         .map(u16::from_be_bytes)
 }
+
+/// Read register `reg` on (the chip at) `address` and write it back as `f` makes it (a
+/// read-modify-write: two transactions).
+pub(crate) fn modify_u8<I: I2c>(
+    i2c: &mut I,
+    address: u8,
+    reg: u8,
+    f: impl FnOnce(u8) -> u8,
+) -> Result<(), I::Error> {
+    let v = read_u8(i2c, address, reg)?;
+    i2c.write(address, &[reg, f(v)])
+}
+
+/// Async version of [`modify_u8`].
+pub(crate) async fn modify_u8_async<I: AsyncI2c>(
+    i2c: &mut I,
+    address: u8,
+    reg: u8,
+    f: impl FnOnce(u8) -> u8,
+) -> Result<(), I::Error> {
+    let v = read_u8_async(i2c, address, reg).await?;
+    i2c.write(address, &[reg, f(v)]).await
+}

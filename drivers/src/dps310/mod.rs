@@ -24,7 +24,9 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use crate::{Pressure, Temperature};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -248,12 +250,11 @@ dual_impl!({
             self.config = config;
             let (prs, tmp) = self.cfg_bytes();
             io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-            let c = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, CFG_REG))?;
-            io!(self.i2c.write(
-                self.address,
-                &[CFG_REG, (c & !(P_SHIFT | T_SHIFT)) | self.shifts()]
-            ))?;
-            Ok(())
+            let shifts = self.shifts();
+            let set = |c: u8| (c & !(P_SHIFT | T_SHIFT)) | shifts;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, self.address, CFG_REG, set)
+            )?)
         }
 
         /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
@@ -269,11 +270,10 @@ dual_impl!({
         /// (its status bits are read-only on the chip, so writing them back changes nothing).
         #[asynch(set_mode_async)]
         pub fn set_mode(&mut self, mode: Mode) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
-            io!(self
-                .i2c
-                .write(self.address, &[MEAS_CFG, (b & 0xF8) | mode as u8]))?;
-            Ok(())
+            let set = |c: u8| (c & 0xF8) | mode as u8;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, self.address, MEAS_CFG, set)
+            )?)
         }
 
         /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
@@ -363,10 +363,7 @@ dual_impl!({
             .into_iter()
             .enumerate()
             {
-                let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
-                io!(self
-                    .i2c
-                    .write(self.address, &[MEAS_CFG, (b & 0xF8) | mode as u8]))?;
+                call!(self.set_mode / set_mode_async(mode))?;
                 io!(delay.delay_us(os.measurement_time_us()));
                 let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
                 let mut polls = 0;

@@ -29,7 +29,9 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
@@ -179,10 +181,10 @@ dual_impl!({
         /// kept (a read-modify-write of register 00h).
         #[asynch(set_running_async)]
         pub fn set_running(&mut self, run: bool) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, SECONDS))?;
-            let s = if run { b & !CH } else { b | CH };
-            io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
-            Ok(())
+            let set = |s: u8| if run { s & !CH } else { s | CH };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, SECONDS, set)
+            )?)
         }
 
         /// Read the control register (07h).
@@ -227,9 +229,9 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
-            io!(self.i2c.write(ADDRESS, &[CONTROL, b & !OSF]))?;
-            Ok(())
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, |c| c & !OSF)
+            )?)
         }
 
         /// Read `buf.len()` bytes of RAM from `offset` (0..56).

@@ -23,7 +23,9 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -255,16 +257,19 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
-            let mut c = (b & !(A1IE | A2IE | CONV)) | INTCN;
-            if alarm1 {
-                c |= A1IE;
-            }
-            if alarm2 {
-                c |= A2IE;
-            }
-            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-            Ok(())
+            let set = |c: u8| {
+                let mut c = (c & !(A1IE | A2IE | CONV)) | INTCN;
+                if alarm1 {
+                    c |= A1IE;
+                }
+                if alarm2 {
+                    c |= A2IE;
+                }
+                c
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, set)
+            )?)
         }
 
         /// Read the (alarm 1, alarm 2) flags.
@@ -281,39 +286,46 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
-            // Flags can only be written to 0; writing 1 keeps them as they are.
-            let mut s = b | A1F | A2F;
-            if alarm1 {
-                s &= !A1F;
-            }
-            if alarm2 {
-                s &= !A2F;
-            }
-            io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
-            Ok(())
+            let clear = |s: u8| {
+                // Flags can only be written to 0; writing 1 keeps them as they are.
+                let mut s = s | A1F | A2F;
+                if alarm1 {
+                    s &= !A1F;
+                }
+                if alarm2 {
+                    s &= !A2F;
+                }
+                s & !BSY
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, clear)
+            )?)
         }
 
         /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
         /// the pin).
         #[asynch(set_square_wave_async)]
         pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
-            let c = (b & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
-            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-            Ok(())
+            let set = |c: u8| (c & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, set)
+            )?)
         }
 
         /// Enable or disable the 32 kHz output.
         #[asynch(set_32khz_output_async)]
         pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
-            let mut s = (b | A1F | A2F | OSF) & !(EN32KHZ | BSY);
-            if on {
-                s |= EN32KHZ;
-            }
-            io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
-            Ok(())
+            let set = |s: u8| {
+                let s = (s | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+                if on {
+                    s | EN32KHZ
+                } else {
+                    s
+                }
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, set)
+            )?)
         }
 
         /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
@@ -327,11 +339,10 @@ dual_impl!({
         /// Clear the oscillator-stop flag.
         #[asynch(clear_oscillator_stopped_async)]
         pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
-            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
-            io!(self
-                .i2c
-                .write(ADDRESS, &[STATUS, (b | A1F | A2F) & !(OSF | BSY)]))?;
-            Ok(())
+            let clear = |s: u8| (s | A1F | A2F) & !(OSF | BSY);
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, clear)
+            )?)
         }
 
         /// Read the temperature (updated every 64 s, or on demand with
