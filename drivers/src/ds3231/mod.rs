@@ -139,28 +139,37 @@ pub fn encode_alarm1(a: &Alarm1) -> Option<[u8; 4]> {
     })
 }
 
-/// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range.
+/// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range:
+/// alarm 1's registers from the minutes on, the same fields in the same format.
 pub fn encode_alarm2(a: &Alarm2) -> Option<[u8; 3]> {
-    use Alarm2::*;
-    Some(match *a {
-        EveryMinute => [AM, AM, AM],
-        Minutes { minute } => [field(minute, 59, 0)?, AM, AM],
-        HoursMinutes { hour, minute } => [field(minute, 59, 0)?, field(hour, 23, 0)?, AM],
-        Date { date, hour, minute } => [
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            field(date, 31, 1)?,
-        ],
-        Weekday {
+    let second = 0;
+    let a1 = match *a {
+        Alarm2::EveryMinute => Alarm1::EverySecond,
+        Alarm2::Minutes { minute } => Alarm1::MinutesSeconds { minute, second },
+        Alarm2::HoursMinutes { hour, minute } => Alarm1::HoursMinutesSeconds {
+            hour,
+            minute,
+            second,
+        },
+        Alarm2::Date { date, hour, minute } => Alarm1::Date {
+            date,
+            hour,
+            minute,
+            second,
+        },
+        Alarm2::Weekday {
             weekday,
             hour,
             minute,
-        } => [
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            DY | field(weekday, 7, 1)?,
-        ],
-    })
+        } => Alarm1::Weekday {
+            weekday,
+            hour,
+            minute,
+            second,
+        },
+    };
+    let [_, minute, hour, day] = encode_alarm1(&a1)?;
+    Some([minute, hour, day])
 }
 
 /// Decode the temperature registers: a 10-bit two's complement value in 0.25 °C, the
