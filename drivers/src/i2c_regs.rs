@@ -1,8 +1,8 @@
 //! The register read most I2C drivers do (write the register address, then read the
 //! register and the ones after it in one transaction with a repeated START), written
 //! once with its async twin for `call!` in `dual_impl!` bodies:
-//! `call!(read_regs / read_regs_async(&mut self.i2c, address, REG))`; and the write of a
-//! 16-bit register.
+//! `call!(read_regs / read_regs_async(&mut self.i2c, address, REG))`; and the bytes that
+//! write a 16-bit register.
 
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -41,27 +41,11 @@ pub(crate) async fn read_u8_async<I: AsyncI2c>(
     read_regs_async(i2c, address, reg).await.map(|[b]| b)
 }
 
-/// Write the 16-bit register `reg` on (the chip at) `address`, most significant byte
-/// first.
-pub(crate) fn write_be16<I: I2c>(
-    i2c: &mut I,
-    address: u8,
-    reg: u8,
-    value: u16,
-) -> Result<(), I::Error> {
+/// The bytes that write the 16-bit register `reg`: its address, then `value`, most
+/// significant byte first.
+pub(crate) fn be16_write(reg: u8, value: u16) -> [u8; 3] {
     let [hi, lo] = value.to_be_bytes();
-    i2c.write(address, &[reg, hi, lo])
-}
-
-/// Async version of [`write_be16`].
-pub(crate) async fn write_be16_async<I: AsyncI2c>(
-    i2c: &mut I,
-    address: u8,
-    reg: u8,
-    value: u16,
-) -> Result<(), I::Error> {
-    let [hi, lo] = value.to_be_bytes();
-    i2c.write(address, &[reg, hi, lo]).await
+    [reg, hi, lo]
 }
 
 /// The 16-bit register `reg` on (the chip at) `address`, most significant byte first.

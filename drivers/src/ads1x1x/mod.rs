@@ -23,7 +23,7 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_be16, read_be16_async, write_be16, write_be16_async};
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async};
 use crate::Voltage;
 use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
@@ -190,7 +190,7 @@ dual_impl!({
         #[asynch(set_full_scale_async)]
         pub fn set_full_scale(&mut self, fs: FullScale) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -199,7 +199,7 @@ dual_impl!({
         #[asynch(set_data_rate_async)]
         pub fn set_data_rate(&mut self, dr: DataRate) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -218,7 +218,7 @@ dual_impl!({
                 c |= COMP_LAT;
             }
             c |= comp.queue as u16;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -227,7 +227,7 @@ dual_impl!({
         #[asynch(disable_comparator_async)]
         pub fn disable_comparator(&mut self) -> Result<(), Error<I2C::Error>> {
             let c = self.config | COMP_QUE_MASK;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -235,12 +235,12 @@ dual_impl!({
         /// Set the comparator thresholds as raw codes.
         #[asynch(set_thresholds_raw_async)]
         pub fn set_thresholds_raw(&mut self, low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
-            call!(
-                write_be16 / write_be16_async(&mut self.i2c, self.address, LO_THRESH, low as u16)
-            )?;
-            call!(
-                write_be16 / write_be16_async(&mut self.i2c, self.address, HI_THRESH, high as u16)
-            )?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(LO_THRESH, low as u16)))?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(HI_THRESH, high as u16)))?;
             Ok(())
         }
 
@@ -266,7 +266,7 @@ dual_impl!({
             io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
             io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
             let c = self.config & !COMP_QUE_MASK;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -376,7 +376,7 @@ dual_impl!({
         #[asynch(set_channel_async)]
         pub fn set_channel(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, c))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }

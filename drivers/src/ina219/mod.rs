@@ -24,7 +24,7 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_be16, read_be16_async, write_be16, write_be16_async};
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async};
 use crate::{Current, Power, Voltage};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -170,9 +170,9 @@ dual_impl!({
         /// Write the configuration (in a triggered mode this starts a conversion).
         #[asynch(set_config_async)]
         pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
-            call!(
-                write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, config.bits())
-            )?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(CONFIG, config.bits())))?;
             Ok(())
         }
 
@@ -187,7 +187,7 @@ dual_impl!({
         /// Reset all registers to their power-on values (forgets the calibration).
         #[asynch(reset_async)]
         pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONFIG, RST))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, RST)))?;
             self.current_lsb = None;
             Ok(())
         }
@@ -202,7 +202,7 @@ dual_impl!({
         ) -> Result<(), Error<I2C::Error>> {
             let cal =
                 calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CALIBRATION, cal))?;
+            io!(self.i2c.write(self.address, &be16_write(CALIBRATION, cal)))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }
@@ -214,7 +214,7 @@ dual_impl!({
             cal: u16,
             current_lsb: Current,
         ) -> Result<(), Error<I2C::Error>> {
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CALIBRATION, cal))?;
+            io!(self.i2c.write(self.address, &be16_write(CALIBRATION, cal)))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }

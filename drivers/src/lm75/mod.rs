@@ -16,8 +16,7 @@ mod types;
 
 pub use types::*;
 
-use crate::i2c_regs::{read_be16, read_be16_async, read_regs, read_regs_async};
-use crate::i2c_regs::{write_be16, write_be16_async};
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async, read_regs, read_regs_async};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -202,7 +201,7 @@ dual_impl!({
         #[asynch(set_os_temperature_async)]
         pub fn set_os_temperature(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
             let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, TOS, v))?;
+            io!(self.i2c.write(self.address, &be16_write(TOS, v)))?;
             Ok(())
         }
 
@@ -210,7 +209,7 @@ dual_impl!({
         #[asynch(set_hysteresis_async)]
         pub fn set_hysteresis(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
             let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, THYST, v))?;
+            io!(self.i2c.write(self.address, &be16_write(THYST, v)))?;
             Ok(())
         }
 
@@ -325,15 +324,8 @@ dual_impl!({
         /// Write the configuration register.
         #[asynch(set_config_async)]
         pub fn set_config(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
-            call!(
-                write_be16
-                    / write_be16_async(
-                        &mut self.i2c,
-                        self.address,
-                        CONF,
-                        tmp102_config_word(&config)
-                    )
-            )?;
+            let w = tmp102_config_word(&config);
+            io!(self.i2c.write(self.address, &be16_write(CONF, w)))?;
             self.extended = config.extended;
             Ok(())
         }
@@ -358,7 +350,7 @@ dual_impl!({
         #[asynch(one_shot_async)]
         pub fn one_shot(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
             let w = tmp102_config_word(&config) | tmp102_conf::OS | tmp102_conf::SD;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, CONF, w))?;
+            io!(self.i2c.write(self.address, &be16_write(CONF, w)))?;
             Ok(())
         }
 
@@ -381,8 +373,8 @@ dual_impl!({
             let shift = self.shift();
             let lo = encode(low, shift, 16).ok_or(Error::InvalidInput)?;
             let hi = encode(high, shift, 16).ok_or(Error::InvalidInput)?;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, THYST, lo))?;
-            call!(write_be16 / write_be16_async(&mut self.i2c, self.address, TOS, hi))?;
+            io!(self.i2c.write(self.address, &be16_write(THYST, lo)))?;
+            io!(self.i2c.write(self.address, &be16_write(TOS, hi)))?;
             Ok(())
         }
 
