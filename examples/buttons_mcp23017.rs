@@ -21,7 +21,7 @@ use embedded_hal_async::digital::Wait;
 use udrv_boards::r#virtual::{Peripherals, VirtualBoard};
 use udrv_boards::PinSpec;
 use udrv_drivers::mcp23017::Mcp23017;
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{exit_on_error, with_board, Options, UsageError};
 
 /// The buttons: GPA0-GPA3.
 pub const BUTTONS: u16 = 0x000f;
@@ -134,15 +134,9 @@ pub fn finger(board: &VirtualBoard, count: u64, hold: Duration) -> std::thread::
 }
 
 fn main() {
-    let opts = Options::from_env(&["address", "int"]);
-    let settings = Settings::from_options(&opts).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let (opts, settings) =
+        Options::with_settings_from_env(&["address", "int"], Settings::from_options);
+    let target = opts.open_board_or_exit();
     // The GPIO edge of a real board is awaited on tokio's reactor.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -156,10 +150,7 @@ fn main() {
         );
     }
     let r = with_board!(target, p => rt.block_on(run(p, &settings, &mut std::io::stdout())));
-    if let Err(e) = r {
-        eprintln!("buttons_mcp23017: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("buttons_mcp23017", r);
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use std::io::Write;
 
 use udrv_boards::r#virtual::Peripherals;
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{exit_on_error, or_exit, with_board, Options, UsageError, EXIT_USAGE};
 
 /// One measurement from the `bme280` crate (its own floating-point compensation).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,20 +70,12 @@ where
 
 fn main() {
     let opts = Options::from_env(&["address"]);
-    let address = opts
-        .get("address", "0x76".to_string())
-        .and_then(|a| {
-            u8::from_str_radix(a.trim_start_matches("0x"), 16)
-                .map_err(|_| UsageError(format!("--address {a}: give 0x76 or 0x77")))
-        })
-        .unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(2)
-        });
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
+    let address = opts.get("address", "0x76".to_string()).and_then(|a| {
+        u8::from_str_radix(a.trim_start_matches("0x"), 16)
+            .map_err(|_| UsageError(format!("--address {a}: give 0x76 or 0x77")))
     });
+    let address = or_exit(address, EXIT_USAGE);
+    let target = opts.open_board_or_exit();
     let count = opts.count.unwrap_or(3);
     let r = with_board!(target, p => run(
         p,
@@ -93,10 +85,7 @@ fn main() {
         opts.interval,
         &mut std::io::stdout()
     ));
-    if let Err(e) = r {
-        eprintln!("i2c_bme280_crate: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("i2c_bme280_crate", r);
 }
 
 #[cfg(test)]

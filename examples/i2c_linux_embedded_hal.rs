@@ -18,7 +18,7 @@ use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
 use udrv_drivers::bme280::{self, Bme280};
 use udrv_drivers::lm75::Lm75;
-use udrv_examples::{Options, UsageError, VirtualBoard};
+use udrv_examples::{exit_on_error, Options, UsageError, VirtualBoard};
 
 /// What was read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -119,10 +119,7 @@ fn main() {
             .and_then(|bus| run(bus, &mut linux_embedded_hal::Delay, lm75, bme, out))
             .map(drop)
     };
-    if let Err(e) = r {
-        eprintln!("i2c_linux_embedded_hal: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("i2c_linux_embedded_hal", r);
 }
 
 #[cfg(test)]

@@ -99,13 +99,19 @@ impl Options {
 
     /// Parses the process's arguments, or exits with status 2 and the message.
     pub fn from_env(extra: &[&str]) -> Options {
-        match Options::parse(std::env::args().skip(1), extra) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(2);
-            }
-        }
+        or_exit(Options::parse(std::env::args().skip(1), extra), EXIT_USAGE)
+    }
+
+    /// The process's arguments and the example's settings `parse` makes of them, or (on
+    /// a bad option) the message printed on stderr and the process ended with
+    /// [`EXIT_USAGE`].
+    pub fn with_settings_from_env<S>(
+        extra: &[&str],
+        parse: impl FnOnce(&Options) -> Result<S, UsageError>,
+    ) -> (Options, S) {
+        let opts = Options::from_env(extra);
+        let settings = or_exit(parse(&opts), EXIT_USAGE);
+        (opts, settings)
     }
 
     /// An example option parsed as `T`, or `default` when not given.
@@ -140,6 +146,32 @@ impl Options {
         }
         Ok(Target::Real(b))
     }
+
+    /// [`open_board`](Self::open_board), or the reason printed on stderr and the process
+    /// ended with [`EXIT_FAILURE`].
+    pub fn open_board_or_exit(&self) -> Target {
+        or_exit(self.open_board(), EXIT_FAILURE)
+    }
+}
+
+/// The exit status of an example given a bad option.
+pub const EXIT_USAGE: i32 = 2;
+/// The exit status of an example that failed (the board, a device, the bus).
+pub const EXIT_FAILURE: i32 = 1;
+
+/// The value, or, on an error, the error printed on stderr and the process ended with
+/// `status` ([`EXIT_USAGE`] for a bad option, [`EXIT_FAILURE`] for a failure).
+pub fn or_exit<T, E: fmt::Display>(result: Result<T, E>, status: i32) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(status)
+    })
+}
+
+/// The value, or, on an error, `{example}: {error}` printed on stderr and the process
+/// ended with [`EXIT_FAILURE`] (the end of an example's `main`).
+pub fn exit_on_error<T, E: fmt::Display>(example: &str, result: Result<T, E>) -> T {
+    or_exit(result.map_err(|e| format!("{example}: {e}")), EXIT_FAILURE)
 }
 
 /// The board an example runs on.

@@ -14,7 +14,7 @@
 //! `lm75@i2c-1/0x73.5:0x49`), `-n COUNT` rounds (1), `--interval SECONDS`.
 
 use udrv_boards::catalog::{Buses, ChipReader, Reading, Sequence};
-use udrv_examples::{Options, Target};
+use udrv_examples::{exit_on_error, Options, Target};
 
 /// Reads the chips `specs` names on `buses`, `rounds` times: the few lines a library user
 /// writes.
@@ -45,35 +45,25 @@ fn main() {
         ],
     };
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let target = opts.open_board_or_exit();
     let buses = match &target {
         Target::Virtual(b) => Buses::Virtual(b),
         Target::Real(b) => Buses::Linux(Some(&**b)),
     };
-    match read(buses, &specs, opts.count.unwrap_or(1)) {
-        Ok(readings) => {
-            for r in &readings {
-                let channel = r.channel().map(|c| format!("#{c}")).unwrap_or_default();
-                println!(
-                    "{}{channel} {} = {} {}",
-                    r.source.with_channel(None),
-                    r.quantity,
-                    r.value,
-                    r.unit()
-                );
-                println!(
-                    "{}",
-                    serde_json::to_string(r).expect("a reading serializes")
-                );
-            }
-        }
-        Err(e) => {
-            eprintln!("read_by_spec: {e}");
-            std::process::exit(1)
-        }
+    let readings = exit_on_error("read_by_spec", read(buses, &specs, opts.count.unwrap_or(1)));
+    for r in &readings {
+        let channel = r.channel().map(|c| format!("#{c}")).unwrap_or_default();
+        println!(
+            "{}{channel} {} = {} {}",
+            r.source.with_channel(None),
+            r.quantity,
+            r.value,
+            r.unit()
+        );
+        println!(
+            "{}",
+            serde_json::to_string(r).expect("a reading serializes")
+        );
     }
 }
 

@@ -22,7 +22,7 @@ use udrv_boards::r#virtual::{Peripherals, StdDelay};
 use udrv_core::record::{Log, Replay};
 use udrv_drivers::bme280::{self, Bme280};
 use udrv_drivers::lm75::Lm75;
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{or_exit, with_board, Options, UsageError, EXIT_USAGE};
 
 /// What one reading gives: temperature (m°C), humidity (m%RH) and pressure (Pa) of the
 /// BME280, and the LM75's temperature (m°C).
@@ -134,15 +134,9 @@ fn main() {
         };
         Ok((log.into(), at, only_replay))
     })();
-    let (log, at, replay_only) = parsed.unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
+    let (log, at, replay_only) = or_exit(parsed, EXIT_USAGE);
     if !replay_only {
-        let target = opts.open_board().unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1)
-        });
+        let target = opts.open_board_or_exit();
         match with_board!(target, p => record(p, &opts.i2c, at, &log)) {
             Ok(r) => println!("recorded: {r:?} -> {}", log.display()),
             Err(e) => {

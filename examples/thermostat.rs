@@ -20,7 +20,7 @@ use embedded_hal::digital::OutputPin;
 use udrv_boards::r#virtual::Peripherals;
 use udrv_boards::PinSpec;
 use udrv_drivers::bme280::{self, Bme280};
-use udrv_examples::{with_board, Options, UsageError};
+use udrv_examples::{exit_on_error, with_board, Options, UsageError};
 
 /// The control law: what the heater should be, given the temperature and its state now.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -151,26 +151,25 @@ where
 }
 
 fn main() {
-    let opts = Options::from_env(&["setpoint", "hysteresis", "relay", "bme280"]);
-    let settings = Settings::from_options(&opts).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let target = opts.open_board().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let (opts, settings) = Options::with_settings_from_env(
+        &["setpoint", "hysteresis", "relay", "bme280"],
+        Settings::from_options,
+    );
+    let target = opts.open_board_or_exit();
     let r = with_board!(target, p => run(p, &settings, &mut std::io::stdout()));
-    if let Err(e) = r {
-        eprintln!("thermostat: {e}");
-        std::process::exit(1);
-    }
+    exit_on_error("thermostat", r);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use udrv_boards::r#virtual::VirtualBoard;
+
+    /// The law of the virtual-room tests: 24 °C ± 0.5 °C.
+    const LAW: Hysteresis = Hysteresis {
+        setpoint: 24.0,
+        hysteresis: 0.5,
+    };
 
     #[test]
     fn the_law() {
@@ -187,10 +186,6 @@ mod tests {
     #[test]
     fn regulates_the_virtual_room() {
         let board = VirtualBoard::at(Duration::ZERO);
-        let law = Hysteresis {
-            setpoint: 24.0,
-            hysteresis: 0.5,
-        };
         let opts = Options::parse(
             [
                 "--setpoint",
@@ -208,7 +203,7 @@ mod tests {
         )
         .unwrap();
         let s = Settings::from_options(&opts).unwrap();
-        assert_eq!(s.law, law);
+        assert_eq!(s.law, LAW);
         let mut out = Vec::new();
         let log = run(&board, &s, &mut out).unwrap();
         assert_eq!(log.len(), 400);
@@ -247,15 +242,11 @@ mod tests {
     #[test]
     fn refuses_an_input_line_as_relay() {
         let board = VirtualBoard::at(Duration::ZERO);
-        let law = Hysteresis {
-            setpoint: 24.0,
-            hysteresis: 0.5,
-        };
         let s = Settings {
             bus: "i2c-1".into(),
             address: 0x76,
             relay: "GPIO17".into(),
-            law,
+            law: LAW,
             steps: 1,
             interval: Duration::ZERO,
         };

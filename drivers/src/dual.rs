@@ -255,7 +255,19 @@ pub(crate) async fn wait_low_async<P: embedded_hal_async::digital::Wait>(
 /// embedded-hal 1.0's `ErrorKind`, gives a driver error that displays but is no
 /// `Error`). `source()` is the `Bus(e)` variant's `e` unless the caller names the bus
 /// error of each variant with a second closure `|s| expr` (an `Option<&E>`).
+///
+/// `impl_error!(Error + From, ..)` also gives `From<E>`: a bus error converts into the
+/// `Bus(e)` variant (what `?` on a bus call does in a driver's methods).
 macro_rules! impl_error {
+    ($err:ident + From, $($rest:tt)*) => {
+        impl<E> From<E> for $err<E> {
+            fn from(e: E) -> Self {
+                $err::Bus(e)
+            }
+        }
+
+        impl_error!($err, $($rest)*);
+    };
     ($err:ident, |$f:ident, $e:ident| $body:expr, |$s:ident| $source:expr $(,)?) => {
         impl<E: core::fmt::Display> core::fmt::Display for $err<E> {
             fn fmt(&self, $f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

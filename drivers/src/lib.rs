@@ -8,6 +8,7 @@ extern crate std;
 
 #[macro_use]
 mod dual;
+mod i2c_regs;
 
 pub mod units;
 

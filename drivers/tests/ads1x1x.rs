@@ -190,8 +190,7 @@ mod sim {
 
     #[test]
     fn sweep_single_ended_with_negative_inputs() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x49, Ads1x1xModel::ads1115());
+        let (bus, chip) = common::sim_bus(0x49, Ads1x1xModel::ads1115());
         let mut adc = Ads1x1x::new(bus.clone(), 0x49, Variant::Ads1115);
         adc.set_full_scale(FullScale::V0_256).unwrap();
         for uv in (-260_000..=260_000).step_by(997) {
@@ -206,8 +205,7 @@ mod sim {
 
     #[test]
     fn continuous_mode_and_traditional_comparator() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ads1x1xModel::ads1115());
+        let (bus, chip) = common::sim_bus(ADDR, Ads1x1xModel::ads1115());
         let alert = chip.lock().alert_pin();
         let mut adc = Ads1x1x::new(bus.clone(), ADDR, Variant::Ads1115);
         adc.start(Channel::SingleA0).unwrap();
@@ -238,8 +236,7 @@ mod sim {
 
     #[test]
     fn window_latching_and_ready_pin() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ads1x1xModel::ads1015());
+        let (bus, chip) = common::sim_bus(ADDR, Ads1x1xModel::ads1015());
         let alert = chip.lock().alert_pin();
         let falls = alert.subscribe();
         let mut adc = Ads1x1x::new(bus.clone(), ADDR, Variant::Ads1015);

@@ -223,8 +223,7 @@ mod sim {
     use udrv_drivers::sim::{SimHandle, SimI2cBus};
 
     fn setup() -> (SimHandle<Bh1750Model>, Bh1750<SimI2cBus>) {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Bh1750Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Bh1750Model::new());
         (chip, Bh1750::new(bus, ADDR))
     }
 

@@ -360,7 +360,7 @@ mod sim {
     use super::*;
     use embedded_hal_mock::eh1::delay::NoopDelay;
     use udrv_drivers::bme280::model::Bme280Model;
-    use udrv_drivers::sim::{SimI2cBus, SimSpiDevice};
+    use udrv_drivers::sim::SimSpiDevice;
     use udrv_drivers::{Humidity, Pressure, Temperature};
 
     const FINE: Config = Config {
@@ -384,8 +384,7 @@ mod sim {
 
     #[test]
     fn i2c_driver_against_model_across_range() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x77, Bme280Model::new());
+        let (bus, chip) = common::sim_bus(0x77, Bme280Model::new());
         let mut bme = Bme280::new_i2c(bus.clone(), 0x77);
         bme.init().unwrap();
         bme.set_config(FINE).unwrap();
@@ -434,8 +433,7 @@ mod sim {
 
     #[test]
     fn skipped_measurements_and_reset() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x76, Bme280Model::new());
+        let (bus, chip) = common::sim_bus(0x76, Bme280Model::new());
         chip.lock().set_measuring_reads(3);
         let mut bme = Bme280::new_i2c(bus.clone(), 0x76);
         bme.init().unwrap();
@@ -470,8 +468,7 @@ mod sim {
 
     #[test]
     fn oversampling_x1_resolution_and_filter() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x76, Bme280Model::new());
+        let (bus, chip) = common::sim_bus(0x76, Bme280Model::new());
         let mut bme = Bme280::new_i2c(bus.clone(), 0x76);
         bme.init().unwrap();
         bme.set_config(Config::default()).unwrap(); // x1: 16-bit output

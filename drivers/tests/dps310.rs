@@ -5,7 +5,7 @@
 //! oversampling rate.
 
 mod common;
-use common::block_on;
+use common::{block_on, dps310_reference};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::delay::{CheckedDelay, NoopDelay, Transaction as D};
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
@@ -69,18 +69,6 @@ fn scale_factors_of_table_9() {
     }
 }
 
-/// §4.9.1 and §4.9.2, evaluated in f64 straight from the datasheet's text.
-fn reference(c: &Calibration, praw: i32, kp: f64, traw: i32, kt: f64) -> (f64, f64) {
-    let t_sc = traw as f64 / kt;
-    let p_sc = praw as f64 / kp;
-    let t = c.c0 as f64 * 0.5 + c.c1 as f64 * t_sc;
-    let p = c.c00 as f64
-        + p_sc * (c.c10 as f64 + p_sc * (c.c20 as f64 + p_sc * c.c30 as f64))
-        + t_sc * c.c01 as f64
-        + t_sc * p_sc * (c.c11 as f64 + p_sc * c.c21 as f64);
-    (t, p)
-}
-
 #[test]
 fn integer_compensation_matches_the_datasheet_formulas() {
     let c = Calibration::from_registers(&COEF_BYTES);
@@ -94,7 +82,7 @@ fn integer_compensation_matches_the_datasheet_formulas() {
         let k = os.scale_factor();
         for praw in (-8_388_608..8_388_607).step_by(524_287) {
             for traw in (-4_000_000..4_000_000).step_by(999_983) {
-                let (t, p) = reference(&c, praw, k as f64, traw, k as f64);
+                let (t, p) = dps310_reference(&c, praw, k as f64, traw, k as f64);
                 let got_t = compensate_temperature(&c, traw, k).as_millicelsius() as f64;
                 assert!(
                     (got_t - t * 1000.0).abs() <= 0.5 + 1e-6,
@@ -181,7 +169,7 @@ fn mock_init_config_measure_and_errors() {
     let a = dps.measure(&mut delay).unwrap();
     delay.done();
     let c = Calibration::from_registers(&COEF_BYTES);
-    let (t, p) = reference(&c, 0xFE2FEE - 0x100_0000, 253_952.0, 0x0269A6, 1_572_864.0);
+    let (t, p) = dps310_reference(&c, 0xFE2FEE - 0x100_0000, 253_952.0, 0x0269A6, 1_572_864.0);
     assert!((a.temperature.as_millicelsius() as f64 - t * 1000.0).abs() <= 0.5);
     assert!((a.pressure.as_q24_8_pascal() as f64 / 256.0 - p).abs() <= 0.5 / 256.0);
     block_on(dps.set_mode_async(Mode::BackgroundBoth)).unwrap();
@@ -223,13 +211,11 @@ fn mock_async_measure_and_timeout() {
 mod sim {
     use super::*;
     use udrv_drivers::dps310::model::Dps310Model;
-    use udrv_drivers::sim::SimI2cBus;
     use udrv_drivers::{Pressure, Temperature};
 
     #[test]
     fn driver_reads_the_models_conditions_at_every_oversampling() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let mut dps = Dps310::new(bus, ADDR);
         dps.init().unwrap();
         use Oversampling::*;
@@ -270,8 +256,7 @@ mod sim {
 
     #[test]
     fn background_mode_and_ready_flags() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let mut dps = Dps310::new(bus, ADDR);
         dps.init().unwrap();
         assert_eq!(dps.ready().unwrap(), (false, false));
@@ -311,8 +296,7 @@ mod sim {
 
     #[test]
     fn other_coefficients_other_raw_values_same_conditions() {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, Dps310Model::new());
+        let (bus, h) = common::sim_bus(ADDR, Dps310Model::new());
         let c = Calibration::from_registers(&COEF_BYTES);
         h.lock()
             .set_coefficients((c.c0, c.c1, c.c00, c.c10, c.c01, c.c11, c.c20, c.c21, c.c30));

@@ -4,7 +4,7 @@
 //! rollovers, clock halt, RAM and its pointer wrap, OSF on the DS1338 only.
 
 mod common;
-use common::block_on;
+use common::{block_on, dt};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds1307::*;
@@ -14,10 +14,6 @@ const ADDR: u8 = 0x68;
 const SECONDS: u8 = 0x00;
 const CONTROL: u8 = 0x07;
 const RAM0: u8 = 0x08;
-
-fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
-    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
-}
 
 #[test]
 fn register_formats_of_table_2() {
@@ -125,8 +121,7 @@ mod sim {
     use udrv_drivers::sim::SimI2cBus;
 
     fn setup(model: Ds1307Model) -> (SimI2cBus, udrv_drivers::sim::SimHandle<Ds1307Model>) {
-        let bus = SimI2cBus::new();
-        let h = bus.attach(ADDR, model);
+        let (bus, h) = common::sim_bus(ADDR, model);
         (bus, h)
     }
 

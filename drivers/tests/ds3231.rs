@@ -3,7 +3,7 @@
 //! rollovers, every alarm mode firing at the right second, INT/SQW, OSF, temperature.
 
 mod common;
-use common::block_on;
+use common::{block_on, dt};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds3231::*;
@@ -17,10 +17,6 @@ const CONTROL: u8 = 0x0E;
 const STATUS: u8 = 0x0F;
 const AGING: u8 = 0x10;
 const TEMP: u8 = 0x11;
-
-fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
-    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
-}
 
 #[test]
 fn unix_seconds() {
@@ -234,8 +230,7 @@ mod sim {
     use udrv_drivers::Temperature;
 
     fn setup() -> (SimHandle<Ds3231Model>, Ds3231<SimI2cBus>, SimI2cBus) {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ds3231Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Ds3231Model::new());
         (chip, Ds3231::new(bus.clone()), bus)
     }
 

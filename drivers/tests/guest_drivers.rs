@@ -10,6 +10,10 @@
 //! (PCA9554), and 0xC0..0xFF of 0x50 (AT24C02).
 #![cfg(udrv_guest)] // on the host this file compiles to nothing (the docs above stay)
 
+mod common;
+
+use common::guest::bus_from_env;
+
 use embedded_hal::i2c::I2c;
 use udrv_core::i2c::I2cBus;
 use udrv_drivers::ads1x1x::{self, Ads1x1x, Channel, FullScale};
@@ -20,11 +24,7 @@ use udrv_drivers::pca95xx::Pca95xx;
 use udrv_drivers::{Current, Temperature};
 
 fn stub() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_I2C_STUB_BUS")
-        .expect("UDRV_I2C_STUB_BUS not set: the i2c-stub fixture failed (see the console)")
-        .parse()
-        .expect("UDRV_I2C_STUB_BUS is a number");
-    I2cBus::open(n).expect("open the i2c-stub bus")
+    bus_from_env("UDRV_I2C_STUB_BUS", "the i2c-stub fixture")
 }
 
 #[test]

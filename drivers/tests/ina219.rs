@@ -172,8 +172,7 @@ mod sim {
 
     #[test]
     fn datasheet_example_against_model() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ina219Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Ina219Model::new());
         let mut raw = bus.clone();
         chip.lock().set_current(Current(10_000_000), 2_000);
         chip.lock().set_bus_voltage(Voltage(11_980_000));
@@ -195,8 +194,7 @@ mod sim {
     fn shunt_register_format_and_saturation() {
         // Datasheet "Shunt Voltage Register format": PGA /8 +320 mV = 7D00h, -320 mV =
         // 8300h; PGA /1 +40 mV = 0FA0h, -40 mV = F060h; beyond the range it saturates.
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ina219Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Ina219Model::new());
         let mut raw = bus.clone();
         let mut ina = Ina219::new(bus.clone(), ADDR);
         let read = |r: &mut SimI2cBus| {
@@ -217,8 +215,7 @@ mod sim {
 
     #[test]
     fn sweep_current_and_bus_voltage() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x45, Ina219Model::new());
+        let (bus, chip) = common::sim_bus(0x45, Ina219Model::new());
         let mut ina = Ina219::new(bus.clone(), 0x45);
         // 100 mΩ, 100 µA LSB: ±3.2 A at ±320 mV, power LSB 2 mW.
         block_on(ina.calibrate_async(Current(100), 100_000)).unwrap();
@@ -238,8 +235,7 @@ mod sim {
 
     #[test]
     fn triggered_mode_power_down_and_overflow() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Ina219Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Ina219Model::new());
         let mut ina = Ina219::new(bus.clone(), ADDR);
         let triggered = Config {
             mode: Mode::ShuntBusTriggered,

@@ -240,12 +240,10 @@ fn tmp102_one_shot_bytes() {
 mod sim {
     use super::*;
     use udrv_drivers::lm75::model::{Lm75Model, Tmp102Model};
-    use udrv_drivers::sim::SimI2cBus;
 
     #[test]
     fn lm75_against_model_full_range() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Lm75Model::lm75());
+        let (bus, chip) = common::sim_bus(ADDR, Lm75Model::lm75());
         let mut d = Lm75::new(bus.clone(), ADDR);
         // Every 0.5 °C step of the datasheet range -55..=125 °C, plus off-grid values
         // that the chip truncates toward minus infinity.
@@ -265,8 +263,7 @@ mod sim {
 
     #[test]
     fn lm75_config_and_thresholds_in_model() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Lm75Model::lm75());
+        let (bus, chip) = common::sim_bus(ADDR, Lm75Model::lm75());
         let mut d = Lm75::new(bus.clone(), ADDR);
         // Power-on values (LM75B §7.5): T_OS 80 °C, T_HYST 75 °C, config 0.
         assert_eq!(mc(d.os_temperature().unwrap()), 80_000);
@@ -288,8 +285,7 @@ mod sim {
 
     #[test]
     fn lm75_os_pin_comparator_and_interrupt() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Lm75Model::lm75());
+        let (bus, chip) = common::sim_bus(ADDR, Lm75Model::lm75());
         let os = chip.lock().os_pin();
         let mut d = Lm75::new(bus.clone(), ADDR);
         d.set_os_temperature(Temperature(30_000)).unwrap();
@@ -321,8 +317,7 @@ mod sim {
 
     #[test]
     fn tmp102_against_model() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Tmp102Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Tmp102Model::new());
         let mut d = Tmp102::new(bus.clone(), ADDR);
         assert_eq!(d.config().unwrap(), Tmp102Config::default());
         for n in (-880i32..=2047).step_by(3) {
@@ -365,8 +360,7 @@ mod sim {
 
     #[test]
     fn tmp102_alert() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Tmp102Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Tmp102Model::new());
         let pin = chip.lock().alert_pin();
         let mut d = Tmp102::new(bus.clone(), ADDR);
         d.set_thresholds(Temperature(20_000), Temperature(22_000))
@@ -383,8 +377,7 @@ mod sim {
     #[test]
     fn tmp102_one_shot_against_model() {
         use embedded_hal_mock::eh1::delay::NoopDelay;
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Tmp102Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Tmp102Model::new());
         let mut d = Tmp102::new(bus.clone(), ADDR);
         // Continuous conversion after power-on: OS reads 0 (config 0x60A0).
         assert!(!d.conversion_ready().unwrap());

@@ -148,8 +148,7 @@ mod sim {
     use udrv_drivers::sim::{SimHandle, SimI2cBus};
 
     fn setup() -> (SimHandle<Mcp23017Model>, Mcp23017<SimI2cBus>) {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Mcp23017Model::new());
+        let (bus, chip) = common::sim_bus(ADDR, Mcp23017Model::new());
         (chip, Mcp23017::new(bus, ADDR))
     }
 
@@ -283,8 +282,7 @@ mod sim {
 
     #[test]
     fn sequential_read_wraps_and_byte_mode_toggles() {
-        let bus = SimI2cBus::new();
-        let _chip = bus.attach(ADDR, Mcp23017Model::new());
+        let (bus, _chip) = common::sim_bus(ADDR, Mcp23017Model::new());
         let mut raw = bus.clone();
         // Bank 0 sequential: 0x15 (OLATB) is followed by 0x00 (IODIRA).
         let mut b = [0; 2];

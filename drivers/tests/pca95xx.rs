@@ -135,12 +135,10 @@ mod sim {
     use super::*;
     use embedded_hal::i2c::I2c;
     use udrv_drivers::pca95xx::model::Pca95xxModel;
-    use udrv_drivers::sim::SimI2cBus;
 
     #[test]
     fn pca9535_against_model() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x21, Pca95xxModel::pca9535());
+        let (bus, chip) = common::sim_bus(0x21, Pca95xxModel::pca9535());
         let mut io = Pca95xx::pca9535(bus.clone(), 0x21);
         // Power-on (datasheet register defaults): outputs FFh, polarity 00h, config FFh.
         assert_eq!(io.read_reg(registers::OUTPUT).unwrap(), 0xFFFF);
@@ -168,8 +166,7 @@ mod sim {
 
     #[test]
     fn pca9554_int_and_async_change() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x38, Pca95xxModel::pca9554());
+        let (bus, chip) = common::sim_bus(0x38, Pca95xxModel::pca9554());
         let mut line = chip.lock().int_pin();
         let mut io = Pca95xx::pca9554(bus.clone(), 0x38);
         assert_eq!(io.read_inputs().unwrap(), 0xFF, "internal pull-ups");
@@ -198,8 +195,7 @@ mod sim {
 
     #[test]
     fn pca9535_blocking_change_reads_the_inputs_that_pulled_int_low() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(0x20, Pca95xxModel::pca9535());
+        let (bus, chip) = common::sim_bus(0x20, Pca95xxModel::pca9535());
         let mut line = chip.lock().int_pin();
         let mut io = Pca95xx::pca9535(bus.clone(), 0x20);
         assert_eq!(

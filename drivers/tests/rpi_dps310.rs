@@ -15,6 +15,10 @@
 //! * TMP_RDY / PRS_RDY stay set after the results are read (the datasheet clears them).
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
+use common::dps310_reference;
+use common::guest::{rpi_bus as bus, Sleep};
 use embedded_hal::i2c::I2c;
 use udrv_core::i2c::I2cBus;
 use udrv_drivers::dps310::{Calibration, Config, Dps310, Error, Mode, Oversampling};
@@ -28,21 +32,6 @@ const QEMU_RESET: [u8; 0x29] = [
     0xfb, 0x3a, 0x00, 0x00, 0x20, 0x49, 0x4e, 0xa5, 0x90,
 ];
 
-struct Sleep;
-impl embedded_hal::delay::DelayNs for Sleep {
-    fn delay_ns(&mut self, ns: u32) {
-        std::thread::sleep(std::time::Duration::from_nanos(ns.into()));
-    }
-}
-
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
-
 /// A driver on a freshly reset model (soft reset: 1001 in 0Ch), coefficients read.
 fn dps() -> Dps310<I2cBus> {
     let mut d = Dps310::new(bus(), ADDR);
@@ -54,17 +43,6 @@ fn dps() -> Dps310<I2cBus> {
 fn raw24(b: &[u8]) -> i32 {
     let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
     ((v << 8) as i32) >> 8
-}
-
-/// §4.9.1 / §4.9.2 in f64.
-fn reference(c: &Calibration, praw: i32, kp: f64, traw: i32, kt: f64) -> (f64, f64) {
-    let (t_sc, p_sc) = (traw as f64 / kt, praw as f64 / kp);
-    let t = c.c0 as f64 * 0.5 + c.c1 as f64 * t_sc;
-    let p = c.c00 as f64
-        + p_sc * (c.c10 as f64 + p_sc * (c.c20 as f64 + p_sc * c.c30 as f64))
-        + t_sc * c.c01 as f64
-        + t_sc * p_sc * (c.c11 as f64 + p_sc * c.c21 as f64);
-    (t, p)
 }
 
 #[test]
@@ -113,7 +91,7 @@ fn measurements_follow_the_datasheet_at_every_oversampling() {
         assert_eq!(c[0] & 0x04 != 0, po > X8, "P_SHIFT for {po:?}");
         assert_eq!(c[0] & 0x08 != 0, to > X8, "T_SHIFT for {to:?}");
         let m = d.measure(&mut Sleep).unwrap();
-        let (t, p) = reference(
+        let (t, p) = dps310_reference(
             &cal,
             praw,
             po.scale_factor() as f64,

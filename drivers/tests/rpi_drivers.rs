@@ -11,9 +11,13 @@
 //! configuration register: 9 bits at power-on), as two's complement registers do.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
 #[path = "../../xtask/guest-rpi/host.rs"]
 mod host;
 
+use common::guest::rpi_bus as bus;
+use common::pattern;
 use std::time::{Duration, Instant};
 
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c};
@@ -21,14 +25,6 @@ use udrv_core::i2c::I2cBus;
 use udrv_drivers::at24::{At24, Error as At24Error, Variant};
 use udrv_drivers::lm75::{Lm75, Resolution, Tmp102};
 use udrv_drivers::Temperature;
-
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
 
 /// The tmp105's configuration register, written directly (R1:R0 = resolution).
 fn tmp105_config(bus: &mut I2cBus, addr: u8, config: u8) {
@@ -155,17 +151,11 @@ fn lm75_thresholds_round_trip_through_the_chip() {
         .unwrap();
 }
 
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed))
-        .collect()
-}
-
 #[test]
 fn at24c02_page_writes_cross_pages_and_read_back() {
     let mut ee = At24::new(bus(), 0x50, Variant::AT24C02);
     // 20 bytes at 0x65: pages of 8 -> chunks of 3, 8, 8, 1.
-    let data = pattern(20, 3);
+    let data = pattern(20, 37, 3);
     ee.write(0x65, &data).unwrap();
     let mut back = vec![0u8; 20];
     ee.read(0x65, &mut back).unwrap();
@@ -180,7 +170,7 @@ fn at24c02_page_writes_cross_pages_and_read_back() {
 #[test]
 fn at24c32_two_byte_addresses_and_the_end_of_memory() {
     let mut ee = At24::new(bus(), 0x54, Variant::AT24C32);
-    let data = pattern(70, 11);
+    let data = pattern(70, 37, 11);
     // 0x0fb0..0x0ff6: three 32-byte pages, the last one partly.
     ee.write(0x0fb0, &data).unwrap();
     let mut back = vec![0u8; 70];
@@ -217,7 +207,7 @@ fn at24_current_address_read_wraps_to_the_start() {
 fn at24_acknowledge_polling_ends_at_the_first_ack_and_absent_chips_fail() {
     // QEMU's model finishes writes at once: one poll must do.
     let mut ee = At24::new(bus(), 0x50, Variant::AT24C02).with_max_polls(1);
-    ee.write(0x80, &pattern(16, 7)).unwrap();
+    ee.write(0x80, &pattern(16, 37, 7)).unwrap();
     ee.write_byte(0x90, 0x33).unwrap();
     assert_eq!(ee.read_byte(0x90).unwrap(), 0x33);
     // Nothing at 0x51: the page write itself is refused (a bus error, not a timeout).
@@ -236,7 +226,7 @@ fn at24_driver_and_the_kernels_at24_agree_on_the_bytes() {
     // Kernel writes, udrv reads.
     let mut file = std::fs::read(sysfs).expect("read through the kernel's at24");
     assert_eq!(file.len(), 256);
-    let data = pattern(24, 99);
+    let data = pattern(24, 37, 99);
     file[100..124].copy_from_slice(&data);
     std::fs::write(sysfs, &file).unwrap();
     // udrv-core refuses a driver's address unless forced (I2C_SLAVE_FORCE semantics).
@@ -245,7 +235,7 @@ fn at24_driver_and_the_kernels_at24_agree_on_the_bytes() {
     ee.read(100, &mut back).unwrap();
     assert_eq!(back[..], data[..]);
     // udrv writes across pages, the kernel reads.
-    let data = pattern(30, 1);
+    let data = pattern(30, 37, 1);
     ee.write(130, &data).unwrap();
     let file = std::fs::read(sysfs).unwrap();
     assert_eq!(&file[130..160], &data[..]);

@@ -20,6 +20,10 @@
 //! bound that a slow emulated Pi on a loaded host could miss.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
+use common::dt;
+use common::guest::rpi_bus as bus;
 use std::time::{Duration, Instant};
 
 use embedded_hal::i2c::I2c;
@@ -28,20 +32,8 @@ use udrv_drivers::ds1307::{DateTime, Ds1307, SquareWave, Variant};
 
 const ADDR: u8 = 0x68;
 
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
-
 fn rtc() -> Ds1307<I2cBus> {
     Ds1307::new(bus(), Variant::Ds1338)
-}
-
-fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
-    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
 }
 
 /// Days since 1970-01-01 of a date (proleptic Gregorian).

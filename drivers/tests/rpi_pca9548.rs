@@ -10,9 +10,12 @@
 //! received. Checked below.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
 #[path = "../../xtask/guest-rpi/host.rs"]
 mod host;
 
+use common::guest::rpi_bus as bus;
 use core::cell::RefCell;
 
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c};
@@ -22,14 +25,6 @@ use udrv_drivers::lm75::Lm75;
 use udrv_drivers::pca954x::{Pca954x, RefCellChannel, Variant};
 
 const MUX: u8 = 0x70;
-
-fn bus() -> I2cBus {
-    let n: u32 = std::env::var("UDRV_RPI_I2C_BUS")
-        .expect("UDRV_RPI_I2C_BUS not set: the rpi fixtures failed (see the console)")
-        .parse()
-        .expect("a bus number");
-    I2cBus::open(n).expect("open /dev/i2c-1")
-}
 
 /// Deselects every channel when dropped (also when a test fails): other binaries of the
 /// boot expect nothing at 0x4a and 0x51 on the parent bus.

@@ -17,28 +17,19 @@
 //! * Power-down (B9h) is an unknown instruction: the chip keeps answering.
 #![cfg(udrv_guest_rpi)]
 
+mod common;
+
+use common::guest::Sleep;
+use common::pattern;
 use embedded_hal::spi::{Operation, SpiDevice};
 use udrv_core::spi::SpidevDevice;
 use udrv_drivers::w25q::{EraseSize, W25q, WEL};
-
-struct Sleep;
-impl embedded_hal::delay::DelayNs for Sleep {
-    fn delay_ns(&mut self, ns: u32) {
-        std::thread::sleep(std::time::Duration::from_nanos(ns.into()));
-    }
-}
 
 fn flash(cs: u32) -> W25q<SpidevDevice> {
     let dev = SpidevDevice::open(format!("/dev/spidev0.{cs}")).expect("open spidev");
     let mut f = W25q::new(dev);
     f.init().expect("JEDEC ID");
     f
-}
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(53).wrapping_add(seed))
-        .collect()
 }
 
 #[test]
@@ -66,7 +57,7 @@ fn program_across_pages_read_back_and_erase() {
             "erased sector, spidev0.{cs}"
         );
         // 700 bytes from 0x..F0: 16 + 256 + 256 + 172, four page programs
-        let data = pattern(700, cs as u8);
+        let data = pattern(700, 53, cs as u8);
         f.program(base + 0xF0, &data, &mut Sleep).unwrap();
         let mut back = vec![0u8; 700];
         f.read(base + 0xF0, &mut back).unwrap();
@@ -115,7 +106,7 @@ fn qemu_fast_read_wants_eight_dummy_bytes() {
     let mut f = flash(0);
     let base = 0x32_0000;
     f.erase_sector(base, &mut Sleep).unwrap();
-    let data = pattern(32, 7);
+    let data = pattern(32, 53, 7);
     f.program(base, &data, &mut Sleep).unwrap();
     let mut buf = [0xAAu8; 32];
     f.fast_read(base, &mut buf).unwrap();

@@ -242,8 +242,7 @@ mod sim {
 
     #[test]
     fn single_shot_across_range() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let (bus, chip) = common::sim_bus(ADDR, Sht3xModel::new());
         let mut s = Sht3x::new(bus.clone(), ADDR);
         // Specified range -40..125 °C, 0..100 %RH; one raw step is 2.67 m°C / 1.5 m%.
         for (i, t) in (-40_000..=125_000).step_by(3_333).enumerate() {
@@ -270,8 +269,7 @@ mod sim {
 
     #[test]
     fn not_ready_until_conversion_done() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let (bus, chip) = common::sim_bus(ADDR, Sht3xModel::new());
         chip.lock().set_conversion_nacks(2);
         let mut s = Sht3x::new(bus.clone(), ADDR);
         s.start_single_shot(Repeatability::High).unwrap();
@@ -283,8 +281,7 @@ mod sim {
 
     #[test]
     fn periodic_fetch_heater_status() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let (bus, chip) = common::sim_bus(ADDR, Sht3xModel::new());
         let mut s = Sht3x::new(bus.clone(), ADDR);
         let st = s.status().unwrap();
         assert!(st.reset_detected() && st.alert_pending() && !st.heater_on());
@@ -350,8 +347,7 @@ mod sim {
 
     #[test]
     fn alert_pin_across_thresholds() {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(ADDR, Sht3xModel::new());
+        let (bus, chip) = common::sim_bus(ADDR, Sht3xModel::new());
         let pin = chip.lock().alert_pin();
         let mut s = Sht3x::new(bus.clone(), ADDR);
         let set = |t: i32, h: u32| {

@@ -207,8 +207,7 @@ mod sim {
     use udrv_drivers::sim::{SimHandle, SimI2cBus};
 
     fn setup() -> (SimHandle<Shtc3Model>, Shtc3<SimI2cBus>) {
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(A, Shtc3Model::new());
+        let (bus, chip) = common::sim_bus(A, Shtc3Model::new());
         (chip, Shtc3::new(bus))
     }
 
@@ -293,8 +292,7 @@ mod sim {
     #[test]
     fn another_id_is_refused_and_probed_on_request() {
         use udrv_drivers::probe::{Chip, Prober};
-        let bus = SimI2cBus::new();
-        let chip = bus.attach(A, Shtc3Model::new());
+        let (bus, chip) = common::sim_bus(A, Shtc3Model::new());
         let mut p = Prober::new(bus.clone());
         assert_eq!(p.identify(A).unwrap(), None, "identify sends no command");
         assert_eq!(p.identify_shtc3().unwrap(), Some(Chip::Shtc3));

@@ -206,15 +206,10 @@ fn mock_busy_timeout_follows_the_datasheet_times() {
 #[cfg(feature = "sim")]
 mod sim {
     use super::*;
+    use common::pattern;
     use embedded_hal::spi::{Operation, SpiDevice};
     use udrv_drivers::sim::SimSpiDevice;
     use udrv_drivers::w25q::model::W25qModel;
-
-    fn pattern(len: usize, seed: u8) -> Vec<u8> {
-        (0..len)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-            .collect()
-    }
 
     #[test]
     fn program_read_erase_against_the_model() {
@@ -227,7 +222,7 @@ mod sim {
             (0x3FFF00, 256),
             (0x12345, 1000),
         ] {
-            let data = pattern(len, addr as u8);
+            let data = pattern(len, 31, addr as u8);
             f.program(addr as u32, &data, &mut NoopDelay).unwrap();
             let mut back = vec![0; len];
             f.read(addr as u32, &mut back).unwrap();
@@ -326,7 +321,7 @@ mod sim {
         let (spi, h) = SimSpiDevice::new(W25qModel::w25q32());
         let mut f = W25q::new(spi);
         block_on(f.init_async()).unwrap();
-        let data = pattern(4096 + 77, 3);
+        let data = pattern(4096 + 77, 31, 3);
         block_on(f.program_async(0x7_0033, &data, &mut NoopDelay)).unwrap();
         assert_eq!(
             &h.lock().memory()[0x7_0033..0x7_0033 + data.len()],

@@ -23,6 +23,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async};
 use crate::Voltage;
 use core::marker::PhantomData;
 use embedded_hal::i2c::I2c;
@@ -40,7 +41,7 @@ pub enum Error<E> {
     Timeout,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "ADS1x1x: I2C error: {b}"),
         Error::Timeout => f.write_str(
@@ -49,12 +50,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The result of a mode change: the driver in its new mode, or the error and the
 /// driver still in its old mode.
@@ -179,25 +174,23 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(read_config_async)]
         pub fn read_config(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-            Ok(u16::from_be_bytes(b))
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG)
+            )?)
         }
 
         /// Read the conversion register as is (left-justified for the ADS1015).
         #[asynch(read_raw_async)]
         pub fn read_raw(&mut self) -> Result<i16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-            Ok(i16::from_be_bytes(b))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONVERSION))?;
+            Ok(w as i16)
         }
 
         /// Set the full-scale range (PGA).
         #[asynch(set_full_scale_async)]
         pub fn set_full_scale(&mut self, fs: FullScale) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << PGA_SHIFT)) | (fs as u16) << PGA_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -206,8 +199,7 @@ dual_impl!({
         #[asynch(set_data_rate_async)]
         pub fn set_data_rate(&mut self, dr: DataRate) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << DR_SHIFT)) | (dr as u16) << DR_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -226,8 +218,7 @@ dual_impl!({
                 c |= COMP_LAT;
             }
             c |= comp.queue as u16;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -236,8 +227,7 @@ dual_impl!({
         #[asynch(disable_comparator_async)]
         pub fn disable_comparator(&mut self) -> Result<(), Error<I2C::Error>> {
             let c = self.config | COMP_QUE_MASK;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -245,9 +235,12 @@ dual_impl!({
         /// Set the comparator thresholds as raw codes.
         #[asynch(set_thresholds_raw_async)]
         pub fn set_thresholds_raw(&mut self, low: i16, high: i16) -> Result<(), Error<I2C::Error>> {
-            let (l, h) = (low.to_be_bytes(), high.to_be_bytes());
-            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(LO_THRESH, low as u16)))?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(HI_THRESH, high as u16)))?;
             Ok(())
         }
 
@@ -259,13 +252,11 @@ dual_impl!({
             high: Voltage,
         ) -> Result<(), Error<I2C::Error>> {
             let fs = self.full_scale();
-            let (l, h) = (
-                from_voltage(low, self.variant, fs).to_be_bytes(),
-                from_voltage(high, self.variant, fs).to_be_bytes(),
+            let (low, high) = (
+                from_voltage(low, self.variant, fs),
+                from_voltage(high, self.variant, fs),
             );
-            io!(self.i2c.write(self.address, &[LO_THRESH, l[0], l[1]]))?;
-            io!(self.i2c.write(self.address, &[HI_THRESH, h[0], h[1]]))?;
-            Ok(())
+            call!(self.set_thresholds_raw / set_thresholds_raw_async(low, high))
         }
 
         /// Make ALERT/RDY a conversion-ready signal: Hi_thresh MSB 1, Lo_thresh MSB 0
@@ -275,8 +266,7 @@ dual_impl!({
             io!(self.i2c.write(self.address, &[LO_THRESH, 0x00, 0x00]))?;
             io!(self.i2c.write(self.address, &[HI_THRESH, 0x80, 0x00]))?;
             let c = self.config & !COMP_QUE_MASK;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }
@@ -302,9 +292,8 @@ dual_impl!({
         /// Whether the conversion is done (OS reads 1).
         #[asynch(is_ready_async)]
         pub fn is_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-            Ok(u16::from_be_bytes(b) & OS != 0)
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG))?;
+            Ok(w & OS != 0)
         }
 
         /// Switch to continuous conversions (of the channel last used). On error the
@@ -379,17 +368,15 @@ dual_impl!({
         /// The latest conversion as a voltage.
         #[asynch(read_async)]
         pub fn read(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONVERSION], &mut b))?;
-            Ok(self.to_voltage(i16::from_be_bytes(b)))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONVERSION))?;
+            Ok(self.to_voltage(w as i16))
         }
 
         /// Select another input (takes effect from the next conversion).
         #[asynch(set_channel_async)]
         pub fn set_channel(&mut self, channel: Channel) -> Result<(), Error<I2C::Error>> {
             let c = (self.config & !(7 << MUX_SHIFT)) | (channel as u16) << MUX_SHIFT;
-            let b = c.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, c)))?;
             self.config = c;
             Ok(())
         }

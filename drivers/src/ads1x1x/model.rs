@@ -5,7 +5,7 @@
 //! limits, 12-bit left-justified results on the ADS1015, and the comparator on ALERT/RDY
 //! (traditional / window, polarity, latching, queue, conversion-ready mode).
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::{Direction, I2cTarget, SimError, SimLine, WordPointer};
 use crate::Voltage;
 
 /// An ADS1115 (16-bit) or ADS1015 (12-bit).
@@ -17,8 +17,7 @@ pub struct Ads1x1xModel {
     config: u16,
     lo: u16,
     hi: u16,
-    pointer: u8,
-    index: usize,
+    pointer: WordPointer,
     busy_reads: u32,
     busy_left: u32,
     queue_count: u8,
@@ -47,8 +46,7 @@ impl Ads1x1xModel {
             config: 0x8583,
             lo: 0x8000,
             hi: 0x7FFF,
-            pointer: 0,
-            index: 0,
+            pointer: WordPointer::default(),
             busy_reads: 1,
             busy_left: 0,
             queue_count: 0,
@@ -194,19 +192,18 @@ impl Ads1x1xModel {
 
 impl I2cTarget for Ads1x1xModel {
     fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
-        self.index = 0;
+        self.pointer.start();
         Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            match self.index {
-                0 => self.pointer = b & 0x03,
+        for (register, i, b) in self.pointer.write(bytes, 0x03) {
+            match i {
                 1 => self.pending[0] = b,
                 2 => {
                     self.pending[1] = b;
                     let v = u16::from_be_bytes(self.pending);
-                    match self.pointer {
+                    match register {
                         1 => {
                             let start = v & 0x8000 != 0 && v & 0x0100 != 0;
                             self.config = v & 0x7FFF;
@@ -230,24 +227,21 @@ impl I2cTarget for Ads1x1xModel {
                 }
                 _ => {}
             }
-            self.index += 1;
         }
         Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        if self.pointer == 0 && self.config & 0x0100 == 0 && self.index == 0 {
+        let pointer = self.pointer.register;
+        if pointer == 0 && self.config & 0x0100 == 0 && self.pointer.at_start() {
             self.convert(); // continuous: a fresh result for every read
         }
-        let v = self.reg(self.pointer).to_be_bytes();
-        if self.pointer == 1 && self.busy_left > 0 {
+        let v = self.reg(pointer).to_be_bytes();
+        if pointer == 1 && self.busy_left > 0 {
             self.busy_left -= 1;
         }
-        for b in buf.iter_mut() {
-            *b = v[self.index % 2];
-            self.index += 1;
-        }
-        if self.pointer == 0 && self.config & 0x04 != 0 {
+        self.pointer.read(buf, v, 2);
+        if pointer == 0 && self.config & 0x04 != 0 {
             // Latching comparator: reading the conversion register releases ALERT
             // unless the condition still holds.
             self.alert_active = false;

@@ -52,7 +52,7 @@ pub enum Error<E> {
 }
 
 impl_error!(
-    Error,
+    Error + From,
     |f, e| {
         match e {
             Error::Bus(b) => write!(f, "AT24: I2C error: {b}"),
@@ -90,12 +90,6 @@ impl_error!(
         _ => None,
     }
 );
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// An AT24Cxx EEPROM.
 #[derive(Debug)]

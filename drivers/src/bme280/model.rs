@@ -8,7 +8,7 @@
 //! The physical inputs (temperature, pressure, humidity) are turned into ADC codes by
 //! searching the datasheet's compensation formulas (the model's own copy, in 64-bit).
 
-use crate::sim::{Direction, I2cTarget, SimError, SpiTarget};
+use crate::sim::{Direction, RegisterFile, RegisterPointer, SimError, SpiTarget};
 use crate::{Humidity, Pressure, Temperature};
 
 /// Trimming parameters the model stores in its NVM image (datasheet table 16 order).
@@ -143,8 +143,7 @@ pub struct Bme280Model {
     im_update_left: u8,
     measurements: u32,
     // I2C state
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     // SPI state
     spi_state: SpiState,
 }
@@ -186,8 +185,7 @@ impl Bme280Model {
             measuring_left: 0,
             im_update_left: 0,
             measurements: 0,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             spi_state: SpiState::Control,
         }
     }
@@ -304,8 +302,25 @@ impl Bme280Model {
             h as u8,
         ];
     }
+}
 
-    fn read_reg(&mut self, reg: u8) -> u8 {
+impl RegisterFile for Bme280Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    // Register address / data pairs (datasheet §6.2.1); a lone address sets the pointer
+    // for a following read.
+    const ADDRESS_DATA_PAIRS: bool = true;
+
+    fn on_start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
+        if dir == Direction::Read && (0xF7..=0xFE).contains(&self.pointer.register) {
+            self.normal_mode_tick();
+        }
+        Ok(())
+    }
+
+    fn read_register(&mut self, reg: u8) -> u8 {
         let (a, b) = self.trim.nvm();
         match reg {
             0x88..=0xA1 => a[(reg - 0x88) as usize],
@@ -331,7 +346,7 @@ impl Bme280Model {
         }
     }
 
-    fn write_reg(&mut self, reg: u8, v: u8) {
+    fn write_register(&mut self, reg: u8, v: u8) {
         match reg {
             0xE0 if v == 0xB6 => {
                 let trim = self.trim;
@@ -373,39 +388,6 @@ impl Bme280Model {
     }
 }
 
-impl I2cTarget for Bme280Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.first = dir == Direction::Write;
-        if dir == Direction::Read && (0xF7..=0xFE).contains(&self.pointer) {
-            self.normal_mode_tick();
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        // Register address / data pairs (datasheet §6.2.1); a lone address sets the
-        // pointer for a following read.
-        for &b in bytes {
-            if self.first {
-                self.pointer = b;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.first = true;
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.read_reg(self.pointer);
-            self.pointer = self.pointer.wrapping_add(1);
-        }
-        Ok(())
-    }
-}
-
 impl SpiTarget for Bme280Model {
     fn select(&mut self) {
         self.spi_state = SpiState::Control;
@@ -427,10 +409,10 @@ impl SpiTarget for Bme280Model {
             }
             SpiState::Read(reg) => {
                 self.spi_state = SpiState::Read(reg.wrapping_add(1));
-                self.read_reg(reg)
+                self.read_register(reg)
             }
             SpiState::Write(reg) => {
-                self.write_reg(reg, mosi);
+                self.write_register(reg, mosi);
                 self.spi_state = SpiState::Control;
                 0xFF
             }

@@ -24,6 +24,9 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use crate::{Pressure, Temperature};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -57,7 +60,7 @@ pub enum Error<E> {
     OutOfRange,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "DPS310: I2C error: {b}"),
         Error::WrongChipId(id) => write!(
@@ -71,12 +74,6 @@ impl_error!(Error, |f, e| {
         Error::OutOfRange => f.write_str("DPS310: the compensated pressure is out of range"),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Sign-extend the low `bits` bits of `v`.
 pub const fn sign_extend(v: u32, bits: u32) -> i32 {
@@ -221,9 +218,9 @@ dual_impl!({
         /// bits 3:0; 10h on the chips the datasheet describes).
         #[asynch(product_id_async)]
         pub fn product_id(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[PRODUCT_ID], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, PRODUCT_ID)
+            )?)
         }
 
         /// The start-up without the product ID check: needs COEF_RDY, reads
@@ -232,26 +229,17 @@ dual_impl!({
         /// CFG_REG).
         #[asynch(read_calibration_async)]
         pub fn read_calibration(&mut self) -> Result<Calibration, Error<I2C::Error>> {
-            let mut s = [0];
-            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut s))?;
-            if s[0] & COEF_RDY == 0 {
+            let s = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
+            if s & COEF_RDY == 0 {
                 return Err(Error::NotReady);
             }
-            let mut r = [0; 18];
-            io!(self.i2c.write_read(self.address, &[COEF], &mut r))?;
-            let mut src = [0];
-            io!(self.i2c.write_read(self.address, &[COEF_SRCE], &mut src))?;
+            let r: [u8; 18] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, COEF))?;
+            let src = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, COEF_SRCE))?;
             let cal = Calibration::from_registers(&r);
             self.cal = Some(cal);
-            self.tmp_ext = src[0] & TMP_COEF_SRCE != 0;
-            let (prs, tmp) = self.cfg_bytes();
-            io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-            let mut c = [0];
-            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-            io!(self.i2c.write(
-                self.address,
-                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
-            ))?;
+            self.tmp_ext = src & TMP_COEF_SRCE != 0;
+            call!(self.set_config / set_config_async(self.config))?;
             Ok(cal)
         }
 
@@ -262,57 +250,52 @@ dual_impl!({
             self.config = config;
             let (prs, tmp) = self.cfg_bytes();
             io!(self.i2c.write(self.address, &[PRS_CFG, prs, tmp]))?;
-            let mut c = [0];
-            io!(self.i2c.write_read(self.address, &[CFG_REG], &mut c))?;
-            io!(self.i2c.write(
-                self.address,
-                &[CFG_REG, (c[0] & !(P_SHIFT | T_SHIFT)) | self.shifts()]
-            ))?;
-            Ok(())
+            let shifts = self.shifts();
+            let set = |c: u8| (c & !(P_SHIFT | T_SHIFT)) | shifts;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, self.address, CFG_REG, set)
+            )?)
         }
 
         /// The MEAS_CFG register: COEF_RDY, SENSOR_RDY, TMP_RDY, PRS_RDY (bits 7..4) and
         /// MEAS_CTRL (bits 2:0).
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG)
+            )?)
         }
 
         /// Set the operating mode. MEAS_CFG is read and written back with the new MEAS_CTRL
         /// (its status bits are read-only on the chip, so writing them back changes nothing).
         #[asynch(set_mode_async)]
         pub fn set_mode(&mut self, mode: Mode) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-            io!(self
-                .i2c
-                .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
-            Ok(())
+            let set = |c: u8| (c & 0xF8) | mode as u8;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, self.address, MEAS_CFG, set)
+            )?)
         }
 
         /// Whether (temperature, pressure) results are ready (TMP_RDY, PRS_RDY).
         #[asynch(ready_async)]
         pub fn ready(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-            Ok((b[0] & TMP_RDY != 0, b[0] & PRS_RDY != 0))
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
+            Ok((b & TMP_RDY != 0, b & PRS_RDY != 0))
         }
 
         /// The raw temperature result (TMP_B2..B0, 24-bit two's complement).
         #[asynch(read_raw_temperature_async)]
         pub fn read_raw_temperature(&mut self) -> Result<i32, Error<I2C::Error>> {
-            let mut b = [0; 3];
-            io!(self.i2c.write_read(self.address, &[TMP_B2], &mut b))?;
+            let b: [u8; 3] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, TMP_B2))?;
             Ok(raw24(&b))
         }
 
         /// The raw pressure result (PSR_B2..B0, 24-bit two's complement).
         #[asynch(read_raw_pressure_async)]
         pub fn read_raw_pressure(&mut self) -> Result<i32, Error<I2C::Error>> {
-            let mut b = [0; 3];
-            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            let b: [u8; 3] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, PSR_B2))?;
             Ok(raw24(&b))
         }
 
@@ -323,8 +306,8 @@ dual_impl!({
             if self.cal.is_none() {
                 return Err(Error::NotInitialized);
             }
-            let mut b = [0; 6];
-            io!(self.i2c.write_read(self.address, &[PSR_B2], &mut b))?;
+            let b: [u8; 6] =
+                call!(read_regs / read_regs_async(&mut self.i2c, self.address, PSR_B2))?;
             let (p, t) = (raw24(&b[..3]), raw24(&b[3..]));
             self.compensate(t, p)
         }
@@ -380,17 +363,13 @@ dual_impl!({
             .into_iter()
             .enumerate()
             {
-                let mut b = [0];
-                io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-                io!(self
-                    .i2c
-                    .write(self.address, &[MEAS_CFG, (b[0] & 0xF8) | mode as u8]))?;
+                call!(self.set_mode / set_mode_async(mode))?;
                 io!(delay.delay_us(os.measurement_time_us()));
                 let flag = if i == 0 { TMP_RDY } else { PRS_RDY };
                 let mut polls = 0;
                 loop {
-                    io!(self.i2c.write_read(self.address, &[MEAS_CFG], &mut b))?;
-                    if b[0] & flag != 0 {
+                    let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MEAS_CFG))?;
+                    if b & flag != 0 {
                         break;
                     }
                     polls += 1;

@@ -15,7 +15,7 @@
 //! compensation can use), with it (or at 8 times or less) the values above. FIFO and
 //! interrupts are not modelled.
 
-use crate::sim::{Direction, I2cTarget, SimError};
+use crate::sim::{RegisterFile, RegisterPointer};
 use crate::{Pressure, Temperature};
 
 /// Scale factors of table 9, by the 4-bit PRC field.
@@ -38,8 +38,7 @@ pub type Coefficients = (i32, i32, i32, i32, i32, i32, i32, i32, i32);
 pub struct Dps310Model {
     regs: [u8; 0x29],
     coef: Coefficients,
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     temperature: Temperature,
     pressure: Pressure,
     polls_left: u8,
@@ -81,8 +80,7 @@ impl Dps310Model {
             coef: (
                 204, -261, 80_469, -54_769, -2_325, 1_373, -10_785, 69, -1_229,
             ),
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             temperature: Temperature(20_000),
             pressure: Pressure(101_325 * 256),
             polls_left: 0,
@@ -195,8 +193,14 @@ impl Dps310Model {
         self.store(0x00, raw, ok);
         self.regs[0x08] |= 0x10;
     }
+}
 
-    fn read_reg(&mut self, r: u8) -> u8 {
+impl RegisterFile for Dps310Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn read_register(&mut self, r: u8) -> u8 {
         let mode = self.regs[0x08] & 0x07;
         match r {
             0x08 => {
@@ -235,7 +239,7 @@ impl Dps310Model {
         }
     }
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0x06 | 0x07 | 0x09 => self.regs[r as usize] = v,
             0x08 => {
@@ -245,33 +249,5 @@ impl Dps310Model {
             0x0C if v & 0x0F == 0b1001 => self.reset(),
             _ => {} // read-only or reserved
         }
-    }
-}
-
-impl I2cTarget for Dps310Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = self.pointer.wrapping_add(1);
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.read_reg(self.pointer);
-            self.pointer = self.pointer.wrapping_add(1);
-        }
-        Ok(())
     }
 }

@@ -29,6 +29,9 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
@@ -58,7 +61,7 @@ pub enum Error<E> {
     Unsupported,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "DS1307: I2C error: {b}"),
     Error::InvalidInput =>
         f.write_str("DS1307: a date or time field is out of range (years 2000..=2099)"),
@@ -67,12 +70,6 @@ impl_error!(Error, |f, e| match e {
     Error::OutOfRange => f.write_str("DS1307: the RAM has 56 bytes (offsets 0..56)"),
     Error::Unsupported => f.write_str("DS1307: the oscillator-stop flag exists on the DS1338 only"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The 7 time registers for `dt` (24-hour mode, CH = 0 so the clock runs); `None` for a
 /// year outside 2000..=2099.
@@ -157,8 +154,7 @@ dual_impl!({
         /// time into its user buffer at the START, so the seven bytes are consistent).
         #[asynch(datetime_async)]
         pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
-            let mut r = [0; 7];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            let r: [u8; 7] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, SECONDS))?;
             decode_datetime(&r).ok_or(Error::InvalidRegister)
         }
 
@@ -177,28 +173,26 @@ dual_impl!({
         /// Whether the oscillator runs (CH = 0).
         #[asynch(is_running_async)]
         pub fn is_running(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-            Ok(b[0] & CH == 0)
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, SECONDS))?;
+            Ok(b & CH == 0)
         }
 
         /// Stop (`false`, CH = 1) or start (`true`, CH = 0) the oscillator; the seconds are
         /// kept (a read-modify-write of register 00h).
         #[asynch(set_running_async)]
         pub fn set_running(&mut self, run: bool) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut b))?;
-            let s = if run { b[0] & !CH } else { b[0] | CH };
-            io!(self.i2c.write(ADDRESS, &[SECONDS, s]))?;
-            Ok(())
+            let set = |s: u8| if run { s & !CH } else { s | CH };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, SECONDS, set)
+            )?)
         }
 
         /// Read the control register (07h).
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)
+            )?)
         }
 
         /// Output a square wave on SQW/OUT (SQWE = 1, RS1:RS0 = `freq`).
@@ -225,9 +219,8 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0] & OSF != 0)
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
+            Ok(b & OSF != 0)
         }
 
         /// DS1338: clear the oscillator-stop flag (the other control bits are kept).
@@ -236,10 +229,9 @@ dual_impl!({
             if self.variant != Variant::Ds1338 {
                 return Err(Error::Unsupported);
             }
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            io!(self.i2c.write(ADDRESS, &[CONTROL, b[0] & !OSF]))?;
-            Ok(())
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, |c| c & !OSF)
+            )?)
         }
 
         /// Read `buf.len()` bytes of RAM from `offset` (0..56).

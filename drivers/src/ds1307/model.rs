@@ -12,25 +12,18 @@
 //! DS1338 ("the first time power is applied"). The time advances with
 //! [`Ds1307Model::advance`], or with the host's clock after [`Ds1307Model::run_realtime`].
 
-use crate::sim::{Direction, I2cTarget, SimError};
-use std::time::Instant;
-
-fn to_bcd(v: u8) -> u8 {
-    ((v / 10) << 4) | (v % 10)
-}
-
-fn from_bcd(b: u8) -> u8 {
-    (b >> 4) * 10 + (b & 0x0F)
-}
+use crate::sim::rtc::{
+    days_in_month, from_bcd, hour24, hours_register, time_registers, to_bcd, HostClock,
+};
+use crate::sim::{Direction, RegisterFile, RegisterPointer, SimError};
 
 /// A DS1307 or DS1338.
 #[derive(Debug)]
 pub struct Ds1307Model {
     regs: [u8; 64],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     ds1338: bool,
-    realtime: Option<Instant>,
+    realtime: HostClock,
     ticks: u64,
 }
 
@@ -56,17 +49,16 @@ impl Ds1307Model {
         }
         Self {
             regs,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             ds1338,
-            realtime: None,
+            realtime: HostClock::default(),
             ticks: 0,
         }
     }
 
     /// Follow the host's clock from now on (for a virtual board).
     pub fn run_realtime(&mut self) {
-        self.realtime = Some(Instant::now());
+        self.realtime.start();
     }
 
     /// Set the time in 24-hour mode and start the clock (CH = 0), as a battery-backed
@@ -82,16 +74,11 @@ impl Ds1307Model {
         minute: u8,
         second: u8,
     ) {
-        self.regs[0] = to_bcd(second % 60);
-        self.regs[1] = to_bcd(minute % 60);
-        self.regs[2] = to_bcd(hour % 24);
-        self.regs[3] = weekday.clamp(1, 7);
-        self.regs[4] = to_bcd(day.clamp(1, 31));
-        self.regs[5] = to_bcd(month.clamp(1, 12));
-        self.regs[6] = to_bcd((year.clamp(2000, 2099) - 2000) as u8);
-        if let Some(t) = &mut self.realtime {
-            *t = Instant::now();
-        }
+        let year = year.clamp(2000, 2099);
+        self.regs[..7].copy_from_slice(&time_registers((
+            year, month, day, weekday, hour, minute, second,
+        )));
+        self.realtime.restart();
     }
 
     /// Register `r` (0..64) as the chip holds it.
@@ -141,13 +128,8 @@ impl Ds1307Model {
     }
 
     fn catch_up(&mut self) {
-        if let Some(t0) = self.realtime {
-            let elapsed = t0.elapsed().as_secs();
-            if elapsed > 0 {
-                self.realtime = Some(t0 + std::time::Duration::from_secs(elapsed));
-                self.advance(elapsed);
-            }
-        }
+        let elapsed = self.realtime.take_seconds();
+        self.advance(elapsed);
     }
 
     fn tick(&mut self) {
@@ -166,33 +148,16 @@ impl Ds1307Model {
         }
         r[1] = 0;
         // hours, keeping the 12/24-hour mode of the register
-        let h = r[2];
-        let h24 = if h & 0x40 != 0 {
-            from_bcd(h & 0x1F) % 12 + if h & 0x20 != 0 { 12 } else { 0 }
-        } else {
-            from_bcd(h & 0x3F)
-        };
-        let next = (h24 + 1) % 24;
-        r[2] = if h & 0x40 != 0 {
-            let h12 = if next % 12 == 0 { 12 } else { next % 12 };
-            0x40 | if next >= 12 { 0x20 } else { 0 } | to_bcd(h12)
-        } else {
-            to_bcd(next)
-        };
+        let next = (hour24(r[2]) + 1) % 24;
+        r[2] = hours_register(r[2], next);
         if next != 0 {
             return;
         }
         r[3] = if r[3] & 7 >= 7 { 1 } else { (r[3] & 7) + 1 };
         let year = from_bcd(r[6]);
         let month = from_bcd(r[5]);
-        let days = match month {
-            2 if year % 4 == 0 => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
         let d = from_bcd(r[4]) + 1;
-        if d <= days {
+        if d <= days_in_month(year, month) {
             r[4] = to_bcd(d);
             return;
         }
@@ -204,8 +169,31 @@ impl Ds1307Model {
         r[5] = 1;
         r[6] = to_bcd((year + 1) % 100);
     }
+}
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+impl RegisterFile for Ds1307Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        Ok(byte & 0x3F)
+    }
+
+    fn next_register(&self, register: u8) -> u8 {
+        (register + 1) & 0x3F
+    }
+
+    fn on_start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
+        self.catch_up();
+        Ok(())
+    }
+
+    fn read_register(&mut self, register: u8) -> u8 {
+        self.regs[register as usize]
+    }
+
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0 => {
                 let was_running = self.running();
@@ -213,9 +201,7 @@ impl Ds1307Model {
                 if was_running && !self.running() && self.ds1338 {
                     self.regs[7] |= 0x20; // the oscillator stopped
                 }
-                if let Some(t) = &mut self.realtime {
-                    *t = Instant::now(); // the countdown chain restarts
-                }
+                self.realtime.restart(); // the countdown chain restarts
             }
             1 => self.regs[1] = v & 0x7F,
             2 => self.regs[2] = v & 0x7F,
@@ -230,34 +216,5 @@ impl Ds1307Model {
             7 => self.regs[7] = v & 0x93,
             r => self.regs[r as usize] = v,
         }
-    }
-}
-
-impl I2cTarget for Ds1307Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.catch_up();
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b & 0x3F;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = (self.pointer + 1) & 0x3F;
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.regs[self.pointer as usize];
-            self.pointer = (self.pointer + 1) & 0x3F;
-        }
-        Ok(())
     }
 }

@@ -23,6 +23,9 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{
+    modify_u8, modify_u8_async, read_regs, read_regs_async, read_u8, read_u8_async,
+};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -46,19 +49,13 @@ pub enum Error<E> {
     Busy,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "DS3231: I2C error: {b}"),
     Error::InvalidInput => f.write_str("DS3231: a date, time or alarm field is out of range"),
     Error::InvalidRegister =>
         f.write_str("DS3231: the time registers hold no valid date (never set?): set the time",),
     Error::Busy => f.write_str("DS3231: a temperature conversion is already running"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Days in a month as the DS3231 counts them (leap year when the year is divisible by 4;
 /// right for 2000..=2099).
@@ -142,28 +139,37 @@ pub fn encode_alarm1(a: &Alarm1) -> Option<[u8; 4]> {
     })
 }
 
-/// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range.
+/// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range:
+/// alarm 1's registers from the minutes on, the same fields in the same format.
 pub fn encode_alarm2(a: &Alarm2) -> Option<[u8; 3]> {
-    use Alarm2::*;
-    Some(match *a {
-        EveryMinute => [AM, AM, AM],
-        Minutes { minute } => [field(minute, 59, 0)?, AM, AM],
-        HoursMinutes { hour, minute } => [field(minute, 59, 0)?, field(hour, 23, 0)?, AM],
-        Date { date, hour, minute } => [
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            field(date, 31, 1)?,
-        ],
-        Weekday {
+    let second = 0;
+    let a1 = match *a {
+        Alarm2::EveryMinute => Alarm1::EverySecond,
+        Alarm2::Minutes { minute } => Alarm1::MinutesSeconds { minute, second },
+        Alarm2::HoursMinutes { hour, minute } => Alarm1::HoursMinutesSeconds {
+            hour,
+            minute,
+            second,
+        },
+        Alarm2::Date { date, hour, minute } => Alarm1::Date {
+            date,
+            hour,
+            minute,
+            second,
+        },
+        Alarm2::Weekday {
             weekday,
             hour,
             minute,
-        } => [
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            DY | field(weekday, 7, 1)?,
-        ],
-    })
+        } => Alarm1::Weekday {
+            weekday,
+            hour,
+            minute,
+            second,
+        },
+    };
+    let [_, minute, hour, day] = encode_alarm1(&a1)?;
+    Some([minute, hour, day])
 }
 
 /// Decode the temperature registers: a 10-bit two's complement value in 0.25 °C, the
@@ -200,8 +206,7 @@ dual_impl!({
         /// Read the date and time (one burst read, consistent thanks to the chip's buffer).
         #[asynch(datetime_async)]
         pub fn datetime(&mut self) -> Result<DateTime, Error<I2C::Error>> {
-            let mut r = [0; 7];
-            io!(self.i2c.write_read(ADDRESS, &[SECONDS], &mut r))?;
+            let r: [u8; 7] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, SECONDS))?;
             DateTime::from_registers(&r).ok_or(Error::InvalidRegister)
         }
 
@@ -240,17 +245,17 @@ dual_impl!({
         /// Read the control register.
         #[asynch(control_async)]
         pub fn control(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL)
+            )?)
         }
 
         /// Read the status register.
         #[asynch(status_async)]
         pub fn status(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS)
+            )?)
         }
 
         /// Make INT/SQW the alarm interrupt output (INTCN = 1) and enable the alarms'
@@ -261,25 +266,26 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            let mut c = (b[0] & !(A1IE | A2IE | CONV)) | INTCN;
-            if alarm1 {
-                c |= A1IE;
-            }
-            if alarm2 {
-                c |= A2IE;
-            }
-            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-            Ok(())
+            let set = |c: u8| {
+                let mut c = (c & !(A1IE | A2IE | CONV)) | INTCN;
+                if alarm1 {
+                    c |= A1IE;
+                }
+                if alarm2 {
+                    c |= A2IE;
+                }
+                c
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, set)
+            )?)
         }
 
         /// Read the (alarm 1, alarm 2) flags.
         #[asynch(alarm_flags_async)]
         pub fn alarm_flags(&mut self) -> Result<(bool, bool), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok((b[0] & A1F != 0, b[0] & A2F != 0))
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
+            Ok((b & A1F != 0, b & A2F != 0))
         }
 
         /// Clear the chosen alarm flags (releases INT); other flags are kept.
@@ -289,78 +295,77 @@ dual_impl!({
             alarm1: bool,
             alarm2: bool,
         ) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            // Flags can only be written to 0; writing 1 keeps them as they are.
-            let mut s = b[0] | A1F | A2F;
-            if alarm1 {
-                s &= !A1F;
-            }
-            if alarm2 {
-                s &= !A2F;
-            }
-            io!(self.i2c.write(ADDRESS, &[STATUS, s & !BSY]))?;
-            Ok(())
+            let clear = |s: u8| {
+                // Flags can only be written to 0; writing 1 keeps them as they are.
+                let mut s = s | A1F | A2F;
+                if alarm1 {
+                    s &= !A1F;
+                }
+                if alarm2 {
+                    s &= !A2F;
+                }
+                s & !BSY
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, clear)
+            )?)
         }
 
         /// Output a square wave on INT/SQW (INTCN = 0; alarm interrupts no longer reach
         /// the pin).
         #[asynch(set_square_wave_async)]
         pub fn set_square_wave(&mut self, freq: SquareWave) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            let c = (b[0] & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
-            io!(self.i2c.write(ADDRESS, &[CONTROL, c]))?;
-            Ok(())
+            let set = |c: u8| (c & !(INTCN | CONV | (3 << RS_SHIFT))) | (freq as u8) << RS_SHIFT;
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, CONTROL, set)
+            )?)
         }
 
         /// Enable or disable the 32 kHz output.
         #[asynch(set_32khz_output_async)]
         pub fn set_32khz_output(&mut self, on: bool) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            let mut s = (b[0] | A1F | A2F | OSF) & !(EN32KHZ | BSY);
-            if on {
-                s |= EN32KHZ;
-            }
-            io!(self.i2c.write(ADDRESS, &[STATUS, s]))?;
-            Ok(())
+            let set = |s: u8| {
+                let s = (s | A1F | A2F | OSF) & !(EN32KHZ | BSY);
+                if on {
+                    s | EN32KHZ
+                } else {
+                    s
+                }
+            };
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, set)
+            )?)
         }
 
         /// Whether the oscillator stopped at some point (power loss, EOSC): the time is
         /// not to be trusted until set.
         #[asynch(oscillator_stopped_async)]
         pub fn oscillator_stopped(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            Ok(b[0] & OSF != 0)
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, STATUS))?;
+            Ok(b & OSF != 0)
         }
 
         /// Clear the oscillator-stop flag.
         #[asynch(clear_oscillator_stopped_async)]
         pub fn clear_oscillator_stopped(&mut self) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[STATUS], &mut b))?;
-            io!(self
-                .i2c
-                .write(ADDRESS, &[STATUS, (b[0] | A1F | A2F) & !(OSF | BSY)]))?;
-            Ok(())
+            let clear = |s: u8| (s | A1F | A2F) & !(OSF | BSY);
+            Ok(call!(
+                modify_u8 / modify_u8_async(&mut self.i2c, ADDRESS, STATUS, clear)
+            )?)
         }
 
         /// Read the temperature (updated every 64 s, or on demand with
         /// [`convert_temperature`](Self::convert_temperature)).
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(ADDRESS, &[TEMP_MSB], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, TEMP_MSB))?;
             Ok(decode_temperature(b[0], b[1]))
         }
 
         /// Start a temperature conversion (CONV), unless one is running (BSY).
         #[asynch(convert_temperature_async)]
         pub fn convert_temperature(&mut self) -> Result<(), Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
+            let b: [u8; 2] = call!(read_regs / read_regs_async(&mut self.i2c, ADDRESS, CONTROL))?;
             if b[1] & BSY != 0 || b[0] & CONV != 0 {
                 return Err(Error::Busy);
             }
@@ -371,9 +376,8 @@ dual_impl!({
         /// Whether a commanded temperature conversion is still running (CONV reads 1).
         #[asynch(is_converting_async)]
         pub fn is_converting(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(ADDRESS, &[CONTROL], &mut b))?;
-            Ok(b[0] & CONV != 0)
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, ADDRESS, CONTROL))?;
+            Ok(b & CONV != 0)
         }
 
         /// Set the aging offset (signed; 0.1 ppm per LSB at 25 °C, typical).

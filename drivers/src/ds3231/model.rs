@@ -9,17 +9,11 @@
 //! Time advances with [`Ds3231Model::advance`] (deterministic, for tests) or, after
 //! [`Ds3231Model::run_realtime`], from the host's monotonic clock on every bus access.
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::rtc::{
+    days_in_month, from_bcd, hour24, hours_register, time_registers, to_bcd, HostClock,
+};
+use crate::sim::{Direction, RegisterFile, RegisterPointer, SimError, SimLine};
 use crate::Temperature;
-use std::time::Instant;
-
-fn to_bcd(v: u8) -> u8 {
-    ((v / 10) << 4) | (v % 10)
-}
-
-fn from_bcd(b: u8) -> u8 {
-    (b >> 4) * 10 + (b & 0x0F)
-}
 
 /// Seconds since 1970-01-01 UTC to (year, month, day, ISO weekday 1 = Monday, hour,
 /// minute, second), in the proleptic Gregorian calendar ([`crate::calendar`]).
@@ -35,10 +29,9 @@ pub fn civil_from_unix(secs: u64) -> (u16, u8, u8, u8, u8, u8, u8) {
 #[derive(Debug)]
 pub struct Ds3231Model {
     regs: [u8; 0x13],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     int_pin: SimLine,
-    realtime: Option<Instant>,
+    realtime: HostClock,
     conv_reads: u8,
     temperature: Temperature,
     ticks: u64,
@@ -62,10 +55,9 @@ impl Ds3231Model {
         regs[0x0F] = 0x88;
         let mut m = Self {
             regs,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             int_pin: SimLine::new(true),
-            realtime: None,
+            realtime: HostClock::default(),
             conv_reads: 0,
             temperature: Temperature(25_000),
             ticks: 0,
@@ -76,7 +68,7 @@ impl Ds3231Model {
 
     /// Follow the host's clock from now on (the virtual board wants this).
     pub fn run_realtime(&mut self) {
-        self.realtime = Some(Instant::now());
+        self.realtime.start();
     }
 
     /// Set the clock in 24-hour mode (year 2000..=2199, weekday 1..=7), as a write of
@@ -93,16 +85,13 @@ impl Ds3231Model {
         second: u8,
     ) {
         let y = year.clamp(2000, 2199);
-        self.regs[0] = to_bcd(second % 60);
-        self.regs[1] = to_bcd(minute % 60);
-        self.regs[2] = to_bcd(hour % 24);
-        self.regs[3] = weekday.clamp(1, 7);
-        self.regs[4] = to_bcd(day.clamp(1, 31));
-        self.regs[5] = to_bcd(month.clamp(1, 12)) | if y >= 2100 { 0x80 } else { 0 };
-        self.regs[6] = to_bcd((y % 100) as u8);
-        if let Some(t) = &mut self.realtime {
-            *t = Instant::now();
+        self.regs[..7].copy_from_slice(&time_registers((
+            y, month, day, weekday, hour, minute, second,
+        )));
+        if y >= 2100 {
+            self.regs[5] |= 0x80; // century
         }
+        self.realtime.restart();
     }
 
     /// Set the clock to the host's UTC time (weekday 1 = Monday) and clear OSF, as a
@@ -165,30 +154,8 @@ impl Ds3231Model {
     }
 
     fn catch_up(&mut self) {
-        if let Some(t0) = self.realtime {
-            let elapsed = t0.elapsed().as_secs();
-            if elapsed > 0 {
-                self.realtime = Some(t0 + std::time::Duration::from_secs(elapsed));
-                self.advance(elapsed);
-            }
-        }
-    }
-
-    fn hour24(&self, r: u8) -> u8 {
-        if r & 0x40 != 0 {
-            from_bcd(r & 0x1F) % 12 + if r & 0x20 != 0 { 12 } else { 0 }
-        } else {
-            from_bcd(r & 0x3F)
-        }
-    }
-
-    fn set_hour(&mut self, h: u8) {
-        self.regs[2] = if self.regs[2] & 0x40 != 0 {
-            let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-            0x40 | if h >= 12 { 0x20 } else { 0 } | to_bcd(h12)
-        } else {
-            to_bcd(h)
-        };
+        let elapsed = self.realtime.take_seconds();
+        self.advance(elapsed);
     }
 
     fn tick(&mut self) {
@@ -200,12 +167,12 @@ impl Ds3231Model {
             let mut m = from_bcd(r[1]) + 1;
             if m == 60 {
                 m = 0;
-                let mut h = self.hour24(self.regs[2]) + 1;
+                let mut h = hour24(self.regs[2]) + 1;
                 if h == 24 {
                     h = 0;
                     self.next_day();
                 }
-                self.set_hour(h);
+                self.regs[2] = hours_register(self.regs[2], h);
             }
             self.regs[1] = to_bcd(m);
         }
@@ -223,15 +190,8 @@ impl Ds3231Model {
         r[3] = if r[3] & 7 >= 7 { 1 } else { (r[3] & 7) + 1 };
         let year = from_bcd(r[6]);
         let month = from_bcd(r[5] & 0x1F);
-        let leap = year % 4 == 0;
-        let days = match month {
-            2 if leap => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
         let mut date = from_bcd(r[4]) + 1;
-        if date > days {
+        if date > days_in_month(year, month) {
             date = 1;
             let mut mon = month + 1;
             let mut century = r[5] & 0x80;
@@ -253,7 +213,7 @@ impl Ds3231Model {
         let r = self.regs;
         let sec = from_bcd(r[0]);
         let min = from_bcd(r[1]);
-        let hour = self.hour24(r[2]);
+        let hour = hour24(r[2]);
         let day = r[3] & 7;
         let date = from_bcd(r[4]);
         let day_date = |reg: u8| {
@@ -267,11 +227,11 @@ impl Ds3231Model {
         // Alarm 1: each unmasked field must match (table 2); masks are cumulative.
         let a1 = (masked(r[7]) || from_bcd(r[7] & 0x7F) == sec)
             && (masked(r[8]) || from_bcd(r[8] & 0x7F) == min)
-            && (masked(r[9]) || self.hour24(r[9] & 0x7F) == hour)
+            && (masked(r[9]) || hour24(r[9] & 0x7F) == hour)
             && (masked(r[10]) || day_date(r[10]));
         let a2 = sec == 0
             && (masked(r[11]) || from_bcd(r[11] & 0x7F) == min)
-            && (masked(r[12]) || self.hour24(r[12] & 0x7F) == hour)
+            && (masked(r[12]) || hour24(r[12] & 0x7F) == hour)
             && (masked(r[13]) || day_date(r[13]));
         if a1 {
             self.regs[0x0F] |= 0x01;
@@ -290,8 +250,27 @@ impl Ds3231Model {
             self.int_pin.set(!active);
         }
     }
+}
 
-    fn read_reg(&mut self, r: u8) -> u8 {
+impl RegisterFile for Ds3231Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        Ok(byte % 0x13)
+    }
+
+    fn next_register(&self, register: u8) -> u8 {
+        (register + 1) % 0x13
+    }
+
+    fn on_start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
+        self.catch_up();
+        Ok(())
+    }
+
+    fn read_register(&mut self, r: u8) -> u8 {
         match r {
             0x0E if self.conv_reads > 0 => {
                 self.conv_reads -= 1;
@@ -306,14 +285,12 @@ impl Ds3231Model {
         }
     }
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0x00 => {
                 self.regs[0] = v & 0x7F;
                 // Writing seconds restarts the countdown chain.
-                if let Some(t) = &mut self.realtime {
-                    *t = Instant::now();
-                }
+                self.realtime.restart();
             }
             0x0E => {
                 self.regs[0x0E] = v;
@@ -332,34 +309,5 @@ impl Ds3231Model {
             0x11 | 0x12 => {} // temperature is read-only
             r => self.regs[r as usize] = v,
         }
-    }
-}
-
-impl I2cTarget for Ds3231Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.catch_up();
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b % 0x13;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = (self.pointer + 1) % 0x13;
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.read_reg(self.pointer);
-            self.pointer = (self.pointer + 1) % 0x13;
-        }
-        Ok(())
     }
 }

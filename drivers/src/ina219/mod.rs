@@ -24,6 +24,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async};
 use crate::{Current, Power, Voltage};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -50,7 +51,7 @@ pub enum Error<E> {
     OutOfRange,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "INA219: I2C error: {b}"),
         Error::NotCalibrated => {
@@ -74,12 +75,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Decode the bus voltage register.
 pub fn decode_bus(raw: u16) -> BusVoltage {
@@ -175,24 +170,24 @@ dual_impl!({
         /// Write the configuration (in a triggered mode this starts a conversion).
         #[asynch(set_config_async)]
         pub fn set_config(&mut self, config: Config) -> Result<(), Error<I2C::Error>> {
-            let b = config.bits().to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self
+                .i2c
+                .write(self.address, &be16_write(CONFIG, config.bits())))?;
             Ok(())
         }
 
         /// Read the configuration register.
         #[asynch(config_register_async)]
         pub fn config_register(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONFIG], &mut b))?;
-            Ok(u16::from_be_bytes(b))
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, CONFIG)
+            )?)
         }
 
         /// Reset all registers to their power-on values (forgets the calibration).
         #[asynch(reset_async)]
         pub fn reset(&mut self) -> Result<(), Error<I2C::Error>> {
-            let b = RST.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONFIG, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CONFIG, RST)))?;
             self.current_lsb = None;
             Ok(())
         }
@@ -207,8 +202,7 @@ dual_impl!({
         ) -> Result<(), Error<I2C::Error>> {
             let cal =
                 calibration_value(current_lsb, shunt_micro_ohm).ok_or(Error::InvalidCalibration)?;
-            let b = cal.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CALIBRATION, cal)))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }
@@ -220,8 +214,7 @@ dual_impl!({
             cal: u16,
             current_lsb: Current,
         ) -> Result<(), Error<I2C::Error>> {
-            let b = cal.to_be_bytes();
-            io!(self.i2c.write(self.address, &[CALIBRATION, b[0], b[1]]))?;
+            io!(self.i2c.write(self.address, &be16_write(CALIBRATION, cal)))?;
             self.current_lsb = Some(current_lsb);
             Ok(())
         }
@@ -229,17 +222,15 @@ dual_impl!({
         /// Shunt voltage (10 µV LSB, signed).
         #[asynch(shunt_voltage_async)]
         pub fn shunt_voltage(&mut self) -> Result<Voltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[SHUNT_VOLTAGE], &mut b))?;
-            Ok(Voltage(i16::from_be_bytes(b) as i32 * 10))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, SHUNT_VOLTAGE))?;
+            Ok(Voltage((w as i16) as i32 * 10))
         }
 
         /// Bus voltage with the CNVR and OVF flags.
         #[asynch(bus_voltage_async)]
         pub fn bus_voltage(&mut self) -> Result<BusVoltage, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[BUS_VOLTAGE], &mut b))?;
-            Ok(decode_bus(u16::from_be_bytes(b)))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, BUS_VOLTAGE))?;
+            Ok(decode_bus(w))
         }
 
         /// Shunt voltage, then bus voltage, read; current and power computed from them with
@@ -273,20 +264,16 @@ dual_impl!({
         #[asynch(current_async)]
         pub fn current(&mut self) -> Result<Current, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CURRENT], &mut b))?;
-            Ok(Current((i16::from_be_bytes(b) as i64 * lsb) as i32))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CURRENT))?;
+            Ok(Current(((w as i16) as i64 * lsb) as i32))
         }
 
         /// Power, from the power register (reading it clears CNVR).
         #[asynch(power_async)]
         pub fn power(&mut self) -> Result<Power, Error<I2C::Error>> {
             let lsb = self.lsb()?;
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[POWER], &mut b))?;
-            Ok(Power(
-                (u16::from_be_bytes(b) as i64 * 20 * lsb).min(i32::MAX as i64) as i32,
-            ))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, POWER))?;
+            Ok(Power((w as i64 * 20 * lsb).min(i32::MAX as i64) as i32))
         }
 
         /// Bus voltage, current and power in one go; [`Error::Overflow`] if OVF is set.

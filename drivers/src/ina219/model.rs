@@ -4,7 +4,7 @@
 //! OVF), calibration (bit 0 void), current = shunt × cal / 4096, power = current × bus /
 //! 5000, triggered / continuous / power-down modes.
 
-use crate::sim::{Direction, I2cTarget, SimError};
+use crate::sim::{Direction, I2cTarget, SimError, WordPointer};
 use crate::{Current, Voltage};
 
 /// An INA219.
@@ -20,8 +20,7 @@ pub struct Ina219Model {
     cal: u16,
     ready: bool,
     overflow: bool,
-    pointer: u8,
-    index: usize,
+    pointer: WordPointer,
     hi: u8,
     conversions: u32,
 }
@@ -46,8 +45,7 @@ impl Ina219Model {
             cal: 0,
             ready: false,
             overflow: false,
-            pointer: 0,
-            index: 0,
+            pointer: WordPointer::default(),
             hi: 0,
             conversions: 0,
         }
@@ -153,32 +151,28 @@ impl Ina219Model {
 
 impl I2cTarget for Ina219Model {
     fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
-        self.index = 0;
+        self.pointer.start();
         Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            match self.index {
-                0 => self.pointer = b,
+        for (register, i, b) in self.pointer.write(bytes, 0xFF) {
+            match i {
                 1 => self.hi = b,
-                2 => self.write_reg(self.pointer, u16::from_be_bytes([self.hi, b])),
+                2 => self.write_reg(register, u16::from_be_bytes([self.hi, b])),
                 _ => {}
             }
-            self.index += 1;
         }
         Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        if self.index == 0 && (1..=4).contains(&self.pointer) {
+        let pointer = self.pointer.register;
+        if self.pointer.at_start() && (1..=4).contains(&pointer) {
             self.continuous();
         }
-        let v = self.read_reg(self.pointer).to_be_bytes();
-        for b in buf.iter_mut() {
-            *b = v[self.index % 2];
-            self.index += 1;
-        }
+        let v = self.read_reg(pointer).to_be_bytes();
+        self.pointer.read(buf, v, 2);
         Ok(())
     }
 }

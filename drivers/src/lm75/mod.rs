@@ -16,6 +16,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{be16_write, read_be16, read_be16_async, read_regs, read_regs_async};
 use crate::Temperature;
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
@@ -33,7 +34,7 @@ pub enum Error<E> {
     Timeout,
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "LM75: I2C error: {b}"),
         Error::InvalidInput => {
@@ -45,12 +46,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Decode a left-justified two's complement temperature register with `bits` significant
 /// bits (LM75B datasheet table 7, TMP102 table 8-2): one LSB is `2^-(bits - 8)` °C
@@ -136,20 +131,31 @@ pub fn lm75_config_byte(c: &Lm75Config) -> u8 {
     b
 }
 
-/// Decode an LM75 configuration byte.
-pub fn lm75_config_from_byte(b: u8) -> Lm75Config {
-    Lm75Config {
-        shutdown: b & lm75_conf::SHUTDOWN != 0,
-        os_mode: if b & lm75_conf::INTERRUPT != 0 {
+/// The thermostat mode and the OS/ALERT polarity from their bits (the LM75's INTERRUPT
+/// and POL, the TMP102's TM and POL mean the same).
+fn os_from_bits(interrupt: bool, active_high: bool) -> (OsMode, OsPolarity) {
+    (
+        if interrupt {
             OsMode::Interrupt
         } else {
             OsMode::Comparator
         },
-        os_polarity: if b & lm75_conf::POL_HIGH != 0 {
+        if active_high {
             OsPolarity::ActiveHigh
         } else {
             OsPolarity::ActiveLow
         },
+    )
+}
+
+/// Decode an LM75 configuration byte.
+pub fn lm75_config_from_byte(b: u8) -> Lm75Config {
+    let (os_mode, os_polarity) =
+        os_from_bits(b & lm75_conf::INTERRUPT != 0, b & lm75_conf::POL_HIGH != 0);
+    Lm75Config {
+        shutdown: b & lm75_conf::SHUTDOWN != 0,
+        os_mode,
+        os_polarity,
         fault_queue: FaultQueue::from_bits(b >> lm75_conf::FAULT_QUEUE_SHIFT),
     }
 }
@@ -163,17 +169,16 @@ dual_impl!({
         /// Read the temperature register as it is (left-justified, two's complement).
         #[asynch(raw_temperature_async)]
         pub fn raw_temperature(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-            Ok(u16::from_be_bytes(b))
+            Ok(call!(
+                read_be16 / read_be16_async(&mut self.i2c, self.address, TEMP)
+            )?)
         }
 
         /// Read the temperature at the configured resolution.
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-            Ok(decode_temperature(u16::from_be_bytes(b), self.bits()))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, TEMP))?;
+            Ok(decode_temperature(w, self.bits()))
         }
 
         /// Write the configuration register.
@@ -188,45 +193,38 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_async)]
         pub fn config(&mut self) -> Result<Lm75Config, Error<I2C::Error>> {
-            let mut b = [0; 1];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
+            let b: [u8; 1] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, CONF))?;
             Ok(lm75_config_from_byte(b[0]))
         }
 
         /// Set the overtemperature threshold T_OS (9 bits, 0.5 °C steps, rounded).
         #[asynch(set_os_temperature_async)]
         pub fn set_os_temperature(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
-            let v = encode_temperature(t, 9)
-                .ok_or(Error::InvalidInput)?
-                .to_be_bytes();
-            io!(self.i2c.write(self.address, &[TOS, v[0], v[1]]))?;
+            let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(self.address, &be16_write(TOS, v)))?;
             Ok(())
         }
 
         /// Set the hysteresis threshold T_HYST (9 bits, 0.5 °C steps, rounded).
         #[asynch(set_hysteresis_async)]
         pub fn set_hysteresis(&mut self, t: Temperature) -> Result<(), Error<I2C::Error>> {
-            let v = encode_temperature(t, 9)
-                .ok_or(Error::InvalidInput)?
-                .to_be_bytes();
-            io!(self.i2c.write(self.address, &[THYST, v[0], v[1]]))?;
+            let v = encode_temperature(t, 9).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(self.address, &be16_write(THYST, v)))?;
             Ok(())
         }
 
         /// Read T_OS.
         #[asynch(os_temperature_async)]
         pub fn os_temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TOS], &mut b))?;
-            Ok(decode_temperature(u16::from_be_bytes(b), 9))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, TOS))?;
+            Ok(decode_temperature(w, 9))
         }
 
         /// Read T_HYST.
         #[asynch(hysteresis_async)]
         pub fn hysteresis(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[THYST], &mut b))?;
-            Ok(decode_temperature(u16::from_be_bytes(b), 9))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, THYST))?;
+            Ok(decode_temperature(w, 9))
         }
     }
 });
@@ -294,18 +292,11 @@ pub fn tmp102_config_word(c: &Tmp102Config) -> u16 {
 
 /// Decode a TMP102 configuration register value.
 pub fn tmp102_config_from_word(w: u16) -> Tmp102Config {
+    let (thermostat, polarity) = os_from_bits(w & tmp102_conf::TM != 0, w & tmp102_conf::POL != 0);
     Tmp102Config {
         shutdown: w & tmp102_conf::SD != 0,
-        thermostat: if w & tmp102_conf::TM != 0 {
-            OsMode::Interrupt
-        } else {
-            OsMode::Comparator
-        },
-        polarity: if w & tmp102_conf::POL != 0 {
-            OsPolarity::ActiveHigh
-        } else {
-            OsPolarity::ActiveLow
-        },
+        thermostat,
+        polarity,
         fault_queue: FaultQueue::from_bits((w >> tmp102_conf::FAULT_QUEUE_SHIFT) as u8),
         conversion_rate: [
             ConversionRate::Hz0_25,
@@ -326,16 +317,15 @@ dual_impl!({
         /// Read the temperature (12 or 13 bits, as the chip flags in bit 0).
         #[asynch(temperature_async)]
         pub fn temperature(&mut self) -> Result<Temperature, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[TEMP], &mut b))?;
-            Ok(tmp102_decode(u16::from_be_bytes(b)))
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, TEMP))?;
+            Ok(tmp102_decode(w))
         }
 
         /// Write the configuration register.
         #[asynch(set_config_async)]
         pub fn set_config(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
-            let w = tmp102_config_word(&config).to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
+            let w = tmp102_config_word(&config);
+            io!(self.i2c.write(self.address, &be16_write(CONF, w)))?;
             self.extended = config.extended;
             Ok(())
         }
@@ -343,9 +333,8 @@ dual_impl!({
         /// Read the configuration register.
         #[asynch(config_async)]
         pub fn config(&mut self) -> Result<Tmp102Config, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-            let c = tmp102_config_from_word(u16::from_be_bytes(b));
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONF))?;
+            let c = tmp102_config_from_word(w);
             self.extended = c.extended;
             Ok(c)
         }
@@ -353,17 +342,15 @@ dual_impl!({
         /// Whether the ALERT condition is active (the AL bit, read relative to POL).
         #[asynch(alert_active_async)]
         pub fn alert_active(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-            let w = u16::from_be_bytes(b);
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONF))?;
             Ok((w & tmp102_conf::AL != 0) == (w & tmp102_conf::POL != 0))
         }
 
         /// In shutdown mode, start one conversion (sets OS, keeps the rest of `config`).
         #[asynch(one_shot_async)]
         pub fn one_shot(&mut self, config: Tmp102Config) -> Result<(), Error<I2C::Error>> {
-            let w = (tmp102_config_word(&config) | tmp102_conf::OS | tmp102_conf::SD).to_be_bytes();
-            io!(self.i2c.write(self.address, &[CONF, w[0], w[1]]))?;
+            let w = tmp102_config_word(&config) | tmp102_conf::OS | tmp102_conf::SD;
+            io!(self.i2c.write(self.address, &be16_write(CONF, w)))?;
             Ok(())
         }
 
@@ -372,9 +359,8 @@ dual_impl!({
         /// Conversion Ready"). Meaningful in shutdown mode after [`one_shot`](Self::one_shot).
         #[asynch(conversion_ready_async)]
         pub fn conversion_ready(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0; 2];
-            io!(self.i2c.write_read(self.address, &[CONF], &mut b))?;
-            Ok(u16::from_be_bytes(b) & tmp102_conf::OS != 0)
+            let w = call!(read_be16 / read_be16_async(&mut self.i2c, self.address, CONF))?;
+            Ok(w & tmp102_conf::OS != 0)
         }
 
         /// Set the high (T_HIGH) and low (T_LOW) thresholds.
@@ -385,14 +371,10 @@ dual_impl!({
             high: Temperature,
         ) -> Result<(), Error<I2C::Error>> {
             let shift = self.shift();
-            let lo = encode(low, shift, 16)
-                .ok_or(Error::InvalidInput)?
-                .to_be_bytes();
-            let hi = encode(high, shift, 16)
-                .ok_or(Error::InvalidInput)?
-                .to_be_bytes();
-            io!(self.i2c.write(self.address, &[THYST, lo[0], lo[1]]))?;
-            io!(self.i2c.write(self.address, &[TOS, hi[0], hi[1]]))?;
+            let lo = encode(low, shift, 16).ok_or(Error::InvalidInput)?;
+            let hi = encode(high, shift, 16).ok_or(Error::InvalidInput)?;
+            io!(self.i2c.write(self.address, &be16_write(THYST, lo)))?;
+            io!(self.i2c.write(self.address, &be16_write(TOS, hi)))?;
             Ok(())
         }
 

@@ -1,7 +1,7 @@
 //! Behavioural models of the LM75 (9-bit and 11-bit) and the TMP102, written from their
 //! datasheets (LM75B §7, TMP102 §7) without the driver's register definitions.
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::{Direction, I2cTarget, SimError, SimLine, WordPointer};
 use crate::Temperature;
 
 /// The OS/ALERT thermostat shared by both chips (comparator and interrupt modes with a
@@ -54,8 +54,7 @@ pub struct Lm75Model {
     conf: u8,
     hyst: u16,
     os: u16,
-    pointer: u8,
-    index: usize,
+    pointer: WordPointer,
     thermostat: Thermostat,
     os_pin: SimLine,
 }
@@ -79,8 +78,7 @@ impl Lm75Model {
             conf: 0,
             hyst: 75 << 8,
             os: 80 << 8,
-            pointer: 0,
-            index: 0,
+            pointer: WordPointer::default(),
             thermostat: Thermostat::default(),
             os_pin: SimLine::new(true),
         }
@@ -146,38 +144,31 @@ impl Lm75Model {
 
 impl I2cTarget for Lm75Model {
     fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
-        self.index = 0;
+        self.pointer.start();
         Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            match self.index {
-                0 => self.pointer = b & 0x03,
-                i => match (self.pointer, i) {
-                    (1, 1) => {
-                        self.conf = b & 0x1F;
-                        self.update_pin();
-                    }
-                    (2, 1) => self.hyst = (self.hyst & 0x00FF) | (u16::from(b) << 8),
-                    (2, 2) => self.hyst = (self.hyst & 0xFF00) | u16::from(b & 0x80),
-                    (3, 1) => self.os = (self.os & 0x00FF) | (u16::from(b) << 8),
-                    (3, 2) => self.os = (self.os & 0xFF00) | u16::from(b & 0x80),
-                    _ => {} // temperature is read-only; extra bytes ignored
-                },
+        for (register, i, b) in self.pointer.write(bytes, 0x03) {
+            match (register, i) {
+                (1, 1) => {
+                    self.conf = b & 0x1F;
+                    self.update_pin();
+                }
+                (2, 1) => self.hyst = (self.hyst & 0x00FF) | (u16::from(b) << 8),
+                (2, 2) => self.hyst = (self.hyst & 0xFF00) | u16::from(b & 0x80),
+                (3, 1) => self.os = (self.os & 0x00FF) | (u16::from(b) << 8),
+                (3, 2) => self.os = (self.os & 0xFF00) | u16::from(b & 0x80),
+                _ => {} // temperature is read-only; extra bytes ignored
             }
-            self.index += 1;
         }
         Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        let v = self.reg(self.pointer).to_be_bytes();
-        let len = if self.pointer == 1 { 1 } else { 2 };
-        for b in buf.iter_mut() {
-            *b = v[self.index % len];
-            self.index += 1;
-        }
+        let pointer = self.pointer.register;
+        let len = if pointer == 1 { 1 } else { 2 };
+        self.pointer.read(buf, self.reg(pointer).to_be_bytes(), len);
         self.thermostat.read(self.conf & 0x02 != 0);
         self.update_pin();
         Ok(())
@@ -192,8 +183,7 @@ pub struct Tmp102Model {
     conf: u16,
     low: u16,
     high: u16,
-    pointer: u8,
-    index: usize,
+    pointer: WordPointer,
     thermostat: Thermostat,
     alert_pin: SimLine,
     conversions: u32,
@@ -219,8 +209,7 @@ impl Tmp102Model {
             conf: 0x60A0,
             low: 0x4B00,
             high: 0x5000,
-            pointer: 0,
-            index: 0,
+            pointer: WordPointer::default(),
             thermostat: Thermostat::default(),
             alert_pin: SimLine::new(true),
             conversions: 0,
@@ -321,16 +310,15 @@ impl Tmp102Model {
 
 impl I2cTarget for Tmp102Model {
     fn start(&mut self, _address: u8, _dir: Direction) -> Result<(), SimError> {
-        self.index = 0;
+        self.pointer.start();
         Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
+        for (register, i, b) in self.pointer.write(bytes, 0x03) {
             let b16 = u16::from(b);
             let mask = if self.extended() { 0xFFF8 } else { 0xFFF0 };
-            match (self.index, self.pointer) {
-                (0, _) => self.pointer = b & 0x03,
+            match (i, register) {
                 (1, 1) => {
                     // R1 R0 read-only (always 11); OS triggers a one-shot in shutdown.
                     self.conf = (self.conf & 0x00FF) | ((b16 & 0x9F) << 8) | 0x6000;
@@ -362,13 +350,13 @@ impl I2cTarget for Tmp102Model {
                 (2, 3) => self.high = (self.high & 0xFF00) | (b16 & mask),
                 _ => {}
             }
-            self.index += 1;
         }
         Ok(())
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        if self.pointer == 1 && self.index == 0 && self.converting {
+        let pointer = self.pointer.register;
+        if pointer == 1 && self.pointer.at_start() && self.converting {
             if self.pending == 0 {
                 self.converting = false;
                 self.convert();
@@ -377,11 +365,7 @@ impl I2cTarget for Tmp102Model {
                 self.pending -= 1;
             }
         }
-        let v = self.reg(self.pointer).to_be_bytes();
-        for b in buf.iter_mut() {
-            *b = v[self.index % 2];
-            self.index += 1;
-        }
+        self.pointer.read(buf, self.reg(pointer).to_be_bytes(), 2);
         self.thermostat.read(self.conf & 0x0200 != 0);
         self.update_alert();
         Ok(())

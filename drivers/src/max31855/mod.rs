@@ -32,7 +32,7 @@ pub enum Error<E> {
     Fault(Faults, Temperature),
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "MAX31855: SPI error: {b}"),
     Error::Fault(faults, _) => {
         f.write_str("MAX31855: thermocouple fault:")?;
@@ -48,12 +48,6 @@ impl_error!(Error, |f, e| match e {
         Ok(())
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Decode the 14-bit thermocouple field (D31..D18), two's complement, 0.25 °C.
 pub fn decode_thermocouple(word: u32) -> Temperature {

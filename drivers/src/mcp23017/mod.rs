@@ -49,17 +49,11 @@ pub enum Error<E> {
     InterruptLine(embedded_hal::digital::ErrorKind),
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "MCP23x17: bus error: {b}"),
     Error::InvalidPin => f.write_str("MCP23x17: pins are 0..16 (GPA0..GPA7, GPB0..GPB7)"),
     Error::InterruptLine(k) => write!(f, "MCP23x17: waiting on the interrupt line failed: {k}"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// What a transport of MCP23x17 register transfers has whether blocking or async.
 pub trait RegisterBus {

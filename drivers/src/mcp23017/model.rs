@@ -6,7 +6,7 @@
 //! INTCAP of the port, re-asserted while a DEFVAL mismatch persists), INTA / INTB with
 //! MIRROR, INTPOL and ODR.
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::{RegisterFile, RegisterPointer, SimLine};
 
 /// An MCP23017.
 #[derive(Debug)]
@@ -24,8 +24,7 @@ pub struct Mcp23017Model {
     /// External drive of each pin: `Some(level)` or floating.
     external: [Option<bool>; 16],
     last: [u8; 2],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     int_a: SimLine,
     int_b: SimLine,
 }
@@ -55,8 +54,7 @@ impl Mcp23017Model {
             olat: [0; 2],
             external: [None; 16],
             last: [0; 2],
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             int_a: SimLine::new(true),
             int_b: SimLine::new(true),
         };
@@ -159,8 +157,14 @@ impl Mcp23017Model {
             (f < FUNCS).then_some((f, port))
         }
     }
+}
 
-    pub(crate) fn read_reg(&mut self, addr: u8) -> u8 {
+impl RegisterFile for Mcp23017Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn read_register(&mut self, addr: u8) -> u8 {
         let Some((f, p)) = self.decode(addr) else {
             return 0;
         };
@@ -187,7 +191,7 @@ impl Mcp23017Model {
         }
     }
 
-    pub(crate) fn write_reg(&mut self, addr: u8, v: u8) {
+    fn write_register(&mut self, addr: u8, v: u8) {
         let Some((f, p)) = self.decode(addr) else {
             return;
         };
@@ -205,7 +209,7 @@ impl Mcp23017Model {
         self.evaluate();
     }
 
-    pub(crate) fn next(&self, addr: u8) -> u8 {
+    fn next_register(&self, addr: u8) -> u8 {
         let bank1 = self.iocon & 0x80 != 0;
         if self.iocon & 0x20 != 0 {
             // Byte mode: bank 0 toggles within the A/B pair, bank 1 stays.
@@ -220,33 +224,5 @@ impl Mcp23017Model {
         } else {
             addr + 1
         }
-    }
-}
-
-impl I2cTarget for Mcp23017Model {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.pointer = self.next(self.pointer);
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = self.read_reg(self.pointer);
-            self.pointer = self.next(self.pointer);
-        }
-        Ok(())
     }
 }

@@ -7,7 +7,7 @@
 //! undriven (read here as 0xFF).
 
 use crate::mcp23017::model::Mcp23017Model;
-use crate::sim::SpiTarget;
+use crate::sim::{RegisterFile, SpiTarget};
 use core::ops::{Deref, DerefMut};
 
 /// An MCP23S17.
@@ -82,12 +82,12 @@ impl SpiTarget for Mcp23s17Model {
             _ if !self.addressed => 0xFF,
             _ => {
                 let out = if self.read {
-                    self.chip.read_reg(self.pointer)
+                    self.chip.read_register(self.pointer)
                 } else {
-                    self.chip.write_reg(self.pointer, mosi);
+                    self.chip.write_register(self.pointer, mosi);
                     0xFF
                 };
-                self.pointer = self.chip.next(self.pointer);
+                self.pointer = self.chip.next_register(self.pointer);
                 out
             }
         }

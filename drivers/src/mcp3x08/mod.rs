@@ -30,17 +30,11 @@ pub enum Error<E> {
     InvalidInput,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "MCP3x08: SPI error: {b}"),
     Error::InvalidInput =>
         f.write_str("MCP3x08: channels are 0..8; differential pairs are 0/1, 2/3, 4/5, 6/7",),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The 3 bytes to send for `input` (datasheet §6.1, "Using the MCP3008 with MCU SPI
 /// ports": start bit aligned so the result ends at the last bit).

@@ -64,7 +64,7 @@ pub enum Error<E> {
     Busy,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA954x: I2C error: {b}"),
     Error::InvalidChannel(c) => write!(
         f,
@@ -74,12 +74,6 @@ impl_error!(Error, |f, e| match e {
         f.write_str("PCA954x: a device behind a channel cannot use the switch's own address"),
     Error::Busy => f.write_str("PCA954x: the switch is in use by another channel"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 impl<E: embedded_hal::i2c::Error> embedded_hal::i2c::Error for Error<E> {
     fn kind(&self) -> ErrorKind {
@@ -205,13 +199,7 @@ dual_impl!({
             if address == self.address {
                 return Err(Error::SwitchAddress);
             }
-            self.check_channel(channel)?;
-            let mask = 1 << channel;
-            if self.selected != Some(mask) {
-                self.selected = None;
-                io!(self.i2c.write(self.address, &[mask]))?;
-                self.selected = Some(mask);
-            }
+            call!(self.select / select_async(channel))?;
             io!(self.i2c.transaction(address, operations))?;
             Ok(())
         }

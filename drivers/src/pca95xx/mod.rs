@@ -24,6 +24,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_u8, read_u8_async};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
@@ -41,17 +42,11 @@ pub enum Error<E> {
     InterruptLine(embedded_hal::digital::ErrorKind),
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA95xx: I2C error: {b}"),
     Error::InvalidPin => f.write_str("PCA95xx: pin beyond the chip's 8 (PCA9554) or 16 (PCA9535)"),
     Error::InterruptLine(k) => write!(f, "PCA95xx: waiting on the interrupt line failed: {k}"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// The pins of a chip with `ports` ports, each with its bit of `bits`.
 fn pins_of(bits: u16, ports: u8) -> impl Iterator<Item = (Pin, bool)> {
@@ -142,24 +137,14 @@ dual_impl!({
         /// Read the pin levels (with polarity inversion applied); clears the interrupt.
         #[asynch(read_inputs_async)]
         pub fn read_inputs(&mut self) -> Result<u16, Error<I2C::Error>> {
-            let mut v = [0; 2];
-            let n = self.ports as usize;
-            io!(self
-                .i2c
-                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
-            Ok(u16::from_le_bytes(v))
+            call!(self.read_reg / read_reg_async(INPUT))
         }
 
         /// The pins' directions (the configuration register, read).
         #[asynch(directions_async)]
         pub fn directions(&mut self) -> Result<Directions, Error<I2C::Error>> {
-            let mut v = [0; 2];
-            let n = self.ports as usize;
-            io!(self
-                .i2c
-                .write_read(self.address, &[self.cmd(CONFIG)], &mut v[..n]))?;
             Ok(Directions {
-                bits: u16::from_le_bytes(v),
+                bits: call!(self.read_reg / read_reg_async(CONFIG))?,
                 ports: self.ports,
             })
         }
@@ -168,13 +153,8 @@ dual_impl!({
         /// the interrupt).
         #[asynch(inputs_async)]
         pub fn inputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
-            let mut v = [0; 2];
-            let n = self.ports as usize;
-            io!(self
-                .i2c
-                .write_read(self.address, &[self.cmd(INPUT)], &mut v[..n]))?;
             Ok(Levels {
-                bits: u16::from_le_bytes(v),
+                bits: call!(self.read_reg / read_reg_async(INPUT))?,
                 ports: self.ports,
             })
         }
@@ -183,13 +163,8 @@ dual_impl!({
         /// outputs drive).
         #[asynch(outputs_async)]
         pub fn outputs(&mut self) -> Result<Levels, Error<I2C::Error>> {
-            let mut v = [0; 2];
-            let n = self.ports as usize;
-            io!(self
-                .i2c
-                .write_read(self.address, &[self.cmd(OUTPUT)], &mut v[..n]))?;
             Ok(Levels {
-                bits: u16::from_le_bytes(v),
+                bits: call!(self.read_reg / read_reg_async(OUTPUT))?,
                 ports: self.ports,
             })
         }
@@ -197,9 +172,7 @@ dual_impl!({
         /// Write the output latches.
         #[asynch(write_outputs_async)]
         pub fn write_outputs(&mut self, value: u16) -> Result<(), Error<I2C::Error>> {
-            let [a, b] = value.to_le_bytes();
-            let n = 1 + self.ports as usize;
-            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            call!(self.write_reg / write_reg_async(OUTPUT, value))?;
             self.output = value;
             Ok(())
         }
@@ -213,9 +186,7 @@ dual_impl!({
             } else {
                 self.output & !m
             };
-            let [a, b] = v.to_le_bytes();
-            let n = 1 + self.ports as usize;
-            io!(self.i2c.write(self.address, &[self.cmd(OUTPUT), a, b][..n]))?;
+            call!(self.write_reg / write_reg_async(OUTPUT, v))?;
             self.output = v;
             Ok(())
         }
@@ -223,32 +194,22 @@ dual_impl!({
         /// Set the directions: bit set = input (power-on: all inputs).
         #[asynch(set_directions_async)]
         pub fn set_directions(&mut self, inputs: u16) -> Result<(), Error<I2C::Error>> {
-            let [a, b] = inputs.to_le_bytes();
-            let n = 1 + self.ports as usize;
-            io!(self.i2c.write(self.address, &[self.cmd(CONFIG), a, b][..n]))?;
-            Ok(())
+            call!(self.write_reg / write_reg_async(CONFIG, inputs))
         }
 
         /// Invert the reading of the chosen pins.
         #[asynch(set_polarity_async)]
         pub fn set_polarity(&mut self, inverted: u16) -> Result<(), Error<I2C::Error>> {
-            let [a, b] = inverted.to_le_bytes();
-            let n = 1 + self.ports as usize;
-            io!(self
-                .i2c
-                .write(self.address, &[self.cmd(POLARITY), a, b][..n]))?;
-            Ok(())
+            call!(self.write_reg / write_reg_async(POLARITY, inverted))
         }
 
         /// Read one pin's level.
         #[asynch(is_high_async)]
         pub fn is_high(&mut self, p: u8) -> Result<bool, Error<I2C::Error>> {
             let m = self.pin(p)?;
-            let mut b = [0];
-            io!(self
-                .i2c
-                .write_read(self.address, &[self.cmd(INPUT) + p / 8], &mut b))?;
-            Ok((u16::from(b[0]) << (8 * (p / 8))) & m != 0)
+            let reg = self.cmd(INPUT) + p / 8;
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, reg))?;
+            Ok((u16::from(b) << (8 * (p / 8))) & m != 0)
         }
     }
 });

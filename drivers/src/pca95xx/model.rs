@@ -6,7 +6,7 @@
 //! (open drain, active low) on an input change, cleared by reading the changed port's
 //! input register or by the input returning to its last-read state.
 
-use crate::sim::{Direction, I2cTarget, SimError, SimLine};
+use crate::sim::{RegisterFile, RegisterPointer, SimError, SimLine};
 
 /// A PCA9554 (8 pins) or PCA9535 (16 pins).
 #[derive(Debug)]
@@ -19,8 +19,7 @@ pub struct Pca95xxModel {
     floating_high: bool,
     /// Pin levels at the last input register read, per port.
     snapshot: [u8; 2],
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     int_pin: SimLine,
 }
 
@@ -44,8 +43,7 @@ impl Pca95xxModel {
             external: [None; 16],
             floating_high,
             snapshot: [0; 2],
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             int_pin: SimLine::new(true),
         };
         m.snapshot = [m.port_levels(0), m.port_levels(1)];
@@ -105,57 +103,44 @@ impl Pca95xxModel {
             _ => None,
         }
     }
+}
 
-    fn next(&self, cmd: u8) -> u8 {
+impl RegisterFile for Pca95xxModel {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        Ok(byte & if self.ports == 1 { 0x03 } else { 0x07 })
+    }
+
+    fn read_register(&mut self, cmd: u8) -> u8 {
+        let input = if self.ports == 1 { cmd == 0 } else { cmd < 2 };
+        if input {
+            let p = (cmd % 2) as usize * (self.ports - 1);
+            let l = self.port_levels(p);
+            self.snapshot[p] = l;
+            l ^ self.polarity[p]
+        } else {
+            self.reg(cmd).map(|r| *r).unwrap_or(0)
+        }
+    }
+
+    fn write_register(&mut self, cmd: u8, value: u8) {
+        if let Some(r) = self.reg(cmd) {
+            *r = value;
+        }
+    }
+
+    fn next_register(&self, cmd: u8) -> u8 {
         if self.ports == 1 {
             cmd
         } else {
             cmd ^ 1
         }
     }
-}
 
-impl I2cTarget for Pca95xxModel {
-    fn start(&mut self, _address: u8, dir: Direction) -> Result<(), SimError> {
-        self.first = dir == Direction::Write;
-        Ok(())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                self.pointer = b & if self.ports == 1 { 0x03 } else { 0x07 };
-                self.first = false;
-            } else {
-                if let Some(r) = self.reg(self.pointer) {
-                    *r = b;
-                }
-                self.pointer = self.next(self.pointer);
-            }
-        }
+    fn on_transfer(&mut self) {
         self.update_int();
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            let input = if self.ports == 1 {
-                self.pointer == 0
-            } else {
-                self.pointer < 2
-            };
-            *b = if input {
-                let p = (self.pointer % 2) as usize * (self.ports - 1);
-                let l = self.port_levels(p);
-                self.snapshot[p] = l;
-                l ^ self.polarity[p]
-            } else {
-                let cmd = self.pointer;
-                self.reg(cmd).map(|r| *r).unwrap_or(0)
-            };
-            self.pointer = self.next(self.pointer);
-        }
-        self.update_int();
-        Ok(())
     }
 }

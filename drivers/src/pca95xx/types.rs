@@ -63,25 +63,17 @@ impl Directions {
     }
     /// Pin `pin`'s direction; `None` past the chip's pins.
     pub fn get(self, pin: u8) -> Option<Direction> {
-        (pin < self.pins()).then(|| {
-            if self.bits & (1 << pin) != 0 {
-                Direction::Input
-            } else {
-                Direction::Output
-            }
-        })
+        self.iter().nth(pin.into()).map(|(_, d)| d)
     }
     /// Every pin with its direction, IO0 first.
     pub fn iter(self) -> impl Iterator<Item = (Pin, Direction)> {
         pins_of(self.bits, self.ports).map(|(p, input)| {
-            (
-                p,
-                if input {
-                    Direction::Input
-                } else {
-                    Direction::Output
-                },
-            )
+            let d = if input {
+                Direction::Input
+            } else {
+                Direction::Output
+            };
+            (p, d)
         })
     }
 }
@@ -105,7 +97,7 @@ impl Levels {
     }
     /// Whether pin `pin` is high; `None` past the chip's pins.
     pub fn is_high(self, pin: u8) -> Option<bool> {
-        (pin < self.pins()).then(|| self.bits & (1 << pin) != 0)
+        self.iter().nth(pin.into()).map(|(_, high)| high)
     }
     /// Every pin with its level (high: `true`), IO0 first.
     pub fn iter(self) -> impl Iterator<Item = (Pin, bool)> {

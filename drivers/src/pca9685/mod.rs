@@ -22,6 +22,7 @@ mod types;
 
 pub use types::*;
 
+use crate::i2c_regs::{read_regs, read_regs_async, read_u8, read_u8_async};
 use embedded_hal::i2c::I2c;
 use embedded_hal_async::i2c::I2c as AsyncI2c;
 
@@ -42,18 +43,12 @@ pub enum Error<E> {
     InvalidFrequency,
 }
 
-impl_error!(Error, |f, e| match e {
+impl_error!(Error + From, |f, e| match e {
     Error::Bus(b) => write!(f, "PCA9685: I2C error: {b}"),
     Error::InvalidChannel => f.write_str("PCA9685: channels are 0..16"),
     Error::InvalidValue => f.write_str("PCA9685: counts are 0..=4095 (duty 0..=4096)"),
     Error::InvalidFrequency => f.write_str("PCA9685: the frequency must be about 24..1526 Hz"),
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Prescale for an update rate: `round(osc / (4096 × rate)) − 1` (datasheet eq. 1),
 /// `None` outside the register's 3..=255.
@@ -149,17 +144,16 @@ dual_impl!({
         /// Read MODE1.
         #[asynch(mode1_async)]
         pub fn mode1(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, MODE1)
+            )?)
         }
 
         /// Whether the chip sleeps (MODE1's SLEEP bit, read): oscillator and outputs off.
         #[asynch(is_asleep_async)]
         pub fn is_asleep(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-            Ok(Mode1(b[0]).sleep())
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MODE1))?;
+            Ok(Mode1(b).sleep())
         }
 
         /// Enter low-power sleep (oscillator off, outputs off).
@@ -183,9 +177,8 @@ dual_impl!({
         /// [`wake`](Self::wake) (datasheet §7.3.1.1).
         #[asynch(restart_async)]
         pub fn restart(&mut self) -> Result<bool, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[MODE1], &mut b))?;
-            if b[0] & RESTART == 0 {
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, MODE1))?;
+            if b & RESTART == 0 {
                 return Ok(false);
             }
             io!(self.i2c.write(self.address, &[MODE1, self.mode1 | RESTART]))?;
@@ -209,18 +202,17 @@ dual_impl!({
         /// Read PRE_SCALE.
         #[asynch(prescale_async)]
         pub fn prescale(&mut self) -> Result<u8, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-            Ok(b[0])
+            Ok(call!(
+                read_u8 / read_u8_async(&mut self.i2c, self.address, PRE_SCALE)
+            )?)
         }
 
         /// The PWM frequency: PRE_SCALE, read, with the oscillator set by
         /// [`with_oscillator`](Pca9685::with_oscillator) (25 MHz by default).
         #[asynch(frequency_async)]
         pub fn frequency(&mut self) -> Result<PwmFrequency, Error<I2C::Error>> {
-            let mut b = [0];
-            io!(self.i2c.write_read(self.address, &[PRE_SCALE], &mut b))?;
-            Ok(PwmFrequency::new(b[0], self.osc_hz))
+            let b = call!(read_u8 / read_u8_async(&mut self.i2c, self.address, PRE_SCALE))?;
+            Ok(PwmFrequency::new(b, self.osc_hz))
         }
 
         /// Set a channel's on and off counts (0..=4095 each).
@@ -285,8 +277,7 @@ dual_impl!({
         #[asynch(channel_async)]
         pub fn channel(&mut self, ch: u8) -> Result<(u16, u16), Error<I2C::Error>> {
             let reg = check(ch)?;
-            let mut b = [0; 4];
-            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            let b: [u8; 4] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, reg))?;
             Ok((
                 u16::from_le_bytes([b[0], b[1]]),
                 u16::from_le_bytes([b[2], b[3]]),
@@ -298,8 +289,7 @@ dual_impl!({
         #[asynch(duty_async)]
         pub fn duty(&mut self, ch: u8) -> Result<Duty, Error<I2C::Error>> {
             let reg = check(ch)?;
-            let mut b = [0; 4];
-            io!(self.i2c.write_read(self.address, &[reg], &mut b))?;
+            let b: [u8; 4] = call!(read_regs / read_regs_async(&mut self.i2c, self.address, reg))?;
             Ok(Duty::from_registers(
                 u16::from_le_bytes([b[0], b[1]]),
                 u16::from_le_bytes([b[2], b[3]]),

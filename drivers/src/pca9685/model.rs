@@ -6,7 +6,9 @@
 //! PRE_SCALE writable only in sleep, RESTART semantics, outputs that change at STOP or
 //! on ACK (OCH).
 
-use crate::sim::{Direction, I2cTarget, SimError, SimHandle, SimI2cBus};
+use crate::sim::{
+    Direction, I2cTarget, RegisterFile, RegisterPointer, SimError, SimHandle, SimI2cBus,
+};
 
 /// A PCA9685.
 #[derive(Debug)]
@@ -15,8 +17,7 @@ pub struct Pca9685Model {
     /// The LED registers as the outputs use them (latched at STOP or ACK).
     latched: [u8; 64],
     address: u8,
-    pointer: u8,
-    first: bool,
+    pointer: RegisterPointer,
     wrote: bool,
     running: bool,
 }
@@ -28,8 +29,7 @@ impl Pca9685Model {
             regs: [0; 256],
             latched: [0; 64],
             address,
-            pointer: 0,
-            first: false,
+            pointer: RegisterPointer::default(),
             wrote: false,
             running: false,
         };
@@ -127,7 +127,32 @@ impl Pca9685Model {
         sub(0x05, 0x01) || sub(0x02, 0x08) || sub(0x03, 0x04) || sub(0x04, 0x02)
     }
 
-    fn write_reg(&mut self, r: u8, v: u8) {
+    fn latch(&mut self) {
+        self.latched.copy_from_slice(&self.regs[0x06..0x46]);
+    }
+}
+
+impl RegisterFile for Pca9685Model {
+    fn pointer(&mut self) -> &mut RegisterPointer {
+        &mut self.pointer
+    }
+
+    fn pointer_from(&self, byte: u8) -> Result<u8, SimError> {
+        // "reserved addresses will not be acknowledged" (table 3)
+        if (0x46..=0xF9).contains(&byte) {
+            return Err(SimError::DataNack);
+        }
+        Ok(byte)
+    }
+
+    fn read_register(&mut self, register: u8) -> u8 {
+        match register {
+            0xFA..=0xFD => 0,
+            p => self.regs[p as usize],
+        }
+    }
+
+    fn write_register(&mut self, r: u8, v: u8) {
         match r {
             0x00 => {
                 let old = self.regs[0];
@@ -168,13 +193,10 @@ impl Pca9685Model {
         if self.regs[1] & 0x08 != 0 {
             self.latch();
         }
+        self.wrote = true;
     }
 
-    fn latch(&mut self) {
-        self.latched.copy_from_slice(&self.regs[0x06..0x46]);
-    }
-
-    fn next(&self, r: u8) -> u8 {
+    fn next_register(&self, r: u8) -> u8 {
         if self.regs[0] & 0x20 == 0 {
             return r;
         }
@@ -185,47 +207,15 @@ impl Pca9685Model {
             r => r + 1,
         }
     }
-}
 
-impl I2cTarget for Pca9685Model {
-    fn start(&mut self, address: u8, dir: Direction) -> Result<(), SimError> {
+    fn on_start(&mut self, address: u8, _dir: Direction) -> Result<(), SimError> {
         if !self.answers(address) {
             return Err(SimError::AddressNack);
         }
-        self.first = dir == Direction::Write;
         Ok(())
     }
 
-    fn write(&mut self, bytes: &[u8]) -> Result<(), SimError> {
-        for &b in bytes {
-            if self.first {
-                // "reserved addresses will not be acknowledged" (table 3)
-                if (0x46..=0xF9).contains(&b) {
-                    return Err(SimError::DataNack);
-                }
-                self.pointer = b;
-                self.first = false;
-            } else {
-                self.write_reg(self.pointer, b);
-                self.wrote = true;
-                self.pointer = self.next(self.pointer);
-            }
-        }
-        Ok(())
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> Result<(), SimError> {
-        for b in buf {
-            *b = match self.pointer {
-                0xFA..=0xFD => 0,
-                p => self.regs[p as usize],
-            };
-            self.pointer = self.next(self.pointer);
-        }
-        Ok(())
-    }
-
-    fn stop(&mut self) {
+    fn on_stop(&mut self) {
         if self.wrote {
             self.latch();
             self.wrote = false;

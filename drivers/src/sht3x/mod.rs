@@ -44,10 +44,6 @@ impl_error!(Error, |f, e| match e {
     ),
 });
 
-fn bus<E>(e: E) -> Error<E> {
-    Error::Bus(e)
-}
-
 pub use crate::sensirion::{crc8, Measurement};
 
 /// Check the CRC of a 3-byte word and return the word.
@@ -138,7 +134,7 @@ dual_impl!({
         /// Send a 16-bit command.
         #[asynch(command_async)]
         pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Start a single-shot measurement without clock stretching; read it with
@@ -147,7 +143,7 @@ dual_impl!({
         #[asynch(start_single_shot_async)]
         pub fn start_single_shot(&mut self, r: Repeatability) -> Result<(), Error<I2C::Error>> {
             let cmd = commands::SINGLE_NO_STRETCH[r as usize];
-            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Read a finished single-shot measurement ([`Error::NotReady`] if the sensor NACKs
@@ -168,8 +164,8 @@ dual_impl!({
         ) -> Result<Measurement, Error<I2C::Error>> {
             let cmd = commands::SINGLE_STRETCH[r as usize];
             let mut d = [0; 6];
-            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)?;
-            io!(self.i2c.read(self.address, &mut d)).map_err(bus)?;
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(Error::Bus)?;
+            io!(self.i2c.read(self.address, &mut d)).map_err(Error::Bus)?;
             decode(&d)
         }
 
@@ -181,13 +177,13 @@ dual_impl!({
             r: Repeatability,
         ) -> Result<(), Error<I2C::Error>> {
             let cmd = commands::PERIODIC[rate as usize][r as usize];
-            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Start accelerated response time mode (periodic at 4 Hz).
         #[asynch(start_art_async)]
         pub fn start_art(&mut self) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &commands::ART.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Fetch the latest periodic measurement ([`Error::NotReady`] if there is none since
@@ -198,7 +194,7 @@ dual_impl!({
             io!(self
                 .i2c
                 .write(self.address, &commands::FETCH_DATA.to_be_bytes()))
-            .map_err(bus)?;
+            .map_err(Error::Bus)?;
             io!(self.i2c.read(self.address, &mut d)).map_err(not_ready)?;
             decode(&d)
         }
@@ -206,7 +202,7 @@ dual_impl!({
         /// Stop periodic measurements (break command).
         #[asynch(stop_periodic_async)]
         pub fn stop_periodic(&mut self) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &commands::BREAK.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Switch the heater on or off.
@@ -217,7 +213,7 @@ dual_impl!({
             } else {
                 commands::HEATER_DISABLE
             };
-            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(self.address, &cmd.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Read the status register (CRC checked).
@@ -227,7 +223,7 @@ dual_impl!({
             io!(self
                 .i2c
                 .write_read(self.address, &commands::READ_STATUS.to_be_bytes(), &mut d))
-            .map_err(bus)?;
+            .map_err(Error::Bus)?;
             Ok(Status(checked_word(&d)?))
         }
 
@@ -237,7 +233,7 @@ dual_impl!({
             io!(self
                 .i2c
                 .write(self.address, &commands::CLEAR_STATUS.to_be_bytes()))
-            .map_err(bus)
+            .map_err(Error::Bus)
         }
 
         /// Write an alert limit (encoded with [`encode_limit`], followed by its CRC). The
@@ -252,7 +248,7 @@ dual_impl!({
             let c = commands::ALERT_WRITE[limit as usize].to_be_bytes();
             let w = encode_limit(t, h).to_be_bytes();
             let frame = [c[0], c[1], w[0], w[1], crc8(&w)];
-            io!(self.i2c.write(self.address, &frame)).map_err(bus)
+            io!(self.i2c.write(self.address, &frame)).map_err(Error::Bus)
         }
 
         /// Read an alert limit's raw word (CRC checked).
@@ -260,7 +256,7 @@ dual_impl!({
         pub fn alert_limit_raw(&mut self, limit: AlertLimit) -> Result<u16, Error<I2C::Error>> {
             let mut d = [0; 3];
             let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(Error::Bus)?;
             checked_word(&d)
         }
 
@@ -270,7 +266,7 @@ dual_impl!({
         pub fn alert_limit(&mut self, limit: AlertLimit) -> Result<Measurement, Error<I2C::Error>> {
             let mut d = [0; 3];
             let c = commands::ALERT_READ[limit as usize].to_be_bytes();
-            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(bus)?;
+            io!(self.i2c.write_read(self.address, &c, &mut d)).map_err(Error::Bus)?;
             Ok(decode_limit(checked_word(&d)?))
         }
 
@@ -280,7 +276,7 @@ dual_impl!({
             io!(self
                 .i2c
                 .write(self.address, &commands::SOFT_RESET.to_be_bytes()))
-            .map_err(bus)
+            .map_err(Error::Bus)
         }
     }
 });

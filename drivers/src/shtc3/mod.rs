@@ -72,10 +72,6 @@ impl_error!(Error, |f, e| {
     }
 });
 
-fn bus<E>(e: E) -> Error<E> {
-    Error::Bus(e)
-}
-
 /// The word of a 3-byte group (word, CRC), or [`Error::Crc`].
 fn word<E>(b: &[u8]) -> Result<u16, Error<E>> {
     crate::sensirion::checked_word(b).ok_or(Error::Crc)
@@ -162,26 +158,26 @@ dual_impl!({
         /// Send a 16-bit command.
         #[asynch(command_async)]
         pub fn command(&mut self, cmd: u16) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Leave sleep mode; the sensor takes up to [`WAKEUP_TIME_US`] before the next
         /// command.
         #[asynch(wakeup_async)]
         pub fn wakeup(&mut self) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(ADDRESS, &commands::WAKEUP.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Enter sleep mode.
         #[asynch(sleep_async)]
         pub fn sleep(&mut self) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(ADDRESS, &commands::SLEEP.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Soft reset (the sensor ends idle after up to [`WAKEUP_TIME_US`]).
         #[asynch(soft_reset_async)]
         pub fn soft_reset(&mut self) -> Result<(), Error<I2C::Error>> {
-            io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(bus)
+            io!(self.i2c.write(ADDRESS, &commands::SOFT_RESET.to_be_bytes())).map_err(Error::Bus)
         }
 
         /// Read the ID register (CRC checked) and check the SHTC3's bits: the value, or
@@ -189,8 +185,8 @@ dual_impl!({
         #[asynch(read_id_async)]
         pub fn read_id(&mut self) -> Result<u16, Error<I2C::Error>> {
             let mut d = [0; 3];
-            io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(bus)?;
-            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            io!(self.i2c.write(ADDRESS, &commands::READ_ID.to_be_bytes())).map_err(Error::Bus)?;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(Error::Bus)?;
             let id = word(&d)?;
             if is_shtc3_id(id) {
                 Ok(id)
@@ -209,7 +205,7 @@ dual_impl!({
             order: Order,
         ) -> Result<(), Error<I2C::Error>> {
             let cmd = commands::MEASURE_NO_STRETCH[mode as usize][order as usize];
-            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(Error::Bus)?;
             self.order = order;
             Ok(())
         }
@@ -233,9 +229,9 @@ dual_impl!({
         ) -> Result<Measurement, Error<I2C::Error>> {
             let cmd = commands::MEASURE_STRETCH[mode as usize][order as usize];
             let mut d = [0; 6];
-            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(bus)?;
+            io!(self.i2c.write(ADDRESS, &cmd.to_be_bytes())).map_err(Error::Bus)?;
             self.order = order;
-            io!(self.i2c.read(ADDRESS, &mut d)).map_err(bus)?;
+            io!(self.i2c.read(ADDRESS, &mut d)).map_err(Error::Bus)?;
             decode(&d, order)
         }
     }

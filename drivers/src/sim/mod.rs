@@ -6,6 +6,9 @@
 //! * [`SpiTarget`] is what an SPI chip model implements; [`SimSpiDevice`] is one chip select
 //!   on a simulated bus, implementing embedded-hal [`SpiDevice`](embedded_hal::spi::SpiDevice)
 //!   (blocking and async).
+//! * [`RegisterFile`] is the byte-register protocol most I2C chips share (a register
+//!   pointer set by the first byte written, auto-increment); a model implementing it is an
+//!   [`I2cTarget`].
 //! * [`SimHandle`] is a shared handle to an attached model, used to set its physical inputs
 //!   (temperature, voltage, pin levels, time) while drivers talk to it.
 //! * [`SimLine`] is an output level of a model (an interrupt or alert pin) that can be read,
@@ -29,6 +32,10 @@
 //! ```
 
 pub mod fault;
+pub mod registers;
+pub(crate) mod rtc;
+
+pub use registers::{RegisterFile, RegisterPointer, WordPointer};
 
 use core::fmt;
 use core::future::poll_fn;

@@ -67,7 +67,7 @@ pub enum Error<E> {
     UnsupportedId(JedecId),
 }
 
-impl_error!(Error, |f, e| {
+impl_error!(Error + From, |f, e| {
     match e {
         Error::Bus(b) => write!(f, "W25Q: SPI error: {b}"),
         Error::OutOfRange => f.write_str(
@@ -90,12 +90,6 @@ impl_error!(Error, |f, e| {
         ),
     }
 });
-
-impl<E> From<E> for Error<E> {
-    fn from(e: E) -> Self {
-        Error::Bus(e)
-    }
-}
 
 /// Maximum page program time tPP (3 ms), in µs.
 pub const PAGE_PROGRAM_MAX_US: u32 = 3_000;
@@ -189,24 +183,26 @@ dual_impl!({
             Ok(id)
         }
 
-        /// Read status register 1 (05h).
-        #[asynch(status_async)]
-        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
+        /// Read the status register that instruction `read` reads.
+        #[asynch(read_status_async)]
+        fn read_status(&mut self, read: u8) -> Result<u8, Error<SPI::Error>> {
             let mut s = [0];
             io!(self
                 .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
+                .transaction(&mut [Operation::Write(&[read]), Operation::Read(&mut s)]))?;
             Ok(s[0])
+        }
+
+        /// Read status register 1 (05h).
+        #[asynch(status_async)]
+        pub fn status(&mut self) -> Result<u8, Error<SPI::Error>> {
+            call!(self.read_status / read_status_async(READ_STATUS1))
         }
 
         /// Read status register 2 (35h).
         #[asynch(status2_async)]
         pub fn status2(&mut self) -> Result<u8, Error<SPI::Error>> {
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS2]), Operation::Read(&mut s)]))?;
-            Ok(s[0])
+            call!(self.read_status / read_status_async(READ_STATUS2))
         }
 
         /// Whether an erase or program is in progress (BUSY).
@@ -287,14 +283,7 @@ dual_impl!({
             if addr % size.bytes() != 0 {
                 return Err(Error::Misaligned);
             }
-            io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
-                return Err(Error::WriteEnableFailed);
-            }
+            call!(self.write_enable / write_enable_async())?;
             io!(self.spi.write(&cmd_addr(size.instruction(), addr)))?;
             Ok(())
         }
@@ -302,14 +291,7 @@ dual_impl!({
         /// Write Enable, then Chip Erase (C7h); does not wait.
         #[asynch(start_chip_erase_async)]
         pub fn start_chip_erase(&mut self) -> Result<(), Error<SPI::Error>> {
-            io!(self.spi.write(&[WRITE_ENABLE]))?;
-            let mut s = [0];
-            io!(self
-                .spi
-                .transaction(&mut [Operation::Write(&[READ_STATUS1]), Operation::Read(&mut s)]))?;
-            if s[0] & (WEL | BUSY) != WEL {
-                return Err(Error::WriteEnableFailed);
-            }
+            call!(self.write_enable / write_enable_async())?;
             io!(self.spi.write(&[CHIP_ERASE]))?;
             Ok(())
         }
@@ -349,12 +331,7 @@ dual_impl!({
         {
             let mut waited: u32 = 0;
             loop {
-                let mut s = [0];
-                io!(self.spi.transaction(&mut [
-                    Operation::Write(&[READ_STATUS1]),
-                    Operation::Read(&mut s)
-                ]))?;
-                if s[0] & BUSY == 0 {
+                if call!(self.status / status_async())? & BUSY == 0 {
                     break Ok(());
                 }
                 if waited >= max_us {

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
+use udrv_drivers::ds3231::DateTime;
 
 struct Unpark(std::thread::Thread);
 impl Wake for Unpark {
@@ -65,4 +66,54 @@ pub fn later(f: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
         std::thread::sleep(std::time::Duration::from_millis(20));
         f()
     })
+}
+
+/// The DPS310's compensation (datasheet §4.9.1 and §4.9.2) evaluated in f64 straight from
+/// the datasheet's text: (temperature in °C, pressure in Pa) from the raw results and
+/// their scale factors kP, kT.
+pub fn dps310_reference(
+    c: &udrv_drivers::dps310::Calibration,
+    praw: i32,
+    kp: f64,
+    traw: i32,
+    kt: f64,
+) -> (f64, f64) {
+    let t_sc = traw as f64 / kt;
+    let p_sc = praw as f64 / kp;
+    let t = c.c0 as f64 * 0.5 + c.c1 as f64 * t_sc;
+    let p = c.c00 as f64
+        + p_sc * (c.c10 as f64 + p_sc * (c.c20 as f64 + p_sc * c.c30 as f64))
+        + t_sc * c.c01 as f64
+        + t_sc * p_sc * (c.c11 as f64 + p_sc * c.c21 as f64);
+    (t, p)
+}
+
+#[cfg(udrv_guest)]
+pub mod guest;
+
+/// A simulated I2C bus with `model` attached at `address`, and the model's handle.
+#[cfg(feature = "sim")]
+pub fn sim_bus<M: udrv_drivers::sim::I2cTarget + 'static>(
+    address: u8,
+    model: M,
+) -> (
+    udrv_drivers::sim::SimI2cBus,
+    udrv_drivers::sim::SimHandle<M>,
+) {
+    let bus = udrv_drivers::sim::SimI2cBus::new();
+    let chip = bus.attach(address, model);
+    (bus, chip)
+}
+
+/// A checked date and time of the DS3231 / DS1307 drivers (panics if out of range).
+pub fn dt(y: u16, mo: u8, d: u8, wd: u8, h: u8, mi: u8, s: u8) -> DateTime {
+    DateTime::new(y, mo, d, wd, h, mi, s).unwrap()
+}
+
+/// `len` test bytes that differ from their neighbours: byte `i` is `i × step + seed`
+/// (wrapping).
+pub fn pattern(len: usize, step: u8, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(step).wrapping_add(seed))
+        .collect()
 }
