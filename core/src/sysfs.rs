@@ -203,6 +203,29 @@ impl std::error::Error for AttrError {
     }
 }
 
+/// Implements, for a module's `Error` enum with an `Attr(AttrError)` variant,
+/// `std::error::Error` (the [`AttrError`] is the source of `Attr`; the other variants
+/// have none) and `From<AttrError>` (into `Attr`): what iio, pwm, w1 and hwmon share.
+macro_rules! attr_error_impls {
+    ($error:ident) => {
+        impl std::error::Error for $error {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                match self {
+                    $error::Attr(e) => Some(e),
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$crate::sysfs::AttrError> for $error {
+            fn from(e: $crate::sysfs::AttrError) -> $error {
+                $error::Attr(e)
+            }
+        }
+    };
+}
+pub(crate) use attr_error_impls;
+
 /// A device's folder and how errors name it.
 #[derive(Clone, Debug)]
 pub(crate) struct Dev {

@@ -225,6 +225,22 @@ unsafe impl Pod for u16 {}
 // SAFETY: integers.
 unsafe impl Pod for u64 {}
 
+/// A new, empty file opened for reading and writing, already unlinked (gone when
+/// closed): something real to map in tests. `name` keeps tests' files apart.
+#[cfg(test)]
+pub(crate) fn scratch_file(name: &str) -> std::fs::File {
+    let p = std::env::temp_dir().join(format!("udrv-{name}-{}", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&p)
+        .unwrap();
+    std::fs::remove_file(&p).unwrap();
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,7 +269,7 @@ mod tests {
 
     #[test]
     fn mapping_checks_bounds_and_alignment() {
-        let mut f = tempfile();
+        let mut f = scratch_file("mmap");
         f.write_all(&[0u8; 64]).unwrap();
         let m = MmapRegion::map(f.as_fd(), 64, 0).unwrap();
         assert_eq!(m.len(), 64);
@@ -266,18 +282,5 @@ mod tests {
         #[cfg(target_endian = "little")]
         assert_eq!(m.read::<u64>(56), Some(0xdead_beef_0000_0000u64));
         assert_eq!(m.write::<u16>(usize::MAX - 1, 1), None, "overflow");
-    }
-
-    fn tempfile() -> std::fs::File {
-        let p = std::env::temp_dir().join(format!("udrv-mmap-{}", std::process::id()));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&p)
-            .unwrap();
-        std::fs::remove_file(&p).unwrap();
-        f
     }
 }
