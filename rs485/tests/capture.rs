@@ -81,12 +81,7 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
                 names.push(String::from_utf8_lossy(&name.value[..name.len as usize]).into_owned());
             }
             Block::EnhancedPacket(epb) => {
-                let flags = epb
-                    .options
-                    .iter()
-                    .find(|o| o.code.0 == 2)
-                    .map(|o| o.as_u32_le().unwrap())
-                    .unwrap_or(0);
+                let flags = epb_flags(epb);
                 packets.push((epb.if_id, flags, epb.data[..epb.caplen as usize].to_vec()));
             }
             _ => {}
