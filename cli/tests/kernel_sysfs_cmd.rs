@@ -12,7 +12,7 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, assert_stdout_has, stderr, stdout};
 
 fn attr(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -166,22 +166,14 @@ fn iio_list_and_read_apply_scale_and_offset() {
         "{e}"
     );
     let o = udrv(t.path(), &["iio", "read", "dummy0", "temp"]);
-    assert!(
-        stderr(&o).contains("has no channel `temp`"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "has no channel `temp`");
 }
 
 #[test]
 fn w1_list_and_read_check_the_crc() {
     let t = fixture();
     let o = udrv(t.path(), &["w1", "list"]);
-    assert!(
-        stdout(&o).contains("28-00000a1b2c3d  DS18B20   thermometer"),
-        "{}",
-        stdout(&o)
-    );
+    assert_stdout_has(&o, "28-00000a1b2c3d  DS18B20   thermometer");
     let o = udrv(t.path(), &["w1", "read", "28-00000a1b2c3d"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -193,20 +185,12 @@ fn w1_list_and_read_check_the_crc() {
     assert_eq!(o.status.code(), Some(1));
     let v = json_lines(&o);
     assert_eq!((v.len(), v[0]["value"].as_f64()), (1, Some(23.125)));
-    assert!(
-        stderr(&o).contains("28-00000a1b2c3e: the kernel's CRC check"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "28-00000a1b2c3e: the kernel's CRC check");
     let o = udrv(
         t.path(),
         &["w1", "read", "--resolution", "13", "28-00000a1b2c3d"],
     );
-    assert!(
-        stderr(&o).contains("give 9, 10, 11 or 12"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "give 9, 10, 11 or 12");
 }
 
 #[test]
@@ -287,9 +271,5 @@ fn board_info_lists_what_the_kernel_drives() {
     // Not on the virtual board.
     let o = udrv(t.path(), &["--board", "virtual", "iio", "list"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("does not run on the virtual board"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "does not run on the virtual board");
 }

@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, stderr, stdout};
 use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
 
 const TIME: f64 = 1_000.25;
@@ -240,11 +240,7 @@ fn light_and_humidity_move_with_the_clock() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("answers only at 0x70"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "answers only at 0x70");
     let o = udrv(
         &["--board", "virtual", "read", "bh1750@i2c-1:0x5c"],
         Some(TIME),
@@ -259,7 +255,7 @@ fn light_and_humidity_move_with_the_clock() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no I2C interface"), "{}", stderr(&o));
+    assert_stderr_has(&o, "no I2C interface");
 }
 
 #[test]
@@ -316,10 +312,10 @@ fn bus_errors_are_operation_errors() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("i2c-2"), "{}", stderr(&o));
+    assert_stderr_has(&o, "i2c-2");
     let o = udrv(&["read", "lm75@i2c-250:0x48"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("/dev/i2c-250"), "{}", stderr(&o));
+    assert_stderr_has(&o, "/dev/i2c-250");
     // A chip that is not there NACKs: one line naming it.
     let o = udrv(
         &["--board", "virtual", "read", "tmp102@i2c-1:0x4a"],
@@ -440,7 +436,7 @@ fn a_wrong_switch_or_chip_is_named_not_read() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stderr(&o).contains("JEDEC"), "{}", stderr(&o));
+    assert_stderr_has(&o, "JEDEC");
 }
 
 #[test]

@@ -46,6 +46,20 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Fails the test, showing the command's standard error, unless it contains `needle`.
+#[track_caller]
+pub fn assert_stderr_has(o: &Output, needle: &str) {
+    let text = stderr(o);
+    assert!(text.contains(needle), "no `{needle}` on stderr: {text}");
+}
+
+/// Fails the test, showing the command's standard output, unless it contains `needle`.
+#[track_caller]
+pub fn assert_stdout_has(o: &Output, needle: &str) {
+    let text = stdout(o);
+    assert!(text.contains(needle), "no `{needle}` on stdout: {text}");
+}
+
 /// The value gpio-sim's side reads on line `offset` of the `UDRV_GPIO_SIM_SYSFS` chip.
 pub fn sim_value(offset: u32) -> String {
     let p = format!("{}/sim_gpio{offset}/value", env("UDRV_GPIO_SIM_SYSFS"));
