@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::frame;
+use common::{frame, spawn_piped};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
@@ -37,18 +37,16 @@ fn scratch() -> TempDir {
 }
 
 fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(port)
-        .arg("-w")
-        .arg(out)
-        .args(["--line", "115200 8N1", "--linktype", "upper_pdu"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn udrv capture")
+    spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(port)
+            .arg("-w")
+            .arg(out)
+            .args(["--line", "115200 8N1", "--linktype", "upper_pdu"])
+            .args(extra),
+        Stdio::piped(),
+    )
 }
 
 /// The three frames of a read-holding-registers exchange and a write.
@@ -143,17 +141,15 @@ fn frame_count_limit_and_json_summary() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("count.pcap");
-    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(["--json", "capture"])
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&out)
-        .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .args(["--json", "capture"])
+            .arg(&pty.slave_path)
+            .arg("-w")
+            .arg(&out)
+            .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"]),
+        Stdio::piped(),
+    );
     wait_started(&out);
     drop(pty.slave.take());
     // (The capture stops by itself after two frames: the third may find nobody reading.)
@@ -222,13 +218,10 @@ fn bad_capture_arguments_fail_before_opening_anything() {
 /// `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user pipes it into
 /// Wireshark. Returns the capture process and tshark's.
 fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
-    let mut udrv = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn udrv capture");
+    let mut udrv = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv")).args(args),
+        Stdio::piped(),
+    );
     let tshark = Command::new("tshark")
         .args([
             "-r",
@@ -276,17 +269,15 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
     let dir = scratch();
     let out = dir.path().join("user0.pcapng");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&out)
-        .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(&pty.slave_path)
+            .arg("-w")
+            .arg(&out)
+            .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"]),
+        Stdio::piped(),
+    );
     let tap = common::wait_capturing(&mut child);
     send(&mut pty.master, &exchange()[..1]);
     let o = child.wait_with_output().unwrap();
@@ -382,19 +373,17 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     let dir = scratch();
     let live = dir.path().join("live.pcapng");
     let log = dir.path().join("live.udrvraw");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&live)
-        .arg("--raw-log")
-        .arg(&log)
-        .args(["-l", "115200 8N1", "-c", "3"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(&pty.slave_path)
+            .arg("-w")
+            .arg(&live)
+            .arg("--raw-log")
+            .arg(&log)
+            .args(["-l", "115200 8N1", "-c", "3"]),
+        Stdio::piped(),
+    );
     let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());

@@ -12,7 +12,7 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{assert_stderr_has, assert_stdout_has, stderr, stdout};
+use common::{assert_stderr_has, assert_stdout_has, json_lines, stderr, stdout};
 
 fn attr(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -116,13 +116,6 @@ fn udrv(root: &Path, args: &[&str]) -> Output {
         .env_remove("UDRV_BOARD")
         .output()
         .unwrap()
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{assert_stderr_has, stderr, stdout};
+use common::{assert_stderr_has, json_lines, stderr, stdout};
 use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
 
 const TIME: f64 = 1_000.25;
@@ -136,11 +136,7 @@ fn the_world_moves_between_runs() {
 fn json_is_one_object_per_chip() {
     let o = udrv(&["--board", "virtual", "--json", "read"], Some(TIME));
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&o);
     assert_eq!(lines.len(), CHIPS.len());
     for (v, c) in lines.iter().zip(CHIPS) {
         assert_eq!(v["device"], c.spec());
@@ -465,10 +461,7 @@ fn chips_without_an_id_register_are_said_not_identified() {
         Some(TIME),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let v = json_lines(&o);
     assert_eq!(v[0]["identified"], false, "{}", v[0]);
     assert!(v[0]["identification"]
         .as_str()
@@ -495,10 +488,7 @@ fn expander_ports_are_numbers_in_json() {
         Some(TIME),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let v = json_lines(&o);
     // The DIP switch (0101) on GPB0-GPB3, every pin an input.
     assert_eq!(
         v[0]["readings"]["gpiob"],
@@ -523,10 +513,7 @@ fn json_data_is_the_catalogs_serialization_of_the_readings() {
     args.extend(specs);
     let o = udrv(&args, Some(TIME));
     assert!(o.status.success(), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&o);
     assert_eq!(lines.len(), specs.len());
     // The same chips read by spec through the library, on the virtual board at the same
     // time, numbered by one sequence as one `udrv read` numbers them, stamped by the

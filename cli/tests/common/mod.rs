@@ -60,6 +60,44 @@ pub fn assert_stdout_has(o: &Output, needle: &str) {
     assert!(text.contains(needle), "no `{needle}` on stdout: {text}");
 }
 
+/// A command's standard output read as one JSON value per line.
+pub fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Starts `cmd` with no standard input, `out` as its standard output and its standard
+/// error piped.
+pub fn spawn_piped(cmd: &mut Command, out: Stdio) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
+/// `udrv --board virtual ARGS`, the built binary, its clock started at 1000 s
+/// (`UDRV_VIRTUAL_TIME`) and no faults (`UDRV_VIRTUAL_FAULTS` removed).
+pub fn udrv_virtual(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(["--board", "virtual"])
+        .args(args)
+        .env("UDRV_VIRTUAL_TIME", "1000")
+        .env_remove("UDRV_VIRTUAL_FAULTS")
+        .output()
+        .expect("run udrv")
+}
+
+/// [`udrv_virtual`] that must succeed: its standard output.
+#[track_caller]
+pub fn udrv_virtual_ok(args: &[&str]) -> String {
+    let o = udrv_virtual(args);
+    assert!(o.status.success(), "udrv {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
 /// The value gpio-sim's side reads on line `offset` of the `UDRV_GPIO_SIM_SYSFS` chip.
 pub fn sim_value(offset: u32) -> String {
     let p = format!("{}/sim_gpio{offset}/value", env("UDRV_GPIO_SIM_SYSFS"));
@@ -158,13 +196,7 @@ impl Watch {
     pub fn start(args: &[&str]) -> Watch {
         let mut all = vec!["watch", "--banner"];
         all.extend_from_slice(args);
-        let mut child = Command::new("udrv")
-            .args(&all)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn udrv");
+        let mut child = spawn_piped(Command::new("udrv").args(&all), Stdio::piped());
         let lines = line_channel(child.stdout.take().unwrap());
         let errs = line_channel(child.stderr.take().unwrap());
         let w = Watch {
@@ -300,12 +332,7 @@ impl Capture {
     /// Starts `cmd` (a `udrv capture`, directly or through a shell) with no standard
     /// input or output and its stderr read as it comes.
     pub fn spawn(cmd: &mut Command) -> Capture {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn udrv capture");
+        let mut child = spawn_piped(cmd, Stdio::null());
         let lines = line_channel(child.stderr.take().unwrap());
         Capture {
             child,
