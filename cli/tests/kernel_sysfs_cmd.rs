@@ -6,27 +6,15 @@
 //! `cli/tests/guest_kernel_drivers.rs`.
 
 mod common;
+#[path = "../../core/tests/common/sysfs_tree.rs"]
+mod sysfs_tree;
 
 use std::fs;
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{assert_stderr_has, assert_stdout_has, json_lines, stderr, stdout};
-
-fn attr(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, format!("{text}\n")).unwrap();
-}
-
-fn link(root: &Path, rel: &str, target: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::create_dir_all(root.join(target)).unwrap();
-    let depth = Path::new(rel).components().count() - 1;
-    symlink(format!("{}{target}", "../".repeat(depth)), p).unwrap();
-}
+use sysfs_tree::{attr, link};
 
 /// The Raspberry Pi 4 fixture (its device tree) with, in its /sys: an LM75 on i2c-1 at
 /// 0x48 bound to lm75 (hwmon2), a BME280 at 0x76 bound to bmp280 (iio:device0), the IIO

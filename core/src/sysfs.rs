@@ -11,6 +11,17 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::describe;
 
+/// The absolute system path `abs` (`/sys/class/hwmon`) under the folder `root`: `root`
+/// joined with `abs` less its leading `/`.
+pub fn under(root: &Path, abs: impl AsRef<Path>) -> PathBuf {
+    let rel: PathBuf = abs
+        .as_ref()
+        .components()
+        .filter(|c| !matches!(c, Component::RootDir | Component::Prefix(_)))
+        .collect();
+    root.join(rel)
+}
+
 /// The file-system root sysfs is read under: `/`, or a fixture folder holding `sys/...`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysRoot {
@@ -51,12 +62,7 @@ impl SysRoot {
 
     /// An absolute system path (`/sys/class/hwmon`) under this root.
     pub fn join(&self, abs: impl AsRef<Path>) -> PathBuf {
-        let rel: PathBuf = abs
-            .as_ref()
-            .components()
-            .filter(|c| !matches!(c, Component::RootDir | Component::Prefix(_)))
-            .collect();
-        self.path.join(rel)
+        under(&self.path, abs)
     }
 
     /// The entries of a system directory under this root, sorted by name (none when it
