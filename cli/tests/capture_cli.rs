@@ -5,6 +5,8 @@
 mod common;
 #[path = "../../rs485/tests/common/reads.rs"]
 mod reads;
+#[path = "../../rs485/tests/common/tshark.rs"]
+mod tshark;
 
 use std::io::Write;
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use common::{frame, spawn_piped};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
+use tshark::tshark_fields;
 use udrv_core::serial::Pty;
 
 /// Waits until the capture has created `out`, which it does once its port is open and set
@@ -68,30 +71,8 @@ fn send(master: &mut std::fs::File, frames: &[Vec<u8>]) {
 }
 
 /// tshark's view: one line per frame with unit id and function code.
-fn tshark_fields(file: &Path) -> Vec<String> {
-    let o = Command::new("tshark")
-        .args(["-r"])
-        .arg(file)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install tshark (cargo xtask test installs it)");
-    assert!(
-        o.status.success(),
-        "tshark cannot read {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
+fn unit_and_function(file: &Path) -> Vec<String> {
+    tshark_fields(file, &["mbrtu.unit_id", "modbus.func_code"]).0
 }
 
 #[test]
@@ -112,7 +93,7 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}: {err}", o.status);
     assert!(err.contains("3 frames") && err.contains("SIGINT"), "{err}");
-    assert_eq!(tshark_fields(&out), vec!["17\t3", "17\t3", "17\t6"]);
+    assert_eq!(unit_and_function(&out), vec!["17\t3", "17\t3", "17\t6"]);
 }
 
 #[test]
@@ -133,7 +114,7 @@ fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("went away") && err.contains("valid"), "{err}");
-    assert_eq!(tshark_fields(&out), vec!["17\t3", "17\t3"]);
+    assert_eq!(unit_and_function(&out), vec!["17\t3", "17\t3"]);
 }
 
 #[test]
@@ -283,7 +264,7 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     let o = child.wait_with_output().unwrap();
     let err = tap.text();
     assert!(o.status.success() && err.contains("USER0"), "{err}");
-    assert_eq!(tshark_fields(&out), ["\t"]);
+    assert_eq!(unit_and_function(&out), ["\t"]);
 }
 
 #[test]
@@ -407,7 +388,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     );
     assert!(!err.contains("capturing on"), "{err}");
     assert!(!err.contains("warning"), "{err}");
-    assert_eq!(tshark_fields(&again), vec!["17\t3", "17\t3", "17\t6"]);
+    assert_eq!(unit_and_function(&again), vec!["17\t3", "17\t3", "17\t6"]);
 
     // The same log cut inside its last record (a capture killed while writing it).
     let bytes = std::fs::read(&log).unwrap();
@@ -435,7 +416,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
         "{v}"
     );
     // What the log holds whole is replayed into a valid file.
-    assert!(tshark_fields(&out).len() >= 2, "{err}");
+    assert!(unit_and_function(&out).len() >= 2, "{err}");
 }
 
 #[test]
@@ -481,7 +462,7 @@ fn a_fractional_duration_is_a_time_limit() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("time limit"), "{err}");
-    assert_eq!(tshark_fields(&out), Vec::<String>::new());
+    assert_eq!(unit_and_function(&out), Vec::<String>::new());
 }
 
 #[test]
@@ -520,7 +501,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     let err = tap.text();
     assert!(o.status.success(), "{err}");
     assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
-    assert_eq!(tshark_fields(&out).len(), 2);
+    assert_eq!(unit_and_function(&out).len(), 2);
 }
 
 /// What bash completes for `udrv WORDS...` (the last word being the one completed), with

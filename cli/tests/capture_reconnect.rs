@@ -13,6 +13,8 @@
 mod common;
 #[path = "../../rs485/tests/common/reads.rs"]
 mod reads;
+#[path = "../../rs485/tests/common/tshark.rs"]
+mod tshark;
 #[path = "../../rs485/tests/common/unplug.rs"]
 mod unplug;
 
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 use common::{read_request, Capture};
 use reads::{send_frames, Reads};
 use tempfile::TempDir;
+use tshark::tshark_fields;
 use udrv_core::serial::Pty;
 use unplug::{point, unplug};
 
@@ -52,29 +55,13 @@ fn spawn(port: &Path, out: &Path, reconnect: &str) -> Capture {
 /// tshark's view: one line per frame with register number and frame comment. tshark must
 /// read the file without complaint.
 fn tshark_rows(file: &Path) -> Vec<String> {
-    let o = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "modbus.reference_num",
-            "-e",
-            "frame.comment",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install tshark (cargo xtask test installs it)");
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (rows, err) = tshark_fields(file, &["modbus.reference_num", "frame.comment"]);
     assert!(
-        o.status.success() && !err.contains("cut short"),
+        !err.contains("cut short"),
         "tshark cannot read {}: {err}",
         file.display()
     );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
+    rows
 }
 
 #[test]

@@ -9,6 +9,8 @@
 mod common;
 #[path = "common/reads.rs"]
 mod reads;
+#[path = "common/tshark.rs"]
+mod tshark;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::PcapNGCapture;
 use reads::{send_frames, write_read, Reads, GAP};
 use tempfile::TempDir;
+use tshark::tshark_fields;
 use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
 use udrv_rs485::pcap::{Interface, LinkType};
@@ -92,23 +95,7 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
 
 /// How many packets tshark reads from `path` (it must read the whole file without error).
 fn tshark_count(path: &Path) -> usize {
-    let out = Command::new("tshark")
-        .args([
-            "-r",
-            path.to_str().unwrap(),
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install -y tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().lines().count()
+    tshark_fields(path, &["frame.number"]).0.len()
 }
 
 /// Writes `frames` to the pty master with `gap` between them.
