@@ -23,6 +23,16 @@ fn udrv(args: &[&str], time: Option<f64>) -> Output {
     c.output().expect("run udrv")
 }
 
+/// `udrv --board virtual --json read SPECS...` at [`TIME`], which must succeed: its JSON
+/// lines.
+fn read_json(specs: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["--board", "virtual", "--json", "read"];
+    args.extend(specs);
+    let o = udrv(&args, Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    json_lines(&o)
+}
+
 /// The value printed for `device` and `quantity` in text output.
 fn value(out: &str, device: &str, quantity: &str) -> f64 {
     out.lines()
@@ -134,9 +144,7 @@ fn the_world_moves_between_runs() {
 
 #[test]
 fn json_is_one_object_per_chip() {
-    let o = udrv(&["--board", "virtual", "--json", "read"], Some(TIME));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let lines = json_lines(&o);
+    let lines = read_json(&[]);
     assert_eq!(lines.len(), CHIPS.len());
     for (v, c) in lines.iter().zip(CHIPS) {
         assert_eq!(v["device"], c.spec());
@@ -449,19 +457,7 @@ fn chips_without_an_id_register_are_said_not_identified() {
         e.contains("not identified") && e.contains("lm75@i2c-1/0x73.2:0x48"),
         "{e}"
     );
-    let o = udrv(
-        &[
-            "--board",
-            "virtual",
-            "--json",
-            "read",
-            "lm75@i2c-1:0x4f",
-            "bme280@1",
-        ],
-        Some(TIME),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v = json_lines(&o);
+    let v = read_json(&["lm75@i2c-1:0x4f", "bme280@1"]);
     assert_eq!(v[0]["identified"], false, "{}", v[0]);
     assert!(v[0]["identification"]
         .as_str()
@@ -476,19 +472,7 @@ fn chips_without_an_id_register_are_said_not_identified() {
 
 #[test]
 fn expander_ports_are_numbers_in_json() {
-    let o = udrv(
-        &[
-            "--board",
-            "virtual",
-            "--json",
-            "read",
-            "mcp23s17@spidev1.2",
-            "pca9554@i2c-1:0x21",
-        ],
-        Some(TIME),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v = json_lines(&o);
+    let v = read_json(&["mcp23s17@spidev1.2", "pca9554@i2c-1:0x21"]);
     // The DIP switch (0101) on GPB0-GPB3, every pin an input.
     assert_eq!(
         v[0]["readings"]["gpiob"],
@@ -509,11 +493,7 @@ fn json_data_is_the_catalogs_serialization_of_the_readings() {
         "lm75@i2c-1/0x73.2:0x49",
         "mcp23s17@spidev1.2",
     ];
-    let mut args = vec!["--board", "virtual", "--json", "read"];
-    args.extend(specs);
-    let o = udrv(&args, Some(TIME));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let lines = json_lines(&o);
+    let lines = read_json(&specs);
     assert_eq!(lines.len(), specs.len());
     // The same chips read by spec through the library, on the virtual board at the same
     // time, numbered by one sequence as one `udrv read` numbers them, stamped by the
