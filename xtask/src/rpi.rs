@@ -587,23 +587,8 @@ fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
 
 /// Builds the `udrv` binary for the guest, for tests that run it as a user would.
 fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
-    let mut cmd = guest_cargo()?;
-    cmd.args([
-        "build",
-        "--quiet",
-        "--package",
-        "udrv-cli",
-        "--bin",
-        "udrv",
-        "--target",
-        TARGET,
-    ]);
-    if opts.release {
-        cmd.arg("--release");
-    }
-    util::run(&mut cmd)?;
-    let profile = if opts.release { "release" } else { "debug" };
-    Ok(util::workspace_root().join(format!("target/guest-rpi/{TARGET}/{profile}/udrv")))
+    let target_dir = util::workspace_root().join("target/guest-rpi");
+    guest::build_udrv(guest_cargo()?, TARGET, &target_dir, opts.release)
 }
 
 /// The per-run payload: `/kb/run`, the fixtures, test binaries and `udrv`.
