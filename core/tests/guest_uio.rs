@@ -9,14 +9,11 @@
 // The docs come first: on the host the crate is empty and still needs them (missing_docs).
 #![cfg(udrv_guest)]
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::env;
 use udrv_core::uio::{self, Error, Mapping, Uio};
 
 const EDU_ID: u32 = 0x0100_00ed;
@@ -27,8 +24,14 @@ const REG_IRQ_RAISE: usize = 0x60;
 const REG_IRQ_ACK: usize = 0x64;
 const REG_DMA_SRC: usize = 0x80;
 
+fn fixture(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("fixture variable {name} is not set: xtask/guest/fixtures.sh could not set it up")
+    })
+}
+
 fn uio_path() -> PathBuf {
-    env("UDRV_UIO").into()
+    fixture("UDRV_UIO").into()
 }
 
 fn uio_number() -> u32 {
@@ -113,7 +116,7 @@ fn devices_are_listed_with_their_maps() {
     // The map's address is the PCI BAR's.
     let res = std::fs::read_to_string(format!(
         "/sys/bus/pci/devices/{}/resource",
-        env("UDRV_EDU_PCI")
+        fixture("UDRV_EDU_PCI")
     ))
     .unwrap();
     let bar0 = res
