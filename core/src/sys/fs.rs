@@ -8,6 +8,25 @@ use std::time::{Duration, Instant};
 
 use super::cvt;
 
+/// Implements `AsFd` and `AsRawFd` for a handle type through its file-descriptor field
+/// (`fd_through!(Chip, file)`): the handles hand out the descriptor they own.
+macro_rules! fd_through {
+    ($handle:ty, $field:ident) => {
+        impl std::os::fd::AsFd for $handle {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(&self.$field)
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $handle {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.$field)
+            }
+        }
+    };
+}
+pub(crate) use fd_through;
+
 /// Plain old data: a `#[repr(C)]` type made only of integers (and arrays of them), for
 /// which every bit pattern is valid and all-zero is a valid value.
 ///
