@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::{frame, spawn_piped};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
-use tshark::tshark_fields;
+use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
 
 /// Waits until the capture has created `out`, which it does once its port is open and set
@@ -203,22 +203,7 @@ fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
         Command::new(env!("CARGO_BIN_EXE_udrv")).args(args),
         Stdio::piped(),
     );
-    let tshark = Command::new("tshark")
-        .args([
-            "-r",
-            "-",
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .stdin(Stdio::from(udrv.stdout.take().unwrap()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tshark is needed: apt-get install tshark");
+    let tshark = spawn_tshark_modbus(&["-r", "-"], Stdio::from(udrv.stdout.take().unwrap()));
     (udrv, tshark)
 }
 

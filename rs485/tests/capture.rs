@@ -26,7 +26,7 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::PcapNGCapture;
 use reads::{send_frames, write_read, Reads, GAP};
 use tempfile::TempDir;
-use tshark::tshark_fields;
+use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
 use udrv_rs485::pcap::{Interface, LinkType};
@@ -470,22 +470,7 @@ fn extcap_capture_into_a_fifo() {
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
     // Wireshark's side: tshark reads the FIFO as a live stream while frames arrive.
-    let tshark = Command::new("tshark")
-        .args([
-            "-l",
-            "-r",
-            fifo.to_str().unwrap(),
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tshark is needed: apt-get install -y tshark");
+    let tshark = spawn_tshark_modbus(&["-l", "-r", fifo.to_str().unwrap()], Stdio::inherit());
     let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// What `tshark -r FILE -T fields -e FIELD...` prints, a line per frame, and its standard
 /// error; fails the test when tshark cannot read the file (a non-zero exit status).
@@ -28,4 +28,26 @@ pub fn tshark_fields(file: &Path, fields: &[&str]) -> (Vec<String>, String) {
         .map(String::from)
         .collect();
     (rows, err)
+}
+
+/// `tshark READ... -T fields -e mbrtu.unit_id -e modbus.func_code` started with `stdin`
+/// (`READ`: `-r -` for a pipe, `-l -r FIFO` for a live FIFO), its output piped: a line
+/// per Modbus RTU frame with its unit id and function code, as Wireshark decodes them
+/// with no set-up.
+pub fn spawn_tshark_modbus(read: &[&str], stdin: Stdio) -> Child {
+    Command::new("tshark")
+        .args(read)
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "mbrtu.unit_id",
+            "-e",
+            "modbus.func_code",
+        ])
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tshark is needed: apt-get install -y tshark")
 }
