@@ -9,7 +9,7 @@ mod reads;
 mod tshark;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -52,6 +52,19 @@ fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
     )
 }
 
+/// A capture of a new pty into the file `name` of a new folder (kept until the test ends),
+/// started: its port open and set up, the pty's slave side closed (only the capture holds
+/// the port).
+fn capture_on_pty(name: &str) -> (Pty, TempDir, PathBuf, Child) {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join(name);
+    let child = spawn_capture(&pty.slave_path, &out, &[]);
+    wait_started(&out);
+    drop(pty.slave.take());
+    (pty, dir, out, child)
+}
+
 /// The three frames of a read-holding-registers exchange and a write.
 fn exchange() -> Vec<Vec<u8>> {
     vec![
@@ -77,12 +90,7 @@ fn unit_and_function(file: &Path) -> Vec<String> {
 
 #[test]
 fn sigint_leaves_a_complete_file_that_tshark_decodes() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("sigint.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_started(&out);
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, child) = capture_on_pty("sigint.pcapng");
     send_frames(&mut pty.master, &exchange(), &Reads::process(child.id()));
     let st = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -98,12 +106,7 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
 
 #[test]
 fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("vanish.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_started(&out);
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, child) = capture_on_pty("vanish.pcapng");
     send_frames(
         &mut pty.master,
         &exchange()[..2],
@@ -195,16 +198,24 @@ fn bad_capture_arguments_fail_before_opening_anything() {
     assert!(err.contains("/dev/ttyS99-missing"), "{err}");
 }
 
-/// `udrv capture` started with `args`, its standard output a pipe into
-/// `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user pipes it into
-/// Wireshark. Returns the capture process and tshark's.
-fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
+/// `udrv ARGS` (a capture of `pty` that writes to standard output), its standard output
+/// a pipe into `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user
+/// pipes it into Wireshark; once it captures, the exchange is sent. The capture must
+/// succeed: its standard error, and tshark's output.
+fn exchange_into_tshark(pty: &mut Pty, args: &[&str]) -> (String, std::process::Output) {
     let mut udrv = spawn_piped(
         Command::new(env!("CARGO_BIN_EXE_udrv")).args(args),
         Stdio::piped(),
     );
     let tshark = spawn_tshark_modbus(&["-r", "-"], Stdio::from(udrv.stdout.take().unwrap()));
-    (udrv, tshark)
+    let tap = common::wait_capturing(&mut udrv);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = tap.text();
+    assert!(u.status.success(), "udrv: {uerr}");
+    (uerr, t)
 }
 
 #[test]
@@ -212,16 +223,11 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
     // The README's pipe, no --linktype, no Wireshark preference.
-    let (mut udrv, tshark) =
-        spawn_into_tshark(&["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"]);
-    let tap = common::wait_capturing(&mut udrv);
-    drop(pty.slave.take());
-    send(&mut pty.master, &exchange());
-    let u = udrv.wait_with_output().unwrap();
-    let t = tshark.wait_with_output().unwrap();
-    let uerr = tap.text();
+    let (uerr, t) = exchange_into_tshark(
+        &mut pty,
+        &["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"],
+    );
     let terr = String::from_utf8_lossy(&t.stderr);
-    assert!(u.status.success(), "udrv: {uerr}");
     assert!(t.status.success(), "tshark: {terr}");
     assert!(uerr.contains("WIRESHARK_UPPER_PDU"), "{uerr}");
     assert_eq!(
@@ -256,27 +262,23 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
 fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
-    let (mut udrv, tshark) = spawn_into_tshark(&[
-        "--json",
-        "capture",
-        &port,
-        "-l",
-        "115200 8N1",
-        "--linktype",
-        "upper_pdu",
-        "-c",
-        "3",
-        "-w",
-        "-",
-    ]);
-    let tap = common::wait_capturing(&mut udrv);
-    drop(pty.slave.take());
-    send(&mut pty.master, &exchange());
-    let u = udrv.wait_with_output().unwrap();
-    let t = tshark.wait_with_output().unwrap();
-    let uerr = tap.text();
+    let (uerr, t) = exchange_into_tshark(
+        &mut pty,
+        &[
+            "--json",
+            "capture",
+            &port,
+            "-l",
+            "115200 8N1",
+            "--linktype",
+            "upper_pdu",
+            "-c",
+            "3",
+            "-w",
+            "-",
+        ],
+    );
     let terr = String::from_utf8_lossy(&t.stderr);
-    assert!(u.status.success(), "udrv: {uerr}");
     // The pcapng stream is intact: tshark reads it to its end without complaint.
     assert!(
         t.status.success() && !terr.contains("too long"),
@@ -303,6 +305,18 @@ fn udrv(args: &[&str]) -> std::process::Output {
         .stdin(Stdio::null())
         .output()
         .expect("run udrv")
+}
+
+/// `udrv OPTIONS capture --replay LOG -w OUT`, which must succeed: its output and its
+/// standard error.
+fn replay(options: &[&str], log: &Path, out: &Path) -> (std::process::Output, String) {
+    let mut args = options.to_vec();
+    args.extend(["capture", "--replay", log.to_str().unwrap()]);
+    args.extend(["-w", out.to_str().unwrap()]);
+    let o = udrv(&args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    (o, err)
 }
 
 #[test]
@@ -357,15 +371,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     assert!(o.status.success(), "{}", tap.text());
 
     let again = dir.path().join("again.pcapng");
-    let o = udrv(&[
-        "capture",
-        "--replay",
-        log.to_str().unwrap(),
-        "-w",
-        again.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
+    let (_, err) = replay(&[], &log, &again);
     // It says what it does: replaying the log, not capturing on the port it was made on.
     assert!(
         err.contains("replaying") && err.contains(log.to_str().unwrap()),
@@ -380,16 +386,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     let cut = dir.path().join("cut.udrvraw");
     std::fs::write(&cut, &bytes[..bytes.len() - 2]).unwrap();
     let out = dir.path().join("cut.pcapng");
-    let o = udrv(&[
-        "--json",
-        "capture",
-        "--replay",
-        cut.to_str().unwrap(),
-        "-w",
-        out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
+    let (o, err) = replay(&["--json"], &cut, &out);
     assert!(
         err.contains("warning") && err.contains(cut.to_str().unwrap()) && err.contains("cut"),
         "{err}"
