@@ -293,6 +293,16 @@ fn outcome(name: &str, output: &str, ended: Ended) -> Outcome {
     }
 }
 
+/// What both tiers' QEMU machines run without: no reboot (a guest that ends stops QEMU),
+/// no default devices, no user configuration, no display.
+pub const QEMU_BARE: [&str; 5] = [
+    "-no-reboot",
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+];
+
 /// Builds the `udrv` binary for `target` with `cargo` (a `cargo` command set up for the
 /// tier: its flags, and `target_dir` as its target folder), for tests that run it as a
 /// user would; its path.

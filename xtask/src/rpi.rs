@@ -811,13 +811,7 @@ fn start(parts: &Parts, dtb: &Path, initrd: &Path, run: &Path) -> Result<Machine
         parts.root.join("usr/lib/x86_64-linux-gnu/qemu"),
     )
     .args(["-M", "raspi3b", "-accel", "tcg,thread=single", "-S"])
-    .args([
-        "-no-reboot",
-        "-nodefaults",
-        "-no-user-config",
-        "-display",
-        "none",
-    ])
+    .args(guest::QEMU_BARE)
     .arg("-L")
     .arg(parts.root.join("usr/share/qemu"))
     // serial0 = PL011 (guest ttyAMA0) on a socket; serial1 = mini UART = the console.

@@ -378,13 +378,7 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
     let accel = if kvm_usable() { "kvm" } else { "tcg" };
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(["-M", "pc", "-accel", accel, "-smp", "1", "-m", "1024"])
-        .args([
-            "-no-reboot",
-            "-nodefaults",
-            "-no-user-config",
-            "-display",
-            "none",
-        ])
+        .args(guest::QEMU_BARE)
         .args(["-serial", "stdio"])
         .arg("-kernel")
         .arg(&kernel.image)
