@@ -39,6 +39,7 @@ fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-cli-").unwrap()
 }
 
+/// `udrv capture PORT -w OUT --line '115200 8N1' EXTRA...`, its output piped.
 fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
     spawn_piped(
         Command::new(env!("CARGO_BIN_EXE_udrv"))
@@ -46,7 +47,7 @@ fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
             .arg(port)
             .arg("-w")
             .arg(out)
-            .args(["--line", "115200 8N1", "--linktype", "upper_pdu"])
+            .args(["--line", "115200 8N1"])
             .args(extra),
         Stdio::piped(),
     )
@@ -59,7 +60,7 @@ fn capture_on_pty(name: &str) -> (Pty, TempDir, PathBuf, Child) {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join(name);
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
+    let child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
     wait_started(&out);
     drop(pty.slave.take());
     (pty, dir, out, child)
@@ -241,15 +242,7 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
     let dir = scratch();
     let out = dir.path().join("user0.pcapng");
-    let mut child = spawn_piped(
-        Command::new(env!("CARGO_BIN_EXE_udrv"))
-            .arg("capture")
-            .arg(&pty.slave_path)
-            .arg("-w")
-            .arg(&out)
-            .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"]),
-        Stdio::piped(),
-    );
+    let mut child = spawn_capture(&pty.slave_path, &out, &["--linktype", "user0", "-c", "1"]);
     let tap = common::wait_capturing(&mut child);
     send(&mut pty.master, &exchange()[..1]);
     let o = child.wait_with_output().unwrap();
@@ -353,16 +346,10 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     let dir = scratch();
     let live = dir.path().join("live.pcapng");
     let log = dir.path().join("live.udrvraw");
-    let mut child = spawn_piped(
-        Command::new(env!("CARGO_BIN_EXE_udrv"))
-            .arg("capture")
-            .arg(&pty.slave_path)
-            .arg("-w")
-            .arg(&live)
-            .arg("--raw-log")
-            .arg(&log)
-            .args(["-l", "115200 8N1", "-c", "3"]),
-        Stdio::piped(),
+    let mut child = spawn_capture(
+        &pty.slave_path,
+        &live,
+        &["--raw-log", log.to_str().unwrap(), "-c", "3"],
     );
     let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
@@ -452,7 +439,11 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("one.pcapng");
-    let mut child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
+    let mut child = spawn_capture(
+        &pty.slave_path,
+        &out,
+        &["--linktype", "upper_pdu", "-c", "1"],
+    );
     let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange()[..1]);
@@ -466,7 +457,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
 
     // A good frame, then a write request (8 bytes, as its response) cut off after 5.
     let out = dir.path().join("short.pcapng");
-    let mut child = spawn_capture(&pty.slave_path, &out, &[]);
+    let mut child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
     let tap = common::wait_capturing(&mut child);
     let frames = exchange();
     send(
