@@ -49,6 +49,18 @@ fn spawn(port: &Path, out: &Path, format: &str, pre: &str) -> Capture {
     cap
 }
 
+/// A pcapng capture (`pre` run first, as for [`spawn`]) of a new pty into the file `name`
+/// of a new folder (kept until the test ends), capturing, the pty's slave side closed
+/// (only the capture holds the port).
+fn capture_on_pty(name: &str, pre: &str) -> (Pty, TempDir, PathBuf, Capture) {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join(name);
+    let cap = spawn(&pty.slave_path, &out, "pcapng", pre);
+    drop(pty.slave.take());
+    (pty, dir, out, cap)
+}
+
 /// Sends frames `from..to` with real silences between them.
 fn send(master: &mut std::fs::File, from: u16, to: u16) {
     for n in from..to {
@@ -122,11 +134,7 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
 
 #[test]
 fn sigterm_ends_the_capture_cleanly_and_says_so() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("term.pcapng");
-    let cap = spawn(&pty.slave_path, &out, "pcapng", "");
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, cap) = capture_on_pty("term.pcapng", "");
     send(&mut pty.master, 0, 3);
     // All three are in the file (each is cut as it comes: a request's length is known).
     wait_frames(&out, 3);
@@ -218,11 +226,7 @@ fn is_root() -> bool {
 #[test]
 fn a_file_size_limit_that_kills_leaves_a_readable_file() {
     // SIGXFSZ at its default kills the capture mid-write, like SIGKILL at the worst time.
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("xfsz.pcapng");
-    let cap = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, cap) = capture_on_pty("xfsz.pcapng", "ulimit -f 4;");
     send(&mut pty.master, 0, 400);
     let (status, _) = cap.wait();
     assert_eq!(status.signal(), Some(SIGXFSZ), "{status:?}");
@@ -236,25 +240,18 @@ fn a_file_size_limit_that_kills_leaves_a_readable_file() {
 #[test]
 fn an_unwritable_output_fails_at_once_and_names_it() {
     let pty = Pty::open().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .args(["-w", "/dev/full"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("/dev/full") && err.contains("ENOSPC"), "{err}");
-    let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .args(["-w", "/nonexistent-dir/x.pcapng"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("/nonexistent-dir/x.pcapng") && err.contains("ENOENT"),
-        "{err}"
-    );
+    for (out, errno) in [
+        ("/dev/full", "ENOSPC"),
+        ("/nonexistent-dir/x.pcapng", "ENOENT"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(&pty.slave_path)
+            .args(["-w", out])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(out) && err.contains(errno), "{err}");
+    }
 }
