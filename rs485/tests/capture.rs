@@ -48,6 +48,22 @@ impl Progress for Started {
     }
 }
 
+/// Runs the capture `config` on a thread; returns it, and the read counter of its thread,
+/// once it has started (its ports open and set up).
+fn start(
+    config: CaptureConfig,
+) -> (
+    thread::JoinHandle<Result<capture::Summary, capture::Error>>,
+    Reads,
+) {
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    let reads = rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
+    (cap, reads)
+}
+
 /// The exchange: 12 request/response pairs, the 8th response with a CRC error.
 fn exchange() -> Vec<Vec<u8>> {
     let mut v = Vec::new();
@@ -121,11 +137,7 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     drop(pty.slave.take());
     let frames = exchange();
     send_frames(&mut pty.master, &frames, &reads);
@@ -196,11 +208,7 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     let frames = exchange();
     for pair in frames.chunks(2) {
         send_frames(&mut a.master, &pair[..1], &reads);
@@ -286,11 +294,7 @@ fn rotation_by_size_writes_valid_files() {
         stop: Some(stop.clone()),
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     let frames = exchange();
     send_frames(&mut pty.master, &frames, &reads);
     stop.store(true, Ordering::SeqCst);
@@ -352,11 +356,7 @@ fn child_capture_until_signal() {
                 stop: Some(stop.clone()),
                 ..CaptureConfig::default()
             };
-            let (tx_started, rx_started) = mpsc::channel();
-            let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-            let reads = rx_started
-                .recv_timeout(Duration::from_secs(10))
-                .expect("capture did not start");
+            let (cap, reads) = start(config);
             let frames = exchange();
             send_frames(&mut pty.master, &frames[..7], &reads);
             // A response cut short when the stop comes: kept, flagged too short.
@@ -509,11 +509,7 @@ fn frame_and_time_limits_stop_the_capture() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, _) = start(config);
     send(&mut pty.master, &exchange()[..6], Duration::from_millis(4));
     let summary = cap.join().unwrap().unwrap();
     assert_eq!(summary.reason, StopReason::FrameLimit);
