@@ -77,6 +77,12 @@ pub fn detect_with(root: &Root, override_name: Option<&str>) -> Result<Detected>
             },
         });
     }
+    from_device_tree(model, compatible)
+}
+
+/// The board the device tree's `model` and `compatible` name, or the error that names
+/// what they hold.
+fn from_device_tree(model: Option<String>, compatible: Vec<String>) -> Result<Detected> {
     match BoardId::identify(model.as_deref(), &compatible) {
         Some(id) => Ok(Detected {
             id,
@@ -91,15 +97,7 @@ pub fn detect_with(root: &Root, override_name: Option<&str>) -> Result<Detected>
 /// Detects from the device tree under `root` only (no override, no environment).
 pub fn detect_in(root: impl AsRef<Path>) -> Result<Detected> {
     let (model, compatible) = read_device_tree(root.as_ref());
-    match BoardId::identify(model.as_deref(), &compatible) {
-        Some(id) => Ok(Detected {
-            id,
-            model,
-            compatible,
-            source: Source::DeviceTree,
-        }),
-        None => Err(Error::UnknownBoard { model, compatible }),
-    }
+    from_device_tree(model, compatible)
 }
 
 /// `model` and `compatible` under `root/proc/device-tree` (absent files read as

@@ -1,7 +1,7 @@
 //! Where the kernel's files are (`/dev`, `/sys`, `/proc`, `/boot`), with the root
 //! injectable for tests, and finding a bus's device node by what sysfs says about it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The file-system root the board reads `/proc/device-tree`, `/sys`, `/dev` and `/boot`
 /// under: `/` on a real board, a fixture folder in tests.
@@ -36,12 +36,7 @@ impl Root {
 
     /// An absolute system path (`/dev/i2c-1`) under this root.
     pub fn join(&self, abs: impl AsRef<Path>) -> PathBuf {
-        let rel: PathBuf = abs
-            .as_ref()
-            .components()
-            .filter(|c| !matches!(c, Component::RootDir | Component::Prefix(_)))
-            .collect();
-        self.path.join(rel)
+        udrv_core::sysfs::under(&self.path, abs)
     }
 
     /// Whether the system path exists under this root.

@@ -6,9 +6,10 @@
 //! define them (I2C clients named as `i2c_dev_set_name` in drivers/i2c/i2c-core-base.c
 //! names them), in temporary folders.
 
+#[path = "../../core/tests/common/sysfs_tree.rs"]
+mod sysfs_tree;
+
 use std::collections::BTreeSet;
-use std::fs;
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -18,22 +19,9 @@ use udrv_boards::catalog::{
 use udrv_boards::r#virtual::VirtualBoard;
 use udrv_core::sysfs::SysRoot;
 
+use sysfs_tree::{attr, link};
+
 const I2C1: &str = "sys/devices/platform/soc/fe804000.i2c/i2c-1";
-
-fn attr(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, format!("{text}\n")).unwrap();
-}
-
-/// A symlink `rel` → `target` (both relative to the root), made relative as sysfs's are.
-fn link(root: &Path, rel: &str, target: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::create_dir_all(root.join(target)).unwrap();
-    let depth = Path::new(rel).components().count() - 1;
-    symlink(format!("{}{target}", "../".repeat(depth)), p).unwrap();
-}
 
 /// An I2C client on i2c-1 bound to `driver`, named `name`: its folder.
 fn client(root: &Path, addr: u16, driver: &str, name: &str) -> String {

@@ -1,7 +1,10 @@
 //! Detection from the fixture device trees in `tests/fixtures/<board>/proc/device-tree`.
 
+mod overridden;
+
 use std::path::PathBuf;
 
+use overridden::assert_overridden;
 use udrv_boards::{detect_in, detect_with, Board, BoardId, Error, Root, Source};
 
 fn fixture(name: &str) -> PathBuf {
@@ -92,13 +95,7 @@ fn boards_without_a_40_pin_header_or_unknown_are_refused_with_the_supported_list
 fn the_board_option_overrides_the_device_tree() {
     let root = Root::new(fixture("rpi4b"));
     let d = detect_with(&root, Some("rpi5")).unwrap();
-    assert_eq!(d.id, BoardId::Rpi5);
-    assert_eq!(
-        d.source,
-        Source::Override {
-            from: "--board".into()
-        }
-    );
+    assert_overridden(&d, BoardId::Rpi5, "--board");
     // The device tree is still read, for `board info`.
     assert_eq!(d.model.as_deref(), Some("Raspberry Pi 4 Model B Rev 1.4"));
     let d = detect_with(&Root::new(fixture("qemu-virt")), Some("BBB")).unwrap();

@@ -1,9 +1,12 @@
 //! `UDRV_BOARD` overrides the device tree, and `--board` overrides `UDRV_BOARD`. One test
 //! in its own binary, because it sets a process-wide environment variable.
 
+mod overridden;
+
 use std::path::PathBuf;
 
-use udrv_boards::{detect_with, BoardId, Error, Root, Source, ENV_BOARD};
+use overridden::assert_overridden;
+use udrv_boards::{detect_with, BoardId, Error, Root, ENV_BOARD};
 
 #[test]
 fn the_environment_variable_overrides_and_the_option_wins() {
@@ -13,21 +16,9 @@ fn the_environment_variable_overrides_and_the_option_wins() {
 
     std::env::set_var(ENV_BOARD, "bbb");
     let d = detect_with(&root, None).unwrap();
-    assert_eq!(d.id, BoardId::BeagleBoneBlack);
-    assert_eq!(
-        d.source,
-        Source::Override {
-            from: "UDRV_BOARD".into()
-        }
-    );
+    assert_overridden(&d, BoardId::BeagleBoneBlack, "UDRV_BOARD");
     let d = detect_with(&root, Some("rpi5")).unwrap();
-    assert_eq!(d.id, BoardId::Rpi5);
-    assert_eq!(
-        d.source,
-        Source::Override {
-            from: "--board".into()
-        }
-    );
+    assert_overridden(&d, BoardId::Rpi5, "--board");
 
     std::env::set_var(ENV_BOARD, "  ");
     assert_eq!(

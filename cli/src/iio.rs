@@ -9,7 +9,7 @@ use udrv_boards::catalog::{iio_quantity, KernelChip};
 use udrv_core::iio::{self, Channel, IioDevice};
 use udrv_core::sysfs::SysRoot;
 
-use crate::out::json_line;
+use crate::out::{self, json_line};
 use crate::{Cli, Failure, Outcome};
 
 /// `udrv iio ...`
@@ -48,35 +48,29 @@ fn parent(d: &IioDevice) -> Option<String> {
 }
 
 fn list(root: &SysRoot, cli: &Cli) -> Outcome {
-    let devs = iio::list(root);
-    if cli.json {
-        let v: Vec<serde_json::Value> = devs
-            .iter()
-            .map(|d| {
-                let (bus, address) = d.i2c_client().unzip();
-                json!({
-                    "device": d.id(), "name": d.name(), "driver": d.driver(),
-                    "i2c_bus": bus, "address": address,
-                    "channels": d.channels().iter().map(|c| &c.name).collect::<Vec<_>>(),
-                })
+    out::list(
+        &iio::list(root),
+        cli.json,
+        |d| {
+            let (bus, address) = d.i2c_client().unzip();
+            json!({
+                "device": d.id(), "name": d.name(), "driver": d.driver(),
+                "i2c_bus": bus, "address": address,
+                "channels": d.channels().iter().map(|c| &c.name).collect::<Vec<_>>(),
             })
-            .collect();
-        json_line(&json!(v));
-        return Ok(());
-    }
-    if devs.is_empty() {
-        outln!("no IIO devices (none in /sys/bus/iio/devices: is the chip's driver loaded?)");
-    }
-    for d in &devs {
-        let chans: Vec<String> = d.channels().into_iter().map(|c| c.name).collect();
-        outln!(
-            "{:<12} {:<14} {:<28} {}",
-            d.id(),
-            d.name().unwrap_or("?"),
-            parent(d).unwrap_or_default(),
-            chans.join(", ")
-        );
-    }
+        },
+        "no IIO devices (none in /sys/bus/iio/devices: is the chip's driver loaded?)",
+        |d| {
+            let chans: Vec<String> = d.channels().into_iter().map(|c| c.name).collect();
+            format!(
+                "{:<12} {:<14} {:<28} {}",
+                d.id(),
+                d.name().unwrap_or("?"),
+                parent(d).unwrap_or_default(),
+                chans.join(", ")
+            )
+        },
+    );
     Ok(())
 }
 

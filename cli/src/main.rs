@@ -187,6 +187,16 @@ impl Failure {
             code: 2,
         }
     }
+
+    /// Some of `total` devices (`what`: `chips`, `devices`) failed to read, each already
+    /// reported: how many, and which (exit status 1).
+    pub fn unread(what: &str, failed: &[String], total: usize) -> Failure {
+        Failure::op(format!(
+            "{} of {total} {what} could not be read: {}",
+            failed.len(),
+            failed.join(", ")
+        ))
+    }
 }
 
 impl From<i2c::syntax::SyntaxError> for Failure {

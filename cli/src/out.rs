@@ -35,6 +35,30 @@ pub fn json_line(v: &serde_json::Value) {
     outln!("{v}");
 }
 
+/// Lists `items` as `udrv iio list` and `udrv w1 list` do: with `--json` (`json`) one
+/// JSON array of `as_json` of each; else `none` when there are none, and a line of
+/// `as_text` for each.
+pub fn list<T>(
+    items: &[T],
+    json: bool,
+    as_json: impl Fn(&T) -> serde_json::Value,
+    none: &str,
+    as_text: impl Fn(&T) -> String,
+) {
+    if json {
+        json_line(&serde_json::Value::Array(
+            items.iter().map(as_json).collect(),
+        ));
+        return;
+    }
+    if items.is_empty() {
+        outln!("{none}");
+    }
+    for item in items {
+        outln!("{}", as_text(item));
+    }
+}
+
 /// Whether failures are reported as JSON (`--json` on the command line).
 static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
 

@@ -381,12 +381,7 @@ pub fn run(a: &ReadArgs, cli: &Cli) -> Outcome {
             None => Ok(()),
         }
     } else {
-        Err(Failure::op(format!(
-            "{} of {} chips could not be read: {}",
-            failed.len(),
-            devices.len(),
-            failed.join(", ")
-        )))
+        Err(Failure::unread("chips", &failed, devices.len()))
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use udrv_core::sysfs::SysRoot;
 use udrv_core::w1::{self, W1Device};
 
-use crate::out::json_line;
+use crate::out::{self, json_line};
 use crate::{Cli, Failure, Outcome};
 
 /// `udrv w1 ...`
@@ -38,36 +38,28 @@ pub fn run(cmd: &Cmd, cli: &Cli) -> Outcome {
 }
 
 fn list(root: &SysRoot, cli: &Cli) -> Outcome {
-    let devs = w1::list(root);
-    if cli.json {
-        let v: Vec<serde_json::Value> = devs
-            .iter()
-            .map(|d| {
-                json!({"device": d.id(), "family": d.family(), "chip": d.chip(),
-                       "thermometer": d.is_thermometer()})
-            })
-            .collect();
-        json_line(&json!(v));
-        return Ok(());
-    }
-    if devs.is_empty() {
-        outln!(
-            "no 1-Wire devices (none in /sys/bus/w1/devices: on a Raspberry Pi enable the bus \
-             with `dtoverlay=w1-gpio` in config.txt)"
-        );
-    }
-    for d in &devs {
-        outln!(
-            "{:<16} {:<9} {}",
-            d.id(),
-            d.chip().unwrap_or("?"),
-            if d.is_thermometer() {
-                "thermometer"
-            } else {
-                "(no reader in udrv)"
-            }
-        );
-    }
+    out::list(
+        &w1::list(root),
+        cli.json,
+        |d| {
+            json!({"device": d.id(), "family": d.family(), "chip": d.chip(),
+                   "thermometer": d.is_thermometer()})
+        },
+        "no 1-Wire devices (none in /sys/bus/w1/devices: on a Raspberry Pi enable the bus with \
+         `dtoverlay=w1-gpio` in config.txt)",
+        |d| {
+            format!(
+                "{:<16} {:<9} {}",
+                d.id(),
+                d.chip().unwrap_or("?"),
+                if d.is_thermometer() {
+                    "thermometer"
+                } else {
+                    "(no reader in udrv)"
+                }
+            )
+        },
+    );
     Ok(())
 }
 
@@ -121,11 +113,6 @@ fn read(root: &SysRoot, names: &[String], resolution: Option<u8>, cli: &Cli) -> 
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Failure::op(format!(
-            "{} of {} devices could not be read: {}",
-            failed.len(),
-            devs.len(),
-            failed.join(", ")
-        )))
+        Err(Failure::unread("devices", &failed, devs.len()))
     }
 }

@@ -5,15 +5,18 @@
 mod common;
 #[path = "../../rs485/tests/common/reads.rs"]
 mod reads;
+#[path = "../../rs485/tests/common/tshark.rs"]
+mod tshark;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::frame;
+use common::{frame, spawn_piped};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
+use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
 
 /// Waits until the capture has created `out`, which it does once its port is open and set
@@ -36,19 +39,31 @@ fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-cli-").unwrap()
 }
 
+/// `udrv capture PORT -w OUT --line '115200 8N1' EXTRA...`, its output piped.
 fn spawn_capture(port: &Path, out: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(port)
-        .arg("-w")
-        .arg(out)
-        .args(["--line", "115200 8N1", "--linktype", "upper_pdu"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn udrv capture")
+    spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(port)
+            .arg("-w")
+            .arg(out)
+            .args(["--line", "115200 8N1"])
+            .args(extra),
+        Stdio::piped(),
+    )
+}
+
+/// A capture of a new pty into the file `name` of a new folder (kept until the test ends),
+/// started: its port open and set up, the pty's slave side closed (only the capture holds
+/// the port).
+fn capture_on_pty(name: &str) -> (Pty, TempDir, PathBuf, Child) {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join(name);
+    let child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
+    wait_started(&out);
+    drop(pty.slave.take());
+    (pty, dir, out, child)
 }
 
 /// The three frames of a read-holding-registers exchange and a write.
@@ -70,40 +85,13 @@ fn send(master: &mut std::fs::File, frames: &[Vec<u8>]) {
 }
 
 /// tshark's view: one line per frame with unit id and function code.
-fn tshark_fields(file: &Path) -> Vec<String> {
-    let o = Command::new("tshark")
-        .args(["-r"])
-        .arg(file)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install tshark (cargo xtask test installs it)");
-    assert!(
-        o.status.success(),
-        "tshark cannot read {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
+fn unit_and_function(file: &Path) -> Vec<String> {
+    tshark_fields(file, &["mbrtu.unit_id", "modbus.func_code"]).0
 }
 
 #[test]
 fn sigint_leaves_a_complete_file_that_tshark_decodes() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("sigint.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_started(&out);
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, child) = capture_on_pty("sigint.pcapng");
     send_frames(&mut pty.master, &exchange(), &Reads::process(child.id()));
     let st = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -114,17 +102,12 @@ fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}: {err}", o.status);
     assert!(err.contains("3 frames") && err.contains("SIGINT"), "{err}");
-    assert_eq!(tshark_fields(&out), vec!["17\t3", "17\t3", "17\t6"]);
+    assert_eq!(unit_and_function(&out), vec!["17\t3", "17\t3", "17\t6"]);
 }
 
 #[test]
 fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("vanish.pcapng");
-    let child = spawn_capture(&pty.slave_path, &out, &[]);
-    wait_started(&out);
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, child) = capture_on_pty("vanish.pcapng");
     send_frames(
         &mut pty.master,
         &exchange()[..2],
@@ -135,7 +118,7 @@ fn a_vanished_port_ends_the_capture_with_a_valid_file_and_says_so() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("went away") && err.contains("valid"), "{err}");
-    assert_eq!(tshark_fields(&out), vec!["17\t3", "17\t3"]);
+    assert_eq!(unit_and_function(&out), vec!["17\t3", "17\t3"]);
 }
 
 #[test]
@@ -143,17 +126,15 @@ fn frame_count_limit_and_json_summary() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("count.pcap");
-    let child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(["--json", "capture"])
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&out)
-        .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .args(["--json", "capture"])
+            .arg(&pty.slave_path)
+            .arg("-w")
+            .arg(&out)
+            .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"]),
+        Stdio::piped(),
+    );
     wait_started(&out);
     drop(pty.slave.take());
     // (The capture stops by itself after two frames: the third may find nobody reading.)
@@ -218,34 +199,24 @@ fn bad_capture_arguments_fail_before_opening_anything() {
     assert!(err.contains("/dev/ttyS99-missing"), "{err}");
 }
 
-/// `udrv capture` started with `args`, its standard output a pipe into
-/// `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user pipes it into
-/// Wireshark. Returns the capture process and tshark's.
-fn spawn_into_tshark(args: &[&str]) -> (Child, Child) {
-    let mut udrv = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn udrv capture");
-    let tshark = Command::new("tshark")
-        .args([
-            "-r",
-            "-",
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .stdin(Stdio::from(udrv.stdout.take().unwrap()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tshark is needed: apt-get install tshark");
-    (udrv, tshark)
+/// `udrv ARGS` (a capture of `pty` that writes to standard output), its standard output
+/// a pipe into `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user
+/// pipes it into Wireshark; once it captures, the exchange is sent. The capture must
+/// succeed: its standard error, and tshark's output.
+fn exchange_into_tshark(pty: &mut Pty, args: &[&str]) -> (String, std::process::Output) {
+    let mut udrv = spawn_piped(
+        Command::new(env!("CARGO_BIN_EXE_udrv")).args(args),
+        Stdio::piped(),
+    );
+    let tshark = spawn_tshark_modbus(&["-r", "-"], Stdio::from(udrv.stdout.take().unwrap()));
+    let tap = common::wait_capturing(&mut udrv);
+    drop(pty.slave.take());
+    send(&mut pty.master, &exchange());
+    let u = udrv.wait_with_output().unwrap();
+    let t = tshark.wait_with_output().unwrap();
+    let uerr = tap.text();
+    assert!(u.status.success(), "udrv: {uerr}");
+    (uerr, t)
 }
 
 #[test]
@@ -253,16 +224,11 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
     // The README's pipe, no --linktype, no Wireshark preference.
-    let (mut udrv, tshark) =
-        spawn_into_tshark(&["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"]);
-    let tap = common::wait_capturing(&mut udrv);
-    drop(pty.slave.take());
-    send(&mut pty.master, &exchange());
-    let u = udrv.wait_with_output().unwrap();
-    let t = tshark.wait_with_output().unwrap();
-    let uerr = tap.text();
+    let (uerr, t) = exchange_into_tshark(
+        &mut pty,
+        &["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"],
+    );
     let terr = String::from_utf8_lossy(&t.stderr);
-    assert!(u.status.success(), "udrv: {uerr}");
     assert!(t.status.success(), "tshark: {terr}");
     assert!(uerr.contains("WIRESHARK_UPPER_PDU"), "{uerr}");
     assert_eq!(
@@ -276,50 +242,36 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     // The user DLTs are still there when asked for: USER0 is not decoded without a mapping.
     let dir = scratch();
     let out = dir.path().join("user0.pcapng");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&out)
-        .args(["-l", "115200 8N1", "--linktype", "user0", "-c", "1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_capture(&pty.slave_path, &out, &["--linktype", "user0", "-c", "1"]);
     let tap = common::wait_capturing(&mut child);
     send(&mut pty.master, &exchange()[..1]);
     let o = child.wait_with_output().unwrap();
     let err = tap.text();
     assert!(o.status.success() && err.contains("USER0"), "{err}");
-    assert_eq!(tshark_fields(&out), ["\t"]);
+    assert_eq!(unit_and_function(&out), ["\t"]);
 }
 
 #[test]
 fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
     let mut pty = Pty::open().unwrap();
     let port = pty.slave_path.to_str().unwrap().to_string();
-    let (mut udrv, tshark) = spawn_into_tshark(&[
-        "--json",
-        "capture",
-        &port,
-        "-l",
-        "115200 8N1",
-        "--linktype",
-        "upper_pdu",
-        "-c",
-        "3",
-        "-w",
-        "-",
-    ]);
-    let tap = common::wait_capturing(&mut udrv);
-    drop(pty.slave.take());
-    send(&mut pty.master, &exchange());
-    let u = udrv.wait_with_output().unwrap();
-    let t = tshark.wait_with_output().unwrap();
-    let uerr = tap.text();
+    let (uerr, t) = exchange_into_tshark(
+        &mut pty,
+        &[
+            "--json",
+            "capture",
+            &port,
+            "-l",
+            "115200 8N1",
+            "--linktype",
+            "upper_pdu",
+            "-c",
+            "3",
+            "-w",
+            "-",
+        ],
+    );
     let terr = String::from_utf8_lossy(&t.stderr);
-    assert!(u.status.success(), "udrv: {uerr}");
     // The pcapng stream is intact: tshark reads it to its end without complaint.
     assert!(
         t.status.success() && !terr.contains("too long"),
@@ -346,6 +298,18 @@ fn udrv(args: &[&str]) -> std::process::Output {
         .stdin(Stdio::null())
         .output()
         .expect("run udrv")
+}
+
+/// `udrv OPTIONS capture --replay LOG -w OUT`, which must succeed: its output and its
+/// standard error.
+fn replay(options: &[&str], log: &Path, out: &Path) -> (std::process::Output, String) {
+    let mut args = options.to_vec();
+    args.extend(["capture", "--replay", log.to_str().unwrap()]);
+    args.extend(["-w", out.to_str().unwrap()]);
+    let o = udrv(&args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    (o, err)
 }
 
 #[test]
@@ -382,19 +346,11 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     let dir = scratch();
     let live = dir.path().join("live.pcapng");
     let log = dir.path().join("live.udrvraw");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .arg("-w")
-        .arg(&live)
-        .arg("--raw-log")
-        .arg(&log)
-        .args(["-l", "115200 8N1", "-c", "3"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_capture(
+        &pty.slave_path,
+        &live,
+        &["--raw-log", log.to_str().unwrap(), "-c", "3"],
+    );
     let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange());
@@ -402,15 +358,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     assert!(o.status.success(), "{}", tap.text());
 
     let again = dir.path().join("again.pcapng");
-    let o = udrv(&[
-        "capture",
-        "--replay",
-        log.to_str().unwrap(),
-        "-w",
-        again.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
+    let (_, err) = replay(&[], &log, &again);
     // It says what it does: replaying the log, not capturing on the port it was made on.
     assert!(
         err.contains("replaying") && err.contains(log.to_str().unwrap()),
@@ -418,23 +366,14 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
     );
     assert!(!err.contains("capturing on"), "{err}");
     assert!(!err.contains("warning"), "{err}");
-    assert_eq!(tshark_fields(&again), vec!["17\t3", "17\t3", "17\t6"]);
+    assert_eq!(unit_and_function(&again), vec!["17\t3", "17\t3", "17\t6"]);
 
     // The same log cut inside its last record (a capture killed while writing it).
     let bytes = std::fs::read(&log).unwrap();
     let cut = dir.path().join("cut.udrvraw");
     std::fs::write(&cut, &bytes[..bytes.len() - 2]).unwrap();
     let out = dir.path().join("cut.pcapng");
-    let o = udrv(&[
-        "--json",
-        "capture",
-        "--replay",
-        cut.to_str().unwrap(),
-        "-w",
-        out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
+    let (o, err) = replay(&["--json"], &cut, &out);
     assert!(
         err.contains("warning") && err.contains(cut.to_str().unwrap()) && err.contains("cut"),
         "{err}"
@@ -446,7 +385,7 @@ fn a_replay_says_it_replays_and_warns_when_the_log_is_cut_short() {
         "{v}"
     );
     // What the log holds whole is replayed into a valid file.
-    assert!(tshark_fields(&out).len() >= 2, "{err}");
+    assert!(unit_and_function(&out).len() >= 2, "{err}");
 }
 
 #[test]
@@ -492,7 +431,7 @@ fn a_fractional_duration_is_a_time_limit() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("time limit"), "{err}");
-    assert_eq!(tshark_fields(&out), Vec::<String>::new());
+    assert_eq!(unit_and_function(&out), Vec::<String>::new());
 }
 
 #[test]
@@ -500,7 +439,11 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     let mut pty = Pty::open().unwrap();
     let dir = scratch();
     let out = dir.path().join("one.pcapng");
-    let mut child = spawn_capture(&pty.slave_path, &out, &["-c", "1"]);
+    let mut child = spawn_capture(
+        &pty.slave_path,
+        &out,
+        &["--linktype", "upper_pdu", "-c", "1"],
+    );
     let tap = common::wait_capturing(&mut child);
     drop(pty.slave.take());
     send(&mut pty.master, &exchange()[..1]);
@@ -514,7 +457,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
 
     // A good frame, then a write request (8 bytes, as its response) cut off after 5.
     let out = dir.path().join("short.pcapng");
-    let mut child = spawn_capture(&pty.slave_path, &out, &[]);
+    let mut child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
     let tap = common::wait_capturing(&mut child);
     let frames = exchange();
     send(
@@ -531,7 +474,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
     let err = tap.text();
     assert!(o.status.success(), "{err}");
     assert!(err.contains("2 frames (1 bad: 1 too short)"), "{err}");
-    assert_eq!(tshark_fields(&out).len(), 2);
+    assert_eq!(unit_and_function(&out).len(), 2);
 }
 
 /// What bash completes for `udrv WORDS...` (the last word being the one completed), with

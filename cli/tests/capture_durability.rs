@@ -10,15 +10,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread::JoinHandle;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::frame;
+use common::{read_request, Capture, CAPTURE_WAIT as WAIT};
 use tempfile::TempDir;
 use udrv_core::serial::Pty;
 
@@ -26,27 +24,10 @@ use udrv_core::serial::Pty;
 const SIGKILL: i32 = 9;
 const SIGXFSZ: i32 = 25;
 
-/// How long any one wait may take before the test fails: a guard against a hung capture,
-/// far above what any step takes.
-const WAIT: Duration = Duration::from_secs(60);
-
-/// A read-holding-registers request for register `n` (unit 0x11).
-fn request(n: u16) -> Vec<u8> {
-    frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
-}
-
 /// A fresh directory for one test's capture files, removed when the test ends (pass or
 /// fail): keep it until the capture process is done with it.
 fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-dur-").unwrap()
-}
-
-/// A running `udrv capture`, its stderr read line by line as it comes.
-struct Capture {
-    child: Child,
-    lines: Receiver<String>,
-    reader: JoinHandle<()>,
-    seen: Vec<String>,
 }
 
 /// `udrv capture PORT -w OUT ...`, started through `sh -c` with `pre` run first (to set
@@ -56,53 +37,34 @@ fn spawn(port: &Path, out: &Path, format: &str, pre: &str) -> Capture {
     let cmd = format!(
         "{pre} exec \"$0\" capture \"$1\" -w \"$2\" --format {format} --line '115200 8N1' --linktype upper_pdu"
     );
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .arg(env!("CARGO_BIN_EXE_udrv"))
-        .arg(port)
-        .arg(out)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn udrv capture");
-    let (tx, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut cap = Capture {
-        child,
-        lines,
-        reader,
-        seen: Vec::new(),
-    };
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match cap.lines.recv_timeout(left) {
-            Ok(l) => {
-                let started = l.starts_with("capturing on ");
-                cap.seen.push(l);
-                if started {
-                    return cap;
-                }
-            }
-            Err(e) => panic!(
-                "udrv capture did not say `capturing on` ({e}); stderr: {:?}",
-                cap.seen
-            ),
-        }
-    }
+    let mut cap = Capture::spawn(
+        Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .arg(env!("CARGO_BIN_EXE_udrv"))
+            .arg(port)
+            .arg(out),
+    );
+    cap.line("capturing on ");
+    cap
+}
+
+/// A pcapng capture (`pre` run first, as for [`spawn`]) of a new pty into the file `name`
+/// of a new folder (kept until the test ends), capturing, the pty's slave side closed
+/// (only the capture holds the port).
+fn capture_on_pty(name: &str, pre: &str) -> (Pty, TempDir, PathBuf, Capture) {
+    let mut pty = Pty::open().unwrap();
+    let dir = scratch();
+    let out = dir.path().join(name);
+    let cap = spawn(&pty.slave_path, &out, "pcapng", pre);
+    drop(pty.slave.take());
+    (pty, dir, out, cap)
 }
 
 /// Sends frames `from..to` with real silences between them.
 fn send(master: &mut std::fs::File, from: u16, to: u16) {
     for n in from..to {
-        if master.write_all(&request(n)).is_err() {
+        if master.write_all(&read_request(n)).is_err() {
             return; // the capture is gone (it stopped on an error): nothing reads
         }
         std::thread::sleep(Duration::from_millis(8));
@@ -140,25 +102,6 @@ fn wait_frames(file: &Path, n: usize) {
     }
 }
 
-/// Waits (at most [`WAIT`], else kills it and fails) for the capture to exit: its status
-/// and all of its stderr.
-fn finish(mut cap: Capture) -> (ExitStatus, String) {
-    let deadline = Instant::now() + WAIT;
-    let status = loop {
-        if let Some(st) = cap.child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = cap.child.kill();
-            panic!("udrv capture did not exit; stderr: {:?}", cap.seen);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    cap.reader.join().unwrap();
-    cap.seen.extend(cap.lines.try_iter());
-    (status, cap.seen.join("\n"))
-}
-
 fn kill(cap: &Capture, sig: &str) {
     assert!(Command::new("kill")
         .args([sig, &cap.child.id().to_string()])
@@ -179,7 +122,7 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
         // Each live frame is flushed as it is cut: tshark sees them before the kill.
         wait_frames(&out, 4);
         kill(&cap, "-KILL");
-        let (status, _) = finish(cap);
+        let (status, _) = cap.wait();
         assert_eq!(status.signal(), Some(SIGKILL));
         // Reopened after the kill: every frame cut before it, cleanly.
         let (regs, clean, err) = tshark(&out);
@@ -191,16 +134,12 @@ fn sigkill_then_reopen_keeps_every_flushed_frame() {
 
 #[test]
 fn sigterm_ends_the_capture_cleanly_and_says_so() {
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("term.pcapng");
-    let cap = spawn(&pty.slave_path, &out, "pcapng", "");
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, cap) = capture_on_pty("term.pcapng", "");
     send(&mut pty.master, 0, 3);
     // All three are in the file (each is cut as it comes: a request's length is known).
     wait_frames(&out, 3);
     kill(&cap, "-TERM");
-    let (status, err) = finish(cap);
+    let (status, err) = cap.wait();
     assert!(status.success(), "{status:?}: {err}");
     assert!(err.contains("SIGTERM") && err.contains("3 frames"), "{err}");
     let (regs, clean, terr) = tshark(&out);
@@ -224,7 +163,7 @@ fn capture_until_full(out: &Path, format: &str, pre: &str, expect: &str) {
         );
         send(&mut pty.master, 400, 401);
     }
-    let (status, err) = finish(cap);
+    let (status, err) = cap.wait();
     assert_eq!(status.code(), Some(1), "{status:?}: {err}");
     assert!(
         err.contains(&out.display().to_string()) && err.contains(expect),
@@ -287,13 +226,9 @@ fn is_root() -> bool {
 #[test]
 fn a_file_size_limit_that_kills_leaves_a_readable_file() {
     // SIGXFSZ at its default kills the capture mid-write, like SIGKILL at the worst time.
-    let mut pty = Pty::open().unwrap();
-    let dir = scratch();
-    let out = dir.path().join("xfsz.pcapng");
-    let cap = spawn(&pty.slave_path, &out, "pcapng", "ulimit -f 4;");
-    drop(pty.slave.take());
+    let (mut pty, _dir, out, cap) = capture_on_pty("xfsz.pcapng", "ulimit -f 4;");
     send(&mut pty.master, 0, 400);
-    let (status, _) = finish(cap);
+    let (status, _) = cap.wait();
     assert_eq!(status.signal(), Some(SIGXFSZ), "{status:?}");
     let (regs, _clean, err) = tshark(&out);
     // The earlier frames are all there, in order, whatever tshark says about the tail.
@@ -305,25 +240,18 @@ fn a_file_size_limit_that_kills_leaves_a_readable_file() {
 #[test]
 fn an_unwritable_output_fails_at_once_and_names_it() {
     let pty = Pty::open().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .args(["-w", "/dev/full"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("/dev/full") && err.contains("ENOSPC"), "{err}");
-    let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .arg("capture")
-        .arg(&pty.slave_path)
-        .args(["-w", "/nonexistent-dir/x.pcapng"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("/nonexistent-dir/x.pcapng") && err.contains("ENOENT"),
-        "{err}"
-    );
+    for (out, errno) in [
+        ("/dev/full", "ENOSPC"),
+        ("/nonexistent-dir/x.pcapng", "ENOENT"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_udrv"))
+            .arg("capture")
+            .arg(&pty.slave_path)
+            .args(["-w", out])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(out) && err.contains(errno), "{err}");
+    }
 }

@@ -13,141 +13,55 @@
 mod common;
 #[path = "../../rs485/tests/common/reads.rs"]
 mod reads;
+#[path = "../../rs485/tests/common/tshark.rs"]
+mod tshark;
 #[path = "../../rs485/tests/common/unplug.rs"]
 mod unplug;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread::{self, JoinHandle};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::frame;
+use common::{read_request, Capture};
 use reads::{send_frames, Reads};
 use tempfile::TempDir;
+use tshark::tshark_fields;
 use udrv_core::serial::Pty;
 use unplug::{point, unplug};
-
-/// How long any one wait may take before the test fails: a guard against a hung capture,
-/// far above what any step takes.
-const WAIT: Duration = Duration::from_secs(60);
 
 fn scratch() -> TempDir {
     TempDir::with_prefix("udrv-capture-reconnect-").unwrap()
 }
 
-/// A read-holding-registers request for register `n` (unit 0x11).
-fn request(n: u16) -> Vec<u8> {
-    frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
-}
-
 /// Sends requests for registers `from..to`, each read by the capture (`reads`) before a
 /// silence and the next one.
 fn send(master: &mut std::fs::File, from: u16, to: u16, reads: &Reads) {
-    let frames: Vec<Vec<u8>> = (from..to).map(request).collect();
+    let frames: Vec<Vec<u8>> = (from..to).map(read_request).collect();
     send_frames(master, &frames, reads);
 }
 
-/// A running `udrv capture`, its stderr read line by line as it comes.
-struct Capture {
-    child: Child,
-    lines: Receiver<String>,
-    reader: JoinHandle<()>,
-    seen: Vec<String>,
-}
-
-impl Capture {
-    fn spawn(port: &Path, out: &Path, reconnect: &str) -> Capture {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_udrv"))
+/// `udrv capture PORT -w OUT` with `reconnect` (`--reconnect`, `--reconnect=SECS`).
+fn spawn(port: &Path, out: &Path, reconnect: &str) -> Capture {
+    Capture::spawn(
+        Command::new(env!("CARGO_BIN_EXE_udrv"))
             .arg("capture")
             .arg(port)
             .arg("-w")
             .arg(out)
-            .args(["--line", "115200 8N1", "--linktype", "upper_pdu", reconnect])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn udrv capture");
-        let (tx, lines) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let reader = thread::spawn(move || {
-            for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(l);
-            }
-        });
-        Capture {
-            child,
-            lines,
-            reader,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (at most [`WAIT`]) for a stderr line containing `needle`; returns it.
-    fn line(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if l.contains(needle) {
-                        return l;
-                    }
-                }
-                Err(e) => panic!("no line with `{needle}` ({e}); stderr: {:?}", self.seen),
-            }
-        }
-    }
-
-    /// Waits (at most [`WAIT`], else kills it and fails) for the capture to exit; its
-    /// status and all of its stderr.
-    fn wait(mut self) -> (ExitStatus, String) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                break st;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("udrv capture did not exit; stderr: {:?}", self.seen);
-            }
-            thread::sleep(Duration::from_millis(20));
-        };
-        self.reader.join().unwrap();
-        self.seen.extend(self.lines.try_iter());
-        (status, self.seen.join("\n"))
-    }
+            .args(["--line", "115200 8N1", "--linktype", "upper_pdu", reconnect]),
+    )
 }
 
 /// tshark's view: one line per frame with register number and frame comment. tshark must
 /// read the file without complaint.
 fn tshark_rows(file: &Path) -> Vec<String> {
-    let o = Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .args([
-            "-T",
-            "fields",
-            "-e",
-            "modbus.reference_num",
-            "-e",
-            "frame.comment",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install tshark (cargo xtask test installs it)");
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (rows, err) = tshark_fields(file, &["modbus.reference_num", "frame.comment"]);
     assert!(
-        o.status.success() && !err.contains("cut short"),
+        !err.contains("cut short"),
         "tshark cannot read {}: {err}",
         file.display()
     );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
+    rows
 }
 
 #[test]
@@ -157,7 +71,7 @@ fn an_unplugged_port_that_comes_back_is_captured_into_the_same_file() {
     let out = dir.path().join("reconnect.pcapng");
     let mut a = Pty::open().unwrap();
     point(&link, &a.slave_path);
-    let mut cap = Capture::spawn(&link, &out, "--reconnect");
+    let mut cap = spawn(&link, &out, "--reconnect");
     cap.line("capturing on"); // the port is open and set up
     let reads = Reads::process(cap.child.id());
     drop(a.slave.take());
@@ -206,7 +120,7 @@ fn a_port_that_stays_away_ends_the_capture_after_the_wait() {
     let out = dir.path().join("gone.pcapng");
     let mut a = Pty::open().unwrap();
     point(&link, &a.slave_path);
-    let mut cap = Capture::spawn(&link, &out, "--reconnect=1");
+    let mut cap = spawn(&link, &out, "--reconnect=1");
     cap.line("capturing on");
     let reads = Reads::process(cap.child.id());
     drop(a.slave.take());

@@ -6,34 +6,22 @@
 //! `cli/tests/guest_kernel_drivers.rs`.
 
 mod common;
+#[path = "../../core/tests/common/sysfs_tree.rs"]
+mod sysfs_tree;
 
 use std::fs;
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, assert_stdout_has, json_lines, stderr, stdout};
 use serde_json::json;
-
-fn attr(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, format!("{text}\n")).unwrap();
-}
+use sysfs_tree::{attr, link};
 
 /// Attributes `(name, text)` in the folder `dir` (relative to `root`).
 fn attrs(root: &Path, dir: &str, pairs: &[(&str, &str)]) {
     for (a, v) in pairs {
         attr(root, &format!("{dir}/{a}"), v);
     }
-}
-
-fn link(root: &Path, rel: &str, target: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::create_dir_all(root.join(target)).unwrap();
-    let depth = Path::new(rel).components().count() - 1;
-    symlink(format!("{}{target}", "../".repeat(depth)), p).unwrap();
 }
 
 /// The Raspberry Pi 4 fixture (its device tree) with, in its /sys: an LM75 on i2c-1 at
@@ -143,13 +131,6 @@ fn udrv(root: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn iio_list_and_read_apply_scale_and_offset() {
     let t = fixture();
@@ -191,22 +172,14 @@ fn iio_list_and_read_apply_scale_and_offset() {
         "{e}"
     );
     let o = udrv(t.path(), &["iio", "read", "dummy0", "temp"]);
-    assert!(
-        stderr(&o).contains("has no channel `temp`"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "has no channel `temp`");
 }
 
 #[test]
 fn w1_list_and_read_check_the_crc() {
     let t = fixture();
     let o = udrv(t.path(), &["w1", "list"]);
-    assert!(
-        stdout(&o).contains("28-00000a1b2c3d  DS18B20   thermometer"),
-        "{}",
-        stdout(&o)
-    );
+    assert_stdout_has(&o, "28-00000a1b2c3d  DS18B20   thermometer");
     let o = udrv(t.path(), &["w1", "read", "28-00000a1b2c3d"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -218,20 +191,12 @@ fn w1_list_and_read_check_the_crc() {
     assert_eq!(o.status.code(), Some(1));
     let v = json_lines(&o);
     assert_eq!((v.len(), v[0]["value"].as_f64()), (1, Some(23.125)));
-    assert!(
-        stderr(&o).contains("28-00000a1b2c3e: the kernel's CRC check"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "28-00000a1b2c3e: the kernel's CRC check");
     let o = udrv(
         t.path(),
         &["w1", "read", "--resolution", "13", "28-00000a1b2c3d"],
     );
-    assert!(
-        stderr(&o).contains("give 9, 10, 11 or 12"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "give 9, 10, 11 or 12");
 }
 
 #[test]
@@ -408,9 +373,5 @@ fn board_info_lists_what_the_kernel_drives() {
     // Not on the virtual board.
     let o = udrv(t.path(), &["--board", "virtual", "iio", "list"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("does not run on the virtual board"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "does not run on the virtual board");
 }

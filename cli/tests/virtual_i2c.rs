@@ -1,28 +1,10 @@
 //! `udrv --board virtual i2c ...`: every i2c command works on the virtual board's
 //! simulated bus, as it does on /dev/i2c-N.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{udrv_virtual as udrv, udrv_virtual_ok as ok};
 use udrv_boards::r#virtual::CHIPS;
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(["--board", "virtual"])
-        .args(args)
-        .env("UDRV_VIRTUAL_TIME", "1000")
-        .output()
-        .expect("run udrv")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = udrv(args);
-    assert!(
-        o.status.success(),
-        "udrv {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// The addresses on `i2c-1` as the board's documentation lists them (README, the table of
 /// `udrv_boards::virtual`): BME280 0x76, SHT3x 0x44, ADS1115 0x48, INA219 0x40, LM75 0x4f,

@@ -9,29 +9,10 @@
 //! 0x00. Every `udrv` run starts a new board, so a run's writes are checked within it
 //! (`-r`, `-m`).
 
-use std::process::{Command, Output};
+mod common;
 
+use common::{udrv_virtual as udrv, udrv_virtual_ok as ok};
 use serde_json::Value;
-
-fn udrv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_udrv"))
-        .args(["--board", "virtual"])
-        .args(args)
-        .env("UDRV_VIRTUAL_TIME", "1000")
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .output()
-        .expect("run udrv")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = udrv(args);
-    assert!(
-        o.status.success(),
-        "udrv {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn json(args: &[&str]) -> Value {
     let mut all = vec!["--json"];

@@ -170,22 +170,27 @@ fn the_help_says_what_is_sent_to_each_chip() {
     assert!(line.contains("probe --help"), "{line}");
 }
 
+/// What `udrv --board virtual --json probe i2c-1` finds (it must succeed).
+fn found_on_i2c1() -> Vec<serde_json::Value> {
+    let o = udrv(&["--board", "virtual", "--json", "probe", "i2c-1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["found"].as_array().unwrap().clone()
+}
+
 /// Every chip the virtual board attaches on its bus whose kind the catalog says `probe`
 /// identifies (an ID register, register values, a plain read) is named as that kind;
 /// the others are never claimed (a guess in parentheses at most).
 #[test]
 fn probe_identifies_every_attached_chip_the_catalog_says_it_can() {
-    let o = udrv(&["--board", "virtual", "--json", "probe", "i2c-1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let found = v["found"].as_array().unwrap();
+    let found = found_on_i2c1();
     let mut identifiable = 0;
     for c in CHIPS.iter().filter(|c| c.bus() == "i2c-1") {
         let a = u64::from(c.address().unwrap());
         let f = found
             .iter()
             .find(|f| f["address"] == a)
-            .unwrap_or_else(|| panic!("{} not found: {v}", c.spec()));
+            .unwrap_or_else(|| panic!("{} not found: {found:?}", c.spec()));
         if c.kind().identification().probe_identifies() {
             identifiable += 1;
             assert_eq!(f["chip"], c.kind().name(), "{}: {f}", c.spec());
@@ -224,10 +229,7 @@ const NOT_SENT_BY_PROBE: &[(ChipKind, &str)] = &[
 /// identification and no rule in the probe, or no chip on the virtual board, fails here.
 #[test]
 fn probe_names_every_kind_with_identification_on_the_virtual_board() {
-    let o = udrv(&["--board", "virtual", "--json", "probe", "i2c-1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let found = v["found"].as_array().unwrap();
+    let found = found_on_i2c1();
     let listed = |list: &[(ChipKind, &str)], k: ChipKind| list.iter().any(|(l, _)| *l == k);
     let mut named = Vec::new();
     for kind in ChipKind::ALL {
@@ -269,7 +271,7 @@ fn probe_names_every_kind_with_identification_on_the_virtual_board() {
             let f = found
                 .iter()
                 .find(|f| f["address"] == u64::from(a))
-                .unwrap_or_else(|| panic!("{kind} at {a:#04x} not found: {v}"));
+                .unwrap_or_else(|| panic!("{kind} at {a:#04x} not found: {found:?}"));
             assert_eq!(f["chip"], kind.name(), "{kind} at {a:#04x}: {f}");
             named.push(kind);
         }

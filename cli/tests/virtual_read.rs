@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, json_lines, stderr, stdout};
 use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
 
 const TIME: f64 = 1_000.25;
@@ -21,6 +21,16 @@ fn udrv(args: &[&str], time: Option<f64>) -> Output {
         None => c.env_remove("UDRV_VIRTUAL_TIME"),
     };
     c.output().expect("run udrv")
+}
+
+/// `udrv --board virtual --json read SPECS...` at [`TIME`], which must succeed: its JSON
+/// lines.
+fn read_json(specs: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["--board", "virtual", "--json", "read"];
+    args.extend(specs);
+    let o = udrv(&args, Some(TIME));
+    assert!(o.status.success(), "{}", stderr(&o));
+    json_lines(&o)
 }
 
 /// The value printed for `device` and `quantity` in text output.
@@ -134,13 +144,7 @@ fn the_world_moves_between_runs() {
 
 #[test]
 fn json_is_one_object_per_chip() {
-    let o = udrv(&["--board", "virtual", "--json", "read"], Some(TIME));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = read_json(&[]);
     assert_eq!(lines.len(), CHIPS.len());
     for (v, c) in lines.iter().zip(CHIPS) {
         assert_eq!(v["device"], c.spec());
@@ -240,11 +244,7 @@ fn light_and_humidity_move_with_the_clock() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("answers only at 0x70"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr_has(&o, "answers only at 0x70");
     let o = udrv(
         &["--board", "virtual", "read", "bh1750@i2c-1:0x5c"],
         Some(TIME),
@@ -259,7 +259,7 @@ fn light_and_humidity_move_with_the_clock() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no I2C interface"), "{}", stderr(&o));
+    assert_stderr_has(&o, "no I2C interface");
 }
 
 #[test]
@@ -316,10 +316,10 @@ fn bus_errors_are_operation_errors() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("i2c-2"), "{}", stderr(&o));
+    assert_stderr_has(&o, "i2c-2");
     let o = udrv(&["read", "lm75@i2c-250:0x48"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("/dev/i2c-250"), "{}", stderr(&o));
+    assert_stderr_has(&o, "/dev/i2c-250");
     // A chip that is not there NACKs: one line naming it.
     let o = udrv(
         &["--board", "virtual", "read", "tmp102@i2c-1:0x4a"],
@@ -440,7 +440,7 @@ fn a_wrong_switch_or_chip_is_named_not_read() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stderr(&o).contains("JEDEC"), "{}", stderr(&o));
+    assert_stderr_has(&o, "JEDEC");
 }
 
 #[test]
@@ -457,22 +457,7 @@ fn chips_without_an_id_register_are_said_not_identified() {
         e.contains("not identified") && e.contains("lm75@i2c-1/0x73.2:0x48"),
         "{e}"
     );
-    let o = udrv(
-        &[
-            "--board",
-            "virtual",
-            "--json",
-            "read",
-            "lm75@i2c-1:0x4f",
-            "bme280@1",
-        ],
-        Some(TIME),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let v = read_json(&["lm75@i2c-1:0x4f", "bme280@1"]);
     assert_eq!(v[0]["identified"], false, "{}", v[0]);
     assert!(v[0]["identification"]
         .as_str()
@@ -487,22 +472,7 @@ fn chips_without_an_id_register_are_said_not_identified() {
 
 #[test]
 fn expander_ports_are_numbers_in_json() {
-    let o = udrv(
-        &[
-            "--board",
-            "virtual",
-            "--json",
-            "read",
-            "mcp23s17@spidev1.2",
-            "pca9554@i2c-1:0x21",
-        ],
-        Some(TIME),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let v = read_json(&["mcp23s17@spidev1.2", "pca9554@i2c-1:0x21"]);
     // The DIP switch (0101) on GPB0-GPB3, every pin an input.
     assert_eq!(
         v[0]["readings"]["gpiob"],
@@ -523,14 +493,7 @@ fn json_data_is_the_catalogs_serialization_of_the_readings() {
         "lm75@i2c-1/0x73.2:0x49",
         "mcp23s17@spidev1.2",
     ];
-    let mut args = vec!["--board", "virtual", "--json", "read"];
-    args.extend(specs);
-    let o = udrv(&args, Some(TIME));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = read_json(&specs);
     assert_eq!(lines.len(), specs.len());
     // The same chips read by spec through the library, on the virtual board at the same
     // time, numbered by one sequence as one `udrv read` numbers them, stamped by the

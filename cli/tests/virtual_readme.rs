@@ -151,21 +151,11 @@ const PROVIDED: &[(&str, &str)] = &[
 /// Writes the file `name` of `PROVIDED` into `dir`.
 fn provide(dir: &Path, name: &str) {
     match name {
-        "examples/serve-virtual.toml" => {
-            std::fs::create_dir_all(dir.join("examples")).unwrap();
-            std::fs::write(
-                dir.join(name),
-                include_str!("../../examples/serve-virtual.toml"),
-            )
-            .unwrap();
-        }
-        "etc/udrv/udrv.toml" => {
-            std::fs::create_dir_all(dir.join("etc/udrv")).unwrap();
-            std::fs::write(
-                dir.join(name),
-                include_str!("../../examples/serve-virtual.toml"),
-            )
-            .unwrap();
+        // The same file: the example, and where the README copies it.
+        "examples/serve-virtual.toml" | "etc/udrv/udrv.toml" => {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, include_str!("../../examples/serve-virtual.toml")).unwrap();
         }
         "bus.udrvraw" => {
             // rs485/README.md's "Raw log format", little-endian.

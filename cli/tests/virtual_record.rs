@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, assert_stdout_has, stderr, stdout};
 use udrv_core::record::Replay;
 
 const TIME: &str = "2000.5";
@@ -112,11 +112,7 @@ fn rounds_must_match_the_recording() {
     // Three: the third round runs past the end of the recording.
     let three = udrv(&["read", "--replay", path(&rec), "-n", "3"]);
     assert_eq!(three.status.code(), Some(1));
-    assert!(
-        stderr(&three).contains("past the end"),
-        "{}",
-        stderr(&three)
-    );
+    assert_stderr_has(&three, "past the end");
 }
 
 #[test]
@@ -163,7 +159,7 @@ fn a_replay_that_differs_from_its_recording_names_the_line() {
     .unwrap();
     let o = udrv(&["read", "--replay", path(&rec)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("25.0 °C"), "{}", stdout(&o));
+    assert_stdout_has(&o, "25.0 °C");
 }
 
 #[test]
@@ -172,7 +168,7 @@ fn record_and_replay_argument_errors() {
     let missing = dir.path().join("none.rec");
     let o = udrv(&["read", "--replay", path(&missing)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains(path(&missing)), "{}", stderr(&o));
+    assert_stderr_has(&o, path(&missing));
     let o = udrv(&[
         "--board",
         "virtual",

@@ -8,7 +8,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{stderr, stdout};
+use common::{assert_stderr_has, stderr, stdout};
 
 fn udrv(args: &[&str], faults: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_udrv"));
@@ -83,7 +83,7 @@ fn faults_and_settings_the_chips_do_not_take() {
         None,
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("mode 0"), "{}", stderr(&o));
+    assert_stderr_has(&o, "mode 0");
     let o = udrv(
         &["--board", "virtual", "spi", "transfer", "-y", "7.0", "9f"],
         None,
@@ -183,5 +183,5 @@ fn a_board_spi_name_resolves_through_the_board() {
     // A name that is no SPI device in any spelling: a bad argument.
     let o = udrv(&["spi", "transfer", "-y", "i2c-1", "9f"], None);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("spidevB.C"), "{}", stderr(&o));
+    assert_stderr_has(&o, "spidevB.C");
 }

@@ -48,6 +48,23 @@ impl DeviceClass {
     }
 }
 
+/// Implements `std::error::Error` for a module's `Error` enum whose `Io { source, .. }`
+/// variant holds the OS error: that is the source; the other variants have none. What the
+/// gpio, hotplug and uio errors share.
+macro_rules! io_error_source {
+    ($error:ident) => {
+        impl std::error::Error for $error {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                match self {
+                    $error::Io { source, .. } => Some(source),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use io_error_source;
+
 /// The symbolic name of an errno value (`ENXIO`), or `"E?"` for an unknown one.
 pub fn errno_name(errno: i32) -> &'static str {
     match errno {

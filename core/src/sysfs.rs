@@ -11,6 +11,17 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::describe;
 
+/// The absolute system path `abs` (`/sys/class/hwmon`) under the folder `root`: `root`
+/// joined with `abs` less its leading `/`.
+pub fn under(root: &Path, abs: impl AsRef<Path>) -> PathBuf {
+    let rel: PathBuf = abs
+        .as_ref()
+        .components()
+        .filter(|c| !matches!(c, Component::RootDir | Component::Prefix(_)))
+        .collect();
+    root.join(rel)
+}
+
 /// The file-system root sysfs is read under: `/`, or a fixture folder holding `sys/...`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SysRoot {
@@ -51,12 +62,7 @@ impl SysRoot {
 
     /// An absolute system path (`/sys/class/hwmon`) under this root.
     pub fn join(&self, abs: impl AsRef<Path>) -> PathBuf {
-        let rel: PathBuf = abs
-            .as_ref()
-            .components()
-            .filter(|c| !matches!(c, Component::RootDir | Component::Prefix(_)))
-            .collect();
-        self.path.join(rel)
+        under(&self.path, abs)
     }
 
     /// The entries of a system directory under this root, sorted by name (none when it
@@ -202,6 +208,29 @@ impl std::error::Error for AttrError {
         }
     }
 }
+
+/// Implements, for a module's `Error` enum with an `Attr(AttrError)` variant,
+/// `std::error::Error` (the [`AttrError`] is the source of `Attr`; the other variants
+/// have none) and `From<AttrError>` (into `Attr`): what iio, pwm, w1 and hwmon share.
+macro_rules! attr_error_impls {
+    ($error:ident) => {
+        impl std::error::Error for $error {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                match self {
+                    $error::Attr(e) => Some(e),
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$crate::sysfs::AttrError> for $error {
+            fn from(e: $crate::sysfs::AttrError) -> $error {
+                $error::Attr(e)
+            }
+        }
+    };
+}
+pub(crate) use attr_error_impls;
 
 /// A device's folder and how errors name it.
 #[derive(Clone, Debug)]

@@ -15,12 +15,14 @@
 
 #[path = "common/asleep.rs"]
 mod asleep;
+mod common;
 
 use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use asleep::when_asleep;
+use common::env;
 
 use udrv_core::gpio::{
     self, Abi, AbiLimit, Bias, Chip, Direction, Drive, EdgeDetection, EdgeKind, Error, EventClock,
@@ -31,36 +33,30 @@ use udrv_core::gpio::{
 /// against a hang (TCG on a loaded host is slow, not this slow).
 const WAIT: Duration = Duration::from_secs(30);
 
-fn fixture(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("fixture variable {name} is not set: xtask/guest/fixtures.sh could not set it up")
-    })
-}
-
 fn sim() -> PathBuf {
-    fixture("UDRV_GPIO_SIM_CHIP").into()
+    env("UDRV_GPIO_SIM_CHIP").into()
 }
 
 fn sim2() -> PathBuf {
-    fixture("UDRV_GPIO_SIM2_CHIP").into()
+    env("UDRV_GPIO_SIM2_CHIP").into()
 }
 
 /// Drives sim line `n` of udrv-sim from outside: `true` pulls it up.
 fn pull(n: u32, up: bool) {
-    let p = format!("{}/sim_gpio{n}/pull", fixture("UDRV_GPIO_SIM_SYSFS"));
+    let p = format!("{}/sim_gpio{n}/pull", env("UDRV_GPIO_SIM_SYSFS"));
     std::fs::write(&p, if up { "pull-up" } else { "pull-down" })
         .unwrap_or_else(|e| panic!("write {p}: {e}"));
 }
 
 /// What the simulator sees on line `n` (the level an output drives): 0 or 1.
 fn sim_value(n: u32) -> u8 {
-    let p = format!("{}/sim_gpio{n}/value", fixture("UDRV_GPIO_SIM_SYSFS"));
+    let p = format!("{}/sim_gpio{n}/value", env("UDRV_GPIO_SIM_SYSFS"));
     let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {p}: {e}"));
     s.trim().parse().unwrap_or_else(|_| panic!("{p}: {s:?}"))
 }
 
 fn sim_pull(n: u32) -> String {
-    let p = format!("{}/sim_gpio{n}/pull", fixture("UDRV_GPIO_SIM_SYSFS"));
+    let p = format!("{}/sim_gpio{n}/pull", env("UDRV_GPIO_SIM_SYSFS"));
     std::fs::read_to_string(&p).unwrap().trim().to_string()
 }
 

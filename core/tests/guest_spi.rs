@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::env;
+use common::{env, off_the_reactor, one_thread_runtime};
 
 use std::time::{Duration, Instant};
 
@@ -315,14 +315,8 @@ fn clones_share_the_device_across_threads() {
 #[test]
 fn async_transfers_work_and_leave_the_reactor_free() {
     use embedded_hal_async::spi::{SpiBus as _, SpiDevice as AsyncSpiDevice};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
     use udrv_core::spi::asynch::{AsyncSpidevBus, AsyncSpidevDevice};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    one_thread_runtime().block_on(async {
         let mut a = AsyncSpidevDevice::new(dev());
         let mut r = [0xaau8; 8];
         a.transfer(&mut r, &[1, 2, 3]).await.unwrap();
@@ -340,30 +334,16 @@ fn async_transfers_work_and_leave_the_reactor_free() {
         // 20 bytes at 100 kHz take at least 160 ms of bit-banging (spi-lm70llp waits
         // 5 ms per half clock). On this single-threaded runtime a ticker only advances
         // during the transfer if the transfer runs off the reactor thread.
-        let ticks = Arc::new(AtomicUsize::new(0));
-        let t = ticks.clone();
-        let ticker = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                t.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-        tokio::task::yield_now().await;
         a.inner()
             .configure(&Config::new().max_speed_hz(100_000))
             .unwrap();
         let tx = vec![0x5au8; 20];
-        let before = ticks.load(Ordering::Relaxed);
-        let started = Instant::now();
-        AsyncSpiDevice::<u8>::write(&mut a, &tx).await.unwrap();
-        let during = ticks.load(Ordering::Relaxed) - before;
-        let took = started.elapsed();
-        assert!(took >= Duration::from_millis(100), "{took:?}");
-        assert!(
-            during > 0,
-            "no tick during a {took:?} transfer: the reactor was blocked"
-        );
-        ticker.abort();
+        off_the_reactor(
+            Duration::from_millis(100),
+            AsyncSpiDevice::<u8>::write(&mut a, &tx),
+        )
+        .await
+        .unwrap();
         a.inner()
             .configure(&Config::new().max_speed_hz(FAST))
             .unwrap();

@@ -71,15 +71,20 @@ fn generate(target: usize, line: &LineSettings) -> (Vec<u8>, usize, u64) {
     (log.into_inner(), bus, frames)
 }
 
-fn framed(log: &[u8], line: &LineSettings) -> (u64, u64, u64) {
-    let mut reader = RawLogReader::new(log).unwrap();
+/// A pcapng writer into a byte counter, one interface.
+fn counting_writer() -> PcapngWriter<Counter> {
     let itf = Interface {
         name: "bench".into(),
         description: String::new(),
         link_type: LinkType::User(0),
         speed_bps: None,
     };
-    let mut w = PcapngWriter::new(Counter(0), &[itf], "bench").unwrap();
+    PcapngWriter::new(Counter(0), &[itf], "bench").unwrap()
+}
+
+fn framed(log: &[u8], line: &LineSettings) -> (u64, u64, u64) {
+    let mut reader = RawLogReader::new(log).unwrap();
+    let mut w = counting_writer();
     let mut framer = ModbusRtu::new(Timing::modbus(line, Duration::from_millis(1)));
     let mut out = Vec::new();
     let mut frames = 0;
@@ -99,13 +104,7 @@ fn framed(log: &[u8], line: &LineSettings) -> (u64, u64, u64) {
 
 fn unframed(log: &[u8]) -> (u64, u64) {
     let mut reader = RawLogReader::new(log).unwrap();
-    let itf = Interface {
-        name: "bench".into(),
-        description: String::new(),
-        link_type: LinkType::User(0),
-        speed_bps: None,
-    };
-    let mut w = PcapngWriter::new(Counter(0), &[itf], "bench").unwrap();
+    let mut w = counting_writer();
     let mut packets = 0;
     while let Some(chunk) = reader.next_chunk().unwrap() {
         packets += 1;

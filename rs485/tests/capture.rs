@@ -9,6 +9,8 @@
 mod common;
 #[path = "common/reads.rs"]
 mod reads;
+#[path = "common/tshark.rs"]
+mod tshark;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::PcapNGCapture;
 use reads::{send_frames, write_read, Reads, GAP};
 use tempfile::TempDir;
+use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
 use udrv_rs485::capture::{self, CaptureConfig, Output, PortSpec, Progress, StopReason};
 use udrv_rs485::pcap::{Interface, LinkType};
@@ -43,6 +46,22 @@ impl Progress for Started {
     fn started(&mut self, _: &[Interface]) {
         let _ = self.0.send(Reads::this_thread());
     }
+}
+
+/// Runs the capture `config` on a thread; returns it, and the read counter of its thread,
+/// once it has started (its ports open and set up).
+fn start(
+    config: CaptureConfig,
+) -> (
+    thread::JoinHandle<Result<capture::Summary, capture::Error>>,
+    Reads,
+) {
+    let (tx_started, rx_started) = mpsc::channel();
+    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
+    let reads = rx_started
+        .recv_timeout(Duration::from_secs(10))
+        .expect("capture did not start");
+    (cap, reads)
 }
 
 /// The exchange: 12 request/response pairs, the 8th response with a CRC error.
@@ -81,12 +100,7 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
                 names.push(String::from_utf8_lossy(&name.value[..name.len as usize]).into_owned());
             }
             Block::EnhancedPacket(epb) => {
-                let flags = epb
-                    .options
-                    .iter()
-                    .find(|o| o.code.0 == 2)
-                    .map(|o| o.as_u32_le().unwrap())
-                    .unwrap_or(0);
+                let flags = epb_flags(epb);
                 packets.push((epb.if_id, flags, epb.data[..epb.caplen as usize].to_vec()));
             }
             _ => {}
@@ -97,23 +111,7 @@ fn read_pcapng(path: &Path) -> (Vec<String>, Vec<Packet>) {
 
 /// How many packets tshark reads from `path` (it must read the whole file without error).
 fn tshark_count(path: &Path) -> usize {
-    let out = Command::new("tshark")
-        .args([
-            "-r",
-            path.to_str().unwrap(),
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-        ])
-        .output()
-        .expect("tshark is needed: apt-get install -y tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().lines().count()
+    tshark_fields(path, &["frame.number"]).0.len()
 }
 
 /// Writes `frames` to the pty master with `gap` between them.
@@ -139,11 +137,7 @@ fn pty_exchange_every_frame_once_in_order_then_port_vanishes() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     drop(pty.slave.take());
     let frames = exchange();
     send_frames(&mut pty.master, &frames, &reads);
@@ -214,11 +208,7 @@ fn four_wire_tap_one_interface_per_port_with_directions() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     let frames = exchange();
     for pair in frames.chunks(2) {
         send_frames(&mut a.master, &pair[..1], &reads);
@@ -304,11 +294,7 @@ fn rotation_by_size_writes_valid_files() {
         stop: Some(stop.clone()),
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    let reads = rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, reads) = start(config);
     let frames = exchange();
     send_frames(&mut pty.master, &frames, &reads);
     stop.store(true, Ordering::SeqCst);
@@ -370,11 +356,7 @@ fn child_capture_until_signal() {
                 stop: Some(stop.clone()),
                 ..CaptureConfig::default()
             };
-            let (tx_started, rx_started) = mpsc::channel();
-            let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-            let reads = rx_started
-                .recv_timeout(Duration::from_secs(10))
-                .expect("capture did not start");
+            let (cap, reads) = start(config);
             let frames = exchange();
             send_frames(&mut pty.master, &frames[..7], &reads);
             // A response cut short when the stop comes: kept, flagged too short.
@@ -488,22 +470,7 @@ fn extcap_capture_into_a_fifo() {
     let (tx_started, rx_started) = mpsc::channel();
     let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
     // Wireshark's side: tshark reads the FIFO as a live stream while frames arrive.
-    let tshark = Command::new("tshark")
-        .args([
-            "-l",
-            "-r",
-            fifo.to_str().unwrap(),
-            "-T",
-            "fields",
-            "-e",
-            "mbrtu.unit_id",
-            "-e",
-            "modbus.func_code",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tshark is needed: apt-get install -y tshark");
+    let tshark = spawn_tshark_modbus(&["-l", "-r", fifo.to_str().unwrap()], Stdio::inherit());
     let reads = rx_started
         .recv_timeout(Duration::from_secs(10))
         .expect("capture did not start");
@@ -542,11 +509,7 @@ fn frame_and_time_limits_stop_the_capture() {
         handle_signals: false,
         ..CaptureConfig::default()
     };
-    let (tx_started, rx_started) = mpsc::channel();
-    let cap = thread::spawn(move || capture::run(&config, &mut Started(tx_started)));
-    rx_started
-        .recv_timeout(Duration::from_secs(10))
-        .expect("capture did not start");
+    let (cap, _) = start(config);
     send(&mut pty.master, &exchange()[..6], Duration::from_millis(4));
     let summary = cap.join().unwrap().unwrap();
     assert_eq!(summary.reason, StopReason::FrameLimit);

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use udrv_rs485::crc::{crc16_modbus, crc16_x25, modbus_frame, mstp_header_crc};
+use udrv_rs485::crc::{crc16_modbus, crc16_x25, modbus_frame};
 use udrv_rs485::framer::{
     cobs_encode, hdlc_encode, slip_encode, FramerKind, LengthField, LengthFieldConfig, ModbusRtu,
     MsTp, Timing,
@@ -286,19 +286,6 @@ fn too_long_garbage_is_flagged() {
         "{:?}",
         statuses(&frames)
     );
-}
-
-fn mstp(ftype: u8, dest: u8, src: u8, data: &[u8]) -> Vec<u8> {
-    let len = (data.len() as u16).to_be_bytes();
-    let h = [ftype, dest, src, len[0], len[1]];
-    let mut f = vec![0x55, 0xFF];
-    f.extend_from_slice(&h);
-    f.push(mstp_header_crc(&h));
-    if !data.is_empty() {
-        f.extend_from_slice(data);
-        f.extend_from_slice(&crc16_x25(data).to_le_bytes());
-    }
-    f
 }
 
 #[test]

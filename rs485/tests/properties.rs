@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use proptest::prelude::*;
-use udrv_rs485::crc::{crc16_x25, modbus_frame, modbus_frame_ok, mstp_header_crc};
+use udrv_rs485::crc::{modbus_frame, modbus_frame_ok};
 use udrv_rs485::framer::{
     cobs_encode, hdlc_encode, slip_encode, FramerKind, ModbusRtu, MsTp, Timing,
 };
@@ -235,18 +235,8 @@ proptest! {
         gap_us in 0u64..3000,
     ) {
         let line: LineSettings = "76800 8N1".parse().unwrap();
-        let encoded: Vec<Vec<u8>> = frames.iter().map(|(t, d, s, data)| {
-            let len = (data.len() as u16).to_be_bytes();
-            let h = [*t, *d, *s, len[0], len[1]];
-            let mut f = vec![0x55, 0xFF];
-            f.extend_from_slice(&h);
-            f.push(mstp_header_crc(&h));
-            if !data.is_empty() {
-                f.extend_from_slice(data);
-                f.extend_from_slice(&crc16_x25(data).to_le_bytes());
-            }
-            f
-        }).collect();
+        let encoded: Vec<Vec<u8>> =
+            frames.iter().map(|(t, d, s, data)| mstp(*t, *d, *s, data)).collect();
         let txs: Vec<Tx> = encoded.iter().map(|f| tx(f.clone(), gap_us * 1000)).collect();
         let (wire, _) = transmit(line.char_time_ns(), &txs);
         let mut framer = MsTp::new(&line, Duration::from_millis(1));

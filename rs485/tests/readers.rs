@@ -14,9 +14,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use frames::{interface, modbus_frames};
+use frames::{interface, modbus_frames, pcapng_with_ends};
 use tempfile::TempDir;
-use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
+use udrv_rs485::crc::modbus_frame;
 use udrv_rs485::framer::MsTp;
 use udrv_rs485::pcap::{FrameSink, Interface, PcapWriter, PcapngWriter};
 use udrv_rs485::{Direction, Frame, LineSettings, LinkType, Status};
@@ -197,19 +197,6 @@ fn tcpdump_reads_our_pcap_and_pcapng() {
     assert_eq!(packets(&out), frames.len(), "{out}");
 }
 
-fn mstp(ftype: u8, dest: u8, src: u8, data: &[u8]) -> Vec<u8> {
-    let len = (data.len() as u16).to_be_bytes();
-    let h = [ftype, dest, src, len[0], len[1]];
-    let mut f = vec![0x55, 0xFF];
-    f.extend_from_slice(&h);
-    f.push(mstp_header_crc(&h));
-    if !data.is_empty() {
-        f.extend_from_slice(data);
-        f.extend_from_slice(&crc16_x25(data).to_le_bytes());
-    }
-    f
-}
-
 #[test]
 fn tshark_decodes_mstp() {
     let l: LineSettings = "38400 8N1".parse().unwrap();
@@ -262,14 +249,7 @@ fn tshark_decodes_mstp() {
 #[test]
 fn killed_writer_leaves_a_readable_prefix() {
     // Cut the byte stream anywhere: the complete frames before the cut still parse.
-    let frames = modbus_frames();
-    let mut w = PcapngWriter::new(Vec::new(), &[interface(LinkType::User(0))], "t").unwrap();
-    let mut ends = Vec::new();
-    for f in &frames {
-        w.write_frame(f).unwrap();
-        ends.push(w.bytes_written() as usize);
-    }
-    let bytes = w.into_inner();
+    let (bytes, ends) = pcapng_with_ends(&modbus_frames());
     let cut = ends[2] + 7;
     let dir = scratch();
     let p = dir.path().join("cut.pcapng");

@@ -7,7 +7,8 @@ mod common;
 #[path = "common/frames.rs"]
 mod frames;
 
-use frames::{interface, modbus_frames};
+use common::epb_flags;
+use frames::{modbus_frames, pcapng_with_ends};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapCapture, PcapError, PcapNGCapture, PcapNGReader};
@@ -71,12 +72,7 @@ fn pcapng_structure_by_pcap_parser() {
         let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
         assert_eq!(Timestamp(ts), f.timestamp);
         assert_eq!(&epb.data[..epb.caplen as usize], &f.data[..]);
-        let flags = epb
-            .options
-            .iter()
-            .find(|o| o.code.0 == 2)
-            .map(|o| o.as_u32_le().unwrap())
-            .unwrap_or(0);
+        let flags = epb_flags(epb);
         assert_eq!(flags & 3, f.direction_bits());
         assert_eq!(flags >> 24 & 1 == 1, f.status.contains(Status::CRC_ERROR));
         assert_eq!(flags >> 27 & 1 == 1, f.status.contains(Status::WRONG_GAP));
@@ -143,13 +139,7 @@ fn killed_writer_leaves_a_parseable_prefix() {
     // Cut the byte stream anywhere: the complete frames before the cut still parse, and a
     // reader stops cleanly at the torn block (tshark on the host: readers.rs).
     let frames = modbus_frames();
-    let mut w = PcapngWriter::new(Vec::new(), &[interface(LinkType::User(0))], "t").unwrap();
-    let mut ends = Vec::new();
-    for f in &frames {
-        w.write_frame(f).unwrap();
-        ends.push(w.bytes_written() as usize);
-    }
-    let bytes = w.into_inner();
+    let (bytes, ends) = pcapng_with_ends(&frames);
     for cut in [ends[2], ends[2] + 7, ends[3] - 1] {
         let got = epbs_before_the_end(&bytes[..cut]);
         let want: Vec<Vec<u8>> = frames[..3].iter().map(|f| f.data.to_vec()).collect();

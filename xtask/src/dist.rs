@@ -314,18 +314,23 @@ pub struct DistOpts {
 
 /// Parses `dist`'s options.
 pub fn parse_dist(args: &[String]) -> Result<DistOpts> {
-    let mut o = DistOpts::default();
+    let (targets, no_deb) = parse_targets("dist", "--no-deb", args)?;
+    Ok(DistOpts { targets, no_deb })
+}
+
+/// Parses `task`'s options: `--target TRIPLE` (repeatable) and the switch `flag`; the
+/// triples, and whether `flag` was given.
+fn parse_targets(task: &str, flag: &str, args: &[String]) -> Result<(Vec<String>, bool)> {
+    let (mut targets, mut on) = (Vec::new(), false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--target" => o
-                .targets
-                .push(it.next().ok_or("--target needs a triple")?.clone()),
-            "--no-deb" => o.no_deb = true,
-            other => return Err(format!("dist: unknown option `{other}`")),
+            "--target" => targets.push(it.next().ok_or("--target needs a triple")?.clone()),
+            f if f == flag => on = true,
+            other => return Err(format!("{task}: unknown option `{other}`")),
         }
     }
-    Ok(o)
+    Ok((targets, on))
 }
 
 /// What one target's build produced, for the summary.
@@ -756,18 +761,8 @@ pub struct CrossOpts {
 
 /// Parses `cross-test`'s options: `--target TRIPLE` (repeatable), `--selfcheck`.
 pub fn parse_cross(args: &[String]) -> Result<CrossOpts> {
-    let mut o = CrossOpts::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--target" => o
-                .targets
-                .push(it.next().ok_or("--target needs a triple")?.clone()),
-            "--selfcheck" => o.selfcheck = true,
-            other => return Err(format!("cross-test: unknown option `{other}`")),
-        }
-    }
-    Ok(o)
+    let (targets, selfcheck) = parse_targets("cross-test", "--selfcheck", args)?;
+    Ok(CrossOpts { targets, selfcheck })
 }
 
 /// The target a cross-built executable is for, from its path (`target/cross/<triple>/`).

@@ -22,13 +22,14 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::cpio::Archive;
 use crate::runner::{self, Ended, Outcome};
-use crate::util::Result;
+use crate::util::{self, Result};
 
 /// Seconds a test binary may run inside a guest before its process group is killed.
 pub const BINARY_DEADLINE_SECS: u64 = 300;
@@ -290,6 +291,43 @@ fn outcome(name: &str, output: &str, ended: Ended) -> Outcome {
         filtered: false,
         output: output.to_string(),
     }
+}
+
+/// What both tiers' QEMU machines run without: no reboot (a guest that ends stops QEMU),
+/// no default devices, no user configuration, no display.
+pub const QEMU_BARE: [&str; 5] = [
+    "-no-reboot",
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+];
+
+/// Builds the `udrv` binary for `target` with `cargo` (a `cargo` command set up for the
+/// tier: its flags, and `target_dir` as its target folder), for tests that run it as a
+/// user would; its path.
+pub fn build_udrv(
+    mut cargo: Command,
+    target: &str,
+    target_dir: &Path,
+    release: bool,
+) -> Result<PathBuf> {
+    cargo.args([
+        "build",
+        "--quiet",
+        "--package",
+        "udrv-cli",
+        "--bin",
+        "udrv",
+        "--target",
+        target,
+    ]);
+    if release {
+        cargo.arg("--release");
+    }
+    util::run(&mut cargo)?;
+    let profile = if release { "release" } else { "debug" };
+    Ok(target_dir.join(format!("{target}/{profile}/udrv")))
 }
 
 /// Quotes a word for the guest's shell.

@@ -57,14 +57,7 @@ impl Qmp {
     }
 
     fn read_message(&mut self) -> Result<Value> {
-        let mut line = String::new();
-        let n = self
-            .reader
-            .read_line(&mut line)
-            .map_err(|e| format!("qmp: read: {e}"))?;
-        if n == 0 {
-            return Err("qmp: QEMU closed the socket".into());
-        }
+        let line = read_line(&mut self.reader, "qmp")?;
         serde_json::from_str(&line).map_err(|e| format!("qmp: bad reply {line:?}: {e}"))
     }
 
@@ -128,14 +121,7 @@ impl Qtest {
     pub fn command(&mut self, line: &str) -> Result<String> {
         writeln!(self.writer, "{line}").map_err(|e| format!("qtest: write: {e}"))?;
         loop {
-            let mut reply = String::new();
-            let n = self
-                .reader
-                .read_line(&mut reply)
-                .map_err(|e| format!("qtest: read: {e}"))?;
-            if n == 0 {
-                return Err("qtest: QEMU closed the socket".into());
-            }
+            let reply = read_line(&mut self.reader, "qtest")?;
             let reply = reply.trim();
             if let Some(rest) = reply.strip_prefix("OK") {
                 return Ok(rest.trim().to_string());
@@ -145,4 +131,17 @@ impl Qtest {
             }
         }
     }
+}
+
+/// The next line QEMU sends on the `protocol` (`qmp`, `qtest`) socket; an error when it
+/// cannot be read or QEMU has closed the socket.
+fn read_line(reader: &mut BufReader<UnixStream>, protocol: &str) -> Result<String> {
+    let mut line = String::new();
+    let n = reader
+        .read_line(&mut line)
+        .map_err(|e| format!("{protocol}: read: {e}"))?;
+    if n == 0 {
+        return Err(format!("{protocol}: QEMU closed the socket"));
+    }
+    Ok(line)
 }

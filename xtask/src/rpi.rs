@@ -589,23 +589,8 @@ fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
 
 /// Builds the `udrv` binary for the guest, for tests that run it as a user would.
 fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
-    let mut cmd = guest_cargo()?;
-    cmd.args([
-        "build",
-        "--quiet",
-        "--package",
-        "udrv-cli",
-        "--bin",
-        "udrv",
-        "--target",
-        TARGET,
-    ]);
-    if opts.release {
-        cmd.arg("--release");
-    }
-    util::run(&mut cmd)?;
-    let profile = if opts.release { "release" } else { "debug" };
-    Ok(util::workspace_root().join(format!("target/guest-rpi/{TARGET}/{profile}/udrv")))
+    let target_dir = util::workspace_root().join("target/guest-rpi");
+    guest::build_udrv(guest_cargo()?, TARGET, &target_dir, opts.release)
 }
 
 /// The per-run payload: `/kb/run`, the fixtures, test binaries and `udrv`.
@@ -828,13 +813,7 @@ fn start(parts: &Parts, dtb: &Path, initrd: &Path, run: &Path) -> Result<Machine
         parts.root.join("usr/lib/x86_64-linux-gnu/qemu"),
     )
     .args(["-M", "raspi3b", "-accel", "tcg,thread=single", "-S"])
-    .args([
-        "-no-reboot",
-        "-nodefaults",
-        "-no-user-config",
-        "-display",
-        "none",
-    ])
+    .args(guest::QEMU_BARE)
     .arg("-L")
     .arg(parts.root.join("usr/share/qemu"))
     // serial0 = PL011 (guest ttyAMA0) on a socket; serial1 = mini UART = the console.

@@ -348,24 +348,8 @@ fn build_udrv(opts: &VmOpts) -> Result<PathBuf> {
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
         .env("RUSTFLAGS", GUEST_RUSTFLAGS)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .args([
-            "build",
-            "--quiet",
-            "--package",
-            "udrv-cli",
-            "--bin",
-            "udrv",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-        ]);
-    if opts.release {
-        cmd.arg("--release");
-    }
-    util::run(&mut cmd)?;
-    let profile = if opts.release { "release" } else { "debug" };
-    let udrv = target_dir.join(format!("x86_64-unknown-linux-gnu/{profile}/udrv"));
-    Ok(udrv)
+        .env("CARGO_TARGET_DIR", &target_dir);
+    guest::build_udrv(cmd, "x86_64-unknown-linux-gnu", &target_dir, opts.release)
 }
 
 /// Whether a KVM that runs ordinary guests is present (here `/dev/kvm` is `kvm_pvm`, which
@@ -394,13 +378,7 @@ pub fn boot(kernel: &Kernel, base: &Path, payload: &[u8], timeout: Duration) -> 
     let accel = if kvm_usable() { "kvm" } else { "tcg" };
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(["-M", "pc", "-accel", accel, "-smp", "1", "-m", "1024"])
-        .args([
-            "-no-reboot",
-            "-nodefaults",
-            "-no-user-config",
-            "-display",
-            "none",
-        ])
+        .args(guest::QEMU_BARE)
         .args(["-serial", "stdio"])
         .arg("-kernel")
         .arg(&kernel.image)

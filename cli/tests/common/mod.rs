@@ -8,7 +8,7 @@
 pub mod procs;
 pub mod serve;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -47,6 +47,58 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Fails the test, showing the command's standard error, unless it contains `needle`.
+#[track_caller]
+pub fn assert_stderr_has(o: &Output, needle: &str) {
+    let text = stderr(o);
+    assert!(text.contains(needle), "no `{needle}` on stderr: {text}");
+}
+
+/// Fails the test, showing the command's standard output, unless it contains `needle`.
+#[track_caller]
+pub fn assert_stdout_has(o: &Output, needle: &str) {
+    let text = stdout(o);
+    assert!(text.contains(needle), "no `{needle}` on stdout: {text}");
+}
+
+/// A command's standard output read as one JSON value per line.
+pub fn json_lines(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Starts `cmd` with no standard input, `out` as its standard output and its standard
+/// error piped.
+pub fn spawn_piped(cmd: &mut Command, out: Stdio) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
+/// `udrv --board virtual ARGS`, the built binary, its clock started at 1000 s
+/// (`UDRV_VIRTUAL_TIME`) and no faults (`UDRV_VIRTUAL_FAULTS` removed).
+pub fn udrv_virtual(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_udrv"))
+        .args(["--board", "virtual"])
+        .args(args)
+        .env("UDRV_VIRTUAL_TIME", "1000")
+        .env_remove("UDRV_VIRTUAL_FAULTS")
+        .output()
+        .expect("run udrv")
+}
+
+/// [`udrv_virtual`] that must succeed: its standard output.
+#[track_caller]
+pub fn udrv_virtual_ok(args: &[&str]) -> String {
+    let o = udrv_virtual(args);
+    assert!(o.status.success(), "udrv {args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
 /// The value gpio-sim's side reads on line `offset` of the `UDRV_GPIO_SIM_SYSFS` chip.
 pub fn sim_value(offset: u32) -> String {
     let p = format!("{}/sim_gpio{offset}/value", env("UDRV_GPIO_SIM_SYSFS"));
@@ -76,6 +128,56 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     f
 }
 
+/// The lines of `r`, read on a thread and sent as they come; the channel closes at end
+/// of file (when the process that writes them has exited or closed its end).
+pub fn line_channel(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// Receives lines from `lines` for at most `limit`, each pushed to `seen`, until one
+/// satisfies `want`: that one, or the error (time ran out, or the writer is gone).
+pub fn next_line_where(
+    lines: &mpsc::Receiver<String>,
+    limit: Duration,
+    seen: &mut Vec<String>,
+    mut want: impl FnMut(&str) -> bool,
+) -> Result<String, mpsc::RecvTimeoutError> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let l = lines.recv_timeout(left)?;
+        let done = want(&l);
+        seen.push(l.clone());
+        if done {
+            return Ok(l);
+        }
+    }
+}
+
+/// Waits at most `limit` for `child` to exit: its status, or `None` (the child killed)
+/// when it has not exited by then.
+pub fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            return Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// How long any event the kernel must send may take to reach `udrv watch` (TCG is slow,
 /// not this slow).
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -95,31 +197,9 @@ impl Watch {
     pub fn start(args: &[&str]) -> Watch {
         let mut all = vec!["watch", "--banner"];
         all.extend_from_slice(args);
-        let mut child = Command::new("udrv")
-            .args(&all)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn udrv");
-        let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        let (tx, errs) = mpsc::channel();
-        let err = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(err).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut child = spawn_piped(Command::new("udrv").args(&all), Stdio::piped());
+        let lines = line_channel(child.stdout.take().unwrap());
+        let errs = line_channel(child.stderr.take().unwrap());
         let w = Watch {
             child,
             lines,
@@ -137,28 +217,16 @@ impl Watch {
     /// The lines printed until one satisfies `last` (included); fails the test, naming
     /// what was seen, when none does in time.
     pub fn until(&self, mut last: impl FnMut(&str) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + WAIT;
         let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    let done = last(&l);
-                    seen.push(l);
-                    if done {
-                        return seen;
-                    }
-                }
-                Err(_) => {
-                    let errs: Vec<String> = self.errs.try_iter().collect();
-                    panic!(
-                        "udrv {:?}: the awaited line did not come in {WAIT:?}; seen: \
-                         {seen:#?}; stderr: {errs:?}",
-                        self.args
-                    )
-                }
-            }
+        if next_line_where(&self.lines, WAIT, &mut seen, |l| last(l)).is_err() {
+            let errs: Vec<String> = self.errs.try_iter().collect();
+            panic!(
+                "udrv {:?}: the awaited line did not come in {WAIT:?}; seen: \
+                 {seen:#?}; stderr: {errs:?}",
+                self.args
+            )
         }
+        seen
     }
 
     /// The JSON lines until one satisfies `last` (included).
@@ -177,20 +245,12 @@ impl Watch {
     /// Waits (at most `WAIT`) for the process to end: its status, the lines not read yet
     /// and its standard error.
     pub fn exit(mut self) -> (ExitStatus, Vec<String>, String) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("try_wait") {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let seen: Vec<String> = self.lines.try_iter().collect();
-                panic!(
-                    "udrv {:?} did not exit within {WAIT:?}; stdout: {seen:?}",
-                    self.args
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let Some(status) = exit_within(&mut self.child, WAIT) else {
+            let seen: Vec<String> = self.lines.try_iter().collect();
+            panic!(
+                "udrv {:?} did not exit within {WAIT:?}; stdout: {seen:?}",
+                self.args
+            );
         };
         // The reader threads end at end of file, closing their channels.
         let lines = self.lines.iter().collect();
@@ -250,4 +310,55 @@ pub fn wait_capturing(child: &mut std::process::Child) -> StderrTap {
         panic!("udrv capture never said `capturing on` (60 s); its stderr: {t}");
     }
     StderrTap { text, reader }
+}
+
+/// How long any one wait on a `udrv capture` may take before the test fails: a guard
+/// against a hung capture, far above what any step takes.
+pub const CAPTURE_WAIT: Duration = Duration::from_secs(60);
+
+/// A Modbus RTU read-holding-registers request for register `n` (unit 0x11).
+pub fn read_request(n: u16) -> Vec<u8> {
+    frame(&[0x11, 0x03, (n >> 8) as u8, n as u8, 0x00, 0x01])
+}
+
+/// A running `udrv capture`, its stderr read line by line as it comes.
+pub struct Capture {
+    /// The capture process.
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Capture {
+    /// Starts `cmd` (a `udrv capture`, directly or through a shell) with no standard
+    /// input or output and its stderr read as it comes.
+    pub fn spawn(cmd: &mut Command) -> Capture {
+        let mut child = spawn_piped(cmd, Stdio::null());
+        let lines = line_channel(child.stderr.take().unwrap());
+        Capture {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most [`CAPTURE_WAIT`]) for a stderr line containing `needle`; returns
+    /// it, or fails naming what the capture said.
+    pub fn line(&mut self, needle: &str) -> String {
+        next_line_where(&self.lines, CAPTURE_WAIT, &mut self.seen, |l| {
+            l.contains(needle)
+        })
+        .unwrap_or_else(|e| panic!("no line with `{needle}` ({e}); stderr: {:?}", self.seen))
+    }
+
+    /// Waits (at most [`CAPTURE_WAIT`], else kills it and fails) for the capture to exit:
+    /// its status and all of its stderr.
+    pub fn wait(mut self) -> (ExitStatus, String) {
+        let Some(status) = exit_within(&mut self.child, CAPTURE_WAIT) else {
+            panic!("udrv capture did not exit; stderr: {:?}", self.seen);
+        };
+        // The reader thread ends at end of file, closing the channel.
+        self.seen.extend(self.lines.iter());
+        (status, self.seen.join("\n"))
+    }
 }

@@ -47,20 +47,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Attr(e) => Some(e),
-            Error::NotFound { .. } => None,
-        }
-    }
-}
-
-impl From<AttrError> for Error {
-    fn from(e: AttrError) -> Error {
-        Error::Attr(e)
-    }
-}
+crate::sysfs::attr_error_impls!(Error);
 
 /// What a channel measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -81,20 +81,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Attr(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<AttrError> for Error {
-    fn from(e: AttrError) -> Error {
-        Error::Attr(e)
-    }
-}
+crate::sysfs::attr_error_impls!(Error);
 
 /// One input channel: `voltage0`, `temp`, `accel_x`, `voltage1-voltage2`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,9 +4,10 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use super::format::{self, Entry, HEADER};
+use super::lock;
 use super::Recorder;
 
 /// A log being written: the destination of one or more [`Recorder`]s.
@@ -43,10 +44,6 @@ impl Write for Memory {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl fmt::Debug for Log {

@@ -147,3 +147,11 @@ pub use error::{Error, RecordedKind};
 pub use log::Log;
 pub use recorder::{RecordAddress, Recorder};
 pub use replay::{Replay, ReplayDevice};
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks `m`, going on with what it holds even when a thread panicked while holding it
+/// (the log and the replay state stay usable; a panic is the caller's to report).
+fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -143,8 +143,18 @@ impl<B> Recorder<B> {
         self.append(Tx::Pin(op), outcome);
     }
 
-    fn pin_failed<E: digital::Error>(&self, op: PinOp, e: &E) {
-        self.append(Tx::Pin(op), Err(RecordedKind::Pin(e.kind())));
+    /// Appends a level read (`op`: `Get` or `IsSet`): the level, when the answer `r` to
+    /// "is it high" (`high`) or "is it low" is known; else the failure.
+    fn level<E: digital::Error>(
+        &self,
+        op: fn(Option<bool>) -> PinOp,
+        high: bool,
+        r: &Result<bool, E>,
+    ) {
+        match r {
+            Ok(yes) => self.append(Tx::Pin(op(Some(*yes == high))), Ok(())),
+            Err(e) => self.append(Tx::Pin(op(None)), Err(RecordedKind::Pin(e.kind()))),
+        }
     }
 }
 
@@ -394,19 +404,13 @@ impl<B: digital::ErrorType> digital::ErrorType for Recorder<B> {
 impl<B: InputPin> InputPin for Recorder<B> {
     fn is_high(&mut self) -> Result<bool, Self::Error> {
         let r = self.inner.is_high();
-        match &r {
-            Ok(h) => self.append(Tx::Pin(PinOp::Get(Some(*h))), Ok(())),
-            Err(e) => self.pin_failed(PinOp::Get(None), e),
-        }
+        self.level(PinOp::Get, true, &r);
         r
     }
 
     fn is_low(&mut self) -> Result<bool, Self::Error> {
         let r = self.inner.is_low();
-        match &r {
-            Ok(l) => self.append(Tx::Pin(PinOp::Get(Some(!*l))), Ok(())),
-            Err(e) => self.pin_failed(PinOp::Get(None), e),
-        }
+        self.level(PinOp::Get, false, &r);
         r
     }
 }
@@ -428,19 +432,13 @@ impl<B: OutputPin> OutputPin for Recorder<B> {
 impl<B: StatefulOutputPin> StatefulOutputPin for Recorder<B> {
     fn is_set_high(&mut self) -> Result<bool, Self::Error> {
         let r = self.inner.is_set_high();
-        match &r {
-            Ok(h) => self.append(Tx::Pin(PinOp::IsSet(Some(*h))), Ok(())),
-            Err(e) => self.pin_failed(PinOp::IsSet(None), e),
-        }
+        self.level(PinOp::IsSet, true, &r);
         r
     }
 
     fn is_set_low(&mut self) -> Result<bool, Self::Error> {
         let r = self.inner.is_set_low();
-        match &r {
-            Ok(l) => self.append(Tx::Pin(PinOp::IsSet(Some(!*l))), Ok(())),
-            Err(e) => self.pin_failed(PinOp::IsSet(None), e),
-        }
+        self.level(PinOp::IsSet, false, &r);
         r
     }
 

@@ -3,13 +3,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use embedded_hal::digital::{self, InputPin, OutputPin, StatefulOutputPin};
 use embedded_hal::i2c;
 use embedded_hal::spi;
 
 use super::format::{self, Data, Entry, Op, PinOp, Tx, HEADER};
+use super::lock;
 use super::recorder::{address, spi_before, RecordAddress};
 use super::Error;
 
@@ -47,10 +48,6 @@ struct State {
     in_order: bool,
     mismatches: Vec<String>,
     total_lines: usize,
-}
-
-fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl fmt::Debug for Replay {

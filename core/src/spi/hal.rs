@@ -137,27 +137,26 @@ mod tests {
         assert_eq!(delays(&mut ts), vec![(0, 10)]);
     }
 
+    /// The transfers `push_transfer` makes of `read` and `write`: (length in bytes,
+    /// whether it sends, whether it receives) each.
+    fn pushed<W: Word>(read: &mut [W], write: &[W]) -> Vec<(usize, bool, bool)> {
+        let mut ts: Stack<Transfer<'_>, 8> = Stack::new(3, |_| Transfer::pause());
+        push_transfer(&mut ts, read, write);
+        ts.as_mut_slice()
+            .iter()
+            .map(|t| (t.len(), t.x.has_tx(), t.x.has_rx()))
+            .collect()
+    }
+
     #[test]
     fn unequal_transfers_run_for_the_longer_buffer() {
-        let mut r = [0u8; 5];
-        let w = [1u8, 2];
-        let mut ts: Stack<Transfer<'_>, 8> = Stack::new(3, |_| Transfer::pause());
-        push_transfer(&mut ts, &mut r, &w);
-        let v: Vec<(usize, bool, bool)> = ts
-            .as_mut_slice()
-            .iter()
-            .map(|t| (t.len(), t.x.has_tx(), t.x.has_rx()))
-            .collect();
-        assert_eq!(v, vec![(2, true, true), (3, false, true)]);
-        let mut r = [0u16; 1];
-        let w = [1u16, 2, 3];
-        let mut ts: Stack<Transfer<'_>, 8> = Stack::new(3, |_| Transfer::pause());
-        push_transfer(&mut ts, &mut r, &w);
-        let v: Vec<(usize, bool, bool)> = ts
-            .as_mut_slice()
-            .iter()
-            .map(|t| (t.len(), t.x.has_tx(), t.x.has_rx()))
-            .collect();
-        assert_eq!(v, vec![(2, true, true), (4, true, false)]);
+        assert_eq!(
+            pushed(&mut [0u8; 5], &[1u8, 2]),
+            vec![(2, true, true), (3, false, true)]
+        );
+        assert_eq!(
+            pushed(&mut [0u16; 1], &[1u16, 2, 3]),
+            vec![(2, true, true), (4, true, false)]
+        );
     }
 }

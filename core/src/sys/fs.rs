@@ -8,6 +8,25 @@ use std::time::{Duration, Instant};
 
 use super::cvt;
 
+/// Implements `AsFd` and `AsRawFd` for a handle type through its file-descriptor field
+/// (`fd_through!(Chip, file)`): the handles hand out the descriptor they own.
+macro_rules! fd_through {
+    ($handle:ty, $field:ident) => {
+        impl std::os::fd::AsFd for $handle {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(&self.$field)
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $handle {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.$field)
+            }
+        }
+    };
+}
+pub(crate) use fd_through;
+
 /// Plain old data: a `#[repr(C)]` type made only of integers (and arrays of them), for
 /// which every bit pattern is valid and all-zero is a valid value.
 ///
@@ -225,6 +244,22 @@ unsafe impl Pod for u16 {}
 // SAFETY: integers.
 unsafe impl Pod for u64 {}
 
+/// A new, empty file opened for reading and writing, already unlinked (gone when
+/// closed): something real to map in tests. `name` keeps tests' files apart.
+#[cfg(test)]
+pub(crate) fn scratch_file(name: &str) -> std::fs::File {
+    let p = std::env::temp_dir().join(format!("udrv-{name}-{}", std::process::id()));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&p)
+        .unwrap();
+    std::fs::remove_file(&p).unwrap();
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,7 +288,7 @@ mod tests {
 
     #[test]
     fn mapping_checks_bounds_and_alignment() {
-        let mut f = tempfile();
+        let mut f = scratch_file("mmap");
         f.write_all(&[0u8; 64]).unwrap();
         let m = MmapRegion::map(f.as_fd(), 64, 0).unwrap();
         assert_eq!(m.len(), 64);
@@ -266,18 +301,5 @@ mod tests {
         #[cfg(target_endian = "little")]
         assert_eq!(m.read::<u64>(56), Some(0xdead_beef_0000_0000u64));
         assert_eq!(m.write::<u16>(usize::MAX - 1, 1), None, "overflow");
-    }
-
-    fn tempfile() -> std::fs::File {
-        let p = std::env::temp_dir().join(format!("udrv-mmap-{}", std::process::id()));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&p)
-            .unwrap();
-        std::fs::remove_file(&p).unwrap();
-        f
     }
 }

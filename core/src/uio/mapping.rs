@@ -138,18 +138,7 @@ mod tests {
     use std::os::fd::AsFd;
 
     fn file_mapping(start: usize, size: usize) -> Mapping {
-        let p = std::env::temp_dir().join(format!(
-            "udrv-uio-map-{}-{start}-{size}",
-            std::process::id()
-        ));
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&p)
-            .unwrap();
-        std::fs::remove_file(&p).unwrap();
+        let mut f = crate::sys::fs::scratch_file(&format!("uio-map-{start}-{size}"));
         f.write_all(&vec![0u8; 4096]).unwrap();
         let r = MmapRegion::map(f.as_fd(), 4096, 0).unwrap();
         Mapping::new(r, start, size, 0)

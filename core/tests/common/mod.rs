@@ -3,6 +3,11 @@
 //! uses some of them; what one leaves unused is not dead code.
 #![allow(dead_code)]
 
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use udrv_core::i2c::I2cBus;
 
 /// A fixture variable (xtask/guest/fixtures.sh); its absence fails the test, naming it.
@@ -26,4 +31,40 @@ pub fn parport() -> I2cBus {
         .parse()
         .expect("UDRV_I2C_PARPORT_BUS is a number");
     I2cBus::open(n).expect("open the i2c-parport bus")
+}
+
+/// A single-threaded tokio runtime with timers: an async call that blocked its thread
+/// would stop everything else on it.
+pub fn one_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// Awaits `op` (on a [`one_thread_runtime`]) while a ticker task counts the milliseconds,
+/// and fails unless `op` took at least `min` (long enough to tell) and the ticker advanced
+/// meanwhile: `op` ran off the reactor thread. What `op` returned.
+pub async fn off_the_reactor<T>(min: Duration, op: impl Future<Output = T>) -> T {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let t = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            t.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    tokio::task::yield_now().await;
+    let before = ticks.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let r = op.await;
+    let during = ticks.load(Ordering::Relaxed) - before;
+    let took = started.elapsed();
+    assert!(took >= min, "the transfer was too quick to tell: {took:?}");
+    assert!(
+        during > 0,
+        "no tick during a {took:?} transfer: the reactor was blocked"
+    );
+    ticker.abort();
+    r
 }

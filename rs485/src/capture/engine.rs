@@ -97,13 +97,7 @@ impl<'p> Engine<'p> {
         bytes: &[u8],
     ) -> Result<Option<StopReason>, Error> {
         self.count(bytes.len());
-        if let Some((rl, rp)) = &mut self.raw {
-            rl.write_chunk(at, port as u8, bytes)
-                .map_err(|source| Error::RawLog {
-                    path: rp.clone(),
-                    source,
-                })?;
-        }
+        self.record(|rl| rl.write_chunk(at, port as u8, bytes))?;
         self.framers[port].feed(at, bytes, &mut self.w.frames);
         self.w.deliver(port)
     }
@@ -115,13 +109,7 @@ impl<'p> Engine<'p> {
         port: usize,
         now: Timestamp,
     ) -> Result<Option<StopReason>, Error> {
-        if let Some((rl, rp)) = &mut self.raw {
-            rl.write_tick(now, port as u8)
-                .map_err(|source| Error::RawLog {
-                    path: rp.clone(),
-                    source,
-                })?;
-        }
+        self.record(|rl| rl.write_tick(now, port as u8))?;
         self.framers[port].tick(now, &mut self.w.frames);
         self.w.deliver(port)
     }
@@ -148,14 +136,21 @@ impl<'p> Engine<'p> {
 
     /// Records a port going away or coming back in the raw log, when there is one.
     fn event(&mut self, at: Timestamp, port: usize, event: PortEvent) -> Result<(), Error> {
-        if let Some((rl, rp)) = &mut self.raw {
-            rl.write_event(at, port as u8, event)
-                .map_err(|source| Error::RawLog {
-                    path: rp.clone(),
-                    source,
-                })?;
+        self.record(|rl| rl.write_event(at, port as u8, event))
+    }
+
+    /// Does `write` to the raw log, when there is one; a failure names the log.
+    fn record(
+        &mut self,
+        write: impl FnOnce(&mut RawLogWriter<BufWriter<File>>) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        match &mut self.raw {
+            Some((rl, rp)) => write(rl).map_err(|source| Error::RawLog {
+                path: rp.clone(),
+                source,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The capture is over: every framer gives out what it holds (until the writer says
@@ -173,12 +168,6 @@ impl<'p> Engine<'p> {
     /// Flushes the output, then the raw log.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
         self.w.flush()?;
-        if let Some((rl, rp)) = &mut self.raw {
-            rl.flush().map_err(|source| Error::RawLog {
-                path: rp.clone(),
-                source,
-            })?;
-        }
-        Ok(())
+        self.record(|rl| rl.flush())
     }
 }

@@ -42,23 +42,17 @@ impl Stats {
         if !f.status.is_ok() {
             self.bad_frames += 1;
         }
-        if f.status.contains(Status::CRC_ERROR) {
-            self.crc_errors += 1;
-        }
-        if f.status.contains(Status::WRONG_GAP) {
-            self.gap_errors += 1;
-        }
-        if f.status.contains(Status::TOO_SHORT) {
-            self.too_short += 1;
-        }
-        if f.status.contains(Status::TOO_LONG) {
-            self.too_long += 1;
-        }
-        if f.status.contains(Status::NOISE) {
-            self.noise += 1;
-        }
-        if f.status.contains(Status::BAD_ENCODING) {
-            self.bad_encoding += 1;
+        for (flag, n) in [
+            (Status::CRC_ERROR, &mut self.crc_errors),
+            (Status::WRONG_GAP, &mut self.gap_errors),
+            (Status::TOO_SHORT, &mut self.too_short),
+            (Status::TOO_LONG, &mut self.too_long),
+            (Status::NOISE, &mut self.noise),
+            (Status::BAD_ENCODING, &mut self.bad_encoding),
+        ] {
+            if f.status.contains(flag) {
+                *n += 1;
+            }
         }
     }
 }

@@ -29,17 +29,22 @@ impl Delimited {
         }
     }
 
-    /// Runs `on_frame(raw, start, status)` for each frame ended by `delim` in `bytes`
-    /// (status OK), and for each [`MAX_RAW`] bytes without a delimiter (status
-    /// `TOO_LONG`: a line that never sends the delimiter is handed out in pieces instead
-    /// of being buffered without bound).
+    /// Frames out of `bytes`, each decoded by `decode`: one for each frame ended by
+    /// `delim` (status as decoded), and one for each [`MAX_RAW`] bytes without a delimiter
+    /// (`TOO_LONG` too: a line that never sends the delimiter is handed out in pieces
+    /// instead of being buffered without bound).
     fn push(
         &mut self,
         ts: Timestamp,
         bytes: &[u8],
         delim: u8,
-        mut on_frame: impl FnMut(&[u8], u64, Status),
+        decode: impl Fn(&[u8]) -> (Vec<u8>, Status),
+        out: &mut Vec<Frame>,
     ) {
+        let mut on_frame = |raw: &[u8], start: u64, cut: Status| {
+            let (data, status) = decode(raw);
+            out.push(Frame::new(Timestamp(start), data, status | cut));
+        };
         self.clock.chunk(ts, bytes.len());
         for (i, &b) in bytes.iter().enumerate() {
             let (start, _) = self.clock.byte(i);
@@ -61,9 +66,18 @@ impl Delimited {
         }
     }
 
-    /// Bytes left without a closing delimiter.
-    fn take_rest(&mut self) -> Option<(Vec<u8>, u64)> {
-        (!self.raw.is_empty()).then(|| (std::mem::take(&mut self.raw), self.start))
+    /// The bytes left without a closing delimiter, if any, as a frame decoded by `decode`
+    /// and marked `TOO_SHORT`.
+    fn finish(&mut self, decode: impl Fn(&[u8]) -> (Vec<u8>, Status), out: &mut Vec<Frame>) {
+        if !self.raw.is_empty() {
+            let (data, status) = decode(&self.raw);
+            out.push(Frame::new(
+                Timestamp(self.start),
+                data,
+                status | Status::TOO_SHORT,
+            ));
+            self.raw.clear();
+        }
     }
 }
 
@@ -106,24 +120,14 @@ impl Framer for Slip {
     }
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
-        self.0.push(ts, bytes, 0xC0, |raw, start, cut| {
-            let (data, status) = slip_decode(raw);
-            out.push(Frame::new(Timestamp(start), data, status | cut));
-        });
+        self.0.push(ts, bytes, 0xC0, slip_decode, out);
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
     fn deadline(&self) -> Option<Timestamp> {
         None
     }
     fn finish(&mut self, out: &mut Vec<Frame>) {
-        if let Some((raw, start)) = self.0.take_rest() {
-            let (data, status) = slip_decode(&raw);
-            out.push(Frame::new(
-                Timestamp(start),
-                data,
-                status | Status::TOO_SHORT,
-            ));
-        }
+        self.0.finish(slip_decode, out);
     }
 }
 
@@ -176,24 +180,16 @@ impl Framer for Hdlc {
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
         let fcs = self.fcs;
-        self.inner.push(ts, bytes, 0x7E, |raw, start, cut| {
-            let (data, status) = hdlc_decode(raw, fcs);
-            out.push(Frame::new(Timestamp(start), data, status | cut));
-        });
+        self.inner
+            .push(ts, bytes, 0x7E, |raw| hdlc_decode(raw, fcs), out);
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
     fn deadline(&self) -> Option<Timestamp> {
         None
     }
     fn finish(&mut self, out: &mut Vec<Frame>) {
-        if let Some((raw, start)) = self.inner.take_rest() {
-            let (data, status) = hdlc_decode(&raw, self.fcs);
-            out.push(Frame::new(
-                Timestamp(start),
-                data,
-                status | Status::TOO_SHORT,
-            ));
-        }
+        let fcs = self.fcs;
+        self.inner.finish(|raw| hdlc_decode(raw, fcs), out);
     }
 }
 
@@ -295,24 +291,14 @@ impl Framer for Cobs {
     }
 
     fn push(&mut self, ts: Timestamp, bytes: &[u8], out: &mut Vec<Frame>) {
-        self.0.push(ts, bytes, 0x00, |raw, start, cut| {
-            let (data, status) = cobs_frame(raw);
-            out.push(Frame::new(Timestamp(start), data, status | cut));
-        });
+        self.0.push(ts, bytes, 0x00, cobs_frame, out);
     }
     fn tick(&mut self, _now: Timestamp, _out: &mut Vec<Frame>) {}
     fn deadline(&self) -> Option<Timestamp> {
         None
     }
     fn finish(&mut self, out: &mut Vec<Frame>) {
-        if let Some((raw, start)) = self.0.take_rest() {
-            let (data, status) = cobs_frame(&raw);
-            out.push(Frame::new(
-                Timestamp(start),
-                data,
-                status | Status::TOO_SHORT,
-            ));
-        }
+        self.0.finish(cobs_frame, out);
     }
 }
 

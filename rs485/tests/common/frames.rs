@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use udrv_rs485::framer::{ModbusRtu, Timing};
-use udrv_rs485::pcap::Interface;
+use udrv_rs485::pcap::{FrameSink, Interface, PcapngWriter};
 use udrv_rs485::{Frame, LineSettings, LinkType, Status};
 
 use crate::common::*;
@@ -52,4 +52,17 @@ pub fn interface(link: LinkType) -> Interface {
         link_type: link,
         speed_bps: Some(19200),
     }
+}
+
+/// `frames` written by the pcapng writer (one interface, `LinkType::User(0)`) into
+/// memory, and the byte offset at which each frame's block ends: where a killed writer
+/// may have stopped.
+pub fn pcapng_with_ends(frames: &[Frame]) -> (Vec<u8>, Vec<usize>) {
+    let mut w = PcapngWriter::new(Vec::new(), &[interface(LinkType::User(0))], "t").unwrap();
+    let mut ends = Vec::new();
+    for f in frames {
+        w.write_frame(f).unwrap();
+        ends.push(w.bytes_written() as usize);
+    }
+    (w.into_inner(), ends)
 }

@@ -2,7 +2,8 @@
 //! into the (timestamp, chunk) events a port would deliver, and Modbus frame makers.
 #![allow(dead_code)]
 
-use udrv_rs485::crc::modbus_frame;
+use pcap_parser::pcapng::EnhancedPacketBlock;
+use udrv_rs485::crc::{crc16_x25, modbus_frame, mstp_header_crc};
 use udrv_rs485::framer::Framer;
 use udrv_rs485::{Frame, Timestamp};
 
@@ -132,4 +133,28 @@ pub fn write_multi_req(unit: u8, start: u16, values: &[u16]) -> Vec<u8> {
 /// Exception response.
 pub fn exception(unit: u8, function: u8, code: u8) -> Vec<u8> {
     modbus_frame(&[unit, function | 0x80, code])
+}
+
+/// A BACnet MS/TP frame: preamble, header (frame type, destination, source, data length)
+/// with its CRC, and the data with its CRC when there is data.
+pub fn mstp(ftype: u8, dest: u8, src: u8, data: &[u8]) -> Vec<u8> {
+    let len = (data.len() as u16).to_be_bytes();
+    let h = [ftype, dest, src, len[0], len[1]];
+    let mut f = vec![0x55, 0xFF];
+    f.extend_from_slice(&h);
+    f.push(mstp_header_crc(&h));
+    if !data.is_empty() {
+        f.extend_from_slice(data);
+        f.extend_from_slice(&crc16_x25(data).to_le_bytes());
+    }
+    f
+}
+
+/// The `epb_flags` option (code 2) of a pcapng packet block; 0 without one.
+pub fn epb_flags(epb: &EnhancedPacketBlock) -> u32 {
+    epb.options
+        .iter()
+        .find(|o| o.code.0 == 2)
+        .map(|o| o.as_u32_le().unwrap())
+        .unwrap_or(0)
 }

@@ -80,7 +80,19 @@ struct Out<'a> {
     id: Option<String>,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a> {
+    /// Nothing collected yet for `spec`: readings numbered from `seq`, stamped `time`.
+    fn new(spec: &'a ChipSpec, seq: &'a mut Sequence, time: SystemTime) -> Out<'a> {
+        Out {
+            spec,
+            seq,
+            time,
+            readings: Vec::new(),
+            raw: Vec::new(),
+            id: None,
+        }
+    }
+
     fn push(&mut self, quantity: Quantity, channel: Option<&str>, value: f64) {
         let channel = channel.and_then(Channel::new);
         self.readings.push(Reading {
@@ -143,14 +155,7 @@ where
     let Location::I2c { address, .. } = *spec.location() else {
         return Err(ReadError::WrongBus(spec.to_string()));
     };
-    let mut out = Out {
-        spec,
-        seq,
-        time,
-        readings: Vec::new(),
-        raw: Vec::new(),
-        id: None,
-    };
+    let mut out = Out::new(spec, seq, time);
     i2c::read(spec.kind(), i2c, address, delay, &mut out)?;
     Ok(out.finish())
 }
@@ -174,14 +179,7 @@ where
     else {
         return Err(ReadError::WrongBus(spec.to_string()));
     };
-    let mut out = Out {
-        spec,
-        seq,
-        time,
-        readings: Vec::new(),
-        raw: Vec::new(),
-        id: None,
-    };
+    let mut out = Out::new(spec, seq, time);
     spi::read(spec.kind(), spi, hardware_address, delay, &mut out)?;
     Ok(out.finish())
 }
