@@ -20,7 +20,6 @@ use udrv_boards::r#virtual::{VirtualBoard, VirtualOutput};
 use udrv_core::gpio::{self, EdgeDetection, EdgeKind, Request, Value};
 use udrv_drivers::sim::SimLine;
 
-use crate::client::Event;
 use crate::config::{Config, Line, LineAt};
 use crate::log;
 use crate::socket::Server;
@@ -45,9 +44,48 @@ enum Handle {
 /// How many edges wait for a watching client before it is counted as behind.
 pub const WATCH_QUEUE: usize = 1024;
 
+/// How many edge events the kernel buffers for a watched input (its maximum; uAPI v2
+/// only, v1's buffer is 16 events): room for a burst while the reader hands edges out.
+pub const KERNEL_EVENT_BUFFER: u32 = 1024;
+
+/// The most edges the reader takes from the kernel before handing them out.
+const READ_BATCH: usize = 256;
+
+/// An edge of a watched input as the reader hands it to each watcher: plain data (no
+/// allocation per edge and watcher); the client's stream writes it as an
+/// [`Event`](crate::client::Event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Edge {
+    /// Inactive to active.
+    pub(crate) rising: bool,
+    /// The kernel's timestamp (ns).
+    pub(crate) timestamp_ns: u64,
+    /// The kernel's sequence number in the request.
+    pub(crate) seqno: Option<u32>,
+    /// The kernel's sequence number on the line.
+    pub(crate) line_seqno: Option<u32>,
+    /// Edges lost just before this one (the watcher's queue or the kernel's buffer full).
+    pub(crate) lost: u64,
+}
+
+#[cfg(test)]
+impl Edge {
+    /// The edge as the protocol's [`Event`](crate::client::Event) of input `name`.
+    pub(crate) fn event(&self, name: &str) -> crate::client::Event {
+        crate::client::Event {
+            name: name.to_string(),
+            edge: if self.rising { "rising" } else { "falling" }.into(),
+            timestamp_ns: self.timestamp_ns,
+            seqno: self.seqno,
+            line_seqno: self.line_seqno,
+            lost: self.lost,
+        }
+    }
+}
+
 /// A client watching an input: its queue, and the edges it lost since the last one it got.
 struct Watcher {
-    tx: SyncSender<Event>,
+    tx: SyncSender<Edge>,
     lost: u64,
 }
 
@@ -230,7 +268,7 @@ impl Lines {
 
     /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
     /// the queue is full the edges are counted and the count given with the next edge.
-    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Event>, String> {
+    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Edge>, String> {
         let h = self.find(name)?;
         let Some(r) = &h.reader else {
             return Err(if h.decl.output {
@@ -357,23 +395,30 @@ impl Owned {
     }
 }
 
-/// Gives an edge (`event(lost)`, `lost` the edges this watcher missed just before) to
-/// every watcher: one whose queue is full counts it as lost, one that has gone is removed.
-fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
-    ws.retain_mut(|x| match x.tx.try_send(event(x.lost)) {
-        Ok(()) => {
-            x.lost = 0;
-            true
+/// Gives `edge` to every watcher, each with the edges it missed just before added to
+/// `edge.lost`: one whose queue is full counts it as lost, one that has gone is removed.
+fn fan_out(ws: &mut Vec<Watcher>, edge: Edge) {
+    ws.retain_mut(|x| {
+        let e = Edge {
+            lost: edge.lost + x.lost,
+            ..edge
+        };
+        match x.tx.try_send(e) {
+            Ok(()) => {
+                x.lost = 0;
+                true
+            }
+            Err(TrySendError::Full(_)) => {
+                x.lost += 1;
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
         }
-        Err(TrySendError::Full(_)) => {
-            x.lost += 1;
-            true
-        }
-        Err(TrySendError::Disconnected(_)) => false,
     });
 }
 
-/// Starts the edge reader of input `name`.
+/// Starts the edge reader of input `name`: it takes what the kernel has (up to
+/// [`READ_BATCH`] edges) and hands it out under one lock of the watchers.
 fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
     let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -381,28 +426,32 @@ fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
     let thread = std::thread::Builder::new()
         .name(format!("udrv-serve-edges-{name}"))
         .spawn(move || {
+            let mut batch = Vec::with_capacity(READ_BATCH);
             while !flag.load(Ordering::SeqCst) {
-                let ev = match req.wait_edge_event(Duration::from_millis(100)) {
-                    Ok(Some(ev)) => ev,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        log(&format!("line {line}: {e}; its watchers get no more edges"));
-                        return;
+                let mut next = req.wait_edge_event(Duration::from_millis(100));
+                while let Ok(Some(ev)) = next {
+                    batch.push(Edge {
+                        rising: ev.kind == EdgeKind::Rising,
+                        timestamp_ns: ev.timestamp_ns,
+                        seqno: ev.seqno,
+                        line_seqno: ev.line_seqno,
+                        lost: u64::from(ev.lost_before.unwrap_or(0)),
+                    });
+                    if batch.len() == READ_BATCH {
+                        break;
                     }
-                };
-                let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
-                let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
-                fan_out(&mut ws, |lost| Event {
-                    name: line.clone(),
-                    edge: match ev.kind {
-                        EdgeKind::Rising => "rising".into(),
-                        EdgeKind::Falling => "falling".into(),
-                    },
-                    timestamp_ns: ev.timestamp_ns,
-                    seqno: ev.seqno,
-                    line_seqno: ev.line_seqno,
-                    lost: lost + kernel_lost,
-                });
+                    next = req.try_read_edge_event();
+                }
+                if !batch.is_empty() {
+                    let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
+                    for e in batch.drain(..) {
+                        fan_out(&mut ws, e);
+                    }
+                }
+                if let Err(e) = next {
+                    log(&format!("line {line}: {e}; its watchers get no more edges"));
+                    return;
+                }
             }
         })
         .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
@@ -479,18 +528,22 @@ fn request(
             } else {
                 b.with_edge_detection(EdgeDetection::Both);
             }
+            let chip_h = gpio::Chip::open(&chip).map_err(|e| what(&e))?;
+            if !l.output && chip_h.abi() == gpio::Abi::V2 {
+                b.with_event_buffer_size(KERNEL_EVENT_BUFFER);
+            }
             if l.active_low {
                 b.as_active_low();
             }
             if let Some(bias) = l.bias {
                 b.with_bias(bias);
             }
-            let (r, edges) = match b.request() {
+            let (r, edges) = match b.request_on(&chip_h) {
                 Ok(r) => (r, !l.output),
                 // A chip without interrupts: an input without edge events (watch refused).
                 Err(e) if !l.output && !e.is_busy() => {
                     b.without_edge_detection().as_input();
-                    let r = b.request().map_err(|_| what(&e))?;
+                    let r = b.request_on(&chip_h).map_err(|_| what(&e))?;
                     log(&format!(
                         "line {} ({}): no edge events ({e}); it can be read, not watched",
                         l.name, l.at
@@ -594,15 +647,12 @@ mod tests {
             Watcher { tx: tc, lost: 0 },
         ];
         drop(rc); // c has gone: removed at the first edge
-        let edge = |n: u64| {
-            move |lost| Event {
-                name: "door".into(),
-                edge: "rising".into(),
-                timestamp_ns: n,
-                seqno: Some(n as u32),
-                line_seqno: Some(n as u32),
-                lost,
-            }
+        let edge = |n: u64| Edge {
+            rising: true,
+            timestamp_ns: n,
+            seqno: Some(n as u32),
+            line_seqno: Some(n as u32),
+            lost: 0,
         };
         let extra = 5;
         let mut got_a = Vec::new();
@@ -615,13 +665,23 @@ mod tests {
         let seqs: Vec<u64> = got_a.iter().map(|e| e.timestamp_ns).collect();
         assert_eq!(seqs, (1..=WATCH_QUEUE as u64 + extra).collect::<Vec<_>>());
         // b read nothing: it has the first WATCH_QUEUE edges, then is told of the rest.
-        let got_b: Vec<Event> = rb.try_iter().collect();
+        let got_b: Vec<Edge> = rb.try_iter().collect();
         assert_eq!(got_b.len(), WATCH_QUEUE);
         assert!(got_b.iter().all(|e| e.lost == 0));
         fan_out(&mut ws, edge(9999));
         let next = rb.try_recv().unwrap();
         assert_eq!((next.timestamp_ns, next.lost), (9999, extra));
         assert_eq!(ra.try_recv().unwrap().lost, 0);
+        // Edges the kernel dropped are told to every watcher, on top of its own losses.
+        fan_out(
+            &mut ws,
+            Edge {
+                lost: 3,
+                ..edge(10_000)
+            },
+        );
+        assert_eq!(ra.try_recv().unwrap().lost, 3);
+        assert_eq!(rb.try_recv().unwrap().lost, 3);
     }
 
     #[test]
