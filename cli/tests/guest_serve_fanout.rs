@@ -12,12 +12,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use common::procs::{wait_for, Proc};
+use common::procs::{serve_config, start_serve};
 use common::sim_pull;
 use udrv_service::client::{Client, Event, Watch};
 
@@ -79,36 +77,17 @@ fn edge_of(n: u32) -> &'static str {
     }
 }
 
-fn config(dir: &Path, socket: &Path) -> std::path::PathBuf {
-    let config = dir.join("udrv.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "board = \"guest\"\n[state]\ndir = \"{}/state\"\n[socket]\npath = \"{}\"\n\
-             [[line]]\nname = \"door\"\nline = \"button\"\ndirection = \"input\"\n",
-            dir.display(),
-            socket.display()
-        ),
-    )
-    .unwrap();
-    config
-}
-
 #[test]
 fn two_watchers_get_all_of_10000_edges_and_one_that_stops_reading_is_told_what_it_lost() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("serve.sock");
-    let config = config(dir.path(), &socket);
-    sim_pull(LINE, false);
-    let mut cmd = Command::new("udrv");
-    cmd.args(["serve", "--config"]).arg(&config);
-    let service = Proc::start("serve", &mut cmd, dir.path(), Duration::from_secs(280));
-    wait_for(
-        "the service's socket",
-        HANG,
-        || Client::connect(&socket).is_ok(),
-        || service.stderr(),
+    let config = serve_config(
+        dir.path(),
+        &socket,
+        "[[line]]\nname = \"door\"\nline = \"button\"\ndirection = \"input\"\n",
     );
+    sim_pull(LINE, false);
+    let service = start_serve(&config, &socket, dir.path(), &[], Duration::from_secs(280));
 
     let watch = || Client::connect(&socket).unwrap().watch("door").unwrap();
     let readers: Vec<_> = [false, false, true]

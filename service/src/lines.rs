@@ -527,6 +527,10 @@ fn request(
                 }
             } else {
                 b.with_edge_detection(EdgeDetection::Both);
+                // uAPI v2's debounce_period_us; a v1 chip refuses it (no debounce there).
+                if let Some(d) = l.debounce {
+                    b.with_debounce(d);
+                }
             }
             let chip_h = gpio::Chip::open(&chip).map_err(|e| what(&e))?;
             if !l.output && chip_h.abi() == gpio::Abi::V2 {

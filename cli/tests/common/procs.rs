@@ -182,3 +182,40 @@ pub fn assert_no_distribution_daemon(user: &str, prog: &str) {
         String::from_utf8_lossy(&o.stdout).trim()
     );
 }
+
+/// Writes `dir/udrv.toml` for a `udrv serve` on the guest board with its state in
+/// `dir/state`, its socket at `socket` and the `[[line]]` tables `lines`; its path.
+pub fn serve_config(dir: &Path, socket: &Path, lines: &str) -> PathBuf {
+    let config = dir.join("udrv.toml");
+    let text = format!(
+        "board = \"guest\"\n[state]\ndir = \"{}/state\"\n[socket]\npath = \"{}\"\n{lines}",
+        dir.display(),
+        socket.display()
+    );
+    fs::write(&config, text).unwrap();
+    config
+}
+
+/// Starts `udrv serve --config CONFIG` (with `env` set) as `serve` in `dir`, killed after
+/// `deadline`, and waits until its socket takes connections (panicking, with its standard
+/// error, if it never does).
+pub fn start_serve(
+    config: &Path,
+    socket: &Path,
+    dir: &Path,
+    env: &[(&str, &str)],
+    deadline: Duration,
+) -> Proc {
+    let mut cmd = Command::new("udrv");
+    cmd.args(["serve", "--config"])
+        .arg(config)
+        .envs(env.iter().copied());
+    let p = Proc::start("serve", &mut cmd, dir, deadline);
+    wait_for(
+        "the service's socket",
+        Duration::from_secs(60),
+        || std::os::unix::net::UnixStream::connect(socket).is_ok(),
+        || p.stderr(),
+    );
+    p
+}
