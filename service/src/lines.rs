@@ -39,7 +39,13 @@ enum Handle {
     /// A kernel line request and its offset; inputs with edge detection on both edges
     /// (`true`) unless their chip has none.
     Linux(Arc<Request>, u32, bool),
+    /// A kernel line whose chip went away (why): requested again when it comes back.
+    Offline(String),
 }
+
+/// How often lines whose chip went away are requested again when no hot-plug event
+/// says a chip appeared (no netlink socket, or an event lost).
+pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
 /// How many edges wait for a watching client before it is counted as behind.
 pub const WATCH_QUEUE: usize = 1024;
@@ -89,11 +95,15 @@ struct Watcher {
     lost: u64,
 }
 
+/// The clients watching an input (kept while its chip is away).
+type Watchers = Arc<Mutex<Vec<Watcher>>>;
+
 /// An input's edge reader: a thread reading the kernel's edge events and giving each to
 /// every watcher.
 struct Reader {
-    watchers: Arc<Mutex<Vec<Watcher>>>,
     stop: Arc<AtomicBool>,
+    /// Why the thread stopped reading (the request failed: its chip went away).
+    failed: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -113,6 +123,10 @@ struct Held {
     place: Option<(PathBuf, u32)>,
     /// The edge reader of a kernel input.
     reader: Option<Reader>,
+    /// The clients watching it: kept while its chip is away, given edges again after.
+    watchers: Watchers,
+    /// The logical value an output is held at (applied again when its chip comes back).
+    level: bool,
 }
 
 /// What the service tells a client about one of its lines.
@@ -147,6 +161,8 @@ pub(crate) struct Lines {
     held: BTreeMap<String, Held>,
     state_dir: PathBuf,
     saved: BTreeMap<String, u8>,
+    /// When lines whose chip went away were last requested again.
+    retried: std::time::Instant,
 }
 
 /// The board the lines are on.
@@ -183,6 +199,7 @@ impl Lines {
             held: BTreeMap::new(),
             state_dir: state_dir.to_path_buf(),
             saved,
+            retried: std::time::Instant::now(),
         }
     }
 
@@ -203,8 +220,9 @@ impl Lines {
                 _ => l.start,
             };
             let (handle, place) = request(l, value, board)?;
+            let watchers = Watchers::default();
             let reader = match &handle {
-                Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
+                Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone(), watchers.clone())?),
                 _ => None,
             };
             self.held.insert(
@@ -214,6 +232,8 @@ impl Lines {
                     handle,
                     place,
                     reader,
+                    watchers,
+                    level: value,
                 },
             );
         }
@@ -238,6 +258,7 @@ impl Lines {
     pub(crate) fn get(&self, name: &str) -> Result<bool, String> {
         let h = self.find(name)?;
         Ok(match &h.handle {
+            Handle::Offline(why) => return Err(offline(name, h, why)),
             Handle::VirtualOut(o) => o.is_set_high() != h.decl.active_low,
             Handle::VirtualIn(i) => i.is_high() != h.decl.active_low,
             Handle::Linux(r, offset, _) => r
@@ -261,6 +282,10 @@ impl Lines {
             Handle::Linux(r, offset, _) => r
                 .set_value(*offset, Value::from(value))
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?,
+            Handle::Offline(why) => return Err(offline(name, h, why)),
+        }
+        if let Some(h) = self.held.get_mut(name) {
+            h.level = value;
         }
         self.saved.insert(name.to_string(), u8::from(value));
         self.save()
@@ -270,7 +295,10 @@ impl Lines {
     /// the queue is full the edges are counted and the count given with the next edge.
     pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Edge>, String> {
         let h = self.find(name)?;
-        let Some(r) = &h.reader else {
+        if let Handle::Offline(why) = &h.handle {
+            return Err(offline(name, h, why));
+        }
+        if h.reader.is_none() {
             return Err(if h.decl.output {
                 format!("line {name} is an output: watch the service's inputs")
             } else {
@@ -280,13 +308,79 @@ impl Lines {
                     h.decl.at
                 )
             });
-        };
+        }
         let (tx, rx) = sync_channel(WATCH_QUEUE);
-        r.watchers
+        h.watchers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Watcher { tx, lost: 0 });
         Ok(rx)
+    }
+
+    /// Looks after the kernel lines: one whose request fails because its chip went away
+    /// (`ENODEV`, or its edge reader stopped) is released and said offline in one line;
+    /// offline lines are requested again (outputs at the value they were held at, inputs
+    /// with their edge reader and watchers) when a GPIO chip appeared (`appeared`, the
+    /// hot-plug monitor's nodes) or every [`OFFLINE_RETRY`], and said back in one line.
+    pub(crate) fn tend(&mut self, appeared: &[String], board: &LineBoard<'_>) {
+        let mut any_offline = false;
+        for (name, h) in &mut self.held {
+            if let Handle::Linux(r, offset, _) = &h.handle {
+                let failed = h
+                    .reader
+                    .as_ref()
+                    .and_then(|x| x.failed.lock().unwrap_or_else(|e| e.into_inner()).clone());
+                let why = failed.or_else(|| match r.value(*offset) {
+                    Err(e) if e.errno() == Some(libc::ENODEV) => Some(e.to_string()),
+                    _ => None,
+                });
+                if let Some(why) = why {
+                    log(&format!(
+                        "line {name} ({}): its chip went away ({why}); offline, held again \
+                         when it comes back",
+                        h.decl.at
+                    ));
+                    h.reader = None;
+                    h.handle = Handle::Offline(why);
+                }
+            }
+            any_offline |= matches!(h.handle, Handle::Offline(_));
+        }
+        if !any_offline || (appeared.is_empty() && self.retried.elapsed() < OFFLINE_RETRY) {
+            return;
+        }
+        self.retried = std::time::Instant::now();
+        for (name, h) in &mut self.held {
+            if !matches!(h.handle, Handle::Offline(_)) {
+                continue;
+            }
+            // Still away: stays offline, said nothing more.
+            let Ok((handle, place)) = request(&h.decl, h.level, board) else {
+                continue;
+            };
+            let reader = match &handle {
+                Handle::Linux(r, _, true) => reader(name, r.clone(), h.watchers.clone()).ok(),
+                _ => None,
+            };
+            let chip = place
+                .as_ref()
+                .map_or(String::new(), |(c, _)| format!(" on {}", c.display()));
+            log(&format!(
+                "line {name} ({}) is back{chip}: held again{}{}",
+                h.decl.at,
+                if h.decl.output {
+                    format!(" at {}", u8::from(h.level))
+                } else {
+                    String::new()
+                },
+                if appeared.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} appeared)", appeared.join(", "))
+                }
+            ));
+            (h.handle, h.place, h.reader) = (handle, place, reader);
+        }
     }
 
     /// Every line and its value.
@@ -377,6 +471,15 @@ impl Owned {
         Ok(())
     }
 
+    /// Looks after the lines ([`Lines::tend`]): `appeared`, the GPIO chips the hot-plug
+    /// monitor saw appear since the last call.
+    pub(crate) fn tend(&self, appeared: &[String], board: &LineBoard<'_>) {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tend(appeared, board);
+    }
+
     /// A reload: lines kept, released or requested as [`Lines::apply`] says, the socket
     /// moved if its settings changed. What cannot be had is said in one line; the rest
     /// goes on.
@@ -393,6 +496,15 @@ impl Owned {
             log(&format!("SIGHUP: {e}; no socket for clients"));
         }
     }
+}
+
+/// A client's error for line `name`, offline because its chip went away (`why`).
+fn offline(name: &str, h: &Held, why: &str) -> String {
+    format!(
+        "line {name} ({}) is offline: its chip went away ({why}); the service holds it again \
+         when the chip comes back",
+        h.decl.at
+    )
 }
 
 /// Gives `edge` to every watcher, each with the edges it missed just before added to
@@ -419,10 +531,10 @@ fn fan_out(ws: &mut Vec<Watcher>, edge: Edge) {
 
 /// Starts the edge reader of input `name`: it takes what the kernel has (up to
 /// [`READ_BATCH`] edges) and hands it out under one lock of the watchers.
-fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
-    let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
+fn reader(name: &str, req: Arc<Request>, watchers: Watchers) -> Result<Reader, String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let (w, flag, line) = (watchers.clone(), stop.clone(), name.to_string());
+    let failed: Arc<Mutex<Option<String>>> = Arc::default();
+    let (w, flag, why) = (watchers, stop.clone(), failed.clone());
     let thread = std::thread::Builder::new()
         .name(format!("udrv-serve-edges-{name}"))
         .spawn(move || {
@@ -449,15 +561,16 @@ fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
                     }
                 }
                 if let Err(e) = next {
-                    log(&format!("line {line}: {e}; its watchers get no more edges"));
+                    // Said by `Lines::tend`, which releases the line.
+                    *why.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
                     return;
                 }
             }
         })
         .map_err(|e| format!("line {name}: cannot start its edge reader: {e}"))?;
     Ok(Reader {
-        watchers,
         stop,
+        failed,
         thread: Some(thread),
     })
 }
