@@ -18,14 +18,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::procs::{serve_config, start_serve, Proc};
-use common::sim_pull;
+use common::{sim_pull, SIM_BUTTON as LINE};
 use udrv_core::gpio::monotonic_now_ns;
 use udrv_service::client::{Client, Event};
 
 /// The debounce period declared, in seconds.
 const PERIOD_S: f64 = 0.05;
-/// gpio-sim's `button` line (udrv-sim, offset 1).
-const LINE: u32 = 1;
 /// Short pulses to give.
 const PULSES: usize = 5;
 /// Guards waits against a hang (never a measure of speed).

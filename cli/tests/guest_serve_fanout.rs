@@ -16,15 +16,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use common::procs::{serve_config, start_serve};
-use common::sim_pull;
+use common::{sim_pull, SIM_BUTTON as LINE};
 use udrv_service::client::{Client, Event, Watch};
 
 /// The edges both readers must get.
 const EDGES: u32 = 10_000;
 /// How far the stimulus may run ahead of the slower reader.
 const WINDOW: u32 = 64;
-/// gpio-sim's `button` line, free in the fixture (udrv-sim, offset 1).
-const LINE: u32 = 1;
 /// Guards every wait against a hang (never a measure of speed).
 const HANG: Duration = Duration::from_secs(120);
 
