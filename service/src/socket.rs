@@ -20,8 +20,8 @@ use crate::client::{decode_request, read_line, Hello, Reply, Request, VERSION};
 use crate::config::Socket;
 use crate::lines::{Edge, Lines};
 
-/// The most clients connected at once.
-pub const MAX_CLIENTS: usize = 64;
+/// The most clients connected at once (a thread each).
+pub const MAX_CLIENTS: usize = 256;
 
 /// The socket's server thread.
 pub(crate) struct Server {
