@@ -43,8 +43,8 @@ enum Handle {
     Offline(String),
 }
 
-/// How often lines whose chip went away are requested again when no hot-plug event
-/// says a chip appeared (no netlink socket, or an event lost).
+/// How often lines whose chip went away are requested again when there is no hot-plug
+/// monitor to say that a chip appeared (no netlink socket: a sandbox, a virtual board).
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
 /// How many edges wait for a watching client before it is counted as behind.
@@ -320,9 +320,10 @@ impl Lines {
     /// Looks after the kernel lines: one whose request fails because its chip went away
     /// (`ENODEV`, or its edge reader stopped) is released and said offline in one line;
     /// offline lines are requested again (outputs at the value they were held at, inputs
-    /// with their edge reader and watchers) when a GPIO chip appeared (`appeared`, the
-    /// hot-plug monitor's nodes) or every [`OFFLINE_RETRY`], and said back in one line.
-    pub(crate) fn tend(&mut self, appeared: &[String], board: &LineBoard<'_>) {
+    /// with their edge reader and watchers) when a GPIO chip appeared (`appeared`: the
+    /// nodes the hot-plug monitor saw appear, `None` without a monitor: then every
+    /// [`OFFLINE_RETRY`]), and said back in one line.
+    pub(crate) fn tend(&mut self, appeared: Option<&[String]>, board: &LineBoard<'_>) {
         let mut any_offline = false;
         for (name, h) in &mut self.held {
             if let Handle::Linux(r, offset, _) = &h.handle {
@@ -346,7 +347,11 @@ impl Lines {
             }
             any_offline |= matches!(h.handle, Handle::Offline(_));
         }
-        if !any_offline || (appeared.is_empty() && self.retried.elapsed() < OFFLINE_RETRY) {
+        let due = match appeared {
+            Some(nodes) => !nodes.is_empty(),
+            None => self.retried.elapsed() >= OFFLINE_RETRY,
+        };
+        if !any_offline || !due {
             return;
         }
         self.retried = std::time::Instant::now();
@@ -373,10 +378,9 @@ impl Lines {
                 } else {
                     String::new()
                 },
-                if appeared.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} appeared)", appeared.join(", "))
+                match appeared {
+                    Some(nodes) => format!(" ({} appeared)", nodes.join(", ")),
+                    None => String::new(),
                 }
             ));
             (h.handle, h.place, h.reader) = (handle, place, reader);
@@ -472,8 +476,8 @@ impl Owned {
     }
 
     /// Looks after the lines ([`Lines::tend`]): `appeared`, the GPIO chips the hot-plug
-    /// monitor saw appear since the last call.
-    pub(crate) fn tend(&self, appeared: &[String], board: &LineBoard<'_>) {
+    /// monitor saw appear since the last call (`None`: no monitor).
+    pub(crate) fn tend(&self, appeared: Option<&[String]>, board: &LineBoard<'_>) {
         self.lines
             .lock()
             .unwrap_or_else(|e| e.into_inner())

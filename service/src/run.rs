@@ -202,7 +202,8 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
         let exit = 'run: loop {
             notify.watchdog();
             let chips_appeared = plugged.retry_on_return(&mut slots);
-            owned.tend(&chips_appeared, &source.line_board());
+            let monitored = plugged.0.is_some().then_some(&chips_appeared[..]);
+            owned.tend(monitored, &source.line_board());
             // Signals and bounds.
             if signals.term.swap(false, Ordering::Relaxed) {
                 log("SIGTERM: delivering what is queued, then stopping");
