@@ -481,6 +481,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1024,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any edge of an input of any name is written as the line serde writes for its
+        /// event, and reads back as that event.
+        #[test]
+        fn any_edge_is_written_as_its_event(
+            name in "\\PC{0,40}",
+            rising: bool,
+            timestamp_ns: u64,
+            seqno: Option<u32>,
+            line_seqno: Option<u32>,
+            lost: u64,
+        ) {
+            let e = Edge { rising, timestamp_ns, seqno, line_seqno, lost };
+            let mut out = Vec::new();
+            write_edge(&mut out, &serde_json::to_string(&name).unwrap(), &e);
+            let want = e.event(&name);
+            let mut line = serde_json::to_vec(&want).unwrap();
+            line.push(b'\n');
+            proptest::prop_assert_eq!(&out, &line);
+            let got: crate::client::Event = serde_json::from_slice(&out).unwrap();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn the_socket_goes_with_the_server() {
         let dir = tempfile::tempdir().unwrap();
