@@ -7,9 +7,19 @@
 //! restart. The fixture is restored as fixtures.sh left it (same parameters, `dummy` at
 //! 0x53) for the test binaries after this one.
 //!
+//! The service's `[[line]]`s live through their GPIO chip going away the same way: a
+//! gpio-sim device of this test's own (so that the fixture's chips, which later tests
+//! use, keep their numbers) is disabled through configfs `live` and enabled again; the
+//! service says each line offline (one line), refuses clients for them naming why, and
+//! when the kernel announces the chip again requests them again (the output at its level,
+//! the input with its watchers), saying so in one line each.
+//!
 //! No test asserts how long anything took: every wait has a deadline that only guards
 //! against a hang and names what it waited for.
 #![cfg(udrv_guest)]
+#![cfg(feature = "serve")]
+
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -133,4 +143,129 @@ fn the_service_reads_on_when_its_bus_goes_away_and_comes_back() {
         })
         .collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
+
+/// This test's gpio-sim device in configfs.
+const SIM: &str = "/sys/kernel/config/gpio-sim/udrv-hotplug";
+
+/// The sysfs folder of the device's chip now (its numbers change when it comes back).
+fn sim_sysfs() -> String {
+    let dev = read(Path::new(&format!("{SIM}/dev_name")));
+    let chip = read(Path::new(&format!("{SIM}/bank0/chip_name")));
+    format!("/sys/devices/platform/{}/{}", dev.trim(), chip.trim())
+}
+
+#[test]
+fn held_lines_go_offline_with_their_chip_and_are_held_again_when_it_comes_back() {
+    use common::procs::{serve_config, start_serve};
+    use udrv_service::client::{Client, ClientError};
+
+    let bus = std::env::var("UDRV_I2C_STUB_BUS")
+        .expect("UDRV_I2C_STUB_BUS is not set: the i2c-stub fixture failed (see the console)");
+    sh(&format!("busybox i2cset -y {bus} 0x48 0x00 0x8019 w"));
+    sh(&format!(
+        "mkdir {SIM} {SIM}/bank0 {SIM}/bank0/line0 {SIM}/bank0/line1 && \
+         echo 4 > {SIM}/bank0/num_lines && echo udrv-hotplug > {SIM}/bank0/label && \
+         echo hp-out > {SIM}/bank0/line0/name && echo hp-in > {SIM}/bank0/line1/name && \
+         echo 1 > {SIM}/live"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("serve.sock");
+    let config = serve_config(
+        dir.path(),
+        &socket,
+        &format!(
+            "[[chip]]\nname = \"t\"\nspec = \"lm75@i2c-{bus}:0x48\"\ninterval = 0.1\n\
+             [[line]]\nname = \"lamp\"\nline = \"hp-out\"\ndirection = \"output\"\n\
+             [[line]]\nname = \"bell\"\nline = \"hp-in\"\ndirection = \"input\"\n"
+        ),
+    );
+    let mut service = start_serve(&config, &socket, dir.path(), &[], Duration::from_secs(280));
+    let dump = || {
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            service.stdout(),
+            service.stderr()
+        )
+    };
+    let mut c = Client::connect(&socket).unwrap();
+    c.set("lamp", true).unwrap();
+    let value = |line: u32| read(Path::new(&format!("{}/sim_gpio{line}/value", sim_sysfs())));
+    assert_eq!(value(0).trim(), "1", "{}", dump());
+    let pull = |up: bool| {
+        let p = format!("{}/sim_gpio1/pull", sim_sysfs());
+        std::fs::write(&p, if up { "pull-up" } else { "pull-down" }).expect(&p);
+    };
+    let mut watch = Client::connect(&socket).unwrap().watch("bell").unwrap();
+    let (tx, edges) = std::sync::mpsc::channel();
+    let watcher = std::thread::spawn(move || {
+        while let Ok(Some(e)) = watch.next_event() {
+            if tx.send(e).is_err() {
+                return;
+            }
+        }
+    });
+    pull(true);
+    let e = edges
+        .recv_timeout(WAIT)
+        .expect("an edge before the chip goes");
+    assert_eq!(e.edge, "rising");
+    pull(false);
+    assert_eq!(edges.recv_timeout(WAIT).unwrap().edge, "falling");
+    let readings = || service.stdout().lines().count();
+    wait_for("a reading", dump, || readings() >= 1);
+
+    // The chip goes: each line said offline, once; clients refused, naming why.
+    sh(&format!("echo 0 > {SIM}/live"));
+    wait_for("both lines said offline", dump, || {
+        service.stderr().matches("its chip went away").count() >= 2
+    });
+    for r in [c.get("lamp"), c.set("lamp", false).map(|_| true)] {
+        match r {
+            Err(ClientError::Refused(m)) => {
+                assert!(m.contains("line lamp (hp-out) is offline"), "{m}")
+            }
+            other => panic!("a line whose chip is away answered: {other:?}"),
+        }
+    }
+
+    // It comes back: held again at 1, the input's watcher gets its edges again; the
+    // LM75 was read all along.
+    let before = readings();
+    sh(&format!("echo 1 > {SIM}/live"));
+    wait_for("both lines said back", dump, || {
+        service.stderr().matches("is back on").count() >= 2
+    });
+    assert_eq!(
+        value(0).trim(),
+        "1",
+        "the output is back at its level\n{}",
+        dump()
+    );
+    assert!(c.get("lamp").unwrap());
+    pull(true);
+    let e = edges
+        .recv_timeout(WAIT)
+        .expect("an edge after the chip came back");
+    assert_eq!((e.edge.as_str(), e.lost), ("rising", 0), "{e:?}");
+    wait_for("readings after the chip came back", dump, || {
+        readings() > before
+    });
+    sh(&format!("kill -TERM {}", service.child.id()));
+    let status = service.wait();
+    assert!(status.success(), "{}", service.stderr());
+    watcher.join().unwrap();
+
+    let err = service.stderr();
+    assert_eq!(err.matches("its chip went away").count(), 2, "{err}");
+    assert_eq!(err.matches("is back on").count(), 2, "{err}");
+    assert!(
+        err.lines()
+            .filter(|l| l.contains("is back on"))
+            .all(|l| l.contains("appeared)")),
+        "the kernel's announcement brought them back\n{err}"
+    );
+    sh(&format!(
+        "echo 0 > {SIM}/live && rmdir {SIM}/bank0/line0 {SIM}/bank0/line1 {SIM}/bank0 {SIM}"
+    ));
 }

@@ -351,24 +351,27 @@ impl Client {
     pub fn watch(mut self, name: &str) -> Result<Watch, ClientError> {
         self.request(&Request::Watch { name: name.into() })?;
         let _ = self.reader.get_ref().set_read_timeout(None);
-        Ok(Watch { client: self })
+        Ok(Watch {
+            client: self,
+            buf: Vec::new(),
+        })
     }
 }
 
 /// A watched input's edges ([`Client::watch`]).
 pub struct Watch {
     client: Client,
+    buf: Vec<u8>,
 }
 
 impl Watch {
     /// The next edge (waiting for it); `None` when the service has gone.
     pub fn next_event(&mut self) -> Result<Option<Event>, ClientError> {
-        let mut buf = Vec::new();
         let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        if !read_line(&mut self.client.reader, &mut buf).map_err(|e| proto(&e))? {
+        if !read_line(&mut self.client.reader, &mut self.buf).map_err(|e| proto(&e))? {
             return Ok(None);
         }
-        serde_json::from_slice(&buf)
+        serde_json::from_slice(&self.buf)
             .map(Some)
             .map_err(|e| proto(&format!("not an event ({e})")))
     }

@@ -199,6 +199,9 @@ pub struct Line {
     /// How many MQTT commands per second it takes (`rate`, a bucket of this many that
     /// refills at this many a second); more are answered "rate limited".
     pub rate: u32,
+    /// The kernel's debounce period (inputs; `debounce = 0.005`, in seconds): a level must
+    /// hold this long to make an edge. uAPI v2 only: on a v1 chip the line is refused.
+    pub debounce: Option<Duration>,
 }
 
 /// How many MQTT commands per second an output takes without `rate`.
@@ -451,6 +454,7 @@ struct GpioLineToml {
     interrupt: Option<Spanned<String>>,
     writable: Option<Spanned<bool>>,
     rate: Option<Spanned<u32>>,
+    debounce: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -1493,6 +1497,28 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
             Some(r) => *r.get_ref(),
             None => DEFAULT_RATE,
         };
+        let debounce = t.debounce.as_ref().and_then(|d| {
+            let x = *d.get_ref();
+            if output {
+                p.add(
+                    d.span(),
+                    format!("{what}debounce on an output: debounce is for inputs; leave it out"),
+                );
+                return None;
+            }
+            // The kernel takes whole microseconds in a u32.
+            if !(x.is_finite() && x >= 1e-6 && x <= f64::from(u32::MAX) / 1e6) {
+                p.add(
+                    d.span(),
+                    format!(
+                        "{what}debounce {x}: give the period in seconds, from 0.000001 to \
+                         4294 (e.g. debounce = 0.005 for 5 ms)"
+                    ),
+                );
+                return None;
+            }
+            Some(Duration::from_micros((x * 1e6).round() as u64))
+        });
         if p.list.len() != before {
             continue;
         }
@@ -1510,6 +1536,7 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 interrupt: t.interrupt.as_ref().map(|i| interrupt_line(i.get_ref())),
                 writable,
                 rate,
+                debounce,
             });
         }
     }
@@ -1730,7 +1757,7 @@ mod tests {
             "[[line]]\nname = \"heater\"\nline = \"GPIO27\"\ndirection = \"output\"\nstart = 1\n\
              restore = true\ndrive = \"open-drain\"\n[[line]]\nname = \"door\"\nchip = \
              \"gpiochip0\"\noffset = 17\ndirection = \"input\"\nbias = \"pull-up\"\n\
-             active_low = true\n[socket]\npath = \"/tmp/u.sock\"\nmode = 0o600\n[state]\n\
+             active_low = true\ndebounce = 0.005\n[socket]\npath = \"/tmp/u.sock\"\nmode = 0o600\n[state]\n\
              dir = \"/tmp/st\"\n",
         )
         .unwrap();
@@ -1744,6 +1771,8 @@ mod tests {
         assert_eq!(d.at.to_string(), "gpiochip0:17");
         assert!(!d.output && d.active_low && !d.start);
         assert_eq!(d.bias, Some(udrv_core::gpio::Bias::PullUp));
+        assert_eq!(d.debounce, Some(Duration::from_millis(5)));
+        assert_eq!(h.debounce, None);
         assert_eq!(c.socket.path, PathBuf::from("/tmp/u.sock"));
         assert_eq!(c.socket.mode, 0o600);
         assert_eq!(c.state_dir, PathBuf::from("/tmp/st"));
@@ -1755,7 +1784,10 @@ mod tests {
              start = 1\n[[line]]\nname = \"c\"\nline = \"GPIO5\"\ndirection = \"input\"\n\
              drive = \"open-drain\"\nrestore = true\nbias = \"up\"\n[[line]]\nname = \"d\"\n\
              line = \"GPIO6\"\ndirection = \"output\"\nstart = 2\nlevel = 1\n[socket]\n\
-             path = \"rel.sock\"\nmode = 0o066\n",
+             path = \"rel.sock\"\nmode = 0o066\n[[line]]\nname = \"e\"\nline = \"GPIO7\"\n\
+             direction = \"output\"\ndebounce = 0.01\n[[line]]\nname = \"f\"\n\
+             line = \"GPIO8\"\ndirection = \"input\"\ndebounce = 0\n[[line]]\nname = \"g\"\n\
+             line = \"GPIO9\"\ndirection = \"input\"\ndebounce = 5000\n",
         );
         let want = [
             "6:8: [[line]] 2: duplicate line name `a`",
@@ -1770,6 +1802,9 @@ mod tests {
             "26:1: [[line]] 5: unknown field `level`",
             "28:8: [socket] path `rel.sock`: give an absolute path",
             "29:8: [socket] mode 66",
+            "34:12: [[line]] 6: debounce on an output",
+            "39:12: [[line]] 7: debounce 0: give the period in seconds",
+            "44:12: [[line]] 8: debounce 5000: give the period in seconds",
         ];
         assert_eq!(got.len(), want.len(), "{got:#?}");
         for (g, w) in got.iter().zip(want) {

@@ -21,7 +21,6 @@ use udrv_boards::r#virtual::{VirtualBoard, VirtualOutput};
 use udrv_core::gpio::{self, EdgeDetection, EdgeKind, Request, Value};
 use udrv_drivers::sim::SimLine;
 
-use crate::client::Event;
 use crate::config::{Config, Line, LineAt};
 use crate::log;
 use crate::pins::PinChip;
@@ -42,6 +41,8 @@ enum Handle {
     /// A kernel line request and its offset; inputs with edge detection on both edges
     /// (`true`) unless their chip has none.
     Linux(Arc<Request>, u32, bool),
+    /// A kernel line whose chip went away (why): requested again when it comes back.
+    Offline(String),
     /// A pin of a chip (an expander's pin, a PWM channel): the chip, shared by its pins.
     Pin(PinHandle),
 }
@@ -61,20 +62,67 @@ impl Drop for PinHandle {
     }
 }
 
+/// How often lines whose chip went away are requested again when there is no hot-plug
+/// monitor to say that a chip appeared (no netlink socket: a sandbox, a virtual board).
+pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
+
 /// How many edges wait for a watching client before it is counted as behind.
 pub const WATCH_QUEUE: usize = 1024;
 
+/// How many edge events the kernel buffers for a watched input (its maximum; uAPI v2
+/// only, v1's buffer is 16 events): room for a burst while the reader hands edges out.
+pub const KERNEL_EVENT_BUFFER: u32 = 1024;
+
+/// The most edges the reader takes from the kernel before handing them out.
+const READ_BATCH: usize = 256;
+
+/// An edge of a watched input as the reader hands it to each watcher: plain data (no
+/// allocation per edge and watcher); the client's stream writes it as an
+/// [`Event`](crate::client::Event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Edge {
+    /// Inactive to active.
+    pub(crate) rising: bool,
+    /// The kernel's timestamp (ns).
+    pub(crate) timestamp_ns: u64,
+    /// The kernel's sequence number in the request.
+    pub(crate) seqno: Option<u32>,
+    /// The kernel's sequence number on the line.
+    pub(crate) line_seqno: Option<u32>,
+    /// Edges lost just before this one (the watcher's queue or the kernel's buffer full).
+    pub(crate) lost: u64,
+}
+
+#[cfg(test)]
+impl Edge {
+    /// The edge as the protocol's [`Event`](crate::client::Event) of input `name`.
+    pub(crate) fn event(&self, name: &str) -> crate::client::Event {
+        crate::client::Event {
+            name: name.to_string(),
+            edge: if self.rising { "rising" } else { "falling" }.into(),
+            timestamp_ns: self.timestamp_ns,
+            seqno: self.seqno,
+            line_seqno: self.line_seqno,
+            lost: self.lost,
+        }
+    }
+}
+
 /// A client watching an input: its queue, and the edges it lost since the last one it got.
 pub(crate) struct Watcher {
-    tx: SyncSender<Event>,
+    tx: SyncSender<Edge>,
     lost: u64,
 }
+
+/// The clients watching an input (kept while its chip is away).
+pub(crate) type Watchers = Arc<Mutex<Vec<Watcher>>>;
 
 /// An input's edge reader: a thread reading the kernel's edge events and giving each to
 /// every watcher.
 pub(crate) struct Reader {
-    watchers: Arc<Mutex<Vec<Watcher>>>,
     stop: Arc<AtomicBool>,
+    /// Why the thread stopped reading (the request failed: its chip went away).
+    failed: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -94,6 +142,10 @@ struct Held {
     place: Option<(PathBuf, u32)>,
     /// The edge reader of a kernel input.
     reader: Option<Reader>,
+    /// The clients watching it: kept while its chip is away, given edges again after.
+    watchers: Watchers,
+    /// The logical value an output is held at (applied again when its chip comes back).
+    level: bool,
 }
 
 /// What the service tells a client about one of its lines.
@@ -137,6 +189,8 @@ pub(crate) struct Lines {
     duties: BTreeMap<String, f64>,
     /// The chips whose pins are held, by spec: opened once, shared by their pins.
     chips: BTreeMap<String, Weak<PinChip>>,
+    /// When lines whose chip went away were last requested again.
+    retried: std::time::Instant,
 }
 
 /// The board the lines are on.
@@ -175,6 +229,7 @@ impl Lines {
             saved,
             duties,
             chips: BTreeMap::new(),
+            retried: std::time::Instant::now(),
         }
     }
 
@@ -196,19 +251,22 @@ impl Lines {
                 Some(v) if l.restore => *v == 1,
                 _ => l.start,
             };
+            let watchers = Watchers::default();
             let (handle, place, reader) = match &l.at {
-                LineAt::Pin { spec, pin } => {
+                LineAt::Pin { .. } => {
                     let duty = match self.duties.get(&l.name) {
                         Some(d) if l.restore => *d,
                         _ => l.start_duty,
                     };
-                    let (h, r) = self.hold_pin(l, spec, *pin, value, duty, board)?;
+                    let (h, r) = self.hold_pin(l, value, duty, board, watchers.clone())?;
                     (h, None, r)
                 }
                 _ => {
                     let (handle, place) = request(l, value, board)?;
                     let reader = match &handle {
-                        Handle::Linux(r, _, true) => Some(reader(&l.name, r.clone())?),
+                        Handle::Linux(r, _, true) => {
+                            Some(reader(&l.name, r.clone(), watchers.clone())?)
+                        }
                         _ => None,
                     };
                     (handle, place, reader)
@@ -221,6 +279,8 @@ impl Lines {
                     handle,
                     place,
                     reader,
+                    watchers,
+                    level: value,
                 },
             );
         }
@@ -233,14 +293,16 @@ impl Lines {
     fn hold_pin(
         &mut self,
         l: &Line,
-        spec: &udrv_boards::catalog::ChipSpec,
-        pin: u8,
         value: bool,
         duty: f64,
         board: &LineBoard<'_>,
+        watchers: Watchers,
     ) -> Result<(Handle, Option<Reader>), String> {
         let what = |e: &dyn std::fmt::Display| format!("[[line]] {} ({}): {e}", l.name, l.at);
-        let key = spec.to_string();
+        let LineAt::Pin { spec, pin } = &l.at else {
+            return Err(what(&"not a chip pin"));
+        };
+        let (key, pin) = (spec.to_string(), *pin);
         let chip = match self.chips.get(&key).and_then(Weak::upgrade) {
             Some(c) => c,
             None => {
@@ -269,21 +331,14 @@ impl Lines {
                 ));
             }
             let place = line_place(int).map_err(|e| what(&e))?;
-            let r = Reader {
-                watchers: Arc::default(),
-                stop: Arc::new(AtomicBool::new(false)),
+            chip.interrupt(&int.to_string(), place, pin, l.active_low, watchers)
+                .map_err(|e| what(&e))?;
+            // No thread of its own: the chip's interrupt reader gives the pin's edges.
+            reader = Some(Reader {
+                stop: Arc::default(),
+                failed: Arc::default(),
                 thread: None,
-            };
-            chip.interrupt(
-                &int.to_string(),
-                place,
-                pin,
-                &l.name,
-                l.active_low,
-                r.watchers.clone(),
-            )
-            .map_err(|e| what(&e))?;
-            reader = Some(r);
+            });
         }
         let handle = PinHandle {
             chip,
@@ -311,6 +366,7 @@ impl Lines {
     pub(crate) fn get(&self, name: &str) -> Result<bool, String> {
         let h = self.find(name)?;
         Ok(match &h.handle {
+            Handle::Offline(why) => return Err(offline(name, h, why)),
             Handle::VirtualOut(o) => o.is_set_high() != h.decl.active_low,
             Handle::VirtualIn(i) => i.is_high() != h.decl.active_low,
             Handle::Linux(r, offset, _) => r
@@ -384,6 +440,10 @@ impl Lines {
             Handle::Linux(r, offset, _) => r
                 .set_value(*offset, Value::from(value))
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?,
+            Handle::Offline(why) => return Err(offline(name, h, why)),
+        }
+        if let Some(h) = self.held.get_mut(name) {
+            h.level = value;
         }
         self.saved.insert(name.to_string(), u8::from(value));
         self.save()
@@ -391,9 +451,12 @@ impl Lines {
 
     /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
     /// the queue is full the edges are counted and the count given with the next edge.
-    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Event>, String> {
+    pub(crate) fn watch(&self, name: &str) -> Result<Receiver<Edge>, String> {
         let h = self.find(name)?;
-        let Some(r) = &h.reader else {
+        if let Handle::Offline(why) = &h.handle {
+            return Err(offline(name, h, why));
+        }
+        if h.reader.is_none() {
             return Err(if h.decl.output {
                 format!("line {name} is an output: watch the service's inputs")
             } else if let Handle::Pin(_) = h.handle {
@@ -409,13 +472,83 @@ impl Lines {
                     h.decl.at
                 )
             });
-        };
+        }
         let (tx, rx) = sync_channel(WATCH_QUEUE);
-        r.watchers
+        h.watchers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Watcher { tx, lost: 0 });
         Ok(rx)
+    }
+
+    /// Looks after the kernel lines: one whose request fails because its chip went away
+    /// (`ENODEV`, or its edge reader stopped) is released and said offline in one line;
+    /// offline lines are requested again (outputs at the value they were held at, inputs
+    /// with their edge reader and watchers) when a GPIO chip appeared (`appeared`: the
+    /// nodes the hot-plug monitor saw appear, `None` without a monitor: then every
+    /// [`OFFLINE_RETRY`]), and said back in one line.
+    pub(crate) fn tend(&mut self, appeared: Option<&[String]>, board: &LineBoard<'_>) {
+        let mut any_offline = false;
+        for (name, h) in &mut self.held {
+            if let Handle::Linux(r, offset, _) = &h.handle {
+                let failed = h
+                    .reader
+                    .as_ref()
+                    .and_then(|x| x.failed.lock().unwrap_or_else(|e| e.into_inner()).clone());
+                let why = failed.or_else(|| match r.value(*offset) {
+                    Err(e) if e.errno() == Some(libc::ENODEV) => Some(e.to_string()),
+                    _ => None,
+                });
+                if let Some(why) = why {
+                    log(&format!(
+                        "line {name} ({}): its chip went away ({why}); offline, held again \
+                         when it comes back",
+                        h.decl.at
+                    ));
+                    h.reader = None;
+                    h.handle = Handle::Offline(why);
+                }
+            }
+            any_offline |= matches!(h.handle, Handle::Offline(_));
+        }
+        let due = match appeared {
+            Some(nodes) => !nodes.is_empty(),
+            None => self.retried.elapsed() >= OFFLINE_RETRY,
+        };
+        if !any_offline || !due {
+            return;
+        }
+        self.retried = std::time::Instant::now();
+        for (name, h) in &mut self.held {
+            if !matches!(h.handle, Handle::Offline(_)) {
+                continue;
+            }
+            // Still away: stays offline, said nothing more.
+            let Ok((handle, place)) = request(&h.decl, h.level, board) else {
+                continue;
+            };
+            let reader = match &handle {
+                Handle::Linux(r, _, true) => reader(name, r.clone(), h.watchers.clone()).ok(),
+                _ => None,
+            };
+            let chip = place
+                .as_ref()
+                .map_or(String::new(), |(c, _)| format!(" on {}", c.display()));
+            log(&format!(
+                "line {name} ({}) is back{chip}: held again{}{}",
+                h.decl.at,
+                if h.decl.output {
+                    format!(" at {}", u8::from(h.level))
+                } else {
+                    String::new()
+                },
+                match appeared {
+                    Some(nodes) => format!(" ({} appeared)", nodes.join(", ")),
+                    None => String::new(),
+                }
+            ));
+            (h.handle, h.place, h.reader) = (handle, place, reader);
+        }
     }
 
     /// Every line and its value.
@@ -521,6 +654,15 @@ impl Owned {
         Ok(())
     }
 
+    /// Looks after the lines ([`Lines::tend`]): `appeared`, the GPIO chips the hot-plug
+    /// monitor saw appear since the last call (`None`: no monitor).
+    pub(crate) fn tend(&self, appeared: Option<&[String]>, board: &LineBoard<'_>) {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tend(appeared, board);
+    }
+
     /// A reload: lines kept, released or requested as [`Lines::apply`] says, the socket
     /// moved if its settings changed. What cannot be had is said in one line; the rest
     /// goes on.
@@ -539,72 +681,106 @@ impl Owned {
     }
 }
 
-/// Gives an edge (`event(lost)`, `lost` the edges this watcher missed just before) to
-/// every watcher: one whose queue is full counts it as lost, one that has gone is removed.
-pub(crate) fn fan_out(ws: &mut Vec<Watcher>, event: impl Fn(u64) -> Event) {
-    ws.retain_mut(|x| match x.tx.try_send(event(x.lost)) {
-        Ok(()) => {
-            x.lost = 0;
-            true
+/// A client's error for line `name`, offline because its chip went away (`why`).
+fn offline(name: &str, h: &Held, why: &str) -> String {
+    format!(
+        "line {name} ({}) is offline: its chip went away ({why}); the service holds it again \
+         when the chip comes back",
+        h.decl.at
+    )
+}
+
+/// Gives `edge` to every watcher, each with the edges it missed just before added to
+/// `edge.lost`: one whose queue is full counts it as lost, one that has gone is removed.
+pub(crate) fn fan_out(ws: &mut Vec<Watcher>, edge: Edge) {
+    ws.retain_mut(|x| {
+        let e = Edge {
+            lost: edge.lost + x.lost,
+            ..edge
+        };
+        match x.tx.try_send(e) {
+            Ok(()) => {
+                x.lost = 0;
+                true
+            }
+            Err(TrySendError::Full(_)) => {
+                x.lost += 1;
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
         }
-        Err(TrySendError::Full(_)) => {
-            x.lost += 1;
-            true
-        }
-        Err(TrySendError::Disconnected(_)) => false,
     });
 }
 
-/// Starts the edge reader of input `name`.
-fn reader(name: &str, req: Arc<Request>) -> Result<Reader, String> {
-    let watchers: Arc<Mutex<Vec<Watcher>>> = Arc::default();
-    let (w, line) = (watchers.clone(), name.to_string());
-    edge_reader(&format!("line {name}"), watchers, req, move |ev| {
-        let kernel_lost = u64::from(ev.lost_before.unwrap_or(0));
-        let mut ws = w.lock().unwrap_or_else(|e| e.into_inner());
-        fan_out(&mut ws, |lost| Event {
-            name: line.clone(),
-            edge: match ev.kind {
-                EdgeKind::Rising => "rising".into(),
-                EdgeKind::Falling => "falling".into(),
-            },
-            timestamp_ns: ev.timestamp_ns,
-            seqno: ev.seqno,
-            line_seqno: ev.line_seqno,
-            lost: lost + kernel_lost,
-        });
+/// Starts the edge reader of input `name`: it hands each batch of edges the kernel has to
+/// `watchers` under one lock.
+fn reader(name: &str, req: Arc<Request>, watchers: Watchers) -> Result<Reader, String> {
+    edge_reader(&format!("line {name}"), req, false, move |batch| {
+        let mut ws = watchers.lock().unwrap_or_else(|e| e.into_inner());
+        for ev in batch {
+            fan_out(&mut ws, Edge::of(ev));
+        }
     })
 }
 
-/// A thread giving each edge event of `req` to `each` until the [`Reader`] (with
-/// `watchers`) is dropped; a failed read ends it with one line naming `what` (`line
-/// door`).
+impl Edge {
+    /// The kernel's edge event `ev` as handed out (the edges the kernel lost before it
+    /// counted).
+    pub(crate) fn of(ev: &gpio::EdgeEvent) -> Edge {
+        Edge {
+            rising: ev.kind == EdgeKind::Rising,
+            timestamp_ns: ev.timestamp_ns,
+            seqno: ev.seqno,
+            line_seqno: ev.line_seqno,
+            lost: u64::from(ev.lost_before.unwrap_or(0)),
+        }
+    }
+}
+
+/// A thread giving the edge events of `req` to `each`, in batches of what the kernel has
+/// (up to [`READ_BATCH`]), until the [`Reader`] is dropped. A failed read stops it, its
+/// reason kept in the reader for `Lines::tend` (which says it and releases the line), or
+/// said in one line when `say` (no line to release: an expander's interrupt line). `what`
+/// names it (`line door`).
 pub(crate) fn edge_reader(
     what: &str,
-    watchers: Arc<Mutex<Vec<Watcher>>>,
     req: Arc<Request>,
-    mut each: impl FnMut(&gpio::EdgeEvent) + Send + 'static,
+    say: bool,
+    mut each: impl FnMut(&[gpio::EdgeEvent]) + Send + 'static,
 ) -> Result<Reader, String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let (flag, who) = (stop.clone(), what.to_string());
+    let failed: Arc<Mutex<Option<String>>> = Arc::default();
+    let (flag, why, who) = (stop.clone(), failed.clone(), what.to_string());
     let thread = std::thread::Builder::new()
         .name(format!("udrv-serve-edges-{}", what.replace(' ', "-")))
         .spawn(move || {
+            let mut batch = Vec::with_capacity(READ_BATCH);
             while !flag.load(Ordering::SeqCst) {
-                match req.wait_edge_event(Duration::from_millis(100)) {
-                    Ok(Some(ev)) => each(&ev),
-                    Ok(None) => {}
-                    Err(e) => {
-                        log(&format!("{who}: {e}; its watchers get no more edges"));
-                        return;
+                let mut next = req.wait_edge_event(Duration::from_millis(100));
+                while let Ok(Some(ev)) = next {
+                    batch.push(ev);
+                    if batch.len() == READ_BATCH {
+                        break;
                     }
+                    next = req.try_read_edge_event();
+                }
+                if !batch.is_empty() {
+                    each(&batch);
+                    batch.clear();
+                }
+                if let Err(e) = next {
+                    if say {
+                        log(&format!("{who}: {e}; its watchers get no more edges"));
+                    }
+                    *why.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
+                    return;
                 }
             }
         })
         .map_err(|e| format!("{what}: cannot start its edge reader: {e}"))?;
     Ok(Reader {
-        watchers,
         stop,
+        failed,
         thread: Some(thread),
     })
 }
@@ -692,6 +868,14 @@ fn request(
                 }
             } else {
                 b.with_edge_detection(EdgeDetection::Both);
+                // uAPI v2's debounce_period_us; a v1 chip refuses it (no debounce there).
+                if let Some(d) = l.debounce {
+                    b.with_debounce(d);
+                }
+            }
+            let chip_h = gpio::Chip::open(&chip).map_err(|e| what(&e))?;
+            if !l.output && chip_h.abi() == gpio::Abi::V2 {
+                b.with_event_buffer_size(KERNEL_EVENT_BUFFER);
             }
             if l.active_low {
                 b.as_active_low();
@@ -699,12 +883,12 @@ fn request(
             if let Some(bias) = l.bias {
                 b.with_bias(bias);
             }
-            let (r, edges) = match b.request() {
+            let (r, edges) = match b.request_on(&chip_h) {
                 Ok(r) => (r, !l.output),
                 // A chip without interrupts: an input without edge events (watch refused).
                 Err(e) if !l.output && !e.is_busy() => {
                     b.without_edge_detection().as_input();
-                    let r = b.request().map_err(|_| what(&e))?;
+                    let r = b.request_on(&chip_h).map_err(|_| what(&e))?;
                     log(&format!(
                         "line {} ({}): no edge events ({e}); it can be read, not watched",
                         l.name, l.at
@@ -823,15 +1007,12 @@ mod tests {
             Watcher { tx: tc, lost: 0 },
         ];
         drop(rc); // c has gone: removed at the first edge
-        let edge = |n: u64| {
-            move |lost| Event {
-                name: "door".into(),
-                edge: "rising".into(),
-                timestamp_ns: n,
-                seqno: Some(n as u32),
-                line_seqno: Some(n as u32),
-                lost,
-            }
+        let edge = |n: u64| Edge {
+            rising: true,
+            timestamp_ns: n,
+            seqno: Some(n as u32),
+            line_seqno: Some(n as u32),
+            lost: 0,
         };
         let extra = 5;
         let mut got_a = Vec::new();
@@ -844,13 +1025,23 @@ mod tests {
         let seqs: Vec<u64> = got_a.iter().map(|e| e.timestamp_ns).collect();
         assert_eq!(seqs, (1..=WATCH_QUEUE as u64 + extra).collect::<Vec<_>>());
         // b read nothing: it has the first WATCH_QUEUE edges, then is told of the rest.
-        let got_b: Vec<Event> = rb.try_iter().collect();
+        let got_b: Vec<Edge> = rb.try_iter().collect();
         assert_eq!(got_b.len(), WATCH_QUEUE);
         assert!(got_b.iter().all(|e| e.lost == 0));
         fan_out(&mut ws, edge(9999));
         let next = rb.try_recv().unwrap();
         assert_eq!((next.timestamp_ns, next.lost), (9999, extra));
         assert_eq!(ra.try_recv().unwrap().lost, 0);
+        // Edges the kernel dropped are told to every watcher, on top of its own losses.
+        fan_out(
+            &mut ws,
+            Edge {
+                lost: 3,
+                ..edge(10_000)
+            },
+        );
+        assert_eq!(ra.try_recv().unwrap().lost, 3);
+        assert_eq!(rb.try_recv().unwrap().lost, 3);
     }
 
     #[test]

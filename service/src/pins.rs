@@ -23,8 +23,7 @@ use udrv_drivers::pca95xx::registers::{CONFIG, INPUT, OUTPUT};
 use udrv_drivers::pca95xx::Pca95xx;
 use udrv_drivers::pca9685::{Duty, Pca9685};
 
-use crate::client::Event;
-use crate::lines::{edge_reader, fan_out, Reader, Watcher, CONSUMER};
+use crate::lines::{edge_reader, fan_out, Edge, Reader, Watchers, CONSUMER};
 use crate::log;
 
 /// A chip's I2C bus as the service opened it: this machine's, or the virtual board's.
@@ -68,9 +67,8 @@ impl I2c for PinBus {
 
 /// The watchers of one interrupt-driven pin.
 struct IrqPin {
-    name: String,
     active_low: bool,
-    watchers: Arc<Mutex<Vec<Watcher>>>,
+    watchers: Watchers,
 }
 
 type IrqPins = Arc<Mutex<BTreeMap<u8, IrqPin>>>;
@@ -245,9 +243,8 @@ impl PinChip {
         line: &str,
         place: (PathBuf, u32),
         pin: u8,
-        name: &str,
         active_low: bool,
-        watchers: Arc<Mutex<Vec<Watcher>>>,
+        watchers: Watchers,
     ) -> Result<(), String> {
         let spec = &self.spec;
         {
@@ -278,7 +275,6 @@ impl PinChip {
         irq.pins.lock().unwrap_or_else(|e| e.into_inner()).insert(
             pin,
             IrqPin {
-                name: name.to_string(),
                 active_low,
                 watchers,
             },
@@ -319,33 +315,29 @@ impl PinChip {
         // A pending interrupt from before would hold INT low: no falling edge would come.
         let _ = Mcp23017::new(&mut *self.bus(), address).take_interrupt();
         let what = format!("{spec}'s interrupt line {line}");
-        let thread = edge_reader(&what, Arc::default(), Arc::new(req), move |ev| {
-            if ev.kind != EdgeKind::Falling {
-                return;
-            }
-            let got = Mcp23017::new(&mut *dev.lock().unwrap_or_else(|e| e.into_inner()), address)
-                .take_interrupt();
-            let got = match got {
-                Ok(g) => g,
-                Err(e) => return log(&failed(&spec, &e)),
-            };
-            let pins = p.lock().unwrap_or_else(|e| e.into_inner());
-            for (pin, ip) in pins.iter().filter(|(pin, _)| got.flags & (1 << **pin) != 0) {
-                let high = got.captured & (1 << pin) != 0;
-                let edge = if high != ip.active_low {
-                    "rising"
-                } else {
-                    "falling"
+        let thread = edge_reader(&what, Arc::new(req), true, move |batch| {
+            for ev in batch.iter().filter(|ev| ev.kind == EdgeKind::Falling) {
+                let got =
+                    Mcp23017::new(&mut *dev.lock().unwrap_or_else(|e| e.into_inner()), address)
+                        .take_interrupt();
+                let got = match got {
+                    Ok(g) => g,
+                    Err(e) => {
+                        log(&failed(&spec, &e));
+                        continue;
+                    }
                 };
-                let mut ws = ip.watchers.lock().unwrap_or_else(|e| e.into_inner());
-                fan_out(&mut ws, |lost| Event {
-                    name: ip.name.clone(),
-                    edge: edge.into(),
-                    timestamp_ns: ev.timestamp_ns,
-                    seqno: ev.seqno,
-                    line_seqno: ev.line_seqno,
-                    lost: lost + u64::from(ev.lost_before.unwrap_or(0)),
-                });
+                let pins = p.lock().unwrap_or_else(|e| e.into_inner());
+                for (pin, ip) in pins.iter().filter(|(pin, _)| got.flags & (1 << **pin) != 0) {
+                    let high = got.captured & (1 << pin) != 0;
+                    let mut ws = ip.watchers.lock().unwrap_or_else(|e| e.into_inner());
+                    // The INT line's edge, as the pin's: its level from INTCAP.
+                    let edge = Edge {
+                        rising: high != ip.active_low,
+                        ..Edge::of(ev)
+                    };
+                    fan_out(&mut ws, edge);
+                }
             }
         })?;
         Ok(Irq {

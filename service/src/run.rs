@@ -202,7 +202,9 @@ pub fn serve(opts: &Options) -> Result<(), ServeError> {
             .collect();
         let exit = 'run: loop {
             notify.watchdog();
-            plugged.retry_on_return(&mut slots);
+            let chips_appeared = plugged.retry_on_return(&mut slots);
+            let monitored = plugged.0.is_some().then_some(&chips_appeared[..]);
+            owned.tend(monitored, &source.line_board());
             // Signals and bounds.
             if signals.term.swap(false, Ordering::Relaxed) {
                 log("SIGTERM: delivering what is queued, then stopping");
@@ -357,7 +359,8 @@ fn went_offline(slot: &Slot, name: &str, error: &str, cap: Duration) {
 
 /// The kernel's hot-plug events (`udrv_core::hotplug`) on a Linux board: when an I2C
 /// bus or SPI device node appears (a USB adapter plugged back), the chips that are
-/// offline are read again at once instead of at the end of their backoff.
+/// offline are read again at once instead of at the end of their backoff; when a GPIO
+/// chip appears, the `[[line]]`s whose chip went away are requested again.
 struct Plugged(Option<udrv_core::hotplug::Monitor>);
 
 impl Plugged {
@@ -371,7 +374,9 @@ impl Plugged {
         }
         match Monitor::open() {
             Ok(m) => Plugged(Some(
-                m.with_class(DeviceClass::I2c).with_class(DeviceClass::Spi),
+                m.with_class(DeviceClass::I2c)
+                    .with_class(DeviceClass::Spi)
+                    .with_class(DeviceClass::Gpio),
             )),
             Err(e) => {
                 log(&format!(
@@ -384,29 +389,38 @@ impl Plugged {
     }
 
     /// Reads what the kernel announced; a new I2C bus or SPI device node makes every chip
-    /// that is offline due now.
-    fn retry_on_return(&mut self, slots: &mut [Slot]) {
-        use udrv_core::hotplug::Action;
-        let Some(m) = &mut self.0 else { return };
-        let mut back: Vec<String> = Vec::new();
+    /// that is offline due now. The GPIO chip nodes that appeared are returned.
+    fn retry_on_return(&mut self, slots: &mut [Slot]) -> Vec<String> {
+        use udrv_core::hotplug::{Action, Device};
+        let Some(m) = &mut self.0 else {
+            return Vec::new();
+        };
+        let (mut back, mut gpio): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         loop {
             match m.try_next() {
                 Ok(None) => break,
                 Ok(Some(ev)) => {
                     if let (Action::Add, Some(node)) = (&ev.action, &ev.devname) {
-                        back.push(node.display().to_string());
+                        let node = node.display().to_string();
+                        match ev.device() {
+                            Some(Device::GpioChip { .. }) => gpio.push(node),
+                            _ => back.push(node),
+                        }
                     }
                 }
-                // Events were dropped (a burst): look again at every chip.
-                Err(_) => back.push("(events dropped)".into()),
+                // Events were dropped (a burst): look again at every chip and line.
+                Err(_) => {
+                    back.push("(events dropped)".into());
+                    gpio.push("(events dropped)".into());
+                }
             }
         }
         if back.is_empty() {
-            return;
+            return gpio;
         }
         let offline: Vec<&mut Slot> = slots.iter_mut().filter(|s| s.failures > 0).collect();
         if offline.is_empty() {
-            return;
+            return gpio;
         }
         log(&format!(
             "{} appeared: reading the {} offline chips now",
@@ -417,6 +431,7 @@ impl Plugged {
         for s in offline {
             s.next = now;
         }
+        gpio
     }
 }
 
@@ -619,16 +634,17 @@ impl Inputs {
             match watch {
                 Ok(events) => {
                     i.watched += 1;
-                    let tx = i.tx.clone();
+                    let (tx, name) = (i.tx.clone(), l.name.clone());
                     let spawned = std::thread::Builder::new()
                         .name(format!("udrv-serve-input-{}", l.name))
                         .spawn(move || {
                             for e in events.iter() {
+                                let edge = if e.rising { "rising" } else { "falling" };
                                 let change = Change {
                                     board: String::new(),
-                                    line: e.name,
-                                    value: u8::from(e.edge == "rising"),
-                                    edge: e.edge,
+                                    line: name.clone(),
+                                    value: u8::from(e.rising),
+                                    edge: edge.into(),
                                     time: unix_now(),
                                     source: "edge",
                                     timestamp_ns: Some(e.timestamp_ns),

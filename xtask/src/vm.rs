@@ -494,49 +494,60 @@ pub(crate) fn script_run(body: &str, tools: &[guest::TestBin], deadline: u64) ->
 
 /// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops and against
 /// the peer libraries (i2cdev, linux-embedded-hal, spidev, gpio-cdev, gpiocdev), side by
-/// side in one boot (`core/benches/guest_bench.rs`). Prints Markdown tables.
+/// side in one boot (`core/benches/guest_bench.rs`), then what a line the service owns
+/// costs its clients (`service/benches/guest_lines.rs`). Prints Markdown tables.
 pub fn vmbench(opts: &VmOpts) -> Result {
     ensure_packages(PACKAGES)?;
     let kernel = kernel()?;
     let base = base_initramfs(&kernel)?;
     let root = util::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    note("building the guest benchmark (release)");
-    let json = util::output(
-        Command::new(&cargo)
-            .current_dir(&root)
-            .env("RUSTFLAGS", GUEST_RUSTFLAGS)
-            .env("CARGO_TARGET_DIR", root.join("target/guest"))
-            .args([
-                "bench",
-                "--no-run",
-                "--package",
-                "udrv-core",
-                "--bench",
-                "guest_bench",
-                "--message-format=json-render-diagnostics",
-                "--target",
-                "x86_64-unknown-linux-gnu",
-            ])
-            .stderr(Stdio::inherit()),
-    )?;
-    let exe = json
+    note("building the guest benchmarks (release)");
+    // udrv-core's, then the service's lines (`service/benches/guest_lines.rs`).
+    let benches = [
+        ("udrv-core", "guest_bench"),
+        ("udrv-service", "guest_lines"),
+    ];
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(&root)
+        .env("RUSTFLAGS", GUEST_RUSTFLAGS)
+        .env("CARGO_TARGET_DIR", root.join("target/guest"))
+        .args([
+            "bench",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(["--target", "x86_64-unknown-linux-gnu"])
+        .stderr(Stdio::inherit());
+    for (package, bench) in benches {
+        cmd.args(["--package", package, "--bench", bench]);
+    }
+    let json = util::output(&mut cmd)?;
+    let artifacts: Vec<serde_json::Value> = json
         .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "guest_bench")
-        .and_then(|v| v["executable"].as_str().map(PathBuf::from))
-        .ok_or("cargo built no guest_bench executable")?;
-    let bench = TestBin {
-        name: "guest_bench".into(),
-        path: exe,
-    };
-    // A `harness = false` benchmark: judged by its status and its own BENCH lines.
-    let script = guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "").replace(
-        "exit $fails\n",
-        "run_test guest_bench /kb/tests/guest_bench\nexit $fails\n",
-    );
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let mut bins = Vec::new();
+    for (_, name) in benches {
+        let exe = artifacts
+            .iter()
+            .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == name)
+            .and_then(|v| v["executable"].as_str().map(PathBuf::from))
+            .ok_or(format!("cargo built no {name} executable"))?;
+        bins.push(TestBin {
+            name: name.into(),
+            path: exe,
+        });
+    }
+    // `harness = false` benchmarks: judged by their status and their own BENCH lines.
+    let runs: String = benches
+        .iter()
+        .map(|(_, b)| format!("run_test {b} /kb/tests/{b}\n"))
+        .collect();
+    let script = guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "")
+        .replace("exit $fails\n", &format!("{runs}exit $fails\n"));
     let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
-    let payload = guest::payload(&script, &fixtures, std::slice::from_ref(&bench), &[])?;
+    let payload = guest::payload(&script, &fixtures, &bins, &[])?;
     let v = boot(
         &kernel,
         &base,

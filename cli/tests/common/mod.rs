@@ -105,6 +105,17 @@ pub fn sim_value(offset: u32) -> String {
     std::fs::read_to_string(&p).expect(&p).trim().to_string()
 }
 
+/// gpio-sim's `button` line in the fixture (udrv-sim, offset 1): an input nothing else
+/// holds, for tests that make edges with [`sim_pull`].
+pub const SIM_BUTTON: u32 = 1;
+
+/// Pulls line `offset` of the `UDRV_GPIO_SIM_SYSFS` chip up or down (gpio-sim's side: what
+/// a requester of the line reads, and an edge when it changes).
+pub fn sim_pull(offset: u32, up: bool) {
+    let p = format!("{}/sim_gpio{offset}/pull", env("UDRV_GPIO_SIM_SYSFS"));
+    std::fs::write(&p, if up { "pull-up" } else { "pull-down" }).expect(&p);
+}
+
 /// CRC-16/MODBUS (reflected 0xA001, init 0xFFFF), written here independently of rs485/.
 pub fn crc16(data: &[u8]) -> u16 {
     let mut crc = 0xffffu16;

@@ -183,18 +183,11 @@ pub fn assert_no_distribution_daemon(user: &str, prog: &str) {
     );
 }
 
-/// `udrv serve` holding declared lines (the chips brief's set-up, kept apart from the
-/// others'): `udrv ARGS... serve --config CONFIG` started as `name` by the binary
-/// `udrv` (a path, or `udrv` from PATH in the guest), waited for until its socket at
-/// `socket` speaks the protocol's hello.
-pub fn serve_holding(udrv: &str, args: &[&str], config: &Path, socket: &Path, dir: &Path) -> Proc {
-    let mut cmd = Command::new(udrv);
-    cmd.args(args)
-        .args(["serve", "--config"])
-        .arg(config)
-        .env_remove("UDRV_VIRTUAL_FAULTS")
-        .env_remove("UDRV_VIRTUAL_TIME");
-    let p = Proc::start("serve", &mut cmd, dir, Duration::from_secs(600));
+/// Starts `cmd` (a `udrv ... serve --config ...`) as `serve` in `dir`, killed after
+/// `deadline`, and waits until its socket at `socket` speaks the protocol's hello
+/// (panicking, with its standard error, if it never does).
+fn serve_until_hello(mut cmd: Command, socket: &Path, dir: &Path, deadline: Duration) -> Proc {
+    let p = Proc::start("serve", &mut cmd, dir, deadline);
     wait_for(
         "the service's socket answering",
         Duration::from_secs(60),
@@ -209,6 +202,48 @@ pub fn serve_holding(udrv: &str, args: &[&str], config: &Path, socket: &Path, di
         || p.stderr(),
     );
     p
+}
+
+/// `udrv serve` holding declared lines: `udrv ARGS... serve --config CONFIG` started by the
+/// binary `udrv` (a path, or `udrv` from PATH in the guest), waited for until its socket
+/// at `socket` speaks the protocol's hello.
+pub fn serve_holding(udrv: &str, args: &[&str], config: &Path, socket: &Path, dir: &Path) -> Proc {
+    let mut cmd = Command::new(udrv);
+    cmd.args(args)
+        .args(["serve", "--config"])
+        .arg(config)
+        .env_remove("UDRV_VIRTUAL_FAULTS")
+        .env_remove("UDRV_VIRTUAL_TIME");
+    serve_until_hello(cmd, socket, dir, Duration::from_secs(600))
+}
+
+/// Writes `dir/udrv.toml` for a `udrv serve` on the guest board with its state in
+/// `dir/state`, its socket at `socket` and the `[[line]]` tables `lines`; its path.
+pub fn serve_config(dir: &Path, socket: &Path, lines: &str) -> PathBuf {
+    let config = dir.join("udrv.toml");
+    let text = format!(
+        "board = \"guest\"\n[state]\ndir = \"{}/state\"\n[socket]\npath = \"{}\"\n{lines}",
+        dir.display(),
+        socket.display()
+    );
+    fs::write(&config, text).unwrap();
+    config
+}
+
+/// Starts `udrv serve --config CONFIG` (the `udrv` on PATH, with `env` set) in `dir`,
+/// killed after `deadline`, and waits until its socket speaks.
+pub fn start_serve(
+    config: &Path,
+    socket: &Path,
+    dir: &Path,
+    env: &[(&str, &str)],
+    deadline: Duration,
+) -> Proc {
+    let mut cmd = Command::new("udrv");
+    cmd.args(["serve", "--config"])
+        .arg(config)
+        .envs(env.iter().copied());
+    serve_until_hello(cmd, socket, dir, deadline)
 }
 
 /// `udrv args...` (the binary `udrv`) as a client of the service on `socket`, under a
