@@ -121,9 +121,17 @@ fn read(root: &SysRoot, device: &str, names: &[String], cli: &Cli) -> Outcome {
     Ok(())
 }
 
+/// The `udrv read` spec of the 1-Wire device `id` (`ds18b20@w1:28-00000a1b2c3d`), when
+/// udrv reads its family.
+pub fn w1_spec(id: &str) -> Option<String> {
+    udrv_boards::catalog::W1Id::parse(id)
+        .and_then(|i| i.spec())
+        .map(|s| s.to_string())
+}
+
 /// What the kernel drives here, for `udrv board info`: chips on I2C read through hwmon
-/// or IIO (with the `udrv read` spec when udrv knows the kind), 1-Wire devices and PWM
-/// chips. Text lines and JSON.
+/// or IIO (with the `udrv read` spec when udrv knows the kind), 1-Wire devices (with
+/// theirs) and PWM chips. Text lines and JSON.
 pub fn kernel_driven(root: &SysRoot) -> (Vec<String>, serde_json::Value) {
     let mut lines = Vec::new();
     let chips: Vec<serde_json::Value> = KernelChip::all(root)
@@ -147,12 +155,15 @@ pub fn kernel_driven(root: &SysRoot) -> (Vec<String>, serde_json::Value) {
     let w1: Vec<serde_json::Value> = udrv_core::w1::list(root)
         .iter()
         .map(|d| {
+            let spec = w1_spec(d.id());
             lines.push(format!(
-                "1-Wire {}  {}",
+                "1-Wire {}  {}{}",
                 d.id(),
-                d.chip().unwrap_or("(family without a reader)")
+                d.chip().unwrap_or("(family without a reader)"),
+                spec.as_ref()
+                    .map_or(String::new(), |s| format!(": udrv read {s}"))
             ));
-            json!({"device": d.id(), "chip": d.chip()})
+            json!({"device": d.id(), "chip": d.chip(), "spec": spec})
         })
         .collect();
     let pwm: Vec<serde_json::Value> = udrv_core::pwm::chips(root)

@@ -383,6 +383,140 @@ fn pwm_set_by_header_pin_finds_the_controller_by_device() {
     );
 }
 
+/// The fixture's good DS18B20 (23.125 °C) and the one whose CRC check failed.
+const DS18B20: &str = "ds18b20@w1:28-00000a1b2c3d";
+const DS18B20_CRC_NO: &str = "ds18b20@w1:28-00000a1b2c3e";
+
+#[test]
+fn w1_thermometers_read_through_the_catalog() {
+    let t = fixture();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(DS18B20) && stdout(&o).contains("23.1"),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "read", "DS18B20@w1:28-00000A1B2C3D"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    assert_eq!(
+        (&v[0]["device"], &v[0]["chip"], &v[0]["bus"]),
+        (&json!(DS18B20), &json!("ds18b20"), &json!("w1"))
+    );
+    assert_eq!(v[0]["identified"], true, "{}", v[0]);
+    let d = &v[0]["data"][0];
+    assert_eq!(
+        (&d["quantity"], &d["value"], &d["unit"], &d["device"]),
+        (
+            &json!("temperature"),
+            &json!(23.125),
+            &json!("°C"),
+            &json!(DS18B20)
+        ),
+        "{d}"
+    );
+    // `udrv probe w1` and `udrv board info` name the spec of each device.
+    let o = udrv(t.path(), &["probe", "w1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("28-00000a1b2c3d  DS18B20   udrv read {DS18B20}")),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "probe", "w1"]);
+    assert_eq!(json_lines(&o)[0]["found"][1]["spec"], DS18B20_CRC_NO);
+    let o = udrv(t.path(), &["board", "info"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "1-Wire 28-00000a1b2c3d  DS18B20: udrv read {DS18B20}"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "board", "info"]);
+    assert_eq!(json_lines(&o)[0]["kernel_driven"]["w1"][0]["spec"], DS18B20);
+}
+
+#[test]
+fn w1_catalog_reads_fail_naming_the_device() {
+    let t = fixture();
+    // The kernel's CRC verdict `NO`: an error naming the device, no temperature.
+    let o = udrv(t.path(), &["read", DS18B20_CRC_NO]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("28-00000a1b2c3e: the kernel's CRC check") && e.contains(DS18B20_CRC_NO),
+        "{e}"
+    );
+    // A device whose folder went away while its link is still listed, then one the bus
+    // no longer lists at all.
+    let m = t.path().join("sys/devices/w1_bus_master1/28-00000a1b2c3d");
+    fs::remove_dir_all(&m).unwrap();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("28-00000a1b2c3d"), "{}", stderr(&o));
+    fs::remove_file(t.path().join("sys/bus/w1/devices/28-00000a1b2c3d")).unwrap();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no 1-Wire device `28-00000a1b2c3d`"),
+        "{}",
+        stderr(&o)
+    );
+    // Bad specs: usage errors that say what to give.
+    for (spec, says) in [
+        (
+            "ds18b20@w1:05-00000a1b2c3d",
+            "1-Wire family 05 is no ds18b20",
+        ),
+        ("ds18b20@w1:28-0a1b2c3d", "is not a 1-Wire ID"),
+        ("ds18b20@w1", "is not a 1-Wire ID"),
+        (
+            "ds18b20@i2c-1:0x48",
+            "is a 1-Wire chip: name it by its 1-Wire ID",
+        ),
+        ("lm75@w1:28-00000a1b2c3d", "lm75 has no 1-Wire interface"),
+    ] {
+        let o = udrv(t.path(), &["read", spec]);
+        assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{spec}: {}", stderr(&o));
+    }
+}
+
+#[cfg(feature = "serve")]
+#[test]
+fn serve_reads_a_w1_thermometer_into_json_lines() {
+    let t = fixture();
+    let config = t.path().join("udrv.toml");
+    fs::write(
+        &config,
+        format!("board = \"w1\"\ninterval = 0.1\n[[chip]]\nname = \"t\"\nspec = \"{DS18B20}\"\n"),
+    )
+    .unwrap();
+    let o = udrv(
+        t.path(),
+        &[
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--count",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    assert_eq!(v.len(), 2, "{}", stdout(&o));
+    for r in &v {
+        assert_eq!(
+            (&r["device"], &r["quantity"], &r["value"]),
+            (&json!(DS18B20), &json!("temperature"), &json!(23.125)),
+            "{r}"
+        );
+    }
+}
+
 #[test]
 fn board_info_lists_what_the_kernel_drives() {
     let t = fixture();
