@@ -103,3 +103,31 @@ pub fn read_w1(
         )),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_w1_spec_prints_in_lower_case_and_parses_back() {
+        let s: ChipSpec = "DS18S20@w1:10-00080A1B2C3D".parse().unwrap();
+        assert_eq!(s.to_string(), "ds18b20@w1:10-00080a1b2c3d");
+        assert_eq!(s.to_string().parse::<ChipSpec>().unwrap(), s);
+        assert_eq!((s.address(), s.kind()), (None, ChipKind::Ds18b20));
+        let id = W1Id::parse("42-00000000002a").unwrap();
+        assert_eq!((id.family(), id.serial()), (0x42, 0x2a));
+        assert_eq!(id.spec().unwrap().to_string(), "ds18b20@w1:42-00000000002a");
+        // A family udrv does not read (a DS2413 switch) has no spec; IDs of other forms
+        // are no IDs.
+        assert!(W1Id::parse("3a-00000000002a").unwrap().spec().is_none());
+        for bad in [
+            "28-2a",
+            "28_00000000002a",
+            "2800000000002a",
+            "g8-00000000002a",
+            "",
+        ] {
+            assert!(W1Id::parse(bad).is_none(), "{bad}");
+        }
+    }
+}
