@@ -25,12 +25,16 @@ pub struct ProbeArgs {
     #[arg(short = 'a', long = "all")]
     all: bool,
     /// The I2C bus: `i2c-1`, `1`, `/dev/i2c-1`, an adapter name, or a role such as
-    /// `i2c_arm` with `--board`.
+    /// `i2c_arm` with `--board`; or `w1`: the 1-Wire devices the kernel found, each with
+    /// the `udrv read` spec that reads it.
     bus: String,
 }
 
 /// Runs `udrv probe`.
 pub fn run(a: &ProbeArgs, cli: &Cli) -> Outcome {
+    if a.bus == "w1" {
+        return probe_w1(cli);
+    }
     let first = if a.all { 0x03 } else { 0x08 };
     let addresses = (first..=0x77u8).filter(|x| a.all || !is_reserved_address(*x as u16));
     let results = if is_virtual(cli) {
@@ -88,4 +92,42 @@ fn name_kernel_chips(found: &mut [Found], bus: u32) {
                 .map_or(String::new(), |s| format!(": `udrv read {s}`"))
         ));
     }
+}
+
+/// `udrv probe w1`: the 1-Wire devices under `/sys/bus/w1/devices` (`UDRV_ROOT` when
+/// set), the chip their family code names, and the spec that reads each.
+fn probe_w1(cli: &Cli) -> Outcome {
+    if is_virtual(cli) {
+        return Err(Failure::op(
+            "probe w1: the virtual board has no 1-Wire bus; probe 1-Wire on this machine \
+             (without --board virtual)",
+        ));
+    }
+    let devs = udrv_core::w1::list(&SysRoot::from_env());
+    let found: Vec<(String, Option<&str>, Option<String>)> = devs
+        .iter()
+        .map(|d| (d.id().to_string(), d.chip(), crate::iio::w1_spec(d.id())))
+        .collect();
+    if cli.json {
+        let list: Vec<serde_json::Value> = found
+            .iter()
+            .map(|(id, chip, spec)| json!({"device": id, "chip": chip, "spec": spec}))
+            .collect();
+        json_line(&json!({"bus": "w1", "found": list}));
+    } else if found.is_empty() {
+        outln!(
+            "no 1-Wire devices (none in /sys/bus/w1/devices: on a Raspberry Pi enable the bus \
+             with `dtoverlay=w1-gpio` in config.txt)"
+        );
+    } else {
+        for (id, chip, spec) in &found {
+            let read = spec
+                .as_ref()
+                .map_or("(no reader in udrv)".to_string(), |s| {
+                    format!("udrv read {s}")
+                });
+            outln!("{id:<16} {:<9} {read}", chip.unwrap_or("?"));
+        }
+    }
+    Ok(())
 }

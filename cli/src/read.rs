@@ -150,6 +150,7 @@ pub fn format_json(dev: &Device, read: &ChipRead) -> serde_json::Value {
             ),
         ),
         Location::Spi { device, .. } => (device.to_string(), None, serde_json::Value::Null),
+        Location::W1 { .. } => ("w1".to_string(), None, serde_json::Value::Null),
     };
     json!({
         "device": dev.label,
@@ -178,6 +179,7 @@ fn list(cli: &Cli) -> Outcome {
                     "aliases": c.aliases,
                     "addresses": c.addresses,
                     "spi": c.spi.is_some(),
+                    "w1_families": c.w1_families,
                     "reads": c.reads,
                     "id_register": c.id_text,
                 })
@@ -196,6 +198,9 @@ fn list(cli: &Cli) -> Outcome {
         }
         if c.spi.is_some() {
             buses.push("SPI".to_string());
+        }
+        if !c.w1_families.is_empty() {
+            buses.push("1-Wire (kernel)".to_string());
         }
         outln!("{:<9} {:<22} {}", c.name, buses.join(", "), c.reads);
     }

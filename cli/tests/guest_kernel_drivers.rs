@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use common::procs::{wait_for, Proc};
 use common::{env, run, stderr, stdout};
+use serde_json::json;
 use udrv_core::sysfs::SysRoot;
 
 fn bus() -> String {
@@ -245,32 +246,48 @@ fn the_iio_dummy_device_reads_by_value_with_scale_and_offset() {
     assert!(stdout(&o).contains("udrv0"), "{}", stdout(&o));
 }
 
-#[test]
-fn the_iio_dummy_device_reads_by_buffer_on_the_hrtimer_trigger() {
-    // A software trigger (iio-trig-hrtimer) and a dummy device, made through configfs
-    // (Documentation/iio/iio_configfs.rst).
-    let trig = "/sys/kernel/config/iio/triggers/hrtimer/udrvtrig";
-    let dir = "/sys/kernel/config/iio/devices/dummy/udrvbuf";
-    let _ = fs::remove_dir(dir);
-    let _ = fs::remove_dir(trig);
-    fs::create_dir(trig).expect("mkdir configfs hrtimer trigger");
-    fs::create_dir(dir).expect("mkdir configfs iio dummy device");
-    struct Remove([&'static str; 2]);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            for d in self.0 {
-                let _ = fs::remove_dir(d);
-            }
+/// Removes configfs folders when dropped.
+struct Remove([&'static str; 2]);
+
+impl Drop for Remove {
+    fn drop(&mut self) {
+        for d in self.0 {
+            let _ = fs::remove_dir(d);
         }
     }
-    let _remove = Remove([dir, trig]);
-    let t = fs::read_dir("/sys/bus/iio/devices")
+}
+
+/// A software trigger (iio-trig-hrtimer) `hrtimer/TRIG` at `hz` and a dummy device
+/// `dummy/DEV`, made through configfs (Documentation/iio/iio_configfs.rst): removed when
+/// the guard is dropped.
+fn hrtimer_and_dummy(trig: &'static str, dev: &'static str, hz: &str) -> Remove {
+    let _ = fs::remove_dir(dev);
+    let _ = fs::remove_dir(trig);
+    fs::create_dir(trig).expect("mkdir configfs hrtimer trigger");
+    fs::create_dir(dev).expect("mkdir configfs iio dummy device");
+    let remove = Remove([dev, trig]);
+    let t = trigger_dir(trig.rsplit('/').next().unwrap());
+    fs::write(t.join("sampling_frequency"), hz).unwrap();
+    remove
+}
+
+/// The folder of the trigger called `name` under /sys/bus/iio/devices.
+fn trigger_dir(name: &str) -> std::path::PathBuf {
+    fs::read_dir("/sys/bus/iio/devices")
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| fs::read_to_string(p.join("name")).is_ok_and(|n| n.trim() == "udrvtrig"))
-        .expect("the trigger under /sys/bus/iio/devices");
-    fs::write(t.join("sampling_frequency"), "200").unwrap();
+        .find(|p| fs::read_to_string(p.join("name")).is_ok_and(|n| n.trim() == name))
+        .expect("the trigger under /sys/bus/iio/devices")
+}
+
+#[test]
+fn the_iio_dummy_device_reads_by_buffer_on_the_hrtimer_trigger() {
+    let _remove = hrtimer_and_dummy(
+        "/sys/kernel/config/iio/triggers/hrtimer/udrvtrig",
+        "/sys/kernel/config/iio/devices/dummy/udrvbuf",
+        "200",
+    );
     let root = SysRoot::system();
     let dev = udrv_core::iio::IioDevice::open(&root, "udrvbuf").unwrap();
     let mut buf = {
@@ -290,4 +307,95 @@ fn the_iio_dummy_device_reads_by_buffer_on_the_hrtimer_trigger() {
         assert!(s[2].raw > last, "timestamps go forward: {s:?}");
         last = s[2].raw;
     }
+}
+
+#[test]
+fn udrv_iio_read_buffer_prints_scans_until_count_or_sigterm() {
+    let _remove = hrtimer_and_dummy(
+        "/sys/kernel/config/iio/triggers/hrtimer/udrvclitrig",
+        "/sys/kernel/config/iio/devices/dummy/udrvcli",
+        "100",
+    );
+    let dev = udrv_core::iio::IioDevice::open(&SysRoot::system(), "udrvcli").unwrap();
+    let enable = || fs::read_to_string(dev.path().join("buffer/enable")).unwrap();
+    let o = udrv(&[
+        "--json",
+        "iio",
+        "read",
+        "udrvcli",
+        "voltage0",
+        "accel_x",
+        "--buffer",
+        "--trigger",
+        "udrvclitrig",
+        "--rate",
+        "200",
+        "--count",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scans: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(scans.len(), 4, "{}", stdout(&o));
+    let mut last = 0;
+    for s in &scans {
+        let v = &s["values"];
+        // iio_simple_dummy_buffer.c: fakedata[] = { 7, -33, -2, 344 }: voltage0 7, accel_x
+        // 344; voltage0's offset 7 and scale 0.001333 mV give V.
+        assert_eq!(
+            (&v[0]["raw"], &v[1]["raw"]),
+            (&json!(7), &json!(344)),
+            "{s}"
+        );
+        assert_eq!(
+            (&v[0]["channel"], &v[0]["unit"]),
+            (&json!("voltage0"), &json!("V"))
+        );
+        assert!(
+            (v[0]["value"].as_f64().unwrap() - 14.0 * 0.001333e-3).abs() < 1e-15,
+            "{s}"
+        );
+        let t = s["timestamp_ns"].as_i64().unwrap();
+        assert!(t > last, "timestamps go forward: {s}");
+        last = t;
+    }
+    assert_eq!(enable().trim(), "0", "the buffer disabled after --count");
+    // The rate went to the hrtimer trigger.
+    let trig = trigger_dir("udrvclitrig");
+    let hz: f64 = fs::read_to_string(trig.join("sampling_frequency"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(hz, 200.0);
+
+    // Without --count: scans until SIGTERM, then the buffer disabled and status 0.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new("udrv");
+    cmd.args(["iio", "read", "udrvcli", "voltage0", "--buffer"]);
+    cmd.args(["--trigger", "udrvclitrig"])
+        .env_remove("UDRV_ROOT");
+    let mut p = Proc::start("iio read", &mut cmd, dir.path(), Duration::from_secs(60));
+    let dump = || format!("{}\n{}", p.stdout(), p.stderr());
+    wait_for(
+        "3 scans from udrv iio read --buffer",
+        Duration::from_secs(30),
+        || p.stdout().lines().count() >= 3,
+        dump,
+    );
+    assert_eq!(enable().trim(), "1", "enabled while it reads");
+    p.signal("-TERM");
+    assert!(p.wait().success(), "{}", p.stderr());
+    assert_eq!(enable().trim(), "0", "the buffer disabled after SIGTERM");
+    assert!(
+        p.stdout()
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("     1  voltage0 "),
+        "{}",
+        p.stdout()
+    );
 }

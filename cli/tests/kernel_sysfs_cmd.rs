@@ -348,6 +348,306 @@ fn pwm_set_by_header_pin_finds_the_controller_by_device() {
     );
 }
 
+/// The fixture's dummy device with a buffer, as iio_simple_dummy.c declares its scan
+/// elements, a trigger `dummytrig` (trigger0) and its device node holding two scans of
+/// voltage0 (7) and the timestamp (1000, 2000 ns).
+fn buffered(r: &Path) {
+    let d = "sys/devices/iio:device1";
+    for (n, index, ty) in [
+        ("in_voltage0", 0, "le:u13/16>>0"),
+        ("in_voltage1-voltage2", 1, "le:s12/16>>0"),
+        ("in_timestamp", 4, "le:s64/64>>0"),
+    ] {
+        attr(r, &format!("{d}/scan_elements/{n}_en"), "0");
+        attr(
+            r,
+            &format!("{d}/scan_elements/{n}_index"),
+            &index.to_string(),
+        );
+        attr(r, &format!("{d}/scan_elements/{n}_type"), ty);
+    }
+    attrs(
+        r,
+        d,
+        &[
+            ("in_voltage1-voltage2_raw", "-33"),
+            ("in_voltage-voltage_scale", "0.000001344"),
+            ("buffer/enable", "0"),
+            ("buffer/length", "0"),
+            ("trigger/current_trigger", ""),
+        ],
+    );
+    let trig = "sys/devices/trigger0";
+    attrs(
+        r,
+        trig,
+        &[("name", "dummytrig"), ("sampling_frequency", "0")],
+    );
+    link(r, "sys/bus/iio/devices/trigger0", trig);
+    let mut scans = Vec::new();
+    for ts in [1_000i64, 2_000] {
+        scans.extend(7u16.to_le_bytes());
+        scans.extend([0xee; 6]); // padding to the timestamp's alignment
+        scans.extend(ts.to_le_bytes());
+    }
+    fs::create_dir_all(r.join("dev")).unwrap();
+    fs::write(r.join("dev/iio:device1"), scans).unwrap();
+}
+
+#[test]
+fn iio_read_buffer_prints_scans_and_disables_the_buffer() {
+    let t = fixture();
+    let r = t.path();
+    buffered(r);
+    let read = |a: &str| fs::read_to_string(r.join("sys/devices/iio:device1").join(a)).unwrap();
+    let args = [
+        "--json",
+        "iio",
+        "read",
+        "dummy0",
+        "voltage0",
+        "--buffer",
+        "--trigger",
+        "dummytrig",
+        "--rate",
+        "100",
+        "--count",
+        "2",
+    ];
+    let o = udrv(r, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    assert_eq!(v.len(), 2, "{}", stdout(&o));
+    for (i, s) in v.iter().enumerate() {
+        assert_eq!(
+            (&s["scan"], &s["timestamp_ns"]),
+            (&json!(i + 1), &json!(1000 * (i + 1)))
+        );
+        let x = &s["values"][0];
+        assert_eq!(
+            (&x["channel"], &x["raw"], &x["unit"]),
+            (&json!("voltage0"), &json!(7), &json!("V"))
+        );
+        // (raw + offset) x scale, in mV by the kernel: V.
+        assert!(
+            (x["value"].as_f64().unwrap() - 14.0 * 0.001333e-3).abs() < 1e-15,
+            "{x}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(r.join("sys/devices/trigger0/sampling_frequency")).unwrap(),
+        "100"
+    );
+    assert_eq!(read("scan_elements/in_voltage0_en"), "1");
+    assert_eq!(read("trigger/current_trigger"), "dummytrig");
+    assert_eq!(read("buffer/enable"), "0", "disabled again");
+    // Text; without --trigger, the one the device has set now.
+    let o = udrv(r, &["iio", "read", "1", "--buffer", "--count", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("     1  voltage0 "),
+        "{}",
+        stdout(&o)
+    );
+    // The device node ends after two scans: one error naming it, the buffer disabled.
+    let o = udrv(
+        r,
+        &[
+            "iio", "read", "dummy0", "voltage0", "--buffer", "--count", "3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("dev/iio:device1"), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert_eq!(read("buffer/enable"), "0");
+}
+
+#[test]
+fn iio_read_buffer_bad_requests_name_the_device() {
+    let t = fixture();
+    let r = t.path();
+    buffered(r);
+    for (args, says) in [
+        (
+            vec!["--trigger", "nosuch"],
+            "iio:device1 (dummy0): no trigger `nosuch`; the triggers are: dummytrig",
+        ),
+        (vec![], "iio:device1 (dummy0) has no trigger set and none of its own: give --trigger NAME (the triggers are: dummytrig)"),
+        (vec!["accel_x"], "iio:device1 (dummy0) has no buffered channel `accel_x`; it has: voltage0, voltage1-voltage2"),
+    ] {
+        let mut a = vec!["iio", "read", "dummy0", "--buffer"];
+        a.extend(&args);
+        let o = udrv(r, &a);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    let o = udrv(
+        r,
+        &[
+            "iio",
+            "read",
+            "dummy0",
+            "--buffer",
+            "--trigger",
+            "dummytrig",
+            "--rate",
+            "0",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--rate 0: give a positive number"),
+        "{}",
+        stderr(&o)
+    );
+    let o = udrv(r, &["iio", "read", "dummy0", "--count", "2"]);
+    assert_eq!(o.status.code(), Some(2), "--count without --buffer");
+    // A device without a buffer.
+    let o = udrv(r, &["iio", "read", "bme280", "--buffer"]);
+    assert!(
+        stderr(&o).contains("iio:device0 (bme280) has no buffer"),
+        "{}",
+        stderr(&o)
+    );
+    // No refusal left the buffer enabled.
+    let enable = fs::read_to_string(r.join("sys/devices/iio:device1/buffer/enable")).unwrap();
+    assert_eq!(enable.trim(), "0");
+}
+
+/// The fixture's good DS18B20 (23.125 °C) and the one whose CRC check failed.
+const DS18B20: &str = "ds18b20@w1:28-00000a1b2c3d";
+const DS18B20_CRC_NO: &str = "ds18b20@w1:28-00000a1b2c3e";
+
+#[test]
+fn w1_thermometers_read_through_the_catalog() {
+    let t = fixture();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(DS18B20) && stdout(&o).contains("23.1"),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "read", "DS18B20@w1:28-00000A1B2C3D"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    assert_eq!(
+        (&v[0]["device"], &v[0]["chip"], &v[0]["bus"]),
+        (&json!(DS18B20), &json!("ds18b20"), &json!("w1"))
+    );
+    assert_eq!(v[0]["identified"], true, "{}", v[0]);
+    let d = &v[0]["data"][0];
+    assert_eq!(
+        (&d["quantity"], &d["value"], &d["unit"], &d["device"]),
+        (
+            &json!("temperature"),
+            &json!(23.125),
+            &json!("°C"),
+            &json!(DS18B20)
+        ),
+        "{d}"
+    );
+    // `udrv probe w1` and `udrv board info` name the spec of each device.
+    let o = udrv(t.path(), &["probe", "w1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("28-00000a1b2c3d  DS18B20   udrv read {DS18B20}")),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "probe", "w1"]);
+    assert_eq!(json_lines(&o)[0]["found"][1]["spec"], DS18B20_CRC_NO);
+    let o = udrv(t.path(), &["board", "info"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "1-Wire 28-00000a1b2c3d  DS18B20: udrv read {DS18B20}"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o = udrv(t.path(), &["--json", "board", "info"]);
+    assert_eq!(json_lines(&o)[0]["kernel_driven"]["w1"][0]["spec"], DS18B20);
+}
+
+#[test]
+fn w1_catalog_reads_fail_naming_the_device() {
+    let t = fixture();
+    // The kernel's CRC verdict `NO`: an error naming the device, no temperature.
+    let o = udrv(t.path(), &["read", DS18B20_CRC_NO]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("28-00000a1b2c3e: the kernel's CRC check") && e.contains(DS18B20_CRC_NO),
+        "{e}"
+    );
+    // A device whose folder went away while its link is still listed, then one the bus
+    // no longer lists at all.
+    let m = t.path().join("sys/devices/w1_bus_master1/28-00000a1b2c3d");
+    fs::remove_dir_all(&m).unwrap();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("28-00000a1b2c3d"), "{}", stderr(&o));
+    fs::remove_file(t.path().join("sys/bus/w1/devices/28-00000a1b2c3d")).unwrap();
+    let o = udrv(t.path(), &["read", DS18B20]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no 1-Wire device `28-00000a1b2c3d`"),
+        "{}",
+        stderr(&o)
+    );
+    // Bad specs: usage errors that say what to give.
+    for (spec, says) in [
+        (
+            "ds18b20@w1:05-00000a1b2c3d",
+            "1-Wire family 05 is no ds18b20",
+        ),
+        ("ds18b20@w1:28-0a1b2c3d", "is not a 1-Wire ID"),
+        ("ds18b20@w1", "is not a 1-Wire ID"),
+        (
+            "ds18b20@i2c-1:0x48",
+            "is a 1-Wire chip: name it by its 1-Wire ID",
+        ),
+        ("lm75@w1:28-00000a1b2c3d", "lm75 has no 1-Wire interface"),
+    ] {
+        let o = udrv(t.path(), &["read", spec]);
+        assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{spec}: {}", stderr(&o));
+    }
+}
+
+#[cfg(feature = "serve")]
+#[test]
+fn serve_reads_a_w1_thermometer_into_json_lines() {
+    let t = fixture();
+    let config = t.path().join("udrv.toml");
+    fs::write(
+        &config,
+        format!("board = \"w1\"\ninterval = 0.1\n[[chip]]\nname = \"t\"\nspec = \"{DS18B20}\"\n"),
+    )
+    .unwrap();
+    let o = udrv(
+        t.path(),
+        &[
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--count",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_lines(&o);
+    assert_eq!(v.len(), 2, "{}", stdout(&o));
+    for r in &v {
+        assert_eq!(
+            (&r["device"], &r["quantity"], &r["value"]),
+            (&json!(DS18B20), &json!("temperature"), &json!(23.125)),
+            "{r}"
+        );
+    }
+}
+
 #[test]
 fn board_info_lists_what_the_kernel_drives() {
     let t = fixture();

@@ -75,6 +75,11 @@ pub enum ChipKind {
     W25q32,
     /// Maxim MAX31855: thermocouple converter, SPI.
     Max31855,
+    /// Maxim DS18B20 and the other 1-Wire thermometers the Linux kernel's `w1_therm`
+    /// driver reads (DS1822, DS18S20, DS1825/MAX31850, DS28EA00): temperature, read
+    /// through the kernel (`ds18b20@w1:28-00000a1b2c3d`); the family code of the device's
+    /// 1-Wire ID says which chip it is.
+    Ds18b20,
 }
 
 /// A chip's SPI interface as udrv drives it.
@@ -168,13 +173,16 @@ pub struct KindInfo {
     pub id_text: Option<&'static str>,
     /// What a read sends to the chip (`udrv read --list`).
     pub reads: &'static str,
+    /// The 1-Wire family codes of its chips (the first byte of a 1-Wire ID); empty: no
+    /// 1-Wire.
+    pub w1_families: &'static [u8],
 }
 
 mod table;
 
 impl ChipKind {
     /// Every kind, in `udrv read --list` order.
-    pub const ALL: [ChipKind; 26] = [
+    pub const ALL: [ChipKind; 27] = [
         ChipKind::Bme280,
         ChipKind::Sht3x,
         ChipKind::Shtc3,
@@ -201,6 +209,7 @@ impl ChipKind {
         ChipKind::Mcp3208,
         ChipKind::W25q32,
         ChipKind::Max31855,
+        ChipKind::Ds18b20,
     ];
 
     /// Everything udrv knows about the kind.
@@ -222,6 +231,11 @@ impl ChipKind {
     /// The SPI interface, if any.
     pub fn spi(self) -> Option<SpiInfo> {
         self.info().spi
+    }
+
+    /// The 1-Wire family codes of its chips; empty: no 1-Wire.
+    pub fn w1_families(self) -> &'static [u8] {
+        self.info().w1_families
     }
 
     /// Whether the kind has an I2C interface.

@@ -9,7 +9,10 @@ fn the_table_holds_every_kind_in_order() {
         assert_eq!(k.info().kind, k, "row {i}");
         assert_eq!(k.to_string(), k.name());
         assert!(!k.info().reads.is_empty(), "{k}: what a read sends");
-        assert!(k.has_i2c() || k.spi().is_some(), "{k} has no bus");
+        assert!(
+            k.has_i2c() || k.spi().is_some() || !k.w1_families().is_empty(),
+            "{k} has no bus"
+        );
         if let Some(s) = k.spi() {
             assert!(s.max_hz > 0, "{k}: an SPI chip needs a clock");
         }

@@ -1,5 +1,6 @@
 //! Where the service's chips are opened and read: through the catalog's
-//! [`ChipBus::open`] and [`read_i2c_bus`]/[`read_spi`], as `udrv read` does (switch
+//! [`ChipBus::open`] and [`read_i2c_bus`]/[`read_spi`] (or the kernel's drivers: hwmon,
+//! IIO, 1-Wire), as `udrv read` does (switch
 //! channels checked, what answers named), with the virtual board's faults around its
 //! buses.
 
@@ -94,6 +95,9 @@ impl Source {
                     }
                     (ChipBus::LinuxI2c(b), _) => read_i2c_bus(spec, b, d, seq, time, what),
                     (ChipBus::Kernel(k), _) => k.read(spec, seq, time).map_err(Into::into),
+                    (ChipBus::W1(w), _) => {
+                        catalog::read_w1(spec, &w, seq, time).map_err(Into::into)
+                    }
                     (ChipBus::LinuxSpi(s), _) => {
                         read_spi(spec, s, d, seq, time).map_err(Into::into)
                     }
@@ -108,6 +112,7 @@ impl Source {
                 let r = match bus {
                     ChipBus::LinuxI2c(b) => read_i2c_bus(spec, b, d, seq, time, what),
                     ChipBus::Kernel(k) => k.read(spec, seq, time).map_err(Into::into),
+                    ChipBus::W1(w) => catalog::read_w1(spec, &w, seq, time).map_err(Into::into),
                     ChipBus::LinuxSpi(s) => read_spi(spec, s, d, seq, time).map_err(Into::into),
                     ChipBus::VirtualI2c(b) => read_i2c_bus(spec, b, d, seq, time, what),
                     ChipBus::VirtualSpi(s) => read_spi(spec, s, d, seq, time).map_err(Into::into),

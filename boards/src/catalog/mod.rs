@@ -53,6 +53,7 @@ mod read;
 mod reading;
 mod spec;
 mod switch;
+mod w1;
 
 pub use kernel::{iio_quantity, KernelChip, KernelInterface};
 pub use open::{Buses, ChipBus, ChipReader, OpenError};
@@ -66,3 +67,4 @@ pub use reading::{ChipRead, Identity, Raw, Reading, Sequence};
 pub use spec::{names, ChipSpec, Location, SpecError};
 pub use switch::{read_i2c_bus, AnyI2c, ChipError, WhatAnswers};
 pub use udrv_drivers::kinds::{ChipKind, Identification, KindInfo, SpiInfo};
+pub use w1::{read_w1, W1Id};

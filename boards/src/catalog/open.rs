@@ -32,6 +32,7 @@ use super::read::read_spi;
 use super::reading::{ChipRead, Sequence};
 use super::spec::{ChipSpec, Location};
 use super::switch::{read_i2c_bus, ChipError, WhatAnswers};
+use super::w1::{self, read_w1};
 use crate::board::Board;
 #[cfg(feature = "virtual")]
 use crate::r#virtual::VirtualBoard;
@@ -68,6 +69,9 @@ pub enum ChipBus {
     /// A chip on a Linux I2C bus that a kernel driver holds and drives through hwmon or
     /// IIO: read through that driver ([`KernelChip`]).
     Kernel(KernelChip),
+    /// A 1-Wire thermometer the kernel's w1_therm driver reads
+    /// (`/sys/bus/w1/devices/28-...`, under `UDRV_ROOT` when set).
+    W1(udrv_core::w1::W1Device),
     /// One of the virtual board's I2C buses.
     #[cfg(feature = "virtual")]
     VirtualI2c(SimI2cBus),
@@ -96,6 +100,10 @@ pub enum OpenError {
         /// The device node to name instead, when there is one (`/dev/spidev0.0`).
         node: Option<String>,
     },
+    /// The 1-Wire device is not there, or no thermometer.
+    W1(udrv_core::w1::Error),
+    /// A 1-Wire chip named on the virtual board, which has no 1-Wire bus (the spec).
+    NoVirtualW1(String),
 }
 
 impl Display for OpenError {
@@ -111,6 +119,12 @@ impl Display for OpenError {
                     None => Ok(()),
                 }
             }
+            OpenError::W1(e) => e.fmt(f),
+            OpenError::NoVirtualW1(s) => write!(
+                f,
+                "{s}: the virtual board has no 1-Wire bus; read 1-Wire chips on this machine \
+                 (without --board virtual)"
+            ),
         }
     }
 }
@@ -121,7 +135,8 @@ impl std::error::Error for OpenError {
             OpenError::Board(e) => Some(e),
             OpenError::I2c(e) => Some(e),
             OpenError::Spi(e) => Some(e),
-            OpenError::NeedsBoard { .. } => None,
+            OpenError::W1(e) => Some(e),
+            OpenError::NeedsBoard { .. } | OpenError::NoVirtualW1(_) => None,
         }
     }
 }
@@ -131,6 +146,13 @@ impl ChipBus {
     /// channel gets the bus the switch is on; nothing is sent to any chip.
     pub fn open(spec: &ChipSpec, on: Buses<'_>) -> Result<ChipBus, OpenError> {
         match (spec.location(), on) {
+            (Location::W1 { id }, Buses::Linux(_)) => {
+                w1::open(id).map(ChipBus::W1).map_err(OpenError::W1)
+            }
+            #[cfg(feature = "virtual")]
+            (Location::W1 { .. }, Buses::Virtual(_)) => {
+                Err(OpenError::NoVirtualW1(spec.to_string()))
+            }
             #[cfg(feature = "virtual")]
             (Location::I2c { bus, .. }, Buses::Virtual(v)) => v
                 .i2c_bus(&bus.to_string())
@@ -265,6 +287,7 @@ impl ChipReader {
         match &mut self.bus {
             ChipBus::LinuxI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
             ChipBus::Kernel(k) => Ok(k.read(spec, seq, time)?),
+            ChipBus::W1(dev) => Ok(read_w1(spec, dev, seq, time)?),
             #[cfg(feature = "virtual")]
             ChipBus::VirtualI2c(b) => read_i2c_bus(spec, b, d, seq, time, w),
             ChipBus::LinuxSpi(s) => Ok(read_spi(spec, s, d, seq, time)?),

@@ -8,6 +8,7 @@
 //! | `mcp3008@spidev0.0` | an MCP3008 on SPI bus 0, chip select 0 (also `0.0`, `/dev/spidev0.0`; `spi0.0` is the board's name) |
 //! | `mcp23s17@spidev0.0:5` | the MCP23S17 with hardware address 5 (A2..A0) on that chip select |
 //! | `mcp23017@i2c-1:0x20#B3` | pin B3 of that MCP23017: `#` names a channel of a chip (a pin, an input, an output) |
+//! | `ds18b20@w1:28-00000a1b2c3d` | the 1-Wire thermometer with that ID (family code 28, serial number), read through the kernel's w1_therm driver ([`W1Id`]) |
 //!
 //! `/` separates a bus from a switch channel, so a chip's channel takes `#`, which no
 //! bus spelling can contain. Without `:ADDR` an I2C chip is at its kind's usual address;
@@ -20,6 +21,7 @@ use std::str::FromStr;
 use udrv_drivers::kinds::{write_addresses, ChipKind};
 
 use super::parts::{parse_number, Channel, I2cBus, SpiDevice, Switch};
+use super::w1::W1Id;
 
 /// A chip of a kind at a place: what `udrv read` takes and what every reading carries.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -47,6 +49,11 @@ pub enum Location {
         device: SpiDevice,
         /// The hardware address (A2..A0) of a chip that shares its chip select.
         hardware_address: Option<u8>,
+    },
+    /// On a 1-Wire bus the kernel's w1 core drives (`w1:28-00000a1b2c3d`).
+    W1 {
+        /// The chip's 1-Wire ID.
+        id: W1Id,
     },
 }
 
@@ -82,6 +89,14 @@ pub enum SpecError {
     BadChannel(String, String),
     /// Parts that print as another spec (as printed, as that reads back).
     NotCanonical(String, String),
+    /// `w1:` named for a chip without 1-Wire.
+    NoW1(ChipKind),
+    /// An I2C bus or SPI device named for a 1-Wire chip (the spec).
+    OnlyW1(ChipKind, String),
+    /// Not a 1-Wire ID after `w1:` (what was given, the spec).
+    NotAW1Id(String, String),
+    /// A 1-Wire family code that is not one of the kind's chips (the family, the spec).
+    W1Family(ChipKind, u8, String),
 }
 
 impl std::error::Error for SpecError {}
@@ -148,12 +163,51 @@ impl Display for SpecError {
                 "`{c}` in `{s}`: a chip's channel is `#` and a name of letters, digits and `_` \
                  (e.g. mcp23017@i2c-1:0x20#B3)"
             ),
+            SpecError::NoW1(k) => write!(
+                f,
+                "{k} has no 1-Wire interface; name its bus as `udrv read --list` shows (e.g. \
+                 {})",
+                example(*k)
+            ),
+            SpecError::OnlyW1(k, s) => write!(
+                f,
+                "`{s}`: {k} is a 1-Wire chip: name it by its 1-Wire ID (e.g. \
+                 {k}@w1:28-00000a1b2c3d; `udrv w1 list` lists the IDs)"
+            ),
+            SpecError::NotAW1Id(id, s) => write!(
+                f,
+                "`{id}` in `{s}` is not a 1-Wire ID: give FAMILY-SERIAL as \
+                 /sys/bus/w1/devices names the device, two and twelve hex digits (e.g. \
+                 28-00000a1b2c3d; `udrv w1 list` lists them)"
+            ),
+            SpecError::W1Family(k, fam, s) => write!(
+                f,
+                "`{s}`: 1-Wire family {fam:02x} is no {k}: its families are {} (28 DS18B20, \
+                 22 DS1822, 10 DS18S20, 3b DS1825/MAX31850, 42 DS28EA00); `udrv w1 list` \
+                 says what each device is",
+                k.w1_families()
+                    .iter()
+                    .map(|f| format!("{f:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             SpecError::NotCanonical(s, back) => write!(
                 f,
                 "`{s}` reads back as `{back}`: name the bus as a spec prints it (i2c-N, a path, \
                  an adapter name; spidevB.C, spiB.C)"
             ),
         }
+    }
+}
+
+/// A spec of `kind` on a bus it has, for messages.
+fn example(kind: ChipKind) -> String {
+    if kind.has_i2c() {
+        format!("{kind}@i2c-1:{:#04x}", first_address(kind))
+    } else if kind.spi().is_some() {
+        format!("{kind}@spidev0.0")
+    } else {
+        format!("{kind}@w1:28-00000a1b2c3d")
     }
 }
 
@@ -247,7 +301,7 @@ impl ChipSpec {
     pub fn address(&self) -> Option<u8> {
         match self.location {
             Location::I2c { address, .. } => Some(address),
-            Location::Spi { .. } => None,
+            Location::Spi { .. } | Location::W1 { .. } => None,
         }
     }
 }
@@ -276,6 +330,7 @@ impl Display for ChipSpec {
                     write!(f, ":{a}")?;
                 }
             }
+            Location::W1 { id } => write!(f, "w1:{id}")?,
         }
         match &self.channel {
             Some(c) => write!(f, "#{c}"),
@@ -304,7 +359,16 @@ impl FromStr for ChipSpec {
         if rest.is_empty() {
             return Err(SpecError::NoBus(spec.to_string()));
         }
-        let location = if SpiDevice::parse(rest.split(':').next().unwrap_or(rest)).is_some() {
+        let w1_id = if rest == "w1" {
+            Some("")
+        } else {
+            rest.strip_prefix("w1:")
+        };
+        let location = if let Some(id) = w1_id {
+            w1_location(kind, id, spec)?
+        } else if !kind.w1_families().is_empty() {
+            return Err(SpecError::OnlyW1(kind, spec.to_string()));
+        } else if SpiDevice::parse(rest.split(':').next().unwrap_or(rest)).is_some() {
             spi_location(kind, rest, spec)?
         } else {
             i2c_location(kind, rest, spec)?
@@ -315,6 +379,19 @@ impl FromStr for ChipSpec {
             channel,
         })
     }
+}
+
+/// The 1-Wire ID after `w1:` for `kind`.
+fn w1_location(kind: ChipKind, id: &str, spec: &str) -> Result<Location, SpecError> {
+    if kind.w1_families().is_empty() {
+        return Err(SpecError::NoW1(kind));
+    }
+    let id =
+        W1Id::parse(id).ok_or_else(|| SpecError::NotAW1Id(id.to_string(), spec.to_string()))?;
+    if !kind.w1_families().contains(&id.family()) {
+        return Err(SpecError::W1Family(kind, id.family(), spec.to_string()));
+    }
+    Ok(Location::W1 { id })
 }
 
 /// `spidev0.0[:HW]` for `kind`.

@@ -121,6 +121,7 @@ impl VirtualChip {
             } => format!("{bus}/{:#04x}.{}", s.address(), s.channel()),
             Location::I2c { bus, .. } => bus.to_string(),
             Location::Spi { device, .. } => device.to_string(),
+            Location::W1 { .. } => "w1".to_string(),
         }
     }
 }

@@ -56,6 +56,10 @@ impl Reader<'_> {
                 let (time, seq) = (self.now(), &mut self.seq);
                 Ok(k.read(&dev.spec, seq, time)?)
             }
+            (Opened::Bus(ChipBus::W1(w)), _) => {
+                let (time, seq) = (self.now(), &mut self.seq);
+                Ok(catalog::read_w1(&dev.spec, w, seq, time)?)
+            }
             (Opened::Bus(ChipBus::VirtualI2c(b)), None) => self.i2c(dev, b.clone(), name),
             (Opened::Bus(ChipBus::VirtualI2c(b)), Some(f)) => {
                 self.i2c(dev, FaultyI2c::new(b.clone(), f), name)

@@ -23,6 +23,7 @@ fn place(d: &Device) -> String {
             device,
             hardware_address,
         } => format!("{device} {hardware_address:?}"),
+        Location::W1 { id } => format!("w1 {id}"),
     }
 }
 
@@ -129,7 +130,7 @@ fn shown_i2c(spec: &str, bus: udrv_drivers::sim::SimI2cBus) -> (ChipRead, Vec<Li
 fn address(spec: &str) -> u8 {
     match parse_device(spec).unwrap().spec.location() {
         Location::I2c { address, .. } => *address,
-        Location::Spi { .. } => panic!("{spec} is on SPI"),
+        Location::Spi { .. } | Location::W1 { .. } => panic!("{spec} is not on I2C"),
     }
 }
 

@@ -247,6 +247,23 @@ impl Buffer {
         }
     }
 
+    /// Reads one scan, waiting at most `timeout` for the trigger: `None` when none came
+    /// (a program that stops on a signal reads with this and checks between reads).
+    pub fn read_scan_timeout(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<Vec<ScanValue>>, Error> {
+        if let Some(scan) = self.try_read_scan()? {
+            return Ok(Some(scan));
+        }
+        if !crate::sys::fs::poll_readable(self.file.as_fd(), Some(timeout))
+            .map_err(|e| self.io(e))?
+        {
+            return Ok(None);
+        }
+        self.try_read_scan()
+    }
+
     /// Awaits one scan on tokio's reactor (no thread blocks).
     #[cfg(feature = "tokio")]
     pub async fn read_scan_async(&mut self) -> Result<Vec<ScanValue>, Error> {

@@ -63,11 +63,12 @@ const fn row(kind: K, name: &'static str, aliases: &'static [&'static str]) -> K
         identification: Id::None,
         id_text: None,
         reads: "",
+        w1_families: &[],
     }
 }
 
 /// Every kind's row, in [`ChipKind::ALL`] order.
-pub(super) const KINDS: [KindInfo; 26] = [
+pub(super) const KINDS: [KindInfo; 27] = [
     KindInfo {
         addresses: &[0x76, 0x77],
         spi: SPI_1MHZ,
@@ -261,5 +262,17 @@ pub(super) const KINDS: [KindInfo; 26] = [
         }),
         reads: "sets SPI mode 0 at 4 MHz and reads its 32-bit word (MOSI is not connected)",
         ..row(K::Max31855, "max31855", &[])
+    },
+    KindInfo {
+        // The families w1_therm drives (drivers/w1/slaves/w1_therm.c): DS18S20 0x10,
+        // DS1822 0x22, DS18B20 0x28, DS1825/MAX31850 0x3b, DS28EA00 0x42.
+        w1_families: &[0x28, 0x22, 0x10, 0x3b, 0x42],
+        reads: "reads w1_slave through the kernel's w1_therm driver (one conversion, up to 750 \
+                ms; the kernel's CRC verdict checked)",
+        ..row(
+            K::Ds18b20,
+            "ds18b20",
+            &["ds1822", "ds18s20", "ds1825", "max31850", "ds28ea00"],
+        )
     },
 ];
