@@ -12,7 +12,8 @@
 //! use, keep their numbers) is disabled through configfs `live` and enabled again; the
 //! service says each line offline (one line), refuses clients for them naming why, and
 //! when the kernel announces the chip again requests them again (the output at its level,
-//! the input with its watchers), saying so in one line each.
+//! the input with its watchers), saying so in one line each. The input's edges are in the
+//! JSON lines beside the LM75's readings before the chip goes and again after it is back.
 //!
 //! No test asserts how long anything took: every wait has a deadline that only guards
 //! against a hang and names what it waited for.
@@ -214,6 +215,23 @@ fn held_lines_go_offline_with_their_chip_and_are_held_again_when_it_comes_back()
     assert_eq!(edges.recv_timeout(WAIT).unwrap().edge, "falling");
     let readings = || service.stdout().lines().count();
     wait_for("a reading", dump, || readings() >= 1);
+    // The input's changes are in the JSON lines too (the service's change records).
+    let changes = || -> Vec<(String, String)> {
+        let out = service.stdout();
+        let records = out.lines().filter_map(|l| serde_json::from_str(l).ok());
+        records
+            .filter(|v: &serde_json::Value| v["line"] == "bell")
+            .map(|v| {
+                (
+                    v["edge"].as_str().unwrap_or("?").into(),
+                    v["source"].as_str().unwrap_or("?").into(),
+                )
+            })
+            .collect()
+    };
+    wait_for("the input's two changes in the JSON lines", dump, || {
+        changes().len() >= 2
+    });
 
     // The chip goes: each line said offline, once; clients refused, naming why.
     sh(&format!("echo 0 > {SIM}/live"));
@@ -251,6 +269,18 @@ fn held_lines_go_offline_with_their_chip_and_are_held_again_when_it_comes_back()
     wait_for("readings after the chip came back", dump, || {
         readings() > before
     });
+    wait_for(
+        "the input's change after the chip came back, in the JSON lines",
+        dump,
+        || changes().len() >= 3,
+    );
+    let edge = |e: &str| (e.to_string(), "edge".to_string());
+    assert_eq!(
+        changes(),
+        [edge("rising"), edge("falling"), edge("rising")],
+        "{}",
+        dump()
+    );
     sh(&format!("kill -TERM {}", service.child.id()));
     let status = service.wait();
     assert!(status.success(), "{}", service.stderr());
