@@ -181,8 +181,13 @@ fn extcap_install_goes_where_wireshark_looks_and_tshark_lists_udrv() {
     assert_eq!(std::fs::read_link(&link).unwrap(), binary());
     let listed = tshark_interfaces();
     assert!(listed.contains(LISTED), "tshark -D: {listed}");
+    // Put back as it was: no link, so no listing (or the link someone had installed).
+    let before = guard.before.clone();
     drop(guard);
-    assert!(!tshark_interfaces().contains(LISTED));
+    assert_eq!(std::fs::read_link(&link).ok(), before);
+    if before.is_none() {
+        assert!(!tshark_interfaces().contains(LISTED));
+    }
 }
 
 #[test]
