@@ -83,7 +83,7 @@ mod guest {
     /// The baseline: `n` SMBus read-byte-data ioctls of register 0 on `fd` (whose
     /// `I2C_SLAVE` address is set), with nothing around them.
     #[inline(always)]
-    fn raw_smbus_reads(fd: libc::c_int, n: u32) {
+    pub(crate) fn raw_smbus_reads(fd: libc::c_int, n: u32) {
         let mut data = [0u8; 34];
         for _ in 0..n {
             let mut args = SmbusData {
@@ -643,7 +643,10 @@ mod guest {
                 }
             };
             const BATCH: u32 = 1000;
-            let udrv_round = |queue: &mut dyn FnMut(u32)| {
+            // `batched`: through `read_edge_events` (one `read` of up to 64 events, decoded
+            // under one lock), the counterpart of gpiocdev's `EdgeEventBuffer`; else one
+            // `read_edge_event` per event.
+            let udrv_round = |queue: &mut dyn FnMut(u32), batched: bool| {
                 let req = Request::builder()
                     .on_chip(&chip)
                     .with_line(15)
@@ -653,9 +656,19 @@ mod guest {
                     .request()
                     .unwrap();
                 queue(BATCH);
+                let mut events = Vec::with_capacity(64);
                 let t = Instant::now();
-                for _ in 0..BATCH {
-                    std::hint::black_box(req.read_edge_event().unwrap());
+                if batched {
+                    let mut got = 0;
+                    while got < BATCH as usize {
+                        events.clear();
+                        got += req.read_edge_events(&mut events).unwrap();
+                        std::hint::black_box(&events);
+                    }
+                } else {
+                    for _ in 0..BATCH {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }
                 }
                 t.elapsed()
             };
@@ -666,7 +679,7 @@ mod guest {
                 ops: BATCH,
             };
             let mut buf_case = Case {
-                name: "read 10k gpio-sim edge events vs gpiocdev (v2), 16-event buffer",
+                name: "read 10k gpio-sim edge events in batches (read_edge_events) vs gpiocdev (v2), 16-event buffer",
                 raw: Vec::new(),
                 udrv: Vec::new(),
                 ops: BATCH,
@@ -694,7 +707,7 @@ mod guest {
                 }
                 v2_case.raw.push(t.elapsed());
                 drop(req);
-                v2_case.udrv.push(udrv_round(&mut queue));
+                v2_case.udrv.push(udrv_round(&mut queue, false));
 
                 // gpiocdev's batched reads (udrv reads up to 16 events per system call).
                 let req = gpiocdev::Request::builder()
@@ -714,7 +727,7 @@ mod guest {
                 buf_case.raw.push(t.elapsed());
                 drop(buf);
                 drop(req);
-                buf_case.udrv.push(udrv_round(&mut queue));
+                buf_case.udrv.push(udrv_round(&mut queue, true));
 
                 // uAPI v1 keeps at most 16 events per request in the kernel: both sides
                 // read 62 bursts of 16 (queued untimed), the same way.
@@ -764,9 +777,67 @@ mod guest {
     }
 }
 
+/// On the host: the instructions of one SMBus read byte data through udrv, i2cdev and the
+/// raw loop, counted by callgrind with the kernel's i2c-dev ioctls stood in for by
+/// `i2c_ioctl_shim.c` (`LD_PRELOAD`): `guest_bench count SIDE N FILE` runs N reads of
+/// register 0 at 0x48 on FILE (any regular file) through SIDE (`raw`, `i2cdev`, `udrv`,
+/// `udrv-turns`: 0x48 and 0x50 in turn). The difference between two counts (N and 0)
+/// over N is the instructions per read, the ioctl itself (the shim) excepted.
+#[cfg(not(udrv_guest))]
+#[allow(unsafe_code)]
+mod count {
+    use i2cdev::core::I2CDevice;
+    use std::os::fd::AsRawFd;
+
+    pub fn run(args: &[String]) {
+        let [side, n, file] = args else {
+            eprintln!("usage: guest_bench count raw|i2cdev|udrv|udrv-turns N FILE");
+            std::process::exit(2);
+        };
+        let n: u32 = n.parse().expect("N: a number");
+        match side.as_str() {
+            "raw" => {
+                let f = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(file)
+                    .unwrap();
+                // SAFETY: I2C_SLAVE takes an integer argument.
+                assert_eq!(unsafe { libc::ioctl(f.as_raw_fd(), 0x0703, 0x48) }, 0);
+                crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
+            }
+            "i2cdev" => {
+                let mut dev = i2cdev::linux::LinuxI2CDevice::new(file, 0x48).unwrap();
+                for _ in 0..n {
+                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                }
+            }
+            "udrv" | "udrv-turns" => {
+                let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
+                // The first read with each address aims (and pins) its file: not counted.
+                bus.smbus_read_byte_data(0x48, 0).unwrap();
+                bus.smbus_read_byte_data(0x50, 0).unwrap();
+                let turns = side == "udrv-turns";
+                for k in 0..n {
+                    let addr = if turns && k & 1 == 1 { 0x50 } else { 0x48 };
+                    std::hint::black_box(bus.smbus_read_byte_data(addr, 0).unwrap());
+                }
+            }
+            other => panic!("unknown side {other}"),
+        }
+    }
+}
+
 fn main() {
     #[cfg(udrv_guest)]
     guest::run();
     #[cfg(not(udrv_guest))]
-    eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
+    {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.first().map(String::as_str) == Some("count") {
+            count::run(&args[1..]);
+        } else {
+            eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
+        }
+    }
 }
