@@ -53,10 +53,10 @@ pub use transfer::Message;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -144,9 +144,6 @@ const MAX_FILES: usize = 8;
 /// At most this many files are pinned (see [`Shared::ready`]), so one always roams.
 const MAX_PINNED: usize = MAX_FILES - 1;
 
-/// In a [`Shared::ready`] entry: the file was aimed with `I2C_SLAVE_FORCE`.
-const FORCED: u8 = 0x80;
-
 /// The index of `(addr, pec)` in [`Shared::ready`] and [`State::by_key`] (`addr` 7-bit).
 #[inline]
 fn key(addr: u16, pec: bool) -> usize {
@@ -228,11 +225,13 @@ struct Shared {
     fd: OwnedFd,
     /// Files 1 to `MAX_FILES - 1`, opened when needed and kept until the last handle goes.
     more: [OnceLock<OwnedFd>; MAX_FILES - 1],
-    /// For each [`key`]: 0, or 1 + the index of a pinned file aimed at that address with
-    /// that PEC setting (| [`FORCED`] when aimed with `I2C_SLAVE_FORCE`). A pinned file is
-    /// never re-aimed, so a transaction finds its file here with one load and no lock:
-    /// one system call, nothing else shared, as a peer with one file per device does.
-    ready: [AtomicU8; 256],
+    /// For each [`key`]: 0, or 1 + the descriptor number of a pinned file aimed at that
+    /// address with that PEC setting, negated when the file was aimed with
+    /// `I2C_SLAVE_FORCE` (the kernel's busy check skipped). A pinned file is never
+    /// re-aimed, nor closed before this `Shared`, so a transaction finds its file here
+    /// with one load and no lock: one system call, nothing else shared, as a peer with one
+    /// file per device does.
+    ready: [AtomicI32; 256],
     path: PathBuf,
     bus: Option<u32>,
     name: String,
@@ -334,7 +333,7 @@ impl I2cBus {
             shared: Arc::new(Shared {
                 fd,
                 more: Default::default(),
-                ready: [const { AtomicU8::new(0) }; 256],
+                ready: [const { AtomicI32::new(0) }; 256],
                 path: path.clone(),
                 bus,
                 name,
@@ -796,12 +795,15 @@ impl I2cBus {
     /// policy, if there is one: one load, no lock. A target set by a forcing clone is not
     /// used by a non-forcing one (the kernel's busy check was skipped for it).
     #[inline]
-    fn ready(&self, addr: u16) -> Option<BorrowedFd<'_>> {
+    fn ready(&self, addr: u16) -> Option<RawFd> {
         let e = self.shared.ready[key(addr, self.pec)].load(Ordering::Acquire);
-        if e == 0 || (e & FORCED != 0 && !self.force) {
-            return None;
+        if e > 0 {
+            Some(e - 1)
+        } else if e < 0 && self.force {
+            Some(-e - 1)
+        } else {
+            None
         }
-        self.shared.file(usize::from(e & !FORCED) - 1)
     }
 
     /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`). When the
@@ -911,8 +913,9 @@ impl I2cBus {
     fn publish(&self, st: &State, i: usize) {
         let s = &st.slots[i];
         if let (true, Some(t), Some(k)) = (s.pinned, s.target, st.key_of(i)) {
-            let forced = if t.forced { FORCED } else { 0 };
-            self.shared.ready[k].store((i as u8 + 1) | forced, Ordering::Release);
+            let n = self.slot_fd(i).as_raw_fd() + 1;
+            let e = if t.forced { -n } else { n };
+            self.shared.ready[k].store(e, Ordering::Release);
         }
     }
 
@@ -941,7 +944,7 @@ impl I2cBus {
         let Some(fd) = self.ready(addr) else {
             return self.smbus_first(op, addr, read_write, cmd, size, data);
         };
-        match sys::smbus(fd, read_write, cmd, size, data) {
+        match sys::smbus_raw(fd, read_write, cmd, size, data) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io(op, Some(addr), e)),
         }
