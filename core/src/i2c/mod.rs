@@ -14,9 +14,11 @@
 //!
 //! A handle is cheap to clone and `Send + Sync`: clones share the bus's files (one per
 //! device address, opened when the address is first used, its `I2C_SLAVE` address set
-//! once, so chips taking turns on one bus cost one system call per transaction), and a
-//! mutex makes each transfer one atomic step. Give each
-//! driver its own clone (`Driver::new(bus.clone(), addr)`).
+//! once, so chips taking turns on one bus cost one system call per transaction). Once a
+//! transaction with an address has succeeded, its file is pinned to it (up to seven per
+//! bus) and later transactions take no lock: each is one `ioctl`, which the kernel runs
+//! as one atomic step on the adapter; only aiming a file at an address takes the
+//! handle's mutex. Give each driver its own clone (`Driver::new(bus.clone(), addr)`).
 //!
 //! Addresses held by a kernel driver are refused with [`Error::AddressBusy`] naming the
 //! driver; [`I2cBus::set_force`] opts in to `I2C_SLAVE_FORCE`.
