@@ -406,15 +406,24 @@ impl Request {
             .is_some_and(|i| low & (1 << i) != 0)
     }
 
+    #[cold]
+    #[inline(never)]
     fn err(&self, op: Operation, lines: &[u32], e: io::Error) -> Error {
         Error::io(&self.chip, op, lines, e)
     }
 
+    #[inline]
     fn index(&self, offset: u32) -> Result<usize> {
-        self.offsets
-            .iter()
-            .position(|&o| o == offset)
-            .ok_or_else(|| Error::invalid(&self.chip, InvalidConfig::NotRequested(offset)))
+        match self.offsets.iter().position(|&o| o == offset) {
+            Some(i) => Ok(i),
+            None => Err(self.not_requested(offset)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_requested(&self, offset: u32) -> Error {
+        Error::invalid(&self.chip, InvalidConfig::NotRequested(offset))
     }
 
     /// The logical value of one line.
@@ -469,7 +478,22 @@ impl Request {
 
     /// Sets one output line.
     pub fn set_value(&self, offset: u32, value: Value) -> Result<()> {
-        self.set_values(&[(offset, value)])
+        if self.kind != Kind::V2 {
+            return self.set_values(&[(offset, value)]);
+        }
+        // One line under uAPI v2 (bit-banging loops): its bit, the ioctl, the record.
+        let i = self.index(offset)?;
+        let bit = 1u64 << i;
+        let (bits, last) = if value.is_active() {
+            (bit, SET_ACTIVE)
+        } else {
+            (0, SET_INACTIVE)
+        };
+        if let Err(e) = v2::set_values(self.fd.as_fd(), bits, bit) {
+            return Err(self.err(Operation::SetValues, &[offset], e));
+        }
+        self.last[i].store(last, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Sets several output lines in one system call. Allocates nothing (bit-banging
