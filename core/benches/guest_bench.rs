@@ -545,6 +545,7 @@ mod guest {
 
             gpio(&mut cases);
             report("udrv against the peers", "peer", &mut cases);
+            edge_latency();
         }
 
         /// GPIO rows: each library requests its own gpio-sim line (a line has one owner).
@@ -773,6 +774,119 @@ mod guest {
             cases.push(v2_case);
             cases.push(buf_case);
             cases.push(v1_case);
+        }
+
+        /// Edge latency: a second thread flips line 15's pull through sysfs; the time from
+        /// just before its `write` to the event being returned to the caller, udrv and
+        /// gpiocdev (uAPI v2) in alternating rounds, blocking and on tokio (udrv's
+        /// `AsyncRequest`; gpiocdev's request in tokio's `AsyncFd`, which is what its own
+        /// async wrapper does). Prints p50 and p99 of every sample of each side.
+        pub fn edge_latency() {
+            use std::sync::mpsc;
+            use tokio::io::unix::AsyncFd;
+            use udrv_core::gpio::AsyncRequest;
+
+            const ROUNDS: usize = 10;
+            const SAMPLES: usize = 100;
+            let chip = env("UDRV_GPIO_SIM_CHIP");
+            let pull = format!("{}/sim_gpio15/pull", env("UDRV_GPIO_SIM_SYSFS"));
+            // No request holds the line now: this edge is queued nowhere.
+            std::fs::write(&pull, "pull-down").unwrap();
+            let base = Instant::now();
+            let (go, flips) = mpsc::channel::<()>();
+            let (sent, when) = mpsc::channel::<Duration>();
+            let flipper = std::thread::spawn(move || {
+                let mut up = false;
+                for () in flips {
+                    up = !up;
+                    let t0 = base.elapsed();
+                    std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
+                    sent.send(t0).unwrap();
+                }
+            });
+            // One sample: flip, wait for the event (`read`), the time since the flip.
+            let sample = |read: &mut dyn FnMut()| {
+                go.send(()).unwrap();
+                read();
+                let t1 = base.elapsed();
+                t1.saturating_sub(when.recv().unwrap())
+            };
+            let ours = || {
+                Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(EdgeDetection::Both)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap()
+            };
+            let theirs = || {
+                gpiocdev::Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap()
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev]
+            let mut lat: [Vec<Duration>; 4] = Default::default();
+            for _ in 0..ROUNDS {
+                let req = ours();
+                for _ in 0..SAMPLES {
+                    lat[0].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
+                }
+                drop(req);
+                let req = theirs();
+                for _ in 0..SAMPLES {
+                    lat[1].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
+                }
+                drop(req);
+                rt.block_on(async {
+                    let req = AsyncRequest::new(ours()).unwrap();
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        std::hint::black_box(req.read_edge_event().await.unwrap());
+                        let t1 = base.elapsed();
+                        lat[2].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                    // SAFETY: the request owns its descriptor, open until `req` is dropped.
+                    let req = unsafe { AsyncFd::register(theirs()) }
+                        .unwrap_or_else(|_| panic!("gpiocdev's request on tokio"));
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        let mut ready = req.readable().await.unwrap();
+                        std::hint::black_box(req.get_ref().read_edge_event().unwrap());
+                        ready.clear_ready();
+                        let t1 = base.elapsed();
+                        lat[3].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                });
+            }
+            drop(go);
+            flipper.join().unwrap();
+            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50");
+            let pct = |v: &mut Vec<Duration>, p: usize| {
+                v.sort();
+                v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
+            };
+            for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
+                let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
+                let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+                println!(
+                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3}",
+                    up50 / gp50
+                );
+                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | ");
+            }
         }
     }
 }
