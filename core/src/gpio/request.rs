@@ -428,22 +428,25 @@ impl Request {
 
     /// The logical value of one line.
     pub fn value(&self, offset: u32) -> Result<Value> {
-        // One line: no Vec (polling loops call it at full speed).
+        // One line: no Vec (polling loops call it at full speed), and the v1 path (a
+        // 64-byte array on the stack) out of line, so the usual call has a small frame.
         let i = self.index(offset)?;
-        let fd = self.fd.as_fd();
-        let on = match self.kind {
-            Kind::V2 => {
-                v2::get_values(fd, 1 << i)
-                    .map_err(|e| self.err(Operation::GetValues, &[offset], e))?
-                    & (1 << i)
-                    != 0
-            }
-            Kind::V1Handle | Kind::V1Event(_) => {
-                v1::get_values(fd).map_err(|e| self.err(Operation::GetValues, &[offset], e))?[i]
-                    != 0
-            }
-        };
-        Ok(Value::from(on))
+        if self.kind != Kind::V2 {
+            return self.value_v1(offset, i);
+        }
+        let bit = 1u64 << i;
+        match v2::get_values(self.fd.as_fd(), bit) {
+            Ok(bits) => Ok(Value::from(bits & bit != 0)),
+            Err(e) => Err(self.err(Operation::GetValues, &[offset], e)),
+        }
+    }
+
+    /// [`Self::value`] of line `i` under uAPI v1.
+    #[inline(never)]
+    fn value_v1(&self, offset: u32, i: usize) -> Result<Value> {
+        let vals = v1::get_values(self.fd.as_fd())
+            .map_err(|e| self.err(Operation::GetValues, &[offset], e))?;
+        Ok(Value::from(vals[i] != 0))
     }
 
     /// The logical values of all lines, in request order.
@@ -479,7 +482,7 @@ impl Request {
     /// Sets one output line.
     pub fn set_value(&self, offset: u32, value: Value) -> Result<()> {
         if self.kind != Kind::V2 {
-            return self.set_values(&[(offset, value)]);
+            return self.set_value_v1(offset, value);
         }
         // One line under uAPI v2 (bit-banging loops): its bit, the ioctl, the record.
         let i = self.index(offset)?;
@@ -494,6 +497,13 @@ impl Request {
         }
         self.last[i].store(last, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// [`Self::set_value`] under uAPI v1: out of line, so that the v2 call keeps a small
+    /// frame.
+    #[inline(never)]
+    fn set_value_v1(&self, offset: u32, value: Value) -> Result<()> {
+        self.set_values(&[(offset, value)])
     }
 
     /// Sets several output lines in one system call. Allocates nothing (bit-banging
