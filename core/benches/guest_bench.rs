@@ -858,6 +858,7 @@ mod guest {
                         let t1 = base.elapsed();
                         lat[2].push(t1.saturating_sub(when.recv().unwrap()));
                     }
+                    drop(req);
                     // SAFETY: the request owns its descriptor, open until `req` is dropped.
                     let req = unsafe { AsyncFd::register(theirs()) }
                         .unwrap_or_else(|_| panic!("gpiocdev's request on tokio"));

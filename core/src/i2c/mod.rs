@@ -58,7 +58,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -269,11 +269,30 @@ impl Shared {
 /// let sensor_bus = bus.clone(); // give it to a driver; same fd, own settings
 /// # drop(sensor_bus); Ok(()) }
 /// ```
-#[derive(Clone)]
 pub struct I2cBus {
     shared: Arc<Shared>,
+    /// The adapter's capabilities (as in `Shared`, which never changes them), and
+    /// [`Self::hint`]: the usual transaction reads only the handle, not the bus's shared
+    /// state, so it touches the fewest pages of memory (under emulation a page the
+    /// translation cache has dropped costs more than the instructions around it).
+    funcs: Funcs,
+    /// The pinned file this handle last used: `addr << 32 | (descriptor + 1)`, 0 for
+    /// none; valid for this handle's force and PEC settings (cleared when they change).
+    hint: AtomicU64,
     force: bool,
     pec: bool,
+}
+
+impl Clone for I2cBus {
+    fn clone(&self) -> Self {
+        I2cBus {
+            shared: Arc::clone(&self.shared),
+            funcs: self.funcs,
+            hint: AtomicU64::new(self.hint.load(Ordering::Relaxed)),
+            force: self.force,
+            pec: self.pec,
+        }
+    }
 }
 
 impl fmt::Debug for I2cBus {
@@ -343,6 +362,8 @@ impl I2cBus {
                 state: Mutex::new(State::default()),
                 gate: crate::lock::Gate::new(&path),
             }),
+            funcs,
+            hint: AtomicU64::new(0),
             force: false,
             pec: false,
         })
@@ -386,7 +407,7 @@ impl I2cBus {
 
     /// What the adapter can do (`I2C_FUNCS`, read once at open).
     pub fn funcs(&self) -> Funcs {
-        self.shared.funcs
+        self.funcs
     }
 
     /// The bus clock the platform configured, from the device tree (`clock-frequency` of
@@ -412,11 +433,12 @@ impl I2cBus {
     /// the driver (and the device); use it knowingly.
     pub fn set_force(&mut self, force: bool) {
         self.force = force;
+        *self.hint.get_mut() = 0;
     }
 
     /// [`set_force`](Self::set_force), builder style.
     pub fn with_force(mut self, force: bool) -> Self {
-        self.force = force;
+        self.set_force(force);
         self
     }
 
@@ -434,6 +456,7 @@ impl I2cBus {
             self.require(Op::SetPec, None, Funcs::SMBUS_PEC, None)?;
         }
         self.pec = pec;
+        *self.hint.get_mut() = 0;
         Ok(())
     }
 
@@ -940,11 +963,19 @@ impl I2cBus {
         size: u32,
         data: Option<&mut sys::i2c_smbus_data>,
     ) -> Result<()> {
-        if !self.shared.funcs.contains(op.needs()) || addr > 0x7f {
+        if !self.funcs.contains(op.needs()) || addr > 0x7f {
             return Err(self.smbus_refused(op, addr));
         }
-        let Some(fd) = self.ready(addr) else {
-            return self.smbus_first(op, addr, read_write, cmd, size, data);
+        let h = self.hint.load(Ordering::Relaxed);
+        let fd = if h >> 32 == u64::from(addr) && h as u32 != 0 {
+            h as u32 as RawFd - 1
+        } else {
+            let Some(fd) = self.ready(addr) else {
+                return self.smbus_first(op, addr, read_write, cmd, size, data);
+            };
+            self.hint
+                .store(u64::from(addr) << 32 | (fd + 1) as u64, Ordering::Relaxed);
+            fd
         };
         match sys::smbus_raw(fd, read_write, cmd, size, data) {
             Ok(()) => Ok(()),
