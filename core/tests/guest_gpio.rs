@@ -855,13 +855,10 @@ fn recorded_values_on(abi: Abi) {
 }
 
 #[test]
-fn recorded_values_v2() {
-    recorded_values_on(Abi::V2);
-}
-
-#[test]
-fn recorded_values_v1() {
-    recorded_values_on(Abi::V1);
+fn recorded_values_v2_and_v1() {
+    for abi in [Abi::V2, Abi::V1] {
+        recorded_values_on(abi);
+    }
 }
 
 #[test]
