@@ -426,20 +426,36 @@ mod guest {
 
             // Two chips read in turn: i2cdev with one LinuxI2CDevice each.
             let mut dev2 = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x50).unwrap();
+            let mut i2cdev_turns = |n| {
+                for _ in 0..n {
+                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                    std::hint::black_box(dev2.smbus_read_byte_data(0).unwrap());
+                }
+            };
+            // udrv with one handle for both chips...
             cases.push(measure(
                 "SMBus read byte data, 0x48 and 0x50 in turn (i2c-stub) vs i2cdev",
                 ROUNDS,
                 OPS / 2,
-                |n| {
-                    for _ in 0..n {
-                        std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
-                        std::hint::black_box(dev2.smbus_read_byte_data(0).unwrap());
-                    }
-                },
+                &mut i2cdev_turns,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
                         std::hint::black_box(bus.smbus_read_byte_data(0x50, 0).unwrap());
+                    }
+                },
+            ));
+            // ... and with a clone per chip, as drivers are given them.
+            let (b48, b50) = (bus.clone(), bus.clone());
+            cases.push(measure(
+                "SMBus read byte data, 0x48 and 0x50 in turn, a clone per chip (i2c-stub) vs i2cdev",
+                ROUNDS,
+                OPS / 2,
+                &mut i2cdev_turns,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(b48.smbus_read_byte_data(0x48, 0).unwrap());
+                        std::hint::black_box(b50.smbus_read_byte_data(0x50, 0).unwrap());
                     }
                 },
             ));
