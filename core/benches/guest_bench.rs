@@ -83,7 +83,7 @@ mod guest {
     /// The baseline: `n` SMBus read-byte-data ioctls of register 0 on `fd` (whose
     /// `I2C_SLAVE` address is set), with nothing around them.
     #[inline(always)]
-    fn raw_smbus_reads(fd: libc::c_int, n: u32) {
+    pub(crate) fn raw_smbus_reads(fd: libc::c_int, n: u32) {
         let mut data = [0u8; 34];
         for _ in 0..n {
             let mut args = SmbusData {
@@ -426,20 +426,36 @@ mod guest {
 
             // Two chips read in turn: i2cdev with one LinuxI2CDevice each.
             let mut dev2 = i2cdev::linux::LinuxI2CDevice::new(&stub_path, 0x50).unwrap();
+            let mut i2cdev_turns = |n| {
+                for _ in 0..n {
+                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                    std::hint::black_box(dev2.smbus_read_byte_data(0).unwrap());
+                }
+            };
+            // udrv with one handle for both chips...
             cases.push(measure(
                 "SMBus read byte data, 0x48 and 0x50 in turn (i2c-stub) vs i2cdev",
                 ROUNDS,
                 OPS / 2,
-                |n| {
-                    for _ in 0..n {
-                        std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
-                        std::hint::black_box(dev2.smbus_read_byte_data(0).unwrap());
-                    }
-                },
+                &mut i2cdev_turns,
                 |n| {
                     for _ in 0..n {
                         std::hint::black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
                         std::hint::black_box(bus.smbus_read_byte_data(0x50, 0).unwrap());
+                    }
+                },
+            ));
+            // ... and with a clone per chip, as drivers are given them.
+            let (b48, b50) = (bus.clone(), bus.clone());
+            cases.push(measure(
+                "SMBus read byte data, 0x48 and 0x50 in turn, a clone per chip (i2c-stub) vs i2cdev",
+                ROUNDS,
+                OPS / 2,
+                &mut i2cdev_turns,
+                |n| {
+                    for _ in 0..n {
+                        std::hint::black_box(b48.smbus_read_byte_data(0x48, 0).unwrap());
+                        std::hint::black_box(b50.smbus_read_byte_data(0x50, 0).unwrap());
                     }
                 },
             ));
@@ -545,6 +561,7 @@ mod guest {
 
             gpio(&mut cases);
             report("udrv against the peers", "peer", &mut cases);
+            edge_latency();
         }
 
         /// GPIO rows: each library requests its own gpio-sim line (a line has one owner).
@@ -643,7 +660,10 @@ mod guest {
                 }
             };
             const BATCH: u32 = 1000;
-            let udrv_round = |queue: &mut dyn FnMut(u32)| {
+            // `batched`: through `read_edge_events` (one `read` of up to 64 events, decoded
+            // under one lock), the counterpart of gpiocdev's `EdgeEventBuffer`; else one
+            // `read_edge_event` per event.
+            let udrv_round = |queue: &mut dyn FnMut(u32), batched: bool| {
                 let req = Request::builder()
                     .on_chip(&chip)
                     .with_line(15)
@@ -653,9 +673,19 @@ mod guest {
                     .request()
                     .unwrap();
                 queue(BATCH);
+                let mut events = Vec::with_capacity(64);
                 let t = Instant::now();
-                for _ in 0..BATCH {
-                    std::hint::black_box(req.read_edge_event().unwrap());
+                if batched {
+                    let mut got = 0;
+                    while got < BATCH as usize {
+                        events.clear();
+                        got += req.read_edge_events(&mut events).unwrap();
+                        std::hint::black_box(&events);
+                    }
+                } else {
+                    for _ in 0..BATCH {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }
                 }
                 t.elapsed()
             };
@@ -666,7 +696,7 @@ mod guest {
                 ops: BATCH,
             };
             let mut buf_case = Case {
-                name: "read 10k gpio-sim edge events vs gpiocdev (v2), 16-event buffer",
+                name: "read 10k gpio-sim edge events in batches (read_edge_events) vs gpiocdev (v2), 16-event buffer",
                 raw: Vec::new(),
                 udrv: Vec::new(),
                 ops: BATCH,
@@ -694,7 +724,7 @@ mod guest {
                 }
                 v2_case.raw.push(t.elapsed());
                 drop(req);
-                v2_case.udrv.push(udrv_round(&mut queue));
+                v2_case.udrv.push(udrv_round(&mut queue, false));
 
                 // gpiocdev's batched reads (udrv reads up to 16 events per system call).
                 let req = gpiocdev::Request::builder()
@@ -714,7 +744,7 @@ mod guest {
                 buf_case.raw.push(t.elapsed());
                 drop(buf);
                 drop(req);
-                buf_case.udrv.push(udrv_round(&mut queue));
+                buf_case.udrv.push(udrv_round(&mut queue, true));
 
                 // uAPI v1 keeps at most 16 events per request in the kernel: both sides
                 // read 62 bursts of 16 (queued untimed), the same way.
@@ -761,6 +791,171 @@ mod guest {
             cases.push(buf_case);
             cases.push(v1_case);
         }
+
+        /// Edge latency: a second thread flips line 15's pull through sysfs; the time from
+        /// just before its `write` to the event being returned to the caller, udrv and
+        /// gpiocdev (uAPI v2) in alternating rounds, blocking and on tokio (udrv's
+        /// `AsyncRequest`; gpiocdev's request in tokio's `AsyncFd`, which is what its own
+        /// async wrapper does). Prints p50 and p99 of every sample of each side.
+        pub fn edge_latency() {
+            use std::sync::mpsc;
+            use tokio::io::unix::AsyncFd;
+            use udrv_core::gpio::AsyncRequest;
+
+            const ROUNDS: usize = 10;
+            const SAMPLES: usize = 100;
+            let chip = env("UDRV_GPIO_SIM_CHIP");
+            let pull = format!("{}/sim_gpio15/pull", env("UDRV_GPIO_SIM_SYSFS"));
+            // No request holds the line now: this edge is queued nowhere.
+            std::fs::write(&pull, "pull-down").unwrap();
+            let base = Instant::now();
+            let (go, flips) = mpsc::channel::<()>();
+            let (sent, when) = mpsc::channel::<Duration>();
+            let flipper = std::thread::spawn(move || {
+                let mut up = false;
+                for () in flips {
+                    up = !up;
+                    let t0 = base.elapsed();
+                    std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
+                    sent.send(t0).unwrap();
+                }
+            });
+            // One sample: flip, wait for the event (`read`), the time since the flip.
+            let sample = |read: &mut dyn FnMut()| {
+                go.send(()).unwrap();
+                read();
+                let t1 = base.elapsed();
+                t1.saturating_sub(when.recv().unwrap())
+            };
+            let ours = || {
+                Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(EdgeDetection::Both)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap()
+            };
+            let theirs = || {
+                gpiocdev::Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap()
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev]
+            let mut lat: [Vec<Duration>; 4] = Default::default();
+            for _ in 0..ROUNDS {
+                let req = ours();
+                for _ in 0..SAMPLES {
+                    lat[0].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
+                }
+                drop(req);
+                let req = theirs();
+                for _ in 0..SAMPLES {
+                    lat[1].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
+                }
+                drop(req);
+                rt.block_on(async {
+                    let req = AsyncRequest::new(ours()).unwrap();
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        std::hint::black_box(req.read_edge_event().await.unwrap());
+                        let t1 = base.elapsed();
+                        lat[2].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                    drop(req);
+                    // SAFETY: the request owns its descriptor, open until `req` is dropped.
+                    let req = unsafe { AsyncFd::register(theirs()) }
+                        .unwrap_or_else(|_| panic!("gpiocdev's request on tokio"));
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        let mut ready = req.readable().await.unwrap();
+                        std::hint::black_box(req.get_ref().read_edge_event().unwrap());
+                        ready.clear_ready();
+                        let t1 = base.elapsed();
+                        lat[3].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                });
+            }
+            drop(go);
+            flipper.join().unwrap();
+            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50");
+            let pct = |v: &mut Vec<Duration>, p: usize| {
+                v.sort();
+                v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
+            };
+            for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
+                let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
+                let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+                println!(
+                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3}",
+                    up50 / gp50
+                );
+                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | ");
+            }
+        }
+    }
+}
+
+/// On the host: the instructions of one SMBus read byte data through udrv, i2cdev and the
+/// raw loop, counted by callgrind with the kernel's i2c-dev ioctls stood in for by
+/// `i2c_ioctl_shim.c` (`LD_PRELOAD`): `guest_bench count SIDE N FILE` runs N reads of
+/// register 0 at 0x48 on FILE (any regular file) through SIDE (`raw`, `i2cdev`, `udrv`,
+/// `udrv-turns`: 0x48 and 0x50 in turn). The difference between two counts (N and 0)
+/// over N is the instructions per read, the ioctl itself (the shim) excepted.
+#[cfg(not(udrv_guest))]
+#[allow(unsafe_code)]
+mod count {
+    use i2cdev::core::I2CDevice;
+    use std::os::fd::AsRawFd;
+
+    pub fn run(args: &[String]) {
+        let [side, n, file] = args else {
+            eprintln!("usage: guest_bench count raw|i2cdev|udrv|udrv-turns N FILE");
+            std::process::exit(2);
+        };
+        let n: u32 = n.parse().expect("N: a number");
+        match side.as_str() {
+            "raw" => {
+                let f = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(file)
+                    .unwrap();
+                // SAFETY: I2C_SLAVE takes an integer argument.
+                assert_eq!(unsafe { libc::ioctl(f.as_raw_fd(), 0x0703, 0x48) }, 0);
+                crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
+            }
+            "i2cdev" => {
+                let mut dev = i2cdev::linux::LinuxI2CDevice::new(file, 0x48).unwrap();
+                for _ in 0..n {
+                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                }
+            }
+            "udrv" | "udrv-turns" => {
+                let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
+                // The first read with each address aims (and pins) its file: not counted.
+                bus.smbus_read_byte_data(0x48, 0).unwrap();
+                bus.smbus_read_byte_data(0x50, 0).unwrap();
+                let turns = side == "udrv-turns";
+                for k in 0..n {
+                    let addr = if turns && k & 1 == 1 { 0x50 } else { 0x48 };
+                    std::hint::black_box(bus.smbus_read_byte_data(addr, 0).unwrap());
+                }
+            }
+            other => panic!("unknown side {other}"),
+        }
     }
 }
 
@@ -768,5 +963,12 @@ fn main() {
     #[cfg(udrv_guest)]
     guest::run();
     #[cfg(not(udrv_guest))]
-    eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
+    {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.first().map(String::as_str) == Some("count") {
+            count::run(&args[1..]);
+        } else {
+            eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
+        }
+    }
 }

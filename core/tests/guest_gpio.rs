@@ -802,6 +802,61 @@ fn multi_line_values_v1() {
     multi_line_on(Abi::V1);
 }
 
+/// What a request records of the values set (beside its configuration, without a lock):
+/// `config()` reports them, a reconfiguration from `config()` keeps the outputs driven as
+/// they were, and a reconfiguration to active-low reaches a pin's levels.
+fn recorded_values_on(abi: Abi) {
+    let req = open(abi)
+        .request()
+        .with_lines(&[8, 9])
+        .as_output(Value::Inactive)
+        .request()
+        .unwrap();
+    req.set_value(8, Value::Active).unwrap();
+    let cfg = req.config();
+    let set = |o| cfg.line(o).and_then(|s| s.value);
+    assert_eq!(
+        (set(8), set(9)),
+        (Some(Value::Active), Some(Value::Inactive)),
+        "{abi}"
+    );
+    req.reconfigure(&req.config()).unwrap();
+    req.set_value(9, Value::Active).unwrap();
+    assert_eq!(
+        [8, 9].map(sim_value),
+        [1, 1],
+        "{abi}: kept through reconfigure"
+    );
+    drop(req);
+
+    let pin = Pin::try_from(
+        open(abi)
+            .request()
+            .with_line(10)
+            .as_output(Value::Inactive)
+            .request()
+            .unwrap(),
+    )
+    .unwrap();
+    pin.set_level(true).unwrap();
+    assert_eq!(sim_value(10), 1, "{abi}");
+    let mut cfg = pin.request().config();
+    cfg.with_line(10).as_active_low();
+    pin.request().reconfigure(&cfg).unwrap();
+    pin.set_level(false).unwrap();
+    assert_eq!(sim_value(10), 0, "{abi}: a low level once active-low");
+    assert!(!pin.level().unwrap(), "{abi}");
+    pin.set_level(true).unwrap();
+    assert_eq!(sim_value(10), 1, "{abi}: a high level once active-low");
+}
+
+#[test]
+fn recorded_values_v2_and_v1() {
+    for abi in [Abi::V2, Abi::V1] {
+        recorded_values_on(abi);
+    }
+}
+
 #[test]
 fn mixed_directions_in_one_v2_request() {
     pull(12, true);

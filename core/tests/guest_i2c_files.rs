@@ -97,6 +97,50 @@ fn a_scan_of_every_address_holds_a_bounded_number_of_files() {
 }
 
 #[test]
+fn chips_read_without_the_lock_stay_right_while_another_thread_scans() {
+    let _one = serial();
+    let chips = [(0x48u16, 0x71u8), (0x50, 0x72), (0x52, 0x73)];
+    {
+        let writer = stub();
+        for (addr, v) in chips {
+            writer.smbus_write_byte_data(addr, 0xd4, v).unwrap();
+        }
+    }
+    let bus = stub();
+    let before = files_on(bus.path());
+    // A transaction each pins the three chips' files: later ones take no lock.
+    for (addr, v) in chips {
+        assert_eq!(bus.smbus_read_byte_data(addr, 0xd4).unwrap(), v);
+    }
+    // Meanwhile a scan re-aims the files that are not pinned, address after address.
+    let scanner = bus.clone();
+    let scan = std::thread::spawn(move || {
+        for _ in 0..3 {
+            for a in 0x08..0x78 {
+                let _ = scanner.smbus_quick(a, false);
+            }
+        }
+    });
+    let readers: Vec<_> = chips
+        .into_iter()
+        .map(|(addr, v)| {
+            let b = bus.clone();
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    assert_eq!(b.smbus_read_byte_data(addr, 0xd4).unwrap(), v, "{addr:#x}");
+                }
+            })
+        })
+        .collect();
+    scan.join().unwrap();
+    for r in readers {
+        r.join().unwrap();
+    }
+    let held = files_on(bus.path()) - before;
+    assert!(held <= 7, "{held} more files: at most 8 per bus");
+}
+
+#[test]
 fn a_busy_address_stays_refused_on_every_file() {
     let _one = serial();
     let bus = stub();

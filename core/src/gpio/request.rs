@@ -3,6 +3,7 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -276,8 +277,32 @@ pub struct Request {
     chip: PathBuf,
     kind: Kind,
     offsets: Vec<u32>,
+    /// The value last set on each line (by index in the request), since the request or
+    /// its last reconfiguration: [`UNSET`], [`SET_INACTIVE`] or [`SET_ACTIVE`]. Kept
+    /// beside the configuration rather than in it, so that setting a value takes no lock:
+    /// one plain store per line after the ioctl.
+    last: Box<[AtomicU8]>,
+    /// Which lines (by index) are active-low in the configuration, for the embedded-hal
+    /// pins' level conversions without the lock.
+    active_low: AtomicU64,
     state: Mutex<State>,
 }
+
+/// The active-low lines of `config` as a mask of their indexes in `offsets`.
+fn active_low_mask(config: &Config, offsets: &[u32]) -> u64 {
+    offsets
+        .iter()
+        .enumerate()
+        .filter(|(_, &o)| config.line(o).is_some_and(|s| s.active_low))
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
+
+/// In [`Request::last`]: no value set since the configuration (which tells).
+const UNSET: u8 = 0;
+/// In [`Request::last`]: last set inactive.
+const SET_INACTIVE: u8 = 1;
+/// In [`Request::last`]: last set active.
+const SET_ACTIVE: u8 = 2;
 
 impl Request {
     /// A builder for a request.
@@ -290,11 +315,14 @@ impl Request {
             Kind::V2 => RawEvents::V2(vec![v2::LineEvent::zeroed(); READ_BATCH]),
             _ => RawEvents::V1(vec![v1::EventData::zeroed(); 16]),
         };
+        let offsets = config.offsets();
         Request {
             fd,
             chip,
             kind,
-            offsets: config.offsets(),
+            last: offsets.iter().map(|_| AtomicU8::new(UNSET)).collect(),
+            active_low: AtomicU64::new(active_low_mask(&config, &offsets)),
+            offsets,
             state: Mutex::new(State {
                 config,
                 raw,
@@ -337,45 +365,88 @@ impl Request {
 
     /// The current configuration (as last requested, reconfigured or set).
     pub fn config(&self) -> Config {
-        self.lock().config.clone()
+        let mut config = self.lock().config.clone();
+        for (i, &o) in self.offsets.iter().enumerate() {
+            if let Some(v) = self.last_set(i) {
+                config.set_value(o, v);
+            }
+        }
+        config
+    }
+
+    /// The value last set on line `i` (by index) since the configuration, if any.
+    fn last_set(&self, i: usize) -> Option<Value> {
+        match self.last[i].load(Ordering::Relaxed) {
+            SET_INACTIVE => Some(Value::Inactive),
+            SET_ACTIVE => Some(Value::Active),
+            _ => None,
+        }
+    }
+
+    /// Records the values just set (lines by index: `mask`, active ones: `bits`).
+    #[inline]
+    fn record(&self, mask: u64, bits: u64) {
+        for (i, last) in self.last.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                let v = if bits & (1 << i) != 0 {
+                    SET_ACTIVE
+                } else {
+                    SET_INACTIVE
+                };
+                last.store(v, Ordering::Relaxed);
+            }
+        }
     }
 
     pub(crate) fn is_active_low(&self, offset: u32) -> bool {
-        self.lock()
-            .config
-            .line(offset)
-            .is_some_and(|s| s.active_low)
+        let low = self.active_low.load(Ordering::Relaxed);
+        self.offsets
+            .iter()
+            .position(|&o| o == offset)
+            .is_some_and(|i| low & (1 << i) != 0)
     }
 
+    #[cold]
+    #[inline(never)]
     fn err(&self, op: Operation, lines: &[u32], e: io::Error) -> Error {
         Error::io(&self.chip, op, lines, e)
     }
 
+    #[inline]
     fn index(&self, offset: u32) -> Result<usize> {
-        self.offsets
-            .iter()
-            .position(|&o| o == offset)
-            .ok_or_else(|| Error::invalid(&self.chip, InvalidConfig::NotRequested(offset)))
+        match self.offsets.iter().position(|&o| o == offset) {
+            Some(i) => Ok(i),
+            None => Err(self.not_requested(offset)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_requested(&self, offset: u32) -> Error {
+        Error::invalid(&self.chip, InvalidConfig::NotRequested(offset))
     }
 
     /// The logical value of one line.
     pub fn value(&self, offset: u32) -> Result<Value> {
-        // One line: no Vec (polling loops call it at full speed).
+        // One line: no Vec (polling loops call it at full speed), and the v1 path (a
+        // 64-byte array on the stack) out of line, so the usual call has a small frame.
         let i = self.index(offset)?;
-        let fd = self.fd.as_fd();
-        let on = match self.kind {
-            Kind::V2 => {
-                v2::get_values(fd, 1 << i)
-                    .map_err(|e| self.err(Operation::GetValues, &[offset], e))?
-                    & (1 << i)
-                    != 0
-            }
-            Kind::V1Handle | Kind::V1Event(_) => {
-                v1::get_values(fd).map_err(|e| self.err(Operation::GetValues, &[offset], e))?[i]
-                    != 0
-            }
-        };
-        Ok(Value::from(on))
+        if self.kind != Kind::V2 {
+            return self.value_v1(offset, i);
+        }
+        let bit = 1u64 << i;
+        match v2::get_values(self.fd.as_fd(), bit) {
+            Ok(bits) => Ok(Value::from(bits & bit != 0)),
+            Err(e) => Err(self.err(Operation::GetValues, &[offset], e)),
+        }
+    }
+
+    /// [`Self::value`] of line `i` under uAPI v1.
+    #[inline(never)]
+    fn value_v1(&self, offset: u32, i: usize) -> Result<Value> {
+        let vals = v1::get_values(self.fd.as_fd())
+            .map_err(|e| self.err(Operation::GetValues, &[offset], e))?;
+        Ok(Value::from(vals[i] != 0))
     }
 
     /// The logical values of all lines, in request order.
@@ -410,6 +481,28 @@ impl Request {
 
     /// Sets one output line.
     pub fn set_value(&self, offset: u32, value: Value) -> Result<()> {
+        if self.kind != Kind::V2 {
+            return self.set_value_v1(offset, value);
+        }
+        // One line under uAPI v2 (bit-banging loops): its bit, the ioctl, the record.
+        let i = self.index(offset)?;
+        let bit = 1u64 << i;
+        let (bits, last) = if value.is_active() {
+            (bit, SET_ACTIVE)
+        } else {
+            (0, SET_INACTIVE)
+        };
+        if let Err(e) = v2::set_values(self.fd.as_fd(), bits, bit) {
+            return Err(self.err(Operation::SetValues, &[offset], e));
+        }
+        self.last[i].store(last, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// [`Self::set_value`] under uAPI v1: out of line, so that the v2 call keeps a small
+    /// frame.
+    #[inline(never)]
+    fn set_value_v1(&self, offset: u32, value: Value) -> Result<()> {
         self.set_values(&[(offset, value)])
     }
 
@@ -434,19 +527,18 @@ impl Request {
             Kind::V2 => {
                 v2::set_values(fd, bits, mask)
                     .map_err(|e| self.err(Operation::SetValues, &offsets(), e))?;
-                let mut st = self.lock();
-                for (o, v) in values {
-                    st.config.set_value(*o, *v);
-                }
+                self.record(mask, bits);
                 Ok(())
             }
             Kind::V1Handle => {
                 // v1 sets every line of the handle at once: fill in the others from the
                 // values last set.
-                let mut st = self.lock();
+                // The lock makes concurrent calls fill in each other's values in turn.
+                let st = self.lock();
                 let mut all = [0u8; v1::HANDLES_MAX];
                 for (i, (_, s)) in st.config.lines().enumerate() {
-                    all[i] = u8::from(s.value == Some(Value::Active));
+                    let v = self.last_set(i).or(s.value);
+                    all[i] = u8::from(v == Some(Value::Active));
                 }
                 for (i, a) in all.iter_mut().enumerate() {
                     if mask & (1 << i) != 0 {
@@ -455,9 +547,8 @@ impl Request {
                 }
                 v1::set_values(fd, &all)
                     .map_err(|e| self.err(Operation::SetValues, &offsets(), e))?;
-                for (o, v) in values {
-                    st.config.set_value(*o, *v);
-                }
+                self.record(mask, bits);
+                drop(st);
                 Ok(())
             }
             Kind::V1Event(_) => Err(Error::unsupported(
@@ -521,7 +612,13 @@ impl Request {
                 ))
             }
         }
-        self.lock().config = ordered;
+        let mut st = self.lock();
+        self.active_low
+            .store(active_low_mask(&ordered, &self.offsets), Ordering::Relaxed);
+        st.config = ordered;
+        for last in self.last.iter() {
+            last.store(UNSET, Ordering::Relaxed);
+        }
         Ok(())
     }
 

@@ -133,11 +133,14 @@ impl I2cBus {
             joined.push(v);
         }
         let flags = if ten_bit { sys::I2C_M_TEN } else { 0 };
-        {
+        // `I2C_RDWR` carries the address in each message: the address's file only serves
+        // the kernel's busy check, done once, under the lock, until the file is pinned.
+        let first = !ten_bit && self.ready(addr).is_none();
+        if first {
             let mut st = self.state();
-            if !ten_bit {
-                self.select(&mut st, addr)?;
-            }
+            self.select(&mut st, addr)?;
+        }
+        {
             let mut msgs: [sys::Msg<'_>; MAX] = std::array::from_fn(|_| sys::Msg::write(0, 0, &[]));
             let mut joined_it = joined.iter_mut();
             let mut ops_it = ops.iter_mut();
@@ -167,6 +170,12 @@ impl I2cBus {
                         runs.len()
                     )),
                 ));
+            }
+        }
+        if first {
+            let mut st = self.state();
+            if let Some(i) = st.slot_of(addr, self.pec()) {
+                self.pin(&mut st, i);
             }
         }
         // Scatter merged reads back into their operations.

@@ -14,9 +14,11 @@
 //!
 //! A handle is cheap to clone and `Send + Sync`: clones share the bus's files (one per
 //! device address, opened when the address is first used, its `I2C_SLAVE` address set
-//! once, so chips taking turns on one bus cost one system call per transaction), and a
-//! mutex makes each transfer one atomic step. Give each
-//! driver its own clone (`Driver::new(bus.clone(), addr)`).
+//! once, so chips taking turns on one bus cost one system call per transaction). Once a
+//! transaction with an address has succeeded, its file is pinned to it (up to seven per
+//! bus) and later transactions take no lock: each is one `ioctl`, which the kernel runs
+//! as one atomic step on the adapter; only aiming a file at an address takes the
+//! handle's mutex. Give each driver its own clone (`Driver::new(bus.clone(), addr)`).
 //!
 //! Addresses held by a kernel driver are refused with [`Error::AddressBusy`] naming the
 //! driver; [`I2cBus::set_force`] opts in to `I2C_SLAVE_FORCE`.
@@ -53,10 +55,11 @@ pub use transfer::Message;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use crate::sys::i2c as sys;
@@ -131,52 +134,74 @@ fn adapters_in(class: &Path, dev: &Path) -> io::Result<Vec<Adapter>> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Target {
     addr: u16,
+    /// Set with `I2C_SLAVE_FORCE`: the kernel's busy check was skipped.
     forced: bool,
 }
 
-/// At most this many files per bus (the first one included): beyond it, the least
-/// recently aimed file is pointed at the new address (`I2C_SLAVE` again), so a scan of
-/// every address does not hold 112 descriptors.
+/// At most this many files per bus (the first one included): beyond it, a file that is
+/// not pinned is pointed at the new address (`I2C_SLAVE` again), so a scan of every
+/// address does not hold 112 descriptors.
 const MAX_FILES: usize = 8;
 
-/// One open file of the bus and the kernel state mirrored for it (`None`: unknown).
-/// i2c-dev keeps the `I2C_SLAVE` address and the PEC flag per open file, so a file per
-/// device address lets several chips on one bus take turns without re-selecting.
-#[derive(Debug)]
-struct Slot {
-    /// The file; `None` for the bus's main file (`Shared::fd`).
-    own: Option<OwnedFd>,
-    target: Option<Target>,
-    pec: Option<bool>,
+/// At most this many files are pinned (see [`Shared::ready`]), so one always roams.
+const MAX_PINNED: usize = MAX_FILES - 1;
+
+/// The index of `(addr, pec)` in [`Shared::ready`] and [`State::by_key`] (`addr` 7-bit).
+#[inline]
+fn key(addr: u16, pec: bool) -> usize {
+    usize::from(addr & 0x7f) | usize::from(pec) << 7
 }
 
-/// The files of the bus, one per recently used address.
+/// The kernel state mirrored for one open file of the bus (`None`: unknown). i2c-dev
+/// keeps the `I2C_SLAVE` address and the PEC flag per open file, so a file per device
+/// address lets several chips on one bus take turns without re-selecting.
+#[derive(Debug)]
+struct Slot {
+    target: Option<Target>,
+    pec: Option<bool>,
+    /// Published in [`Shared::ready`]: never re-aimed and its PEC never changed again.
+    pinned: bool,
+}
+
+/// What only the slow path changes, under the mutex: which file is aimed where. Slot `i`
+/// is file `i` of the bus ([`Shared::file`]).
 #[derive(Debug)]
 struct State {
     slots: Vec<Slot>,
-    /// The slot to re-aim next when all `MAX_FILES` are in use.
+    /// Where to look first for a file to re-aim when all `MAX_FILES` are in use.
     victim: usize,
-    /// For each 7-bit address, 1 + the index of the slot aimed at it (0: none), so that
-    /// finding the file is one load however many chips share the bus.
-    by_addr: [u8; 128],
+    /// How many slots are pinned.
+    pinned: usize,
+    /// For each [`key`], 1 + the index of the slot aimed at that address with that PEC
+    /// setting (0: none).
+    by_key: [u8; 256],
 }
 
 impl State {
-    /// Records slot `i`'s new target, keeping `by_addr` in step.
-    fn set_target(&mut self, i: usize, target: Option<Target>) {
-        if let Some(old) = self.slots[i].target {
-            self.by_addr[usize::from(old.addr & 0x7f)] = 0;
-        }
-        if let Some(new) = target {
-            self.by_addr[usize::from(new.addr & 0x7f)] = i as u8 + 1;
-        }
-        self.slots[i].target = target;
+    /// The key slot `i` answers for, if its address and PEC setting are known.
+    fn key_of(&self, i: usize) -> Option<usize> {
+        let s = &self.slots[i];
+        Some(key(s.target?.addr, s.pec?))
     }
 
-    /// The slot aimed at `addr`, if any.
+    /// Records slot `i`'s new target and PEC setting, keeping `by_key` in step.
+    fn set(&mut self, i: usize, target: Option<Target>, pec: Option<bool>) {
+        if let Some(k) = self.key_of(i) {
+            if usize::from(self.by_key[k]) == i + 1 {
+                self.by_key[k] = 0;
+            }
+        }
+        self.slots[i].target = target;
+        self.slots[i].pec = pec;
+        if let Some(k) = self.key_of(i) {
+            self.by_key[k] = i as u8 + 1;
+        }
+    }
+
+    /// The slot aimed at `addr` with this PEC setting, if any.
     #[inline]
-    fn slot_of(&self, addr: u16) -> Option<usize> {
-        let k = *self.by_addr.get(usize::from(addr))?;
+    fn slot_of(&self, addr: u16, pec: bool) -> Option<usize> {
+        let k = self.by_key[key(addr, pec)];
         (k != 0).then(|| usize::from(k) - 1)
     }
 }
@@ -186,24 +211,46 @@ impl Default for State {
         // A freshly opened i2c-dev fd has no address and PEC off.
         State {
             slots: vec![Slot {
-                own: None,
                 target: None,
                 pec: Some(false),
+                pinned: false,
             }],
             victim: 0,
-            by_addr: [0; 128],
+            pinned: 0,
+            by_key: [0; 256],
         }
     }
 }
 
 struct Shared {
+    /// The bus's main file (file 0).
     fd: OwnedFd,
+    /// Files 1 to `MAX_FILES - 1`, opened when needed and kept until the last handle goes.
+    more: [OnceLock<OwnedFd>; MAX_FILES - 1],
+    /// For each [`key`]: 0, or 1 + the descriptor number of a pinned file aimed at that
+    /// address with that PEC setting, negated when the file was aimed with
+    /// `I2C_SLAVE_FORCE` (the kernel's busy check skipped). A pinned file is never
+    /// re-aimed, nor closed before this `Shared`, so a transaction finds its file here
+    /// with one load and no lock: one system call, nothing else shared, as a peer with one
+    /// file per device does.
+    ready: [AtomicI32; 256],
     path: PathBuf,
     bus: Option<u32>,
     name: String,
     funcs: Funcs,
     state: Mutex<State>,
     gate: Arc<crate::lock::Gate>,
+}
+
+impl Shared {
+    /// File `i` of the bus, once it is open.
+    #[inline]
+    fn file(&self, i: usize) -> Option<BorrowedFd<'_>> {
+        match i.checked_sub(1) {
+            None => Some(self.fd.as_fd()),
+            Some(j) => Some(self.more.get(j)?.get()?.as_fd()),
+        }
+    }
 }
 
 /// An open I2C bus (`/dev/i2c-N`): cheap to clone, shareable across threads.
@@ -222,11 +269,30 @@ struct Shared {
 /// let sensor_bus = bus.clone(); // give it to a driver; same fd, own settings
 /// # drop(sensor_bus); Ok(()) }
 /// ```
-#[derive(Clone)]
 pub struct I2cBus {
     shared: Arc<Shared>,
+    /// The adapter's capabilities (as in `Shared`, which never changes them), and
+    /// [`Self::hint`]: the usual transaction reads only the handle, not the bus's shared
+    /// state, so it touches the fewest pages of memory (under emulation a page the
+    /// translation cache has dropped costs more than the instructions around it).
+    funcs: Funcs,
+    /// The pinned file this handle last used: `addr << 32 | (descriptor + 1)`, 0 for
+    /// none; valid for this handle's force and PEC settings (cleared when they change).
+    hint: AtomicU64,
     force: bool,
     pec: bool,
+}
+
+impl Clone for I2cBus {
+    fn clone(&self) -> Self {
+        I2cBus {
+            shared: Arc::clone(&self.shared),
+            funcs: self.funcs,
+            hint: AtomicU64::new(self.hint.load(Ordering::Relaxed)),
+            force: self.force,
+            pec: self.pec,
+        }
+    }
 }
 
 impl fmt::Debug for I2cBus {
@@ -287,6 +353,8 @@ impl I2cBus {
         Ok(I2cBus {
             shared: Arc::new(Shared {
                 fd,
+                more: Default::default(),
+                ready: [const { AtomicI32::new(0) }; 256],
                 path: path.clone(),
                 bus,
                 name,
@@ -294,6 +362,8 @@ impl I2cBus {
                 state: Mutex::new(State::default()),
                 gate: crate::lock::Gate::new(&path),
             }),
+            funcs,
+            hint: AtomicU64::new(0),
             force: false,
             pec: false,
         })
@@ -337,7 +407,7 @@ impl I2cBus {
 
     /// What the adapter can do (`I2C_FUNCS`, read once at open).
     pub fn funcs(&self) -> Funcs {
-        self.shared.funcs
+        self.funcs
     }
 
     /// The bus clock the platform configured, from the device tree (`clock-frequency` of
@@ -363,11 +433,12 @@ impl I2cBus {
     /// the driver (and the device); use it knowingly.
     pub fn set_force(&mut self, force: bool) {
         self.force = force;
+        *self.hint.get_mut() = 0;
     }
 
     /// [`set_force`](Self::set_force), builder style.
     pub fn with_force(mut self, force: bool) -> Self {
-        self.force = force;
+        self.set_force(force);
         self
     }
 
@@ -385,6 +456,7 @@ impl I2cBus {
             self.require(Op::SetPec, None, Funcs::SMBUS_PEC, None)?;
         }
         self.pec = pec;
+        *self.hint.get_mut() = 0;
         Ok(())
     }
 
@@ -418,9 +490,12 @@ impl I2cBus {
         self.check_addr(addr, false)?;
         let mut st = self.state();
         // Always asks the kernel (a driver may have bound since the address was selected).
-        let i = st.slot_of(addr);
-        let aimed = match i {
-            Some(i) => self.aim(&mut st, i, addr, false).map(drop),
+        // On its own address a file's `I2C_SLAVE` changes nothing but the busy check, so a
+        // pinned file may be asked too.
+        let aimed = match st.slot_of(addr, self.pec) {
+            Some(i) => self
+                .aim(&mut st, i, addr, false)
+                .map(|i| self.publish(&st, i)),
             None => self.new_slot(&mut st, addr, false).map(drop),
         };
         match aimed {
@@ -654,14 +729,16 @@ impl I2cBus {
         }
     }
 
-    /// A panic while holding the lock may have left the mirror stale: forget it.
+    /// A panic while holding the lock may have left the mirror stale: forget it (but for
+    /// the pinned files, which are only ever asked about their own address).
     #[cold]
     #[inline(never)]
     fn unpoison(poisoned: std::sync::PoisonError<MutexGuard<'_, State>>) -> MutexGuard<'_, State> {
         let mut g = poisoned.into_inner();
         for i in 0..g.slots.len() {
-            g.set_target(i, None);
-            g.slots[i].pec = None;
+            if !g.slots[i].pinned {
+                g.set(i, None, None);
+            }
         }
         g
     }
@@ -733,95 +810,149 @@ impl I2cBus {
         Some(link.file_name()?.to_string_lossy().into_owned())
     }
 
-    /// The file of slot `i`.
-    fn slot_fd<'a>(&'a self, st: &'a State, i: usize) -> BorrowedFd<'a> {
-        match &st.slots[i].own {
-            Some(fd) => fd.as_fd(),
-            None => self.shared.fd.as_fd(),
+    /// The file of slot `i` (every slot has its file: it is opened before the slot is
+    /// added).
+    fn slot_fd(&self, i: usize) -> BorrowedFd<'_> {
+        self.shared.file(i).expect("every slot's file is open")
+    }
+
+    /// The pinned file aimed at `addr` (7-bit) with this handle's PEC setting and force
+    /// policy, if there is one: one load, no lock. A target set by a forcing clone is not
+    /// used by a non-forcing one (the kernel's busy check was skipped for it).
+    #[inline]
+    fn ready(&self, addr: u16) -> Option<RawFd> {
+        let e = self.shared.ready[key(addr, self.pec)].load(Ordering::Acquire);
+        if e > 0 {
+            Some(e - 1)
+        } else if e < 0 && self.force {
+            Some(-e - 1)
+        } else {
+            None
         }
     }
 
-    /// The slot whose file is aimed at `addr` with this handle's force policy and PEC
-    /// setting, if there is one. A target set by a forcing clone is not reused by a
-    /// non-forcing one.
-    #[inline]
-    fn ready(&self, st: &State, addr: u16) -> Option<usize> {
-        let i = st.slot_of(addr)?;
-        let s = &st.slots[i];
-        (matches!(s.target, Some(t) if self.force || !t.forced) && s.pec == Some(self.pec))
-            .then_some(i)
-    }
-
-    /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`).
+    /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`). When the
+    /// kernel refuses, the file keeps its address (i2c-dev checks before it changes it).
     fn aim(&self, st: &mut State, i: usize, addr: u16, force: bool) -> io::Result<usize> {
-        let r = sys::set_slave(self.slot_fd(st, i), addr, force);
-        let target = match r {
-            Ok(()) => Some(Target {
-                addr,
-                forced: force,
-            }),
-            Err(_) => None,
-        };
-        st.set_target(i, target);
+        let r = sys::set_slave(self.slot_fd(i), addr, force);
+        let pec = st.slots[i].pec;
+        match r {
+            Ok(()) => st.set(
+                i,
+                Some(Target {
+                    addr,
+                    forced: force,
+                }),
+                pec,
+            ),
+            Err(_) if st.slots[i].pinned => {}
+            Err(_) => st.set(i, None, pec),
+        }
         r.map(|()| i)
     }
 
     /// A file for `addr`: a new one while there are fewer than [`MAX_FILES`] (the main
-    /// file first, while it has no address), else the least recently aimed one, re-aimed.
+    /// file first, while it has no address), else one that is not pinned, re-aimed.
     fn new_slot(&self, st: &mut State, addr: u16, force: bool) -> io::Result<usize> {
-        if let Some(i) = st.slots.iter().position(|s| s.target.is_none()) {
+        if let Some(i) = st
+            .slots
+            .iter()
+            .position(|s| s.target.is_none() && !s.pinned)
+        {
             return self.aim(st, i, addr, force);
         }
-        if st.slots.len() < MAX_FILES {
+        let n = st.slots.len();
+        if n < MAX_FILES {
             let file = OpenOptions::new()
                 .read(true)
                 .write(true)
                 .open(&self.shared.path)?;
+            // The slot count only grows, under the lock: file `n` is not open yet.
+            let _ = self.shared.more[n - 1].set(OwnedFd::from(file));
             st.slots.push(Slot {
-                own: Some(OwnedFd::from(file)),
                 target: None,
                 pec: Some(false),
+                pinned: false,
             });
-            let i = st.slots.len() - 1;
-            return self.aim(st, i, addr, force);
+            return self.aim(st, n, addr, force);
         }
-        let i = st.victim % st.slots.len();
+        // At most MAX_PINNED of the MAX_FILES slots are pinned: one is found.
+        let i = (0..n)
+            .map(|k| (st.victim + k) % n)
+            .find(|&i| !st.slots[i].pinned)
+            .expect("one file is never pinned");
         st.victim = i + 1;
         self.aim(st, i, addr, force)
     }
 
-    /// The slot whose file is aimed at `addr` (7-bit) with this handle's force policy,
-    /// aiming one if none is: the busy check of `I2C_SLAVE` happens once per file.
+    /// The slot whose file is aimed at `addr` (7-bit) with this handle's force policy and
+    /// PEC setting, aiming one if none is: the busy check of `I2C_SLAVE` happens once per
+    /// file.
     fn select(&self, st: &mut State, addr: u16) -> Result<usize> {
-        let found = st.slot_of(addr);
-        let r = match found {
+        let r = match st.slot_of(addr, self.pec) {
             Some(i) => match st.slots[i].target {
                 Some(t) if self.force || !t.forced => Ok(i),
+                // The same address again, with the busy check: harmless to a pinned
+                // file's other users.
                 _ => self.aim(st, i, addr, self.force),
             },
             None => self.new_slot(st, addr, self.force),
         };
-        match r {
-            Ok(i) => Ok(i),
+        let i = match r {
+            Ok(i) => i,
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) && !self.force => {
-                Err(Error::AddressBusy {
+                return Err(Error::AddressBusy {
                     path: self.shared.path.clone(),
                     addr,
                     driver: self.driver_at(addr),
                 })
             }
-            Err(e) => Err(self.io(Op::SetAddress, Some(addr), e)),
+            Err(e) => return Err(self.io(Op::SetAddress, Some(addr), e)),
+        };
+        if st.slots[i].pec != Some(self.pec) {
+            // Only a file that is not pinned gets here (a pinned one answers for its own
+            // PEC setting only).
+            let target = st.slots[i].target;
+            st.set(i, target, None);
+            sys::set_pec(self.slot_fd(i), self.pec)
+                .map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
+            st.set(i, target, Some(self.pec));
+        }
+        self.publish(st, i);
+        Ok(i)
+    }
+
+    /// Pins slot `i` (after a transaction through it succeeded) while fewer than
+    /// [`MAX_PINNED`] are: from then on its address's transactions take no lock. Only
+    /// files that reached a device are pinned, so a scan of empty addresses pins nothing.
+    fn pin(&self, st: &mut State, i: usize) {
+        if !st.slots[i].pinned && st.pinned < MAX_PINNED && st.key_of(i).is_some() {
+            st.slots[i].pinned = true;
+            st.pinned += 1;
+        }
+        self.publish(st, i);
+    }
+
+    /// Updates slot `i`'s entry in [`Shared::ready`] if it is pinned (its force flag may
+    /// have been cleared by a busy check).
+    fn publish(&self, st: &State, i: usize) {
+        let s = &st.slots[i];
+        if let (true, Some(t), Some(k)) = (s.pinned, s.target, st.key_of(i)) {
+            let n = self.slot_fd(i).as_raw_fd() + 1;
+            let e = if t.forced { -n } else { n };
+            self.shared.ready[k].store(e, Ordering::Release);
         }
     }
 
-    /// One SMBus command: capability and address checks, then (under the lock) address,
-    /// PEC and the ioctl.
+    /// One SMBus command: capability and address checks, then the ioctl on the address's
+    /// pinned file.
     ///
-    /// Every register access of every driver comes through here, so the usual call is kept
-    /// to a mask test, a search of the (few) files for the address, the lock and one ioctl:
-    /// each file keeps its `I2C_SLAVE` target and PEC setting (mirrored here), so they are
-    /// only sent when a file is opened or re-aimed, and everything that builds an
-    /// error lives out of line ([`Self::smbus_refused`], [`Self::smbus_first`], [`Self::io`]).
+    /// Every register access of every driver comes through here, so the usual call is a
+    /// mask test, an address compare, one load from the table of pinned files, and the
+    /// ioctl: no lock (each pinned file keeps its `I2C_SLAVE` target and PEC setting for
+    /// good). The first transaction with an address, and any while its file is not pinned,
+    /// go through [`Self::smbus_first`], out of line, as does everything that builds an
+    /// error ([`Self::smbus_refused`], [`Self::io`]).
     #[inline]
     fn smbus(
         &self,
@@ -832,25 +963,29 @@ impl I2cBus {
         size: u32,
         data: Option<&mut sys::i2c_smbus_data>,
     ) -> Result<()> {
-        if !self.shared.funcs.contains(op.needs()) || addr > 0x7f {
+        if !self.funcs.contains(op.needs()) || addr > 0x7f {
             return Err(self.smbus_refused(op, addr));
         }
-        let st = self.state();
-        let Some(i) = self.ready(&st, addr) else {
-            drop(st);
-            return self.smbus_first(op, addr, read_write, cmd, size, data);
+        let h = self.hint.load(Ordering::Relaxed);
+        let fd = if h >> 32 == u64::from(addr) && h as u32 != 0 {
+            h as u32 as RawFd - 1
+        } else {
+            let Some(fd) = self.ready(addr) else {
+                return self.smbus_first(op, addr, read_write, cmd, size, data);
+            };
+            self.hint
+                .store(u64::from(addr) << 32 | (fd + 1) as u64, Ordering::Relaxed);
+            fd
         };
-        let r = sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data);
-        drop(st);
-        match r {
+        match sys::smbus_raw(fd, read_write, cmd, size, data) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io(op, Some(addr), e)),
         }
     }
 
-    /// [`Self::smbus`] when no file is aimed at `addr` with this handle's settings yet:
-    /// aims one, under the lock, then runs the command. Kept out of line so that the usual
-    /// call carries none of its state.
+    /// [`Self::smbus`] when no pinned file is aimed at `addr` with this handle's settings:
+    /// aims one, under the lock, runs the command, and pins the file if it succeeded.
+    /// Kept out of line so that the usual call carries none of its state.
     #[inline(never)]
     fn smbus_first(
         &self,
@@ -862,9 +997,11 @@ impl I2cBus {
         data: Option<&mut sys::i2c_smbus_data>,
     ) -> Result<()> {
         let mut st = self.state();
-        let i = self.prepare(&mut st, addr)?;
-        sys::smbus(self.slot_fd(&st, i), read_write, cmd, size, data)
-            .map_err(|e| self.io(op, Some(addr), e))
+        let i = self.select(&mut st, addr)?;
+        sys::smbus(self.slot_fd(i), read_write, cmd, size, data)
+            .map_err(|e| self.io(op, Some(addr), e))?;
+        self.pin(&mut st, i);
+        Ok(())
     }
 
     /// Why [`Self::smbus`] refused before touching the bus: a missing capability (reported
@@ -880,18 +1017,6 @@ impl I2cBus {
                 ten_bit: false,
             },
         }
-    }
-
-    /// A file aimed at this handle's address with its PEC setting: the slot's index.
-    fn prepare(&self, st: &mut State, addr: u16) -> Result<usize> {
-        let i = self.select(st, addr)?;
-        if st.slots[i].pec != Some(self.pec) {
-            st.slots[i].pec = None;
-            sys::set_pec(self.slot_fd(st, i), self.pec)
-                .map_err(|e| self.io(Op::SetPec, Some(addr), e))?;
-            st.slots[i].pec = Some(self.pec);
-        }
-        Ok(i)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use super::cvt;
 
@@ -286,6 +286,19 @@ pub(crate) fn smbus(
     size: u32,
     data: Option<&mut i2c_smbus_data>,
 ) -> io::Result<()> {
+    smbus_raw(fd.as_raw_fd(), read_write, command, size, data)
+}
+
+/// [`smbus`] on a descriptor number that the caller keeps open for the call (the bus's
+/// table of pinned files holds the numbers of files it owns until it is dropped).
+#[inline]
+pub(crate) fn smbus_raw(
+    fd: RawFd,
+    read_write: u8,
+    command: u8,
+    size: u32,
+    data: Option<&mut i2c_smbus_data>,
+) -> io::Result<()> {
     let mut args = i2c_smbus_ioctl_data {
         read_write,
         command,
@@ -295,13 +308,7 @@ pub(crate) fn smbus(
     // SAFETY: `args` is a valid `i2c_smbus_ioctl_data`; its `data` pointer is null or
     // points to a live, exclusively borrowed `i2c_smbus_data`, the full size the kernel
     // reads or writes for any transfer type.
-    cvt(unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            I2C_SMBUS as _,
-            &mut args as *mut i2c_smbus_ioctl_data,
-        )
-    })?;
+    cvt(unsafe { libc::ioctl(fd, I2C_SMBUS as _, &mut args as *mut i2c_smbus_ioctl_data) })?;
     Ok(())
 }
 
