@@ -1506,6 +1506,16 @@ fn gpio_lines(values: &[Spanned<DeValue<'_>>], p: &mut Problems<'_>) -> Vec<Line
                 );
                 return None;
             }
+            if matches!(at, Some((LineAt::Pin { .. }, _))) {
+                p.add(
+                    d.span(),
+                    format!(
+                        "{what}debounce on a chip pin: it is the kernel's, for GPIO lines; \
+                         leave it out"
+                    ),
+                );
+                return None;
+            }
             // The kernel takes whole microseconds in a u32.
             if !(x.is_finite() && x >= 1e-6 && x <= f64::from(u32::MAX) / 1e6) {
                 p.add(
@@ -1854,7 +1864,8 @@ mod tests {
              line = \"pca9554@i2c-1:0x21/2\"\ndirection = \"input\"\ninterrupt = \"GPIO4\"\n\
              [[line]]\nname = \"g\"\nline = \"mcp23017@i2c-1:0x20/A2\"\ndirection = \"input\"\n\
              interrupt = \"GPIO4\"\n[[line]]\nname = \"h\"\nline = \"mcp23017@i2c-1:0x20/A3\"\n\
-             direction = \"input\"\ninterrupt = \"GPIO5\"\n",
+             direction = \"input\"\ninterrupt = \"GPIO5\"\n[[line]]\nname = \"i\"\n\
+             line = \"mcp23017@i2c-1:0x20/A4\"\ndirection = \"input\"\ndebounce = 0.01\n",
         );
         let want = [
             "3:8: [[line]] 1: `B9` is not a pin of the mcp23017: give A0..A7 or B0..B7",
@@ -1865,6 +1876,7 @@ mod tests {
             "26:13: [[line]] 6: interrupt on this line: it is for an MCP23017's input pins",
             "36:13: [[line]] 8: interrupt = \"GPIO5\" but g of the same mcp23017@i2c-1:0x20 \
              has \"GPIO4\"",
+            "41:12: [[line]] 9: debounce on a chip pin",
         ];
         let placed = got.iter().zip(want).all(|(g, w)| g.starts_with(w));
         assert!(placed && got.len() == want.len(), "{got:#?}");
