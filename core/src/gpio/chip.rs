@@ -7,7 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::sys::fs::{poll_readable, set_nonblocking, Pod};
+use crate::sys::fs::{set_nonblocking, wait_next, wait_next_for, Pod};
 use crate::sys::gpio_v1 as v1;
 use crate::sys::gpio_v2 as v2;
 
@@ -335,16 +335,21 @@ impl Chip {
 
     /// The next info change of a watched line, waiting as long as it takes.
     pub fn read_info_change(&self) -> Result<InfoChangeEvent> {
-        loop {
-            if let Some(ev) = self.wait_info_change_opt(None)? {
-                return Ok(ev);
-            }
-        }
+        wait_next(
+            self.file.as_fd(),
+            || self.try_read_info_change(),
+            |e| self.err(Operation::ReadInfoChange, &[], e),
+        )
     }
 
     /// The next info change, or `None` when `timeout` passes first.
     pub fn wait_info_change(&self, timeout: Duration) -> Result<Option<InfoChangeEvent>> {
-        self.wait_info_change_opt(Some(timeout))
+        wait_next_for(
+            self.file.as_fd(),
+            Some(timeout),
+            || self.try_read_info_change(),
+            |e| self.err(Operation::ReadInfoChange, &[], e),
+        )
     }
 
     /// An info change that has already happened, without waiting.
@@ -376,24 +381,6 @@ impl Chip {
             Ok(ev) => Ok(ev),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(self.err(Operation::ReadInfoChange, &[], e)),
-        }
-    }
-
-    fn wait_info_change_opt(&self, timeout: Option<Duration>) -> Result<Option<InfoChangeEvent>> {
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
-        loop {
-            if let Some(ev) = self.try_read_info_change()? {
-                return Ok(Some(ev));
-            }
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
-            let ready = poll_readable(self.file.as_fd(), left)
-                .map_err(|e| self.err(Operation::ReadInfoChange, &[], e))?;
-            if !ready {
-                return Ok(None);
-            }
         }
     }
 
