@@ -64,8 +64,6 @@ pub struct LineInfo {
 
 impl LineInfo {
     pub(crate) fn from_v2(i: &v2::LineInfo) -> LineInfo {
-        use v2::flag::*;
-        let f = i.flags;
         let debounce = i.attrs[..(i.num_attrs as usize).min(v2::NUM_ATTRS_MAX)]
             .iter()
             .find_map(|a| a.get_debounce_us())
@@ -75,6 +73,30 @@ impl LineInfo {
             offset: i.offset,
             name: non_empty(cstr(&i.name)),
             consumer: non_empty(cstr(&i.consumer)),
+            debounce,
+            ..LineInfo::of_v2_flags(i.flags, Abi::V2)
+        }
+    }
+
+    /// The info of a v1 line: its flags translated to v2's (v1 reports no edges, event
+    /// clock or debounce).
+    pub(crate) fn from_v1(i: &v1::LineInfo) -> LineInfo {
+        LineInfo {
+            offset: i.line_offset,
+            name: non_empty(cstr(&i.name)),
+            consumer: non_empty(cstr(&i.consumer)),
+            ..LineInfo::of_v2_flags(v1::v2_of_line_flags(i.flags), Abi::V1)
+        }
+    }
+
+    /// The settings that v2 line flags `f` say, for a line still to be named (offset 0,
+    /// no name, consumer or debounce).
+    fn of_v2_flags(f: u64, abi: Abi) -> LineInfo {
+        use v2::flag::*;
+        LineInfo {
+            offset: 0,
+            name: None,
+            consumer: None,
             used: f & USED != 0,
             direction: if f & OUTPUT != 0 {
                 Direction::Output
@@ -101,35 +123,8 @@ impl LineInfo {
             } else {
                 EventClock::Monotonic
             },
-            debounce,
-            abi: Abi::V2,
-        }
-    }
-
-    pub(crate) fn from_v1(i: &v1::LineInfo) -> LineInfo {
-        use v1::line_flag::*;
-        let f = i.flags;
-        LineInfo {
-            offset: i.line_offset,
-            name: non_empty(cstr(&i.name)),
-            consumer: non_empty(cstr(&i.consumer)),
-            used: f & KERNEL != 0,
-            direction: if f & IS_OUT != 0 {
-                Direction::Output
-            } else {
-                Direction::Input
-            },
-            active_low: f & ACTIVE_LOW != 0,
-            bias: bias_of(
-                f & BIAS_PULL_UP != 0,
-                f & BIAS_PULL_DOWN != 0,
-                f & BIAS_DISABLE != 0,
-            ),
-            drive: drive_of(f & OPEN_DRAIN != 0, f & OPEN_SOURCE != 0),
-            edge: None,
-            event_clock: EventClock::Monotonic,
             debounce: None,
-            abi: Abi::V1,
+            abi,
         }
     }
 }

@@ -100,21 +100,7 @@ impl LineSettings {
     /// The v1 handle flags (`GPIOHANDLE_REQUEST_*`) for these settings: the v2 flags
     /// that v1 also knows, translated (v1 handles carry no edges and no event clock).
     pub(crate) fn v1_flags(&self) -> u32 {
-        const V2_TO_V1: [(u64, u32); 8] = [
-            (v2::flag::INPUT, v1::handle_flag::INPUT),
-            (v2::flag::OUTPUT, v1::handle_flag::OUTPUT),
-            (v2::flag::ACTIVE_LOW, v1::handle_flag::ACTIVE_LOW),
-            (v2::flag::BIAS_PULL_UP, v1::handle_flag::BIAS_PULL_UP),
-            (v2::flag::BIAS_PULL_DOWN, v1::handle_flag::BIAS_PULL_DOWN),
-            (v2::flag::BIAS_DISABLED, v1::handle_flag::BIAS_DISABLE),
-            (v2::flag::OPEN_DRAIN, v1::handle_flag::OPEN_DRAIN),
-            (v2::flag::OPEN_SOURCE, v1::handle_flag::OPEN_SOURCE),
-        ];
-        let v2_flags = self.v2_flags();
-        V2_TO_V1
-            .iter()
-            .filter(|&&(v2_bit, _)| v2_flags & v2_bit != 0)
-            .fold(0, |f, &(_, v1_bit)| f | v1_bit)
+        v1::handle_flags_of_v2(self.v2_flags())
     }
 }
 

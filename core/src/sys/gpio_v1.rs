@@ -36,6 +36,64 @@ pub(crate) mod handle_flag {
     pub(crate) const BIAS_DISABLE: u32 = 1 << 7;
 }
 
+/// Each v2 line flag (`GPIO_V2_LINE_FLAG_*`) with the v1 line-info flag and the v1
+/// handle-request flag that mean the same (0: v1 has none). v2's edge and event-clock
+/// flags have no v1 counterpart.
+const V2_AS_V1: [(u64, u32, u32); 9] = {
+    use super::gpio_v2::flag as v2;
+    [
+        (v2::USED, line_flag::KERNEL, 0),
+        (v2::INPUT, 0, handle_flag::INPUT),
+        (v2::OUTPUT, line_flag::IS_OUT, handle_flag::OUTPUT),
+        (
+            v2::ACTIVE_LOW,
+            line_flag::ACTIVE_LOW,
+            handle_flag::ACTIVE_LOW,
+        ),
+        (
+            v2::OPEN_DRAIN,
+            line_flag::OPEN_DRAIN,
+            handle_flag::OPEN_DRAIN,
+        ),
+        (
+            v2::OPEN_SOURCE,
+            line_flag::OPEN_SOURCE,
+            handle_flag::OPEN_SOURCE,
+        ),
+        (
+            v2::BIAS_PULL_UP,
+            line_flag::BIAS_PULL_UP,
+            handle_flag::BIAS_PULL_UP,
+        ),
+        (
+            v2::BIAS_PULL_DOWN,
+            line_flag::BIAS_PULL_DOWN,
+            handle_flag::BIAS_PULL_DOWN,
+        ),
+        (
+            v2::BIAS_DISABLED,
+            line_flag::BIAS_DISABLE,
+            handle_flag::BIAS_DISABLE,
+        ),
+    ]
+};
+
+/// The v1 handle-request flags (`GPIOHANDLE_REQUEST_*`) for v2 line flags.
+pub(crate) fn handle_flags_of_v2(v2_flags: u64) -> u32 {
+    V2_AS_V1
+        .iter()
+        .filter(|&&(v2_bit, _, _)| v2_flags & v2_bit != 0)
+        .fold(0, |f, &(_, _, handle_bit)| f | handle_bit)
+}
+
+/// The v2 line flags for v1 line-info flags (`GPIOLINE_FLAG_*`).
+pub(crate) fn v2_of_line_flags(line_flags: u32) -> u64 {
+    V2_AS_V1
+        .iter()
+        .filter(|&&(_, line_bit, _)| line_flags & line_bit != 0)
+        .fold(0, |f, &(v2_bit, _, _)| f | v2_bit)
+}
+
 /// `GPIOEVENT_REQUEST_RISING_EDGE`.
 pub(crate) const EVENT_REQUEST_RISING_EDGE: u32 = 1 << 0;
 /// `GPIOEVENT_REQUEST_FALLING_EDGE`.
