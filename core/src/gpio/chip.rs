@@ -1,13 +1,12 @@
 //! A GPIO chip: info, line info, info-change watches, and the request ioctls.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::sys::fs::{set_nonblocking, wait_next, wait_next_for, Pod};
+use crate::sys::fs::{open_device, read_one, set_nonblocking, wait_next, wait_next_for, Pod};
 use crate::sys::gpio_v1 as v1;
 use crate::sys::gpio_v2 as v2;
 
@@ -213,12 +212,7 @@ impl Chip {
     /// else v1, unless `UDRV_GPIO_ABI` (`v1`/`v2`) says otherwise.
     pub fn open(path: impl AsRef<Path>) -> Result<Chip> {
         let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| Error::io(&path, Operation::Open, &[], e))?;
+        let file = open_device(&path).map_err(|e| Error::io(&path, Operation::Open, &[], e))?;
         let info = v2::get_chipinfo(file.as_fd())
             .map_err(|e| Error::io(&path, Operation::ChipInfo, &[], e))?;
         let abi = pick_abi(Abi::from_env(), info.lines, || {
@@ -279,13 +273,29 @@ impl Chip {
 
     /// One line's info.
     pub fn line_info(&self, offset: u32) -> Result<LineInfo> {
+        self.info_by(
+            offset,
+            Operation::LineInfo,
+            v2::get_lineinfo,
+            v1::get_lineinfo,
+        )
+    }
+
+    /// `offset`'s info through `v2_call` or `v1_call`, as the chip's ABI is.
+    fn info_by(
+        &self,
+        offset: u32,
+        op: Operation,
+        v2_call: fn(BorrowedFd<'_>, u32) -> io::Result<v2::LineInfo>,
+        v1_call: fn(BorrowedFd<'_>, u32) -> io::Result<v1::LineInfo>,
+    ) -> Result<LineInfo> {
         self.check_offset(offset)?;
         let fd = self.file.as_fd();
         match self.abi {
-            Abi::V2 => v2::get_lineinfo(fd, offset).map(|i| LineInfo::from_v2(&i)),
-            Abi::V1 => v1::get_lineinfo(fd, offset).map(|i| LineInfo::from_v1(&i)),
+            Abi::V2 => v2_call(fd, offset).map(|i| LineInfo::from_v2(&i)),
+            Abi::V1 => v1_call(fd, offset).map(|i| LineInfo::from_v1(&i)),
         }
-        .map_err(|e| self.err(Operation::LineInfo, &[offset], e))
+        .map_err(|e| self.err(op, &[offset], e))
     }
 
     /// Every line's info, by offset.
@@ -313,13 +323,12 @@ impl Chip {
     /// [`Chip::wait_info_change`] or [`Chip::try_read_info_change`]. The kernel keeps up
     /// to 32 changes per chip fd and drops newer ones when full.
     pub fn watch_line_info(&self, offset: u32) -> Result<LineInfo> {
-        self.check_offset(offset)?;
-        let fd = self.file.as_fd();
-        match self.abi {
-            Abi::V2 => v2::watch_lineinfo(fd, offset).map(|i| LineInfo::from_v2(&i)),
-            Abi::V1 => v1::watch_lineinfo(fd, offset).map(|i| LineInfo::from_v1(&i)),
-        }
-        .map_err(|e| self.err(Operation::WatchLineInfo, &[offset], e))
+        self.info_by(
+            offset,
+            Operation::WatchLineInfo,
+            v2::watch_lineinfo,
+            v1::watch_lineinfo,
+        )
     }
 
     /// Stops watching `offset`.
@@ -351,26 +360,20 @@ impl Chip {
     pub fn try_read_info_change(&self) -> Result<Option<InfoChangeEvent>> {
         let fd = self.file.as_fd();
         let r = match self.abi {
-            Abi::V2 => {
-                let mut buf = [v2::LineInfoChanged::zeroed()];
-                v2::read_info_changed(fd, &mut buf).map(|n| {
-                    (n == 1).then(|| InfoChangeEvent {
-                        info: LineInfo::from_v2(&buf[0].info),
-                        timestamp_ns: buf[0].timestamp_ns,
-                        kind: change_kind(buf[0].event_type),
-                    })
+            Abi::V2 => read_one(fd, v2::read_info_changed).map(|c| {
+                c.map(|c| InfoChangeEvent {
+                    info: LineInfo::from_v2(&c.info),
+                    timestamp_ns: c.timestamp_ns,
+                    kind: change_kind(c.event_type),
                 })
-            }
-            Abi::V1 => {
-                let mut buf = [v1::LineInfoChanged::zeroed()];
-                v1::read_info_changed(fd, &mut buf).map(|n| {
-                    (n == 1).then(|| InfoChangeEvent {
-                        info: LineInfo::from_v1(&buf[0].info),
-                        timestamp_ns: buf[0].timestamp,
-                        kind: change_kind(buf[0].event_type),
-                    })
+            }),
+            Abi::V1 => read_one(fd, v1::read_info_changed).map(|c| {
+                c.map(|c| InfoChangeEvent {
+                    info: LineInfo::from_v1(&c.info),
+                    timestamp_ns: c.timestamp,
+                    kind: change_kind(c.event_type),
                 })
-            }
+            }),
         };
         match r {
             Ok(ev) => Ok(ev),

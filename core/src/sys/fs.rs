@@ -107,6 +107,16 @@ pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io
     }
 }
 
+/// Opens a device node read-write, non-blocking and close-on-exec.
+pub(crate) fn open_device(path: &std::path::Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+}
+
 /// One `read(2)` into `buf`, as whole records of `T`. Returns the number of records read.
 /// `EINTR` is retried; `EAGAIN` is returned as `io::ErrorKind::WouldBlock`.
 pub(crate) fn read_records<T: Pod>(fd: BorrowedFd<'_>, buf: &mut [T]) -> io::Result<usize> {
@@ -124,6 +134,16 @@ pub(crate) fn read_records<T: Pod>(fd: BorrowedFd<'_>, buf: &mut [T]) -> io::Res
         }
         return Ok(n as usize / std::mem::size_of::<T>());
     }
+}
+
+/// One record read with `read` (a [`read_records`] of some `T`); `None` when it read none.
+pub(crate) fn read_one<T: Pod>(
+    fd: BorrowedFd<'_>,
+    read: fn(BorrowedFd<'_>, &mut [T]) -> io::Result<usize>,
+) -> io::Result<Option<T>> {
+    let mut buf = [T::zeroed()];
+    let n = read(fd, &mut buf)?;
+    Ok((n == 1).then_some(buf[0]))
 }
 
 /// Registers a duplicate of `fd` for read readiness with the current tokio runtime. The

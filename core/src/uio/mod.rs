@@ -38,7 +38,7 @@ mod asynch;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsFd;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -235,12 +235,7 @@ impl Uio {
     /// Opens a UIO device node by path (`/dev/uioN`, or a symlink to one).
     pub fn open_path(path: impl AsRef<Path>) -> Result<Uio> {
         let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| Error::io(&path, Operation::Open, e))?;
+        let file = sys::fs::open_device(&path).map_err(|e| Error::io(&path, Operation::Open, e))?;
         let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         let number = real
             .file_name()
