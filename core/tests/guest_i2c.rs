@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::{env, off_the_reactor, one_thread_runtime, parport, stub};
+use common::{
+    check_cross_process_lock, env, off_the_reactor, on_threads, one_thread_runtime, parport, stub,
+};
 
 use std::time::Duration;
 
@@ -492,27 +494,20 @@ fn an_address_held_by_a_kernel_driver_is_reported_and_forced_only_on_request() {
 #[test]
 fn clones_share_the_bus_safely_across_threads() {
     let bus = stub();
-    let threads: Vec<_> = [0x48u16, 0x50, 0x52]
-        .into_iter()
-        .enumerate()
-        .map(|(i, addr)| {
-            let bus = bus.clone();
-            std::thread::spawn(move || {
-                for k in 0..200u32 {
-                    let v = (k as u8).wrapping_mul(3).wrapping_add(i as u8);
-                    bus.smbus_write_byte_data(addr, 0xe0, v).unwrap();
-                    assert_eq!(
-                        bus.smbus_read_byte_data(addr, 0xe0).unwrap(),
-                        v,
-                        "addr {addr:#x}"
-                    );
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    on_threads(
+        [0x48u16, 0x50, 0x52].into_iter().enumerate(),
+        move |(i, addr)| {
+            for k in 0..200u32 {
+                let v = (k as u8).wrapping_mul(3).wrapping_add(i as u8);
+                bus.smbus_write_byte_data(addr, 0xe0, v).unwrap();
+                assert_eq!(
+                    bus.smbus_read_byte_data(addr, 0xe0).unwrap(),
+                    v,
+                    "addr {addr:#x}"
+                );
+            }
+        },
+    );
 }
 
 #[test]
@@ -559,11 +554,5 @@ fn async_transactions_work_and_leave_the_reactor_free() {
 #[test]
 fn the_cross_process_lock_is_taken_on_the_bus_node() {
     let bus = stub();
-    let guard = bus.lock().unwrap();
-    assert_eq!(guard.path(), bus.path());
-    // flock locks belong to an open file description: a second one, even in this
-    // process, must wait.
-    assert!(bus.try_lock().unwrap().is_none());
-    drop(guard);
-    assert!(bus.try_lock().unwrap().is_some());
+    check_cross_process_lock(bus.path(), || bus.lock(), || bus.try_lock());
 }

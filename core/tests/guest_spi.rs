@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{env, off_the_reactor, one_thread_runtime};
+use common::{check_cross_process_lock, env, off_the_reactor, on_threads, one_thread_runtime};
 
 use std::time::{Duration, Instant};
 
@@ -294,22 +294,14 @@ fn spi_bus_for_a_gpio_chip_select() {
 
 #[test]
 fn clones_share_the_device_across_threads() {
-    let d = dev();
-    let threads: Vec<_> = (0..3)
-        .map(|i| {
-            let mut d = d.clone();
-            std::thread::spawn(move || {
-                for _ in 0..20 {
-                    let mut r = [0xaau8; 64];
-                    d.transfer(&mut r, &[i as u8; 64]).unwrap();
-                    assert_eq!(r, [0; 64]);
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let mut d = dev();
+    on_threads(0..3, move |i| {
+        for _ in 0..20 {
+            let mut r = [0xaau8; 64];
+            d.transfer(&mut r, &[i as u8; 64]).unwrap();
+            assert_eq!(r, [0; 64]);
+        }
+    });
 }
 
 #[test]
@@ -353,11 +345,7 @@ fn async_transfers_work_and_leave_the_reactor_free() {
 #[test]
 fn the_cross_process_lock_is_taken_on_the_device_node() {
     let d = dev();
-    let guard = d.lock().unwrap();
-    assert_eq!(guard.path(), d.path());
-    assert!(d.try_lock().unwrap().is_none());
-    drop(guard);
-    assert!(d.try_lock().unwrap().is_some());
+    check_cross_process_lock(d.path(), || d.lock(), || d.try_lock());
 }
 
 /// The data registers of both parallel ports (0x378, 0x278) through `/dev/port`:

@@ -73,6 +73,20 @@ fn store(dev: &mut SpidevDevice, at: u32, data: &[u8]) {
     }
 }
 
+/// Reads from `base` in one message: the read command, then three read transfers of
+/// `sizes` (chip select held between them); their bytes joined.
+fn read_in_three(dev: &mut SpidevDevice, base: u32, sizes: [usize; 3]) -> Vec<u8> {
+    let [mut a, mut b, mut c] = sizes.map(|n| vec![0u8; n]);
+    dev.transaction(&mut [
+        Operation::Write(&cmd(0x03, base)),
+        Operation::Read(&mut a),
+        Operation::Read(&mut b),
+        Operation::Read(&mut c),
+    ])
+    .unwrap();
+    [a, b, c].concat()
+}
+
 /// The first index where `got` differs from `want`, for a short message.
 fn first_difference(got: &[u8], want: &[u8]) -> Option<usize> {
     if got.len() != want.len() {
@@ -99,15 +113,7 @@ fn a_programmed_page_reads_back_in_order_through_every_transfer_shape() {
 
     // The read cut into transfers of one message: chip select stays low between them,
     // so the flash streams on and the pieces are consecutive.
-    let (mut a, mut b, mut c) = (vec![0u8; 100], vec![0u8; 1], vec![0u8; 155]);
-    dev.transaction(&mut [
-        Operation::Write(&cmd(0x03, base)),
-        Operation::Read(&mut a),
-        Operation::Read(&mut b),
-        Operation::Read(&mut c),
-    ])
-    .unwrap();
-    let joined: Vec<u8> = [a, b, c].concat();
+    let joined = read_in_three(&mut dev, base, [100, 1, 155]);
     assert_eq!(
         first_difference(&joined, &page),
         None,
@@ -182,16 +188,9 @@ fn transfers_longer_than_bufsiz_are_split_in_order_with_chip_select_held() {
     );
 
     // Reads straddling the split points.
-    let (mut a, mut b, mut c) = (vec![0u8; 3000], vec![0u8; 3000], vec![0u8; n - 6000]);
-    dev.transaction(&mut [
-        Operation::Write(&cmd(0x03, base)),
-        Operation::Read(&mut a),
-        Operation::Read(&mut b),
-        Operation::Read(&mut c),
-    ])
-    .unwrap();
+    let joined = read_in_three(&mut dev, base, [3000, 3000, n - 6000]);
     assert_eq!(
-        first_difference(&[a, b, c].concat(), &data[..n]),
+        first_difference(&joined, &data[..n]),
         None,
         "three reads across the split"
     );

@@ -303,24 +303,24 @@ fn metadata() -> Result<Meta> {
     })
 }
 
-/// Options of `cargo xtask dist`.
+/// Options of `cargo xtask dist` and `cargo xtask cross-test`, which take the same kind.
 #[derive(Default)]
-pub struct DistOpts {
-    /// Only these target triples (all when empty).
+pub struct TargetOpts {
+    /// Only these target triples (all the task knows when empty).
     pub targets: Vec<String>,
-    /// Skip the Debian packages.
-    pub no_deb: bool,
+    /// The task's switch: `dist --no-deb` skips the Debian packages; `cross-test
+    /// --selfcheck` proves the runner instead (a hung binary and one whose orphan holds
+    /// its output each fail within the deadline).
+    pub switch: bool,
 }
 
-/// Parses `dist`'s options.
-pub fn parse_dist(args: &[String]) -> Result<DistOpts> {
-    let (targets, no_deb) = parse_targets("dist", "--no-deb", args)?;
-    Ok(DistOpts { targets, no_deb })
+/// Parses `dist`'s options: `--target TRIPLE` (repeatable), `--no-deb`.
+pub fn parse_dist(args: &[String]) -> Result<TargetOpts> {
+    parse_targets("dist", "--no-deb", args)
 }
 
-/// Parses `task`'s options: `--target TRIPLE` (repeatable) and the switch `flag`; the
-/// triples, and whether `flag` was given.
-fn parse_targets(task: &str, flag: &str, args: &[String]) -> Result<(Vec<String>, bool)> {
+/// Parses `task`'s options: `--target TRIPLE` (repeatable) and the switch `flag`.
+fn parse_targets(task: &str, flag: &str, args: &[String]) -> Result<TargetOpts> {
     let (mut targets, mut on) = (Vec::new(), false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -330,7 +330,10 @@ fn parse_targets(task: &str, flag: &str, args: &[String]) -> Result<(Vec<String>
             other => return Err(format!("{task}: unknown option `{other}`")),
         }
     }
-    Ok((targets, on))
+    Ok(TargetOpts {
+        targets,
+        switch: on,
+    })
 }
 
 /// What one target's build produced, for the summary.
@@ -342,11 +345,12 @@ struct Built {
 }
 
 /// `cargo xtask dist`.
-pub fn dist(opts: &DistOpts) -> Result {
+pub fn dist(opts: &TargetOpts) -> Result {
+    let no_deb = opts.switch;
     let started = Instant::now();
     let targets = find(DIST_TARGETS, &opts.targets)?;
     ensure_tools(&targets)?;
-    if !opts.no_deb && targets.iter().any(|t| t.deb_arch.is_some()) {
+    if !no_deb && targets.iter().any(|t| t.deb_arch.is_some()) {
         ensure_cargo_deb()?;
     }
     let Meta {
@@ -360,7 +364,7 @@ pub fn dist(opts: &DistOpts) -> Result {
     let mut built = Vec::new();
     for t in targets {
         let t0 = Instant::now();
-        let b = dist_target(t, &version, &examples, &out, opts.no_deb)?;
+        let b = dist_target(t, &version, &examples, &out, no_deb)?;
         note(format!(
             "{}: done in {:.0} s",
             t.triple,
@@ -739,30 +743,14 @@ fn check_deb_listing(listing: &str, t: &Target, pages: &[String]) -> Result {
         .map(String::as_str)
         .filter(|w| !paths.contains(w))
         .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the package lacks {}; it holds:\n{listing}",
-            missing.join(", ")
-        ))
-    }
-}
-
-/// Options of `cargo xtask cross-test`.
-#[derive(Default)]
-pub struct CrossOpts {
-    /// Only these target triples (both when empty).
-    pub targets: Vec<String>,
-    /// Prove the runner instead: a hung binary and one whose orphan holds its output each
-    /// fail within the deadline.
-    pub selfcheck: bool,
+    util::none_listed(&missing, |m| {
+        format!("the package lacks {m}; it holds:\n{listing}")
+    })
 }
 
 /// Parses `cross-test`'s options: `--target TRIPLE` (repeatable), `--selfcheck`.
-pub fn parse_cross(args: &[String]) -> Result<CrossOpts> {
-    let (targets, selfcheck) = parse_targets("cross-test", "--selfcheck", args)?;
-    Ok(CrossOpts { targets, selfcheck })
+pub fn parse_cross(args: &[String]) -> Result<TargetOpts> {
+    parse_targets("cross-test", "--selfcheck", args)
 }
 
 /// The target a cross-built executable is for, from its path (`target/cross/<triple>/`).
@@ -794,15 +782,12 @@ fn check_cross_skips(bins: &[runner::TestBinary], targets: &[&Target]) -> Result
         .map(|(name, _)| *name)
         .filter(|name| !listed.contains(*name))
         .collect();
-    if stale.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
+    util::none_listed(&stale, |s| {
+        format!(
             "CROSS_SKIPS in xtask/src/dist.rs names tests that no test binary lists (renamed or \
-             moved?): {}; give their current names",
-            stale.join(", ")
-        ))
-    }
+             moved?): {s}; give their current names"
+        )
+    })
 }
 
 fn target_of<'a>(targets: &[&'a Target], exe: &Path) -> Option<&'a Target> {
@@ -896,21 +881,15 @@ fn cross_selfcheck() -> Result {
         wrong.push("orphans killed");
     }
     crate::report_counts((cases.len() + 1 - wrong.len()) as u64, wrong.len() as u64);
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cross-test self-check wrong for: {}",
-            wrong.join(", ")
-        ))
-    }
+    util::none_listed(&wrong, |w| format!("cross-test self-check wrong for: {w}"))
 }
 
 /// `cargo xtask cross-test`: the host's tests for each target under qemu-user, each test
 /// binary on its own with a deadline, then the `udrv` binary itself. Ends with
 /// `tests: N passed, M failed`.
-pub fn cross_test(opts: &CrossOpts) -> Result {
-    if opts.selfcheck {
+pub fn cross_test(opts: &TargetOpts) -> Result {
+    let selfcheck = opts.switch;
+    if selfcheck {
         return cross_selfcheck();
     }
     let started = Instant::now();
@@ -1017,11 +996,7 @@ pub fn cross_test(opts: &CrossOpts) -> Result {
         started.elapsed().as_secs_f64()
     ));
     crate::report_counts(passed, failed);
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("failed: {}", failures.join(", ")))
-    }
+    util::none_listed(&failures, |f| format!("failed: {f}"))
 }
 
 /// The `udrv` binary under emulation: version, help, man page, extcap and the virtual
@@ -1155,36 +1130,50 @@ mod tests {
         }
     }
 
-    /// groups.sh creates the missing groups, as system groups, and leaves existing ones:
-    /// run with stand-ins for getent (only `gpio` exists), groupadd and udevadm on PATH.
-    #[test]
-    fn groups_script_adds_only_missing_groups() {
-        let dir = std::env::temp_dir().join(format!("udrv-groups-{}", std::process::id()));
+    /// Runs `sh script` with stand-ins first on PATH, each `(name, body)` a shell script
+    /// in a fresh directory named after `tag`: `body`, or when `None`, appending its name
+    /// and arguments to a log. Fails unless the script succeeds; the log.
+    fn run_with_stand_ins(tag: &str, script: &Path, stand_ins: &[(&str, Option<&str>)]) -> String {
+        let dir = std::env::temp_dir().join(format!("udrv-{tag}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let log = dir.join("log");
-        let stub = |name: &str, body: &str| {
+        let log_call = format!("echo \"$(basename \"$0\") $*\" >> {}", log.display());
+        for (name, body) in stand_ins {
             let path = dir.join(name);
+            let body = body.unwrap_or(&log_call);
             fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
             Command::new("chmod")
                 .arg("755")
                 .arg(&path)
                 .status()
                 .unwrap();
-        };
-        let log_call = format!("echo \"$(basename \"$0\") $*\" >> {}", log.display());
-        stub("getent", "[ \"$2\" = gpio ]");
-        stub("groupadd", &log_call);
-        stub("udevadm", &log_call);
+        }
         let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
-        let script = util::workspace_root().join("packaging/groups.sh");
         let status = Command::new("sh")
-            .arg(&script)
+            .arg(script)
             .env("PATH", path)
             .status()
             .unwrap();
         assert!(status.success());
         let calls = fs::read_to_string(&log).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+        calls
+    }
+
+    /// groups.sh creates the missing groups, as system groups, and leaves existing ones:
+    /// run with stand-ins for getent (only `gpio` exists), groupadd and udevadm on PATH.
+    #[test]
+    fn groups_script_adds_only_missing_groups() {
+        let calls = run_with_stand_ins(
+            "groups",
+            &util::workspace_root().join("packaging/groups.sh"),
+            &[
+                ("getent", Some("[ \"$2\" = gpio ]")),
+                ("groupadd", None),
+                ("udevadm", None),
+            ],
+        );
         let added: Vec<&str> = calls
             .lines()
             .filter(|l| l.starts_with("groupadd"))
@@ -1198,7 +1187,6 @@ mod tests {
             ],
             "{calls}"
         );
-        let _ = fs::remove_dir_all(&dir);
     }
 
     /// The unit runs as the user user.sh creates, in groups groups.sh creates (systemd
@@ -1224,32 +1212,15 @@ mod tests {
                 "groups.sh does not create {g}"
             );
         }
-        let dir = std::env::temp_dir().join(format!("udrv-user-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        let log = dir.join("log");
-        let log_call = format!("echo \"$(basename \"$0\") $*\" >> {}", log.display());
-        for (name, body) in [
-            ("getent", "exit 2"),
-            ("groupadd", log_call.as_str()),
-            ("useradd", log_call.as_str()),
-        ] {
-            let path = dir.join(name);
-            fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-            Command::new("chmod")
-                .arg("755")
-                .arg(&path)
-                .status()
-                .unwrap();
-        }
-        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
-        let status = Command::new("sh")
-            .arg(root.join("user.sh"))
-            .env("PATH", path)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let calls = fs::read_to_string(&log).unwrap();
+        let calls = run_with_stand_ins(
+            "user",
+            &root.join("user.sh"),
+            &[
+                ("getent", Some("exit 2")),
+                ("groupadd", None),
+                ("useradd", None),
+            ],
+        );
         assert_eq!(
             calls.lines().collect::<Vec<_>>(),
             [
@@ -1259,7 +1230,6 @@ mod tests {
             ],
             "{calls}"
         );
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -1321,22 +1291,21 @@ mod tests {
                 .unwrap_err()
                 .contains("60-udrv.rules")
         );
-        for part in ["udrv.service", "examples/udrv.toml", "udrv/user.sh"] {
+        let parts = [
+            "udrv.service",
+            "examples/udrv.toml",
+            "udrv/user.sh",
+            "completions/udrv",
+            "_udrv",
+            "udrv.fish",
+        ];
+        for part in parts {
             let without: Vec<&str> = full.lines().filter(|l| !l.ends_with(part)).collect();
             assert!(
                 check_deb_listing(&without.join("\n"), &AARCH64, &owned(PAGES))
                     .unwrap_err()
                     .contains(part),
                 "{part}"
-            );
-        }
-        for completion in ["completions/udrv", "_udrv", "udrv.fish"] {
-            let without: Vec<&str> = full.lines().filter(|l| !l.ends_with(completion)).collect();
-            assert!(
-                check_deb_listing(&without.join("\n"), &AARCH64, &owned(PAGES))
-                    .unwrap_err()
-                    .contains(completion),
-                "{completion}"
             );
         }
     }

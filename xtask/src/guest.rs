@@ -679,14 +679,9 @@ pub fn run_selfcheck(
     }
     let _ = std::fs::remove_dir_all(&dir);
     crate::report_counts((cases.len() - wrong.len()) as u64, wrong.len() as u64);
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{label}: harness self-check wrong for: {}",
-            wrong.join(", ")
-        ))
-    }
+    util::none_listed(&wrong, |w| {
+        format!("{label}: harness self-check wrong for: {w}")
+    })
 }
 
 #[cfg(test)]

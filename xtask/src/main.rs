@@ -423,11 +423,7 @@ fn test_all() -> Result {
         started.elapsed().as_secs_f64()
     ));
     println!("tests: {} passed, {} failed", total.passed, total.failed);
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("failed steps: {}", failures.join(", ")))
-    }
+    util::none_listed(&failures, |f| format!("failed steps: {f}"))
 }
 
 /// Whether a test target's source is for the QEMU guests only (`#![cfg(udrv_guest...)]`):
@@ -503,9 +499,8 @@ fn host_tests(root: &std::path::Path, cargo: &str) -> (Counts, Result) {
         failed.push(format!("doctests ({ended:?})"));
     }
     report_counts(counts.passed, counts.failed);
-    if failed.is_empty() {
-        (counts, Ok(()))
-    } else {
-        (counts, Err(format!("failed: {}", failed.join(", "))))
-    }
+    (
+        counts,
+        util::none_listed(&failed, |f| format!("failed: {f}")),
+    )
 }

@@ -561,14 +561,16 @@ mod tests {
         c
     }
 
+    /// Runs `script` as a test binary named `name`: 30 s deadline, unfiltered, no test list.
+    fn run_sh(name: &str, script: &str) -> Outcome {
+        run(name, &mut sh(script), Duration::from_secs(30), false, None)
+    }
+
     #[test]
     fn a_passing_binary_passes_and_is_counted() {
-        let o = run(
+        let o = run_sh(
             "ok",
-            &mut sh("echo 'test a ... ok'; echo 'test result: ok. 1 passed; 0 failed; 0 ignored'"),
-            Duration::from_secs(30),
-            false,
-            None,
+            "echo 'test a ... ok'; echo 'test result: ok. 1 passed; 0 failed; 0 ignored'",
         );
         assert_eq!(o.problem(), None, "{o:?}");
         assert_eq!(o.counts(), (1, 0));
@@ -576,12 +578,9 @@ mod tests {
 
     #[test]
     fn a_binary_that_runs_no_test_or_prints_no_summary_fails() {
-        let none = run(
+        let none = run_sh(
             "none",
-            &mut sh("echo 'test result: ok. 0 passed; 0 failed; 0 ignored'"),
-            Duration::from_secs(30),
-            false,
-            None,
+            "echo 'test result: ok. 0 passed; 0 failed; 0 ignored'",
         );
         assert_eq!(none.problem().as_deref(), Some("ran no test"));
         assert_eq!(none.counts(), (0, 1));
@@ -591,24 +590,12 @@ mod tests {
             ..none.clone()
         };
         assert_eq!(filtered.problem(), None);
-        let silent = run(
-            "silent",
-            &mut sh("true"),
-            Duration::from_secs(30),
-            false,
-            None,
-        );
+        let silent = run_sh("silent", "true");
         assert_eq!(
             silent.problem().as_deref(),
             Some("printed no libtest summary")
         );
-        let two = run(
-            "two",
-            &mut sh("echo 'test result: ok. 1 passed; 0 failed'; echo 'test result: ok. 1 passed; 0 failed'"),
-            Duration::from_secs(30),
-            false,
-            None,
-        );
+        let two = run_sh("two", "echo 'test result: ok. 1 passed; 0 failed'; echo 'test result: ok. 1 passed; 0 failed'");
         assert!(two.problem().unwrap().contains("2 libtest summaries"));
     }
 
@@ -651,22 +638,13 @@ mod tests {
 
     #[test]
     fn failures_and_signals_are_named() {
-        let o = run(
+        let o = run_sh(
             "fail",
-            &mut sh("echo 'test a ... FAILED'; echo 'test result: FAILED. 2 passed; 1 failed'; exit 101"),
-            Duration::from_secs(30),
-            false,
-            None,
+            "echo 'test a ... FAILED'; echo 'test result: FAILED. 2 passed; 1 failed'; exit 101",
         );
         assert_eq!(o.counts(), (2, 1));
         assert!(o.problem().unwrap().contains("1 tests failed"));
-        let o = run(
-            "crash",
-            &mut sh("echo 'test x ... '; kill -SEGV $$"),
-            Duration::from_secs(30),
-            false,
-            None,
-        );
+        let o = run_sh("crash", "echo 'test x ... '; kill -SEGV $$");
         assert_eq!(o.ended, Ended::Signal(11));
         assert!(
             o.problem().unwrap().contains("started and not finished: x"),

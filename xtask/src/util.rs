@@ -145,6 +145,19 @@ pub fn write(path: &Path, data: impl AsRef<[u8]>) -> Result {
     fs::write(path, data).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// `Ok` when nothing is listed; otherwise the error `what` makes of the items joined with
+/// ", " (the failed steps of a run, the parts a package lacks).
+pub fn none_listed<S: std::borrow::Borrow<str>>(
+    items: &[S],
+    what: impl FnOnce(String) -> String,
+) -> Result {
+    if items.is_empty() {
+        Ok(())
+    } else {
+        Err(what(items.join(", ")))
+    }
+}
+
 /// `io::Error` to our error string, naming what we were doing.
 pub fn ctx<T>(r: io::Result<T>, what: impl FnOnce() -> String) -> Result<T> {
     r.map_err(|e| format!("{}: {e}", what()))

@@ -2,7 +2,7 @@
 //! embedded-hal-async `Wait`.
 
 use std::pin::Pin as StdPin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use embedded_hal::digital::{ErrorType, InputPin};
 use futures_core::Stream;
@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use tokio::io::unix::AsyncFd;
 
-use crate::sys::fs::async_fd;
+use crate::sys::fs::{async_fd, poll_next};
 
 use super::error::{AbiLimit, Error, Operation, Result};
 use super::{Abi, Chip, EdgeDetection, EdgeEvent, EdgeKind, InfoChangeEvent, Pin, Request};
@@ -79,18 +79,13 @@ impl AsyncRequest {
     }
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Result<EdgeEvent>> {
-        loop {
-            if let Some(ev) = self.get_ref().try_read_edge_event()? {
-                return Poll::Ready(Ok(ev));
-            }
-            let req = self.get_ref();
-            let mut guard = ready!(self.fd.poll_read_ready(cx))
-                .map_err(|e| Error::io(req.chip_path(), Operation::WaitEvents, req.offsets(), e))?;
-            match self.get_ref().try_read_edge_event()? {
-                Some(ev) => return Poll::Ready(Ok(ev)),
-                None => guard.clear_ready(),
-            }
-        }
+        let req = self.get_ref();
+        poll_next(
+            &self.fd,
+            cx,
+            || req.try_read_edge_event(),
+            |e| Error::io(req.chip_path(), Operation::WaitEvents, req.offsets(), e),
+        )
     }
 }
 
@@ -279,16 +274,11 @@ impl AsyncChip {
 
     /// Polls for an info change (for hand-written futures).
     pub fn poll_info_change(&self, cx: &mut Context<'_>) -> Poll<Result<InfoChangeEvent>> {
-        loop {
-            if let Some(ev) = self.chip.try_read_info_change()? {
-                return Poll::Ready(Ok(ev));
-            }
-            let mut guard = ready!(self.fd.poll_read_ready(cx))
-                .map_err(|e| Error::io(self.chip.path(), Operation::ReadInfoChange, &[], e))?;
-            match self.chip.try_read_info_change()? {
-                Some(ev) => return Poll::Ready(Ok(ev)),
-                None => guard.clear_ready(),
-            }
-        }
+        poll_next(
+            &self.fd,
+            cx,
+            || self.chip.try_read_info_change(),
+            |e| Error::io(self.chip.path(), Operation::ReadInfoChange, &[], e),
+        )
     }
 }

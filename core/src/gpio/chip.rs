@@ -1,13 +1,12 @@
 //! A GPIO chip: info, line info, info-change watches, and the request ioctls.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::sys::fs::{poll_readable, set_nonblocking, Pod};
+use crate::sys::fs::{open_device, read_one, set_nonblocking, wait_next, wait_next_for, Pod};
 use crate::sys::gpio_v1 as v1;
 use crate::sys::gpio_v2 as v2;
 
@@ -64,8 +63,6 @@ pub struct LineInfo {
 
 impl LineInfo {
     pub(crate) fn from_v2(i: &v2::LineInfo) -> LineInfo {
-        use v2::flag::*;
-        let f = i.flags;
         let debounce = i.attrs[..(i.num_attrs as usize).min(v2::NUM_ATTRS_MAX)]
             .iter()
             .find_map(|a| a.get_debounce_us())
@@ -75,6 +72,30 @@ impl LineInfo {
             offset: i.offset,
             name: non_empty(cstr(&i.name)),
             consumer: non_empty(cstr(&i.consumer)),
+            debounce,
+            ..LineInfo::of_v2_flags(i.flags, Abi::V2)
+        }
+    }
+
+    /// The info of a v1 line: its flags translated to v2's (v1 reports no edges, event
+    /// clock or debounce).
+    pub(crate) fn from_v1(i: &v1::LineInfo) -> LineInfo {
+        LineInfo {
+            offset: i.line_offset,
+            name: non_empty(cstr(&i.name)),
+            consumer: non_empty(cstr(&i.consumer)),
+            ..LineInfo::of_v2_flags(v1::v2_of_line_flags(i.flags), Abi::V1)
+        }
+    }
+
+    /// The settings that v2 line flags `f` say, for a line still to be named (offset 0,
+    /// no name, consumer or debounce).
+    fn of_v2_flags(f: u64, abi: Abi) -> LineInfo {
+        use v2::flag::*;
+        LineInfo {
+            offset: 0,
+            name: None,
+            consumer: None,
             used: f & USED != 0,
             direction: if f & OUTPUT != 0 {
                 Direction::Output
@@ -101,35 +122,8 @@ impl LineInfo {
             } else {
                 EventClock::Monotonic
             },
-            debounce,
-            abi: Abi::V2,
-        }
-    }
-
-    pub(crate) fn from_v1(i: &v1::LineInfo) -> LineInfo {
-        use v1::line_flag::*;
-        let f = i.flags;
-        LineInfo {
-            offset: i.line_offset,
-            name: non_empty(cstr(&i.name)),
-            consumer: non_empty(cstr(&i.consumer)),
-            used: f & KERNEL != 0,
-            direction: if f & IS_OUT != 0 {
-                Direction::Output
-            } else {
-                Direction::Input
-            },
-            active_low: f & ACTIVE_LOW != 0,
-            bias: bias_of(
-                f & BIAS_PULL_UP != 0,
-                f & BIAS_PULL_DOWN != 0,
-                f & BIAS_DISABLE != 0,
-            ),
-            drive: drive_of(f & OPEN_DRAIN != 0, f & OPEN_SOURCE != 0),
-            edge: None,
-            event_clock: EventClock::Monotonic,
             debounce: None,
-            abi: Abi::V1,
+            abi,
         }
     }
 }
@@ -218,12 +212,7 @@ impl Chip {
     /// else v1, unless `UDRV_GPIO_ABI` (`v1`/`v2`) says otherwise.
     pub fn open(path: impl AsRef<Path>) -> Result<Chip> {
         let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| Error::io(&path, Operation::Open, &[], e))?;
+        let file = open_device(&path).map_err(|e| Error::io(&path, Operation::Open, &[], e))?;
         let info = v2::get_chipinfo(file.as_fd())
             .map_err(|e| Error::io(&path, Operation::ChipInfo, &[], e))?;
         let abi = pick_abi(Abi::from_env(), info.lines, || {
@@ -284,13 +273,29 @@ impl Chip {
 
     /// One line's info.
     pub fn line_info(&self, offset: u32) -> Result<LineInfo> {
+        self.info_by(
+            offset,
+            Operation::LineInfo,
+            v2::get_lineinfo,
+            v1::get_lineinfo,
+        )
+    }
+
+    /// `offset`'s info through `v2_call` or `v1_call`, as the chip's ABI is.
+    fn info_by(
+        &self,
+        offset: u32,
+        op: Operation,
+        v2_call: fn(BorrowedFd<'_>, u32) -> io::Result<v2::LineInfo>,
+        v1_call: fn(BorrowedFd<'_>, u32) -> io::Result<v1::LineInfo>,
+    ) -> Result<LineInfo> {
         self.check_offset(offset)?;
         let fd = self.file.as_fd();
         match self.abi {
-            Abi::V2 => v2::get_lineinfo(fd, offset).map(|i| LineInfo::from_v2(&i)),
-            Abi::V1 => v1::get_lineinfo(fd, offset).map(|i| LineInfo::from_v1(&i)),
+            Abi::V2 => v2_call(fd, offset).map(|i| LineInfo::from_v2(&i)),
+            Abi::V1 => v1_call(fd, offset).map(|i| LineInfo::from_v1(&i)),
         }
-        .map_err(|e| self.err(Operation::LineInfo, &[offset], e))
+        .map_err(|e| self.err(op, &[offset], e))
     }
 
     /// Every line's info, by offset.
@@ -318,13 +323,12 @@ impl Chip {
     /// [`Chip::wait_info_change`] or [`Chip::try_read_info_change`]. The kernel keeps up
     /// to 32 changes per chip fd and drops newer ones when full.
     pub fn watch_line_info(&self, offset: u32) -> Result<LineInfo> {
-        self.check_offset(offset)?;
-        let fd = self.file.as_fd();
-        match self.abi {
-            Abi::V2 => v2::watch_lineinfo(fd, offset).map(|i| LineInfo::from_v2(&i)),
-            Abi::V1 => v1::watch_lineinfo(fd, offset).map(|i| LineInfo::from_v1(&i)),
-        }
-        .map_err(|e| self.err(Operation::WatchLineInfo, &[offset], e))
+        self.info_by(
+            offset,
+            Operation::WatchLineInfo,
+            v2::watch_lineinfo,
+            v1::watch_lineinfo,
+        )
     }
 
     /// Stops watching `offset`.
@@ -335,65 +339,46 @@ impl Chip {
 
     /// The next info change of a watched line, waiting as long as it takes.
     pub fn read_info_change(&self) -> Result<InfoChangeEvent> {
-        loop {
-            if let Some(ev) = self.wait_info_change_opt(None)? {
-                return Ok(ev);
-            }
-        }
+        wait_next(
+            self.file.as_fd(),
+            || self.try_read_info_change(),
+            |e| self.err(Operation::ReadInfoChange, &[], e),
+        )
     }
 
     /// The next info change, or `None` when `timeout` passes first.
     pub fn wait_info_change(&self, timeout: Duration) -> Result<Option<InfoChangeEvent>> {
-        self.wait_info_change_opt(Some(timeout))
+        wait_next_for(
+            self.file.as_fd(),
+            Some(timeout),
+            || self.try_read_info_change(),
+            |e| self.err(Operation::ReadInfoChange, &[], e),
+        )
     }
 
     /// An info change that has already happened, without waiting.
     pub fn try_read_info_change(&self) -> Result<Option<InfoChangeEvent>> {
         let fd = self.file.as_fd();
         let r = match self.abi {
-            Abi::V2 => {
-                let mut buf = [v2::LineInfoChanged::zeroed()];
-                v2::read_info_changed(fd, &mut buf).map(|n| {
-                    (n == 1).then(|| InfoChangeEvent {
-                        info: LineInfo::from_v2(&buf[0].info),
-                        timestamp_ns: buf[0].timestamp_ns,
-                        kind: change_kind(buf[0].event_type),
-                    })
+            Abi::V2 => read_one(fd, v2::read_info_changed).map(|c| {
+                c.map(|c| InfoChangeEvent {
+                    info: LineInfo::from_v2(&c.info),
+                    timestamp_ns: c.timestamp_ns,
+                    kind: change_kind(c.event_type),
                 })
-            }
-            Abi::V1 => {
-                let mut buf = [v1::LineInfoChanged::zeroed()];
-                v1::read_info_changed(fd, &mut buf).map(|n| {
-                    (n == 1).then(|| InfoChangeEvent {
-                        info: LineInfo::from_v1(&buf[0].info),
-                        timestamp_ns: buf[0].timestamp,
-                        kind: change_kind(buf[0].event_type),
-                    })
+            }),
+            Abi::V1 => read_one(fd, v1::read_info_changed).map(|c| {
+                c.map(|c| InfoChangeEvent {
+                    info: LineInfo::from_v1(&c.info),
+                    timestamp_ns: c.timestamp,
+                    kind: change_kind(c.event_type),
                 })
-            }
+            }),
         };
         match r {
             Ok(ev) => Ok(ev),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(self.err(Operation::ReadInfoChange, &[], e)),
-        }
-    }
-
-    fn wait_info_change_opt(&self, timeout: Option<Duration>) -> Result<Option<InfoChangeEvent>> {
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
-        loop {
-            if let Some(ev) = self.try_read_info_change()? {
-                return Ok(Some(ev));
-            }
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
-            let ready = poll_readable(self.file.as_fd(), left)
-                .map_err(|e| self.err(Operation::ReadInfoChange, &[], e))?;
-            if !ready {
-                return Ok(None);
-            }
         }
     }
 

@@ -97,30 +97,10 @@ impl LineSettings {
         f
     }
 
-    /// The v1 handle flags (`GPIOHANDLE_REQUEST_*`) for these settings.
+    /// The v1 handle flags (`GPIOHANDLE_REQUEST_*`) for these settings: the v2 flags
+    /// that v1 also knows, translated (v1 handles carry no edges and no event clock).
     pub(crate) fn v1_flags(&self) -> u32 {
-        use v1::handle_flag::*;
-        let mut f = 0;
-        match self.direction {
-            Some(Direction::Input) => f |= INPUT,
-            Some(Direction::Output) => f |= OUTPUT,
-            None => {}
-        }
-        if self.active_low {
-            f |= ACTIVE_LOW;
-        }
-        match self.bias {
-            Some(Bias::PullUp) => f |= BIAS_PULL_UP,
-            Some(Bias::PullDown) => f |= BIAS_PULL_DOWN,
-            Some(Bias::Disabled) => f |= BIAS_DISABLE,
-            None => {}
-        }
-        match self.drive {
-            Some(Drive::OpenDrain) => f |= OPEN_DRAIN,
-            Some(Drive::OpenSource) => f |= OPEN_SOURCE,
-            _ => {}
-        }
-        f
+        v1::handle_flags_of_v2(self.v2_flags())
     }
 }
 
@@ -555,6 +535,45 @@ mod tests {
                 (v2::ATTR_ID_OUTPUT_VALUES, 0b01000, 0b11000),
             ]
         );
+    }
+
+    #[test]
+    fn v1_flags_translate_what_v1_knows() {
+        use v1::handle_flag as h;
+        let cases = [
+            (LineSettings::default(), 0),
+            (
+                LineSettings {
+                    direction: Some(Direction::Input),
+                    bias: Some(Bias::PullUp),
+                    edge: Some(EdgeDetection::Both),
+                    event_clock: Some(EventClock::Realtime),
+                    ..LineSettings::default()
+                },
+                h::INPUT | h::BIAS_PULL_UP,
+            ),
+            (
+                LineSettings {
+                    direction: Some(Direction::Output),
+                    active_low: true,
+                    bias: Some(Bias::Disabled),
+                    drive: Some(Drive::OpenDrain),
+                    ..LineSettings::default()
+                },
+                h::OUTPUT | h::ACTIVE_LOW | h::BIAS_DISABLE | h::OPEN_DRAIN,
+            ),
+            (
+                LineSettings {
+                    bias: Some(Bias::PullDown),
+                    drive: Some(Drive::OpenSource),
+                    ..LineSettings::default()
+                },
+                h::BIAS_PULL_DOWN | h::OPEN_SOURCE,
+            ),
+        ];
+        for (settings, want) in cases {
+            assert_eq!(settings.v1_flags(), want, "{settings:?}");
+        }
     }
 
     #[test]

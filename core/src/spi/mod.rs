@@ -163,6 +163,30 @@ impl Default for Config {
     }
 }
 
+/// Builder setters, with the doc comments given: `name: Type;` makes
+/// `fn name(self, v: Type) -> Self` that sets the field `name` to `v` ([`Config`]);
+/// `name(Type) => set;` makes one that calls `self.x.set(v)` ([`Transfer`]).
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, v: $ty) -> Self {
+                self.$name = v;
+                self
+            }
+        )*
+    };
+    ($($(#[$doc:meta])* $name:ident($ty:ty) => $set:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, v: $ty) -> Self {
+                self.x.$set(v);
+                self
+            }
+        )*
+    };
+}
+
 impl Config {
     /// Mode 0, MSB first, 8 bits per word, speed unchanged.
     pub fn new() -> Config {
@@ -173,35 +197,19 @@ impl Config {
         self.mode = mode.into();
         self
     }
-    /// Sets LSB-first.
-    pub fn lsb_first(mut self, on: bool) -> Self {
-        self.lsb_first = on;
-        self
-    }
-    /// Sets chip select active high.
-    pub fn cs_high(mut self, on: bool) -> Self {
-        self.cs_high = on;
-        self
-    }
-    /// Sets 3-wire (shared data line).
-    pub fn three_wire(mut self, on: bool) -> Self {
-        self.three_wire = on;
-        self
-    }
-    /// Sets no chip select.
-    pub fn no_cs(mut self, on: bool) -> Self {
-        self.no_cs = on;
-        self
-    }
-    /// Sets loopback.
-    pub fn loopback(mut self, on: bool) -> Self {
-        self.loopback = on;
-        self
-    }
-    /// Sets the word size.
-    pub fn bits_per_word(mut self, bits: u8) -> Self {
-        self.bits_per_word = bits;
-        self
+    setters! {
+        /// Sets LSB-first.
+        lsb_first: bool;
+        /// Sets chip select active high.
+        cs_high: bool;
+        /// Sets 3-wire (shared data line).
+        three_wire: bool;
+        /// Sets no chip select.
+        no_cs: bool;
+        /// Sets loopback.
+        loopback: bool;
+        /// Sets the word size.
+        bits_per_word: u8;
     }
     /// Sets the maximum clock speed.
     pub fn max_speed_hz(mut self, hz: u32) -> Self {
@@ -328,36 +336,19 @@ impl<'a> Transfer<'a> {
         Self::new::<u8>(Xfer::empty())
     }
 
-    /// Waits this long after the transfer, before the next one or the end of the message.
-    pub fn with_delay_us(mut self, us: u16) -> Self {
-        self.x.set_delay_usecs(us);
-        self
-    }
-
-    /// Deasserts chip select after this transfer (and asserts it again for the next);
-    /// on the last transfer: leaves chip select asserted after the message.
-    pub fn with_cs_change(mut self, on: bool) -> Self {
-        self.x.set_cs_change(on);
-        self
-    }
-
-    /// Waits this long between words.
-    pub fn with_word_delay_us(mut self, us: u8) -> Self {
-        self.x.set_word_delay_usecs(us);
-        self
-    }
-
-    /// Clock speed of this transfer (0: the device's).
-    pub fn with_speed_hz(mut self, hz: u32) -> Self {
-        self.x.set_speed_hz(hz);
-        self
-    }
-
-    /// Word size of this transfer (0: the device's, or the buffer type's when the
-    /// device's does not fit it, e.g. 16 for `u16` buffers on an 8-bit device).
-    pub fn with_bits_per_word(mut self, bits: u8) -> Self {
-        self.x.set_bits_per_word(bits);
-        self
+    setters! {
+        /// Waits this long after the transfer, before the next one or the end of the message.
+        with_delay_us(u16) => set_delay_usecs;
+        /// Deasserts chip select after this transfer (and asserts it again for the next);
+        /// on the last transfer: leaves chip select asserted after the message.
+        with_cs_change(bool) => set_cs_change;
+        /// Waits this long between words.
+        with_word_delay_us(u8) => set_word_delay_usecs;
+        /// Clock speed of this transfer (0: the device's).
+        with_speed_hz(u32) => set_speed_hz;
+        /// Word size of this transfer (0: the device's, or the buffer type's when the
+        /// device's does not fit it, e.g. 16 for `u16` buffers on an 8-bit device).
+        with_bits_per_word(u8) => set_bits_per_word;
     }
 
     /// Length in bytes.

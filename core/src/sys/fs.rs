@@ -107,6 +107,16 @@ pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io
     }
 }
 
+/// Opens a device node read-write, non-blocking and close-on-exec.
+pub(crate) fn open_device(path: &std::path::Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+}
+
 /// One `read(2)` into `buf`, as whole records of `T`. Returns the number of records read.
 /// `EINTR` is retried; `EAGAIN` is returned as `io::ErrorKind::WouldBlock`.
 pub(crate) fn read_records<T: Pod>(fd: BorrowedFd<'_>, buf: &mut [T]) -> io::Result<usize> {
@@ -126,6 +136,16 @@ pub(crate) fn read_records<T: Pod>(fd: BorrowedFd<'_>, buf: &mut [T]) -> io::Res
     }
 }
 
+/// One record read with `read` (a [`read_records`] of some `T`); `None` when it read none.
+pub(crate) fn read_one<T: Pod>(
+    fd: BorrowedFd<'_>,
+    read: fn(BorrowedFd<'_>, &mut [T]) -> io::Result<usize>,
+) -> io::Result<Option<T>> {
+    let mut buf = [T::zeroed()];
+    let n = read(fd, &mut buf)?;
+    Ok((n == 1).then_some(buf[0]))
+}
+
 /// Registers a duplicate of `fd` for read readiness with the current tokio runtime. The
 /// duplicate shares the file description, so readiness reflects reads made through the
 /// original descriptor.
@@ -138,6 +158,66 @@ pub(crate) fn async_fd(
     // dropped or taken back, and its `as_raw_fd` always returns that same descriptor.
     unsafe { tokio::io::unix::AsyncFd::register_with_interest(dup, tokio::io::Interest::READABLE) }
         .map_err(io::Error::from)
+}
+
+/// The next value `try_next` gives, polling `fd` readable between tries; `None` when
+/// `timeout` passes first (`None` waits as long as it takes). `poll_err` turns a failed
+/// `poll(2)` into the caller's error.
+pub(crate) fn wait_next_for<T, E>(
+    fd: BorrowedFd<'_>,
+    timeout: Option<Duration>,
+    mut try_next: impl FnMut() -> Result<Option<T>, E>,
+    poll_err: impl Fn(io::Error) -> E,
+) -> Result<Option<T>, E> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        if let Some(v) = try_next()? {
+            return Ok(Some(v));
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Ok(None);
+        }
+        if !poll_readable(fd, left).map_err(&poll_err)? {
+            return Ok(None);
+        }
+    }
+}
+
+/// The next value `try_next` gives, waiting on `fd` as long as it takes.
+pub(crate) fn wait_next<T, E>(
+    fd: BorrowedFd<'_>,
+    mut try_next: impl FnMut() -> Result<Option<T>, E>,
+    poll_err: impl Fn(io::Error) -> E,
+) -> Result<T, E> {
+    loop {
+        if let Some(v) = wait_next_for(fd, None, &mut try_next, &poll_err)? {
+            return Ok(v);
+        }
+    }
+}
+
+/// Polls for the next value `try_next` gives (for hand-written futures): tries, waits
+/// for `fd`'s read readiness, and tries again before clearing it. `ready_err` turns a
+/// failed readiness wait into the caller's error.
+#[cfg(feature = "tokio")]
+pub(crate) fn poll_next<T, E>(
+    fd: &tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>,
+    cx: &mut std::task::Context<'_>,
+    mut try_next: impl FnMut() -> Result<Option<T>, E>,
+    ready_err: impl Fn(io::Error) -> E,
+) -> std::task::Poll<Result<T, E>> {
+    use std::task::Poll;
+    loop {
+        if let Some(v) = try_next()? {
+            return Poll::Ready(Ok(v));
+        }
+        let mut guard = std::task::ready!(fd.poll_read_ready(cx)).map_err(&ready_err)?;
+        match try_next()? {
+            Some(v) => return Poll::Ready(Ok(v)),
+            None => guard.clear_ready(),
+        }
+    }
 }
 
 /// The system's page size (`sysconf(_SC_PAGESIZE)`).

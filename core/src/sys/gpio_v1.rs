@@ -3,10 +3,10 @@
 //! v1 shares with v2 live in [`super::gpio_v2`].
 
 use std::io;
-use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 use super::fs::{read_records, Pod};
-use super::gpio_v2::{ioctl_ptr, MAX_NAME_SIZE};
+use super::gpio_v2::{ioctl_new_fd, ioctl_ptr, MAX_NAME_SIZE};
 use super::{ioc, IOC_READ, IOC_WRITE};
 
 /// `GPIOHANDLES_MAX`.
@@ -24,16 +24,72 @@ pub(crate) mod line_flag {
     pub(crate) const BIAS_DISABLE: u32 = 1 << 7;
 }
 
-/// `GPIOHANDLE_REQUEST_*`: flags of handle requests and handle configs.
+/// `GPIOHANDLE_REQUEST_*`: flags of handle requests and handle configs. The uAPI gives
+/// the settings (active-low, drive, bias) the same bits as the [`line_flag`]s.
 pub(crate) mod handle_flag {
+    pub(crate) use super::line_flag::{
+        ACTIVE_LOW, BIAS_DISABLE, BIAS_PULL_DOWN, BIAS_PULL_UP, OPEN_DRAIN, OPEN_SOURCE,
+    };
     pub(crate) const INPUT: u32 = 1 << 0;
     pub(crate) const OUTPUT: u32 = 1 << 1;
-    pub(crate) const ACTIVE_LOW: u32 = 1 << 2;
-    pub(crate) const OPEN_DRAIN: u32 = 1 << 3;
-    pub(crate) const OPEN_SOURCE: u32 = 1 << 4;
-    pub(crate) const BIAS_PULL_UP: u32 = 1 << 5;
-    pub(crate) const BIAS_PULL_DOWN: u32 = 1 << 6;
-    pub(crate) const BIAS_DISABLE: u32 = 1 << 7;
+}
+
+/// Each v2 line flag (`GPIO_V2_LINE_FLAG_*`) with the v1 line-info flag and the v1
+/// handle-request flag that mean the same (0: v1 has none). v2's edge and event-clock
+/// flags have no v1 counterpart.
+const V2_AS_V1: [(u64, u32, u32); 9] = {
+    use super::gpio_v2::flag as v2;
+    [
+        (v2::USED, line_flag::KERNEL, 0),
+        (v2::INPUT, 0, handle_flag::INPUT),
+        (v2::OUTPUT, line_flag::IS_OUT, handle_flag::OUTPUT),
+        (
+            v2::ACTIVE_LOW,
+            line_flag::ACTIVE_LOW,
+            handle_flag::ACTIVE_LOW,
+        ),
+        (
+            v2::OPEN_DRAIN,
+            line_flag::OPEN_DRAIN,
+            handle_flag::OPEN_DRAIN,
+        ),
+        (
+            v2::OPEN_SOURCE,
+            line_flag::OPEN_SOURCE,
+            handle_flag::OPEN_SOURCE,
+        ),
+        (
+            v2::BIAS_PULL_UP,
+            line_flag::BIAS_PULL_UP,
+            handle_flag::BIAS_PULL_UP,
+        ),
+        (
+            v2::BIAS_PULL_DOWN,
+            line_flag::BIAS_PULL_DOWN,
+            handle_flag::BIAS_PULL_DOWN,
+        ),
+        (
+            v2::BIAS_DISABLED,
+            line_flag::BIAS_DISABLE,
+            handle_flag::BIAS_DISABLE,
+        ),
+    ]
+};
+
+/// The v1 handle-request flags (`GPIOHANDLE_REQUEST_*`) for v2 line flags.
+pub(crate) fn handle_flags_of_v2(v2_flags: u64) -> u32 {
+    V2_AS_V1
+        .iter()
+        .filter(|&&(v2_bit, _, _)| v2_flags & v2_bit != 0)
+        .fold(0, |f, &(_, _, handle_bit)| f | handle_bit)
+}
+
+/// The v2 line flags for v1 line-info flags (`GPIOLINE_FLAG_*`).
+pub(crate) fn v2_of_line_flags(line_flags: u32) -> u64 {
+    V2_AS_V1
+        .iter()
+        .filter(|&&(_, line_bit, _)| line_flags & line_bit != 0)
+        .fold(0, |f, &(v2_bit, _, _)| f | v2_bit)
 }
 
 /// `GPIOEVENT_REQUEST_RISING_EDGE`.
@@ -169,25 +225,12 @@ pub(crate) fn watch_lineinfo(fd: BorrowedFd<'_>, offset: u32) -> io::Result<Line
 
 /// `GPIO_GET_LINEHANDLE_IOCTL` on a chip fd; returns the handle fd.
 pub(crate) fn get_linehandle(fd: BorrowedFd<'_>, req: &mut HandleRequest) -> io::Result<OwnedFd> {
-    req.fd = -1;
-    ioctl_ptr(fd, GET_LINEHANDLE_IOCTL, req)?;
-    if req.fd < 0 {
-        return Err(io::Error::from_raw_os_error(libc::EIO));
-    }
-    // SAFETY: on success the kernel installed a new descriptor in `req.fd` that nothing
-    // else owns; we take ownership exactly once.
-    Ok(unsafe { OwnedFd::from_raw_fd(req.fd) })
+    ioctl_new_fd(fd, GET_LINEHANDLE_IOCTL, req, |r| &mut r.fd)
 }
 
 /// `GPIO_GET_LINEEVENT_IOCTL` on a chip fd; returns the event fd.
 pub(crate) fn get_lineevent(fd: BorrowedFd<'_>, req: &mut EventRequest) -> io::Result<OwnedFd> {
-    req.fd = -1;
-    ioctl_ptr(fd, GET_LINEEVENT_IOCTL, req)?;
-    if req.fd < 0 {
-        return Err(io::Error::from_raw_os_error(libc::EIO));
-    }
-    // SAFETY: as in `get_linehandle`.
-    Ok(unsafe { OwnedFd::from_raw_fd(req.fd) })
+    ioctl_new_fd(fd, GET_LINEEVENT_IOCTL, req, |r| &mut r.fd)
 }
 
 /// `GPIOHANDLE_GET_LINE_VALUES_IOCTL` on a handle or event fd: one byte per line.
@@ -249,6 +292,23 @@ mod tests {
         assert_eq!(offset_of!(EventRequest, fd), 0x2c);
         #[cfg(target_pointer_width = "64")]
         assert_eq!(size_of::<EventData>(), 0x10);
+    }
+
+    #[test]
+    fn handle_flags_match_the_kernel() {
+        // GPIOHANDLE_REQUEST_INPUT .. _BIAS_DISABLE in <linux/gpio.h>.
+        use handle_flag::*;
+        let flags = [
+            INPUT,
+            OUTPUT,
+            ACTIVE_LOW,
+            OPEN_DRAIN,
+            OPEN_SOURCE,
+            BIAS_PULL_UP,
+            BIAS_PULL_DOWN,
+            BIAS_DISABLE,
+        ];
+        assert_eq!(flags, [1, 2, 4, 8, 16, 32, 64, 128]);
     }
 
     #[test]

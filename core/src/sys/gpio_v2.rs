@@ -273,6 +273,25 @@ pub(crate) fn ioctl_ptr<T: Pod>(
     cvt(unsafe { libc::ioctl(fd.as_raw_fd(), req as _, arg as *mut T) })
 }
 
+/// [`ioctl_ptr`] for a request the kernel answers with a new descriptor in the field
+/// `new_fd` picks (set to -1 before the call); that descriptor, now ours.
+pub(crate) fn ioctl_new_fd<T: Pod>(
+    fd: BorrowedFd<'_>,
+    req: libc::c_ulong,
+    arg: &mut T,
+    new_fd: fn(&mut T) -> &mut libc::c_int,
+) -> io::Result<OwnedFd> {
+    *new_fd(arg) = -1;
+    ioctl_ptr(fd, req, arg)?;
+    let raw = *new_fd(arg);
+    if raw < 0 {
+        return Err(io::Error::from_raw_os_error(libc::EIO));
+    }
+    // SAFETY: on success the kernel installed a new descriptor in the field that nothing
+    // else owns; we take ownership exactly once.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
 /// `GPIO_GET_CHIPINFO_IOCTL` on a chip fd.
 pub(crate) fn get_chipinfo(fd: BorrowedFd<'_>) -> io::Result<GpiochipInfo> {
     let mut info = GpiochipInfo::zeroed();
@@ -306,14 +325,7 @@ pub(crate) fn unwatch_lineinfo(fd: BorrowedFd<'_>, offset: u32) -> io::Result<()
 
 /// `GPIO_V2_GET_LINE_IOCTL` on a chip fd; returns the new line request fd.
 pub(crate) fn get_line(fd: BorrowedFd<'_>, req: &mut LineRequest) -> io::Result<OwnedFd> {
-    req.fd = -1;
-    ioctl_ptr(fd, GET_LINE_IOCTL, req)?;
-    if req.fd < 0 {
-        return Err(io::Error::from_raw_os_error(libc::EIO));
-    }
-    // SAFETY: on success the kernel installed a new descriptor in `req.fd` that nothing
-    // else owns; we take ownership exactly once.
-    Ok(unsafe { OwnedFd::from_raw_fd(req.fd) })
+    ioctl_new_fd(fd, GET_LINE_IOCTL, req, |r| &mut r.fd)
 }
 
 /// `GPIO_V2_LINE_SET_CONFIG_IOCTL` on a line request fd.

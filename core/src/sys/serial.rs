@@ -97,82 +97,72 @@ pub(crate) struct SerialIcounter {
     pub reserved: [libc::c_int; 9],
 }
 
+/// `ioctl(fd, req, arg)` for the tty ioctls that read and/or write one `T` through
+/// their argument.
+///
+/// # Safety
+/// `req` must access at most one `T` (our `repr(C)` copy of the kernel's struct).
+unsafe fn ioctl_one<T>(fd: BorrowedFd<'_>, req: libc::Ioctl, arg: &mut T) -> io::Result<()> {
+    // SAFETY: `arg` is valid and exclusively borrowed for the call, and the caller
+    // promises that `req` accesses no more than one `T` through it.
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), req, arg as *mut T) })?;
+    Ok(())
+}
+
+/// Reads one `T` with `req`, into a default value.
+///
+/// # Safety
+/// As [`ioctl_one`]: `req` writes at most one `T`.
+unsafe fn ioctl_get<T: Default>(fd: BorrowedFd<'_>, req: libc::Ioctl) -> io::Result<T> {
+    let mut v = T::default();
+    // SAFETY: the caller's promise, passed on.
+    unsafe { ioctl_one(fd, req, &mut v) }?;
+    Ok(v)
+}
+
 /// TCGETS2: reads the port's `termios2`.
 pub(crate) fn tcgets2(fd: BorrowedFd<'_>) -> io::Result<Termios2> {
     // SAFETY: termios2 is plain data; all-zero is a valid value.
     let mut t: Termios2 = unsafe { std::mem::zeroed() };
-    // SAFETY: TCGETS2 writes one termios2 into the valid, exclusively borrowed `t`.
-    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCGETS2 as _, &mut t as *mut Termios2) })?;
+    // SAFETY: TCGETS2 writes one termios2.
+    unsafe { ioctl_one(fd, libc::TCGETS2 as _, &mut t) }?;
     Ok(t)
 }
 
 /// TCSETS2: sets the port's `termios2` now.
 pub(crate) fn tcsets2(fd: BorrowedFd<'_>, t: &Termios2) -> io::Result<()> {
-    // SAFETY: TCSETS2 only reads one termios2 from the valid pointer.
-    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCSETS2 as _, t as *const Termios2) })?;
-    Ok(())
+    // SAFETY: TCSETS2 only reads one termios2 (from a copy of `t`).
+    unsafe { ioctl_one(fd, libc::TCSETS2 as _, &mut t.clone()) }
 }
 
 /// TIOCGRS485: reads the RS485 settings. Fails with ENOTTY on ports without RS485 support.
 pub(crate) fn get_rs485(fd: BorrowedFd<'_>) -> io::Result<SerialRs485> {
-    let mut r = SerialRs485::default();
-    // SAFETY: TIOCGRS485 writes one serial_rs485 (32 bytes, our repr(C) layout) into `r`.
-    cvt(unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            libc::TIOCGRS485 as _,
-            &mut r as *mut SerialRs485,
-        )
-    })?;
-    Ok(r)
+    // SAFETY: TIOCGRS485 writes one serial_rs485 (32 bytes, our repr(C) layout).
+    unsafe { ioctl_get(fd, libc::TIOCGRS485 as _) }
 }
 
 /// TIOCSRS485: sets the RS485 settings; the kernel writes back what it accepted.
 pub(crate) fn set_rs485(fd: BorrowedFd<'_>, r: &mut SerialRs485) -> io::Result<()> {
-    // SAFETY: TIOCSRS485 reads and writes back one serial_rs485 through the valid pointer.
-    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSRS485 as _, r as *mut SerialRs485) })?;
-    Ok(())
+    // SAFETY: TIOCSRS485 reads and writes back one serial_rs485.
+    unsafe { ioctl_one(fd, libc::TIOCSRS485 as _, r) }
 }
 
 /// TIOCGSERIAL: reads `serial_struct`. ptys and some USB adapters answer ENOTTY.
 pub(crate) fn get_serial(fd: BorrowedFd<'_>) -> io::Result<SerialStruct> {
-    let mut s = SerialStruct::default();
     // SAFETY: TIOCGSERIAL writes one serial_struct (our repr(C) copy of the uapi layout).
-    cvt(unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            libc::TIOCGSERIAL as _,
-            &mut s as *mut SerialStruct,
-        )
-    })?;
-    Ok(s)
+    unsafe { ioctl_get(fd, libc::TIOCGSERIAL as _) }
 }
 
 /// TIOCSSERIAL: writes `serial_struct`.
 pub(crate) fn set_serial(fd: BorrowedFd<'_>, s: &SerialStruct) -> io::Result<()> {
-    // SAFETY: TIOCSSERIAL only reads one serial_struct from the valid pointer.
-    cvt(unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            libc::TIOCSSERIAL as _,
-            s as *const SerialStruct,
-        )
-    })?;
-    Ok(())
+    // SAFETY: TIOCSSERIAL only reads one serial_struct (from a copy of `s`).
+    unsafe { ioctl_one(fd, libc::TIOCSSERIAL as _, &mut s.clone()) }
 }
 
 /// TIOCGICOUNT: the driver's interrupt counters (rx/tx bytes, framing, parity, overrun).
 pub(crate) fn get_icount(fd: BorrowedFd<'_>) -> io::Result<SerialIcounter> {
-    let mut c = SerialIcounter::default();
-    // SAFETY: TIOCGICOUNT writes one serial_icounter_struct into `c`.
-    cvt(unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            libc::TIOCGICOUNT as _,
-            &mut c as *mut SerialIcounter,
-        )
-    })?;
-    Ok(c)
+    // SAFETY: TIOCGICOUNT writes one serial_icounter_struct.
+    unsafe { ioctl_get(fd, libc::TIOCGICOUNT as _) }
 }
 
 /// tcflush(fd, TCIFLUSH): discards bytes received but not read.

@@ -1,11 +1,11 @@
 //! Waiting for UIO interrupts on tokio's reactor (feature `tokio`).
 
 use std::os::fd::{AsFd, OwnedFd};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use tokio::io::unix::AsyncFd;
 
-use crate::sys::fs::async_fd;
+use crate::sys::fs::{async_fd, poll_next};
 
 use super::{Error, Irq, Operation, Result, Uio};
 
@@ -52,16 +52,11 @@ impl AsyncUio {
 
     /// Polls for an interrupt (for hand-written futures).
     pub fn poll_irq(&self, cx: &mut Context<'_>) -> Poll<Result<Irq>> {
-        loop {
-            if let Some(irq) = self.uio.try_wait_irq()? {
-                return Poll::Ready(Ok(irq));
-            }
-            let mut guard = ready!(self.fd.poll_read_ready(cx))
-                .map_err(|e| Error::io(self.uio.path(), Operation::WaitIrq, e))?;
-            match self.uio.try_wait_irq()? {
-                Some(irq) => return Poll::Ready(Ok(irq)),
-                None => guard.clear_ready(),
-            }
-        }
+        poll_next(
+            &self.fd,
+            cx,
+            || self.uio.try_wait_irq(),
+            |e| Error::io(self.uio.path(), Operation::WaitIrq, e),
+        )
     }
 }

@@ -38,10 +38,10 @@ mod asynch;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsFd;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::sys;
 
@@ -235,12 +235,7 @@ impl Uio {
     /// Opens a UIO device node by path (`/dev/uioN`, or a symlink to one).
     pub fn open_path(path: impl AsRef<Path>) -> Result<Uio> {
         let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| Error::io(&path, Operation::Open, e))?;
+        let file = sys::fs::open_device(&path).map_err(|e| Error::io(&path, Operation::Open, e))?;
         let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         let number = real
             .file_name()
@@ -327,34 +322,21 @@ impl Uio {
 
     /// Waits for the next interrupt as long as it takes.
     pub fn wait_irq(&self) -> Result<Irq> {
-        loop {
-            if let Some(irq) = self.wait_opt(None)? {
-                return Ok(irq);
-            }
-        }
+        sys::fs::wait_next(
+            self.file.as_fd(),
+            || self.try_wait_irq(),
+            |e| Error::io(&self.path, Operation::WaitIrq, e),
+        )
     }
 
     /// Waits for the next interrupt, or `None` when `timeout` passes first.
     pub fn wait_irq_timeout(&self, timeout: Duration) -> Result<Option<Irq>> {
-        self.wait_opt(Some(timeout))
-    }
-
-    fn wait_opt(&self, timeout: Option<Duration>) -> Result<Option<Irq>> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            if let Some(irq) = self.try_wait_irq()? {
-                return Ok(Some(irq));
-            }
-            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
-            let ready = sys::fs::poll_readable(self.file.as_fd(), left)
-                .map_err(|e| Error::io(&self.path, Operation::WaitIrq, e))?;
-            if !ready {
-                return Ok(None);
-            }
-        }
+        sys::fs::wait_next_for(
+            self.file.as_fd(),
+            Some(timeout),
+            || self.try_wait_irq(),
+            |e| Error::io(&self.path, Operation::WaitIrq, e),
+        )
     }
 
     fn irq_control(&self, on: bool) -> Result<()> {

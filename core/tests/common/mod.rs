@@ -68,3 +68,36 @@ pub async fn off_the_reactor<T>(min: Duration, op: impl Future<Output = T>) -> T
     ticker.abort();
     r
 }
+
+/// Runs `work` on a thread of its own for each of `items` (each thread gets its own clone
+/// of `work` and what it captured) and waits for them all; a panic on one fails the test.
+pub fn on_threads<T: Send + 'static>(
+    items: impl IntoIterator<Item = T>,
+    work: impl FnOnce(T) + Clone + Send + 'static,
+) {
+    let threads: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let work = work.clone();
+            std::thread::spawn(move || work(item))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+/// Checks a handle's cross-process lock on its device node `node`: `lock` takes it there;
+/// while it is held `try_lock` finds it taken (flock locks belong to an open file
+/// description: a second one, even in this process, must wait), and free once dropped.
+pub fn check_cross_process_lock<E: std::fmt::Debug>(
+    node: &std::path::Path,
+    lock: impl Fn() -> Result<udrv_core::lock::BusLock, E>,
+    try_lock: impl Fn() -> Result<Option<udrv_core::lock::BusLock>, E>,
+) {
+    let guard = lock().unwrap();
+    assert_eq!(guard.path(), node);
+    assert!(try_lock().unwrap().is_none());
+    drop(guard);
+    assert!(try_lock().unwrap().is_some());
+}
