@@ -66,82 +66,86 @@ fn register_formats() {
 fn alarm_mask_table_2() {
     // Table 2: A1M4..A1M1 (bit 7 of 0Ah..07h) and DY/DT (bit 6 of 0Ah).
     let m = 0x80;
-    assert_eq!(encode_alarm1(&Alarm1::EverySecond), Some([m, m, m, m]));
-    assert_eq!(
-        encode_alarm1(&Alarm1::Seconds { second: 45 }),
-        Some([0x45, m, m, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::MinutesSeconds {
-            minute: 30,
-            second: 1
-        }),
-        Some([0x01, 0x30, m, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::HoursMinutesSeconds {
-            hour: 17,
-            minute: 59,
-            second: 58
-        }),
-        Some([0x58, 0x59, 0x17, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::Date {
-            date: 31,
-            hour: 0,
-            minute: 0,
-            second: 0
-        }),
-        Some([0, 0, 0, 0x31])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::Weekday {
-            weekday: 7,
-            hour: 6,
-            minute: 0,
-            second: 0
-        }),
-        Some([0, 0, 0x06, 0x47])
-    );
-    assert_eq!(encode_alarm1(&Alarm1::Seconds { second: 60 }), None);
+    use Alarm1 as A1;
+    for (alarm, want) in [
+        (A1::EverySecond, Some([m, m, m, m])),
+        (A1::Seconds { second: 45 }, Some([0x45, m, m, m])),
+        (
+            A1::MinutesSeconds {
+                minute: 30,
+                second: 1,
+            },
+            Some([0x01, 0x30, m, m]),
+        ),
+        (
+            A1::HoursMinutesSeconds {
+                hour: 17,
+                minute: 59,
+                second: 58,
+            },
+            Some([0x58, 0x59, 0x17, m]),
+        ),
+        (
+            A1::Date {
+                date: 31,
+                hour: 0,
+                minute: 0,
+                second: 0,
+            },
+            Some([0, 0, 0, 0x31]),
+        ),
+        (
+            A1::Weekday {
+                weekday: 7,
+                hour: 6,
+                minute: 0,
+                second: 0,
+            },
+            Some([0, 0, 0x06, 0x47]),
+        ),
+        (A1::Seconds { second: 60 }, None),
+    ] {
+        assert_eq!(encode_alarm1(&alarm), want, "{alarm:?}");
+    }
     // A2M4..A2M2 (bit 7 of 0Dh..0Bh), DY/DT (bit 6 of 0Dh).
-    assert_eq!(encode_alarm2(&Alarm2::EveryMinute), Some([m, m, m]));
-    assert_eq!(
-        encode_alarm2(&Alarm2::Minutes { minute: 7 }),
-        Some([0x07, m, m])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::HoursMinutes {
-            hour: 7,
-            minute: 30
-        }),
-        Some([0x30, 0x07, m])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Date {
-            date: 15,
-            hour: 12,
-            minute: 0
-        }),
-        Some([0x00, 0x12, 0x15])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Weekday {
-            weekday: 1,
-            hour: 8,
-            minute: 15
-        }),
-        Some([0x15, 0x08, 0x41])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Weekday {
-            weekday: 0,
-            hour: 8,
-            minute: 15
-        }),
-        None
-    );
+    use Alarm2 as A2;
+    for (alarm, want) in [
+        (A2::EveryMinute, Some([m, m, m])),
+        (A2::Minutes { minute: 7 }, Some([0x07, m, m])),
+        (
+            A2::HoursMinutes {
+                hour: 7,
+                minute: 30,
+            },
+            Some([0x30, 0x07, m]),
+        ),
+        (
+            A2::Date {
+                date: 15,
+                hour: 12,
+                minute: 0,
+            },
+            Some([0x00, 0x12, 0x15]),
+        ),
+        (
+            A2::Weekday {
+                weekday: 1,
+                hour: 8,
+                minute: 15,
+            },
+            Some([0x15, 0x08, 0x41]),
+        ),
+        (
+            A2::Weekday {
+                weekday: 0,
+                hour: 8,
+                minute: 15,
+            },
+            None,
+        ),
+    ] {
+        assert_eq!(encode_alarm2(&alarm), want, "{alarm:?}");
+    }
 }
 
 #[test]
