@@ -3,14 +3,12 @@
 //! rollovers, every alarm mode firing at the right second, INT/SQW, OSF, temperature.
 
 mod common;
-use common::{block_on, dt};
+use common::{block_on, dt, rtc_time_transactions, RTC_ADDR as ADDR, SECONDS};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds3231::*;
 
-const ADDR: u8 = 0x68;
-// Register map again (datasheet figure 1).
-const SECONDS: u8 = 0x00;
+// Register map again (datasheet figure 1; the address and SECONDS in `common`).
 const ALARM1: u8 = 0x07;
 const ALARM2: u8 = 0x0B;
 const CONTROL: u8 = 0x0E;
@@ -150,35 +148,29 @@ fn alarm_mask_table_2() {
 
 #[test]
 fn mock_bytes() {
-    let ex = [
-        T::write_read(
-            ADDR,
-            vec![SECONDS],
-            vec![0x59, 0x59, 0x71, 0x07, 0x31, 0x12, 0x99],
-        ),
-        T::write(
-            ADDR,
-            vec![SECONDS, 0x00, 0x30, 0x07, 0x01, 0x22, 0x11, 0x26],
-        ),
-        T::write(ADDR, vec![ALARM1, 0x00, 0x00, 0x12, 0x80]),
-        T::write(ADDR, vec![ALARM2, 0x30, 0x07, 0x80]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x18]),
-        T::write(ADDR, vec![CONTROL, 0x1E]),
-        T::write_read(ADDR, vec![STATUS], vec![0x8B]),
-        T::write_read(ADDR, vec![STATUS], vec![0x8B]),
-        T::write(ADDR, vec![STATUS, 0x8A]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1E]),
-        T::write(ADDR, vec![CONTROL, 0x0A]),
-        T::write_read(ADDR, vec![STATUS], vec![0x88]),
-        T::write(ADDR, vec![STATUS, 0x0B]),
-        T::write_read(ADDR, vec![TEMP], vec![0x19, 0x40]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x04]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x00]),
-        T::write(ADDR, vec![CONTROL, 0x3C]),
-        T::write(ADDR, vec![AGING, 0xFE]),
-        T::write_read(ADDR, vec![SECONDS], vec![0x60, 0, 0, 1, 1, 1, 0]),
-        T::write_read(ADDR, vec![STATUS], vec![0]).with_error(ErrorKind::Other),
-    ];
+    let ex: Vec<T> = rtc_time_transactions()
+        .into_iter()
+        .chain([
+            T::write(ADDR, vec![ALARM1, 0x00, 0x00, 0x12, 0x80]),
+            T::write(ADDR, vec![ALARM2, 0x30, 0x07, 0x80]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x18]),
+            T::write(ADDR, vec![CONTROL, 0x1E]),
+            T::write_read(ADDR, vec![STATUS], vec![0x8B]),
+            T::write_read(ADDR, vec![STATUS], vec![0x8B]),
+            T::write(ADDR, vec![STATUS, 0x8A]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1E]),
+            T::write(ADDR, vec![CONTROL, 0x0A]),
+            T::write_read(ADDR, vec![STATUS], vec![0x88]),
+            T::write(ADDR, vec![STATUS, 0x0B]),
+            T::write_read(ADDR, vec![TEMP], vec![0x19, 0x40]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x04]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x00]),
+            T::write(ADDR, vec![CONTROL, 0x3C]),
+            T::write(ADDR, vec![AGING, 0xFE]),
+            T::write_read(ADDR, vec![SECONDS], vec![0x60, 0, 0, 1, 1, 1, 0]),
+            T::write_read(ADDR, vec![STATUS], vec![0]).with_error(ErrorKind::Other),
+        ])
+        .collect();
     let mut m = Mock::new(&ex);
     let mut rtc = Ds3231::new(m.clone());
     // 11:59:59 PM (12-hour mode), Sunday (7), 31 Dec 2099
