@@ -439,7 +439,7 @@ mod sim {
             (2099, 12, 31, 4, 23, 59, 59)
         );
         let (chip, mut rtc, _) = setup();
-        chip.lock().set_time(2126, 7, 4, 6, 23, 5, 9);
+        chip.lock().set_time((2126, 7, 4, 6, 23, 5, 9));
         assert_eq!(rtc.datetime().unwrap(), dt(2126, 7, 4, 6, 23, 5, 9));
         assert!(rtc.oscillator_stopped().unwrap());
         let unix = || {
