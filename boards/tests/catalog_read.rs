@@ -164,7 +164,7 @@ const RTC_SECONDS: f64 = 1_767_323_045.0;
 fn ds3231() {
     let bus = SimI2cBus::new();
     let m = bus.attach(0x68, udrv_drivers::ds3231::model::Ds3231Model::new());
-    m.lock().set_time(2026, 1, 2, 5, 3, 4, 5);
+    m.lock().set_time((2026, 1, 2, 5, 3, 4, 5));
     m.lock().set_temperature(Temperature(25_250));
     let r = i2c("ds3231@i2c-1", bus);
     assert_eq!(
@@ -182,7 +182,7 @@ fn ds3231() {
 fn ds13xx(spec: &str, model: udrv_drivers::ds1307::model::Ds1307Model) -> ChipRead {
     let bus = SimI2cBus::new();
     let m = bus.attach(0x68, model);
-    m.lock().set_time(2026, 1, 2, 5, 3, 4, 5);
+    m.lock().set_time((2026, 1, 2, 5, 3, 4, 5));
     let r = i2c(spec, bus);
     assert_eq!(value(&r, Quantity::Time, None), RTC_SECONDS);
     assert_eq!(

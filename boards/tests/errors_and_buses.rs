@@ -34,6 +34,34 @@ fn class_entry(root: &Path, class: &str, entry: &str, dev: &str, name: Option<&s
     fs::write(root.join("dev").join(entry), b"").unwrap();
 }
 
+/// The error's message holds each of `parts`.
+fn assert_says(e: Error, parts: &[&str]) {
+    let e = e.to_string();
+    assert!(parts.iter().all(|p| e.contains(p)), "{e}");
+}
+
+/// The name the Pi 5's I2C adapters (and others) give.
+const DESIGNWARE: &str = "Synopsys DesignWare I2C adapter";
+
+/// The I2C adapter `i2c-<n>` named `name`, a child of the device `parent`, with its
+/// i2c-dev node.
+fn i2c_dev(root: &Path, parent: &str, n: u32, name: &str) {
+    let dev = format!("{parent}/i2c-{n}/i2c-dev/i2c-{n}");
+    class_entry(
+        root,
+        "sys/class/i2c-dev",
+        &format!("i2c-{n}"),
+        &dev,
+        Some(name),
+    );
+}
+
+/// The Pi 4's `spidev0.0` (SPI0 CE0).
+fn pi4_spidev0_0(root: &Path) {
+    let dev = "platform/soc/fe204000.spi/spi_master/spi0/spi0.0/spidev/spidev0.0";
+    class_entry(root, "sys/class/spidev", "spidev0.0", dev, None);
+}
+
 fn pi(id: BoardId, root: &Path) -> RaspberryPi {
     RaspberryPi::with_root(id, Root::new(root)).unwrap()
 }
@@ -58,8 +86,7 @@ fn power_and_ground_pins_say_what_they_are() {
         .unwrap_err()
         .to_string()
         .contains("is 5V, not a GPIO"));
-    let e = p.pin("GND").unwrap_err().to_string();
-    assert!(e.contains("6, 9, 14, 20, 25, 30, 34, 39"), "{e}");
+    assert_says(p.pin("GND").unwrap_err(), &["6, 9, 14, 20, 25, 30, 34, 39"]);
 }
 
 #[test]
@@ -71,21 +98,19 @@ fn pins_that_are_not_on_the_header_are_refused_with_a_hint() {
     assert!(e.to_string().contains("pins 1 to 40"), "{e}");
     assert!(p.pin(0).unwrap_err().to_string().contains("pins 1 to 40"));
     assert!(p.pin(-3).unwrap_err().to_string().contains("pins 1 to 40"));
-    let e = p.pin("GPIO42").unwrap_err().to_string();
-    assert!(
-        e.contains("STATUS_LED_G_CLK") && e.contains("not brought out"),
-        "{e}"
+    assert_says(
+        p.pin("GPIO42").unwrap_err(),
+        &["STATUS_LED_G_CLK", "not brought out"],
     );
-    let e = p.pin("GPIO60").unwrap_err().to_string();
-    assert!(e.contains("GPIO0 to GPIO57"), "{e}");
-    let e = p.pin("LED").unwrap_err().to_string();
-    assert!(e.contains("GPIOn"), "{e}");
+    assert_says(p.pin("GPIO60").unwrap_err(), &["GPIO0 to GPIO57"]);
+    assert_says(p.pin("LED").unwrap_err(), &["GPIOn"]);
     // On the Pi 5 the same number names an RP1 line.
-    let e = pi(BoardId::Rpi5, scratch("nopin5").path())
-        .pin("GPIO45")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("FAN_PWM") && e.contains("pinctrl-rp1"), "{e}");
+    assert_says(
+        pi(BoardId::Rpi5, scratch("nopin5").path())
+            .pin("GPIO45")
+            .unwrap_err(),
+        &["FAN_PWM", "pinctrl-rp1"],
+    );
 }
 
 #[test]
@@ -93,15 +118,16 @@ fn beaglebone_errors() {
     let dir = scratch("bberr");
     let root = dir.path();
     let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
-    let e = b.pin(12).unwrap_err().to_string();
-    assert!(e.contains("P8_12 or P9_12"), "{e}");
+    assert_says(b.pin(12).unwrap_err(), &["P8_12 or P9_12"]);
     let e = b.pin("P9_1").unwrap_err().to_string();
     assert_eq!(
         e,
         "pin 1 of P9 is GND, not a GPIO (on the BeagleBone Black)"
     );
-    let e = b.pin("AIN0").unwrap_err().to_string();
-    assert!(e.contains("pin 39 of P9 is AIN0, not a GPIO"), "{e}");
+    assert_says(
+        b.pin("AIN0").unwrap_err(),
+        &["pin 39 of P9 is AIN0, not a GPIO"],
+    );
     let e = b.pin("P8_45").unwrap_err();
     assert!(matches!(e, Error::PinReserved { .. }), "{e:?}");
     let e = e.to_string();
@@ -109,15 +135,15 @@ fn beaglebone_errors() {
         e.contains("P8_45 is used by HDMI") && e.contains("disable_uboot_overlay_video=1"),
         "{e}"
     );
-    let e = b.pin("P8_3").unwrap_err().to_string();
-    assert!(
-        e.contains("eMMC") && e.contains("disable_uboot_overlay_emmc=1"),
-        "{e}"
+    assert_says(
+        b.pin("P8_3").unwrap_err(),
+        &["eMMC", "disable_uboot_overlay_emmc=1"],
     );
-    let e = b.pin("P9_47").unwrap_err().to_string();
-    assert!(e.contains("pins 1 to 46"), "{e}");
-    let e = b.pin("GPIO3_1").unwrap_err().to_string();
-    assert!(e.contains("gpio97") && e.contains("not on P8 or P9"), "{e}");
+    assert_says(b.pin("P9_47").unwrap_err(), &["pins 1 to 46"]);
+    assert_says(
+        b.pin("GPIO3_1").unwrap_err(),
+        &["gpio97", "not on P8 or P9"],
+    );
     // Reserved pins pass the reservation check when allowed, and then need a chip.
     let e = b.pin_reserved("P8_45").unwrap_err();
     assert!(matches!(e, Error::ChipNotFound { .. }), "{e:?}");
@@ -147,38 +173,34 @@ fn disabled_buses_give_the_line_that_enables_them() {
         "I2C bus i2c_arm is not enabled (/dev/i2c-1 does not exist); enable it: add \
          `dtparam=i2c_arm=on` to /boot/firmware/config.txt and reboot"
     );
-    let e = p.spi(0, 0).unwrap_err().to_string();
-    assert!(
-        e.contains("dtparam=spi=on") && e.contains("dtoverlay=spi0-1cs"),
-        "{e}"
+    assert_says(
+        p.spi(0, 0).unwrap_err(),
+        &["dtparam=spi=on", "dtoverlay=spi0-1cs"],
     );
-    let e = p.spi(1, 2).unwrap_err().to_string();
-    assert!(e.contains("dtoverlay=spi1-3cs"), "{e}");
-    let e = p.uart("primary").unwrap_err().to_string();
-    assert!(e.contains("enable_uart=1"), "{e}");
-    let e = pi(BoardId::Rpi5, root)
-        .uart("primary")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("dtparam=uart0=on"), "{e}");
+    assert_says(p.spi(1, 2).unwrap_err(), &["dtoverlay=spi1-3cs"]);
+    assert_says(p.uart("primary").unwrap_err(), &["enable_uart=1"]);
+    assert_says(
+        pi(BoardId::Rpi5, root).uart("primary").unwrap_err(),
+        &["dtparam=uart0=on"],
+    );
     // Before Bookworm the file was /boot/config.txt.
     let old_dir = scratch("oldboot");
     let old = old_dir.path();
     fs::create_dir_all(old.join("boot")).unwrap();
     fs::write(old.join("boot/config.txt"), b"").unwrap();
-    let e = pi(BoardId::Rpi3B, old)
-        .i2c("i2c_arm")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("/boot/config.txt"), "{e}");
+    assert_says(
+        pi(BoardId::Rpi3B, old).i2c("i2c_arm").unwrap_err(),
+        &["/boot/config.txt"],
+    );
     // BeagleBone: overlays in uEnv.txt, config-pin as the alternative.
     let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
-    let e = b.spi(0, 0).unwrap_err().to_string();
-    assert!(
-        e.contains("uboot_overlay_addr4=BB-SPIDEV0-00A0.dtbo")
-            && e.contains("/boot/uEnv.txt")
-            && e.contains("config-pin P9_22 spi_sclk"),
-        "{e}"
+    assert_says(
+        b.spi(0, 0).unwrap_err(),
+        &[
+            "uboot_overlay_addr4=BB-SPIDEV0-00A0.dtbo",
+            "/boot/uEnv.txt",
+            "config-pin P9_22 spi_sclk",
+        ],
     );
 }
 
@@ -186,18 +208,15 @@ fn disabled_buses_give_the_line_that_enables_them() {
 fn unknown_buses_list_the_board_s_buses() {
     let dir = scratch("unknown");
     let p = pi(BoardId::Rpi4B, dir.path());
-    let e = p.i2c("i2c7").unwrap_err().to_string();
-    assert!(
-        e.contains("no I2C bus \"i2c7\"") && e.contains("i2c_arm, i2c_vc"),
-        "{e}"
+    assert_says(
+        p.i2c("i2c7").unwrap_err(),
+        &["no I2C bus \"i2c7\"", "i2c_arm, i2c_vc"],
     );
-    let e = p.spi(0, 2).unwrap_err().to_string();
-    assert!(
-        e.contains("spi0.2") && e.contains("spi0.0, spi0.1, spi1.0"),
-        "{e}"
+    assert_says(
+        p.spi(0, 2).unwrap_err(),
+        &["spi0.2", "spi0.0, spi0.1, spi1.0"],
     );
-    let e = p.uart("uart3").unwrap_err().to_string();
-    assert!(e.contains("primary"), "{e}");
+    assert_says(p.uart("uart3").unwrap_err(), &["primary"]);
 }
 
 #[test]
@@ -205,19 +224,12 @@ fn a_renumbered_i2c_bus_is_found_by_its_controller() {
     let dir = scratch("i2c4");
     let root = dir.path();
     // A stub adapter took i2c-1; the Pi 4's I2C1 became i2c-3.
-    class_entry(
+    i2c_dev(root, "platform/i2c-stub", 1, "SMBus stub driver");
+    i2c_dev(
         root,
-        "sys/class/i2c-dev",
-        "i2c-1",
-        "platform/i2c-stub/i2c-1/i2c-dev/i2c-1",
-        Some("SMBus stub driver"),
-    );
-    class_entry(
-        root,
-        "sys/class/i2c-dev",
-        "i2c-3",
-        "platform/soc/fe804000.i2c/i2c-3/i2c-dev/i2c-3",
-        Some("bcm2835 (i2c@7e804000)"),
+        "platform/soc/fe804000.i2c",
+        3,
+        "bcm2835 (i2c@7e804000)",
     );
     let p = pi(BoardId::Rpi4B, root);
     let bus = p.i2c("i2c_arm").unwrap();
@@ -239,21 +251,10 @@ fn a_renumbered_i2c_bus_is_found_by_its_controller() {
 fn the_pi5_i2c1_is_told_apart_from_other_designware_adapters_by_address() {
     let dir = scratch("i2c5");
     let root = dir.path();
-    let dw = "Synopsys DesignWare I2C adapter";
-    class_entry(
-        root,
-        "sys/class/i2c-dev",
-        "i2c-6",
-        "platform/axi/1000120000.pcie/1f00088000.i2c/i2c-6/i2c-dev/i2c-6",
-        Some(dw),
-    );
-    class_entry(
-        root,
-        "sys/class/i2c-dev",
-        "i2c-13",
-        "platform/axi/1000120000.pcie/1f00074000.i2c/i2c-13/i2c-dev/i2c-13",
-        Some(dw),
-    );
+    for (controller, n) in [("1f00088000.i2c", 6), ("1f00074000.i2c", 13)] {
+        let parent = format!("platform/axi/1000120000.pcie/{controller}");
+        i2c_dev(root, &parent, n, DESIGNWARE);
+    }
     let bus = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap();
     assert_eq!(bus.number, Some(13));
     assert_eq!(bus.found_by, FoundBy::Sysfs);
@@ -264,25 +265,13 @@ fn the_usual_number_is_a_fallback_only_for_the_right_kind_of_adapter() {
     // A DesignWare adapter numbered 1 at an unexpected path: taken, by number.
     let dir = scratch("fallback");
     let root = dir.path();
-    class_entry(
-        root,
-        "sys/class/i2c-dev",
-        "i2c-1",
-        "platform/odd/i2c-1/i2c-dev/i2c-1",
-        Some("Synopsys DesignWare I2C adapter"),
-    );
+    i2c_dev(root, "platform/odd", 1, DESIGNWARE);
     let bus = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap();
     assert_eq!((bus.number, bus.found_by), (Some(1), FoundBy::Number));
     // An unrelated adapter that happens to be i2c-1: not the Pi's I2C1.
     let dir = scratch("nofallback");
     let root = dir.path();
-    class_entry(
-        root,
-        "sys/class/i2c-dev",
-        "i2c-1",
-        "platform/parport/i2c-1/i2c-dev/i2c-1",
-        Some("Parallel port adapter (light)"),
-    );
+    i2c_dev(root, "platform/parport", 1, "Parallel port adapter (light)");
     let e = pi(BoardId::Rpi5, root).i2c("i2c_arm").unwrap_err();
     assert!(matches!(e, Error::BusDisabled { .. }), "{e:?}");
 }
@@ -299,21 +288,14 @@ fn an_adapter_without_i2c_dev_says_to_load_it() {
         Some("bcm2835 (i2c@7e804000)"),
     );
     let p = pi(BoardId::Rpi4B, root);
-    let e = p.i2c("i2c_arm").unwrap_err().to_string();
-    assert!(e.contains("modprobe i2c-dev"), "{e}");
+    assert_says(p.i2c("i2c_arm").unwrap_err(), &["modprobe i2c-dev"]);
 }
 
 #[test]
 fn spi_and_uart_devices_are_found_through_sysfs() {
     let dir = scratch("spi");
     let root = dir.path();
-    class_entry(
-        root,
-        "sys/class/spidev",
-        "spidev0.0",
-        "platform/soc/fe204000.spi/spi_master/spi0/spi0.0/spidev/spidev0.0",
-        None,
-    );
+    pi4_spidev0_0(root);
     let p = pi(BoardId::Rpi4B, root);
     let s = p.spi(0, 0).unwrap();
     assert_eq!(s.path, root.join("dev/spidev0.0"));
@@ -335,8 +317,7 @@ fn spi_and_uart_devices_are_found_through_sysfs() {
     );
     let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
     assert_eq!(b.uart("uart1").unwrap().path, root.join("dev/ttyS5"));
-    let e = b.uart("uart4").unwrap_err().to_string();
-    assert!(e.contains("BB-UART4-00A0.dtbo"), "{e}");
+    assert_says(b.uart("uart4").unwrap_err(), &["BB-UART4-00A0.dtbo"]);
 }
 
 #[test]
@@ -344,13 +325,7 @@ fn board_info_lists_buses_with_enable_hints() {
     let dir = scratch("info");
     let root = dir.path();
     fs::create_dir_all(root.join("boot/firmware")).unwrap();
-    class_entry(
-        root,
-        "sys/class/spidev",
-        "spidev0.0",
-        "platform/soc/fe204000.spi/spi_master/spi0/spi0.0/spidev/spidev0.0",
-        None,
-    );
+    pi4_spidev0_0(root);
     let info = pi(BoardId::Rpi4B, root).info();
     assert_eq!(info.slug, "rpi4b");
     assert_eq!(info.gpio_chips[0].label, "pinctrl-bcm2711");
@@ -433,10 +408,9 @@ fn an_enable_line_already_in_the_config_says_to_reboot() {
     )
     .unwrap();
     let p = pi(BoardId::Rpi4B, root);
-    let e = p.i2c("i2c_arm").unwrap_err().to_string();
-    assert!(
-        e.contains("already has `dtparam=i2c_arm=on`: reboot"),
-        "{e}"
+    assert_says(
+        p.i2c("i2c_arm").unwrap_err(),
+        &["already has `dtparam=i2c_arm=on`: reboot"],
     );
     // Commented out: the usual hint.
     let e = p.spi(0, 0).unwrap_err().to_string();
@@ -448,8 +422,7 @@ fn an_enable_line_already_in_the_config_says_to_reboot() {
     )
     .unwrap();
     let b = BeagleBone::with_root(BoardId::BeagleBoneBlack, Root::new(root)).unwrap();
-    let e = b.spi(0, 0).unwrap_err().to_string();
-    assert!(e.contains("/boot/uEnv.txt already has"), "{e}");
+    assert_says(b.spi(0, 0).unwrap_err(), &["/boot/uEnv.txt already has"]);
     let e = b.uart("uart1").unwrap_err().to_string();
     assert!(!e.contains("already has"), "{e}");
 }
@@ -521,10 +494,9 @@ fn beaglebone_overlay_suggestions_take_distinct_free_slots() {
     let slots = overlay_slots(&b.info());
     assert!(slots.iter().all(|s| s.0 != 4), "{slots:?}");
     assert_eq!(slots.first().map(|s| s.0), Some(5), "{slots:?}");
-    let e = b.spi(0, 0).unwrap_err().to_string();
-    assert!(
-        e.contains("uboot_overlay_addr5=BB-SPIDEV0-00A0.dtbo"),
-        "{e}"
+    assert_says(
+        b.spi(0, 0).unwrap_err(),
+        &["uboot_overlay_addr5=BB-SPIDEV0-00A0.dtbo"],
     );
     // When the custom slots (4-7) run out, the rest say so instead of reusing one.
     let text = b.info().to_string();

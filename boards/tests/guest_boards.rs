@@ -10,8 +10,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use udrv_boards::{board_for, detect_in, BeagleBone, Board, BoardId, ChipFoundBy, Error, Root};
-use udrv_core::gpio::Value;
+use udrv_boards::{
+    board_for, detect_in, BeagleBone, Board, BoardId, ChipFoundBy, Error, PinRef, Root,
+};
+use udrv_core::gpio::{Pin, Value};
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -53,6 +55,31 @@ fn sim_pull(x: &str, offset: u32, pull: &str) {
         env(&format!("UDRV_BOARDS_{x}_SYSFS"))
     );
     fs::write(&p, pull).unwrap_or_else(|e| panic!("{p}: {e}"));
+}
+
+/// `pin`, requested as an input, reads the level the simulator drives line `offset` of
+/// chip `x` to: high, then low.
+fn assert_input_follows_pulls(pin: PinRef, x: &str, offset: u32) {
+    let input = pin.request_input().unwrap();
+    sim_pull(x, offset, "pull-up");
+    assert!(input.level().unwrap());
+    sim_pull(x, offset, "pull-down");
+    assert!(!input.level().unwrap());
+}
+
+/// `pin` requested as an output starting at `value`.
+fn output(pin: PinRef, value: Value) -> Pin {
+    pin.request_output(value).unwrap()
+}
+
+/// `pin`, requested as an output starting active, drives line `offset` of chip `x` high,
+/// then low; returned (low).
+fn assert_output_drives(pin: PinRef, x: &str, offset: u32) -> Pin {
+    let out = output(pin, Value::Active);
+    assert_eq!(sim_value(x, offset), 1);
+    out.set_level(false).unwrap();
+    assert_eq!(sim_value(x, offset), 0);
+    out
 }
 
 /// A root holding only the fixture's `proc/device-tree`, for detection.
@@ -102,19 +129,12 @@ fn pi4_is_detected_and_its_pins_resolve_to_the_labelled_chip() {
 #[test]
 fn pi4_output_by_header_number_drives_the_line() {
     let pi = fixture_board!("rpi4b");
-    let led = pi.pin(11).unwrap().request_output(Value::Active).unwrap();
-    assert_eq!(sim_value("PI4", 17), 1);
-    led.set_level(false).unwrap();
-    assert_eq!(sim_value("PI4", 17), 0);
+    let led = assert_output_drives(pi.pin(11).unwrap(), "PI4", 17);
     led.set_level(true).unwrap();
     assert_eq!(sim_value("PI4", 17), 1);
     drop(led);
     // Pin 12 is GPIO18, by name this time.
-    let out = pi
-        .pin("GPIO18")
-        .unwrap()
-        .request_output(Value::Inactive)
-        .unwrap();
+    let out = output(pi.pin("GPIO18").unwrap(), Value::Inactive);
     assert_eq!(sim_value("PI4", 18), 0);
     out.set_value(Value::Active).unwrap();
     assert_eq!(sim_value("PI4", 18), 1);
@@ -128,11 +148,7 @@ fn pi4_output_by_header_number_drives_the_line() {
 #[test]
 fn pi4_input_reads_what_the_line_is_driven_to() {
     let pi = fixture_board!("rpi4b");
-    let button = pi.pin(15).unwrap().request_input().unwrap(); // GPIO22
-    sim_pull("PI4", 22, "pull-up");
-    assert!(button.level().unwrap());
-    sim_pull("PI4", 22, "pull-down");
-    assert!(!button.level().unwrap());
+    assert_input_follows_pulls(pi.pin(15).unwrap(), "PI4", 22); // GPIO22
 }
 
 #[test]
@@ -149,11 +165,7 @@ fn pi5_pins_go_to_rp1_not_to_the_pi4_chip_with_the_same_line_names() {
     out.set_level(false).unwrap();
     assert_eq!(sim_value("PI5", 17), 0);
     drop(out);
-    let input = pi.pin(40).unwrap().request_input().unwrap(); // GPIO21
-    sim_pull("PI5", 21, "pull-up");
-    assert!(input.level().unwrap());
-    sim_pull("PI5", 21, "pull-down");
-    assert!(!input.level().unwrap());
+    assert_input_follows_pulls(pi.pin(40).unwrap(), "PI5", 21); // GPIO21
 }
 
 #[test]
@@ -188,26 +200,10 @@ fn bbb_pins_are_found_by_line_names_whatever_the_chip_order() {
 #[test]
 fn bbb_output_and_input() {
     let bb = fixture_board!("bbb");
-    let out = bb
-        .pin("P9_12")
-        .unwrap()
-        .request_output(Value::Active)
-        .unwrap();
-    assert_eq!(sim_value("BBB1", 28), 1);
-    out.set_level(false).unwrap();
-    assert_eq!(sim_value("BBB1", 28), 0);
-    drop(out);
-    let input = bb.pin("P8_13").unwrap().request_input().unwrap();
-    sim_pull("BBB0", 23, "pull-up");
-    assert!(input.level().unwrap());
-    sim_pull("BBB0", 23, "pull-down");
-    assert!(!input.level().unwrap());
+    drop(assert_output_drives(bb.pin("P9_12").unwrap(), "BBB1", 28));
+    assert_input_follows_pulls(bb.pin("P8_13").unwrap(), "BBB0", 23);
     // Bank 3 too.
-    let out = bb
-        .pin("P9_27")
-        .unwrap()
-        .request_output(Value::Active)
-        .unwrap();
+    let out = output(bb.pin("P9_27").unwrap(), Value::Active);
     assert_eq!(sim_value("BBB3", 19), 1);
     drop(out);
 }

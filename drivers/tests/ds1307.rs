@@ -4,14 +4,12 @@
 //! rollovers, clock halt, RAM and its pointer wrap, OSF on the DS1338 only.
 
 mod common;
-use common::{block_on, dt};
+use common::{block_on, dt, rtc_time_transactions, RTC_ADDR as ADDR, SECONDS};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds1307::*;
 
-const ADDR: u8 = 0x68;
-// Register map again (DS1307 table 2).
-const SECONDS: u8 = 0x00;
+// Register map again (DS1307 table 2; the address and SECONDS in `common`).
 const CONTROL: u8 = 0x07;
 const RAM0: u8 = 0x08;
 
@@ -48,33 +46,27 @@ fn register_formats_of_table_2() {
 
 #[test]
 fn mock_bytes_blocking_and_async() {
-    let ex = [
-        T::write_read(
-            ADDR,
-            vec![SECONDS],
-            vec![0x59, 0x59, 0x71, 0x07, 0x31, 0x12, 0x99],
-        ),
-        T::write(
-            ADDR,
-            vec![SECONDS, 0x00, 0x30, 0x07, 0x01, 0x22, 0x11, 0x26],
-        ),
-        T::write_read(ADDR, vec![SECONDS], vec![0x80]),
-        T::write_read(ADDR, vec![SECONDS], vec![0x80 | 0x42]),
-        T::write(ADDR, vec![SECONDS, 0x42]),
-        T::write_read(ADDR, vec![SECONDS], vec![0x17]),
-        T::write(ADDR, vec![SECONDS, 0x97]),
-        // table 3: SQWE (bit 4) with RS1:RS0 = 00 1 Hz .. 11 32.768 kHz; OSF kept (DS1338)
-        T::write(ADDR, vec![CONTROL, 0x10 | 0x20]),
-        T::write(ADDR, vec![CONTROL, 0x13 | 0x20]),
-        T::write(ADDR, vec![CONTROL, 0x80 | 0x20]),
-        T::write(ADDR, vec![CONTROL, 0x20]),
-        T::write_read(ADDR, vec![CONTROL], vec![0xB3]),
-        T::write_read(ADDR, vec![CONTROL], vec![0xB3]),
-        T::write(ADDR, vec![CONTROL, 0x93]),
-        T::write(ADDR, vec![RAM0 + 50, 1, 2, 3, 4, 5, 6]),
-        T::write_read(ADDR, vec![RAM0], vec![9, 8]),
-        T::write_read(ADDR, vec![CONTROL], vec![0]).with_error(ErrorKind::Other),
-    ];
+    let ex: Vec<T> = rtc_time_transactions()
+        .into_iter()
+        .chain([
+            T::write_read(ADDR, vec![SECONDS], vec![0x80]),
+            T::write_read(ADDR, vec![SECONDS], vec![0x80 | 0x42]),
+            T::write(ADDR, vec![SECONDS, 0x42]),
+            T::write_read(ADDR, vec![SECONDS], vec![0x17]),
+            T::write(ADDR, vec![SECONDS, 0x97]),
+            // table 3: SQWE (bit 4) with RS1:RS0 = 00 1 Hz .. 11 32.768 kHz; OSF kept (DS1338)
+            T::write(ADDR, vec![CONTROL, 0x10 | 0x20]),
+            T::write(ADDR, vec![CONTROL, 0x13 | 0x20]),
+            T::write(ADDR, vec![CONTROL, 0x80 | 0x20]),
+            T::write(ADDR, vec![CONTROL, 0x20]),
+            T::write_read(ADDR, vec![CONTROL], vec![0xB3]),
+            T::write_read(ADDR, vec![CONTROL], vec![0xB3]),
+            T::write(ADDR, vec![CONTROL, 0x93]),
+            T::write(ADDR, vec![RAM0 + 50, 1, 2, 3, 4, 5, 6]),
+            T::write_read(ADDR, vec![RAM0], vec![9, 8]),
+            T::write_read(ADDR, vec![CONTROL], vec![0]).with_error(ErrorKind::Other),
+        ])
+        .collect();
     let mut m = Mock::new(&ex);
     let mut rtc = Ds1307::new(m.clone(), Variant::Ds1338);
     // 11:59:59 PM in 12-hour mode, day 7, 31 Dec 2099

@@ -3,14 +3,12 @@
 //! rollovers, every alarm mode firing at the right second, INT/SQW, OSF, temperature.
 
 mod common;
-use common::{block_on, dt};
+use common::{block_on, dt, rtc_time_transactions, RTC_ADDR as ADDR, SECONDS};
 use embedded_hal::i2c::ErrorKind;
 use embedded_hal_mock::eh1::i2c::{Mock, Transaction as T};
 use udrv_drivers::ds3231::*;
 
-const ADDR: u8 = 0x68;
-// Register map again (datasheet figure 1).
-const SECONDS: u8 = 0x00;
+// Register map again (datasheet figure 1; the address and SECONDS in `common`).
 const ALARM1: u8 = 0x07;
 const ALARM2: u8 = 0x0B;
 const CONTROL: u8 = 0x0E;
@@ -66,115 +64,113 @@ fn register_formats() {
 fn alarm_mask_table_2() {
     // Table 2: A1M4..A1M1 (bit 7 of 0Ah..07h) and DY/DT (bit 6 of 0Ah).
     let m = 0x80;
-    assert_eq!(encode_alarm1(&Alarm1::EverySecond), Some([m, m, m, m]));
-    assert_eq!(
-        encode_alarm1(&Alarm1::Seconds { second: 45 }),
-        Some([0x45, m, m, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::MinutesSeconds {
-            minute: 30,
-            second: 1
-        }),
-        Some([0x01, 0x30, m, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::HoursMinutesSeconds {
-            hour: 17,
-            minute: 59,
-            second: 58
-        }),
-        Some([0x58, 0x59, 0x17, m])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::Date {
-            date: 31,
-            hour: 0,
-            minute: 0,
-            second: 0
-        }),
-        Some([0, 0, 0, 0x31])
-    );
-    assert_eq!(
-        encode_alarm1(&Alarm1::Weekday {
-            weekday: 7,
-            hour: 6,
-            minute: 0,
-            second: 0
-        }),
-        Some([0, 0, 0x06, 0x47])
-    );
-    assert_eq!(encode_alarm1(&Alarm1::Seconds { second: 60 }), None);
+    use Alarm1 as A1;
+    for (alarm, want) in [
+        (A1::EverySecond, Some([m, m, m, m])),
+        (A1::Seconds { second: 45 }, Some([0x45, m, m, m])),
+        (
+            A1::MinutesSeconds {
+                minute: 30,
+                second: 1,
+            },
+            Some([0x01, 0x30, m, m]),
+        ),
+        (
+            A1::HoursMinutesSeconds {
+                hour: 17,
+                minute: 59,
+                second: 58,
+            },
+            Some([0x58, 0x59, 0x17, m]),
+        ),
+        (
+            A1::Date {
+                date: 31,
+                hour: 0,
+                minute: 0,
+                second: 0,
+            },
+            Some([0, 0, 0, 0x31]),
+        ),
+        (
+            A1::Weekday {
+                weekday: 7,
+                hour: 6,
+                minute: 0,
+                second: 0,
+            },
+            Some([0, 0, 0x06, 0x47]),
+        ),
+        (A1::Seconds { second: 60 }, None),
+    ] {
+        assert_eq!(encode_alarm1(&alarm), want, "{alarm:?}");
+    }
     // A2M4..A2M2 (bit 7 of 0Dh..0Bh), DY/DT (bit 6 of 0Dh).
-    assert_eq!(encode_alarm2(&Alarm2::EveryMinute), Some([m, m, m]));
-    assert_eq!(
-        encode_alarm2(&Alarm2::Minutes { minute: 7 }),
-        Some([0x07, m, m])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::HoursMinutes {
-            hour: 7,
-            minute: 30
-        }),
-        Some([0x30, 0x07, m])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Date {
-            date: 15,
-            hour: 12,
-            minute: 0
-        }),
-        Some([0x00, 0x12, 0x15])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Weekday {
-            weekday: 1,
-            hour: 8,
-            minute: 15
-        }),
-        Some([0x15, 0x08, 0x41])
-    );
-    assert_eq!(
-        encode_alarm2(&Alarm2::Weekday {
-            weekday: 0,
-            hour: 8,
-            minute: 15
-        }),
-        None
-    );
+    use Alarm2 as A2;
+    for (alarm, want) in [
+        (A2::EveryMinute, Some([m, m, m])),
+        (A2::Minutes { minute: 7 }, Some([0x07, m, m])),
+        (
+            A2::HoursMinutes {
+                hour: 7,
+                minute: 30,
+            },
+            Some([0x30, 0x07, m]),
+        ),
+        (
+            A2::Date {
+                date: 15,
+                hour: 12,
+                minute: 0,
+            },
+            Some([0x00, 0x12, 0x15]),
+        ),
+        (
+            A2::Weekday {
+                weekday: 1,
+                hour: 8,
+                minute: 15,
+            },
+            Some([0x15, 0x08, 0x41]),
+        ),
+        (
+            A2::Weekday {
+                weekday: 0,
+                hour: 8,
+                minute: 15,
+            },
+            None,
+        ),
+    ] {
+        assert_eq!(encode_alarm2(&alarm), want, "{alarm:?}");
+    }
 }
 
 #[test]
 fn mock_bytes() {
-    let ex = [
-        T::write_read(
-            ADDR,
-            vec![SECONDS],
-            vec![0x59, 0x59, 0x71, 0x07, 0x31, 0x12, 0x99],
-        ),
-        T::write(
-            ADDR,
-            vec![SECONDS, 0x00, 0x30, 0x07, 0x01, 0x22, 0x11, 0x26],
-        ),
-        T::write(ADDR, vec![ALARM1, 0x00, 0x00, 0x12, 0x80]),
-        T::write(ADDR, vec![ALARM2, 0x30, 0x07, 0x80]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x18]),
-        T::write(ADDR, vec![CONTROL, 0x1E]),
-        T::write_read(ADDR, vec![STATUS], vec![0x8B]),
-        T::write_read(ADDR, vec![STATUS], vec![0x8B]),
-        T::write(ADDR, vec![STATUS, 0x8A]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1E]),
-        T::write(ADDR, vec![CONTROL, 0x0A]),
-        T::write_read(ADDR, vec![STATUS], vec![0x88]),
-        T::write(ADDR, vec![STATUS, 0x0B]),
-        T::write_read(ADDR, vec![TEMP], vec![0x19, 0x40]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x04]),
-        T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x00]),
-        T::write(ADDR, vec![CONTROL, 0x3C]),
-        T::write(ADDR, vec![AGING, 0xFE]),
-        T::write_read(ADDR, vec![SECONDS], vec![0x60, 0, 0, 1, 1, 1, 0]),
-        T::write_read(ADDR, vec![STATUS], vec![0]).with_error(ErrorKind::Other),
-    ];
+    let ex: Vec<T> = rtc_time_transactions()
+        .into_iter()
+        .chain([
+            T::write(ADDR, vec![ALARM1, 0x00, 0x00, 0x12, 0x80]),
+            T::write(ADDR, vec![ALARM2, 0x30, 0x07, 0x80]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x18]),
+            T::write(ADDR, vec![CONTROL, 0x1E]),
+            T::write_read(ADDR, vec![STATUS], vec![0x8B]),
+            T::write_read(ADDR, vec![STATUS], vec![0x8B]),
+            T::write(ADDR, vec![STATUS, 0x8A]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1E]),
+            T::write(ADDR, vec![CONTROL, 0x0A]),
+            T::write_read(ADDR, vec![STATUS], vec![0x88]),
+            T::write(ADDR, vec![STATUS, 0x0B]),
+            T::write_read(ADDR, vec![TEMP], vec![0x19, 0x40]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x04]),
+            T::write_read(ADDR, vec![CONTROL], vec![0x1C, 0x00]),
+            T::write(ADDR, vec![CONTROL, 0x3C]),
+            T::write(ADDR, vec![AGING, 0xFE]),
+            T::write_read(ADDR, vec![SECONDS], vec![0x60, 0, 0, 1, 1, 1, 0]),
+            T::write_read(ADDR, vec![STATUS], vec![0]).with_error(ErrorKind::Other),
+        ])
+        .collect();
     let mut m = Mock::new(&ex);
     let mut rtc = Ds3231::new(m.clone());
     // 11:59:59 PM (12-hour mode), Sunday (7), 31 Dec 2099
@@ -443,7 +439,7 @@ mod sim {
             (2099, 12, 31, 4, 23, 59, 59)
         );
         let (chip, mut rtc, _) = setup();
-        chip.lock().set_time(2126, 7, 4, 6, 23, 5, 9);
+        chip.lock().set_time((2126, 7, 4, 6, 23, 5, 9));
         assert_eq!(rtc.datetime().unwrap(), dt(2126, 7, 4, 6, 23, 5, 9));
         assert!(rtc.oscillator_stopped().unwrap());
         let unix = || {

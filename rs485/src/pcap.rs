@@ -274,7 +274,37 @@ impl<W: Write> PcapWriter<W> {
     }
 }
 
-impl<W: Write + Send> FrameSink for PcapWriter<W> {
+/// Writes one record or block `b` whole to `w`, counts it in `written` and flushes it
+/// when `flush_each` is on: what each frame costs either writer.
+fn put<W: Write>(w: &mut W, flush_each: bool, written: &mut u64, b: &[u8]) -> io::Result<()> {
+    w.write_all(b)?;
+    *written += b.len() as u64;
+    if flush_each {
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// The [`FrameSink`] impl of a writer with fields `w`, `flush_each` and `written` (the
+/// pcap and pcapng writers), around its own methods that write frames.
+macro_rules! frame_sink {
+    ($writer:ident { $($write_methods:tt)* }) => {
+        impl<W: Write + Send> FrameSink for $writer<W> {
+            $($write_methods)*
+            fn flush(&mut self) -> io::Result<()> {
+                self.w.flush()
+            }
+            fn set_flush_each(&mut self, on: bool) {
+                self.flush_each = on;
+            }
+            fn bytes_written(&self) -> u64 {
+                self.written
+            }
+        }
+    };
+}
+
+frame_sink!(PcapWriter {
     fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
         let pkt = self.link.encapsulate(&frame.data);
         let cap = pkt.len().min(SNAPLEN as usize);
@@ -284,23 +314,9 @@ impl<W: Write + Send> FrameSink for PcapWriter<W> {
         rec.extend_from_slice(&(cap as u32).to_le_bytes());
         rec.extend_from_slice(&(pkt.len() as u32).to_le_bytes());
         rec.extend_from_slice(&pkt[..cap]);
-        self.w.write_all(&rec)?;
-        self.written += rec.len() as u64;
-        if self.flush_each {
-            self.w.flush()?;
-        }
-        Ok(())
+        put(&mut self.w, self.flush_each, &mut self.written, &rec)
     }
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
-    }
-    fn set_flush_each(&mut self, on: bool) {
-        self.flush_each = on;
-    }
-    fn bytes_written(&self) -> u64 {
-        self.written
-    }
-}
+});
 
 /// Writes a pcapng section with one interface per port.
 #[derive(Debug)]
@@ -417,32 +433,18 @@ impl<W: Write> PcapngWriter<W> {
         let total = (b.len() + 4) as u32;
         b[4..8].copy_from_slice(&total.to_le_bytes());
         b.extend_from_slice(&total.to_le_bytes());
-        self.w.write_all(b)?;
-        self.written += b.len() as u64;
-        if self.flush_each {
-            self.w.flush()?;
-        }
-        Ok(())
+        put(&mut self.w, self.flush_each, &mut self.written, b)
     }
 }
 
-impl<W: Write + Send> FrameSink for PcapngWriter<W> {
+frame_sink!(PcapngWriter {
     fn write_frame(&mut self, frame: &Frame) -> io::Result<()> {
         self.write_epb(frame, None)
     }
     fn write_frame_with_comment(&mut self, frame: &Frame, comment: &str) -> io::Result<()> {
         self.write_epb(frame, Some(comment))
     }
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
-    }
-    fn set_flush_each(&mut self, on: bool) {
-        self.flush_each = on;
-    }
-    fn bytes_written(&self) -> u64 {
-        self.written
-    }
-}
+});
 
 /// A file written in whole blocks: the writers hand it each pcap record or pcapng block in
 /// one `write` call; it keeps them in memory until [`flush`](Write::flush) (or until

@@ -17,7 +17,7 @@ mod reads;
 #[path = "common/unplug.rs"]
 mod unplug;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
@@ -47,6 +47,33 @@ fn scratch() -> TempDir {
 
 fn line() -> LineSettings {
     "115200 8E1".parse().unwrap()
+}
+
+/// A scratch folder holding the link `name` to a new pty, as a by-id link is to an
+/// adapter, and the path of a capture file next to it: (folder, link, file, pty).
+fn plugged(name: &str) -> (TempDir, PathBuf, PathBuf, Pty) {
+    let dir = scratch();
+    let link = dir.path().join(name);
+    let out = dir.path().join(name).with_extension("pcapng");
+    let pty = Pty::open().unwrap();
+    point(&link, &pty.slave_path);
+    (dir, link, out, pty)
+}
+
+/// A capture of the port behind `link` into `out`, waiting up to `reconnect` for the
+/// port to come back, with a flag that stops it.
+fn config(link: &Path, out: &Path, reconnect: Duration) -> (CaptureConfig, Arc<AtomicBool>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = CaptureConfig {
+        ports: vec![PortSpec::new(link)],
+        line: line(),
+        output: Output::Path(out.to_path_buf()),
+        reconnect: Some(reconnect),
+        handle_signals: false,
+        stop: Some(stop.clone()),
+        ..CaptureConfig::default()
+    };
+    (config, stop)
 }
 
 /// What the capture reports while it runs.
@@ -212,22 +239,12 @@ fn away_secs(comment: &str) -> f64 {
 
 #[test]
 fn port_behind_a_symlink_goes_away_and_comes_back_into_the_same_file() {
-    let dir = scratch();
-    let link = dir.path().join("ttyBUS");
-    let out = dir.path().join("reconnect.pcapng");
+    let (dir, link, out, mut a) = plugged("ttyBUS");
     let raw = dir.path().join("reconnect.udrvraw");
-    let mut a = Pty::open().unwrap();
-    point(&link, &a.slave_path);
-    let stop = Arc::new(AtomicBool::new(false));
+    let (config, stop) = config(&link, &out, Duration::from_secs(30));
     let cap = Running::start(CaptureConfig {
-        ports: vec![PortSpec::new(&link)],
-        line: line(),
-        output: Output::Path(out.clone()),
         raw_log: Some(raw.clone()),
-        reconnect: Some(Duration::from_secs(30)),
-        handle_signals: false,
-        stop: Some(stop.clone()),
-        ..CaptureConfig::default()
+        ..config
     });
 
     let before = exchange(0, 5);
@@ -333,19 +350,8 @@ fn port_behind_a_symlink_goes_away_and_comes_back_into_the_same_file() {
 
 #[test]
 fn a_port_that_never_comes_back_ends_the_capture_after_the_wait() {
-    let dir = scratch();
-    let link = dir.path().join("ttyGONE");
-    let out = dir.path().join("gone.pcapng");
-    let mut a = Pty::open().unwrap();
-    point(&link, &a.slave_path);
-    let cap = Running::start(CaptureConfig {
-        ports: vec![PortSpec::new(&link)],
-        line: line(),
-        output: Output::Path(out.clone()),
-        reconnect: Some(Duration::from_millis(700)),
-        handle_signals: false,
-        ..CaptureConfig::default()
-    });
+    let (_dir, link, out, mut a) = plugged("ttyGONE");
+    let cap = Running::start(config(&link, &out, Duration::from_millis(700)).0);
     let frames = exchange(0, 2);
     send_frames(&mut a.master, &frames, &cap.reads);
     // Taken before the unplug, so the capture's wait cannot have begun earlier.
@@ -367,21 +373,9 @@ fn a_port_that_never_comes_back_ends_the_capture_after_the_wait() {
 
 #[test]
 fn a_stop_while_waiting_ends_the_capture_at_once() {
-    let dir = scratch();
-    let link = dir.path().join("ttyWAIT");
-    let out = dir.path().join("wait.pcapng");
-    let mut a = Pty::open().unwrap();
-    point(&link, &a.slave_path);
-    let stop = Arc::new(AtomicBool::new(false));
-    let cap = Running::start(CaptureConfig {
-        ports: vec![PortSpec::new(&link)],
-        line: line(),
-        output: Output::Path(out.clone()),
-        reconnect: Some(Duration::from_secs(3600)),
-        handle_signals: false,
-        stop: Some(stop.clone()),
-        ..CaptureConfig::default()
-    });
+    let (_dir, link, out, mut a) = plugged("ttyWAIT");
+    let (config, stop) = config(&link, &out, Duration::from_secs(3600));
+    let cap = Running::start(config);
     let frames = exchange(0, 3);
     send_frames(&mut a.master, &frames, &cap.reads);
     unplug(&link, a);
@@ -396,27 +390,18 @@ fn a_stop_while_waiting_ends_the_capture_at_once() {
 
 #[test]
 fn a_tap_keeps_capturing_its_other_port_while_one_is_away() {
-    let dir = scratch();
-    let link = dir.path().join("ttyOUT");
-    let out = dir.path().join("tap.pcapng");
-    let mut a = Pty::open().unwrap();
+    let (_dir, link, out, mut a) = plugged("ttyOUT");
     let mut inbound = Pty::open().unwrap();
-    point(&link, &a.slave_path);
-    let stop = Arc::new(AtomicBool::new(false));
+    let (config, stop) = config(&link, &out, Duration::from_secs(30));
     let cap = Running::start(CaptureConfig {
         ports: vec![
             PortSpec::with_direction(&link, Direction::Outbound),
             PortSpec::with_direction(&inbound.slave_path, Direction::Inbound),
         ],
-        line: line(),
         // Timestamps this coarse never let a silence close a frame: only the port going
         // away can hand out the cut one.
         resolution: Some(Duration::from_secs(20)),
-        output: Output::Path(out.clone()),
-        reconnect: Some(Duration::from_secs(30)),
-        handle_signals: false,
-        stop: Some(stop.clone()),
-        ..CaptureConfig::default()
+        ..config
     });
     let ex = exchange(0, 6);
     let (requests, responses): (Vec<Vec<u8>>, Vec<Vec<u8>>) =

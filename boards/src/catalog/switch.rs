@@ -141,7 +141,8 @@ where
         return Err(ReadError::WrongBus(spec.to_string()).into());
     };
     let Some(switch) = switch else {
-        return read_named(spec, &mut bus, address, delay, seq, time, what_answers);
+        let read = read_i2c(spec, &mut bus, delay, seq, time);
+        return named(read, &mut bus, address, what_answers);
     };
     let (sw, channel) = (switch.address(), switch.channel());
     let mut mux = Pca954x::new(&mut bus, sw, Variant::Pca9548);
@@ -162,15 +163,9 @@ where
     let channel = mux
         .channel(channel)
         .map_err(|e| ChipError::Switch(why(e)))?;
-    read_named(
-        spec,
-        &mut SwitchChannel(channel),
-        address,
-        delay,
-        seq,
-        time,
-        what_answers,
-    )
+    let mut channel = SwitchChannel(channel);
+    let read = read_i2c(spec, &mut channel, delay, seq, time);
+    named(read, &mut channel, address, what_answers)
 }
 
 /// The bus's own message for a bus error (it names the address and the errno), else the
@@ -201,21 +196,15 @@ fn not_a_switch<B: I2c>(
     }
 }
 
-/// [`read_i2c`]; a chip with another chip's ID fails naming what answers at its address.
-fn read_named<I>(
-    spec: &ChipSpec,
+/// The [`read_i2c`] of the chip at `address` on `bus`; a chip with another chip's ID fails
+/// naming what answers at its address.
+fn named<I: I2c>(
+    read: Result<ChipRead, ReadError>,
     bus: &mut I,
     address: u8,
-    delay: &mut impl DelayNs,
-    seq: &mut Sequence,
-    time: SystemTime,
     what_answers: Option<WhatAnswers>,
-) -> Result<ChipRead, ChipError>
-where
-    I: I2c,
-    I::Error: std::error::Error + 'static,
-{
-    read_i2c(spec, &mut *bus, delay, seq, time).map_err(|error| {
+) -> Result<ChipRead, ChipError> {
+    read.map_err(|error| {
         let answers = match (&error, what_answers) {
             (ReadError::WrongChip(_), Some(f)) => Some(f(&mut Erased(bus), address)),
             _ => None,

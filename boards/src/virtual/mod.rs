@@ -672,8 +672,7 @@ pub fn rtc_start(env_seconds: u64) -> u64 {
 /// Sets the DS3231's registers to [`rtc_start`] and clears its oscillator-stopped flag,
 /// as a battery-backed RTC set once would be.
 fn set_rtc(rtc: &mut Ds3231Model, env_seconds: u64) {
-    let (y, mo, d, wd, h, mi, s) = civil_from_unix(rtc_start(env_seconds));
-    rtc.set_time(y, mo, d, wd, h, mi, s);
+    rtc.set_time(civil_from_unix(rtc_start(env_seconds)));
     rtc.clear_oscillator_stopped();
 }
 

@@ -61,23 +61,12 @@ impl Ds1307Model {
         self.realtime.start();
     }
 
-    /// Set the time in 24-hour mode and start the clock (CH = 0), as a battery-backed
-    /// clock that was set once would be; OSF is untouched.
-    #[allow(clippy::too_many_arguments)]
-    pub fn set_time(
-        &mut self,
-        year: u16,
-        month: u8,
-        day: u8,
-        weekday: u8,
-        hour: u8,
-        minute: u8,
-        second: u8,
-    ) {
-        let year = year.clamp(2000, 2099);
-        self.regs[..7].copy_from_slice(&time_registers((
-            year, month, day, weekday, hour, minute, second,
-        )));
+    /// Set the time `(year, month, day, weekday, hour, minute, second)` in 24-hour mode
+    /// and start the clock (CH = 0), as a battery-backed clock that was set once would
+    /// be; OSF is untouched.
+    pub fn set_time(&mut self, mut time: (u16, u8, u8, u8, u8, u8, u8)) {
+        time.0 = time.0.clamp(2000, 2099);
+        self.regs[..7].copy_from_slice(&time_registers(time));
         self.realtime.restart();
     }
 

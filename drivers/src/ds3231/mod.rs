@@ -100,43 +100,36 @@ fn field(v: u8, max: u8, min: u8) -> Option<u8> {
 /// Encode alarm 1 as its 4 registers (0x07..=0x0A), `None` if a field is out of range.
 pub fn encode_alarm1(a: &Alarm1) -> Option<[u8; 4]> {
     use Alarm1::*;
-    Some(match *a {
-        EverySecond => [AM, AM, AM, AM],
-        Seconds { second } => [field(second, 59, 0)?, AM, AM, AM],
-        MinutesSeconds { minute, second } => [field(second, 59, 0)?, field(minute, 59, 0)?, AM, AM],
+    let day = match *a {
+        Date { date, .. } => field(date, 31, 1)?,
+        Weekday { weekday, .. } => DY | field(weekday, 7, 1)?,
+        _ => AM,
+    };
+    // The time fields that must match (`None`: masked, AM set).
+    let (second, minute, hour) = match *a {
+        EverySecond => (None, None, None),
+        Seconds { second } => (Some(second), None, None),
+        MinutesSeconds { minute, second } => (Some(second), Some(minute), None),
         HoursMinutesSeconds {
             hour,
             minute,
             second,
-        } => [
-            field(second, 59, 0)?,
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            AM,
-        ],
-        Date {
-            date,
+        }
+        | Date {
             hour,
             minute,
             second,
-        } => [
-            field(second, 59, 0)?,
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            field(date, 31, 1)?,
-        ],
-        Weekday {
-            weekday,
+            ..
+        }
+        | Weekday {
             hour,
             minute,
             second,
-        } => [
-            field(second, 59, 0)?,
-            field(minute, 59, 0)?,
-            field(hour, 23, 0)?,
-            DY | field(weekday, 7, 1)?,
-        ],
-    })
+            ..
+        } => (Some(second), Some(minute), Some(hour)),
+    };
+    let time = |v: Option<u8>, max| v.map_or(Some(AM), |v| field(v, max, 0));
+    Some([time(second, 59)?, time(minute, 59)?, time(hour, 23)?, day])
 }
 
 /// Encode alarm 2 as its 3 registers (0x0B..=0x0D), `None` if a field is out of range:

@@ -71,24 +71,14 @@ impl Ds3231Model {
         self.realtime.start();
     }
 
-    /// Set the clock in 24-hour mode (year 2000..=2199, weekday 1..=7), as a write of
-    /// the time registers would; restarts the one-second countdown. OSF is untouched.
-    #[allow(clippy::too_many_arguments)]
-    pub fn set_time(
-        &mut self,
-        year: u16,
-        month: u8,
-        day: u8,
-        weekday: u8,
-        hour: u8,
-        minute: u8,
-        second: u8,
-    ) {
-        let y = year.clamp(2000, 2199);
-        self.regs[..7].copy_from_slice(&time_registers((
-            y, month, day, weekday, hour, minute, second,
-        )));
-        if y >= 2100 {
+    /// Set the clock to `(year, month, day, weekday, hour, minute, second)` (as
+    /// [`civil_from_unix`] gives it) in 24-hour mode (year 2000..=2199, weekday 1..=7), as
+    /// a write of the time registers would; restarts the one-second countdown. OSF is
+    /// untouched.
+    pub fn set_time(&mut self, mut time: (u16, u8, u8, u8, u8, u8, u8)) {
+        time.0 = time.0.clamp(2000, 2199);
+        self.regs[..7].copy_from_slice(&time_registers(time));
+        if time.0 >= 2100 {
             self.regs[5] |= 0x80; // century
         }
         self.realtime.restart();
@@ -101,8 +91,7 @@ impl Ds3231Model {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let (y, mo, d, wd, h, mi, s) = civil_from_unix(secs);
-        self.set_time(y, mo, d, wd, h, mi, s);
+        self.set_time(civil_from_unix(secs));
         self.clear_oscillator_stopped();
     }
 

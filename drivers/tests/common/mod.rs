@@ -1,6 +1,7 @@
 //! Shared test helpers.
 #![allow(dead_code)]
 
+use embedded_hal_mock::eh1::i2c::Transaction;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -25,6 +26,27 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         }
         std::thread::park();
     }
+}
+
+/// The I2C address of the DS1307/DS1338 and of the DS3231.
+pub const RTC_ADDR: u8 = 0x68;
+/// Their first time register (seconds; 00h..06h hold the time alike).
+pub const SECONDS: u8 = 0x00;
+
+/// The bytes of a DS1307/DS3231 reading 11:59:59 PM in 12-hour mode, day 7, 31 Dec 2099,
+/// then being set to 07:30:00, day 1, 22 Nov 2026.
+pub fn rtc_time_transactions() -> [Transaction; 2] {
+    [
+        Transaction::write_read(
+            RTC_ADDR,
+            vec![SECONDS],
+            vec![0x59, 0x59, 0x71, 0x07, 0x31, 0x12, 0x99],
+        ),
+        Transaction::write(
+            RTC_ADDR,
+            vec![SECONDS, 0x00, 0x30, 0x07, 0x01, 0x22, 0x11, 0x26],
+        ),
+    ]
 }
 
 /// A Sensirion data word with its CRC, computed here bit by bit from the datasheets'
