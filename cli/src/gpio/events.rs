@@ -66,6 +66,15 @@ fn line_at(r: &Resolved, chip: usize, offset: u32) -> Option<&lines::Line> {
         .find(|l| l.chip == chip && l.offset == offset)
 }
 
+/// Prints a `--banner`: on stderr under `--json`, so stdout stays JSON lines.
+fn banner(cli: &Cli, text: &str) {
+    if cli.json {
+        eprintln!("udrv: {text}");
+    } else {
+        outln!("{text}");
+    }
+}
+
 /// `gpiomon [OPTIONS] LINE...`
 pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     #[cfg(feature = "serve")]
@@ -76,13 +85,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     // gpiomon's defaults: --utc/--localtime alone mean the realtime clock; -E realtime
     // alone means UTC.
-    let mut stamp = if a.localtime {
-        Stamp::Local
-    } else if a.utc {
-        Stamp::Utc
-    } else {
-        Stamp::Raw
-    };
+    let mut stamp = Stamp::chosen(a.localtime, a.utc);
     let clk = match a.event_clock {
         None if stamp != Stamp::Raw => ClockArg::Realtime,
         None => ClockArg::Monotonic,
@@ -109,12 +112,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     }
     if a.banner {
         // The requests are made: edge detection is armed from here on.
-        let text = format!("Monitoring {}...", banner_lines(&a.lines));
-        if cli.json {
-            eprintln!("udrv: {text}");
-        } else {
-            outln!("{text}");
-        }
+        banner(cli, &format!("Monitoring {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.opts.scope.chip.is_some();
     let mut seen = 0u64;
@@ -150,8 +148,8 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                     })
                 );
             } else if let Some(f) = &a.format {
-                let text = template(f, |c, out| {
-                    let s = match c {
+                let text = template(f, |c| {
+                    Some(match c {
                         'c' => chip.name.clone(),
                         'e' => code.to_string(),
                         'E' => edge.to_string(),
@@ -162,10 +160,8 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                         'U' => event_time(e.timestamp_ns, Stamp::Utc),
                         's' => e.seqno.map(|n| n.to_string()).unwrap_or_default(),
                         'n' => e.line_seqno.map(|n| n.to_string()).unwrap_or_default(),
-                        _ => return false,
-                    };
-                    out.push_str(&s);
-                    true
+                        _ => return None,
+                    })
                 });
                 outln!("{text}");
             } else {
@@ -199,13 +195,7 @@ fn monotonic_to_realtime(ns: u64) -> u64 {
 /// `gpionotify [OPTIONS] LINE...`
 pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.scope, false)?;
-    let stamp = if a.localtime {
-        Stamp::Local
-    } else if a.utc {
-        Stamp::Utc
-    } else {
-        Stamp::Raw
-    };
+    let stamp = Stamp::chosen(a.localtime, a.utc);
     let mut chips = Vec::new();
     for (ci, chip) in r.chips.iter().enumerate() {
         let c = Chip::open(&chip.path).map_err(fail)?;
@@ -215,12 +205,7 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
         chips.push(c);
     }
     if a.banner {
-        let text = format!("Watching {}...", banner_lines(&a.lines));
-        if cli.json {
-            eprintln!("udrv: {text}");
-        } else {
-            outln!("{text}");
-        }
+        banner(cli, &format!("Watching {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.scope.chip.is_some();
     let mut seen = 0u64;
@@ -253,8 +238,8 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                     })
                 );
             } else if let Some(f) = &a.format {
-                let text = template(f, |c, out| {
-                    let s = match c {
+                let text = template(f, |c| {
+                    Some(match c {
                         'a' => line_attrs(&e.info, a.unquoted),
                         'c' => chip.name.clone(),
                         'C' => match (e.info.used, &e.info.consumer) {
@@ -269,10 +254,8 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                         'o' => offset.to_string(),
                         'S' => event_time(e.timestamp_ns, Stamp::Raw),
                         'U' => event_time(monotonic_to_realtime(e.timestamp_ns), Stamp::Utc),
-                        _ => return false,
-                    };
-                    out.push_str(&s);
-                    true
+                        _ => return None,
+                    })
                 });
                 outln!("{text}");
             } else {
