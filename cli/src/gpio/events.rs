@@ -75,6 +75,49 @@ fn banner(cli: &Cli, text: &str) {
     }
 }
 
+/// How mon and notify print their events (`--quiet`, `--json`, `--format`) and count them
+/// (`--num-events`).
+struct Printer<'a> {
+    cli: &'a Cli,
+    quiet: bool,
+    format: Option<&'a str>,
+    num_events: u64,
+    seen: u64,
+}
+
+impl<'a> Printer<'a> {
+    fn new(cli: &'a Cli, quiet: bool, format: Option<&'a str>, num_events: u64) -> Self {
+        Printer {
+            cli,
+            quiet,
+            format,
+            num_events,
+            seen: 0,
+        }
+    }
+
+    /// Prints an event: nothing with `--quiet`, `json()` with `--json`, the `--format`
+    /// template (`field` gives its fields), else `plain()`. False once `--num-events`
+    /// events came.
+    fn print(
+        &mut self,
+        json: impl FnOnce() -> serde_json::Value,
+        field: impl Fn(char) -> Option<String>,
+        plain: impl FnOnce() -> String,
+    ) -> bool {
+        if self.quiet {
+        } else if self.cli.json {
+            outln!("{}", json());
+        } else if let Some(f) = self.format {
+            outln!("{}", template(f, field));
+        } else {
+            outln!("{}", plain());
+        }
+        self.seen += 1;
+        self.num_events == 0 || self.seen < self.num_events
+    }
+}
+
 /// `gpiomon [OPTIONS] LINE...`
 pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     #[cfg(feature = "serve")]
@@ -115,7 +158,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
         banner(cli, &format!("Monitoring {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.opts.scope.chip.is_some();
-    let mut seen = 0u64;
+    let mut out = Printer::new(cli, a.quiet, a.format.as_deref(), a.num_events);
     let mut lost_total = 0u64;
     pump(
         requests,
@@ -136,19 +179,16 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                 EdgeKind::Rising => ("rising", 1),
                 EdgeKind::Falling => ("falling", 2),
             };
-            if a.quiet {
-            } else if cli.json {
-                outln!(
-                    "{}",
+            out.print(
+                || {
                     json!({
                         "timestamp_ns": e.timestamp_ns, "edge": edge,
                         "line": line.map(|l| l.spec.as_str()), "name": name,
                         "chip": chip.path, "chip_name": chip.name, "offset": e.offset,
                         "seqno": e.seqno, "line_seqno": e.line_seqno, "lost_before": e.lost_before,
                     })
-                );
-            } else if let Some(f) = &a.format {
-                let text = template(f, |c| {
+                },
+                |c| {
                     Some(match c {
                         'c' => chip.name.clone(),
                         'e' => code.to_string(),
@@ -162,17 +202,15 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                         'n' => e.line_seqno.map(|n| n.to_string()).unwrap_or_default(),
                         _ => return None,
                     })
-                });
-                outln!("{text}");
-            } else {
-                outln!(
-                    "{}\t{edge}\t{}",
-                    event_time(e.timestamp_ns, stamp),
-                    line_id(&chip.name, e.offset, name, chip_given, a.unquoted)
-                );
-            }
-            seen += 1;
-            a.num_events == 0 || seen < a.num_events
+                },
+                || {
+                    format!(
+                        "{}\t{edge}\t{}",
+                        event_time(e.timestamp_ns, stamp),
+                        line_id(&chip.name, e.offset, name, chip_given, a.unquoted)
+                    )
+                },
+            )
         },
     )
 }
@@ -208,7 +246,7 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
         banner(cli, &format!("Watching {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.scope.chip.is_some();
-    let mut seen = 0u64;
+    let mut out = Printer::new(cli, a.quiet, a.format.as_deref(), a.num_events);
     pump(
         chips,
         |c| c.read_info_change(),
@@ -225,10 +263,8 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
             let offset = e.info.offset;
             let chip = &r.chips[ci];
             let line = line_at(&r, ci, offset);
-            if a.quiet {
-            } else if cli.json {
-                outln!(
-                    "{}",
+            out.print(
+                || {
                     json!({
                         "timestamp_ns": e.timestamp_ns, "event": kind,
                         "line": line.map(|l| l.spec.as_str()), "name": e.info.name,
@@ -236,9 +272,8 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                         "used": e.info.used, "consumer": e.info.consumer,
                         "attributes": line_attr_list(&e.info),
                     })
-                );
-            } else if let Some(f) = &a.format {
-                let text = template(f, |c| {
+                },
+                |c| {
                     Some(match c {
                         'a' => line_attrs(&e.info, a.unquoted),
                         'c' => chip.name.clone(),
@@ -256,22 +291,20 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                         'U' => event_time(monotonic_to_realtime(e.timestamp_ns), Stamp::Utc),
                         _ => return None,
                     })
-                });
-                outln!("{text}");
-            } else {
-                let ts = match stamp {
-                    Stamp::Raw => e.timestamp_ns,
-                    _ => monotonic_to_realtime(e.timestamp_ns),
-                };
-                let name = line.and_then(|l| l.name.as_deref());
-                outln!(
-                    "{}\t{kind}\t{}",
-                    event_time(ts, stamp),
-                    line_id(&chip.name, offset, name, chip_given, a.unquoted)
-                );
-            }
-            seen += 1;
-            a.num_events == 0 || seen < a.num_events
+                },
+                || {
+                    let ts = match stamp {
+                        Stamp::Raw => e.timestamp_ns,
+                        _ => monotonic_to_realtime(e.timestamp_ns),
+                    };
+                    let name = line.and_then(|l| l.name.as_deref());
+                    format!(
+                        "{}\t{kind}\t{}",
+                        event_time(ts, stamp),
+                        line_id(&chip.name, offset, name, chip_given, a.unquoted)
+                    )
+                },
+            )
         },
     )
 }
