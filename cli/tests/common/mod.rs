@@ -69,6 +69,17 @@ pub fn json_lines(o: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// The value column of `quantity` (everything after it) in one chip's `udrv read` text
+/// output.
+pub fn value_text(out: &str, quantity: &str) -> String {
+    out.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
+        })
+        .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
+}
+
 /// Starts `cmd` with no standard input, `out` as its standard output and its standard
 /// error piped.
 pub fn spawn_piped(cmd: &mut Command, out: Stdio) -> Child {
