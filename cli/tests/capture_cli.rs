@@ -11,27 +11,13 @@ mod tshark;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{frame, spawn_piped};
+use common::{frame, spawn_piped, wait_created};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
 use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
-
-/// Waits until the capture has created `out`, which it does once its port is open and set
-/// up (earlier bytes are discarded): frames sent from then on are captured.
-fn wait_started(out: &Path) {
-    let deadline = Instant::now() + READ_WAIT;
-    while !out.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture did not create {} in {READ_WAIT:?}",
-            out.display()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 /// A fresh directory for one test's capture file, removed when the test ends (pass or
 /// fail): keep it until the capture process is done with it.
@@ -61,7 +47,7 @@ fn capture_on_pty(name: &str) -> (Pty, TempDir, PathBuf, Child) {
     let dir = scratch();
     let out = dir.path().join(name);
     let child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
-    wait_started(&out);
+    wait_created(&out, READ_WAIT);
     drop(pty.slave.take());
     (pty, dir, out, child)
 }
@@ -135,7 +121,7 @@ fn frame_count_limit_and_json_summary() {
             .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"]),
         Stdio::piped(),
     );
-    wait_started(&out);
+    wait_created(&out, READ_WAIT);
     drop(pty.slave.take());
     // (The capture stops by itself after two frames: the third may find nobody reading.)
     send(&mut pty.master, &exchange());
