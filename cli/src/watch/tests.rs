@@ -49,59 +49,63 @@ fn at(nanos: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_nanos(nanos)
 }
 
+/// A stream's plan: the classes and subsystems of a filter, the count, timeout and banner.
+fn stream(
+    classes: Vec<ClassArg>,
+    subsystems: &[&str],
+    count: Option<u64>,
+    timeout: Option<Duration>,
+    banner: bool,
+) -> Plan {
+    let subsystems = subsystems.iter().map(|s| s.to_string()).collect();
+    Plan::Stream {
+        filter: Filter::Some {
+            classes,
+            subsystems,
+        },
+        count,
+        timeout,
+        banner,
+    }
+}
+
+/// The device a hotplug line names came from.
+fn parent(subsystem: &str, driver: Option<&str>, name: Option<&str>) -> Parent {
+    Parent {
+        subsystem: Some(subsystem.into()),
+        driver: driver.map(Into::into),
+        name: name.map(Into::into),
+    }
+}
+
 #[test]
 fn the_default_filter_is_every_udrv_kind() {
-    assert_eq!(
-        plan_of(&["watch"]).unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: ALL_CLASSES.to_vec(),
-                subsystems: vec![],
-            },
-            count: None,
-            timeout: None,
-            banner: false,
-        }
-    );
-    assert_eq!(
-        plan_of(&[
+    let every = "watch --class serial --class i2c --subsystem usb -c 3 --timeout 2.5 --banner";
+    let cases = [
+        (
             "watch",
-            "--class",
-            "serial",
-            "--class",
-            "i2c",
-            "--subsystem",
-            "usb",
-            "-c",
-            "3",
-            "--timeout",
-            "2.5",
-            "--banner"
-        ])
-        .unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: vec![ClassArg::Serial, ClassArg::I2c],
-                subsystems: vec!["usb".into()],
-            },
-            count: Some(3),
-            timeout: Some(Duration::from_millis(2500)),
-            banner: true,
-        }
-    );
-    // --subsystem alone: only that subsystem.
-    assert_eq!(
-        plan_of(&["watch", "--subsystem", "usb"]).unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: vec![],
-                subsystems: vec!["usb".into()],
-            },
-            count: None,
-            timeout: None,
-            banner: false,
-        }
-    );
+            stream(ALL_CLASSES.to_vec(), &[], None, None, false),
+        ),
+        (
+            every,
+            stream(
+                vec![ClassArg::Serial, ClassArg::I2c],
+                &["usb"],
+                Some(3),
+                Some(Duration::from_millis(2500)),
+                true,
+            ),
+        ),
+        // --subsystem alone: only that subsystem.
+        (
+            "watch --subsystem usb",
+            stream(vec![], &["usb"], None, None, false),
+        ),
+    ];
+    for (line, want) in cases {
+        let v: Vec<&str> = line.split(' ').collect();
+        assert_eq!(plan_of(&v).unwrap(), want, "{line}");
+    }
     assert!(matches!(
         plan_of(&["watch", "--all"]).unwrap(),
         Plan::Stream {
@@ -113,177 +117,164 @@ fn the_default_filter_is_every_udrv_kind() {
 
 #[test]
 fn wait_takes_a_node_and_a_timeout() {
-    assert_eq!(
-        plan_of(&["watch", "--wait", "/dev/ttyUSB0", "--timeout", "30"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/ttyUSB0".into(),
-            timeout: Some(Duration::from_secs(30)),
-        }
-    );
-    assert_eq!(
-        plan_of(&["watch", "--wait", "ttyACM1"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/ttyACM1".into(),
-            timeout: None,
-        }
-    );
-    assert_eq!(
-        plan_of(&["watch", "--wait", "serial/by-id/usb-FTDI", "--timeout", "0"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/serial/by-id/usb-FTDI".into(),
-            timeout: Some(Duration::ZERO),
-        }
-    );
+    let cases = [
+        (
+            "/dev/ttyUSB0 --timeout 30",
+            "/dev/ttyUSB0",
+            Some(Duration::from_secs(30)),
+        ),
+        ("ttyACM1", "/dev/ttyACM1", None),
+        (
+            "serial/by-id/usb-FTDI --timeout 0",
+            "/dev/serial/by-id/usb-FTDI",
+            Some(Duration::ZERO),
+        ),
+    ];
+    for (line, node, timeout) in cases {
+        let mut v = vec!["watch", "--wait"];
+        v.extend(line.split(' '));
+        let want = Plan::Wait {
+            node: node.into(),
+            timeout,
+        };
+        assert_eq!(plan_of(&v).unwrap(), want, "{line}");
+    }
 }
 
 #[test]
 fn bad_arguments_are_usage_errors() {
-    usage(&["watch", "--timeout", "soon"], "not a number of seconds");
-    usage(&["watch", "--timeout", "-1"], "0 or more");
-    usage(&["watch", "--timeout", "nan"], "0 or more");
-    usage(&["watch", "--timeout", "inf"], "0 or more");
-    usage(&["watch", "--timeout", "1e12"], "too long");
-    usage(&["watch", "-c", "0"], "-c 0");
-    usage(&["watch", "--all", "--class", "gpio"], "--all shows every");
-    usage(
-        &["watch", "--all", "--subsystem", "usb"],
-        "--all shows every",
-    );
-    usage(&["watch", "--subsystem", ""], "not a kernel subsystem");
-    usage(
-        &["watch", "--subsystem", "usb/1-1"],
-        "not a kernel subsystem",
-    );
-    usage(&["watch", "--wait", ""], "not a device node");
-    usage(&["watch", "--wait", "/dev/"], "not a device node");
-    usage(
-        &[
-            "watch",
-            "--wait",
-            "/dev/ttyUSB0",
-            "--class",
-            "serial",
-            "-c",
-            "1",
-        ],
-        "not --class, -c",
-    );
-    usage(&["watch", "--wait", "ttyUSB0", "--all"], "not --all");
-    usage(
-        &["watch", "--wait", "ttyUSB0", "--subsystem", "tty"],
-        "not --subsystem",
-    );
-    usage(&["watch", "--wait", "ttyUSB0", "--banner"], "not --banner");
+    let cases: [(&[&str], &str); 16] = [
+        (&["--timeout", "soon"], "not a number of seconds"),
+        (&["--timeout", "-1"], "0 or more"),
+        (&["--timeout", "nan"], "0 or more"),
+        (&["--timeout", "inf"], "0 or more"),
+        (&["--timeout", "1e12"], "too long"),
+        (&["-c", "0"], "-c 0"),
+        (&["--all", "--class", "gpio"], "--all shows every"),
+        (&["--all", "--subsystem", "usb"], "--all shows every"),
+        (&["--subsystem", ""], "not a kernel subsystem"),
+        (&["--subsystem", "usb/1-1"], "not a kernel subsystem"),
+        (&["--wait", ""], "not a device node"),
+        (&["--wait", "/dev/"], "not a device node"),
+        (
+            &["--wait", "/dev/ttyUSB0", "--class", "serial", "-c", "1"],
+            "not --class, -c",
+        ),
+        (&["--wait", "ttyUSB0", "--all"], "not --all"),
+        (
+            &["--wait", "ttyUSB0", "--subsystem", "tty"],
+            "not --subsystem",
+        ),
+        (&["--wait", "ttyUSB0", "--banner"], "not --banner"),
+    ];
+    for (args, needle) in cases {
+        let mut v = vec!["watch"];
+        v.extend(args);
+        usage(&v, needle);
+    }
     // Unknown kinds are refused by clap (exit status 2 as well).
     let e = Cli::try_parse_from(["udrv", "watch", "--class", "usb"]).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("serial"), "{e}");
 }
 
+/// An event (action, devpath, properties) and its parent, and its text line.
+type TextCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    Option<&'a Parent>,
+    &'a str,
+);
+
+fn assert_text_lines(cases: &[TextCase]) {
+    for &(action, devpath, pairs, parent, want) in cases {
+        let e = ev(action, devpath, pairs);
+        assert_eq!(format_text(&e, t(), parent), want, "{action} {devpath}");
+    }
+}
+
 #[test]
 fn a_serial_adapter_line_names_node_and_origin() {
-    let e = ev(
-        "add",
-        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0",
-        &[
-            ("SUBSYSTEM", "tty"),
-            ("DEVNAME", "ttyUSB0"),
-            ("MAJOR", "188"),
-            ("MINOR", "0"),
-            ("SEQNUM", "3121"),
-        ],
-    );
-    let parent = Parent {
-        subsystem: Some("usb-serial".into()),
-        driver: Some("ftdi_sio".into()),
-        name: None,
-    };
-    assert_eq!(
-        format_text(&e, t(), Some(&parent)),
-        "12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)"
-    );
-    // Without a parent (gone already, or a remove): no detail, no trailing blanks.
-    let e = ev(
-        "remove",
-        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0",
-        &[("SUBSYSTEM", "tty"), ("DEVNAME", "ttyUSB0")],
-    );
-    assert_eq!(
-        format_text(&e, t(), None),
-        "12:03:04.512  remove  serial  /dev/ttyUSB0"
-    );
+    let path = "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0";
+    let usb_serial = parent("usb-serial", Some("ftdi_sio"), None);
+    assert_text_lines(&[
+        (
+            "add",
+            path,
+            &[
+                ("SUBSYSTEM", "tty"),
+                ("DEVNAME", "ttyUSB0"),
+                ("MAJOR", "188"),
+                ("MINOR", "0"),
+                ("SEQNUM", "3121"),
+            ],
+            Some(&usb_serial),
+            "12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)",
+        ),
+        // Without a parent (gone already, or a remove): no detail, no trailing blanks.
+        (
+            "remove",
+            path,
+            &[("SUBSYSTEM", "tty"), ("DEVNAME", "ttyUSB0")],
+            None,
+            "12:03:04.512  remove  serial  /dev/ttyUSB0",
+        ),
+    ]);
 }
 
 #[test]
 fn bind_shows_the_driver_and_other_kinds_their_names() {
-    // An I2C client: no node; the udrv name; the driver on bind.
-    let e = ev(
-        "bind",
-        "/devices/platform/i2c-stub/i2c-3/3-002c",
-        &[("SUBSYSTEM", "i2c"), ("DRIVER", "dummy")],
-    );
-    let parent = Parent {
-        subsystem: Some("i2c".into()),
-        driver: None,
-        name: Some("SMBus stub driver".into()),
-    };
-    assert_eq!(
-        format_text(&e, t(), Some(&parent)),
-        "12:03:04.512  bind    i2c     i2c-3:0x2c  (driver dummy)"
-    );
-    // An adapter without a driver is named by its name attribute.
-    let e = ev(
-        "add",
-        "/devices/platform/i2c-stub/i2c-3/i2c-dev/i2c-3",
-        &[("SUBSYSTEM", "i2c-dev"), ("DEVNAME", "i2c-3")],
-    );
-    assert_eq!(
-        format_text(&e, t(), Some(&parent)),
-        "12:03:04.512  add     i2c     /dev/i2c-3  (i2c \"SMBus stub driver\")"
-    );
-    // An SPI device and a GPIO chip.
-    let e = ev(
-        "unbind",
-        "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.3",
-        &[("SUBSYSTEM", "spi")],
-    );
-    assert_eq!(
-        format_text(&e, t(), None),
-        "12:03:04.512  unbind  spi     spi1.3"
-    );
-    let e = ev(
-        "add",
-        "/devices/platform/gpio-sim.0/gpiochip2",
-        &[("SUBSYSTEM", "gpio"), ("DEVNAME", "gpiochip2")],
-    );
-    let sim = Parent {
-        subsystem: Some("platform".into()),
-        driver: Some("gpio-sim".into()),
-        name: None,
-    };
-    assert_eq!(
-        format_text(&e, t(), Some(&sim)),
-        "12:03:04.512  add     gpio    /dev/gpiochip2  (platform gpio-sim)"
-    );
-    // Not a udrv device (--all): the subsystem as the kind, the devpath as the name.
-    let e = ev(
-        "add",
-        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
-        &[("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_interface")],
-    );
-    assert_eq!(
-        format_text(&e, t(), None),
-        "12:03:04.512  add     usb     /devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0"
-    );
-    let e = ev(
-        "frobnicate",
-        "/devices/virtual/misc/x",
-        &[("SUBSYSTEM", "platform-long")],
-    );
-    assert_eq!(
-        format_text(&e, t(), None),
-        "12:03:04.512  frobnicate platform-long /devices/virtual/misc/x"
-    );
+    let stub = parent("i2c", None, Some("SMBus stub driver"));
+    let sim = parent("platform", Some("gpio-sim"), None);
+    assert_text_lines(&[
+        // An I2C client: no node; the udrv name; the driver on bind.
+        (
+            "bind",
+            "/devices/platform/i2c-stub/i2c-3/3-002c",
+            &[("SUBSYSTEM", "i2c"), ("DRIVER", "dummy")],
+            Some(&stub),
+            "12:03:04.512  bind    i2c     i2c-3:0x2c  (driver dummy)",
+        ),
+        // An adapter without a driver is named by its name attribute.
+        (
+            "add",
+            "/devices/platform/i2c-stub/i2c-3/i2c-dev/i2c-3",
+            &[("SUBSYSTEM", "i2c-dev"), ("DEVNAME", "i2c-3")],
+            Some(&stub),
+            "12:03:04.512  add     i2c     /dev/i2c-3  (i2c \"SMBus stub driver\")",
+        ),
+        // An SPI device and a GPIO chip.
+        (
+            "unbind",
+            "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.3",
+            &[("SUBSYSTEM", "spi")],
+            None,
+            "12:03:04.512  unbind  spi     spi1.3",
+        ),
+        (
+            "add",
+            "/devices/platform/gpio-sim.0/gpiochip2",
+            &[("SUBSYSTEM", "gpio"), ("DEVNAME", "gpiochip2")],
+            Some(&sim),
+            "12:03:04.512  add     gpio    /dev/gpiochip2  (platform gpio-sim)",
+        ),
+        // Not a udrv device (--all): the subsystem as the kind, the devpath as the name.
+        (
+            "add",
+            "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
+            &[("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_interface")],
+            None,
+            "12:03:04.512  add     usb     /devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
+        ),
+        (
+            "frobnicate",
+            "/devices/virtual/misc/x",
+            &[("SUBSYSTEM", "platform-long")],
+            None,
+            "12:03:04.512  frobnicate platform-long /devices/virtual/misc/x",
+        ),
+    ]);
 }
 
 #[test]
@@ -315,11 +306,7 @@ fn json_lines_carry_the_device_fields() {
         "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.0/spidev/spidev1.0",
         &[("SUBSYSTEM", "spidev"), ("DEVNAME", "spidev1.0")],
     );
-    let p = Parent {
-        subsystem: Some("spi".into()),
-        driver: Some("spidev".into()),
-        name: None,
-    };
+    let p = parent("spi", Some("spidev"), None);
     let v = format_json(&e, t(), Some(&p));
     assert_eq!(v["devname"], "/dev/spidev1.0");
     assert_eq!(v["class"], "spi");
