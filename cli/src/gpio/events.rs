@@ -128,7 +128,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     // gpiomon's defaults: --utc/--localtime alone mean the realtime clock; -E realtime
     // alone means UTC.
-    let mut stamp = Stamp::chosen(a.localtime, a.utc);
+    let mut stamp = Stamp::chosen(a.events.localtime, a.events.utc);
     let clk = match a.event_clock {
         None if stamp != Stamp::Raw => ClockArg::Realtime,
         None => ClockArg::Monotonic,
@@ -153,17 +153,22 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
         }
         requests.push(b.request().map_err(fail)?);
     }
-    if a.banner {
+    if a.events.banner {
         // The requests are made: edge detection is armed from here on.
         banner(cli, &format!("Monitoring {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.opts.scope.chip.is_some();
-    let mut out = Printer::new(cli, a.quiet, a.format.as_deref(), a.num_events);
+    let mut out = Printer::new(
+        cli,
+        a.events.quiet,
+        a.format.as_deref(),
+        a.events.num_events,
+    );
     let mut lost_total = 0u64;
     pump(
         requests,
         |r| r.read_edge_event(),
-        a.idle_timeout,
+        a.events.idle_timeout,
         |ci, e: EdgeEvent| {
             if let Some(lost) = e.lost_before.filter(|&n| n > 0) {
                 lost_total += u64::from(lost);
@@ -207,7 +212,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                     format!(
                         "{}\t{edge}\t{}",
                         event_time(e.timestamp_ns, stamp),
-                        line_id(&chip.name, e.offset, name, chip_given, a.unquoted)
+                        line_id(&chip.name, e.offset, name, chip_given, a.events.unquoted)
                     )
                 },
             )
@@ -233,7 +238,7 @@ fn monotonic_to_realtime(ns: u64) -> u64 {
 /// `gpionotify [OPTIONS] LINE...`
 pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.scope, false)?;
-    let stamp = Stamp::chosen(a.localtime, a.utc);
+    let stamp = Stamp::chosen(a.events.localtime, a.events.utc);
     let mut chips = Vec::new();
     for (ci, chip) in r.chips.iter().enumerate() {
         let c = Chip::open(&chip.path).map_err(fail)?;
@@ -242,15 +247,20 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
         }
         chips.push(c);
     }
-    if a.banner {
+    if a.events.banner {
         banner(cli, &format!("Watching {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.scope.chip.is_some();
-    let mut out = Printer::new(cli, a.quiet, a.format.as_deref(), a.num_events);
+    let mut out = Printer::new(
+        cli,
+        a.events.quiet,
+        a.format.as_deref(),
+        a.events.num_events,
+    );
     pump(
         chips,
         |c| c.read_info_change(),
-        a.idle_timeout,
+        a.events.idle_timeout,
         |ci, e: InfoChangeEvent| {
             let (kind, code, wanted) = match e.kind {
                 InfoChangeKind::Requested => ("requested", 1, InfoEventArg::Requested),
@@ -275,7 +285,7 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                 },
                 |c| {
                     Some(match c {
-                        'a' => line_attrs(&e.info, a.unquoted),
+                        'a' => line_attrs(&e.info, a.events.unquoted),
                         'c' => chip.name.clone(),
                         'C' => match (e.info.used, &e.info.consumer) {
                             (false, _) => "unused".into(),
@@ -301,7 +311,7 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                     format!(
                         "{}\t{kind}\t{}",
                         event_time(ts, stamp),
-                        line_id(&chip.name, offset, name, chip_given, a.unquoted)
+                        line_id(&chip.name, offset, name, chip_given, a.events.unquoted)
                     )
                 },
             )
