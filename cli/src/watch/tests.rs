@@ -178,103 +178,110 @@ fn bad_arguments_are_usage_errors() {
     assert!(e.to_string().contains("serial"), "{e}");
 }
 
-/// An event (action, devpath, properties) and its parent, and its text line.
-type TextCase<'a> = (
-    &'a str,
-    &'a str,
-    &'a [(&'a str, &'a str)],
-    Option<&'a Parent>,
-    &'a str,
-);
-
-fn assert_text_lines(cases: &[TextCase]) {
-    for &(action, devpath, pairs, parent, want) in cases {
-        let e = ev(action, devpath, pairs);
-        assert_eq!(format_text(&e, t(), parent), want, "{action} {devpath}");
-    }
-}
-
 #[test]
 fn a_serial_adapter_line_names_node_and_origin() {
-    let path = "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0";
-    let usb_serial = parent("usb-serial", Some("ftdi_sio"), None);
-    assert_text_lines(&[
-        (
-            "add",
-            path,
-            &[
-                ("SUBSYSTEM", "tty"),
-                ("DEVNAME", "ttyUSB0"),
-                ("MAJOR", "188"),
-                ("MINOR", "0"),
-                ("SEQNUM", "3121"),
-            ],
-            Some(&usb_serial),
-            "12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)",
-        ),
-        // Without a parent (gone already, or a remove): no detail, no trailing blanks.
-        (
-            "remove",
-            path,
-            &[("SUBSYSTEM", "tty"), ("DEVNAME", "ttyUSB0")],
-            None,
-            "12:03:04.512  remove  serial  /dev/ttyUSB0",
-        ),
-    ]);
+    let e = ev(
+        "add",
+        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0",
+        &[
+            ("SUBSYSTEM", "tty"),
+            ("DEVNAME", "ttyUSB0"),
+            ("MAJOR", "188"),
+            ("MINOR", "0"),
+            ("SEQNUM", "3121"),
+        ],
+    );
+    let parent = Parent {
+        subsystem: Some("usb-serial".into()),
+        driver: Some("ftdi_sio".into()),
+        name: None,
+    };
+    assert_eq!(
+        format_text(&e, t(), Some(&parent)),
+        "12:03:04.512  add     serial  /dev/ttyUSB0  (usb-serial ftdi_sio)"
+    );
+    // Without a parent (gone already, or a remove): no detail, no trailing blanks.
+    let e = ev(
+        "remove",
+        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0",
+        &[("SUBSYSTEM", "tty"), ("DEVNAME", "ttyUSB0")],
+    );
+    assert_eq!(
+        format_text(&e, t(), None),
+        "12:03:04.512  remove  serial  /dev/ttyUSB0"
+    );
 }
 
 #[test]
 fn bind_shows_the_driver_and_other_kinds_their_names() {
-    let stub = parent("i2c", None, Some("SMBus stub driver"));
-    let sim = parent("platform", Some("gpio-sim"), None);
-    assert_text_lines(&[
-        // An I2C client: no node; the udrv name; the driver on bind.
-        (
-            "bind",
-            "/devices/platform/i2c-stub/i2c-3/3-002c",
-            &[("SUBSYSTEM", "i2c"), ("DRIVER", "dummy")],
-            Some(&stub),
-            "12:03:04.512  bind    i2c     i2c-3:0x2c  (driver dummy)",
-        ),
-        // An adapter without a driver is named by its name attribute.
-        (
-            "add",
-            "/devices/platform/i2c-stub/i2c-3/i2c-dev/i2c-3",
-            &[("SUBSYSTEM", "i2c-dev"), ("DEVNAME", "i2c-3")],
-            Some(&stub),
-            "12:03:04.512  add     i2c     /dev/i2c-3  (i2c \"SMBus stub driver\")",
-        ),
-        // An SPI device and a GPIO chip.
-        (
-            "unbind",
-            "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.3",
-            &[("SUBSYSTEM", "spi")],
-            None,
-            "12:03:04.512  unbind  spi     spi1.3",
-        ),
-        (
-            "add",
-            "/devices/platform/gpio-sim.0/gpiochip2",
-            &[("SUBSYSTEM", "gpio"), ("DEVNAME", "gpiochip2")],
-            Some(&sim),
-            "12:03:04.512  add     gpio    /dev/gpiochip2  (platform gpio-sim)",
-        ),
-        // Not a udrv device (--all): the subsystem as the kind, the devpath as the name.
-        (
-            "add",
-            "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
-            &[("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_interface")],
-            None,
-            "12:03:04.512  add     usb     /devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
-        ),
-        (
-            "frobnicate",
-            "/devices/virtual/misc/x",
-            &[("SUBSYSTEM", "platform-long")],
-            None,
-            "12:03:04.512  frobnicate platform-long /devices/virtual/misc/x",
-        ),
-    ]);
+    // An I2C client: no node; the udrv name; the driver on bind.
+    let e = ev(
+        "bind",
+        "/devices/platform/i2c-stub/i2c-3/3-002c",
+        &[("SUBSYSTEM", "i2c"), ("DRIVER", "dummy")],
+    );
+    let parent = Parent {
+        subsystem: Some("i2c".into()),
+        driver: None,
+        name: Some("SMBus stub driver".into()),
+    };
+    assert_eq!(
+        format_text(&e, t(), Some(&parent)),
+        "12:03:04.512  bind    i2c     i2c-3:0x2c  (driver dummy)"
+    );
+    // An adapter without a driver is named by its name attribute.
+    let e = ev(
+        "add",
+        "/devices/platform/i2c-stub/i2c-3/i2c-dev/i2c-3",
+        &[("SUBSYSTEM", "i2c-dev"), ("DEVNAME", "i2c-3")],
+    );
+    assert_eq!(
+        format_text(&e, t(), Some(&parent)),
+        "12:03:04.512  add     i2c     /dev/i2c-3  (i2c \"SMBus stub driver\")"
+    );
+    // An SPI device and a GPIO chip.
+    let e = ev(
+        "unbind",
+        "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.3",
+        &[("SUBSYSTEM", "spi")],
+    );
+    assert_eq!(
+        format_text(&e, t(), None),
+        "12:03:04.512  unbind  spi     spi1.3"
+    );
+    let e = ev(
+        "add",
+        "/devices/platform/gpio-sim.0/gpiochip2",
+        &[("SUBSYSTEM", "gpio"), ("DEVNAME", "gpiochip2")],
+    );
+    let sim = Parent {
+        subsystem: Some("platform".into()),
+        driver: Some("gpio-sim".into()),
+        name: None,
+    };
+    assert_eq!(
+        format_text(&e, t(), Some(&sim)),
+        "12:03:04.512  add     gpio    /dev/gpiochip2  (platform gpio-sim)"
+    );
+    // Not a udrv device (--all): the subsystem as the kind, the devpath as the name.
+    let e = ev(
+        "add",
+        "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
+        &[("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_interface")],
+    );
+    assert_eq!(
+        format_text(&e, t(), None),
+        "12:03:04.512  add     usb     /devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0"
+    );
+    let e = ev(
+        "frobnicate",
+        "/devices/virtual/misc/x",
+        &[("SUBSYSTEM", "platform-long")],
+    );
+    assert_eq!(
+        format_text(&e, t(), None),
+        "12:03:04.512  frobnicate platform-long /devices/virtual/misc/x"
+    );
 }
 
 #[test]
