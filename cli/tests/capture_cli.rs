@@ -11,27 +11,13 @@ mod tshark;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{frame, spawn_piped};
+use common::{frame, spawn_piped, wait_created};
 use reads::{send_frames, Reads, READ_WAIT};
 use tempfile::TempDir;
 use tshark::{spawn_tshark_modbus, tshark_fields};
 use udrv_core::serial::Pty;
-
-/// Waits until the capture has created `out`, which it does once its port is open and set
-/// up (earlier bytes are discarded): frames sent from then on are captured.
-fn wait_started(out: &Path) {
-    let deadline = Instant::now() + READ_WAIT;
-    while !out.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture did not create {} in {READ_WAIT:?}",
-            out.display()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 /// A fresh directory for one test's capture file, removed when the test ends (pass or
 /// fail): keep it until the capture process is done with it.
@@ -61,7 +47,7 @@ fn capture_on_pty(name: &str) -> (Pty, TempDir, PathBuf, Child) {
     let dir = scratch();
     let out = dir.path().join(name);
     let child = spawn_capture(&pty.slave_path, &out, &["--linktype", "upper_pdu"]);
-    wait_started(&out);
+    wait_created(&out, READ_WAIT);
     drop(pty.slave.take());
     (pty, dir, out, child)
 }
@@ -84,6 +70,15 @@ fn send(master: &mut std::fs::File, frames: &[Vec<u8>]) {
     }
 }
 
+/// Stops the capture `child` as Ctrl-C does: SIGINT, sent with kill(1).
+fn sigint(child: &Child) {
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
 /// tshark's view: one line per frame with unit id and function code.
 fn unit_and_function(file: &Path) -> Vec<String> {
     tshark_fields(file, &["mbrtu.unit_id", "modbus.func_code"]).0
@@ -93,11 +88,7 @@ fn unit_and_function(file: &Path) -> Vec<String> {
 fn sigint_leaves_a_complete_file_that_tshark_decodes() {
     let (mut pty, _dir, out, child) = capture_on_pty("sigint.pcapng");
     send_frames(&mut pty.master, &exchange(), &Reads::process(child.id()));
-    let st = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    sigint(&child);
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}: {err}", o.status);
@@ -135,7 +126,7 @@ fn frame_count_limit_and_json_summary() {
             .args(["--line", "115200 8N1", "--format", "pcap", "-c", "2"]),
         Stdio::piped(),
     );
-    wait_started(&out);
+    wait_created(&out, READ_WAIT);
     drop(pty.slave.take());
     // (The capture stops by itself after two frames: the third may find nobody reading.)
     send(&mut pty.master, &exchange());
@@ -199,11 +190,21 @@ fn bad_capture_arguments_fail_before_opening_anything() {
     assert!(err.contains("/dev/ttyS99-missing"), "{err}");
 }
 
-/// `udrv ARGS` (a capture of `pty` that writes to standard output), its standard output
-/// a pipe into `tshark -r - -T fields -e mbrtu.unit_id -e modbus.func_code`, as a user
-/// pipes it into Wireshark; once it captures, the exchange is sent. The capture must
-/// succeed: its standard error, and tshark's output.
-fn exchange_into_tshark(pty: &mut Pty, args: &[&str]) -> (String, std::process::Output) {
+/// `udrv OPTIONS capture PTY -l '115200 8N1' EXTRA -c 3 -w -` (a capture of `pty` that
+/// writes to standard output), its standard output a pipe into `tshark -r - -T fields -e
+/// mbrtu.unit_id -e modbus.func_code`, as a user pipes it into Wireshark; once it captures,
+/// the exchange is sent. The capture must succeed: its standard error, and tshark's output
+/// and standard error.
+fn exchange_into_tshark(
+    pty: &mut Pty,
+    options: &[&str],
+    extra: &[&str],
+) -> (String, std::process::Output, String) {
+    let port = pty.slave_path.to_str().unwrap().to_string();
+    let mut args = options.to_vec();
+    args.extend(["capture", &port, "-l", "115200 8N1"]);
+    args.extend(extra);
+    args.extend(["-c", "3", "-w", "-"]);
     let mut udrv = spawn_piped(
         Command::new(env!("CARGO_BIN_EXE_udrv")).args(args),
         Stdio::piped(),
@@ -216,19 +217,15 @@ fn exchange_into_tshark(pty: &mut Pty, args: &[&str]) -> (String, std::process::
     let t = tshark.wait_with_output().unwrap();
     let uerr = tap.text();
     assert!(u.status.success(), "udrv: {uerr}");
-    (uerr, t)
+    let terr = String::from_utf8_lossy(&t.stderr).into_owned();
+    (uerr, t, terr)
 }
 
 #[test]
 fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
     let mut pty = Pty::open().unwrap();
-    let port = pty.slave_path.to_str().unwrap().to_string();
     // The README's pipe, no --linktype, no Wireshark preference.
-    let (uerr, t) = exchange_into_tshark(
-        &mut pty,
-        &["capture", &port, "-l", "115200 8N1", "-c", "3", "-w", "-"],
-    );
-    let terr = String::from_utf8_lossy(&t.stderr);
+    let (uerr, t, terr) = exchange_into_tshark(&mut pty, &[], &[]);
     assert!(t.status.success(), "tshark: {terr}");
     assert!(uerr.contains("WIRESHARK_UPPER_PDU"), "{uerr}");
     assert_eq!(
@@ -254,24 +251,7 @@ fn by_default_modbus_on_a_pipe_is_decoded_by_tshark_with_no_setup() {
 #[test]
 fn json_summary_goes_to_stderr_when_the_capture_owns_stdout() {
     let mut pty = Pty::open().unwrap();
-    let port = pty.slave_path.to_str().unwrap().to_string();
-    let (uerr, t) = exchange_into_tshark(
-        &mut pty,
-        &[
-            "--json",
-            "capture",
-            &port,
-            "-l",
-            "115200 8N1",
-            "--linktype",
-            "upper_pdu",
-            "-c",
-            "3",
-            "-w",
-            "-",
-        ],
-    );
-    let terr = String::from_utf8_lossy(&t.stderr);
+    let (uerr, t, terr) = exchange_into_tshark(&mut pty, &["--json"], &["--linktype", "upper_pdu"]);
     // The pcapng stream is intact: tshark reads it to its end without complaint.
     assert!(
         t.status.success() && !terr.contains("too long"),
@@ -465,11 +445,7 @@ fn the_summary_says_1_frame_and_counts_every_kind_of_bad_frame() {
         &[frames[0].clone(), frames[2][..5].to_vec()],
     );
     std::thread::sleep(Duration::from_millis(200));
-    let st = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    sigint(&child);
     let o = child.wait_with_output().unwrap();
     let err = tap.text();
     assert!(o.status.success(), "{err}");

@@ -13,7 +13,7 @@ mod common;
 
 use std::process::{Command, Output, Stdio};
 
-use common::{stderr, stdout};
+use common::{stderr, stdout, value_text};
 
 fn bus() -> String {
     std::env::var("UDRV_I2C_STUB_BUS")
@@ -53,16 +53,6 @@ fn read(spec: &str) -> String {
     stdout(&o)
 }
 
-/// The value column of `quantity` in `udrv read` text output.
-fn value(out: &str, quantity: &str) -> String {
-    out.lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
-        })
-        .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
-}
-
 #[test]
 fn lm75_temperature() {
     let b = bus();
@@ -85,13 +75,13 @@ fn tmp102_temperature() {
     // driver gives whole milli-degrees, rounded half away from zero.
     set_be("0x48", 0x00, 0x0010);
     assert_eq!(
-        value(&read(&format!("tmp102@/dev/i2c-{b}:0x48")), "temperature"),
+        value_text(&read(&format!("tmp102@/dev/i2c-{b}:0x48")), "temperature"),
         "0.063 °C"
     );
     // -0.25 °C = FFC0h.
     set_be("0x48", 0x00, 0xffc0);
     assert_eq!(
-        value(&read(&format!("tmp102@{b}:0x48")), "temperature"),
+        value_text(&read(&format!("tmp102@{b}:0x48")), "temperature"),
         "-0.250 °C"
     );
 }
@@ -103,10 +93,10 @@ fn ina219_voltages_and_current() {
     set_be("0x48", 0x01, 3200);
     set_be("0x48", 0x02, 3000 << 3);
     let out = read(&format!("ina219@i2c-{b}:0x48"));
-    assert_eq!(value(&out, "bus_voltage"), "12.000 V");
-    assert_eq!(value(&out, "shunt_voltage"), "32.00 mV");
-    assert_eq!(value(&out, "current"), "0.3200 A", "0.1 ohm shunt");
-    assert_eq!(value(&out, "power"), "3.840 W");
+    assert_eq!(value_text(&out, "bus_voltage"), "12.000 V");
+    assert_eq!(value_text(&out, "shunt_voltage"), "32.00 mV");
+    assert_eq!(value_text(&out, "current"), "0.3200 A", "0.1 ohm shunt");
+    assert_eq!(value_text(&out, "power"), "3.840 W");
 }
 
 #[test]
@@ -117,7 +107,7 @@ fn ads1115_conversion() {
     set_be("0x48", 0x00, 0x4000);
     let out = read(&format!("ads1115@i2c-{b}:0x48"));
     for ch in 0..4 {
-        assert_eq!(value(&out, &format!("ain{ch}")), "2.0480 V", "{out}");
+        assert_eq!(value_text(&out, &format!("ain{ch}")), "2.0480 V", "{out}");
     }
     // What the driver left in the config register: single-shot on AIN3, PGA ±4.096 V.
     let o = run("busybox", &["i2cget", "-y", &b, "0x48", "0x01", "w"]);
@@ -136,7 +126,7 @@ fn at24c02_first_bytes() {
     }
     let out = read(&format!("at24c02@i2c-{b}:0x50"));
     assert_eq!(
-        value(&out, "0x0000"),
+        value_text(&out, "0x0000"),
         "75 64 72 76 20 6f 6e 20 69 32 63 2d 73 74 75 62 |udrv on i2c-stub|"
     );
 }
@@ -149,8 +139,8 @@ fn pca9685_frequency() {
     set("0x52", 0xfe, 0x79, false); // PRE_SCALE 121: 25 MHz / (4096 × 122) = 50.0 Hz
     set("0x52", 0xfa, 0x00, false); // ALL_LED_ON_L reads 0
     let out = read(&format!("pca9685@i2c-{b}:0x52"));
-    assert_eq!(value(&out, "frequency"), "50.0 Hz");
-    assert_eq!(value(&out, "state"), "running");
+    assert_eq!(value_text(&out, "frequency"), "50.0 Hz");
+    assert_eq!(value_text(&out, "state"), "running");
 }
 
 #[test]
@@ -215,12 +205,12 @@ fn spi_chips_on_spidev() {
     let out = read(&format!("mcp3008@{dev}"));
     assert_eq!(out.lines().count(), 8, "{out}");
     for ch in 0..8 {
-        assert_eq!(value(&out, &format!("ch{ch}")), "0.000 V", "{out}");
+        assert_eq!(value_text(&out, &format!("ch{ch}")), "0.000 V", "{out}");
     }
     assert!(out.starts_with(&format!("mcp3008@{short}  ch0")), "{out}");
     let out = read(&format!("max31855@{short}"));
-    assert_eq!(value(&out, "thermocouple"), "0.00 °C");
-    assert_eq!(value(&out, "cold_junction"), "0.00 °C");
+    assert_eq!(value_text(&out, "thermocouple"), "0.00 °C");
+    assert_eq!(value_text(&out, "cold_junction"), "0.00 °C");
     // A BME280 answers chip ID 0x60; zeros are refused by its driver, in one line.
     let o = run("udrv", &["read", &format!("bme280@{dev}")]);
     assert_eq!(o.status.code(), Some(1));

@@ -76,20 +76,54 @@ fn both(name: &str) -> [(String, Command); 2] {
     ]
 }
 
+/// Runs libgpiod's tool `name` and udrv's command for it with each case's arguments: the
+/// same standard output and exit status.
+fn assert_same_output(name: &str, cases: &[Vec<&str>]) {
+    for args in cases {
+        let [(n0, c0), (n1, c1)] = both(name);
+        let a = run(c0, args, &n0);
+        let b = run(c1, args, &n1);
+        assert_eq!(
+            (stdout(&a), a.status.code()),
+            (stdout(&b), b.status.code()),
+            "{args:?}: {name} said {:?}, udrv {:?}",
+            stderr(&a),
+            stderr(&b)
+        );
+    }
+}
+
+/// Runs libgpiod's tool `name` and udrv's command for it, each with `args` after `setup`:
+/// its first line (the banner), then the lines it prints for what `events` does. Each must
+/// exit with success: per tool, its label, its lines and its output after them.
+fn banner_and_lines<const N: usize>(
+    name: &str,
+    args: &[&str],
+    setup: impl Fn(),
+    events: impl Fn(&Proc) -> [String; N],
+) -> Vec<(String, Vec<String>, Output)> {
+    let mut outs = Vec::new();
+    for (name, mut c) in both(name) {
+        setup();
+        c.args(args);
+        let p = Proc::spawn(c, &name);
+        let mut lines = vec![p.line()];
+        lines.extend(events(&p));
+        let o = p.finish();
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        outs.push((name, lines, o));
+    }
+    outs
+}
+
 fn peer(name: &str) -> Command {
     Command::new(format!("{}/{name}", env("UDRV_PEER_BIN")))
 }
 
 /// Runs a command to its end (at most `WAIT`: a command that should return and does not
 /// fails the test instead of hanging the guest).
-fn output(mut c: Command, what: &str) -> Output {
-    let child = c
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    Proc::wrap(child, what).finish()
+fn output(c: Command, what: &str) -> Output {
+    Proc::spawn(c, what).finish()
 }
 
 fn run(mut c: Command, args: &[&str], what: &str) -> Output {
@@ -433,18 +467,7 @@ fn get_prints_what_gpioget_prints() {
         vec!["-c", &chip, "16"],
         vec!["no-such-line"],
     ];
-    for args in cases {
-        let [(n0, c0), (n1, c1)] = both("gpioget");
-        let a = run(c0, &args, &n0);
-        let b = run(c1, &args, &n1);
-        assert_eq!(
-            (stdout(&a), a.status.code()),
-            (stdout(&b), b.status.code()),
-            "{args:?}: gpioget said {:?}, udrv {:?}",
-            stderr(&a),
-            stderr(&b)
-        );
-    }
+    assert_same_output("gpioget", &cases);
     // And the values are the sim's.
     let o = run(
         Command::new("udrv"),
@@ -469,51 +492,30 @@ fn info_and_detect_print_what_gpioinfo_and_gpiodetect_print() {
         vec!["GPIO17", "P8_25 [mmc1_dat0]"],
         vec!["no-such-line"],
     ];
-    for args in cases {
-        let [(n0, c0), (n1, c1)] = both("gpioinfo");
-        let a = run(c0, &args, &n0);
-        let b = run(c1, &args, &n1);
-        assert_eq!(
-            (stdout(&a), a.status.code()),
-            (stdout(&b), b.status.code()),
-            "{args:?}: gpioinfo said {:?}, udrv {:?}",
-            stderr(&a),
-            stderr(&b)
-        );
-    }
+    assert_same_output("gpioinfo", &cases);
     let number = name.trim_start_matches("gpiochip").to_string();
     let cases: Vec<Vec<&str>> = vec![vec![], vec![&number, &name, &chip], vec!["no-such-chip"]];
-    for args in cases {
-        let [(n0, c0), (n1, c1)] = both("gpiodetect");
-        let a = run(c0, &args, &n0);
-        let b = run(c1, &args, &n1);
-        assert_eq!(
-            (stdout(&a), a.status.code()),
-            (stdout(&b), b.status.code()),
-            "{args:?}: gpiodetect said {:?}, udrv {:?}",
-            stderr(&a),
-            stderr(&b)
-        );
-    }
+    assert_same_output("gpiodetect", &cases);
 }
 
 #[test]
 fn mon_format_num_events_and_edges_as_gpiomon() {
     let chip = chip();
     let fmt = "%o %e %E %l %c %% %x";
-    let mut outs = Vec::new();
-    for (name, mut c) in both("gpiomon") {
+    let args = ["--banner", "-n", "3", "-F", fmt, "-c", &chip, "9", "spare"];
+    let setup = || {
         pull(9, false);
         pull(7, false);
-        c.args(["--banner", "-n", "3", "-F", fmt, "-c", &chip, "9", "spare"]);
-        let p = Proc::spawn(c, &name);
-        let mut lines = vec![p.line()];
-        for (off, up) in [(9, true), (7, true), (9, false)] {
+    };
+    let edges = |p: &Proc| {
+        let edges = [(9, true), (7, true), (9, false)];
+        edges.map(|(off, up)| {
             pull(off, up);
-            lines.push(p.line());
-        }
-        let o = p.finish();
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
+            p.line()
+        })
+    };
+    let mut outs = Vec::new();
+    for (name, lines, o) in banner_and_lines("gpiomon", &args, setup, edges) {
         assert_eq!(stdout(&o), "", "{name}: nothing after the 3 events of -n 3");
         outs.push(lines);
     }
@@ -719,23 +721,20 @@ fn mon_realtime_utc_and_local_time_as_gpiomon() {
 fn notify_prints_what_gpionotify_prints() {
     let chip = chip();
     let fmt = "%o %e %E %C %l %c [%a]";
-    let mut outs = Vec::new();
-    for (name, mut c) in both("gpionotify") {
-        c.args(["--banner", "-n", "2", "-F", fmt, "-c", &chip, "12"]);
-        let p = Proc::spawn(c, &name);
-        let mut lines = vec![p.line()];
+    let args = ["--banner", "-n", "2", "-F", fmt, "-c", &chip, "12"];
+    let request_release = |p: &Proc| {
         let g = run(
             peer("gpioget"),
             &["-C", "trig", "-c", &chip, "12"],
             "gpioget",
         );
         assert!(g.status.success(), "{}", stderr(&g));
-        lines.push(p.line());
-        lines.push(p.line());
-        let o = p.finish();
-        assert!(o.status.success(), "{name}: {}", stderr(&o));
-        outs.push(lines);
-    }
+        [p.line(), p.line()]
+    };
+    let outs: Vec<Vec<String>> = banner_and_lines("gpionotify", &args, || {}, request_release)
+        .into_iter()
+        .map(|(_, lines, _)| lines)
+        .collect();
     let n = chip_name();
     assert_eq!(
         outs[0],

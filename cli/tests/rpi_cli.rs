@@ -14,9 +14,9 @@ mod reads;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{frame, run, stderr, stdout, Watch};
+use common::{frame, run, stderr, stdout, wait_created, Watch};
 use reads::{Reads, READ_WAIT};
 
 #[test]
@@ -59,15 +59,7 @@ fn udrv_capture_on_the_pl011_gives_a_file_tshark_decodes() {
         .expect("spawn udrv capture");
     // The capture creates its file once the PL011 is open and set up (bytes before that
     // are discarded): from then on frames are captured.
-    let deadline = Instant::now() + READ_WAIT;
-    while !out.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "udrv capture did not create {} in {READ_WAIT:?}",
-            out.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_created(out, READ_WAIT);
     // A read-holding-registers request and its answer, a write-single-register request
     // and its echo, each written by the host once the capture has read the one before,
     // and after 30 ms of silence (far above t3.5 = 1.75 ms at 115200 baud).

@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
-use common::serve::{text, write_config, Udrv};
+use common::serve::{one_line, text, write_config, Udrv};
 use serde_json::Value;
 
 const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
@@ -328,13 +328,14 @@ fn an_unreachable_database_is_one_line_and_the_readings_are_queued() {
     let o = UDRV.serve_once(&f, &["--duration", "1.5"]);
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
-    let away: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains(&format!("influxdb http://127.0.0.1:{port}: ")))
-        .filter(|l| l.contains("readings are queued"))
-        .collect();
-    assert_eq!(away.len(), 1, "one line for the same failure: {err}");
-    assert!(away[0].contains("Connection refused"), "{err}");
+    let away = one_line(
+        &err,
+        &[
+            &format!("influxdb http://127.0.0.1:{port}: "),
+            "readings are queued",
+        ],
+    );
+    assert!(away.contains("Connection refused"), "{err}");
     let read = text(&o.stdout).lines().count();
     assert!(read >= 3, "JSON lines go on: {err}");
     assert!(
@@ -394,13 +395,9 @@ fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
         err
     };
     let one_line = |err: &str, what: &str| {
-        let lines: Vec<&str> = err
-            .lines()
-            .filter(|l| l.contains(&format!("influxdb http://127.0.0.1:{}: ", db.port)))
-            .filter(|l| l.contains("readings are queued"))
-            .collect();
-        assert_eq!(lines.len(), 1, "{err}");
-        assert!(lines[0].contains(what), "{err}");
+        let server = format!("influxdb http://127.0.0.1:{}: ", db.port);
+        let line = one_line(err, &[&server, "readings are queued"]);
+        assert!(line.contains(what), "{err}");
     };
     // A wrong password: refused, said once, the readings queued.
     let err = run(&["--duration", "1.5"]);

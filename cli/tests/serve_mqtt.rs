@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::procs::{free_port, wait_for, Proc};
 use common::serve::{
-    broker, broker_conf, ha_schema_check, messages, mosquitto, retained, secret, subscriber, users,
-    write_config, Certs, Udrv,
+    broker, broker_conf, ha_schema_check, messages, mosquitto, one_line, retained, secret,
+    subscriber, users, write_config, Certs, Udrv,
 };
 use serde_json::Value;
 
@@ -338,13 +338,9 @@ fn tls_with_a_password_over_mqtt_5_and_a_wrong_password_is_reported() {
     );
     assert!(w.wait().success(), "{}", w.stderr());
     let err = w.stderr();
-    let refused: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("refused the connection"))
-        .collect();
-    assert_eq!(refused.len(), 1, "{err}");
+    let refused = one_line(&err, &["refused the connection"]);
     assert!(
-        refused[0].contains("check [mqtt] username and password_file"),
+        refused.contains("check [mqtt] username and password_file"),
         "{err}"
     );
     let lines = fs::read_to_string(d.join("wrong.jsonl")).unwrap();
@@ -526,11 +522,7 @@ fn tls_with_a_client_certificate() {
     );
     assert!(n.wait().success(), "{}", n.stderr());
     let err = n.stderr();
-    let failed: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("readings are queued and sent"))
-        .collect();
-    assert_eq!(failed.len(), 1, "{err}");
+    one_line(&err, &["readings are queued and sent"]);
     assert!(err.contains("(the broker is away)"), "{err}");
     assert!(!messages(&sub)
         .iter()

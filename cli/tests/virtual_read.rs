@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{assert_stderr_has, json_lines, stderr, stdout};
+use common::{assert_stderr_has, json_lines, stderr, stdout, value_text};
 use udrv_boards::r#virtual::{VirtualBoard, CHIPS};
 
 const TIME: f64 = 1_000.25;
@@ -378,16 +378,6 @@ fn an_mcp23s17_is_named_by_its_hardware_address() {
         Some(TIME),
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-}
-
-/// The value column of `quantity` (everything after it) in one chip's text output.
-fn value_text(out: &str, quantity: &str) -> String {
-    out.lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
-        })
-        .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
 }
 
 #[test]

@@ -213,6 +213,13 @@ pub fn decode_request(line: &[u8]) -> Result<Request, String> {
 pub(crate) fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     buf.clear();
     let n = std::io::Read::take(&mut *r, MAX_MESSAGE as u64 + 1).read_until(b'\n', buf)?;
+    line_read(n, buf)
+}
+
+/// After `n` bytes were read into `buf` up to a newline (and at most [`MAX_MESSAGE`] + 1):
+/// `Ok(false)` at the end of the stream, `Ok(true)` with the newline taken off, else the
+/// error of a line too long or cut short.
+fn line_read(n: usize, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     if n == 0 {
         return Ok(false);
     }
@@ -227,6 +234,52 @@ pub(crate) fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> std::io::Re
     }
     buf.pop();
     Ok(true)
+}
+
+/// A broken conversation: [`ClientError::Protocol`] with `e`.
+fn proto(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Protocol(e.to_string())
+}
+
+/// The hello read into `buf` (`read`: whether a line came), checked for this protocol
+/// version.
+fn hello(read: std::io::Result<bool>, buf: &[u8]) -> Result<Hello, ClientError> {
+    if !read.map_err(proto)? {
+        return Err(proto("the service closed the connection before its hello"));
+    }
+    let hello: Hello =
+        serde_json::from_slice(buf).map_err(|e| proto(format!("not the service's hello ({e})")))?;
+    if hello.udrv_serve != VERSION {
+        return Err(proto(format!(
+            "the service speaks protocol {}, this client {VERSION}: use the same udrv \
+             version for both",
+            hello.udrv_serve
+        )));
+    }
+    Ok(hello)
+}
+
+/// `req` as a line to send.
+fn request_line(req: &Request) -> Result<Vec<u8>, ClientError> {
+    let mut text = serde_json::to_vec(req).map_err(proto)?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// The answer read into `buf` (`read`: whether a line came); a refusal is
+/// [`ClientError::Refused`].
+fn reply(read: std::io::Result<bool>, buf: &[u8]) -> Result<Reply, ClientError> {
+    if !read.map_err(proto)? {
+        return Err(proto("the service closed the connection"));
+    }
+    let reply: Reply =
+        serde_json::from_slice(buf).map_err(|e| proto(format!("not an answer ({e})")))?;
+    if !reply.ok {
+        return Err(ClientError::Refused(
+            reply.error.unwrap_or_else(|| "no reason given".into()),
+        ));
+    }
+    Ok(reply)
 }
 
 /// Why a client request failed.
@@ -273,19 +326,7 @@ impl Client {
         let writer = s.try_clone().map_err(ClientError::Connect)?;
         let mut reader = BufReader::new(s);
         let mut buf = Vec::new();
-        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        if !read_line(&mut reader, &mut buf).map_err(|e| proto(&e))? {
-            return Err(proto(&"the service closed the connection before its hello"));
-        }
-        let hello: Hello = serde_json::from_slice(&buf)
-            .map_err(|e| proto(&format!("not the service's hello ({e})")))?;
-        if hello.udrv_serve != VERSION {
-            return Err(proto(&format!(
-                "the service speaks protocol {}, this client {VERSION}: use the same udrv \
-                 version for both",
-                hello.udrv_serve
-            )));
-        }
+        let hello = hello(read_line(&mut reader, &mut buf), &buf)?;
         Ok(Client {
             reader,
             writer,
@@ -300,22 +341,9 @@ impl Client {
 
     /// Sends `req` and reads the answer (a refusal is [`ClientError::Refused`]).
     pub fn request(&mut self, req: &Request) -> Result<Reply, ClientError> {
-        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        let mut text = serde_json::to_vec(req).map_err(|e| proto(&e))?;
-        text.push(b'\n');
-        self.writer.write_all(&text).map_err(|e| proto(&e))?;
+        self.writer.write_all(&request_line(req)?).map_err(proto)?;
         let mut buf = Vec::new();
-        if !read_line(&mut self.reader, &mut buf).map_err(|e| proto(&e))? {
-            return Err(proto(&"the service closed the connection"));
-        }
-        let reply: Reply =
-            serde_json::from_slice(&buf).map_err(|e| proto(&format!("not an answer ({e})")))?;
-        if !reply.ok {
-            return Err(ClientError::Refused(
-                reply.error.unwrap_or_else(|| "no reason given".into()),
-            ));
-        }
-        Ok(reply)
+        reply(read_line(&mut self.reader, &mut buf), &buf)
     }
 
     /// Every line the service holds.
@@ -367,13 +395,12 @@ pub struct Watch {
 impl Watch {
     /// The next edge (waiting for it); `None` when the service has gone.
     pub fn next_event(&mut self) -> Result<Option<Event>, ClientError> {
-        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        if !read_line(&mut self.client.reader, &mut self.buf).map_err(|e| proto(&e))? {
+        if !read_line(&mut self.client.reader, &mut self.buf).map_err(proto)? {
             return Ok(None);
         }
         serde_json::from_slice(&self.buf)
             .map(Some)
-            .map_err(|e| proto(&format!("not an event ({e})")))
+            .map_err(|e| proto(format!("not an event ({e})")))
     }
 }
 
@@ -395,20 +422,7 @@ async fn read_line_async<R: tokio::io::AsyncBufRead + Unpin>(
         .take(MAX_MESSAGE as u64 + 1)
         .read_until(b'\n', buf)
         .await?;
-    if n == 0 {
-        return Ok(false);
-    }
-    if buf.last() != Some(&b'\n') {
-        if buf.len() > MAX_MESSAGE {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("a message longer than {MAX_MESSAGE} bytes"),
-            ));
-        }
-        return Err(std::io::ErrorKind::UnexpectedEof.into());
-    }
-    buf.pop();
-    Ok(true)
+    line_read(n, buf)
 }
 
 impl AsyncClient {
@@ -421,22 +435,7 @@ impl AsyncClient {
         let (r, writer) = s.into_split();
         let mut reader = tokio::io::BufReader::new(r);
         let mut buf = Vec::new();
-        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        if !read_line_async(&mut reader, &mut buf)
-            .await
-            .map_err(|e| proto(&e))?
-        {
-            return Err(proto(&"the service closed the connection before its hello"));
-        }
-        let hello: Hello = serde_json::from_slice(&buf)
-            .map_err(|e| proto(&format!("not the service's hello ({e})")))?;
-        if hello.udrv_serve != VERSION {
-            return Err(proto(&format!(
-                "the service speaks protocol {}, this client {VERSION}: use the same udrv \
-                 version for both",
-                hello.udrv_serve
-            )));
-        }
+        let hello = hello(read_line_async(&mut reader, &mut buf).await, &buf)?;
         Ok(AsyncClient {
             reader,
             writer,
@@ -452,25 +451,10 @@ impl AsyncClient {
     /// Sends `req` and awaits the answer (a refusal is [`ClientError::Refused`]).
     pub async fn request(&mut self, req: &Request) -> Result<Reply, ClientError> {
         use tokio::io::AsyncWriteExt;
-        let proto = |e: &dyn std::fmt::Display| ClientError::Protocol(e.to_string());
-        let mut text = serde_json::to_vec(req).map_err(|e| proto(&e))?;
-        text.push(b'\n');
-        self.writer.write_all(&text).await.map_err(|e| proto(&e))?;
+        let text = request_line(req)?;
+        self.writer.write_all(&text).await.map_err(proto)?;
         let mut buf = Vec::new();
-        if !read_line_async(&mut self.reader, &mut buf)
-            .await
-            .map_err(|e| proto(&e))?
-        {
-            return Err(proto(&"the service closed the connection"));
-        }
-        let reply: Reply =
-            serde_json::from_slice(&buf).map_err(|e| proto(&format!("not an answer ({e})")))?;
-        if !reply.ok {
-            return Err(ClientError::Refused(
-                reply.error.unwrap_or_else(|| "no reason given".into()),
-            ));
-        }
-        Ok(reply)
+        reply(read_line_async(&mut self.reader, &mut buf).await, &buf)
     }
 
     /// Every line the service holds.

@@ -193,26 +193,22 @@ impl Settings {
                 }
                 let (client, mut conn) = rumqttc::Client::new(o, 64);
                 std::thread::spawn(move || {
-                    for ev in conn.iter() {
+                    forward(conn.iter(), &tx, |ev| {
                         use rumqttc::{Event, Incoming, Outgoing};
-                        let e = match ev {
+                        Some(match ev {
                             Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
                             Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::Acked(a.pkid),
                             Ok(Event::Incoming(Incoming::Publish(p))) => {
                                 Ev::Command(p.topic, p.payload.to_vec(), p.retain)
                             }
                             Ok(Event::Outgoing(Outgoing::Publish(p))) => Ev::Sent(p),
-                            Ok(_) => continue,
+                            Ok(_) => return None,
                             Err(rumqttc::ConnectionError::ConnectionRefused(c)) => {
                                 Ev::Failed(refused(&format!("{c:?}")))
                             }
                             Err(e) => Ev::Failed(e.to_string()),
-                        };
-                        let failed = matches!(e, Ev::Failed(_));
-                        if tx.send(e).is_err() || failed {
-                            return;
-                        }
-                    }
+                        })
+                    })
                 });
                 Client::V4(client)
             }
@@ -233,9 +229,9 @@ impl Settings {
                 }
                 let (client, mut conn) = v5::Client::new(o, 64);
                 std::thread::spawn(move || {
-                    for ev in conn.iter() {
+                    forward(conn.iter(), &tx, |ev| {
                         use v5::{Event, Incoming};
-                        let e = match ev {
+                        Some(match ev {
                             Ok(Event::Incoming(Incoming::ConnAck(_))) => Ev::Connected,
                             Ok(Event::Incoming(Incoming::PubAck(a))) => Ev::Acked(a.pkid),
                             Ok(Event::Incoming(Incoming::Publish(p))) => Ev::Command(
@@ -244,22 +240,33 @@ impl Settings {
                                 p.retain,
                             ),
                             Ok(Event::Outgoing(rumqttc::Outgoing::Publish(p))) => Ev::Sent(p),
-                            Ok(_) => continue,
+                            Ok(_) => return None,
                             Err(v5::ConnectionError::ConnectionRefused(c)) => {
                                 Ev::Failed(refused(&format!("{c:?}")))
                             }
                             Err(e) => Ev::Failed(e.to_string()),
-                        };
-                        let failed = matches!(e, Ev::Failed(_));
-                        if tx.send(e).is_err() || failed {
-                            return;
-                        }
-                    }
+                        })
+                    })
                 });
                 Client::V5(client)
             }
         };
         (client, rx)
+    }
+}
+
+/// Sends a connection's `events`, as `ev` maps them (`None`: not wanted), to `tx` until
+/// one fails the connection or the receiver is gone.
+fn forward<T>(
+    events: impl Iterator<Item = T>,
+    tx: &mpsc::Sender<Ev>,
+    ev: impl Fn(T) -> Option<Ev>,
+) {
+    for e in events.filter_map(ev) {
+        let failed = matches!(e, Ev::Failed(_));
+        if tx.send(e).is_err() || failed {
+            return;
+        }
     }
 }
 

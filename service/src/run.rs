@@ -435,6 +435,21 @@ impl Plugged {
     }
 }
 
+/// Opens `path` to append `what` output to (`JSON lines`, `line protocol`), creating it.
+fn open_append(path: &Path, what: &str) -> Result<Box<dyn Write + Send>, String> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "{}: cannot open the {what} file: {e} (check the folder exists and is writable)",
+                path.display()
+            )
+        })?;
+    Ok(Box::new(file))
+}
+
 fn open_outputs(
     config: &Config,
     board: &str,
@@ -445,19 +460,7 @@ fn open_outputs(
         None => None,
         Some(j) => match &j.path {
             None => Some(Box::new(std::io::stdout())),
-            Some(p) => Some(Box::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(p)
-                    .map_err(|e| {
-                        format!(
-                            "{}: cannot open the JSON lines file: {e} (check the folder exists \
-                             and is writable)",
-                            p.display()
-                        )
-                    })?,
-            )),
+            Some(p) => Some(open_append(p, "JSON lines")?),
         },
     };
     let shared = Arc::new(Mutex::new(Shared::default()));
@@ -793,19 +796,7 @@ impl MoreOutputs {
             Some(l) => {
                 let w: Box<dyn Write + Send> = match &l.path {
                     None => Box::new(std::io::stdout()),
-                    Some(p) => Box::new(
-                        std::fs::OpenOptions::new()
-                            .create(true)
-                            .append(true)
-                            .open(p)
-                            .map_err(|e| {
-                                format!(
-                                    "{}: cannot open the line protocol file: {e} (check the \
-                                     folder exists and is writable)",
-                                    p.display()
-                                )
-                            })?,
-                    ),
+                    Some(p) => open_append(p, "line protocol")?,
                 };
                 Some((w, l.tags.clone()))
             }

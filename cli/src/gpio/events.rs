@@ -66,6 +66,58 @@ fn line_at(r: &Resolved, chip: usize, offset: u32) -> Option<&lines::Line> {
         .find(|l| l.chip == chip && l.offset == offset)
 }
 
+/// Prints a `--banner`: on stderr under `--json`, so stdout stays JSON lines.
+fn banner(cli: &Cli, text: &str) {
+    if cli.json {
+        eprintln!("udrv: {text}");
+    } else {
+        outln!("{text}");
+    }
+}
+
+/// How mon and notify print their events (`--quiet`, `--json`, `--format`) and count them
+/// (`--num-events`).
+struct Printer<'a> {
+    cli: &'a Cli,
+    quiet: bool,
+    format: Option<&'a str>,
+    num_events: u64,
+    seen: u64,
+}
+
+impl<'a> Printer<'a> {
+    fn new(cli: &'a Cli, quiet: bool, format: Option<&'a str>, num_events: u64) -> Self {
+        Printer {
+            cli,
+            quiet,
+            format,
+            num_events,
+            seen: 0,
+        }
+    }
+
+    /// Prints an event: nothing with `--quiet`, `json()` with `--json`, the `--format`
+    /// template (`field` gives its fields), else `plain()`. False once `--num-events`
+    /// events came.
+    fn print(
+        &mut self,
+        json: impl FnOnce() -> serde_json::Value,
+        field: impl Fn(char) -> Option<String>,
+        plain: impl FnOnce() -> String,
+    ) -> bool {
+        if self.quiet {
+        } else if self.cli.json {
+            outln!("{}", json());
+        } else if let Some(f) = self.format {
+            outln!("{}", template(f, field));
+        } else {
+            outln!("{}", plain());
+        }
+        self.seen += 1;
+        self.num_events == 0 || self.seen < self.num_events
+    }
+}
+
 /// `gpiomon [OPTIONS] LINE...`
 pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     #[cfg(feature = "serve")]
@@ -76,13 +128,7 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.opts.scope, a.opts.abi_v1)?;
     // gpiomon's defaults: --utc/--localtime alone mean the realtime clock; -E realtime
     // alone means UTC.
-    let mut stamp = if a.localtime {
-        Stamp::Local
-    } else if a.utc {
-        Stamp::Utc
-    } else {
-        Stamp::Raw
-    };
+    let mut stamp = Stamp::chosen(a.events.localtime, a.events.utc);
     let clk = match a.event_clock {
         None if stamp != Stamp::Raw => ClockArg::Realtime,
         None => ClockArg::Monotonic,
@@ -107,22 +153,22 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
         }
         requests.push(b.request().map_err(fail)?);
     }
-    if a.banner {
+    if a.events.banner {
         // The requests are made: edge detection is armed from here on.
-        let text = format!("Monitoring {}...", banner_lines(&a.lines));
-        if cli.json {
-            eprintln!("udrv: {text}");
-        } else {
-            outln!("{text}");
-        }
+        banner(cli, &format!("Monitoring {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.opts.scope.chip.is_some();
-    let mut seen = 0u64;
+    let mut out = Printer::new(
+        cli,
+        a.events.quiet,
+        a.format.as_deref(),
+        a.events.num_events,
+    );
     let mut lost_total = 0u64;
     pump(
         requests,
         |r| r.read_edge_event(),
-        a.idle_timeout,
+        a.events.idle_timeout,
         |ci, e: EdgeEvent| {
             if let Some(lost) = e.lost_before.filter(|&n| n > 0) {
                 lost_total += u64::from(lost);
@@ -138,20 +184,17 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                 EdgeKind::Rising => ("rising", 1),
                 EdgeKind::Falling => ("falling", 2),
             };
-            if a.quiet {
-            } else if cli.json {
-                outln!(
-                    "{}",
+            out.print(
+                || {
                     json!({
                         "timestamp_ns": e.timestamp_ns, "edge": edge,
                         "line": line.map(|l| l.spec.as_str()), "name": name,
                         "chip": chip.path, "chip_name": chip.name, "offset": e.offset,
                         "seqno": e.seqno, "line_seqno": e.line_seqno, "lost_before": e.lost_before,
                     })
-                );
-            } else if let Some(f) = &a.format {
-                let text = template(f, |c, out| {
-                    let s = match c {
+                },
+                |c| {
+                    Some(match c {
                         'c' => chip.name.clone(),
                         'e' => code.to_string(),
                         'E' => edge.to_string(),
@@ -162,21 +205,17 @@ pub fn mon(a: &MonArgs, cli: &Cli) -> Outcome {
                         'U' => event_time(e.timestamp_ns, Stamp::Utc),
                         's' => e.seqno.map(|n| n.to_string()).unwrap_or_default(),
                         'n' => e.line_seqno.map(|n| n.to_string()).unwrap_or_default(),
-                        _ => return false,
-                    };
-                    out.push_str(&s);
-                    true
-                });
-                outln!("{text}");
-            } else {
-                outln!(
-                    "{}\t{edge}\t{}",
-                    event_time(e.timestamp_ns, stamp),
-                    line_id(&chip.name, e.offset, name, chip_given, a.unquoted)
-                );
-            }
-            seen += 1;
-            a.num_events == 0 || seen < a.num_events
+                        _ => return None,
+                    })
+                },
+                || {
+                    format!(
+                        "{}\t{edge}\t{}",
+                        event_time(e.timestamp_ns, stamp),
+                        line_id(&chip.name, e.offset, name, chip_given, a.events.unquoted)
+                    )
+                },
+            )
         },
     )
 }
@@ -199,13 +238,7 @@ fn monotonic_to_realtime(ns: u64) -> u64 {
 /// `gpionotify [OPTIONS] LINE...`
 pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
     let r = lines::resolve(&a.lines, &a.scope, false)?;
-    let stamp = if a.localtime {
-        Stamp::Local
-    } else if a.utc {
-        Stamp::Utc
-    } else {
-        Stamp::Raw
-    };
+    let stamp = Stamp::chosen(a.events.localtime, a.events.utc);
     let mut chips = Vec::new();
     for (ci, chip) in r.chips.iter().enumerate() {
         let c = Chip::open(&chip.path).map_err(fail)?;
@@ -214,20 +247,20 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
         }
         chips.push(c);
     }
-    if a.banner {
-        let text = format!("Watching {}...", banner_lines(&a.lines));
-        if cli.json {
-            eprintln!("udrv: {text}");
-        } else {
-            outln!("{text}");
-        }
+    if a.events.banner {
+        banner(cli, &format!("Watching {}...", banner_lines(&a.lines)));
     }
     let chip_given = a.scope.chip.is_some();
-    let mut seen = 0u64;
+    let mut out = Printer::new(
+        cli,
+        a.events.quiet,
+        a.format.as_deref(),
+        a.events.num_events,
+    );
     pump(
         chips,
         |c| c.read_info_change(),
-        a.idle_timeout,
+        a.events.idle_timeout,
         |ci, e: InfoChangeEvent| {
             let (kind, code, wanted) = match e.kind {
                 InfoChangeKind::Requested => ("requested", 1, InfoEventArg::Requested),
@@ -240,10 +273,8 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
             let offset = e.info.offset;
             let chip = &r.chips[ci];
             let line = line_at(&r, ci, offset);
-            if a.quiet {
-            } else if cli.json {
-                outln!(
-                    "{}",
+            out.print(
+                || {
                     json!({
                         "timestamp_ns": e.timestamp_ns, "event": kind,
                         "line": line.map(|l| l.spec.as_str()), "name": e.info.name,
@@ -251,11 +282,10 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                         "used": e.info.used, "consumer": e.info.consumer,
                         "attributes": line_attr_list(&e.info),
                     })
-                );
-            } else if let Some(f) = &a.format {
-                let text = template(f, |c, out| {
-                    let s = match c {
-                        'a' => line_attrs(&e.info, a.unquoted),
+                },
+                |c| {
+                    Some(match c {
+                        'a' => line_attrs(&e.info, a.events.unquoted),
                         'c' => chip.name.clone(),
                         'C' => match (e.info.used, &e.info.consumer) {
                             (false, _) => "unused".into(),
@@ -269,26 +299,22 @@ pub fn notify(a: &NotifyArgs, cli: &Cli) -> Outcome {
                         'o' => offset.to_string(),
                         'S' => event_time(e.timestamp_ns, Stamp::Raw),
                         'U' => event_time(monotonic_to_realtime(e.timestamp_ns), Stamp::Utc),
-                        _ => return false,
+                        _ => return None,
+                    })
+                },
+                || {
+                    let ts = match stamp {
+                        Stamp::Raw => e.timestamp_ns,
+                        _ => monotonic_to_realtime(e.timestamp_ns),
                     };
-                    out.push_str(&s);
-                    true
-                });
-                outln!("{text}");
-            } else {
-                let ts = match stamp {
-                    Stamp::Raw => e.timestamp_ns,
-                    _ => monotonic_to_realtime(e.timestamp_ns),
-                };
-                let name = line.and_then(|l| l.name.as_deref());
-                outln!(
-                    "{}\t{kind}\t{}",
-                    event_time(ts, stamp),
-                    line_id(&chip.name, offset, name, chip_given, a.unquoted)
-                );
-            }
-            seen += 1;
-            a.num_events == 0 || seen < a.num_events
+                    let name = line.and_then(|l| l.name.as_deref());
+                    format!(
+                        "{}\t{kind}\t{}",
+                        event_time(ts, stamp),
+                        line_id(&chip.name, offset, name, chip_given, a.events.unquoted)
+                    )
+                },
+            )
         },
     )
 }

@@ -16,6 +16,19 @@ pub enum Stamp {
     Local,
 }
 
+impl Stamp {
+    /// The stamp `--localtime` and `--utc` ask for (`--localtime` first), else [`Stamp::Raw`].
+    pub fn chosen(localtime: bool, utc: bool) -> Stamp {
+        if localtime {
+            Stamp::Local
+        } else if utc {
+            Stamp::Utc
+        } else {
+            Stamp::Raw
+        }
+    }
+}
+
 /// `ns` (nanoseconds since the clock's epoch) printed as `how` says.
 pub fn event_time(ns: u64, how: Stamp) -> String {
     let (secs, frac) = (ns / 1_000_000_000, ns % 1_000_000_000);
@@ -182,7 +195,7 @@ pub fn line_id(
 /// Expands a `-F` template: `%X` becomes what `field` writes for `X` (when it returns
 /// false, `%X` stays as it is, as libgpiod leaves unknown specifiers), `%%` is `%`, and
 /// a `%` at the very end stays.
-pub fn template(fmt: &str, mut field: impl FnMut(char, &mut String) -> bool) -> String {
+pub fn template(fmt: &str, field: impl Fn(char) -> Option<String>) -> String {
     let mut out = String::new();
     let mut chars = fmt.chars();
     while let Some(c) = chars.next() {
@@ -193,12 +206,13 @@ pub fn template(fmt: &str, mut field: impl FnMut(char, &mut String) -> bool) -> 
         match chars.next() {
             None => out.push('%'),
             Some('%') => out.push('%'),
-            Some(x) => {
-                if !field(x, &mut out) {
+            Some(x) => match field(x) {
+                Some(s) => out.push_str(&s),
+                None => {
                     out.push('%');
                     out.push(x);
                 }
-            }
+            },
         }
     }
     out
@@ -284,13 +298,7 @@ mod tests {
 
     #[test]
     fn templates_as_libgpiod_expands_them() {
-        let f = |c: char, out: &mut String| match c {
-            'o' => {
-                out.push('7');
-                true
-            }
-            _ => false,
-        };
+        let f = |c: char| (c == 'o').then(|| "7".to_string());
         assert_eq!(template("%o %x %% 100%", f), "7 %x % 100%");
         assert_eq!(template("plain", f), "plain");
         assert_eq!(template("%é%o", f), "%é7");

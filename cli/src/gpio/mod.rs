@@ -47,36 +47,20 @@ pub enum Cmd {
     #[command(disable_version_flag = true, infer_long_args = true)]
     Info(InfoArgs),
     /// Read values of GPIO lines (as gpioget).
-    #[command(
-        disable_version_flag = true,
-        infer_long_args = true,
-        after_help = CHIPS_AND_PERIODS
-    )]
+    #[command(disable_version_flag = true, infer_long_args = true)]
     Get(GetArgs),
     /// Set values of GPIO lines and hold them until killed (as gpioset 2.x): `-z` holds
     /// them from a background process and returns, `-t` toggles them, `-t 0` sets them
     /// and exits.
-    #[command(
-        disable_version_flag = true,
-        infer_long_args = true,
-        after_help = CHIPS_AND_PERIODS
-    )]
+    #[command(disable_version_flag = true, infer_long_args = true)]
     Set(SetArgs),
     /// Wait for edge events on GPIO lines and print them (as gpiomon), with kernel
     /// timestamps; lost events are reported on stderr.
-    #[command(
-        disable_version_flag = true,
-        infer_long_args = true,
-        after_help = CHIPS_AND_PERIODS
-    )]
+    #[command(disable_version_flag = true, infer_long_args = true)]
     Mon(MonArgs),
     /// Wait for changes to the info of GPIO lines (requested, released, reconfigured)
     /// and print them (as gpionotify).
-    #[command(
-        disable_version_flag = true,
-        infer_long_args = true,
-        after_help = CHIPS_AND_PERIODS
-    )]
+    #[command(disable_version_flag = true, infer_long_args = true)]
     Notify(NotifyArgs),
 }
 
@@ -202,6 +186,7 @@ pub struct InfoArgs {
 
 /// `udrv gpio get`
 #[derive(Args, Debug)]
+#[command(after_help = CHIPS_AND_PERIODS)]
 pub struct GetArgs {
     #[command(flatten)]
     opts: LineOpts,
@@ -224,6 +209,7 @@ pub struct GetArgs {
 
 /// `udrv gpio set`
 #[derive(Args, Debug)]
+#[command(after_help = CHIPS_AND_PERIODS)]
 pub struct SetArgs {
     #[command(flatten)]
     opts: LineOpts,
@@ -262,8 +248,54 @@ pub struct SetArgs {
     assignments: Vec<String>,
 }
 
+/// The options of `mon` and `notify` for how long they run and how they print events
+/// (`mon` and `notify` give `--localtime`, `--utc`, `--unquoted` and `--banner` their own
+/// help texts).
+#[derive(Args, Debug)]
+pub struct EventOpts {
+    /// Exit (status 0) when no event comes for this period.
+    #[arg(long = "idle-timeout", value_parser = period::parse, value_name = "PERIOD")]
+    idle_timeout: Option<Duration>,
+    /// Exit after this many events (0: never).
+    #[arg(
+        short = 'n',
+        long = "num-events",
+        default_value_t = 0,
+        value_name = "NUM"
+    )]
+    num_events: u64,
+    /// Don't print the events.
+    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
+    quiet: bool,
+    /// Convert the timestamps to local time.
+    #[arg(long = "localtime", overrides_with = "utc")]
+    localtime: bool,
+    /// Convert the timestamps to UTC.
+    #[arg(long = "utc", overrides_with = "localtime")]
+    utc: bool,
+    /// Don't quote line names.
+    #[arg(long = "unquoted")]
+    unquoted: bool,
+    /// Print a banner once the lines are watched (on stdout; with --json on stderr).
+    #[arg(long = "banner")]
+    banner: bool,
+}
+
 /// `udrv gpio mon`
 #[derive(Args, Debug)]
+#[command(
+    after_help = CHIPS_AND_PERIODS,
+    mut_arg("localtime", |a| a.help(
+        "Print timestamps as local time (and use the realtime clock unless -E says)"
+    )),
+    mut_arg("utc", |a| a.help(
+        "Print timestamps as UTC (and use the realtime clock unless -E says)"
+    )),
+    mut_arg("banner", |a| a.help(
+        "Print \"Monitoring line 'X'...\" once edge detection is on (on stdout as \
+         gpiomon; with --json on stderr, keeping stdout JSON)"
+    )),
+)]
 pub struct MonArgs {
     #[command(flatten)]
     opts: LineOpts,
@@ -286,36 +318,11 @@ pub struct MonArgs {
     /// (of the request, of the line).
     #[arg(short = 'F', long = "format", value_name = "FMT")]
     format: Option<String>,
-    /// Exit (status 0) when no event comes for this period.
-    #[arg(long = "idle-timeout", value_parser = period::parse, value_name = "PERIOD")]
-    idle_timeout: Option<Duration>,
     /// Debounce the lines with this period (uAPI v2).
     #[arg(short = 'p', long = "debounce-period", value_parser = period::parse, value_name = "PERIOD")]
     debounce: Option<Duration>,
-    /// Exit after this many events (0: never).
-    #[arg(
-        short = 'n',
-        long = "num-events",
-        default_value_t = 0,
-        value_name = "NUM"
-    )]
-    num_events: u64,
-    /// Don't print the events.
-    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
-    quiet: bool,
-    /// Print timestamps as local time (and use the realtime clock unless -E says).
-    #[arg(long = "localtime", overrides_with = "utc")]
-    localtime: bool,
-    /// Print timestamps as UTC (and use the realtime clock unless -E says).
-    #[arg(long = "utc", overrides_with = "localtime")]
-    utc: bool,
-    /// Don't quote line names.
-    #[arg(long = "unquoted")]
-    unquoted: bool,
-    /// Print "Monitoring line 'X'..." once edge detection is on (on stdout as gpiomon;
-    /// with --json on stderr, keeping stdout JSON).
-    #[arg(long = "banner")]
-    banner: bool,
+    #[command(flatten)]
+    events: EventOpts,
     /// Kernel event buffer size in events (uAPI v2; default 16 per line).
     #[arg(long = "buffer", value_name = "EVENTS")]
     buffer: Option<u32>,
@@ -326,6 +333,14 @@ pub struct MonArgs {
 
 /// `udrv gpio notify`
 #[derive(Args, Debug)]
+#[command(
+    after_help = CHIPS_AND_PERIODS,
+    mut_arg("unquoted", |a| a.help("Don't quote line or consumer names")),
+    mut_arg("banner", |a| a.help(
+        "Print \"Watching line 'X'...\" once the lines are watched (on stdout as \
+         gpionotify; with --json on stderr)"
+    )),
+)]
 pub struct NotifyArgs {
     #[command(flatten)]
     scope: Scope,
@@ -338,33 +353,8 @@ pub struct NotifyArgs {
     /// sign.
     #[arg(short = 'F', long = "format", value_name = "FMT")]
     format: Option<String>,
-    /// Exit (status 0) when no event comes for this period.
-    #[arg(long = "idle-timeout", value_parser = period::parse, value_name = "PERIOD")]
-    idle_timeout: Option<Duration>,
-    /// Exit after this many events (0: never).
-    #[arg(
-        short = 'n',
-        long = "num-events",
-        default_value_t = 0,
-        value_name = "NUM"
-    )]
-    num_events: u64,
-    /// Don't print the events.
-    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
-    quiet: bool,
-    /// Convert the timestamps to local time.
-    #[arg(long = "localtime", overrides_with = "utc")]
-    localtime: bool,
-    /// Convert the timestamps to UTC.
-    #[arg(long = "utc", overrides_with = "localtime")]
-    utc: bool,
-    /// Don't quote line or consumer names.
-    #[arg(long = "unquoted")]
-    unquoted: bool,
-    /// Print "Watching line 'X'..." once the lines are watched (on stdout as gpionotify;
-    /// with --json on stderr).
-    #[arg(long = "banner")]
-    banner: bool,
+    #[command(flatten)]
+    events: EventOpts,
     #[command(flatten)]
     version: Version,
     /// Lines: names, offsets with -c, or (udrv) CHIP:OFFSET.

@@ -184,8 +184,8 @@ impl Through {
         use super::EdgesArg;
         if a.format.is_some()
             || a.event_clock.is_some()
-            || a.localtime
-            || a.utc
+            || a.events.localtime
+            || a.events.utc
             || a.debounce.is_some()
             || a.buffer.is_some()
         {
@@ -211,7 +211,7 @@ impl Through {
             });
         }
         drop(tx);
-        if a.banner {
+        if a.events.banner {
             let text = format!("Monitoring {}...", super::format::banner_lines(specs));
             if json {
                 eprintln!("udrv: {text}");
@@ -221,7 +221,7 @@ impl Through {
         }
         let mut seen = 0u64;
         loop {
-            let got = match a.idle_timeout {
+            let got = match a.events.idle_timeout {
                 Some(t) => match rx.recv_timeout(t) {
                     Ok(x) => x,
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Ok(()),
@@ -251,14 +251,14 @@ impl Through {
             if !wanted {
                 continue;
             }
-            if a.quiet {
+            if a.events.quiet {
             } else if json {
                 json_line(&json!({
                     "timestamp_ns": e.timestamp_ns, "edge": e.edge, "line": got.0,
                     "service": e.name, "seqno": e.seqno, "line_seqno": e.line_seqno,
                     "lost_before": e.lost,
                 }));
-            } else if a.unquoted {
+            } else if a.events.unquoted {
                 outln!(
                     "{}\t{}\t{}",
                     event_time(e.timestamp_ns, Stamp::Raw),
@@ -274,7 +274,7 @@ impl Through {
                 );
             }
             seen += 1;
-            if a.num_events != 0 && seen >= a.num_events {
+            if a.events.num_events != 0 && seen >= a.events.num_events {
                 return Ok(());
             }
         }

@@ -93,12 +93,12 @@ fn gpiomon_spellings() {
         "irq",
     ]);
     assert!(matches!(a.edges, EdgesArg::Rising));
-    assert_eq!(a.num_events, 2);
+    assert_eq!(a.events.num_events, 2);
     assert_eq!(a.debounce, Some(Duration::from_millis(10)));
     assert_eq!(a.format.as_deref(), Some("%o %E"));
     assert_eq!(a.event_clock, Some(ClockArg::Realtime));
-    assert_eq!(a.idle_timeout, Some(Duration::from_secs(1)));
-    assert!(a.quiet && a.unquoted && a.banner);
+    assert_eq!(a.events.idle_timeout, Some(Duration::from_secs(1)));
+    assert!(a.events.quiet && a.events.unquoted && a.events.banner);
     assert_eq!(
         mon(&[
             "mon",
@@ -111,10 +111,13 @@ fn gpiomon_spellings() {
         .debounce,
         Some(Duration::from_micros(250))
     );
-    assert!(mon(&["mon", "--silent", "x"]).quiet);
-    assert!(mon(&["mon", "--num", "3", "x"]).num_events == 3);
+    assert!(mon(&["mon", "--silent", "x"]).events.quiet);
+    assert!(mon(&["mon", "--num", "3", "x"]).events.num_events == 3);
     let a = mon(&["mon", "--utc", "--localtime", "x"]);
-    assert!(a.localtime && !a.utc, "the last of --utc/--localtime wins");
+    assert!(
+        a.events.localtime && !a.events.utc,
+        "the last of --utc/--localtime wins"
+    );
 }
 
 #[test]
@@ -152,7 +155,7 @@ fn get_info_detect_notify_spellings() {
         panic!()
     };
     assert_eq!(n.event, Some(InfoEventArg::Released));
-    assert_eq!(n.num_events, 1);
+    assert_eq!(n.events.num_events, 1);
 }
 
 #[test]

@@ -252,36 +252,26 @@ mod tests {
     #[test]
     fn detect_probes_as_i2cdetect_and_skips_what_the_adapter_cannot_do() {
         let all = Funcs::SMBUS_QUICK | Funcs::SMBUS_READ_BYTE;
-        assert_eq!(
-            probe_command(0x48, false, false, all),
-            Some(ProbeCmd::QuickWrite)
-        );
-        assert_eq!(
-            probe_command(0x50, false, false, all),
-            Some(ProbeCmd::ReceiveByte)
-        );
-        assert_eq!(
-            probe_command(0x37, false, false, all),
-            Some(ProbeCmd::ReceiveByte)
-        );
-        assert_eq!(
-            probe_command(0x50, true, false, all),
-            Some(ProbeCmd::QuickWrite)
-        );
-        assert_eq!(
-            probe_command(0x48, false, true, all),
-            Some(ProbeCmd::ReceiveByte)
-        );
-        // No quick write: i2cdetect leaves 0x48 blank rather than reading it (a receive
-        // byte can lock up write-only chips); no receive byte: the EEPROM range blank.
-        assert_eq!(
-            probe_command(0x48, false, false, Funcs::SMBUS_READ_BYTE),
-            None
-        );
-        assert_eq!(probe_command(0x50, false, false, Funcs::SMBUS_QUICK), None);
-        assert_eq!(
-            probe_command(0x50, false, false, Funcs::SMBUS_READ_BYTE),
-            Some(ProbeCmd::ReceiveByte)
-        );
+        let (read, quick) = (Funcs::SMBUS_READ_BYTE, Funcs::SMBUS_QUICK);
+        // (address, -q, -r, what the adapter can do, the probe i2cdetect uses)
+        let cases = [
+            (0x48, false, false, all, Some(ProbeCmd::QuickWrite)),
+            (0x50, false, false, all, Some(ProbeCmd::ReceiveByte)),
+            (0x37, false, false, all, Some(ProbeCmd::ReceiveByte)),
+            (0x50, true, false, all, Some(ProbeCmd::QuickWrite)),
+            (0x48, false, true, all, Some(ProbeCmd::ReceiveByte)),
+            // No quick write: i2cdetect leaves 0x48 blank rather than reading it (a receive
+            // byte can lock up write-only chips); no receive byte: the EEPROM range blank.
+            (0x48, false, false, read, None),
+            (0x50, false, false, quick, None),
+            (0x50, false, false, read, Some(ProbeCmd::ReceiveByte)),
+        ];
+        for (addr, q, r, funcs, want) in cases {
+            assert_eq!(
+                probe_command(addr, q, r, funcs),
+                want,
+                "address {addr:#04x}, -q {q}, -r {r}, {funcs:?}"
+            );
+        }
     }
 }

@@ -65,24 +65,8 @@ pub fn dump_block(block: &[u8]) -> String {
 }
 
 fn dump_table(cells: &[Option<Result<u8, ()>>; 256], pad_ascii: bool) -> String {
-    let mut s =
-        String::from("     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f    0123456789abcdef\n");
-    let first = cells.iter().position(Option::is_some);
-    let last = cells.iter().rposition(Option::is_some);
-    let (Some(first), Some(last)) = (first, last) else {
-        return s;
-    };
-    for row in (first & !0xf..=last).step_by(16) {
-        let _ = write!(s, "{row:02x}: ");
-        for c in &cells[row..row + 16] {
-            match c {
-                None => s.push_str("   "),
-                Some(Ok(v)) => {
-                    let _ = write!(s, "{v:02x} ");
-                }
-                Some(Err(())) => s.push_str("XX "),
-            }
-        }
+    let header = "     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f    0123456789abcdef\n";
+    dump_rows(header, cells, 16, |s, row, last| {
         s.push_str("   ");
         let end = if pad_ascii {
             row + 16
@@ -96,30 +80,46 @@ fn dump_table(cells: &[Option<Result<u8, ()>>; 256], pad_ascii: bool) -> String 
                 Some(Err(())) => 'X',
             });
         }
-        s.push('\n');
-    }
-    s
+    })
 }
 
 /// The `i2cdump` word-mode table (`w`): 128 rows of 8 words, register step 8.
 pub fn dump_words(cells: &[Option<Result<u16, ()>>; 256]) -> String {
-    let mut s = String::from("     0,8  1,9  2,a  3,b  4,c  5,d  6,e  7,f\n");
+    let header = "     0,8  1,9  2,a  3,b  4,c  5,d  6,e  7,f\n";
+    dump_rows(header, cells, 8, |_, _, _| {})
+}
+
+/// An `i2cdump` table: `header`, then the rows of `step` cells from the first to the last
+/// requested one, each `row: ` and its cells in hex (`X`s for a failed read, blanks outside
+/// the range), then what `tail(s, row, last)` adds (the ASCII column).
+fn dump_rows<T: std::fmt::LowerHex>(
+    header: &str,
+    cells: &[Option<Result<T, ()>>; 256],
+    step: usize,
+    tail: impl Fn(&mut String, usize, usize),
+) -> String {
+    let digits = 2 * std::mem::size_of::<T>();
+    let mut s = String::from(header);
     let first = cells.iter().position(Option::is_some);
     let last = cells.iter().rposition(Option::is_some);
     let (Some(first), Some(last)) = (first, last) else {
         return s;
     };
-    for row in (first & !0x7..=last).step_by(8) {
+    for row in (first & !(step - 1)..=last).step_by(step) {
         let _ = write!(s, "{row:02x}: ");
-        for c in &cells[row..row + 8] {
+        for c in &cells[row..row + step] {
             match c {
-                None => s.push_str("     "),
+                None => s.push_str(&" ".repeat(digits + 1)),
                 Some(Ok(v)) => {
-                    let _ = write!(s, "{v:04x} ");
+                    let _ = write!(s, "{v:0digits$x} ");
                 }
-                Some(Err(())) => s.push_str("XXXX "),
+                Some(Err(())) => {
+                    s.push_str(&"X".repeat(digits));
+                    s.push(' ');
+                }
             }
         }
+        tail(&mut s, row, last);
         s.push('\n');
     }
     s

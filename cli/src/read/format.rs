@@ -57,43 +57,25 @@ enum Unit {
     Millivolt,
 }
 
-/// How a quantity is shown: for `kind` (`None`: any kind) and `channel` (`None`: any),
-/// the name (`None`: the channel's, else the quantity's), decimals and unit. The first
-/// row that matches wins.
-struct Shown {
-    kind: Option<ChipKind>,
-    quantity: Quantity,
-    channel: Option<&'static str>,
-    name: Option<&'static str>,
-    decimals: usize,
-    unit: Unit,
-}
-
-const fn row(
-    kind: Option<ChipKind>,
-    quantity: Quantity,
-    channel: Option<&'static str>,
-    name: Option<&'static str>,
-    decimals: usize,
-    unit: Unit,
-) -> Shown {
-    Shown {
-        kind,
-        quantity,
-        channel,
-        name,
-        decimals,
-        unit,
-    }
-}
+/// How a quantity is shown, a row of [`SHOWN`]: for a chip kind (`None`: any kind), a
+/// quantity and a channel (`None`: any), the name (`None`: the channel's, else the
+/// quantity's), decimals and unit. The first row that matches wins.
+type Shown = (
+    Option<ChipKind>,
+    Quantity,
+    Option<&'static str>,
+    Option<&'static str>,
+    usize,
+    Unit,
+);
 
 use ChipKind as K;
 use Quantity as Q;
 
 /// The table (per kind where the chip's resolution asks for more or fewer decimals).
 const SHOWN: &[Shown] = &[
-    row(Some(K::Lm75), Q::Temperature, None, None, 1, Unit::As("°C")),
-    row(
+    (Some(K::Lm75), Q::Temperature, None, None, 1, Unit::As("°C")),
+    (
         Some(K::Tmp102),
         Q::Temperature,
         None,
@@ -101,12 +83,12 @@ const SHOWN: &[Shown] = &[
         3,
         Unit::As("°C"),
     ),
-    row(None, Q::Temperature, None, None, 2, Unit::As("°C")),
-    row(None, Q::Humidity, None, None, 1, Unit::As("%RH")),
-    row(None, Q::Pressure, None, None, 2, Unit::Hectopascal),
-    row(Some(K::Ads1115), Q::Voltage, None, None, 4, Unit::As("V")),
-    row(Some(K::Ads1015), Q::Voltage, None, None, 4, Unit::As("V")),
-    row(
+    (None, Q::Temperature, None, None, 2, Unit::As("°C")),
+    (None, Q::Humidity, None, None, 1, Unit::As("%RH")),
+    (None, Q::Pressure, None, None, 2, Unit::Hectopascal),
+    (Some(K::Ads1115), Q::Voltage, None, None, 4, Unit::As("V")),
+    (Some(K::Ads1015), Q::Voltage, None, None, 4, Unit::As("V")),
+    (
         Some(K::Ina219),
         Q::Voltage,
         Some("bus"),
@@ -114,7 +96,7 @@ const SHOWN: &[Shown] = &[
         3,
         Unit::As("V"),
     ),
-    row(
+    (
         Some(K::Ina219),
         Q::Voltage,
         Some("shunt"),
@@ -122,11 +104,11 @@ const SHOWN: &[Shown] = &[
         2,
         Unit::Millivolt,
     ),
-    row(None, Q::Voltage, None, None, 3, Unit::As("V")),
-    row(None, Q::Current, None, None, 4, Unit::As("A")),
-    row(None, Q::Power, None, None, 3, Unit::As("W")),
-    row(None, Q::Illuminance, None, None, 1, Unit::As("lx")),
-    row(None, Q::Frequency, None, None, 1, Unit::As("Hz")),
+    (None, Q::Voltage, None, None, 3, Unit::As("V")),
+    (None, Q::Current, None, None, 4, Unit::As("A")),
+    (None, Q::Power, None, None, 3, Unit::As("W")),
+    (None, Q::Illuminance, None, None, 1, Unit::As("lx")),
+    (None, Q::Frequency, None, None, 1, Unit::As("Hz")),
 ];
 
 /// What a digital state adds to an RTC's time, by its channel.
@@ -191,29 +173,29 @@ pub fn lines(kind: ChipKind, read: &ChipRead) -> Vec<Line> {
 
 /// A number the table says how to show.
 fn shown(kind: ChipKind, r: &Reading) -> Line {
-    let s = SHOWN.iter().find(|s| {
-        s.quantity == r.quantity
-            && s.kind.is_none_or(|k| k == kind)
-            && s.channel.is_none_or(|c| r.channel() == Some(c))
+    let s = SHOWN.iter().find(|(k, q, channel, ..)| {
+        *q == r.quantity
+            && k.is_none_or(|k| k == kind)
+            && channel.is_none_or(|c| r.channel() == Some(c))
     });
     let name = s
-        .and_then(|s| s.name)
+        .and_then(|s| s.3)
         .or(r.channel())
         .unwrap_or(r.quantity.name());
-    let Some(s) = s else {
+    let Some(&(.., decimals, unit)) = s else {
         return number(name, r.value, 3, r.unit());
     };
-    match s.unit {
-        Unit::As(u) => number(name, r.value, s.decimals, u),
+    match unit {
+        Unit::As(u) => number(name, r.value, decimals, u),
         // The integer the driver gave (1/256 Pa, µV), recovered exactly, then scaled
         // once: printed as the driver's integer says, never a rounding away.
         Unit::Hectopascal => {
             let q = (r.value * 256.0).round();
-            number(name, q / 25_600.0, s.decimals, "hPa")
+            number(name, q / 25_600.0, decimals, "hPa")
         }
         Unit::Millivolt => {
             let uv = (r.value * 1e6).round();
-            number(name, uv / 1000.0, s.decimals, "mV")
+            number(name, uv / 1000.0, decimals, "mV")
         }
     }
 }

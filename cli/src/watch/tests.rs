@@ -49,59 +49,63 @@ fn at(nanos: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_nanos(nanos)
 }
 
+/// A stream's plan: the classes and subsystems of a filter, the count, timeout and banner.
+fn stream(
+    classes: Vec<ClassArg>,
+    subsystems: &[&str],
+    count: Option<u64>,
+    timeout: Option<Duration>,
+    banner: bool,
+) -> Plan {
+    let subsystems = subsystems.iter().map(|s| s.to_string()).collect();
+    Plan::Stream {
+        filter: Filter::Some {
+            classes,
+            subsystems,
+        },
+        count,
+        timeout,
+        banner,
+    }
+}
+
+/// The device a hotplug line names came from.
+fn parent(subsystem: &str, driver: Option<&str>, name: Option<&str>) -> Parent {
+    Parent {
+        subsystem: Some(subsystem.into()),
+        driver: driver.map(Into::into),
+        name: name.map(Into::into),
+    }
+}
+
 #[test]
 fn the_default_filter_is_every_udrv_kind() {
-    assert_eq!(
-        plan_of(&["watch"]).unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: ALL_CLASSES.to_vec(),
-                subsystems: vec![],
-            },
-            count: None,
-            timeout: None,
-            banner: false,
-        }
-    );
-    assert_eq!(
-        plan_of(&[
+    let every = "watch --class serial --class i2c --subsystem usb -c 3 --timeout 2.5 --banner";
+    let cases = [
+        (
             "watch",
-            "--class",
-            "serial",
-            "--class",
-            "i2c",
-            "--subsystem",
-            "usb",
-            "-c",
-            "3",
-            "--timeout",
-            "2.5",
-            "--banner"
-        ])
-        .unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: vec![ClassArg::Serial, ClassArg::I2c],
-                subsystems: vec!["usb".into()],
-            },
-            count: Some(3),
-            timeout: Some(Duration::from_millis(2500)),
-            banner: true,
-        }
-    );
-    // --subsystem alone: only that subsystem.
-    assert_eq!(
-        plan_of(&["watch", "--subsystem", "usb"]).unwrap(),
-        Plan::Stream {
-            filter: Filter::Some {
-                classes: vec![],
-                subsystems: vec!["usb".into()],
-            },
-            count: None,
-            timeout: None,
-            banner: false,
-        }
-    );
+            stream(ALL_CLASSES.to_vec(), &[], None, None, false),
+        ),
+        (
+            every,
+            stream(
+                vec![ClassArg::Serial, ClassArg::I2c],
+                &["usb"],
+                Some(3),
+                Some(Duration::from_millis(2500)),
+                true,
+            ),
+        ),
+        // --subsystem alone: only that subsystem.
+        (
+            "watch --subsystem usb",
+            stream(vec![], &["usb"], None, None, false),
+        ),
+    ];
+    for (line, want) in cases {
+        let v: Vec<&str> = line.split(' ').collect();
+        assert_eq!(plan_of(&v).unwrap(), want, "{line}");
+    }
     assert!(matches!(
         plan_of(&["watch", "--all"]).unwrap(),
         Plan::Stream {
@@ -113,67 +117,61 @@ fn the_default_filter_is_every_udrv_kind() {
 
 #[test]
 fn wait_takes_a_node_and_a_timeout() {
-    assert_eq!(
-        plan_of(&["watch", "--wait", "/dev/ttyUSB0", "--timeout", "30"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/ttyUSB0".into(),
-            timeout: Some(Duration::from_secs(30)),
-        }
-    );
-    assert_eq!(
-        plan_of(&["watch", "--wait", "ttyACM1"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/ttyACM1".into(),
-            timeout: None,
-        }
-    );
-    assert_eq!(
-        plan_of(&["watch", "--wait", "serial/by-id/usb-FTDI", "--timeout", "0"]).unwrap(),
-        Plan::Wait {
-            node: "/dev/serial/by-id/usb-FTDI".into(),
-            timeout: Some(Duration::ZERO),
-        }
-    );
+    let cases = [
+        (
+            "/dev/ttyUSB0 --timeout 30",
+            "/dev/ttyUSB0",
+            Some(Duration::from_secs(30)),
+        ),
+        ("ttyACM1", "/dev/ttyACM1", None),
+        (
+            "serial/by-id/usb-FTDI --timeout 0",
+            "/dev/serial/by-id/usb-FTDI",
+            Some(Duration::ZERO),
+        ),
+    ];
+    for (line, node, timeout) in cases {
+        let mut v = vec!["watch", "--wait"];
+        v.extend(line.split(' '));
+        let want = Plan::Wait {
+            node: node.into(),
+            timeout,
+        };
+        assert_eq!(plan_of(&v).unwrap(), want, "{line}");
+    }
 }
 
 #[test]
 fn bad_arguments_are_usage_errors() {
-    usage(&["watch", "--timeout", "soon"], "not a number of seconds");
-    usage(&["watch", "--timeout", "-1"], "0 or more");
-    usage(&["watch", "--timeout", "nan"], "0 or more");
-    usage(&["watch", "--timeout", "inf"], "0 or more");
-    usage(&["watch", "--timeout", "1e12"], "too long");
-    usage(&["watch", "-c", "0"], "-c 0");
-    usage(&["watch", "--all", "--class", "gpio"], "--all shows every");
-    usage(
-        &["watch", "--all", "--subsystem", "usb"],
-        "--all shows every",
-    );
-    usage(&["watch", "--subsystem", ""], "not a kernel subsystem");
-    usage(
-        &["watch", "--subsystem", "usb/1-1"],
-        "not a kernel subsystem",
-    );
-    usage(&["watch", "--wait", ""], "not a device node");
-    usage(&["watch", "--wait", "/dev/"], "not a device node");
-    usage(
-        &[
-            "watch",
-            "--wait",
-            "/dev/ttyUSB0",
-            "--class",
-            "serial",
-            "-c",
-            "1",
-        ],
-        "not --class, -c",
-    );
-    usage(&["watch", "--wait", "ttyUSB0", "--all"], "not --all");
-    usage(
-        &["watch", "--wait", "ttyUSB0", "--subsystem", "tty"],
-        "not --subsystem",
-    );
-    usage(&["watch", "--wait", "ttyUSB0", "--banner"], "not --banner");
+    let cases: [(&[&str], &str); 16] = [
+        (&["--timeout", "soon"], "not a number of seconds"),
+        (&["--timeout", "-1"], "0 or more"),
+        (&["--timeout", "nan"], "0 or more"),
+        (&["--timeout", "inf"], "0 or more"),
+        (&["--timeout", "1e12"], "too long"),
+        (&["-c", "0"], "-c 0"),
+        (&["--all", "--class", "gpio"], "--all shows every"),
+        (&["--all", "--subsystem", "usb"], "--all shows every"),
+        (&["--subsystem", ""], "not a kernel subsystem"),
+        (&["--subsystem", "usb/1-1"], "not a kernel subsystem"),
+        (&["--wait", ""], "not a device node"),
+        (&["--wait", "/dev/"], "not a device node"),
+        (
+            &["--wait", "/dev/ttyUSB0", "--class", "serial", "-c", "1"],
+            "not --class, -c",
+        ),
+        (&["--wait", "ttyUSB0", "--all"], "not --all"),
+        (
+            &["--wait", "ttyUSB0", "--subsystem", "tty"],
+            "not --subsystem",
+        ),
+        (&["--wait", "ttyUSB0", "--banner"], "not --banner"),
+    ];
+    for (args, needle) in cases {
+        let mut v = vec!["watch"];
+        v.extend(args);
+        usage(&v, needle);
+    }
     // Unknown kinds are refused by clap (exit status 2 as well).
     let e = Cli::try_parse_from(["udrv", "watch", "--class", "usb"]).unwrap_err();
     assert_eq!(e.exit_code(), 2);
@@ -315,11 +313,7 @@ fn json_lines_carry_the_device_fields() {
         "/devices/platform/spi-lm70llp/spi_master/spi1/spi1.0/spidev/spidev1.0",
         &[("SUBSYSTEM", "spidev"), ("DEVNAME", "spidev1.0")],
     );
-    let p = Parent {
-        subsystem: Some("spi".into()),
-        driver: Some("spidev".into()),
-        name: None,
-    };
+    let p = parent("spi", Some("spidev"), None);
     let v = format_json(&e, t(), Some(&p));
     assert_eq!(v["devname"], "/dev/spidev1.0");
     assert_eq!(v["class"], "spi");

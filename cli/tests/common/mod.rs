@@ -9,6 +9,7 @@ pub mod procs;
 pub mod serve;
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -67,6 +68,32 @@ pub fn json_lines(o: &Output) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// The value column of `quantity` (everything after it) in one chip's `udrv read` text
+/// output.
+pub fn value_text(out: &str, quantity: &str) -> String {
+    out.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.get(1) == Some(&quantity)).then(|| f[2..].join(" "))
+        })
+        .unwrap_or_else(|| panic!("no {quantity} in:\n{out}"))
+}
+
+/// Waits (up to `limit`) until `udrv capture` has created `out`, which it does once its
+/// port is open and set up (earlier bytes are discarded): frames sent from then on are
+/// captured.
+pub fn wait_created(out: &Path, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !out.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "udrv capture did not create {} in {limit:?}",
+            out.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Starts `cmd` with no standard input, `out` as its standard output and its standard

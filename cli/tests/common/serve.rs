@@ -69,6 +69,17 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The one line of standard error `err` that has all of `needles`: a failure the service
+/// says once, not at every attempt.
+pub fn one_line<'a>(err: &'a str, needles: &[&str]) -> &'a str {
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| needles.iter().all(|n| l.contains(n)))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line with {needles:?}: {err}");
+    lines[0]
+}
+
 /// Writes `text` as `udrv.toml` in `dir`: its path.
 pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("udrv.toml");
