@@ -145,16 +145,12 @@ fn cross_test_targets(tests: &[(String, String, PathBuf)]) -> Result<Vec<(String
             guest_only += 1;
             continue;
         }
-        let why = if source.contains("CARGO_BIN_EXE_") {
-            Some(SPAWNS_BINARY)
-        } else if source.contains("Command::new") {
-            Some(SPAWNS_PROGRAM)
-        } else {
+        let why = spawns(src, &source)?.or_else(|| {
             CROSS_SKIP_TARGETS
                 .iter()
                 .find(|(p, t, _)| p == package && t == name)
                 .map(|(_, _, why)| *why)
-        };
+        });
         match why {
             Some(why) => note(format!("left out: {package} tests/{name}.rs: {why}")),
             None => run.push((package.clone(), name.clone())),
@@ -165,6 +161,112 @@ fn cross_test_targets(tests: &[(String, String, PathBuf)]) -> Result<Vec<(String
          QEMU guests (#![cfg(udrv_guest...)]; `cargo xtask vmtest` runs them)"
     ));
     Ok(run)
+}
+
+/// What a test file starts, if anything: the `udrv` binary ([`SPAWNS_BINARY`]) or another
+/// program ([`SPAWNS_PROGRAM`]), by its own text or through the helpers of its `common`
+/// module it names (a helper that starts one, or names one that does).
+fn spawns(src: &Path, source: &str) -> Result<Option<&'static str>> {
+    let kind = |text: &str| {
+        if text.contains("CARGO_BIN_EXE_") {
+            Some(SPAWNS_BINARY)
+        } else if text.contains("Command::new") {
+            Some(SPAWNS_PROGRAM)
+        } else {
+            None
+        }
+    };
+    if let Some(k) = kind(source) {
+        return Ok(Some(k));
+    }
+    let Some(dir) = src.parent().map(|d| d.join("common")) else {
+        return Ok(None);
+    };
+    if !source.contains("mod common;") || !dir.is_dir() {
+        return Ok(None);
+    }
+    // The common module's top-level items: (name, text, what it starts).
+    let mut items: Vec<(String, String, Option<&'static str>)> = Vec::new();
+    for e in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = e.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "rs") {
+            items.extend(common_items(&util::read(&path)?).into_iter().map(|(n, t)| {
+                let k = kind(&t);
+                (n, t, k)
+            }));
+        }
+    }
+    // A helper naming a helper that starts something starts it too.
+    loop {
+        let spawning: Vec<(String, &'static str)> = items
+            .iter()
+            .filter_map(|(n, _, k)| k.map(|k| (n.clone(), k)))
+            .collect();
+        let mut changed = false;
+        for (_, text, k) in items.iter_mut().filter(|(_, _, k)| k.is_none()) {
+            if let Some((_, sk)) = spawning.iter().find(|(n, _)| names(text, n)) {
+                *k = Some(sk);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let named: Vec<&'static str> = items
+        .iter()
+        .filter_map(|(n, _, k)| k.filter(|_| names(source, n)))
+        .collect();
+    Ok(named
+        .iter()
+        .find(|k| **k == SPAWNS_BINARY)
+        .or(named.first())
+        .copied())
+}
+
+/// The top-level items of a Rust file as (name, text): functions, `impl` blocks (by their
+/// type), structs, constants; an item runs to the next line that starts another.
+fn common_items(text: &str) -> Vec<(String, String)> {
+    let name_of = |line: &str| -> Option<String> {
+        let l = line.strip_prefix("pub ").unwrap_or(line);
+        let l = l.strip_prefix("pub(crate) ").unwrap_or(l);
+        let rest = ["fn ", "struct ", "const ", "static ", "enum ", "type "]
+            .iter()
+            .find_map(|k| l.strip_prefix(k))
+            .or_else(|| {
+                let r = l.strip_prefix("impl")?;
+                let r = r.trim_start_matches(|c: char| c != ' ').trim_start();
+                Some(r.rsplit(" for ").next().unwrap_or(r))
+            })?;
+        let n: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        (!n.is_empty()).then_some(n)
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        match name_of(line) {
+            Some(n) => out.push((n, format!("{line}\n"))),
+            None => {
+                if let Some((_, t)) = out.last_mut() {
+                    t.push_str(line);
+                    t.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `text` names `ident` (as a whole word).
+fn names(text: &str, ident: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(ident).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + ident.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 /// The runner of `.cargo/config.toml` with the target's oldest core, as a command line.
@@ -1071,6 +1173,50 @@ fn expect(ok: bool, output: &str) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CLI's tests that run `udrv` through their `common` helpers only (no
+    /// `Command::new` or `CARGO_BIN_EXE_` of their own) are left out under qemu-user, and a
+    /// test naming only helpers that start nothing is not.
+    #[test]
+    fn tests_starting_udrv_through_common_helpers_are_found() {
+        let root = util::workspace_root();
+        for t in [
+            "virtual_i2c",
+            "virtual_i2c_tools",
+            "serve_commands",
+            "virtual_read",
+        ] {
+            let src = root.join(format!("cli/tests/{t}.rs"));
+            let text = util::read(&src).unwrap();
+            assert_eq!(spawns(&src, &text).unwrap(), Some(SPAWNS_BINARY), "{t}");
+        }
+        let dir = std::env::temp_dir().join(format!("udrv-spawns-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("common")).unwrap();
+        std::fs::write(
+            dir.join("common/mod.rs"),
+            "pub fn crc(b: &[u8]) -> u16 {\n    0\n}\n\npub fn run() -> u8 {\n    \
+             let _ = env!(\"CARGO_BIN_EXE_udrv\");\n    0\n}\n\npub fn twice() -> u8 {\n    \
+             run() + run()\n}\n\npub struct Tool;\n\nimpl Tool {\n    pub fn go() {\n        \
+             std::process::Command::new(\"tshark\");\n    }\n}\n",
+        )
+        .unwrap();
+        let check = |text: &str| spawns(&dir.join("t.rs"), text).unwrap();
+        assert_eq!(check("mod common;\nfn t() { common::crc(&[]); }"), None);
+        assert_eq!(
+            check("mod common;\nfn t() { common::twice(); }"),
+            Some(SPAWNS_BINARY)
+        );
+        assert_eq!(
+            check("mod common;\nfn t() { common::Tool::go(); }"),
+            Some(SPAWNS_PROGRAM)
+        );
+        assert_eq!(
+            check("fn t() { twice(); }"),
+            None,
+            "no common module declared"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn groups_in_rules() -> Vec<String> {
         let rules = util::read(&util::workspace_root().join("packaging/60-udrv.rules")).unwrap();
