@@ -330,6 +330,7 @@ mod tests {
                 let h = b.header_pin(PinSpec::Name(&p.pin)).unwrap();
                 let f = h.functions.join(" ").to_ascii_lowercase();
                 let block = p.block.to_ascii_lowercase();
+                // The BCM tables call PWM0's channel 1 (GPIO13/19) "PWM1".
                 assert!(
                     f.contains(&block) || f.contains(&block.replace("pwm0", "pwm1")),
                     "{id:?} {}: functions {f:?} do not name {block}",

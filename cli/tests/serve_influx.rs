@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
-use common::serve::{one_line, text, write_config, Udrv};
+use common::serve::{config_with_json, one_line, queue_in, text, write_config, Udrv};
 use serde_json::Value;
 
 const UDRV: Udrv = Udrv(env!("CARGO_BIN_EXE_udrv"));
@@ -137,6 +137,15 @@ impl Influx {
 }
 
 /// The readings of a JSON lines file.
+/// Two chips of the virtual board: the BME280 `room` and the ADS1115 `adc`.
+const ROOM_AND_ADC: &str = "[[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
+                            [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n";
+
+/// The `[influxdb]` table of the database `udrv` at 127.0.0.1:`port`.
+fn to_influx(port: u16) -> String {
+    format!("[influxdb]\nurl = \"http://127.0.0.1:{port}\"\ndatabase = \"udrv\"\n")
+}
+
 fn json_lines(path: &Path) -> Vec<Value> {
     fs::read_to_string(path)
         .unwrap_or_default()
@@ -184,20 +193,10 @@ fn influxdb_gets_every_reading_also_across_a_restart_of_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (db, server) = Influx::running(d, "udrv");
-    let readings = d.join("readings.jsonl");
-    let config = write_config(
+    let (config, readings) = config_with_json(
         d,
-        &format!(
-            "board = \"fleet\"\ninterval = 0.1\n\
-             [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
-             [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
-             [json]\npath = \"{}\"\n\
-             [influxdb]\nurl = \"http://127.0.0.1:{}\"\ndatabase = \"udrv\"\n{TAGS}\n\
-             [queue]\ndir = \"{}\"\n",
-            readings.display(),
-            db.port,
-            d.join("queue").display()
-        ),
+        &format!("board = \"fleet\"\ninterval = 0.1\n{ROOM_AND_ADC}"),
+        &format!("{}{TAGS}\n{}", to_influx(db.port), queue_in(d)),
     );
     let mut s = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     wait_for(
@@ -268,16 +267,10 @@ fn line_protocol_on_standard_output_is_what_influxdb_parses() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (db, _server) = Influx::running(d, "telegraf");
-    let readings = d.join("readings.jsonl");
-    let config = write_config(
+    let (config, readings) = config_with_json(
         d,
-        &format!(
-            "board = \"fleet\"\ninterval = 0.05\n\
-             [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
-             [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
-             [json]\npath = \"{}\"\n[line_protocol]\n{TAGS}\n",
-            readings.display()
-        ),
+        &format!("board = \"fleet\"\ninterval = 0.05\n{ROOM_AND_ADC}"),
+        &format!("[line_protocol]\n{TAGS}\n"),
     );
     let o = UDRV.serve_once(&config, &["--count", "20"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -374,18 +367,14 @@ fn a_wrong_password_or_a_missing_database_is_one_line_and_nothing_is_lost() {
         fs::set_permissions(&password, fs::Permissions::from_mode(0o600)).unwrap();
     };
     set_password("wrong");
-    let readings = d.join("readings.jsonl");
-    let config = write_config(
+    let (config, readings) = config_with_json(
         d,
+        "board = \"auth\"\ninterval = 0.05\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n",
         &format!(
-            "board = \"auth\"\ninterval = 0.05\n[[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\n\
-             [json]\npath = \"{}\"\n\
-             [influxdb]\nurl = \"http://127.0.0.1:{}\"\ndatabase = \"udrv\"\nusername = \"admin\"\n\
-             password_file = \"{}\"\n[queue]\ndir = \"{}\"\n",
-            readings.display(),
-            db.port,
+            "{}username = \"admin\"\npassword_file = \"{}\"\n{}",
+            to_influx(db.port),
             password.display(),
-            d.join("queue").display()
+            queue_in(d)
         ),
     );
     let run = |args: &[&str]| {
@@ -431,19 +420,11 @@ fn a_service_killed_while_the_database_is_away_loses_nothing_it_queued() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (db, server) = Influx::running(d, "udrv");
-    let readings = d.join("readings.jsonl");
-    let config = write_config(
+    let (config, readings) = config_with_json(
         d,
-        &format!(
-            "board = \"killed\"\ninterval = 0.05\n\
-             [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
-             [json]\npath = \"{}\"\n\
-             [influxdb]\nurl = \"http://127.0.0.1:{}\"\ndatabase = \"udrv\"\n\
-             [queue]\ndir = \"{}\"\n",
-            readings.display(),
-            db.port,
-            d.join("queue").display()
-        ),
+        "board = \"killed\"\ninterval = 0.05\n\
+         [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n",
+        &format!("{}{}", to_influx(db.port), queue_in(d)),
     );
     let first = UDRV.serve("udrv-serve", d, &config, &[], &[]);
     wait_for(

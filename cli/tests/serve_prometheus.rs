@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::procs::{assert_no_distribution_daemon, free_port, http, url_encode, wait_for, Proc};
-use common::serve::{refused, text, write_config, Udrv};
+use common::serve::{config_with_json, queue_in, refused, text, write_config, Udrv};
 use serde_json::Value;
 use udrv_boards::catalog::Quantity;
 
@@ -73,25 +73,21 @@ fn prometheus_scrapes_the_readings_and_the_services_counts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (metrics_port, prom_port, no_db) = (free_port(), free_port(), free_port());
-    let readings = d.join("readings.jsonl");
     // Every chip read once (interval an hour) but `brd`, which fails once and is read
     // again; InfluxDB is away, so its queue fills.
-    let config = write_config(
+    let (config, readings) = config_with_json(
         d,
+        "board = \"fleet\"\ninterval = 3600\n\
+         [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
+         [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
+         [[chip]]\nname = \"io\"\nspec = \"pca9554@i2c-1:0x21\"\n\
+         [[chip]]\nname = \"rtc\"\nspec = \"ds3231@i2c-1:0x68\"\n\
+         [[chip]]\nname = \"oven\"\nspec = \"max31855@spidev0.1\"\n\
+         [[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\ninterval = 0.2\n",
         &format!(
-            "board = \"fleet\"\ninterval = 3600\n\
-             [[chip]]\nname = \"room\"\nspec = \"bme280@i2c-1:0x76\"\n\
-             [[chip]]\nname = \"adc\"\nspec = \"ads1115@i2c-1:0x48\"\n\
-             [[chip]]\nname = \"io\"\nspec = \"pca9554@i2c-1:0x21\"\n\
-             [[chip]]\nname = \"rtc\"\nspec = \"ds3231@i2c-1:0x68\"\n\
-             [[chip]]\nname = \"oven\"\nspec = \"max31855@spidev0.1\"\n\
-             [[chip]]\nname = \"brd\"\nspec = \"lm75@i2c-1:0x4f\"\ninterval = 0.2\n\
-             [json]\npath = \"{}\"\n\
-             [prometheus]\nlisten = \"127.0.0.1:{metrics_port}\"\n\
-             [influxdb]\nurl = \"http://127.0.0.1:{no_db}\"\ndatabase = \"udrv\"\n\
-             [queue]\ndir = \"{}\"\n",
-            readings.display(),
-            d.join("queue").display()
+            "[prometheus]\nlisten = \"127.0.0.1:{metrics_port}\"\n\
+             [influxdb]\nurl = \"http://127.0.0.1:{no_db}\"\ndatabase = \"udrv\"\n{}",
+            queue_in(d)
         ),
     );
     let o = udrv(&["serve", "--check", config.to_str().unwrap()]);

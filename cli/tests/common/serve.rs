@@ -87,6 +87,19 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
+/// Writes `dir/udrv.toml`: `head`, JSON lines to `dir/readings.jsonl`, `tail`; its path
+/// and the JSON lines' path.
+pub fn config_with_json(dir: &Path, head: &str, tail: &str) -> (PathBuf, PathBuf) {
+    let readings = dir.join("readings.jsonl");
+    let text = format!("{head}[json]\npath = \"{}\"\n{tail}", readings.display());
+    (write_config(dir, &text), readings)
+}
+
+/// The `[queue]` table keeping the service's queue in `dir/queue`.
+pub fn queue_in(dir: &Path) -> String {
+    format!("[queue]\ndir = \"{}\"\n", dir.join("queue").display())
+}
+
 /// Files for a broker's TLS: a CA, a server certificate for 127.0.0.1 signed by it.
 pub struct Certs {
     /// The CA's certificate.
