@@ -1,8 +1,9 @@
 //! The GPIO lines the service owns (`[[line]]`): requested at start (consumer
 //! [`CONSUMER`], so that `gpioinfo` and `udrv gpio info` name the service) and held for
-//! as long as it runs. An output's last value set is kept in `lines.json` in the state
-//! folder, written atomically (a temporary file, fsync, rename, fsync of the folder), and
-//! applied at start instead of `start` when the line has `restore = true`. A reload
+//! as long as it runs. An output with `restore = true` has its last value set kept in
+//! `lines.json` in the state folder, written atomically (a temporary file, fsync, rename,
+//! fsync of the folder) at each change, and applied at start instead of `start`; a change
+//! to any other line writes nothing. A reload
 //! (SIGHUP) keeps every line whose declaration did not change at its value; lines no
 //! longer declared are released, new ones requested.
 
@@ -415,8 +416,9 @@ impl Lines {
         p.chip
             .set_duty(p.pin, physical_duty(&h.decl, duty))
             .map_err(|e| format!("line {name}: {e}"))?;
+        let restore = h.decl.restore;
         self.duties.insert(name.to_string(), duty);
-        self.save()
+        self.keep(restore)
     }
 
     /// Sets output `name` to `value`, then keeps the value in the state folder.
@@ -442,11 +444,24 @@ impl Lines {
                 .map_err(|e| format!("line {name} ({}): {e}", h.decl.at))?,
             Handle::Offline(why) => return Err(offline(name, h, why)),
         }
+        let mut restore = false;
         if let Some(h) = self.held.get_mut(name) {
             h.level = value;
+            restore = h.decl.restore;
         }
         self.saved.insert(name.to_string(), u8::from(value));
-        self.save()
+        self.keep(restore)
+    }
+
+    /// After a change: the state file is written (and fsynced) only when the changed line
+    /// is restored from it at start; a line without `restore` starts at `start` whatever
+    /// the file says, so its `set` costs no disk write.
+    fn keep(&self, restore: bool) -> Result<(), String> {
+        if restore {
+            self.save()
+        } else {
+            Ok(())
+        }
     }
 
     /// Watches input `name`: its edges, from now on, in a queue of [`WATCH_QUEUE`]; when
@@ -932,10 +947,14 @@ mod tests {
             "led: active 1 is the low level"
         );
         assert!(lines.get("led").unwrap());
-        lines.set("heater", true).unwrap();
-        assert!(board.level("GPIO27").unwrap());
         lines.set("led", false).unwrap();
         assert!(board.level("GPIO22").unwrap());
+        assert!(
+            !dir.path().join(STATE_FILE).exists(),
+            "a line without restore: its change writes no state file"
+        );
+        lines.set("heater", true).unwrap();
+        assert!(board.level("GPIO27").unwrap());
         let e = lines.set("fan", true).unwrap_err();
         assert!(
             e.contains("no line `fan`") && e.contains("heater, led"),
