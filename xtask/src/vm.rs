@@ -1,7 +1,8 @@
 //! `cargo xtask vmtest`: the real-kernel test tier.
 //!
-//! Builds (once, cached) a small x86_64 Linux kernel from Debian's `linux-source-6.1` with
-//! the config fragment in `xtask/guest/kernel.config`, a base initramfs with busybox and
+//! Builds (once, cached) a small x86_64 Linux kernel from Debian's `linux-source-6.12` with
+//! the config fragment in `xtask/guest/kernel.config` and udrv's fixture modules
+//! (`xtask/guest/*.c`, e.g. the PWM-on-a-looped-GPIO for the kernel's `pwm-gpio`), a base initramfs with busybox and
 //! the kernel's modules, then for each run: static test binaries (`guest_*` integration
 //! tests of every crate, compiled with `--cfg udrv_guest`), packed into a second cpio
 //! appended to the base. QEMU boots it under TCG (or KVM when a working one is present);
@@ -25,7 +26,7 @@ const PACKAGES: &[&str] = &[
     "qemu-system-x86",
     "busybox-static",
     "kmod",
-    "linux-source-6.1",
+    KERNEL_SOURCE,
     "build-essential",
     "flex",
     "bison",
@@ -34,8 +35,16 @@ const PACKAGES: &[&str] = &[
     "libssl-dev",
 ];
 
-/// Bump when the kernel build recipe below changes (the fragment is hashed separately).
-const KERNEL_RECIPE: &str = "udrv-kernel-recipe-1";
+/// Debian's kernel source package (bookworm-security/-updates carry 6.12, the LTS that
+/// Raspberry Pi OS ships too; its `/usr/src/<package>.tar.xz` unpacks to `<package>/`).
+/// 6.12 rather than bookworm's own 6.1: `pwm-gpio` (a real PWM chip on a GPIO line, for
+/// the PWM tests) is 6.11 and later.
+const KERNEL_SOURCE: &str = "linux-source-6.12";
+/// Bump when the kernel build recipe below changes (the fragment and the fixture modules'
+/// sources are hashed separately).
+const KERNEL_RECIPE: &str = "udrv-kernel-recipe-2";
+/// udrv's own fixture modules, built in the kernel's tree as `drivers/gpio/<name>.ko`.
+const FIXTURE_MODULES: &[&str] = &["udrv_pwm_loop"];
 /// Bump when the base initramfs layout changes.
 const BASE_RECIPE: &str = "udrv-base-recipe-3";
 
@@ -138,8 +147,14 @@ pub fn kernel() -> Result<Kernel> {
     let fragment_path = guest_dir().join("kernel.config");
     let fragment = util::read(&fragment_path)?;
     let src_version =
-        util::output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "linux-source-6.1"]))?;
-    let key = util::hash(format!("{KERNEL_RECIPE}\n{src_version}\n{fragment}").as_bytes())?;
+        util::output(Command::new("dpkg-query").args(["-W", "-f=${Version}", KERNEL_SOURCE]))?;
+    let mut modules = String::new();
+    for m in FIXTURE_MODULES {
+        modules += &util::read(&guest_dir().join(format!("{m}.c")))?;
+    }
+    let key = util::hash(
+        format!("{KERNEL_RECIPE}\n{KERNEL_SOURCE} {src_version}\n{fragment}\n{modules}").as_bytes(),
+    )?;
     let cache = util::cache_dir()?;
     let out = cache.join(format!("kernel-{key}"));
     let kernel = Kernel {
@@ -167,9 +182,24 @@ pub fn kernel() -> Result<Kernel> {
         Command::new("tar")
             .arg("-C")
             .arg(&build)
-            .args(["-xf", "/usr/src/linux-source-6.1.tar.xz"]),
+            .arg("-xf")
+            .arg(format!("/usr/src/{KERNEL_SOURCE}.tar.xz")),
     )?;
-    let src = build.join("linux-source-6.1");
+    let src = build.join(KERNEL_SOURCE);
+    // The fixture modules: copied into drivers/gpio and built with the kernel's modules
+    // (obj-m needs no Kconfig entry), installed by modules_install, loaded by their tests.
+    let mut makefile = util::read(&src.join("drivers/gpio/Makefile"))?;
+    for m in FIXTURE_MODULES {
+        ctx(
+            fs::copy(
+                guest_dir().join(format!("{m}.c")),
+                src.join(format!("drivers/gpio/{m}.c")),
+            ),
+            || format!("copy {m}.c into the kernel tree"),
+        )?;
+        makefile += &format!("obj-m += {m}.o\n");
+    }
+    util::write(&src.join("drivers/gpio/Makefile"), &makefile)?;
     let logf = ctx(fs::File::create(&log), || {
         format!("create {}", log.display())
     })?;
