@@ -488,10 +488,13 @@ fn pwm_sets_period_duty_polarity_and_enable_in_a_valid_order() {
     ch.enable(true).unwrap();
     assert_eq!(read("enable"), "1");
     assert!(ch.enabled().unwrap());
-    // embedded-hal: the duty in 1/65535 steps of the period (50 % is 32767/65535 of
-    // 500 000 ns, rounded down).
+    // embedded-hal: the duty in 1/60000 steps of the period (50 % is 30000/60000 of
+    // 500 000 ns, exactly; with 1/65535 steps it was 249 996 ns).
+    assert_eq!(ch.max_duty_cycle(), pwm::DUTY_STEPS);
     ch.set_duty_cycle_percent(50).unwrap();
-    assert_eq!(read("duty_cycle"), "249996");
+    assert_eq!(read("duty_cycle"), "250000");
+    ch.set_duty_cycle_fraction(1, 3).unwrap();
+    assert_eq!(read("duty_cycle"), "166667");
     ch.set_duty_cycle_fraction(1, 5).unwrap();
     assert_eq!(read("duty_cycle"), "100000");
     ch.set_duty_cycle_fully_on().unwrap();

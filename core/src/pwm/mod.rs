@@ -348,10 +348,16 @@ impl ErrorType for PwmChannel {
     type Error = Error;
 }
 
-/// The duty cycle as a fraction of `u16::MAX` of the current period.
+/// The steps of [`SetDutyCycle`]'s duty cycle: 60 000, a multiple of 100 and 1 000 and of
+/// 2, 3, 4, 5, 8, 16 and 32, so that `set_duty_cycle_percent(50)` of a 500 000 ns period is
+/// 250 000 ns exactly (with `u16::MAX` steps it would be 249 996 ns).
+pub const DUTY_STEPS: u16 = 60_000;
+
+/// The duty cycle in [`DUTY_STEPS`] steps of the current period (rounded to the nearest
+/// nanosecond).
 impl SetDutyCycle for PwmChannel {
     fn max_duty_cycle(&self) -> u16 {
-        u16::MAX
+        DUTY_STEPS
     }
 
     fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Error> {
@@ -362,7 +368,9 @@ impl SetDutyCycle for PwmChannel {
                 what: "the period is 0 ns (set it first)".into(),
             });
         }
-        let ns = (period as u128 * duty as u128 / u16::MAX as u128) as u64;
+        let duty = duty.min(DUTY_STEPS) as u128;
+        let steps = DUTY_STEPS as u128;
+        let ns = ((period as u128 * duty + steps / 2) / steps) as u64;
         self.set_duty_ns(ns)
     }
 }
