@@ -35,8 +35,5 @@ fn main() {
         println!("cargo::rerun-if-changed={}", a.display());
         println!("cargo::rustc-link-arg-benches={}", a.display());
     }
-    // rustc puts these arguments after the C library: name it again so that a static
-    // link finds what libgpiod needs from it.
-    println!("cargo::rustc-link-arg-benches=-lc");
     println!("cargo::rustc-cfg=udrv_libgpiod");
 }
