@@ -731,20 +731,26 @@ mod guest {
                 udrv: Vec::new(),
                 ops: V1_BURSTS * 16,
             };
-            // libgpiod's `gpiod_edge_event_buffer` of 16 events (the gpiocdev row's) and of
-            // 64 (udrv's batch, and libgpiod's default), against udrv's `read_edge_events`.
             #[cfg(udrv_libgpiod)]
-            let mut lg_cases =
-                [(16, ", 16-event buffer"), (64, ", 64-event buffer")].map(|(size, buffer)| {
-                    let what = "read 10k gpio-sim edge events in batches (read_edge_events)";
-                    let case = Case {
-                        name: libgpiod::row(what, buffer),
-                        raw: Vec::new(),
-                        udrv: Vec::new(),
-                        ops: BATCH,
-                    };
-                    (size, case)
-                });
+            const BATCHED: &str = "read 10k gpio-sim edge events in batches (read_edge_events)";
+            // libgpiod's `gpiod_edge_event_buffer` of one event (its own example's, against
+            // udrv's one-event `read_edge_event`), of 16 (the gpiocdev row's) and of 64
+            // (udrv's batch, and libgpiod's default), against udrv's `read_edge_events`.
+            #[cfg(udrv_libgpiod)]
+            let mut lg_cases = [
+                (1, "read 10k gpio-sim edge events", ", 1-event buffer"),
+                (16, BATCHED, ", 16-event buffer"),
+                (64, BATCHED, ", 64-event buffer"),
+            ]
+            .map(|(size, what, buffer)| {
+                let case = Case {
+                    name: libgpiod::row(what, buffer),
+                    raw: Vec::new(),
+                    udrv: Vec::new(),
+                    ops: BATCH,
+                };
+                (size, case)
+            });
             for _ in 0..10 {
                 #[cfg(udrv_libgpiod)]
                 for (size, case) in &mut lg_cases {
@@ -761,7 +767,7 @@ mod guest {
                         "libgpiod: the events of line 15 were not 1..={BATCH}"
                     );
                     drop((buffer, line));
-                    case.udrv.push(udrv_round(&mut queue, true));
+                    case.udrv.push(udrv_round(&mut queue, *size > 1));
                 }
                 let req = gpiocdev::Request::builder()
                     .on_chip(&chip)
