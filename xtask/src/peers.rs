@@ -191,31 +191,38 @@ pub fn libgpiod_peer() -> Result<PathBuf> {
     ctx(fs::create_dir_all(&tmp), || {
         format!("mkdir {}", tmp.display())
     })?;
-    let object = tmp.join("libgpiod_peer.o");
-    util::run(
-        Command::new("gcc")
-            .args(["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror"])
-            .arg("-I")
-            .arg(root.join("usr/include"))
-            .arg("-c")
-            .arg(&source)
-            .arg("-o")
-            .arg(&object),
-    )
-    .map_err(|e| format!("compiling {} against libgpiod 2.x: {e}", source.display()))?;
-    util::run(
-        Command::new("ar")
-            .arg("rcsD")
-            .arg(tmp.join("libudrv_libgpiod_peer.a"))
-            .arg(&object),
-    )?;
-    let lib = root.join("usr/lib/x86_64-linux-gnu/libgpiod.a");
-    ctx(fs::copy(&lib, tmp.join("libgpiod.a")), || {
-        format!("{} (package contents changed?)", lib.display())
-    })?;
-    ctx(fs::copy(dev.join("version"), tmp.join("version")), || {
-        "libgpiod-dev's version file".into()
-    })?;
+    let build = || -> Result {
+        let object = tmp.join("libgpiod_peer.o");
+        util::run(
+            Command::new("gcc")
+                .args(["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror"])
+                .arg("-I")
+                .arg(root.join("usr/include"))
+                .arg("-c")
+                .arg(&source)
+                .arg("-o")
+                .arg(&object),
+        )
+        .map_err(|e| format!("compiling {} against libgpiod 2.x: {e}", source.display()))?;
+        util::run(
+            Command::new("ar")
+                .arg("rcsD")
+                .arg(tmp.join("libudrv_libgpiod_peer.a"))
+                .arg(&object),
+        )?;
+        let lib = root.join("usr/lib/x86_64-linux-gnu/libgpiod.a");
+        ctx(fs::copy(&lib, tmp.join("libgpiod.a")), || {
+            format!("{} (package contents changed?)", lib.display())
+        })?;
+        ctx(fs::copy(dev.join("version"), tmp.join("version")), || {
+            "libgpiod-dev's version file".into()
+        })?;
+        Ok(())
+    };
+    if let Err(e) = build() {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     let _ = fs::remove_dir_all(&out);
     ctx(fs::rename(&tmp, &out), || {
         format!("rename to {}", out.display())
