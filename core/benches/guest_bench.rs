@@ -858,7 +858,8 @@ mod guest {
         /// just before its `write` to the event being returned to the caller, udrv and
         /// gpiocdev (uAPI v2) in alternating rounds, blocking and on tokio (udrv's
         /// `AsyncRequest`; gpiocdev's request in tokio's `AsyncFd`, which is what its own
-        /// async wrapper does). Prints p50 and p99 of every sample of each side.
+        /// async wrapper does), and libgpiod's C library blocking when it is linked in
+        /// (`udrv_libgpiod`). Prints p50 and p99 of every sample of each side.
         pub fn edge_latency() {
             use std::sync::mpsc;
             use tokio::io::unix::AsyncFd;
