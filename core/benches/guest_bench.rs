@@ -559,6 +559,8 @@ mod guest {
                 },
             ));
 
+            #[cfg(not(udrv_libgpiod))]
+            println!("BENCH note: libgpiod's rows left out: the benchmark was built without UDRV_LIBGPIOD (`cargo xtask vmbench` sets it)");
             gpio(&mut cases);
             report("udrv against the peers", "peer", &mut cases);
             edge_latency();
@@ -646,6 +648,27 @@ mod guest {
                 },
                 read_ours,
             ));
+            // libgpiod 2.x's C library (line 13): its loops run in C, a call per round.
+            #[cfg(udrv_libgpiod)]
+            {
+                let lg = libgpiod::Line::output(&chip, 13);
+                cases.push(measure(
+                    libgpiod::row("GPIO toggle a line", ""),
+                    ROUNDS,
+                    OPS,
+                    |n| lg.toggle(n),
+                    toggle_ours,
+                ));
+                cases.push(measure(
+                    libgpiod::row("GPIO read a line", ""),
+                    ROUNDS,
+                    OPS,
+                    |n| {
+                        std::hint::black_box(lg.read(n));
+                    },
+                    read_ours,
+                ));
+            }
             drop((ours, v2, v1));
 
             // Edge events: 1000 edges queued (not timed) by flipping the sim pull of line
@@ -708,7 +731,44 @@ mod guest {
                 udrv: Vec::new(),
                 ops: V1_BURSTS * 16,
             };
+            #[cfg(udrv_libgpiod)]
+            const BATCHED: &str = "read 10k gpio-sim edge events in batches (read_edge_events)";
+            // libgpiod's `gpiod_edge_event_buffer` of one event (its own example's, against
+            // udrv's one-event `read_edge_event`), of 16 (the gpiocdev row's) and of 64
+            // (udrv's batch, and libgpiod's default), against udrv's `read_edge_events`.
+            #[cfg(udrv_libgpiod)]
+            let mut lg_cases = [
+                (1, "read 10k gpio-sim edge events", ", 1-event buffer"),
+                (16, BATCHED, ", 16-event buffer"),
+                (64, BATCHED, ", 64-event buffer"),
+            ]
+            .map(|(size, what, buffer)| {
+                let case = Case {
+                    name: libgpiod::row(what, buffer),
+                    raw: Vec::new(),
+                    udrv: Vec::new(),
+                    ops: BATCH,
+                };
+                (size, case)
+            });
             for _ in 0..10 {
+                #[cfg(udrv_libgpiod)]
+                for (size, case) in &mut lg_cases {
+                    let line = libgpiod::Line::edges(&chip, 15, 1024);
+                    let buffer = libgpiod::Buffer::new(*size);
+                    queue(BATCH);
+                    let t = Instant::now();
+                    let seqnos = line.read_events(&buffer, BATCH);
+                    case.raw.push(t.elapsed());
+                    // A fresh request numbers its line's events 1, 2, ...
+                    assert_eq!(
+                        seqnos,
+                        u64::from(BATCH * (BATCH + 1) / 2),
+                        "libgpiod: the events of line 15 were not 1..={BATCH}"
+                    );
+                    drop((buffer, line));
+                    case.udrv.push(udrv_round(&mut queue, *size > 1));
+                }
                 let req = gpiocdev::Request::builder()
                     .on_chip(&chip)
                     .with_line(15)
@@ -790,13 +850,16 @@ mod guest {
             cases.push(v2_case);
             cases.push(buf_case);
             cases.push(v1_case);
+            #[cfg(udrv_libgpiod)]
+            cases.extend(lg_cases.map(|(_, case)| case));
         }
 
         /// Edge latency: a second thread flips line 15's pull through sysfs; the time from
         /// just before its `write` to the event being returned to the caller, udrv and
         /// gpiocdev (uAPI v2) in alternating rounds, blocking and on tokio (udrv's
         /// `AsyncRequest`; gpiocdev's request in tokio's `AsyncFd`, which is what its own
-        /// async wrapper does). Prints p50 and p99 of every sample of each side.
+        /// async wrapper does), and libgpiod's C library blocking when it is linked in
+        /// (`udrv_libgpiod`). Prints p50 and p99 of every sample of each side.
         pub fn edge_latency() {
             use std::sync::mpsc;
             use tokio::io::unix::AsyncFd;
@@ -849,8 +912,8 @@ mod guest {
                 .enable_all()
                 .build()
                 .unwrap();
-            // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev]
-            let mut lat: [Vec<Duration>; 4] = Default::default();
+            // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev, blocking libgpiod]
+            let mut lat: [Vec<Duration>; 5] = Default::default();
             for _ in 0..ROUNDS {
                 let req = ours();
                 for _ in 0..SAMPLES {
@@ -866,6 +929,18 @@ mod guest {
                     }));
                 }
                 drop(req);
+                // libgpiod: `gpiod_line_request_read_edge_events` into a buffer of one event,
+                // as libgpiod's own example of waiting for edges does.
+                #[cfg(udrv_libgpiod)]
+                {
+                    let line = libgpiod::Line::edges(&chip, 15, 0);
+                    let buffer = libgpiod::Buffer::new(1);
+                    for k in 1..=SAMPLES {
+                        let mut seqno = 0;
+                        lat[4].push(sample(&mut || seqno = line.read_events(&buffer, 1)));
+                        assert_eq!(seqno, k as u64, "libgpiod: edge {k} of the round");
+                    }
+                }
                 rt.block_on(async {
                     let req = AsyncRequest::new(ours()).unwrap();
                     for _ in 0..SAMPLES {
@@ -903,6 +978,180 @@ mod guest {
                     up50 / gp50
                 );
                 println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | ");
+            }
+            #[cfg(udrv_libgpiod)]
+            {
+                let up50 = pct(&mut lat[0], 50);
+                let (lp50, lp99) = (pct(&mut lat[4], 50), pct(&mut lat[4], 99));
+                println!(
+                    "BENCH blocking: libgpiod {} (C) | {lp50:.1} | {lp99:.1} | udrv / libgpiod: {:.3}",
+                    libgpiod::version(),
+                    up50 / lp50
+                );
+            }
+        }
+
+        /// libgpiod 2.x's C library (`core/benches/libgpiod_peer.c`: loops of libgpiod's
+        /// own calls), linked when `cargo xtask vmbench` built the benchmark with it
+        /// (`core/build.rs`, `--cfg udrv_libgpiod`).
+        #[cfg(udrv_libgpiod)]
+        pub(super) mod libgpiod {
+            use std::ffi::{c_char, c_int, c_long, c_uint, CStr, CString};
+            use std::io;
+
+            /// `struct gpiod_line_request` (opaque).
+            #[repr(C)]
+            struct RawRequest {
+                _opaque: [u8; 0],
+            }
+
+            /// `struct gpiod_edge_event_buffer` (opaque).
+            #[repr(C)]
+            struct RawBuffer {
+                _opaque: [u8; 0],
+            }
+
+            extern "C" {
+                fn udrv_lg_request(
+                    path: *const c_char,
+                    offset: c_uint,
+                    output: c_int,
+                    event_buffer_size: usize,
+                    consumer: *const c_char,
+                ) -> *mut RawRequest;
+                fn udrv_lg_release(request: *mut RawRequest);
+                fn udrv_lg_toggle(request: *mut RawRequest, offset: c_uint, n: c_uint) -> c_int;
+                fn udrv_lg_read(request: *mut RawRequest, offset: c_uint, n: c_uint) -> c_long;
+                fn udrv_lg_buffer_new(capacity: usize) -> *mut RawBuffer;
+                fn udrv_lg_buffer_free(buffer: *mut RawBuffer);
+                fn udrv_lg_read_events(
+                    request: *mut RawRequest,
+                    buffer: *mut RawBuffer,
+                    n: c_uint,
+                ) -> c_long;
+                fn udrv_lg_version() -> *const c_char;
+            }
+
+            /// The linked library's version (`gpiod_api_version`).
+            pub fn version() -> String {
+                // SAFETY: libgpiod returns a static NUL-terminated string.
+                unsafe { CStr::from_ptr(udrv_lg_version()) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+
+            /// A row's name: `what` against libgpiod and its version, then `after`.
+            pub fn row(what: &str, after: &str) -> &'static str {
+                // A handful of rows per run: leaking their names is harmless.
+                Box::leak(format!("{what} vs libgpiod {} (C){after}", version()).into_boxed_str())
+            }
+
+            /// One line requested through libgpiod, released on drop.
+            pub struct Line {
+                req: *mut RawRequest,
+                chip: String,
+                offset: u32,
+            }
+
+            impl Line {
+                fn request(chip: &str, offset: u32, output: bool, queue: usize) -> Line {
+                    let path = CString::new(chip).unwrap();
+                    let consumer = c"bench-libgpiod";
+                    // SAFETY: both strings are NUL-terminated and outlive the call.
+                    let req = unsafe {
+                        udrv_lg_request(
+                            path.as_ptr(),
+                            offset,
+                            c_int::from(output),
+                            queue,
+                            consumer.as_ptr(),
+                        )
+                    };
+                    assert!(
+                        !req.is_null(),
+                        "libgpiod: requesting line {offset} of {chip}: {}",
+                        io::Error::last_os_error()
+                    );
+                    Line {
+                        req,
+                        chip: chip.into(),
+                        offset,
+                    }
+                }
+
+                /// The line as an output, driven inactive.
+                pub fn output(chip: &str, offset: u32) -> Line {
+                    Line::request(chip, offset, true, 0)
+                }
+
+                /// The line as an input detecting both edges, `queue` events deep in the
+                /// kernel.
+                pub fn edges(chip: &str, offset: u32, queue: usize) -> Line {
+                    Line::request(chip, offset, false, queue)
+                }
+
+                fn fail(&self, call: &str) -> ! {
+                    panic!(
+                        "libgpiod: {call} on line {} of {}: {}",
+                        self.offset,
+                        self.chip,
+                        io::Error::last_os_error()
+                    )
+                }
+
+                /// `n` calls of `gpiod_line_request_set_value`, active and inactive in turn.
+                pub fn toggle(&self, n: u32) {
+                    // SAFETY: `req` is a live request of this line.
+                    if unsafe { udrv_lg_toggle(self.req, self.offset, n) } < 0 {
+                        self.fail("gpiod_line_request_set_value");
+                    }
+                }
+
+                /// `n` calls of `gpiod_line_request_get_value`: how many read active.
+                pub fn read(&self, n: u32) -> u64 {
+                    // SAFETY: `req` is a live request of this line.
+                    let r = unsafe { udrv_lg_read(self.req, self.offset, n) };
+                    u64::try_from(r).unwrap_or_else(|_| self.fail("gpiod_line_request_get_value"))
+                }
+
+                /// Reads `n` edge events through `buffer` (blocking); the sum of their line
+                /// sequence numbers.
+                pub fn read_events(&self, buffer: &Buffer, n: u32) -> u64 {
+                    // SAFETY: `req` and the buffer are live and belong to this thread.
+                    let r = unsafe { udrv_lg_read_events(self.req, buffer.0, n) };
+                    u64::try_from(r)
+                        .unwrap_or_else(|_| self.fail("gpiod_line_request_read_edge_events"))
+                }
+            }
+
+            impl Drop for Line {
+                fn drop(&mut self) {
+                    // SAFETY: `req` came from `udrv_lg_request` and is released once.
+                    unsafe { udrv_lg_release(self.req) }
+                }
+            }
+
+            /// A `gpiod_edge_event_buffer`, freed on drop.
+            pub struct Buffer(*mut RawBuffer);
+
+            impl Buffer {
+                /// A buffer for `capacity` events.
+                pub fn new(capacity: usize) -> Buffer {
+                    // SAFETY: plain allocation; checked for NULL below.
+                    let b = unsafe { udrv_lg_buffer_new(capacity) };
+                    assert!(
+                        !b.is_null(),
+                        "libgpiod: gpiod_edge_event_buffer_new({capacity}) failed"
+                    );
+                    Buffer(b)
+                }
+            }
+
+            impl Drop for Buffer {
+                fn drop(&mut self) {
+                    // SAFETY: the buffer came from `udrv_lg_buffer_new` and is freed once.
+                    unsafe { udrv_lg_buffer_free(self.0) }
+                }
             }
         }
     }

@@ -40,7 +40,8 @@ tasks:
   cross-test [--target TRIPLE]... [--selfcheck]
                           the host tests for aarch64 and armv7 under qemu-user, and udrv;
                           each test binary with a 5-minute deadline (--selfcheck: prove it)
-  vmbench                 udrv-core's per-operation cost vs raw libc loops and peer crates, in the guest
+  vmbench [--no-run]      udrv-core's per-operation cost vs raw libc loops and peer libraries
+                          (libgpiod's C library linked in), in the guest; --no-run: build only
   msrv                    the workspace builds with its declared rust-version (rustup)
   host-tests              the host tests as `test` runs them: each test binary on its own
                           with a 5-minute deadline, then the doctests
@@ -91,6 +92,7 @@ fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
             }
             "--release" => o.release = true,
             "--selfcheck" => o.selfcheck = true,
+            "--no-run" => o.no_run = true,
             "--script" => o.script = Some(it.next().ok_or("--script needs a file")?.into()),
             "--board" => match it.next().map(String::as_str) {
                 Some("rpi3b") => o.board = Some("rpi3b".into()),
@@ -406,6 +408,11 @@ fn test_all() -> Result {
         step_command(&mut xtask(&["vmtest", "--selfcheck"]), min(30)),
     );
     step("vmtest", step_command(&mut xtask(&["vmtest"]), min(25)));
+    // The guest benchmarks as `vmbench` builds them (with libgpiod's C library), not run.
+    step(
+        "vmbench build",
+        step_command(&mut xtask(&["vmbench", "--no-run"]), min(30)),
+    );
     step(
         "vmtest rpi3b selfcheck",
         step_command(

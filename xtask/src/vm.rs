@@ -66,6 +66,8 @@ pub struct VmOpts {
     pub script: Option<PathBuf>,
     /// `--board rpi3b`: run the emulated Raspberry Pi tier (`rpi.rs`) instead.
     pub board: Option<String>,
+    /// `vmbench --no-run`: build the benchmarks (as CI does), do not boot.
+    pub no_run: bool,
 }
 
 impl VmOpts {
@@ -523,13 +525,13 @@ pub(crate) fn script_run(body: &str, tools: &[guest::TestBin], deadline: u64) ->
 }
 
 /// `cargo xtask vmbench`: the core's per-operation cost against raw libc loops and against
-/// the peer libraries (i2cdev, linux-embedded-hal, spidev, gpio-cdev, gpiocdev), side by
-/// side in one boot (`core/benches/guest_bench.rs`), then what a line the service owns
-/// costs its clients (`service/benches/guest_lines.rs`). Prints Markdown tables.
+/// the peer libraries (i2cdev, linux-embedded-hal, spidev, gpio-cdev, gpiocdev, and
+/// libgpiod 2.x's C library linked in: `peers::libgpiod_peer`), side by side in one boot
+/// (`core/benches/guest_bench.rs`), then what a line the service owns costs its clients
+/// (`service/benches/guest_lines.rs`). Prints Markdown tables. `--no-run` builds only.
 pub fn vmbench(opts: &VmOpts) -> Result {
     ensure_packages(PACKAGES)?;
-    let kernel = kernel()?;
-    let base = base_initramfs(&kernel)?;
+    let libgpiod = crate::peers::libgpiod_peer()?;
     let root = util::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     note("building the guest benchmarks (release)");
@@ -542,6 +544,8 @@ pub fn vmbench(opts: &VmOpts) -> Result {
     cmd.current_dir(&root)
         .env("RUSTFLAGS", GUEST_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root.join("target/guest"))
+        // `core/build.rs` links libgpiod's rows into guest_bench.
+        .env("UDRV_LIBGPIOD", &libgpiod)
         .args([
             "bench",
             "--no-run",
@@ -569,6 +573,19 @@ pub fn vmbench(opts: &VmOpts) -> Result {
             path: exe,
         });
     }
+    if opts.no_run {
+        note(format!(
+            "built {} (libgpiod: {})",
+            bins.iter()
+                .map(|b| b.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            util::read(&libgpiod.join("version"))?.trim()
+        ));
+        return Ok(());
+    }
+    let kernel = kernel()?;
+    let base = base_initramfs(&kernel)?;
     // `harness = false` benchmarks: judged by their status and their own BENCH lines.
     let runs: String = benches
         .iter()
