@@ -72,6 +72,8 @@ const TARGET: &str = "aarch64-unknown-linux-musl";
 /// The guest timeout when no `--timeout` is given: a run takes 10-30 s here, so a hang
 /// fails sooner than the x86 tier's 600 s.
 const DEFAULT_TIMEOUT: u64 = 120;
+/// The Pi's benchmark (`cargo xtask vmbench --board rpi3b`).
+const BENCH: (&str, &str) = ("udrv-core", "rpi_bench");
 
 /// Kernel modules in the base image (with their dependencies), loaded by the fixtures.
 /// (`rtc-ds1307` is built into Debian's arm64 kernel; it binds only DT nodes, and 0x68 has
@@ -942,6 +944,26 @@ pub fn vmtest(opts: &VmOpts) -> Result {
         built.elapsed().as_secs_f64()
     ));
     r
+}
+
+/// `cargo xtask vmbench --board rpi3b`: the I2C register read through udrv, through
+/// linux-embedded-hal and as a raw `I2C_RDWR` loop on the Pi's real I2C driver
+/// (`core/benches/rpi_bench.rs`, built for the Pi in the bench profile), in one boot with
+/// the tier's timeout. Prints Markdown tables.
+pub fn vmbench(opts: &VmOpts) -> Result {
+    let timeout = Duration::from_secs(opts.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let parts = parts()?;
+    let dtb = dtb(&parts)?;
+    let base = base_initramfs(&parts)?;
+    note(format!(
+        "building the Pi's benchmark (static {TARGET}, release)"
+    ));
+    let benches = [BENCH];
+    let bins = vm::build_benches(guest_cargo()?, TARGET, &benches)?;
+    let payload = payload(&vm::bench_script(&benches), &bins, None)?;
+    let v = boot(&parts, &dtb, &base, &payload, timeout)?;
+    guest::report(&v, "rpi3b", "the emulated Pi")?;
+    vm::print_bench_tables(&v)
 }
 
 /// `--selfcheck --board rpi3b`: the cases of both tiers (`guest::selfcheck_cases`), plus a

@@ -511,18 +511,40 @@ pub fn vmbench(opts: &VmOpts) -> Result {
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
         .env("RUSTFLAGS", GUEST_RUSTFLAGS)
-        .env("CARGO_TARGET_DIR", root.join("target/guest"))
+        .env("CARGO_TARGET_DIR", root.join("target/guest"));
+    let bins = build_benches(cmd, "x86_64-unknown-linux-gnu", &benches)?;
+    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
+    let payload = guest::payload(&bench_script(&benches), &fixtures, &bins, &[])?;
+    let v = boot(
+        &kernel,
+        &base,
+        &payload,
+        Duration::from_secs(opts.timeout.unwrap_or(600)),
+    )?;
+    guest::report(&v, "guest", "the guest")?;
+    print_bench_tables(&v)
+}
+
+/// Builds `harness = false` benchmarks, `(package, bench)`, for `target` with `cargo` (a
+/// command set up for the tier: its flags and target folder) in the bench profile, and
+/// returns their executables, named after the benchmarks.
+pub(crate) fn build_benches(
+    mut cargo: Command,
+    target: &str,
+    benches: &[(&str, &str)],
+) -> Result<Vec<TestBin>> {
+    cargo
         .args([
             "bench",
             "--no-run",
             "--message-format=json-render-diagnostics",
         ])
-        .args(["--target", "x86_64-unknown-linux-gnu"])
+        .args(["--target", target])
         .stderr(Stdio::inherit());
     for (package, bench) in benches {
-        cmd.args(["--package", package, "--bench", bench]);
+        cargo.args(["--package", package, "--bench", bench]);
     }
-    let json = util::output(&mut cmd)?;
+    let json = util::output(&mut cargo)?;
     let artifacts: Vec<serde_json::Value> = json
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -531,34 +553,34 @@ pub fn vmbench(opts: &VmOpts) -> Result {
     for (_, name) in benches {
         let exe = artifacts
             .iter()
-            .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == name)
+            .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == *name)
             .and_then(|v| v["executable"].as_str().map(PathBuf::from))
             .ok_or(format!("cargo built no {name} executable"))?;
         bins.push(TestBin {
-            name: name.into(),
+            name: name.to_string(),
             path: exe,
         });
     }
-    // `harness = false` benchmarks: judged by their status and their own BENCH lines.
+    Ok(bins)
+}
+
+/// The guest's run script for benchmarks: the fixtures, then each one. `harness = false`
+/// benchmarks are judged by their status and their own `BENCH` lines.
+pub(crate) fn bench_script(benches: &[(&str, &str)]) -> String {
     let runs: String = benches
         .iter()
         .map(|(_, b)| format!("run_test {b} /kb/tests/{b}\n"))
         .collect();
-    let script = guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "")
-        .replace("exit $fails\n", &format!("{runs}exit $fails\n"));
-    let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
-    let payload = guest::payload(&script, &fixtures, &bins, &[])?;
-    let v = boot(
-        &kernel,
-        &base,
-        &payload,
-        Duration::from_secs(opts.timeout.unwrap_or(600)),
-    )?;
-    guest::report(&v, "guest", "the guest")?;
+    guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "")
+        .replace("exit $fails\n", &format!("{runs}exit $fails\n"))
+}
+
+/// Prints the `BENCH` lines of a benchmark run as Markdown tables (an error when there are
+/// none): `table TITLE | col | col ...` starts a table; the other lines are its rows.
+pub(crate) fn print_bench_tables(v: &Verdict) -> Result {
     if v.bench.is_empty() {
-        return Err("guest_bench printed no BENCH lines".into());
+        return Err("the benchmark printed no BENCH lines".into());
     }
-    // `table TITLE | col | col ...` starts a table; the other lines are its rows.
     for l in &v.bench {
         if let Some(head) = l.strip_prefix("table ") {
             let (title, cols) = head.split_once(" | ").unwrap_or((head, ""));
