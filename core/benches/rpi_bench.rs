@@ -38,7 +38,7 @@ mod pi {
     const OPS: u32 = 10;
 
     /// `n` register reads through an embedded-hal bus (udrv's or linux-embedded-hal's).
-    fn hal_reads(i2c: &mut impl I2c, n: u32) {
+    pub(crate) fn hal_reads(i2c: &mut impl I2c, n: u32) {
         let mut buf = [0u8; 2];
         for _ in 0..n {
             i2c.write_read(TMP105, &[TEMPERATURE], &mut buf).unwrap();
@@ -94,11 +94,60 @@ mod pi {
     }
 }
 
+/// On the host: the instructions of one register read through udrv, linux-embedded-hal and
+/// the raw loop, counted by callgrind with the kernel's i2c-dev ioctls stood in for by
+/// `i2c_rdwr_shim.c` (`LD_PRELOAD`; it also prints how many of each ioctl it answered):
+/// `rpi_bench count SIDE N FILE` runs N register reads of 0x48 on FILE (any regular file)
+/// through SIDE (`raw`, `udrv`, `leh`). The difference between two counts (N and 0) over N
+/// is the instructions per read, the ioctl itself (the shim) excepted.
+#[cfg(not(udrv_guest_rpi))]
+mod count {
+    use std::os::fd::AsRawFd;
+
+    pub fn run(args: &[String]) {
+        let [side, n, file] = args else {
+            eprintln!("usage: rpi_bench count raw|udrv|leh N FILE");
+            std::process::exit(2);
+        };
+        let n: u32 = n.parse().expect("N: a number");
+        match side.as_str() {
+            "raw" => {
+                let f = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(file)
+                    .unwrap();
+                crate::common::raw_write_read(f.as_raw_fd(), 0x48, 0, &mut [0u8; 2], n);
+            }
+            "udrv" => {
+                let mut bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
+                // The first transaction with an address checks and pins its file: not counted.
+                crate::pi::hal_reads(&mut bus, 1);
+                crate::pi::hal_reads(&mut bus, n);
+            }
+            "leh" => {
+                let mut dev = linux_embedded_hal::I2cdev::new(file).unwrap();
+                // The first transaction sets the address (a new file): not counted.
+                crate::pi::hal_reads(&mut dev, 1);
+                crate::pi::hal_reads(&mut dev, n);
+            }
+            other => panic!("unknown side {other}"),
+        }
+    }
+}
+
 fn main() {
     #[cfg(udrv_guest_rpi)]
     pi::run();
     #[cfg(not(udrv_guest_rpi))]
-    eprintln!(
-        "this benchmark runs on the emulated Raspberry Pi 3B: `cargo xtask vmbench --board rpi3b`"
-    );
+    {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.first().map(String::as_str) == Some("count") {
+            count::run(&args[1..]);
+        } else {
+            eprintln!(
+                "this benchmark runs on the emulated Raspberry Pi 3B: `cargo xtask vmbench --board rpi3b`"
+            );
+        }
+    }
 }
