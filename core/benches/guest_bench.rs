@@ -813,19 +813,10 @@ mod count {
     use i2cdev::core::I2CDevice;
     use std::os::fd::AsRawFd;
 
-    pub fn run(args: &[String]) {
-        let [side, n, file] = args else {
-            eprintln!("usage: guest_bench count raw|i2cdev|udrv|udrv-turns N FILE");
-            std::process::exit(2);
-        };
-        let n: u32 = n.parse().expect("N: a number");
-        match side.as_str() {
+    pub fn run(side: &str, n: u32, file: &str) {
+        match side {
             "raw" => {
-                let f = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(file)
-                    .unwrap();
+                let f = crate::common::open_rw(file);
                 // SAFETY: I2C_SLAVE takes an integer argument.
                 assert_eq!(unsafe { libc::ioctl(f.as_raw_fd(), 0x0703, 0x48) }, 0);
                 crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
@@ -856,12 +847,9 @@ fn main() {
     #[cfg(udrv_guest)]
     guest::run();
     #[cfg(not(udrv_guest))]
-    {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        if args.first().map(String::as_str) == Some("count") {
-            count::run(&args[1..]);
-        } else {
-            eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
-        }
-    }
+    common::host_main(
+        "guest_bench count raw|i2cdev|udrv|udrv-turns N FILE",
+        "in the real-kernel guest: `cargo xtask vmbench`",
+        count::run,
+    );
 }

@@ -12,13 +12,12 @@ mod common;
 // Built on the host too (so `cargo clippy --all-targets` checks it), run only on the Pi.
 #[cfg_attr(not(udrv_guest_rpi), allow(dead_code))]
 mod pi {
-    use std::fs::File;
     use std::os::fd::AsRawFd;
 
     use embedded_hal::i2c::I2c;
     use udrv_core::i2c::I2cBus;
 
-    use crate::common::{measure, raw_write_read, report};
+    use crate::common::{measure, open_rw, raw_write_read, report};
 
     /// The tmp105 the benchmark reads (QEMU's model, no kernel driver bound).
     const TMP105: u8 = 0x48;
@@ -51,11 +50,7 @@ mod pi {
             .parse()
             .expect("UDRV_RPI_I2C_BUS: a bus number");
         let path = format!("/dev/i2c-{n}");
-        let raw = File::options()
-            .read(true)
-            .write(true)
-            .open(&path)
-            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+        let raw = open_rw(&path);
         let fd = raw.as_raw_fd();
         let mut bus = I2cBus::open(n).unwrap();
         let mut leh = linux_embedded_hal::I2cdev::new(&path).unwrap();
@@ -104,19 +99,10 @@ mod pi {
 mod count {
     use std::os::fd::AsRawFd;
 
-    pub fn run(args: &[String]) {
-        let [side, n, file] = args else {
-            eprintln!("usage: rpi_bench count raw|udrv|leh N FILE");
-            std::process::exit(2);
-        };
-        let n: u32 = n.parse().expect("N: a number");
-        match side.as_str() {
+    pub fn run(side: &str, n: u32, file: &str) {
+        match side {
             "raw" => {
-                let f = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(file)
-                    .unwrap();
+                let f = crate::common::open_rw(file);
                 crate::common::raw_write_read(f.as_raw_fd(), 0x48, 0, &mut [0u8; 2], n);
             }
             "udrv" => {
@@ -140,14 +126,9 @@ fn main() {
     #[cfg(udrv_guest_rpi)]
     pi::run();
     #[cfg(not(udrv_guest_rpi))]
-    {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        if args.first().map(String::as_str) == Some("count") {
-            count::run(&args[1..]);
-        } else {
-            eprintln!(
-                "this benchmark runs on the emulated Raspberry Pi 3B: `cargo xtask vmbench --board rpi3b`"
-            );
-        }
-    }
+    common::host_main(
+        "rpi_bench count raw|udrv|leh N FILE",
+        "on the emulated Raspberry Pi 3B: `cargo xtask vmbench --board rpi3b`",
+        count::run,
+    );
 }

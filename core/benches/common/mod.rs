@@ -142,3 +142,27 @@ pub fn report(title: &str, base: &str, cases: &mut [Case]) {
         );
     }
 }
+
+/// `path` opened for reading and writing, as the raw loops open an i2c-dev node.
+pub fn open_rw(path: &str) -> std::fs::File {
+    std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {path}: {e}"))
+}
+
+/// `main` on the host, where the benchmarks do not run: `count SIDE N FILE` calls `count`
+/// with them (callgrind's instruction counts, an i2c-dev stand-in preloaded: BENCHMARKS.md
+/// says how; `usage` names the sides); anything else says where the benchmark runs (`how`).
+pub fn host_main(usage: &str, how: &str, count: impl FnOnce(&str, u32, &str)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [c, side, n, file] if c == "count" => count(side, n.parse().expect("N: a number"), file),
+        [c, ..] if c == "count" => {
+            eprintln!("usage: {usage}");
+            std::process::exit(2);
+        }
+        _ => eprintln!("this benchmark runs {how}"),
+    }
+}
