@@ -96,7 +96,7 @@ impl I2cBus {
     /// The transaction as one `I2C_RDWR`. One or two messages (a register read or write,
     /// the usual transaction) are planned and laid out in arrays of two: building and
     /// copying arrays sized for the kernel's 42 messages was most of udrv's own work per
-    /// transaction (about 830 instructions beside the `ioctl`, BENCHMARKS.md).
+    /// transaction (about 830 instructions more than a raw `ioctl` loop, BENCHMARKS.md).
     fn rdwr(&self, addr: u16, ten_bit: bool, ops: &mut [Operation<'_>]) -> Result<()> {
         const MAX: usize = sys::I2C_RDWR_IOCTL_MAX_MSGS;
         if let Ok(runs) = plan::runs::<2>(ops.iter().map(dir_len)) {
