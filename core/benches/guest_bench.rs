@@ -4,10 +4,12 @@
 //! Each case runs the raw loop and the udrv loop alternately for several rounds and
 //! reports the median time per operation of each and their ratio (udrv / raw). The raw
 //! loops are the baseline, so they are written with plain `libc` calls and their own
-//! `#[repr(C)]` structs here (this benchmark is the one place outside `core/src/sys` with
-//! `unsafe`; it is not part of the library).
+//! `#[repr(C)]` structs here and in `common/mod.rs` (shared with `rpi_bench.rs`: the benchmarks
+//! are the one place outside `core/src/sys` with `unsafe`; they are not part of the library).
 //!
 //! On the host this program is built (and linted) but only says how to run it.
+
+mod common;
 
 // Built on the host too (so `cargo clippy --all-targets` checks it, peers included), run
 // only in the guest.
@@ -16,13 +18,15 @@
 mod guest {
     use std::fs::{File, OpenOptions};
     use std::os::fd::AsRawFd;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use embedded_hal::i2c::I2c;
     use embedded_hal::spi::SpiDevice;
     use udrv_core::gpio::{EdgeDetection, Request};
     use udrv_core::i2c::I2cBus;
     use udrv_core::spi::SpidevDevice;
+
+    use crate::common::{check, measure, raw_write_read, report, Case};
 
     fn env(name: &str) -> String {
         std::env::var(name).unwrap_or_else(|_| panic!("{name} not set: fixture missing"))
@@ -31,10 +35,8 @@ mod guest {
     // ---- raw ABI (baseline) ---------------------------------------------------------
     const I2C_SLAVE: libc::c_ulong = 0x0703;
     const I2C_SMBUS: libc::c_ulong = 0x0720;
-    const I2C_RDWR: libc::c_ulong = 0x0707;
     const I2C_SMBUS_READ: u8 = 1;
     const I2C_SMBUS_BYTE_DATA: u32 = 2;
-    const I2C_M_RD: u16 = 1;
 
     #[repr(C)]
     struct SmbusData {
@@ -42,20 +44,6 @@ mod guest {
         command: u8,
         size: u32,
         data: *mut [u8; 34],
-    }
-
-    #[repr(C)]
-    struct I2cMsg {
-        addr: u16,
-        flags: u16,
-        len: u16,
-        buf: *mut u8,
-    }
-
-    #[repr(C)]
-    struct RdwrData {
-        msgs: *mut I2cMsg,
-        nmsgs: u32,
     }
 
     #[repr(C)]
@@ -75,10 +63,6 @@ mod guest {
     }
     /// `SPI_IOC_MESSAGE(1)`.
     const SPI_IOC_MESSAGE_1: libc::c_ulong = 0x4020_6b00;
-
-    fn check(ret: libc::c_int, what: &str) {
-        assert!(ret >= 0, "{what}: {}", std::io::Error::last_os_error());
-    }
 
     /// The baseline: `n` SMBus read-byte-data ioctls of register 0 on `fd` (whose
     /// `I2C_SLAVE` address is set), with nothing around them.
@@ -100,15 +84,7 @@ mod guest {
         }
     }
 
-    // ---- measurement -------------------------------------------------------------------
-
-    struct Case {
-        name: &'static str,
-        /// The baseline: the raw loop, or the peer library.
-        raw: Vec<Duration>,
-        udrv: Vec<Duration>,
-        ops: u32,
-    }
+    // ---- measurement (common/mod.rs) ---------------------------------------------------
 
     /// Rounds of the fast cases (about a microsecond per operation under TCG): many short
     /// rounds, so that the host's other work preempting the emulator lands inside few
@@ -116,64 +92,6 @@ mod guest {
     pub(crate) const ROUNDS: usize = 201;
     /// Operations per side and round of the fast cases (about a millisecond).
     pub(crate) const OPS: u32 = 1_000;
-
-    fn median(v: &mut [Duration]) -> Duration {
-        v.sort();
-        v[v.len() / 2]
-    }
-
-    fn measure(
-        name: &'static str,
-        rounds: usize,
-        ops: u32,
-        mut raw: impl FnMut(u32),
-        mut ours: impl FnMut(u32),
-    ) -> Case {
-        // Warm-up, then alternate so drift in the emulator hits both sides alike.
-        raw(ops / 10 + 1);
-        ours(ops / 10 + 1);
-        let mut c = Case {
-            name,
-            raw: Vec::new(),
-            udrv: Vec::new(),
-            ops,
-        };
-        for _ in 0..rounds {
-            let t = Instant::now();
-            raw(ops);
-            c.raw.push(t.elapsed());
-            let t = Instant::now();
-            ours(ops);
-            c.udrv.push(t.elapsed());
-        }
-        c
-    }
-
-    /// The ratio is the median of the per-round ratios (each round runs the baseline and
-    /// udrv back to back, so drift of the emulator's speed cancels out within a round);
-    /// the spread is the interquartile range of the per-round ratios. `BENCH table` lines start
-    /// a table (`cargo xtask vmbench` prints each as Markdown).
-    fn report(title: &str, base: &str, cases: &mut [Case]) {
-        println!("BENCH table {title} | case | {base} ns/op | udrv ns/op | udrv / {base} (median of rounds) | rounds' ratios, middle half");
-        for c in cases.iter_mut() {
-            let mut ratios: Vec<f64> = c
-                .raw
-                .iter()
-                .zip(&c.udrv)
-                .map(|(r, u)| u.as_secs_f64() / r.as_secs_f64())
-                .collect();
-            ratios.sort_by(f64::total_cmp);
-            let ratio = ratios[ratios.len() / 2];
-            // The middle half of the rounds (a preempted round can be 50x off).
-            let (lo, hi) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
-            let raw = median(&mut c.raw).as_nanos() as f64 / f64::from(c.ops);
-            let ours = median(&mut c.udrv).as_nanos() as f64 / f64::from(c.ops);
-            println!(
-                "BENCH {} | {raw:.0} | {ours:.0} | {ratio:.3} | {lo:.3}-{hi:.3}",
-                c.name
-            );
-        }
-    }
 
     /// A row the peer cannot do: what it answers instead.
     fn refused(name: &str, answer: &str) {
@@ -257,32 +175,7 @@ mod guest {
             "I2C_RDWR write 1 + read 2 (i2c-parport)",
             5,
             40,
-            |n| {
-                let mut reg = [0u8; 1];
-                let mut buf = [0u8; 2];
-                for _ in 0..n {
-                    let mut msgs = [
-                        I2cMsg {
-                            addr: 0x50,
-                            flags: 0,
-                            len: 1,
-                            buf: reg.as_mut_ptr(),
-                        },
-                        I2cMsg {
-                            addr: 0x50,
-                            flags: I2C_M_RD,
-                            len: 2,
-                            buf: buf.as_mut_ptr(),
-                        },
-                    ];
-                    let mut data = RdwrData {
-                        msgs: msgs.as_mut_ptr(),
-                        nmsgs: 2,
-                    };
-                    // SAFETY: the messages and buffers outlive the call.
-                    check(unsafe { libc::ioctl(fd2, I2C_RDWR, &mut data) }, "I2C_RDWR");
-                }
-            },
+            |n| raw_write_read(fd2, 0x50, 0, &mut [0u8; 2], n),
             |n| {
                 let mut buf = [0u8; 2];
                 for _ in 0..n {
@@ -1169,19 +1062,10 @@ mod count {
     use i2cdev::core::I2CDevice;
     use std::os::fd::AsRawFd;
 
-    pub fn run(args: &[String]) {
-        let [side, n, file] = args else {
-            eprintln!("usage: guest_bench count raw|i2cdev|udrv|udrv-turns N FILE");
-            std::process::exit(2);
-        };
-        let n: u32 = n.parse().expect("N: a number");
-        match side.as_str() {
+    pub fn run(side: &str, n: u32, file: &str) {
+        match side {
             "raw" => {
-                let f = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(file)
-                    .unwrap();
+                let f = crate::common::open_rw(file);
                 // SAFETY: I2C_SLAVE takes an integer argument.
                 assert_eq!(unsafe { libc::ioctl(f.as_raw_fd(), 0x0703, 0x48) }, 0);
                 crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
@@ -1212,12 +1096,9 @@ fn main() {
     #[cfg(udrv_guest)]
     guest::run();
     #[cfg(not(udrv_guest))]
-    {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        if args.first().map(String::as_str) == Some("count") {
-            count::run(&args[1..]);
-        } else {
-            eprintln!("this benchmark runs in the real-kernel guest: `cargo xtask vmbench`");
-        }
-    }
+    common::host_main(
+        "guest_bench count raw|i2cdev|udrv|udrv-turns N FILE",
+        "in the real-kernel guest: `cargo xtask vmbench`",
+        count::run,
+    );
 }

@@ -40,8 +40,10 @@ tasks:
   cross-test [--target TRIPLE]... [--selfcheck]
                           the host tests for aarch64 and armv7 under qemu-user, and udrv;
                           each test binary with a 5-minute deadline (--selfcheck: prove it)
-  vmbench [--no-run]      udrv-core's per-operation cost vs raw libc loops and peer libraries
-                          (libgpiod's C library linked in), in the guest; --no-run: build only
+  vmbench [--board rpi3b] [--timeout SECS] [--no-run]
+                          udrv-core's per-operation cost vs raw libc loops and peer libraries
+                          (libgpiod's C library linked in), in the guest; --board rpi3b: the
+                          I2C register read on the emulated Pi; --no-run: build only
   msrv                    the workspace builds with its declared rust-version (rustup)
   host-tests              the host tests as `test` runs them: each test binary on its own
                           with a 5-minute deadline, then the doctests
@@ -57,7 +59,10 @@ fn main() {
             Some("rpi3b") => rpi::vmtest(&o),
             _ => vm::vmtest(&o),
         }),
-        Some("vmbench") => parse_vm(&args[1..]).and_then(|o| vm::vmbench(&o)),
+        Some("vmbench") => parse_vm(&args[1..]).and_then(|o| match o.board.as_deref() {
+            Some("rpi3b") => rpi::vmbench(&o),
+            _ => vm::vmbench(&o),
+        }),
         Some("dist") => dist::parse_dist(&args[1..]).and_then(|o| dist::dist(&o)),
         Some("cross-test") => dist::parse_cross(&args[1..]).and_then(|o| dist::cross_test(&o)),
         Some("msrv") => check_msrv(&util::workspace_root()),

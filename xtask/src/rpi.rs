@@ -72,6 +72,9 @@ const TARGET: &str = "aarch64-unknown-linux-musl";
 /// The guest timeout when no `--timeout` is given: a run takes 10-30 s here, so a hang
 /// fails sooner than the x86 tier's 600 s.
 const DEFAULT_TIMEOUT: u64 = 120;
+/// The Pi's benchmark (`cargo xtask vmbench --board rpi3b`); `vmtest --board rpi3b` builds
+/// it too (for the Pi, in the test profile) without running it, so CI compiles it.
+const BENCH: (&str, &str) = ("udrv-core", "rpi_bench");
 
 /// Kernel modules in the base image (with their dependencies), loaded by the fixtures.
 /// (`rtc-ds1307` is built into Debian's arm64 kernel; it binds only DT nodes, and 0x68 has
@@ -556,6 +559,8 @@ fn guest_cargo() -> Result<Command> {
 fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
     let wanted = |name: &str| name.starts_with("rpi_") && opts.selects(name);
     let selected = crate::runner::select_targets(|kind, name, _| kind == "test" && wanted(name))?;
+    // The benchmark is built with the tests it would be selected with (not run: see BENCH).
+    let bench = opts.selects(BENCH.1).then_some(BENCH);
     if selected.is_empty() {
         return Err(format!(
             "no rpi_* guest test binary matches {:?}",
@@ -567,13 +572,18 @@ fn build_tests(opts: &VmOpts) -> Result<Vec<TestBin>> {
     for (pkg, name) in &selected {
         cmd.args(["--package", pkg, "--test", name]);
     }
+    let mut expected = selected.clone();
+    if let Some((pkg, name)) = bench {
+        cmd.args(["--package", pkg, "--bench", name]);
+        expected.push((pkg.into(), name.into()));
+    }
     if opts.release {
         cmd.arg("--release");
     }
     note(format!("building static {TARGET} guest test binaries"));
     // Every selected target must have come out as exactly one executable.
     let tests: Vec<TestBin> = guest::named(
-        crate::runner::list(&mut cmd, &selected, 1)?
+        crate::runner::list(&mut cmd, &expected, 1)?
             .into_iter()
             .filter(|b| b.kind == "test" && wanted(&b.target))
             .collect(),
@@ -942,6 +952,30 @@ pub fn vmtest(opts: &VmOpts) -> Result {
         built.elapsed().as_secs_f64()
     ));
     r
+}
+
+/// `cargo xtask vmbench --board rpi3b`: the I2C register read through udrv, through
+/// linux-embedded-hal and as a raw `I2C_RDWR` loop on the Pi's real I2C driver
+/// (`core/benches/rpi_bench.rs`, built for the Pi in the bench profile), in one boot with
+/// the tier's timeout. Prints Markdown tables.
+pub fn vmbench(opts: &VmOpts) -> Result {
+    let timeout = Duration::from_secs(opts.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let parts = parts()?;
+    let dtb = dtb(&parts)?;
+    let base = base_initramfs(&parts)?;
+    note(format!(
+        "building the Pi's benchmark (static {TARGET}, release)"
+    ));
+    let benches = [BENCH];
+    let bins = vm::build_benches(guest_cargo()?, TARGET, &benches)?;
+    if opts.no_run {
+        note(format!("built {}", bins[0].path.display()));
+        return Ok(());
+    }
+    let payload = payload(&vm::bench_script(&benches), &bins, None)?;
+    let v = boot(&parts, &dtb, &base, &payload, timeout)?;
+    guest::report(&v, "rpi3b", "the emulated Pi")?;
+    vm::print_bench_tables(&v)
 }
 
 /// `--selfcheck --board rpi3b`: the cases of both tiers (`guest::selfcheck_cases`), plus a

@@ -545,34 +545,8 @@ pub fn vmbench(opts: &VmOpts) -> Result {
         .env("RUSTFLAGS", GUEST_RUSTFLAGS)
         .env("CARGO_TARGET_DIR", root.join("target/guest"))
         // `core/build.rs` links libgpiod's rows into guest_bench.
-        .env("UDRV_LIBGPIOD", &libgpiod)
-        .args([
-            "bench",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .args(["--target", "x86_64-unknown-linux-gnu"])
-        .stderr(Stdio::inherit());
-    for (package, bench) in benches {
-        cmd.args(["--package", package, "--bench", bench]);
-    }
-    let json = util::output(&mut cmd)?;
-    let artifacts: Vec<serde_json::Value> = json
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    let mut bins = Vec::new();
-    for (_, name) in benches {
-        let exe = artifacts
-            .iter()
-            .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == name)
-            .and_then(|v| v["executable"].as_str().map(PathBuf::from))
-            .ok_or(format!("cargo built no {name} executable"))?;
-        bins.push(TestBin {
-            name: name.into(),
-            path: exe,
-        });
-    }
+        .env("UDRV_LIBGPIOD", &libgpiod);
+    let bins = build_benches(cmd, "x86_64-unknown-linux-gnu", &benches)?;
     if opts.no_run {
         note(format!(
             "built {} (libgpiod: {})",
@@ -586,15 +560,8 @@ pub fn vmbench(opts: &VmOpts) -> Result {
     }
     let kernel = kernel()?;
     let base = base_initramfs(&kernel)?;
-    // `harness = false` benchmarks: judged by their status and their own BENCH lines.
-    let runs: String = benches
-        .iter()
-        .map(|(_, b)| format!("run_test {b} /kb/tests/{b}\n"))
-        .collect();
-    let script = guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "")
-        .replace("exit $fails\n", &format!("{runs}exit $fails\n"));
     let fixtures = util::read(&guest_dir().join("fixtures.sh"))?;
-    let payload = guest::payload(&script, &fixtures, &bins, &[])?;
+    let payload = guest::payload(&bench_script(&benches), &fixtures, &bins, &[])?;
     let v = boot(
         &kernel,
         &base,
@@ -602,10 +569,65 @@ pub fn vmbench(opts: &VmOpts) -> Result {
         Duration::from_secs(opts.timeout.unwrap_or(600)),
     )?;
     guest::report(&v, "guest", "the guest")?;
-    if v.bench.is_empty() {
-        return Err("guest_bench printed no BENCH lines".into());
+    print_bench_tables(&v)
+}
+
+/// Builds `harness = false` benchmarks, `(package, bench)`, for `target` with `cargo` (a
+/// command set up for the tier: its flags and target folder) in the bench profile, and
+/// returns their executables, named after the benchmarks.
+pub(crate) fn build_benches(
+    mut cargo: Command,
+    target: &str,
+    benches: &[(&str, &str)],
+) -> Result<Vec<TestBin>> {
+    cargo
+        .args([
+            "bench",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(["--target", target])
+        .stderr(Stdio::inherit());
+    for (package, bench) in benches {
+        cargo.args(["--package", package, "--bench", bench]);
     }
-    // `table TITLE | col | col ...` starts a table; the other lines are its rows.
+    let json = util::output(&mut cargo)?;
+    let artifacts: Vec<serde_json::Value> = json
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let mut bins = Vec::new();
+    for (_, name) in benches {
+        let exe = artifacts
+            .iter()
+            .find(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == *name)
+            .and_then(|v| v["executable"].as_str().map(PathBuf::from))
+            .ok_or(format!("cargo built no {name} executable"))?;
+        bins.push(TestBin {
+            name: name.to_string(),
+            path: exe,
+        });
+    }
+    Ok(bins)
+}
+
+/// The guest's run script for benchmarks: the fixtures, then each one. `harness = false`
+/// benchmarks are judged by their status and their own `BENCH` lines.
+pub(crate) fn bench_script(benches: &[(&str, &str)]) -> String {
+    let runs: String = benches
+        .iter()
+        .map(|(_, b)| format!("run_test {b} /kb/tests/{b}\n"))
+        .collect();
+    guest::run_script(&[], &[], guest::BINARY_DEADLINE_SECS, "")
+        .replace("exit $fails\n", &format!("{runs}exit $fails\n"))
+}
+
+/// Prints the `BENCH` lines of a benchmark run as Markdown tables (an error when there are
+/// none): `table TITLE | col | col ...` starts a table; the other lines are its rows.
+pub(crate) fn print_bench_tables(v: &Verdict) -> Result {
+    if v.bench.is_empty() {
+        return Err("the benchmark printed no BENCH lines".into());
+    }
     for l in &v.bench {
         if let Some(head) = l.strip_prefix("table ") {
             let (title, cols) = head.split_once(" | ").unwrap_or((head, ""));

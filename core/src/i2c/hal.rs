@@ -93,9 +93,15 @@ impl I2cBus {
         }
     }
 
-    /// The transaction as one `I2C_RDWR`.
+    /// The transaction as one `I2C_RDWR`. One or two messages (a register read or write,
+    /// the usual transaction) are planned and laid out in arrays of two: building and
+    /// copying arrays sized for the kernel's 42 messages was most of udrv's own work per
+    /// transaction (about 830 instructions more than a raw `ioctl` loop, BENCHMARKS.md).
     fn rdwr(&self, addr: u16, ten_bit: bool, ops: &mut [Operation<'_>]) -> Result<()> {
         const MAX: usize = sys::I2C_RDWR_IOCTL_MAX_MSGS;
+        if let Ok(runs) = plan::runs::<2>(ops.iter().map(dir_len)) {
+            return self.rdwr_runs::<2>(addr, ten_bit, ops, runs.as_slice());
+        }
         let runs =
             plan::runs::<MAX>(ops.iter().map(dir_len)).map_err(|count| Error::TooManyMessages {
                 path: self.path().to_path_buf(),
@@ -103,7 +109,17 @@ impl I2cBus {
                 count,
                 max: MAX,
             })?;
-        let runs = runs.as_slice();
+        self.rdwr_runs::<MAX>(addr, ten_bit, ops, runs.as_slice())
+    }
+
+    /// [`rdwr`](Self::rdwr) of planned `runs` (at most `N`, `N` at most the kernel's 42).
+    fn rdwr_runs<const N: usize>(
+        &self,
+        addr: u16,
+        ten_bit: bool,
+        ops: &mut [Operation<'_>],
+        runs: &[plan::Run],
+    ) -> Result<()> {
         if runs.is_empty() {
             return Ok(());
         }
@@ -141,7 +157,7 @@ impl I2cBus {
             self.select(&mut st, addr)?;
         }
         {
-            let mut msgs: [sys::Msg<'_>; MAX] = std::array::from_fn(|_| sys::Msg::write(0, 0, &[]));
+            let mut msgs: [sys::Msg<'_>; N] = std::array::from_fn(|_| sys::Msg::write(0, 0, &[]));
             let mut joined_it = joined.iter_mut();
             let mut ops_it = ops.iter_mut();
             for (msg, r) in msgs.iter_mut().zip(runs) {
