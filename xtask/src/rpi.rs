@@ -967,7 +967,7 @@ pub fn vmbench(opts: &VmOpts) -> Result {
         "building the Pi's benchmark (static {TARGET}, release)"
     ));
     let benches = [BENCH];
-    let bins = vm::build_benches(guest_cargo()?, TARGET, &benches)?;
+    let bins = vm::build_benches(guest_cargo()?, TARGET, &benches, opts.no_run)?;
     if opts.no_run {
         note(format!("built {}", bins[0].path.display()));
         return Ok(());
