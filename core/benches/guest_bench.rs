@@ -911,21 +911,31 @@ mod guest {
 /// On the host: the instructions of one SMBus read byte data through udrv, i2cdev and the
 /// raw loop, counted by callgrind with the kernel's i2c-dev ioctls stood in for by
 /// `i2c_ioctl_shim.c` (`LD_PRELOAD`): `guest_bench count SIDE N FILE` runs N reads of
-/// register 0 at 0x48 on FILE (any regular file) through SIDE (`raw`, `i2cdev`, `udrv`,
-/// `udrv-turns`: 0x48 and 0x50 in turn). The difference between two counts (N and 0)
-/// over N is the instructions per read, the ioctl itself (the shim) excepted.
+/// register 0 on FILE (any regular file) through SIDE: `raw`, `i2cdev`, `udrv` (at 0x48),
+/// `i2cdev-turns`, `udrv-turns` (0x48 and 0x50 in turn, N/2 pairs: i2cdev with a
+/// `LinuxI2CDevice` per chip, udrv with one handle). The difference between two counts
+/// (N and 0) over N is the instructions per read, the ioctl itself (the shim) excepted.
 #[cfg(not(udrv_guest))]
 #[allow(unsafe_code)]
 mod count {
     use i2cdev::core::I2CDevice;
+    use std::hint::black_box;
     use std::os::fd::AsRawFd;
 
     pub fn run(args: &[String]) {
         let [side, n, file] = args else {
-            eprintln!("usage: guest_bench count raw|i2cdev|udrv|udrv-turns N FILE");
+            eprintln!("usage: guest_bench count raw|i2cdev|udrv|i2cdev-turns|udrv-turns N FILE");
             std::process::exit(2);
         };
         let n: u32 = n.parse().expect("N: a number");
+        let i2cdev_at = |addr| i2cdev::linux::LinuxI2CDevice::new(file, addr).unwrap();
+        let udrv = || {
+            let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
+            // The first read with each address aims (and pins) its file: not counted.
+            bus.smbus_read_byte_data(0x48, 0).unwrap();
+            bus.smbus_read_byte_data(0x50, 0).unwrap();
+            bus
+        };
         match side.as_str() {
             "raw" => {
                 let f = std::fs::OpenOptions::new()
@@ -938,20 +948,29 @@ mod count {
                 crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
             }
             "i2cdev" => {
-                let mut dev = i2cdev::linux::LinuxI2CDevice::new(file, 0x48).unwrap();
+                let mut dev = i2cdev_at(0x48);
                 for _ in 0..n {
-                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                    black_box(dev.smbus_read_byte_data(0).unwrap());
                 }
             }
-            "udrv" | "udrv-turns" => {
-                let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
-                // The first read with each address aims (and pins) its file: not counted.
-                bus.smbus_read_byte_data(0x48, 0).unwrap();
-                bus.smbus_read_byte_data(0x50, 0).unwrap();
-                let turns = side == "udrv-turns";
-                for k in 0..n {
-                    let addr = if turns && k & 1 == 1 { 0x50 } else { 0x48 };
-                    std::hint::black_box(bus.smbus_read_byte_data(addr, 0).unwrap());
+            "i2cdev-turns" => {
+                let (mut a, mut b) = (i2cdev_at(0x48), i2cdev_at(0x50));
+                for _ in 0..n / 2 {
+                    black_box(a.smbus_read_byte_data(0).unwrap());
+                    black_box(b.smbus_read_byte_data(0).unwrap());
+                }
+            }
+            "udrv" => {
+                let bus = udrv();
+                for _ in 0..n {
+                    black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                }
+            }
+            "udrv-turns" => {
+                let bus = udrv();
+                for _ in 0..n / 2 {
+                    black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                    black_box(bus.smbus_read_byte_data(0x50, 0).unwrap());
                 }
             }
             other => panic!("unknown side {other}"),
