@@ -956,7 +956,7 @@ impl I2cBus {
         mut data: [u8; 2],
     ) -> Result<[u8; 2]> {
         let Some(fd) = self.usual_fd(op, addr) else {
-            return self.smbus_short_slow(op, addr, read_write, cmd, size, data);
+            return self.smbus_short_slow(op, addr, (read_write, cmd, size), data);
         };
         match sys::smbus_short(fd, read_write, cmd, size, &mut data) {
             Ok(()) => Ok(data),
@@ -964,15 +964,15 @@ impl I2cBus {
         }
     }
 
-    /// [`Self::smbus_short`] off the usual path.
+    /// [`Self::smbus_short`] off the usual path (once per address and handle settings, or
+    /// a refusal): cold, so the usual path prepares nothing for it.
+    #[cold]
     #[inline(never)]
     fn smbus_short_slow(
         &self,
         op: Op,
         addr: u16,
-        read_write: u8,
-        cmd: u8,
-        size: Short,
+        (read_write, cmd, size): (u8, u8, Short),
         mut data: [u8; 2],
     ) -> Result<[u8; 2]> {
         self.smbus_slow(op, addr, &mut |fd| {
