@@ -851,6 +851,8 @@ mod guest {
                 .unwrap();
             // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev]
             let mut lat: [Vec<Duration>; 4] = Default::default();
+            // Each round's p50 of each side, for the spread of the per-round ratios.
+            let mut round_p50: [Vec<f64>; 4] = Default::default();
             for _ in 0..ROUNDS {
                 let req = ours();
                 for _ in 0..SAMPLES {
@@ -887,10 +889,15 @@ mod guest {
                         lat[3].push(t1.saturating_sub(when.recv().unwrap()));
                     }
                 });
+                for (side, v) in lat.iter().enumerate() {
+                    let mut this: Vec<Duration> = v[v.len() - SAMPLES..].to_vec();
+                    this.sort();
+                    round_p50[side].push(this[SAMPLES / 2].as_secs_f64());
+                }
             }
             drop(go);
             flipper.join().unwrap();
-            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50");
+            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50 | rounds' p50 ratios, middle half");
             let pct = |v: &mut Vec<Duration>, p: usize| {
                 v.sort();
                 v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
@@ -898,11 +905,18 @@ mod guest {
             for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
                 let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
                 let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+                let mut ratios: Vec<f64> = round_p50[u]
+                    .iter()
+                    .zip(&round_p50[g])
+                    .map(|(a, b)| a / b)
+                    .collect();
+                ratios.sort_by(f64::total_cmp);
+                let (lo, hi) = (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4]);
                 println!(
-                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3}",
+                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3} | {lo:.3}-{hi:.3}",
                     up50 / gp50
                 );
-                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | ");
+                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | | ");
             }
         }
     }
