@@ -853,58 +853,42 @@ mod guest {
             let mut lat: [Vec<Duration>; 4] = Default::default();
             // Each round's p50 of each side, for the spread of the per-round ratios.
             let mut round_p50: [Vec<f64>; 4] = Default::default();
-            // Each round runs the four cases, every other round each library first (so
-            // that an effect of going first or second falls on both alike).
-            for round in 0..ROUNDS {
-                let order = if round % 2 == 0 {
-                    [0, 1, 2, 3]
-                } else {
-                    [1, 0, 3, 2]
-                };
-                for case in order {
-                    let got = &mut lat[case];
-                    match case {
-                        0 => {
-                            let req = ours();
-                            for _ in 0..SAMPLES {
-                                got.push(sample(&mut || {
-                                    std::hint::black_box(req.read_edge_event().unwrap());
-                                }));
-                            }
-                        }
-                        1 => {
-                            let req = theirs();
-                            for _ in 0..SAMPLES {
-                                got.push(sample(&mut || {
-                                    std::hint::black_box(req.read_edge_event().unwrap());
-                                }));
-                            }
-                        }
-                        2 => rt.block_on(async {
-                            let req = AsyncRequest::new(ours()).unwrap();
-                            for _ in 0..SAMPLES {
-                                go.send(()).unwrap();
-                                std::hint::black_box(req.read_edge_event().await.unwrap());
-                                let t1 = base.elapsed();
-                                got.push(t1.saturating_sub(when.recv().unwrap()));
-                            }
-                        }),
-                        _ => rt.block_on(async {
-                            // SAFETY: the request owns its descriptor, open until `req` is
-                            // dropped.
-                            let req = unsafe { AsyncFd::register(theirs()) }
-                                .unwrap_or_else(|_| panic!("gpiocdev's request on tokio"));
-                            for _ in 0..SAMPLES {
-                                go.send(()).unwrap();
-                                let mut ready = req.readable().await.unwrap();
-                                std::hint::black_box(req.get_ref().read_edge_event().unwrap());
-                                ready.clear_ready();
-                                let t1 = base.elapsed();
-                                got.push(t1.saturating_sub(when.recv().unwrap()));
-                            }
-                        }),
-                    }
+            for _ in 0..ROUNDS {
+                let req = ours();
+                for _ in 0..SAMPLES {
+                    lat[0].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
                 }
+                drop(req);
+                let req = theirs();
+                for _ in 0..SAMPLES {
+                    lat[1].push(sample(&mut || {
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                    }));
+                }
+                drop(req);
+                rt.block_on(async {
+                    let req = AsyncRequest::new(ours()).unwrap();
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        std::hint::black_box(req.read_edge_event().await.unwrap());
+                        let t1 = base.elapsed();
+                        lat[2].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                    drop(req);
+                    // SAFETY: the request owns its descriptor, open until `req` is dropped.
+                    let req = unsafe { AsyncFd::register(theirs()) }
+                        .unwrap_or_else(|_| panic!("gpiocdev's request on tokio"));
+                    for _ in 0..SAMPLES {
+                        go.send(()).unwrap();
+                        let mut ready = req.readable().await.unwrap();
+                        std::hint::black_box(req.get_ref().read_edge_event().unwrap());
+                        ready.clear_ready();
+                        let t1 = base.elapsed();
+                        lat[3].push(t1.saturating_sub(when.recv().unwrap()));
+                    }
+                });
                 for (side, v) in lat.iter().enumerate() {
                     let mut this: Vec<Duration> = v[v.len() - SAMPLES..].to_vec();
                     this.sort();
