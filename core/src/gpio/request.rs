@@ -652,6 +652,11 @@ impl Request {
     }
 
     /// The next edge event, waiting as long as it takes.
+    ///
+    /// With none buffered it sleeps in `read(2)`: the request's descriptor is blocking
+    /// from then on, until a read that must not block (`try_read_edge_event`, a wait
+    /// with a timeout, tokio) makes it non-blocking again. Code that polls the descriptor
+    /// itself ([`AsFd`]) should read through `try_read_edge_event`.
     pub fn read_edge_event(&self) -> Result<EdgeEvent> {
         loop {
             if let Some(ev) = self.next_event(None, true)? {
