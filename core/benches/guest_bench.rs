@@ -562,6 +562,72 @@ mod guest {
             gpio(&mut cases);
             report("udrv against the peers", "peer", &mut cases);
             edge_latency();
+            queued_read();
+        }
+
+        /// The work around the `read` in the blocking latency rows, without the wait:
+        /// `read_edge_event` on each library when the edge is already queued (one `read`
+        /// each, nothing to sleep for). Each read is timed alone, after its edge was made
+        /// and seen ready (not timed); udrv and gpiocdev alternate by round.
+        fn queued_read() {
+            const ROUNDS: usize = 21;
+            const READS: u32 = 200;
+            const READY: Duration = Duration::from_secs(10);
+            let chip = env("UDRV_GPIO_SIM_CHIP");
+            let pull = format!("{}/sim_gpio15/pull", env("UDRV_GPIO_SIM_SYSFS"));
+            // No request holds the line now: this edge is queued nowhere.
+            std::fs::write(&pull, "pull-down").unwrap();
+            let mut up = false;
+            let mut flip = || {
+                up = !up;
+                std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
+            };
+            let mut case = Case {
+                name: "read_edge_event of an edge already queued (one read each) vs gpiocdev (v2)",
+                raw: Vec::new(),
+                udrv: Vec::new(),
+                ops: READS,
+            };
+            for _ in 0..ROUNDS {
+                let req = gpiocdev::Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                let mut took = Duration::ZERO;
+                for _ in 0..READS {
+                    flip();
+                    assert!(req.wait_edge_event(READY).unwrap(), "gpiocdev: no edge");
+                    let t = Instant::now();
+                    std::hint::black_box(req.read_edge_event().unwrap());
+                    took += t.elapsed();
+                }
+                case.raw.push(took);
+                drop(req);
+                let req = Request::builder()
+                    .on_chip(&chip)
+                    .with_line(15)
+                    .with_edge_detection(EdgeDetection::Both)
+                    .with_consumer("bench")
+                    .request()
+                    .unwrap();
+                let mut took = Duration::ZERO;
+                for _ in 0..READS {
+                    flip();
+                    assert!(req.has_edge_event(READY).unwrap(), "udrv: no edge");
+                    let t = Instant::now();
+                    std::hint::black_box(req.read_edge_event().unwrap());
+                    took += t.elapsed();
+                }
+                case.udrv.push(took);
+            }
+            report(
+                "one queued edge event per read (the latency rows' work around the read)",
+                "gpiocdev",
+                &mut [case],
+            );
         }
 
         /// GPIO rows: each library requests its own gpio-sim line (a line has one owner).
