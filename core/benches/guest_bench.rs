@@ -567,8 +567,9 @@ mod guest {
 
         /// The work around the `read` in the blocking latency rows, without the wait:
         /// `read_edge_event` on each library when the edge is already queued (one `read`
-        /// each, nothing to sleep for). Each read is timed alone, after its edge was made
-        /// and seen ready (not timed); udrv and gpiocdev alternate by round.
+        /// each, nothing to sleep for), and udrv's `try_read_edge_event` likewise (its
+        /// non-blocking path). Each read is timed alone, after its edge was made and seen
+        /// ready (not timed); udrv and gpiocdev alternate by round.
         fn queued_read() {
             const ROUNDS: usize = 21;
             const READS: u32 = 200;
@@ -582,51 +583,67 @@ mod guest {
                 up = !up;
                 std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
             };
-            let mut case = Case {
-                name: "read_edge_event of an edge already queued (one read each) vs gpiocdev (v2)",
-                raw: Vec::new(),
-                udrv: Vec::new(),
-                ops: READS,
-            };
+            type Read = fn(&Request) -> udrv_core::gpio::EdgeEvent;
+            let ours: [(&'static str, Read); 2] = [
+                (
+                    "read_edge_event of an edge already queued (one read each) vs gpiocdev (v2)",
+                    |r| r.read_edge_event().unwrap(),
+                ),
+                (
+                    "try_read_edge_event of an edge already queued vs gpiocdev's read_edge_event (v2)",
+                    |r| r.try_read_edge_event().unwrap().expect("queued"),
+                ),
+            ];
+            let mut cases: Vec<Case> = ours
+                .iter()
+                .map(|(name, _)| Case {
+                    name,
+                    raw: Vec::new(),
+                    udrv: Vec::new(),
+                    ops: READS,
+                })
+                .collect();
             for _ in 0..ROUNDS {
-                let req = gpiocdev::Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap();
-                let mut took = Duration::ZERO;
-                for _ in 0..READS {
-                    flip();
-                    assert!(req.wait_edge_event(READY).unwrap(), "gpiocdev: no edge");
-                    let t = Instant::now();
-                    std::hint::black_box(req.read_edge_event().unwrap());
-                    took += t.elapsed();
+                for (case, (_, read)) in cases.iter_mut().zip(ours) {
+                    let req = gpiocdev::Request::builder()
+                        .on_chip(&chip)
+                        .with_line(15)
+                        .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
+                        .with_consumer("bench")
+                        .request()
+                        .unwrap();
+                    let mut took = Duration::ZERO;
+                    for _ in 0..READS {
+                        flip();
+                        assert!(req.wait_edge_event(READY).unwrap(), "gpiocdev: no edge");
+                        let t = Instant::now();
+                        std::hint::black_box(req.read_edge_event().unwrap());
+                        took += t.elapsed();
+                    }
+                    case.raw.push(took);
+                    drop(req);
+                    let req = Request::builder()
+                        .on_chip(&chip)
+                        .with_line(15)
+                        .with_edge_detection(EdgeDetection::Both)
+                        .with_consumer("bench")
+                        .request()
+                        .unwrap();
+                    let mut took = Duration::ZERO;
+                    for _ in 0..READS {
+                        flip();
+                        assert!(req.has_edge_event(READY).unwrap(), "udrv: no edge");
+                        let t = Instant::now();
+                        std::hint::black_box(read(&req));
+                        took += t.elapsed();
+                    }
+                    case.udrv.push(took);
                 }
-                case.raw.push(took);
-                drop(req);
-                let req = Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(EdgeDetection::Both)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap();
-                let mut took = Duration::ZERO;
-                for _ in 0..READS {
-                    flip();
-                    assert!(req.has_edge_event(READY).unwrap(), "udrv: no edge");
-                    let t = Instant::now();
-                    std::hint::black_box(req.read_edge_event().unwrap());
-                    took += t.elapsed();
-                }
-                case.udrv.push(took);
             }
             report(
                 "one queued edge event per read (the latency rows' work around the read)",
                 "gpiocdev",
-                &mut [case],
+                &mut cases,
             );
         }
 
