@@ -163,6 +163,11 @@ fn table(pec: bool, force: bool) -> usize {
 /// [`Shared::ready`]).
 type Pinned = [AtomicI32; 128];
 
+/// A table of pinned files with none in it.
+fn unknown() -> Pinned {
+    [const { AtomicI32::new(-1) }; 128]
+}
+
 /// The kernel state mirrored for one open file of the bus (`None`: unknown). i2c-dev
 /// keeps the `I2C_SLAVE` address and the PEC flag per open file, so a file per device
 /// address lets several chips on one bus take turns without re-selecting.
@@ -243,9 +248,9 @@ struct Shared {
     /// handles (2 and 3) list every pinned file; those of the others (0 and 1) leave out
     /// files aimed with `I2C_SLAVE_FORCE` (the kernel's busy check skipped). A pinned file
     /// is never re-aimed, nor closed before this `Shared`, so a transaction finds its file
-    /// with one indexed load from its handle's table ([`I2cBus::pinned`]) and no lock,
-    /// whichever address the handle used last: one system call, nothing else shared, as
-    /// a peer with one file per device does.
+    /// with one indexed load from its handle's copy of its table ([`I2cBus::known`]) and
+    /// no lock, whichever address the handle used last: one system call, nothing else
+    /// shared, as a peer with one file per device does.
     ready: [Arc<Pinned>; 4],
     path: PathBuf,
     bus: Option<u32>,
@@ -287,9 +292,15 @@ pub struct I2cBus {
     /// The adapter's capabilities (as in `Shared`, which never changes them): the usual
     /// transaction tests them without reaching for the bus's shared state.
     funcs: Funcs,
-    /// This handle's table in [`Shared::ready`] ([`table`] of `pec` and `force`), held
-    /// directly: the usual transaction loads its file from it, wherever it last went.
+    /// This handle's table in [`Shared::ready`] ([`table`] of `pec` and `force`).
     pinned: Arc<Pinned>,
+    /// This handle's own copy of the entries of `pinned` it has used (-1: not yet, or not
+    /// pinned), inside the handle: the usual transaction loads its file from here with one
+    /// load indexed by the address, wherever it last went, and touches no memory but the
+    /// handle's (under emulation each page more costs more than the instructions around
+    /// it). Entries never go stale: a pinned file is never re-aimed nor closed while the
+    /// bus is open.
+    known: Pinned,
     force: bool,
     pec: bool,
 }
@@ -300,6 +311,7 @@ impl Clone for I2cBus {
             shared: Arc::clone(&self.shared),
             funcs: self.funcs,
             pinned: Arc::clone(&self.pinned),
+            known: std::array::from_fn(|i| AtomicI32::new(self.known[i].load(Ordering::Relaxed))),
             force: self.force,
             pec: self.pec,
         }
@@ -361,8 +373,7 @@ impl I2cBus {
                 .parse::<u32>()
                 .ok()
         });
-        let ready: [Arc<Pinned>; 4] =
-            std::array::from_fn(|_| Arc::new([const { AtomicI32::new(-1) }; 128]));
+        let ready: [Arc<Pinned>; 4] = std::array::from_fn(|_| Arc::new(unknown()));
         let pinned = Arc::clone(&ready[table(false, false)]);
         Ok(I2cBus {
             shared: Arc::new(Shared {
@@ -378,6 +389,7 @@ impl I2cBus {
             }),
             funcs,
             pinned,
+            known: unknown(),
             force: false,
             pec: false,
         })
@@ -448,6 +460,7 @@ impl I2cBus {
     pub fn set_force(&mut self, force: bool) {
         self.force = force;
         self.pinned = Arc::clone(&self.shared.ready[table(self.pec, force)]);
+        self.known = unknown();
     }
 
     /// [`set_force`](Self::set_force), builder style.
@@ -471,6 +484,7 @@ impl I2cBus {
         }
         self.pec = pec;
         self.pinned = Arc::clone(&self.shared.ready[table(pec, self.force)]);
+        self.known = unknown();
         Ok(())
     }
 
@@ -800,10 +814,20 @@ impl I2cBus {
     /// The pinned file aimed at `addr` (7-bit) with this handle's PEC setting and force
     /// policy, if there is one: one indexed load, no lock. A target set by a forcing clone
     /// is not used by a non-forcing one (the kernel's busy check was skipped for it).
+    /// Fills in the handle's own copy ([`Self::known`]).
     #[inline]
     fn ready(&self, addr: u16) -> Option<RawFd> {
-        let fd = self.pinned[usize::from(addr & 0x7f)].load(Ordering::Acquire);
-        (fd >= 0).then_some(fd)
+        let at = usize::from(addr & 0x7f);
+        let fd = self.known[at].load(Ordering::Acquire);
+        if fd >= 0 {
+            return Some(fd);
+        }
+        let fd = self.pinned[at].load(Ordering::Acquire);
+        if fd < 0 {
+            return None;
+        }
+        self.known[at].store(fd, Ordering::Release);
+        Some(fd)
     }
 
     /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`). When the
@@ -928,8 +952,8 @@ impl I2cBus {
     /// caller to [`Self::smbus_slow`], which says which it was.
     ///
     /// Every register access of every driver comes through here, so the usual call is a
-    /// mask test, an address compare, one indexed load from the handle's table of pinned
-    /// files, and then the ioctl: no lock (each pinned file keeps its `I2C_SLAVE` target
+    /// mask test, an address compare, one indexed load from the handle's copy of its table
+    /// of pinned files, and then the ioctl: no lock (each pinned file keeps its `I2C_SLAVE` target
     /// and PEC setting for good), and the same work whether the handle's last transaction
     /// was with this address or another. The first transaction with an address, and any
     /// while its file is not pinned, go through [`Self::smbus_slow`], out of line, as does
@@ -937,7 +961,8 @@ impl I2cBus {
     #[inline(always)]
     fn usual_fd(&self, op: Op, addr: u16) -> Option<RawFd> {
         if self.funcs.contains(op.needs()) && addr <= 0x7f {
-            self.ready(addr)
+            let fd = self.known[usize::from(addr)].load(Ordering::Acquire);
+            (fd >= 0).then_some(fd)
         } else {
             None
         }
@@ -1017,10 +1042,16 @@ impl I2cBus {
         if !self.funcs.contains(op.needs()) || addr > 0x7f {
             return Err(self.smbus_refused(op, addr));
         }
+        if let Some(fd) = self.ready(addr) {
+            // Pinned (through another handle): from now on this handle's copy has it.
+            return transfer(fd).map_err(|e| self.io(op, Some(addr), e));
+        }
         let mut st = self.state();
         let i = self.select(&mut st, addr)?;
         transfer(self.slot_fd(i).as_raw_fd()).map_err(|e| self.io(op, Some(addr), e))?;
         self.pin(&mut st, i);
+        drop(st);
+        let _ = self.ready(addr);
         Ok(())
     }
 
