@@ -565,6 +565,22 @@ mod guest {
             queued_read();
         }
 
+        /// gpio-sim line 15 requested through udrv for both edges (the latency rows).
+        fn udrv_edges(chip: &str) -> Request {
+            let mut b = Request::builder();
+            b.on_chip(chip).with_line(15);
+            b.with_edge_detection(EdgeDetection::Both);
+            b.with_consumer("bench").request().unwrap()
+        }
+
+        /// gpio-sim line 15 requested through gpiocdev for both edges (the latency rows).
+        fn gpiocdev_edges(chip: &str) -> gpiocdev::Request {
+            let mut b = gpiocdev::Request::builder();
+            b.on_chip(chip).with_line(15);
+            b.with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges);
+            b.with_consumer("bench").request().unwrap()
+        }
+
         /// The work around the `read` in the blocking latency rows, without the wait:
         /// `read_edge_event` on each library when the edge is already queued (one `read`
         /// each, nothing to sleep for), and udrv's `try_read_edge_event` likewise (its
@@ -603,41 +619,31 @@ mod guest {
                     ops: READS,
                 })
                 .collect();
+            // `READS` reads, each timed alone after its edge was made and `ready` saw it.
+            let mut timed = |ready: &dyn Fn() -> bool, read: &dyn Fn()| {
+                let mut took = Duration::ZERO;
+                for _ in 0..READS {
+                    flip();
+                    assert!(ready(), "no edge queued");
+                    let t = Instant::now();
+                    read();
+                    took += t.elapsed();
+                }
+                took
+            };
             for _ in 0..ROUNDS {
                 for (case, (_, read)) in cases.iter_mut().zip(ours) {
-                    let req = gpiocdev::Request::builder()
-                        .on_chip(&chip)
-                        .with_line(15)
-                        .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
-                        .with_consumer("bench")
-                        .request()
-                        .unwrap();
-                    let mut took = Duration::ZERO;
-                    for _ in 0..READS {
-                        flip();
-                        assert!(req.wait_edge_event(READY).unwrap(), "gpiocdev: no edge");
-                        let t = Instant::now();
-                        std::hint::black_box(req.read_edge_event().unwrap());
-                        took += t.elapsed();
-                    }
-                    case.raw.push(took);
+                    let req = gpiocdev_edges(&chip);
+                    case.raw
+                        .push(timed(&|| req.wait_edge_event(READY).unwrap(), &|| {
+                            std::hint::black_box(req.read_edge_event().unwrap());
+                        }));
                     drop(req);
-                    let req = Request::builder()
-                        .on_chip(&chip)
-                        .with_line(15)
-                        .with_edge_detection(EdgeDetection::Both)
-                        .with_consumer("bench")
-                        .request()
-                        .unwrap();
-                    let mut took = Duration::ZERO;
-                    for _ in 0..READS {
-                        flip();
-                        assert!(req.has_edge_event(READY).unwrap(), "udrv: no edge");
-                        let t = Instant::now();
-                        std::hint::black_box(read(&req));
-                        took += t.elapsed();
-                    }
-                    case.udrv.push(took);
+                    let req = udrv_edges(&chip);
+                    case.udrv
+                        .push(timed(&|| req.has_edge_event(READY).unwrap(), &|| {
+                            std::hint::black_box(read(&req));
+                        }));
                 }
             }
             report(
@@ -910,24 +916,8 @@ mod guest {
                 let t1 = base.elapsed();
                 t1.saturating_sub(when.recv().unwrap())
             };
-            let ours = || {
-                Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(EdgeDetection::Both)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap()
-            };
-            let theirs = || {
-                gpiocdev::Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap()
-            };
+            let ours = || udrv_edges(&chip);
+            let theirs = || gpiocdev_edges(&chip);
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
