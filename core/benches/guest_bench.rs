@@ -457,6 +457,95 @@ mod guest {
             gpio(&mut cases);
             report("udrv against the peers", "peer", &mut cases);
             edge_latency();
+            queued_read();
+        }
+
+        /// gpio-sim line 15 requested through udrv for both edges (the latency rows).
+        fn udrv_edges(chip: &str) -> Request {
+            let mut b = Request::builder();
+            b.on_chip(chip).with_line(15);
+            b.with_edge_detection(EdgeDetection::Both);
+            b.with_consumer("bench").request().unwrap()
+        }
+
+        /// gpio-sim line 15 requested through gpiocdev for both edges (the latency rows).
+        fn gpiocdev_edges(chip: &str) -> gpiocdev::Request {
+            let mut b = gpiocdev::Request::builder();
+            b.on_chip(chip).with_line(15);
+            b.with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges);
+            b.with_consumer("bench").request().unwrap()
+        }
+
+        /// The work around the `read` in the blocking latency rows, without the wait:
+        /// `read_edge_event` on each library when the edge is already queued (one `read`
+        /// each, nothing to sleep for), and udrv's `try_read_edge_event` likewise (its
+        /// non-blocking path). Each read is timed alone, after its edge was made and seen
+        /// ready (not timed); udrv and gpiocdev alternate by round.
+        fn queued_read() {
+            const ROUNDS: usize = 21;
+            const READS: u32 = 200;
+            const READY: Duration = Duration::from_secs(10);
+            let chip = env("UDRV_GPIO_SIM_CHIP");
+            let pull = format!("{}/sim_gpio15/pull", env("UDRV_GPIO_SIM_SYSFS"));
+            // No request holds the line now: this edge is queued nowhere.
+            std::fs::write(&pull, "pull-down").unwrap();
+            let mut up = false;
+            let mut flip = || {
+                up = !up;
+                std::fs::write(&pull, if up { "pull-up" } else { "pull-down" }).unwrap();
+            };
+            type Read = fn(&Request) -> udrv_core::gpio::EdgeEvent;
+            let ours: [(&'static str, Read); 2] = [
+                (
+                    "read_edge_event of an edge already queued (one read each) vs gpiocdev (v2)",
+                    |r| r.read_edge_event().unwrap(),
+                ),
+                (
+                    "try_read_edge_event of an edge already queued vs gpiocdev's read_edge_event (v2)",
+                    |r| r.try_read_edge_event().unwrap().expect("queued"),
+                ),
+            ];
+            let mut cases: Vec<Case> = ours
+                .iter()
+                .map(|(name, _)| Case {
+                    name,
+                    raw: Vec::new(),
+                    udrv: Vec::new(),
+                    ops: READS,
+                })
+                .collect();
+            // `READS` reads, each timed alone after its edge was made and `ready` saw it.
+            let mut timed = |ready: &dyn Fn() -> bool, read: &dyn Fn()| {
+                let mut took = Duration::ZERO;
+                for _ in 0..READS {
+                    flip();
+                    assert!(ready(), "no edge queued");
+                    let t = Instant::now();
+                    read();
+                    took += t.elapsed();
+                }
+                took
+            };
+            for _ in 0..ROUNDS {
+                for (case, (_, read)) in cases.iter_mut().zip(ours) {
+                    let req = gpiocdev_edges(&chip);
+                    case.raw
+                        .push(timed(&|| req.wait_edge_event(READY).unwrap(), &|| {
+                            std::hint::black_box(req.read_edge_event().unwrap());
+                        }));
+                    drop(req);
+                    let req = udrv_edges(&chip);
+                    case.udrv
+                        .push(timed(&|| req.has_edge_event(READY).unwrap(), &|| {
+                            std::hint::black_box(read(&req));
+                        }));
+                }
+            }
+            report(
+                "one queued edge event per read (the latency rows' work around the read)",
+                "gpiocdev",
+                &mut cases,
+            );
         }
 
         /// GPIO rows: each library requests its own gpio-sim line (a line has one owner).
@@ -783,30 +872,16 @@ mod guest {
                 let t1 = base.elapsed();
                 t1.saturating_sub(when.recv().unwrap())
             };
-            let ours = || {
-                Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(EdgeDetection::Both)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap()
-            };
-            let theirs = || {
-                gpiocdev::Request::builder()
-                    .on_chip(&chip)
-                    .with_line(15)
-                    .with_edge_detection(gpiocdev::line::EdgeDetection::BothEdges)
-                    .with_consumer("bench")
-                    .request()
-                    .unwrap()
-            };
+            let ours = || udrv_edges(&chip);
+            let theirs = || gpiocdev_edges(&chip);
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             // [blocking udrv, blocking gpiocdev, tokio udrv, tokio gpiocdev, blocking libgpiod]
             let mut lat: [Vec<Duration>; 5] = Default::default();
+            // Each round's p50 of each side, for the spread of the per-round ratios.
+            let mut round_p50: [Vec<f64>; 5] = Default::default();
             for _ in 0..ROUNDS {
                 let req = ours();
                 for _ in 0..SAMPLES {
@@ -855,10 +930,15 @@ mod guest {
                         lat[3].push(t1.saturating_sub(when.recv().unwrap()));
                     }
                 });
+                for (side, v) in lat.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                    let mut this: Vec<Duration> = v[v.len() - SAMPLES..].to_vec();
+                    this.sort();
+                    round_p50[side].push(this[SAMPLES / 2].as_secs_f64());
+                }
             }
             drop(go);
             flipper.join().unwrap();
-            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50");
+            println!("BENCH table edge latency (gpio-sim pull written by a second thread -> event returned), {ROUNDS} rounds of {SAMPLES} per side | case | p50 µs | p99 µs | udrv p50 / gpiocdev p50 | rounds' p50 ratios, middle half");
             let pct = |v: &mut Vec<Duration>, p: usize| {
                 v.sort();
                 v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
@@ -866,18 +946,32 @@ mod guest {
             for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
                 let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
                 let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+                let mut ratios: Vec<f64> = round_p50[u]
+                    .iter()
+                    .zip(&round_p50[g])
+                    .map(|(a, b)| a / b)
+                    .collect();
+                ratios.sort_by(f64::total_cmp);
+                let (lo, hi) = (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4]);
                 println!(
-                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3}",
+                    "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3} | {lo:.3}-{hi:.3}",
                     up50 / gp50
                 );
-                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | ");
+                println!("BENCH {name}: gpiocdev | {gp50:.1} | {gp99:.1} | | ");
             }
             #[cfg(udrv_libgpiod)]
             {
                 let up50 = pct(&mut lat[0], 50);
                 let (lp50, lp99) = (pct(&mut lat[4], 50), pct(&mut lat[4], 99));
+                let mut ratios: Vec<f64> = round_p50[0]
+                    .iter()
+                    .zip(&round_p50[4])
+                    .map(|(a, b)| a / b)
+                    .collect();
+                ratios.sort_by(f64::total_cmp);
+                let (lo, hi) = (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4]);
                 println!(
-                    "BENCH blocking: libgpiod {} (C) | {lp50:.1} | {lp99:.1} | udrv / libgpiod: {:.3}",
+                    "BENCH blocking: libgpiod {} (C) | {lp50:.1} | {lp99:.1} | udrv / libgpiod: {:.3} | {lo:.3}-{hi:.3}",
                     libgpiod::version(),
                     up50 / lp50
                 );
@@ -1053,16 +1147,26 @@ mod guest {
 /// On the host: the instructions of one SMBus read byte data through udrv, i2cdev and the
 /// raw loop, counted by callgrind with the kernel's i2c-dev ioctls stood in for by
 /// `i2c_ioctl_shim.c` (`LD_PRELOAD`): `guest_bench count SIDE N FILE` runs N reads of
-/// register 0 at 0x48 on FILE (any regular file) through SIDE (`raw`, `i2cdev`, `udrv`,
-/// `udrv-turns`: 0x48 and 0x50 in turn). The difference between two counts (N and 0)
-/// over N is the instructions per read, the ioctl itself (the shim) excepted.
+/// register 0 on FILE (any regular file) through SIDE: `raw`, `i2cdev`, `udrv` (at 0x48),
+/// `i2cdev-turns`, `udrv-turns` (0x48 and 0x50 in turn, N/2 pairs: i2cdev with a
+/// `LinuxI2CDevice` per chip, udrv with one handle). The difference between two counts
+/// (N and 0) over N is the instructions per read, the ioctl itself (the shim) excepted.
 #[cfg(not(udrv_guest))]
 #[allow(unsafe_code)]
 mod count {
     use i2cdev::core::I2CDevice;
+    use std::hint::black_box;
     use std::os::fd::AsRawFd;
 
     pub fn run(side: &str, n: u32, file: &str) {
+        let i2cdev_at = |addr| i2cdev::linux::LinuxI2CDevice::new(file, addr).unwrap();
+        let udrv = || {
+            let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
+            // The first read with each address aims (and pins) its file: not counted.
+            bus.smbus_read_byte_data(0x48, 0).unwrap();
+            bus.smbus_read_byte_data(0x50, 0).unwrap();
+            bus
+        };
         match side {
             "raw" => {
                 let f = crate::common::open_rw(file);
@@ -1071,20 +1175,29 @@ mod count {
                 crate::guest::raw_smbus_reads(f.as_raw_fd(), n);
             }
             "i2cdev" => {
-                let mut dev = i2cdev::linux::LinuxI2CDevice::new(file, 0x48).unwrap();
+                let mut dev = i2cdev_at(0x48);
                 for _ in 0..n {
-                    std::hint::black_box(dev.smbus_read_byte_data(0).unwrap());
+                    black_box(dev.smbus_read_byte_data(0).unwrap());
                 }
             }
-            "udrv" | "udrv-turns" => {
-                let bus = udrv_core::i2c::I2cBus::open_path(file).unwrap();
-                // The first read with each address aims (and pins) its file: not counted.
-                bus.smbus_read_byte_data(0x48, 0).unwrap();
-                bus.smbus_read_byte_data(0x50, 0).unwrap();
-                let turns = side == "udrv-turns";
-                for k in 0..n {
-                    let addr = if turns && k & 1 == 1 { 0x50 } else { 0x48 };
-                    std::hint::black_box(bus.smbus_read_byte_data(addr, 0).unwrap());
+            "i2cdev-turns" => {
+                let (mut a, mut b) = (i2cdev_at(0x48), i2cdev_at(0x50));
+                for _ in 0..n / 2 {
+                    black_box(a.smbus_read_byte_data(0).unwrap());
+                    black_box(b.smbus_read_byte_data(0).unwrap());
+                }
+            }
+            "udrv" => {
+                let bus = udrv();
+                for _ in 0..n {
+                    black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                }
+            }
+            "udrv-turns" => {
+                let bus = udrv();
+                for _ in 0..n / 2 {
+                    black_box(bus.smbus_read_byte_data(0x48, 0).unwrap());
+                    black_box(bus.smbus_read_byte_data(0x50, 0).unwrap());
                 }
             }
             other => panic!("unknown side {other}"),
@@ -1097,7 +1210,7 @@ fn main() {
     guest::run();
     #[cfg(not(udrv_guest))]
     common::host_main(
-        "guest_bench count raw|i2cdev|udrv|udrv-turns N FILE",
+        "guest_bench count raw|i2cdev|udrv|i2cdev-turns|udrv-turns N FILE",
         "in the real-kernel guest: `cargo xtask vmbench`",
         count::run,
     );

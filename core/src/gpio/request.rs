@@ -4,10 +4,10 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::sys::fs::{poll_readable, Pod};
+use crate::sys::fs::{poll_readable, set_nonblocking_to, Pod};
 use crate::sys::gpio_v1 as v1;
 use crate::sys::gpio_v2 as v2;
 
@@ -237,6 +237,17 @@ enum RawEvents {
     V1(Vec<v1::EventData>),
 }
 
+impl RawEvents {
+    /// One `read` of as many events as fit; `WouldBlock` on a non-blocking descriptor
+    /// with none queued.
+    fn read(&mut self, fd: BorrowedFd<'_>) -> io::Result<usize> {
+        match self {
+            RawEvents::V2(raw) => v2::read_events(fd, raw),
+            RawEvents::V1(raw) => v1::read_events(fd, raw),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct State {
     config: Config,
@@ -244,6 +255,16 @@ struct State {
     pos: usize,
     len: usize,
     seq: SeqTracker,
+    /// Whether the descriptor is `O_NONBLOCK` (as udrv last set it): a wait without a
+    /// timeout clears it and sleeps in `read`, any other read sets it; each switches only
+    /// when the mode changes, so a run of either kind costs no extra system call.
+    nonblocking: bool,
+    /// A thread sleeps in a blocking `read` of the descriptor, without the lock, `raw`
+    /// taken along: no other thread reads the descriptor until it is back (the events
+    /// stay in order, each read by one thread).
+    reading: bool,
+    /// Threads waiting on [`Request::read_done`] for that `read` to end.
+    waiters: u32,
 }
 
 /// Requested lines: values, reconfiguration, edge events. Released on drop.
@@ -286,6 +307,9 @@ pub struct Request {
     /// pins' level conversions without the lock.
     active_low: AtomicU64,
     state: Mutex<State>,
+    /// Signalled when a blocking `read` ([`State::reading`]) ends, to the threads that
+    /// wait for it.
+    read_done: Condvar,
 }
 
 /// The active-low lines of `config` as a mask of their indexes in `offsets`.
@@ -329,7 +353,12 @@ impl Request {
                 pos: 0,
                 len: 0,
                 seq: SeqTracker::default(),
+                // The chip opens every request's descriptor non-blocking.
+                nonblocking: true,
+                reading: false,
+                waiters: 0,
             }),
+            read_done: Condvar::new(),
         }
     }
 
@@ -623,6 +652,11 @@ impl Request {
     }
 
     /// The next edge event, waiting as long as it takes.
+    ///
+    /// With none buffered it sleeps in `read(2)`: the request's descriptor is blocking
+    /// from then on, until a read that must not block (`try_read_edge_event`, a wait
+    /// with a timeout, tokio) makes it non-blocking again. Code that polls the descriptor
+    /// itself ([`AsFd`]) should read through `try_read_edge_event`.
     pub fn read_edge_event(&self) -> Result<EdgeEvent> {
         loop {
             if let Some(ev) = self.next_event(None, true)? {
@@ -686,50 +720,106 @@ impl Request {
         }
     }
 
-    /// Pops a buffered event, else reads the kernel (non-blocking); waits when `wait`.
+    /// Pops a buffered event, else reads the kernel; waits when `wait` (up to `timeout`,
+    /// `None`: as long as it takes).
+    ///
+    /// A wait without a timeout sleeps in `read` itself on a blocking descriptor, so an
+    /// event that comes later costs one system call, as a blocking `read` of one's own
+    /// would; every other call reads the descriptor non-blocking (and a wait with a
+    /// timeout then `poll`s). While one thread sleeps in that `read` the others do not
+    /// read the descriptor: a try returns `None` (what comes next is that thread's), a
+    /// wait waits until the thread is back and takes what it left in the buffer, or reads
+    /// itself.
     pub(crate) fn next_event(
         &self,
         timeout: Option<Duration>,
         wait: bool,
     ) -> Result<Option<EdgeEvent>> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        let fd = self.fd.as_fd();
+        let mut st = self.lock();
         loop {
-            {
-                let mut st = self.lock();
-                if st.pos < st.len {
+            if st.pos < st.len {
+                return Ok(Some(self.pop(&mut st)));
+            }
+            if !st.config.detects_edges() {
+                return Err(Error::invalid(&self.chip, InvalidConfig::NoEdgeDetection));
+            }
+            if st.reading {
+                if !wait {
+                    return Ok(None);
+                }
+                st.waiters += 1;
+                st = match deadline {
+                    None => self
+                        .read_done
+                        .wait(st)
+                        .unwrap_or_else(PoisonError::into_inner),
+                    Some(d) => {
+                        let left = d.saturating_duration_since(Instant::now());
+                        let (g, _) = self
+                            .read_done
+                            .wait_timeout(st, left)
+                            .unwrap_or_else(PoisonError::into_inner);
+                        g
+                    }
+                };
+                st.waiters -= 1;
+                if st.reading && deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Ok(None);
+                }
+                continue;
+            }
+            let blocking = wait && deadline.is_none();
+            if st.nonblocking == blocking {
+                set_nonblocking_to(fd, !blocking)
+                    .map_err(|e| self.err(Operation::ReadEvents, &self.offsets, e))?;
+                st.nonblocking = !blocking;
+            }
+            let r = if blocking {
+                let mut raw = std::mem::replace(&mut st.raw, RawEvents::V2(Vec::new()));
+                st.reading = true;
+                drop(st);
+                let r = raw.read(fd);
+                st = self.lock();
+                st.raw = raw;
+                st.reading = false;
+                if st.waiters > 0 {
+                    self.read_done.notify_all();
+                }
+                r
+            } else {
+                st.raw.read(fd)
+            };
+            match r {
+                Ok(n) if n > 0 => {
+                    st.pos = 0;
+                    st.len = n;
                     return Ok(Some(self.pop(&mut st)));
                 }
-                if !st.config.detects_edges() {
-                    return Err(Error::invalid(&self.chip, InvalidConfig::NoEdgeDetection));
-                }
-                let fd = self.fd.as_fd();
-                let r = match &mut st.raw {
-                    RawEvents::V2(raw) => v2::read_events(fd, raw),
-                    RawEvents::V1(raw) => v1::read_events(fd, raw),
-                };
-                match r {
-                    Ok(n) if n > 0 => {
-                        st.pos = 0;
-                        st.len = n;
-                        return Ok(Some(self.pop(&mut st)));
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(self.err(Operation::ReadEvents, &self.offsets, e)),
-                }
+                Ok(_) => {}
+                // Blocking, only when `O_NONBLOCK` was set behind udrv's back (through
+                // `AsFd`): switch back, next time round.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => st.nonblocking = true,
+                Err(e) => return Err(self.err(Operation::ReadEvents, &self.offsets, e)),
             }
             if !wait {
                 return Ok(None);
+            }
+            if blocking {
+                continue;
             }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
                 return Ok(None);
             }
-            let ready = poll_readable(self.fd.as_fd(), left)
+            drop(st);
+            let ready = poll_readable(fd, left)
                 .map_err(|e| self.err(Operation::WaitEvents, &self.offsets, e))?;
             if !ready {
                 return Ok(None);
             }
+            st = self.lock();
         }
     }
 }

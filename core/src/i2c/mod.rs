@@ -58,11 +58,11 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use crate::sys::i2c as sys;
+use crate::sys::i2c::{self as sys, Short};
 
 /// Result of I2C operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -146,10 +146,26 @@ const MAX_FILES: usize = 8;
 /// At most this many files are pinned (see [`Shared::ready`]), so one always roams.
 const MAX_PINNED: usize = MAX_FILES - 1;
 
-/// The index of `(addr, pec)` in [`Shared::ready`] and [`State::by_key`] (`addr` 7-bit).
+/// The index of `(addr, pec)` in [`State::by_key`] (`addr` 7-bit).
 #[inline]
 fn key(addr: u16, pec: bool) -> usize {
     usize::from(addr & 0x7f) | usize::from(pec) << 7
+}
+
+/// Which of [`Shared::ready`]'s four tables a handle looks its files up in: its PEC
+/// setting and force policy, fixed until [`I2cBus::set_pec`] or [`I2cBus::set_force`].
+#[inline]
+fn table(pec: bool, force: bool) -> usize {
+    usize::from(pec) | usize::from(force) << 1
+}
+
+/// A table of pinned files by 7-bit address: the descriptor number, or -1 (see
+/// [`Shared::ready`]).
+type Pinned = [AtomicI32; 128];
+
+/// A table of pinned files with none in it.
+fn unknown() -> Pinned {
+    [const { AtomicI32::new(-1) }; 128]
 }
 
 /// The kernel state mirrored for one open file of the bus (`None`: unknown). i2c-dev
@@ -227,13 +243,15 @@ struct Shared {
     fd: OwnedFd,
     /// Files 1 to `MAX_FILES - 1`, opened when needed and kept until the last handle goes.
     more: [OnceLock<OwnedFd>; MAX_FILES - 1],
-    /// For each [`key`]: 0, or 1 + the descriptor number of a pinned file aimed at that
-    /// address with that PEC setting, negated when the file was aimed with
-    /// `I2C_SLAVE_FORCE` (the kernel's busy check skipped). A pinned file is never
-    /// re-aimed, nor closed before this `Shared`, so a transaction finds its file here
-    /// with one load and no lock: one system call, nothing else shared, as a peer with one
-    /// file per device does.
-    ready: [AtomicI32; 256],
+    /// The pinned files by [`table`] and 7-bit address: the descriptor number of a pinned
+    /// file aimed at that address with that PEC setting, or -1. The tables of forcing
+    /// handles (2 and 3) list every pinned file; those of the others (0 and 1) leave out
+    /// files aimed with `I2C_SLAVE_FORCE` (the kernel's busy check skipped). A pinned file
+    /// is never re-aimed, nor closed before this `Shared`, so a transaction finds its file
+    /// with one indexed load from its handle's copy of its table ([`I2cBus::known`]) and
+    /// no lock, whichever address the handle used last: one system call, nothing else
+    /// shared, as a peer with one file per device does.
+    ready: [Arc<Pinned>; 4],
     path: PathBuf,
     bus: Option<u32>,
     name: String,
@@ -271,14 +289,18 @@ impl Shared {
 /// ```
 pub struct I2cBus {
     shared: Arc<Shared>,
-    /// The adapter's capabilities (as in `Shared`, which never changes them), and
-    /// [`Self::hint`]: the usual transaction reads only the handle, not the bus's shared
-    /// state, so it touches the fewest pages of memory (under emulation a page the
-    /// translation cache has dropped costs more than the instructions around it).
+    /// The adapter's capabilities (as in `Shared`, which never changes them): the usual
+    /// transaction tests them without reaching for the bus's shared state.
     funcs: Funcs,
-    /// The pinned file this handle last used: `addr << 32 | (descriptor + 1)`, 0 for
-    /// none; valid for this handle's force and PEC settings (cleared when they change).
-    hint: AtomicU64,
+    /// This handle's table in [`Shared::ready`] ([`table`] of `pec` and `force`).
+    pinned: Arc<Pinned>,
+    /// This handle's own copy of the entries of `pinned` it has used (-1: not yet, or not
+    /// pinned), inside the handle: the usual transaction loads its file from here with one
+    /// load indexed by the address, wherever it last went, and touches no memory but the
+    /// handle's (under emulation each page more costs more than the instructions around
+    /// it). Entries never go stale: a pinned file is never re-aimed nor closed while the
+    /// bus is open.
+    known: Pinned,
     force: bool,
     pec: bool,
 }
@@ -288,7 +310,8 @@ impl Clone for I2cBus {
         I2cBus {
             shared: Arc::clone(&self.shared),
             funcs: self.funcs,
-            hint: AtomicU64::new(self.hint.load(Ordering::Relaxed)),
+            pinned: Arc::clone(&self.pinned),
+            known: std::array::from_fn(|i| AtomicI32::new(self.known[i].load(Ordering::Relaxed))),
             force: self.force,
             pec: self.pec,
         }
@@ -350,11 +373,13 @@ impl I2cBus {
                 .parse::<u32>()
                 .ok()
         });
+        let ready: [Arc<Pinned>; 4] = std::array::from_fn(|_| Arc::new(unknown()));
+        let pinned = Arc::clone(&ready[table(false, false)]);
         Ok(I2cBus {
             shared: Arc::new(Shared {
                 fd,
                 more: Default::default(),
-                ready: [const { AtomicI32::new(0) }; 256],
+                ready,
                 path: path.clone(),
                 bus,
                 name,
@@ -363,7 +388,8 @@ impl I2cBus {
                 gate: crate::lock::Gate::new(&path),
             }),
             funcs,
-            hint: AtomicU64::new(0),
+            pinned,
+            known: unknown(),
             force: false,
             pec: false,
         })
@@ -433,7 +459,8 @@ impl I2cBus {
     /// the driver (and the device); use it knowingly.
     pub fn set_force(&mut self, force: bool) {
         self.force = force;
-        *self.hint.get_mut() = 0;
+        self.pinned = Arc::clone(&self.shared.ready[table(self.pec, force)]);
+        self.known = unknown();
     }
 
     /// [`set_force`](Self::set_force), builder style.
@@ -456,7 +483,8 @@ impl I2cBus {
             self.require(Op::SetPec, None, Funcs::SMBUS_PEC, None)?;
         }
         self.pec = pec;
-        *self.hint.get_mut() = 0;
+        self.pinned = Arc::clone(&self.shared.ready[table(pec, self.force)]);
+        self.known = unknown();
         Ok(())
     }
 
@@ -531,108 +559,75 @@ impl I2cBus {
 
     /// SMBus quick command: only the read/write bit (`read` true for read) after the
     /// address. Used to probe for devices.
+    #[inline]
     pub fn smbus_quick(&self, addr: u16, read: bool) -> Result<()> {
         let rw = if read {
             sys::I2C_SMBUS_READ
         } else {
             sys::I2C_SMBUS_WRITE
         };
-        self.smbus(Op::SmbusQuick, addr, rw, 0, sys::I2C_SMBUS_QUICK, None)
+        self.smbus_short(Op::SmbusQuick, addr, rw, 0, Short::Quick, [0; 2])
+            .map(drop)
     }
 
     /// SMBus receive byte: reads one byte with no command.
+    #[inline]
     pub fn smbus_read_byte(&self, addr: u16) -> Result<u8> {
-        let mut d = sys::i2c_smbus_data::zeroed();
-        self.smbus(
-            Op::SmbusReceiveByte,
-            addr,
-            sys::I2C_SMBUS_READ,
-            0,
-            sys::I2C_SMBUS_BYTE,
-            Some(&mut d),
-        )?;
-        Ok(d.byte())
+        let op = Op::SmbusReceiveByte;
+        let d = self.smbus_short(op, addr, sys::I2C_SMBUS_READ, 0, Short::Byte, [0; 2])?;
+        Ok(d[0])
     }
 
     /// SMBus send byte: writes one byte with no command.
+    #[inline]
     pub fn smbus_write_byte(&self, addr: u16, value: u8) -> Result<()> {
-        self.smbus(
-            Op::SmbusSendByte,
-            addr,
-            sys::I2C_SMBUS_WRITE,
-            value,
-            sys::I2C_SMBUS_BYTE,
-            None,
-        )
+        let op = Op::SmbusSendByte;
+        self.smbus_short(op, addr, sys::I2C_SMBUS_WRITE, value, Short::Byte, [0; 2])
+            .map(drop)
     }
 
     /// SMBus read byte data: the byte of register `cmd`.
+    #[inline]
     pub fn smbus_read_byte_data(&self, addr: u16, cmd: u8) -> Result<u8> {
-        let mut d = sys::i2c_smbus_data::zeroed();
-        self.smbus(
-            Op::SmbusReadByteData,
-            addr,
-            sys::I2C_SMBUS_READ,
-            cmd,
-            sys::I2C_SMBUS_BYTE_DATA,
-            Some(&mut d),
-        )?;
-        Ok(d.byte())
+        let op = Op::SmbusReadByteData;
+        let d = self.smbus_short(op, addr, sys::I2C_SMBUS_READ, cmd, Short::ByteData, [0; 2])?;
+        Ok(d[0])
     }
 
     /// SMBus write byte data: writes `value` to register `cmd`.
+    #[inline]
     pub fn smbus_write_byte_data(&self, addr: u16, cmd: u8, value: u8) -> Result<()> {
-        let mut d = sys::i2c_smbus_data::with_byte(value);
-        self.smbus(
-            Op::SmbusWriteByteData,
-            addr,
-            sys::I2C_SMBUS_WRITE,
-            cmd,
-            sys::I2C_SMBUS_BYTE_DATA,
-            Some(&mut d),
-        )
+        let op = Op::SmbusWriteByteData;
+        let d = [value, 0];
+        self.smbus_short(op, addr, sys::I2C_SMBUS_WRITE, cmd, Short::ByteData, d)
+            .map(drop)
     }
 
     /// SMBus read word data: the 16-bit word of register `cmd` (SMBus words are
     /// little-endian on the wire: the first byte received is the low byte).
+    #[inline]
     pub fn smbus_read_word_data(&self, addr: u16, cmd: u8) -> Result<u16> {
-        let mut d = sys::i2c_smbus_data::zeroed();
-        self.smbus(
-            Op::SmbusReadWordData,
-            addr,
-            sys::I2C_SMBUS_READ,
-            cmd,
-            sys::I2C_SMBUS_WORD_DATA,
-            Some(&mut d),
-        )?;
-        Ok(d.word())
+        let op = Op::SmbusReadWordData;
+        let d = self.smbus_short(op, addr, sys::I2C_SMBUS_READ, cmd, Short::WordData, [0; 2])?;
+        Ok(u16::from_ne_bytes(d))
     }
 
     /// SMBus write word data: writes `value` (low byte first) to register `cmd`.
+    #[inline]
     pub fn smbus_write_word_data(&self, addr: u16, cmd: u8, value: u16) -> Result<()> {
-        let mut d = sys::i2c_smbus_data::with_word(value);
-        self.smbus(
-            Op::SmbusWriteWordData,
-            addr,
-            sys::I2C_SMBUS_WRITE,
-            cmd,
-            sys::I2C_SMBUS_WORD_DATA,
-            Some(&mut d),
-        )
+        let op = Op::SmbusWriteWordData;
+        let d = value.to_ne_bytes();
+        self.smbus_short(op, addr, sys::I2C_SMBUS_WRITE, cmd, Short::WordData, d)
+            .map(drop)
     }
 
     /// SMBus process call: writes a word to register `cmd` and reads a word back.
+    #[inline]
     pub fn smbus_process_call(&self, addr: u16, cmd: u8, value: u16) -> Result<u16> {
-        let mut d = sys::i2c_smbus_data::with_word(value);
-        self.smbus(
-            Op::SmbusProcessCall,
-            addr,
-            sys::I2C_SMBUS_WRITE,
-            cmd,
-            sys::I2C_SMBUS_PROC_CALL,
-            Some(&mut d),
-        )?;
-        Ok(d.word())
+        let op = Op::SmbusProcessCall;
+        let d = value.to_ne_bytes();
+        let d = self.smbus_short(op, addr, sys::I2C_SMBUS_WRITE, cmd, Short::ProcCall, d)?;
+        Ok(u16::from_ne_bytes(d))
     }
 
     /// SMBus block read: the device sends a count (1 to 32) and that many bytes.
@@ -644,7 +639,7 @@ impl I2cBus {
             sys::I2C_SMBUS_READ,
             cmd,
             sys::I2C_SMBUS_BLOCK_DATA,
-            Some(&mut d),
+            &mut d,
         )?;
         Ok(block_of(&d))
     }
@@ -660,7 +655,7 @@ impl I2cBus {
             sys::I2C_SMBUS_WRITE,
             cmd,
             sys::I2C_SMBUS_BLOCK_DATA,
-            Some(&mut d),
+            &mut d,
         )
     }
 
@@ -675,7 +670,7 @@ impl I2cBus {
             sys::I2C_SMBUS_WRITE,
             cmd,
             sys::I2C_SMBUS_BLOCK_PROC_CALL,
-            Some(&mut d),
+            &mut d,
         )?;
         Ok(block_of(&d))
     }
@@ -692,7 +687,7 @@ impl I2cBus {
             sys::I2C_SMBUS_READ,
             cmd,
             sys::I2C_SMBUS_I2C_BLOCK_DATA,
-            Some(&mut d),
+            &mut d,
         )?;
         let b = d.bytes();
         let n = (b[0] as usize).min(buf.len());
@@ -711,7 +706,7 @@ impl I2cBus {
             sys::I2C_SMBUS_WRITE,
             cmd,
             sys::I2C_SMBUS_I2C_BLOCK_DATA,
-            Some(&mut d),
+            &mut d,
         )
     }
 
@@ -817,18 +812,22 @@ impl I2cBus {
     }
 
     /// The pinned file aimed at `addr` (7-bit) with this handle's PEC setting and force
-    /// policy, if there is one: one load, no lock. A target set by a forcing clone is not
-    /// used by a non-forcing one (the kernel's busy check was skipped for it).
+    /// policy, if there is one: one indexed load, no lock. A target set by a forcing clone
+    /// is not used by a non-forcing one (the kernel's busy check was skipped for it).
+    /// Fills in the handle's own copy ([`Self::known`]).
     #[inline]
     fn ready(&self, addr: u16) -> Option<RawFd> {
-        let e = self.shared.ready[key(addr, self.pec)].load(Ordering::Acquire);
-        if e > 0 {
-            Some(e - 1)
-        } else if e < 0 && self.force {
-            Some(-e - 1)
-        } else {
-            None
+        let at = usize::from(addr & 0x7f);
+        let fd = self.known[at].load(Ordering::Acquire);
+        if fd >= 0 {
+            return Some(fd);
         }
+        let fd = self.pinned[at].load(Ordering::Acquire);
+        if fd < 0 {
+            return None;
+        }
+        self.known[at].store(fd, Ordering::Release);
+        Some(fd)
     }
 
     /// Points slot `i`'s file at `addr` (`I2C_SLAVE`, or `I2C_SLAVE_FORCE`). When the
@@ -933,26 +932,81 @@ impl I2cBus {
         self.publish(st, i);
     }
 
-    /// Updates slot `i`'s entry in [`Shared::ready`] if it is pinned (its force flag may
-    /// have been cleared by a busy check).
+    /// Updates slot `i`'s entries in [`Shared::ready`] if it is pinned (its force flag may
+    /// have been cleared by a busy check): forcing handles may use it either way, the
+    /// others once a busy check has passed on it.
     fn publish(&self, st: &State, i: usize) {
         let s = &st.slots[i];
-        if let (true, Some(t), Some(k)) = (s.pinned, s.target, st.key_of(i)) {
-            let n = self.slot_fd(i).as_raw_fd() + 1;
-            let e = if t.forced { -n } else { n };
-            self.shared.ready[k].store(e, Ordering::Release);
+        if let (true, Some(t), Some(pec)) = (s.pinned, s.target, s.pec) {
+            let fd = self.slot_fd(i).as_raw_fd();
+            let at = usize::from(t.addr & 0x7f);
+            let ready = &self.shared.ready;
+            ready[table(pec, true)][at].store(fd, Ordering::Release);
+            let checked = if t.forced { -1 } else { fd };
+            ready[table(pec, false)][at].store(checked, Ordering::Release);
         }
     }
 
-    /// One SMBus command: capability and address checks, then the ioctl on the address's
-    /// pinned file.
+    /// The file of a transaction of `op` with `addr` on the usual path: the address's
+    /// pinned file, when the adapter can do `op` and `addr` has 7 bits. `None` sends the
+    /// caller to [`Self::smbus_slow`], which says which it was.
     ///
     /// Every register access of every driver comes through here, so the usual call is a
-    /// mask test, an address compare, one load from the table of pinned files, and the
-    /// ioctl: no lock (each pinned file keeps its `I2C_SLAVE` target and PEC setting for
-    /// good). The first transaction with an address, and any while its file is not pinned,
-    /// go through [`Self::smbus_first`], out of line, as does everything that builds an
-    /// error ([`Self::smbus_refused`], [`Self::io`]).
+    /// mask test, an address compare, one indexed load from the handle's copy of its table
+    /// of pinned files, and then the ioctl: no lock (each pinned file keeps its `I2C_SLAVE` target
+    /// and PEC setting for good), and the same work whether the handle's last transaction
+    /// was with this address or another. The first transaction with an address, and any
+    /// while its file is not pinned, go through [`Self::smbus_slow`], out of line, as does
+    /// everything that builds an error ([`Self::smbus_refused`], [`Self::io`]).
+    #[inline(always)]
+    fn usual_fd(&self, op: Op, addr: u16) -> Option<RawFd> {
+        if self.funcs.contains(op.needs()) && addr <= 0x7f {
+            let fd = self.known[usize::from(addr)].load(Ordering::Acquire);
+            (fd >= 0).then_some(fd)
+        } else {
+            None
+        }
+    }
+
+    /// One SMBus command whose data is at most a word (`data`: the union's first two
+    /// bytes, [`sys::smbus_short`]): what `data` holds after the transfer.
+    #[inline(always)]
+    fn smbus_short(
+        &self,
+        op: Op,
+        addr: u16,
+        read_write: u8,
+        cmd: u8,
+        size: Short,
+        mut data: [u8; 2],
+    ) -> Result<[u8; 2]> {
+        let Some(fd) = self.usual_fd(op, addr) else {
+            return self.smbus_short_slow(op, addr, (read_write, cmd, size), data);
+        };
+        match sys::smbus_short(fd, read_write, cmd, size, &mut data) {
+            Ok(()) => Ok(data),
+            Err(e) => Err(self.io(op, Some(addr), e)),
+        }
+    }
+
+    /// [`Self::smbus_short`] off the usual path (once per address and handle settings, or
+    /// a refusal): cold, so the usual path prepares nothing for it.
+    #[cold]
+    #[inline(never)]
+    fn smbus_short_slow(
+        &self,
+        op: Op,
+        addr: u16,
+        (read_write, cmd, size): (u8, u8, Short),
+        mut data: [u8; 2],
+    ) -> Result<[u8; 2]> {
+        self.smbus_slow(op, addr, &mut |fd| {
+            sys::smbus_short(fd, read_write, cmd, size, &mut data)
+        })?;
+        Ok(data)
+    }
+
+    /// One SMBus command with the whole data union (the block commands).
     #[inline]
     fn smbus(
         &self,
@@ -961,50 +1015,47 @@ impl I2cBus {
         read_write: u8,
         cmd: u8,
         size: u32,
-        data: Option<&mut sys::i2c_smbus_data>,
+        data: &mut sys::i2c_smbus_data,
     ) -> Result<()> {
-        if !self.funcs.contains(op.needs()) || addr > 0x7f {
-            return Err(self.smbus_refused(op, addr));
-        }
-        let h = self.hint.load(Ordering::Relaxed);
-        let fd = if h >> 32 == u64::from(addr) && h as u32 != 0 {
-            h as u32 as RawFd - 1
-        } else {
-            let Some(fd) = self.ready(addr) else {
-                return self.smbus_first(op, addr, read_write, cmd, size, data);
-            };
-            self.hint
-                .store(u64::from(addr) << 32 | (fd + 1) as u64, Ordering::Relaxed);
-            fd
+        let Some(fd) = self.usual_fd(op, addr) else {
+            return self.smbus_slow(op, addr, &mut |fd| {
+                sys::smbus_raw(fd, read_write, cmd, size, Some(&mut *data))
+            });
         };
-        match sys::smbus_raw(fd, read_write, cmd, size, data) {
+        match sys::smbus_raw(fd, read_write, cmd, size, Some(data)) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.io(op, Some(addr), e)),
         }
     }
 
-    /// [`Self::smbus`] when no pinned file is aimed at `addr` with this handle's settings:
-    /// aims one, under the lock, runs the command, and pins the file if it succeeded.
-    /// Kept out of line so that the usual call carries none of its state.
+    /// A transaction off the usual path ([`Self::usual_fd`]): refused before any I/O
+    /// ([`Self::smbus_refused`]), or the first with `addr` (or one while its file is not
+    /// pinned): aims a file, under the lock, runs `transfer` on it, and pins the file if it
+    /// succeeded. Kept out of line so that the usual call carries none of its state.
     #[inline(never)]
-    fn smbus_first(
+    fn smbus_slow(
         &self,
         op: Op,
         addr: u16,
-        read_write: u8,
-        cmd: u8,
-        size: u32,
-        data: Option<&mut sys::i2c_smbus_data>,
+        transfer: &mut dyn FnMut(RawFd) -> io::Result<()>,
     ) -> Result<()> {
+        if !self.funcs.contains(op.needs()) || addr > 0x7f {
+            return Err(self.smbus_refused(op, addr));
+        }
+        if let Some(fd) = self.ready(addr) {
+            // Pinned (through another handle): from now on this handle's copy has it.
+            return transfer(fd).map_err(|e| self.io(op, Some(addr), e));
+        }
         let mut st = self.state();
         let i = self.select(&mut st, addr)?;
-        sys::smbus(self.slot_fd(i), read_write, cmd, size, data)
-            .map_err(|e| self.io(op, Some(addr), e))?;
+        transfer(self.slot_fd(i).as_raw_fd()).map_err(|e| self.io(op, Some(addr), e))?;
         self.pin(&mut st, i);
+        drop(st);
+        let _ = self.ready(addr);
         Ok(())
     }
 
-    /// Why [`Self::smbus`] refused before touching the bus: a missing capability (reported
+    /// Why [`Self::smbus_slow`] refused before touching the bus: a missing capability (reported
     /// first) or an address beyond 7 bits.
     #[cold]
     #[inline(never)]

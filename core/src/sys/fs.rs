@@ -68,6 +68,16 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// Sets (`on`) or clears `O_NONBLOCK` on `fd`'s open file description with one system
+/// call (`ioctl(FIONBIO)`), leaving its other status flags as they are.
+pub(crate) fn set_nonblocking_to(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    let mut v = libc::c_int::from(on);
+    // SAFETY: FIONBIO reads one int through the pointer, which points to a live `c_int`;
+    // the descriptor is valid (borrowed).
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO as _, &mut v) })?;
+    Ok(())
+}
+
 /// Waits until `fd` is readable (`POLLIN`) or `timeout` passes (`None`: forever).
 /// Returns `Ok(true)` when readable, `Ok(false)` on timeout. Restarts after `EINTR`
 /// with the remaining time. `POLLERR`/`POLLHUP`/`POLLNVAL` count as readable: the next

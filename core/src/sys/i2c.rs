@@ -312,6 +312,50 @@ pub(crate) fn smbus_raw(
     Ok(())
 }
 
+/// The SMBus transfer types whose data is at most a word. For these, i2c-dev reads from
+/// and writes to the caller's `i2c_smbus_data` only its first two bytes (one for the byte
+/// types, none for quick; `datasize` in the kernel's `i2cdev_ioctl_smbus`), so a two-byte
+/// buffer ([`smbus_short`]) stands in for the 34-byte union: a register access need not
+/// clear 34 bytes of stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum Short {
+    /// `I2C_SMBUS_QUICK`: no data.
+    Quick = I2C_SMBUS_QUICK,
+    /// `I2C_SMBUS_BYTE`: `byte`.
+    Byte = I2C_SMBUS_BYTE,
+    /// `I2C_SMBUS_BYTE_DATA`: `byte`.
+    ByteData = I2C_SMBUS_BYTE_DATA,
+    /// `I2C_SMBUS_WORD_DATA`: `word`.
+    WordData = I2C_SMBUS_WORD_DATA,
+    /// `I2C_SMBUS_PROC_CALL`: `word`, written and read back.
+    ProcCall = I2C_SMBUS_PROC_CALL,
+}
+
+/// One SMBus transfer of a [`Short`] type on a descriptor number the caller keeps open for
+/// the call: `data` holds the union's first two bytes (`byte` is `data[0]`, `word` is
+/// `u16::from_ne_bytes(*data)`), written for writes and process calls, filled for reads.
+#[inline]
+pub(crate) fn smbus_short(
+    fd: RawFd,
+    read_write: u8,
+    command: u8,
+    size: Short,
+    data: &mut [u8; 2],
+) -> io::Result<()> {
+    let mut args = i2c_smbus_ioctl_data {
+        read_write,
+        command,
+        size: size as u32,
+        data: data.as_mut_ptr().cast::<i2c_smbus_data>(),
+    };
+    // SAFETY: `args` is a valid `i2c_smbus_ioctl_data`; for the transfer types of `Short`
+    // the kernel copies at most `sizeof(data->word)` = 2 bytes from and to `data`, which
+    // points to a live, exclusively borrowed 2-byte buffer.
+    cvt(unsafe { libc::ioctl(fd, I2C_SMBUS as _, &mut args as *mut i2c_smbus_ioctl_data) })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
