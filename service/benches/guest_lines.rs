@@ -57,6 +57,8 @@ mod guest {
             format!(
                 "board = \"bench\"\n[state]\ndir = \"{0}/state\"\n[socket]\npath = \"{1}\"\n\
                  [[line]]\nname = \"out\"\nline = \"spare\"\ndirection = \"output\"\n\
+                 [[line]]\nname = \"kept\"\nline = \"led\"\ndirection = \"output\"\n\
+                 restore = true\n\
                  [[line]]\nname = \"in\"\nline = \"button\"\ndirection = \"input\"\n",
                 dir.display(),
                 socket.display()
@@ -84,7 +86,8 @@ mod guest {
         // `relay` (offset 2), another line of the same chip, held directly.
         let direct = Pin::output(&chip, 2, Value::Inactive).unwrap();
         let mut c = Client::connect(socket).unwrap();
-        let (mut base, mut set, mut get) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut base, mut set, mut kept, mut get) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let per_op = |t: Instant| t.elapsed().as_nanos() as f64 / f64::from(SETS);
         for _ in 0..ROUNDS {
             let t = Instant::now();
@@ -97,21 +100,29 @@ mod guest {
                 c.set("out", i % 2 == 0).unwrap();
             }
             set.push(per_op(t));
+            // `restore = true`: each set writes the state file (fsync, rename, fsync).
+            let t = Instant::now();
+            for i in 0..SETS {
+                c.set("kept", i % 2 == 0).unwrap();
+            }
+            kept.push(per_op(t));
             let t = Instant::now();
             for _ in 0..SETS {
                 std::hint::black_box(c.get("out").unwrap());
             }
             get.push(per_op(t));
         }
-        let (b, s, g) = (median(base), median(set), median(get));
+        let (b, s, k, g) = (median(base), median(set), median(kept), median(get));
         println!(
             "BENCH table a held line ({SETS} operations a round, {ROUNDS} rounds, medians) | \
-             direct set_value ns | set through the socket ns | ratio | get through the \
-             socket ns (no state file written) | ratio"
+             direct set_value ns | set through the socket ns (no state file written) | \
+             ratio | set of a `restore = true` line ns (the state file written) | ratio | \
+             get through the socket ns | ratio"
         );
         println!(
-            "BENCH {b:.0} | {s:.0} | {:.1} | {g:.0} | {:.1}",
+            "BENCH {b:.0} | {s:.0} | {:.1} | {k:.0} | {:.1} | {g:.0} | {:.1}",
             s / b,
+            k / b,
             g / b
         );
     }
