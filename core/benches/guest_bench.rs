@@ -989,16 +989,20 @@ mod guest {
                 v.sort();
                 v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
             };
-            for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
-                let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
-                let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+            // The middle half of the rounds' p50 ratios, side `u` over side `g`.
+            let spread = |u: usize, g: usize| {
                 let mut ratios: Vec<f64> = round_p50[u]
                     .iter()
                     .zip(&round_p50[g])
                     .map(|(a, b)| a / b)
                     .collect();
                 ratios.sort_by(f64::total_cmp);
-                let (lo, hi) = (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4]);
+                (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4])
+            };
+            for (name, u, g) in [("blocking", 0, 1), ("tokio", 2, 3)] {
+                let (up50, up99) = (pct(&mut lat[u], 50), pct(&mut lat[u], 99));
+                let (gp50, gp99) = (pct(&mut lat[g], 50), pct(&mut lat[g], 99));
+                let (lo, hi) = spread(u, g);
                 println!(
                     "BENCH {name}: udrv | {up50:.1} | {up99:.1} | {:.3} | {lo:.3}-{hi:.3}",
                     up50 / gp50
@@ -1009,13 +1013,7 @@ mod guest {
             {
                 let up50 = pct(&mut lat[0], 50);
                 let (lp50, lp99) = (pct(&mut lat[4], 50), pct(&mut lat[4], 99));
-                let mut ratios: Vec<f64> = round_p50[0]
-                    .iter()
-                    .zip(&round_p50[4])
-                    .map(|(a, b)| a / b)
-                    .collect();
-                ratios.sort_by(f64::total_cmp);
-                let (lo, hi) = (ratios[ROUNDS / 4], ratios[ROUNDS * 3 / 4]);
+                let (lo, hi) = spread(0, 4);
                 println!(
                     "BENCH blocking: libgpiod {} (C) | {lp50:.1} | {lp99:.1} | udrv / libgpiod: {:.3} | {lo:.3}-{hi:.3}",
                     libgpiod::version(),
