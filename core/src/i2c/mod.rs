@@ -295,12 +295,12 @@ pub struct I2cBus {
     /// This handle's table in [`Shared::ready`] ([`table`] of `pec` and `force`).
     pinned: Arc<Pinned>,
     /// This handle's own copy of the entries of `pinned` it has used (-1: not yet, or not
-    /// pinned), inside the handle: the usual transaction loads its file from here with one
-    /// load indexed by the address, wherever it last went, and touches no memory but the
-    /// handle's (under emulation each page more costs more than the instructions around
-    /// it). Entries never go stale: a pinned file is never re-aimed nor closed while the
-    /// bus is open.
-    known: Pinned,
+    /// pinned), in an allocation of the handle's own (boxed, so that a handle stays small
+    /// enough to move and to sit in an enum): the usual transaction loads its file from
+    /// here with one load indexed by the address, wherever it last went, and touches no
+    /// memory shared with other handles. Entries never go stale: a pinned file is never
+    /// re-aimed nor closed while the bus is open.
+    known: Box<Pinned>,
     force: bool,
     pec: bool,
 }
@@ -311,7 +311,9 @@ impl Clone for I2cBus {
             shared: Arc::clone(&self.shared),
             funcs: self.funcs,
             pinned: Arc::clone(&self.pinned),
-            known: std::array::from_fn(|i| AtomicI32::new(self.known[i].load(Ordering::Relaxed))),
+            known: Box::new(std::array::from_fn(|i| {
+                AtomicI32::new(self.known[i].load(Ordering::Relaxed))
+            })),
             force: self.force,
             pec: self.pec,
         }
@@ -389,7 +391,7 @@ impl I2cBus {
             }),
             funcs,
             pinned,
-            known: unknown(),
+            known: Box::new(unknown()),
             force: false,
             pec: false,
         })
@@ -460,7 +462,7 @@ impl I2cBus {
     pub fn set_force(&mut self, force: bool) {
         self.force = force;
         self.pinned = Arc::clone(&self.shared.ready[table(self.pec, force)]);
-        self.known = unknown();
+        *self.known = unknown();
     }
 
     /// [`set_force`](Self::set_force), builder style.
@@ -484,7 +486,7 @@ impl I2cBus {
         }
         self.pec = pec;
         self.pinned = Arc::clone(&self.shared.ready[table(pec, self.force)]);
-        self.known = unknown();
+        *self.known = unknown();
         Ok(())
     }
 
