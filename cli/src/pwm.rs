@@ -78,7 +78,7 @@ fn resolve(root: &SysRoot, pin: &str, cli: &Cli) -> Result<(u32, u32), Failure> 
     if let Some(c) = parse_channel(pin) {
         return Ok(c);
     }
-    if pin.contains('/') {
+    if pin.contains('/') || pin.starts_with("pwmchip") {
         return Err(Failure::usage(format!(
             "`{pin}`: name the channel as pwmchipN/CHANNEL (`pwmchip0/1`, also `0/1`; `udrv \
              pwm list` shows them) or by its header pin (`GPIO18`, `P9_14`)"

@@ -250,6 +250,11 @@ fn pwm_set_writes_period_duty_and_enable() {
             "name the channel as pwmchipN/CHANNEL",
         ),
         (
+            &["pwm", "set", "pwmchip0", "--freq", "50", "--duty", "5"][..],
+            2,
+            "`pwmchip0`: name the channel as pwmchipN/CHANNEL",
+        ),
+        (
             &["pwm", "set", "0/5", "--freq", "50", "--duty", "5"][..],
             1,
             "has no channel 5",
