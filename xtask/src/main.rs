@@ -101,7 +101,12 @@ fn parse_vm(args: &[String]) -> Result<vm::VmOpts> {
             "--script" => o.script = Some(it.next().ok_or("--script needs a file")?.into()),
             "--board" => match it.next().map(String::as_str) {
                 Some("rpi3b") => o.board = Some("rpi3b".into()),
-                other => return Err(format!("--board: `rpi3b` is the one board (got {other:?})")),
+                other => {
+                    return Err(format!(
+                        "--board: `rpi3b` is the one board (got {})",
+                        other.map_or("nothing".into(), |b| format!("`{b}`"))
+                    ))
+                }
             },
             "--" => o.test_args.extend(it.by_ref().cloned()),
             other => return Err(format!("vmtest: unknown option `{other}`\n{USAGE}")),
