@@ -960,11 +960,13 @@ pub fn vmtest(opts: &VmOpts) -> Result {
 /// the tier's timeout. Prints Markdown tables.
 pub fn vmbench(opts: &VmOpts) -> Result {
     let timeout = Duration::from_secs(opts.timeout.unwrap_or(DEFAULT_TIMEOUT));
-    let parts = parts()?;
-    let dtb = dtb(&parts)?;
-    let base = base_initramfs(&parts)?;
+    let profile = if opts.no_run {
+        "dev profile"
+    } else {
+        "release"
+    };
     note(format!(
-        "building the Pi's benchmark (static {TARGET}, release)"
+        "building the Pi's benchmark (static {TARGET}, {profile})"
     ));
     let benches = [BENCH];
     let bins = vm::build_benches(guest_cargo()?, TARGET, &benches, opts.no_run)?;
@@ -972,6 +974,10 @@ pub fn vmbench(opts: &VmOpts) -> Result {
         note(format!("built {}", bins[0].path.display()));
         return Ok(());
     }
+    // The emulator's parts only for a run (--no-run needs none of them).
+    let parts = parts()?;
+    let dtb = dtb(&parts)?;
+    let base = base_initramfs(&parts)?;
     let payload = payload(&vm::bench_script(&benches), &bins, None)?;
     let v = boot(&parts, &dtb, &base, &payload, timeout)?;
     guest::report(&v, "rpi3b", "the emulated Pi")?;
